@@ -1,0 +1,1 @@
+//! The `cudoctor` command line: argument parsing, one module per command, rendering, exit codes.

@@ -1,0 +1,379 @@
+//! The streaming matcher: one pass over a reader, a literal prefilter over whole buffers, regexes
+//! only on the lines the prefilter hits.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, ErrorKind};
+
+use aho_corasick::Input;
+use serde::{Deserialize, Serialize};
+
+use crate::ExplainError;
+use crate::signature::{Compiled, Owner};
+
+/// Size of the read buffer; also the longest line segment handed to the regexes. Lines longer
+/// than this are scanned in segments that overlap by [`SEGMENT_OVERLAP`] bytes.
+pub const BUFFER_SIZE: usize = 1 << 20;
+/// Overlap between consecutive segments of one over-long line, so a literal or a short match that
+/// straddles a segment boundary is still seen.
+pub const SEGMENT_OVERLAP: usize = 4096;
+/// At most this many line numbers are kept per signature (the count is always exact).
+pub const MAX_LINES_PER_MATCH: usize = 100;
+/// At most this many distinct values are kept per capture name.
+pub const MAX_DISTINCT_VALUES: usize = 16;
+/// Captured values and excerpts are cut to this many bytes.
+pub const MAX_VALUE_LEN: usize = 256;
+
+/// The result of scanning one log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScanReport {
+    /// Matched signatures, causes before the errors they explain, otherwise by first line.
+    pub matches: Vec<Match>,
+    /// Lines read (a last line without a newline counts).
+    pub lines: u64,
+    /// Bytes read.
+    pub bytes: u64,
+}
+
+/// One signature found in the log, with all its repeats grouped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Match {
+    /// Signature id.
+    pub signature: String,
+    /// Signature title.
+    pub title: String,
+    /// First line (1-based) where it matched.
+    pub line: u64,
+    /// Number of lines where it matched.
+    pub count: u64,
+    /// Line numbers where it matched, at most [`MAX_LINES_PER_MATCH`].
+    pub lines: Vec<u64>,
+    /// Named captures of the first match (values lossily decoded, cut to [`MAX_VALUE_LEN`]).
+    pub captures: BTreeMap<String, String>,
+    /// Distinct values seen per capture name over all matches, at most [`MAX_DISTINCT_VALUES`].
+    pub captures_seen: BTreeMap<String, Vec<String>>,
+    /// The first matching line (lossily decoded, trimmed, cut to [`MAX_VALUE_LEN`]).
+    pub excerpt: String,
+    /// What causes it.
+    pub cause: String,
+    /// How to fix it.
+    pub fix: Vec<String>,
+    /// Related `check` finding ids.
+    pub related_findings: Vec<String>,
+    /// Frameworks that print it.
+    pub frameworks: Vec<String>,
+    /// Public source of the signature.
+    pub source: String,
+    /// Matched signatures in this log that this one explains.
+    pub explains: Vec<String>,
+    /// Matched signatures in this log that explain this one.
+    pub explained_by: Vec<String>,
+}
+
+#[derive(Default)]
+struct Acc {
+    first_line: u64,
+    last_line: u64,
+    count: u64,
+    lines: Vec<u64>,
+    captures: BTreeMap<String, String>,
+    seen: BTreeMap<String, BTreeSet<String>>,
+    excerpt: String,
+}
+
+pub(crate) struct Scanner<'c> {
+    c: &'c Compiled,
+    acc: Vec<Option<Acc>>,
+    /// Last line on which a context literal of signature `i` was seen.
+    context_line: Vec<Option<u64>>,
+    /// Scratch: candidate signatures of the current line.
+    candidates: Vec<usize>,
+    is_candidate: Vec<bool>,
+}
+
+fn cut(bytes: &[u8]) -> String {
+    let mut s = String::from_utf8_lossy(bytes).trim().to_string();
+    if s.len() > MAX_VALUE_LEN {
+        let mut end = MAX_VALUE_LEN;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+        s.push('…');
+    }
+    s
+}
+
+impl<'c> Scanner<'c> {
+    pub(crate) fn new(c: &'c Compiled) -> Self {
+        let n = c.signatures.len();
+        Scanner {
+            c,
+            acc: (0..n).map(|_| None).collect(),
+            context_line: vec![None; n],
+            candidates: Vec::new(),
+            is_candidate: vec![false; n],
+        }
+    }
+
+    /// Scan `reader` to the end. `input` names it in errors.
+    pub(crate) fn run<R: BufRead>(
+        mut self,
+        mut reader: R,
+        input: &str,
+    ) -> Result<ScanReport, ExplainError> {
+        let mut buf = vec![0u8; BUFFER_SIZE];
+        let mut len = 0usize;
+        let mut line_no: u64 = 1;
+        let mut bytes: u64 = 0;
+        // Whether `buf[..len]` holds data of a line not yet ended by a newline.
+        loop {
+            let n = match reader.read(&mut buf[len..]) {
+                Ok(n) => n,
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(source) => {
+                    return Err(ExplainError::Read {
+                        input: input.to_string(),
+                        source,
+                    });
+                }
+            };
+            if n == 0 {
+                if len > 0 {
+                    // Last line without a trailing newline.
+                    self.line(&buf[..len], line_no);
+                    line_no += 1;
+                }
+                break;
+            }
+            let fresh_start = len;
+            len += n;
+            bytes += n as u64;
+            if let Some(last_nl) = memchr::memrchr(b'\n', &buf[fresh_start..len]) {
+                let end = fresh_start + last_nl + 1;
+                line_no = self.region(&buf[..end], line_no);
+                buf.copy_within(end..len, 0);
+                len -= end;
+            } else if len == buf.len() {
+                // One line longer than the buffer: scan this segment, keep an overlap, go on.
+                self.line(&buf[..len], line_no);
+                buf.copy_within(len - SEGMENT_OVERLAP..len, 0);
+                len = SEGMENT_OVERLAP;
+            }
+        }
+        let lines = line_no - 1;
+        Ok(self.finish(lines, bytes))
+    }
+
+    /// Scan a region made of whole lines (it ends with `\n`); returns the next line number.
+    fn region(&mut self, region: &[u8], mut line_no: u64) -> u64 {
+        let mut cursor = 0usize;
+        while cursor < region.len() {
+            let Some(hit) = self.c.prefilter.find(Input::new(region).range(cursor..)) else {
+                break;
+            };
+            let p = hit.start();
+            let start =
+                memchr::memrchr(b'\n', &region[cursor..p]).map_or(cursor, |i| cursor + i + 1);
+            let end = memchr::memchr(b'\n', &region[p..]).map_or(region.len(), |i| p + i);
+            line_no += count_newlines(&region[cursor..start]);
+            self.line(&region[start..end], line_no);
+            line_no += 1;
+            cursor = end + 1;
+        }
+        if cursor < region.len() {
+            line_no += count_newlines(&region[cursor..]);
+        }
+        line_no
+    }
+
+    /// Evaluate one line (or one segment of an over-long line).
+    fn line(&mut self, line: &[u8], line_no: u64) {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let c = self.c;
+        for m in c.prefilter.find_overlapping_iter(line) {
+            for owner in &c.owners[m.pattern().as_usize()] {
+                match *owner {
+                    Owner::Signature(i) => {
+                        if !self.is_candidate[i] {
+                            self.is_candidate[i] = true;
+                            self.candidates.push(i);
+                        }
+                    }
+                    Owner::Context(i) => self.context_line[i] = Some(line_no),
+                }
+            }
+        }
+        let mut candidates = std::mem::take(&mut self.candidates);
+        candidates.sort_unstable();
+        for &i in &candidates {
+            self.is_candidate[i] = false;
+            self.try_signature(i, line, line_no);
+        }
+        candidates.clear();
+        self.candidates = candidates;
+    }
+
+    fn try_signature(&mut self, i: usize, line: &[u8], line_no: u64) {
+        let c = self.c;
+        let sig = &c.signatures[i];
+        if let Some(rule) = &sig.context {
+            match self.context_line[i] {
+                Some(ctx) if line_no.saturating_sub(ctx) <= rule.within_lines => {}
+                _ => return,
+            }
+        }
+        if self.acc[i].as_ref().is_some_and(|a| a.last_line == line_no) {
+            // Already counted on this line (e.g. the overlap of an over-long line).
+            return;
+        }
+        for re in &c.regexes[i] {
+            let Some(caps) = re.captures(line) else {
+                continue;
+            };
+            let value = |name: &str| caps.name(name).map(|m| m.as_bytes());
+            if let Some([a, b]) = &sig.captures_equal {
+                if value(a) != value(b) {
+                    continue;
+                }
+            }
+            if let Some([a, b]) = &sig.captures_differ {
+                if value(a) == value(b) {
+                    continue;
+                }
+            }
+            let acc = self.acc[i].get_or_insert_with(|| Acc {
+                first_line: line_no,
+                excerpt: cut(line),
+                ..Acc::default()
+            });
+            let first = acc.count == 0;
+            acc.count += 1;
+            acc.last_line = line_no;
+            if acc.lines.len() < MAX_LINES_PER_MATCH {
+                acc.lines.push(line_no);
+            }
+            for name in re.capture_names().flatten() {
+                if let Some(m) = caps.name(name) {
+                    let v = cut(m.as_bytes());
+                    if first {
+                        acc.captures.insert(name.to_string(), v.clone());
+                    }
+                    let set = acc.seen.entry(name.to_string()).or_default();
+                    if set.len() < MAX_DISTINCT_VALUES {
+                        set.insert(v);
+                    }
+                }
+            }
+            return;
+        }
+    }
+
+    fn finish(self, lines: u64, bytes: u64) -> ScanReport {
+        let c = self.c;
+        let found: Vec<(usize, Acc)> = self
+            .acc
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, a)| a.map(|a| (i, a)))
+            .collect();
+        let present: BTreeSet<usize> = found.iter().map(|(i, _)| *i).collect();
+        let first_line: BTreeMap<usize, u64> =
+            found.iter().map(|(i, a)| (*i, a.first_line)).collect();
+        let order = cause_order(&present, &first_line, &c.explains);
+        let mut by_index: BTreeMap<usize, Acc> = found.into_iter().collect();
+        let mut matches = Vec::with_capacity(order.len());
+        for i in order {
+            let Some(acc) = by_index.remove(&i) else {
+                continue;
+            };
+            let sig = &c.signatures[i];
+            let explains = c.explains[i]
+                .iter()
+                .filter(|j| present.contains(j))
+                .map(|&j| c.signatures[j].id.clone())
+                .collect();
+            let explained_by = present
+                .iter()
+                .filter(|&&j| c.explains[j].contains(&i))
+                .map(|&j| c.signatures[j].id.clone())
+                .collect();
+            matches.push(Match {
+                signature: sig.id.clone(),
+                title: sig.title.clone(),
+                line: acc.first_line,
+                count: acc.count,
+                lines: acc.lines,
+                captures: acc.captures,
+                captures_seen: acc
+                    .seen
+                    .into_iter()
+                    .map(|(k, v)| (k, v.into_iter().collect()))
+                    .collect(),
+                excerpt: acc.excerpt,
+                cause: sig.cause.clone(),
+                fix: sig.fix.clone(),
+                related_findings: sig.related_findings.clone(),
+                frameworks: sig.frameworks.clone(),
+                source: sig.source.clone(),
+                explains,
+                explained_by,
+            });
+        }
+        ScanReport {
+            matches,
+            lines,
+            bytes,
+        }
+    }
+}
+
+fn count_newlines(bytes: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\n', bytes).count() as u64
+}
+
+/// Order matched signatures so that every cause comes before what it explains (transitively),
+/// ties and unrelated signatures by first line, then by table order. Cycles in the data (which
+/// the tests forbid) fall back to first-line order.
+fn cause_order(
+    present: &BTreeSet<usize>,
+    first_line: &BTreeMap<usize, u64>,
+    explains: &[BTreeSet<usize>],
+) -> Vec<usize> {
+    let mut indegree: BTreeMap<usize, usize> = present.iter().map(|&i| (i, 0)).collect();
+    for &i in present {
+        for j in &explains[i] {
+            if let Some(d) = indegree.get_mut(j) {
+                *d += 1;
+            }
+        }
+    }
+    let key = |i: usize| (first_line.get(&i).copied().unwrap_or(u64::MAX), i);
+    let mut ready: BTreeSet<(u64, usize)> = indegree
+        .iter()
+        .filter(|(_, d)| **d == 0)
+        .map(|(&i, _)| key(i))
+        .collect();
+    let mut out = Vec::with_capacity(present.len());
+    while let Some((_, i)) = ready.pop_first() {
+        out.push(i);
+        // Place the errors this one explains right after their cause when they become ready.
+        for j in &explains[i] {
+            if let Some(d) = indegree.get_mut(j) {
+                *d -= 1;
+                if *d == 0 {
+                    ready.insert(key(*j));
+                }
+            }
+        }
+    }
+    if out.len() < present.len() {
+        let mut rest: Vec<usize> = present
+            .iter()
+            .copied()
+            .filter(|i| !out.contains(i))
+            .collect();
+        rest.sort_by_key(|&i| key(i));
+        out.extend(rest);
+    }
+    out
+}

@@ -1,0 +1,257 @@
+//! The signature table: `data/signatures.toml`, embedded, parsed and compiled once.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::bytes::Regex;
+use serde::{Deserialize, Serialize};
+
+/// The embedded signature data. Every entry cites a public source and quotes real log lines.
+pub const SIGNATURES_TOML: &str = include_str!("../data/signatures.toml");
+
+/// Path of the embedded data, for error messages.
+pub(crate) const SIGNATURES_PATH: &str = "crates/cudoctor-explain/data/signatures.toml";
+
+/// One known error: how to recognise it in a log, what causes it, how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Signature {
+    /// Stable kebab-case id (`tf-libcudart-missing`).
+    pub id: String,
+    /// One-line summary.
+    pub title: String,
+    /// Frameworks / components that print it (`TensorFlow`, `PyTorch`, `JAX`, `NVML`, ...).
+    pub frameworks: Vec<String>,
+    /// Regexes (Rust `regex` syntax, matched against one line as bytes); named captures carry
+    /// versions, library names and error codes. The first regex that matches a line wins.
+    pub regexes: Vec<String>,
+    /// Literal prefilter strings: a line is tried against `regexes` only when it contains at least
+    /// one of them, so every match of every regex must contain one of these literals.
+    pub literals: Vec<String>,
+    /// What causes the error.
+    pub cause: String,
+    /// How to fix it, most likely fix first.
+    pub fix: Vec<String>,
+    /// URL of a representative public issue or document.
+    pub source: String,
+    /// Short real log lines quoted from `source` (paths and numbers may be elided).
+    pub examples: Vec<String>,
+    /// Ids of signatures this error explains (this one is their cause).
+    #[serde(default)]
+    pub explains: Vec<String>,
+    /// Ids of signatures that explain this one (inverse of `explains`; both are honoured).
+    #[serde(default)]
+    pub caused_by: Vec<String>,
+    /// Finding ids of the `check` command that share this cause.
+    #[serde(default)]
+    pub related_findings: Vec<String>,
+    /// Only count a match when a context line was seen shortly before it.
+    #[serde(default)]
+    pub context: Option<ContextRule>,
+    /// Two capture names whose values must be equal for the match to count.
+    #[serde(default)]
+    pub captures_equal: Option<[String; 2]>,
+    /// Two capture names whose values must differ for the match to count.
+    #[serde(default)]
+    pub captures_differ: Option<[String; 2]>,
+}
+
+/// A context rule: the signature only counts within `within_lines` lines after a line containing
+/// one of `literals` (e.g. a segfault right after GPU libraries were loaded).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContextRule {
+    /// Literal strings that mark a context line.
+    pub literals: Vec<String>,
+    /// How many lines after the context line the signature may appear.
+    pub within_lines: u64,
+    /// A real context line quoted from the signature's source (used by the tests).
+    pub example: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignatureFile {
+    schema_version: u32,
+    signature: Vec<Signature>,
+}
+
+/// Who owns a prefilter literal.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Owner {
+    /// The literal of a signature (index into `signatures`).
+    Signature(usize),
+    /// A context literal of a signature.
+    Context(usize),
+}
+
+/// The compiled table.
+pub(crate) struct Compiled {
+    pub(crate) signatures: Vec<Signature>,
+    pub(crate) regexes: Vec<Vec<Regex>>,
+    /// Prefilter over all distinct literals.
+    pub(crate) prefilter: AhoCorasick,
+    /// For each prefilter pattern, the signatures it belongs to.
+    pub(crate) owners: Vec<Vec<Owner>>,
+    /// `explains` edges by index, merged from `explains` and `caused_by`.
+    pub(crate) explains: Vec<BTreeSet<usize>>,
+}
+
+static COMPILED: LazyLock<Result<Compiled, String>> = LazyLock::new(|| compile(SIGNATURES_TOML));
+
+pub(crate) fn compiled() -> Result<&'static Compiled, &'static str> {
+    COMPILED.as_ref().map_err(String::as_str)
+}
+
+/// Every known signature, in file order. Empty only if the embedded data is broken, which the
+/// crate's tests rule out; [`crate::scan`] reports that case as an error.
+pub fn signatures() -> &'static [Signature] {
+    compiled().map_or(&[], |c| c.signatures.as_slice())
+}
+
+/// Parse and validate signature data, compile its regexes and the literal prefilter.
+pub(crate) fn compile(text: &str) -> Result<Compiled, String> {
+    let file: SignatureFile = toml::from_str(text).map_err(|e| e.to_string())?;
+    if file.schema_version != 1 {
+        return Err(format!(
+            "unsupported schema_version {}",
+            file.schema_version
+        ));
+    }
+    let signatures = file.signature;
+    let mut index = BTreeMap::new();
+    for (i, s) in signatures.iter().enumerate() {
+        if s.id.is_empty()
+            || !s
+                .id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return Err(format!("signature id `{}` is not kebab-case", s.id));
+        }
+        if index.insert(s.id.clone(), i).is_some() {
+            return Err(format!("duplicate signature id `{}`", s.id));
+        }
+        for (field, empty) in [
+            ("regexes", s.regexes.is_empty()),
+            ("literals", s.literals.iter().all(String::is_empty)),
+            ("fix", s.fix.is_empty()),
+            ("examples", s.examples.is_empty()),
+            ("frameworks", s.frameworks.is_empty()),
+            ("cause", s.cause.trim().is_empty()),
+            (
+                "source",
+                !s.source.starts_with("https://") && !s.source.starts_with("seed:"),
+            ),
+        ] {
+            if empty {
+                return Err(format!(
+                    "signature `{}`: `{field}` is missing or empty",
+                    s.id
+                ));
+            }
+        }
+        if s.literals.iter().any(String::is_empty) {
+            return Err(format!("signature `{}`: empty literal", s.id));
+        }
+    }
+    let mut regexes = Vec::with_capacity(signatures.len());
+    for s in &signatures {
+        let mut compiled = Vec::with_capacity(s.regexes.len());
+        for r in &s.regexes {
+            let re = Regex::new(r)
+                .map_err(|e| format!("signature `{}`: regex `{r}` does not compile: {e}", s.id))?;
+            compiled.push(re);
+        }
+        for pair in [&s.captures_equal, &s.captures_differ]
+            .into_iter()
+            .flatten()
+        {
+            for name in pair {
+                if !compiled
+                    .iter()
+                    .all(|re| re.capture_names().flatten().any(|n| n == name))
+                {
+                    return Err(format!(
+                        "signature `{}`: capture `{name}` is not in every regex",
+                        s.id
+                    ));
+                }
+            }
+        }
+        regexes.push(compiled);
+    }
+    let mut explains = vec![BTreeSet::new(); signatures.len()];
+    for (i, s) in signatures.iter().enumerate() {
+        for target in &s.explains {
+            let &j = index
+                .get(target)
+                .ok_or_else(|| format!("signature `{}` explains unknown `{target}`", s.id))?;
+            explains[i].insert(j);
+        }
+        for cause in &s.caused_by {
+            let &j = index
+                .get(cause)
+                .ok_or_else(|| format!("signature `{}` caused_by unknown `{cause}`", s.id))?;
+            explains[j].insert(i);
+        }
+    }
+    // Distinct literals, each with the signatures it belongs to.
+    let owned: Vec<(String, Owner)> = signatures
+        .iter()
+        .enumerate()
+        .flat_map(|(i, s)| {
+            let sig = s
+                .literals
+                .iter()
+                .map(move |l| (l.clone(), Owner::Signature(i)));
+            let ctx = s
+                .context
+                .iter()
+                .flat_map(|c| c.literals.iter())
+                .map(move |l| (l.clone(), Owner::Context(i)));
+            sig.chain(ctx).collect::<Vec<_>>()
+        })
+        .collect();
+    let mut literal_index: BTreeMap<String, usize> = BTreeMap::new();
+    let mut literals: Vec<String> = Vec::new();
+    let mut owners: Vec<Vec<Owner>> = Vec::new();
+    for (lit, owner) in owned {
+        let k = *literal_index.entry(lit.clone()).or_insert_with(|| {
+            literals.push(lit);
+            owners.push(Vec::new());
+            literals.len() - 1
+        });
+        owners[k].push(owner);
+    }
+    let prefilter = AhoCorasickBuilder::new()
+        .match_kind(MatchKind::Standard)
+        .build(&literals)
+        .map_err(|e| format!("building the literal prefilter: {e}"))?;
+    Ok(Compiled {
+        signatures,
+        regexes,
+        prefilter,
+        owners,
+        explains,
+    })
+}
+
+/// All distinct prefilter literals (signature and context literals), in build order.
+pub fn prefilter_literals() -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for s in signatures() {
+        for l in s
+            .literals
+            .iter()
+            .chain(s.context.iter().flat_map(|c| c.literals.iter()))
+        {
+            if seen.insert(l.clone()) {
+                out.push(l.clone());
+            }
+        }
+    }
+    out
+}

@@ -1,1 +1,415 @@
-//! placeholder
+//! Read-only collectors of every fact about the GPU stack: from the live host, from a directory
+//! tree treated as `/` (a mounted disk, an unpacked container), or from a saved snapshot. The
+//! result is a [`Snapshot`]: versioned, deterministic JSON whose facts are known (with the file,
+//! call or variable they came from), unknown (with the reason), or absent.
+//!
+//! Collectors observe and never judge: nothing here decides whether a version is too old or a
+//! library wrong; that is `cudoctor-diagnose`'s job. Nothing here writes, runs a program found in
+//! the scanned tree, or loads a library from it; live driver calls ([`live`]) happen only for the
+//! running host. The GPU-name -> compute-capability and driver -> CUDA tables live in
+//! `cudoctor-kb`; [`Snapshot::fill_gpu_compute_capabilities`] and
+//! [`Snapshot::fill_driver_cuda_version`] let the caller apply them.
+
+pub mod collect;
+pub mod elf;
+pub mod env_vars;
+pub mod ldcache;
+pub mod ldso;
+pub mod live;
+pub mod root;
+pub mod snapshot;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use cudoctor_kb::version::{ComputeCapability, CudaVersion, DriverVersion};
+
+pub use ldso::{Candidate, Outcome, Resolution, Step, which, which_for_framework};
+pub use root::{Env, Root, RootError};
+pub use snapshot::{SCHEMA_VERSION, Snapshot, SnapshotError};
+
+use collect::Ctx;
+use snapshot::{Gpu, RootInfo};
+
+/// Which collectors run. All by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Collectors {
+    /// Kernel module, user-space driver version.
+    pub driver: bool,
+    /// GPUs and device nodes.
+    pub gpus: bool,
+    /// CUDA toolkits.
+    pub toolkits: bool,
+    /// CUDA libraries.
+    pub libraries: bool,
+    /// cuDNN.
+    pub cudnn: bool,
+    /// Python environments.
+    pub python: bool,
+    /// Frameworks (needs `python`).
+    pub frameworks: bool,
+    /// Container facts.
+    pub container: bool,
+    /// Loader answers for every library soname found (`loader` section).
+    pub loader: bool,
+    /// Live libcuda / NVML calls (host only; ignored for a directory root).
+    pub live: bool,
+}
+
+impl Default for Collectors {
+    fn default() -> Self {
+        Self {
+            driver: true,
+            gpus: true,
+            toolkits: true,
+            libraries: true,
+            cudnn: true,
+            python: true,
+            frameworks: true,
+            container: true,
+            loader: true,
+            live: true,
+        }
+    }
+}
+
+impl Collectors {
+    /// Every collector except live calls (hermetic).
+    pub fn files_only() -> Self {
+        Self {
+            live: false,
+            ..Self::default()
+        }
+    }
+}
+
+/// What to probe and how.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProbeOptions {
+    /// `None`: the live host. `Some(dir)`: `dir` treated as `/`.
+    pub root: Option<PathBuf>,
+    /// The environment. `None`: the process environment for the host, nothing for a directory.
+    pub env: Option<Vec<(String, String)>>,
+    /// Which collectors run.
+    pub collectors: Collectors,
+}
+
+impl ProbeOptions {
+    /// The live host, its environment, every collector.
+    pub fn host() -> Self {
+        Self::default()
+    }
+    /// A directory root with the given environment pairs, every file collector.
+    pub fn directory(root: impl Into<PathBuf>, env: Vec<(String, String)>) -> Self {
+        Self {
+            root: Some(root.into()),
+            env: Some(env),
+            collectors: Collectors::default(),
+        }
+    }
+}
+
+/// Probes a host or directory. Never fails: problems become `probe_errors` and unknown facts.
+pub fn probe(opts: &ProbeOptions) -> Snapshot {
+    let (root, info) = match &opts.root {
+        None => (
+            Ok(Root::host()),
+            RootInfo {
+                kind: "host".to_owned(),
+                path: "/".to_owned(),
+            },
+        ),
+        Some(dir) => (
+            Root::dir(dir),
+            RootInfo {
+                kind: "directory".to_owned(),
+                path: dir.display().to_string(),
+            },
+        ),
+    };
+    let mut snap = Snapshot::empty(info);
+    let root = match root {
+        Ok(r) => r,
+        Err(e) => {
+            snap.probe_errors.push(snapshot::ProbeError {
+                collector: "root".to_owned(),
+                path: opts.root.as_ref().map(|p| p.display().to_string()),
+                message: e.to_string(),
+            });
+            return snap;
+        }
+    };
+    let env = match (&opts.env, root.is_host()) {
+        (Some(pairs), _) => Env::from_pairs(pairs.iter().cloned()),
+        (None, true) => Env::from_process(),
+        (None, false) => Env::from_pairs(Vec::<(String, String)>::new()),
+    };
+    probe_root(&root, &env, opts.collectors)
+}
+
+/// Probes an already-built [`Root`] with an explicit [`Env`].
+pub fn probe_root(root: &Root, env: &Env, which_ones: Collectors) -> Snapshot {
+    let info = if root.is_host() {
+        RootInfo {
+            kind: "host".to_owned(),
+            path: "/".to_owned(),
+        }
+    } else {
+        RootInfo {
+            kind: "directory".to_owned(),
+            path: root.base_dir().display().to_string(),
+        }
+    };
+    let mut snap = Snapshot::empty(info);
+    snap.environment.source.clone_from(&env.origin);
+    for name in env_vars::RECORDED {
+        if let Some(v) = env.get(name) {
+            snap.environment
+                .variables
+                .insert((*name).to_owned(), v.to_owned());
+        }
+    }
+    let mut ctx = Ctx::new(root, env);
+    if which_ones.driver {
+        collect::driver::collect_kernel(&mut ctx, &mut snap.driver);
+    }
+    if which_ones.gpus {
+        snap.gpus = collect::driver::collect_gpus(&mut ctx);
+        snap.device_nodes = collect::driver::collect_device_nodes(&mut ctx);
+    }
+    if which_ones.toolkits || which_ones.cudnn || which_ones.libraries {
+        snap.cuda_toolkits = collect::toolkit::collect(&mut ctx);
+    }
+    if which_ones.python || which_ones.frameworks || which_ones.libraries || which_ones.cudnn {
+        snap.python_environments = collect::python::collect(&mut ctx);
+    }
+    let site_packages: Vec<PathBuf> = snap
+        .python_environments
+        .iter()
+        .flat_map(|e| e.site_packages.iter().map(PathBuf::from))
+        .collect();
+    let cache = ldso::load_cache(root);
+    if which_ones.libraries || which_ones.cudnn || which_ones.driver {
+        let mut extra = collect::libraries::SearchDirs::new();
+        for tk in &snap.cuda_toolkits {
+            for sub in [
+                "lib64",
+                "lib",
+                "targets/x86_64-linux/lib",
+                "extras/CUPTI/lib64",
+            ] {
+                extra.add(Path::new(&tk.root).join(sub), "toolkit");
+            }
+        }
+        for env in &snap.python_environments {
+            if env.kind == "conda" {
+                extra.add(Path::new(&env.path).join("lib"), "conda");
+            }
+        }
+        for sp in &site_packages {
+            for e in root.read_dir_or_empty(&sp.join("nvidia")) {
+                extra.add(e.path.join("lib"), "pip_wheel");
+            }
+            extra.add(sp.join("torch/lib"), "framework_bundled");
+        }
+        snap.libraries = collect::libraries::collect(&mut ctx, cache.as_ref().ok(), &extra);
+    }
+    if which_ones.cudnn {
+        let roots: Vec<String> = snap.cuda_toolkits.iter().map(|t| t.root.clone()).collect();
+        let dirs = collect::cudnn::include_dirs(&roots, &snap.python_environments);
+        snap.cudnn =
+            collect::cudnn::collect(&mut ctx, &dirs, &snap.libraries, &snap.python_environments);
+    }
+    if which_ones.frameworks {
+        snap.frameworks = collect::frameworks::collect(&mut ctx, &snap.python_environments);
+    }
+    if which_ones.container {
+        snap.container = collect::container::collect(&mut ctx);
+    }
+    if which_ones.loader {
+        let mut sonames: BTreeSet<String> = snap
+            .libraries
+            .iter()
+            .filter_map(|l| l.soname.clone())
+            .filter(|s| s.contains(".so."))
+            .collect();
+        sonames.insert("libcuda.so.1".to_owned());
+        for s in sonames {
+            snap.loader.push(ldso::which_with_cache(
+                root,
+                env,
+                &s,
+                None,
+                &site_packages,
+                &cache,
+            ));
+        }
+    }
+    if which_ones.driver {
+        userspace_driver(&mut snap, root, env, &cache);
+    }
+    if which_ones.live && root.is_host() {
+        let live = live::probe_live();
+        apply_live(&mut snap, &live);
+        snap.live = Some(live);
+    } else if root.is_host() {
+        snap.driver
+            .cuda_version_unknown
+            .get_or_insert_with(|| "live driver calls disabled".to_owned());
+    } else {
+        snap.driver.cuda_version_unknown.get_or_insert_with(|| {
+            "no live driver call for a directory root; derive it from the driver version with the knowledge base"
+                .to_owned()
+        });
+    }
+    snap.probe_errors.append(&mut ctx.errors);
+    snap.sort();
+    snap
+}
+
+fn userspace_driver(
+    snap: &mut Snapshot,
+    root: &Root,
+    env: &Env,
+    cache: &Result<ldcache::LdCache, String>,
+) {
+    let res = ldso::which_with_cache(root, env, "libcuda.so.1", None, &[], cache);
+    let chosen_real = res.chosen.as_ref().and_then(|c| c.real_path.clone());
+    let version_of = |path: &str| -> Option<DriverVersion> {
+        let name = Path::new(path).file_name()?.to_string_lossy().into_owned();
+        let (family, v) = collect::libraries::classify(&name)?;
+        (family == "cuda").then_some(())?;
+        let v = v?;
+        (v.split('.').count() >= 2).then(|| v.parse().ok())?
+    };
+    if let Some(real) = chosen_real {
+        if let Some(v) = version_of(&real) {
+            snap.driver.userspace_version = Some(v);
+            snap.driver.userspace_version_source = Some(format!(
+                "file name `{real}` (what the loader picks for libcuda.so.1)"
+            ));
+            return;
+        }
+    }
+    // Else any libcuda with a version in its name.
+    let found: Vec<(DriverVersion, String)> = snap
+        .libraries
+        .iter()
+        .filter(|l| l.family == "cuda")
+        .filter_map(|l| {
+            let p = l.real_path.as_deref().unwrap_or(&l.path);
+            version_of(p).map(|v| (v, p.to_owned()))
+        })
+        .collect();
+    if let Some((v, p)) = found.first() {
+        snap.driver.userspace_version = Some(v.clone());
+        snap.driver.userspace_version_source = Some(format!("file name `{p}`"));
+    } else if res.chosen.is_some() {
+        snap.driver.userspace_version_unknown =
+            Some("libcuda.so.1 found but its real file name carries no version".to_owned());
+    }
+}
+
+fn norm_bus(b: &str) -> String {
+    let lower = b.to_ascii_lowercase();
+    match lower.split_once(':') {
+        Some((dom, rest)) => format!("{}:{rest}", dom.trim_start_matches('0')),
+        None => lower,
+    }
+}
+
+fn apply_live(snap: &mut Snapshot, live: &snapshot::LiveFacts) {
+    if let Some(v) = live.cu_driver_get_version {
+        if let Some(cv) = CudaVersion::from_driver_api(v) {
+            snap.driver.cuda_version = Some(cv);
+            snap.driver.cuda_version_source = Some(format!("cuDriverGetVersion = {v}"));
+            snap.driver.cuda_version_unknown = None;
+        }
+    } else if let Some(r) = &live.cu_driver_get_version_unknown {
+        snap.driver.cuda_version_unknown = Some(r.clone());
+    }
+    if snap.driver.userspace_version.is_none() {
+        if let Some(Ok(v)) = live
+            .nvml
+            .driver_version
+            .as_deref()
+            .map(str::parse::<DriverVersion>)
+        {
+            snap.driver.userspace_version = Some(v);
+            snap.driver.userspace_version_source = Some("nvmlSystemGetDriverVersion".to_owned());
+            snap.driver.userspace_version_unknown = None;
+        }
+    }
+    for d in &live.devices {
+        let idx = d.bus_location.as_deref().and_then(|b| {
+            snap.gpus
+                .iter()
+                .position(|g| g.bus_location.as_deref().map(norm_bus) == Some(norm_bus(b)))
+        });
+        let idx = idx.unwrap_or_else(|| {
+            snap.gpus.push(Gpu {
+                bus_location: d.bus_location.clone(),
+                ..Gpu::default()
+            });
+            snap.gpus.len() - 1
+        });
+        let g = &mut snap.gpus[idx];
+        if g.name.is_none() {
+            g.name.clone_from(&d.name);
+            g.name_source = d.name.as_ref().map(|_| "cuDeviceGetName".to_owned());
+        }
+        if let Some(Ok(cc)) = d
+            .compute_capability
+            .as_deref()
+            .map(str::parse::<ComputeCapability>)
+        {
+            g.compute_capability = Some(cc);
+            g.compute_capability_source = Some("cuDeviceGetAttribute(75, 76)".to_owned());
+            g.compute_capability_unknown = None;
+        }
+        if g.memory_total_bytes.is_none() {
+            g.memory_total_bytes = d.memory_total_bytes;
+        }
+    }
+}
+
+impl Snapshot {
+    /// Fills unknown GPU compute capabilities from their names (the knowledge base's
+    /// `gpu_by_name`); `lookup` returns the capability and its source.
+    pub fn fill_gpu_compute_capabilities(
+        &mut self,
+        lookup: impl Fn(&str) -> Option<(ComputeCapability, String)>,
+    ) {
+        for g in &mut self.gpus {
+            if g.compute_capability.is_some() {
+                continue;
+            }
+            if let Some((cc, src)) = g.name.as_deref().and_then(&lookup) {
+                g.compute_capability = Some(cc);
+                g.compute_capability_source = Some(src);
+                g.compute_capability_unknown = None;
+            }
+        }
+    }
+
+    /// Fills an unknown `driver.cuda_version` from the driver version (the knowledge base's
+    /// driver-branch table); `lookup` returns the CUDA version and its source.
+    pub fn fill_driver_cuda_version(
+        &mut self,
+        lookup: impl Fn(&DriverVersion) -> Option<(CudaVersion, String)>,
+    ) {
+        if self.driver.cuda_version.is_some() {
+            return;
+        }
+        let v = self
+            .driver
+            .kernel_module_version
+            .as_ref()
+            .or(self.driver.userspace_version.as_ref());
+        if let Some((cv, src)) = v.and_then(&lookup) {
+            self.driver.cuda_version = Some(cv);
+            self.driver.cuda_version_source = Some(src);
+            self.driver.cuda_version_unknown = None;
+        }
+    }
+}

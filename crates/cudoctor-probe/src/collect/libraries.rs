@@ -1,0 +1,488 @@
+//! CUDA and driver libraries: everywhere a loader or framework could pick them up.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::{Ctx, show};
+use crate::elf;
+use crate::env_vars;
+use crate::ldcache::{self, LdCache};
+use crate::snapshot::Library;
+
+/// Library families recorded (file names `lib<family>.so*`).
+pub const FAMILIES: &[&str] = &[
+    "cuda",
+    "nvidia-ml",
+    "cudart",
+    "cublas",
+    "cublasLt",
+    "cufft",
+    "curand",
+    "cusolver",
+    "cusparse",
+    "nvrtc",
+    "nvJitLink",
+    "cupti",
+    "nccl",
+    "nvinfer",
+    "cudnn",
+];
+
+/// The default directories, searched after the cache (multiarch first, as Debian's glibc does).
+pub const DEFAULT_DIRS: &[&str] = &[
+    "/lib/x86_64-linux-gnu",
+    "/usr/lib/x86_64-linux-gnu",
+    "/lib64",
+    "/usr/lib64",
+    "/lib",
+    "/usr/lib",
+];
+
+/// Where `/etc/ld.so.cache` is.
+pub const LD_SO_CACHE: &str = "/etc/ld.so.cache";
+/// Where `/etc/ld.so.conf` is.
+pub const LD_SO_CONF: &str = "/etc/ld.so.conf";
+
+/// `libcudart.so.11.8.89` -> (`cudart`, Some(`11.8.89`)); `libcudart.so` -> (`cudart`, None).
+pub fn classify(file_name: &str) -> Option<(&'static str, Option<&str>)> {
+    let rest = file_name.strip_prefix("lib")?;
+    let (stem, after) = rest.split_once(".so")?;
+    let family = FAMILIES.iter().find(|f| **f == stem)?;
+    if after.is_empty() {
+        return Some((family, None));
+    }
+    let ver = after.strip_prefix('.')?;
+    if ver.is_empty()
+        || !ver
+            .split('.')
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return None;
+    }
+    Some((family, Some(ver)))
+}
+
+/// One line-level fact of `ld.so.conf`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfLine {
+    /// A directory.
+    Dir(String),
+    /// `include PATTERN`.
+    Include(String),
+}
+
+/// Parses `/etc/ld.so.conf` (or an included file).
+///
+/// Real samples (Debian/Ubuntu):
+/// ```text
+/// include /etc/ld.so.conf.d/*.conf
+/// ```
+/// and `/etc/ld.so.conf.d/x86_64-linux-gnu.conf`:
+/// ```text
+/// # Multiarch support
+/// /usr/local/lib/x86_64-linux-gnu
+/// /lib/x86_64-linux-gnu
+/// /usr/lib/x86_64-linux-gnu
+/// ```
+pub fn parse_ld_so_conf(text: &str) -> Vec<ConfLine> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("include") {
+            if rest.starts_with(char::is_whitespace) {
+                for pat in rest.split_whitespace() {
+                    out.push(ConfLine::Include(pat.to_owned()));
+                }
+                continue;
+            }
+        }
+        if line.starts_with("hwcap") {
+            continue;
+        }
+        // "dir=type" (old libc5 syntax) and space/comma separated lists.
+        for d in line.split([' ', '\t', ',', ':']).filter(|d| !d.is_empty()) {
+            let d = d.split('=').next().unwrap_or(d);
+            out.push(ConfLine::Dir(d.to_owned()));
+        }
+    }
+    out
+}
+
+/// The directories of `/etc/ld.so.conf`, includes expanded (`*` in the last component only).
+pub fn ld_so_conf_dirs(ctx: &mut Ctx<'_>) -> Vec<String> {
+    let mut out = Vec::new();
+    read_conf(ctx, Path::new(LD_SO_CONF), 0, &mut out);
+    out
+}
+
+fn read_conf(ctx: &mut Ctx<'_>, path: &Path, depth: usize, out: &mut Vec<String>) {
+    if depth > 8 {
+        ctx.error(
+            "libraries",
+            Some(path),
+            "ld.so.conf includes nested too deeply",
+        );
+        return;
+    }
+    let Ok(Some(text)) = ctx.read_optional("libraries", path) else {
+        return;
+    };
+    for line in parse_ld_so_conf(&text) {
+        match line {
+            ConfLine::Dir(d) => {
+                if !out.contains(&d) {
+                    out.push(d);
+                }
+            }
+            ConfLine::Include(pat) => {
+                let pat = if pat.starts_with('/') {
+                    PathBuf::from(pat)
+                } else {
+                    path.parent().unwrap_or(Path::new("/")).join(pat)
+                };
+                for file in expand_glob(ctx, &pat) {
+                    read_conf(ctx, &file, depth + 1, out);
+                }
+            }
+        }
+    }
+}
+
+/// Expands `*` and `?` in the last component of a path.
+fn expand_glob(ctx: &Ctx<'_>, pat: &Path) -> Vec<PathBuf> {
+    let Some(name) = pat.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return Vec::new();
+    };
+    if !name.contains(['*', '?']) {
+        return vec![pat.to_path_buf()];
+    }
+    let dir = pat.parent().unwrap_or(Path::new("/"));
+    ctx.root
+        .read_dir_or_empty(dir)
+        .into_iter()
+        .filter(|e| wildcard(&name, &e.name_str()))
+        .map(|e| e.path)
+        .collect()
+}
+
+fn wildcard(pat: &str, s: &str) -> bool {
+    let (p, s) = (pat.as_bytes(), s.as_bytes());
+    let (mut pi, mut si, mut star, mut mark) = (0, 0, None, 0);
+    while si < s.len() {
+        if pi < p.len() && (p[pi] == b'?' || p[pi] == s[si]) {
+            pi += 1;
+            si += 1;
+        } else if pi < p.len() && p[pi] == b'*' {
+            star = Some(pi);
+            mark = si;
+            pi += 1;
+        } else if let Some(st) = star {
+            pi = st + 1;
+            mark += 1;
+            si = mark;
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == b'*' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
+/// Reads and parses `/etc/ld.so.cache`; `None` when absent or unreadable (recorded).
+pub fn read_ld_so_cache(ctx: &mut Ctx<'_>) -> Option<LdCache> {
+    let path = Path::new(LD_SO_CACHE);
+    match ctx.root.read_prefix(path, 64 << 20) {
+        Ok(bytes) => match ldcache::parse_ld_so_cache(&bytes) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                ctx.error("libraries", Some(path), e.to_string());
+                None
+            }
+        },
+        Err(e) if e.is_not_found() => None,
+        Err(e) => {
+            ctx.error("libraries", Some(path), e.reason());
+            None
+        }
+    }
+}
+
+/// Directories to scan, each with how it was found.
+pub struct SearchDirs {
+    dirs: BTreeMap<PathBuf, Vec<String>>,
+    order: Vec<PathBuf>,
+}
+
+impl SearchDirs {
+    /// Empty.
+    pub fn new() -> Self {
+        Self {
+            dirs: BTreeMap::new(),
+            order: Vec::new(),
+        }
+    }
+    /// Adds a directory with a reason.
+    pub fn add(&mut self, dir: impl Into<PathBuf>, via: &str) {
+        let dir = dir.into();
+        let e = self.dirs.entry(dir.clone()).or_default();
+        if e.is_empty() {
+            self.order.push(dir);
+        }
+        if !e.iter().any(|v| v == via) {
+            e.push(via.to_owned());
+        }
+    }
+}
+
+impl Default for SearchDirs {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Collects libraries from the standard places plus `extra` directories (toolkit, wheel and
+/// conda library directories, with their reason).
+pub fn collect(ctx: &mut Ctx<'_>, cache: Option<&LdCache>, extra: &SearchDirs) -> Vec<Library> {
+    let mut dirs = SearchDirs::new();
+    if let Some(llp) = ctx.env.get(env_vars::LD_LIBRARY_PATH).map(str::to_owned) {
+        for d in llp.split([':', ';']).filter(|d| d.starts_with('/')) {
+            dirs.add(d, "ld_library_path");
+        }
+    }
+    for d in ld_so_conf_dirs(ctx) {
+        dirs.add(d, "ld_so_conf");
+    }
+    for d in DEFAULT_DIRS {
+        dirs.add(*d, "default_dir");
+    }
+    for d in &extra.order {
+        for via in &extra.dirs[d] {
+            dirs.add(d.clone(), via);
+        }
+    }
+    let mut found: BTreeMap<PathBuf, (&'static str, Vec<String>)> = BTreeMap::new();
+    if let Some(cache) = cache {
+        for e in &cache.entries {
+            let name = Path::new(&e.path)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if let Some((family, _)) = classify(&name) {
+                found
+                    .entry(PathBuf::from(&e.path))
+                    .or_insert((family, Vec::new()))
+                    .1
+                    .push("ld_so_cache".to_owned());
+            }
+        }
+    }
+    for dir in &dirs.order {
+        let vias = &dirs.dirs[dir];
+        for e in ctx.root.read_dir_or_empty(dir) {
+            if let Some((family, _)) = classify(&e.name_str()) {
+                let slot = found.entry(e.path.clone()).or_insert((family, Vec::new()));
+                slot.1.extend(vias.iter().cloned());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (path, (family, mut via)) in found {
+        via.sort();
+        via.dedup();
+        out.push(describe_library(ctx, &path, family, via));
+    }
+    out
+}
+
+/// Facts about one library file.
+pub fn describe_library(
+    ctx: &mut Ctx<'_>,
+    path: &Path,
+    family: &str,
+    found_via: Vec<String>,
+) -> Library {
+    let mut lib = Library {
+        family: family.to_owned(),
+        path: show(path),
+        found_via,
+        ..Library::default()
+    };
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let is_link = ctx
+        .root
+        .symlink_metadata(path)
+        .map(|m| m.file_type().is_symlink())
+        .unwrap_or(false);
+    let real = match ctx.root.real_path(path) {
+        Ok(r) => {
+            lib.real_path = Some(show(&r));
+            Some(r)
+        }
+        Err(e) => {
+            if e.is_not_found() && is_link {
+                lib.dangling = true;
+                let target = ctx
+                    .root
+                    .read_link(path)
+                    .map(|t| show(&t))
+                    .unwrap_or_default();
+                lib.real_path_unknown = Some(format!("dangling link to `{target}`"));
+            } else {
+                lib.real_path_unknown = Some(e.reason());
+            }
+            None
+        }
+    };
+    // Version from the real file's name (`libcudart.so.11.8.89`), else the name found.
+    let real_name = real
+        .as_ref()
+        .and_then(|r| r.file_name())
+        .map(|n| n.to_string_lossy().into_owned());
+    let from_name = real_name
+        .as_deref()
+        .and_then(|n| {
+            classify(n)
+                .and_then(|(_, v)| v)
+                .map(|v| (v.to_owned(), n.to_owned()))
+        })
+        .or_else(|| {
+            classify(&file_name)
+                .and_then(|(_, v)| v)
+                .map(|v| (v.to_owned(), file_name.clone()))
+        });
+    match from_name {
+        Some((v, n)) if v.split('.').count() >= 3 => {
+            lib.version = Some(v);
+            lib.version_source = Some(format!("file name `{n}`"));
+        }
+        other => {
+            if let Some((v, src)) = wheel_version(ctx, path) {
+                lib.version = Some(v);
+                lib.version_source = Some(src);
+            } else if let Some((v, n)) = other {
+                lib.version_unknown = Some(format!(
+                    "file name `{n}` carries only the interface version `{v}`"
+                ));
+            } else if !lib.dangling {
+                lib.version_unknown = Some("no version in the file name".to_owned());
+            }
+        }
+    }
+    if let Some(real) = &real {
+        match elf::read_elf(ctx.root, real) {
+            Ok(info) => {
+                lib.elf = Some(info.describe());
+                if let Some(s) = info.soname {
+                    lib.soname = Some(s);
+                    lib.soname_source = Some(format!("DT_SONAME of `{}`", show(real)));
+                }
+            }
+            Err(e) => {
+                ctx.error("libraries", Some(real), e.to_string());
+            }
+        }
+    }
+    if lib.soname.is_none() {
+        lib.soname = Some(file_name.clone());
+        lib.soname_source = Some("file name".to_owned());
+    }
+    lib
+}
+
+/// For `.../site-packages/nvidia/<pkg>/lib/<file>`, the wheel's version from its METADATA.
+pub fn wheel_version(ctx: &mut Ctx<'_>, path: &Path) -> Option<(String, String)> {
+    let lib_dir = path.parent()?;
+    if lib_dir.file_name()? != "lib" {
+        return None;
+    }
+    let pkg_dir = lib_dir.parent()?;
+    let sub = pkg_dir.file_name()?.to_string_lossy().into_owned();
+    let nvidia = pkg_dir.parent()?;
+    if nvidia.file_name()? != "nvidia" {
+        return None;
+    }
+    let site = nvidia.parent()?;
+    // nvidia/cuda_runtime/lib -> nvidia_cuda_runtime_cu11-11.8.89.dist-info
+    let prefix = format!("nvidia_{sub}");
+    for e in ctx.root.read_dir_or_empty(site) {
+        let name = e.name_str().into_owned();
+        if !name.ends_with(".dist-info") || !name.starts_with(&prefix) {
+            continue;
+        }
+        let tail = &name[prefix.len()..];
+        if !(tail.starts_with("_cu") || tail.starts_with('-')) {
+            continue;
+        }
+        let meta = e.path.join("METADATA");
+        if let Ok(text) = ctx.root.read_text(&meta, 64 * 1024) {
+            if let Some(v) = super::python::parse_metadata(&text).version {
+                return Some((v, format!("wheel METADATA `{}`", show(&meta))));
+            }
+        }
+        if let Some((_, v)) = super::python::parse_dist_info_name(&name) {
+            return Some((v, format!("wheel folder name `{}`", show(&e.path))));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classify_names() {
+        assert_eq!(
+            classify("libcudart.so.11.8.89"),
+            Some(("cudart", Some("11.8.89")))
+        );
+        assert_eq!(
+            classify("libcuda.so.535.261.03"),
+            Some(("cuda", Some("535.261.03")))
+        );
+        assert_eq!(
+            classify("libcublasLt.so.11"),
+            Some(("cublasLt", Some("11")))
+        );
+        assert_eq!(classify("libcudart.so"), Some(("cudart", None)));
+        assert_eq!(classify("libcudart_static.a"), None);
+        assert_eq!(classify("libcudnn_ops_infer.so.8"), None);
+        assert_eq!(classify("libcuda.so.1.bak"), None);
+        assert_eq!(
+            classify("libnvidia-ml.so.1"),
+            Some(("nvidia-ml", Some("1")))
+        );
+    }
+
+    #[test]
+    fn conf_lines() {
+        let t = "# Multiarch support\n/usr/local/lib/x86_64-linux-gnu\n/lib/x86_64-linux-gnu\ninclude /etc/ld.so.conf.d/*.conf\n\n/opt/a:/opt/b # two\n";
+        assert_eq!(
+            parse_ld_so_conf(t),
+            vec![
+                ConfLine::Dir("/usr/local/lib/x86_64-linux-gnu".into()),
+                ConfLine::Dir("/lib/x86_64-linux-gnu".into()),
+                ConfLine::Include("/etc/ld.so.conf.d/*.conf".into()),
+                ConfLine::Dir("/opt/a".into()),
+                ConfLine::Dir("/opt/b".into()),
+            ]
+        );
+        assert!(parse_ld_so_conf("\u{0}\u{ff}").len() <= 1);
+    }
+
+    #[test]
+    fn wildcards() {
+        assert!(wildcard("*.conf", "x86_64-linux-gnu.conf"));
+        assert!(!wildcard("*.conf", "x.conf.bak"));
+        assert!(wildcard("cuda-?.conf", "cuda-1.conf"));
+    }
+}

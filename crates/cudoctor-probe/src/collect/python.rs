@@ -1,0 +1,392 @@
+//! Python environments and the packages of interest in them, read from files only.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use cudoctor_kb::version::PythonVersion;
+
+use super::{Ctx, TEXT_LIMIT, show};
+use crate::env_vars;
+use crate::snapshot::{PythonEnvironment, PythonPackage};
+
+/// Conda installs looked for under `/opt` and each home.
+const CONDA_BASES: &[&str] = &[
+    "conda",
+    "miniconda3",
+    "miniconda",
+    "anaconda3",
+    "miniforge3",
+    "mambaforge",
+];
+
+/// Whether a (normalized) distribution name is one the probe records.
+pub fn is_interesting(name: &str) -> bool {
+    name.starts_with("nvidia-")
+        || matches!(
+            name,
+            "tensorflow"
+                | "tensorflow-gpu"
+                | "tensorflow-cpu"
+                | "tf-nightly"
+                | "tensorflow-intel"
+                | "torch"
+                | "jax"
+                | "jaxlib"
+                | "jax-cuda11-plugin"
+                | "jax-cuda12-plugin"
+                | "jax-cuda13-plugin"
+                | "jax-cuda12-pjrt"
+                | "jax-cuda13-pjrt"
+                | "cupy-cuda11x"
+                | "cupy-cuda12x"
+                | "tensorrt"
+        )
+}
+
+/// PEP 503 normalization: lower case, runs of `-_.` become `-`.
+pub fn normalize_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut dash = false;
+    for c in name.chars() {
+        if matches!(c, '-' | '_' | '.') {
+            dash = true;
+        } else {
+            if dash && !out.is_empty() {
+                out.push('-');
+            }
+            dash = false;
+            out.push(c.to_ascii_lowercase());
+        }
+    }
+    out
+}
+
+/// Splits a `.dist-info` directory name: `nvidia_cuda_runtime_cu11-11.8.89.dist-info` ->
+/// (`nvidia-cuda-runtime-cu11`, `11.8.89`).
+pub fn parse_dist_info_name(dir: &str) -> Option<(String, String)> {
+    let stem = dir.strip_suffix(".dist-info")?;
+    let (name, version) = stem.split_once('-')?;
+    Some((normalize_name(name), version.to_owned()))
+}
+
+/// The core metadata fields the probe uses.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Metadata {
+    /// `Name:`.
+    pub name: Option<String>,
+    /// `Version:`.
+    pub version: Option<String>,
+    /// `Requires-Dist:` lines, as written.
+    pub requires_dist: Vec<String>,
+}
+
+/// Parses the header block of a `METADATA` file (stops at the first blank line).
+///
+/// Real sample (`nvidia_cuda_runtime_cu11-11.8.89.dist-info/METADATA`, first lines):
+/// ```text
+/// Metadata-Version: 2.1
+/// Name: nvidia-cuda-runtime-cu11
+/// Version: 11.8.89
+/// Summary: CUDA Runtime native Libraries
+/// ```
+/// and torch 2.1.0's pins: `Requires-Dist: nvidia-cuda-runtime-cu12 (==12.1.105) ; platform_system == "Linux" and platform_machine == "x86_64"`.
+pub fn parse_metadata(text: &str) -> Metadata {
+    let mut m = Metadata::default();
+    for line in text.lines() {
+        if line.trim().is_empty() {
+            break;
+        }
+        if let Some(v) = line.strip_prefix("Name:") {
+            m.name = Some(v.trim().to_owned());
+        } else if let Some(v) = line.strip_prefix("Version:") {
+            m.version = Some(v.trim().to_owned());
+        } else if let Some(v) = line.strip_prefix("Requires-Dist:") {
+            m.requires_dist.push(v.trim().to_owned());
+        }
+    }
+    m
+}
+
+/// `pyvenv.cfg`'s `version` (venv) or `version_info` (uv, virtualenv).
+///
+/// Real sample (`python3.10 -m venv`):
+/// ```text
+/// home = /usr/bin
+/// include-system-site-packages = false
+/// version = 3.10.12
+/// ```
+pub fn parse_pyvenv_cfg(text: &str) -> Option<PythonVersion> {
+    for line in text.lines() {
+        let Some((k, v)) = line.split_once('=') else {
+            continue;
+        };
+        let k = k.trim();
+        if k == "version" || k == "version_info" {
+            let v = v.trim();
+            // version_info = 3.12.3.final.0
+            let numeric: Vec<&str> = v
+                .split('.')
+                .take_while(|p| p.bytes().all(|b| b.is_ascii_digit()) && !p.is_empty())
+                .take(3)
+                .collect();
+            if let Ok(pv) = PythonVersion::parse_lenient(&numeric.join(".")) {
+                return Some(pv);
+            }
+        }
+    }
+    None
+}
+
+/// `python3.10` -> 3.10 (folder or interpreter name).
+pub fn python_version_from_name(name: &str) -> Option<PythonVersion> {
+    let rest = name.strip_prefix("python")?;
+    PythonVersion::parse_lenient(rest).ok()
+}
+
+struct Candidate {
+    kind: &'static str,
+    via: Vec<String>,
+}
+
+/// Collects Python environments.
+pub fn collect(ctx: &mut Ctx<'_>) -> Vec<PythonEnvironment> {
+    let mut cands: BTreeMap<PathBuf, Candidate> = BTreeMap::new();
+    let mut add = |p: PathBuf, kind: &'static str, via: String| {
+        let c = cands.entry(p).or_insert(Candidate {
+            kind,
+            via: Vec::new(),
+        });
+        c.via.push(via);
+    };
+    if let Some(v) = ctx.env.get_nonempty(env_vars::VIRTUAL_ENV) {
+        add(PathBuf::from(v), "venv", "$VIRTUAL_ENV".into());
+    }
+    if let Some(v) = ctx.env.get_nonempty(env_vars::CONDA_PREFIX) {
+        add(PathBuf::from(v), "conda", "$CONDA_PREFIX".into());
+    }
+    if let Some(path) = ctx.env.get(env_vars::PATH).map(str::to_owned) {
+        for dir in path.split(':').filter(|d| d.starts_with('/')) {
+            let dir = Path::new(dir);
+            let has_python = ctx
+                .root
+                .read_dir_or_empty(dir)
+                .iter()
+                .any(|e| e.name_str().starts_with("python3") || e.name_str() == "python");
+            if has_python {
+                if let Some(prefix) = dir.parent() {
+                    add(
+                        prefix.to_path_buf(),
+                        "interpreter",
+                        "python on $PATH".into(),
+                    );
+                }
+            }
+        }
+    }
+    add(PathBuf::from("/usr"), "system", "/usr".into());
+    add(PathBuf::from("/usr/local"), "system", "/usr/local".into());
+    let homes = home_dirs(ctx);
+    let mut conda_bases: Vec<PathBuf> = Vec::new();
+    for base in ["/opt"]
+        .iter()
+        .map(PathBuf::from)
+        .chain(homes.iter().cloned())
+    {
+        for name in CONDA_BASES {
+            conda_bases.push(base.join(name));
+        }
+    }
+    for base in conda_bases {
+        if ctx.root.is_dir(&base.join("conda-meta")) {
+            add(base.clone(), "conda", "conda base".into());
+            for e in ctx.root.read_dir_or_empty(&base.join("envs")) {
+                add(e.path.clone(), "conda", "conda envs/*".into());
+            }
+        }
+    }
+    for home in &homes {
+        add(home.join(".local"), "user", "~/.local".into());
+    }
+    let venv_parents: Vec<PathBuf> = std::iter::once(PathBuf::from("/opt"))
+        .chain(homes.iter().cloned())
+        .collect();
+    for parent in venv_parents {
+        for e in ctx.root.read_dir_or_empty(&parent) {
+            for sub in [e.path.clone(), e.path.join(".venv"), e.path.join("venv")] {
+                if ctx.root.is_file(&sub.join("pyvenv.cfg")) {
+                    add(sub, "venv", format!("{}/*/pyvenv.cfg", show(&parent)));
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (prefix, cand) in cands {
+        if let Some(env) = inspect(ctx, &prefix, cand) {
+            out.push(env);
+        }
+    }
+    out
+}
+
+fn home_dirs(ctx: &Ctx<'_>) -> Vec<PathBuf> {
+    if let Some(h) = ctx.env.home() {
+        return vec![h];
+    }
+    if ctx.root.is_host() {
+        return Vec::new();
+    }
+    // A directory root with no $HOME given: every home in it.
+    let mut out = vec![PathBuf::from("/root")];
+    out.extend(
+        ctx.root
+            .read_dir_or_empty(Path::new("/home"))
+            .into_iter()
+            .map(|e| e.path),
+    );
+    out.retain(|p| ctx.root.is_dir(p));
+    out
+}
+
+fn inspect(ctx: &mut Ctx<'_>, prefix: &Path, cand: Candidate) -> Option<PythonEnvironment> {
+    if !ctx.root.is_dir(prefix) {
+        return None;
+    }
+    let mut site = Vec::new();
+    let mut version: Option<(PythonVersion, String)> = None;
+    for lib in ["lib", "lib64"] {
+        for e in ctx.root.read_dir_or_empty(&prefix.join(lib)) {
+            let name = e.name_str().into_owned();
+            let Some(v) = python_version_from_name(&name) else {
+                continue;
+            };
+            for sp in ["site-packages", "dist-packages"] {
+                let p = e.path.join(sp);
+                if ctx.root.is_dir(&p) && !site.contains(&p) {
+                    site.push(p);
+                    if version.is_none() {
+                        version = Some((v, format!("folder name `{}`", show(&e.path))));
+                    }
+                }
+            }
+        }
+    }
+    // Debian's version-less /usr/lib/python3/dist-packages.
+    let debian = prefix.join("lib/python3/dist-packages");
+    if ctx.root.is_dir(&debian) {
+        site.push(debian);
+    }
+    let cfg = prefix.join("pyvenv.cfg");
+    if let Ok(Some(text)) = ctx.read_optional("python_environments", &cfg) {
+        if let Some(v) = parse_pyvenv_cfg(&text) {
+            version = Some((v, show(&cfg)));
+        }
+    }
+    if version.is_none() {
+        for e in ctx.root.read_dir_or_empty(&prefix.join("bin")) {
+            if let Some(v) = python_version_from_name(&e.name_str()) {
+                version = Some((v, format!("interpreter name `{}`", show(&e.path))));
+                break;
+            }
+        }
+    }
+    if site.is_empty() {
+        return None;
+    }
+    let mut packages = Vec::new();
+    for sp in &site {
+        packages.extend(packages_in(ctx, sp));
+    }
+    let mut via = cand.via;
+    via.sort();
+    via.dedup();
+    let unknown = version
+        .is_none()
+        .then(|| "no pyvenv.cfg, lib/python3.X folder or bin/python3.X interpreter".to_owned());
+    Some(PythonEnvironment {
+        path: show(prefix),
+        kind: cand.kind.to_owned(),
+        found_via: via,
+        python_version_source: version.as_ref().map(|(_, s)| s.clone()),
+        python_version: version.map(|(v, _)| v),
+        python_version_unknown: unknown,
+        site_packages: site.iter().map(|p| show(p)).collect(),
+        packages,
+    })
+}
+
+/// Interesting packages in one site-packages directory.
+pub fn packages_in(ctx: &mut Ctx<'_>, site: &Path) -> Vec<PythonPackage> {
+    let mut out = Vec::new();
+    for e in ctx.root.read_dir_or_empty(site) {
+        let name = e.name_str();
+        let Some((pkg, dir_version)) = parse_dist_info_name(&name) else {
+            continue;
+        };
+        if !is_interesting(&pkg) {
+            continue;
+        }
+        let meta_path = e.path.join("METADATA");
+        let meta = match ctx.root.read_text(&meta_path, TEXT_LIMIT) {
+            Ok(t) => parse_metadata(&t),
+            Err(err) => {
+                if !err.is_not_found() {
+                    ctx.error("python_environments", Some(&meta_path), err.reason());
+                }
+                Metadata::default()
+            }
+        };
+        out.push(PythonPackage {
+            name: meta.name.as_deref().map_or(pkg, normalize_name),
+            version: meta.version.or(Some(dir_version)),
+            metadata_path: show(&e.path),
+            requires_nvidia: meta
+                .requires_dist
+                .into_iter()
+                .filter(|r| r.to_ascii_lowercase().starts_with("nvidia"))
+                .collect(),
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert_eq!(
+            normalize_name("nvidia_cuda_runtime_cu11"),
+            "nvidia-cuda-runtime-cu11"
+        );
+        assert_eq!(normalize_name("Jax_CUDA12.Plugin"), "jax-cuda12-plugin");
+        assert_eq!(
+            parse_dist_info_name("nvidia_cuda_runtime_cu11-11.8.89.dist-info").unwrap(),
+            ("nvidia-cuda-runtime-cu11".to_owned(), "11.8.89".to_owned())
+        );
+        assert!(parse_dist_info_name("torch").is_none());
+    }
+
+    #[test]
+    fn metadata() {
+        let t = "Metadata-Version: 2.1\nName: torch\nVersion: 2.1.0\nRequires-Dist: filelock\nRequires-Dist: nvidia-cuda-runtime-cu12 (==12.1.105) ; platform_system == \"Linux\" and platform_machine == \"x86_64\"\n\nRequires-Dist: not-a-header\n";
+        let m = parse_metadata(t);
+        assert_eq!(m.version.as_deref(), Some("2.1.0"));
+        assert_eq!(m.requires_dist.len(), 2);
+    }
+
+    #[test]
+    fn pyvenv() {
+        let t = "home = /usr/bin\ninclude-system-site-packages = false\nversion = 3.10.12\n";
+        assert_eq!(parse_pyvenv_cfg(t).unwrap().to_string(), "3.10");
+        let uv = "home = /root/.local/share/uv/python/cpython-3.12.3-linux-x86_64-gnu/bin\nimplementation = CPython\nuv = 0.4.0\nversion_info = 3.12.3.final.0\n";
+        assert_eq!(parse_pyvenv_cfg(uv).unwrap().to_string(), "3.12");
+        assert!(parse_pyvenv_cfg("\u{0}\u{1}").is_none());
+        assert_eq!(
+            python_version_from_name("python3.11").unwrap().to_string(),
+            "3.11"
+        );
+        assert!(python_version_from_name("python3").is_none());
+    }
+}

@@ -1,0 +1,345 @@
+//! The dynamic loader, emulated: which file `dlopen("libX.so.N")` would load inside a root, and
+//! every candidate considered on the way, in glibc's order:
+//!
+//! 1. `DT_RPATH` of the requesting object, only when it has no `DT_RUNPATH`;
+//! 2. `LD_LIBRARY_PATH`;
+//! 3. `DT_RUNPATH` of the requesting object (`$ORIGIN`, `$LIB`, `$PLATFORM` expanded);
+//! 4. `/etc/ld.so.cache` (entries of the requester's ELF class and machine);
+//! 5. the default directories (Debian multiarch first, then `/lib64`, `/usr/lib64`, `/lib`,
+//!    `/usr/lib`).
+//!
+//! [`which_for_framework`] adds what PyTorch and JAX preload by full path from
+//! `site-packages/nvidia/*/lib` before that search runs. Nothing is loaded: files are only
+//! `stat`ed and their ELF headers read. The search continues past the chosen file so that later
+//! copies are listed as `shadowed`.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::collect::libraries::{DEFAULT_DIRS, LD_SO_CACHE};
+use crate::elf::{self, ElfError, ElfInfo};
+use crate::env_vars;
+use crate::ldcache;
+use crate::root::{Env, Root, RootError};
+
+/// Which search step produced a candidate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    /// The name contains a `/`: loaded as a path.
+    Path,
+    /// Preloaded by a framework from `site-packages/nvidia/*/lib`.
+    FrameworkPreload,
+    /// `DT_RPATH`.
+    Rpath,
+    /// `LD_LIBRARY_PATH`.
+    LdLibraryPath,
+    /// `DT_RUNPATH`.
+    Runpath,
+    /// `/etc/ld.so.cache`.
+    LdSoCache,
+    /// A default directory.
+    DefaultDir,
+}
+
+/// What happened to a candidate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// This is the file the loader would load.
+    Taken,
+    /// Usable, but an earlier candidate wins.
+    Shadowed,
+    /// No such file.
+    Missing,
+    /// A 32-bit file for a 64-bit process or the reverse.
+    WrongElfClass,
+    /// Another architecture.
+    WrongMachine,
+    /// A symlink to nothing.
+    DanglingLink,
+    /// A symlink loop.
+    SymlinkLoop,
+    /// Not an ELF file, or a broken one.
+    NotElf,
+    /// Exists but cannot be read.
+    Unreadable,
+}
+
+/// One file considered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Candidate {
+    /// The path tried (inside the root).
+    pub path: String,
+    /// The step that tried it.
+    pub step: Step,
+    /// What happened.
+    pub outcome: Outcome,
+    /// The file behind the links, when it exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub real_path: Option<String>,
+    /// More detail (the ELF found, the error).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// The answer for one soname.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resolution {
+    /// The name asked for.
+    pub soname: String,
+    /// The object doing the loading, if given.
+    pub from: Option<String>,
+    /// The ELF class required (32 or 64).
+    pub class: u8,
+    /// The ELF machine required.
+    pub machine: u16,
+    /// The file that would be loaded.
+    pub chosen: Option<Candidate>,
+    /// Every candidate, in search order.
+    pub candidates: Vec<Candidate>,
+    /// Caveats (unreadable requester, unparsable cache, ...).
+    pub notes: Vec<String>,
+}
+
+#[cfg(target_arch = "aarch64")]
+const HOST_MACHINE: u16 = 183;
+#[cfg(not(target_arch = "aarch64"))]
+const HOST_MACHINE: u16 = 62;
+
+/// glibc's search for `soname`, as `from` (an ELF file inside the root) would do it.
+pub fn which(root: &Root, env: &Env, soname: &str, from: Option<&Path>) -> Resolution {
+    which_for_framework(root, env, soname, from, &[])
+}
+
+/// Like [`which`], first checking what PyTorch / JAX preload from each
+/// `site-packages/nvidia/*/lib` directory (by full path, so it wins over the loader's search).
+pub fn which_for_framework(
+    root: &Root,
+    env: &Env,
+    soname: &str,
+    from: Option<&Path>,
+    site_packages: &[PathBuf],
+) -> Resolution {
+    let cache = load_cache(root);
+    which_with_cache(root, env, soname, from, site_packages, &cache)
+}
+
+/// `/etc/ld.so.cache` read and parsed once for several lookups (`Err` holds a note).
+pub fn load_cache(root: &Root) -> Result<ldcache::LdCache, String> {
+    match root.read_prefix(Path::new(LD_SO_CACHE), 64 << 20) {
+        Ok(bytes) => {
+            ldcache::parse_ld_so_cache(&bytes).map_err(|e| format!("`{LD_SO_CACHE}`: {e}"))
+        }
+        Err(e) if e.is_not_found() => Err(format!("no `{LD_SO_CACHE}`")),
+        Err(e) => Err(e.reason()),
+    }
+}
+
+/// [`which_for_framework`] with a cache loaded by [`load_cache`].
+pub fn which_with_cache(
+    root: &Root,
+    env: &Env,
+    soname: &str,
+    from: Option<&Path>,
+    site_packages: &[PathBuf],
+    cache: &Result<ldcache::LdCache, String>,
+) -> Resolution {
+    let mut res = Resolution {
+        soname: soname.to_owned(),
+        from: from.map(|p| p.display().to_string()),
+        class: 64,
+        machine: HOST_MACHINE,
+        chosen: None,
+        candidates: Vec::new(),
+        notes: Vec::new(),
+    };
+    let mut requester: Option<ElfInfo> = None;
+    if let Some(from) = from {
+        match elf::read_elf(root, from) {
+            Ok(info) => {
+                res.class = info.class;
+                res.machine = info.machine;
+                requester = Some(info);
+            }
+            Err(e) => res
+                .notes
+                .push(format!("cannot read the requesting object: {e}")),
+        }
+    }
+    let mut tried: Vec<(PathBuf, Step)> = Vec::new();
+    if soname.contains('/') {
+        tried.push((PathBuf::from(soname), Step::Path));
+    } else {
+        for sp in site_packages {
+            for e in root.read_dir_or_empty(&sp.join("nvidia")) {
+                let p = e.path.join("lib").join(soname);
+                if root.symlink_metadata(&p).is_ok() {
+                    tried.push((p, Step::FrameworkPreload));
+                }
+            }
+        }
+        let origin = from
+            .and_then(Path::parent)
+            .map_or_else(|| "/".to_owned(), |p| p.display().to_string());
+        let lib = if res.class == 64 { "lib64" } else { "lib" };
+        let platform = crate::elf::machine_name(res.machine);
+        let expand = |d: &str| {
+            d.replace("${ORIGIN}", &origin)
+                .replace("$ORIGIN", &origin)
+                .replace("${LIB}", lib)
+                .replace("$LIB", lib)
+                .replace("${PLATFORM}", &platform)
+                .replace("$PLATFORM", &platform)
+        };
+        if let Some(info) = &requester {
+            if info.runpath.is_empty() {
+                for d in &info.rpath {
+                    tried.push((Path::new(&expand(d)).join(soname), Step::Rpath));
+                }
+            } else if !info.rpath.is_empty() {
+                res.notes
+                    .push("DT_RPATH ignored because DT_RUNPATH is present".to_owned());
+            }
+        }
+        if let Some(llp) = env.get(env_vars::LD_LIBRARY_PATH) {
+            for d in llp.split([':', ';']) {
+                if d.is_empty() {
+                    res.notes.push(
+                        "LD_LIBRARY_PATH has an empty entry (the current directory), not searched here"
+                            .to_owned(),
+                    );
+                    continue;
+                }
+                tried.push((Path::new(&expand(d)).join(soname), Step::LdLibraryPath));
+            }
+        }
+        if let Some(info) = &requester {
+            for d in &info.runpath {
+                tried.push((Path::new(&expand(d)).join(soname), Step::Runpath));
+            }
+        }
+    }
+    // Evaluate everything up to the cache.
+    for (p, step) in tried {
+        let c = evaluate(root, &p, step, res.class, res.machine, None);
+        push(&mut res, c);
+    }
+    if !soname.contains('/') {
+        match cache {
+            Ok(cache) => {
+                for e in cache.lookup(soname) {
+                    let arch_ok = e.arch().is_none_or(|a| a == (res.class, res.machine));
+                    let c = if arch_ok {
+                        evaluate(
+                            root,
+                            Path::new(&e.path),
+                            Step::LdSoCache,
+                            res.class,
+                            res.machine,
+                            None,
+                        )
+                    } else {
+                        Candidate {
+                            path: e.path.clone(),
+                            step: Step::LdSoCache,
+                            outcome: Outcome::WrongElfClass,
+                            real_path: None,
+                            detail: Some(format!("cache entry for {}", e.describe_flags())),
+                        }
+                    };
+                    push(&mut res, c);
+                }
+            }
+            Err(note) => res.notes.push(note.clone()),
+        }
+        for d in DEFAULT_DIRS {
+            let p = Path::new(d).join(soname);
+            let c = evaluate(root, &p, Step::DefaultDir, res.class, res.machine, None);
+            push(&mut res, c);
+        }
+    }
+    // Missing default-dir candidates are noise; keep the rest.
+    res.candidates
+        .retain(|c| !(c.step == Step::DefaultDir && c.outcome == Outcome::Missing));
+    res
+}
+
+fn push(res: &mut Resolution, mut c: Candidate) {
+    if c.outcome == Outcome::Taken {
+        if res.chosen.is_some() {
+            c.outcome = Outcome::Shadowed;
+        } else {
+            res.chosen = Some(c.clone());
+        }
+    }
+    res.candidates.push(c);
+}
+
+fn evaluate(
+    root: &Root,
+    path: &Path,
+    step: Step,
+    class: u8,
+    machine: u16,
+    detail: Option<String>,
+) -> Candidate {
+    let mut c = Candidate {
+        path: path.display().to_string(),
+        step,
+        outcome: Outcome::Missing,
+        real_path: None,
+        detail,
+    };
+    let is_link = match root.symlink_metadata(path) {
+        Ok(m) => m.file_type().is_symlink(),
+        Err(e) if e.is_not_found() => return c,
+        Err(e) => {
+            c.outcome = outcome_of(&e);
+            c.detail = Some(e.reason());
+            return c;
+        }
+    };
+    match root.real_path(path) {
+        Ok(r) => c.real_path = Some(r.display().to_string()),
+        Err(e) => {
+            c.outcome = if e.is_not_found() && is_link {
+                Outcome::DanglingLink
+            } else {
+                outcome_of(&e)
+            };
+            c.detail = Some(e.reason());
+            return c;
+        }
+    }
+    match elf::read_elf(root, path) {
+        Ok(info) => {
+            c.detail = Some(info.describe());
+            c.outcome = if info.class != class {
+                Outcome::WrongElfClass
+            } else if info.machine != machine {
+                Outcome::WrongMachine
+            } else {
+                Outcome::Taken
+            };
+        }
+        Err(ElfError::Root(e)) => {
+            c.outcome = outcome_of(&e);
+            c.detail = Some(e.reason());
+        }
+        Err(e) => {
+            c.outcome = Outcome::NotElf;
+            c.detail = Some(e.to_string());
+        }
+    }
+    c
+}
+
+fn outcome_of(e: &RootError) -> Outcome {
+    match e {
+        RootError::SymlinkLoop { .. } => Outcome::SymlinkLoop,
+        e if e.is_not_found() => Outcome::Missing,
+        _ => Outcome::Unreadable,
+    }
+}

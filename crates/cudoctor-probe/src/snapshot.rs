@@ -1,0 +1,489 @@
+//! The snapshot: every fact a probe collected, as a versioned, deterministic JSON document.
+//!
+//! Facts are tri-state. A known fact is a plain value with its provenance in a sibling
+//! `*_source` field; a fact that could not be read is `null` with a sibling `*_unknown` reason;
+//! an absent fact is `null` with neither. Lists are sorted so that the same machine gives the
+//! same bytes, and `from_json(to_json(s)) == s` exactly.
+
+use std::collections::BTreeMap;
+
+use cudoctor_kb::version::{
+    ComputeCapability, CudaVersion, CudnnVersion, DriverVersion, FrameworkVersion, PythonVersion,
+};
+use serde::{Deserialize, Serialize};
+
+/// The schema version this crate writes and reads.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A snapshot that could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    /// Not valid snapshot JSON.
+    #[error("cannot parse snapshot JSON (line {line}, column {column})")]
+    Parse {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// The cause.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// Written by a newer or older schema.
+    #[error("unsupported snapshot schema_version {found} (this build reads {SCHEMA_VERSION})")]
+    SchemaVersion {
+        /// The version in the file.
+        found: u64,
+    },
+    /// Could not serialize (should not happen).
+    #[error("cannot serialize snapshot")]
+    Serialize {
+        /// The cause.
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+/// Everything a probe found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// Always [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// What was probed.
+    pub root: RootInfo,
+    /// The environment variables that matter, as seen by the probe.
+    pub environment: EnvironmentFacts,
+    /// Kernel and user-space driver.
+    pub driver: DriverFacts,
+    /// GPUs, from `/proc/driver/nvidia/gpus/*/information` and live calls.
+    pub gpus: Vec<Gpu>,
+    /// `/dev/nvidia*` nodes.
+    pub device_nodes: DeviceNodes,
+    /// CUDA toolkits.
+    pub cuda_toolkits: Vec<CudaToolkit>,
+    /// CUDA (and driver) libraries found anywhere a loader or framework looks.
+    pub libraries: Vec<Library>,
+    /// cuDNN copies (headers, libraries, wheels).
+    pub cudnn: Vec<Cudnn>,
+    /// Python environments.
+    pub python_environments: Vec<PythonEnvironment>,
+    /// Frameworks installed in those environments.
+    pub frameworks: Vec<Framework>,
+    /// Container facts (inside one, or a Docker host).
+    pub container: ContainerFacts,
+    /// What the loader would pick for each soname found (and `libcuda.so.1`), sorted.
+    pub loader: Vec<crate::ldso::Resolution>,
+    /// Live driver calls (host only; `null` for a directory root or when disabled).
+    pub live: Option<LiveFacts>,
+    /// Collectors that failed or files that could not be read.
+    pub probe_errors: Vec<ProbeError>,
+}
+
+/// What was probed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RootInfo {
+    /// `host` or `directory`.
+    pub kind: String,
+    /// `/` or the directory.
+    pub path: String,
+}
+
+/// Environment variables of interest (only those set).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct EnvironmentFacts {
+    /// `process environment` or `--env`.
+    pub source: String,
+    /// Variable -> value, sorted by name.
+    pub variables: BTreeMap<String, String>,
+}
+
+/// Kernel module and user-space driver.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct DriverFacts {
+    /// Kernel module version (`535.104.05`).
+    pub kernel_module_version: Option<DriverVersion>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kernel_module_version_source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kernel_module_version_unknown: Option<String>,
+    /// `proprietary` or `open` (from the banner).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kernel_module_flavor: Option<String>,
+    /// The banner line as read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kernel_module_banner: Option<String>,
+    /// User-space driver version (from `libcuda.so.<ver>`, NVML).
+    pub userspace_version: Option<DriverVersion>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub userspace_version_source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub userspace_version_unknown: Option<String>,
+    /// The newest CUDA version the driver supports (`12.2`).
+    pub cuda_version: Option<CudaVersion>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cuda_version_source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cuda_version_unknown: Option<String>,
+}
+
+/// A GPU.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Gpu {
+    /// PCI bus location (`0000:3b:00.0`), when known; used to merge sources.
+    pub bus_location: Option<String>,
+    /// Marketing name (`NVIDIA A100-SXM4-80GB`).
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_source: Option<String>,
+    /// Compute capability (`8.0`).
+    pub compute_capability: Option<ComputeCapability>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compute_capability_source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compute_capability_unknown: Option<String>,
+    /// GPU UUID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uuid: Option<String>,
+    /// Total memory in bytes (NVML or cuDeviceTotalMem).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_total_bytes: Option<u64>,
+}
+
+/// `/dev/nvidia*` device nodes.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct DeviceNodes {
+    /// `/dev/nvidia0`, `/dev/nvidia1`, ...
+    pub gpus: Vec<String>,
+    /// `/dev/nvidiactl` present.
+    pub nvidiactl: bool,
+    /// `/dev/nvidia-uvm` present.
+    pub nvidia_uvm: bool,
+    /// Why `/dev` could not be listed, if it could not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unknown: Option<String>,
+}
+
+/// A CUDA toolkit installation.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct CudaToolkit {
+    /// The toolkit directory as found (`/usr/local/cuda-11.8`).
+    pub root: String,
+    /// The directory behind links (`/usr/local/cuda` -> `/usr/local/cuda-12.2`).
+    pub real_root: Option<String>,
+    /// How it was found (`/usr/local/cuda*`, `CUDA_HOME`, `nvcc on PATH`, ...), sorted.
+    pub found_via: Vec<String>,
+    /// Toolkit version (`11.8.89` or `11.8`).
+    pub version: Option<CudaVersion>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_unknown: Option<String>,
+    /// `bin/nvcc` when present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nvcc: Option<String>,
+}
+
+/// A shared library of interest.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Library {
+    /// The family (`cudart`, `cublas`, `cuda`, `nvidia-ml`, `cudnn`, ...).
+    pub family: String,
+    /// DT_SONAME of the real file, else the name the file was found under.
+    pub soname: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub soname_source: Option<String>,
+    /// The path found (inside the root).
+    pub path: String,
+    /// The file behind all links (inside the root); null when dangling or a loop.
+    pub real_path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub real_path_unknown: Option<String>,
+    /// Version text (`11.8.89`, `535.261.03`).
+    pub version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_unknown: Option<String>,
+    /// Where it was found (`ld_so_cache`, `default_dir`, `ld_library_path`, `toolkit`, ...), sorted.
+    pub found_via: Vec<String>,
+    /// A symlink whose target does not exist.
+    pub dangling: bool,
+    /// `elf64-x86_64` etc., when the ELF header was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub elf: Option<String>,
+}
+
+/// A cuDNN copy.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Cudnn {
+    /// `header`, `library` or `wheel`.
+    pub kind: String,
+    /// The file (header, library, or wheel METADATA).
+    pub path: String,
+    /// Its version.
+    pub version: Option<CudnnVersion>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_unknown: Option<String>,
+}
+
+/// A Python environment.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct PythonEnvironment {
+    /// The prefix (`/opt/venv`, `/usr`, `/opt/conda/envs/tf`) or a site-packages directory.
+    pub path: String,
+    /// `venv`, `conda`, `system`, `user`, `interpreter`.
+    pub kind: String,
+    /// How it was found, sorted.
+    pub found_via: Vec<String>,
+    /// Python version (`3.10`).
+    pub python_version: Option<PythonVersion>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub python_version_source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub python_version_unknown: Option<String>,
+    /// Its site-packages / dist-packages directories.
+    pub site_packages: Vec<String>,
+    /// Packages of interest (frameworks, `nvidia-*`), sorted by name.
+    pub packages: Vec<PythonPackage>,
+}
+
+/// An installed Python distribution of interest.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PythonPackage {
+    /// Normalized name (`nvidia-cuda-runtime-cu11`).
+    pub name: String,
+    /// Version as written in METADATA.
+    pub version: Option<String>,
+    /// The `.dist-info` directory.
+    pub metadata_path: String,
+    /// `Requires-Dist` entries naming `nvidia-*` packages, as written.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requires_nvidia: Vec<String>,
+}
+
+/// A framework installation.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Framework {
+    /// `tensorflow`, `torch`, `jax`, `jaxlib`, `jax-cuda12-plugin`, ...
+    pub name: String,
+    /// The environment (prefix) it is installed in.
+    pub environment: String,
+    /// Its version.
+    pub version: Option<FrameworkVersion>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_unknown: Option<String>,
+    /// CUDA version it was built with.
+    pub cuda_version: Option<CudaVersion>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cuda_version_source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cuda_version_unknown: Option<String>,
+    /// cuDNN version it was built with.
+    pub cudnn_version: Option<CudnnVersion>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cudnn_version_source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cudnn_version_unknown: Option<String>,
+    /// GPU targets compiled in, as written (`sm_35`, `compute_80`); null when unknown.
+    pub compute_capabilities: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compute_capabilities_source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compute_capabilities_unknown: Option<String>,
+    /// Built with CUDA (TF `is_cuda_build`; torch `cuda` not None).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_cuda_build: Option<bool>,
+    /// ROCm/HIP version (torch `hip`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hip_version: Option<String>,
+    /// `Requires-Dist` entries naming `nvidia-*` packages (pins), as written.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requires_nvidia: Vec<String>,
+}
+
+/// Container facts.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ContainerFacts {
+    /// Markers of being inside a container (`/.dockerenv`, `/run/.containerenv`).
+    pub markers: Vec<String>,
+    /// `NVIDIA_REQUIRE_CUDA`.
+    pub nvidia_require_cuda: Option<String>,
+    /// `CUDA_VERSION` (image env).
+    pub cuda_version_env: Option<String>,
+    /// `NV_CUDNN_VERSION`.
+    pub nv_cudnn_version: Option<String>,
+    /// `/etc/docker/daemon.json`, when present.
+    pub docker_daemon: Option<DockerDaemon>,
+    /// nvidia-container-toolkit binaries found (`/usr/bin/nvidia-ctk`, ...), sorted.
+    pub nvidia_container_tools: Vec<String>,
+    /// `/etc/nvidia-container-runtime/config.toml` when present.
+    pub nvidia_container_runtime_config: Option<String>,
+}
+
+/// `/etc/docker/daemon.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct DockerDaemon {
+    /// The file.
+    pub path: String,
+    /// Names under `runtimes`, sorted.
+    pub runtimes: Vec<String>,
+    /// `default-runtime`.
+    pub default_runtime: Option<String>,
+    /// Why it could not be read (invalid JSON with line and column).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unknown: Option<String>,
+}
+
+/// Live driver calls on the running host.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct LiveFacts {
+    /// The libcuda file that was loaded (or the name tried).
+    pub libcuda: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub libcuda_unknown: Option<String>,
+    /// `cuDriverGetVersion` (`12020`).
+    pub cu_driver_get_version: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cu_driver_get_version_unknown: Option<String>,
+    /// `cuInit(0)`'s result code (0 success, 100 no device, ...).
+    pub cu_init: Option<i32>,
+    /// Its name (`CUDA_ERROR_NO_DEVICE`).
+    pub cu_init_name: Option<String>,
+    /// `cuDeviceGetCount` (after a successful cuInit).
+    pub device_count: Option<i32>,
+    /// Devices seen through libcuda.
+    pub devices: Vec<LiveDevice>,
+    /// NVML.
+    pub nvml: NvmlFacts,
+}
+
+/// A device as seen through libcuda.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct LiveDevice {
+    /// Ordinal.
+    pub index: i32,
+    /// `cuDeviceGetName`.
+    pub name: Option<String>,
+    /// From attributes 75/76 (`8.0`).
+    pub compute_capability: Option<String>,
+    /// `domain:bus:device.0` from attributes 50/33/34.
+    pub bus_location: Option<String>,
+    /// `cuDeviceTotalMem_v2`.
+    pub memory_total_bytes: Option<u64>,
+}
+
+/// NVML answers.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct NvmlFacts {
+    /// How NVML was reached (`dlopen libnvidia-ml.so.1`).
+    pub method: String,
+    /// The library loaded.
+    pub library: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unknown: Option<String>,
+    /// `nvmlSystemGetDriverVersion`.
+    pub driver_version: Option<String>,
+    /// Devices.
+    pub devices: Vec<NvmlDevice>,
+}
+
+/// A device as seen through NVML.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct NvmlDevice {
+    /// Ordinal.
+    pub index: u32,
+    /// Name.
+    pub name: Option<String>,
+    /// UUID.
+    pub uuid: Option<String>,
+    /// PCI bus id.
+    pub bus_location: Option<String>,
+    /// Total memory in bytes.
+    pub memory_total_bytes: Option<u64>,
+}
+
+/// A collector failure or unreadable file. Never fatal.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ProbeError {
+    /// The collector (`driver`, `libraries`, ...).
+    pub collector: String,
+    /// The file involved, if any.
+    pub path: Option<String>,
+    /// What went wrong.
+    pub message: String,
+}
+
+impl Snapshot {
+    /// An empty snapshot of the given root.
+    pub fn empty(root: RootInfo) -> Self {
+        Self {
+            schema_version: SCHEMA_VERSION,
+            root,
+            environment: EnvironmentFacts::default(),
+            driver: DriverFacts::default(),
+            gpus: Vec::new(),
+            device_nodes: DeviceNodes::default(),
+            cuda_toolkits: Vec::new(),
+            libraries: Vec::new(),
+            cudnn: Vec::new(),
+            python_environments: Vec::new(),
+            frameworks: Vec::new(),
+            container: ContainerFacts::default(),
+            loader: Vec::new(),
+            live: None,
+            probe_errors: Vec::new(),
+        }
+    }
+
+    /// Pretty JSON, deterministic.
+    pub fn to_json(&self) -> Result<String, SnapshotError> {
+        serde_json::to_string_pretty(self).map_err(|source| SnapshotError::Serialize { source })
+    }
+
+    /// Reads a snapshot, checking `schema_version` first.
+    pub fn from_json(text: &str) -> Result<Self, SnapshotError> {
+        let parse = |source: serde_json::Error| SnapshotError::Parse {
+            line: source.line(),
+            column: source.column(),
+            source,
+        };
+        let value: serde_json::Value = serde_json::from_str(text).map_err(parse)?;
+        let found = value
+            .get("schema_version")
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(0);
+        if found != u64::from(SCHEMA_VERSION) {
+            return Err(SnapshotError::SchemaVersion { found });
+        }
+        serde_json::from_value(value).map_err(parse)
+    }
+
+    /// Sorts every list so that output is deterministic.
+    pub fn sort(&mut self) {
+        self.gpus.sort_by(|a, b| {
+            (&a.bus_location, &a.name, &a.uuid).cmp(&(&b.bus_location, &b.name, &b.uuid))
+        });
+        self.device_nodes.gpus.sort();
+        self.cuda_toolkits.sort_by(|a, b| a.root.cmp(&b.root));
+        self.libraries
+            .sort_by(|a, b| (&a.family, &a.path).cmp(&(&b.family, &b.path)));
+        self.cudnn
+            .sort_by(|a, b| (&a.kind, &a.path).cmp(&(&b.kind, &b.path)));
+        self.python_environments.sort_by(|a, b| a.path.cmp(&b.path));
+        for env in &mut self.python_environments {
+            env.packages
+                .sort_by(|a, b| (&a.name, &a.metadata_path).cmp(&(&b.name, &b.metadata_path)));
+        }
+        self.frameworks
+            .sort_by(|a, b| (&a.environment, &a.name).cmp(&(&b.environment, &b.name)));
+        self.container.markers.sort();
+        self.container.nvidia_container_tools.sort();
+        self.loader.sort_by(|a, b| a.soname.cmp(&b.soname));
+        self.probe_errors.sort();
+        self.probe_errors.dedup();
+    }
+}

@@ -38,6 +38,19 @@ pub const DEFAULT_DIRS: &[&str] = &[
     "/usr/lib",
 ];
 
+/// Driver directories that packages use before a link or ld.so.conf entry makes them visible to
+/// the loader (so a library here is reported, but the loader finds it only if configured).
+pub const VENDOR_DIRS: &[&str] = &[
+    // Debian's nvidia-alternative target.
+    "/usr/lib/x86_64-linux-gnu/nvidia/current",
+    // Fedora/RPM Fusion and NVIDIA's .run installer variants.
+    "/usr/lib64/nvidia",
+    // Mounted by the NVIDIA container toolkit in some Kubernetes setups.
+    "/usr/local/nvidia/lib64",
+    // WSL2.
+    "/usr/lib/wsl/lib",
+];
+
 /// Where `/etc/ld.so.cache` is.
 pub const LD_SO_CACHE: &str = "/etc/ld.so.cache";
 /// Where `/etc/ld.so.conf` is.
@@ -259,6 +272,9 @@ pub fn collect(ctx: &mut Ctx<'_>, cache: Option<&LdCache>, extra: &SearchDirs) -
     }
     for d in DEFAULT_DIRS {
         dirs.add(*d, "default_dir");
+    }
+    for d in VENDOR_DIRS {
+        dirs.add(*d, "driver_vendor_dir");
     }
     for d in &extra.order {
         for via in &extra.dirs[d] {

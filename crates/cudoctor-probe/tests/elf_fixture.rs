@@ -1,0 +1,52 @@
+//! The test ELF builder produces files our reader, and the real `readelf`, agree on.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{ElfSpec, Fixture, make_elf};
+use cudoctor_probe::Root;
+use cudoctor_probe::elf::read_elf;
+use std::path::Path;
+
+#[test]
+fn built_elf_reads_back() {
+    let f = Fixture::new();
+    let spec = ElfSpec {
+        class64: true,
+        machine: 62,
+        soname: Some("libx.so.1"),
+        rpath: Some("/opt/a:/opt/b"),
+        runpath: None,
+        needed: vec!["libc.so.6"],
+    };
+    f.file("/x.so", make_elf(&spec));
+    let info = read_elf(&Root::dir(f.path()).unwrap(), Path::new("/x.so")).unwrap();
+    assert_eq!(info.soname.as_deref(), Some("libx.so.1"));
+    assert_eq!(info.rpath, vec!["/opt/a", "/opt/b"]);
+    assert_eq!(info.needed, vec!["libc.so.6"]);
+    let spec32 = ElfSpec {
+        class64: false,
+        machine: 3,
+        soname: Some("liby.so.2"),
+        rpath: None,
+        runpath: Some("$ORIGIN/../lib"),
+        needed: vec![],
+    };
+    f.file("/y.so", make_elf(&spec32));
+    let info = read_elf(&Root::dir(f.path()).unwrap(), Path::new("/y.so")).unwrap();
+    assert_eq!((info.class, info.machine), (32, 3));
+    assert_eq!(info.soname.as_deref(), Some("liby.so.2"));
+    assert_eq!(info.runpath, vec!["$ORIGIN/../lib"]);
+    // Cross-check with binutils when present.
+    if let Ok(out) = std::process::Command::new("readelf")
+        .arg("-d")
+        .arg(f.host_path("/x.so"))
+        .output()
+    {
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("Library soname: [libx.so.1]"), "{text}");
+        assert!(text.contains("Library rpath: [/opt/a:/opt/b]"), "{text}");
+    } else {
+        eprintln!("readelf not available: cross-check skipped");
+    }
+}

@@ -22,8 +22,11 @@ if ((fetch)); then
   "$root/../shared/tools/debian-nonfree.sh" --extract "$cache/debian" nvidia-cuda-toolkit \
     libcublas11 libcublaslt11 libcufft10 libcusparse11 libcurand10 >/dev/null
   mkdir -p "$cache/wheels/unpacked"
-  pip download -q --no-deps -d "$cache/wheels" nvidia-cuda-runtime-cu11 nvidia-cufft-cu11 \
-    nvidia-cuda-nvrtc-cu11 nvidia-curand-cu12
+  pip download -q --no-deps -d "$cache/wheels" nvidia-cuda-runtime-cu11==11.8.89 \
+    nvidia-cufft-cu11==10.9.0.58 nvidia-cuda-nvrtc-cu11==11.8.89 nvidia-curand-cu12==10.3.10.19 \
+    nvidia-cublas-cu12==12.1.3.1
+  pip download -q --no-deps -d "$cache/wheels" --only-binary=:all: --python-version 3.11 \
+    --platform manylinux2014_x86_64 cupy-cuda11x==13.6.0
   for w in "$cache"/wheels/*.whl; do python3 -m zipfile -e "$w" "$cache/wheels/unpacked/"; done
 fi
 

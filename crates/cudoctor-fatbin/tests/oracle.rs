@@ -1,12 +1,12 @@
 //! Compares our per-architecture ELF and PTX counts with `cuobjdump --list-elf` / `--list-ptx`
 //! from the real CUDA 11.8 toolkit, on real CUDA libraries from Debian's CUDA 11.8 packages and
-//! PyPI `nvidia-*` wheels.
+//! PyPI wheels (`nvidia-*` CUDA libraries and the CuPy framework's CUDA extension modules).
 //!
 //! The files live in the git-ignored cache; each test prints why it skips when they are absent.
 //! Populate it with `bench/archs.sh --fetch` (Debian `nvidia-cuda-toolkit libcublas11
 //! libcublaslt11 libcufft10 libcusparse11 libcurand10`; wheels `nvidia-cuda-runtime-cu11
-//! nvidia-cufft-cu11 nvidia-cuda-nvrtc-cu11 nvidia-curand-cu12`, unpacked under
-//! `.cache/wheels/unpacked/`).
+//! nvidia-cufft-cu11 nvidia-cuda-nvrtc-cu11 nvidia-curand-cu12 nvidia-cublas-cu12==12.1.3.1
+//! cupy-cuda11x==13.6.0` (CPython 3.11 build), unpacked under `.cache/wheels/unpacked/`).
 
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
@@ -112,6 +112,11 @@ oracle! {
     wheel_libcufft => "wheels/unpacked/nvidia/cufft/lib/libcufft.so.10",
     wheel_libcudart => "wheels/unpacked/nvidia/cuda_runtime/lib/libcudart.so.11.0",
     wheel_libnvrtc => "wheels/unpacked/nvidia/cuda_nvrtc/lib/libnvrtc.so.11.2",
+    wheel_cu12_libcublas => "wheels/unpacked/nvidia/cublas/lib/libcublas.so.12",
+    wheel_cu12_libcublaslt => "wheels/unpacked/nvidia/cublas/lib/libcublasLt.so.12",
+    wheel_cupy_thrust => "wheels/unpacked/cupy/cuda/thrust.cpython-311-x86_64-linux-gnu.so",
+    wheel_cupy_cub => "wheels/unpacked/cupy/cuda/cub.cpython-311-x86_64-linux-gnu.so",
+    wheel_cupy_random => "wheels/unpacked/cupy/random/_generator_api.cpython-311-x86_64-linux-gnu.so",
 }
 
 /// CUDA 11.8's cuobjdump cannot read this CUDA 12.9-era library (`cuobjdump fatal: Support for

@@ -115,10 +115,11 @@ pub fn collect(ctx: &mut Ctx<'_>) -> Vec<CudaToolkit> {
                 // bin/nvcc -> the toolkit is bin's parent, unless nvcc is a wrapper in /usr/bin.
                 let prefix = Path::new(dir).parent().map(Path::to_path_buf);
                 if let Some(prefix) = prefix {
-                    let looks_like_toolkit = ctx.root.exists(&prefix.join("version.json"))
-                        || ctx.root.exists(&prefix.join("version.txt"))
-                        || ctx.root.is_dir(&prefix.join("targets"))
-                        || ctx.root.is_dir(&prefix.join("nvvm"));
+                    // /usr/bin/nvcc is Debian's wrapper script: its toolkit is
+                    // /usr/lib/nvidia-cuda-toolkit, found above, not /usr.
+                    let looks_like_toolkit =
+                        !matches!(prefix.to_str(), Some("/" | "/usr" | "/usr/local"))
+                            || ctx.root.exists(&prefix.join("version.json"));
                     if looks_like_toolkit {
                         found
                             .entry(prefix)

@@ -1,0 +1,541 @@
+//! One fixture root per scenario, probed as `--root`, checked through the public JSON contract.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{Fixture, at};
+use cudoctor_probe::snapshot::Snapshot;
+use cudoctor_probe::{Collectors, ProbeOptions, probe};
+use serde_json::Value;
+
+fn probe_dir(f: &Fixture, env: &[(&str, &str)]) -> (Snapshot, Value) {
+    let opts = ProbeOptions {
+        root: Some(f.path().to_path_buf()),
+        env: Some(
+            env.iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        ),
+        collectors: Collectors::default(),
+    };
+    let snap = probe(&opts);
+    let json = snap.to_json().unwrap();
+    // Round trip: exactly the same bytes, and the same value.
+    let back = Snapshot::from_json(&json).unwrap();
+    assert_eq!(back, snap);
+    assert_eq!(back.to_json().unwrap(), json);
+    // Deterministic: a second probe gives the same bytes.
+    assert_eq!(probe(&opts).to_json().unwrap(), json);
+    let value: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value["schema_version"], 1);
+    (snap, value)
+}
+
+fn find<'a>(list: &'a Value, key: &str, val: &str) -> &'a Value {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x[key] == val)
+        .unwrap_or_else(|| panic!("no element with {key} = {val} in {list:#}"))
+}
+
+const TF29_BUILD_INFO: &str = "\"\"\"Auto-generated module providing information about the build.\"\"\"\nimport collections\n\nbuild_info = collections.OrderedDict([('cpu_compiler', '/dt9/usr/bin/gcc'), ('cuda_compute_capabilities', ['sm_35', 'sm_50', 'sm_60', 'sm_70', 'sm_75', 'compute_80']), ('cuda_version', '11.2'), ('cudnn_version', '8'), ('is_cuda_build', True), ('is_rocm_build', False), ('is_tensorrt_build', True)])\n";
+
+const CUDNN_811: &str =
+    "#define CUDNN_MAJOR 8\n#define CUDNN_MINOR 1\n#define CUDNN_PATCHLEVEL 1\n";
+
+#[test]
+fn clean_tf29_host() {
+    let f = Fixture::new();
+    f.file(
+        "/proc/driver/nvidia/version",
+        "NVRM version: NVIDIA UNIX x86_64 Kernel Module  535.104.05  Sat Aug 19 01:15:15 UTC 2023\nGCC version:  gcc version 12.3.0 (Ubuntu 12.3.0-1ubuntu1~22.04) \n",
+    )
+    .file("/sys/module/nvidia/version", "535.104.05\n")
+    .file(
+        "/proc/driver/nvidia/gpus/0000:00:1e.0/information",
+        "Model: \t\t Tesla T4\nIRQ:   \t\t 70\nGPU UUID: \t GPU-ad8e9ef0-8be5-6b26-5d5a-0f8e4e0d3b3b\nBus Location: \t 0000:00:1e.0\nDevice Minor: \t 0\n",
+    )
+    .file("/dev/nvidia0", "")
+    .file("/dev/nvidiactl", "")
+    .file("/dev/nvidia-uvm", "")
+    .lib("/usr/lib/x86_64-linux-gnu/libcuda.so.535.104.05", "libcuda.so.1")
+    .link("/usr/lib/x86_64-linux-gnu/libcuda.so.1", "libcuda.so.535.104.05")
+    .file(
+        "/usr/local/cuda-11.2/version.json",
+        "{\n   \"cuda\" : {\n      \"name\" : \"CUDA SDK\",\n      \"version\" : \"11.2.2\"\n   }\n}\n",
+    )
+    .lib("/usr/local/cuda-11.2/lib64/libcudart.so.11.2.152", "libcudart.so.11.0")
+    .link("/usr/local/cuda-11.2/lib64/libcudart.so.11.0", "libcudart.so.11.2.152")
+    .link("/usr/local/cuda", "cuda-11.2")
+    .file("/usr/include/cudnn_version.h", CUDNN_811)
+    .lib("/usr/lib/x86_64-linux-gnu/libcudnn.so.8.1.1", "libcudnn.so.8")
+    .link("/usr/lib/x86_64-linux-gnu/libcudnn.so.8", "libcudnn.so.8.1.1")
+    .file("/opt/venv/pyvenv.cfg", "home = /usr/bin\ninclude-system-site-packages = false\nversion = 3.9.16\n")
+    .file(
+        "/opt/venv/lib/python3.9/site-packages/tensorflow-2.9.0.dist-info/METADATA",
+        "Metadata-Version: 2.1\nName: tensorflow\nVersion: 2.9.0\nRequires-Dist: numpy (>=1.20)\n",
+    )
+    .file(
+        "/opt/venv/lib/python3.9/site-packages/tensorflow/python/platform/build_info.py",
+        TF29_BUILD_INFO,
+    );
+    let (snap, v) = probe_dir(
+        &f,
+        &[
+            ("PATH", "/opt/venv/bin:/usr/bin"),
+            ("CUDA_VISIBLE_DEVICES", "0"),
+        ],
+    );
+    assert_eq!(at(&v, "/driver/kernel_module_version"), "535.104.05");
+    assert_eq!(
+        at(&v, "/driver/kernel_module_version_source"),
+        "/proc/driver/nvidia/version"
+    );
+    assert_eq!(at(&v, "/driver/kernel_module_flavor"), "proprietary");
+    assert_eq!(at(&v, "/driver/userspace_version"), "535.104.05");
+    assert!(at(&v, "/driver/cuda_version").is_null());
+    assert!(at(&v, "/driver/cuda_version_unknown").is_string());
+    assert_eq!(at(&v, "/gpus/0/name"), "Tesla T4");
+    assert!(at(&v, "/gpus/0/compute_capability").is_null());
+    assert_eq!(at(&v, "/device_nodes/gpus/0"), "/dev/nvidia0");
+    assert_eq!(at(&v, "/environment/variables/CUDA_VISIBLE_DEVICES"), "0");
+    let tk = find(at(&v, "/cuda_toolkits"), "root", "/usr/local/cuda");
+    assert_eq!(tk["version"], "11.2.2");
+    assert_eq!(tk["real_root"], "/usr/local/cuda-11.2");
+    let cudart = find(
+        at(&v, "/libraries"),
+        "path",
+        "/usr/local/cuda-11.2/lib64/libcudart.so.11.0",
+    );
+    assert_eq!(cudart["soname"], "libcudart.so.11.0");
+    assert_eq!(
+        cudart["real_path"],
+        "/usr/local/cuda-11.2/lib64/libcudart.so.11.2.152"
+    );
+    assert_eq!(cudart["version"], "11.2.152");
+    let hdr = find(at(&v, "/cudnn"), "kind", "header");
+    assert_eq!(hdr["version"], "8.1.1");
+    assert_eq!(hdr["path"], "/usr/include/cudnn_version.h");
+    let env = find(at(&v, "/python_environments"), "path", "/opt/venv");
+    assert_eq!(env["python_version"], "3.9");
+    assert_eq!(env["python_version_source"], "/opt/venv/pyvenv.cfg");
+    let tf = find(at(&v, "/frameworks"), "name", "tensorflow");
+    assert_eq!(tf["version"], "2.9.0");
+    assert_eq!(tf["cuda_version"], "11.2");
+    assert_eq!(tf["cudnn_version"], "8");
+    assert_eq!(tf["compute_capabilities"][5], "compute_80");
+    assert_eq!(tf["environment"], "/opt/venv");
+    assert!(snap.live.is_none(), "no live calls for a directory root");
+    assert!(snap.probe_errors.is_empty(), "{:?}", snap.probe_errors);
+    // The loader section says which libcudart a process would get: none is configured here
+    // (no ld.so.cache, toolkit dir not in ld.so.conf).
+    let loader = find(at(&v, "/loader"), "soname", "libcudart.so.11.0");
+    assert!(loader["chosen"].is_null());
+    let libcuda = find(at(&v, "/loader"), "soname", "libcuda.so.1");
+    assert_eq!(
+        libcuda["chosen"]["real_path"],
+        "/usr/lib/x86_64-linux-gnu/libcuda.so.535.104.05"
+    );
+}
+
+#[test]
+fn open_kernel_module_banner() {
+    let f = Fixture::new();
+    f.file(
+        "/proc/driver/nvidia/version",
+        "NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  550.144.03  Release Build  (dvs-builder@U16-I3-B03-4-3)  Thu Dec 12 09:34:02 UTC 2024\nGCC version:  gcc version 12.2.0 (Debian 12.2.0-14) \n",
+    );
+    let (_, v) = probe_dir(&f, &[]);
+    assert_eq!(at(&v, "/driver/kernel_module_version"), "550.144.03");
+    assert_eq!(at(&v, "/driver/kernel_module_flavor"), "open");
+}
+
+#[test]
+fn two_toolkits() {
+    let f = Fixture::new();
+    let mut nvcc = b"\x7fELF\x02\x01\x01 padding ".to_vec();
+    nvcc.extend_from_slice(b"Cuda compilation tools, release 12.2, V12.2.140\0more");
+    f.file(
+        "/usr/local/cuda-11.8/version.json",
+        "{\"cuda\": {\"name\": \"CUDA SDK\", \"version\": \"11.8.0\"}}",
+    )
+    .file("/usr/local/cuda-11.8/bin/nvcc", b"\x7fELF")
+    .file("/usr/local/cuda-12.2/bin/nvcc", &nvcc)
+    .file("/usr/local/cuda-10.2/version.txt", "CUDA Version 10.2.89\n")
+    .link("/usr/local/cuda", "/usr/local/cuda-12.2")
+    .dir("/usr/local/cudnn-unrelated");
+    let (_, v) = probe_dir(
+        &f,
+        &[
+            ("CUDA_HOME", "/usr/local/cuda-11.8"),
+            ("PATH", "/usr/local/cuda/bin:/usr/bin"),
+        ],
+    );
+    let tks = at(&v, "/cuda_toolkits").as_array().unwrap();
+    let roots: Vec<&str> = tks.iter().map(|t| t["root"].as_str().unwrap()).collect();
+    assert_eq!(
+        roots,
+        [
+            "/usr/local/cuda",
+            "/usr/local/cuda-10.2",
+            "/usr/local/cuda-11.8",
+            "/usr/local/cuda-12.2"
+        ]
+    );
+    let link = find(at(&v, "/cuda_toolkits"), "root", "/usr/local/cuda");
+    assert_eq!(link["real_root"], "/usr/local/cuda-12.2");
+    assert_eq!(link["version"], "12.2.140");
+    assert!(
+        link["version_source"]
+            .as_str()
+            .unwrap()
+            .contains("embedded release string")
+    );
+    assert_eq!(
+        link["found_via"],
+        serde_json::json!(["/usr/local/cuda*", "nvcc on $PATH"])
+    );
+    let t118 = find(at(&v, "/cuda_toolkits"), "root", "/usr/local/cuda-11.8");
+    assert_eq!(t118["version"], "11.8.0");
+    assert!(
+        t118["found_via"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x == "$CUDA_HOME")
+    );
+    assert_eq!(
+        find(at(&v, "/cuda_toolkits"), "root", "/usr/local/cuda-10.2")["version"],
+        "10.2.89"
+    );
+}
+
+#[test]
+fn pip_only_cuda() {
+    let f = Fixture::new();
+    let sp = "/home/u/venv/lib/python3.10/site-packages";
+    f.file("/home/u/venv/pyvenv.cfg", "home = /usr/bin\nversion = 3.10.12\n")
+        .file(
+            &format!("{sp}/nvidia_cuda_runtime_cu12-12.1.105.dist-info/METADATA"),
+            "Metadata-Version: 2.1\nName: nvidia-cuda-runtime-cu12\nVersion: 12.1.105\n",
+        )
+        .lib(&format!("{sp}/nvidia/cuda_runtime/lib/libcudart.so.12"), "libcudart.so.12")
+        .file(
+            &format!("{sp}/nvidia_cudnn_cu12-8.9.2.26.dist-info/METADATA"),
+            "Metadata-Version: 2.1\nName: nvidia-cudnn-cu12\nVersion: 8.9.2.26\nRequires-Dist: nvidia-cublas-cu12\n",
+        )
+        .lib(&format!("{sp}/nvidia/cudnn/lib/libcudnn.so.8"), "libcudnn.so.8")
+        .file(
+            &format!("{sp}/torch-2.1.0.dist-info/METADATA"),
+            "Metadata-Version: 2.1\nName: torch\nVersion: 2.1.0\nRequires-Dist: filelock\nRequires-Dist: nvidia-cuda-runtime-cu12 (==12.1.105) ; platform_system == \"Linux\" and platform_machine == \"x86_64\"\nRequires-Dist: nvidia-cudnn-cu12 (==8.9.2.26) ; platform_system == \"Linux\" and platform_machine == \"x86_64\"\n",
+        )
+        .file(
+            &format!("{sp}/torch/version.py"),
+            "from typing import Optional\n\n__all__ = ['__version__', 'debug', 'cuda', 'git_version', 'hip']\n__version__ = '2.1.0+cu121'\ndebug = False\ncuda: Optional[str] = '12.1'\ngit_version = '7bcf7da3a268b435777fe87c7794c382f444e86d'\nhip: Optional[str] = None\n",
+        );
+    let (_, v) = probe_dir(&f, &[("HOME", "/home/u"), ("VIRTUAL_ENV", "/home/u/venv")]);
+    assert_eq!(at(&v, "/cuda_toolkits").as_array().unwrap().len(), 0);
+    let cudart = find(at(&v, "/libraries"), "family", "cudart");
+    assert_eq!(cudart["version"], "12.1.105");
+    assert!(
+        cudart["version_source"]
+            .as_str()
+            .unwrap()
+            .contains("METADATA")
+    );
+    assert_eq!(cudart["found_via"][0], "pip_wheel");
+    let wheel = find(at(&v, "/cudnn"), "kind", "wheel");
+    assert_eq!(wheel["version"], "8.9.2.26");
+    let lib = find(at(&v, "/cudnn"), "kind", "library");
+    assert_eq!(lib["version"], "8.9.2.26");
+    let torch = find(at(&v, "/frameworks"), "name", "torch");
+    assert_eq!(torch["version"], "2.1.0");
+    assert_eq!(torch["cuda_version"], "12.1");
+    assert_eq!(torch["cudnn_version"], "8.9.2.26");
+    assert_eq!(torch["environment"], "/home/u/venv");
+    assert_eq!(torch["requires_nvidia"].as_array().unwrap().len(), 2);
+    let env = find(at(&v, "/python_environments"), "path", "/home/u/venv");
+    assert_eq!(env["kind"], "venv");
+    assert_eq!(env["python_version"], "3.10");
+    let res = find(at(&v, "/loader"), "soname", "libcudart.so.12");
+    assert_eq!(res["chosen"]["step"], "framework_preload");
+}
+
+#[test]
+fn conda_env() {
+    let f = Fixture::new();
+    f.dir("/opt/conda/conda-meta")
+        .dir("/opt/conda/envs/tf/conda-meta")
+        .lib(
+            "/opt/conda/envs/tf/lib/libcudart.so.11.8.89",
+            "libcudart.so.11.0",
+        )
+        .link(
+            "/opt/conda/envs/tf/lib/libcudart.so.11.0",
+            "libcudart.so.11.8.89",
+        )
+        .file(
+            "/opt/conda/envs/tf/include/cudnn_version.h",
+            "#define CUDNN_MAJOR 8\n#define CUDNN_MINOR 9\n#define CUDNN_PATCHLEVEL 2\n",
+        )
+        .file("/opt/conda/envs/tf/bin/python3.10", "")
+        .dir("/opt/conda/envs/tf/lib/python3.10/site-packages")
+        .dir("/opt/conda/lib/python3.11/site-packages");
+    let (_, v) = probe_dir(&f, &[]);
+    let env = find(at(&v, "/python_environments"), "path", "/opt/conda/envs/tf");
+    assert_eq!(env["kind"], "conda");
+    assert_eq!(env["python_version"], "3.10");
+    assert_eq!(
+        find(at(&v, "/python_environments"), "path", "/opt/conda")["python_version"],
+        "3.11"
+    );
+    let lib = find(
+        at(&v, "/libraries"),
+        "path",
+        "/opt/conda/envs/tf/lib/libcudart.so.11.0",
+    );
+    assert_eq!(lib["version"], "11.8.89");
+    assert_eq!(lib["found_via"][0], "conda");
+    let hdr = find(
+        at(&v, "/cudnn"),
+        "path",
+        "/opt/conda/envs/tf/include/cudnn_version.h",
+    );
+    assert_eq!(hdr["version"], "8.9.2");
+}
+
+#[test]
+fn inside_a_container() {
+    let f = Fixture::new();
+    f.file("/.dockerenv", "").file(
+        "/usr/local/cuda-12.2/version.json",
+        "{\"cuda\": {\"name\": \"CUDA SDK\", \"version\": \"12.2.2\"}}",
+    );
+    let (_, v) = probe_dir(
+        &f,
+        &[
+            (
+                "NVIDIA_REQUIRE_CUDA",
+                "cuda>=12.2 brand=tesla,driver>=470,driver<471",
+            ),
+            ("CUDA_VERSION", "12.2.2"),
+            ("NV_CUDNN_VERSION", "8.9.6.50"),
+        ],
+    );
+    assert_eq!(at(&v, "/container/markers/0"), "/.dockerenv");
+    assert_eq!(at(&v, "/container/cuda_version_env"), "12.2.2");
+    assert_eq!(at(&v, "/container/nv_cudnn_version"), "8.9.6.50");
+    assert!(
+        at(&v, "/container/nvidia_require_cuda")
+            .as_str()
+            .unwrap()
+            .starts_with("cuda>=12.2")
+    );
+    assert!(at(&v, "/driver/kernel_module_version").is_null());
+    assert!(
+        v["driver"].get("kernel_module_version_unknown").is_none(),
+        "absent, not unknown"
+    );
+}
+
+#[test]
+fn docker_host() {
+    let f = Fixture::new();
+    f.file(
+        "/etc/docker/daemon.json",
+        "{\n    \"default-runtime\": \"nvidia\",\n    \"runtimes\": {\n        \"nvidia\": {\n            \"args\": [],\n            \"path\": \"nvidia-container-runtime\"\n        }\n    }\n}\n",
+    )
+    .file("/usr/bin/nvidia-ctk", "")
+    .file("/usr/bin/nvidia-container-runtime", "")
+    .file("/usr/bin/nvidia-container-cli", "")
+    .file("/etc/nvidia-container-runtime/config.toml", "[nvidia-container-cli]\n");
+    let (_, v) = probe_dir(&f, &[]);
+    assert_eq!(at(&v, "/container/docker_daemon/runtimes/0"), "nvidia");
+    assert_eq!(at(&v, "/container/docker_daemon/default_runtime"), "nvidia");
+    assert_eq!(
+        at(&v, "/container/nvidia_container_tools")
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    assert_eq!(
+        at(&v, "/container/nvidia_container_runtime_config"),
+        "/etc/nvidia-container-runtime/config.toml"
+    );
+    assert_eq!(at(&v, "/container/markers").as_array().unwrap().len(), 0);
+
+    let bad = Fixture::new();
+    bad.file(
+        "/etc/docker/daemon.json",
+        "{\n  \"runtimes\": {\n    \"nvidia\": {,\n",
+    );
+    let (snap, v) = probe_dir(&bad, &[]);
+    let why = at(&v, "/container/docker_daemon/unknown").as_str().unwrap();
+    assert!(why.contains("line 3, column"), "{why}");
+    assert!(snap.probe_errors.iter().any(|e| e.collector == "container"));
+}
+
+#[test]
+fn broken_links() {
+    let f = Fixture::new();
+    f.link(
+        "/usr/lib/x86_64-linux-gnu/libcudart.so.11.0",
+        "libcudart.so.11.8.89",
+    )
+    .link(
+        "/usr/lib/x86_64-linux-gnu/libcublas.so.11",
+        "libcublas.so.11",
+    )
+    .link(
+        "/usr/lib/x86_64-linux-gnu/libcufft.so.10",
+        "/usr/lib/x86_64-linux-gnu/libcurand.so.10",
+    )
+    .link(
+        "/usr/lib/x86_64-linux-gnu/libcurand.so.10",
+        "/usr/lib/x86_64-linux-gnu/libcufft.so.10",
+    )
+    .link(
+        "/usr/lib/x86_64-linux-gnu/libcuda.so.1",
+        "/../../../../../etc/hostname",
+    )
+    .link("/usr/local/cuda", "/usr/local/cuda-99.9");
+    let (_, v) = probe_dir(&f, &[]);
+    let d = find(
+        at(&v, "/libraries"),
+        "path",
+        "/usr/lib/x86_64-linux-gnu/libcudart.so.11.0",
+    );
+    assert_eq!(d["dangling"], true);
+    assert!(d["real_path"].is_null());
+    assert!(
+        d["real_path_unknown"]
+            .as_str()
+            .unwrap()
+            .contains("dangling")
+    );
+    for p in ["libcublas.so.11", "libcufft.so.10", "libcurand.so.10"] {
+        let l = find(
+            at(&v, "/libraries"),
+            "path",
+            &format!("/usr/lib/x86_64-linux-gnu/{p}"),
+        );
+        assert_eq!(l["real_path_unknown"], "symlink loop", "{p}");
+    }
+    // A link out of the root stays inside it: /etc/hostname of the fixture does not exist.
+    let c = find(
+        at(&v, "/libraries"),
+        "path",
+        "/usr/lib/x86_64-linux-gnu/libcuda.so.1",
+    );
+    assert_eq!(c["dangling"], true);
+    assert_eq!(at(&v, "/cuda_toolkits").as_array().unwrap().len(), 0);
+    let res = find(at(&v, "/loader"), "soname", "libcuda.so.1");
+    assert!(res["chosen"].is_null());
+    assert_eq!(res["candidates"][0]["outcome"], "dangling_link");
+}
+
+#[test]
+fn unreadable_files() {
+    let f = Fixture::new();
+    // A directory where a file belongs (EISDIR), and a FIFO (would block a naive reader).
+    f.dir("/proc/driver/nvidia/version");
+    f.file("/usr/local/cuda-12.0/bin/placeholder", "");
+    let fifo = f.host_path("/usr/local/cuda-12.0/version.json");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    unsafe extern "C" {
+        fn mkfifo(path: *const std::ffi::c_char, mode: u32) -> i32;
+        fn geteuid() -> u32;
+    }
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { mkfifo(c.as_ptr(), 0o644) }, 0);
+    let (snap, v) = probe_dir(&f, &[]);
+    assert!(at(&v, "/driver/kernel_module_version").is_null());
+    let why = at(&v, "/driver/kernel_module_version_unknown")
+        .as_str()
+        .unwrap();
+    assert!(why.contains("/proc/driver/nvidia/version"), "{why}");
+    let tk = find(at(&v, "/cuda_toolkits"), "root", "/usr/local/cuda-12.0");
+    assert!(tk["version"].is_null());
+    assert!(
+        tk["version_unknown"]
+            .as_str()
+            .unwrap()
+            .contains("not a regular file"),
+        "{tk}"
+    );
+    assert!(snap.probe_errors.len() >= 2, "{:?}", snap.probe_errors);
+
+    // Permission denial: only testable when not root (root reads mode-000 files).
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { geteuid() } == 0 {
+        eprintln!("skipped permission-denied case: running as root, mode 000 does not deny");
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let g = Fixture::new();
+    g.file("/sys/module/nvidia/version", "535.104.05\n");
+    std::fs::set_permissions(
+        g.host_path("/sys/module/nvidia/version"),
+        std::fs::Permissions::from_mode(0),
+    )
+    .unwrap();
+    let (_, v) = probe_dir(&g, &[]);
+    let why = at(&v, "/driver/kernel_module_version_unknown")
+        .as_str()
+        .unwrap();
+    assert!(why.contains("permission denied"), "{why}");
+}
+
+#[test]
+fn empty_root() {
+    let f = Fixture::new();
+    let (snap, v) = probe_dir(&f, &[]);
+    assert!(snap.probe_errors.is_empty(), "{:?}", snap.probe_errors);
+    for list in [
+        "/gpus",
+        "/cuda_toolkits",
+        "/libraries",
+        "/cudnn",
+        "/python_environments",
+        "/frameworks",
+    ] {
+        assert_eq!(at(&v, list).as_array().unwrap().len(), 0, "{list}");
+    }
+    assert!(at(&v, "/driver/kernel_module_version").is_null());
+    assert!(at(&v, "/live").is_null());
+    assert_eq!(at(&v, "/root/kind"), "directory");
+}
+
+#[test]
+fn missing_root_is_a_probe_error_not_a_panic() {
+    let snap = probe(&ProbeOptions::directory(
+        "/nonexistent/cudoctor-root",
+        vec![],
+    ));
+    assert_eq!(snap.probe_errors.len(), 1);
+    assert!(
+        snap.probe_errors[0]
+            .message
+            .contains("/nonexistent/cudoctor-root")
+    );
+}
+
+#[test]
+fn snapshot_json_rejects_other_schema_versions_and_garbage() {
+    let f = Fixture::new();
+    let (snap, _) = probe_dir(&f, &[]);
+    let json = snap
+        .to_json()
+        .unwrap()
+        .replace("\"schema_version\": 1", "\"schema_version\": 2");
+    assert!(
+        Snapshot::from_json(&json)
+            .unwrap_err()
+            .to_string()
+            .contains("schema_version 2")
+    );
+    let e = Snapshot::from_json("{\n  \"schema_version\": 1,\n  oops").unwrap_err();
+    assert!(e.to_string().contains("line 3"), "{e}");
+}

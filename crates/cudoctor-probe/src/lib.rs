@@ -189,6 +189,16 @@ pub fn probe_root(root: &Root, env: &Env, which_ones: Collectors) -> Snapshot {
         .flat_map(|e| e.site_packages.iter().map(PathBuf::from))
         .collect();
     let cache = ldso::load_cache(root);
+    if let Err(note) = &cache {
+        if root.exists(Path::new(collect::libraries::LD_SO_CACHE)) || note.contains("symlink loop")
+        {
+            ctx.error(
+                "libraries",
+                Some(Path::new(collect::libraries::LD_SO_CACHE)),
+                note.clone(),
+            );
+        }
+    }
     if which_ones.libraries || which_ones.cudnn || which_ones.driver {
         let mut extra = collect::libraries::SearchDirs::new();
         for tk in &snap.cuda_toolkits {

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use cudoctor_kb::version::CudnnVersion;
 
-use super::{Ctx, show};
+use super::{Ctx, show, snippet};
 use crate::snapshot::{Cudnn, Library, PythonEnvironment};
 
 const HEADER_NAMES: &[&str] = &[
@@ -47,7 +47,7 @@ pub fn parse_cudnn_header(text: &str) -> Result<Option<CudnnVersion>, String> {
         };
         let n: u32 = value
             .parse()
-            .map_err(|_| format!("unparsable line `{}`", line.trim()))?;
+            .map_err(|_| format!("unparsable line `{}`", snippet(line)))?;
         *slot = Some(n);
     }
     match (major, minor, patch) {
@@ -122,7 +122,7 @@ pub fn collect(
             let parsed = p.version.as_deref().map(str::parse::<CudnnVersion>);
             let (version, unknown) = match parsed {
                 Some(Ok(v)) => (Some(v), None),
-                Some(Err(e)) => (None, Some(e.to_string())),
+                Some(Err(e)) => (None, Some(snippet(&e.to_string()))),
                 None => (None, Some("no Version in METADATA".to_owned())),
             };
             out.push(Cudnn {

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use cudoctor_kb::version::DriverVersion;
 
-use super::{Ctx, show};
+use super::{Ctx, show, snippet};
 use crate::snapshot::{DeviceNodes, DriverFacts, Gpu};
 
 const PROC_VERSION: &str = "/proc/driver/nvidia/version";
@@ -47,12 +47,12 @@ pub fn parse_proc_driver_nvidia_version(text: &str) -> Result<KernelBanner, Stri
     let after = line
         .split_once("Kernel Module")
         .map(|(_, rest)| rest)
-        .ok_or_else(|| format!("no `Kernel Module` in `{}`", line.trim()))?;
+        .ok_or_else(|| format!("no `Kernel Module` in `{}`", snippet(line)))?;
     let version = after
         .split_whitespace()
         .filter(|t| t.contains('.') && t.as_bytes()[0].is_ascii_digit())
         .find_map(|t| t.parse::<DriverVersion>().ok())
-        .ok_or_else(|| format!("no driver version in `{}`", line.trim()))?;
+        .ok_or_else(|| format!("no driver version in `{}`", snippet(line)))?;
     Ok(KernelBanner {
         version,
         flavor,
@@ -64,7 +64,7 @@ pub fn parse_proc_driver_nvidia_version(text: &str) -> Result<KernelBanner, Stri
 pub fn parse_sys_module_version(text: &str) -> Result<DriverVersion, String> {
     let t = text.trim();
     t.parse::<DriverVersion>()
-        .map_err(|e| format!("unparsable `{t}`: {e}"))
+        .map_err(|e| format!("unparsable `{}`: {}", snippet(t), snippet(&e.reason)))
 }
 
 /// One GPU from `/proc/driver/nvidia/gpus/<bus>/information`.

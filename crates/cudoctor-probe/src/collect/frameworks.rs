@@ -268,7 +268,7 @@ fn base(env: &str, name: &str, pkg: Option<&PythonPackage>) -> Framework {
                 fw.version = Some(v);
                 fw.version_source = Some(format!("{}/METADATA", p.metadata_path));
             }
-            Some(Err(e)) => fw.version_unknown = Some(e.to_string()),
+            Some(Err(e)) => fw.version_unknown = Some(super::snippet(&e.to_string())),
             None => fw.version_unknown = Some("no Version in METADATA".to_owned()),
         }
         // A cuDNN pin (`nvidia-cudnn-cu12 ==8.9.2.26`) says which cuDNN the package installs.
@@ -326,7 +326,9 @@ fn tensorflow(ctx: &mut Ctx<'_>, file: &Path, fw: &mut Framework) {
             fw.cuda_version = Some(v);
             fw.cuda_version_source = Some(src.clone());
         }
-        Some(Err(e)) => fw.cuda_version_unknown = Some(format!("`{src}`: {e}")),
+        Some(Err(e)) => {
+            fw.cuda_version_unknown = Some(format!("`{src}`: {}", super::snippet(&e.to_string())))
+        }
         None if info.is_cuda_build == Some(false) => {}
         None => fw.cuda_version_unknown = Some(format!("no cuda_version in `{src}`")),
     }
@@ -339,7 +341,9 @@ fn tensorflow(ctx: &mut Ctx<'_>, file: &Path, fw: &mut Framework) {
             fw.cudnn_version = Some(v);
             fw.cudnn_version_source = Some(src.clone());
         }
-        Some(Err(e)) => fw.cudnn_version_unknown = Some(format!("`{src}`: {e}")),
+        Some(Err(e)) => {
+            fw.cudnn_version_unknown = Some(format!("`{src}`: {}", super::snippet(&e.to_string())))
+        }
         None if info.is_cuda_build == Some(false) || fw.cudnn_version.is_some() => {}
         None => fw.cudnn_version_unknown = Some(format!("no cudnn_version in `{src}`")),
     }
@@ -384,7 +388,9 @@ fn torch(ctx: &mut Ctx<'_>, file: &Path, fw: &mut Framework) {
             fw.cuda_version_source = Some(src);
             fw.is_cuda_build = Some(true);
         }
-        Some(Err(e)) => fw.cuda_version_unknown = Some(format!("`{src}`: {e}")),
+        Some(Err(e)) => {
+            fw.cuda_version_unknown = Some(format!("`{src}`: {}", super::snippet(&e.to_string())))
+        }
         None if info.has_cuda_line => fw.is_cuda_build = Some(false),
         None => fw.cuda_version_unknown = Some(format!("no `cuda` in `{src}`")),
     }

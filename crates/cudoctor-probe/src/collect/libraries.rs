@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use super::{Ctx, show};
 use crate::elf;
 use crate::env_vars;
-use crate::ldcache::{self, LdCache};
+use crate::ldcache::LdCache;
 use crate::snapshot::Library;
 
 /// Library families recorded (file names `lib<family>.so*`).
@@ -204,25 +204,6 @@ fn wildcard(pat: &str, s: &str) -> bool {
         pi += 1;
     }
     pi == p.len()
-}
-
-/// Reads and parses `/etc/ld.so.cache`; `None` when absent or unreadable (recorded).
-pub fn read_ld_so_cache(ctx: &mut Ctx<'_>) -> Option<LdCache> {
-    let path = Path::new(LD_SO_CACHE);
-    match ctx.root.read_prefix(path, 64 << 20) {
-        Ok(bytes) => match ldcache::parse_ld_so_cache(&bytes) {
-            Ok(c) => Some(c),
-            Err(e) => {
-                ctx.error("libraries", Some(path), e.to_string());
-                None
-            }
-        },
-        Err(e) if e.is_not_found() => None,
-        Err(e) => {
-            ctx.error("libraries", Some(path), e.reason());
-            None
-        }
-    }
 }
 
 /// Directories to scan, each with how it was found.

@@ -74,3 +74,24 @@ pub fn show(path: &Path) -> String {
 pub fn reason(e: &RootError) -> String {
     e.reason()
 }
+
+/// A short, printable excerpt of unparsable input for messages: the first line, at most 60
+/// characters, with control characters and undecodable bytes shown as `?`.
+pub fn snippet(text: &str) -> String {
+    let line = text.trim().lines().next().unwrap_or("");
+    let mut out: String = line
+        .chars()
+        .take(60)
+        .map(|c| {
+            if c.is_control() || c == '\u{fffd}' {
+                '?'
+            } else {
+                c
+            }
+        })
+        .collect();
+    if line.chars().count() > 60 {
+        out.push_str("...");
+    }
+    out
+}

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use cudoctor_kb::version::CudaVersion;
 
-use super::{Ctx, show};
+use super::{Ctx, show, snippet};
 use crate::env_vars;
 use crate::snapshot::CudaToolkit;
 
@@ -36,7 +36,13 @@ pub fn parse_version_json(text: &str) -> Result<CudaVersion, String> {
         .and_then(|c| c.get("version"))
         .and_then(serde_json::Value::as_str)
         .ok_or_else(|| "no `cuda.version` key".to_owned())?;
-    v.parse::<CudaVersion>().map_err(|e| e.to_string())
+    v.parse::<CudaVersion>().map_err(|e| {
+        format!(
+            "unparsable cuda.version `{}`: {}",
+            snippet(v),
+            snippet(&e.reason)
+        )
+    })
 }
 
 /// Parses `version.txt` (CUDA 11.0 and earlier): `CUDA Version 10.2.89`.
@@ -44,8 +50,10 @@ pub fn parse_version_txt(text: &str) -> Result<CudaVersion, String> {
     let line = text.lines().next().unwrap_or("").trim();
     let v = line
         .strip_prefix("CUDA Version ")
-        .ok_or_else(|| format!("expected `CUDA Version X.Y.Z`, found `{line}`"))?;
-    v.trim().parse::<CudaVersion>().map_err(|e| e.to_string())
+        .ok_or_else(|| format!("expected `CUDA Version X.Y.Z`, found `{}`", snippet(line)))?;
+    v.trim()
+        .parse::<CudaVersion>()
+        .map_err(|e| format!("unparsable `{}`: {}", snippet(v), snippet(&e.reason)))
 }
 
 /// Finds nvcc's embedded `Cuda compilation tools, release 11.8, V11.8.89` string in its bytes
@@ -70,7 +78,7 @@ pub fn parse_nvcc_release(bytes: &[u8]) -> Result<CudaVersion, String> {
     }
     release
         .parse::<CudaVersion>()
-        .map_err(|e| format!("`release {text}`: {e}"))
+        .map_err(|e| format!("`release {}`: {}", snippet(&text), snippet(&e.reason)))
 }
 
 /// Collects every toolkit.

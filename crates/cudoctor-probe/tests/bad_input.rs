@@ -1,0 +1,209 @@
+//! Hostile trees: garbage where text or ELF belongs, truncated files, loops, a huge sparse file
+//! named like a library. The probe must finish, never panic, and say what it could not read.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{ElfSpec, Fixture, at, make_elf};
+use cudoctor_probe::{Env, ProbeOptions, Root, probe, which};
+
+fn garbage(n: usize) -> Vec<u8> {
+    // Deterministic bytes including NULs, high bytes and newlines.
+    (0..n).map(|i| ((i * 7919 + 13) % 256) as u8).collect()
+}
+
+#[test]
+fn garbage_everywhere() {
+    let f = Fixture::new();
+    let g = garbage(8192);
+    for p in [
+        "/proc/driver/nvidia/version",
+        "/sys/module/nvidia/version",
+        "/proc/driver/nvidia/gpus/0000:01:00.0/information",
+        "/usr/local/cuda-12.4/version.json",
+        "/usr/local/cuda-12.4/bin/nvcc",
+        "/usr/include/cudnn_version.h",
+        "/etc/ld.so.cache",
+        "/etc/ld.so.conf",
+        "/etc/docker/daemon.json",
+        "/opt/v/pyvenv.cfg",
+        "/opt/v/lib/python3.12/site-packages/torch-2.3.0.dist-info/METADATA",
+        "/opt/v/lib/python3.12/site-packages/torch/version.py",
+        "/opt/v/lib/python3.12/site-packages/tensorflow/python/platform/build_info.py",
+        "/usr/lib/x86_64-linux-gnu/libcudart.so.12.4.127",
+    ] {
+        f.file(p, &g);
+    }
+    f.link(
+        "/usr/lib/x86_64-linux-gnu/libcudart.so.12",
+        "libcudart.so.12.4.127",
+    );
+    let snap = probe(&ProbeOptions::directory(f.path(), vec![]));
+    let v: serde_json::Value = serde_json::from_str(&snap.to_json().unwrap()).unwrap();
+    assert!(at(&v, "/driver/kernel_module_version").is_null());
+    assert!(
+        at(&v, "/driver/kernel_module_version_unknown")
+            .as_str()
+            .unwrap()
+            .contains("NVRM")
+    );
+    let tk = at(&v, "/cuda_toolkits/0");
+    assert!(tk["version"].is_null());
+    assert!(
+        tk["version_unknown"]
+            .as_str()
+            .unwrap()
+            .contains("invalid JSON"),
+        "{tk}"
+    );
+    let lib = at(&v, "/libraries")
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["path"] == "/usr/lib/x86_64-linux-gnu/libcudart.so.12")
+        .unwrap();
+    assert_eq!(lib["version"], "12.4.127", "the name still says it");
+    assert!(lib.get("elf").is_none(), "garbage is not ELF");
+    let errors: Vec<String> = snap
+        .probe_errors
+        .iter()
+        .map(|e| e.message.clone())
+        .collect();
+    assert!(
+        errors.iter().any(|m| m.contains("ld.so.cache")),
+        "{errors:?}"
+    );
+    assert!(
+        errors.iter().any(|m| m.contains("not an ELF file")),
+        "{errors:?}"
+    );
+    assert!(
+        errors.iter().any(|m| m.contains("daemon.json")),
+        "{errors:?}"
+    );
+    for e in &snap.probe_errors {
+        eprintln!("{}: {:?}: {}", e.collector, e.path, e.message);
+        assert!(
+            e.message.len() < 400,
+            "messages quote short excerpts: {}",
+            e.message
+        );
+    }
+    let torch = at(&v, "/frameworks")
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["name"] == "torch")
+        .unwrap();
+    assert!(torch["cuda_version"].is_null());
+}
+
+#[test]
+fn truncated_elf_and_cache() {
+    let f = Fixture::new();
+    let elf = make_elf(&ElfSpec::lib64("libcublas.so.12"));
+    for (i, cut) in [5usize, 20, 63, 64, 100, 150, 200, elf.len() - 3]
+        .into_iter()
+        .enumerate()
+    {
+        f.file(
+            &format!("/opt/t{i}/libcublas.so.12"),
+            &elf[..cut.min(elf.len())],
+        );
+    }
+    let env = Env::from_pairs([(
+        "LD_LIBRARY_PATH",
+        (0..8)
+            .map(|i| format!("/opt/t{i}"))
+            .collect::<Vec<_>>()
+            .join(":"),
+    )]);
+    // A real cache cut short.
+    if let Ok(bytes) = std::fs::read("/etc/ld.so.cache") {
+        f.file("/etc/ld.so.cache", &bytes[..bytes.len().min(100)]);
+    }
+    let root = Root::dir(f.path()).unwrap();
+    let res = which(&root, &env, "libcublas.so.12", None);
+    assert!(res.chosen.is_none() || res.chosen.as_ref().unwrap().path.starts_with("/opt/t7"));
+    assert!(
+        res.candidates
+            .iter()
+            .take(5)
+            .all(|c| c.outcome == cudoctor_probe::Outcome::NotElf),
+        "{res:#?}"
+    );
+    let snap = probe(&ProbeOptions::directory(
+        f.path(),
+        vec![("LD_LIBRARY_PATH".into(), "/opt/t0:/opt/t3".into())],
+    ));
+    assert!(snap.to_json().is_ok());
+}
+
+#[test]
+fn symlink_loops_everywhere() {
+    let f = Fixture::new();
+    f.link("/usr/local/cuda", "/usr/local/cuda")
+        .link("/opt/conda", "/opt/conda/envs")
+        .link("/etc/ld.so.conf", "/etc/ld.so.conf")
+        .link("/etc/ld.so.cache", "/etc/ld.so.cache")
+        .link("/proc/driver/nvidia/version", "version")
+        .link(
+            "/usr/lib/x86_64-linux-gnu/libcuda.so.1",
+            "/usr/lib/x86_64-linux-gnu/libcuda.so.1",
+        )
+        .link("/home/u/venv", "/home/u")
+        .link("/usr/lib/python3/dist-packages", "/usr/lib/python3");
+    let snap = probe(&ProbeOptions::directory(
+        f.path(),
+        vec![
+            ("HOME".into(), "/home/u".into()),
+            ("PATH".into(), "/usr/local/cuda/bin".into()),
+        ],
+    ));
+    let v: serde_json::Value = serde_json::from_str(&snap.to_json().unwrap()).unwrap();
+    assert_eq!(
+        at(&v, "/driver/kernel_module_version_unknown"),
+        "symlink loop"
+    );
+    let lib = at(&v, "/libraries/0");
+    assert_eq!(lib["real_path_unknown"], "symlink loop");
+}
+
+#[test]
+fn huge_sparse_file_named_like_a_library() {
+    let f = Fixture::new();
+    f.dir("/usr/lib/x86_64-linux-gnu");
+    let p = f.host_path("/usr/lib/x86_64-linux-gnu/libcudnn.so.9.1.0");
+    let file = std::fs::File::create(&p).unwrap();
+    // 64 GiB of holes: reading it whole would take minutes and all memory.
+    if file.set_len(64 << 30).is_err() {
+        eprintln!("skipped: filesystem refuses a 64 GiB sparse file");
+        return;
+    }
+    f.link(
+        "/usr/lib/x86_64-linux-gnu/libcudnn.so.9",
+        "libcudnn.so.9.1.0",
+    );
+    // Also as nvcc and as version.json.
+    let tk = f.host_path("/usr/local/cuda-12.4/bin");
+    std::fs::create_dir_all(&tk).unwrap();
+    std::fs::File::create(tk.join("nvcc"))
+        .unwrap()
+        .set_len(16 << 30)
+        .unwrap();
+    std::fs::File::create(f.host_path("/usr/local/cuda-12.4/version.json"))
+        .unwrap()
+        .set_len(8 << 30)
+        .unwrap();
+    let snap = probe(&ProbeOptions::directory(f.path(), vec![]));
+    let v: serde_json::Value = serde_json::from_str(&snap.to_json().unwrap()).unwrap();
+    let lib = at(&v, "/libraries")
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["family"] == "cudnn")
+        .unwrap();
+    assert_eq!(lib["version"], "9.1.0");
+    assert!(lib.get("elf").is_none());
+    assert!(at(&v, "/cuda_toolkits/0/version").is_null());
+}

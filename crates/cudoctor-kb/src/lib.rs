@@ -3,7 +3,39 @@
 //! release needs), with the rules and queries built on them.
 //!
 //! Every row of every table cites its source; the tables are data files under `data/`, embedded
-//! at build time and parsed once. This crate does no I/O and knows nothing about the machine it
-//! runs on: that is `cudoctor-probe`'s job.
+//! at build time and parsed once. Facts the sources do not settle stay unknown (`None`), and the
+//! queries say so instead of guessing. This crate does no I/O and knows nothing about the machine
+//! it runs on: that is `cudoctor-probe`'s job.
+//!
+//! Entry points: [`kb`] (the embedded tables), [`Kb::requirements`], [`Kb::plan`],
+//! [`Kb::gpu_by_name`], [`Kb::matrix`], and the rules in [`rules`].
 
+pub mod data;
+pub mod framework;
+pub mod gpu;
+pub mod matrix;
+pub mod query;
+pub mod rules;
 pub mod version;
+
+pub use data::{Kb, LoadError};
+pub use framework::{Framework, Spec, SpecParseError, UnknownFramework};
+pub use gpu::GpuLookupError;
+pub use matrix::Table;
+pub use query::{
+    Candidate, Excluded, FrameworkPlan, Plan, PlanConstraints, PlanQuery, QueryError, Requirements,
+    SCHEMA_VERSION, Status, VariantRequirements,
+};
+pub use rules::{ArchSupport, CudnnCheck, DriverCaveat, DriverCheck, Verdict};
+
+/// The embedded knowledge base, parsed on first use.
+///
+/// # Panics
+/// Only if the embedded data files are broken, which the crate's data tests rule out; use
+/// [`Kb::embedded`] to handle that case as an error.
+pub fn kb() -> &'static Kb {
+    match Kb::embedded() {
+        Ok(kb) => kb,
+        Err(e) => panic!("the embedded knowledge base is invalid: {e}"),
+    }
+}

@@ -238,6 +238,7 @@ impl CudaVersion {
         self.patch
     }
     /// This version without its patch component.
+    #[must_use]
     pub const fn major_minor(self) -> Self {
         Self::new(self.major, self.minor)
     }
@@ -412,6 +413,7 @@ impl ComputeCapability {
         self.variant
     }
     /// The same capability without qualifier (`sm_90a` -> `9.0`).
+    #[must_use]
     pub const fn plain(self) -> Self {
         Self::new(self.major, self.minor)
     }
@@ -661,6 +663,7 @@ impl FrameworkVersion {
         }
     }
     /// This version without its local label (`2.4.1+cu121` -> `2.4.1`).
+    #[must_use]
     pub fn without_local(&self) -> Self {
         Self(self.0.clone().without_local())
     }
@@ -699,6 +702,7 @@ impl fmt::Display for FrameworkVersion {
 serde_via_string!(FrameworkVersion);
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

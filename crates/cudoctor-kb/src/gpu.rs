@@ -1,0 +1,248 @@
+//! GPU model names -> rows of `data/gpus.toml`, forgiving the ways tools and people write them.
+//!
+//! Normalisation: case-insensitive; `-`, `_`, `(`, `)` count as spaces; the brand words
+//! `NVIDIA`, `GeForce` and `Tesla` are dropped; on a second pass memory and form-factor suffixes
+//! (`40GB`, `SXM4`, `PCIe`, `HBM3`, `NVL`) are dropped too, so `NVIDIA A100-SXM4-40GB`,
+//! `H100 80GB HBM3` and `RTX 3090` all resolve. A name that matches nothing, or several GPUs of
+//! different compute capability, is an error listing close names.
+
+use crate::data::{GpuRow, Kb};
+
+/// A GPU name that could not be resolved.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GpuLookupError {
+    /// Nothing matched.
+    #[error("unknown GPU name `{name}`")]
+    Unknown {
+        /// The name as given.
+        name: String,
+        /// Close names from the table.
+        close: Vec<String>,
+    },
+    /// Several GPUs of different compute capability matched.
+    #[error("ambiguous GPU name `{name}`: it matches {}", matches.join(", "))]
+    Ambiguous {
+        /// The name as given.
+        name: String,
+        /// The matching table names.
+        matches: Vec<String>,
+    },
+}
+
+impl GpuLookupError {
+    /// A one-line hint: close names, or how to disambiguate.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Self::Unknown { close, .. } if !close.is_empty() => Some(format!(
+                "close names: {}; or give the compute capability (--cc X.Y)",
+                close.join(", ")
+            )),
+            Self::Unknown { .. } => {
+                Some("give the compute capability instead (--cc X.Y)".to_owned())
+            }
+            Self::Ambiguous { .. } => {
+                Some("give the full name, or the compute capability (--cc X.Y)".to_owned())
+            }
+        }
+    }
+}
+
+const BRANDS: &[&str] = &["nvidia", "geforce", "tesla"];
+
+fn is_suffix_token(t: &str) -> bool {
+    let gb = t
+        .strip_suffix("gb")
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    gb || t.starts_with("sxm")
+        || t == "pcie"
+        || t == "pci"
+        || t == "nvl"
+        || (t.starts_with("hbm") && t[3..].bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// `(full, core)` normalised keys of a name.
+fn keys(name: &str) -> (String, String) {
+    let lower = name.to_lowercase();
+    let cleaned: String = lower
+        .chars()
+        .map(|c| {
+            if matches!(c, '-' | '_' | '(' | ')' | ',' | '/') {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    let full: Vec<&str> = cleaned
+        .split_whitespace()
+        .filter(|t| !BRANDS.contains(t))
+        .collect();
+    let core: Vec<&str> = full
+        .iter()
+        .copied()
+        .filter(|t| !is_suffix_token(t))
+        .collect();
+    (full.join(" "), core.join(" "))
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+impl Kb {
+    /// Every GPU row.
+    pub fn gpus(&self) -> &[GpuRow] {
+        &self.gpus
+    }
+
+    /// Resolves a GPU name as `nvidia-smi`, NVML or a person writes it.
+    pub fn gpu_by_name(&self, name: &str) -> Result<&GpuRow, GpuLookupError> {
+        let (qfull, qcore) = keys(name);
+        if qcore.is_empty() {
+            return Err(GpuLookupError::Unknown {
+                name: name.to_owned(),
+                close: Vec::new(),
+            });
+        }
+        let row_keys = |r: &GpuRow| -> Vec<(String, String)> {
+            std::iter::once(r.name.as_str())
+                .chain(r.aliases.iter().map(String::as_str))
+                .map(keys)
+                .collect()
+        };
+        // 1. Exact match on the full key.
+        let exact: Vec<&GpuRow> = self
+            .gpus
+            .iter()
+            .filter(|r| row_keys(r).iter().any(|(f, _)| *f == qfull))
+            .collect();
+        if let Some(pick) = Self::pick(name, &exact)? {
+            return Ok(pick);
+        }
+        // 2. Match without memory / form-factor suffixes.
+        let core: Vec<&GpuRow> = self
+            .gpus
+            .iter()
+            .filter(|r| row_keys(r).iter().any(|(_, c)| *c == qcore))
+            .collect();
+        if let Some(pick) = Self::pick(name, &core)? {
+            return Ok(pick);
+        }
+        // 3. Nothing: list close names.
+        let mut scored: Vec<(usize, &str)> = self
+            .gpus
+            .iter()
+            .map(|r| {
+                let best = row_keys(r)
+                    .iter()
+                    .map(|(_, c)| {
+                        if c.contains(&qcore) || qcore.contains(c.as_str()) {
+                            0
+                        } else {
+                            levenshtein(c, &qcore)
+                        }
+                    })
+                    .min()
+                    .unwrap_or(usize::MAX);
+                (best, r.name.as_str())
+            })
+            .filter(|(d, _)| *d <= (qcore.len() / 2).max(2))
+            .collect();
+        scored.sort_unstable();
+        Err(GpuLookupError::Unknown {
+            name: name.to_owned(),
+            close: scored
+                .into_iter()
+                .take(5)
+                .map(|(_, n)| n.to_owned())
+                .collect(),
+        })
+    }
+
+    /// One row out of several matches: fine when they agree on the compute capability.
+    fn pick<'a>(name: &str, rows: &[&'a GpuRow]) -> Result<Option<&'a GpuRow>, GpuLookupError> {
+        let Some(first) = rows.first() else {
+            return Ok(None);
+        };
+        if rows.iter().all(|r| r.cc == first.cc) {
+            // Prefer the plain model over a memory variant ("Quadro M6000" over "... 24GB").
+            let plain = rows.iter().find(|r| {
+                let (f, c) = keys(&r.name);
+                f == c
+            });
+            return Ok(Some(plain.copied().unwrap_or(first)));
+        }
+        Err(GpuLookupError::Ambiguous {
+            name: name.to_owned(),
+            matches: rows.iter().map(|r| r.name.clone()).collect(),
+        })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use crate::kb;
+
+    fn cc(name: &str) -> String {
+        kb().gpu_by_name(name).unwrap().cc.unwrap().to_string()
+    }
+
+    #[test]
+    fn names_tools_print() {
+        assert_eq!(cc("Tesla K80"), "3.7");
+        assert_eq!(cc("NVIDIA A100-SXM4-40GB"), "8.0");
+        assert_eq!(cc("NVIDIA A100 80GB PCIe"), "8.0");
+        assert_eq!(cc("NVIDIA GeForce RTX 3090"), "8.6");
+        assert_eq!(cc("H100 80GB HBM3"), "9.0");
+        assert_eq!(cc("NVIDIA H100 PCIe"), "9.0");
+        assert_eq!(cc("RTX 3090"), "8.6");
+        assert_eq!(cc("rtx 3090"), "8.6");
+        assert_eq!(cc("Tesla V100-SXM2-16GB"), "7.0");
+        assert_eq!(cc("Tesla T4"), "7.5");
+        assert_eq!(cc("NVIDIA L4"), "8.9");
+        assert_eq!(cc("Quadro M6000 24GB"), "5.2");
+        assert_eq!(
+            kb().gpu_by_name("NVIDIA GeForce RTX 3090 Ti").unwrap().name,
+            "GeForce RTX 3090 Ti"
+        );
+    }
+
+    #[test]
+    fn unknown_and_ambiguous_names_list_close_names() {
+        let e = kb().gpu_by_name("NVIDIA A10G").unwrap_err();
+        let super::GpuLookupError::Unknown { close, .. } = &e else {
+            panic!("{e}")
+        };
+        assert!(close.iter().any(|n| n == "NVIDIA A10"), "{close:?}");
+        assert!(e.to_string().contains("`NVIDIA A10G`"));
+        let e = kb().gpu_by_name("RTX 6000").unwrap_err();
+        let super::GpuLookupError::Unknown { close, .. } = &e else {
+            panic!("{e}")
+        };
+        assert!(close.iter().any(|n| n == "Quadro RTX 6000"), "{close:?}");
+        assert!(
+            close.iter().any(|n| n == "NVIDIA RTX 6000 Ada"),
+            "{close:?}"
+        );
+        assert!(kb().gpu_by_name("").is_err());
+        assert!(kb().gpu_by_name("NVIDIA").is_err());
+        assert!(kb().gpu_by_name("Radeon RX 7900").is_err());
+    }
+
+    #[test]
+    fn unconfirmed_rows_resolve_with_unknown_cc() {
+        let row = kb().gpu_by_name("NVIDIA GeForce RTX 3060").unwrap();
+        assert!(row.cc.is_none(), "the reference marks RTX 3060 UNCONFIRMED");
+    }
+}

@@ -1,0 +1,304 @@
+//! The tables as generic rows of text (`cudoctor matrix`), so the CLI renders text, markdown and
+//! JSON the same way for every table.
+
+use serde::Serialize;
+
+use crate::data::{Kb, expand_python};
+use crate::framework::Framework;
+use crate::rules::format_codes;
+
+/// One table: a title, column names, rows of cells, and the sources its rows cite.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Table {
+    /// Title.
+    pub title: String,
+    /// Column names.
+    pub columns: Vec<String>,
+    /// Rows; each has one cell per column ("" = not applicable, "unknown" = unknown).
+    pub rows: Vec<Vec<String>>,
+    /// Distinct sources cited by the rows, in first-use order.
+    pub sources: Vec<String>,
+}
+
+const UNKNOWN: &str = "unknown";
+
+fn opt<T: ToString>(v: Option<T>) -> String {
+    v.map_or_else(|| UNKNOWN.to_owned(), |v| v.to_string())
+}
+
+struct Builder {
+    table: Table,
+}
+
+impl Builder {
+    fn new(title: &str, columns: &[&str]) -> Self {
+        Self {
+            table: Table {
+                title: title.to_owned(),
+                columns: columns.iter().map(|c| (*c).to_owned()).collect(),
+                rows: Vec::new(),
+                sources: Vec::new(),
+            },
+        }
+    }
+    fn row(&mut self, cells: Vec<String>, source: &str) {
+        self.table.rows.push(cells);
+        if !self.table.sources.iter().any(|s| s == source) {
+            self.table.sources.push(source.to_owned());
+        }
+    }
+}
+
+impl Kb {
+    /// The tables for one framework (newest first), or every table.
+    pub fn matrix(&self, framework: Option<Framework>) -> Vec<Table> {
+        match framework {
+            Some(Framework::TensorFlow) => vec![self.tf_table()],
+            Some(Framework::PyTorch) => vec![self.torch_table()],
+            Some(Framework::Jax) => vec![self.jax_table()],
+            None => vec![
+                self.tf_table(),
+                self.torch_table(),
+                self.jax_table(),
+                self.cuda_table(),
+                self.cudnn_table(),
+                self.gpu_table(),
+            ],
+        }
+    }
+
+    fn tf_table(&self) -> Table {
+        let mut b = Builder::new(
+            "TensorFlow tested GPU build configurations (Linux)",
+            &[
+                "Version",
+                "Package",
+                "Python",
+                "Compiler",
+                "Build tools",
+                "CUDA",
+                "cuDNN",
+                "Driver",
+                "Driver (minor-version compat)",
+                "GPU code",
+            ],
+        );
+        for r in self.tf_releases.iter().rev() {
+            let req = self.driver_requirement(r.cuda);
+            let codes = self
+                .tf_archs(&r.version)
+                .and_then(|a| a.codes.as_deref())
+                .map_or_else(|| UNKNOWN.to_owned(), format_codes);
+            let py = expand_python(&r.python)
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
+            b.row(
+                vec![
+                    r.version.to_string(),
+                    r.package.clone(),
+                    py,
+                    r.compiler.clone(),
+                    r.build_tools.clone(),
+                    r.cuda.to_string(),
+                    r.cudnn.to_string(),
+                    opt(req.as_ref().and_then(|q| q.toolkit_min)),
+                    req.as_ref()
+                        .and_then(|q| q.compat_min())
+                        .map_or_else(|| "n/a".to_owned(), ToString::to_string),
+                    codes,
+                ],
+                &r.source,
+            );
+        }
+        for a in &self.tf_archs {
+            b.row_source_only(&a.source);
+        }
+        b.table
+    }
+
+    fn torch_table(&self) -> Table {
+        let mut b = Builder::new(
+            "PyTorch CUDA wheel variants (Linux x86_64)",
+            &[
+                "Release",
+                "Variant",
+                "CUDA",
+                "PyPI default",
+                "Channel",
+                "Python",
+                "cuDNN",
+                "Arch list",
+            ],
+        );
+        for r in self.torch_variants.iter().rev() {
+            b.row(
+                vec![
+                    r.release.to_string(),
+                    r.tag.clone(),
+                    r.cuda.to_string(),
+                    if r.pypi_default { "yes" } else { "no" }.to_owned(),
+                    r.channel.clone(),
+                    r.python.as_deref().map_or_else(
+                        || UNKNOWN.to_owned(),
+                        |p| {
+                            p.iter()
+                                .map(ToString::to_string)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        },
+                    ),
+                    opt(r.cudnn),
+                    opt(r.arch_list.as_ref()),
+                ],
+                &r.source,
+            );
+        }
+        b.table
+    }
+
+    fn jax_table(&self) -> Table {
+        let mut b = Builder::new(
+            "JAX CUDA plugins",
+            &[
+                "Version",
+                "Plugin",
+                "Python",
+                "CUDA built",
+                "CUDA min",
+                "cuDNN built",
+                "cuDNN accepted",
+                "Driver min",
+                "CC min",
+            ],
+        );
+        for r in self.jax_plugins.iter().rev() {
+            b.row(
+                vec![
+                    r.version.to_string(),
+                    r.variant.clone(),
+                    format!(">={}", r.python_min),
+                    opt(r.cuda_built),
+                    opt(r.cuda_min),
+                    opt(r.cudnn_built),
+                    match (r.cudnn_min, r.cudnn_below) {
+                        (Some(a), Some(c)) => format!(">={a}, <{c}"),
+                        _ => UNKNOWN.to_owned(),
+                    },
+                    opt(r.driver_min.as_ref()),
+                    opt(r.cc_min),
+                ],
+                &r.source,
+            );
+        }
+        b.table
+    }
+
+    fn cuda_table(&self) -> Table {
+        let mut b = Builder::new(
+            "CUDA toolkit releases and drivers (Linux x86_64)",
+            &[
+                "Version",
+                "Release",
+                "Kind",
+                "Toolkit driver",
+                "Minor-version compat driver",
+                "PTX ISA",
+                "Confidence",
+            ],
+        );
+        for r in self.cuda_releases.iter().rev() {
+            let family = if r.version.major() >= 11 {
+                self.cuda_family(r.version.major())
+            } else {
+                None
+            };
+            b.row(
+                vec![
+                    r.version.to_string(),
+                    r.label.clone(),
+                    r.kind.clone(),
+                    opt(r.driver_min.as_ref()),
+                    family.map_or_else(|| "n/a".to_owned(), |f| f.driver_min.to_string()),
+                    opt(self.ptx_isa_for_cuda(r.version)),
+                    r.confidence.clone(),
+                ],
+                &r.source,
+            );
+        }
+        for f in &self.cuda_families {
+            b.row_source_only(&f.source);
+        }
+        for p in &self.ptx_isas {
+            b.row_source_only(&p.source);
+        }
+        b.table
+    }
+
+    fn cudnn_table(&self) -> Table {
+        let mut b = Builder::new(
+            "cuDNN builds",
+            &["cuDNN", "Build", "CUDA", "Driver min", "Compute capability"],
+        );
+        for r in self.cudnn_builds.iter().rev() {
+            let versions = if r.first == r.last {
+                r.first.to_string()
+            } else {
+                format!("{}-{}", r.first, r.last)
+            };
+            let cuda = match (r.cuda_min, r.cuda_max) {
+                (Some(a), Some(c)) if a == c => a.to_string(),
+                (Some(a), Some(c)) => format!("{a}-{c}"),
+                _ => UNKNOWN.to_owned(),
+            };
+            let cc = match (&r.cc_list, r.cc_min) {
+                (Some(l), _) => l
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                (None, Some(m)) => format!(">= {m}"),
+                (None, None) => UNKNOWN.to_owned(),
+            };
+            b.row(
+                vec![
+                    versions,
+                    r.family.clone(),
+                    cuda,
+                    opt(r.driver_min.as_ref()),
+                    cc,
+                ],
+                &r.source,
+            );
+        }
+        b.table
+    }
+
+    fn gpu_table(&self) -> Table {
+        let mut b = Builder::new(
+            "GPU compute capabilities",
+            &["GPU", "Compute capability", "Architecture", "Segment"],
+        );
+        for r in self.gpus.iter().rev() {
+            b.row(
+                vec![
+                    r.name.clone(),
+                    opt(r.cc),
+                    r.architecture.clone(),
+                    r.segment.clone(),
+                ],
+                &r.source,
+            );
+        }
+        b.table
+    }
+}
+
+impl Builder {
+    fn row_source_only(&mut self, source: &str) {
+        if !self.table.sources.iter().any(|s| s == source) {
+            self.table.sources.push(source.to_owned());
+        }
+    }
+}

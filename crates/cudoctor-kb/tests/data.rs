@@ -1,0 +1,234 @@
+//! Data tests: every table parses, every row cites a source, tables are sorted without
+//! duplicates or overlaps, and every CUDA / cuDNN version a framework row refers to exists.
+#![allow(clippy::unwrap_used, clippy::print_stdout)]
+
+use std::collections::HashMap;
+
+use cudoctor_kb::data::Kb;
+use cudoctor_kb::kb;
+
+const FILES: &[(&str, &str)] = &[
+    ("tensorflow.toml", include_str!("../data/tensorflow.toml")),
+    ("cuda.toml", include_str!("../data/cuda.toml")),
+    ("cudnn.toml", include_str!("../data/cudnn.toml")),
+    ("pytorch.toml", include_str!("../data/pytorch.toml")),
+    ("jax.toml", include_str!("../data/jax.toml")),
+    ("gpus.toml", include_str!("../data/gpus.toml")),
+    (
+        "nvidia_cuda_images.toml",
+        include_str!("../data/nvidia_cuda_images.toml"),
+    ),
+];
+
+#[test]
+fn embedded_tables_parse_and_validate() {
+    // Sorted, no duplicates, no overlapping ranges: checked by the loader itself.
+    Kb::parse_embedded().unwrap();
+}
+
+#[test]
+fn every_row_cites_a_source_and_files_explain_their_columns() {
+    for (name, text) in FILES {
+        assert!(
+            text.starts_with('#'),
+            "{name} must open with a header comment"
+        );
+        let value: toml::Table = toml::from_str(text).unwrap();
+        let mut rows = 0;
+        for (table, items) in &value {
+            let toml::Value::Array(items) = items else {
+                panic!("{name}: `{table}` is not an array of tables")
+            };
+            for (i, row) in items.iter().enumerate() {
+                rows += 1;
+                let source = row
+                    .get("source")
+                    .and_then(toml::Value::as_str)
+                    .unwrap_or("");
+                assert!(
+                    source.contains("http")
+                        || source.contains("github.com")
+                        || source.contains('/'),
+                    "{name}: [[{table}]] row {i} has no usable source: {source:?}"
+                );
+                assert!(
+                    !source.starts_with("NOT READ"),
+                    "{name}: [[{table}]] row {i} cites a page that was not read"
+                );
+            }
+        }
+        assert!(rows > 0, "{name} has no rows");
+    }
+}
+
+#[test]
+fn second_hand_rows_state_their_confidence() {
+    let kb = kb();
+    for r in kb.cuda_releases() {
+        assert!(!r.confidence.is_empty(), "CUDA {}", r.version);
+    }
+    for r in kb.gpus() {
+        assert!(!r.confidence.is_empty(), "{}", r.name);
+        if r.confidence.starts_with("UNCONFIRMED") {
+            assert!(
+                r.cc.is_none(),
+                "{}: an UNCONFIRMED capability must stay unknown",
+                r.name
+            );
+        }
+    }
+    for r in kb.tf_arch_rows() {
+        if r.confidence.starts_with("UNCONFIRMED") || r.confidence == "low" {
+            assert!(
+                r.codes.is_none(),
+                "TF {}-{}: unconfirmed archs must stay unknown",
+                r.first,
+                r.last
+            );
+        }
+    }
+}
+
+#[test]
+fn framework_rows_refer_to_known_cuda_and_cudnn() {
+    let kb = kb();
+    let mut missing = Vec::new();
+    let mut cuda = |what: String, v: cudoctor_kb::version::CudaVersion| {
+        if kb.cuda_release(v).is_none() {
+            missing.push(format!("{what}: CUDA {v}"));
+        }
+    };
+    for r in kb.tf_releases() {
+        cuda(format!("TensorFlow {}", r.version), r.cuda);
+    }
+    for r in kb.torch_variants() {
+        cuda(format!("PyTorch {} {}", r.release, r.tag), r.cuda);
+    }
+    for r in kb.jax_plugins() {
+        if let Some(c) = r.cuda_built {
+            cuda(format!("jax {} {}", r.version, r.variant), c);
+        }
+        if let Some(c) = r.cuda_min {
+            cuda(format!("jax {} {} (min)", r.version, r.variant), c);
+        }
+    }
+    for r in kb.tf_image_rows() {
+        if let Some(c) = r.cuda {
+            cuda(r.tag.clone(), c);
+        }
+    }
+    for r in kb.cudnn_builds() {
+        for c in [r.cuda_min, r.cuda_max].into_iter().flatten() {
+            cuda(format!("cuDNN {} {}", r.first, r.family), c);
+        }
+    }
+    let mut cudnn = |what: String, v: cudoctor_kb::version::CudnnVersion| {
+        if !kb.cudnn_known(v) {
+            missing.push(format!("{what}: cuDNN {v}"));
+        }
+    };
+    for r in kb.tf_releases() {
+        cudnn(format!("TensorFlow {}", r.version), r.cudnn);
+    }
+    for r in kb.torch_variants() {
+        if let Some(c) = r.cudnn {
+            cudnn(format!("PyTorch {} {}", r.release, r.tag), c);
+        }
+    }
+    for r in kb.jax_plugins() {
+        for c in [r.cudnn_built, r.cudnn_min].into_iter().flatten() {
+            cudnn(format!("jax {} {}", r.version, r.variant), c);
+        }
+    }
+    for r in kb.tf_image_rows() {
+        if let Some(c) = r.cudnn {
+            cudnn(r.tag.clone(), c);
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "unknown versions referenced:\n{}",
+        missing.join("\n")
+    );
+}
+
+#[test]
+fn every_framework_cuda_has_a_ptx_isa_or_is_newer_than_the_table() {
+    let kb = kb();
+    let newest = kb.ptx_isas().last().unwrap().first_cuda;
+    for r in kb.torch_variants() {
+        let known = kb.ptx_isa_for_cuda(r.cuda).is_some();
+        assert!(
+            known || r.cuda.major_minor() > newest.major_minor(),
+            "{} {}",
+            r.release,
+            r.tag
+        );
+    }
+}
+
+#[test]
+fn tables_cover_the_ranges_the_issue_names() {
+    let kb = kb();
+    let tf: Vec<String> = kb
+        .tf_releases()
+        .iter()
+        .map(|r| r.version.to_string())
+        .collect();
+    assert_eq!(tf.first().map(String::as_str), Some("1.0.0"));
+    assert_eq!(tf.last().map(String::as_str), Some("2.21.0"));
+    let cuda = kb.cuda_releases();
+    assert_eq!(cuda.first().unwrap().version.major(), 8);
+    assert_eq!(cuda.last().unwrap().version.major(), 13);
+    let torch = kb.torch_variants();
+    assert_eq!(torch.first().unwrap().release.to_string(), "1.12");
+    for tag in ["cu113", "cu130"] {
+        assert!(torch.iter().any(|v| v.tag == tag), "{tag}");
+    }
+    for variant in ["cuda12", "cuda13"] {
+        assert!(
+            kb.jax_plugins().iter().any(|p| p.variant == variant),
+            "{variant}"
+        );
+    }
+    for f in [11, 12, 13] {
+        assert!(kb.cuda_family(f).is_some(), "CUDA {f}.x family");
+    }
+    assert!(
+        kb.cuda_family(10).is_none(),
+        "no minor-version compatibility before CUDA 11"
+    );
+    assert_eq!(
+        kb.cuda_family(11).unwrap().driver_min.to_string(),
+        "450.80.02"
+    );
+    assert_eq!(
+        kb.cuda_family(12).unwrap().driver_min.to_string(),
+        "525.60.13"
+    );
+    assert_eq!(kb.cuda_family(13).unwrap().driver_min.to_string(), "580");
+    // Exactly one PyPI default per PyTorch release series.
+    let mut defaults: HashMap<String, usize> = HashMap::new();
+    for v in torch {
+        *defaults.entry(v.release.to_string()).or_default() += usize::from(v.pypi_default);
+    }
+    for (release, n) in defaults {
+        assert_eq!(n, 1, "PyTorch {release} has {n} PyPI defaults");
+    }
+}
+
+#[test]
+fn gpu_names_do_not_collide() {
+    let kb = kb();
+    for row in kb.gpus() {
+        let found = kb.gpu_by_name(&row.name).unwrap();
+        assert_eq!(found.cc, row.cc, "{} resolves to {}", row.name, found.name);
+        for alias in &row.aliases {
+            assert_eq!(
+                kb.gpu_by_name(alias).unwrap().name,
+                row.name,
+                "alias {alias}"
+            );
+        }
+    }
+}

@@ -1,0 +1,370 @@
+//! The "done when" examples, through the public API.
+#![allow(clippy::unwrap_used)]
+
+use cudoctor_kb::{Framework, PlanQuery, QueryError, Spec, Status, kb};
+
+fn spec(s: &str) -> Spec {
+    s.parse().unwrap()
+}
+
+#[test]
+fn tensorflow_2_9_0_requirements() {
+    let r = kb().requirements(&spec("tensorflow==2.9.0")).unwrap();
+    assert_eq!(r.framework, Framework::TensorFlow);
+    assert_eq!(r.version, "2.9.0");
+    assert_eq!(r.variants.len(), 1);
+    let v = &r.variants[0];
+    assert_eq!(v.name, "default");
+    assert_eq!(v.cuda.as_deref(), Some("11.2"));
+    assert_eq!(v.cudnn.as_deref(), Some("8.1"));
+    assert_eq!(v.driver_min.as_deref(), Some("460.27.03"));
+    assert_eq!(v.driver_min_compat.as_deref(), Some("450.80.02"));
+    assert_eq!(v.python, ["3.7", "3.8", "3.9", "3.10"]);
+    assert_eq!(
+        v.compute_capabilities,
+        ["sm_35", "sm_50", "sm_60", "sm_70", "sm_75", "compute_80"]
+    );
+    assert_eq!(
+        v.images,
+        [
+            "tensorflow/tensorflow:2.9.0-gpu",
+            "tensorflow/tensorflow:2.9.0-gpu-jupyter"
+        ]
+    );
+    assert!(!v.sources.is_empty());
+    assert_eq!(
+        v.sonames.get("cudart").map(String::as_str),
+        Some("libcudart.so.11.0")
+    );
+    assert_eq!(
+        v.sonames.get("cudnn").map(String::as_str),
+        Some("libcudnn.so.8")
+    );
+    assert_eq!(
+        v.sonames.get("cublasLt").map(String::as_str),
+        Some("libcublasLt.so.11")
+    );
+
+    // The JSON contract's field names.
+    let json = serde_json::to_value(&r).unwrap();
+    assert_eq!(json["schema_version"], 1);
+    assert_eq!(json["framework"], "tensorflow");
+    assert_eq!(json["variants"][0]["driver_min_compat"], "450.80.02");
+    for field in [
+        "name",
+        "cuda",
+        "cudnn",
+        "driver_min",
+        "driver_min_compat",
+        "python",
+        "compute_capabilities",
+        "images",
+        "sources",
+    ] {
+        assert!(json["variants"][0].get(field).is_some(), "missing {field}");
+    }
+}
+
+#[test]
+fn series_and_alias_specs() {
+    let a = kb().requirements(&spec("tensorflow==2.9")).unwrap();
+    let b = kb().requirements(&spec("tf==2.9")).unwrap();
+    assert_eq!(a.version, "2.9.0");
+    assert_eq!(b.variants[0].cuda, a.variants[0].cuda);
+    // A later patch of a listed series is the same configuration.
+    let c = kb().requirements(&spec("tensorflow==2.9.3")).unwrap();
+    assert_eq!(c.version, "2.9.3");
+    assert_eq!(c.variants[0].cuda.as_deref(), Some("11.2"));
+    // 2.16.0 was never released; the table lists 2.16.1.
+    assert!(kb().requirements(&spec("tensorflow==2.16.0")).is_err());
+    assert_eq!(
+        kb().requirements(&spec("tensorflow==2.16"))
+            .unwrap()
+            .version,
+        "2.16.1"
+    );
+}
+
+#[test]
+fn cuda_10_has_null_compat_driver() {
+    let r = kb().requirements(&spec("tensorflow==2.3.0")).unwrap();
+    assert_eq!(r.variants[0].driver_min.as_deref(), Some("418.39"));
+    assert_eq!(r.variants[0].driver_min_compat, None);
+    let json = serde_json::to_value(&r).unwrap();
+    assert!(json["variants"][0]["driver_min_compat"].is_null());
+}
+
+#[test]
+fn unknown_tf_archs_stay_unknown() {
+    let r = kb().requirements(&spec("tensorflow==2.14.0")).unwrap();
+    assert!(r.variants[0].compute_capabilities.is_empty());
+    assert!(r.variants[0].unknown.iter().any(|u| u.contains("GPU code")));
+}
+
+#[test]
+fn torch_variants() {
+    let r = kb().requirements(&spec("torch==2.4.1")).unwrap();
+    let names: Vec<&str> = r.variants.iter().map(|v| v.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["cu121", "cu124", "cu118"],
+        "PyPI default first, then newest CUDA"
+    );
+    let one = kb().requirements(&spec("pytorch==2.4.1+cu121")).unwrap();
+    assert_eq!(one.variants.len(), 1);
+    let v = &one.variants[0];
+    assert_eq!(v.cuda.as_deref(), Some("12.1"));
+    assert_eq!(v.cudnn.as_deref(), Some("9.1.0.70"));
+    assert_eq!(v.pypi_default, Some(true));
+    assert_eq!(v.driver_min_compat.as_deref(), Some("525.60.13"));
+    assert!(v.compute_capabilities.contains(&"sm_90".to_owned()));
+    let e = kb().requirements(&spec("torch==2.4.1+cu999")).unwrap_err();
+    assert!(matches!(e, QueryError::UnknownVariant { .. }));
+    assert!(e.hint().unwrap().contains("cu121"));
+}
+
+#[test]
+fn jax_plugin() {
+    let r = kb().requirements(&spec("jax==0.4.30")).unwrap();
+    assert_eq!(r.variants.len(), 1);
+    let v = &r.variants[0];
+    assert_eq!(v.name, "cuda12");
+    assert_eq!(v.cuda.as_deref(), Some("12.3"));
+    assert_eq!(v.driver_min.as_deref(), Some("525.60.13"));
+    assert_eq!(v.min_compute_capability.as_deref(), Some("5.2"));
+    let r = kb().requirements(&spec("jax[cuda13]==0.8.0")).unwrap();
+    assert_eq!(r.variants[0].driver_min.as_deref(), Some("580"));
+}
+
+#[test]
+fn unknown_version_lists_nearest() {
+    let e = kb().requirements(&spec("tensorflow==2.99.0")).unwrap_err();
+    let QueryError::UnknownVersion { nearest, .. } = &e else {
+        panic!("{e}")
+    };
+    assert_eq!(nearest, &["2.20.0", "2.21.0"]);
+    assert!(e.to_string().contains("`2.99.0`"));
+    let e = kb().requirements(&spec("torch==1.5.0")).unwrap_err();
+    let QueryError::UnknownVersion { nearest, .. } = &e else {
+        panic!("{e}")
+    };
+    assert_eq!(nearest, &["1.12", "1.13"]);
+    assert!(kb().requirements(&spec("jax==0.4.25")).is_err());
+}
+
+#[test]
+fn plan_driver_470_rtx_3090_python_310() {
+    let q = PlanQuery {
+        driver: Some("470.82.01".parse().unwrap()),
+        gpu_name: Some("RTX 3090".to_owned()),
+        python: Some("3.10".parse().unwrap()),
+        frameworks: vec![Framework::TensorFlow],
+        ..PlanQuery::default()
+    };
+    let plan = kb().plan(&q).unwrap();
+    assert!(plan.constraints.unknown.is_empty());
+    assert_eq!(
+        plan.constraints.compute_capability.unwrap().to_string(),
+        "8.6"
+    );
+    let tf = &plan.frameworks[0];
+    let newest = &tf.candidates[0];
+    assert!(newest.version.starts_with("2.14"), "{newest:?}");
+    assert_eq!(newest.cuda.as_deref(), Some("11.8"));
+    assert_eq!(newest.status, Status::CompatibleWithCaveats);
+    assert!(
+        newest
+            .caveats
+            .iter()
+            .any(|c| c.contains("minor-version compatibility")),
+        "{:?}",
+        newest.caveats
+    );
+    for v in [
+        "2.15.0", "2.16.1", "2.17.0", "2.18.0", "2.19.0", "2.20.0", "2.21.0",
+    ] {
+        let x = tf.excluded.iter().find(|e| e.version == v).unwrap();
+        assert!(
+            x.reasons
+                .iter()
+                .any(|r| r.contains("needs driver >=") && r.contains("you have 470.82.01")),
+            "{x:?}"
+        );
+    }
+    let x = tf.excluded.iter().find(|e| e.version == "2.15.0").unwrap();
+    assert!(
+        x.reasons[0].starts_with("needs driver >= 525.60.13 for CUDA 12.2; you have 470.82.01")
+    );
+    // Candidates are newest first.
+    let versions: Vec<&str> = tf.candidates.iter().map(|c| c.version.as_str()).collect();
+    let mut sorted = tf
+        .candidates
+        .iter()
+        .map(|c| {
+            c.version
+                .parse::<cudoctor_kb::version::FrameworkVersion>()
+                .unwrap()
+        })
+        .collect::<Vec<_>>();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(
+        versions,
+        sorted.iter().map(ToString::to_string).collect::<Vec<_>>()
+    );
+    let json = serde_json::to_value(&plan).unwrap();
+    assert_eq!(
+        json["frameworks"][0]["candidates"][0]["status"],
+        "compatible_with_caveats"
+    );
+    assert_eq!(json["constraints"]["driver"], "470.82.01");
+}
+
+#[test]
+fn plan_driver_440_python_37() {
+    let q = PlanQuery {
+        driver: Some("440.33".parse().unwrap()),
+        python: Some("3.7".parse().unwrap()),
+        frameworks: vec![Framework::TensorFlow],
+        ..PlanQuery::default()
+    };
+    let plan = kb().plan(&q).unwrap();
+    assert_eq!(plan.constraints.unknown, ["compute_capability"]);
+    let tf = &plan.frameworks[0];
+    assert_eq!(tf.candidates[0].version, "2.3.0");
+    // The unknown GPU is a caveat, not "anything goes".
+    assert_eq!(tf.candidates[0].status, Status::CompatibleWithCaveats);
+    assert!(
+        tf.candidates[0]
+            .caveats
+            .iter()
+            .any(|c| c.contains("GPU not given"))
+    );
+    let x = tf.excluded.iter().find(|e| e.version == "2.4.0").unwrap();
+    assert!(
+        x.reasons.iter().any(|r| r.contains("you have 440.33")),
+        "{x:?}"
+    );
+}
+
+#[test]
+fn plan_tesla_k80_torch() {
+    let q = PlanQuery {
+        gpu_name: Some("Tesla K80".to_owned()),
+        frameworks: vec![Framework::PyTorch],
+        ..PlanQuery::default()
+    };
+    let plan = kb().plan(&q).unwrap();
+    assert_eq!(plan.constraints.unknown, ["driver", "python"]);
+    let torch = &plan.frameworks[0];
+    // Every excluded variant is excluded for the missing sm_37 code.
+    assert!(!torch.excluded.is_empty());
+    for x in &torch.excluded {
+        assert!(
+            x.reasons.iter().any(|r| r.contains("no sm_37 code")),
+            "{x:?}"
+        );
+    }
+    let excluded = |v: &str, t: &str| {
+        torch
+            .excluded
+            .iter()
+            .any(|x| x.version == v && x.variant == t)
+    };
+    let offered = |v: &str, t: &str| {
+        torch
+            .candidates
+            .iter()
+            .any(|x| x.version == v && x.variant == t)
+    };
+    assert!(excluded("2.1", "cu121"));
+    assert!(offered("2.1", "cu118"), "cu118 builds carry sm_37");
+    assert!(offered("1.12", "cu113"));
+    assert!(excluded("2.8", "cu126"));
+    // Variants whose arch list is unknown stay candidates, with a caveat saying so.
+    let c = torch
+        .candidates
+        .iter()
+        .find(|x| x.version == "2.6" && x.variant == "cu124")
+        .unwrap();
+    assert!(
+        c.caveats
+            .iter()
+            .any(|c| c.contains("GPU code") && c.contains("unknown"))
+    );
+    for c in &torch.candidates {
+        assert_eq!(
+            c.status,
+            Status::CompatibleWithCaveats,
+            "driver and Python are unknown"
+        );
+    }
+}
+
+#[test]
+fn plan_fully_specified_can_be_plainly_compatible() {
+    let q = PlanQuery {
+        driver: Some("535.261.03".parse().unwrap()),
+        compute_capability: Some("7.5".parse().unwrap()),
+        python: Some("3.10".parse().unwrap()),
+        frameworks: vec![Framework::TensorFlow, Framework::PyTorch, Framework::Jax],
+        ..PlanQuery::default()
+    };
+    let plan = kb().plan(&q).unwrap();
+    let tf = &plan.frameworks[0];
+    // TF 2.9 carries sm_75 SASS and CUDA 11.2 needs 460.27.03 <= 535.261.03.
+    let c = tf.candidates.iter().find(|c| c.version == "2.9.0").unwrap();
+    assert_eq!(c.status, Status::Compatible, "{:?}", c.caveats);
+    // An A100 (8.0) runs TF 2.9 only through the compute_80 PTX: a named caveat.
+    let q80 = PlanQuery {
+        compute_capability: Some("8.0".parse().unwrap()),
+        ..q.clone()
+    };
+    let plan80 = kb().plan(&q80).unwrap();
+    let c = plan80.frameworks[0]
+        .candidates
+        .iter()
+        .find(|c| c.version == "2.9.0")
+        .unwrap();
+    assert!(
+        c.caveats.iter().any(|c| c.starts_with("PTX JIT")),
+        "{:?}",
+        c.caveats
+    );
+    let jax = &plan.frameworks[2];
+    assert!(jax.candidates.iter().any(|c| c.variant == "cuda12"));
+    assert!(
+        jax.excluded.iter().any(|c| c.variant == "cuda13"
+            && c.reasons.iter().any(|r| r.contains("needs driver >= 580")))
+    );
+}
+
+#[test]
+fn plan_ptx_newer_than_driver_is_excluded() {
+    // An H100 (9.0) has no SASS in TF 2.16 (sm_50, sm_60, sm_70, sm_80, compute_90): it needs
+    // the compute_90 PTX, which CUDA 12.3 emits as PTX ISA 8.3; a 525 driver (CUDA 12.0) only
+    // JIT-compiles up to PTX ISA 8.0, although minor-version compatibility lets it run CUDA 12.3.
+    let q = PlanQuery {
+        driver: Some("525.60.13".parse().unwrap()),
+        gpu_name: Some("NVIDIA H100 80GB HBM3".to_owned()),
+        python: Some("3.10".parse().unwrap()),
+        frameworks: vec![Framework::TensorFlow],
+        ..PlanQuery::default()
+    };
+    let plan = kb().plan(&q).unwrap();
+    let x = plan.frameworks[0]
+        .excluded
+        .iter()
+        .find(|e| e.version == "2.16.1")
+        .unwrap();
+    assert!(x.reasons.iter().any(|r| r.contains("PTX ISA 8.3")), "{x:?}");
+}
+
+#[test]
+fn plan_unknown_gpu_is_an_error_with_close_names() {
+    let q = PlanQuery {
+        gpu_name: Some("RTX 9999".to_owned()),
+        ..PlanQuery::default()
+    };
+    let e = kb().plan(&q).unwrap_err();
+    assert!(matches!(e, QueryError::Gpu(_)));
+}

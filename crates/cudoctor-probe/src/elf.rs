@@ -231,7 +231,7 @@ fn read_exact_region(file: &File, offset: u64, len: u64) -> Option<Vec<u8>> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::print_stderr)]
 mod tests {
     use super::*;
 

@@ -202,7 +202,7 @@ fn parse_new(bytes: &[u8], start: usize) -> Result<Vec<CacheEntry>, LdCacheError
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::print_stderr)]
 mod tests {
     use super::*;
 

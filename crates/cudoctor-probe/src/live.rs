@@ -134,7 +134,7 @@ fn call_libcuda(lib: Library, name: String) -> LiveFacts {
                 }
             }
             Err(e) => {
-                facts.cu_driver_get_version_unknown = Some(format!("no cuDriverGetVersion: {e}"))
+                facts.cu_driver_get_version_unknown = Some(format!("no cuDriverGetVersion: {e}"));
             }
         }
         let error_name = lib.get::<CuGetErrorName>(b"cuGetErrorName\0").ok();
@@ -348,6 +348,7 @@ pub fn probe_live() -> LiveFacts {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -279,12 +279,12 @@ impl Root {
 
     /// Whether `inside` is a directory (following links).
     pub fn is_dir(&self, inside: &Path) -> bool {
-        self.metadata(inside).map(|m| m.is_dir()).unwrap_or(false)
+        self.metadata(inside).is_ok_and(|m| m.is_dir())
     }
 
     /// Whether `inside` is a regular file (following links).
     pub fn is_file(&self, inside: &Path) -> bool {
-        self.metadata(inside).map(|m| m.is_file()).unwrap_or(false)
+        self.metadata(inside).is_ok_and(|m| m.is_file())
     }
 
     /// Opens a regular file for reading (after checking with `stat` that it is one, so a FIFO
@@ -463,7 +463,7 @@ impl Env {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::print_stderr)]
 mod tests {
     use super::*;
     use std::os::unix::fs::symlink;

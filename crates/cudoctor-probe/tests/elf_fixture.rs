@@ -1,5 +1,5 @@
 //! The test ELF builder produces files our reader, and the real `readelf`, agree on.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
 
 mod common;
 

@@ -1,6 +1,6 @@
 //! The emulated loader against the real `ldconfig` (which writes real caches for a fixture root,
 //! in all three layouts) and against glibc's search order.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
 
 mod common;
 

@@ -1,7 +1,7 @@
 //! Real NVIDIA artifacts: the Debian bookworm 535.261.03 driver libraries and CUDA 11.8 runtime
 //! (`debian-nonfree.sh`), and the real `nvidia-cuda-runtime-cu11` wheel from PyPI. Downloads go to
 //! `<repo>/.cache/`; every test prints why and returns when they cannot be had.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
 
 mod common;
 

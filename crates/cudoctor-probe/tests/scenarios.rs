@@ -1,5 +1,5 @@
 //! One fixture root per scenario, probed as `--root`, checked through the public JSON contract.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
 
 mod common;
 
@@ -7,6 +7,12 @@ use common::{Fixture, at};
 use cudoctor_probe::snapshot::Snapshot;
 use cudoctor_probe::{Collectors, ProbeOptions, probe};
 use serde_json::Value;
+use std::os::unix::fs::PermissionsExt;
+
+unsafe extern "C" {
+    fn mkfifo(path: *const std::ffi::c_char, mode: u32) -> i32;
+    fn geteuid() -> u32;
+}
 
 fn probe_dir(f: &Fixture, env: &[(&str, &str)]) -> (Snapshot, Value) {
     let opts = ProbeOptions {
@@ -444,10 +450,6 @@ fn unreadable_files() {
     f.file("/usr/local/cuda-12.0/bin/placeholder", "");
     let fifo = f.host_path("/usr/local/cuda-12.0/version.json");
     let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
-    unsafe extern "C" {
-        fn mkfifo(path: *const std::ffi::c_char, mode: u32) -> i32;
-        fn geteuid() -> u32;
-    }
     // SAFETY: a valid NUL-terminated path.
     assert_eq!(unsafe { mkfifo(c.as_ptr(), 0o644) }, 0);
     let (snap, v) = probe_dir(&f, &[]);
@@ -473,12 +475,11 @@ fn unreadable_files() {
         eprintln!("skipped permission-denied case: running as root, mode 000 does not deny");
         return;
     }
-    use std::os::unix::fs::PermissionsExt;
     let g = Fixture::new();
     g.file("/sys/module/nvidia/version", "535.104.05\n");
     std::fs::set_permissions(
         g.host_path("/sys/module/nvidia/version"),
-        std::fs::Permissions::from_mode(0),
+        std::fs::Permissions::from_mode(0o000),
     )
     .unwrap();
     let (_, v) = probe_dir(&g, &[]);

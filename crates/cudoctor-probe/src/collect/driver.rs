@@ -93,6 +93,7 @@ pub struct GpuInformation {
 /// Device Minor: 	 0
 /// GPU Excluded:	 No
 /// ```
+#[allow(clippy::tabs_in_doc_comments)] // the real file aligns with tabs
 pub fn parse_gpu_information(text: &str) -> GpuInformation {
     let mut info = GpuInformation::default();
     for line in text.lines() {
@@ -172,26 +173,23 @@ pub fn collect_gpus(ctx: &mut Ctx<'_>) -> Vec<Gpu> {
     };
     for entry in entries {
         let path = entry.path.join("information");
-        match ctx.read_optional("gpus", &path) {
-            Ok(Some(text)) => {
-                let info = parse_gpu_information(&text);
-                out.push(Gpu {
-                    bus_location: info
-                        .bus_location
-                        .or_else(|| Some(entry.name_str().into_owned())),
-                    name_source: info.model.as_ref().map(|_| show(&path)),
-                    name: info.model,
-                    compute_capability: None,
-                    compute_capability_source: None,
-                    compute_capability_unknown: Some(
-                        "not reported by /proc; derived from the name with the knowledge base"
-                            .to_owned(),
-                    ),
-                    uuid: info.uuid,
-                    memory_total_bytes: None,
-                });
-            }
-            Ok(None) | Err(_) => {}
+        if let Ok(Some(text)) = ctx.read_optional("gpus", &path) {
+            let info = parse_gpu_information(&text);
+            out.push(Gpu {
+                bus_location: info
+                    .bus_location
+                    .or_else(|| Some(entry.name_str().into_owned())),
+                name_source: info.model.as_ref().map(|_| show(&path)),
+                name: info.model,
+                compute_capability: None,
+                compute_capability_source: None,
+                compute_capability_unknown: Some(
+                    "not reported by /proc; derived from the name with the knowledge base"
+                        .to_owned(),
+                ),
+                uuid: info.uuid,
+                memory_total_bytes: None,
+            });
         }
     }
     out

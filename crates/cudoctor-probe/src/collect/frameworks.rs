@@ -327,7 +327,7 @@ fn tensorflow(ctx: &mut Ctx<'_>, file: &Path, fw: &mut Framework) {
             fw.cuda_version_source = Some(src.clone());
         }
         Some(Err(e)) => {
-            fw.cuda_version_unknown = Some(format!("`{src}`: {}", super::snippet(&e.to_string())))
+            fw.cuda_version_unknown = Some(format!("`{src}`: {}", super::snippet(&e.to_string())));
         }
         None if info.is_cuda_build == Some(false) => {}
         None => fw.cuda_version_unknown = Some(format!("no cuda_version in `{src}`")),
@@ -342,7 +342,7 @@ fn tensorflow(ctx: &mut Ctx<'_>, file: &Path, fw: &mut Framework) {
             fw.cudnn_version_source = Some(src.clone());
         }
         Some(Err(e)) => {
-            fw.cudnn_version_unknown = Some(format!("`{src}`: {}", super::snippet(&e.to_string())))
+            fw.cudnn_version_unknown = Some(format!("`{src}`: {}", super::snippet(&e.to_string())));
         }
         None if info.is_cuda_build == Some(false) || fw.cudnn_version.is_some() => {}
         None => fw.cudnn_version_unknown = Some(format!("no cudnn_version in `{src}`")),
@@ -389,7 +389,7 @@ fn torch(ctx: &mut Ctx<'_>, file: &Path, fw: &mut Framework) {
             fw.is_cuda_build = Some(true);
         }
         Some(Err(e)) => {
-            fw.cuda_version_unknown = Some(format!("`{src}`: {}", super::snippet(&e.to_string())))
+            fw.cuda_version_unknown = Some(format!("`{src}`: {}", super::snippet(&e.to_string())));
         }
         None if info.has_cuda_line => fw.is_cuda_build = Some(false),
         None => fw.cuda_version_unknown = Some(format!("no `cuda` in `{src}`")),

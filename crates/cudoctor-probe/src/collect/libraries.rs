@@ -316,8 +316,7 @@ pub fn describe_library(
     let is_link = ctx
         .root
         .symlink_metadata(path)
-        .map(|m| m.file_type().is_symlink())
-        .unwrap_or(false);
+        .is_ok_and(|m| m.file_type().is_symlink());
     let real = match ctx.root.real_path(path) {
         Ok(r) => {
             lib.real_path = Some(show(&r));

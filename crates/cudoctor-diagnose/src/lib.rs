@@ -1,1 +1,170 @@
-//! placeholder
+//! Diagnosis for cudoctor: the rules that turn probed facts, the knowledge base and the targets
+//! (what the user means to run) into findings, each with evidence, an explanation, a fix and
+//! sources.
+//!
+//! Every rule is a pure function: it reads a [`Snapshot`], the [`Kb`], the [`Target`]s and the
+//! answers of a [`LoaderView`], and never touches the filesystem, the environment or the GPU, so
+//! every rule is testable with a hand-built snapshot. This crate deliberately does not probe,
+//! render text, JSON or markdown, or decide exit codes: those belong to `cudoctor-probe` and the
+//! `cudoctor` binary. Compatibility facts come from `cudoctor-kb` only; none are written here.
+//!
+//! ```no_run
+//! # use cudoctor_diagnose::{diagnose, targets_from_snapshot, SnapshotLoader};
+//! # fn f(snapshot: &cudoctor_probe::snapshot::Snapshot) -> Result<(), Box<dyn std::error::Error>> {
+//! let kb = cudoctor_kb::Kb::embedded().map_err(|e| e.to_string())?;
+//! let targets = targets_from_snapshot(kb, snapshot);
+//! let diagnosis = diagnose(kb, snapshot, &targets, &SnapshotLoader::new(snapshot));
+//! println!("{}", diagnosis.verdict);
+//! # Ok(()) }
+//! ```
+
+pub mod finding;
+pub mod loader;
+mod rules;
+pub mod target;
+
+use cudoctor_kb::data::Kb;
+use cudoctor_probe::snapshot::Snapshot;
+use serde::Serialize;
+
+pub use finding::{Evidence, Finding, Severity};
+pub use loader::{
+    LoadedFile, LoaderView, NoLoader, Resolution, Resolutions, SkippedFile, SnapshotLoader,
+};
+pub use target::{Target, TargetInfo, target_from_spec, targets_from_snapshot};
+
+/// The overall outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// No error and no warning.
+    Ok,
+    /// At least one warning, no error.
+    Warning,
+    /// At least one error.
+    Error,
+}
+
+impl Status {
+    /// `ok`, `warning`, `error`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Warning => "warning",
+            Self::Error => "error",
+        }
+    }
+}
+
+/// The result of [`diagnose`].
+#[derive(Debug, Clone, Serialize)]
+pub struct Diagnosis {
+    /// `error` when any finding is an error, else `warning` when any is a warning, else `ok`.
+    pub status: Status,
+    /// One line: `TensorFlow 2.9.0 will not use the GPU: 2 errors, 1 warning`.
+    pub verdict: String,
+    /// What was checked.
+    pub targets: Vec<TargetInfo>,
+    /// Sorted by severity (errors first), then id, then title.
+    pub findings: Vec<Finding>,
+}
+
+impl Diagnosis {
+    /// Number of findings of a severity.
+    pub fn count(&self, severity: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count()
+    }
+}
+
+/// Every rule id, in documentation order (`docs/findings.md`).
+pub fn rule_ids() -> Vec<&'static str> {
+    rules::RULES.iter().map(|(id, _)| *id).collect()
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// Runs every rule over the facts and the targets.
+///
+/// `targets` come from [`target_from_spec`] (one per `--for`) or [`targets_from_snapshot`];
+/// empty means "the GPU stack alone" (an info finding then says what `--for` would add).
+/// `loader` answers which file each soname resolves to: a [`Resolutions`] filled from the
+/// probe's loader emulation, a [`SnapshotLoader`] for a saved snapshot, or [`NoLoader`].
+pub fn diagnose(
+    kb: &Kb,
+    snapshot: &Snapshot,
+    targets: &[Target],
+    loader: &dyn LoaderView,
+) -> Diagnosis {
+    let ctx = rules::Ctx {
+        snap: snapshot,
+        kb,
+        targets,
+        loader,
+    };
+    let mut findings = rules::run_all(&ctx);
+    findings.sort_by(|a, b| {
+        (a.severity.rank(), &a.id, &a.title).cmp(&(b.severity.rank(), &b.id, &b.title))
+    });
+    findings.dedup();
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    let warnings = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Warning)
+        .count();
+    let status = if errors > 0 {
+        Status::Error
+    } else if warnings > 0 {
+        Status::Warning
+    } else {
+        Status::Ok
+    };
+    let gpu_targets: Vec<String> = targets
+        .iter()
+        .filter(|t| t.needs_gpu())
+        .map(Target::display)
+        .collect();
+    let all_targets: Vec<String> = targets.iter().map(Target::display).collect();
+    let subject = if !gpu_targets.is_empty() {
+        gpu_targets.join(", ")
+    } else if !all_targets.is_empty() {
+        all_targets.join(", ")
+    } else {
+        "The GPU stack".to_owned()
+    };
+    let counts = {
+        let mut parts = Vec::new();
+        if errors > 0 {
+            parts.push(plural(errors, "error"));
+        }
+        if warnings > 0 {
+            parts.push(plural(warnings, "warning"));
+        }
+        parts.join(", ")
+    };
+    let verdict = match (status, targets.is_empty()) {
+        (Status::Error, false) => format!("{subject} will not use the GPU: {counts}"),
+        (Status::Error, true) => format!("The GPU stack is not usable: {counts}"),
+        (Status::Warning, false) => format!("{subject} should use the GPU, with {counts}"),
+        (Status::Warning, true) => format!("The GPU stack is usable, with {counts}"),
+        (Status::Ok, false) => format!("{subject} is ready to use the GPU"),
+        (Status::Ok, true) => "The GPU stack looks usable (no framework checked)".to_owned(),
+    };
+    Diagnosis {
+        status,
+        verdict,
+        targets: targets.iter().map(Target::info).collect(),
+        findings,
+    }
+}

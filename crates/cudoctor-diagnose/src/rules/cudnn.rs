@@ -1,0 +1,258 @@
+//! cuDNN: the copy that loads against what the framework was built with.
+
+use std::str::FromStr;
+
+use cudoctor_kb::rules::{CudnnCheck, tf_cudnn_runtime_check};
+use cudoctor_kb::version::CudnnVersion;
+
+use super::Ctx;
+use super::libraries::file_version;
+use crate::finding::{Finding, Severity};
+use crate::loader::Resolution;
+use crate::target::{CudnnRule, Target};
+
+const TF_CUDNN_RULE: &str = "https://github.com/tensorflow/tensorflow/blob/0db332dc4ca50224965f7924050df365b32fb979/tensorflow/stream_executor/cuda/cudnn_version.cc";
+const CUDNN_MATRIX: &str =
+    "https://docs.nvidia.com/deeplearning/cudnn/latest/reference/support-matrix.html";
+
+/// The cuDNN the target will load: (version, where, source).
+fn loaded_cudnn(ctx: &Ctx<'_>, t: &Target) -> Option<(CudnnVersion, String, String)> {
+    if let Some(so) = t
+        .needs
+        .sonames
+        .as_ref()
+        .and_then(|s| s.value.iter().find(|s| s.library == "cudnn"))
+    {
+        let r: Resolution = ctx.loader.resolve(&so.soname, t.environment.as_deref());
+        let loaded = r.loaded.as_ref()?;
+        let v = file_version(loaded)
+            .and_then(|v| CudnnVersion::from_str(&v).ok())
+            .filter(|v| v.has_minor())
+            .or_else(|| {
+                // The probe may know the version of that file from its cuDNN facts.
+                ctx.snap
+                    .cudnn
+                    .iter()
+                    .find(|c| c.path == loaded.path || Some(&c.path) == loaded.real_path.as_ref())
+                    .and_then(|c| c.version)
+            })?;
+        return Some((
+            v,
+            format!(
+                "{} -> {}",
+                so.soname,
+                loaded.real_path.as_deref().unwrap_or(&loaded.path)
+            ),
+            format!("{} (via {})", r.source, loaded.via),
+        ));
+    }
+    // Wheel-based frameworks: the nvidia-cudnn wheel in the environment.
+    let env = t.environment.as_deref()?;
+    let pyenv = ctx
+        .snap
+        .python_environments
+        .iter()
+        .find(|p| p.path == env)?;
+    let pkg = pyenv
+        .packages
+        .iter()
+        .find(|p| p.name.starts_with("nvidia-cudnn-cu"))?;
+    let v = CudnnVersion::from_str(pkg.version.as_deref()?).ok()?;
+    Some((v, format!("{} {}", pkg.name, v), pkg.metadata_path.clone()))
+}
+
+/// `cudnn-version-mismatch`: the loaded cuDNN is not accepted (or untested) by the target; or
+/// several different cuDNN copies are installed.
+pub(crate) fn cudnn_version_mismatch(ctx: &Ctx<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for t in ctx.gpu_targets() {
+        let (Some(built), Some(rule)) = (&t.needs.cudnn, t.needs.cudnn_rule) else {
+            continue;
+        };
+        let Some((loaded, what, src)) = loaded_cudnn(ctx, t) else {
+            continue;
+        };
+        let verdict = match rule {
+            CudnnRule::TensorFlow => tf_cudnn_runtime_check(built.value, loaded),
+            CudnnRule::Range { min, below } => {
+                if loaded >= min && loaded < below {
+                    CudnnCheck::Accepted
+                } else {
+                    CudnnCheck::Rejected(format!(
+                        "{} accepts cuDNN >= {min}, < {below}; loaded {loaded}",
+                        t.display()
+                    ))
+                }
+            }
+            CudnnRule::None => continue,
+        };
+        let (severity, title, reason) = match verdict {
+            CudnnCheck::Accepted | CudnnCheck::Unknown(_) => continue,
+            CudnnCheck::Rejected(r) => (
+                Severity::Error,
+                format!(
+                    "{} will refuse the cuDNN {loaded} it loads (built with cuDNN {})",
+                    t.display(),
+                    built.value
+                ),
+                r,
+            ),
+            CudnnCheck::AcceptedUntested(r) => (
+                Severity::Warning,
+                format!(
+                    "{} will load cuDNN {loaded}, newer than the cuDNN {} it was tested with",
+                    t.display(),
+                    built.value
+                ),
+                r,
+            ),
+        };
+        let mut f = Finding::new("cudnn-version-mismatch", severity, title)
+            .explain(if severity == Severity::Error {
+                format!(
+                    "cuDNN is NVIDIA's library of neural-network kernels (convolutions, batch norm, \
+                     RNNs). {} checks at start-up that the cuDNN it loads fits the one it was \
+                     compiled against: same major version and an equal or newer minor. This one \
+                     does not ({reason}), so it logs \"Loaded runtime CuDNN library: {loaded} but \
+                     source was compiled with: {}\" and every cuDNN operation fails (\"DNN library \
+                     is not found\" / \"Could not create cudnn handle\"). A common cause is a \
+                     custom image or a manual copy that replaced cuDNN with another version.",
+                    t.display(),
+                    built.value
+                )
+            } else {
+                format!(
+                    "cuDNN is NVIDIA's library of neural-network kernels. {} accepts a newer minor \
+                     release of the cuDNN major it was built with ({reason}), but this \
+                     combination was not tested: it usually works, and differences in speed or \
+                     numerical results are possible.",
+                    t.display()
+                )
+            })
+            .evidence("cuDNN loaded", format!("{what} ({loaded})"), src)
+            .evidence(
+                format!("cuDNN {} was built with", t.display()),
+                built.value.to_string(),
+                built.source.clone(),
+            );
+        let cuda = t.needs.cuda.as_ref().map(|c| c.value);
+        let want = format!("{}.{}", built.value.major(), built.value.minor());
+        if let Some(cuda) = cuda {
+            let pkg = if built.value.major() >= 9 {
+                format!("libcudnn9-cuda-{}", cuda.major())
+            } else {
+                format!("libcudnn{}", built.value.major())
+            };
+            f = f.fix(format!(
+                "Install cuDNN {want} for CUDA {}: `apt-cache madison {pkg} | grep 'cuda{}.{}'`, then `sudo apt-get install {pkg}=<a {want}.x version from that list>`; or with pip `pip install 'nvidia-cudnn-cu{}>={want},<{}'` and put its `nvidia/cudnn/lib` directory first in `LD_LIBRARY_PATH`",
+                cuda.major_minor(),
+                cuda.major(),
+                cuda.minor(),
+                cuda.major(),
+                built.value.major() + 1
+            ));
+        }
+        f = f.fix("Remove cuDNN files copied by hand (`libcudnn*` in `/usr/local/cuda*/lib64`, `/usr/lib/x86_64-linux-gnu`) and run `sudo ldconfig`");
+        if ctx.in_container() || ctx.is_image_like() {
+            if let (Some(v), cudoctor_kb::framework::Framework::TensorFlow) =
+                (&t.version, t.framework)
+            {
+                f = f.fix(format!(
+                    "In a custom image: build FROM the official `tensorflow/tensorflow:{v}-gpu` and do not replace its cuDNN"
+                ));
+            }
+        }
+        out.push(
+            f.source(TF_CUDNN_RULE)
+                .sources([built.source.trim_start_matches("knowledge base: ")])
+                .source(CUDNN_MATRIX),
+        );
+    }
+    out.extend(several_copies(ctx));
+    out
+}
+
+fn several_copies(ctx: &Ctx<'_>) -> Vec<Finding> {
+    let mut versions: Vec<CudnnVersion> = ctx
+        .snap
+        .cudnn
+        .iter()
+        .filter_map(|c| c.version)
+        .map(|v| {
+            // Compare on major.minor.patch: `8.1.0` (header) and `8.1.0.77` (wheel) are one release.
+            let s = v.to_string();
+            let three: Vec<&str> = s.split('.').take(3).collect();
+            three.join(".").parse().unwrap_or(v)
+        })
+        .collect();
+    versions.sort();
+    versions.dedup();
+    // Copies of different majors have different sonames and do not compete: only several
+    // versions of one major matter.
+    let mut majors: Vec<u32> = versions
+        .windows(2)
+        .filter(|w| w[0].major() == w[1].major())
+        .map(|w| w[0].major())
+        .collect();
+    majors.dedup();
+    if majors.is_empty() {
+        return Vec::new();
+    }
+    versions.retain(|v| majors.contains(&v.major()));
+    // Which one loads: ask the loader for each major's soname.
+    let env = ctx.gpu_targets().find_map(|t| t.environment.clone());
+    let mut loads = Vec::new();
+    for &m in &majors {
+        let soname = format!("libcudnn.so.{m}");
+        let r = ctx.loader.resolve(&soname, env.as_deref());
+        match (&r.loaded, &r.unknown) {
+            (Some(l), _) => loads.push((
+                soname,
+                format!(
+                    "{}{}",
+                    l.real_path.as_deref().unwrap_or(&l.path),
+                    file_version(l).map_or_else(String::new, |v| format!(" ({v})"))
+                ),
+                format!("{} (via {})", r.source, l.via),
+            )),
+            (None, Some(why)) => loads.push((soname, format!("unknown: {why}"), r.source.clone())),
+            (None, None) => {
+                loads.push((soname, "nothing (not found)".to_owned(), r.source.clone()))
+            }
+        }
+    }
+    let list: Vec<String> = versions.iter().map(ToString::to_string).collect();
+    let mut f = Finding::new(
+        "cudnn-version-mismatch",
+        Severity::Warning,
+        format!(
+            "Several different cuDNN versions are installed: {}",
+            list.join(", ")
+        ),
+    )
+    .explain(
+        "Different copies of cuDNN (library files, headers, pip wheels) are installed. Only one \
+         of them is loaded, chosen by the loader's search order, not by what a framework needs; \
+         headers of one version next to libraries of another break builds that compile against \
+         cuDNN. Mixed copies usually come from copying cuDNN files by hand or from unofficial \
+         bundles, and they make failures depend on `LD_LIBRARY_PATH`.",
+    );
+    for c in &ctx.snap.cudnn {
+        if let Some(v) = c.version.filter(|v| majors.contains(&v.major())) {
+            f = f.evidence(
+                format!("cuDNN {} ({})", v, c.kind),
+                c.path.clone(),
+                c.version_source
+                    .clone()
+                    .unwrap_or_else(|| "cuDNN probe".to_owned()),
+            );
+        }
+    }
+    for (soname, what, src) in loads {
+        f = f.evidence(format!("{soname} loads"), what, src);
+    }
+    vec![f
+        .fix("Keep one cuDNN per CUDA major: remove the copies no framework needs (and stale headers), then `sudo ldconfig`")
+        .fix("Check what each framework will load: `cudoctor which libcudnn.so.8` / `cudoctor which libcudnn.so.9`")
+        .source(CUDNN_MATRIX)]
+}

@@ -1,0 +1,488 @@
+//! The NVIDIA driver: present, loaded, consistent, new enough.
+
+use cudoctor_kb::rules::{DriverCaveat, Verdict};
+use cudoctor_kb::version::CudaVersion;
+
+use super::Ctx;
+use crate::finding::{Finding, Severity};
+
+const COMPAT_GUIDE: &str =
+    "https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html";
+const DRIVER_DOWNLOADS: &str = "https://www.nvidia.com/Download/index.aspx";
+
+fn has_libcuda(ctx: &Ctx<'_>) -> bool {
+    ctx.snap
+        .libraries
+        .iter()
+        .any(|l| l.family == "cuda" && !l.dangling)
+}
+
+/// The driver the targets need at least, for the fix text: (version, "for CUDA 11.2 (TensorFlow 2.9.0)").
+fn needed_driver(ctx: &Ctx<'_>) -> Option<(String, String)> {
+    ctx.gpu_targets()
+        .filter_map(|t| {
+            let cuda = t.needs.cuda.as_ref()?.value;
+            let req = ctx.kb.driver_requirement(cuda)?;
+            let v = req.toolkit_min?.clone();
+            Some((
+                v,
+                format!("the CUDA {cuda} toolkit driver, for {}", t.display()),
+            ))
+        })
+        .max_by(|a, b| a.0.cmp(&b.0))
+        .map(|(v, why)| (v.to_string(), why))
+}
+
+/// `driver-missing`: no kernel module, no user-space driver, on a host (not a container or an image).
+pub(crate) fn driver_missing(ctx: &Ctx<'_>) -> Vec<Finding> {
+    let d = &ctx.snap.driver;
+    if ctx.in_container() || ctx.is_image_like() {
+        return Vec::new();
+    }
+    let kernel_absent =
+        d.kernel_module_version.is_none() && d.kernel_module_version_unknown.is_none();
+    let user_absent = d.userspace_version.is_none() && d.userspace_version_unknown.is_none();
+    if !(kernel_absent && user_absent) || has_libcuda(ctx) {
+        return Vec::new();
+    }
+    if ctx
+        .snap
+        .probe_errors
+        .iter()
+        .any(|e| e.collector == "driver")
+    {
+        return Vec::new();
+    }
+    let mut f = Finding::new(
+        "driver-missing",
+        Severity::Error,
+        "No NVIDIA driver is installed",
+    )
+    .explain(format!(
+        "A program reaches an NVIDIA GPU only through the NVIDIA driver: a kernel module (`nvidia`) \
+         plus the user-space library `libcuda.so.1`. Neither was found, so {} cannot use a GPU and \
+         frameworks silently fall back to the CPU (TensorFlow logs \"Could not find cuda drivers on \
+         your machine, GPU will not be used\").",
+        ctx.subject()
+    ))
+    .evidence(
+        "kernel module version",
+        "absent",
+        "/proc/driver/nvidia/version, /sys/module/nvidia/version",
+    )
+    .evidence(
+        "user-space driver (libcuda.so)",
+        "absent",
+        "library search (ld.so.cache, default directories, LD_LIBRARY_PATH)",
+    );
+    if let Some(live) = &ctx.snap.live {
+        if let Some(why) = &live.libcuda_unknown {
+            f = f.evidence("dlopen libcuda.so.1", why.clone(), "live probe");
+        }
+    }
+    match needed_driver(ctx) {
+        Some((v, why)) => {
+            f = f.fix(format!(
+                "Install an NVIDIA driver >= {v} ({why}). On Ubuntu: `sudo ubuntu-drivers list`, then `sudo apt-get install nvidia-driver-<branch>` with a branch of at least {}",
+                v.split('.').next().unwrap_or(&v)
+            ));
+        }
+        None => {
+            f = f.fix("If this machine has an NVIDIA GPU, install its driver. On Ubuntu: `sudo ubuntu-drivers list`, then `sudo apt-get install nvidia-driver-<branch>` (run `cudoctor requirements SPEC` for the branch a framework needs)");
+        }
+    }
+    f.fix("`sudo reboot`, then check with `cat /proc/driver/nvidia/version` and `nvidia-smi`")
+        .source(DRIVER_DOWNLOADS)
+        .source(COMPAT_GUIDE)
+        .pipe(|f| vec![f])
+}
+
+/// `kernel-module-not-loaded`: the user-space driver is installed, the kernel module is not loaded.
+pub(crate) fn kernel_module_not_loaded(ctx: &Ctx<'_>) -> Vec<Finding> {
+    let d = &ctx.snap.driver;
+    if ctx.in_container() || ctx.is_image_like() {
+        return Vec::new();
+    }
+    if d.kernel_module_version.is_some() || d.kernel_module_version_unknown.is_some() {
+        return Vec::new();
+    }
+    let user = d.userspace_version.clone();
+    if user.is_none() && !has_libcuda(ctx) {
+        return Vec::new();
+    }
+    let (user_text, user_src) = match &user {
+        Some(v) => (
+            v.to_string(),
+            d.userspace_version_source
+                .clone()
+                .unwrap_or_else(|| "user-space driver".to_owned()),
+        ),
+        None => (
+            "present (version unknown)".to_owned(),
+            "libcuda.so found by the library search".to_owned(),
+        ),
+    };
+    let branch = user
+        .as_ref()
+        .map_or_else(|| "<branch>".to_owned(), |v| v.major().to_string());
+    let mut f = Finding::new(
+        "kernel-module-not-loaded",
+        Severity::Error,
+        "The NVIDIA driver is installed but its kernel module is not loaded",
+    )
+    .explain(
+        "The driver has two halves: the user-space library `libcuda.so.1` (found) and the `nvidia` \
+         kernel module that talks to the hardware (not loaded). Without the module every CUDA call \
+         fails (`cuInit` returns an error, `nvidia-smi` says it \"couldn't communicate with the \
+         NVIDIA driver\"). Usual causes: the module was not built for the running kernel after a \
+         kernel upgrade (DKMS), Secure Boot refuses the unsigned module, or `nouveau` holds the GPU.",
+    )
+    .evidence("user-space driver version", user_text, user_src)
+    .evidence(
+        "kernel module version",
+        "absent",
+        "/proc/driver/nvidia/version, /sys/module/nvidia/version",
+    );
+    if let Some(live) = &ctx.snap.live {
+        if let (Some(code), Some(name)) = (live.cu_init, &live.cu_init_name) {
+            f = f.evidence("cuInit(0)", format!("{code} {name}"), "live probe");
+        }
+    }
+    f.fix("`sudo modprobe nvidia` and read the reason if it fails: `sudo dmesg | grep -i -e nvidia -e nouveau`")
+        .fix(format!(
+            "Rebuild the module for the running kernel: `sudo dkms autoinstall` (or `sudo apt-get install --reinstall nvidia-dkms-{branch}`), then `sudo reboot`"
+        ))
+        .fix("With Secure Boot on: enroll the module signing key (`sudo mokutil --import /var/lib/shim-signed/mok/MOK.der`) or use the distribution's signed driver packages")
+        .source(DRIVER_DOWNLOADS)
+        .pipe(|f| vec![f])
+}
+
+/// `driver-library-mismatch`: kernel module and user-space driver versions differ.
+pub(crate) fn driver_library_mismatch(ctx: &Ctx<'_>) -> Vec<Finding> {
+    let d = &ctx.snap.driver;
+    let Some(kernel) = &d.kernel_module_version else {
+        return Vec::new();
+    };
+    let mut others = Vec::new();
+    if let Some(u) = &d.userspace_version {
+        others.push((
+            "user-space driver version (libcuda)",
+            u.to_string(),
+            d.userspace_version_source
+                .clone()
+                .unwrap_or_else(|| "user-space driver".to_owned()),
+            u != kernel,
+        ));
+    }
+    if let Some(nvml) = ctx
+        .snap
+        .live
+        .as_ref()
+        .and_then(|l| l.nvml.driver_version.clone())
+    {
+        let differs = nvml
+            .parse::<cudoctor_kb::version::DriverVersion>()
+            .is_ok_and(|v| &v != kernel);
+        others.push((
+            "NVML driver version",
+            nvml,
+            "nvmlSystemGetDriverVersion (live)".to_owned(),
+            differs,
+        ));
+    }
+    if !others.iter().any(|o| o.3) {
+        return Vec::new();
+    }
+    let mut f = Finding::new(
+        "driver-library-mismatch",
+        Severity::Error,
+        "The loaded NVIDIA kernel module and the driver libraries are different versions",
+    )
+    .evidence(
+        "kernel module version",
+        kernel.to_string(),
+        d.kernel_module_version_source
+            .clone()
+            .unwrap_or_else(|| "kernel module".to_owned()),
+    );
+    for (fact, value, src, _) in &others {
+        f = f.evidence(*fact, value.clone(), src.clone());
+    }
+    if ctx.in_container() {
+        f = f
+            .explain(
+                "The kernel module belongs to the host; the driver libraries must match it exactly. \
+                 This container carries its own copy of the driver libraries (baked into the image) \
+                 instead of the ones the NVIDIA container runtime mounts from the host, so CUDA fails \
+                 to initialise (`cuInit`) and `nvidia-smi` reports \"Failed to initialize NVML: \
+                 Driver/library version mismatch\".",
+            )
+            .fix("Remove the driver libraries from the image (`libcuda.so.*`, `libnvidia-*.so.*`; do not install `nvidia-driver-*` or `libnvidia-compute-*` packages in a Dockerfile) and let the runtime inject the host's: `docker run --gpus all ...`");
+    } else {
+        f = f
+            .explain(
+                "The driver's kernel module and its user-space libraries must be the same version. \
+                 This happens after a driver upgrade without a reboot: the old module is still \
+                 loaded while the new libraries are installed. CUDA initialisation fails and \
+                 `nvidia-smi` reports \"Failed to initialize NVML: Driver/library version mismatch\".",
+            )
+            .fix("`sudo reboot` (loads the module that matches the installed libraries)")
+            .fix("Without a reboot (no process may use the GPU): `sudo rmmod nvidia_uvm nvidia_drm nvidia_modeset nvidia && sudo modprobe nvidia`");
+    }
+    vec![f.source(DRIVER_DOWNLOADS)]
+}
+
+fn caveat_text(c: &DriverCaveat) -> String {
+    c.to_string()
+}
+
+/// `driver-too-old`: the driver is below what a target's CUDA needs.
+pub(crate) fn driver_too_old(ctx: &Ctx<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for t in ctx.gpu_targets() {
+        let Some(cuda) = &t.needs.cuda else { continue };
+        let Some((driver, driver_src)) = ctx.driver() else {
+            // Only the CUDA version the driver supports may be known.
+            if let Some(f) = driver_cuda_too_old(ctx, t, cuda.value, &cuda.source) {
+                out.push(f);
+            }
+            continue;
+        };
+        // JAX documents its own minimum.
+        if let Some(doc) = &t.needs.driver_min_documented {
+            if driver < doc.value {
+                out.push(
+                    Finding::new(
+                        "driver-too-old",
+                        Severity::Error,
+                        format!(
+                            "The NVIDIA driver {driver} is too old for {}: it needs >= {}",
+                            t.display(),
+                            doc.value
+                        ),
+                    )
+                    .explain(explain_too_old(&t.display(), cuda.value))
+                    .evidence("driver version", driver.to_string(), driver_src.clone())
+                    .evidence(
+                        format!("CUDA {} built with", t.display()),
+                        cuda.value.to_string(),
+                        cuda.source.clone(),
+                    )
+                    .evidence(
+                        "documented minimum driver",
+                        doc.value.to_string(),
+                        doc.source.clone(),
+                    )
+                    .fix(upgrade_fix(&doc.value.to_string(), None))
+                    .fix(format!(
+                        "Or pick a release that fits this driver: `cudoctor plan --driver {driver} --framework {}`",
+                        t.framework.name()
+                    ))
+                    .sources([doc.source.trim_start_matches("knowledge base: ")])
+                    .source(COMPAT_GUIDE),
+                );
+            }
+            continue;
+        }
+        let Some(req) = ctx.kb.driver_requirement(cuda.value) else {
+            continue;
+        };
+        let toolkit = req.toolkit_min.map(ToString::to_string);
+        let compat = req.compat_min().map(ToString::to_string);
+        let base = |severity: Severity, title: String| {
+            let mut f = Finding::new("driver-too-old", severity, title)
+                .evidence("driver version", driver.to_string(), driver_src.clone())
+                .evidence(
+                    format!("CUDA {} was built with", t.display()),
+                    cuda.value.to_string(),
+                    cuda.source.clone(),
+                );
+            if let Some(tk) = &toolkit {
+                f = f.evidence(
+                    format!("CUDA {} toolkit driver", req.cuda.version),
+                    format!(">= {tk}"),
+                    format!("knowledge base: {}", req.cuda.source),
+                );
+            }
+            match (&compat, req.family) {
+                (Some(c), Some(fam)) => {
+                    f = f.evidence(
+                        format!("CUDA {}.x minor-version-compatibility minimum", fam.major),
+                        format!(">= {c}"),
+                        format!("knowledge base: {}", fam.source),
+                    );
+                }
+                _ => {
+                    f = f.evidence(
+                        "minor-version compatibility",
+                        format!(
+                            "none before CUDA 11 (CUDA {} needs its toolkit driver)",
+                            cuda.value
+                        ),
+                        format!("knowledge base: {COMPAT_GUIDE}"),
+                    );
+                }
+            }
+            f.sources(req.sources()).source(COMPAT_GUIDE)
+        };
+        match ctx.kb.check_driver_for_cuda(cuda.value, &driver) {
+            Verdict::Compatible | Verdict::Unknown(_) => {}
+            Verdict::Incompatible(reason) => {
+                let need = compat
+                    .clone()
+                    .or_else(|| toolkit.clone())
+                    .unwrap_or_default();
+                out.push(
+                    base(
+                        Severity::Error,
+                        format!(
+                            "The NVIDIA driver {driver} is too old for {} (CUDA {})",
+                            t.display(),
+                            cuda.value
+                        ),
+                    )
+                    .explain(format!(
+                        "{} The knowledge base says: {reason}.",
+                        explain_too_old(&t.display(), cuda.value)
+                    ))
+                    .fix(upgrade_fix(
+                        toolkit.as_deref().unwrap_or(&need),
+                        compat.as_deref().filter(|c| Some(*c) != toolkit.as_deref()),
+                    ))
+                    .fix(format!(
+                        "Or pick a release that fits this driver: `cudoctor plan --driver {driver} --framework {}`",
+                        t.framework.name()
+                    )),
+                );
+            }
+            Verdict::CompatibleWithCaveats(caveats) => {
+                let named: Vec<String> = caveats.iter().map(caveat_text).collect();
+                let mut f = base(
+                    Severity::Warning,
+                    format!(
+                        "The NVIDIA driver {driver} runs {} (CUDA {}) only through minor-version compatibility",
+                        t.display(),
+                        cuda.value
+                    ),
+                )
+                .explain(format!(
+                    "Each CUDA release ships with a driver; {} was built with CUDA {} whose toolkit \
+                     driver is {}. This driver is older, but within CUDA {}.x NVIDIA's minor-version \
+                     compatibility lets it run, with limits: {}. Code that relies on PTX compiled by \
+                     the newer toolkit (for example on a GPU the build has no machine code for) can \
+                     fail with `CUDA_ERROR_UNSUPPORTED_PTX_VERSION` (222).",
+                    t.display(),
+                    cuda.value,
+                    toolkit.as_deref().unwrap_or("unknown"),
+                    cuda.value.major(),
+                    named.join("; ")
+                ));
+                for c in &named {
+                    f = f.evidence(
+                        "minor-version-compatibility caveat",
+                        c.clone(),
+                        format!("knowledge base: {COMPAT_GUIDE}"),
+                    );
+                }
+                if let Some(tk) = &toolkit {
+                    f = f.fix(upgrade_fix(tk, None));
+                }
+                out.push(f);
+            }
+        }
+    }
+    out
+}
+
+fn driver_cuda_too_old(
+    ctx: &Ctx<'_>,
+    t: &crate::target::Target,
+    cuda: CudaVersion,
+    cuda_src: &str,
+) -> Option<Finding> {
+    let (supported, src) = match (&ctx.snap.driver.cuda_version, &ctx.snap.live) {
+        (Some(c), _) => (
+            *c,
+            ctx.snap
+                .driver
+                .cuda_version_source
+                .clone()
+                .unwrap_or_else(|| "driver".to_owned()),
+        ),
+        (None, Some(live)) => (
+            CudaVersion::from_driver_api(live.cu_driver_get_version?)?,
+            "cuDriverGetVersion (live)".to_owned(),
+        ),
+        _ => return None,
+    };
+    if supported.major() >= cuda.major() {
+        // Same major: minor-version compatibility may apply; without the driver version the
+        // minimum cannot be checked.
+        return None;
+    }
+    let req = ctx.kb.driver_requirement(cuda)?;
+    let need = req.lowest()?.to_string();
+    Some(
+        Finding::new(
+            "driver-too-old",
+            Severity::Error,
+            format!(
+                "The NVIDIA driver supports CUDA {supported}; {} needs CUDA {cuda}",
+                t.display()
+            ),
+        )
+        .explain(explain_too_old(&t.display(), cuda))
+        .evidence(
+            "CUDA version the driver supports",
+            supported.to_string(),
+            src,
+        )
+        .evidence(
+            format!("CUDA {} was built with", t.display()),
+            cuda.to_string(),
+            cuda_src.to_owned(),
+        )
+        .evidence(
+            format!("lowest driver for CUDA {cuda}"),
+            format!(">= {need}"),
+            format!("knowledge base: {}", req.sources().join(" | ")),
+        )
+        .fix(upgrade_fix(
+            &req.toolkit_min
+                .map_or_else(|| need.clone(), ToString::to_string),
+            None,
+        ))
+        .sources(req.sources())
+        .source(COMPAT_GUIDE),
+    )
+}
+
+fn explain_too_old(target: &str, cuda: CudaVersion) -> String {
+    format!(
+        "{target} contains GPU code built with CUDA {cuda}. The CUDA libraries it loads need a \
+         driver at least as new as their CUDA release (within CUDA 11 and later, a somewhat older \
+         driver of the same major family is accepted: \"minor-version compatibility\"). An older \
+         driver makes the first CUDA call fail with \"CUDA driver version is insufficient for CUDA \
+         runtime version\" (error 35), and the framework falls back to the CPU."
+    )
+}
+
+fn upgrade_fix(min: &str, compat: Option<&str>) -> String {
+    let branch = min.split('.').next().unwrap_or(min);
+    match compat {
+        Some(c) => format!(
+            "Upgrade the NVIDIA driver to >= {min} (>= {c} works with minor-version-compatibility caveats). On Ubuntu: `sudo apt-get install nvidia-driver-{branch}` (or a newer branch), then `sudo reboot`"
+        ),
+        None => format!(
+            "Upgrade the NVIDIA driver to >= {min}. On Ubuntu: `sudo apt-get install nvidia-driver-{branch}` (or a newer branch), then `sudo reboot`"
+        ),
+    }
+}
+
+/// `x.pipe(f)` = `f(x)`, to end a builder chain.
+trait Pipe: Sized {
+    fn pipe<R>(self, f: impl FnOnce(Self) -> R) -> R {
+        f(self)
+    }
+}
+impl Pipe for Finding {}

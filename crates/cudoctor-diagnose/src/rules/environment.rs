@@ -1,0 +1,267 @@
+//! The process environment: toolkit pointers that disagree, `CUDA_VISIBLE_DEVICES`.
+
+use cudoctor_probe::snapshot::CudaToolkit;
+
+use super::Ctx;
+use crate::finding::{Finding, Severity};
+
+const CUDA_ENV_VARS: &str =
+    "https://docs.nvidia.com/cuda/cuda-c-programming-guide/index.html#cuda-environment-variables";
+const CUDA_INSTALL_GUIDE: &str =
+    "https://docs.nvidia.com/cuda/cuda-installation-guide-linux/index.html";
+
+fn norm(p: &str) -> &str {
+    let t = p.trim_end_matches('/');
+    if t.is_empty() { "/" } else { t }
+}
+
+fn under(path: &str, dir: &str) -> bool {
+    let (path, dir) = (norm(path), norm(dir));
+    path == dir || path.starts_with(&format!("{dir}/"))
+}
+
+fn canonical(t: &CudaToolkit) -> &str {
+    norm(t.real_root.as_deref().unwrap_or(&t.root))
+}
+
+/// The toolkit a path lies in (the longest matching root).
+fn toolkit_of<'a>(toolkits: &'a [CudaToolkit], path: &str) -> Option<&'a CudaToolkit> {
+    toolkits
+        .iter()
+        .filter(|t| under(path, &t.root) || t.real_root.as_deref().is_some_and(|r| under(path, r)))
+        .max_by_key(|t| t.root.len())
+}
+
+fn describe(t: &CudaToolkit) -> String {
+    let v = t
+        .version
+        .map_or_else(|| "version unknown".to_owned(), |v| format!("CUDA {v}"));
+    format!("{} ({v})", canonical(t))
+}
+
+/// `cuda-toolkit-conflict`: `CUDA_HOME`/`CUDA_PATH`, `nvcc` on `PATH`, `/usr/local/cuda` and
+/// `LD_LIBRARY_PATH` point at different toolkits.
+pub(crate) fn cuda_toolkit_conflict(ctx: &Ctx<'_>) -> Vec<Finding> {
+    let toolkits = &ctx.snap.cuda_toolkits;
+    if toolkits.len() < 2 {
+        return Vec::new();
+    }
+    // (what points, its value, the toolkit it selects, source)
+    let mut pointers: Vec<(String, String, &CudaToolkit, String)> = Vec::new();
+    for var in ["CUDA_HOME", "CUDA_PATH"] {
+        if let Some(v) = ctx.env(var) {
+            if let Some(t) = toolkit_of(toolkits, v) {
+                pointers.push((var.to_owned(), v.to_owned(), t, ctx.env_source(var)));
+            }
+        }
+    }
+    if let Some(path) = ctx.env("PATH") {
+        let first = path.split(':').filter(|d| !d.is_empty()).find_map(|d| {
+            toolkits
+                .iter()
+                .find(|t| {
+                    t.nvcc
+                        .as_deref()
+                        .is_some_and(|n| norm(n) == format!("{}/nvcc", norm(d)))
+                        || norm(d) == format!("{}/bin", norm(&t.root))
+                })
+                .map(|t| (d, t))
+        });
+        if let Some((d, t)) = first {
+            pointers.push((
+                "nvcc on PATH".to_owned(),
+                format!("{}/nvcc", norm(d)),
+                t,
+                ctx.env_source("PATH"),
+            ));
+        }
+    }
+    if let Some(t) = toolkits.iter().find(|t| norm(&t.root) == "/usr/local/cuda") {
+        if let Some(real) = &t.real_root {
+            if let Some(target) = toolkits
+                .iter()
+                .find(|o| canonical(o) == norm(real))
+                .or(Some(t))
+            {
+                pointers.push((
+                    "/usr/local/cuda link".to_owned(),
+                    format!("/usr/local/cuda -> {real}"),
+                    target,
+                    "symlink /usr/local/cuda".to_owned(),
+                ));
+            }
+        }
+    }
+    if let Some(ld) = ctx.env("LD_LIBRARY_PATH") {
+        if let Some((d, t)) = ld
+            .split(':')
+            .filter(|d| !d.is_empty())
+            .find_map(|d| toolkit_of(toolkits, d).map(|t| (d, t)))
+        {
+            pointers.push((
+                "LD_LIBRARY_PATH".to_owned(),
+                d.to_owned(),
+                t,
+                ctx.env_source("LD_LIBRARY_PATH"),
+            ));
+        }
+    }
+    let mut distinct: Vec<&str> = pointers.iter().map(|p| canonical(p.2)).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if distinct.len() < 2 {
+        return Vec::new();
+    }
+    // The toolkit to settle on: the one matching a target's CUDA, else the one the loader uses.
+    let wanted = ctx
+        .gpu_targets()
+        .find_map(|t| t.needs.cuda.as_ref())
+        .and_then(|c| {
+            toolkits.iter().find(|t| {
+                t.version.is_some_and(|v| v.same_minor(c.value))
+                    && norm(&t.root) != "/usr/local/cuda"
+            })
+        })
+        .or_else(|| {
+            pointers
+                .iter()
+                .find(|p| p.0 == "LD_LIBRARY_PATH")
+                .map(|p| p.2)
+        });
+    let mut f = Finding::new(
+        "cuda-toolkit-conflict",
+        Severity::Warning,
+        format!(
+            "CUDA_HOME, nvcc, /usr/local/cuda and LD_LIBRARY_PATH point at {} different CUDA toolkits",
+            distinct.len()
+        ),
+    )
+    .explain(
+        "Several CUDA toolkits may live side by side, but the settings that select one disagree. \
+         Builds use `CUDA_HOME` and `nvcc`, programs load libraries through `LD_LIBRARY_PATH` and \
+         the `/usr/local/cuda` link, so code can be compiled against one CUDA and run against \
+         another; `nvidia-smi` and `nvcc --version` look fine while the framework loads the wrong \
+         libraries.",
+    );
+    for (what, value, t, src) in &pointers {
+        f = f.evidence(
+            what.clone(),
+            format!("{value} -> {}", describe(t)),
+            src.clone(),
+        );
+    }
+    match wanted {
+        Some(t) => {
+            let root = canonical(t);
+            let lib = format!("{root}/lib64");
+            f = f.fix(format!(
+                "Select one toolkit everywhere ({}): `export CUDA_HOME={root} PATH={root}/bin:$PATH LD_LIBRARY_PATH={lib}${{LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}}`",
+                describe(t)
+            ));
+            f = f.fix(format!(
+                "And point the default link at it: `sudo ln -sfn {root} /usr/local/cuda`"
+            ));
+        }
+        None => {
+            f = f.fix("Choose the toolkit your framework was built with (`cudoctor requirements SPEC`), then set `CUDA_HOME`, the `PATH` entry of its `bin`, the `LD_LIBRARY_PATH` entry of its `lib64` and the `/usr/local/cuda` link to that one directory");
+        }
+    }
+    vec![f.source(CUDA_INSTALL_GUIDE)]
+}
+
+/// `cuda-visible-devices-hides-all`: `CUDA_VISIBLE_DEVICES` leaves no GPU visible.
+pub(crate) fn cuda_visible_devices_hides_all(ctx: &Ctx<'_>) -> Vec<Finding> {
+    let Some(value) = ctx.env("CUDA_VISIBLE_DEVICES") else {
+        return Vec::new();
+    };
+    let s = ctx.snap;
+    let count = {
+        let live = s
+            .live
+            .as_ref()
+            .and_then(|l| l.device_count)
+            .and_then(|n| usize::try_from(n).ok());
+        let listed = s.gpus.len().max(s.device_nodes.gpus.len());
+        match live {
+            Some(n) => Some(n.max(listed)),
+            None if listed > 0 => Some(listed),
+            None => None,
+        }
+    };
+    let uuids: Vec<String> = s
+        .gpus
+        .iter()
+        .filter_map(|g| g.uuid.clone())
+        .chain(
+            s.live
+                .iter()
+                .flat_map(|l| l.nvml.devices.iter().filter_map(|d| d.uuid.clone())),
+        )
+        .collect();
+    let trimmed = value.trim();
+    // CUDA reads the list up to the first invalid entry; only the first entry decides whether
+    // any device stays visible.
+    let first = trimmed.split(',').next().unwrap_or("").trim();
+    let why: Option<String> = if trimmed.is_empty() {
+        Some("it is set but empty".to_owned())
+    } else if let Ok(n) = first.parse::<i64>() {
+        if n < 0 {
+            Some(format!("its first entry `{first}` is negative"))
+        } else {
+            match count {
+                Some(c) if usize::try_from(n).is_ok_and(|n| n >= c) => Some(format!(
+                    "its first entry `{first}` is not a device index (this machine has {c} GPU{}: {})",
+                    if c == 1 { "" } else { "s" },
+                    (0..c).map(|i| i.to_string()).collect::<Vec<_>>().join(", ")
+                )),
+                _ => None,
+            }
+        }
+    } else if first.starts_with("GPU-") || first.starts_with("MIG-") {
+        if !uuids.is_empty() && !uuids.iter().any(|u| u.starts_with(first)) {
+            Some(format!(
+                "its first entry `{first}` matches no GPU UUID on this machine"
+            ))
+        } else {
+            None
+        }
+    } else {
+        Some(format!(
+            "its first entry `{first}` is neither an index nor a GPU UUID"
+        ))
+    };
+    let Some(why) = why else { return Vec::new() };
+    let mut f = Finding::new(
+        "cuda-visible-devices-hides-all",
+        Severity::Error,
+        "CUDA_VISIBLE_DEVICES hides every GPU",
+    )
+    .explain(format!(
+        "`CUDA_VISIBLE_DEVICES` tells CUDA which GPUs a program may see. CUDA reads it up to the \
+         first invalid entry and ignores the rest; here {why}, so CUDA programs see no GPU at all \
+         (`cuInit` reports no device, frameworks list no GPU and run on the CPU)."
+    ))
+    .evidence(
+        "CUDA_VISIBLE_DEVICES",
+        format!("\"{value}\""),
+        ctx.env_source("CUDA_VISIBLE_DEVICES"),
+    );
+    if let Some(c) = count {
+        f = f.evidence(
+            "GPUs on this machine",
+            c.to_string(),
+            "GPU facts (/proc/driver/nvidia/gpus, /dev/nvidia*, live)",
+        );
+    }
+    f.fix("`unset CUDA_VISIBLE_DEVICES` to see every GPU, or `export CUDA_VISIBLE_DEVICES=0` (a valid index or `GPU-<uuid>` from `nvidia-smi -L`)")
+        .fix("Find where it is set: `grep -rn CUDA_VISIBLE_DEVICES ~/.bashrc ~/.profile /etc/environment` (and the Dockerfile `ENV`, job script or scheduler)")
+        .source(CUDA_ENV_VARS)
+        .pipe_vec()
+}
+
+trait PipeVec: Sized {
+    fn pipe_vec(self) -> Vec<Self> {
+        vec![self]
+    }
+}
+impl PipeVec for Finding {}

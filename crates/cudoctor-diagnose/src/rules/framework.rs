@@ -1,0 +1,419 @@
+//! The framework build itself: Python, CPU-only builds, GPU code for this GPU, TensorRT, and
+//! what the knowledge base knows of the release.
+
+use cudoctor_kb::framework::Framework;
+use cudoctor_kb::rules::{ArchSupport, arch_support, format_codes};
+
+use super::Ctx;
+use crate::finding::{Finding, Severity};
+use crate::target::{KbKnowledge, TargetOrigin};
+
+const TF_PIP: &str = "https://www.tensorflow.org/install/pip";
+const TORCH_LOCAL: &str = "https://pytorch.org/get-started/locally/";
+const JAX_INSTALL: &str = "https://docs.jax.dev/en/latest/installation.html";
+const CUDA_BINARY_COMPAT: &str =
+    "https://docs.nvidia.com/cuda/cuda-c-programming-guide/index.html#binary-compatibility";
+
+fn install_doc(f: Framework) -> &'static str {
+    match f {
+        Framework::TensorFlow => TF_PIP,
+        Framework::PyTorch => TORCH_LOCAL,
+        Framework::Jax => JAX_INSTALL,
+    }
+}
+
+fn kb_url(source: &str) -> &str {
+    source.trim_start_matches("knowledge base: ")
+}
+
+/// `python-version-unsupported`: the environment's Python is not one the release supports.
+pub(crate) fn python_version_unsupported(ctx: &Ctx<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for t in ctx.targets {
+        let (Some(py), Some(supported)) = (&t.python, &t.needs.python) else {
+            continue;
+        };
+        if supported.value.contains(py.value) {
+            continue;
+        }
+        let spec = matches!(t.origin, TargetOrigin::Spec(_));
+        let env = t.environment.as_deref().unwrap_or("the Python environment");
+        let f = Finding::new(
+            "python-version-unsupported",
+            if spec { Severity::Error } else { Severity::Warning },
+            format!(
+                "{} does not support Python {} ({env})",
+                t.display(),
+                py.value
+            ),
+        )
+        .explain(if spec {
+            format!(
+                "Frameworks publish compiled packages (wheels) for specific Python versions only. \
+                 {} has them for Python {}; in an environment with Python {} `pip install` finds no \
+                 matching package (\"No matching distribution found\").",
+                t.display(),
+                supported.value,
+                py.value
+            )
+        } else {
+            format!(
+                "{} is installed in a Python {} environment, but its official packages exist for \
+                 Python {} only. This build came from elsewhere (a source build, another index) and \
+                 is not a tested combination; import errors or crashes in compiled code are possible.",
+                t.display(),
+                py.value,
+                supported.value
+            )
+        })
+        .evidence(format!("Python in {env}"), py.value.to_string(), py.source.clone())
+        .evidence(
+            format!("Python versions of {}", t.display()),
+            supported.value.to_string(),
+            supported.source.clone(),
+        )
+        .fix(format!(
+            "Create an environment with a supported Python, e.g. `python3.{} -m venv ~/venv-{} && ~/venv-{}/bin/pip install '{}=={}'`",
+            match &supported.value {
+                crate::target::PythonSupport::Listed(l) => l.last().map_or(0, |v| v.minor()),
+                crate::target::PythonSupport::AtLeast(m) => m.minor(),
+            },
+            t.framework.name(),
+            t.framework.name(),
+            t.package,
+            t.version.as_ref().map(ToString::to_string).unwrap_or_default()
+        ))
+        .fix(format!(
+            "Or pick a release that supports Python {}: `cudoctor plan --python {} --framework {}`",
+            py.value,
+            py.value,
+            t.framework.name()
+        ))
+        .sources([kb_url(&supported.source)]);
+        out.push(f);
+    }
+    out
+}
+
+/// `cpu-only-build`: a CPU-only build while NVIDIA GPUs are present.
+pub(crate) fn cpu_only_build(ctx: &Ctx<'_>) -> Vec<Finding> {
+    if ctx.gpus_present() != Some(true) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for t in ctx.targets {
+        let Some(g) = &t.needs.gpu_build else {
+            continue;
+        };
+        if g.value {
+            continue;
+        }
+        let fix = match t.framework {
+            Framework::TensorFlow => {
+                let v = t
+                    .version
+                    .as_ref()
+                    .map(|v| v.without_local().to_string())
+                    .unwrap_or_default();
+                format!(
+                    "`pip uninstall -y {} && pip install 'tensorflow=={v}'` (the `tensorflow` package includes GPU support on Linux)",
+                    t.package
+                )
+            }
+            Framework::PyTorch => {
+                let v = t
+                    .version
+                    .as_ref()
+                    .map(|v| v.without_local().to_string())
+                    .unwrap_or_default();
+                format!(
+                    "`pip install --force-reinstall 'torch=={v}'` (the PyPI wheel for Linux is a CUDA build; other CUDA variants: `--index-url https://download.pytorch.org/whl/cuXYZ`, see `cudoctor requirements torch=={v}`)"
+                )
+            }
+            Framework::Jax => {
+                "`pip install -U 'jax[cuda12]'` (installs the CUDA plugin)".to_owned()
+            }
+        };
+        let mut f = Finding::new(
+            "cpu-only-build",
+            Severity::Error,
+            format!("{} is a CPU-only build: it will not use the GPU", t.display()),
+        )
+        .explain(format!(
+            "This machine has an NVIDIA GPU, but the installed {} was built without CUDA support, so \
+             it can only run on the CPU (TensorFlow: `tf.test.is_built_with_cuda()` is False; \
+             PyTorch: `torch.version.cuda` is None). Nothing in the driver or CUDA setup can change \
+             that; the package must be replaced with a GPU build.",
+            t.display()
+        ))
+        .evidence("GPU build", "no", g.source.clone());
+        for (label, cc, src) in ctx.gpu_capabilities().into_iter().take(1) {
+            f = f.evidence("GPU", format!("{label} (compute capability {cc})"), src);
+        }
+        if ctx.gpu_capabilities().is_empty() {
+            f = f.evidence(
+                "NVIDIA GPUs",
+                format!(
+                    "{} device node(s)",
+                    ctx.snap.device_nodes.gpus.len().max(ctx.snap.gpus.len())
+                ),
+                "/dev/nvidia*, /proc/driver/nvidia/gpus",
+            );
+        }
+        out.push(f.fix(fix).source(install_doc(t.framework)));
+    }
+    out
+}
+
+/// `gpu-arch-unsupported`: the build has no machine code for the GPU and no PTX it can JIT
+/// (error), or only PTX (warning).
+pub(crate) fn gpu_arch_unsupported(ctx: &Ctx<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let gpus = ctx.gpu_capabilities();
+    for t in ctx.gpu_targets() {
+        for (label, cc, cc_src) in &gpus {
+            if let Some(codes) = &t.needs.gpu_code {
+                let base = |sev: Severity, title: String| {
+                    Finding::new("gpu-arch-unsupported", sev, title)
+                        .evidence(
+                            "GPU",
+                            format!("{label}, compute capability {cc}"),
+                            cc_src.clone(),
+                        )
+                        .evidence(
+                            format!("GPU code in {}", t.display()),
+                            format_codes(&codes.value),
+                            codes.source.clone(),
+                        )
+                        .sources([kb_url(&codes.source)])
+                        .source(CUDA_BINARY_COMPAT)
+                };
+                match arch_support(*cc, &codes.value) {
+                    ArchSupport::Sass(_) | ArchSupport::Unknown(_) => {}
+                    ArchSupport::NoKernelImage => out.push(
+                        base(
+                            Severity::Error,
+                            format!(
+                                "{} has no GPU code for the {label} (compute capability {cc}): \"no kernel image is available\"",
+                                t.display()
+                            ),
+                        )
+                        .explain(format!(
+                            "GPU programs ship machine code (SASS, `sm_XY`) for specific GPU \
+                             generations, and optionally PTX (`compute_XY`), an intermediate form \
+                             the driver can compile for newer GPUs. {} carries neither machine code \
+                             that runs on compute capability {cc} ({}) nor PTX old enough to be \
+                             compiled for it, so every GPU operation fails with \"no kernel image \
+                             is available for execution on the device\" (TensorFlow may instead \
+                             ignore the GPU: \"Ignoring visible gpu device ... with Cuda compute \
+                             capability {cc}\").",
+                            t.display(),
+                            cc.sm_name()
+                        ))
+                        .fix(format!(
+                            "Pick a release whose wheels carry {} code: `cudoctor plan --cc {cc} --framework {}`",
+                            cc.sm_name(),
+                            t.framework.name()
+                        ))
+                        .fix(format!(
+                            "Or build {} from source with compute capability {cc} enabled",
+                            t.framework.display_name()
+                        )),
+                    ),
+                    ArchSupport::PtxJit(code) => out.push(
+                        base(
+                            Severity::Warning,
+                            format!(
+                                "{} has only PTX ({code}) for the {label}: the driver compiles it at start-up",
+                                t.display()
+                            ),
+                        )
+                        .explain(format!(
+                            "{} has no machine code for compute capability {cc}; it carries PTX \
+                             ({code}) that the driver compiles for this GPU when the program \
+                             starts. That works but makes the first start slow (minutes for large \
+                             frameworks; the result is cached in `~/.nv/ComputeCache`, raise \
+                             `CUDA_CACHE_MAXSIZE` if it keeps recompiling), and it needs a driver \
+                             whose compiler understands that PTX version.",
+                            t.display()
+                        ))
+                        .fix("Expect a slow first start; keep the cache: `export CUDA_CACHE_MAXSIZE=4294967296`")
+                        .fix(format!(
+                            "For native code: `cudoctor plan --cc {cc} --framework {}` lists releases built with {}",
+                            t.framework.name(),
+                            cc.sm_name()
+                        )),
+                    ),
+                }
+            } else if let Some(min) = &t.needs.cc_min {
+                if cc.plain() < min.value.plain() {
+                    out.push(
+                        Finding::new(
+                            "gpu-arch-unsupported",
+                            Severity::Error,
+                            format!(
+                                "{} needs compute capability >= {}; the {label} has {cc}",
+                                t.display(),
+                                min.value
+                            ),
+                        )
+                        .explain(format!(
+                            "{} supports GPUs from compute capability {} on; the {label} is an \
+                             older generation ({cc}), so its GPU code cannot run there (\"no kernel \
+                             image is available for execution on the device\").",
+                            t.display(),
+                            min.value
+                        ))
+                        .evidence("GPU", format!("{label}, compute capability {cc}"), cc_src.clone())
+                        .evidence("lowest compute capability", min.value.to_string(), min.source.clone())
+                        .fix(format!(
+                            "Pick an older release: `cudoctor plan --cc {cc} --framework {}`",
+                            t.framework.name()
+                        ))
+                        .sources([kb_url(&min.source)]),
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `tensorrt-missing` (info): TensorFlow's TensorRT warning is harmless.
+pub(crate) fn tensorrt_missing(ctx: &Ctx<'_>) -> Vec<Finding> {
+    if ctx
+        .snap
+        .probe_errors
+        .iter()
+        .any(|e| e.collector == "libraries")
+    {
+        return Vec::new();
+    }
+    let has_trt = ctx.snap.libraries.iter().any(|l| {
+        l.family == "nvinfer"
+            || l.path
+                .rsplit('/')
+                .next()
+                .is_some_and(|n| n.starts_with("libnvinfer"))
+    });
+    if has_trt {
+        return Vec::new();
+    }
+    ctx.gpu_targets()
+        .filter(|t| t.framework == Framework::TensorFlow)
+        .take(1)
+        .map(|t| {
+            Finding::new(
+                "tensorrt-missing",
+                Severity::Info,
+                "TensorRT is not installed; TensorFlow's TensorRT warnings are harmless",
+            )
+            .explain(format!(
+                "TensorRT (`libnvinfer`) is an optional NVIDIA inference optimiser. Some TensorFlow \
+                 releases look for it at start and print \"Could not load dynamic library \
+                 'libnvinfer.so.7'\" or \"TF-TRT Warning: Could not find TensorRT\". {} trains and \
+                 runs on the GPU without it; only TF-TRT model conversion needs it.",
+                t.display()
+            ))
+            .evidence("libnvinfer.so.*", "absent", "library search")
+            .fix("Nothing to do unless you use TF-TRT; to silence the messages: `export TF_CPP_MIN_LOG_LEVEL=2` (hides TensorFlow warnings in general)")
+            .source("https://docs.nvidia.com/deeplearning/frameworks/tf-trt-user-guide/index.html")
+        })
+        .collect()
+}
+
+/// `release-not-in-knowledge-base` (info or warning): the knowledge base does not know the
+/// release; what the installed files say is still diagnosed.
+pub(crate) fn release_not_in_knowledge_base(ctx: &Ctx<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for t in ctx.targets {
+        let (title, why) = match &t.kb {
+            KbKnowledge::Known => continue,
+            KbKnowledge::NewerThanKb { newest } => (
+                format!(
+                    "{} is newer than the knowledge base (newest known: {newest})",
+                    t.display()
+                ),
+                format!(
+                    "the newest {} release it knows is {newest}",
+                    t.framework.display_name()
+                ),
+            ),
+            KbKnowledge::Unknown { reason } => (
+                format!("{} is not in the knowledge base", t.display()),
+                reason.clone(),
+            ),
+        };
+        let installed = matches!(t.origin, TargetOrigin::Installed(_));
+        let mut f = Finding::new(
+            "release-not-in-knowledge-base",
+            if installed { Severity::Info } else { Severity::Warning },
+            title,
+        )
+        .explain(format!(
+            "cudoctor's compatibility tables do not cover this release ({why}). {}",
+            if installed {
+                "It is diagnosed from its installed files instead (the CUDA and cuDNN versions in its build information, the `nvidia-*` versions it pins, the GPU code in its binaries); facts only the tables hold (tested Python versions, the exact libraries it opens) are unknown and not checked."
+            } else {
+                "Without the release installed there is nothing to read its needs from, so only the machine itself was checked."
+            }
+        ))
+        .evidence(
+            format!("{} version", t.framework.display_name()),
+            t.version.as_ref().map_or_else(|| "unknown".to_owned(), ToString::to_string),
+            match &t.origin {
+                TargetOrigin::Spec(s) => format!("--for {s}"),
+                TargetOrigin::Installed(p) => p.clone(),
+            },
+        );
+        let n = &t.needs;
+        if let Some(c) = &n.cuda {
+            f = f.evidence("CUDA built with", c.value.to_string(), c.source.clone());
+        }
+        if let Some(c) = &n.cudnn {
+            f = f.evidence("cuDNN built with", c.value.to_string(), c.source.clone());
+        }
+        if let Some(c) = &n.gpu_code {
+            f = f.evidence("GPU code", format_codes(&c.value), c.source.clone());
+        }
+        for p in n.pins.iter().take(8) {
+            f = f.evidence("pinned NVIDIA package", p.value.clone(), p.source.clone());
+        }
+        out.push(
+            f.fix(format!(
+                "See what the knowledge base knows: `cudoctor requirements {}==<version>` and `cudoctor matrix {}`",
+                t.package,
+                t.framework.name()
+            ))
+            .fix("Update cudoctor for newer tables")
+            .source(install_doc(t.framework)),
+        );
+    }
+    out
+}
+
+/// `no-framework-target` (info): nothing to check a framework against; says what `--for` adds.
+pub(crate) fn no_framework_target(ctx: &Ctx<'_>) -> Vec<Finding> {
+    if !ctx.targets.is_empty() {
+        return Vec::new();
+    }
+    let envs = ctx.snap.python_environments.len();
+    vec![Finding::new(
+        "no-framework-target",
+        Severity::Info,
+        "No framework to check against: only the GPU stack was checked",
+    )
+    .explain(
+        "No TensorFlow, PyTorch or JAX installation was found and none was named, so only the \
+         driver, GPUs, toolkits and containers were checked. Naming the framework you mean to run \
+         adds its checks: the driver its CUDA needs, the exact libraries it opens, its cuDNN rule, \
+         its Python versions and whether it has code for your GPU.",
+    )
+    .evidence(
+        "frameworks installed",
+        format!("none found in {envs} Python environment{}", if envs == 1 { "" } else { "s" }),
+        "Python environments (*.dist-info)",
+    )
+    .fix("`cudoctor check --for tensorflow==2.9.0` (or `--for torch==2.4.1`, `--for jax==0.4.30`)")
+    .source("https://www.tensorflow.org/install/source#gpu")]
+}

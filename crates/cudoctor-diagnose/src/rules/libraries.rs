@@ -1,0 +1,725 @@
+//! The CUDA libraries a target dlopens: found, the right major, the tested runtime; and the
+//! `nvidia-*` wheels its package pins.
+
+use std::fmt::Write as _;
+use std::str::FromStr;
+
+use cudoctor_kb::framework::Framework;
+use cudoctor_kb::version::CudaVersion;
+
+use super::Ctx;
+use crate::finding::{Finding, Severity};
+use crate::loader::{LoadedFile, Resolution};
+use crate::target::{Sourced, Target};
+
+const TF_GPU_GUIDE: &str = "https://www.tensorflow.org/install/pip";
+const CUDA_INSTALL_GUIDE: &str =
+    "https://docs.nvidia.com/cuda/cuda-installation-guide-linux/index.html";
+
+/// `libcudart.so.11.0` -> (`cudart`, `11.0`).
+pub(crate) fn soname_parts(soname: &str) -> (&str, Option<&str>) {
+    let base = soname.strip_prefix("lib").unwrap_or(soname);
+    match base.split_once(".so") {
+        Some((family, rest)) => (family, rest.strip_prefix('.').filter(|v| !v.is_empty())),
+        None => (base, None),
+    }
+}
+
+/// The version in a library file name (`libcudart.so.11.8.89` -> `11.8.89`).
+fn version_from_file_name(path: &str) -> Option<String> {
+    let name = path.rsplit('/').next()?;
+    let (_, v) = soname_parts(name);
+    let v = v?;
+    v.split('.')
+        .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| v.to_owned())
+}
+
+/// The version of a loaded file: recorded, else from the real file's name.
+pub(crate) fn file_version(f: &LoadedFile) -> Option<String> {
+    f.version
+        .clone()
+        .or_else(|| f.real_path.as_deref().and_then(version_from_file_name))
+}
+
+fn first_component(v: &str) -> Option<u32> {
+    v.split('.').next()?.parse().ok()
+}
+
+/// Naming conventions of NVIDIA's pip wheels and CUDA network-repository packages, per library:
+/// (pip name stem, site-packages directory under `nvidia/`, apt name stem).
+fn packaging(family: &str) -> Option<(&'static str, &'static str, Option<&'static str>)> {
+    Some(match family {
+        "cudart" => ("nvidia-cuda-runtime", "cuda_runtime", Some("cuda-cudart")),
+        "cublas" | "cublasLt" => ("nvidia-cublas", "cublas", Some("libcublas")),
+        "cufft" => ("nvidia-cufft", "cufft", Some("libcufft")),
+        "curand" => ("nvidia-curand", "curand", Some("libcurand")),
+        "cusolver" => ("nvidia-cusolver", "cusolver", Some("libcusolver")),
+        "cusparse" => ("nvidia-cusparse", "cusparse", Some("libcusparse")),
+        "nvrtc" => ("nvidia-cuda-nvrtc", "cuda_nvrtc", Some("cuda-nvrtc")),
+        "cupti" => ("nvidia-cuda-cupti", "cuda_cupti", Some("cuda-cupti")),
+        "nvJitLink" => ("nvidia-nvjitlink", "nvjitlink", Some("libnvjitlink")),
+        "nccl" => ("nvidia-nccl", "nccl", None),
+        "cudnn" => ("nvidia-cudnn", "cudnn", None),
+        _ => return None,
+    })
+}
+
+fn pip_name(family: &str, cuda_major: u32) -> Option<String> {
+    packaging(family).map(|(stem, _, _)| format!("{stem}-cu{cuda_major}"))
+}
+
+/// A Requires-Dist line split into (normalized name, specifier text, marker text).
+pub(crate) fn parse_requirement(line: &str) -> (String, String, String) {
+    let (req, marker) = line.split_once(';').unwrap_or((line, ""));
+    let req = req.trim();
+    let end = req
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.'))
+        .unwrap_or(req.len());
+    let name = req[..end].to_ascii_lowercase().replace(['_', '.'], "-");
+    let mut spec = req[end..].trim();
+    // `name[extra]` and `name (>=1)` forms.
+    if let Some(rest) = spec.strip_prefix('[') {
+        spec = rest.split_once(']').map_or("", |(_, r)| r.trim());
+    }
+    let spec = spec
+        .trim_start_matches('(')
+        .trim_end_matches(')')
+        .trim()
+        .to_owned();
+    (name, spec, marker.trim().to_owned())
+}
+
+fn site_lib_dirs(ctx: &Ctx<'_>, env: Option<&str>, families: &[&str]) -> Vec<String> {
+    let Some(env) = env else { return Vec::new() };
+    let Some(pyenv) = ctx.snap.python_environments.iter().find(|p| p.path == env) else {
+        return Vec::new();
+    };
+    let Some(sp) = pyenv.site_packages.first() else {
+        return Vec::new();
+    };
+    let mut dirs: Vec<String> = Vec::new();
+    for fam in families {
+        if let Some((_, dir, _)) = packaging(fam) {
+            let d = format!("{}/nvidia/{dir}/lib", sp.trim_end_matches('/'));
+            if !dirs.contains(&d) {
+                dirs.push(d);
+            }
+        }
+    }
+    dirs
+}
+
+fn export_line(dirs: &[String]) -> String {
+    format!(
+        "export LD_LIBRARY_PATH={}${{LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}}",
+        dirs.join(":")
+    )
+}
+
+fn resolved_for(ctx: &Ctx<'_>, t: &Target) -> Vec<(String, Resolution)> {
+    let Some(sonames) = &t.needs.sonames else {
+        return Vec::new();
+    };
+    sonames
+        .value
+        .iter()
+        .filter(|s| s.library != "cuda") // the driver: the driver rules speak for it
+        .map(|s| {
+            (
+                s.library.clone(),
+                ctx.loader.resolve(&s.soname, t.environment.as_deref()),
+            )
+        })
+        .collect()
+}
+
+/// `library-not-found`: a soname the target dlopens resolves to no file; or a pinned
+/// `nvidia-*` wheel is not installed.
+pub(crate) fn library_not_found(ctx: &Ctx<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for t in ctx.gpu_targets() {
+        let missing: Vec<(String, Resolution)> = resolved_for(ctx, t)
+            .into_iter()
+            .filter(|(_, r)| r.loaded.is_none() && r.unknown.is_none())
+            .collect();
+        if !missing.is_empty() {
+            out.push(missing_sonames(ctx, t, &missing));
+        }
+        out.extend(missing_pins(ctx, t));
+    }
+    out
+}
+
+fn missing_sonames(ctx: &Ctx<'_>, t: &Target, missing: &[(String, Resolution)]) -> Finding {
+    let names: Vec<&str> = missing.iter().map(|(_, r)| r.soname.as_str()).collect();
+    let sonames_src = t
+        .needs
+        .sonames
+        .as_ref()
+        .map_or_else(String::new, |s| s.source.clone());
+    let mut f = Finding::new(
+        "library-not-found",
+        Severity::Error,
+        format!(
+            "{} cannot load {}: {}",
+            t.display(),
+            if names.len() == 1 {
+                "a CUDA library".to_owned()
+            } else {
+                format!("{} CUDA libraries", names.len())
+            },
+            names.join(", ")
+        ),
+    )
+    .explain(format!(
+        "{} opens the CUDA libraries by exact file name (soname) when it starts. The dynamic \
+         loader looks in the directories of `LD_LIBRARY_PATH`, the `ld.so.cache` index and the \
+         system library directories; no file with {} is there. When any of them is missing \
+         TensorFlow logs \"Could not load dynamic library\" and \"Cannot dlopen some GPU \
+         libraries... Skipping registering GPU devices\", and everything runs on the CPU.",
+        t.display(),
+        if names.len() == 1 {
+            "that name"
+        } else {
+            "these names"
+        }
+    ));
+    for (_, r) in missing {
+        let mut value = "no file the loader would take".to_owned();
+        if !r.skipped.is_empty() {
+            let skipped: Vec<String> = r
+                .skipped
+                .iter()
+                .map(|s| format!("{} ({})", s.path, s.reason))
+                .collect();
+            let _ = write!(value, "; skipped: {}", skipped.join(", "));
+        }
+        if !r.off_path.is_empty() {
+            let off: Vec<String> = r
+                .off_path
+                .iter()
+                .map(|o| format!("{} (found via {})", o.path, o.via))
+                .collect();
+            let _ = write!(value, "; copies off the search path: {}", off.join(", "));
+        }
+        f = f.evidence(format!("dlopen(\"{}\")", r.soname), value, r.source.clone());
+    }
+    f = f.evidence(
+        format!("libraries {} dlopens", t.display()),
+        names.join(", "),
+        sonames_src.clone(),
+    );
+    if let Some(ld) = ctx.env("LD_LIBRARY_PATH") {
+        f = f.evidence(
+            "LD_LIBRARY_PATH",
+            ld.to_owned(),
+            ctx.env_source("LD_LIBRARY_PATH"),
+        );
+    }
+    // Copies that exist off the search path: the exact line that makes them visible.
+    let mut dirs: Vec<String> = Vec::new();
+    for (_, r) in missing {
+        if let Some(o) = r.off_path.first() {
+            let dir = o.path.rsplit_once('/').map_or(".", |(d, _)| d).to_owned();
+            if !dirs.contains(&dir) {
+                dirs.push(dir);
+            }
+        }
+    }
+    if !dirs.is_empty() {
+        f = f.fix(format!("Copies exist off the loader's search path; make them visible: `{}` (to make it permanent: `printf '%s\\n' {} | sudo tee /etc/ld.so.conf.d/cuda.conf && sudo ldconfig`)", export_line(&dirs), dirs.join(" ")));
+    }
+    let cuda = t.needs.cuda.as_ref().map(|c| c.value);
+    let families: Vec<&str> = missing.iter().map(|(l, _)| l.as_str()).collect();
+    if let Some(cuda) = cuda {
+        // pip: the pins of the installed package when it has them.
+        let pinned: Vec<String> = t
+            .needs
+            .pins
+            .iter()
+            .map(|p| parse_requirement(&p.value))
+            .filter(|(name, _, _)| {
+                families
+                    .iter()
+                    .any(|fam| pip_name(fam, cuda.major()).as_deref() == Some(name.as_str()))
+            })
+            .map(|(name, spec, _)| format!("'{name}{spec}'"))
+            .collect();
+        if t.framework == Framework::TensorFlow && !t.needs.pins.is_empty() {
+            if let Some(v) = &t.version {
+                f = f.fix(format!(
+                    "pip: `pip install 'tensorflow[and-cuda]=={v}'` (installs the NVIDIA libraries this release pins)"
+                ));
+            }
+        } else {
+            let mut pip: Vec<String> = pinned;
+            for fam in &families {
+                if let Some(name) = pip_name(fam, cuda.major()) {
+                    if pip.iter().any(|p| p.starts_with(&format!("'{name}"))) {
+                        continue;
+                    }
+                    let spec = if *fam == "cudnn" {
+                        t.needs.cudnn.as_ref().map_or_else(String::new, |c| {
+                            format!(
+                                ">={}.{},<{}",
+                                c.value.major(),
+                                c.value.minor(),
+                                c.value.major() + 1
+                            )
+                        })
+                    } else {
+                        format!(">={}.{},<{}", cuda.major(), cuda.minor(), cuda.major() + 1)
+                    };
+                    pip.push(format!("'{name}{spec}'"));
+                }
+            }
+            if !pip.is_empty() {
+                let env_dirs = site_lib_dirs(ctx, t.environment.as_deref(), &families);
+                let mut line = format!(
+                    "pip (into {}): `pip install {}`",
+                    t.environment
+                        .as_deref()
+                        .unwrap_or("the framework's environment"),
+                    pip.join(" ")
+                );
+                if !env_dirs.is_empty() {
+                    let _ = write!(line, ", then `{}`", export_line(&env_dirs));
+                }
+                f = f.fix(line);
+            }
+        }
+        // apt: NVIDIA's CUDA network repository.
+        let mut apt: Vec<String> = Vec::new();
+        for fam in &families {
+            if let Some((_, _, Some(stem))) = packaging(fam) {
+                let p = format!("{stem}-{}-{}", cuda.major(), cuda.minor());
+                if !apt.contains(&p) {
+                    apt.push(p);
+                }
+            }
+        }
+        if !apt.is_empty() {
+            f = f.fix(format!(
+                "apt (NVIDIA CUDA repository, see the CUDA installation guide): `sudo apt-get install {}`",
+                apt.join(" ")
+            ));
+        }
+        if families.contains(&"cudnn") {
+            if let Some(c) = &t.needs.cudnn {
+                let pkg = if c.value.major() >= 9 {
+                    format!("libcudnn9-cuda-{}", cuda.major())
+                } else {
+                    format!("libcudnn{}", c.value.major())
+                };
+                f = f.fix(format!(
+                    "cuDNN {}.{} for CUDA {}.{} from apt: `apt-cache madison {pkg} | grep 'cuda{}.{}'`, then `sudo apt-get install {pkg}=<a {}.{}.x version from that list>`",
+                    c.value.major(),
+                    c.value.minor(),
+                    cuda.major(),
+                    cuda.minor(),
+                    cuda.major(),
+                    cuda.minor(),
+                    c.value.major(),
+                    c.value.minor()
+                ));
+            }
+        }
+    }
+    if t.framework == Framework::TensorFlow {
+        if let Some(v) = &t.version {
+            f = f.fix(format!(
+                "Or run the official image, which has the right libraries: `docker run --gpus all -it tensorflow/tensorflow:{v}-gpu`"
+            ));
+        }
+    }
+    f.sources(
+        sonames_src
+            .strip_prefix("knowledge base: ")
+            .map(|s| s.split(" (").next().unwrap_or(s).to_owned()),
+    )
+    .source(TF_GPU_GUIDE)
+    .source(CUDA_INSTALL_GUIDE)
+}
+
+/// The environment's installed packages, by normalized name.
+fn installed(ctx: &Ctx<'_>, env: Option<&str>, name: &str) -> Option<(Option<String>, String)> {
+    let env = env?;
+    let pyenv = ctx
+        .snap
+        .python_environments
+        .iter()
+        .find(|p| p.path == env)?;
+    pyenv
+        .packages
+        .iter()
+        .find(|p| p.name.to_ascii_lowercase().replace('_', "-") == name)
+        .map(|p| (p.version.clone(), p.metadata_path.clone()))
+}
+
+fn pin_applies_on_linux(marker: &str) -> bool {
+    let m = marker.replace('\'', "\"");
+    !(m.contains("platform_system == \"Windows\"")
+        || m.contains("platform_system == \"Darwin\"")
+        || m.contains("sys_platform == \"win32\"")
+        || m.contains("sys_platform == \"darwin\"")
+        || m.contains("platform_machine == \"aarch64\""))
+}
+
+/// Pins whose package is absent from the framework's environment.
+fn missing_pins(ctx: &Ctx<'_>, t: &Target) -> Vec<Finding> {
+    let Some(env) = t.environment.as_deref() else {
+        return Vec::new();
+    };
+    if !matches!(t.origin, crate::target::TargetOrigin::Installed(_)) {
+        return Vec::new();
+    }
+    let Some(pyenv) = ctx.snap.python_environments.iter().find(|p| p.path == env) else {
+        return Vec::new();
+    };
+    // Only when the probe listed the environment's nvidia-* packages at all.
+    let _ = pyenv;
+    let mut missing: Vec<(&Sourced<String>, String, String)> = Vec::new();
+    for pin in &t.needs.pins {
+        let (name, spec, marker) = parse_requirement(&pin.value);
+        if marker.contains("extra") || !pin_applies_on_linux(&marker) {
+            continue;
+        }
+        if installed(ctx, Some(env), &name).is_none() {
+            missing.push((pin, name, spec));
+        }
+    }
+    if missing.is_empty() {
+        return Vec::new();
+    }
+    let names: Vec<String> = missing.iter().map(|(_, n, _)| n.clone()).collect();
+    let mut f = Finding::new(
+        "library-not-found",
+        Severity::Warning,
+        format!(
+            "{} requires NVIDIA wheels that are not installed: {}",
+            t.display(),
+            names.join(", ")
+        ),
+    )
+    .explain(format!(
+        "{} gets its CUDA libraries from `nvidia-*` pip packages that its own metadata pins \
+         (`Requires-Dist`). They are missing from {env}, so the libraries they carry are not \
+         where the framework looks first; unless matching copies are on the loader's path, \
+         importing it fails with \"cannot open shared object file\" or it runs without the GPU.",
+        t.display()
+    ));
+    for (pin, name, _) in &missing {
+        f = f.evidence(
+            format!("{name} installed in {env}"),
+            "no",
+            "python environment packages (*.dist-info)",
+        );
+        f = f.evidence("pinned requirement", pin.value.clone(), pin.source.clone());
+    }
+    let reqs: Vec<String> = missing
+        .iter()
+        .map(|(_, n, s)| format!("'{n}{s}'"))
+        .collect();
+    f = f.fix(format!("`pip install {}` (into {env})", reqs.join(" ")));
+    if let Some(v) = &t.version {
+        let pkg = &t.package;
+        f = f.fix(format!(
+            "Or reinstall the framework with its dependencies: `pip install --force-reinstall '{pkg}=={v}'`"
+        ));
+    }
+    vec![f]
+}
+
+/// `library-wrong-version`: the file taken belongs to another major; an older copy shadows a
+/// newer one; or an installed `nvidia-*` wheel does not satisfy the package's pin.
+pub(crate) fn library_wrong_version(ctx: &Ctx<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for t in ctx.gpu_targets() {
+        for (library, r) in resolved_for(ctx, t) {
+            let Some(loaded) = &r.loaded else { continue };
+            let Some(version) = file_version(loaded) else {
+                continue;
+            };
+            let (_, so_ver) = soname_parts(&r.soname);
+            let want_major = so_ver.and_then(first_component);
+            let have_major = first_component(&version);
+            if let (Some(w), Some(h)) = (want_major, have_major) {
+                if w != h {
+                    out.push(
+                        Finding::new(
+                            "library-wrong-version",
+                            Severity::Error,
+                            format!(
+                                "`{}` resolves to a version {version} library, not a version {w} one",
+                                r.soname
+                            ),
+                        )
+                        .explain(format!(
+                            "{} asks for `{}`, a name that promises major version {w}. The file \
+                             the loader takes under that name is really version {version} \
+                             (usually a hand-made symlink to a newer or older library). Functions \
+                             and data layouts differ between majors: expect \"undefined symbol\" \
+                             errors, crashes (\"Segmentation fault\") or silent CPU fallback.",
+                            t.display(),
+                            r.soname
+                        ))
+                        .evidence(
+                            format!("file loaded for {}", r.soname),
+                            format!("{} -> {}", loaded.path, loaded.real_path.as_deref().unwrap_or("?")),
+                            format!("{} (via {})", r.source, loaded.via),
+                        )
+                        .evidence("its version", version.clone(), r.source.clone())
+                        .fix(format!(
+                            "Remove the link that points `{}` at the wrong file (`ls -l {}`), then install the real version {w} library (see `library-not-found` for the packages) and run `sudo ldconfig`",
+                            r.soname, loaded.path
+                        ))
+                        .source(CUDA_INSTALL_GUIDE),
+                    );
+                    continue;
+                }
+            }
+            if library == "cudnn" || library == "cudart" {
+                continue; // cudnn-version-mismatch / cuda-runtime-untested speak for these
+            }
+            // An older copy first in the search order hides a newer one.
+            let newer: Vec<&LoadedFile> = r
+                .shadowed
+                .iter()
+                .filter(|s| file_version(s).is_some_and(|sv| version_lt(&version, &sv)))
+                .collect();
+            if let Some(n) = newer.first() {
+                out.push(
+                    Finding::new(
+                        "library-wrong-version",
+                        Severity::Warning,
+                        format!(
+                            "An older `{}` ({version}) hides a newer copy ({})",
+                            r.soname,
+                            file_version(n).unwrap_or_default()
+                        ),
+                    )
+                    .explain(
+                        "Several copies of this library exist. The loader takes the first one in \
+                         its search order, which is older than another copy on the path; the \
+                         framework was probably meant to use the newer one (older copies can lack \
+                         functions or fixes it needs).",
+                    )
+                    .evidence(
+                        format!("taken ({})", loaded.via),
+                        loaded.path.clone(),
+                        r.source.clone(),
+                    )
+                    .evidence(
+                        format!("hidden ({})", n.via),
+                        n.path.clone(),
+                        r.source.clone(),
+                    )
+                    .fix(format!(
+                        "Put the directory of the newer copy first: `{}`, or remove the older copy",
+                        export_line(&[n.path.rsplit_once('/').map_or(".", |(d, _)| d).to_owned()])
+                    ))
+                    .source(CUDA_INSTALL_GUIDE),
+                );
+            }
+        }
+        out.extend(pin_mismatches(ctx, t));
+    }
+    out
+}
+
+fn version_lt(a: &str, b: &str) -> bool {
+    let parse = |s: &str| -> Vec<u64> { s.split('.').map(|p| p.parse().unwrap_or(0)).collect() };
+    parse(a) < parse(b)
+}
+
+fn pin_mismatches(ctx: &Ctx<'_>, t: &Target) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for pin in &t.needs.pins {
+        let (name, spec, marker) = parse_requirement(&pin.value);
+        if spec.is_empty() || !pin_applies_on_linux(&marker) {
+            continue;
+        }
+        let Some((Some(version), meta)) = installed(ctx, t.environment.as_deref(), &name) else {
+            continue;
+        };
+        let (Ok(specs), Ok(v)) = (
+            pep440_rs::VersionSpecifiers::from_str(&spec),
+            pep440_rs::Version::from_str(&version),
+        ) else {
+            continue;
+        };
+        if specs.contains(&v) {
+            continue;
+        }
+        out.push(
+            Finding::new(
+                "library-wrong-version",
+                Severity::Warning,
+                format!(
+                    "{name} {version} does not satisfy {}'s pin `{spec}`",
+                    t.display()
+                ),
+            )
+            .explain(format!(
+                "{} was built and tested against the NVIDIA library versions its metadata pins. \
+                 The installed {name} is outside that range (installed by hand or by another \
+                 package), so the framework may fail to load it or behave differently from the \
+                 tested build.",
+                t.display()
+            ))
+            .evidence(format!("{name} installed"), version.clone(), meta)
+            .evidence("pinned requirement", pin.value.clone(), pin.source.clone())
+            .fix(format!(
+                "`pip install '{name}{spec}'` (into {})",
+                t.environment.as_deref().unwrap_or("its environment")
+            ))
+            .fix("Check the environment afterwards: `pip check`"),
+        );
+    }
+    out
+}
+
+/// `cuda-runtime-untested`: the CUDA runtime the target loads differs in minor from the one it
+/// was built with.
+pub(crate) fn cuda_runtime_untested(ctx: &Ctx<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for t in ctx.gpu_targets() {
+        let Some(cuda) = &t.needs.cuda else { continue };
+        for (library, r) in resolved_for(ctx, t) {
+            if library != "cudart" {
+                continue;
+            }
+            let Some(loaded) = &r.loaded else { continue };
+            let Some(version) = file_version(loaded) else {
+                continue;
+            };
+            let Ok(rt) = CudaVersion::from_str(&version) else {
+                continue;
+            };
+            if rt.major() != cuda.value.major() || rt.same_minor(cuda.value) {
+                continue; // another major: library-wrong-version
+            }
+            let older = rt.minor() < cuda.value.minor();
+            let mut f = Finding::new(
+                "cuda-runtime-untested",
+                Severity::Warning,
+                format!(
+                    "{} will load CUDA runtime {} but was built and tested with CUDA {}",
+                    t.display(),
+                    rt,
+                    cuda.value
+                ),
+            )
+            .explain(if older {
+                format!(
+                    "The CUDA runtime (`{}`) that the loader finds first is older than the one {} \
+                     was built with. The file name is the same across CUDA {}.x, so it loads, but \
+                     functions added after CUDA {} are missing: expect \"undefined symbol\" errors \
+                     or failures in some operations.",
+                    r.soname,
+                    t.display(),
+                    cuda.value.major(),
+                    rt.major_minor()
+                )
+            } else {
+                format!(
+                    "The CUDA runtime (`{}`) that the loader finds first is a newer minor release \
+                     than the one {} was built with. Within CUDA {}.x this is allowed, but it is \
+                     not the combination the framework was tested with, and the driver must be \
+                     new enough for CUDA {} (see `driver-too-old`).",
+                    r.soname,
+                    t.display(),
+                    cuda.value.major(),
+                    rt.major_minor()
+                )
+            })
+            .evidence(
+                format!("{} loaded", r.soname),
+                format!("{} ({version})", loaded.path),
+                format!("{} (via {})", r.source, loaded.via),
+            )
+            .evidence(
+                format!("CUDA {} was built with", t.display()),
+                cuda.value.to_string(),
+                cuda.source.clone(),
+            );
+            let better: Vec<&LoadedFile> = r
+                .shadowed
+                .iter()
+                .chain(r.off_path.iter())
+                .filter(|s| {
+                    file_version(s)
+                        .and_then(|v| CudaVersion::from_str(&v).ok())
+                        .is_some_and(|v| v.same_minor(cuda.value))
+                })
+                .collect();
+            if let Some(b) = better.first() {
+                let dir = b.path.rsplit_once('/').map_or(".", |(d, _)| d).to_owned();
+                f = f
+                    .evidence(
+                        format!("a CUDA {} copy", cuda.value),
+                        b.path.clone(),
+                        format!("{} ({})", r.source, b.via),
+                    )
+                    .fix(format!(
+                        "Load the CUDA {} copy first: `{}`",
+                        cuda.value,
+                        export_line(&[dir])
+                    ));
+            } else {
+                f = f.fix(format!(
+                    "Install the CUDA {} runtime: `sudo apt-get install cuda-cudart-{}-{}` (NVIDIA CUDA repository) and put its `lib64` directory first in `LD_LIBRARY_PATH`",
+                    cuda.value.major_minor(),
+                    cuda.value.major(),
+                    cuda.value.minor()
+                ));
+            }
+            if let Some(ld) = ctx.env("LD_LIBRARY_PATH") {
+                f = f.evidence(
+                    "LD_LIBRARY_PATH",
+                    ld.to_owned(),
+                    ctx.env_source("LD_LIBRARY_PATH"),
+                );
+            }
+            out.push(
+                f.sources([cuda.source.trim_start_matches("knowledge base: ")])
+                    .source("https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html"),
+            );
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn soname_and_requirement_parsing() {
+        assert_eq!(soname_parts("libcudart.so.11.0"), ("cudart", Some("11.0")));
+        assert_eq!(soname_parts("libcudnn.so"), ("cudnn", None));
+        assert_eq!(soname_parts("libcublasLt.so.11"), ("cublasLt", Some("11")));
+        assert_eq!(
+            version_from_file_name("/x/libcudart.so.11.8.89").as_deref(),
+            Some("11.8.89")
+        );
+        assert_eq!(version_from_file_name("/x/libcudart.so.11.0.rc"), None);
+        assert_eq!(
+            parse_requirement("nvidia-cudnn-cu12==9.1.0.70; platform_system == \"Linux\""),
+            (
+                "nvidia-cudnn-cu12".to_owned(),
+                "==9.1.0.70".to_owned(),
+                "platform_system == \"Linux\"".to_owned()
+            )
+        );
+        assert_eq!(
+            parse_requirement("nvidia_cublas_cu12 (>=12.1,<13)").1,
+            ">=12.1,<13"
+        );
+        assert_eq!(parse_requirement("nvidia-nccl-cu12").1, "");
+        assert!(!pin_applies_on_linux("platform_system == 'Windows'"));
+        assert!(version_lt("8.0.5", "8.1.0"));
+        assert!(!version_lt("11.8.89", "11.2.152"));
+    }
+}

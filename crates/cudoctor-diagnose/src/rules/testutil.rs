@@ -1,0 +1,288 @@
+//! Hand-built snapshots for tests. Uses only public types, so the integration tests include this
+//! file too (`#[path]`).
+#![allow(dead_code, clippy::unwrap_used, unreachable_pub)]
+
+use cudoctor_probe::snapshot::{
+    CudaToolkit, Cudnn, DockerDaemon, Framework, Gpu, Library, LiveFacts, PythonEnvironment,
+    PythonPackage, RootInfo, Snapshot,
+};
+
+/// A bare host snapshot: nothing found.
+pub fn bare_host() -> Snapshot {
+    let mut s = Snapshot::empty(RootInfo {
+        kind: "host".into(),
+        path: "/".into(),
+    });
+    s.environment.source = "process environment".into();
+    s
+}
+
+/// Sets the kernel module and user-space driver version.
+pub fn with_driver(mut s: Snapshot, version: &str) -> Snapshot {
+    s.driver.kernel_module_version = Some(version.parse().unwrap());
+    s.driver.kernel_module_version_source = Some("/proc/driver/nvidia/version".into());
+    s.driver.userspace_version = Some(version.parse().unwrap());
+    s.driver.userspace_version_source =
+        Some(format!("/usr/lib/x86_64-linux-gnu/libcuda.so.{version}"));
+    s.libraries.push(Library {
+        family: "cuda".into(),
+        soname: Some("libcuda.so.1".into()),
+        soname_source: Some("DT_SONAME".into()),
+        path: "/usr/lib/x86_64-linux-gnu/libcuda.so.1".into(),
+        real_path: Some(format!("/usr/lib/x86_64-linux-gnu/libcuda.so.{version}")),
+        version: Some(version.into()),
+        found_via: vec!["ld_so_cache".into()],
+        ..Library::default()
+    });
+    s.device_nodes.nvidiactl = true;
+    s.device_nodes.nvidia_uvm = true;
+    s
+}
+
+/// Adds a GPU with its name and compute capability, and its `/dev/nvidiaN` node.
+pub fn with_gpu(mut s: Snapshot, name: &str, cc: &str) -> Snapshot {
+    let n = s.gpus.len();
+    s.gpus.push(Gpu {
+        bus_location: Some(format!("0000:{:02x}:00.0", 0x3b + n)),
+        name: Some(name.into()),
+        name_source: Some(format!(
+            "/proc/driver/nvidia/gpus/0000:{:02x}:00.0/information",
+            0x3b + n
+        )),
+        compute_capability: Some(cc.parse().unwrap()),
+        compute_capability_source: Some("knowledge base GPU table".into()),
+        uuid: Some(format!("GPU-1234567{n}-aaaa-bbbb-cccc-0123456789ab")),
+        ..Gpu::default()
+    });
+    s.device_nodes.gpus.push(format!("/dev/nvidia{n}"));
+    s
+}
+
+/// Sets an environment variable.
+pub fn with_env(mut s: Snapshot, k: &str, v: &str) -> Snapshot {
+    s.environment.variables.insert(k.into(), v.into());
+    s
+}
+
+/// A library file (`dir/soname` -> `dir/<real name>`) found via `via`.
+pub fn with_lib(mut s: Snapshot, dir: &str, soname: &str, version: &str, via: &str) -> Snapshot {
+    let (family, _) = soname
+        .strip_prefix("lib")
+        .and_then(|b| b.split_once(".so"))
+        .unwrap();
+    let stem = soname.split(".so").next().unwrap();
+    s.libraries.push(Library {
+        family: family.into(),
+        soname: Some(soname.into()),
+        soname_source: Some("DT_SONAME".into()),
+        path: format!("{dir}/{soname}"),
+        real_path: Some(format!("{dir}/{stem}.so.{version}")),
+        version: Some(version.into()),
+        version_source: Some("file name".into()),
+        found_via: vec![via.into()],
+        ..Library::default()
+    });
+    s
+}
+
+/// The eight TF 2.9 libraries of a CUDA 11.2 / cuDNN 8.1 install in `dir`.
+pub fn with_cuda112_libs(mut s: Snapshot, dir: &str, via: &str) -> Snapshot {
+    for (so, v) in [
+        ("libcudart.so.11.0", "11.2.152"),
+        ("libcublas.so.11", "11.4.1.1043"),
+        ("libcublasLt.so.11", "11.4.1.1043"),
+        ("libcufft.so.10", "10.4.1.152"),
+        ("libcurand.so.10", "10.2.3.152"),
+        ("libcusolver.so.11", "11.1.0.152"),
+        ("libcusparse.so.11", "11.4.1.1152"),
+        ("libcudnn.so.8", "8.1.0"),
+    ] {
+        s = with_lib(s, dir, so, v, via);
+    }
+    s.cudnn.push(Cudnn {
+        kind: "library".into(),
+        path: format!("{dir}/libcudnn.so.8.1.0"),
+        version: Some("8.1.0".parse().unwrap()),
+        version_source: Some("file name".into()),
+        ..Cudnn::default()
+    });
+    s
+}
+
+/// A Python environment with a Python version.
+pub fn with_python_env(mut s: Snapshot, prefix: &str, python: &str) -> Snapshot {
+    s.python_environments.push(PythonEnvironment {
+        path: prefix.into(),
+        kind: "venv".into(),
+        found_via: vec!["pyvenv.cfg".into()],
+        python_version: Some(python.parse().unwrap()),
+        python_version_source: Some(format!("{prefix}/pyvenv.cfg")),
+        site_packages: vec![format!("{prefix}/lib/python{python}/site-packages")],
+        ..PythonEnvironment::default()
+    });
+    s
+}
+
+/// Adds a package to the environment `prefix`.
+pub fn with_package(mut s: Snapshot, prefix: &str, name: &str, version: &str) -> Snapshot {
+    let env = s
+        .python_environments
+        .iter_mut()
+        .find(|e| e.path == prefix)
+        .unwrap();
+    let sp = env.site_packages[0].clone();
+    env.packages.push(PythonPackage {
+        name: name.into(),
+        version: Some(version.into()),
+        metadata_path: format!("{sp}/{}-{version}.dist-info", name.replace('-', "_")),
+        requires_nvidia: Vec::new(),
+    });
+    s
+}
+
+/// TensorFlow as its `build_info.py` describes it.
+pub fn with_tensorflow(
+    mut s: Snapshot,
+    prefix: &str,
+    package: &str,
+    version: &str,
+    cuda: Option<&str>,
+    cudnn: Option<&str>,
+    is_cuda_build: bool,
+) -> Snapshot {
+    let sp = s
+        .python_environments
+        .iter()
+        .find(|e| e.path == prefix)
+        .map(|e| e.site_packages[0].clone())
+        .unwrap();
+    let bi = format!("{sp}/tensorflow/python/platform/build_info.py");
+    s.frameworks.push(Framework {
+        name: package.into(),
+        environment: prefix.into(),
+        version: Some(version.parse().unwrap()),
+        version_source: Some(format!(
+            "{sp}/{}-{version}.dist-info/METADATA",
+            package.replace('-', "_")
+        )),
+        cuda_version: cuda.map(|c| c.parse().unwrap()),
+        cuda_version_source: cuda.map(|_| bi.clone()),
+        cudnn_version: cudnn.map(|c| c.parse().unwrap()),
+        cudnn_version_source: cudnn.map(|_| bi.clone()),
+        compute_capabilities: is_cuda_build.then(|| {
+            ["sm_35", "sm_50", "sm_60", "sm_70", "sm_75", "compute_80"]
+                .iter()
+                .map(|c| (*c).to_owned())
+                .collect()
+        }),
+        compute_capabilities_source: is_cuda_build.then(|| bi.clone()),
+        is_cuda_build: Some(is_cuda_build),
+        ..Framework::default()
+    });
+    s = with_package(s, prefix, package, version);
+    s
+}
+
+/// PyTorch as its `version.py` describes it.
+pub fn with_torch(
+    mut s: Snapshot,
+    prefix: &str,
+    version: &str,
+    cuda: Option<&str>,
+    pins: &[&str],
+) -> Snapshot {
+    let sp = s
+        .python_environments
+        .iter()
+        .find(|e| e.path == prefix)
+        .map(|e| e.site_packages[0].clone())
+        .unwrap();
+    s.frameworks.push(Framework {
+        name: "torch".into(),
+        environment: prefix.into(),
+        version: Some(version.parse().unwrap()),
+        version_source: Some(format!("{sp}/torch/version.py")),
+        cuda_version: cuda.map(|c| c.parse().unwrap()),
+        cuda_version_source: cuda.map(|_| format!("{sp}/torch/version.py")),
+        is_cuda_build: Some(cuda.is_some()),
+        requires_nvidia: pins.iter().map(|p| (*p).to_owned()).collect(),
+        ..Framework::default()
+    });
+    with_package(s, prefix, "torch", version)
+}
+
+/// A CUDA toolkit directory.
+pub fn with_toolkit(mut s: Snapshot, root: &str, real: Option<&str>, version: &str) -> Snapshot {
+    s.cuda_toolkits.push(CudaToolkit {
+        root: root.into(),
+        real_root: real.map(Into::into),
+        found_via: vec!["/usr/local/cuda*".into()],
+        version: Some(version.parse().unwrap()),
+        version_source: Some(format!("{}/version.json", real.unwrap_or(root))),
+        nvcc: Some(format!("{}/bin/nvcc", real.unwrap_or(root))),
+        ..CudaToolkit::default()
+    });
+    s
+}
+
+/// Inside a Docker container.
+pub fn in_container(mut s: Snapshot) -> Snapshot {
+    s.container.markers.push("/.dockerenv".into());
+    s
+}
+
+/// A Docker host's daemon.json.
+pub fn with_docker_daemon(mut s: Snapshot, runtimes: &[&str], default: Option<&str>) -> Snapshot {
+    s.container.docker_daemon = Some(DockerDaemon {
+        path: "/etc/docker/daemon.json".into(),
+        runtimes: runtimes.iter().map(|r| (*r).to_owned()).collect(),
+        default_runtime: default.map(Into::into),
+        unknown: None,
+    });
+    s
+}
+
+/// Live driver answers.
+pub fn with_live(mut s: Snapshot, cu_init: i32, name: &str, count: Option<i32>) -> Snapshot {
+    s.live = Some(LiveFacts {
+        libcuda: Some("libcuda.so.1".into()),
+        cu_init: Some(cu_init),
+        cu_init_name: Some(name.into()),
+        device_count: count,
+        ..LiveFacts::default()
+    });
+    s
+}
+
+/// A healthy TF 2.9.0 host: driver 535.261.03, an RTX 3090 (8.6), CUDA 11.2 + cuDNN 8.1 in
+/// `/usr/local/cuda-11.2/lib64` via `ld.so.cache`, TF 2.9.0 in a Python 3.9 venv.
+pub fn healthy_tf29() -> Snapshot {
+    let mut s = with_gpu(
+        with_driver(bare_host(), "535.261.03"),
+        "NVIDIA GeForce RTX 3090",
+        "8.6",
+    );
+    s = with_toolkit(s, "/usr/local/cuda", Some("/usr/local/cuda-11.2"), "11.2.2");
+    s = with_toolkit(s, "/usr/local/cuda-11.2", None, "11.2.2");
+    s = with_cuda112_libs(s, "/usr/local/cuda-11.2/lib64", "ld_so_cache");
+    // TensorRT present so that the info finding stays out of the healthy scenario.
+    s = with_lib(
+        s,
+        "/usr/lib/x86_64-linux-gnu",
+        "libnvinfer.so.7",
+        "7.2.2",
+        "ld_so_cache",
+    );
+    s = with_env(s, "PATH", "/usr/local/cuda/bin:/usr/bin:/bin");
+    s = with_env(s, "CUDA_HOME", "/usr/local/cuda");
+    s = with_python_env(s, "/opt/venv", "3.9");
+    with_tensorflow(
+        s,
+        "/opt/venv",
+        "tensorflow",
+        "2.9.0",
+        Some("11.2"),
+        Some("8"),
+        true,
+    )
+}

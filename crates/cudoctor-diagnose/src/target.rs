@@ -1,0 +1,668 @@
+//! What the user means to run: targets, and what each one needs.
+//!
+//! A target is a framework release, from a `--for` spec ([`target_from_spec`]) or found installed
+//! in the snapshot ([`targets_from_snapshot`]). Its [`Needs`] come from the installed files first
+//! (TensorFlow's `build_info.py`, torch's `version.py`, the GPU code in the binaries, the
+//! `nvidia-*` pins in METADATA) and from the knowledge base where the files say nothing. A
+//! release the knowledge base does not know is still a target: what the files say is diagnosed,
+//! the rest stays unknown.
+
+use cudoctor_kb::data::{Kb, Series};
+use cudoctor_kb::framework::{Framework, Spec};
+use cudoctor_kb::version::{
+    ComputeCapability, CudaVersion, CudnnVersion, DriverVersion, FrameworkVersion, GpuCode,
+    PythonVersion,
+};
+use cudoctor_probe::snapshot::{Framework as InstalledFramework, Snapshot};
+use serde::Serialize;
+
+/// A value with where it came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Sourced<T> {
+    /// The value.
+    pub value: T,
+    /// Where it came from (a file, `knowledge base: <url>`).
+    pub source: String,
+}
+
+impl<T> Sourced<T> {
+    /// A sourced value.
+    pub fn new(value: T, source: impl Into<String>) -> Self {
+        Self {
+            value,
+            source: source.into(),
+        }
+    }
+}
+
+/// Python versions a release supports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "versions", rename_all = "snake_case")]
+pub enum PythonSupport {
+    /// Exactly these.
+    Listed(Vec<PythonVersion>),
+    /// This one or newer.
+    AtLeast(PythonVersion),
+}
+
+impl PythonSupport {
+    /// Whether `v` is supported.
+    pub fn contains(&self, v: PythonVersion) -> bool {
+        match self {
+            Self::Listed(list) => list.contains(&v),
+            Self::AtLeast(min) => v >= *min,
+        }
+    }
+}
+
+impl std::fmt::Display for PythonSupport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Listed(list) => f.write_str(
+                &list
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+            Self::AtLeast(min) => write!(f, ">= {min}"),
+        }
+    }
+}
+
+/// Which runtime cuDNN rule the framework applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CudnnRule {
+    /// TensorFlow / XLA `IsSourceCompatibleWithCudnnLibrary`.
+    TensorFlow,
+    /// An accepted range (JAX plugin: `>= min, < below`).
+    Range {
+        /// Lowest accepted.
+        min: CudnnVersion,
+        /// Accepted below this.
+        below: CudnnVersion,
+    },
+    /// Not checked here (PyTorch bundles its pinned cuDNN wheel; see the pins).
+    None,
+}
+
+/// A `dlopen`ed library: `cudart` -> `libcudart.so.11.0`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Soname {
+    /// The library (`cudart`, `cublasLt`, `cudnn`).
+    pub library: String,
+    /// The name passed to `dlopen`.
+    pub soname: String,
+}
+
+/// What a target needs from the machine. `None` = unknown.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Needs {
+    /// Whether the build can use a GPU at all (`false`: a CPU-only build).
+    pub gpu_build: Option<Sourced<bool>>,
+    /// CUDA it was built with.
+    pub cuda: Option<Sourced<CudaVersion>>,
+    /// cuDNN it was built with.
+    pub cudnn: Option<Sourced<CudnnVersion>>,
+    /// The cuDNN rule applied at run time.
+    pub cudnn_rule: Option<CudnnRule>,
+    /// Python versions.
+    pub python: Option<Sourced<PythonSupport>>,
+    /// GPU code in its binaries.
+    pub gpu_code: Option<Sourced<Vec<GpuCode>>>,
+    /// Lowest compute capability (where only that is known, JAX).
+    pub cc_min: Option<Sourced<ComputeCapability>>,
+    /// A documented driver minimum that replaces the CUDA-derived one (JAX).
+    pub driver_min_documented: Option<Sourced<DriverVersion>>,
+    /// Libraries it dlopens.
+    pub sonames: Option<Sourced<Vec<Soname>>>,
+    /// `Requires-Dist: nvidia-*` lines of the installed package, as written.
+    pub pins: Vec<Sourced<String>>,
+}
+
+/// What the knowledge base knows of the release.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum KbKnowledge {
+    /// The release is in the tables.
+    Known,
+    /// Newer than every release in the tables.
+    NewerThanKb {
+        /// The newest release the tables know.
+        newest: String,
+    },
+    /// Not in the tables (older, a gap, or the version is unknown).
+    Unknown {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// How the target was chosen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "detail", rename_all = "snake_case")]
+pub enum TargetOrigin {
+    /// `--for SPEC`.
+    Spec(String),
+    /// Installed in the probed system (the METADATA / version file).
+    Installed(String),
+}
+
+/// A framework release to diagnose.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Target {
+    /// The framework.
+    pub framework: Framework,
+    /// The pip package (`tensorflow`, `tensorflow-cpu`, `torch`, `jax`).
+    pub package: String,
+    /// The release, when known.
+    pub version: Option<FrameworkVersion>,
+    /// The build variant (`cu121`, `cpu`, `cuda12`).
+    pub variant: Option<String>,
+    /// How it was chosen.
+    pub origin: TargetOrigin,
+    /// The Python environment (prefix) it is or would be installed in.
+    pub environment: Option<String>,
+    /// That environment's Python version.
+    pub python: Option<Sourced<PythonVersion>>,
+    /// What it needs.
+    pub needs: Needs,
+    /// What the knowledge base knows of it.
+    pub kb: KbKnowledge,
+}
+
+impl Target {
+    /// `TensorFlow 2.9.0`, `PyTorch 2.4.1+cu121`, `JAX 0.4.30`.
+    pub fn display(&self) -> String {
+        let name = self.framework.display_name();
+        match (&self.version, self.framework) {
+            (Some(v), Framework::PyTorch) => match &self.variant {
+                Some(var) if v.local().is_none() => format!("{name} {v}+{var}"),
+                _ => format!("{name} {v}"),
+            },
+            (Some(v), _) => format!("{name} {v}"),
+            (None, _) => name.to_owned(),
+        }
+    }
+
+    /// The serializable summary for reports.
+    pub fn info(&self) -> TargetInfo {
+        TargetInfo {
+            name: self.display(),
+            framework: self.framework.name().to_owned(),
+            package: self.package.clone(),
+            version: self.version.as_ref().map(ToString::to_string),
+            variant: self.variant.clone(),
+            origin: match &self.origin {
+                TargetOrigin::Spec(s) => format!("--for {s}"),
+                TargetOrigin::Installed(p) => format!("installed ({p})"),
+            },
+            environment: self.environment.clone(),
+            python: self.python.as_ref().map(|p| p.value.to_string()),
+            gpu_build: self.needs.gpu_build.as_ref().map(|g| g.value),
+            cuda: self.needs.cuda.as_ref().map(|c| c.value.to_string()),
+            cudnn: self.needs.cudnn.as_ref().map(|c| c.value.to_string()),
+            gpu_code: self
+                .needs
+                .gpu_code
+                .as_ref()
+                .map(|c| c.value.iter().map(ToString::to_string).collect()),
+            in_knowledge_base: matches!(self.kb, KbKnowledge::Known),
+        }
+    }
+
+    pub(crate) fn needs_gpu(&self) -> bool {
+        !matches!(self.needs.gpu_build, Some(Sourced { value: false, .. }))
+    }
+}
+
+/// A target as reports show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TargetInfo {
+    /// `TensorFlow 2.9.0`.
+    pub name: String,
+    /// `tensorflow`, `pytorch`, `jax`.
+    pub framework: String,
+    /// The pip package.
+    pub package: String,
+    /// The release.
+    pub version: Option<String>,
+    /// The variant.
+    pub variant: Option<String>,
+    /// `--for tensorflow==2.9.0` or `installed (/opt/venv/...)`.
+    pub origin: String,
+    /// The Python environment.
+    pub environment: Option<String>,
+    /// Its Python version.
+    pub python: Option<String>,
+    /// Whether the build can use a GPU (`null`: unknown).
+    pub gpu_build: Option<bool>,
+    /// CUDA it was built with.
+    pub cuda: Option<String>,
+    /// cuDNN it was built with.
+    pub cudnn: Option<String>,
+    /// GPU code in its binaries.
+    pub gpu_code: Option<Vec<String>>,
+    /// Whether the knowledge base knows the release.
+    pub in_knowledge_base: bool,
+}
+
+fn kb_source(source: &str) -> String {
+    format!("knowledge base: {source}")
+}
+
+/// Whether a TensorFlow pip package is CPU-only.
+// Internal until the knowledge base exposes its `[[package]]` table (its `gpu` flag).
+fn tf_package_is_cpu_only(package: &str) -> bool {
+    package == "tensorflow-cpu"
+}
+
+fn newest_known(kb: &Kb, framework: Framework) -> Option<FrameworkVersion> {
+    match framework {
+        Framework::TensorFlow => kb.tf_releases().iter().map(|r| r.version.clone()).max(),
+        Framework::PyTorch => kb
+            .torch_variants()
+            .iter()
+            .filter_map(|v| v.release.to_string().parse::<FrameworkVersion>().ok())
+            .max(),
+        Framework::Jax => kb.jax_plugins().iter().map(|p| p.version.clone()).max(),
+    }
+}
+
+fn knowledge_for_missing(kb: &Kb, framework: Framework, version: &FrameworkVersion) -> KbKnowledge {
+    match newest_known(kb, framework) {
+        Some(newest) if Series::of(version) > Series::of(&newest) || version > &newest => {
+            KbKnowledge::NewerThanKb {
+                newest: newest.to_string(),
+            }
+        }
+        _ => KbKnowledge::Unknown {
+            reason: format!(
+                "{} {version} is not in the knowledge base",
+                framework.display_name()
+            ),
+        },
+    }
+}
+
+/// Fills `needs` from the knowledge base for a release; returns what the kb knows of it.
+fn fill_from_kb(
+    kb: &Kb,
+    framework: Framework,
+    version: &FrameworkVersion,
+    variant: Option<&str>,
+    needs: &mut Needs,
+) -> (KbKnowledge, Option<String>) {
+    match framework {
+        Framework::TensorFlow => {
+            let Some(row) = kb.tf_release(version) else {
+                return (knowledge_for_missing(kb, framework, version), None);
+            };
+            let src = kb_source(&row.source);
+            needs.cuda.get_or_insert(Sourced::new(row.cuda, &src));
+            needs.cudnn.get_or_insert(Sourced::new(row.cudnn, &src));
+            needs.cudnn_rule = Some(CudnnRule::TensorFlow);
+            needs.python.get_or_insert(Sourced::new(
+                PythonSupport::Listed(cudoctor_kb::data::expand_python(&row.python)),
+                &src,
+            ));
+            if needs.gpu_code.is_none() {
+                if let Some(a) = kb.tf_archs(version) {
+                    if let Some(codes) = &a.codes {
+                        needs.gpu_code = Some(Sourced::new(codes.clone(), kb_source(&a.source)));
+                    }
+                }
+            }
+            // The sonames are those of the official wheels: only when the installed build
+            // agrees with the table on CUDA.
+            let same_cuda = needs
+                .cuda
+                .as_ref()
+                .is_none_or(|c| c.value.same_minor(row.cuda));
+            if needs.sonames.is_none() && same_cuda {
+                if let Some(so) = kb.tf_sonames(version) {
+                    let list = so
+                        .libs
+                        .iter()
+                        .map(|(library, soname)| Soname {
+                            library: library.clone(),
+                            soname: soname.clone(),
+                        })
+                        .collect();
+                    needs.sonames = Some(Sourced::new(
+                        list,
+                        kb_source(&format!("{} ({})", so.source, so.evidence)),
+                    ));
+                }
+            }
+            (KbKnowledge::Known, None)
+        }
+        Framework::PyTorch => {
+            let rows = kb.torch_release(version);
+            if rows.is_empty() {
+                return (knowledge_for_missing(kb, framework, version), None);
+            }
+            let built = needs.cuda.as_ref().map(|c| c.value);
+            let row = match variant {
+                Some(tag) => rows.iter().find(|r| r.tag == tag).copied(),
+                None => rows
+                    .iter()
+                    .find(|r| built.is_none_or(|b| r.cuda.same_minor(b)) && r.pypi_default)
+                    .or_else(|| {
+                        rows.iter()
+                            .find(|r| built.is_some_and(|b| r.cuda.same_minor(b)))
+                    })
+                    .copied(),
+            };
+            let Some(row) = row else {
+                return (
+                    KbKnowledge::Unknown {
+                        reason: format!(
+                            "the knowledge base has no {} variant of PyTorch {}",
+                            variant.map_or_else(
+                                || built.map_or_else(String::new, |b| format!("CUDA {b}")),
+                                ToOwned::to_owned
+                            ),
+                            Series::of(version)
+                        ),
+                    },
+                    None,
+                );
+            };
+            let src = kb_source(&row.source);
+            needs.cuda.get_or_insert(Sourced::new(row.cuda, &src));
+            if let Some(c) = row.cudnn {
+                needs.cudnn.get_or_insert(Sourced::new(c, &src));
+            }
+            needs.cudnn_rule = Some(CudnnRule::None);
+            if let Some(p) = &row.python {
+                needs.python.get_or_insert(Sourced::new(
+                    PythonSupport::Listed(cudoctor_kb::data::expand_python(p)),
+                    &src,
+                ));
+            }
+            if needs.gpu_code.is_none() {
+                if let Some(a) = &row.arch_list {
+                    needs.gpu_code = Some(Sourced::new(a.codes().to_vec(), &src));
+                }
+            }
+            (KbKnowledge::Known, Some(row.tag.clone()))
+        }
+        Framework::Jax => {
+            let rows = kb.jax_release(version);
+            if rows.is_empty() {
+                return (knowledge_for_missing(kb, framework, version), None);
+            }
+            let row = match variant {
+                Some(v) => rows.iter().find(|r| r.variant == v).copied(),
+                None if rows.len() == 1 => rows.first().copied(),
+                None => None,
+            };
+            let Some(row) = row else {
+                return (
+                    KbKnowledge::Unknown {
+                        reason: format!(
+                            "which CUDA plugin of jax {version} is meant is unknown (known: {})",
+                            rows.iter()
+                                .map(|r| r.variant.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    },
+                    None,
+                );
+            };
+            let src = kb_source(&row.source);
+            if let Some(c) = row.cuda_built {
+                needs.cuda.get_or_insert(Sourced::new(c, &src));
+            }
+            if let Some(c) = row.cudnn_built {
+                needs.cudnn.get_or_insert(Sourced::new(c, &src));
+            }
+            needs.cudnn_rule = Some(match (row.cudnn_min, row.cudnn_below) {
+                (Some(min), Some(below)) => CudnnRule::Range { min, below },
+                _ => CudnnRule::None,
+            });
+            needs
+                .python
+                .get_or_insert(Sourced::new(PythonSupport::AtLeast(row.python_min), &src));
+            if let Some(cc) = row.cc_min {
+                needs.cc_min = Some(Sourced::new(cc, &src));
+            }
+            if let Some(d) = &row.driver_min {
+                needs.driver_min_documented = Some(Sourced::new(d.clone(), &src));
+            }
+            (KbKnowledge::Known, Some(row.variant.clone()))
+        }
+    }
+}
+
+fn env_python(snapshot: &Snapshot, environment: &str) -> Option<Sourced<PythonVersion>> {
+    let env = snapshot
+        .python_environments
+        .iter()
+        .find(|e| e.path == environment)?;
+    let v = env.python_version?;
+    Some(Sourced::new(
+        v,
+        env.python_version_source
+            .clone()
+            .unwrap_or_else(|| format!("Python environment {}", env.path)),
+    ))
+}
+
+/// The target for a `--for` spec. Never fails: a release the knowledge base does not know is a
+/// target whose needs are unknown (a finding says so).
+pub fn target_from_spec(kb: &Kb, spec: &Spec, snapshot: &Snapshot) -> Target {
+    let mut needs = Needs::default();
+    let cpu_only = spec.framework == Framework::TensorFlow && tf_package_is_cpu_only(&spec.package)
+        || (spec.framework == Framework::PyTorch && spec.variant.as_deref() == Some("cpu"));
+    if cpu_only {
+        needs.gpu_build = Some(Sourced::new(
+            false,
+            format!("--for {spec}: a CPU-only package"),
+        ));
+    }
+    // A series spec (`tensorflow==2.9`) means the release the table lists for the series.
+    let mut version = spec.version.clone();
+    if spec.series_only && spec.framework == Framework::TensorFlow {
+        let s = Series::of(&spec.version);
+        if let Some(r) = kb.tf_releases().iter().find(|r| s.contains(&r.version)) {
+            version = r.version.clone();
+        }
+    }
+    let (kb_knowledge, variant) = fill_from_kb(
+        kb,
+        spec.framework,
+        &version,
+        spec.variant.as_deref(),
+        &mut needs,
+    );
+    // The environment: where this framework is installed, else the only Python environment.
+    let environment = snapshot
+        .frameworks
+        .iter()
+        .find(|f| {
+            f.name
+                .parse::<Framework>()
+                .is_ok_and(|fw| fw == spec.framework)
+        })
+        .map(|f| f.environment.clone())
+        .or_else(|| {
+            let known: Vec<_> = snapshot
+                .python_environments
+                .iter()
+                .filter(|e| e.python_version.is_some())
+                .collect();
+            (known.len() == 1).then(|| known[0].path.clone())
+        });
+    let python = environment.as_deref().and_then(|e| env_python(snapshot, e));
+    Target {
+        framework: spec.framework,
+        package: spec.package.clone(),
+        version: Some(version),
+        variant: spec.variant.clone().or(variant),
+        origin: TargetOrigin::Spec(spec.to_string()),
+        environment,
+        python,
+        needs,
+        kb: kb_knowledge,
+    }
+}
+
+fn parse_codes(list: &[String]) -> Vec<GpuCode> {
+    list.iter().filter_map(|c| c.parse().ok()).collect()
+}
+
+fn target_from_installed(kb: &Kb, snapshot: &Snapshot, fw: &InstalledFramework) -> Option<Target> {
+    let framework: Framework = fw.name.parse().ok()?;
+    if fw.name == "jaxlib" {
+        return None;
+    }
+    let mut needs = Needs::default();
+    let src = |s: &Option<String>, what: &str| {
+        s.clone()
+            .unwrap_or_else(|| format!("{what} of {} in {}", fw.name, fw.environment))
+    };
+    if let Some(c) = fw.cuda_version {
+        needs.cuda = Some(Sourced::new(
+            c,
+            src(&fw.cuda_version_source, "CUDA version"),
+        ));
+    }
+    if let Some(list) = &fw.compute_capabilities {
+        let codes = parse_codes(list);
+        if !codes.is_empty() {
+            needs.gpu_code = Some(Sourced::new(
+                codes,
+                src(&fw.compute_capabilities_source, "GPU code"),
+            ));
+        }
+    }
+    if let Some(b) = fw.is_cuda_build {
+        needs.gpu_build = Some(Sourced::new(
+            b,
+            format!("is_cuda_build of {} in {}", fw.name, fw.environment),
+        ));
+    }
+    let mut variant = fw.version.as_ref().and_then(FrameworkVersion::local);
+    if framework == Framework::TensorFlow && tf_package_is_cpu_only(&fw.name) {
+        needs.gpu_build = Some(Sourced::new(
+            false,
+            format!("package name `{}` in {}", fw.name, fw.environment),
+        ));
+    }
+    if framework == Framework::PyTorch && variant.as_deref() == Some("cpu") {
+        needs.gpu_build.get_or_insert(Sourced::new(
+            false,
+            src(&fw.version_source, "version label `+cpu`"),
+        ));
+    }
+    if framework == Framework::Jax {
+        // The CUDA plugin installed next to jax names the variant.
+        variant = snapshot
+            .frameworks
+            .iter()
+            .filter(|o| o.environment == fw.environment)
+            .find_map(|o| {
+                o.name
+                    .strip_prefix("jax-")
+                    .and_then(|r| r.strip_suffix("-plugin"))
+                    .map(ToOwned::to_owned)
+            });
+        needs.pins = snapshot
+            .frameworks
+            .iter()
+            .filter(|o| o.environment == fw.environment && o.name.starts_with("jax-cuda"))
+            .flat_map(|o| {
+                o.requires_nvidia.iter().map(|p| {
+                    Sourced::new(
+                        p.clone(),
+                        format!("Requires-Dist of {} in {}", o.name, o.environment),
+                    )
+                })
+            })
+            .collect();
+    }
+    // TensorFlow's build_info gives only the cuDNN major; keep the installed value only when the
+    // knowledge base cannot say more (filled below).
+    let built_cudnn = fw.cudnn_version;
+    needs.pins.extend(fw.requires_nvidia.iter().map(|p| {
+        Sourced::new(
+            p.clone(),
+            format!("Requires-Dist of {} in {}", fw.name, fw.environment),
+        )
+    }));
+    let (kb_knowledge, kb_variant) = match &fw.version {
+        Some(v) => {
+            let base = v.without_local();
+            fill_from_kb(kb, framework, &base, variant.as_deref(), &mut needs)
+        }
+        None => (
+            KbKnowledge::Unknown {
+                reason: fw.version_unknown.clone().unwrap_or_else(|| {
+                    format!(
+                        "the version of {} in {} is unknown",
+                        fw.name, fw.environment
+                    )
+                }),
+            },
+            None,
+        ),
+    };
+    if let Some(b) = built_cudnn {
+        let kb_agrees = needs.cudnn.as_ref().is_some_and(|k| {
+            k.value.major() == b.major() && (b.components() < k.value.components())
+        });
+        if !kb_agrees {
+            needs.cudnn = Some(Sourced::new(
+                b,
+                src(&fw.cudnn_version_source, "cuDNN version"),
+            ));
+        }
+    }
+    if framework == Framework::TensorFlow {
+        needs.cudnn_rule = Some(CudnnRule::TensorFlow);
+    }
+    Some(Target {
+        framework,
+        package: fw.name.clone(),
+        version: fw.version.clone(),
+        variant: variant.or(kb_variant),
+        origin: TargetOrigin::Installed(
+            fw.version_source
+                .clone()
+                .unwrap_or_else(|| fw.environment.clone()),
+        ),
+        environment: Some(fw.environment.clone()),
+        python: env_python(snapshot, &fw.environment),
+        needs,
+        kb: kb_knowledge,
+    })
+}
+
+/// One target per framework installed in the snapshot (`jaxlib` and the JAX CUDA plugins are
+/// folded into their `jax`), in the snapshot's order.
+pub fn targets_from_snapshot(kb: &Kb, snapshot: &Snapshot) -> Vec<Target> {
+    let mut out: Vec<Target> = snapshot
+        .frameworks
+        .iter()
+        .filter_map(|fw| target_from_installed(kb, snapshot, fw))
+        .collect();
+    // A jaxlib without jax in the same environment is still JAX.
+    for fw in snapshot.frameworks.iter().filter(|f| f.name == "jaxlib") {
+        let has_jax = snapshot
+            .frameworks
+            .iter()
+            .any(|o| o.name == "jax" && o.environment == fw.environment);
+        if !has_jax {
+            let mut as_jax = fw.clone();
+            "jax".clone_into(&mut as_jax.name);
+            if let Some(t) = target_from_installed(kb, snapshot, &as_jax) {
+                out.push(t);
+            }
+        }
+    }
+    out
+}

@@ -11,6 +11,7 @@
 //! This crate deliberately does not look at the machine: linking a log line to `check` findings of
 //! a root or snapshot, rendering, and opening files named on the command line belong to the CLI.
 
+mod prefilter;
 mod scan;
 mod signature;
 
@@ -19,8 +20,8 @@ use std::io::BufReader;
 use std::path::Path;
 
 pub use scan::{
-    BUFFER_SIZE, MAX_DISTINCT_VALUES, MAX_LINES_PER_MATCH, MAX_VALUE_LEN, Match, SEGMENT_OVERLAP,
-    ScanReport,
+    BUFFER_SIZE, MAX_DISTINCT_VALUES, MAX_LINES_PER_MATCH, MAX_VALUE_LEN, Match,
+    PARALLEL_MIN_REGION, SEGMENT_OVERLAP, ScanOptions, ScanReport,
 };
 pub use signature::{ContextRule, SIGNATURES_TOML, Signature, prefilter_literals, signatures};
 
@@ -71,11 +72,20 @@ pub fn scan<R: BufRead>(reader: R) -> Result<ScanReport, ExplainError> {
 
 /// Like [`scan`], with `input` (a path, or `-` for stdin) named in errors.
 pub fn scan_named<R: BufRead>(reader: R, input: &str) -> Result<ScanReport, ExplainError> {
+    scan_with(reader, input, ScanOptions::default())
+}
+
+/// Like [`scan_named`], with explicit [`ScanOptions`].
+pub fn scan_with<R: BufRead>(
+    reader: R,
+    input: &str,
+    options: ScanOptions,
+) -> Result<ScanReport, ExplainError> {
     let compiled = signature::compiled().map_err(|reason| ExplainError::Signatures {
         path: signature::SIGNATURES_PATH,
         reason,
     })?;
-    scan::Scanner::new(compiled).run(reader, input)
+    scan::Scanner::new(compiled, options).run(reader, input)
 }
 
 /// Open `path` and scan it. A directory is reported as [`ExplainError::IsDirectory`].

@@ -13,6 +13,8 @@ use crate::signature::{Compiled, Owner};
 /// Size of the read buffer; also the longest line segment handed to the regexes. Lines longer
 /// than this are scanned in segments that overlap by [`SEGMENT_OVERLAP`] bytes.
 pub const BUFFER_SIZE: usize = 1 << 20;
+/// Regions at least this large are prefiltered on two threads (when there are two cores).
+pub const PARALLEL_MIN_REGION: usize = 256 * 1024;
 /// Overlap between consecutive segments of one over-long line, so a literal or a short match that
 /// straddles a segment boundary is still seen.
 pub const SEGMENT_OVERLAP: usize = 4096;
@@ -22,6 +24,20 @@ pub const MAX_LINES_PER_MATCH: usize = 100;
 pub const MAX_DISTINCT_VALUES: usize = 16;
 /// Captured values and excerpts are cut to this many bytes.
 pub const MAX_VALUE_LEN: usize = 256;
+
+/// How to scan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScanOptions {
+    /// Run the prefilter pass of large buffers on a second thread when the machine has two or
+    /// more cores (results are identical either way). Default: true.
+    pub parallel: bool,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions { parallel: true }
+    }
+}
 
 /// The result of scanning one log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,6 +104,11 @@ pub(crate) struct Scanner<'c> {
     /// Scratch: candidate signatures of the current line.
     candidates: Vec<usize>,
     is_candidate: Vec<bool>,
+    /// Scratch: lines hit by the prefilter in the current region (and its right half).
+    hits: Vec<(usize, usize)>,
+    right_hits: Vec<(usize, usize)>,
+    /// Whether the prefilter pass may use a second thread.
+    parallel: bool,
 }
 
 fn cut(bytes: &[u8]) -> String {
@@ -104,7 +125,7 @@ fn cut(bytes: &[u8]) -> String {
 }
 
 impl<'c> Scanner<'c> {
-    pub(crate) fn new(c: &'c Compiled) -> Self {
+    pub(crate) fn new(c: &'c Compiled, options: ScanOptions) -> Self {
         let n = c.signatures.len();
         Scanner {
             c,
@@ -112,6 +133,10 @@ impl<'c> Scanner<'c> {
             context_line: vec![None; n],
             candidates: Vec::new(),
             is_candidate: vec![false; n],
+            hits: Vec::new(),
+            right_hits: Vec::new(),
+            parallel: options.parallel
+                && std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2),
         }
     }
 
@@ -165,16 +190,45 @@ impl<'c> Scanner<'c> {
     }
 
     /// Scan a region made of whole lines (it ends with `\n`); returns the next line number.
+    ///
+    /// The prefilter pass, which is almost all of the work on a log with few errors, runs on two
+    /// threads when the region is large and the machine has a second core; the lines it hits are
+    /// then evaluated in order on this thread, so results do not depend on the split.
     fn region(&mut self, region: &[u8], mut line_no: u64) -> u64 {
+        let c = self.c;
+        let mut hits = std::mem::take(&mut self.hits);
+        hits.clear();
+        let split = if self.parallel && region.len() >= PARALLEL_MIN_REGION {
+            memchr::memchr(b'\n', &region[region.len() / 2..]).map(|i| region.len() / 2 + i + 1)
+        } else {
+            None
+        };
+        match split {
+            Some(mid) if mid < region.len() => {
+                let (left, right) = region.split_at(mid);
+                let mut right_hits = std::mem::take(&mut self.right_hits);
+                right_hits.clear();
+                let joined = std::thread::scope(|s| {
+                    let worker = s.spawn(|| {
+                        hit_lines(c, right, mid, &mut right_hits);
+                        right_hits
+                    });
+                    hit_lines(c, left, 0, &mut hits);
+                    worker.join()
+                });
+                match joined {
+                    Ok(r) => {
+                        hits.extend_from_slice(&r);
+                        self.right_hits = r;
+                    }
+                    // The worker cannot panic on valid input; if it did, redo its half here.
+                    Err(_) => hit_lines(c, right, mid, &mut hits),
+                }
+            }
+            _ => hit_lines(c, region, 0, &mut hits),
+        }
         let mut cursor = 0usize;
-        while cursor < region.len() {
-            let Some(hit) = self.c.prefilter.find(Input::new(region).range(cursor..)) else {
-                break;
-            };
-            let p = hit.start();
-            let start =
-                memchr::memrchr(b'\n', &region[cursor..p]).map_or(cursor, |i| cursor + i + 1);
-            let end = memchr::memchr(b'\n', &region[p..]).map_or(region.len(), |i| p + i);
+        for &(start, end) in &hits {
             line_no += count_newlines(&region[cursor..start]);
             self.line(&region[start..end], line_no);
             line_no += 1;
@@ -183,6 +237,7 @@ impl<'c> Scanner<'c> {
         if cursor < region.len() {
             line_no += count_newlines(&region[cursor..]);
         }
+        self.hits = hits;
         line_no
     }
 
@@ -324,6 +379,28 @@ impl<'c> Scanner<'c> {
             lines,
             bytes,
         }
+    }
+}
+
+/// Append `(start, end)` (relative to the whole region: `offset` is where `part` starts) of every
+/// line of `part` that contains a prefilter literal; `end` is the index of its `\n`.
+fn hit_lines(c: &Compiled, part: &[u8], offset: usize, out: &mut Vec<(usize, usize)>) {
+    let mut cursor = 0usize;
+    while cursor < part.len() {
+        let found = match &c.search {
+            Some(wm) => wm.find(part, cursor),
+            None => c
+                .prefilter
+                .find(Input::new(part).range(cursor..))
+                .map(|m| m.start()),
+        };
+        let Some(p) = found else {
+            break;
+        };
+        let start = memchr::memrchr(b'\n', &part[cursor..p]).map_or(cursor, |i| cursor + i + 1);
+        let end = memchr::memchr(b'\n', &part[p..]).map_or(part.len(), |i| p + i);
+        out.push((offset + start, offset + end));
+        cursor = end + 1;
     }
 }
 

@@ -7,6 +7,8 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::bytes::Regex;
 use serde::{Deserialize, Serialize};
 
+use crate::prefilter::WuManber;
+
 /// The embedded signature data. Every entry cites a public source and quotes real log lines.
 pub const SIGNATURES_TOML: &str = include_str!("../data/signatures.toml");
 
@@ -90,8 +92,10 @@ pub(crate) enum Owner {
 pub(crate) struct Compiled {
     pub(crate) signatures: Vec<Signature>,
     pub(crate) regexes: Vec<Vec<Regex>>,
-    /// Prefilter over all distinct literals.
+    /// Prefilter over all distinct literals: finds which literals a line contains.
     pub(crate) prefilter: AhoCorasick,
+    /// Fast whole-buffer search for lines that contain any literal (`None`: use `prefilter`).
+    pub(crate) search: Option<WuManber>,
     /// For each prefilter pattern, the signatures it belongs to.
     pub(crate) owners: Vec<Vec<Owner>>,
     /// `explains` edges by index, merged from `explains` and `caused_by`.
@@ -229,10 +233,12 @@ pub(crate) fn compile(text: &str) -> Result<Compiled, String> {
         .match_kind(MatchKind::Standard)
         .build(&literals)
         .map_err(|e| format!("building the literal prefilter: {e}"))?;
+    let search = WuManber::new(&literals);
     Ok(Compiled {
         signatures,
         regexes,
         prefilter,
+        search,
         owners,
         explains,
     })

@@ -145,12 +145,41 @@ impl Finding {
     }
 }
 
-/// Splits a knowledge-base `source` field into its URLs / references.
+/// The URLs in a knowledge-base `source` field (free text that cites one or more URLs), each
+/// once, in order; the whole text when it holds no URL.
 pub(crate) fn split_sources(text: &str) -> Vec<String> {
-    text.split(" | ")
-        .flat_map(|p| p.split("; "))
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(ToOwned::to_owned)
-        .collect()
+    let mut out: Vec<String> = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("http") {
+        let tail = &rest[i..];
+        if !(tail.starts_with("https://") || tail.starts_with("http://")) {
+            rest = &tail[4..];
+            continue;
+        }
+        let end = tail
+            .find(|c: char| c.is_whitespace() || c == '\'' || c == '"' || c == '`')
+            .unwrap_or(tail.len());
+        let url = tail[..end].trim_end_matches([')', ',', ';', '.', ':', ']']);
+        if !url.is_empty() && !out.iter().any(|u| u == url) {
+            out.push(url.to_owned());
+        }
+        rest = &tail[end..];
+    }
+    if out.is_empty() {
+        let t = text.trim();
+        if !t.is_empty() {
+            out.push(t.to_owned());
+        }
+    }
+    out
+}
+
+/// The URLs of a `knowledge base: <source>` provenance string; nothing for other provenance
+/// (a file on the probed machine is evidence, not a source). A trailing ` (observed)` /
+/// ` (expected)` qualifier is dropped.
+pub(crate) fn kb_urls(provenance: &str) -> Vec<String> {
+    let Some(rest) = provenance.strip_prefix("knowledge base: ") else {
+        return Vec::new();
+    };
+    split_sources(rest)
 }

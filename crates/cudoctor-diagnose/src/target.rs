@@ -248,8 +248,13 @@ pub struct TargetInfo {
     pub in_knowledge_base: bool,
 }
 
-fn kb_source(source: &str) -> String {
-    format!("knowledge base: {source}")
+/// `knowledge base: <url> | <url>`: the provenance of a knowledge-base fact, reduced to the
+/// URLs its row cites (the whole text when it cites none).
+pub(crate) fn kb_source(source: &str) -> String {
+    format!(
+        "knowledge base: {}",
+        crate::finding::split_sources(source).join(" | ")
+    )
 }
 
 /// Whether a TensorFlow pip package is CPU-only.
@@ -332,7 +337,7 @@ fn fill_from_kb(
                         .collect();
                     needs.sonames = Some(Sourced::new(
                         list,
-                        kb_source(&format!("{} ({})", so.source, so.evidence)),
+                        format!("{} ({} names)", kb_source(&so.source), so.evidence),
                     ));
                 }
             }
@@ -342,6 +347,10 @@ fn fill_from_kb(
             let rows = kb.torch_release(version);
             if rows.is_empty() {
                 return (knowledge_for_missing(kb, framework, version), None);
+            }
+            if variant == Some("cpu") {
+                // The CPU wheels of a known release: nothing CUDA-related to fill.
+                return (KbKnowledge::Known, Some("cpu".to_owned()));
             }
             let built = needs.cuda.as_ref().map(|c| c.value);
             let row = match variant {

@@ -254,7 +254,10 @@ pub(crate) fn image_cuda_newer_than_driver(ctx: &Ctx<'_>) -> Vec<Finding> {
             f = f.evidence(
                 format!("CUDA {cuda} toolkit driver"),
                 format!(">= {tk}"),
-                "knowledge base (cuda.toml)",
+                req.as_ref().map_or_else(
+                    || "knowledge base".to_owned(),
+                    |r| crate::target::kb_source(&r.cuda.source),
+                ),
             );
         }
         f.sources(sources.clone())

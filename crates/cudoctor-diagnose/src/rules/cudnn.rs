@@ -164,7 +164,7 @@ pub(crate) fn cudnn_version_mismatch(ctx: &Ctx<'_>) -> Vec<Finding> {
         }
         out.push(
             f.source(TF_CUDNN_RULE)
-                .sources([built.source.trim_start_matches("knowledge base: ")])
+                .sources(crate::finding::kb_urls(&built.source))
                 .source(CUDNN_MATRIX),
         );
     }
@@ -217,7 +217,7 @@ fn several_copies(ctx: &Ctx<'_>) -> Vec<Finding> {
             )),
             (None, Some(why)) => loads.push((soname, format!("unknown: {why}"), r.source.clone())),
             (None, None) => {
-                loads.push((soname, "nothing (not found)".to_owned(), r.source.clone()))
+                loads.push((soname, "nothing (not found)".to_owned(), r.source.clone()));
             }
         }
     }

@@ -278,7 +278,7 @@ pub(crate) fn driver_too_old(ctx: &Ctx<'_>) -> Vec<Finding> {
                         "Or pick a release that fits this driver: `cudoctor plan --driver {driver} --framework {}`",
                         t.framework.name()
                     ))
-                    .sources([doc.source.trim_start_matches("knowledge base: ")])
+                    .sources(crate::finding::kb_urls(&doc.source))
                     .source(COMPAT_GUIDE),
                 );
             }
@@ -301,7 +301,7 @@ pub(crate) fn driver_too_old(ctx: &Ctx<'_>) -> Vec<Finding> {
                 f = f.evidence(
                     format!("CUDA {} toolkit driver", req.cuda.version),
                     format!(">= {tk}"),
-                    format!("knowledge base: {}", req.cuda.source),
+                    crate::target::kb_source(&req.cuda.source),
                 );
             }
             match (&compat, req.family) {
@@ -309,7 +309,7 @@ pub(crate) fn driver_too_old(ctx: &Ctx<'_>) -> Vec<Finding> {
                     f = f.evidence(
                         format!("CUDA {}.x minor-version-compatibility minimum", fam.major),
                         format!(">= {c}"),
-                        format!("knowledge base: {}", fam.source),
+                        crate::target::kb_source(&fam.source),
                     );
                 }
                 _ => {
@@ -445,7 +445,7 @@ fn driver_cuda_too_old(
         .evidence(
             format!("lowest driver for CUDA {cuda}"),
             format!(">= {need}"),
-            format!("knowledge base: {}", req.sources().join(" | ")),
+            crate::target::kb_source(&req.sources().join(" | ")),
         )
         .fix(upgrade_fix(
             &req.toolkit_min

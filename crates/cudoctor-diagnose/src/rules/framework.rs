@@ -14,7 +14,7 @@ const JAX_INSTALL: &str = "https://docs.jax.dev/en/latest/installation.html";
 const CUDA_BINARY_COMPAT: &str =
     "https://docs.nvidia.com/cuda/cuda-c-programming-guide/index.html#binary-compatibility";
 
-fn install_doc(f: Framework) -> &'static str {
+pub(crate) fn install_doc(f: Framework) -> &'static str {
     match f {
         Framework::TensorFlow => TF_PIP,
         Framework::PyTorch => TORCH_LOCAL,
@@ -22,8 +22,8 @@ fn install_doc(f: Framework) -> &'static str {
     }
 }
 
-fn kb_url(source: &str) -> &str {
-    source.trim_start_matches("knowledge base: ")
+fn kb_url(source: &str) -> Vec<String> {
+    crate::finding::kb_urls(source)
 }
 
 /// `python-version-unsupported`: the environment's Python is not one the release supports.
@@ -89,7 +89,7 @@ pub(crate) fn python_version_unsupported(ctx: &Ctx<'_>) -> Vec<Finding> {
             py.value,
             t.framework.name()
         ))
-        .sources([kb_url(&supported.source)]);
+        .sources(kb_url(&supported.source));
         out.push(f);
     }
     out
@@ -185,7 +185,7 @@ pub(crate) fn gpu_arch_unsupported(ctx: &Ctx<'_>) -> Vec<Finding> {
                             format_codes(&codes.value),
                             codes.source.clone(),
                         )
-                        .sources([kb_url(&codes.source)])
+                        .sources(kb_url(&codes.source))
                         .source(CUDA_BINARY_COMPAT)
                 };
                 match arch_support(*cc, &codes.value) {
@@ -270,7 +270,7 @@ pub(crate) fn gpu_arch_unsupported(ctx: &Ctx<'_>) -> Vec<Finding> {
                             "Pick an older release: `cudoctor plan --cc {cc} --framework {}`",
                             t.framework.name()
                         ))
-                        .sources([kb_url(&min.source)]),
+                        .sources(kb_url(&min.source)),
                     );
                 }
             }

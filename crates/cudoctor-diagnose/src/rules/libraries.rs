@@ -13,6 +13,7 @@ use crate::loader::{LoadedFile, Resolution};
 use crate::target::{Sourced, Target};
 
 const TF_GPU_GUIDE: &str = "https://www.tensorflow.org/install/pip";
+const REQUIRES_DIST: &str = "https://packaging.python.org/en/latest/specifications/core-metadata/#requires-dist-multiple-use";
 const CUDA_INSTALL_GUIDE: &str =
     "https://docs.nvidia.com/cuda/cuda-installation-guide-linux/index.html";
 
@@ -117,6 +118,36 @@ fn export_line(dirs: &[String]) -> String {
     )
 }
 
+/// Whether a copy of `soname` found off the search path is one the target can use: its version
+/// has the soname's major, and for cuDNN the framework's runtime rule accepts it. Only such copies
+/// are offered in an `LD_LIBRARY_PATH` line.
+fn acceptable_copy(t: &Target, library: &str, soname: &str, copy: &LoadedFile) -> bool {
+    let Some(version) = file_version(copy) else {
+        return false;
+    };
+    let (_, so_ver) = soname_parts(soname);
+    if let (Some(w), Some(h)) = (so_ver.and_then(first_component), first_component(&version)) {
+        if w != h {
+            return false;
+        }
+    }
+    if library == "cudnn" {
+        if let (Some(built), Some(crate::target::CudnnRule::TensorFlow)) =
+            (&t.needs.cudnn, t.needs.cudnn_rule)
+        {
+            let Ok(v) = cudoctor_kb::version::CudnnVersion::from_str(&version) else {
+                return false;
+            };
+            return matches!(
+                cudoctor_kb::rules::tf_cudnn_runtime_check(built.value, v),
+                cudoctor_kb::rules::CudnnCheck::Accepted
+                    | cudoctor_kb::rules::CudnnCheck::AcceptedUntested(_)
+            );
+        }
+    }
+    true
+}
+
 fn resolved_for(ctx: &Ctx<'_>, t: &Target) -> Vec<(String, Resolution)> {
     let Some(sonames) = &t.needs.sonames else {
         return Vec::new();
@@ -219,8 +250,12 @@ fn missing_sonames(ctx: &Ctx<'_>, t: &Target, missing: &[(String, Resolution)]) 
     }
     // Copies that exist off the search path: the exact line that makes them visible.
     let mut dirs: Vec<String> = Vec::new();
-    for (_, r) in missing {
-        if let Some(o) = r.off_path.first() {
+    for (library, r) in missing {
+        if let Some(o) = r
+            .off_path
+            .iter()
+            .find(|o| acceptable_copy(t, library, &r.soname, o))
+        {
             let dir = o.path.rsplit_once('/').map_or(".", |(d, _)| d).to_owned();
             if !dirs.contains(&dir) {
                 dirs.push(dir);
@@ -333,13 +368,9 @@ fn missing_sonames(ctx: &Ctx<'_>, t: &Target, missing: &[(String, Resolution)]) 
             ));
         }
     }
-    f.sources(
-        sonames_src
-            .strip_prefix("knowledge base: ")
-            .map(|s| s.split(" (").next().unwrap_or(s).to_owned()),
-    )
-    .source(TF_GPU_GUIDE)
-    .source(CUDA_INSTALL_GUIDE)
+    f.sources(crate::finding::kb_urls(&sonames_src))
+        .source(TF_GPU_GUIDE)
+        .source(CUDA_INSTALL_GUIDE)
 }
 
 /// The environment's installed packages, by normalized name.
@@ -428,7 +459,10 @@ fn missing_pins(ctx: &Ctx<'_>, t: &Target) -> Vec<Finding> {
             "Or reinstall the framework with its dependencies: `pip install --force-reinstall '{pkg}=={v}'`"
         ));
     }
-    vec![f]
+    vec![
+        f.source(REQUIRES_DIST)
+            .source(super::framework::install_doc(t.framework)),
+    ]
 }
 
 /// `library-wrong-version`: the file taken belongs to another major; an older copy shadows a
@@ -574,7 +608,9 @@ fn pin_mismatches(ctx: &Ctx<'_>, t: &Target) -> Vec<Finding> {
                 "`pip install '{name}{spec}'` (into {})",
                 t.environment.as_deref().unwrap_or("its environment")
             ))
-            .fix("Check the environment afterwards: `pip check`"),
+            .fix("Check the environment afterwards: `pip check`")
+            .source(REQUIRES_DIST)
+            .source(super::framework::install_doc(t.framework)),
         );
     }
     out
@@ -683,7 +719,7 @@ pub(crate) fn cuda_runtime_untested(ctx: &Ctx<'_>) -> Vec<Finding> {
                 );
             }
             out.push(
-                f.sources([cuda.source.trim_start_matches("knowledge base: ")])
+                f.sources(crate::finding::kb_urls(&cuda.source))
                     .source("https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html"),
             );
         }

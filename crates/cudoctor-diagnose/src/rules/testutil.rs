@@ -254,14 +254,10 @@ pub fn with_live(mut s: Snapshot, cu_init: i32, name: &str, count: Option<i32>) 
     s
 }
 
-/// A healthy TF 2.9.0 host: driver 535.261.03, an RTX 3090 (8.6), CUDA 11.2 + cuDNN 8.1 in
+/// A healthy TF 2.9.0 host: driver 535.261.03, a Tesla T4 (7.5, SASS in the TF 2.9 wheels), CUDA 11.2 + cuDNN 8.1 in
 /// `/usr/local/cuda-11.2/lib64` via `ld.so.cache`, TF 2.9.0 in a Python 3.9 venv.
 pub fn healthy_tf29() -> Snapshot {
-    let mut s = with_gpu(
-        with_driver(bare_host(), "535.261.03"),
-        "NVIDIA GeForce RTX 3090",
-        "8.6",
-    );
+    let mut s = with_gpu(with_driver(bare_host(), "535.261.03"), "Tesla T4", "7.5");
     s = with_toolkit(s, "/usr/local/cuda", Some("/usr/local/cuda-11.2"), "11.2.2");
     s = with_toolkit(s, "/usr/local/cuda-11.2", None, "11.2.2");
     s = with_cuda112_libs(s, "/usr/local/cuda-11.2/lib64", "ld_so_cache");

@@ -1,0 +1,711 @@
+//! Scenario tests: hand-built snapshots of whole machines, diagnosed through the public API.
+//! Each seed scenario of the source article (`shared/seed/SUMMARY.md`) is reproduced and must
+//! be detected; the healthy scenario must produce no error and no warning.
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
+
+#[path = "../src/rules/testutil.rs"]
+mod testutil;
+
+use cudoctor_diagnose::{
+    Diagnosis, NoLoader, Severity, SnapshotLoader, Status, diagnose, target_from_spec,
+    targets_from_snapshot,
+};
+use cudoctor_kb::{Kb, Spec};
+use cudoctor_probe::snapshot::{Cudnn, Snapshot};
+use testutil::*;
+
+fn kb() -> &'static Kb {
+    Kb::embedded().expect("embedded kb")
+}
+
+fn run(s: &Snapshot) -> Diagnosis {
+    let targets = targets_from_snapshot(kb(), s);
+    diagnose(kb(), s, &targets, &SnapshotLoader::new(s))
+}
+
+fn run_for(s: &Snapshot, spec: &str) -> Diagnosis {
+    let spec: Spec = spec.parse().unwrap();
+    let targets = vec![target_from_spec(kb(), &spec, s)];
+    diagnose(kb(), s, &targets, &SnapshotLoader::new(s))
+}
+
+fn show(d: &Diagnosis) -> String {
+    use std::fmt::Write as _;
+    let mut out = format!("{}\n", d.verdict);
+    for f in &d.findings {
+        let _ = writeln!(out, "  [{}] {}: {}", f.severity.as_str(), f.id, f.title);
+    }
+    out
+}
+
+fn ids(d: &Diagnosis, severity: Severity) -> Vec<&str> {
+    d.findings
+        .iter()
+        .filter(|f| f.severity == severity)
+        .map(|f| f.id.as_str())
+        .collect()
+}
+
+fn has(d: &Diagnosis, id: &str, severity: Severity) -> bool {
+    d.findings
+        .iter()
+        .any(|f| f.id == id && f.severity == severity)
+}
+
+/// Every scenario, by name.
+fn scenarios() -> Vec<(&'static str, Snapshot)> {
+    vec![
+        ("healthy_tf29", healthy_tf29()),
+        ("s14_driver_too_old", s14_driver_too_old()),
+        ("s14_no_gpu_in_container", s14_no_gpu_in_container()),
+        ("s14_cudnn_replaced_in_image", s14_cudnn_replaced_in_image()),
+        ("s2_cudart_points_to_cuda12", s2_cudart_points_to_cuda12()),
+        ("s4_two_toolkits", s4_two_toolkits()),
+        ("s6_cudnn_copied_by_hand", s6_cudnn_copied_by_hand()),
+        ("s6_cudnn_upgraded_to_8_6", s6_cudnn_upgraded()),
+        ("s10_runtime_not_registered", s10_runtime_not_registered()),
+        ("s13_host_without_toolkit", s13_host_without_toolkit()),
+        ("s13_image_newer_than_driver", s13_image_newer_than_driver()),
+        ("torch_cpu_on_gpu_host", torch_cpu_on_gpu_host()),
+        ("torch_newer_than_kb", torch_newer_than_kb()),
+        ("kernel_module_not_loaded", kernel_module_not_loaded()),
+        ("driver_library_mismatch", driver_library_mismatch()),
+        ("visible_devices_hidden", visible_devices_hidden()),
+        ("bare_host", bare_host()),
+    ]
+}
+
+// --- scenarios -------------------------------------------------------------------------------
+
+/// S14 row 1 / S1: "CUDA driver version is insufficient": driver 440.33 for TF 2.9 (CUDA 11.2).
+fn s14_driver_too_old() -> Snapshot {
+    let mut s = healthy_tf29();
+    s.driver.kernel_module_version = Some("440.33.01".parse().unwrap());
+    s.driver.userspace_version = Some("440.33.01".parse().unwrap());
+    s
+}
+
+/// S14 row 3 / S13: a TF 2.9 container started without `--gpus`.
+fn s14_no_gpu_in_container() -> Snapshot {
+    let mut s = in_container(bare_host());
+    s = with_cuda112_libs(s, "/usr/local/cuda-11.2/lib64", "ld_so_cache");
+    s.container.cuda_version_env = Some("11.2.1".into());
+    s = with_env(s, "NVIDIA_VISIBLE_DEVICES", "void");
+    s = with_python_env(s, "/usr", "3.8");
+    with_tensorflow(
+        s,
+        "/usr",
+        "tensorflow",
+        "2.9.0",
+        Some("11.2"),
+        Some("8"),
+        true,
+    )
+}
+
+/// S14 row 4 / S6: a custom image replaced cuDNN 8.1 with 8.0.5.
+fn s14_cudnn_replaced_in_image() -> Snapshot {
+    let mut s = in_container(healthy_tf29());
+    let lib = s
+        .libraries
+        .iter_mut()
+        .find(|l| l.soname.as_deref() == Some("libcudnn.so.8"))
+        .unwrap();
+    lib.real_path = Some("/usr/local/cuda-11.2/lib64/libcudnn.so.8.0.5".into());
+    lib.version = Some("8.0.5".into());
+    s.cudnn[0].path = "/usr/local/cuda-11.2/lib64/libcudnn.so.8.0.5".into();
+    s.cudnn[0].version = Some("8.0.5".parse().unwrap());
+    s.container.nv_cudnn_version = Some("8.1.0.77".into());
+    s
+}
+
+/// S2: `libcudart.so.11.0` on the system path is a link to a CUDA 12 runtime.
+fn s2_cudart_points_to_cuda12() -> Snapshot {
+    let mut s = healthy_tf29();
+    let lib = s
+        .libraries
+        .iter_mut()
+        .find(|l| l.soname.as_deref() == Some("libcudart.so.11.0"))
+        .unwrap();
+    lib.real_path = Some("/usr/local/cuda-12.2/lib64/libcudart.so.12.2.140".into());
+    lib.version = Some("12.2.140".into());
+    s
+}
+
+/// S4: CUDA 11.2 and 11.8 side by side; LD_LIBRARY_PATH and /usr/local/cuda select 11.8 while
+/// CUDA_HOME says 11.2: TF 2.9 loads the 11.8 runtime.
+fn s4_two_toolkits() -> Snapshot {
+    let mut s = with_gpu(with_driver(bare_host(), "535.261.03"), "Tesla T4", "7.5");
+    s = with_toolkit(s, "/usr/local/cuda", Some("/usr/local/cuda-11.8"), "11.8.0");
+    s = with_toolkit(s, "/usr/local/cuda-11.2", None, "11.2.2");
+    s = with_toolkit(s, "/usr/local/cuda-11.8", None, "11.8.0");
+    s = with_cuda112_libs(s, "/usr/local/cuda-11.2/lib64", "ld_so_cache");
+    for (so, v) in [
+        ("libcudart.so.11.0", "11.8.89"),
+        ("libcublas.so.11", "11.11.3.6"),
+    ] {
+        s = with_lib(s, "/usr/local/cuda-11.8/lib64", so, v, "ld_library_path");
+    }
+    s = with_lib(
+        s,
+        "/usr/lib/x86_64-linux-gnu",
+        "libnvinfer.so.7",
+        "7.2.2",
+        "ld_so_cache",
+    );
+    s = with_env(s, "CUDA_HOME", "/usr/local/cuda-11.2");
+    s = with_env(s, "LD_LIBRARY_PATH", "/usr/local/cuda-11.8/lib64");
+    s = with_env(s, "PATH", "/usr/local/cuda/bin:/usr/bin:/bin");
+    s = with_python_env(s, "/opt/venv", "3.9");
+    with_tensorflow(
+        s,
+        "/opt/venv",
+        "tensorflow",
+        "2.9.0",
+        Some("11.2"),
+        Some("8"),
+        true,
+    )
+}
+
+/// S6: cuDNN 8.1 files copied by hand into a directory the loader does not search (no
+/// `ldconfig`, no `LD_LIBRARY_PATH`), plus an unofficial 8.0 bundle.
+fn s6_cudnn_copied_by_hand() -> Snapshot {
+    let mut s = healthy_tf29();
+    s.libraries
+        .retain(|l| l.soname.as_deref() != Some("libcudnn.so.8"));
+    s.cudnn.clear();
+    s = with_lib(
+        s,
+        "/opt/cudnn-8.1/lib64",
+        "libcudnn.so.8",
+        "8.1.0",
+        "toolkit",
+    );
+    s = with_lib(s, "/opt/bundle/lib", "libcudnn.so.8", "8.0.4", "toolkit");
+    for (path, v) in [
+        ("/opt/cudnn-8.1/lib64/libcudnn.so.8.1.0", "8.1.0"),
+        ("/opt/bundle/lib/libcudnn.so.8.0.4", "8.0.4"),
+    ] {
+        s.cudnn.push(Cudnn {
+            kind: "library".into(),
+            path: path.into(),
+            version: Some(v.parse().unwrap()),
+            version_source: Some("file name".into()),
+            ..Cudnn::default()
+        });
+    }
+    s
+}
+
+/// S6: "upgrading cuDNN to 8.2+ in a custom Dockerfile": TF accepts it, untested.
+fn s6_cudnn_upgraded() -> Snapshot {
+    let mut s = healthy_tf29();
+    let lib = s
+        .libraries
+        .iter_mut()
+        .find(|l| l.soname.as_deref() == Some("libcudnn.so.8"))
+        .unwrap();
+    lib.real_path = Some("/usr/local/cuda-11.2/lib64/libcudnn.so.8.6.0".into());
+    lib.version = Some("8.6.0".into());
+    s.cudnn[0].version = Some("8.6.0".parse().unwrap());
+    s
+}
+
+/// S10: a Docker host with the NVIDIA container runtime installed but not registered.
+fn s10_runtime_not_registered() -> Snapshot {
+    let mut s = with_gpu(with_driver(bare_host(), "535.261.03"), "Tesla T4", "7.5");
+    s = with_docker_daemon(s, &["runc"], None);
+    s.container.nvidia_container_tools = vec![
+        "/usr/bin/nvidia-container-runtime".into(),
+        "/usr/bin/nvidia-ctk".into(),
+    ];
+    s
+}
+
+/// S13: a Docker host with GPUs and no NVIDIA Container Toolkit.
+fn s13_host_without_toolkit() -> Snapshot {
+    let s = with_gpu(with_driver(bare_host(), "535.261.03"), "Tesla T4", "7.5");
+    with_docker_daemon(s, &[], None)
+}
+
+/// S13: an image for CUDA 12.2 checked against a host driver 470.82.01.
+fn s13_image_newer_than_driver() -> Snapshot {
+    let mut s = bare_host();
+    s.root.kind = "directory".into();
+    s.root.path = "/mnt/image".into();
+    s.container.nvidia_require_cuda = Some("cuda>=12.2".into());
+    s.container.cuda_version_env = Some("12.2.2".into());
+    s.driver.kernel_module_version = Some("470.82.01".parse().unwrap());
+    s.driver.kernel_module_version_source = Some("CUDOCTOR_OVERRIDE_DRIVER".into());
+    s
+}
+
+/// `torch+cpu` on a machine with a GPU.
+fn torch_cpu_on_gpu_host() -> Snapshot {
+    let s = with_gpu(
+        with_driver(bare_host(), "535.261.03"),
+        "NVIDIA A100-SXM4-80GB",
+        "8.0",
+    );
+    let s = with_python_env(s, "/opt/venv", "3.11");
+    with_torch(s, "/opt/venv", "2.4.1+cpu", None, &[])
+}
+
+/// PyTorch 2.99.0 (unknown to the tables) with its pins, one of them missing.
+fn torch_newer_than_kb() -> Snapshot {
+    let s = with_gpu(
+        with_driver(bare_host(), "580.65.06"),
+        "NVIDIA H100 80GB HBM3",
+        "9.0",
+    );
+    let s = with_python_env(s, "/opt/venv", "3.12");
+    let s = with_torch(
+        s,
+        "/opt/venv",
+        "2.99.0",
+        Some("13.0"),
+        &[
+            "nvidia-cudnn-cu13==9.26.0.51; platform_system == \"Linux\"",
+            "nvidia-cublas-cu13==13.1.0.3; platform_system == \"Linux\"",
+        ],
+    );
+    with_package(s, "/opt/venv", "nvidia-cudnn-cu13", "9.26.0.51")
+}
+
+fn kernel_module_not_loaded() -> Snapshot {
+    let mut s = with_driver(bare_host(), "535.261.03");
+    s.driver.kernel_module_version = None;
+    s.driver.kernel_module_version_source = None;
+    with_live(s, 100, "CUDA_ERROR_NO_DEVICE", None)
+}
+
+fn driver_library_mismatch() -> Snapshot {
+    let mut s = healthy_tf29();
+    s.driver.userspace_version = Some("550.144.03".parse().unwrap());
+    s
+}
+
+fn visible_devices_hidden() -> Snapshot {
+    with_env(healthy_tf29(), "CUDA_VISIBLE_DEVICES", "-1")
+}
+
+// --- tests -----------------------------------------------------------------------------------
+
+#[test]
+fn healthy_tf29_has_no_error_or_warning() {
+    let d = run(&healthy_tf29());
+    assert_eq!(d.status, Status::Ok, "{}", show(&d));
+    assert!(ids(&d, Severity::Error).is_empty(), "{}", show(&d));
+    assert!(ids(&d, Severity::Warning).is_empty(), "{}", show(&d));
+    assert_eq!(d.verdict, "TensorFlow 2.9.0 is ready to use the GPU");
+    assert_eq!(d.targets.len(), 1);
+    assert_eq!(d.targets[0].cuda.as_deref(), Some("11.2"));
+    // Built cuDNN: build_info says only "8"; the knowledge base gives 8.1.
+    assert_eq!(d.targets[0].cudnn.as_deref(), Some("8.1"));
+}
+
+#[test]
+fn healthy_tf29_checked_for_the_spec_too() {
+    let d = run_for(&healthy_tf29(), "tensorflow==2.9.0");
+    assert!(ids(&d, Severity::Error).is_empty(), "{}", show(&d));
+    assert!(ids(&d, Severity::Warning).is_empty(), "{}", show(&d));
+}
+
+#[test]
+fn s14_driver_too_old_is_an_error_naming_the_minimum() {
+    let d = run(&s14_driver_too_old());
+    assert!(has(&d, "driver-too-old", Severity::Error), "{}", show(&d));
+    let f = d
+        .findings
+        .iter()
+        .find(|f| f.id == "driver-too-old")
+        .unwrap();
+    assert!(f.fix[0].contains("460.27.03"), "{:?}", f.fix);
+    assert!(
+        f.evidence.iter().any(|e| e.value == ">= 450.80.02"),
+        "{:?}",
+        f.evidence
+    );
+    assert!(
+        d.verdict
+            .starts_with("TensorFlow 2.9.0 will not use the GPU: 1 error"),
+        "{}",
+        d.verdict
+    );
+}
+
+#[test]
+fn driver_between_compat_and_toolkit_minimum_is_a_warning() {
+    let mut s = healthy_tf29();
+    s.driver.kernel_module_version = Some("455.23.05".parse().unwrap());
+    s.driver.userspace_version = Some("455.23.05".parse().unwrap());
+    let d = run(&s);
+    assert!(has(&d, "driver-too-old", Severity::Warning), "{}", show(&d));
+    assert!(!has(&d, "driver-too-old", Severity::Error), "{}", show(&d));
+    let f = d
+        .findings
+        .iter()
+        .find(|f| f.id == "driver-too-old")
+        .unwrap();
+    assert!(f.explanation.contains("PTX"), "{}", f.explanation);
+}
+
+#[test]
+fn s14_no_gpu_in_container_is_detected_and_driver_missing_is_not() {
+    let d = run(&s14_no_gpu_in_container());
+    assert!(has(&d, "container-no-gpu", Severity::Error), "{}", show(&d));
+    assert!(
+        !d.findings.iter().any(|f| f.id == "driver-missing"),
+        "{}",
+        show(&d)
+    );
+    let f = d
+        .findings
+        .iter()
+        .find(|f| f.id == "container-no-gpu")
+        .unwrap();
+    assert!(f.fix.iter().any(|x| x.contains("--gpus all")));
+    assert!(
+        f.fix
+            .iter()
+            .any(|x| x.contains("NVIDIA_VISIBLE_DEVICES=all"))
+    );
+}
+
+#[test]
+fn s14_cudnn_replaced_in_custom_image_is_an_error() {
+    let d = run(&s14_cudnn_replaced_in_image());
+    assert!(
+        has(&d, "cudnn-version-mismatch", Severity::Error),
+        "{}",
+        show(&d)
+    );
+    let f = d
+        .findings
+        .iter()
+        .find(|f| f.id == "cudnn-version-mismatch")
+        .unwrap();
+    assert!(
+        f.title.contains("8.0.5") && f.title.contains("8.1"),
+        "{}",
+        f.title
+    );
+    assert!(
+        f.fix
+            .iter()
+            .any(|x| x.contains("tensorflow/tensorflow:2.9.0-gpu")),
+        "{:?}",
+        f.fix
+    );
+}
+
+#[test]
+fn s2_cudart_link_to_another_major_is_wrong_version() {
+    let d = run(&s2_cudart_points_to_cuda12());
+    assert!(
+        has(&d, "library-wrong-version", Severity::Error),
+        "{}",
+        show(&d)
+    );
+    assert!(
+        !d.findings.iter().any(|f| f.id == "cuda-runtime-untested"),
+        "{}",
+        show(&d)
+    );
+}
+
+#[test]
+fn s4_two_toolkits_conflict_and_untested_runtime() {
+    let d = run(&s4_two_toolkits());
+    assert!(
+        has(&d, "cuda-toolkit-conflict", Severity::Warning),
+        "{}",
+        show(&d)
+    );
+    assert!(
+        has(&d, "cuda-runtime-untested", Severity::Warning),
+        "{}",
+        show(&d)
+    );
+    let f = d
+        .findings
+        .iter()
+        .find(|f| f.id == "cuda-runtime-untested")
+        .unwrap();
+    // The fix puts the CUDA 11.2 copy first.
+    assert!(
+        f.fix
+            .iter()
+            .any(|x| x.contains("export LD_LIBRARY_PATH=/usr/local/cuda-11.2/lib64")),
+        "{:?}",
+        f.fix
+    );
+    let c = d
+        .findings
+        .iter()
+        .find(|f| f.id == "cuda-toolkit-conflict")
+        .unwrap();
+    assert!(
+        c.fix
+            .iter()
+            .any(|x| x.contains("CUDA_HOME=/usr/local/cuda-11.2")),
+        "{:?}",
+        c.fix
+    );
+    // Several toolkits alone are fine: the healthy scenario has two entries for one toolkit.
+    assert!(
+        !run(&healthy_tf29())
+            .findings
+            .iter()
+            .any(|f| f.id == "cuda-toolkit-conflict")
+    );
+}
+
+#[test]
+fn s6_cudnn_copied_by_hand_is_not_found_with_the_exact_ld_library_path_line() {
+    let d = run(&s6_cudnn_copied_by_hand());
+    assert!(
+        has(&d, "library-not-found", Severity::Error),
+        "{}",
+        show(&d)
+    );
+    let f = d
+        .findings
+        .iter()
+        .find(|f| f.id == "library-not-found")
+        .unwrap();
+    assert!(f.title.contains("libcudnn.so.8"), "{}", f.title);
+    // Only the acceptable copy (8.1) is offered, never the 8.0 bundle.
+    assert!(
+        f.fix.iter().any(|x| x.contains(
+            "export LD_LIBRARY_PATH=/opt/cudnn-8.1/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+        )),
+        "{:?}",
+        f.fix
+    );
+    assert!(
+        !f.fix.iter().any(|x| x.contains("/opt/bundle")),
+        "{:?}",
+        f.fix
+    );
+    assert!(f.fix.iter().any(|x| x.contains("libcudnn8")), "{:?}", f.fix);
+    // Two different cuDNN 8 copies: a warning.
+    assert!(
+        has(&d, "cudnn-version-mismatch", Severity::Warning),
+        "{}",
+        show(&d)
+    );
+}
+
+#[test]
+fn s6_cudnn_upgraded_is_untested_not_an_error() {
+    let d = run(&s6_cudnn_upgraded());
+    assert!(
+        has(&d, "cudnn-version-mismatch", Severity::Warning),
+        "{}",
+        show(&d)
+    );
+    assert!(ids(&d, Severity::Error).is_empty(), "{}", show(&d));
+}
+
+#[test]
+fn s10_runtime_not_registered_gives_the_daemon_json_fragment() {
+    let d = run(&s10_runtime_not_registered());
+    assert!(
+        has(&d, "docker-nvidia-runtime-missing", Severity::Warning),
+        "{}",
+        show(&d)
+    );
+    let f = d
+        .findings
+        .iter()
+        .find(|f| f.id == "docker-nvidia-runtime-missing")
+        .unwrap();
+    assert!(
+        f.fix
+            .iter()
+            .any(|x| x.contains("\"default-runtime\": \"nvidia\"")
+                && x.contains("\"path\": \"nvidia-container-runtime\""))
+    );
+    assert!(f.fix[0].contains("nvidia-ctk runtime configure --runtime=docker"));
+    // Registered: silent.
+    let mut ok = s10_runtime_not_registered();
+    ok.container.docker_daemon.as_mut().unwrap().runtimes = vec!["nvidia".into(), "runc".into()];
+    assert!(
+        !run(&ok)
+            .findings
+            .iter()
+            .any(|f| f.id == "docker-nvidia-runtime-missing")
+    );
+}
+
+#[test]
+fn s13_host_without_toolkit_and_image_newer_than_driver() {
+    let d = run(&s13_host_without_toolkit());
+    assert!(
+        has(&d, "docker-nvidia-runtime-missing", Severity::Warning),
+        "{}",
+        show(&d)
+    );
+    let d = run(&s13_image_newer_than_driver());
+    assert!(
+        has(&d, "image-cuda-newer-than-driver", Severity::Error),
+        "{}",
+        show(&d)
+    );
+    // An image probed from outside has no driver of its own: no driver-missing.
+    assert!(
+        !d.findings.iter().any(|f| f.id == "driver-missing"),
+        "{}",
+        show(&d)
+    );
+}
+
+#[test]
+fn cpu_only_torch_on_gpu_host() {
+    let d = run(&torch_cpu_on_gpu_host());
+    assert!(has(&d, "cpu-only-build", Severity::Error), "{}", show(&d));
+    assert_eq!(d.verdict, "PyTorch 2.4.1+cpu will not use the GPU: 1 error");
+}
+
+#[test]
+fn release_newer_than_kb_is_diagnosed_from_its_files() {
+    let d = run(&torch_newer_than_kb());
+    assert!(
+        has(&d, "release-not-in-knowledge-base", Severity::Info),
+        "{}",
+        show(&d)
+    );
+    // The missing pinned wheel is found from the installed metadata alone.
+    let f = d
+        .findings
+        .iter()
+        .find(|f| f.id == "library-not-found")
+        .unwrap();
+    assert!(f.title.contains("nvidia-cublas-cu13"), "{}", f.title);
+    assert!(
+        f.fix[0].contains("nvidia-cublas-cu13==13.1.0.3"),
+        "{:?}",
+        f.fix
+    );
+}
+
+#[test]
+fn kernel_module_mismatch_and_visible_devices() {
+    let d = run(&kernel_module_not_loaded());
+    assert!(
+        has(&d, "kernel-module-not-loaded", Severity::Error),
+        "{}",
+        show(&d)
+    );
+    assert!(!d.findings.iter().any(|f| f.id == "driver-missing"));
+    let d = run(&driver_library_mismatch());
+    assert!(
+        has(&d, "driver-library-mismatch", Severity::Error),
+        "{}",
+        show(&d)
+    );
+    let d = run(&visible_devices_hidden());
+    assert!(
+        has(&d, "cuda-visible-devices-hides-all", Severity::Error),
+        "{}",
+        show(&d)
+    );
+}
+
+#[test]
+fn bare_host_without_targets_says_what_for_would_add() {
+    let d = run(&bare_host());
+    assert!(has(&d, "driver-missing", Severity::Error), "{}", show(&d));
+    assert!(
+        has(&d, "no-framework-target", Severity::Info),
+        "{}",
+        show(&d)
+    );
+    assert!(
+        d.verdict.starts_with("The GPU stack is not usable"),
+        "{}",
+        d.verdict
+    );
+    let d = run_for(&bare_host(), "tensorflow==2.9.0");
+    let f = d
+        .findings
+        .iter()
+        .find(|f| f.id == "driver-missing")
+        .unwrap();
+    assert!(f.fix[0].contains(">= 460.27.03"), "{:?}", f.fix);
+}
+
+#[test]
+fn unknown_loader_keeps_library_rules_silent() {
+    let s = s6_cudnn_copied_by_hand();
+    let targets = targets_from_snapshot(kb(), &s);
+    let d = diagnose(kb(), &s, &targets, &NoLoader);
+    for id in [
+        "library-not-found",
+        "library-wrong-version",
+        "cuda-runtime-untested",
+    ] {
+        assert!(!d.findings.iter().any(|f| f.id == id), "{id}: {}", show(&d));
+    }
+}
+
+#[test]
+fn every_finding_has_explanation_evidence_fix_and_sources() {
+    for (name, s) in scenarios() {
+        for d in [
+            run(&s),
+            run_for(&s, "tensorflow==2.9.0"),
+            run_for(&s, "torch==2.4.1"),
+        ] {
+            // Sorted: severity, then id.
+            let keys: Vec<_> = d
+                .findings
+                .iter()
+                .map(|f| (f.severity, f.id.clone()))
+                .collect();
+            let mut sorted = keys.clone();
+            sorted.sort();
+            assert_eq!(keys, sorted, "{name}: not sorted");
+            for f in &d.findings {
+                let ctx = format!("{name}: {} ({})", f.id, f.title);
+                assert!(
+                    cudoctor_diagnose::rule_ids().contains(&f.id.as_str()),
+                    "{ctx}: undocumented id"
+                );
+                assert!(!f.title.is_empty(), "{ctx}");
+                assert!(f.explanation.len() > 40, "{ctx}: explanation");
+                assert!(!f.evidence.is_empty(), "{ctx}: evidence");
+                assert!(
+                    f.evidence
+                        .iter()
+                        .all(|e| !e.fact.is_empty() && !e.value.is_empty() && !e.source.is_empty()),
+                    "{ctx}: evidence without provenance: {:?}",
+                    f.evidence
+                );
+                assert!(
+                    !f.fix.is_empty() && f.fix.iter().all(|x| !x.is_empty()),
+                    "{ctx}: fix"
+                );
+                assert!(!f.sources.is_empty(), "{ctx}: sources");
+            }
+            // The verdict agrees with the findings.
+            let errors = d.count(Severity::Error);
+            assert_eq!(d.status == Status::Error, errors > 0, "{name}");
+            let json = serde_json::to_value(&d).unwrap();
+            assert!(json["status"].is_string() && json["findings"].is_array());
+        }
+    }
+}
+
+/// Prints every scenario's diagnosis (for `docs/findings.md` examples):
+/// `cargo test -p cudoctor-diagnose --test scenarios -- --ignored --nocapture print_all`.
+#[test]
+#[ignore = "prints examples; asserts nothing"]
+fn print_all() {
+    for (name, s) in scenarios() {
+        let d = run(&s);
+        eprintln!("=== {name}\n{}", serde_json::to_string_pretty(&d).unwrap());
+    }
+}

@@ -203,3 +203,6 @@ pub(crate) fn run_all(ctx: &Ctx<'_>) -> Vec<Finding> {
 
 #[cfg(test)]
 pub(crate) mod testutil;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,775 @@
+//! One test group per rule: when it fires, when it stays silent, and that unknown facts never
+//! make it fire.
+#![allow(clippy::unwrap_used)]
+
+use cudoctor_kb::{Kb, Spec};
+use cudoctor_probe::snapshot::{Cudnn, Snapshot};
+
+use super::testutil::*;
+use crate::finding::{Finding, Severity};
+use crate::loader::SnapshotLoader;
+use crate::target::{Sourced, Target, target_from_spec, targets_from_snapshot};
+use crate::{NoLoader, diagnose};
+
+fn kb() -> &'static Kb {
+    Kb::embedded().unwrap()
+}
+
+fn installed(s: &Snapshot) -> Vec<Finding> {
+    let t = targets_from_snapshot(kb(), s);
+    diagnose(kb(), s, &t, &SnapshotLoader::new(s)).findings
+}
+
+fn with_targets(s: &Snapshot, t: &[Target]) -> Vec<Finding> {
+    diagnose(kb(), s, t, &SnapshotLoader::new(s)).findings
+}
+
+fn spec(s: &Snapshot, spec: &str) -> Vec<Finding> {
+    let spec: Spec = spec.parse().unwrap();
+    with_targets(s, &[target_from_spec(kb(), &spec, s)])
+}
+
+fn of<'a>(f: &'a [Finding], id: &str) -> Vec<&'a Finding> {
+    f.iter().filter(|x| x.id == id).collect()
+}
+
+fn sev(f: &[Finding], id: &str) -> Option<Severity> {
+    of(f, id).first().map(|x| x.severity)
+}
+
+// --- driver ----------------------------------------------------------------------------------
+
+#[test]
+fn driver_missing() {
+    assert_eq!(
+        sev(&installed(&bare_host()), "driver-missing"),
+        Some(Severity::Error)
+    );
+    // Unknown is not absent.
+    let mut s = bare_host();
+    s.driver.kernel_module_version_unknown = Some("permission denied".into());
+    s.driver.userspace_version_unknown = Some("permission denied".into());
+    assert!(of(&installed(&s), "driver-missing").is_empty());
+    // A libcuda on disk is a driver (maybe without its module).
+    let s = with_driver(bare_host(), "535.261.03");
+    assert!(of(&installed(&s), "driver-missing").is_empty());
+    // A container gets its driver from the host.
+    assert!(of(&installed(&in_container(bare_host())), "driver-missing").is_empty());
+    // A probe error of the driver collector: unknown, silent.
+    let mut s = bare_host();
+    s.probe_errors.push(cudoctor_probe::snapshot::ProbeError {
+        collector: "driver".into(),
+        path: Some("/proc/driver/nvidia/version".into()),
+        message: "permission denied".into(),
+    });
+    assert!(of(&installed(&s), "driver-missing").is_empty());
+}
+
+#[test]
+fn kernel_module_not_loaded() {
+    let mut s = with_driver(bare_host(), "535.261.03");
+    s.driver.kernel_module_version = None;
+    let f = installed(&s);
+    assert_eq!(sev(&f, "kernel-module-not-loaded"), Some(Severity::Error));
+    assert!(of(&f, "kernel-module-not-loaded")[0].fix[1].contains("nvidia-dkms-535"));
+    s.driver.kernel_module_version_unknown = Some("permission denied".into());
+    assert!(of(&installed(&s), "kernel-module-not-loaded").is_empty());
+    assert!(of(&installed(&bare_host()), "kernel-module-not-loaded").is_empty());
+    let mut c = in_container(with_driver(bare_host(), "535.261.03"));
+    c.driver.kernel_module_version = None;
+    assert!(of(&installed(&c), "kernel-module-not-loaded").is_empty());
+}
+
+#[test]
+fn driver_library_mismatch() {
+    let mut s = with_driver(bare_host(), "535.261.03");
+    assert!(of(&installed(&s), "driver-library-mismatch").is_empty());
+    s.driver.userspace_version = Some("535.104.05".parse().unwrap());
+    let f = installed(&s);
+    assert_eq!(sev(&f, "driver-library-mismatch"), Some(Severity::Error));
+    assert!(of(&f, "driver-library-mismatch")[0].fix[0].contains("reboot"));
+    // Inside a container the fix is about the image.
+    let f = installed(&in_container(s.clone()));
+    assert!(of(&f, "driver-library-mismatch")[0].fix[0].contains("image"));
+    // User-space unknown: silent.
+    s.driver.userspace_version = None;
+    assert!(of(&installed(&s), "driver-library-mismatch").is_empty());
+    // NVML (live) disagreeing is enough.
+    let mut s = with_live(
+        with_driver(bare_host(), "535.261.03"),
+        0,
+        "CUDA_SUCCESS",
+        Some(1),
+    );
+    s.live.as_mut().unwrap().nvml.driver_version = Some("550.144.03".into());
+    assert_eq!(
+        sev(&installed(&s), "driver-library-mismatch"),
+        Some(Severity::Error)
+    );
+}
+
+fn with_driver_version(mut s: Snapshot, v: &str) -> Snapshot {
+    s.driver.kernel_module_version = Some(v.parse().unwrap());
+    s.driver.userspace_version = Some(v.parse().unwrap());
+    s
+}
+
+#[test]
+fn driver_too_old() {
+    let f = installed(&with_driver_version(healthy_tf29(), "440.33.01"));
+    assert_eq!(sev(&f, "driver-too-old"), Some(Severity::Error));
+    // Exactly the MVC minimum: caveats, not an error.
+    let f = installed(&with_driver_version(healthy_tf29(), "450.80.02"));
+    assert_eq!(sev(&f, "driver-too-old"), Some(Severity::Warning));
+    assert!(
+        of(&f, "driver-too-old")[0]
+            .evidence
+            .iter()
+            .any(|e| e.fact == "minor-version-compatibility caveat")
+    );
+    // Exactly the toolkit driver: fine.
+    assert!(
+        of(
+            &installed(&with_driver_version(healthy_tf29(), "460.27.03")),
+            "driver-too-old"
+        )
+        .is_empty()
+    );
+    // CUDA 10.x has no minor-version compatibility: TF 2.3 (CUDA 10.1) on 410.48 fails.
+    let s = with_driver_version(healthy_tf29(), "410.48");
+    let f = spec(&s, "tensorflow==2.3.0");
+    let e = of(&f, "driver-too-old");
+    assert_eq!(e.len(), 1, "{f:#?}");
+    assert_eq!(e[0].severity, Severity::Error);
+    assert!(
+        e[0].evidence
+            .iter()
+            .any(|x| x.value.contains("none before CUDA 11")),
+        "{:?}",
+        e[0].evidence
+    );
+    assert!(
+        of(
+            &spec(
+                &with_driver_version(healthy_tf29(), "418.39"),
+                "tensorflow==2.3.0"
+            ),
+            "driver-too-old"
+        )
+        .is_empty()
+    );
+    // Driver version unknown: only the driver's CUDA version can decide, and only across majors.
+    let mut s = healthy_tf29();
+    s.driver.kernel_module_version = None;
+    s.driver.userspace_version = None;
+    assert!(of(&installed(&s), "driver-too-old").is_empty());
+    s.driver.cuda_version = Some("11.4".parse().unwrap());
+    assert!(of(&spec(&s, "tensorflow==2.9.0"), "driver-too-old").is_empty());
+    assert_eq!(
+        sev(&spec(&s, "tensorflow==2.16.1"), "driver-too-old"),
+        Some(Severity::Error)
+    );
+    // CPU-only targets need no driver.
+    let s = with_driver_version(healthy_tf29(), "440.33.01");
+    assert!(of(&spec(&s, "tensorflow-cpu==2.9.0"), "driver-too-old").is_empty());
+}
+
+#[test]
+fn driver_too_old_uses_jax_documented_minimum() {
+    let s = with_driver_version(healthy_tf29(), "470.82.01");
+    let f = spec(&s, "jax[cuda12]==0.4.30");
+    let d = of(&f, "driver-too-old");
+    assert_eq!(d.len(), 1, "{f:#?}");
+    assert!(d[0].title.contains(">= 525"), "{}", d[0].title);
+}
+
+// --- libraries -------------------------------------------------------------------------------
+
+#[test]
+fn library_not_found_and_unknown() {
+    let mut s = healthy_tf29();
+    s.libraries
+        .retain(|l| l.soname.as_deref() != Some("libcublasLt.so.11"));
+    let f = installed(&s);
+    let nf = of(&f, "library-not-found");
+    assert_eq!(nf.len(), 1);
+    assert!(nf[0].title.contains("libcublasLt.so.11"));
+    assert!(
+        nf[0].fix.iter().any(|x| x.contains("libcublas-11-2")),
+        "{:?}",
+        nf[0].fix
+    );
+    assert!(
+        nf[0]
+            .fix
+            .iter()
+            .any(|x| x.contains("'nvidia-cublas-cu11>=11.2,<12'")),
+        "{:?}",
+        nf[0].fix
+    );
+    // No loader information: silent.
+    let t = targets_from_snapshot(kb(), &s);
+    assert!(
+        of(
+            &diagnose(kb(), &s, &t, &NoLoader).findings,
+            "library-not-found"
+        )
+        .is_empty()
+    );
+    // The library probe failed: unknown, silent.
+    s.probe_errors.push(cudoctor_probe::snapshot::ProbeError {
+        collector: "libraries".into(),
+        path: None,
+        message: "ld.so.cache unreadable".into(),
+    });
+    assert!(of(&installed(&s), "library-not-found").is_empty());
+    // A CPU-only build needs none of them.
+    let s = bare_host();
+    assert!(of(&spec(&s, "tensorflow-cpu==2.9.0"), "library-not-found").is_empty());
+    // The --for spec alone on a bare host: all eight (not libcuda: the driver rules speak).
+    let f = spec(&bare_host(), "tensorflow==2.9.0");
+    assert!(
+        of(&f, "library-not-found")[0]
+            .title
+            .contains("8 CUDA libraries"),
+        "{:?}",
+        of(&f, "library-not-found")[0].title
+    );
+}
+
+#[test]
+fn library_wrong_version() {
+    // Major mismatch behind the soname.
+    let mut s = healthy_tf29();
+    let l = s
+        .libraries
+        .iter_mut()
+        .find(|l| l.soname.as_deref() == Some("libcufft.so.10"))
+        .unwrap();
+    l.version = Some("11.0.8.103".into());
+    assert_eq!(
+        sev(&installed(&s), "library-wrong-version"),
+        Some(Severity::Error)
+    );
+    // An older cublas first on LD_LIBRARY_PATH hides the newer one in the cache.
+    let mut s = with_lib(
+        healthy_tf29(),
+        "/opt/old",
+        "libcublas.so.11",
+        "11.2.0.252",
+        "ld_library_path",
+    );
+    s = with_env(s, "LD_LIBRARY_PATH", "/opt/old");
+    let f = installed(&s);
+    let w = of(&f, "library-wrong-version");
+    assert_eq!(w.len(), 1, "{f:#?}");
+    assert_eq!(w[0].severity, Severity::Warning);
+    assert!(w[0].fix[0].contains("/usr/local/cuda-11.2/lib64"));
+    // A newer copy first is not "wrong".
+    let mut s = with_lib(
+        healthy_tf29(),
+        "/opt/new",
+        "libcublas.so.11",
+        "11.11.3.6",
+        "ld_library_path",
+    );
+    s = with_env(s, "LD_LIBRARY_PATH", "/opt/new");
+    assert!(of(&installed(&s), "library-wrong-version").is_empty());
+    // Unknown version of the loaded file: silent.
+    let mut s = healthy_tf29();
+    for l in &mut s.libraries {
+        l.version = None;
+        l.real_path = None;
+    }
+    assert!(of(&installed(&s), "library-wrong-version").is_empty());
+}
+
+#[test]
+fn pins_missing_or_unsatisfied() {
+    let s = with_python_env(
+        with_gpu(with_driver(bare_host(), "550.144.03"), "NVIDIA L4", "8.9"),
+        "/opt/venv",
+        "3.11",
+    );
+    let s = with_torch(
+        s,
+        "/opt/venv",
+        "2.4.1",
+        Some("12.1"),
+        &[
+            "nvidia-cudnn-cu12==9.1.0.70; platform_system == \"Linux\" and platform_machine == \"x86_64\"",
+            "nvidia-cublas-cu12==12.1.3.1; platform_system == \"Linux\" and platform_machine == \"x86_64\"",
+            "nvidia-nccl-cu12==2.20.5; platform_system == \"Windows\"",
+        ],
+    );
+    let s = with_package(s, "/opt/venv", "nvidia-cudnn-cu12", "8.9.2.26");
+    let f = installed(&s);
+    let nf = of(&f, "library-not-found");
+    assert_eq!(nf.len(), 1, "{f:#?}");
+    assert!(nf[0].title.contains("nvidia-cublas-cu12") && !nf[0].title.contains("nccl"));
+    let wv = of(&f, "library-wrong-version");
+    assert_eq!(wv.len(), 1, "{f:#?}");
+    assert!(wv[0].title.contains("nvidia-cudnn-cu12 8.9.2.26"));
+    assert!(wv[0].fix[0].contains("'nvidia-cudnn-cu12==9.1.0.70'"));
+}
+
+#[test]
+fn cuda_runtime_untested() {
+    let mut s = healthy_tf29();
+    let l = s
+        .libraries
+        .iter_mut()
+        .find(|l| l.soname.as_deref() == Some("libcudart.so.11.0"))
+        .unwrap();
+    l.version = Some("11.8.89".into());
+    let f = installed(&s);
+    assert_eq!(sev(&f, "cuda-runtime-untested"), Some(Severity::Warning));
+    assert!(of(&f, "cuda-runtime-untested")[0].fix[0].contains("cuda-cudart-11-2"));
+    // Older minor: also a warning, explained as missing functions.
+    let mut s = healthy_tf29();
+    let l = s
+        .libraries
+        .iter_mut()
+        .find(|l| l.soname.as_deref() == Some("libcudart.so.11.0"))
+        .unwrap();
+    l.version = Some("11.0.221".into());
+    let f = installed(&s);
+    assert!(
+        of(&f, "cuda-runtime-untested")[0]
+            .explanation
+            .contains("older")
+    );
+    // Same minor, other patch: fine.
+    let mut s = healthy_tf29();
+    let l = s
+        .libraries
+        .iter_mut()
+        .find(|l| l.soname.as_deref() == Some("libcudart.so.11.0"))
+        .unwrap();
+    l.version = Some("11.2.72".into());
+    assert!(of(&installed(&s), "cuda-runtime-untested").is_empty());
+}
+
+// --- cuDNN -----------------------------------------------------------------------------------
+
+fn with_cudnn_file_version(mut s: Snapshot, v: &str) -> Snapshot {
+    let l = s
+        .libraries
+        .iter_mut()
+        .find(|l| l.soname.as_deref() == Some("libcudnn.so.8"))
+        .unwrap();
+    l.version = Some(v.into());
+    l.real_path = Some(format!("/usr/local/cuda-11.2/lib64/libcudnn.so.{v}"));
+    s.cudnn[0].version = Some(v.parse().unwrap());
+    s
+}
+
+#[test]
+fn cudnn_version_mismatch() {
+    assert_eq!(
+        sev(
+            &installed(&with_cudnn_file_version(healthy_tf29(), "8.0.5")),
+            "cudnn-version-mismatch"
+        ),
+        Some(Severity::Error)
+    );
+    assert_eq!(
+        sev(
+            &installed(&with_cudnn_file_version(healthy_tf29(), "8.9.7")),
+            "cudnn-version-mismatch"
+        ),
+        Some(Severity::Warning)
+    );
+    assert!(
+        of(
+            &installed(&with_cudnn_file_version(healthy_tf29(), "8.1.1")),
+            "cudnn-version-mismatch"
+        )
+        .is_empty()
+    );
+    // Loaded version unknown: silent.
+    let mut s = healthy_tf29();
+    for l in &mut s.libraries {
+        if l.family == "cudnn" {
+            l.version = None;
+            l.real_path = None;
+        }
+    }
+    s.cudnn.clear();
+    assert!(of(&installed(&s), "cudnn-version-mismatch").is_empty());
+    // A custom TF build with cuDNN 9 from build_info: libcudnn.so.8 is not what it opens; the
+    // knowledge base's sonames are not used for a build that disagrees on CUDA.
+    let mut s = healthy_tf29();
+    s.frameworks[0].cuda_version = Some("12.3".parse().unwrap());
+    s.frameworks[0].cudnn_version = Some("9".parse().unwrap());
+    let f = installed(&s);
+    assert!(of(&f, "library-not-found").is_empty(), "{f:#?}");
+}
+
+#[test]
+fn several_cudnn_copies_only_within_one_major() {
+    let mut s = healthy_tf29();
+    s.cudnn.push(Cudnn {
+        kind: "wheel".into(),
+        path: "/opt/venv/lib/python3.9/site-packages/nvidia_cudnn_cu12-9.1.0.70.dist-info/METADATA"
+            .into(),
+        version: Some("9.1.0.70".parse().unwrap()),
+        ..Cudnn::default()
+    });
+    assert!(of(&installed(&s), "cudnn-version-mismatch").is_empty());
+    s.cudnn.push(Cudnn {
+        kind: "header".into(),
+        path: "/usr/include/cudnn_version.h".into(),
+        version: Some("8.1.0".parse().unwrap()),
+        ..Cudnn::default()
+    });
+    assert!(of(&installed(&s), "cudnn-version-mismatch").is_empty());
+    s.cudnn.push(Cudnn {
+        kind: "header".into(),
+        path: "/usr/local/cuda/include/cudnn_version.h".into(),
+        version: Some("8.2.4".parse().unwrap()),
+        ..Cudnn::default()
+    });
+    let f = installed(&s);
+    let w = of(&f, "cudnn-version-mismatch");
+    assert_eq!(w.len(), 1);
+    assert!(
+        w[0].evidence
+            .iter()
+            .any(|e| e.fact == "libcudnn.so.8 loads" && e.value.contains("8.1.0")),
+        "{:?}",
+        w[0].evidence
+    );
+}
+
+// --- environment -----------------------------------------------------------------------------
+
+#[test]
+fn cuda_toolkit_conflict() {
+    // One toolkit behind a link and its own directory: fine.
+    assert!(of(&installed(&healthy_tf29()), "cuda-toolkit-conflict").is_empty());
+    // Two toolkits, all pointers agree: fine.
+    let s = with_toolkit(healthy_tf29(), "/usr/local/cuda-11.8", None, "11.8.0");
+    assert!(of(&installed(&s), "cuda-toolkit-conflict").is_empty());
+    // CUDA_HOME elsewhere: conflict; the fix settles on the toolkit TF 2.9 needs.
+    let s = with_env(s, "CUDA_HOME", "/usr/local/cuda-11.8");
+    let f = installed(&s);
+    let c = of(&f, "cuda-toolkit-conflict");
+    assert_eq!(c.len(), 1);
+    assert!(
+        c[0].fix[0].contains("CUDA_HOME=/usr/local/cuda-11.2"),
+        "{:?}",
+        c[0].fix
+    );
+    // A CUDA_HOME that names no toolkit is not counted.
+    let s = with_env(
+        with_toolkit(healthy_tf29(), "/usr/local/cuda-11.8", None, "11.8.0"),
+        "CUDA_HOME",
+        "/nonexistent",
+    );
+    assert!(of(&installed(&s), "cuda-toolkit-conflict").is_empty());
+}
+
+#[test]
+fn cuda_visible_devices() {
+    let hides = |v: &str| {
+        !of(
+            &installed(&with_env(healthy_tf29(), "CUDA_VISIBLE_DEVICES", v)),
+            "cuda-visible-devices-hides-all",
+        )
+        .is_empty()
+    };
+    assert!(hides(""));
+    assert!(hides("-1"));
+    assert!(hides("1")); // one GPU: index 1 does not exist
+    assert!(hides("1,0")); // CUDA stops at the first invalid entry
+    assert!(hides("none"));
+    assert!(hides("GPU-deadbeef"));
+    assert!(!hides("0"));
+    assert!(!hides("0,7"));
+    assert!(!hides("GPU-12345670"));
+    assert!(
+        of(
+            &installed(&healthy_tf29()),
+            "cuda-visible-devices-hides-all"
+        )
+        .is_empty()
+    );
+    // GPU count unknown: an index cannot be judged.
+    let s = with_env(
+        with_driver(bare_host(), "535.261.03"),
+        "CUDA_VISIBLE_DEVICES",
+        "3",
+    );
+    assert!(of(&installed(&s), "cuda-visible-devices-hides-all").is_empty());
+}
+
+// --- framework -------------------------------------------------------------------------------
+
+#[test]
+fn python_version_unsupported() {
+    let mut s = healthy_tf29();
+    s.python_environments[0].python_version = Some("3.11".parse().unwrap());
+    let f = installed(&s);
+    assert_eq!(
+        sev(&f, "python-version-unsupported"),
+        Some(Severity::Warning)
+    );
+    // For a spec it is an error: pip finds no wheel.
+    assert_eq!(
+        sev(&spec(&s, "tensorflow==2.9.0"), "python-version-unsupported"),
+        Some(Severity::Error)
+    );
+    // Unknown Python: silent.
+    s.python_environments[0].python_version = None;
+    assert!(of(&installed(&s), "python-version-unsupported").is_empty());
+    // JAX: a minimum.
+    let s = with_python_env(bare_host(), "/opt/jax", "3.8");
+    assert_eq!(
+        sev(
+            &spec(&s, "jax[cuda12]==0.4.30"),
+            "python-version-unsupported"
+        ),
+        Some(Severity::Error)
+    );
+}
+
+#[test]
+fn cpu_only_build() {
+    let s = with_python_env(
+        with_gpu(with_driver(bare_host(), "535.261.03"), "Tesla T4", "7.5"),
+        "/opt/venv",
+        "3.9",
+    );
+    let s2 = with_tensorflow(
+        s.clone(),
+        "/opt/venv",
+        "tensorflow-cpu",
+        "2.9.0",
+        None,
+        None,
+        false,
+    );
+    assert_eq!(
+        sev(&installed(&s2), "cpu-only-build"),
+        Some(Severity::Error)
+    );
+    let s3 = with_tensorflow(
+        s.clone(),
+        "/opt/venv",
+        "tensorflow",
+        "2.9.0",
+        None,
+        None,
+        false,
+    );
+    assert_eq!(
+        sev(&installed(&s3), "cpu-only-build"),
+        Some(Severity::Error)
+    );
+    assert_eq!(
+        sev(&spec(&s, "tensorflow-cpu==2.9.0"), "cpu-only-build"),
+        Some(Severity::Error)
+    );
+    // No GPU known: a CPU build is what it should be.
+    let s4 = with_tensorflow(
+        with_python_env(bare_host(), "/opt/venv", "3.9"),
+        "/opt/venv",
+        "tensorflow-cpu",
+        "2.9.0",
+        None,
+        None,
+        false,
+    );
+    assert!(of(&installed(&s4), "cpu-only-build").is_empty());
+}
+
+#[test]
+fn gpu_arch_unsupported() {
+    let arch = |name: &str, cc: &str| {
+        let mut s = healthy_tf29();
+        s.gpus.clear();
+        s.device_nodes.gpus.clear();
+        installed(&with_gpu(s, name, cc))
+    };
+    assert!(of(&arch("Tesla T4", "7.5"), "gpu-arch-unsupported").is_empty());
+    assert_eq!(
+        sev(
+            &arch("NVIDIA GeForce RTX 3090", "8.6"),
+            "gpu-arch-unsupported"
+        ),
+        Some(Severity::Warning)
+    );
+    let f = arch("Quadro K4000", "3.0");
+    assert_eq!(sev(&f, "gpu-arch-unsupported"), Some(Severity::Error));
+    assert!(
+        of(&f, "gpu-arch-unsupported")[0]
+            .title
+            .contains("no kernel image")
+    );
+    // Unknown code list: silent.
+    let mut s = with_gpu(healthy_tf29(), "Quadro K4000", "3.0");
+    s.frameworks[0].compute_capabilities = None;
+    let mut t = targets_from_snapshot(kb(), &s);
+    t[0].needs.gpu_code = None;
+    assert!(of(&with_targets(&s, &t), "gpu-arch-unsupported").is_empty());
+    // JAX: only the minimum capability is known.
+    let s = with_gpu(with_driver(bare_host(), "550.144.03"), "Tesla K80", "3.7");
+    let f = spec(&s, "jax[cuda12]==0.4.30");
+    assert_eq!(
+        sev(&f, "gpu-arch-unsupported"),
+        Some(Severity::Error),
+        "{f:#?}"
+    );
+    // A fake target with only PTX for 9.0 on a 8.0 GPU: no kernel image.
+    let mut t = targets_from_snapshot(kb(), &healthy_tf29());
+    t[0].needs.gpu_code = Some(Sourced::new(vec!["compute_90".parse().unwrap()], "test"));
+    let s = with_gpu(healthy_tf29(), "NVIDIA A100-SXM4-40GB", "8.0");
+    assert_eq!(
+        sev(&with_targets(&s, &t), "gpu-arch-unsupported"),
+        Some(Severity::Error)
+    );
+}
+
+#[test]
+fn tensorrt_missing_is_info_for_tensorflow_only() {
+    let mut s = healthy_tf29();
+    s.libraries.retain(|l| l.family != "nvinfer");
+    assert_eq!(
+        sev(&installed(&s), "tensorrt-missing"),
+        Some(Severity::Info)
+    );
+    assert!(of(&installed(&healthy_tf29()), "tensorrt-missing").is_empty());
+    assert!(of(&spec(&s, "torch==2.4.1"), "tensorrt-missing").is_empty());
+}
+
+#[test]
+fn releases_the_kb_does_not_know() {
+    let mut s = healthy_tf29();
+    s.frameworks[0].version = Some("2.99.0".parse().unwrap());
+    let f = installed(&s);
+    let k = of(&f, "release-not-in-knowledge-base");
+    assert_eq!(k.len(), 1);
+    assert_eq!(k[0].severity, Severity::Info);
+    assert!(k[0].title.contains("newer than the knowledge base"));
+    // Still diagnosed from its files: the arch list and CUDA from build_info.
+    assert!(
+        k[0].evidence
+            .iter()
+            .any(|e| e.fact == "CUDA built with" && e.value == "11.2")
+    );
+    // Never guesses: no soname list, so no library findings.
+    assert!(of(&f, "library-not-found").is_empty());
+    // A spec the tables do not know: a warning, nothing else invented.
+    let f = spec(&healthy_tf29(), "tensorflow==2.99.0");
+    assert_eq!(
+        sev(&f, "release-not-in-knowledge-base"),
+        Some(Severity::Warning)
+    );
+    assert!(of(&f, "driver-too-old").is_empty());
+}
+
+#[test]
+fn no_framework_target_only_without_targets() {
+    let s = with_gpu(with_driver(bare_host(), "535.261.03"), "Tesla T4", "7.5");
+    assert_eq!(
+        sev(&installed(&s), "no-framework-target"),
+        Some(Severity::Info)
+    );
+    assert!(of(&installed(&healthy_tf29()), "no-framework-target").is_empty());
+}
+
+// --- containers ------------------------------------------------------------------------------
+
+#[test]
+fn container_no_gpu() {
+    let s = in_container(with_python_env(bare_host(), "/usr", "3.8"));
+    assert_eq!(
+        sev(&installed(&s), "container-no-gpu"),
+        Some(Severity::Error)
+    );
+    // GPUs passed in: silent.
+    let s = in_container(with_gpu(
+        with_driver(bare_host(), "535.261.03"),
+        "Tesla T4",
+        "7.5",
+    ));
+    assert!(of(&installed(&s), "container-no-gpu").is_empty());
+    // /dev unreadable: unknown, silent.
+    let mut s = in_container(bare_host());
+    s.device_nodes.unknown = Some("permission denied".into());
+    assert!(of(&installed(&s), "container-no-gpu").is_empty());
+    // Not in a container: silent.
+    assert!(of(&installed(&bare_host()), "container-no-gpu").is_empty());
+}
+
+#[test]
+fn docker_runtime_edge_cases() {
+    // No Docker at all: silent.
+    assert!(
+        of(
+            &installed(&with_gpu(
+                with_driver(bare_host(), "535.261.03"),
+                "Tesla T4",
+                "7.5"
+            )),
+            "docker-nvidia-runtime-missing"
+        )
+        .is_empty()
+    );
+    // daemon.json unreadable: unknown, silent.
+    let mut s = with_docker_daemon(
+        with_gpu(with_driver(bare_host(), "535.261.03"), "Tesla T4", "7.5"),
+        &[],
+        None,
+    );
+    s.container.docker_daemon.as_mut().unwrap().unknown =
+        Some("invalid JSON at line 3 column 5".into());
+    assert!(of(&installed(&s), "docker-nvidia-runtime-missing").is_empty());
+    // Toolkit installed, no daemon.json: not registered.
+    let mut s = with_gpu(with_driver(bare_host(), "535.261.03"), "Tesla T4", "7.5");
+    s.container.nvidia_container_tools = vec!["/usr/bin/nvidia-ctk".into()];
+    assert_eq!(
+        sev(&installed(&s), "docker-nvidia-runtime-missing"),
+        Some(Severity::Warning)
+    );
+}
+
+#[test]
+fn image_cuda_newer_than_driver() {
+    let image = |require: Option<&str>, cuda: Option<&str>, driver: Option<&str>| {
+        let mut s = bare_host();
+        s.root.kind = "directory".into();
+        s.container.nvidia_require_cuda = require.map(Into::into);
+        s.container.cuda_version_env = cuda.map(Into::into);
+        if let Some(d) = driver {
+            s.driver.kernel_module_version = Some(d.parse().unwrap());
+        }
+        sev(&installed(&s), "image-cuda-newer-than-driver")
+    };
+    assert_eq!(
+        image(Some("cuda>=12.2"), None, Some("470.82.01")),
+        Some(Severity::Error)
+    );
+    assert_eq!(
+        image(None, Some("12.2.2"), Some("470.82.01")),
+        Some(Severity::Error)
+    );
+    // Forward-compatibility alternative for this branch: a warning.
+    assert_eq!(
+        image(
+            Some("cuda>=12.2 brand=tesla,driver>=470,driver<471"),
+            None,
+            Some("470.82.01")
+        ),
+        Some(Severity::Warning)
+    );
+    // Minor-version compatibility: a warning naming the caveats.
+    assert_eq!(
+        image(Some("cuda>=11.8"), None, Some("470.82.01")),
+        Some(Severity::Warning)
+    );
+    assert_eq!(image(Some("cuda>=11.2"), None, Some("535.261.03")), None);
+    // Host driver unknown: silent.
+    assert_eq!(image(Some("cuda>=12.2"), None, None), None);
+}

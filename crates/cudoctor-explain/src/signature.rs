@@ -261,3 +261,62 @@ pub fn prefilter_literals() -> Vec<String> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::compile;
+
+    const GOOD: &str = r#"
+schema_version = 1
+[[signature]]
+id = "a"
+title = "A"
+frameworks = ["X"]
+regexes = ['''boom (?P<code>[0-9]+)''']
+literals = ["boom "]
+cause = "c"
+fix = ["f"]
+source = "https://example.org/a"
+examples = ["boom 1"]
+"#;
+
+    fn err(text: &str) -> String {
+        match compile(text) {
+            Ok(_) => panic!("accepted bad data:\n{text}"),
+            Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn good_data_compiles() {
+        assert!(compile(GOOD).is_ok());
+    }
+
+    #[test]
+    fn bad_data_is_rejected_with_a_reason() {
+        assert!(
+            err(&GOOD.replace("schema_version = 1", "schema_version = 2"))
+                .contains("schema_version")
+        );
+        assert!(err(&GOOD.replace("boom (?P<code>[0-9]+)", "boom (")).contains("does not compile"));
+        assert!(err(&GOOD.replace(r#"id = "a""#, r#"id = "A b""#)).contains("kebab-case"));
+        assert!(
+            err(&GOOD.replace(
+                r#"source = "https://example.org/a""#,
+                r#"source = "example.org""#
+            ))
+            .contains("source")
+        );
+        assert!(
+            err(&GOOD.replace(r#"literals = ["boom "]"#, "literals = []")).contains("literals")
+        );
+        assert!(err(&format!("{GOOD}explains = [\"nope\"]\n")).contains("unknown `nope`"));
+        assert!(
+            err(&format!("{GOOD}captures_equal = [\"code\", \"other\"]\n"))
+                .contains("capture `other`")
+        );
+        assert!(err(&format!("{GOOD}surprise = 1\n")).contains("surprise"));
+        let twice = format!("{GOOD}{}", GOOD.replace("schema_version = 1", ""));
+        assert!(err(&twice).contains("duplicate"));
+    }
+}

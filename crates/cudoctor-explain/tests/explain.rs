@@ -566,3 +566,45 @@ fn parallel_and_serial_scans_agree() {
     let total: u64 = serial.matches.iter().map(|m| m.count).sum();
     assert!(total >= (i / 997) as u64, "{total}");
 }
+
+/// Real excerpts where the consequence is printed before its cause, or several lines form one
+/// message: tensorflow/tensorflow#44869 (container without the driver) and astral-sh/uv#14742
+/// (a wheel without the GPU's architecture).
+#[test]
+fn real_excerpts_group_multi_line_messages_and_order_causes() {
+    let tf = "\
+2020-11-11 10:46:37.459527: I tensorflow/stream_executor/platform/default/dso_loader.cc:48] Successfully opened dynamic library libcuda.so.1
+2020-11-11 10:46:37.467224: E tensorflow/stream_executor/cuda/cuda_driver.cc:314] failed call to cuInit: CUDA_ERROR_NO_DEVICE: no CUDA-capable device is detected
+2020-11-11 10:46:37.467270: I tensorflow/stream_executor/cuda/cuda_diagnostics.cc:156] kernel driver does not appear to be running on this host (16c54693e7f2): /proc/driver/nvidia/version does not exist
+";
+    let r = scan_str(tf);
+    assert_eq!(ids(&r), ["kernel-driver-not-running", "cuinit-no-device"]);
+    let k = find(&r, "kernel-driver-not-running").unwrap();
+    assert_eq!((k.line, k.captures["host"].as_str()), (3, "16c54693e7f2"));
+    assert!(k.related_findings.contains(&"container-no-gpu".to_string()));
+
+    let torch = "\
+/root/env/lib/python3.11/site-packages/torch/cuda/__init__.py:262: UserWarning:
+    Found GPU0 NVIDIA GeForce GTX 1080 Ti which is of cuda capability 6.1.
+    PyTorch no longer supports this GPU because it is too old.
+    The minimum cuda capability supported by this library is 7.5.
+
+  warnings.warn(
+/root/env/lib/python3.11/site-packages/torch/cuda/__init__.py:287: UserWarning:
+NVIDIA GeForce GTX 1080 Ti with CUDA capability sm_61 is not compatible with the current PyTorch installation.
+The current PyTorch install supports CUDA capabilities sm_75 sm_80 sm_86 sm_90 sm_100 sm_120 compute_120.
+";
+    let r = scan_str(torch);
+    assert_eq!(ids(&r), ["torch-gpu-too-old", "torch-arch-not-compatible"]);
+    let old = &r.matches[0];
+    assert_eq!((old.line, old.count), (2, 3));
+    assert_eq!(old.captures["capability"], "6.1");
+    assert_eq!(old.captures_seen["minimum"], ["7.5"]);
+    let arch = &r.matches[1];
+    assert_eq!(arch.lines, [8, 9]);
+    assert_eq!(arch.captures["arch"], "sm_61");
+    assert_eq!(
+        arch.captures_seen["supported"],
+        ["sm_75 sm_80 sm_86 sm_90 sm_100 sm_120 compute_120"]
+    );
+}

@@ -522,6 +522,10 @@ pub fn read_file(path: impl AsRef<Path>) -> Result<FileArchs, ArchsError> {
     // file while we read it, the kernel may deliver SIGBUS; that is the documented risk of
     // mapping files, accepted here for speed (only header pages are touched).
     let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
+    // Headers are scattered through the file: read-ahead around each one would read most of a
+    // large library from disk. The advice is only a hint, so a failure to give it is ignored.
+    #[cfg(unix)]
+    let _ = map.advise(memmap2::Advice::Random);
     read_named(&map, path)
 }
 

@@ -72,6 +72,9 @@ fn scenarios() -> Vec<(&'static str, Snapshot)> {
         ("driver_library_mismatch", driver_library_mismatch()),
         ("visible_devices_hidden", visible_devices_hidden()),
         ("bare_host", bare_host()),
+        ("tf29_on_rtx3090", tf29_on_rtx3090()),
+        ("tf29_on_kepler_k4000", tf29_on_k4000()),
+        ("tf29_in_python311", tf29_in_python311()),
     ]
 }
 
@@ -290,6 +293,29 @@ fn visible_devices_hidden() -> Snapshot {
     with_env(healthy_tf29(), "CUDA_VISIBLE_DEVICES", "-1")
 }
 
+/// TF 2.9 has SASS up to sm_75 and PTX compute_80: an RTX 3090 (8.6) JIT-compiles.
+fn tf29_on_rtx3090() -> Snapshot {
+    let mut s = healthy_tf29();
+    s.gpus.clear();
+    s.device_nodes.gpus.clear();
+    with_gpu(s, "NVIDIA GeForce RTX 3090", "8.6")
+}
+
+/// A Kepler GPU of capability 3.0: no code in TF 2.9.
+fn tf29_on_k4000() -> Snapshot {
+    let mut s = healthy_tf29();
+    s.gpus.clear();
+    s.device_nodes.gpus.clear();
+    with_gpu(s, "Quadro K4000", "3.0")
+}
+
+/// TF 2.9 supports Python 3.7-3.10.
+fn tf29_in_python311() -> Snapshot {
+    let mut s = healthy_tf29();
+    s.python_environments[0].python_version = Some("3.11".parse().unwrap());
+    s
+}
+
 // --- tests -----------------------------------------------------------------------------------
 
 #[test]
@@ -303,6 +329,40 @@ fn healthy_tf29_has_no_error_or_warning() {
     assert_eq!(d.targets[0].cuda.as_deref(), Some("11.2"));
     // Built cuDNN: build_info says only "8"; the knowledge base gives 8.1.
     assert_eq!(d.targets[0].cudnn.as_deref(), Some("8.1"));
+}
+
+#[test]
+fn gpu_arch_and_python_scenarios() {
+    assert!(has(
+        &run(&tf29_on_rtx3090()),
+        "gpu-arch-unsupported",
+        Severity::Warning
+    ));
+    assert!(has(
+        &run(&tf29_on_k4000()),
+        "gpu-arch-unsupported",
+        Severity::Error
+    ));
+    assert!(has(
+        &run(&tf29_in_python311()),
+        "python-version-unsupported",
+        Severity::Warning
+    ));
+}
+
+#[test]
+fn docs_list_every_rule_id() {
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/findings.md"
+    ))
+    .expect("docs/findings.md");
+    for id in cudoctor_diagnose::rule_ids() {
+        assert!(
+            doc.contains(&format!("## `{id}`")),
+            "docs/findings.md has no section for `{id}`"
+        );
+    }
 }
 
 #[test]
@@ -695,6 +755,40 @@ fn every_finding_has_explanation_evidence_fix_and_sources() {
             assert_eq!(d.status == Status::Error, errors > 0, "{name}");
             let json = serde_json::to_value(&d).unwrap();
             assert!(json["status"].is_string() && json["findings"].is_array());
+        }
+    }
+}
+
+/// Prints one example per rule id as markdown (for `docs/findings.md`):
+/// `cargo test -p cudoctor-diagnose --test scenarios -- --ignored --nocapture print_examples`.
+#[test]
+#[ignore = "prints examples; asserts nothing"]
+fn print_examples() {
+    let mut seen = std::collections::BTreeSet::new();
+    for (name, s) in scenarios() {
+        for f in run(&s).findings {
+            if !seen.insert(f.id.clone()) {
+                continue;
+            }
+            eprintln!("### EXAMPLE {} (scenario `{name}`)", f.id);
+            eprintln!(
+                "```text\n[{}] {}\n\n{}\n\nEvidence:",
+                f.severity.as_str(),
+                f.title,
+                f.explanation
+            );
+            for e in &f.evidence {
+                eprintln!("  - {}: {}  ({})", e.fact, e.value, e.source);
+            }
+            eprintln!("Fix:");
+            for x in &f.fix {
+                eprintln!("  - {x}");
+            }
+            eprintln!("Sources:");
+            for x in &f.sources {
+                eprintln!("  - {x}");
+            }
+            eprintln!("```\n");
         }
     }
 }

@@ -17,34 +17,49 @@ use crate::version::{
     PtxIsaVersion, PythonVersion, VersionParseError,
 };
 
-/// The embedded data files, by name.
+/// The embedded data files: `data/NAME.toml`, converted to JSON by `build.rs`.
 pub(crate) const FILES: &[(&str, &str)] = &[
     (
         "data/tensorflow.toml",
-        include_str!("../data/tensorflow.toml"),
+        include_str!(concat!(env!("OUT_DIR"), "/tensorflow.json")),
     ),
-    ("data/cuda.toml", include_str!("../data/cuda.toml")),
-    ("data/cudnn.toml", include_str!("../data/cudnn.toml")),
-    ("data/pytorch.toml", include_str!("../data/pytorch.toml")),
-    ("data/jax.toml", include_str!("../data/jax.toml")),
-    ("data/gpus.toml", include_str!("../data/gpus.toml")),
+    (
+        "data/cuda.toml",
+        include_str!(concat!(env!("OUT_DIR"), "/cuda.json")),
+    ),
+    (
+        "data/cudnn.toml",
+        include_str!(concat!(env!("OUT_DIR"), "/cudnn.json")),
+    ),
+    (
+        "data/pytorch.toml",
+        include_str!(concat!(env!("OUT_DIR"), "/pytorch.json")),
+    ),
+    (
+        "data/jax.toml",
+        include_str!(concat!(env!("OUT_DIR"), "/jax.json")),
+    ),
+    (
+        "data/gpus.toml",
+        include_str!(concat!(env!("OUT_DIR"), "/gpus.json")),
+    ),
     (
         "data/nvidia_cuda_images.toml",
-        include_str!("../data/nvidia_cuda_images.toml"),
+        include_str!(concat!(env!("OUT_DIR"), "/nvidia_cuda_images.json")),
     ),
 ];
 
 /// An embedded table that could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    /// The TOML did not parse into the row types.
+    /// The table did not parse into the row types.
     #[error("reading the embedded table `{file}`")]
     Parse {
         /// The data file.
         file: &'static str,
-        /// What was wrong, with its line.
+        /// What was wrong (field and reason).
         #[source]
-        source: toml::de::Error,
+        source: serde_json::Error,
     },
     /// A row parsed but breaks a rule of its table.
     #[error("checking the embedded table `{file}`: {reason}")]
@@ -659,7 +674,7 @@ fn parse<T: serde::de::DeserializeOwned>(file: &'static str) -> Result<T, LoadEr
         .iter()
         .find(|(name, _)| *name == file)
         .map_or("", |(_, text)| *text);
-    toml::from_str(text).map_err(|source| LoadError::Parse { file, source })
+    serde_json::from_str(text).map_err(|source| LoadError::Parse { file, source })
 }
 
 static EMBEDDED: LazyLock<Result<Kb, LoadError>> = LazyLock::new(Kb::parse_embedded);
@@ -951,7 +966,7 @@ mod tests {
 
     #[test]
     fn load_errors_name_the_file() {
-        let e = toml::from_str::<CudaFile>("[[release]]\nversion = \"x\"\n")
+        let e = serde_json::from_str::<CudaFile>(r#"{"release": [{"version": "x"}]}"#)
             .map_err(|source| LoadError::Parse {
                 file: "data/cuda.toml",
                 source,

@@ -302,3 +302,57 @@ impl Builder {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{Framework, kb};
+
+    #[test]
+    fn every_table_is_rectangular_and_sourced() {
+        let tables = kb().matrix(None);
+        assert_eq!(tables.len(), 6);
+        for t in &tables {
+            assert!(!t.rows.is_empty(), "{}", t.title);
+            assert!(!t.sources.is_empty(), "{}", t.title);
+            for row in &t.rows {
+                assert_eq!(row.len(), t.columns.len(), "{}: {row:?}", t.title);
+            }
+        }
+    }
+
+    #[test]
+    fn tensorflow_table_newest_first_with_drivers() {
+        let t = &kb().matrix(Some(Framework::TensorFlow))[0];
+        assert_eq!(t.rows[0][0], "2.21.0");
+        let row = t.rows.iter().find(|r| r[0] == "2.9.0").expect("2.9.0 row");
+        assert_eq!(row[5], "11.2");
+        assert_eq!(row[6], "8.1");
+        assert_eq!(row[7], "460.27.03");
+        assert_eq!(row[8], "450.80.02");
+        assert_eq!(row[9], "sm_35, sm_50, sm_60, sm_70, sm_75, compute_80");
+        let old = t.rows.iter().find(|r| r[0] == "2.3.0").expect("2.3.0 row");
+        assert_eq!(
+            old[8], "n/a",
+            "no minor-version compatibility before CUDA 11"
+        );
+        let unknown = t
+            .rows
+            .iter()
+            .find(|r| r[0] == "2.14.0")
+            .expect("2.14.0 row");
+        assert_eq!(unknown[9], "unknown");
+    }
+
+    #[test]
+    fn framework_tables_are_separate() {
+        assert_eq!(
+            kb().matrix(Some(Framework::PyTorch))[0].columns[1],
+            "Variant"
+        );
+        assert_eq!(kb().matrix(Some(Framework::Jax))[0].columns[1], "Plugin");
+        let cuda = &kb().matrix(None)[3];
+        let r = cuda.rows.iter().find(|r| r[0] == "13.5.0").expect("13.5.0");
+        assert_eq!(r[3], "unknown", "13.5 toolkit driver stays unknown");
+        assert_eq!(r[4], "580");
+    }
+}

@@ -1051,8 +1051,12 @@ impl Kb {
         let frameworks = if query.frameworks.is_empty() {
             Framework::ALL.to_vec()
         } else {
-            let mut f = query.frameworks.clone();
-            f.dedup();
+            let mut f = Vec::new();
+            for fw in &query.frameworks {
+                if !f.contains(fw) {
+                    f.push(*fw);
+                }
+            }
             f
         };
         let frameworks = frameworks

@@ -368,3 +368,40 @@ fn plan_unknown_gpu_is_an_error_with_close_names() {
     let e = kb().plan(&q).unwrap_err();
     assert!(matches!(e, QueryError::Gpu(_)));
 }
+
+#[test]
+fn cpu_only_package_is_said_so() {
+    let r = kb().requirements(&spec("tensorflow-cpu==2.15.0")).unwrap();
+    assert_eq!(r.package, "tensorflow-cpu");
+    assert!(
+        r.notes.iter().any(|n| n.contains("CPU-only")),
+        "{:?}",
+        r.notes
+    );
+    let r = kb().requirements(&spec("tensorflow-gpu==1.15.0")).unwrap();
+    assert_eq!(r.variants[0].cuda.as_deref(), Some("10.0"));
+    assert!(r.variants[0].driver_min_compat.is_none());
+}
+
+#[test]
+fn plan_without_constraints_lists_them_as_unknown() {
+    let plan = kb().plan(&PlanQuery::default()).unwrap();
+    assert_eq!(
+        plan.constraints.unknown,
+        ["driver", "compute_capability", "python"]
+    );
+    assert_eq!(plan.frameworks.len(), 3);
+    for f in &plan.frameworks {
+        assert!(
+            f.excluded.is_empty(),
+            "nothing can be excluded without constraints"
+        );
+        for c in &f.candidates {
+            assert_eq!(c.status, Status::CompatibleWithCaveats);
+            assert!(
+                c.caveats.iter().any(|c| c.contains("driver not given")),
+                "{c:?}"
+            );
+        }
+    }
+}

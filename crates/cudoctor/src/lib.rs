@@ -1,1 +1,95 @@
 //! The `cudoctor` command line: argument parsing, one module per command, rendering, exit codes.
+//!
+//! `main.rs` only calls [`main`]. Each command lives in `commands/`, takes resolved settings and
+//! returns an [`ExitStatus`]; all output goes through [`printer::Printer`]. The judging is done in
+//! `cudoctor-diagnose`, the facts come from `cudoctor-probe`, the tables from `cudoctor-kb`: this
+//! crate holds no compatibility knowledge of its own.
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+pub mod cli;
+mod commands;
+pub mod error;
+pub mod exit;
+pub mod printer;
+pub mod table;
+
+use cli::{Cli, Command, Format};
+pub use exit::ExitStatus;
+use printer::Printer;
+
+/// What every command gets: the chosen format and the printers for stdout and stderr.
+#[derive(Debug, Clone, Copy)]
+pub struct Ctx {
+    pub format: Format,
+    pub out: Printer,
+    pub err: Printer,
+}
+
+/// Runs cudoctor with `args` (including the program name) and returns the process exit code.
+pub fn main(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitCode {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(err) => {
+            // --help and --version print to stdout and exit 0; usage errors exit 2.
+            let _ = err.print();
+            return if err.use_stderr() {
+                ExitStatus::Error.into()
+            } else {
+                ExitStatus::Success.into()
+            };
+        }
+    };
+    let env = |k: &str| std::env::var(k).ok();
+    let ctx = Ctx {
+        format: cli.global.format,
+        out: Printer::new(printer::resolve_color(
+            cli.global.color,
+            printer::stdout_is_tty(),
+            &env,
+        )),
+        err: Printer::new(printer::resolve_color(
+            cli.global.color,
+            printer::stderr_is_tty(),
+            &env,
+        )),
+    };
+    let result = match cli.command {
+        Command::Requirements(args) => commands::requirements::run(&ctx, &args),
+        Command::Plan(args) => commands::plan::run(&ctx, &args),
+        Command::Matrix(args) => commands::matrix::run(&ctx, &args),
+        Command::Probe(args) => commands::probe::run(&ctx, &args),
+        Command::Which(args) => commands::which::run(&ctx, &args),
+        Command::Check(_) | Command::Report(_) | Command::Archs(_) | Command::Explain(_) => {
+            Err(anyhow::anyhow!("not wired yet"))
+        }
+    };
+    match result {
+        Ok(status) => status.into(),
+        Err(err) => {
+            error::report(&err, ctx.err);
+            ExitStatus::Error.into()
+        }
+    }
+}
+
+/// Serializes `value` as pretty JSON followed by a newline.
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> anyhow::Result<String> {
+    let mut text = serde_json::to_string_pretty(value)?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// Rejects `--format markdown` for commands that have no Markdown form.
+pub(crate) fn no_markdown(ctx: &Ctx, command: &str) -> anyhow::Result<()> {
+    if ctx.format == Format::Markdown {
+        return Err(error::hinted(
+            format!("`cudoctor {command}` has no Markdown output"),
+            "use `--format text` or `--format json`",
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,185 @@
+//! Command-line arguments (clap). Resolved into settings before any command runs.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::printer::ColorChoice;
+
+const AFTER_HELP: &str = "\
+Examples:
+  cudoctor check                                  Is this machine ready for the frameworks installed here?
+  cudoctor check --for tensorflow==2.9.0          ...for TensorFlow 2.9.0 in particular
+  cudoctor requirements tensorflow==2.9           What does TensorFlow 2.9 need?
+  cudoctor plan --driver 470.82.01 --gpu \"RTX 3090\" --python 3.10 --framework tensorflow
+  cudoctor which libcudnn.so.8                    Which file would the loader take, and why?
+  cudoctor matrix torch --format markdown
+
+Exit status: 0 no error found, 1 at least one error found (check, explain), 2 cudoctor could not run.";
+
+/// Diagnose the NVIDIA driver / CUDA / cuDNN / framework stack: what a release needs, what this
+/// machine has, what the loader will really load, and how to fix it.
+#[derive(Debug, Parser)]
+#[command(name = "cudoctor", version, about, after_help = AFTER_HELP, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// When to color the output (honours NO_COLOR and CLICOLOR_FORCE with `auto`).
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+/// `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Human-readable text.
+    Text,
+    /// Machine-readable JSON with a `schema_version`.
+    Json,
+    /// Markdown, for pasting into a bug report.
+    Markdown,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Probe this machine (or --root / --snapshot) and report what will fail, why, and how to fix it.
+    #[command(
+        after_help = "Examples:\n  cudoctor check\n  cudoctor check --for tensorflow==2.9.0 --format json\n  cudoctor check --root /mnt/image-rootfs --env LD_LIBRARY_PATH=/usr/local/cuda/lib64\n  cudoctor check --snapshot snap.json\n  cudoctor check --quiet   # one verdict line; exit 1 on errors (container HEALTHCHECK)"
+    )]
+    Check(CheckArgs),
+    /// Collect the facts about the GPU stack (read-only); `--format json` gives a snapshot file.
+    #[command(
+        after_help = "Examples:\n  cudoctor probe\n  cudoctor probe --format json > snap.json\n  cudoctor probe --root ./rootfs --env LD_LIBRARY_PATH=/opt/cuda/lib64"
+    )]
+    Probe(SourceArgs),
+    /// Which file the dynamic loader would load for SONAME, and every candidate it skipped.
+    #[command(
+        after_help = "Examples:\n  cudoctor which libcudnn.so.8\n  cudoctor which libcudart.so.12 --from venv/lib/python3.11/site-packages/torch/lib/libtorch_cuda.so"
+    )]
+    Which(WhichArgs),
+    /// A bug-report block (the fields `python -m torch.utils.collect_env` gives), sourced from files.
+    Report(SourceArgs),
+    /// What a framework release needs: CUDA, cuDNN, driver, Python, GPU architectures, images.
+    #[command(
+        after_help = "Examples:\n  cudoctor requirements tensorflow==2.9.0\n  cudoctor requirements tf==2.9          # the 2.9 series\n  cudoctor requirements torch==2.4.1+cu121\n  cudoctor requirements jax==0.4.30 --format json"
+    )]
+    Requirements(RequirementsArgs),
+    /// Which framework versions fit a driver, GPU and Python; what is excluded and why.
+    #[command(
+        after_help = "Examples:\n  cudoctor plan --driver 470.82.01 --gpu \"RTX 3090\" --python 3.10 --framework tensorflow\n  cudoctor plan --driver 440.33 --python 3.7 --framework tensorflow\n  cudoctor plan --gpu \"Tesla K80\" --framework torch"
+    )]
+    Plan(PlanArgs),
+    /// The compatibility tables, with their sources.
+    #[command(
+        after_help = "Examples:\n  cudoctor matrix\n  cudoctor matrix tensorflow --format markdown\n  cudoctor matrix cuda --format json"
+    )]
+    Matrix(MatrixArgs),
+    /// The GPU code (SASS architectures and PTX) inside ELF executables and shared libraries.
+    #[command(
+        after_help = "Examples:\n  cudoctor archs venv/lib/python3.11/site-packages/torch/lib/libtorch_cuda.so\n  cudoctor archs /usr/lib/x86_64-linux-gnu/libcublasLt.so.11 --format json"
+    )]
+    Archs(ArchsArgs),
+    /// Read an error log and say what each known GPU-stack error means on this machine.
+    #[command(
+        after_help = "Examples:\n  python train.py 2>&1 | cudoctor explain\n  cudoctor explain train.log --format json\n  cudoctor explain ci.log --snapshot snap.json"
+    )]
+    Explain(ExplainArgs),
+}
+
+/// Where the facts come from.
+#[derive(Debug, Args, Clone, Default)]
+pub struct SourceArgs {
+    /// Treat DIR as `/` (a mounted disk, an unpacked container, a fixture). Nothing is executed from it.
+    #[arg(long, value_name = "DIR", conflicts_with = "snapshot")]
+    pub root: Option<PathBuf>,
+    /// Read facts from a snapshot written by `cudoctor probe --format json`.
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Option<PathBuf>,
+    /// An environment variable for --root (repeatable); the process environment is not used there.
+    #[arg(long = "env", value_name = "KEY=VALUE", requires = "root")]
+    pub env: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// What you mean to run (repeatable): `tensorflow==2.9.0`, `torch==2.4.1+cu121`, `jax==0.4.30`.
+    /// Default: every framework installed on the probed system.
+    #[arg(long = "for", value_name = "SPEC")]
+    pub targets: Vec<String>,
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Print only the verdict line.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WhichArgs {
+    /// The soname to resolve, e.g. `libcudnn.so.8`.
+    pub soname: String,
+    /// Resolve as FILE's dependency (uses its DT_RPATH / DT_RUNPATH and $ORIGIN).
+    #[arg(long, value_name = "FILE")]
+    pub from: Option<PathBuf>,
+    #[command(flatten)]
+    pub source: SourceArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RequirementsArgs {
+    /// `tensorflow==2.9.0`, `tensorflow==2.9` (a series), `torch==2.4.1+cu121`, `jax==0.4.30`;
+    /// aliases: tf, tensorflow-gpu, pytorch.
+    pub spec: String,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// NVIDIA driver version, e.g. `535.104.05`.
+    #[arg(long, value_name = "VERSION")]
+    pub driver: Option<String>,
+    /// GPU model, e.g. "RTX 3090", "Tesla K80", "NVIDIA A100-SXM4-40GB".
+    #[arg(long, value_name = "NAME", conflicts_with = "cc")]
+    pub gpu: Option<String>,
+    /// GPU compute capability, e.g. `8.6` or `sm_86`.
+    #[arg(long, value_name = "X.Y")]
+    pub cc: Option<String>,
+    /// Python version, e.g. `3.10`.
+    #[arg(long, value_name = "X.Y")]
+    pub python: Option<String>,
+    /// Framework to plan for (repeatable): tensorflow, torch, jax. Default: all three.
+    #[arg(long = "framework", value_name = "NAME")]
+    pub frameworks: Vec<String>,
+    /// Do not fill missing constraints from this machine.
+    #[arg(long)]
+    pub no_probe: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MatrixArgs {
+    /// Only this table: tensorflow, torch, jax, cuda, cudnn, gpus, images. Default: all.
+    pub table: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ArchsArgs {
+    /// ELF executables or shared libraries.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The log to read; `-` or nothing reads standard input.
+    pub file: Option<PathBuf>,
+    #[command(flatten)]
+    pub source: SourceArgs,
+}

@@ -1,0 +1,153 @@
+//! Facts about the machine: a live probe, a directory root, or a saved snapshot, completed with
+//! what the knowledge base derives from them (a GPU's compute capability from its name, the CUDA
+//! version a driver supports from its version).
+
+use std::path::Path;
+
+use anyhow::Context as _;
+use cudoctor_kb::version::{DriverVersion, PythonVersion};
+use cudoctor_kb::{PlanQuery, kb};
+use cudoctor_probe::{Env, ProbeOptions, Snapshot};
+
+use crate::cli::SourceArgs;
+use crate::error;
+
+/// Parses `--env KEY=VALUE` pairs.
+pub fn env_pairs(args: &SourceArgs) -> anyhow::Result<Vec<(String, String)>> {
+    args.env
+        .iter()
+        .map(|pair| {
+            Env::parse_pair(pair).ok_or_else(|| {
+                error::hinted(
+                    format!("invalid `--env {pair}`"),
+                    "write KEY=VALUE, e.g. `--env LD_LIBRARY_PATH=/usr/local/cuda/lib64`",
+                )
+            })
+        })
+        .collect()
+}
+
+/// The snapshot for `args`: read from `--snapshot`, or probed from `--root` or this host.
+pub fn snapshot(args: &SourceArgs) -> anyhow::Result<Snapshot> {
+    let mut snap = if let Some(path) = &args.snapshot {
+        read_snapshot(path)?
+    } else {
+        let opts = match &args.root {
+            Some(dir) => {
+                if !dir.is_dir() {
+                    return Err(error::hinted(
+                        format!("`--root {}` is not a directory", dir.display()),
+                        "give the directory to treat as `/` (an unpacked image or a mounted disk)",
+                    ));
+                }
+                ProbeOptions::directory(dir.clone(), env_pairs(args)?)
+            }
+            None => ProbeOptions::host(),
+        };
+        cudoctor_probe::probe(&opts)
+    };
+    complete(&mut snap);
+    Ok(snap)
+}
+
+/// Reads a snapshot file written by `cudoctor probe --format json`.
+pub fn read_snapshot(path: &Path) -> anyhow::Result<Snapshot> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read snapshot `{}`", path.display()))?;
+    Snapshot::from_json(&text).map_err(|e| {
+        error::hinted(
+            format!("`{}` is not a cudoctor snapshot: {e}", path.display()),
+            "write one with `cudoctor probe --format json > snap.json`",
+        )
+    })
+}
+
+/// Fills facts the knowledge base derives: GPU compute capability from the GPU's name, the CUDA
+/// version the driver supports from the driver version. Facts already known are kept.
+pub fn complete(snap: &mut Snapshot) {
+    let kb = kb();
+    snap.fill_gpu_compute_capabilities(|name| {
+        let row = kb.gpu_by_name(name).ok()?;
+        row.cc.map(|cc| {
+            (
+                cc,
+                format!("knowledge base: `{}` ({})", row.name, row.source),
+            )
+        })
+    });
+    snap.fill_driver_cuda_version(|driver| {
+        kb.driver_cuda_at_least(driver).map(|cuda| {
+            (
+                cuda,
+                format!(
+                    "knowledge base: the newest CUDA release whose toolkit driver is <= {driver} (a lower bound)"
+                ),
+            )
+        })
+    });
+}
+
+/// Fills the constraints of a `plan` query that were not given from this machine (driver, GPU,
+/// Python of the first environment with a known version), and notes each one filled.
+pub fn fill_plan_constraints(query: &mut PlanQuery, notes: &mut Vec<String>) {
+    if query.driver.is_some()
+        && (query.compute_capability.is_some() || query.gpu_name.is_some())
+        && query.python.is_some()
+    {
+        return;
+    }
+    let mut snap = cudoctor_probe::probe(&ProbeOptions::host());
+    complete(&mut snap);
+    if query.driver.is_none() {
+        let d: Option<(&DriverVersion, &str)> = snap
+            .driver
+            .userspace_version
+            .as_ref()
+            .map(|v| {
+                (
+                    v,
+                    snap.driver
+                        .userspace_version_source
+                        .as_deref()
+                        .unwrap_or("probe"),
+                )
+            })
+            .or_else(|| {
+                snap.driver.kernel_module_version.as_ref().map(|v| {
+                    (
+                        v,
+                        snap.driver
+                            .kernel_module_version_source
+                            .as_deref()
+                            .unwrap_or("probe"),
+                    )
+                })
+            });
+        if let Some((v, src)) = d {
+            query.driver = Some(v.clone());
+            notes.push(format!("driver {v} taken from this machine ({src})"));
+        }
+    }
+    if query.compute_capability.is_none() && query.gpu_name.is_none() {
+        if let Some(g) = snap.gpus.iter().find(|g| g.compute_capability.is_some()) {
+            query.compute_capability = g.compute_capability;
+            notes.push(format!(
+                "GPU {} (compute capability {}) taken from this machine",
+                g.name.as_deref().unwrap_or("unnamed"),
+                g.compute_capability
+                    .map(|c| c.to_string())
+                    .unwrap_or_default()
+            ));
+        }
+    }
+    if query.python.is_none() {
+        let py: Option<(PythonVersion, &str)> = snap
+            .python_environments
+            .iter()
+            .find_map(|e| e.python_version.map(|v| (v, e.path.as_str())));
+        if let Some((v, path)) = py {
+            query.python = Some(v);
+            notes.push(format!("Python {v} taken from this machine (`{path}`)"));
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! `cudoctor plan`: which framework versions fit a driver, GPU and Python.
+
+use anyhow::Context as _;
+use cudoctor_kb::version::{ComputeCapability, DriverVersion, PythonVersion};
+use cudoctor_kb::{Framework, Plan, PlanQuery, Status, kb};
+
+use crate::cli::{Format, PlanArgs};
+use crate::printer::{Printer, Tone};
+use crate::{Ctx, ExitStatus, error, to_json};
+
+/// How many excluded releases to show per framework in text output.
+const EXCLUDED_SHOWN: usize = 3;
+
+pub fn run(ctx: &Ctx, args: &PlanArgs) -> anyhow::Result<ExitStatus> {
+    let mut query = PlanQuery {
+        driver: parse_opt::<DriverVersion>(args.driver.as_deref(), "--driver")?,
+        compute_capability: parse_opt::<ComputeCapability>(args.cc.as_deref(), "--cc")?,
+        gpu_name: args.gpu.clone(),
+        python: match args.python.as_deref() {
+            Some(p) => Some(
+                PythonVersion::parse_lenient(p)
+                    .map_err(|e| error::hinted(e.to_string(), "write it as `3.10`"))
+                    .context("invalid value for `--python`")?,
+            ),
+            None => None,
+        },
+        frameworks: Vec::new(),
+    };
+    for name in &args.frameworks {
+        let fw: Framework = name.parse().map_err(|e: cudoctor_kb::UnknownFramework| {
+            error::hinted(
+                e.to_string(),
+                "frameworks: tensorflow (tf), torch (pytorch), jax",
+            )
+        })?;
+        if !query.frameworks.contains(&fw) {
+            query.frameworks.push(fw);
+        }
+    }
+    let mut filled = Vec::new();
+    if !args.no_probe {
+        super::machine::fill_plan_constraints(&mut query, &mut filled);
+    }
+    let mut plan = kb().plan(&query).map_err(|e| match e.hint() {
+        Some(h) => error::hinted(format!("{e}: {}", source_text(&e)), h),
+        None => anyhow::Error::new(e),
+    })?;
+    plan.constraints.notes.extend(filled);
+    let text = match ctx.format {
+        Format::Json => to_json(&plan)?,
+        Format::Text => render(&plan, ctx.out, false),
+        Format::Markdown => render(&plan, ctx.out, true),
+    };
+    ctx.out.out(&text);
+    Ok(ExitStatus::Success)
+}
+
+fn source_text(e: &dyn std::error::Error) -> String {
+    e.source().map(ToString::to_string).unwrap_or_default()
+}
+
+fn parse_opt<T>(value: Option<&str>, flag: &str) -> anyhow::Result<Option<T>>
+where
+    T: std::str::FromStr<Err = cudoctor_kb::version::VersionParseError>,
+{
+    value
+        .map(|v| {
+            v.parse::<T>()
+                .map_err(|e| anyhow::Error::new(e).context(format!("invalid value for `{flag}`")))
+        })
+        .transpose()
+}
+
+/// Text or Markdown rendering of a plan.
+pub fn render(plan: &Plan, p: Printer, markdown: bool) -> String {
+    let c = &plan.constraints;
+    let mut out = String::new();
+    let show = |v: Option<String>| v.unwrap_or_else(|| "unknown".to_owned());
+    let gpu = match (&c.gpu, &c.compute_capability) {
+        (Some(name), Some(cc)) => format!("{name} (compute capability {cc})"),
+        (None, Some(cc)) => format!("compute capability {cc}"),
+        (Some(name), None) => name.clone(),
+        (None, None) => "unknown".to_owned(),
+    };
+    let header = format!(
+        "Constraints: driver {}, GPU {}, Python {}",
+        show(c.driver.as_ref().map(ToString::to_string)),
+        gpu,
+        show(c.python.map(|v| v.to_string())),
+    );
+    if markdown {
+        out.push_str(&format!("{header}\n\n"));
+    } else {
+        out.push_str(&p.paint(Tone::Bold, &header));
+        out.push('\n');
+    }
+    if !c.unknown.is_empty() {
+        out.push_str(&format!(
+            "{} not given, so not checked: {}\n",
+            p.paint(Tone::Warning, "unknown:"),
+            c.unknown.join(", ")
+        ));
+    }
+    for n in &c.notes {
+        out.push_str(&format!("note: {n}\n"));
+    }
+    for fp in &plan.frameworks {
+        out.push('\n');
+        let title = format!("{}", fp.framework.display_name());
+        if markdown {
+            out.push_str(&format!("## {title}\n\n"));
+        } else {
+            out.push_str(&p.paint(Tone::Bold, &title));
+            out.push('\n');
+        }
+        if fp.candidates.is_empty() {
+            out.push_str("  no release fits these constraints\n");
+        }
+        for cand in &fp.candidates {
+            let (tone, label) = match cand.status {
+                Status::Compatible => (Tone::Ok, "compatible"),
+                Status::CompatibleWithCaveats => (Tone::Warning, "compatible with caveats"),
+            };
+            let build = match (&cand.cuda, &cand.cudnn) {
+                (Some(cu), Some(dnn)) => format!(" (CUDA {cu}, cuDNN {dnn})"),
+                (Some(cu), None) => format!(" (CUDA {cu})"),
+                _ => String::new(),
+            };
+            let variant = if cand.variant == "default" {
+                String::new()
+            } else {
+                format!(" {}", cand.variant)
+            };
+            let bullet = if markdown { "- " } else { "  " };
+            out.push_str(&format!(
+                "{bullet}{}{variant}{build}: {}  `{}`\n",
+                cand.version,
+                p.paint(tone, label),
+                cand.package
+            ));
+            for cav in &cand.caveats {
+                out.push_str(&format!(
+                    "{}    - {cav}\n",
+                    if markdown { "  " } else { "" }
+                ));
+            }
+        }
+        if !fp.excluded.is_empty() {
+            out.push_str(&format!(
+                "  {} ({} in all; newest shown):\n",
+                p.paint(Tone::Dim, "excluded"),
+                fp.excluded.len()
+            ));
+            for ex in fp.excluded.iter().take(EXCLUDED_SHOWN) {
+                let variant = if ex.variant == "default" {
+                    String::new()
+                } else {
+                    format!(" {}", ex.variant)
+                };
+                out.push_str(&format!(
+                    "  {} {}{variant}: {}\n",
+                    p.paint(Tone::Error, "x"),
+                    ex.version,
+                    ex.reasons.join("; ")
+                ));
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,292 @@
+//! `cudoctor probe`: the facts, as a readable summary or as a snapshot (`--format json`).
+
+use cudoctor_probe::Snapshot;
+
+use crate::cli::{Format, SourceArgs};
+use crate::printer::{Printer, Tone};
+use crate::{Ctx, ExitStatus, no_markdown};
+
+pub fn run(ctx: &Ctx, args: &SourceArgs) -> anyhow::Result<ExitStatus> {
+    no_markdown(ctx, "probe")?;
+    let snap = super::machine::snapshot(args)?;
+    let text = match ctx.format {
+        Format::Json => {
+            let mut t = snap.to_json()?;
+            t.push('\n');
+            t
+        }
+        _ => render(&snap, ctx.out),
+    };
+    ctx.out.out(&text);
+    Ok(ExitStatus::Success)
+}
+
+/// `value (source)`, `unknown (why)` or `not found`.
+pub(crate) fn fact<T: ToString>(
+    v: Option<&T>,
+    source: Option<&String>,
+    unknown: Option<&String>,
+) -> String {
+    match (v, unknown) {
+        (Some(v), _) => match source {
+            Some(s) => format!("{}  ({s})", v.to_string()),
+            None => v.to_string(),
+        },
+        (None, Some(why)) => format!("unknown ({why})"),
+        (None, None) => "not found".to_owned(),
+    }
+}
+
+fn section(out: &mut String, p: Printer, title: &str) {
+    out.push('\n');
+    out.push_str(&p.paint(Tone::Bold, title));
+    out.push('\n');
+}
+
+/// The readable summary.
+pub fn render(s: &Snapshot, p: Printer) -> String {
+    let mut out = String::new();
+    out.push_str(&format!("Probed {} `{}`", s.root.kind, s.root.path));
+    if !s.environment.source.is_empty() {
+        out.push_str(&format!(" (environment: {})", s.environment.source));
+    }
+    out.push('\n');
+
+    section(&mut out, p, "Driver");
+    let d = &s.driver;
+    out.push_str(&format!(
+        "  kernel module    {}\n",
+        fact(
+            d.kernel_module_version.as_ref(),
+            d.kernel_module_version_source.as_ref(),
+            d.kernel_module_version_unknown.as_ref()
+        )
+    ));
+    if let Some(flavor) = &d.kernel_module_flavor {
+        out.push_str(&format!("  module flavor    {flavor}\n"));
+    }
+    out.push_str(&format!(
+        "  user space       {}\n",
+        fact(
+            d.userspace_version.as_ref(),
+            d.userspace_version_source.as_ref(),
+            d.userspace_version_unknown.as_ref()
+        )
+    ));
+    out.push_str(&format!(
+        "  supports CUDA    {}\n",
+        fact(
+            d.cuda_version.as_ref(),
+            d.cuda_version_source.as_ref(),
+            d.cuda_version_unknown.as_ref()
+        )
+    ));
+
+    section(&mut out, p, "GPUs");
+    if s.gpus.is_empty() {
+        out.push_str("  none found\n");
+    }
+    for (i, g) in s.gpus.iter().enumerate() {
+        let name = g.name.clone().unwrap_or_else(|| "unnamed GPU".to_owned());
+        let cc = fact(
+            g.compute_capability.as_ref(),
+            g.compute_capability_source.as_ref(),
+            g.compute_capability_unknown.as_ref(),
+        );
+        out.push_str(&format!("  {i}  {name}\n     compute capability {cc}\n"));
+        if let Some(bus) = &g.bus_location {
+            out.push_str(&format!("     bus {bus}\n"));
+        }
+        if let Some(m) = g.memory_total_bytes {
+            out.push_str(&format!("     memory {} MiB\n", m / (1024 * 1024)));
+        }
+    }
+    let n = &s.device_nodes;
+    let mut nodes: Vec<String> = n.gpus.clone();
+    if n.nvidiactl {
+        nodes.push("/dev/nvidiactl".to_owned());
+    }
+    if n.nvidia_uvm {
+        nodes.push("/dev/nvidia-uvm".to_owned());
+    }
+    out.push_str(&format!(
+        "  device nodes: {}\n",
+        match (&n.unknown, nodes.is_empty()) {
+            (Some(why), _) => format!("unknown ({why})"),
+            (None, true) => "none".to_owned(),
+            (None, false) => nodes.join(", "),
+        }
+    ));
+
+    section(&mut out, p, "CUDA toolkits");
+    if s.cuda_toolkits.is_empty() {
+        out.push_str("  none found\n");
+    }
+    for t in &s.cuda_toolkits {
+        let real = t
+            .real_root
+            .as_deref()
+            .filter(|r| *r != t.root)
+            .map(|r| format!(" -> {r}"))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "  `{}`{real}: {}  [{}]\n",
+            t.root,
+            fact(
+                t.version.as_ref(),
+                t.version_source.as_ref(),
+                t.version_unknown.as_ref()
+            ),
+            t.found_via.join(", ")
+        ));
+    }
+
+    section(&mut out, p, "CUDA libraries");
+    if s.libraries.is_empty() {
+        out.push_str("  none found\n");
+    }
+    for l in &s.libraries {
+        let soname = l.soname.clone().unwrap_or_else(|| "?".to_owned());
+        let version = l
+            .version
+            .clone()
+            .unwrap_or_else(|| "version unknown".to_owned());
+        let dangling = if l.dangling { "  DANGLING LINK" } else { "" };
+        out.push_str(&format!(
+            "  {soname:<24} {version:<14} `{}`{dangling}\n",
+            l.path
+        ));
+    }
+
+    section(&mut out, p, "cuDNN");
+    if s.cudnn.is_empty() {
+        out.push_str("  none found\n");
+    }
+    for c in &s.cudnn {
+        out.push_str(&format!(
+            "  {:<8} {}  `{}`\n",
+            c.kind,
+            fact(c.version.as_ref(), None, c.version_unknown.as_ref()),
+            c.path
+        ));
+    }
+
+    section(&mut out, p, "Python environments");
+    if s.python_environments.is_empty() {
+        out.push_str("  none found\n");
+    }
+    for e in &s.python_environments {
+        let v = e
+            .python_version
+            .map_or_else(|| "Python ?".to_owned(), |v| format!("Python {v}"));
+        out.push_str(&format!("  `{}` ({}, {v})\n", e.path, e.kind));
+    }
+
+    section(&mut out, p, "Frameworks");
+    if s.frameworks.is_empty() {
+        out.push_str("  none found\n");
+    }
+    for f in &s.frameworks {
+        let v = f
+            .version
+            .as_ref()
+            .map_or_else(|| "?".to_owned(), ToString::to_string);
+        let cuda = f
+            .cuda_version
+            .map_or_else(|| "?".to_owned(), |c| c.to_string());
+        let cudnn = f
+            .cudnn_version
+            .map_or_else(|| "?".to_owned(), |c| c.to_string());
+        out.push_str(&format!(
+            "  {} {v}: built with CUDA {cuda}, cuDNN {cudnn}  in `{}`\n",
+            f.name, f.environment
+        ));
+        if let Some(cc) = &f.compute_capabilities {
+            out.push_str(&format!("     GPU code: {}\n", cc.join(", ")));
+        }
+    }
+
+    let c = &s.container;
+    if !c.markers.is_empty()
+        || c.docker_daemon.is_some()
+        || !c.nvidia_container_tools.is_empty()
+        || c.nvidia_require_cuda.is_some()
+    {
+        section(&mut out, p, "Containers");
+        if !c.markers.is_empty() {
+            out.push_str(&format!("  inside a container: {}\n", c.markers.join(", ")));
+        }
+        if let Some(v) = &c.nvidia_require_cuda {
+            out.push_str(&format!("  NVIDIA_REQUIRE_CUDA={v}\n"));
+        }
+        if let Some(v) = &c.cuda_version_env {
+            out.push_str(&format!("  CUDA_VERSION={v}\n"));
+        }
+        if let Some(dd) = &c.docker_daemon {
+            match &dd.unknown {
+                Some(why) => out.push_str(&format!("  `{}`: unknown ({why})\n", dd.path)),
+                None => out.push_str(&format!(
+                    "  `{}`: runtimes [{}], default-runtime {}\n",
+                    dd.path,
+                    dd.runtimes.join(", "),
+                    dd.default_runtime.as_deref().unwrap_or("not set")
+                )),
+            }
+        }
+        if !c.nvidia_container_tools.is_empty() {
+            out.push_str(&format!(
+                "  NVIDIA container tools: {}\n",
+                c.nvidia_container_tools.join(", ")
+            ));
+        }
+    }
+
+    if let Some(live) = &s.live {
+        section(&mut out, p, "Live driver calls");
+        out.push_str(&format!(
+            "  libcuda          {}\n",
+            fact(live.libcuda.as_ref(), None, live.libcuda_unknown.as_ref())
+        ));
+        out.push_str(&format!(
+            "  cuDriverGetVersion {}\n",
+            fact(
+                live.cu_driver_get_version.as_ref(),
+                None,
+                live.cu_driver_get_version_unknown.as_ref()
+            )
+        ));
+        if let Some(code) = live.cu_init {
+            out.push_str(&format!(
+                "  cuInit           {code} {}\n",
+                live.cu_init_name.as_deref().unwrap_or("")
+            ));
+        }
+        out.push_str(&format!(
+            "  NVML             {}\n",
+            match (&live.nvml.driver_version, &live.nvml.unknown) {
+                (Some(v), _) => format!("driver {v}, {} device(s)", live.nvml.devices.len()),
+                (None, Some(why)) => format!("unknown ({why})"),
+                (None, None) => "not loaded".to_owned(),
+            }
+        ));
+    }
+
+    if !s.environment.variables.is_empty() {
+        section(&mut out, p, "Environment");
+        for (k, v) in &s.environment.variables {
+            out.push_str(&format!("  {k}={v}\n"));
+        }
+    }
+    if !s.probe_errors.is_empty() {
+        section(&mut out, p, "Could not read");
+        for e in &s.probe_errors {
+            let path = e
+                .path
+                .as_deref()
+                .map(|p| format!("`{p}`: "))
+                .unwrap_or_default();
+            out.push_str(&format!("  [{}] {path}{}\n", e.collector, e.message));
+        }
+    }
+    out
+}

@@ -1,0 +1,173 @@
+//! `cudoctor requirements SPEC`: what a framework release needs.
+
+use anyhow::Context as _;
+use cudoctor_kb::{Requirements, Spec, VariantRequirements, kb};
+
+use crate::cli::{Format, RequirementsArgs};
+use crate::printer::{Printer, Tone};
+use crate::{Ctx, ExitStatus, error, to_json};
+
+pub fn run(ctx: &Ctx, args: &RequirementsArgs) -> anyhow::Result<ExitStatus> {
+    let spec: Spec = args.spec.parse().map_err(|e: cudoctor_kb::SpecParseError| {
+        error::hinted(
+            e.to_string(),
+            "write NAME==VERSION, e.g. `tensorflow==2.9.0`, `tf==2.9`, `torch==2.4.1+cu121`, `jax==0.4.30`",
+        )
+    })?;
+    let req = kb()
+        .requirements(&spec)
+        .map_err(|e| match e.hint() {
+            Some(h) => error::hinted(e.to_string(), h),
+            None => anyhow::Error::new(e),
+        })
+        .with_context(|| format!("cannot answer `requirements {}`", args.spec))?;
+    let text = match ctx.format {
+        Format::Json => to_json(&req)?,
+        Format::Text => render(&req, ctx.out, false),
+        Format::Markdown => render(&req, ctx.out, true),
+    };
+    ctx.out.out(&text);
+    Ok(ExitStatus::Success)
+}
+
+fn or_unknown(v: Option<&String>) -> String {
+    v.cloned().unwrap_or_else(|| "unknown".to_owned())
+}
+
+fn list_or_unknown(v: &[String]) -> String {
+    if v.is_empty() {
+        "unknown".to_owned()
+    } else {
+        v.join(", ")
+    }
+}
+
+/// Human-readable requirements: one block per variant.
+pub fn render(req: &Requirements, p: Printer, markdown: bool) -> String {
+    let mut out = String::new();
+    let heading = format!(
+        "{} {} ({})",
+        req.framework.display_name(),
+        req.version,
+        req.package
+    );
+    if markdown {
+        out.push_str(&format!("## {heading}\n\n"));
+    } else {
+        out.push_str(&p.paint(Tone::Bold, &heading));
+        out.push('\n');
+    }
+    for note in &req.notes {
+        out.push_str(&format!("note: {note}\n"));
+    }
+    for v in &req.variants {
+        out.push('\n');
+        variant(&mut out, v, p, markdown);
+    }
+    out
+}
+
+fn variant(out: &mut String, v: &VariantRequirements, p: Printer, markdown: bool) {
+    let mut title = format!("variant {}", v.name);
+    if let Some(true) = v.pypi_default {
+        title.push_str(" (the PyPI default)");
+    }
+    if let Some(ch) = &v.channel {
+        title.push_str(&format!(" [{ch}]"));
+    }
+    let mut rows: Vec<(&str, String)> = vec![
+        ("CUDA", or_unknown(v.cuda.as_ref())),
+        ("cuDNN", or_unknown(v.cudnn.as_ref())),
+    ];
+    if let Some(acc) = &v.cudnn_accepted {
+        rows.push(("cuDNN accepted", acc.clone()));
+    }
+    rows.push((
+        "driver",
+        match &v.driver_min {
+            Some(d) => format!(">= {d}"),
+            None => "unknown".to_owned(),
+        },
+    ));
+    rows.push((
+        "driver (minor-version compat.)",
+        match &v.driver_min_compat {
+            Some(d) => format!(">= {d} (no JIT of newer PTX; see caveats)"),
+            None if v.cuda.as_deref().is_some_and(|c| {
+                c.split('.')
+                    .next()
+                    .and_then(|m| m.parse::<u32>().ok())
+                    .is_some_and(|m| m < 11)
+            }) =>
+            {
+                "none (CUDA < 11 has no minor-version compatibility)".to_owned()
+            }
+            None => "unknown".to_owned(),
+        },
+    ));
+    let mut py = list_or_unknown(&v.python);
+    if !v.python_experimental.is_empty() {
+        py.push_str(&format!(
+            " (experimental: {})",
+            v.python_experimental.join(", ")
+        ));
+    }
+    rows.push(("Python", py));
+    rows.push(("GPU code", list_or_unknown(&v.compute_capabilities)));
+    if let Some(cc) = &v.min_compute_capability {
+        rows.push(("lowest compute capability", cc.clone()));
+    }
+    if let Some(isa) = &v.ptx_isa {
+        rows.push(("PTX ISA", isa.clone()));
+    }
+    if !v.sonames.is_empty() {
+        let mut s: Vec<String> = v.sonames.values().cloned().collect();
+        s.sort();
+        s.dedup();
+        let ev = v.sonames_evidence.as_deref().unwrap_or("");
+        rows.push((
+            "dlopens",
+            if ev.is_empty() {
+                s.join(", ")
+            } else {
+                format!("{} ({ev})", s.join(", "))
+            },
+        ));
+    }
+    if !v.images.is_empty() {
+        rows.push(("official images", v.images.join(", ")));
+    }
+    if markdown {
+        out.push_str(&format!("### {title}\n\n| | |\n|---|---|\n"));
+        for (k, val) in rows {
+            out.push_str(&format!("| {k} | {} |\n", val.replace('|', "\\|")));
+        }
+        for u in &v.unknown {
+            out.push_str(&format!("\n- unknown: {u}"));
+        }
+        for n in &v.notes {
+            out.push_str(&format!("\n- note: {n}"));
+        }
+        out.push_str("\n\nSources:\n");
+        for s in &v.sources {
+            out.push_str(&format!("- {s}\n"));
+        }
+    } else {
+        out.push_str(&p.paint(Tone::Bold, &title));
+        out.push('\n');
+        let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+        for (k, val) in rows {
+            out.push_str(&format!("  {k:<width$}  {val}\n"));
+        }
+        for u in &v.unknown {
+            out.push_str(&format!("  {} {u}\n", p.paint(Tone::Warning, "unknown:")));
+        }
+        for n in &v.notes {
+            out.push_str(&format!("  {} {n}\n", p.paint(Tone::Dim, "note:")));
+        }
+        out.push_str(&format!("  {}\n", p.paint(Tone::Dim, "sources:")));
+        for s in &v.sources {
+            out.push_str(&format!("    {s}\n"));
+        }
+    }
+}

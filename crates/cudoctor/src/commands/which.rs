@@ -1,0 +1,119 @@
+//! `cudoctor which SONAME`: the file the dynamic loader would load, and every candidate skipped.
+
+use cudoctor_probe::{Env, Outcome, Resolution, Root};
+
+use crate::cli::{Format, WhichArgs};
+use crate::printer::{Printer, Tone};
+use crate::{Ctx, ExitStatus, error, no_markdown, to_json};
+
+pub fn run(ctx: &Ctx, args: &WhichArgs) -> anyhow::Result<ExitStatus> {
+    no_markdown(ctx, "which")?;
+    if args.source.snapshot.is_some() {
+        return Err(error::hinted(
+            "`cudoctor which` needs the files, not a snapshot",
+            "run it on the machine, or with `--root DIR`; a snapshot already holds the loader's answers under `loader`",
+        ));
+    }
+    let (root, env) = match &args.source.root {
+        Some(dir) => (
+            Root::dir(dir)
+                .map_err(|e| anyhow::anyhow!("cannot use `--root {}`: {e}", dir.display()))?,
+            Env::from_pairs(super::machine::env_pairs(&args.source)?),
+        ),
+        None => (Root::host(), Env::from_process()),
+    };
+    let from = match (&args.from, root.is_host()) {
+        (Some(f), true) if f.is_relative() => Some(std::env::current_dir()?.join(f)),
+        (f, _) => f.clone(),
+    };
+    if let Some(f) = &from {
+        if !root.exists(f) {
+            return Err(error::hinted(
+                format!("`--from {}`: no such file", f.display()),
+                "give the ELF file that loads the library (a framework's shared object)",
+            ));
+        }
+    }
+    let res = cudoctor_probe::which(&root, &env, &args.soname, from.as_deref());
+    let text = match ctx.format {
+        Format::Json => to_json(&res)?,
+        _ => render(&res, ctx.out),
+    };
+    ctx.out.out(&text);
+    // Not found is an answer, not a failure of the tool; but scripts want to know.
+    Ok(if res.chosen.is_some() {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Failure
+    })
+}
+
+fn outcome_text(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Taken => "taken",
+        Outcome::Shadowed => "would also load, but an earlier candidate wins",
+        Outcome::Missing => "missing",
+        Outcome::WrongElfClass => "wrong ELF class",
+        Outcome::WrongMachine => "wrong machine",
+        Outcome::DanglingLink => "dangling link",
+        Outcome::SymlinkLoop => "symlink loop",
+        Outcome::NotElf => "not an ELF shared object",
+        Outcome::Unreadable => "unreadable",
+    }
+}
+
+pub fn render(res: &Resolution, p: Printer) -> String {
+    let mut out = String::new();
+    match &res.chosen {
+        Some(c) => {
+            let real = c
+                .real_path
+                .as_deref()
+                .filter(|r| *r != c.path)
+                .map(|r| format!(" -> `{r}`"))
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "{}: `{}`{real}\n",
+                p.paint(Tone::Ok, &res.soname),
+                c.path
+            ));
+        }
+        None => out.push_str(&format!(
+            "{}: {} (the loader would fail with \"cannot open shared object file\")\n",
+            p.paint(Tone::Error, &res.soname),
+            "not found"
+        )),
+    }
+    if let Some(from) = &res.from {
+        out.push_str(&format!("  as loaded by `{from}`\n"));
+    }
+    if !res.candidates.is_empty() {
+        out.push_str("  search order:\n");
+    }
+    for c in &res.candidates {
+        let step = serde_json::to_value(c.step)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        let tone = match c.outcome {
+            Outcome::Taken => Tone::Ok,
+            Outcome::Missing | Outcome::Shadowed => Tone::Dim,
+            _ => Tone::Warning,
+        };
+        let detail = c
+            .detail
+            .as_deref()
+            .map(|d| format!(" ({d})"))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "    {:<18} `{}`: {}{detail}\n",
+            step,
+            c.path,
+            p.paint(tone, outcome_text(c.outcome))
+        ));
+    }
+    for n in &res.notes {
+        out.push_str(&format!("  note: {n}\n"));
+    }
+    out
+}

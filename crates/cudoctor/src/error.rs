@@ -1,0 +1,83 @@
+//! Errors shown to the user: `error:` / `  Caused by:` / blank line / `hint:`.
+
+use std::fmt;
+use std::io::Write;
+
+use crate::printer::{Printer, Tone};
+
+/// An error with an optional hint on what to do about it.
+#[derive(Debug)]
+pub struct Hinted {
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl fmt::Display for Hinted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Hinted {}
+
+/// Shorthand for an error with a hint.
+pub fn hinted(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(Hinted {
+        message: message.into(),
+        hint: Some(hint.into()),
+    })
+}
+
+/// Renders `err` (with its chain and any hint) as text.
+pub fn render(err: &anyhow::Error, printer: Printer) -> String {
+    let mut out = String::new();
+    out.push_str(&printer.paint(Tone::Error, "error"));
+    out.push_str(": ");
+    out.push_str(&err.to_string());
+    out.push('\n');
+    let mut hint = None;
+    for cause in err.chain() {
+        if let Some(h) = cause.downcast_ref::<Hinted>() {
+            hint = hint.or(h.hint.clone());
+        }
+    }
+    for cause in err.chain().skip(1) {
+        out.push_str("  Caused by: ");
+        out.push_str(&cause.to_string());
+        out.push('\n');
+    }
+    if let Some(hint) = hint {
+        out.push('\n');
+        out.push_str(&printer.paint(Tone::Bold, "hint"));
+        out.push_str(": ");
+        out.push_str(&hint);
+        out.push('\n');
+    }
+    out
+}
+
+/// Writes a rendered error to stderr.
+pub fn report(err: &anyhow::Error, printer: Printer) {
+    let text = render(err, printer);
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anyhow::Context;
+
+    #[test]
+    fn renders_chain_and_hint() {
+        let inner: anyhow::Result<()> =
+            Err(hinted("unknown TensorFlow version `2.99`", "known: 2.21.0"));
+        let err = inner
+            .context("cannot answer `requirements tf==2.99`")
+            .unwrap_err();
+        let text = render(&err, Printer::new(false));
+        assert_eq!(
+            text,
+            "error: cannot answer `requirements tf==2.99`\n  Caused by: unknown TensorFlow version `2.99`\n\nhint: known: 2.21.0\n"
+        );
+    }
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Times `cudoctor archs` side by side with CUDA 11.8 `cuobjdump --list-elf` on the largest real
-# CUDA library in the cache (Debian's libcublasLt.so.11.11.3.6, 574 MB, unless given).
+# CUDA library in the cache (PyTorch's libtorch_cuda.so, 739 MB, or Debian's
+# libcublasLt.so.11.11.3.6, 574 MB), or on LIBRARY.
 #
 #   bench/archs.sh [--fetch] [--cold] [LIBRARY]
 #
@@ -27,10 +28,23 @@ if ((fetch)); then
     nvidia-cublas-cu12==12.1.3.1
   pip download -q --no-deps -d "$cache/wheels" --only-binary=:all: --python-version 3.11 \
     --platform manylinux2014_x86_64 cupy-cuda11x==13.6.0
-  for w in "$cache"/wheels/*.whl; do python3 -m zipfile -e "$w" "$cache/wheels/unpacked/"; done
+  pip download -q --no-deps -d "$cache/wheels" --only-binary=:all: --python-version 3.11 \
+    --platform manylinux1_x86_64 torch==2.1.2
+  for w in "$cache"/wheels/*.whl; do
+    case $w in
+      */torch-*) python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extract("torch/lib/libtorch_cuda.so", sys.argv[2])' "$w" "$cache/wheels/unpacked/" ;;
+      *) python3 -m zipfile -e "$w" "$cache/wheels/unpacked/" ;;
+    esac
+  done
 fi
 
-lib=${1:-$cache/debian/root/usr/lib/x86_64-linux-gnu/libcublasLt.so.11.11.3.6}
+# The largest real library at hand: PyTorch 2.1.2's libtorch_cuda.so (739 MB), else CUDA 11.8
+# libcublasLt (574 MB).
+lib=${1:-}
+if [[ -z $lib ]]; then
+  lib=$cache/wheels/unpacked/torch/lib/libtorch_cuda.so
+  [[ -f $lib ]] || lib=$cache/debian/root/usr/lib/x86_64-linux-gnu/libcublasLt.so.11.11.3.6
+fi
 cuobjdump=$cache/debian/root/usr/bin/cuobjdump
 [[ -f $lib ]] || { echo "archs.sh: $lib is missing; run bench/archs.sh --fetch" >&2; exit 2; }
 [[ -x $cuobjdump ]] || { echo "archs.sh: $cuobjdump is missing; run bench/archs.sh --fetch" >&2; exit 2; }

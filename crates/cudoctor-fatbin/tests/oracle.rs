@@ -1,12 +1,13 @@
 //! Compares our per-architecture ELF and PTX counts with `cuobjdump --list-elf` / `--list-ptx`
 //! from the real CUDA 11.8 toolkit, on real CUDA libraries from Debian's CUDA 11.8 packages and
-//! PyPI wheels (`nvidia-*` CUDA libraries and the CuPy framework's CUDA extension modules).
+//! PyPI wheels (`nvidia-*` CUDA libraries, the CuPy framework's CUDA extension modules and
+//! PyTorch 2.1.2's 739 MB `libtorch_cuda.so`).
 //!
 //! The files live in the git-ignored cache; each test prints why it skips when they are absent.
 //! Populate it with `bench/archs.sh --fetch` (Debian `nvidia-cuda-toolkit libcublas11
 //! libcublaslt11 libcufft10 libcusparse11 libcurand10`; wheels `nvidia-cuda-runtime-cu11
 //! nvidia-cufft-cu11 nvidia-cuda-nvrtc-cu11 nvidia-curand-cu12 nvidia-cublas-cu12==12.1.3.1
-//! cupy-cuda11x==13.6.0` (CPython 3.11 build), unpacked under `.cache/wheels/unpacked/`).
+//! cupy-cuda11x==13.6.0 torch==2.1.2` (CPython 3.11 builds), unpacked under `.cache/wheels/unpacked/`).
 
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
@@ -117,6 +118,7 @@ oracle! {
     wheel_cupy_thrust => "wheels/unpacked/cupy/cuda/thrust.cpython-311-x86_64-linux-gnu.so",
     wheel_cupy_cub => "wheels/unpacked/cupy/cuda/cub.cpython-311-x86_64-linux-gnu.so",
     wheel_cupy_random => "wheels/unpacked/cupy/random/_generator_api.cpython-311-x86_64-linux-gnu.so",
+    wheel_torch_libtorch_cuda => "wheels/unpacked/torch/lib/libtorch_cuda.so",
 }
 
 /// CUDA 11.8's cuobjdump cannot read this CUDA 12.9-era library (`cuobjdump fatal: Support for

@@ -29,7 +29,8 @@ use serde::Serialize;
 
 pub use finding::{Evidence, Finding, Severity};
 pub use loader::{
-    LoadedFile, LoaderView, NoLoader, Resolution, Resolutions, SkippedFile, SnapshotLoader,
+    LoadedFile, LoaderRequest, LoaderView, NoLoader, Resolution, Resolutions, SkippedFile,
+    SnapshotLoader, loader_requests,
 };
 pub use target::{Target, TargetInfo, target_from_spec, targets_from_snapshot};
 

@@ -257,6 +257,177 @@ impl LoaderView for SnapshotLoader<'_> {
     }
 }
 
+/// One question the rules will ask the loader: resolve `soname` for a framework in
+/// `environment`. The CLI answers each with the probe's loader emulation
+/// (`cudoctor_probe::ldso::which_with_cache`, passing `site_packages` when `preload` is true) and
+/// records the answers in a [`Resolutions`] with [`Resolution::from_probe`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LoaderRequest {
+    /// The Python environment (prefix) of the framework; `None` for a plain process.
+    pub environment: Option<String>,
+    /// The name passed to `dlopen`.
+    pub soname: String,
+    /// That environment's site-packages directories.
+    pub site_packages: Vec<String>,
+    /// Whether the framework preloads `site-packages/nvidia/*/lib` (PyTorch, JAX).
+    pub preload: bool,
+}
+
+/// Every (environment, soname) the rules will ask about for these targets: each target's
+/// sonames (libcuda excluded), and `libcudnn.so.<major>` for every cuDNN major in the snapshot.
+pub fn loader_requests(
+    targets: &[crate::target::Target],
+    snapshot: &Snapshot,
+) -> Vec<LoaderRequest> {
+    use cudoctor_kb::framework::Framework;
+    let site = |env: Option<&str>| -> Vec<String> {
+        env.and_then(|e| snapshot.python_environments.iter().find(|p| p.path == e))
+            .map(|p| p.site_packages.clone())
+            .unwrap_or_default()
+    };
+    let mut out: Vec<LoaderRequest> = Vec::new();
+    let mut push = |environment: Option<&str>, soname: &str, preload: bool| {
+        if out
+            .iter()
+            .any(|r| r.environment.as_deref() == environment && r.soname == soname)
+        {
+            return;
+        }
+        out.push(LoaderRequest {
+            environment: environment.map(ToOwned::to_owned),
+            soname: soname.to_owned(),
+            site_packages: site(environment),
+            preload,
+        });
+    };
+    for t in targets.iter().filter(|t| t.needs_gpu()) {
+        let preload = matches!(t.framework, Framework::PyTorch | Framework::Jax);
+        if let Some(sonames) = &t.needs.sonames {
+            for so in sonames.value.iter().filter(|s| s.library != "cuda") {
+                push(t.environment.as_deref(), &so.soname, preload);
+            }
+        }
+    }
+    let env = targets
+        .iter()
+        .find(|t| t.needs_gpu())
+        .and_then(|t| t.environment.clone());
+    let mut majors: Vec<u32> = snapshot
+        .cudnn
+        .iter()
+        .filter_map(|c| c.version.map(cudoctor_kb::version::CudnnVersion::major))
+        .collect();
+    majors.sort_unstable();
+    majors.dedup();
+    for m in majors {
+        push(env.as_deref(), &format!("libcudnn.so.{m}"), false);
+    }
+    out
+}
+
+/// The source string of [`Resolution::from_probe`] answers.
+pub const LOADER_EMULATION_SOURCE: &str = "loader emulation (glibc search order)";
+
+impl Resolution {
+    /// Converts the probe's loader emulation answer. File versions come from the snapshot's
+    /// library facts for the same path (else from the real file's name); copies the snapshot
+    /// lists under that name that the search never reached become `off_path`. An unreadable
+    /// candidate or an unreadable `ld.so.cache` with nothing chosen makes the answer unknown.
+    pub fn from_probe(r: &cudoctor_probe::ldso::Resolution, snapshot: &Snapshot) -> Self {
+        use cudoctor_probe::ldso::{Outcome, Step};
+        let step_label = |s: Step| match s {
+            Step::Path => "path",
+            Step::FrameworkPreload => "framework preload",
+            Step::Rpath => "DT_RPATH",
+            Step::LdLibraryPath => "LD_LIBRARY_PATH",
+            Step::Runpath => "DT_RUNPATH",
+            Step::LdSoCache => "ld.so.cache",
+            Step::DefaultDir => "default directory",
+        };
+        let version_of = |path: &str, real: Option<&str>| -> Option<String> {
+            snapshot
+                .libraries
+                .iter()
+                .find(|l| l.path == path || (real.is_some() && l.real_path.as_deref() == real))
+                .and_then(|l| l.version.clone())
+        };
+        let file = |c: &cudoctor_probe::ldso::Candidate| LoadedFile {
+            path: c.path.clone(),
+            real_path: c.real_path.clone(),
+            version: version_of(&c.path, c.real_path.as_deref()),
+            via: step_label(c.step).to_owned(),
+        };
+        let mut out = Resolution {
+            soname: r.soname.clone(),
+            source: match &r.from {
+                Some(f) => format!("{LOADER_EMULATION_SOURCE}, as loaded from {f}"),
+                None => LOADER_EMULATION_SOURCE.to_owned(),
+            },
+            loaded: r.chosen.as_ref().map(file),
+            ..Resolution::default()
+        };
+        let mut unreadable = Vec::new();
+        for c in &r.candidates {
+            match c.outcome {
+                Outcome::Taken | Outcome::Missing => {}
+                Outcome::Shadowed => out.shadowed.push(file(c)),
+                other => {
+                    let reason = match other {
+                        Outcome::WrongElfClass => "wrong ELF class",
+                        Outcome::WrongMachine => "wrong machine",
+                        Outcome::DanglingLink => "dangling symlink",
+                        Outcome::SymlinkLoop => "symlink loop",
+                        Outcome::NotElf => "not an ELF file",
+                        _ => "unreadable",
+                    };
+                    if matches!(other, Outcome::Unreadable) {
+                        unreadable.push(c.path.clone());
+                    }
+                    out.skipped.push(SkippedFile {
+                        path: c.path.clone(),
+                        reason: c
+                            .detail
+                            .as_ref()
+                            .map_or_else(|| reason.to_owned(), |d| format!("{reason}: {d}")),
+                    });
+                }
+            }
+        }
+        let considered: Vec<&str> = r.candidates.iter().map(|c| c.path.as_str()).collect();
+        for l in &snapshot.libraries {
+            let named = l.soname.as_deref() == Some(r.soname.as_str())
+                || l.path.rsplit('/').next() == Some(r.soname.as_str());
+            if named && !l.dangling && !considered.contains(&l.path.as_str()) {
+                out.off_path.push(LoadedFile {
+                    path: l.path.clone(),
+                    real_path: l.real_path.clone(),
+                    version: l.version.clone(),
+                    via: l.found_via.join(", "),
+                });
+            }
+        }
+        if out.loaded.is_none() {
+            let cache_trouble: Vec<&String> = r
+                .notes
+                .iter()
+                .filter(|n| n.contains("ld.so.cache") && !n.starts_with("no `"))
+                .collect();
+            if !unreadable.is_empty() {
+                out.unknown = Some(format!("unreadable candidates: {}", unreadable.join(", ")));
+            } else if !cache_trouble.is_empty() {
+                out.unknown = Some(
+                    cache_trouble
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                );
+            }
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

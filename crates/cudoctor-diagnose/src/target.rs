@@ -212,7 +212,8 @@ impl Target {
         }
     }
 
-    pub(crate) fn needs_gpu(&self) -> bool {
+    /// Whether the target means to use a GPU (not a known CPU-only build).
+    pub fn needs_gpu(&self) -> bool {
         !matches!(self.needs.gpu_build, Some(Sourced { value: false, .. }))
     }
 }

@@ -7,6 +7,7 @@
 //! "unknown" wherever the framework's own search rules would decide.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use cudoctor_probe::snapshot::{Library, Snapshot};
 use serde::{Deserialize, Serialize};
@@ -194,6 +195,12 @@ impl LoaderView for SnapshotLoader<'_> {
                 });
                 continue;
             }
+            // The loader looks for a file *named* like the soname; a real file that merely
+            // carries that DT_SONAME (`libcudnn.so.8.1.0` without its `libcudnn.so.8` link) is
+            // not found by a directory search.
+            if file_name(&lib.path) != soname {
+                continue;
+            }
             let step = SEARCH_STEPS
                 .iter()
                 .enumerate()
@@ -233,11 +240,14 @@ impl LoaderView for SnapshotLoader<'_> {
                     .starts_with(&format!("{}/", sp.trim_end_matches('/')))
             });
             in_site |= here;
-            let where_ = if here {
+            let mut where_ = if here {
                 "the framework's site-packages".to_owned()
             } else {
                 lib.found_via.join(", ")
             };
+            if file_name(&lib.path) != soname {
+                let _ = write!(where_, "; no `{soname}` link next to it");
+            }
             out.off_path.push(as_loaded(lib, &where_));
         }
         if out.loaded.is_none() {
@@ -398,11 +408,15 @@ impl Resolution {
             let named = l.soname.as_deref() == Some(r.soname.as_str())
                 || l.path.rsplit('/').next() == Some(r.soname.as_str());
             if named && !l.dangling && !considered.contains(&l.path.as_str()) {
+                let mut via = l.found_via.join(", ");
+                if l.path.rsplit('/').next() != Some(r.soname.as_str()) {
+                    let _ = write!(via, "; no `{}` link next to it", r.soname);
+                }
                 out.off_path.push(LoadedFile {
                     path: l.path.clone(),
                     real_path: l.real_path.clone(),
                     version: l.version.clone(),
-                    via: l.found_via.join(", "),
+                    via,
                 });
             }
         }

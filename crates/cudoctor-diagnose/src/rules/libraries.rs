@@ -250,17 +250,32 @@ fn missing_sonames(ctx: &Ctx<'_>, t: &Target, missing: &[(String, Resolution)]) 
     }
     // Copies that exist off the search path: the exact line that makes them visible.
     let mut dirs: Vec<String> = Vec::new();
+    let mut links: Vec<String> = Vec::new();
     for (library, r) in missing {
         if let Some(o) = r
             .off_path
             .iter()
             .find(|o| acceptable_copy(t, library, &r.soname, o))
         {
-            let dir = o.path.rsplit_once('/').map_or(".", |(d, _)| d).to_owned();
-            if !dirs.contains(&dir) {
-                dirs.push(dir);
+            let (dir, name) = o.path.rsplit_once('/').unwrap_or((".", o.path.as_str()));
+            let searched = ["ld_library_path", "default_dir", "ld_so_conf"]
+                .iter()
+                .any(|k| o.via.contains(k));
+            if name != r.soname {
+                // The file is there under its full name only: the soname link is missing.
+                links.push(format!("sudo ln -sf {name} {dir}/{}", r.soname));
+            }
+            if !searched && !dirs.iter().any(|d| d == dir) {
+                dirs.push(dir.to_owned());
             }
         }
+    }
+    if !links.is_empty() {
+        f = f.fix(format!(
+            "Create the missing soname link{} (what `ldconfig` does in the directories it manages): `{} && sudo ldconfig`",
+            if links.len() == 1 { "" } else { "s" },
+            links.join(" && ")
+        ));
     }
     if !dirs.is_empty() {
         f = f.fix(format!("Copies exist off the loader's search path; make them visible: `{}` (to make it permanent: `printf '%s\\n' {} | sudo tee /etc/ld.so.conf.d/cuda.conf && sudo ldconfig`)", export_line(&dirs), dirs.join(" ")));

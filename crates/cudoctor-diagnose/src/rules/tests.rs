@@ -773,3 +773,40 @@ fn image_cuda_newer_than_driver() {
     // Host driver unknown: silent.
     assert_eq!(image(Some("cuda>=12.2"), None, None), None);
 }
+
+#[test]
+fn cudnn_copied_without_its_soname_link() {
+    // `libcudnn.so.8.1.0` copied into a default directory, no `libcudnn.so.8` link, no ldconfig.
+    let mut s = healthy_tf29();
+    s.libraries
+        .retain(|l| l.soname.as_deref() != Some("libcudnn.so.8"));
+    s.libraries.push(cudoctor_probe::snapshot::Library {
+        family: "cudnn".into(),
+        soname: Some("libcudnn.so.8".into()),
+        soname_source: Some("DT_SONAME".into()),
+        path: "/usr/lib/x86_64-linux-gnu/libcudnn.so.8.1.0".into(),
+        real_path: Some("/usr/lib/x86_64-linux-gnu/libcudnn.so.8.1.0".into()),
+        version: Some("8.1.0".into()),
+        found_via: vec!["default_dir".into()],
+        ..Default::default()
+    });
+    let f = installed(&s);
+    let nf = of(&f, "library-not-found");
+    assert_eq!(nf.len(), 1, "{f:#?}");
+    assert!(
+        nf[0].fix.iter().any(|x| x.contains(
+            "sudo ln -sf libcudnn.so.8.1.0 /usr/lib/x86_64-linux-gnu/libcudnn.so.8 && sudo ldconfig"
+        )),
+        "{:?}",
+        nf[0].fix
+    );
+    // A default directory needs no LD_LIBRARY_PATH line.
+    assert!(
+        !nf[0]
+            .fix
+            .iter()
+            .any(|x| x.contains("export LD_LIBRARY_PATH=/usr/lib")),
+        "{:?}",
+        nf[0].fix
+    );
+}

@@ -72,6 +72,8 @@ fn scenarios() -> Vec<(&'static str, Snapshot)> {
         ("driver_library_mismatch", driver_library_mismatch()),
         ("visible_devices_hidden", visible_devices_hidden()),
         ("bare_host", bare_host()),
+        ("healthy_torch", healthy_torch()),
+        ("healthy_jax", healthy_jax()),
         ("tf29_on_rtx3090", tf29_on_rtx3090()),
         ("tf29_on_kepler_k4000", tf29_on_k4000()),
         ("tf29_in_python311", tf29_in_python311()),
@@ -293,6 +295,65 @@ fn visible_devices_hidden() -> Snapshot {
     with_env(healthy_tf29(), "CUDA_VISIBLE_DEVICES", "-1")
 }
 
+/// PyTorch 2.4.1 (PyPI default: CUDA 12.1) with every pinned wheel at its pinned version, on an
+/// A100 with driver 550.144.03.
+fn healthy_torch() -> Snapshot {
+    let s = with_gpu(
+        with_driver(bare_host(), "550.144.03"),
+        "NVIDIA A100-SXM4-80GB",
+        "8.0",
+    );
+    let s = with_python_env(s, "/opt/venv", "3.11");
+    let pins = [
+        ("nvidia-cuda-runtime-cu12", "12.1.105"),
+        ("nvidia-cublas-cu12", "12.1.3.1"),
+        ("nvidia-cudnn-cu12", "9.1.0.70"),
+    ];
+    let lines: Vec<String> = pins
+        .iter()
+        .map(|(n, v)| {
+            format!("{n}=={v}; platform_system == \"Linux\" and platform_machine == \"x86_64\"")
+        })
+        .collect();
+    let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let mut s = with_torch(s, "/opt/venv", "2.4.1", Some("12.1"), &refs);
+    for (n, v) in pins {
+        s = with_package(s, "/opt/venv", n, v);
+    }
+    s
+}
+
+/// jax 0.4.30 with its CUDA 12 plugin and cuDNN 9.1 from pip, on an A100 with driver 550.144.03.
+fn healthy_jax() -> Snapshot {
+    let s = with_gpu(
+        with_driver(bare_host(), "550.144.03"),
+        "NVIDIA A100-SXM4-80GB",
+        "8.0",
+    );
+    let mut s = with_python_env(s, "/opt/venv", "3.11");
+    for (name, pins) in [
+        ("jax", vec![]),
+        (
+            "jax-cuda12-plugin",
+            vec!["nvidia-cudnn-cu12<10.0,>=9.0; extra == \"with-cuda\"".to_owned()],
+        ),
+    ] {
+        s.frameworks.push(cudoctor_probe::snapshot::Framework {
+            name: name.into(),
+            environment: "/opt/venv".into(),
+            version: Some("0.4.30".parse().unwrap()),
+            version_source: Some(format!(
+                "/opt/venv/lib/python3.11/site-packages/{}-0.4.30.dist-info/METADATA",
+                name.replace('-', "_")
+            )),
+            requires_nvidia: pins,
+            ..Default::default()
+        });
+        s = with_package(s, "/opt/venv", name, "0.4.30");
+    }
+    with_package(s, "/opt/venv", "nvidia-cudnn-cu12", "9.1.0.70")
+}
+
 /// TF 2.9 has SASS up to sm_75 and PTX compute_80: an RTX 3090 (8.6) JIT-compiles.
 fn tf29_on_rtx3090() -> Snapshot {
     let mut s = healthy_tf29();
@@ -363,6 +424,32 @@ fn docs_list_every_rule_id() {
             "docs/findings.md has no section for `{id}`"
         );
     }
+}
+
+#[test]
+fn healthy_torch_and_jax_have_no_error_or_warning() {
+    for s in [healthy_torch(), healthy_jax()] {
+        let d = run(&s);
+        assert_eq!(d.status, Status::Ok, "{}", show(&d));
+        assert_eq!(d.targets.len(), 1, "{}", show(&d));
+        assert!(d.targets[0].in_knowledge_base, "{:?}", d.targets[0]);
+    }
+    // And they do detect a broken pin.
+    let mut s = healthy_jax();
+    let env = &mut s.python_environments[0];
+    env.packages.retain(|p| p.name != "nvidia-cudnn-cu12");
+    let s = with_package(s, "/opt/venv", "nvidia-cudnn-cu12", "8.9.7.29");
+    let d = run(&s);
+    assert!(
+        has(&d, "cudnn-version-mismatch", Severity::Error),
+        "{}",
+        show(&d)
+    );
+    assert!(
+        has(&d, "library-wrong-version", Severity::Warning),
+        "{}",
+        show(&d)
+    );
 }
 
 #[test]

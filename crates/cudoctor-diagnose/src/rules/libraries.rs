@@ -170,9 +170,20 @@ fn resolved_for(ctx: &Ctx<'_>, t: &Target) -> Vec<(String, Resolution)> {
 pub(crate) fn library_not_found(ctx: &Ctx<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     for t in ctx.gpu_targets() {
+        let site = site_packages_of(ctx, t.environment.as_deref());
         let missing: Vec<(String, Resolution)> = resolved_for(ctx, t)
             .into_iter()
             .filter(|(_, r)| r.loaded.is_none() && r.unknown.is_none())
+            // A package that pins NVIDIA wheels finds their copies in its own site-packages
+            // through its RUNPATH, which a loader answer without the requesting object does not
+            // see: unknown, not missing.
+            .filter(|(_, r)| {
+                t.needs.pins.is_empty()
+                    || !r
+                        .off_path
+                        .iter()
+                        .any(|o| site.iter().any(|sp| o.path.starts_with(&format!("{sp}/"))))
+            })
             .collect();
         if !missing.is_empty() {
             out.push(missing_sonames(ctx, t, &missing));
@@ -180,6 +191,17 @@ pub(crate) fn library_not_found(ctx: &Ctx<'_>) -> Vec<Finding> {
         out.extend(missing_pins(ctx, t));
     }
     out
+}
+
+fn site_packages_of(ctx: &Ctx<'_>, env: Option<&str>) -> Vec<String> {
+    env.and_then(|e| ctx.snap.python_environments.iter().find(|p| p.path == e))
+        .map(|p| {
+            p.site_packages
+                .iter()
+                .map(|s| s.trim_end_matches('/').to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn missing_sonames(ctx: &Ctx<'_>, t: &Target, missing: &[(String, Resolution)]) -> Finding {

@@ -7,7 +7,7 @@ use cudoctor_probe::snapshot::{Cudnn, Snapshot};
 
 use super::testutil::*;
 use crate::finding::{Finding, Severity};
-use crate::loader::SnapshotLoader;
+use crate::loader::{LoaderView, SnapshotLoader};
 use crate::target::{Sourced, Target, target_from_spec, targets_from_snapshot};
 use crate::{NoLoader, diagnose};
 
@@ -808,5 +808,46 @@ fn cudnn_copied_without_its_soname_link() {
             .any(|x| x.contains("export LD_LIBRARY_PATH=/usr/lib")),
         "{:?}",
         nf[0].fix
+    );
+}
+
+#[test]
+fn pip_libraries_of_a_pinning_package_are_not_reported_missing() {
+    // TF 2.9 (no pins) with a cuDNN wheel in its site-packages: TF 2.9 does not look there.
+    let mut s = healthy_tf29();
+    s.libraries
+        .retain(|l| l.soname.as_deref() != Some("libcudnn.so.8"));
+    s = with_lib(
+        s,
+        "/opt/venv/lib/python3.9/site-packages/nvidia/cudnn/lib",
+        "libcudnn.so.8",
+        "8.6.0",
+        "site_packages",
+    );
+    // With the loader answer computed without TF's RUNPATH, an explicit "not found":
+    let mut answers = crate::Resolutions::default();
+    let mut r = SnapshotLoader::new(&s).resolve("libcudnn.so.8", None);
+    assert!(r.loaded.is_none() && r.unknown.is_none());
+    r.soname = "libcudnn.so.8".into();
+    answers.insert(Some("/opt/venv"), r);
+    let t = targets_from_snapshot(kb(), &s);
+    assert_eq!(
+        of(
+            &diagnose(kb(), &s, &t, &answers).findings,
+            "library-not-found"
+        )
+        .len(),
+        1
+    );
+    // The same release installed with NVIDIA pins (as `tensorflow[and-cuda]` does): unknown.
+    s.frameworks[0].requires_nvidia =
+        vec!["nvidia-cudnn-cu11==8.6.0.163; extra == \"and-cuda\"".into()];
+    let t = targets_from_snapshot(kb(), &s);
+    assert!(
+        of(
+            &diagnose(kb(), &s, &t, &answers).findings,
+            "library-not-found"
+        )
+        .is_empty()
     );
 }

@@ -325,6 +325,8 @@ pub struct TfPackage {
 pub struct ImageScheme {
     /// Pattern.
     pub pattern: String,
+    /// First release series the pattern applies to.
+    pub first: Series,
     /// Note.
     pub note: Option<String>,
     /// Source.

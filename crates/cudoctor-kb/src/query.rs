@@ -260,8 +260,13 @@ impl Kb {
         if !read.is_empty() {
             return read;
         }
+        let Ok(parsed) = version.parse::<FrameworkVersion>() else {
+            return Vec::new();
+        };
+        let series = Series::of(&parsed);
         self.tf_image_schemes
             .iter()
+            .filter(|s| s.first <= series)
             .map(|s| s.pattern.replace("{version}", version))
             .collect()
     }
@@ -418,6 +423,9 @@ impl Kb {
             {
                 v.add_source(&i.source);
             }
+        } else if v.images.is_empty() {
+            v.unknown
+                .push("the official image tags of this release (GPU tags before 2.2 used `-py3` suffixes inconsistently)".to_owned());
         } else {
             for s in &self.tf_image_schemes {
                 v.add_source(&s.source);

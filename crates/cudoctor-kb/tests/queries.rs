@@ -402,3 +402,18 @@ fn plan_without_constraints_lists_them_as_unknown() {
         }
     }
 }
+
+#[test]
+fn image_names_are_not_derived_before_the_scheme_applies() {
+    let r = kb().requirements(&spec("tensorflow==2.16")).unwrap();
+    assert_eq!(
+        r.variants[0].images,
+        [
+            "tensorflow/tensorflow:2.16.1-gpu",
+            "tensorflow/tensorflow:2.16.1-gpu-jupyter"
+        ]
+    );
+    let r = kb().requirements(&spec("tensorflow-gpu==1.14.0")).unwrap();
+    assert!(r.variants[0].images.is_empty());
+    assert!(r.variants[0].unknown.iter().any(|u| u.contains("image")));
+}

@@ -174,6 +174,12 @@ pub struct ArchsArgs {
     /// ELF executables or shared libraries.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+    /// Also say whether a GPU of this compute capability can run each file (`8.6`, `sm_86`).
+    #[arg(long, value_name = "X.Y", conflicts_with = "gpu")]
+    pub cc: Option<String>,
+    /// Also say whether this GPU model can run each file ("RTX 3090", "Tesla K80").
+    #[arg(long, value_name = "NAME")]
+    pub gpu: Option<String>,
 }
 
 #[derive(Debug, Args)]

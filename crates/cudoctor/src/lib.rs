@@ -63,9 +63,10 @@ pub fn main(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> Exit
         Command::Matrix(args) => commands::matrix::run(&ctx, &args),
         Command::Probe(args) => commands::probe::run(&ctx, &args),
         Command::Which(args) => commands::which::run(&ctx, &args),
-        Command::Check(_) | Command::Report(_) | Command::Archs(_) | Command::Explain(_) => {
-            Err(anyhow::anyhow!("not wired yet"))
-        }
+        Command::Check(args) => commands::check::run(&ctx, &args),
+        Command::Report(args) => commands::report::run(&ctx, &args),
+        Command::Archs(args) => commands::archs::run(&ctx, &args),
+        Command::Explain(args) => commands::explain::run(&ctx, &args),
     };
     match result {
         Ok(status) => status.into(),

@@ -1,8 +1,12 @@
 //! One module per command.
 
+pub mod archs;
+pub mod check;
+pub mod explain;
 pub mod machine;
 pub mod matrix;
 pub mod plan;
 pub mod probe;
+pub mod report;
 pub mod requirements;
 pub mod which;

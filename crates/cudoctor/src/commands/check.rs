@@ -1,0 +1,262 @@
+//! `cudoctor check`: probe (or load a snapshot), decide the targets, run the rules, report.
+
+use std::path::PathBuf;
+
+use cudoctor_diagnose::{
+    Diagnosis, LoaderView, Resolution, Resolutions, Severity, SnapshotLoader, diagnose,
+    loader_requests, target_from_spec, targets_from_snapshot,
+};
+use cudoctor_kb::{Spec, kb};
+use cudoctor_probe::{Env, Root, Snapshot};
+use serde::Serialize;
+
+use crate::cli::{CheckArgs, Format, SourceArgs};
+use crate::printer::{Printer, Tone};
+use crate::{Ctx, ExitStatus, error, to_json};
+
+/// The `check --format json` document.
+#[derive(Serialize)]
+pub struct CheckJson<'a> {
+    pub schema_version: u32,
+    pub status: &'static str,
+    pub verdict: &'a str,
+    pub targets: &'a [cudoctor_diagnose::TargetInfo],
+    pub findings: &'a [cudoctor_diagnose::Finding],
+    pub facts: &'a Snapshot,
+}
+
+pub fn run(ctx: &Ctx, args: &CheckArgs) -> anyhow::Result<ExitStatus> {
+    let (snap, diagnosis) = diagnosis(&args.source, &args.targets)?;
+    let status = if diagnosis.count(Severity::Error) > 0 {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    };
+    let text = if args.quiet {
+        format!("{}\n", diagnosis.verdict)
+    } else {
+        match ctx.format {
+            Format::Json => to_json(&CheckJson {
+                schema_version: 1,
+                status: diagnosis.status.as_str(),
+                verdict: &diagnosis.verdict,
+                targets: &diagnosis.targets,
+                findings: &diagnosis.findings,
+                facts: &snap,
+            })?,
+            Format::Text => render_text(&diagnosis, ctx.out),
+            Format::Markdown => render_markdown(&diagnosis, &snap),
+        }
+    };
+    ctx.out.out(&text);
+    Ok(status)
+}
+
+/// Facts plus the diagnosis for `specs` (or the frameworks installed there).
+pub fn diagnosis(source: &SourceArgs, specs: &[String]) -> anyhow::Result<(Snapshot, Diagnosis)> {
+    let snap = super::machine::snapshot(source)?;
+    let kb = kb();
+    let mut targets = Vec::new();
+    for s in specs {
+        let spec: Spec = s.parse().map_err(|e: cudoctor_kb::SpecParseError| {
+            error::hinted(
+                e.to_string(),
+                "write NAME==VERSION, e.g. `--for tensorflow==2.9.0`, `--for torch==2.4.1+cu121`",
+            )
+        })?;
+        targets.push(target_from_spec(kb, &spec, &snap));
+    }
+    if specs.is_empty() {
+        targets = targets_from_snapshot(kb, &snap);
+    }
+    let diagnosis = if source.snapshot.is_some() {
+        let loader = SnapshotLoader::new(&snap);
+        diagnose(kb, &snap, &targets, &loader)
+    } else {
+        let loader = resolve_live(source, &snap, &targets)?;
+        diagnose(kb, &snap, &targets, &loader as &dyn LoaderView)
+    };
+    Ok((snap, diagnosis))
+}
+
+/// Answers every question the rules will ask with the loader emulation over the same root.
+fn resolve_live(
+    source: &SourceArgs,
+    snap: &Snapshot,
+    targets: &[cudoctor_diagnose::Target],
+) -> anyhow::Result<Resolutions> {
+    let (root, env) = match &source.root {
+        Some(dir) => (
+            Root::dir(dir)
+                .map_err(|e| anyhow::anyhow!("cannot use `--root {}`: {e}", dir.display()))?,
+            Env::from_pairs(super::machine::env_pairs(source)?),
+        ),
+        None => (Root::host(), Env::from_process()),
+    };
+    let cache = cudoctor_probe::ldso::load_cache(&root);
+    let mut out = Resolutions::default();
+    for req in loader_requests(targets, snap) {
+        let site: Vec<PathBuf> = if req.preload {
+            req.site_packages.iter().map(PathBuf::from).collect()
+        } else {
+            Vec::new()
+        };
+        let r =
+            cudoctor_probe::ldso::which_with_cache(&root, &env, &req.soname, None, &site, &cache);
+        out.insert(req.environment.as_deref(), Resolution::from_probe(&r, snap));
+    }
+    Ok(out)
+}
+
+fn severity_tone(s: Severity) -> Tone {
+    match s {
+        Severity::Error => Tone::Error,
+        Severity::Warning => Tone::Warning,
+        Severity::Info => Tone::Info,
+    }
+}
+
+pub fn render_text(d: &Diagnosis, p: Printer) -> String {
+    let mut out = String::new();
+    let tone = match d.status {
+        cudoctor_diagnose::Status::Ok => Tone::Ok,
+        cudoctor_diagnose::Status::Warning => Tone::Warning,
+        cudoctor_diagnose::Status::Error => Tone::Error,
+    };
+    out.push_str(&p.paint(tone, &d.verdict));
+    out.push('\n');
+    if !d.targets.is_empty() {
+        out.push_str(&format!(
+            "{} {}\n",
+            p.paint(Tone::Dim, "checked:"),
+            d.targets
+                .iter()
+                .map(|t| format!("{} [{}]", t.name, t.origin))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    for sev in [Severity::Error, Severity::Warning, Severity::Info] {
+        for f in d.findings.iter().filter(|f| f.severity == sev) {
+            out.push('\n');
+            out.push_str(&format!(
+                "{} {}  {}\n",
+                p.paint(severity_tone(sev), &format!("{}[{}]", sev.as_str(), f.id)),
+                "",
+                p.paint(Tone::Bold, &f.title)
+            ));
+            for line in wrap(&f.explanation, 94) {
+                out.push_str(&format!("  {line}\n"));
+            }
+            if !f.evidence.is_empty() {
+                out.push_str(&format!("  {}\n", p.paint(Tone::Dim, "evidence:")));
+                for e in &f.evidence {
+                    out.push_str(&format!("    - {}: {}  ({})\n", e.fact, e.value, e.source));
+                }
+            }
+            if !f.fix.is_empty() {
+                out.push_str(&format!("  {}\n", p.paint(Tone::Ok, "fix:")));
+                for x in &f.fix {
+                    out.push_str(&format!("    - {x}\n"));
+                }
+            }
+            if !f.sources.is_empty() {
+                out.push_str(&format!(
+                    "  {} {}\n",
+                    p.paint(Tone::Dim, "sources:"),
+                    f.sources.join(" ")
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    for para in text.split('\n') {
+        let mut cur = String::new();
+        for word in para.split_whitespace() {
+            if !cur.is_empty() && cur.len() + 1 + word.len() > width {
+                lines.push(std::mem::take(&mut cur));
+            }
+            if !cur.is_empty() {
+                cur.push(' ');
+            }
+            cur.push_str(word);
+        }
+        lines.push(cur);
+    }
+    lines
+}
+
+/// Replaces the home directory with `~` (for sharing a report).
+pub fn tilde(text: &str, home: Option<&str>) -> String {
+    match home {
+        Some(h) if h.len() > 1 => text.replace(h.trim_end_matches('/'), "~"),
+        _ => text.to_owned(),
+    }
+}
+
+pub fn render_markdown(d: &Diagnosis, snap: &Snapshot) -> String {
+    let mut out = String::new();
+    out.push_str(&format!("### cudoctor check: {}\n\n", d.verdict));
+    if !d.targets.is_empty() {
+        out.push_str("Checked: ");
+        out.push_str(
+            &d.targets
+                .iter()
+                .map(|t| format!("{} ({})", t.name, t.origin))
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+        out.push_str("\n\n");
+    }
+    out.push_str("| severity | id | finding |\n|---|---|---|\n");
+    for f in &d.findings {
+        out.push_str(&format!(
+            "| {} | `{}` | {} |\n",
+            f.severity.as_str(),
+            f.id,
+            f.title.replace('|', "\\|")
+        ));
+    }
+    for f in &d.findings {
+        out.push_str(&format!(
+            "\n#### {} `{}`: {}\n\n{}\n",
+            f.severity.as_str(),
+            f.id,
+            f.title,
+            f.explanation
+        ));
+        if !f.evidence.is_empty() {
+            out.push_str("\nEvidence:\n");
+            for e in &f.evidence {
+                out.push_str(&format!("- {}: `{}` ({})\n", e.fact, e.value, e.source));
+            }
+        }
+        if !f.fix.is_empty() {
+            out.push_str("\nFix:\n");
+            for x in &f.fix {
+                out.push_str(&format!("- {x}\n"));
+            }
+        }
+        if !f.sources.is_empty() {
+            out.push_str("\nSources: ");
+            out.push_str(&f.sources.join(", "));
+            out.push('\n');
+        }
+    }
+    out.push_str(&format!(
+        "\n<sub>cudoctor {} on {} `{}`</sub>\n",
+        env!("CARGO_PKG_VERSION"),
+        snap.root.kind,
+        snap.root.path
+    ));
+    let home = if snap.root.kind == "host" {
+        std::env::var("HOME").ok()
+    } else {
+        None
+    };
+    tilde(&out, home.as_deref())
+}

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Fetch the real artifacts the test suite compares against into the git-ignored .cache/.
+#
+#   scripts/fetch-test-artifacts.sh          the core set (what CI requires, ~160 MB download)
+#   scripts/fetch-test-artifacts.sh --all    also the large CUDA libraries the fatbin oracle and
+#                                            bench/archs.sh use (~1.3 GB download)
+#
+# Core: NVIDIA's 535.261.03 user-space driver (libcuda1, libnvidia-ml1), the CUDA 11.8 runtime
+# (libcudart11.0) and toolkit (nvidia-cuda-toolkit: cuobjdump), and libcurand10, from Debian
+# bookworm's non-free section through ../shared/tools/debian-nonfree.sh (which leaves the system's
+# apt setup alone); the PyPI wheels nvidia-cuda-runtime-cu11 and nvidia-cuda-nvrtc-cu11.
+# Already-downloaded files are kept, so reruns cost nothing.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+shared=${CUDOCTOR_SHARED:-$repo/../shared}
+cache=$repo/.cache
+all=0
+[[ ${1:-} == --all ]] && all=1
+
+debs=(libcuda1 libnvidia-ml1 libcudart11.0 nvidia-cuda-toolkit libcurand10)
+wheels=(nvidia-cuda-runtime-cu11==11.8.89 nvidia-cuda-nvrtc-cu11==11.8.89)
+if ((all)); then
+  debs+=(libcublas11 libcublaslt11 libcufft10 libcusparse11)
+  wheels+=(nvidia-cufft-cu11==10.9.0.58 nvidia-curand-cu12==10.3.10.19 nvidia-cublas-cu12==12.1.3.1)
+fi
+
+command -v dpkg-deb >/dev/null || { echo "fetch-test-artifacts: dpkg-deb is needed" >&2; exit 1; }
+"$shared/tools/debian-nonfree.sh" --extract "$cache/debian" "${debs[@]}" >/dev/null
+
+mkdir -p "$cache/wheels/unpacked"
+python3 -m pip download -q --no-deps --only-binary=:all: -d "$cache/wheels" "${wheels[@]}"
+if ((all)); then
+  python3 -m pip download -q --no-deps -d "$cache/wheels" --only-binary=:all: --python-version 3.11 \
+    --platform manylinux2014_x86_64 cupy-cuda11x==13.6.0
+fi
+for w in "$cache"/wheels/*.whl; do
+  stamp="$cache/wheels/unpacked/.$(basename "$w").done"
+  [[ -e $stamp ]] || { python3 -m zipfile -e "$w" "$cache/wheels/unpacked/" && touch "$stamp"; }
+done
+echo "fetch-test-artifacts: cache ready under $cache ($(du -sh "$cache" | cut -f1))"

@@ -669,6 +669,8 @@ pub struct Kb {
     pub(crate) gpus: Vec<GpuRow>,
     pub(crate) nvidia_cuda_flavors: Vec<NvidiaCudaFlavor>,
     pub(crate) nvidia_cuda_examples: Vec<NvidiaCudaExample>,
+    /// Normalised `(full, core)` name keys per GPU row (same order as `gpus`).
+    pub(crate) gpu_keys: Vec<Vec<(String, String)>>,
 }
 
 fn parse<T: serde::de::DeserializeOwned>(file: &'static str) -> Result<T, LoadError> {
@@ -691,7 +693,9 @@ impl Kb {
         let jax: JaxFile = parse("data/jax.toml")?;
         let gpus: GpuFile = parse("data/gpus.toml")?;
         let nv: NvidiaCudaFile = parse("data/nvidia_cuda_images.toml")?;
+        let gpu_keys = crate::gpu::row_keys(&gpus.gpu);
         let kb = Self {
+            gpu_keys,
             tf_releases: tf.release,
             tf_archs: tf.archs,
             tf_sonames: tf.sonames,

@@ -99,6 +99,18 @@ fn levenshtein(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// The normalised keys of every row (name and aliases), computed once at load.
+pub(crate) fn row_keys(rows: &[GpuRow]) -> Vec<Vec<(String, String)>> {
+    rows.iter()
+        .map(|r| {
+            std::iter::once(r.name.as_str())
+                .chain(r.aliases.iter().map(String::as_str))
+                .map(keys)
+                .collect()
+        })
+        .collect()
+}
+
 impl Kb {
     /// Every GPU row.
     pub fn gpus(&self) -> &[GpuRow] {
@@ -114,36 +126,27 @@ impl Kb {
                 close: Vec::new(),
             });
         }
-        let row_keys = |r: &GpuRow| -> Vec<(String, String)> {
-            std::iter::once(r.name.as_str())
-                .chain(r.aliases.iter().map(String::as_str))
-                .map(keys)
-                .collect()
-        };
+        let rows = || self.gpus.iter().zip(&self.gpu_keys);
         // 1. Exact match on the full key.
-        let exact: Vec<&GpuRow> = self
-            .gpus
-            .iter()
-            .filter(|r| row_keys(r).iter().any(|(f, _)| *f == qfull))
+        let exact: Vec<&GpuRow> = rows()
+            .filter(|(_, k)| k.iter().any(|(f, _)| *f == qfull))
+            .map(|(r, _)| r)
             .collect();
         if let Some(pick) = Self::pick(name, &exact)? {
             return Ok(pick);
         }
         // 2. Match without memory / form-factor suffixes.
-        let core: Vec<&GpuRow> = self
-            .gpus
-            .iter()
-            .filter(|r| row_keys(r).iter().any(|(_, c)| *c == qcore))
+        let core: Vec<&GpuRow> = rows()
+            .filter(|(_, k)| k.iter().any(|(_, c)| *c == qcore))
+            .map(|(r, _)| r)
             .collect();
         if let Some(pick) = Self::pick(name, &core)? {
             return Ok(pick);
         }
         // 3. Nothing: list close names.
-        let mut scored: Vec<(usize, &str)> = self
-            .gpus
-            .iter()
-            .map(|r| {
-                let best = row_keys(r)
+        let mut scored: Vec<(usize, &str)> = rows()
+            .map(|(r, k)| {
+                let best = k
                     .iter()
                     .map(|(_, c)| {
                         if c.contains(&qcore) || qcore.contains(c.as_str()) {

@@ -100,7 +100,7 @@ pub(crate) fn driver_missing(ctx: &Ctx<'_>) -> Vec<Finding> {
 /// `kernel-module-not-loaded`: the user-space driver is installed, the kernel module is not loaded.
 pub(crate) fn kernel_module_not_loaded(ctx: &Ctx<'_>) -> Vec<Finding> {
     let d = &ctx.snap.driver;
-    if ctx.in_container() || ctx.is_image_like() {
+    if ctx.in_container() || ctx.is_image_like() || ctx.is_wsl() {
         return Vec::new();
     }
     if d.kernel_module_version.is_some() || d.kernel_module_version_unknown.is_some() {

@@ -217,7 +217,9 @@ pub(crate) fn cuda_visible_devices_hides_all(ctx: &Ctx<'_>) -> Vec<Finding> {
                 _ => None,
             }
         }
-    } else if first.starts_with("GPU-") || first.starts_with("MIG-") {
+    } else if first.starts_with("MIG-") {
+        None // MIG instance UUIDs are not recorded: cannot judge
+    } else if first.starts_with("GPU-") {
         if !uuids.is_empty() && !uuids.iter().any(|u| u.starts_with(first)) {
             Some(format!(
                 "its first entry `{first}` matches no GPU UUID on this machine"

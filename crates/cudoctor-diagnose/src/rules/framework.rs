@@ -134,11 +134,23 @@ pub(crate) fn cpu_only_build(ctx: &Ctx<'_>) -> Vec<Finding> {
                 "`pip install -U 'jax[cuda12]'` (installs the CUDA plugin)".to_owned()
             }
         };
-        let mut f = Finding::new(
-            "cpu-only-build",
-            Severity::Error,
-            format!("{} is a CPU-only build: it will not use the GPU", t.display()),
-        )
+        let hip = ctx
+            .snap
+            .frameworks
+            .iter()
+            .find(|f| Some(&f.environment) == t.environment.as_ref() && f.name == t.package)
+            .and_then(|f| f.hip_version.clone());
+        let title = match &hip {
+            Some(h) => format!(
+                "{} is a ROCm (AMD GPU) build (HIP {h}): it will not use the NVIDIA GPU",
+                t.display()
+            ),
+            None => format!(
+                "{} is a CPU-only build: it will not use the GPU",
+                t.display()
+            ),
+        };
+        let mut f = Finding::new("cpu-only-build", Severity::Error, title)
         .explain(format!(
             "This machine has an NVIDIA GPU, but the installed {} was built without CUDA support, so \
              it can only run on the CPU (TensorFlow: `tf.test.is_built_with_cuda()` is False; \

@@ -98,6 +98,15 @@ impl Ctx<'_> {
             || self.snap.container.cuda_version_env.is_some()
     }
 
+    /// WSL 2: the driver lives on Windows; Linux has `libcuda` under `/usr/lib/wsl/lib` and no
+    /// `nvidia` kernel module, by design.
+    pub fn is_wsl(&self) -> bool {
+        self.snap
+            .libraries
+            .iter()
+            .any(|l| l.path.starts_with("/usr/lib/wsl/"))
+    }
+
     /// The driver that decides what CUDA runs: the kernel module (the host's, also inside a
     /// container), else the user-space driver.
     pub fn driver(&self) -> Option<(DriverVersion, String)> {

@@ -78,6 +78,20 @@ fn kernel_module_not_loaded() {
     let mut c = in_container(with_driver(bare_host(), "535.261.03"));
     c.driver.kernel_module_version = None;
     assert!(of(&installed(&c), "kernel-module-not-loaded").is_empty());
+    // WSL 2 has no nvidia kernel module by design.
+    let mut w = with_lib(
+        bare_host(),
+        "/usr/lib/wsl/lib",
+        "libcuda.so.1",
+        "1.1",
+        "ld_so_cache",
+    );
+    w.libraries[0].family = "cuda".into();
+    let f = installed(&w);
+    assert!(
+        of(&f, "kernel-module-not-loaded").is_empty() && of(&f, "driver-missing").is_empty(),
+        "{f:#?}"
+    );
 }
 
 #[test]
@@ -488,6 +502,7 @@ fn cuda_visible_devices() {
     assert!(!hides("0"));
     assert!(!hides("0,7"));
     assert!(!hides("GPU-12345670"));
+    assert!(!hides("MIG-0a1b2c3d-aaaa-bbbb-cccc-0123456789ab")); // MIG UUIDs are not recorded
     assert!(
         of(
             &installed(&healthy_tf29()),

@@ -173,12 +173,10 @@ pub fn collect(ctx: &mut Ctx<'_>) -> Vec<PythonEnvironment> {
                 .iter()
                 .any(|e| e.name_str().starts_with("python3") || e.name_str() == "python");
             if has_python {
-                if let Some(prefix) = dir.parent() {
-                    add(
-                        prefix.to_path_buf(),
-                        "interpreter",
-                        "python on $PATH".into(),
-                    );
+                // /bin -> usr/bin on merged-/usr systems: the prefix is the real dir's parent.
+                let real = ctx.root.real_path(dir).unwrap_or_else(|_| dir.to_path_buf());
+                if let Some(prefix) = real.parent() {
+                    add(prefix.to_path_buf(), "interpreter", "python on $PATH".into());
                 }
             }
         }
@@ -206,6 +204,9 @@ pub fn collect(ctx: &mut Ctx<'_>) -> Vec<PythonEnvironment> {
     }
     for home in &homes {
         add(home.join(".local"), "user", "~/.local".into());
+        for e in ctx.root.read_dir_or_empty(&home.join(".pyenv/versions")) {
+            add(e.path.clone(), "interpreter", "~/.pyenv/versions/*".into());
+        }
     }
     let venv_parents: Vec<PathBuf> = std::iter::once(PathBuf::from("/opt"))
         .chain(homes.iter().cloned())

@@ -167,6 +167,41 @@ pub fn collect(ctx: &mut Ctx<'_>) -> Vec<CudaToolkit> {
     out
 }
 
+/// Streams nvcc through a 1 MiB window and returns the bytes around the release string (or an
+/// empty buffer when there is none), so memory stays bounded whatever the file's size.
+fn scan_nvcc(ctx: &Ctx<'_>, nvcc: &Path) -> Result<Vec<u8>, crate::root::RootError> {
+    use std::io::Read;
+    const WINDOW: usize = 1 << 20;
+    const KEEP: usize = 128;
+    let (file, _) = ctx.root.open_file(nvcc)?;
+    let mut file = file.take(NVCC_SCAN_LIMIT as u64);
+    let finder = memchr::memmem::Finder::new(b"Cuda compilation tools, release ");
+    let mut buf: Vec<u8> = Vec::with_capacity(WINDOW + KEEP);
+    let mut chunk = vec![0u8; WINDOW];
+    loop {
+        let n = file
+            .read(&mut chunk)
+            .map_err(|source| crate::root::RootError::Io {
+                op: "read",
+                path: show(nvcc),
+                source,
+            })?;
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(pos) = finder.find(&buf) {
+            // Make sure the version after the marker is in the buffer.
+            let mut tail = vec![0u8; KEEP];
+            let m = file.read(&mut tail).unwrap_or(0);
+            buf.extend_from_slice(&tail[..m]);
+            return Ok(buf[pos..].iter().take(KEEP).copied().collect());
+        }
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        let cut = buf.len().saturating_sub(KEEP);
+        buf.drain(..cut);
+    }
+}
+
 fn read_version(ctx: &mut Ctx<'_>, root: &Path, has_nvcc: bool, tk: &mut CudaToolkit) {
     let mut reasons = Vec::new();
     let json = root.join("version.json");
@@ -197,7 +232,7 @@ fn read_version(ctx: &mut Ctx<'_>, root: &Path, has_nvcc: bool, tk: &mut CudaToo
     }
     if has_nvcc {
         let nvcc = root.join("bin/nvcc");
-        match ctx.root.read_prefix(&nvcc, NVCC_SCAN_LIMIT) {
+        match scan_nvcc(ctx, &nvcc) {
             Ok(bytes) => match parse_nvcc_release(&bytes) {
                 Ok(v) => {
                     tk.version = Some(v);

@@ -1,0 +1,53 @@
+//! The live host: whatever it has, the probe finishes, round-trips, and on a GPU machine agrees
+//! with the driver.
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
+
+use cudoctor_probe::{Collectors, ProbeOptions, Snapshot, probe};
+
+#[test]
+fn host_probe_round_trips() {
+    let snap = probe(&ProbeOptions {
+        collectors: Collectors::files_only(),
+        ..ProbeOptions::host()
+    });
+    let json = snap.to_json().unwrap();
+    assert_eq!(Snapshot::from_json(&json).unwrap(), snap);
+    assert_eq!(snap.root.kind, "host");
+    assert!(snap.live.is_none());
+    if std::env::var_os("CUDOCTOR_PRINT_SNAPSHOT").is_some() {
+        eprintln!("{json}");
+    }
+}
+
+#[test]
+fn host_probe_with_live_calls() {
+    let snap = probe(&ProbeOptions::host());
+    let live = snap.live.as_ref().unwrap();
+    // Either libcuda loaded and answered, or its absence is a recorded fact.
+    assert!(
+        live.cu_driver_get_version.is_some()
+            || live.libcuda_unknown.is_some()
+            || live.cu_driver_get_version_unknown.is_some()
+    );
+    if let Some(v) = live.cu_driver_get_version {
+        assert_eq!(snap.driver.cuda_version.unwrap().major(), (v / 1000) as u32);
+    }
+}
+
+#[test]
+#[ignore = "requires an NVIDIA GPU"]
+fn gpu_host_agrees_with_the_driver() {
+    let snap = probe(&ProbeOptions::host());
+    let live = snap.live.as_ref().unwrap();
+    assert_eq!(live.cu_init, Some(0), "{live:?}");
+    assert!(live.device_count.unwrap() >= 1);
+    assert!(!snap.gpus.is_empty());
+    for g in &snap.gpus {
+        assert!(g.name.is_some(), "{g:?}");
+        assert!(g.compute_capability.is_some(), "{g:?}");
+    }
+    let kernel = snap.driver.kernel_module_version.as_ref().unwrap();
+    let nvml = live.nvml.driver_version.as_deref().unwrap();
+    assert_eq!(kernel.as_str(), nvml);
+    eprintln!("{}", snap.to_json().unwrap());
+}

@@ -100,6 +100,45 @@ pub struct FileArchs {
     /// Odd but survivable things found, one sentence each.
     #[serde(skip)]
     pub warnings: Vec<String>,
+    /// Every entry header of the counted sections (unknown kinds included), in file order.
+    #[serde(skip)]
+    pub entries: Vec<EntryInfo>,
+}
+
+/// What an entry holds, from its `kind` field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EntryKind {
+    /// PTX text (kind 1).
+    Ptx,
+    /// An ELF cubin: SASS (kind 2).
+    Elf,
+    /// Any other kind (e.g. 4, the old cubin, or LTO-IR), skipped.
+    Other(u16),
+}
+
+/// One fatbinary entry header, as read (the payload is never read).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EntryInfo {
+    /// The section it is in.
+    pub section: &'static str,
+    /// File offset of the entry header.
+    pub offset: u64,
+    /// What it holds.
+    pub kind: EntryKind,
+    /// The architecture it was built for.
+    pub arch: SmArch,
+    /// For PTX, the PTX ISA version (`.version` of the text); `None` for other kinds.
+    pub ptx_isa: Option<PtxIsaVersion>,
+    /// The raw `(major, minor)` version field (the cubin ELF ABI version for ELF entries).
+    pub version: (u16, u16),
+    /// The raw flags (`0x11`: 64-bit Linux; `0x2000`: LZ4; `0x8000`: zstd; see the crate source).
+    pub flags: u64,
+    /// How the payload is compressed.
+    pub compression: Compression,
+    /// Header size in bytes.
+    pub header_size: u32,
+    /// Payload size in bytes (as stored, padded to 8).
+    pub payload_size: u64,
 }
 
 /// A fatbinary section that was read.
@@ -233,10 +272,29 @@ impl FileArchs {
         }
         self.containers += other.containers;
         self.warnings.extend(other.warnings);
+        self.entries.extend(other.entries);
     }
 
-    fn record(&mut self, entry: &fatbin::EntryHeader, section: &str) {
+    fn record(&mut self, entry: &fatbin::EntryHeader, section: &'static str, section_offset: u64) {
         let compression = entry.compression();
+        let kind = match entry.kind {
+            fatbin::KIND_PTX => EntryKind::Ptx,
+            fatbin::KIND_ELF => EntryKind::Elf,
+            other => EntryKind::Other(other),
+        };
+        self.entries.push(EntryInfo {
+            section,
+            offset: section_offset.saturating_add(entry.offset),
+            kind,
+            arch: SmArch(entry.arch),
+            ptx_isa: (kind == EntryKind::Ptx)
+                .then(|| PtxIsaVersion::new(u32::from(entry.major), u32::from(entry.minor))),
+            version: (entry.major, entry.minor),
+            flags: entry.flags,
+            compression,
+            header_size: entry.header_size,
+            payload_size: entry.payload_size,
+        });
         *self.compression.entry(compression).or_default() += 1;
         if compression != Compression::None {
             self.compressed_entries += 1;
@@ -645,7 +703,7 @@ fn read_section(
     let mut part = FileArchs::default();
     let containers = fatbin::walk_section(
         data,
-        |entry| part.record(entry, name),
+        |entry| part.record(entry, name, section.offset),
         |odd| {
             oddities.push(odd);
         },

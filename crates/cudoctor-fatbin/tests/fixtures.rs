@@ -13,7 +13,9 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use cudoctor_fatbin::{ArchsReport, FileArchs, FileReport, SmArch, read_bytes, read_file};
+use cudoctor_fatbin::{
+    ArchsReport, Compression, EntryKind, FileArchs, FileReport, SmArch, read_bytes, read_file,
+};
 use cudoctor_kb::version::PtxIsaVersion;
 
 fn fixture(name: &str) -> PathBuf {
@@ -78,6 +80,25 @@ fn whole_cusparse_container_matches_cuobjdump() {
         assert_eq!(counts(&archs.sass), expected, "{name}");
         assert_eq!(counts(&archs.ptx), vec![(90, 1)], "{name}");
         assert_eq!(archs.compressed_entries, 13, "{name}");
+        // Entry headers as carve.py printed them: 12 compressed cubins, then the PTX (72-byte
+        // header, PTX ISA 7.8), then the sm_90 cubin.
+        assert_eq!(archs.entries.len(), 13);
+        let ptx = archs.entries[11];
+        assert_eq!(ptx.kind, EntryKind::Ptx);
+        assert_eq!(ptx.arch, SmArch(90));
+        assert_eq!(ptx.ptx_isa, Some(PtxIsaVersion::new(7, 8)));
+        assert_eq!(
+            (ptx.header_size, ptx.payload_size, ptx.flags),
+            (72, 56, 0x2011)
+        );
+        assert_eq!(ptx.compression, Compression::Lz4);
+        let first = archs.entries[0];
+        assert_eq!(
+            (first.kind, first.arch, first.version),
+            (EntryKind::Elf, SmArch(35), (1, 7))
+        );
+        assert_eq!(first.offset, archs.sections[0].offset + 16);
+        assert_eq!(archs.entries[12].arch, SmArch(90));
     }
 }
 

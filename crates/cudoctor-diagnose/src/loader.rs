@@ -120,8 +120,9 @@ impl LoaderView for Resolutions {
 pub const SNAPSHOT_LOADER_SOURCE: &str =
     "snapshot library list (LD_LIBRARY_PATH, ld.so.cache, default directories)";
 
-/// An approximation from the snapshot's library list, for snapshots saved without loader
-/// answers. A copy reached through `LD_LIBRARY_PATH`, `ld.so.cache` or a default directory is
+/// The snapshot's own loader answers (its `loader` section, computed by the probe's loader
+/// emulation) where it has one for the soname; otherwise an approximation from the snapshot's
+/// library list. A copy reached through `LD_LIBRARY_PATH`, `ld.so.cache` or a default directory is
 /// "loaded" (in that order); when the only copies sit in the framework's own site-packages the
 /// answer is unknown (the framework's RUNPATH and preloading decide); when the library probe
 /// reported errors the answer is unknown too. "Not found" therefore means: the probe looked
@@ -169,6 +170,10 @@ fn as_loaded(lib: &Library, via: &str) -> LoadedFile {
 impl LoaderView for SnapshotLoader<'_> {
     fn resolve(&self, soname: &str, environment: Option<&str>) -> Resolution {
         let snap = self.snapshot;
+        // The probe's own loader answers, when the snapshot has them.
+        if let Some(r) = snap.loader.iter().find(|r| r.soname == soname) {
+            return Resolution::from_probe(r, snap);
+        }
         let named: Vec<&Library> = snap
             .libraries
             .iter()

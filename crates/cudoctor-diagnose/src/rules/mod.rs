@@ -159,17 +159,35 @@ impl Ctx<'_> {
     pub fn gpu_capabilities(&self) -> Vec<(String, ComputeCapability, String)> {
         let mut out = Vec::new();
         for (i, g) in self.snap.gpus.iter().enumerate() {
+            let label = g
+                .name
+                .clone()
+                .or_else(|| g.bus_location.clone())
+                .unwrap_or_else(|| format!("GPU {i}"));
             if let Some(cc) = g.compute_capability {
-                let label = g
-                    .name
-                    .clone()
-                    .or_else(|| g.bus_location.clone())
-                    .unwrap_or_else(|| format!("GPU {i}"));
                 let src = g
                     .compute_capability_source
                     .clone()
                     .unwrap_or_else(|| "GPU facts".to_owned());
                 out.push((label, cc, src));
+            } else if let Some(name) = &g.name {
+                // Only the name is known: the knowledge base's GPU table, when it knows the
+                // model exactly (an unknown or ambiguous name stays unknown).
+                if let Some(cc) =
+                    self.kb.gpu_by_name(name).ok().and_then(|row| {
+                        row.cc.map(|cc| (cc, crate::target::kb_source(&row.source)))
+                    })
+                {
+                    out.push((
+                        label,
+                        cc.0,
+                        format!(
+                            "{} (GPU name) + {}",
+                            g.name_source.as_deref().unwrap_or("GPU facts"),
+                            cc.1
+                        ),
+                    ));
+                }
             }
         }
         if out.is_empty() {

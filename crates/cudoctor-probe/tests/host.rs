@@ -2,6 +2,8 @@
 //! with the driver.
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
+mod common;
+
 use cudoctor_probe::{Collectors, ProbeOptions, Snapshot, probe};
 
 #[test]
@@ -13,6 +15,7 @@ fn host_probe_round_trips() {
     let json = snap.to_json().unwrap();
     assert_eq!(Snapshot::from_json(&json).unwrap(), snap);
     assert_eq!(snap.root.kind, "host");
+    common::assert_matches_schema(&serde_json::from_str(&json).unwrap());
     assert!(snap.live.is_none());
     if std::env::var_os("CUDOCTOR_PRINT_SNAPSHOT").is_some() {
         eprintln!("{json}");
@@ -22,6 +25,7 @@ fn host_probe_round_trips() {
 #[test]
 fn host_probe_with_live_calls() {
     let snap = probe(&ProbeOptions::host());
+    common::assert_matches_schema(&serde_json::from_str(&snap.to_json().unwrap()).unwrap());
     let live = snap.live.as_ref().unwrap();
     // Either libcuda loaded and answered, or its absence is a recorded fact.
     assert!(

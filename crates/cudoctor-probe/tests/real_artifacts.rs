@@ -80,6 +80,7 @@ fn root_probe_of_the_extracted_tree() {
     let Some(root) = debian_root() else { return };
     let snap = probe(&ProbeOptions::directory(&root, vec![]));
     let v: serde_json::Value = serde_json::from_str(&snap.to_json().unwrap()).unwrap();
+    common::assert_matches_schema(&v);
     assert_eq!(at(&v, "/driver/userspace_version"), "535.261.03");
     let libs = at(&v, "/libraries").as_array().unwrap();
     let libcuda = libs
@@ -206,6 +207,7 @@ fn real_cuda_runtime_wheel_in_a_venv() {
         vec![("VIRTUAL_ENV".into(), "/srv/venv".into())],
     ));
     let v: serde_json::Value = serde_json::from_str(&snap.to_json().unwrap()).unwrap();
+    common::assert_matches_schema(&v);
     let env = at(&v, "/python_environments/0");
     assert_eq!(env["path"], "/srv/venv");
     assert_eq!(env["python_version"], "3.11");

@@ -34,6 +34,15 @@ fn probe_dir(f: &Fixture, env: &[(&str, &str)]) -> (Snapshot, Value) {
     assert_eq!(probe(&opts).to_json().unwrap(), json);
     let value: Value = serde_json::from_str(&json).unwrap();
     assert_eq!(value["schema_version"], 1);
+    common::assert_matches_schema(&value);
+    if let Some(dir) = std::env::var_os("CUDOCTOR_SNAPSHOT_DIR") {
+        let name = f.path().file_name().unwrap().to_string_lossy().into_owned();
+        std::fs::write(
+            std::path::Path::new(&dir).join(format!("{name}.json")),
+            &json,
+        )
+        .unwrap();
+    }
     (snap, value)
 }
 
@@ -520,6 +529,29 @@ fn missing_root_is_a_probe_error_not_a_panic() {
         snap.probe_errors[0]
             .message
             .contains("/nonexistent/cudoctor-root")
+    );
+}
+
+#[test]
+fn schema_checker_catches_drift() {
+    let f = Fixture::new();
+    let (_, mut v) = probe_dir(&f, &[]);
+    v["driver"]["surprise"] = serde_json::json!(1);
+    v["gpus"] = serde_json::json!([{"name": 7}]);
+    let errors = common::schema_errors(&common::snapshot_schema(), &v);
+    assert!(
+        errors.iter().any(|e| e.contains("/driver/surprise")),
+        "{errors:?}"
+    );
+    assert!(
+        errors.iter().any(|e| e.contains("/gpus/0/name")),
+        "{errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("missing required `bus_location`")),
+        "{errors:?}"
     );
 }
 

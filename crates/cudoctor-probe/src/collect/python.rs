@@ -174,9 +174,16 @@ pub fn collect(ctx: &mut Ctx<'_>) -> Vec<PythonEnvironment> {
                 .any(|e| e.name_str().starts_with("python3") || e.name_str() == "python");
             if has_python {
                 // /bin -> usr/bin on merged-/usr systems: the prefix is the real dir's parent.
-                let real = ctx.root.real_path(dir).unwrap_or_else(|_| dir.to_path_buf());
+                let real = ctx
+                    .root
+                    .real_path(dir)
+                    .unwrap_or_else(|_| dir.to_path_buf());
                 if let Some(prefix) = real.parent() {
-                    add(prefix.to_path_buf(), "interpreter", "python on $PATH".into());
+                    add(
+                        prefix.to_path_buf(),
+                        "interpreter",
+                        "python on $PATH".into(),
+                    );
                 }
             }
         }

@@ -258,10 +258,20 @@ pub(crate) fn kb_source(source: &str) -> String {
     )
 }
 
-/// Whether a TensorFlow pip package is CPU-only.
-// Internal until the knowledge base exposes its `[[package]]` table (its `gpu` flag).
-fn tf_package_is_cpu_only(package: &str) -> bool {
-    package == "tensorflow-cpu"
+/// Whether a TensorFlow pip package is CPU-only (the knowledge base's package table says so).
+fn tf_package_is_cpu_only(kb: &Kb, package: &str) -> bool {
+    kb.tf_packages().iter().any(|p| p.name == package && !p.gpu)
+}
+
+/// The official GPU image of a TensorFlow release, from the knowledge base (recorded images
+/// first, else its documented tag scheme), without the Jupyter variant when there is a choice.
+pub(crate) fn tf_gpu_image(kb: &Kb, version: &FrameworkVersion) -> Option<String> {
+    let images = kb.tf_images(&version.without_local().to_string());
+    images
+        .iter()
+        .find(|i| i.ends_with("-gpu"))
+        .or_else(|| images.first())
+        .cloned()
 }
 
 fn newest_known(kb: &Kb, framework: Framework) -> Option<FrameworkVersion> {
@@ -466,7 +476,8 @@ fn env_python(snapshot: &Snapshot, environment: &str) -> Option<Sourced<PythonVe
 /// target whose needs are unknown (a finding says so).
 pub fn target_from_spec(kb: &Kb, spec: &Spec, snapshot: &Snapshot) -> Target {
     let mut needs = Needs::default();
-    let cpu_only = spec.framework == Framework::TensorFlow && tf_package_is_cpu_only(&spec.package)
+    let cpu_only = spec.framework == Framework::TensorFlow
+        && tf_package_is_cpu_only(kb, &spec.package)
         || (spec.framework == Framework::PyTorch && spec.variant.as_deref() == Some("cpu"));
     if cpu_only {
         needs.gpu_build = Some(Sourced::new(
@@ -557,7 +568,7 @@ fn target_from_installed(kb: &Kb, snapshot: &Snapshot, fw: &InstalledFramework) 
         ));
     }
     let mut variant = fw.version.as_ref().and_then(FrameworkVersion::local);
-    if framework == Framework::TensorFlow && tf_package_is_cpu_only(&fw.name) {
+    if framework == Framework::TensorFlow && tf_package_is_cpu_only(kb, &fw.name) {
         needs.gpu_build = Some(Sourced::new(
             false,
             format!("package name `{}` in {}", fw.name, fw.environment),

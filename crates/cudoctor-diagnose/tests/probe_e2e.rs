@@ -3,7 +3,9 @@
 //! healthy TF 2.9 tree raises no error or warning, and that breaking it is detected.
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
+// The probe's own fixture helpers (fixture roots, minimal ELF files); its lints are its own.
 #[path = "../../cudoctor-probe/tests/common/mod.rs"]
+#[allow(clippy::all, clippy::pedantic, dead_code, unreachable_pub)]
 mod probe_common;
 
 use cudoctor_diagnose::{Diagnosis, Severity, SnapshotLoader, diagnose, targets_from_snapshot};

@@ -154,11 +154,14 @@ pub(crate) fn cudnn_version_mismatch(ctx: &Ctx<'_>) -> Vec<Finding> {
         }
         f = f.fix("Remove cuDNN files copied by hand (`libcudnn*` in `/usr/local/cuda*/lib64`, `/usr/lib/x86_64-linux-gnu`) and run `sudo ldconfig`");
         if ctx.in_container() || ctx.is_image_like() {
-            if let (Some(v), cudoctor_kb::framework::Framework::TensorFlow) =
-                (&t.version, t.framework)
-            {
+            if let (Some(image), cudoctor_kb::framework::Framework::TensorFlow) = (
+                t.version
+                    .as_ref()
+                    .and_then(|v| crate::target::tf_gpu_image(ctx.kb, v)),
+                t.framework,
+            ) {
                 f = f.fix(format!(
-                    "In a custom image: build FROM the official `tensorflow/tensorflow:{v}-gpu` and do not replace its cuDNN"
+                    "In a custom image: build FROM the official `{image}` and do not replace its cuDNN"
                 ));
             }
         }

@@ -430,9 +430,13 @@ fn missing_sonames(ctx: &Ctx<'_>, t: &Target, missing: &[(String, Resolution)]) 
         }
     }
     if t.framework == Framework::TensorFlow {
-        if let Some(v) = &t.version {
+        if let Some(image) = t
+            .version
+            .as_ref()
+            .and_then(|v| crate::target::tf_gpu_image(ctx.kb, v))
+        {
             f = f.fix(format!(
-                "Or run the official image, which has the right libraries: `docker run --gpus all -it tensorflow/tensorflow:{v}-gpu`"
+                "Or run the official image, which has the right libraries: `docker run --gpus all -it {image}`"
             ));
         }
     }

@@ -50,8 +50,14 @@ fn gpu_host_agrees_with_the_driver() {
         assert!(g.name.is_some(), "{g:?}");
         assert!(g.compute_capability.is_some(), "{g:?}");
     }
+    common::assert_matches_schema(&serde_json::from_str(&snap.to_json().unwrap()).unwrap());
     let kernel = snap.driver.kernel_module_version.as_ref().unwrap();
     let nvml = live.nvml.driver_version.as_deref().unwrap();
     assert_eq!(kernel.as_str(), nvml);
+    // The user-space driver on a real host is found by the loader emulation too.
+    assert_eq!(
+        snap.driver.userspace_version.as_ref().unwrap().as_str(),
+        nvml
+    );
     eprintln!("{}", snap.to_json().unwrap());
 }

@@ -118,10 +118,22 @@ fn clean_tf29_host() {
     let tk = find(at(&v, "/cuda_toolkits"), "root", "/usr/local/cuda");
     assert_eq!(tk["version"], "11.2.2");
     assert_eq!(tk["real_root"], "/usr/local/cuda-11.2");
+    // `/usr/local/cuda` and `/usr/local/cuda-11.2` are one directory: listed once.
+    let cudarts: Vec<&Value> = at(&v, "/libraries")
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| {
+            l["family"] == "cudart"
+                && l["soname"] == "libcudart.so.11.0"
+                && l["path"].as_str().unwrap().ends_with(".so.11.0")
+        })
+        .collect();
+    assert_eq!(cudarts.len(), 1, "{cudarts:?}");
     let cudart = find(
         at(&v, "/libraries"),
         "path",
-        "/usr/local/cuda-11.2/lib64/libcudart.so.11.0",
+        "/usr/local/cuda/lib64/libcudart.so.11.0",
     );
     assert_eq!(cudart["soname"], "libcudart.so.11.0");
     assert_eq!(
@@ -571,4 +583,45 @@ fn snapshot_json_rejects_other_schema_versions_and_garbage() {
     );
     let e = Snapshot::from_json("{\n  \"schema_version\": 1,\n  oops").unwrap_err();
     assert!(e.to_string().contains("line 3"), "{e}");
+}
+
+#[test]
+fn cuda13_wheel_layout_and_lib64_link() {
+    // The layout seen on a real CUDA 13 PyTorch venv: one shared `nvidia/cu13/lib`, wheels named
+    // without a `-cu13` suffix, and `lib64 -> lib`.
+    let f = Fixture::new();
+    let sp = "/opt/torch/.venv/lib/python3.12/site-packages";
+    f.file("/opt/torch/.venv/pyvenv.cfg", "home = /usr/bin\nversion_info = 3.12.3\n")
+        .link("/opt/torch/.venv/lib64", "lib")
+        .lib(&format!("{sp}/nvidia/cu13/lib/libcudart.so.13"), "libcudart.so.13")
+        .lib(&format!("{sp}/nvidia/cu13/lib/libcublas.so.13"), "libcublas.so.13")
+        .file(
+            &format!("{sp}/nvidia_cuda_runtime-13.0.96.dist-info/METADATA"),
+            "Metadata-Version: 2.2\nName: nvidia-cuda-runtime\nVersion: 13.0.96\n",
+        )
+        .file(
+            &format!("{sp}/nvidia_cuda_runtime-13.0.96.dist-info/RECORD"),
+            "nvidia/cu13/lib/libcudart.so.13,sha256=x,700000\nnvidia_cuda_runtime-13.0.96.dist-info/METADATA,,\n",
+        )
+        .file(
+            &format!("{sp}/nvidia_cublas-13.1.0.3.dist-info/METADATA"),
+            "Metadata-Version: 2.2\nName: nvidia-cublas\nVersion: 13.1.0.3\n",
+        )
+        .file(
+            &format!("{sp}/nvidia_cublas-13.1.0.3.dist-info/RECORD"),
+            "nvidia/cu13/lib/libcublas.so.13,sha256=y,1\n",
+        );
+    let (_, v) = probe_dir(&f, &[("VIRTUAL_ENV", "/opt/torch/.venv")]);
+    let env = find(at(&v, "/python_environments"), "path", "/opt/torch/.venv");
+    assert_eq!(env["site_packages"], serde_json::json!([sp]));
+    assert_eq!(env["packages"].as_array().unwrap().len(), 2);
+    let cudart = find(at(&v, "/libraries"), "family", "cudart");
+    assert_eq!(
+        cudart["path"],
+        format!("{sp}/nvidia/cu13/lib/libcudart.so.13")
+    );
+    assert_eq!(cudart["version"], "13.0.96");
+    let cublas = find(at(&v, "/libraries"), "family", "cublas");
+    assert_eq!(cublas["version"], "13.1.0.3");
+    assert_eq!(at(&v, "/libraries").as_array().unwrap().len(), 2);
 }

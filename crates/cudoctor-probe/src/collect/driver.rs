@@ -242,6 +242,15 @@ mod tests {
     }
 
     #[test]
+    fn open_banner_from_a_nix_built_module() {
+        // Captured on an H200 host (driver 580.159.04), 2026-11-26.
+        let text = "NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  580.159.04  Release Build  (nixbld@)  \nGCC version:  gcc version 15.3.0 (GCC) \n";
+        let b = parse_proc_driver_nvidia_version(text).unwrap();
+        assert_eq!(b.version.as_str(), "580.159.04");
+        assert_eq!(b.flavor, "open");
+    }
+
+    #[test]
     fn bad_banners_are_errors() {
         assert!(parse_proc_driver_nvidia_version("").is_err());
         assert!(parse_proc_driver_nvidia_version("\u{0}\u{1}garbage").is_err());

@@ -278,14 +278,30 @@ pub fn collect(ctx: &mut Ctx<'_>, cache: Option<&LdCache>, extra: &SearchDirs) -
             }
         }
     }
+    // The same directory under several names (`/usr/local/cuda` -> `cuda-13.0`, `lib64` ->
+    // `targets/x86_64-linux/lib`) is listed once, under the first name met: search order puts
+    // the names the loader is configured with first.
+    let mut scanned: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
     for dir in &dirs.order {
         let vias = &dirs.dirs[dir];
+        let real = ctx.root.real_path(dir).unwrap_or_else(|_| dir.clone());
+        if let Some(paths) = scanned.get(&real) {
+            for p in paths {
+                if let Some(slot) = found.get_mut(p) {
+                    slot.1.extend(vias.iter().cloned());
+                }
+            }
+            continue;
+        }
+        let mut here = Vec::new();
         for e in ctx.root.read_dir_or_empty(dir) {
             if let Some((family, _)) = classify(&e.name_str()) {
                 let slot = found.entry(e.path.clone()).or_insert((family, Vec::new()));
                 slot.1.extend(vias.iter().cloned());
+                here.push(e.path.clone());
             }
         }
+        scanned.insert(real, here);
     }
     let mut out = Vec::new();
     for (path, (family, mut via)) in found {
@@ -393,41 +409,87 @@ pub fn describe_library(
     lib
 }
 
-/// For `.../site-packages/nvidia/<pkg>/lib/<file>`, the wheel's version from its METADATA.
+/// For a file under `<site-packages>/nvidia/`, the version of the wheel that installed it: the
+/// `nvidia_*.dist-info/RECORD` listing the file (works for every layout, including CUDA 13's
+/// shared `nvidia/cu13/lib`), else the dist-info named after the folder
+/// (`nvidia/cuda_runtime/lib` -> `nvidia_cuda_runtime_cu11-*.dist-info`).
 pub fn wheel_version(ctx: &mut Ctx<'_>, path: &Path) -> Option<(String, String)> {
-    let lib_dir = path.parent()?;
-    if lib_dir.file_name()? != "lib" {
-        return None;
+    let nvidia = path
+        .ancestors()
+        .find(|a| a.file_name().is_some_and(|n| n == "nvidia"))?;
+    let site = nvidia.parent()?.to_path_buf();
+    let rel = path
+        .strip_prefix(&site)
+        .ok()?
+        .to_string_lossy()
+        .into_owned();
+    if !ctx.wheel_records.contains_key(&site) {
+        let index = record_index(ctx, &site);
+        ctx.wheel_records.insert(site.clone(), index);
     }
-    let pkg_dir = lib_dir.parent()?;
-    let sub = pkg_dir.file_name()?.to_string_lossy().into_owned();
-    let nvidia = pkg_dir.parent()?;
-    if nvidia.file_name()? != "nvidia" {
-        return None;
+    let dist = ctx
+        .wheel_records
+        .get(&site)
+        .and_then(|m| m.get(&rel))
+        .cloned();
+    let dist = dist.or_else(|| {
+        // Folder-name fallback for wheels without a RECORD.
+        let sub = path.strip_prefix(nvidia).ok()?.components().next()?;
+        let prefix = format!("nvidia_{}", sub.as_os_str().to_string_lossy());
+        ctx.root.read_dir_or_empty(&site).into_iter().find_map(|e| {
+            let name = e.name_str();
+            let tail = name.strip_prefix(&prefix)?;
+            (name.ends_with(".dist-info") && (tail.starts_with("_cu") || tail.starts_with('-')))
+                .then_some(e.path)
+        })
+    })?;
+    let meta = dist.join("METADATA");
+    if let Ok(text) = ctx.root.read_text(&meta, 64 * 1024) {
+        if let Some(v) = super::python::parse_metadata(&text).version {
+            return Some((v, format!("wheel METADATA `{}`", show(&meta))));
+        }
     }
-    let site = nvidia.parent()?;
-    // nvidia/cuda_runtime/lib -> nvidia_cuda_runtime_cu11-11.8.89.dist-info
-    let prefix = format!("nvidia_{sub}");
+    let name = dist.file_name()?.to_string_lossy().into_owned();
+    super::python::parse_dist_info_name(&name)
+        .map(|(_, v)| (v, format!("wheel folder name `{}`", show(&dist))))
+}
+
+/// Maps each file listed in a `nvidia_*.dist-info/RECORD` of `site` to that dist-info.
+fn record_index(ctx: &Ctx<'_>, site: &Path) -> std::collections::HashMap<String, PathBuf> {
+    let mut index = std::collections::HashMap::new();
     for e in ctx.root.read_dir_or_empty(site) {
-        let name = e.name_str().into_owned();
-        if !name.ends_with(".dist-info") || !name.starts_with(&prefix) {
+        let name = e.name_str();
+        if !(name.starts_with("nvidia_") && name.ends_with(".dist-info")) {
             continue;
         }
-        let tail = &name[prefix.len()..];
-        if !(tail.starts_with("_cu") || tail.starts_with('-')) {
+        let Ok(text) = ctx.root.read_text(&e.path.join("RECORD"), 1 << 20) else {
             continue;
-        }
-        let meta = e.path.join("METADATA");
-        if let Ok(text) = ctx.root.read_text(&meta, 64 * 1024) {
-            if let Some(v) = super::python::parse_metadata(&text).version {
-                return Some((v, format!("wheel METADATA `{}`", show(&meta))));
+        };
+        for file in parse_record(&text) {
+            if file.contains(".so") {
+                index.insert(file.to_owned(), e.path.clone());
             }
         }
-        if let Some((_, v)) = super::python::parse_dist_info_name(&name) {
-            return Some((v, format!("wheel folder name `{}`", show(&e.path))));
-        }
     }
-    None
+    index
+}
+
+/// The file paths of a wheel's `RECORD` (CSV: path, hash, size).
+///
+/// Real sample (`nvidia_cuda_runtime_cu11-11.8.89.dist-info/RECORD`):
+/// ```text
+/// nvidia/cuda_runtime/lib/libcudart.so.11.0,sha256=...,679264
+/// nvidia_cuda_runtime_cu11-11.8.89.dist-info/METADATA,sha256=...,1507
+/// ```
+pub fn parse_record(text: &str) -> impl Iterator<Item = &str> {
+    text.lines().filter_map(|line| {
+        let line = line.trim();
+        if let Some(rest) = line.strip_prefix('"') {
+            // A quoted path (it contains a comma).
+            return rest.split('"').next();
+        }
+        line.split(',').next().filter(|p| !p.is_empty())
+    })
 }
 
 #[cfg(test)]
@@ -473,6 +535,20 @@ mod tests {
             ]
         );
         assert!(parse_ld_so_conf("\u{0}\u{ff}").len() <= 1);
+    }
+
+    #[test]
+    fn record_paths() {
+        let t = "nvidia/cu13/lib/libcudart.so.13,sha256=abc,700000\n\"odd,name.so\",sha256=x,1\nnvidia_cuda_runtime-13.0.96.dist-info/RECORD,,\n";
+        let paths: Vec<&str> = parse_record(t).collect();
+        assert_eq!(
+            paths,
+            [
+                "nvidia/cu13/lib/libcudart.so.13",
+                "odd,name.so",
+                "nvidia_cuda_runtime-13.0.96.dist-info/RECORD"
+            ]
+        );
     }
 
     #[test]

@@ -25,6 +25,11 @@ pub struct Ctx<'a> {
     pub env: &'a Env,
     /// Failures so far.
     pub errors: Vec<ProbeError>,
+    /// Per site-packages: wheel file (relative path) -> the `.dist-info` that installed it.
+    pub wheel_records: std::collections::HashMap<
+        std::path::PathBuf,
+        std::collections::HashMap<String, std::path::PathBuf>,
+    >,
 }
 
 impl<'a> Ctx<'a> {
@@ -34,6 +39,7 @@ impl<'a> Ctx<'a> {
             root,
             env,
             errors: Vec::new(),
+            wheel_records: std::collections::HashMap::new(),
         }
     }
 

@@ -260,6 +260,7 @@ fn inspect(ctx: &mut Ctx<'_>, prefix: &Path, cand: Candidate) -> Option<PythonEn
         return None;
     }
     let mut site = Vec::new();
+    let mut site_real: Vec<Option<PathBuf>> = Vec::new();
     let mut version: Option<(PythonVersion, String)> = None;
     for lib in ["lib", "lib64"] {
         for e in ctx.root.read_dir_or_empty(&prefix.join(lib)) {
@@ -269,7 +270,10 @@ fn inspect(ctx: &mut Ctx<'_>, prefix: &Path, cand: Candidate) -> Option<PythonEn
             };
             for sp in ["site-packages", "dist-packages"] {
                 let p = e.path.join(sp);
-                if ctx.root.is_dir(&p) && !site.contains(&p) {
+                // venvs link lib64 -> lib: one directory, listed once.
+                let real = ctx.root.real_path(&p).ok();
+                if ctx.root.is_dir(&p) && !site_real.contains(&real) {
+                    site_real.push(real);
                     site.push(p);
                     if version.is_none() {
                         version = Some((v, format!("folder name `{}`", show(&e.path))));

@@ -846,38 +846,79 @@ fn every_finding_has_explanation_evidence_fix_and_sources() {
     }
 }
 
-/// Prints one example per rule id as markdown (for `docs/findings.md`):
-/// `cargo test -p cudoctor-diagnose --test scenarios -- --ignored --nocapture print_examples`.
-#[test]
-#[ignore = "prints examples; asserts nothing"]
-fn print_examples() {
+/// One example per rule id, rendered as in `docs/findings.md`: (id, scenario, fenced block).
+fn example_blocks() -> Vec<(String, &'static str, String)> {
+    use std::fmt::Write as _;
     let mut seen = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
     for (name, s) in scenarios() {
         for f in run(&s).findings {
             if !seen.insert(f.id.clone()) {
                 continue;
             }
-            eprintln!("### EXAMPLE {} (scenario `{name}`)", f.id);
-            eprintln!(
-                "```text\n[{}] {}\n\n{}\n\nEvidence:",
+            let mut b = format!(
+                "```text\n[{}] {}\n\n{}\n\nEvidence:\n",
                 f.severity.as_str(),
                 f.title,
                 f.explanation
             );
             for e in &f.evidence {
-                eprintln!("  - {}: {}  ({})", e.fact, e.value, e.source);
+                let _ = writeln!(b, "  - {}: {}  ({})", e.fact, e.value, e.source);
             }
-            eprintln!("Fix:");
+            b.push_str("Fix:\n");
             for x in &f.fix {
-                eprintln!("  - {x}");
+                let _ = writeln!(b, "  - {x}");
             }
-            eprintln!("Sources:");
+            b.push_str("Sources:\n");
             for x in &f.sources {
-                eprintln!("  - {x}");
+                let _ = writeln!(b, "  - {x}");
             }
-            eprintln!("```\n");
+            b.push_str("```");
+            out.push((f.id.clone(), name, b));
         }
     }
+    out
+}
+
+/// The examples in `docs/findings.md` are what the rules print today. To refresh them after a
+/// wording change: `CUDOCTOR_UPDATE_DOCS=1 cargo test -p cudoctor-diagnose --test scenarios docs_examples`.
+#[test]
+fn docs_examples_are_current() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/findings.md");
+    let mut doc = std::fs::read_to_string(path).expect("docs/findings.md");
+    let update = std::env::var_os("CUDOCTOR_UPDATE_DOCS").is_some();
+    let mut stale = Vec::new();
+    for (id, scenario, block) in example_blocks() {
+        let head = format!("## `{id}`");
+        let Some(sec) = doc.find(&head) else {
+            stale.push(format!("{id}: no section"));
+            continue;
+        };
+        let next = doc[sec + head.len()..]
+            .find("\n## `")
+            .map_or(doc.len(), |i| sec + head.len() + i);
+        let section = &doc[sec..next];
+        if section.contains(&block) && section.contains(&format!("scenario `{scenario}`")) {
+            continue;
+        }
+        stale.push(id.clone());
+        if update {
+            let example = format!("**Example** (scenario `{scenario}`):\n\n{block}\n");
+            let new_section = match section.find("**Example**") {
+                Some(i) => format!("{}{example}", &section[..i]),
+                None => format!("{}\n{example}", section.trim_end()),
+            };
+            doc.replace_range(sec..next, &new_section);
+        }
+    }
+    if update && !stale.is_empty() {
+        std::fs::write(path, &doc).expect("write docs/findings.md");
+        return;
+    }
+    assert!(
+        stale.is_empty(),
+        "docs/findings.md examples are stale for {stale:?}; refresh with CUDOCTOR_UPDATE_DOCS=1"
+    );
 }
 
 /// Prints every scenario's diagnosis (for `docs/findings.md` examples):

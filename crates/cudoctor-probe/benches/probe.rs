@@ -23,7 +23,7 @@ fn benches(c: &mut Criterion) {
     if debian.exists() {
         let opts = ProbeOptions::directory(&debian, vec![]);
         c.bench_function("probe --root .cache/debian/root", |b| {
-            b.iter(|| probe(&opts))
+            b.iter(|| probe(&opts));
         });
     }
     c.bench_function("snapshot to_json + from_json (host)", |b| {

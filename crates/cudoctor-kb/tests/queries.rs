@@ -96,7 +96,7 @@ fn cuda_10_has_null_compat_driver() {
 
 #[test]
 fn unknown_tf_archs_stay_unknown() {
-    let r = kb().requirements(&spec("tensorflow==2.14.0")).unwrap();
+    let r = kb().requirements(&spec("tensorflow==2.2.0")).unwrap();
     assert!(r.variants[0].compute_capabilities.is_empty());
     assert!(r.variants[0].unknown.iter().any(|u| u.contains("GPU code")));
 }
@@ -168,18 +168,32 @@ fn plan_driver_470_rtx_3090_python_310() {
         "8.6"
     );
     let tf = &plan.frameworks[0];
+    // The issue expected 2.14 (CUDA 11.8 through minor-version compatibility). The official
+    // 2.12-2.14 wheels carry SASS only up to sm_75 plus compute_80 PTX built by CUDA 11.8
+    // (PTX ISA 7.8); an RTX 3090 (8.6) must JIT that PTX, and a 470 driver (CUDA 11.4) only
+    // JIT-compiles up to PTX ISA 7.4. So 2.12-2.14 are excluded, and 2.11 (CUDA 11.2, PTX ISA
+    // 7.2) is the newest that runs, through PTX JIT.
     let newest = &tf.candidates[0];
-    assert!(newest.version.starts_with("2.14"), "{newest:?}");
-    assert_eq!(newest.cuda.as_deref(), Some("11.8"));
+    assert_eq!(newest.version, "2.11.0", "{newest:?}");
     assert_eq!(newest.status, Status::CompatibleWithCaveats);
     assert!(
-        newest
-            .caveats
-            .iter()
-            .any(|c| c.contains("minor-version compatibility")),
-        "{:?}",
-        newest.caveats
+        newest.caveats.iter().any(|c| c.starts_with("PTX JIT")),
+        "{newest:?}"
     );
+    for v in ["2.12.0", "2.13.0", "2.14.0"] {
+        let x = tf.excluded.iter().find(|e| e.version == v).unwrap();
+        assert!(
+            x.reasons
+                .iter()
+                .any(|r| r.contains("PTX ISA 7.8") && r.contains("up to PTX ISA 7.4")),
+            "{x:?}"
+        );
+        // Minor-version compatibility itself holds: the driver is not the reason.
+        assert!(
+            !x.reasons.iter().any(|r| r.starts_with("needs driver")),
+            "{x:?}"
+        );
+    }
     for v in [
         "2.15.0", "2.16.1", "2.17.0", "2.18.0", "2.19.0", "2.20.0", "2.21.0",
     ] {
@@ -416,4 +430,38 @@ fn image_names_are_not_derived_before_the_scheme_applies() {
     let r = kb().requirements(&spec("tensorflow-gpu==1.14.0")).unwrap();
     assert!(r.variants[0].images.is_empty());
     assert!(r.variants[0].unknown.iter().any(|u| u.contains("image")));
+}
+
+#[test]
+fn plan_driver_470_turing_gets_2_14_through_minor_version_compat() {
+    // A T4 (7.5) runs the sm_75 SASS of TF 2.14: no PTX JIT, so the 470 driver runs CUDA 11.8
+    // through minor-version compatibility, with the named caveats.
+    let q = PlanQuery {
+        driver: Some("470.82.01".parse().unwrap()),
+        gpu_name: Some("Tesla T4".to_owned()),
+        python: Some("3.10".parse().unwrap()),
+        frameworks: vec![Framework::TensorFlow],
+        ..PlanQuery::default()
+    };
+    let plan = kb().plan(&q).unwrap();
+    let tf = &plan.frameworks[0];
+    let newest = &tf.candidates[0];
+    assert_eq!(newest.version, "2.14.0", "{newest:?}");
+    assert_eq!(newest.cuda.as_deref(), Some("11.8"));
+    assert_eq!(newest.status, Status::CompatibleWithCaveats);
+    assert_eq!(newest.caveats.len(), 1, "{:?}", newest.caveats);
+    let caveat = &newest.caveats[0];
+    assert!(caveat.contains("minor-version compatibility"), "{caveat}");
+    assert!(
+        caveat.contains("no JIT of PTX newer than the driver's"),
+        "{caveat}"
+    );
+    assert!(
+        caveat.contains("features that need the newer driver (>= 520.61.05)"),
+        "{caveat}"
+    );
+    let x = tf.excluded.iter().find(|e| e.version == "2.15.0").unwrap();
+    assert!(
+        x.reasons[0].starts_with("needs driver >= 525.60.13 for CUDA 12.2; you have 470.82.01")
+    );
 }

@@ -44,6 +44,13 @@ run report "$bin" report --color never
 # Second runs, for wall time with warm caches.
 run probe_warm "$bin" probe --format json
 run check_warm "$bin" check --format json
+# Raw facts, to read when a comparison disagrees.
+run proc_driver_version cat /proc/driver/nvidia/version
+run sys_module_version cat /sys/module/nvidia/version
+run dev_nodes sh -c 'ls -la /dev/nvidia* 2>&1'
+run ldconfig_p sh -c 'ldconfig -p | grep -Ei "cuda|nvidia|cudnn|cublas"'
+run which_python sh -c 'command -v python3; readlink -f "$(command -v python3)"'
+run pip_list "$py" -m pip list --format freeze
 if have nvidia-smi; then
   run smi nvidia-smi
   run smi_query nvidia-smi --query-gpu=index,name,driver_version,compute_cap,memory.total,uuid,pci.bus_id --format=csv,noheader

@@ -8,14 +8,15 @@ use crate::printer::ColorChoice;
 
 const AFTER_HELP: &str = "\
 Examples:
-  cudoctor check                                  Is this machine ready for the frameworks installed here?
-  cudoctor check --for tensorflow==2.9.0          ...for TensorFlow 2.9.0 in particular
-  cudoctor requirements tensorflow==2.9           What does TensorFlow 2.9 need?
+  cudoctor check                         is this machine ready for the frameworks installed here?
+  cudoctor check --for tensorflow==2.9.0
+  cudoctor requirements tf==2.9          what does TensorFlow 2.9 need?
   cudoctor plan --driver 470.82.01 --gpu \"RTX 3090\" --python 3.10 --framework tensorflow
-  cudoctor which libcudnn.so.8                    Which file would the loader take, and why?
-  cudoctor matrix torch --format markdown
+  cudoctor which libcudnn.so.8           which file would the loader take, and why?
+  python train.py 2>&1 | cudoctor explain
 
-Exit status: 0 no error found, 1 at least one error found (check, explain), 2 cudoctor could not run.";
+Exit status: 0 no error found; 1 at least one error found (check, explain, which);
+2 cudoctor could not run.";
 
 /// Diagnose the NVIDIA driver / CUDA / cuDNN / framework stack: what a release needs, what this
 /// machine has, what the loader will really load, and how to fix it.
@@ -130,6 +131,10 @@ pub struct WhichArgs {
     /// Resolve as FILE's dependency (uses its DT_RPATH / DT_RUNPATH and $ORIGIN).
     #[arg(long, value_name = "FILE")]
     pub from: Option<PathBuf>,
+    /// Also apply what PyTorch and JAX do first: preload `nvidia/*/lib` of this site-packages
+    /// (repeatable). Implied by a `--from` file inside a site-packages.
+    #[arg(long, value_name = "DIR")]
+    pub site_packages: Vec<PathBuf>,
     #[command(flatten)]
     pub source: SourceArgs,
 }

@@ -1,5 +1,7 @@
 //! `cudoctor which SONAME`: the file the dynamic loader would load, and every candidate skipped.
 
+use std::path::{Path, PathBuf};
+
 use cudoctor_probe::{Env, Outcome, Resolution, Root};
 
 use crate::cli::{Format, WhichArgs};
@@ -34,7 +36,16 @@ pub fn run(ctx: &Ctx, args: &WhichArgs) -> anyhow::Result<ExitStatus> {
             ));
         }
     }
-    let res = cudoctor_probe::which(&root, &env, &args.soname, from.as_deref());
+    // PyTorch and JAX preload the CUDA libraries of the `nvidia-*` wheels from their own
+    // site-packages before the loader searches; a requester inside a site-packages (a
+    // framework's own library) gets that step too, as does `--site-packages DIR`.
+    let mut site_packages: Vec<PathBuf> = args.site_packages.clone();
+    if let Some(sp) = from.as_deref().and_then(enclosing_site_packages) {
+        if !site_packages.contains(&sp) {
+            site_packages.push(sp);
+        }
+    }
+    let res = cudoctor_probe::which_for_framework(&root, &env, &args.soname, from.as_deref(), &site_packages);
     let text = match ctx.format {
         Format::Json => to_json(&res)?,
         _ => render(&res, ctx.out),
@@ -46,6 +57,13 @@ pub fn run(ctx: &Ctx, args: &WhichArgs) -> anyhow::Result<ExitStatus> {
     } else {
         ExitStatus::Failure
     })
+}
+
+/// The `site-packages` (or `dist-packages`) directory that contains `path`, if any.
+fn enclosing_site_packages(path: &Path) -> Option<PathBuf> {
+    path.ancestors()
+        .find(|a| a.file_name().is_some_and(|n| n == "site-packages" || n == "dist-packages"))
+        .map(Path::to_path_buf)
 }
 
 fn outcome_text(o: Outcome) -> &'static str {

@@ -1,0 +1,254 @@
+//! `archs` on small ELF files carved from a real CUDA 11.8 library, and `explain` on real log
+//! excerpts (the examples quoted in the signature table).
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::{Fixture, cudoctor_cmd, run, run_with, strings};
+
+/// `crates/cudoctor-fatbin/tests/fixtures/<name>`: containers of Debian's
+/// `libcusparse.so.11.7.5.86` (CUDA 11.8); counts cross-checked with `cuobjdump` by that crate.
+fn fatbin_fixture(name: &str) -> PathBuf {
+    common::repo_root()
+        .join("crates/cudoctor-fatbin/tests/fixtures")
+        .join(name)
+}
+
+fn archs(args: &[&str], files: &[PathBuf]) -> common::Run {
+    let mut c = cudoctor_cmd();
+    c.arg("archs").args(files).args(args);
+    let dir = common::repo_root().display().to_string();
+    run_with(&mut c, &[(dir.as_str(), "[REPO]")])
+}
+
+// ---------------------------------------------------------------- archs
+
+#[test]
+fn archs_text_and_json_contract() {
+    let full = fatbin_fixture("cusparse11-full.elf64");
+    let r = archs(&[], std::slice::from_ref(&full));
+    insta::assert_snapshot!(common::render(&r), @"");
+    let r = archs(&["--format", "json"], &[full]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = r.json();
+    assert_eq!(v["schema_version"], 1);
+    let f = &v["files"][0];
+    assert_eq!(
+        f["path"],
+        "[REPO]/crates/cudoctor-fatbin/tests/fixtures/cusparse11-full.elf64"
+    );
+    let sass: Vec<&String> = f["sass"].as_object().unwrap().keys().collect();
+    assert_eq!(
+        sass,
+        [
+            "sm_35", "sm_37", "sm_50", "sm_52", "sm_60", "sm_61", "sm_70", "sm_75", "sm_80",
+            "sm_86", "sm_89", "sm_90"
+        ]
+    );
+    assert_eq!(f["ptx"], serde_json::json!({"sm_90": 1}));
+    assert_eq!(f["ptx_isa"], serde_json::json!({"sm_90": "7.8"}));
+    assert_eq!(f["compressed_entries"], 13);
+}
+
+#[test]
+fn archs_verdicts() {
+    let full = fatbin_fixture("cusparse11-full.elf64");
+    // 8.6: SASS present. 8.7 (Orin): no sm_87, but sm_86 runs on 8.7 (same major, lower minor).
+    // 9.0a-less Hopper 9.0: sm_90. 12.0 (Blackwell GeForce): PTX compute_90 JIT.
+    // 3.0 (Kepler GK104): nothing below 3.5 -> no kernel image.
+    for (cc, expect) in [
+        ("8.6", "sass"),
+        ("8.7", "sass"),
+        ("sm_90", "sass"),
+        ("12.0", "ptx_jit"),
+        ("3.0", "no_kernel_image"),
+    ] {
+        let r = archs(&["--cc", cc, "--format", "json"], std::slice::from_ref(&full));
+        assert_eq!(r.code, 0, "{cc}: {}", r.stderr);
+        let v = r.json();
+        assert_eq!(v["verdicts"][0]["kernel_source"], expect, "{cc}: {v:#}");
+    }
+    let r = archs(&["--cc", "8.6"], std::slice::from_ref(&full));
+    insta::assert_snapshot!(common::render(&r), @"");
+    let r = archs(&["--gpu", "Tesla K80"], std::slice::from_ref(&full));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("runs"), "{}", r.stdout);
+    assert!(r.stdout.contains("sm_37"), "{}", r.stdout);
+}
+
+#[test]
+fn archs_file_without_gpu_code() {
+    let f = Fixture::new();
+    f.lib("/libplain.so", "libplain.so");
+    let r = archs(&["--cc", "8.6", "--format", "json"], &[f.host_path("/libplain.so")]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = r.json();
+    assert_eq!(v["verdicts"][0]["kernel_source"], "no_kernel_image");
+    assert!(v["files"][0]["sass"].as_object().is_none_or(serde_json::Map::is_empty));
+}
+
+#[test]
+fn archs_bad_input() {
+    let f = Fixture::new();
+    f.file("/notes.txt", "not an ELF file\n").dir("/somedir");
+    let mut c = cudoctor_cmd();
+    c.arg("archs").arg(f.host_path("/notes.txt"));
+    cmd_snapshot!(c, root = f.path(), @"");
+    let mut c = cudoctor_cmd();
+    c.arg("archs").arg(f.host_path("/somedir"));
+    cmd_snapshot!(c, root = f.path(), @"");
+    let mut c = cudoctor_cmd();
+    c.arg("archs").arg(f.host_path("/missing.so"));
+    cmd_snapshot!(c, root = f.path(), @"");
+    // One good file and one bad: the good one is reported, the exit code says something failed.
+    let r = archs(
+        &["--format", "json"],
+        &[fatbin_fixture("cusparse11.elf64"), f.host_path("/notes.txt")],
+    );
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    let v = r.json();
+    assert_eq!(v["files"].as_array().unwrap().len(), 1);
+    assert_eq!(v["errors"].as_array().unwrap().len(), 1);
+    cmd_snapshot!(cudoctor_cmd().args(["archs", "x.so", "--cc", "eight"]), @"");
+    cmd_snapshot!(cudoctor_cmd().args(["archs", "x.so", "--gpu", "RTX 9999 Ti"]), @"");
+    cmd_snapshot!(cudoctor_cmd().args(["archs"]), @"");
+}
+
+// ---------------------------------------------------------------- explain
+
+/// Real TensorFlow 2.x lines (quoted in `crates/cudoctor-explain/data/signatures.toml` from
+/// their sources): a missing cuDNN and the summary that follows.
+const TF_LOG: &str = "\
+2024-06-19 16:06:44.100000: I tensorflow/core/platform/cpu_feature_guard.cc:193] This TensorFlow binary is optimized with oneAPI Deep Neural Network Library (oneDNN)
+W tensorflow/stream_executor/platform/default/dso_loader.cc:64] Could not load dynamic library 'libcudnn.so.8'; dlerror: libcudnn.so.8: cannot open shared object file: No such file or directory
+2024-06-19 16:06:44.996140: W tensorflow/core/common_runtime/gpu/gpu_device.cc:1689] Cannot dlopen some GPU libraries. Please make sure the missing libraries mentioned above are installed properly if you would like to use GPU. Follow the guide at https://www.tensorflow.org/install/gpu
+Skipping registering GPU devices...
+";
+
+/// `explain` with an empty fixture root, so this machine's facts never enter the output.
+fn explain(f: &Fixture, args: &[&str]) -> assert_cmd::Command {
+    let mut c = f.cmd(&["explain"]);
+    c.args(args);
+    c
+}
+
+#[test]
+fn explain_stdin_and_file_agree() {
+    let f = Fixture::new();
+    f.file("/train.log", TF_LOG);
+    let mut c = explain(&f, &["--format", "json"]);
+    c.write_stdin(TF_LOG);
+    let root = f.path().display().to_string();
+    let stdin = run_with(&mut c, &[(root.as_str(), "[ROOT]")]);
+    assert_eq!(stdin.code, 1, "{}", stdin.stderr);
+    let mut c = explain(&f, &["--format", "json"]);
+    c.arg(f.host_path("/train.log"));
+    let file = run_with(&mut c, &[(root.as_str(), "[ROOT]")]);
+    assert_eq!(file.code, 1, "{}", file.stderr);
+    assert_eq!(stdin.json()["matches"], file.json()["matches"]);
+    let mut c = explain(&f, &["-"]);
+    c.write_stdin(TF_LOG);
+    let dash = run_with(&mut c, &[(root.as_str(), "[ROOT]")]);
+    assert_eq!(dash.code, 1);
+}
+
+#[test]
+fn explain_json_contract() {
+    let f = Fixture::new();
+    let mut c = explain(&f, &["--format", "json"]);
+    c.write_stdin(TF_LOG);
+    let r = run(&mut c);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v = r.json();
+    assert_eq!(v["schema_version"], 1);
+    let matches = v["matches"].as_array().unwrap();
+    assert!(!matches.is_empty());
+    for m in matches {
+        for key in ["signature", "cause", "title"] {
+            assert!(
+                m[key].as_str().is_some_and(|s| !s.is_empty()),
+                "no `{key}`: {m:#}"
+            );
+        }
+        assert!(m["line"].as_u64().unwrap() >= 1, "{m:#}");
+        assert!(m["count"].as_u64().unwrap() >= 1, "{m:#}");
+        assert!(m["captures"].is_object() || m["captures"].is_array(), "{m:#}");
+        assert!(m["fix"].as_array().is_some_and(|a| !a.is_empty()), "{m:#}");
+        assert!(m["related_findings"].is_array(), "{m:#}");
+    }
+    // The cuDNN line is line 2 and names the library.
+    let cudnn = matches
+        .iter()
+        .find(|m| m["line"] == 2)
+        .unwrap_or_else(|| panic!("nothing matched line 2: {v:#}"));
+    assert!(cudnn.to_string().contains("libcudnn.so.8"), "{cudnn:#}");
+    assert!(
+        strings(&cudnn["related_findings"]).contains(&"library-not-found"),
+        "{cudnn:#}"
+    );
+    assert!(v["findings"].is_array());
+    assert_eq!(v["lines"], 4);
+}
+
+#[test]
+fn explain_text() {
+    let f = Fixture::new();
+    let mut c = explain(&f, &[]);
+    c.write_stdin(TF_LOG);
+    cmd_snapshot!(c, root = f.path(), @"");
+}
+
+#[test]
+fn explain_clean_log() {
+    let f = Fixture::new();
+    let mut c = explain(&f, &[]);
+    c.write_stdin("epoch 1/10 loss=0.53\nepoch 2/10 loss=0.41\n");
+    let r = cmd_snapshot!(c, root = f.path(), @"");
+    assert_eq!(r.code, 0);
+}
+
+#[test]
+fn explain_bad_input() {
+    let f = Fixture::new();
+    f.dir("/logs");
+    cmd_snapshot!(explain(&f, &[f.host_path("/logs").to_str().unwrap()]), root = f.path(), @"");
+    cmd_snapshot!(explain(&f, &[f.host_path("/none.log").to_str().unwrap()]), root = f.path(), @"");
+}
+
+#[test]
+fn explain_binary_garbage_does_not_panic() {
+    let f = Fixture::new();
+    // Deterministic pseudo-random bytes, with NULs, invalid UTF-8 and a real error line inside.
+    let mut bytes = Vec::new();
+    let mut x: u32 = 0x1234_5678;
+    for _ in 0..200_000 {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        bytes.push(x.to_le_bytes()[0]);
+    }
+    bytes.extend_from_slice(b"\nW dso_loader.cc:64] Could not load dynamic library 'libcudnn.so.8'; dlerror: libcudnn.so.8: cannot open shared object file: No such file or directory\n");
+    bytes.extend_from_slice(&[0xff, 0xfe, 0x00, 0xc3]);
+    let mut c = explain(&f, &["--format", "json"]);
+    c.write_stdin(bytes);
+    let r = run(&mut c);
+    assert!(
+        !r.stderr.contains("panicked"),
+        "panic on binary input: {}",
+        r.stderr
+    );
+    assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+    let v = r.json();
+    assert!(
+        v["matches"].to_string().contains("libcudnn.so.8"),
+        "the error line inside binary data is still found: {v:#}"
+    );
+}
+
+#[test]
+fn explain_markdown_is_refused() {
+    let f = Fixture::new();
+    cmd_snapshot!(explain(&f, &["--format", "markdown"]), root = f.path(), @"");
+}

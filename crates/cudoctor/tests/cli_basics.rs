@@ -1,0 +1,142 @@
+//! What every command shares: `--help` with examples, `--version`, usage errors, color, a
+//! closed pipe.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::io::Read;
+use std::process::Stdio;
+
+use common::{cudoctor_cmd, run};
+
+const COMMANDS: &[&str] = &[
+    "check",
+    "probe",
+    "which",
+    "report",
+    "requirements",
+    "plan",
+    "matrix",
+    "archs",
+    "explain",
+];
+
+#[test]
+fn help_of_every_command_has_an_example() {
+    for c in COMMANDS {
+        let r = run(cudoctor_cmd().args([c, "--help"]));
+        assert_eq!(r.code, 0, "{c} --help: {}", r.stderr);
+        assert!(r.stderr.is_empty(), "{c}: {}", r.stderr);
+        assert!(
+            r.stdout.contains("Examples:"),
+            "`cudoctor {c} --help` shows no example:\n{}",
+            r.stdout
+        );
+        assert!(
+            r.stdout.contains(&format!("cudoctor {c}")),
+            "`cudoctor {c} --help` examples do not run `cudoctor {c}`:\n{}",
+            r.stdout
+        );
+    }
+}
+
+#[test]
+fn top_level_help() {
+    let r = run(cudoctor_cmd().arg("--help"));
+    assert_eq!(r.code, 0);
+    for c in COMMANDS {
+        assert!(r.stdout.contains(c), "{c} missing from --help");
+    }
+    assert!(r.stdout.contains("Exit status"), "{}", r.stdout);
+    let short = run(cudoctor_cmd().arg("-h"));
+    assert_eq!(short.code, 0);
+}
+
+#[test]
+fn version() {
+    let r = run(cudoctor_cmd().arg("--version"));
+    assert_eq!(r.code, 0);
+    assert_eq!(
+        r.stdout,
+        format!("cudoctor {}\n", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    cmd_snapshot!(cudoctor_cmd(), @"");
+    cmd_snapshot!(cudoctor_cmd().arg("frobnicate"), @"");
+    cmd_snapshot!(cudoctor_cmd().args(["matrix", "--format", "yaml"]), @"");
+    cmd_snapshot!(cudoctor_cmd().args(["matrix", "--color", "sometimes"]), @"");
+}
+
+fn has_ansi(s: &str) -> bool {
+    s.contains("\u{1b}[")
+}
+
+#[test]
+fn color() {
+    let args = ["requirements", "tf==2.9.0"];
+    let always = run(cudoctor_cmd().args(args).args(["--color", "always"]));
+    assert!(has_ansi(&always.stdout), "--color always: {}", always.stdout);
+    let never = run(cudoctor_cmd().args(args).args(["--color", "never"]));
+    assert!(!has_ansi(&never.stdout));
+    // Not a terminal, NO_COLOR=1 (set by cudoctor_cmd): plain.
+    let auto = run(cudoctor_cmd().args(args));
+    assert!(!has_ansi(&auto.stdout));
+    assert_eq!(auto.stdout, never.stdout);
+    // CLICOLOR_FORCE forces color for `auto`, but NO_COLOR still wins.
+    let forced = run(cudoctor_cmd()
+        .args(args)
+        .env_remove("NO_COLOR")
+        .env("CLICOLOR_FORCE", "1"));
+    assert!(has_ansi(&forced.stdout));
+    let both = run(cudoctor_cmd().args(args).env("CLICOLOR_FORCE", "1"));
+    assert!(!has_ansi(&both.stdout));
+    // Errors are colored on stderr with --color always, never in JSON.
+    let err = run(cudoctor_cmd().args(["requirements", "tf==9.9", "--color", "always"]));
+    assert_eq!(err.code, 2);
+    assert!(has_ansi(&err.stderr), "{}", err.stderr);
+    let json = run(cudoctor_cmd().args(["requirements", "tf==2.9.0", "--format", "json", "--color", "always"]));
+    assert!(!has_ansi(&json.stdout), "ANSI codes inside JSON");
+    json.json();
+}
+
+#[test]
+fn closed_pipe_exits_0() {
+    // `cudoctor matrix | head -1`: read one line, close the pipe, the process ends with success.
+    let bin = assert_cmd::cargo::cargo_bin("cudoctor");
+    let mut child = std::process::Command::new(bin)
+        .arg("matrix")
+        .env_clear()
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 16];
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn closed_pipe_through_a_shell() {
+    // The shell form, with pipefail so that cudoctor's own status is the pipeline's.
+    let bin = assert_cmd::cargo::cargo_bin("cudoctor");
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!("set -o pipefail; '{}' matrix | head -1", bin.display()))
+        .env_clear()
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{text}{err}");
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(err.is_empty(), "stderr after a closed pipe: {err}");
+}

@@ -1,0 +1,259 @@
+//! Shared helpers for the `cudoctor` binary's integration tests: a hermetic command, a snapshot
+//! rendering of exit code + stdout + stderr with temporary paths replaced, fixture roots built in
+//! temporary directories, and minimal ELF shared objects.
+#![allow(dead_code, clippy::unwrap_used, clippy::missing_panics_doc)]
+
+use std::os::unix::fs::symlink;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+/// The built `cudoctor` binary with a hermetic environment: nothing inherited from the caller
+/// (no `CUDOCTOR_*`, `CLICOLOR_FORCE`, `LD_LIBRARY_PATH`, `CUDA_VISIBLE_DEVICES`...), `NO_COLOR=1`,
+/// and an empty standard input.
+pub fn cudoctor_cmd() -> Command {
+    let mut cmd = Command::cargo_bin("cudoctor").unwrap();
+    cmd.env_clear().env("NO_COLOR", "1").write_stdin("");
+    cmd
+}
+
+/// What a run gave: exit code, stdout, stderr.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// The stdout parsed as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+}
+
+/// Runs `cmd` and returns its result, with every `(from, to)` of `replace` applied to both streams
+/// (used to hide temporary directories).
+pub fn run_with(cmd: &mut Command, replace: &[(&str, &str)]) -> Run {
+    let out = cmd.output().unwrap();
+    let clean = |b: &[u8]| {
+        let mut s = String::from_utf8_lossy(b).into_owned();
+        for (from, to) in replace {
+            if !from.is_empty() {
+                s = s.replace(from, to);
+            }
+        }
+        s
+    };
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: clean(&out.stdout),
+        stderr: clean(&out.stderr),
+    }
+}
+
+/// Runs `cmd` with no path replacement.
+pub fn run(cmd: &mut Command) -> Run {
+    run_with(cmd, &[])
+}
+
+/// The text an inline snapshot compares: exit code, stdout and stderr, in the layout of uv's
+/// `uv_snapshot!`.
+pub fn render(r: &Run) -> String {
+    format!(
+        "success: {}\nexit_code: {}\n----- stdout -----\n{}\n----- stderr -----\n{}",
+        r.code == 0,
+        r.code,
+        r.stdout,
+        r.stderr
+    )
+}
+
+/// Insta filters that make outputs stable across machines and releases.
+pub fn filters() -> Vec<(&'static str, &'static str)> {
+    vec![
+        (r"cudoctor \d+\.\d+\.\d+(-[0-9A-Za-z.]+)?", "cudoctor [VERSION]"),
+        (r"/tmp/\.tmp[0-9A-Za-z]+", "[TMP]"),
+    ]
+}
+
+/// `assert_snapshot!` of a command's exit code, stdout and stderr, with the fixture root (if any)
+/// shown as `[ROOT]` and the version filtered.
+#[macro_export]
+macro_rules! cmd_snapshot {
+    ($cmd:expr, @$snapshot:literal) => {{
+        let r = $crate::common::run(&mut $cmd);
+        $crate::cmd_snapshot!(@run r, @$snapshot)
+    }};
+    ($cmd:expr, root = $root:expr, @$snapshot:literal) => {{
+        let root: &::std::path::Path = $root;
+        let root = root.display().to_string();
+        let r = $crate::common::run_with(&mut $cmd, &[(root.as_str(), "[ROOT]")]);
+        $crate::cmd_snapshot!(@run r, @$snapshot)
+    }};
+    (@run $r:expr, @$snapshot:literal) => {{
+        let r = $r;
+        ::insta::with_settings!({ filters => $crate::common::filters() }, {
+            ::insta::assert_snapshot!($crate::common::render(&r), @$snapshot);
+        });
+        r
+    }};
+}
+
+/// A fixture root in a temporary directory.
+pub struct Fixture {
+    dir: tempfile::TempDir,
+}
+
+impl Default for Fixture {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Fixture {
+    pub fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+    /// `p` (absolute inside the root) as a path on this machine.
+    pub fn host_path(&self, p: &str) -> PathBuf {
+        self.dir.path().join(p.trim_start_matches('/'))
+    }
+    pub fn file(&self, p: &str, contents: impl AsRef<[u8]>) -> &Self {
+        let h = self.host_path(p);
+        std::fs::create_dir_all(h.parent().unwrap()).unwrap();
+        std::fs::write(h, contents).unwrap();
+        self
+    }
+    pub fn dir(&self, p: &str) -> &Self {
+        std::fs::create_dir_all(self.host_path(p)).unwrap();
+        self
+    }
+    pub fn link(&self, p: &str, target: &str) -> &Self {
+        let h = self.host_path(p);
+        std::fs::create_dir_all(h.parent().unwrap()).unwrap();
+        symlink(target, h).unwrap();
+        self
+    }
+    pub fn remove(&self, p: &str) -> &Self {
+        std::fs::remove_file(self.host_path(p)).unwrap();
+        self
+    }
+    /// A 64-bit x86-64 shared object with a SONAME.
+    pub fn lib(&self, p: &str, soname: &str) -> &Self {
+        self.file(p, make_elf(soname))
+    }
+    /// `dir/real` (an ELF with `soname`) plus the soname link `dir/soname -> real`, as packages
+    /// install them.
+    pub fn versioned_lib(&self, dir: &str, real: &str, soname: &str) -> &Self {
+        self.lib(&format!("{dir}/{real}"), soname)
+            .link(&format!("{dir}/{soname}"), real)
+    }
+    /// `cudoctor <args> --root <this fixture>`.
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = cudoctor_cmd();
+        c.args(args).arg("--root").arg(self.path());
+        c
+    }
+    /// Runs `cudoctor <args> --root <this fixture>`, the root shown as `[ROOT]`.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let root = self.path().display().to_string();
+        run_with(&mut self.cmd(args), &[(root.as_str(), "[ROOT]")])
+    }
+}
+
+/// A minimal but well-formed little-endian ELF64 x86-64 shared object: header, PT_LOAD and
+/// PT_DYNAMIC, a dynamic section (DT_SONAME, DT_STRTAB, DT_STRSZ) and its string table.
+pub fn make_elf(soname: &str) -> Vec<u8> {
+    let (ehsize, phentsize, word) = (64usize, 56usize, 8usize);
+    let phoff = ehsize;
+    let dyn_off = phoff + 2 * phentsize;
+    let mut strtab = vec![0u8];
+    let soname_off = strtab.len() as u64;
+    strtab.extend_from_slice(soname.as_bytes());
+    strtab.push(0);
+    let n_dyn = 4; // SONAME, STRTAB, STRSZ, NULL
+    let str_off = dyn_off + n_dyn * 2 * word;
+    let dyns = [
+        (14u64, soname_off),
+        (5, str_off as u64),
+        (10, strtab.len() as u64),
+        (0, 0),
+    ];
+    let total = str_off + strtab.len();
+    let mut out = vec![0u8; total];
+    let put = |out: &mut Vec<u8>, off: usize, v: u64, w: usize| {
+        out[off..off + w].copy_from_slice(&v.to_le_bytes()[..w]);
+    };
+    out[..4].copy_from_slice(b"\x7fELF");
+    out[4] = 2; // ELFCLASS64
+    out[5] = 1; // little-endian
+    out[6] = 1; // EV_CURRENT
+    put(&mut out, 16, 3, 2); // ET_DYN
+    put(&mut out, 18, 62, 2); // EM_X86_64
+    put(&mut out, 20, 1, 4);
+    put(&mut out, 32, phoff as u64, 8);
+    put(&mut out, 52, ehsize as u64, 2);
+    put(&mut out, 54, phentsize as u64, 2);
+    put(&mut out, 56, 2, 2);
+    put(&mut out, 58, 64, 2);
+    let phdr = |out: &mut Vec<u8>, at: usize, ptype: u64, off: u64, size: u64, flags: u64| {
+        put(out, at, ptype, 4);
+        put(out, at + 4, flags, 4);
+        put(out, at + 8, off, 8);
+        put(out, at + 16, off, 8);
+        put(out, at + 24, off, 8);
+        put(out, at + 32, size, 8);
+        put(out, at + 40, size, 8);
+        put(out, at + 48, 0x1000, 8);
+    };
+    phdr(&mut out, phoff, 1, 0, total as u64, 4);
+    phdr(
+        &mut out,
+        phoff + phentsize,
+        2,
+        dyn_off as u64,
+        (n_dyn * 2 * word) as u64,
+        6,
+    );
+    for (i, (tag, val)) in dyns.iter().enumerate() {
+        let at = dyn_off + i * 2 * word;
+        put(&mut out, at, *tag, word);
+        put(&mut out, at + word, *val, word);
+    }
+    out[str_off..].copy_from_slice(&strtab);
+    out
+}
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .unwrap()
+        .to_path_buf()
+}
+
+/// The value at a JSON pointer; panics naming the pointer when absent.
+pub fn at<'a>(v: &'a serde_json::Value, ptr: &str) -> &'a serde_json::Value {
+    v.pointer(ptr)
+        .unwrap_or_else(|| panic!("no `{ptr}` in JSON:\n{v:#}"))
+}
+
+/// A JSON array of strings as a `Vec<&str>`.
+pub fn strings(v: &serde_json::Value) -> Vec<&str> {
+    v.as_array()
+        .unwrap_or_else(|| panic!("not an array: {v}"))
+        .iter()
+        .map(|x| x.as_str().unwrap_or_else(|| panic!("not a string: {x}")))
+        .collect()
+}

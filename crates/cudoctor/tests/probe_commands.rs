@@ -1,0 +1,269 @@
+//! `probe`, `which` and `report` over fixture roots built in temporary directories.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{Fixture, at, cudoctor_cmd, run};
+
+const LIBDIR: &str = "/usr/lib/x86_64-linux-gnu";
+
+/// A small host: driver 535.104.05, a Tesla T4, CUDA 11.2 runtime in a toolkit directory and on the
+/// default path, cuDNN 8.1.1, TensorFlow 2.9.0 in a venv.
+fn host() -> Fixture {
+    let f = Fixture::new();
+    f.file(
+        "/proc/driver/nvidia/version",
+        "NVRM version: NVIDIA UNIX x86_64 Kernel Module  535.104.05  Sat Aug 19 01:15:15 UTC 2023\n",
+    )
+    .file(
+        "/proc/driver/nvidia/gpus/0000:00:1e.0/information",
+        "Model: \t\t Tesla T4\nIRQ:   \t\t 70\nGPU UUID: \t GPU-ad8e9ef0-8be5-6b26-5d5a-0f8e4e0d3b3b\nBus Location: \t 0000:00:1e.0\nDevice Minor: \t 0\n",
+    )
+    .file("/dev/nvidia0", "")
+    .file("/dev/nvidiactl", "")
+    .file("/dev/nvidia-uvm", "")
+    .versioned_lib(LIBDIR, "libcuda.so.535.104.05", "libcuda.so.1")
+    .versioned_lib(LIBDIR, "libcudart.so.11.2.152", "libcudart.so.11.0")
+    .versioned_lib(LIBDIR, "libcudnn.so.8.1.1", "libcudnn.so.8")
+    .file(
+        "/usr/include/cudnn_version.h",
+        "#define CUDNN_MAJOR 8\n#define CUDNN_MINOR 1\n#define CUDNN_PATCHLEVEL 1\n",
+    )
+    .file(
+        "/usr/local/cuda-11.2/version.json",
+        "{\"cuda\": {\"name\": \"CUDA SDK\", \"version\": \"11.2.2\"}}",
+    )
+    .versioned_lib("/usr/local/cuda-11.2/lib64", "libcudart.so.11.2.152", "libcudart.so.11.0")
+    .link("/usr/local/cuda", "cuda-11.2")
+    .file("/opt/venv/pyvenv.cfg", "home = /usr/bin\nversion = 3.9.16\n")
+    .file(
+        "/opt/venv/lib/python3.9/site-packages/tensorflow-2.9.0.dist-info/METADATA",
+        "Metadata-Version: 2.1\nName: tensorflow\nVersion: 2.9.0\n",
+    )
+    .file(
+        "/opt/venv/lib/python3.9/site-packages/tensorflow/python/platform/build_info.py",
+        "build_info = collections.OrderedDict([('cuda_compute_capabilities', ['sm_35', 'sm_50', 'sm_60', 'sm_70', 'sm_75', 'compute_80']), ('cuda_version', '11.2'), ('cudnn_version', '8'), ('is_cuda_build', True)])\n",
+    );
+    f
+}
+
+#[test]
+fn probe_json_contract() {
+    let f = host();
+    let r = f.run(&["probe", "--format", "json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = r.json();
+    assert_eq!(v["schema_version"], 1);
+    assert_eq!(at(&v, "/driver/kernel_module_version"), "535.104.05");
+    assert_eq!(at(&v, "/driver/userspace_version"), "535.104.05");
+    assert_eq!(at(&v, "/gpus/0/name"), "Tesla T4");
+    // Completed from the knowledge base by the binary.
+    assert_eq!(at(&v, "/gpus/0/compute_capability"), "7.5");
+    assert!(at(&v, "/driver/cuda_version").is_string(), "{:#}", v["driver"]);
+    let tk = v["cuda_toolkits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["root"] == "/usr/local/cuda")
+        .unwrap();
+    assert_eq!(tk["version"], "11.2.2");
+    assert!(
+        v["cudnn"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["version"] == "8.1.1")
+    );
+    let tf = &v["frameworks"][0];
+    assert_eq!(tf["name"], "tensorflow");
+    assert_eq!(tf["version"], "2.9.0");
+    assert_eq!(tf["cuda_version"], "11.2");
+    assert_eq!(tf["environment"], "/opt/venv");
+    assert!(v["live"].is_null(), "nothing is loaded from a --root");
+    // The root itself is named, and never a host path inside the facts.
+    assert!(
+        !r.stdout.contains("/tmp/"),
+        "host paths leak into a --root snapshot"
+    );
+}
+
+#[test]
+fn probe_json_is_deterministic_and_round_trips_through_check() {
+    let f = host();
+    let a = f.run(&["probe", "--format", "json"]);
+    let b = f.run(&["probe", "--format", "json"]);
+    assert_eq!(a.stdout, b.stdout);
+}
+
+#[test]
+fn probe_text() {
+    let f = host();
+    cmd_snapshot!(f.cmd(&["probe"]), root = f.path(), @"");
+}
+
+#[test]
+fn probe_markdown_is_refused() {
+    let f = host();
+    cmd_snapshot!(f.cmd(&["probe", "--format", "markdown"]), root = f.path(), @"");
+}
+
+#[test]
+fn probe_env_is_used_with_root() {
+    let f = host();
+    let r = f.run(&[
+        "probe",
+        "--format",
+        "json",
+        "--env",
+        "CUDA_VISIBLE_DEVICES=0",
+        "--env",
+        "LD_LIBRARY_PATH=/usr/local/cuda/lib64",
+    ]);
+    let v = r.json();
+    assert_eq!(at(&v, "/environment/variables/CUDA_VISIBLE_DEVICES"), "0");
+    assert_eq!(
+        at(&v, "/environment/variables/LD_LIBRARY_PATH"),
+        "/usr/local/cuda/lib64"
+    );
+}
+
+#[test]
+fn probe_bad_root() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = cudoctor_cmd();
+    c.args(["probe", "--root"]).arg(dir.path().join("missing"));
+    cmd_snapshot!(c, root = dir.path(), @"");
+    let file = dir.path().join("file");
+    std::fs::write(&file, "x").unwrap();
+    let mut c = cudoctor_cmd();
+    c.args(["probe", "--root"]).arg(&file);
+    cmd_snapshot!(c, root = dir.path(), @"");
+}
+
+#[test]
+fn probe_env_without_equals() {
+    let f = host();
+    cmd_snapshot!(f.cmd(&["probe", "--env", "CUDA_HOME"]), root = f.path(), @"");
+}
+
+// ---------------------------------------------------------------- which
+
+#[test]
+fn which_default_dir() {
+    let f = host();
+    cmd_snapshot!(f.cmd(&["which", "libcudnn.so.8"]), root = f.path(), @"");
+    let r = f.run(&["which", "libcudnn.so.8", "--format", "json"]);
+    assert_eq!(r.code, 0);
+    let v = r.json();
+    assert_eq!(v["soname"], "libcudnn.so.8");
+    assert_eq!(v["chosen"]["path"], "/usr/lib/x86_64-linux-gnu/libcudnn.so.8");
+    assert_eq!(
+        v["chosen"]["real_path"],
+        "/usr/lib/x86_64-linux-gnu/libcudnn.so.8.1.1"
+    );
+}
+
+#[test]
+fn which_ld_library_path_wins() {
+    let f = host();
+    let r = f.run(&[
+        "which",
+        "libcudart.so.11.0",
+        "--format",
+        "json",
+        "--env",
+        "LD_LIBRARY_PATH=/usr/local/cuda/lib64",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = r.json();
+    assert_eq!(v["chosen"]["path"], "/usr/local/cuda/lib64/libcudart.so.11.0");
+    // The default-directory copy was considered and lost.
+    assert!(
+        v["candidates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["path"] == "/usr/lib/x86_64-linux-gnu/libcudart.so.11.0"),
+        "{v:#}"
+    );
+}
+
+#[test]
+fn which_not_found() {
+    let f = host();
+    let r = cmd_snapshot!(f.cmd(&["which", "libcublas.so.12"]), root = f.path(), @"");
+    assert_eq!(r.code, 1);
+}
+
+#[test]
+fn which_wrong_class_is_skipped() {
+    let f = host();
+    // A 32-bit file under the 64-bit name: not taken.
+    let mut elf32 = common::make_elf("libcublas.so.11");
+    elf32[4] = 1;
+    f.file(&format!("{LIBDIR}/libcublas.so.11"), elf32);
+    let r = f.run(&["which", "libcublas.so.11", "--format", "json"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.json()["chosen"].is_null());
+}
+
+#[test]
+fn which_bad_input() {
+    let f = host();
+    cmd_snapshot!(f.cmd(&["which", "libcudnn.so.8", "--from", "/opt/nope.so"]), root = f.path(), @"");
+    cmd_snapshot!(cudoctor_cmd().args(["which", "libcudnn.so.8", "--snapshot", "snap.json"]), @"");
+}
+
+// ---------------------------------------------------------------- report
+
+#[test]
+fn report_text() {
+    let f = host();
+    let r = cmd_snapshot!(f.cmd(&["report"]), root = f.path(), @"");
+    assert_eq!(r.code, 0);
+}
+
+#[test]
+fn report_json_and_markdown() {
+    let f = host();
+    for format in ["json", "markdown"] {
+        let r = f.run(&["report", "--format", format]);
+        assert_eq!(r.code, 0, "{format}: {}", r.stderr);
+        assert!(r.stdout.contains("535.104.05"), "{format}:\n{}", r.stdout);
+        assert!(r.stdout.contains("8.1.1"), "{format}:\n{}", r.stdout);
+        if format == "json" {
+            let v = r.json();
+            assert_eq!(v["schema_version"], 1, "{v:#}");
+        }
+    }
+}
+
+#[test]
+fn report_empty_root_says_why() {
+    let f = Fixture::new();
+    let r = f.run(&["report"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("Could not collect"), "{}", r.stdout);
+}
+
+#[test]
+fn report_from_snapshot() {
+    let f = host();
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("snap.json");
+    let raw = f.cmd(&["probe", "--format", "json"]).output().unwrap();
+    std::fs::write(&snap, raw.stdout).unwrap();
+    let mut c = cudoctor_cmd();
+    c.args(["report", "--snapshot"]).arg(&snap);
+    let from_snap = run(&mut c);
+    let live = f.run(&["report"]);
+    assert_eq!(from_snap.code, 0, "{}", from_snap.stderr);
+    // Same facts; only the header naming where they came from may differ.
+    let body = |s: &str| -> Vec<String> {
+        s.lines()
+            .filter(|l| !l.contains("[ROOT]") && !l.contains("snap.json"))
+            .map(str::to_owned)
+            .collect()
+    };
+    assert_eq!(body(&from_snap.stdout), body(&live.stdout));
+}

@@ -232,30 +232,82 @@ pub(crate) fn gpu_arch_unsupported(ctx: &Ctx<'_>) -> Vec<Finding> {
                             t.framework.display_name()
                         )),
                     ),
-                    ArchSupport::PtxJit(code) => out.push(
-                        base(
-                            Severity::Warning,
-                            format!(
-                                "{} has only PTX ({code}) for the {label}: the driver compiles it at start-up",
-                                t.display()
+                    ArchSupport::PtxJit(code) => {
+                        // The PTX was emitted by the build's CUDA; the driver's JIT must know
+                        // that PTX ISA version (knowledge base: PTX ISA per CUDA release).
+                        let isa = t.needs.cuda.as_ref().and_then(|c| {
+                            let cuda_isa = ctx.kb.ptx_isa_for_cuda(c.value)?;
+                            let (driver, dsrc) = ctx.driver()?;
+                            let driver_isa = ctx.kb.driver_ptx_isa(&driver)?;
+                            Some((c, cuda_isa, driver, dsrc, driver_isa))
+                        });
+                        match isa {
+                            Some((cuda, cuda_isa, driver, dsrc, driver_isa))
+                                if driver_isa < cuda_isa =>
+                            {
+                                out.push(
+                                    base(
+                                        Severity::Error,
+                                        format!(
+                                            "{} has only PTX ({code}) for the {label}, and driver {driver} cannot compile it",
+                                            t.display()
+                                        ),
+                                    )
+                                    .explain(format!(
+                                        "{} has no machine code for compute capability {cc}, only PTX ({code}) that the driver must compile when the program starts. That PTX was produced by CUDA {} (PTX ISA {cuda_isa}); driver {driver} is only known to compile PTX ISA {driver_isa}, so loading fails with `CUDA_ERROR_UNSUPPORTED_PTX_VERSION` (222): \"the provided PTX was compiled with an unsupported toolchain\". Minor-version compatibility does not cover PTX.",
+                                        t.display(),
+                                        cuda.value
+                                    ))
+                                    .evidence("driver version", driver.to_string(), dsrc)
+                                    .evidence(
+                                        format!("PTX ISA of CUDA {}", cuda.value),
+                                        cuda_isa.to_string(),
+                                        "knowledge base (PTX ISA per CUDA release)",
+                                    )
+                                    .evidence(
+                                        format!("newest PTX ISA driver {driver} is known to compile"),
+                                        driver_isa.to_string(),
+                                        "knowledge base (CUDA toolkit drivers, PTX ISA per CUDA release)",
+                                    )
+                                    .fix(format!(
+                                        "Upgrade the driver to at least the CUDA {} toolkit driver (`cudoctor requirements {}=={}` shows it)",
+                                        cuda.value,
+                                        t.package,
+                                        t.version.as_ref().map(ToString::to_string).unwrap_or_default()
+                                    ))
+                                    .fix(format!(
+                                        "Or pick a release with machine code for this GPU: `cudoctor plan --cc {cc} --driver {driver} --framework {}`",
+                                        t.framework.name()
+                                    ))
+                                    .source("https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html"),
+                                );
+                            }
+                            _ => out.push(
+                                base(
+                                    Severity::Warning,
+                                    format!(
+                                        "{} has only PTX ({code}) for the {label}: the driver compiles it at start-up",
+                                        t.display()
+                                    ),
+                                )
+                                .explain(format!(
+                                    "{} has no machine code for compute capability {cc}; it carries PTX \
+                                     ({code}) that the driver compiles for this GPU when the program \
+                                     starts. That works but makes the first start slow (minutes for large \
+                                     frameworks; the result is cached in `~/.nv/ComputeCache`, raise \
+                                     `CUDA_CACHE_MAXSIZE` if it keeps recompiling), and it needs a driver \
+                                     whose compiler understands that PTX version.",
+                                    t.display()
+                                ))
+                                .fix("Expect a slow first start; keep the cache: `export CUDA_CACHE_MAXSIZE=4294967296`")
+                                .fix(format!(
+                                    "For native code: `cudoctor plan --cc {cc} --framework {}` lists releases built with {}",
+                                    t.framework.name(),
+                                    cc.sm_name()
+                                )),
                             ),
-                        )
-                        .explain(format!(
-                            "{} has no machine code for compute capability {cc}; it carries PTX \
-                             ({code}) that the driver compiles for this GPU when the program \
-                             starts. That works but makes the first start slow (minutes for large \
-                             frameworks; the result is cached in `~/.nv/ComputeCache`, raise \
-                             `CUDA_CACHE_MAXSIZE` if it keeps recompiling), and it needs a driver \
-                             whose compiler understands that PTX version.",
-                            t.display()
-                        ))
-                        .fix("Expect a slow first start; keep the cache: `export CUDA_CACHE_MAXSIZE=4294967296`")
-                        .fix(format!(
-                            "For native code: `cudoctor plan --cc {cc} --framework {}` lists releases built with {}",
-                            t.framework.name(),
-                            cc.sm_name()
-                        )),
-                    ),
+                        }
+                    }
                 }
             } else if let Some(min) = &t.needs.cc_min {
                 if cc.plain() < min.value.plain() {

@@ -149,7 +149,7 @@ pub(crate) fn cudnn_version_mismatch(ctx: &Ctx<'_>) -> Vec<Finding> {
                 cuda.major(),
                 cuda.minor(),
                 cuda.major(),
-                built.value.major() + 1
+                built.value.major().saturating_add(1)
             ));
         }
         f = f.fix("Remove cuDNN files copied by hand (`libcudnn*` in `/usr/local/cuda*/lib64`, `/usr/lib/x86_64-linux-gnu`) and run `sudo ldconfig`");

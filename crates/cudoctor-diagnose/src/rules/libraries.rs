@@ -368,11 +368,16 @@ fn missing_sonames(ctx: &Ctx<'_>, t: &Target, missing: &[(String, Resolution)]) 
                                 ">={}.{},<{}",
                                 c.value.major(),
                                 c.value.minor(),
-                                c.value.major() + 1
+                                c.value.major().saturating_add(1)
                             )
                         })
                     } else {
-                        format!(">={}.{},<{}", cuda.major(), cuda.minor(), cuda.major() + 1)
+                        format!(
+                            ">={}.{},<{}",
+                            cuda.major(),
+                            cuda.minor(),
+                            cuda.major().saturating_add(1)
+                        )
                     };
                     pip.push(format!("'{name}{spec}'"));
                 }

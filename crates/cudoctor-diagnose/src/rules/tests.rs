@@ -866,3 +866,80 @@ fn pip_libraries_of_a_pinning_package_are_not_reported_missing() {
         .is_empty()
     );
 }
+
+#[test]
+fn hostile_facts_never_panic() {
+    use cudoctor_probe::snapshot::{CudaToolkit, Library};
+    let mut s = healthy_tf29();
+    for (k, v) in [
+        ("CUDA_VISIBLE_DEVICES", "99999999999999999999999,,"),
+        ("LD_LIBRARY_PATH", ":::/:"),
+        ("PATH", ""),
+        ("CUDA_HOME", "/"),
+        ("NVIDIA_VISIBLE_DEVICES", ""),
+    ] {
+        s = with_env(s, k, v);
+    }
+    for (path, soname, version) in [
+        ("", Some(""), Some("")),
+        ("/", Some("lib.so"), Some("....")),
+        (
+            "libcudnn.so.8",
+            Some("libcudnn.so.8"),
+            Some("4294967295.4294967295"),
+        ),
+        (
+            "/x/libcudart.so.11.0",
+            Some("libcudart.so.11.0"),
+            Some("99999999999999999999.1"),
+        ),
+        ("/é/libcublas.so.11", None, None),
+    ] {
+        s.libraries.push(Library {
+            family: "cudnn".into(),
+            soname: soname.map(Into::into),
+            path: path.into(),
+            real_path: Some(format!("{path}.ü")),
+            version: version.map(Into::into),
+            found_via: vec![
+                "ld_library_path".into(),
+                "ld_so_cache".into(),
+                String::new(),
+            ],
+            ..Library::default()
+        });
+    }
+    s.cuda_toolkits.push(CudaToolkit {
+        root: "/".into(),
+        real_root: Some(String::new()),
+        nvcc: Some("/nvcc".into()),
+        ..CudaToolkit::default()
+    });
+    s.container.nvidia_require_cuda = Some("cuda>= cuda>=99.99 brand=,driver>=x,driver<".into());
+    s.container.cuda_version_env = Some("not-a-version".into());
+    s.container.markers.push(String::new());
+    s.frameworks[0].requires_nvidia = vec![
+        String::new(),
+        ";".into(),
+        "nvidia-cudnn-cu11 (((".into(),
+        "nvidia-cudnn-cu11==".into(),
+        "x[".into(),
+    ];
+    s.frameworks[0].compute_capabilities = Some(vec![
+        "sm_".into(),
+        "compute_999999999".into(),
+        String::new(),
+    ]);
+    s.cudnn.push(Cudnn {
+        kind: String::new(),
+        path: String::new(),
+        version: Some("4294967295".parse().unwrap()),
+        ..Cudnn::default()
+    });
+    let t = targets_from_snapshot(kb(), &s);
+    let _ = diagnose(kb(), &s, &t, &SnapshotLoader::new(&s));
+    let _ = diagnose(kb(), &s, &t, &NoLoader);
+    let _ = spec(&s, "tensorflow==2.9");
+    let _ = spec(&s, "torch==2.4.1+cu999");
+    let _ = spec(&s, "jax==0.4.30");
+}

@@ -232,8 +232,8 @@ pub(crate) fn image_cuda_newer_than_driver(ctx: &Ctx<'_>) -> Vec<Finding> {
     let Some((driver, driver_src)) = ctx.driver() else {
         return Vec::new();
     };
-    let verdict = ctx.kb.check_driver_for_cuda(cuda, &driver);
-    let req = ctx.kb.driver_requirement(cuda);
+    let verdict = ctx.kb.check_driver_for_cuda(ctx.kb_cuda(cuda), &driver);
+    let req = ctx.kb.driver_requirement(ctx.kb_cuda(cuda));
     let toolkit = req
         .as_ref()
         .and_then(|r| r.toolkit_min.map(ToString::to_string));

@@ -22,7 +22,7 @@ fn needed_driver(ctx: &Ctx<'_>) -> Option<(String, String)> {
     ctx.gpu_targets()
         .filter_map(|t| {
             let cuda = t.needs.cuda.as_ref()?.value;
-            let req = ctx.kb.driver_requirement(cuda)?;
+            let req = ctx.kb.driver_requirement(ctx.kb_cuda(cuda))?;
             let v = req.toolkit_min?.clone();
             Some((
                 v,
@@ -284,7 +284,7 @@ pub(crate) fn driver_too_old(ctx: &Ctx<'_>) -> Vec<Finding> {
             }
             continue;
         }
-        let Some(req) = ctx.kb.driver_requirement(cuda.value) else {
+        let Some(req) = ctx.kb.driver_requirement(ctx.kb_cuda(cuda.value)) else {
             continue;
         };
         let toolkit = req.toolkit_min.map(ToString::to_string);
@@ -325,7 +325,10 @@ pub(crate) fn driver_too_old(ctx: &Ctx<'_>) -> Vec<Finding> {
             }
             f.sources(req.sources()).source(COMPAT_GUIDE)
         };
-        match ctx.kb.check_driver_for_cuda(cuda.value, &driver) {
+        match ctx
+            .kb
+            .check_driver_for_cuda(ctx.kb_cuda(cuda.value), &driver)
+        {
             Verdict::Compatible | Verdict::Unknown(_) => {}
             Verdict::Incompatible(reason) => {
                 let need = compat
@@ -420,7 +423,7 @@ fn driver_cuda_too_old(
         // minimum cannot be checked.
         return None;
     }
-    let req = ctx.kb.driver_requirement(cuda)?;
+    let req = ctx.kb.driver_requirement(ctx.kb_cuda(cuda))?;
     let need = req.lowest()?.to_string();
     Some(
         Finding::new(

@@ -98,6 +98,21 @@ impl Ctx<'_> {
             || self.snap.container.cuda_version_env.is_some()
     }
 
+    /// The CUDA version to look up in the knowledge base: the exact release when the table has
+    /// it, else its `major.minor` series (whose first GA release the table knows). An update the
+    /// table does not list (`12.5.3`) is then judged by its series, never left unknown for the
+    /// patch alone.
+    pub fn kb_cuda(
+        &self,
+        cuda: cudoctor_kb::version::CudaVersion,
+    ) -> cudoctor_kb::version::CudaVersion {
+        if cuda.patch().is_some() && self.kb.cuda_release(cuda).is_none() {
+            cuda.major_minor()
+        } else {
+            cuda
+        }
+    }
+
     /// WSL 2: the driver lives on Windows; Linux has `libcuda` under `/usr/lib/wsl/lib` and no
     /// `nvidia` kernel module, by design.
     pub fn is_wsl(&self) -> bool {

@@ -943,3 +943,11 @@ fn hostile_facts_never_panic() {
     let _ = spec(&s, "torch==2.4.1+cu999");
     let _ = spec(&s, "jax==0.4.30");
 }
+
+#[test]
+fn cuda_update_missing_from_the_table_is_judged_by_its_series() {
+    // An installed build reporting CUDA 11.2.9 (no such row): judged as CUDA 11.2.
+    let mut s = with_driver_version(healthy_tf29(), "440.33.01");
+    s.frameworks[0].cuda_version = Some("11.2.9".parse().unwrap());
+    assert_eq!(sev(&installed(&s), "driver-too-old"), Some(Severity::Error));
+}

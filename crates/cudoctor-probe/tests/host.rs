@@ -8,10 +8,13 @@ use cudoctor_probe::{Collectors, ProbeOptions, Snapshot, probe};
 
 #[test]
 fn host_probe_round_trips() {
+    let start = std::time::Instant::now();
     let snap = probe(&ProbeOptions {
         collectors: Collectors::files_only(),
         ..ProbeOptions::host()
     });
+    // Printed for the record, never asserted.
+    eprintln!("files-only host probe: {:?}", start.elapsed());
     let json = snap.to_json().unwrap();
     assert_eq!(Snapshot::from_json(&json).unwrap(), snap);
     assert_eq!(snap.root.kind, "host");

@@ -625,3 +625,24 @@ fn cuda13_wheel_layout_and_lib64_link() {
     assert_eq!(cublas["version"], "13.1.0.3");
     assert_eq!(at(&v, "/libraries").as_array().unwrap().len(), 2);
 }
+
+#[test]
+fn tensorflow_gpu_distribution_is_one_framework() {
+    let f = Fixture::new();
+    let sp = "/usr/local/lib/python3.8/dist-packages";
+    f.file(
+        &format!("{sp}/tensorflow_gpu-2.4.1.dist-info/METADATA"),
+        "Metadata-Version: 2.1\nName: tensorflow-gpu\nVersion: 2.4.1\n",
+    )
+    .file(
+        &format!("{sp}/tensorflow/python/platform/build_info.py"),
+        "build_info = collections.OrderedDict([('cuda_version', '11.0'), ('cudnn_version', '8'), ('is_cuda_build', True)])\n",
+    );
+    let (_, v) = probe_dir(&f, &[]);
+    let fws = at(&v, "/frameworks").as_array().unwrap();
+    assert_eq!(fws.len(), 1, "{fws:?}");
+    assert_eq!(fws[0]["name"], "tensorflow-gpu");
+    assert_eq!(fws[0]["cuda_version"], "11.0");
+    assert!(fws[0]["compute_capabilities"].is_null());
+    assert!(fws[0]["compute_capabilities_unknown"].is_string());
+}

@@ -220,7 +220,14 @@ pub fn collect(ctx: &mut Ctx<'_>, envs: &[PythonEnvironment]) -> Vec<Framework> 
                 let fw = match *name {
                     n if n.starts_with("tensorflow") || n == "tf-nightly" => {
                         let file = sp.join("tensorflow/python/platform/build_info.py");
-                        if pkg.is_none() && (n != "tensorflow" || !ctx.root.is_file(&file)) {
+                        // Without any TensorFlow distribution, the package folder alone
+                        // (a source build) still counts, once, as `tensorflow`.
+                        let any_tf_dist = pkgs
+                            .iter()
+                            .any(|p| p.name.starts_with("tensorflow") || p.name == "tf-nightly");
+                        if pkg.is_none()
+                            && (n != "tensorflow" || any_tf_dist || !ctx.root.is_file(&file))
+                        {
                             continue;
                         }
                         let mut fw = base(&env.path, n, pkg);

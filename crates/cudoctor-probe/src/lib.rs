@@ -261,6 +261,7 @@ pub fn probe_root(root: &Root, env: &Env, which_ones: Collectors) -> Snapshot {
     if which_ones.live && root.is_host() {
         let live = live::probe_live();
         apply_live(&mut snap, &live);
+        merge_nvml(&mut snap, &live);
         snap.live = Some(live);
     } else if root.is_host() {
         snap.driver
@@ -376,6 +377,42 @@ fn apply_live(snap: &mut Snapshot, live: &snapshot::LiveFacts) {
             g.compute_capability = Some(cc);
             g.compute_capability_source = Some("cuDeviceGetAttribute(75, 76)".to_owned());
             g.compute_capability_unknown = None;
+        }
+        if g.memory_total_bytes.is_none() {
+            g.memory_total_bytes = d.memory_total_bytes;
+        }
+    }
+}
+
+fn merge_nvml(snap: &mut Snapshot, live: &snapshot::LiveFacts) {
+    for d in &live.nvml.devices {
+        let by_bus = d.bus_location.as_deref().and_then(|b| {
+            snap.gpus
+                .iter()
+                .position(|g| g.bus_location.as_deref().map(norm_bus) == Some(norm_bus(b)))
+        });
+        let by_uuid = d
+            .uuid
+            .as_deref()
+            .and_then(|u| snap.gpus.iter().position(|g| g.uuid.as_deref() == Some(u)));
+        let idx = by_bus.or(by_uuid).unwrap_or_else(|| {
+            snap.gpus.push(Gpu {
+                bus_location: d.bus_location.clone(),
+                compute_capability_unknown: Some(
+                    "NVML does not report it here; derive it from the name with the knowledge base"
+                        .to_owned(),
+                ),
+                ..Gpu::default()
+            });
+            snap.gpus.len() - 1
+        });
+        let g = &mut snap.gpus[idx];
+        if g.name.is_none() {
+            g.name.clone_from(&d.name);
+            g.name_source = d.name.as_ref().map(|_| "nvmlDeviceGetName".to_owned());
+        }
+        if g.uuid.is_none() {
+            g.uuid.clone_from(&d.uuid);
         }
         if g.memory_total_bytes.is_none() {
             g.memory_total_bytes = d.memory_total_bytes;

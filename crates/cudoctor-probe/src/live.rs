@@ -229,6 +229,19 @@ type NvmlHandle = unsafe extern "C" fn(c_uint, *mut *mut std::ffi::c_void) -> c_
 type NvmlDevStr = unsafe extern "C" fn(*mut std::ffi::c_void, *mut c_char, c_uint) -> c_int;
 type NvmlMem = unsafe extern "C" fn(*mut std::ffi::c_void, *mut [u64; 3]) -> c_int;
 type NvmlErrStr = unsafe extern "C" fn(c_int) -> *const c_char;
+type NvmlPci = unsafe extern "C" fn(*mut std::ffi::c_void, *mut NvmlPciInfo) -> c_int;
+
+/// `nvmlPciInfo_t` (nvml.h, v3 layout).
+#[repr(C)]
+struct NvmlPciInfo {
+    bus_id_legacy: [c_char; 16],
+    domain: c_uint,
+    bus: c_uint,
+    device: c_uint,
+    pci_device_id: c_uint,
+    pci_sub_system_id: c_uint,
+    bus_id: [c_char; 32],
+}
 
 /// Asks NVML (dlopen of `libnvidia-ml.so.1`, or `path`) for the driver version and devices.
 pub fn probe_nvml(path: Option<&Path>) -> NvmlFacts {
@@ -307,6 +320,7 @@ unsafe fn call_nvml(lib: &Library, f: &mut NvmlFacts) {
                 let name_fn = lib.get::<NvmlDevStr>(b"nvmlDeviceGetName\0").ok();
                 let uuid_fn = lib.get::<NvmlDevStr>(b"nvmlDeviceGetUUID\0").ok();
                 let mem_fn = lib.get::<NvmlMem>(b"nvmlDeviceGetMemoryInfo\0").ok();
+                let pci_fn = lib.get::<NvmlPci>(b"nvmlDeviceGetPciInfo_v3\0").ok();
                 for i in 0..count {
                     let mut h: *mut std::ffi::c_void = std::ptr::null_mut();
                     if handle_fn(i, &raw mut h) != 0 || h.is_null() {
@@ -324,6 +338,16 @@ unsafe fn call_nvml(lib: &Library, f: &mut NvmlFacts) {
                     };
                     d.name = text(&name_fn);
                     d.uuid = text(&uuid_fn);
+                    if let Some(p) = &pci_fn {
+                        let mut info: NvmlPciInfo = std::mem::zeroed();
+                        if p(h, &raw mut info) == 0 {
+                            info.bus_id[31] = 0;
+                            let id = CStr::from_ptr(info.bus_id.as_ptr()).to_string_lossy();
+                            if !id.is_empty() {
+                                d.bus_location = Some(id.into_owned());
+                            }
+                        }
+                    }
                     if let Some(m) = &mem_fn {
                         let mut mem = [0u64; 3];
                         if m(h, &raw mut mem) == 0 {

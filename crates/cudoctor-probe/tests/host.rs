@@ -15,6 +15,14 @@ fn host_probe_round_trips() {
     });
     // Printed for the record, never asserted.
     eprintln!("files-only host probe: {:?}", start.elapsed());
+    if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
+        for l in status
+            .lines()
+            .filter(|l| l.starts_with("VmHWM") || l.starts_with("VmRSS"))
+        {
+            eprintln!("test process {l}");
+        }
+    }
     let json = snap.to_json().unwrap();
     assert_eq!(Snapshot::from_json(&json).unwrap(), snap);
     assert_eq!(snap.root.kind, "host");
@@ -49,7 +57,18 @@ fn gpu_host_agrees_with_the_driver() {
     assert_eq!(live.cu_init, Some(0), "{live:?}");
     assert!(live.device_count.unwrap() >= 1);
     assert!(!snap.gpus.is_empty());
+    for d in &live.nvml.devices {
+        assert!(d.bus_location.is_some(), "NVML PCI bus id: {d:?}");
+    }
+    // NVML and /proc agree on which GPU is which: no duplicates after merging.
+    assert_eq!(
+        snap.gpus.len(),
+        live.device_count.unwrap() as usize,
+        "{:?}",
+        snap.gpus
+    );
     for g in &snap.gpus {
+        assert!(g.uuid.is_some(), "{g:?}");
         assert!(g.name.is_some(), "{g:?}");
         assert!(g.compute_capability.is_some(), "{g:?}");
     }

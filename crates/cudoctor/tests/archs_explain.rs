@@ -29,7 +29,17 @@ fn archs(args: &[&str], files: &[PathBuf]) -> common::Run {
 fn archs_text_and_json_contract() {
     let full = fatbin_fixture("cusparse11-full.elf64");
     let r = archs(&[], std::slice::from_ref(&full));
-    insta::assert_snapshot!(common::render(&r), @"");
+    insta::assert_snapshot!(common::render(&r), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    `[REPO]/crates/cudoctor-fatbin/tests/fixtures/cusparse11-full.elf64`
+      SASS  sm_35 (1), sm_37 (1), sm_50 (1), sm_52 (1), sm_60 (1), sm_61 (1), sm_70 (1), sm_75 (1), sm_80 (1), sm_86 (1), sm_89 (1), sm_90 (1)
+      PTX   compute_90 (1, PTX ISA 7.8)
+      compressed entries: 13
+
+    ----- stderr -----
+    ");
     let r = archs(&["--format", "json"], &[full]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let v = r.json();
@@ -71,7 +81,18 @@ fn archs_verdicts() {
         assert_eq!(v["verdicts"][0]["kernel_source"], expect, "{cc}: {v:#}");
     }
     let r = archs(&["--cc", "8.6"], std::slice::from_ref(&full));
-    insta::assert_snapshot!(common::render(&r), @"");
+    insta::assert_snapshot!(common::render(&r), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    `[REPO]/crates/cudoctor-fatbin/tests/fixtures/cusparse11-full.elf64`
+      SASS  sm_35 (1), sm_37 (1), sm_50 (1), sm_52 (1), sm_60 (1), sm_61 (1), sm_70 (1), sm_75 (1), sm_80 (1), sm_86 (1), sm_89 (1), sm_90 (1)
+      PTX   compute_90 (1, PTX ISA 7.8)
+      compressed entries: 13
+      runs on compute capability 8.6: runs the sm_86 machine code as is
+
+    ----- stderr -----
+    ");
     let r = archs(&["--gpu", "Tesla K80"], std::slice::from_ref(&full));
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains("runs"), "{}", r.stdout);
@@ -95,13 +116,34 @@ fn archs_bad_input() {
     f.file("/notes.txt", "not an ELF file\n").dir("/somedir");
     let mut c = cudoctor_cmd();
     c.arg("archs").arg(f.host_path("/notes.txt"));
-    cmd_snapshot!(c, root = f.path(), @"");
+    cmd_snapshot!(c, root = f.path(), @"
+    success: false
+    exit_code: 2
+    ----- stdout -----
+
+    ----- stderr -----
+    error: cannot read GPU code from `[ROOT]/notes.txt`: it is not an ELF file or a CUDA fatbinary (it starts with bytes 6e 6f 74 20 61 6e 20 45)
+    ");
     let mut c = cudoctor_cmd();
     c.arg("archs").arg(f.host_path("/somedir"));
-    cmd_snapshot!(c, root = f.path(), @"");
+    cmd_snapshot!(c, root = f.path(), @"
+    success: false
+    exit_code: 2
+    ----- stdout -----
+
+    ----- stderr -----
+    error: cannot read GPU code from `[ROOT]/somedir`: it is not a regular file
+    ");
     let mut c = cudoctor_cmd();
     c.arg("archs").arg(f.host_path("/missing.so"));
-    cmd_snapshot!(c, root = f.path(), @"");
+    cmd_snapshot!(c, root = f.path(), @"
+    success: false
+    exit_code: 2
+    ----- stdout -----
+
+    ----- stderr -----
+    error: cannot read `[ROOT]/missing.so`: No such file or directory (os error 2)
+    ");
     // One good file and one bad: the good one is reported, the exit code says something failed.
     let r = archs(
         &["--format", "json"],
@@ -111,9 +153,39 @@ fn archs_bad_input() {
     let v = r.json();
     assert_eq!(v["files"].as_array().unwrap().len(), 1);
     assert_eq!(v["errors"].as_array().unwrap().len(), 1);
-    cmd_snapshot!(cudoctor_cmd().args(["archs", "x.so", "--cc", "eight"]), @"");
-    cmd_snapshot!(cudoctor_cmd().args(["archs", "x.so", "--gpu", "RTX 9999 Ti"]), @"");
-    cmd_snapshot!(cudoctor_cmd().args(["archs"]), @"");
+    cmd_snapshot!(cudoctor_cmd().args(["archs", "x.so", "--cc", "eight"]), @"
+    success: false
+    exit_code: 2
+    ----- stdout -----
+
+    ----- stderr -----
+    error: invalid compute capability `eight`: component `eight` is not a number; write it as `8.6`, `sm_86` or `compute_86`
+
+    hint: write it as `8.6` or `sm_86`
+    ");
+    cmd_snapshot!(cudoctor_cmd().args(["archs", "x.so", "--gpu", "RTX 9999 Ti"]), @"
+    success: false
+    exit_code: 2
+    ----- stdout -----
+
+    ----- stderr -----
+    error: unknown GPU name `RTX 9999 Ti`
+
+    hint: close names: GeForce RTX 3090 Ti, GeForce GTX 980 Ti, GeForce RTX 2080 Ti, GeForce RTX 3060 Ti, GeForce RTX 3070 Ti; or give the compute capability (--cc X.Y)
+    ");
+    cmd_snapshot!(cudoctor_cmd().args(["archs"]), @"
+    success: false
+    exit_code: 2
+    ----- stdout -----
+
+    ----- stderr -----
+    error: the following required arguments were not provided:
+      <FILES>...
+
+    Usage: cudoctor archs <FILES>...
+
+    For more information, try '--help'.
+    ");
 }
 
 // ---------------------------------------------------------------- explain
@@ -197,7 +269,38 @@ fn explain_text() {
     let f = Fixture::new();
     let mut c = explain(&f, &[]);
     c.write_stdin(TF_LOG);
-    cmd_snapshot!(c, root = f.path(), @"");
+    cmd_snapshot!(c, root = f.path(), @"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+    3 known errors in the log (4 lines read), cause first:
+
+    tf-libcudnn-missing line 2: TensorFlow cannot dlopen cuDNN (libcudnn)
+      > W tensorflow/stream_executor/platform/default/dso_loader.cc:64] Could not load dynamic library 'libcudnn.so.8'; dlerror: libcudnn.so.8: cannot open shared object file: No such file or directory
+      cause: cuDNN is not part of the CUDA toolkit; the cuDNN major TensorFlow was built with (libcudnn.so.8 up to TF 2.17, libcudnn.so.9 from 2.18) is not installed or not on the loader path. Threads about it also spread harmful fixes such as symlinking libcuda.so.<ver> to libcudnn.so.8.
+      fix: Install the cuDNN major in `tf.sysconfig.get_build_info()['cudnn_version']` (pip nvidia-cudnn-cuXX, apt libcudnn8/libcudnn9, or conda cudnn).
+      fix: Make its directory visible to the loader (ld.so cache or `LD_LIBRARY_PATH`) and check that the libcudnn* symlinks really resolve to cuDNN.
+      source: https://github.com/tensorflow/tensorflow/issues/60854
+
+    tf-cannot-dlopen-gpu-libs line 3: TensorFlow could not dlopen some GPU libraries and will not use the GPU
+      > 2024-06-19 16:06:44.996140: W tensorflow/core/common_runtime/gpu/gpu_device.cc:1689] Cannot dlopen some GPU libraries. Please make sure the missing libraries mentioned above are installed properly if you would like to use GPU. Follow the guide at https://w…
+      explained by: tf-libcudnn-missing
+      cause: At least one of cudart, cublas, cublasLt, cufft, curand, cusolver, cusparse or cudnn failed to dlopen; TensorFlow continues on the CPU. From TF 2.13 the individual `Could not load dynamic library` lines are only logged at VLOG(1), so this summary may be the only line.
+      fix: Re-run with `TF_CPP_MAX_VLOG_LEVEL=3` (and `TF_CPP_MIN_LOG_LEVEL=0`) to see which library failed, then fix each one.
+      fix: For TF 2.14+ install the matching `tensorflow[and-cuda]`; check that module systems or scripts did not overwrite `LD_LIBRARY_PATH`.
+      source: https://github.com/NVIDIA/tensorflow/issues/110
+
+    tf-skipping-gpu-registration line 4: TensorFlow skipped registering GPU devices (runs on the CPU)
+      > Skipping registering GPU devices...
+      explained by: tf-cannot-dlopen-gpu-libs
+      cause: Consequence of a failed GPU library load: TensorFlow registers no GPU device and silently runs on the CPU.
+      fix: Fix the library errors reported just before this line (see the `Cannot dlopen some GPU libraries` explanation).
+      source: https://github.com/tensorflow/tensorflow/issues/60646
+
+    This machine: The GPU stack looks usable (no framework checked)
+
+    ----- stderr -----
+    ");
 }
 
 #[test]
@@ -205,7 +308,17 @@ fn explain_clean_log() {
     let f = Fixture::new();
     let mut c = explain(&f, &[]);
     c.write_stdin("epoch 1/10 loss=0.53\nepoch 2/10 loss=0.41\n");
-    let r = cmd_snapshot!(c, root = f.path(), @"");
+    let r = cmd_snapshot!(c, root = f.path(), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    No known GPU-stack error in the log (2 lines read).
+    This machine: The GPU stack looks usable (no framework checked)
+      info[no-framework-target] No framework to check against: only the GPU stack was checked
+    Run `cudoctor check` for the details.
+
+    ----- stderr -----
+    ");
     assert_eq!(r.code, 0);
 }
 
@@ -213,8 +326,23 @@ fn explain_clean_log() {
 fn explain_bad_input() {
     let f = Fixture::new();
     f.dir("/logs");
-    cmd_snapshot!(explain(&f, &[f.host_path("/logs").to_str().unwrap()]), root = f.path(), @"");
-    cmd_snapshot!(explain(&f, &[f.host_path("/none.log").to_str().unwrap()]), root = f.path(), @"");
+    cmd_snapshot!(explain(&f, &[f.host_path("/logs").to_str().unwrap()]), root = f.path(), @"
+    success: false
+    exit_code: 2
+    ----- stdout -----
+
+    ----- stderr -----
+    error: reading log `[ROOT]/logs`: it is a directory, not a file
+    ");
+    cmd_snapshot!(explain(&f, &[f.host_path("/none.log").to_str().unwrap()]), root = f.path(), @"
+    success: false
+    exit_code: 2
+    ----- stdout -----
+
+    ----- stderr -----
+    error: opening log `[ROOT]/none.log`
+      Caused by: No such file or directory (os error 2)
+    ");
 }
 
 #[test]
@@ -250,5 +378,14 @@ fn explain_binary_garbage_does_not_panic() {
 #[test]
 fn explain_markdown_is_refused() {
     let f = Fixture::new();
-    cmd_snapshot!(explain(&f, &["--format", "markdown"]), root = f.path(), @"");
+    cmd_snapshot!(explain(&f, &["--format", "markdown"]), root = f.path(), @"
+    success: false
+    exit_code: 2
+    ----- stdout -----
+
+    ----- stderr -----
+    error: `cudoctor explain` has no Markdown output
+
+    hint: use `--format text` or `--format json`
+    ");
 }

@@ -93,6 +93,13 @@ fn check_json(f: &Fixture, extra: &[&str]) -> (i32, Value) {
     args.extend(extra);
     let r = f.run(&args);
     let v = r.json();
+    assert_complete(&v, r.code);
+    (r.code, v)
+}
+
+/// The document is complete: schema version, every finding with all its fields non-empty, a
+/// status and exit code that agree with the severities.
+fn assert_complete(v: &Value, code: i32) {
     assert_eq!(v["schema_version"], 1);
     for finding in v["findings"].as_array().unwrap() {
         for key in ["id", "severity", "title", "explanation"] {
@@ -113,8 +120,8 @@ fn check_json(f: &Fixture, extra: &[&str]) -> (i32, Value) {
             );
         }
     }
-    let errors = severities(&v, "error");
-    let warnings = severities(&v, "warning");
+    let errors = severities(v, "error");
+    let warnings = severities(v, "warning");
     let expected_status = if !errors.is_empty() {
         "error"
     } else if !warnings.is_empty() {
@@ -123,8 +130,7 @@ fn check_json(f: &Fixture, extra: &[&str]) -> (i32, Value) {
         "ok"
     };
     assert_eq!(v["status"], expected_status, "{:#}", v["findings"]);
-    assert_eq!(r.code, if errors.is_empty() { 0 } else { 1 }, "{}", r.stderr);
-    (r.code, v)
+    assert_eq!(code, i32::from(!errors.is_empty()), "exit code");
 }
 
 /// The ids of the findings of `severity`.
@@ -222,7 +228,26 @@ fn healthy_tf29_host() {
     assert_quiet(&f, 0);
     let md = markdown(&f);
     assert_eq!(md.code, 0);
-    cmd_snapshot!(f.cmd(&["check"]), root = f.path(), @"");
+    cmd_snapshot!(f.cmd(&["check"]), root = f.path(), @r#"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    TensorFlow 2.9.0 is ready to use the GPU
+    checked: TensorFlow 2.9.0 [installed (/opt/venv/lib/python3.9/site-packages/tensorflow-2.9.0.dist-info/METADATA)]
+
+    info[tensorrt-missing]   TensorRT is not installed; TensorFlow's TensorRT warnings are harmless
+      TensorRT (`libnvinfer`) is an optional NVIDIA inference optimiser. Some TensorFlow releases
+      look for it at start and print "Could not load dynamic library 'libnvinfer.so.7'" or "TF-TRT
+      Warning: Could not find TensorRT". TensorFlow 2.9.0 trains and runs on the GPU without it;
+      only TF-TRT model conversion needs it.
+      evidence:
+        - libnvinfer.so.*: absent  (library search)
+      fix:
+        - Nothing to do unless you use TF-TRT; to silence the messages: `export TF_CPP_MIN_LOG_LEVEL=2` (hides TensorFlow warnings in general)
+      sources: https://docs.nvidia.com/deeplearning/frameworks/tf-trt-user-guide/index.html
+
+    ----- stderr -----
+    "#);
 }
 
 #[test]
@@ -245,7 +270,45 @@ fn driver_below_toolkit_minimum_but_minor_compatible() {
     assert!(all.contains("455.32"), "{all}");
     assert!(all.contains("460.27.03"), "{all}");
     assert_round_trip(&f, &[]);
-    cmd_snapshot!(f.cmd(&["check"]), root = f.path(), @"");
+    cmd_snapshot!(f.cmd(&["check"]), root = f.path(), @r#"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    TensorFlow 2.9.0 should use the GPU, with 1 warning
+    checked: TensorFlow 2.9.0 [installed (/opt/venv/lib/python3.9/site-packages/tensorflow-2.9.0.dist-info/METADATA)]
+
+    warning[driver-too-old]   The NVIDIA driver 455.32.00 runs TensorFlow 2.9.0 (CUDA 11.2) only through minor-version compatibility
+      Each CUDA release ships with a driver; TensorFlow 2.9.0 was built with CUDA 11.2 whose toolkit
+      driver is 460.27.03. This driver is older, but within CUDA 11.x NVIDIA's minor-version
+      compatibility lets it run, with limits: no JIT of PTX newer than the driver's (the toolkit
+      emits PTX ISA 7.2; this driver JIT-compiles up to PTX ISA 7.1); features that need the newer
+      driver (>= 460.27.03) are unavailable. Code that relies on PTX compiled by the newer toolkit
+      (for example on a GPU the build has no machine code for) can fail with
+      `CUDA_ERROR_UNSUPPORTED_PTX_VERSION` (222).
+      evidence:
+        - driver version: 455.32.00  (/proc/driver/nvidia/version)
+        - CUDA TensorFlow 2.9.0 was built with: 11.2  (/opt/venv/lib/python3.9/site-packages/tensorflow/python/platform/build_info.py)
+        - CUDA 11.2.0 toolkit driver: >= 460.27.03  (knowledge base: https://docs.nvidia.com/cuda/cuda-toolkit-release-notes/index.html#id7 | https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html)
+        - CUDA 11.x minor-version-compatibility minimum: >= 450.80.02  (knowledge base: https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html)
+        - minor-version-compatibility caveat: no JIT of PTX newer than the driver's (the toolkit emits PTX ISA 7.2; this driver JIT-compiles up to PTX ISA 7.1)  (knowledge base: https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html)
+        - minor-version-compatibility caveat: features that need the newer driver (>= 460.27.03) are unavailable  (knowledge base: https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html)
+      fix:
+        - Upgrade the NVIDIA driver to >= 460.27.03. On Ubuntu: `sudo apt-get install nvidia-driver-460` (or a newer branch), then `sudo reboot`
+      sources: https://docs.nvidia.com/cuda/cuda-toolkit-release-notes/index.html#id7 https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html
+
+    info[tensorrt-missing]   TensorRT is not installed; TensorFlow's TensorRT warnings are harmless
+      TensorRT (`libnvinfer`) is an optional NVIDIA inference optimiser. Some TensorFlow releases
+      look for it at start and print "Could not load dynamic library 'libnvinfer.so.7'" or "TF-TRT
+      Warning: Could not find TensorRT". TensorFlow 2.9.0 trains and runs on the GPU without it;
+      only TF-TRT model conversion needs it.
+      evidence:
+        - libnvinfer.so.*: absent  (library search)
+      fix:
+        - Nothing to do unless you use TF-TRT; to silence the messages: `export TF_CPP_MIN_LOG_LEVEL=2` (hides TensorFlow warnings in general)
+      sources: https://docs.nvidia.com/deeplearning/frameworks/tf-trt-user-guide/index.html
+
+    ----- stderr -----
+    "#);
 }
 
 #[test]
@@ -259,7 +322,44 @@ fn driver_below_minor_compatibility() {
     assert_round_trip(&f, &[]);
     assert!(assert_quiet(&f, 1).contains("error"));
     assert_eq!(markdown(&f).code, 1);
-    cmd_snapshot!(f.cmd(&["check"]), root = f.path(), @"");
+    cmd_snapshot!(f.cmd(&["check"]), root = f.path(), @r#"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+    TensorFlow 2.9.0 will not use the GPU: 1 error
+    checked: TensorFlow 2.9.0 [installed (/opt/venv/lib/python3.9/site-packages/tensorflow-2.9.0.dist-info/METADATA)]
+
+    error[driver-too-old]   The NVIDIA driver 440.33.01 is too old for TensorFlow 2.9.0 (CUDA 11.2)
+      TensorFlow 2.9.0 contains GPU code built with CUDA 11.2. The CUDA libraries it loads need a
+      driver at least as new as their CUDA release (within CUDA 11 and later, a somewhat older
+      driver of the same major family is accepted: "minor-version compatibility"). An older driver
+      makes the first CUDA call fail with "CUDA driver version is insufficient for CUDA runtime
+      version" (error 35), and the framework falls back to the CPU. The knowledge base says: needs
+      driver >= 450.80.02 for CUDA 11.2; you have 440.33.01 (>= 460.27.03 without
+      minor-version-compatibility caveats).
+      evidence:
+        - driver version: 440.33.01  (/proc/driver/nvidia/version)
+        - CUDA TensorFlow 2.9.0 was built with: 11.2  (/opt/venv/lib/python3.9/site-packages/tensorflow/python/platform/build_info.py)
+        - CUDA 11.2.0 toolkit driver: >= 460.27.03  (knowledge base: https://docs.nvidia.com/cuda/cuda-toolkit-release-notes/index.html#id7 | https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html)
+        - CUDA 11.x minor-version-compatibility minimum: >= 450.80.02  (knowledge base: https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html)
+      fix:
+        - Upgrade the NVIDIA driver to >= 460.27.03 (>= 450.80.02 works with minor-version-compatibility caveats). On Ubuntu: `sudo apt-get install nvidia-driver-460` (or a newer branch), then `sudo reboot`
+        - Or pick a release that fits this driver: `cudoctor plan --driver 440.33.01 --framework tensorflow`
+      sources: https://docs.nvidia.com/cuda/cuda-toolkit-release-notes/index.html#id7 https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html
+
+    info[tensorrt-missing]   TensorRT is not installed; TensorFlow's TensorRT warnings are harmless
+      TensorRT (`libnvinfer`) is an optional NVIDIA inference optimiser. Some TensorFlow releases
+      look for it at start and print "Could not load dynamic library 'libnvinfer.so.7'" or "TF-TRT
+      Warning: Could not find TensorRT". TensorFlow 2.9.0 trains and runs on the GPU without it;
+      only TF-TRT model conversion needs it.
+      evidence:
+        - libnvinfer.so.*: absent  (library search)
+      fix:
+        - Nothing to do unless you use TF-TRT; to silence the messages: `export TF_CPP_MIN_LOG_LEVEL=2` (hides TensorFlow warnings in general)
+      sources: https://docs.nvidia.com/deeplearning/frameworks/tf-trt-user-guide/index.html
+
+    ----- stderr -----
+    "#);
 }
 
 #[test]
@@ -275,7 +375,41 @@ fn missing_cudnn() {
     assert!(d.to_string().contains("libcudnn.so.8"), "{d:#}");
     assert_round_trip(&f, &[]);
     assert_quiet(&f, 1);
-    cmd_snapshot!(f.cmd(&["check"]), root = f.path(), @"");
+    cmd_snapshot!(f.cmd(&["check"]), root = f.path(), @r#"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+    TensorFlow 2.9.0 will not use the GPU: 1 error
+    checked: TensorFlow 2.9.0 [installed (/opt/venv/lib/python3.9/site-packages/tensorflow-2.9.0.dist-info/METADATA)]
+
+    error[library-not-found]   TensorFlow 2.9.0 cannot load a CUDA library: libcudnn.so.8
+      TensorFlow 2.9.0 opens the CUDA libraries by exact file name (soname) when it starts. The
+      dynamic loader looks in the directories of `LD_LIBRARY_PATH`, the `ld.so.cache` index and the
+      system library directories; no file with that name is there. When any of them is missing
+      TensorFlow logs "Could not load dynamic library" and "Cannot dlopen some GPU libraries...
+      Skipping registering GPU devices", and everything runs on the CPU.
+      evidence:
+        - dlopen("libcudnn.so.8"): no file the loader would take  (loader emulation (glibc search order))
+        - libraries TensorFlow 2.9.0 dlopens: libcudnn.so.8  (knowledge base: https://github.com/tensorflow/tensorflow/blob/026389f7f824d140f243c608984ce163eb6f5374/tensorflow/stream_executor/platform/default/dso_loader.cc | https://github.com/tensorflow/tensorflow/issues/56413 (observed names))
+      fix:
+        - pip (into /opt/venv): `pip install 'nvidia-cudnn-cu11>=8.1,<9'`, then `export LD_LIBRARY_PATH=/opt/venv/lib/python3.9/site-packages/nvidia/cudnn/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}`
+        - cuDNN 8.1 for CUDA 11.2 from apt: `apt-cache madison libcudnn8 | grep 'cuda11.2'`, then `sudo apt-get install libcudnn8=<a 8.1.x version from that list>`
+        - Or run the official image, which has the right libraries: `docker run --gpus all -it tensorflow/tensorflow:2.9.0-gpu`
+      sources: https://github.com/tensorflow/tensorflow/blob/026389f7f824d140f243c608984ce163eb6f5374/tensorflow/stream_executor/platform/default/dso_loader.cc https://github.com/tensorflow/tensorflow/issues/56413 https://www.tensorflow.org/install/pip https://docs.nvidia.com/cuda/cuda-installation-guide-linux/index.html
+
+    info[tensorrt-missing]   TensorRT is not installed; TensorFlow's TensorRT warnings are harmless
+      TensorRT (`libnvinfer`) is an optional NVIDIA inference optimiser. Some TensorFlow releases
+      look for it at start and print "Could not load dynamic library 'libnvinfer.so.7'" or "TF-TRT
+      Warning: Could not find TensorRT". TensorFlow 2.9.0 trains and runs on the GPU without it;
+      only TF-TRT model conversion needs it.
+      evidence:
+        - libnvinfer.so.*: absent  (library search)
+      fix:
+        - Nothing to do unless you use TF-TRT; to silence the messages: `export TF_CPP_MIN_LOG_LEVEL=2` (hides TensorFlow warnings in general)
+      sources: https://docs.nvidia.com/deeplearning/frameworks/tf-trt-user-guide/index.html
+
+    ----- stderr -----
+    "#);
 }
 
 #[test]
@@ -287,7 +421,44 @@ fn cudnn_8_0_instead_of_8_1() {
     assert_eq!(d["severity"], "error", "{d:#}");
     assert!(d.to_string().contains("8.0.5"), "{d:#}");
     assert_round_trip(&f, &[]);
-    cmd_snapshot!(f.cmd(&["check"]), root = f.path(), @"");
+    cmd_snapshot!(f.cmd(&["check"]), root = f.path(), @r#"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+    TensorFlow 2.9.0 will not use the GPU: 1 error
+    checked: TensorFlow 2.9.0 [installed (/opt/venv/lib/python3.9/site-packages/tensorflow-2.9.0.dist-info/METADATA)]
+
+    error[cudnn-version-mismatch]   TensorFlow 2.9.0 will refuse the cuDNN 8.0.5 it loads (built with cuDNN 8.1)
+      cuDNN is NVIDIA's library of neural-network kernels (convolutions, batch norm, RNNs).
+      TensorFlow 2.9.0 checks at start-up that the cuDNN it loads fits the one it was compiled
+      against: same major version and an equal or newer minor. This one does not (built with cuDNN
+      8.1, loaded 8.0.5: the loaded minor version must be 1 or higher (TensorFlow: "CuDNN library
+      needs to have matching major version and equal or higher minor version")), so it logs "Loaded
+      runtime CuDNN library: 8.0.5 but source was compiled with: 8.1" and every cuDNN operation
+      fails ("DNN library is not found" / "Could not create cudnn handle"). A common cause is a
+      custom image or a manual copy that replaced cuDNN with another version.
+      evidence:
+        - cuDNN loaded: libcudnn.so.8 -> /usr/lib/x86_64-linux-gnu/libcudnn.so.8.0.5 (8.0.5)  (loader emulation (glibc search order) (via default directory))
+        - cuDNN TensorFlow 2.9.0 was built with: 8.1  (knowledge base: https://github.com/tensorflow/docs/blob/7c3650212740204359d4ceae481abc79345541be/site/en/install/source.md | https://www.tensorflow.org/install/source#gpu)
+      fix:
+        - Install cuDNN 8.1 for CUDA 11.2: `apt-cache madison libcudnn8 | grep 'cuda11.2'`, then `sudo apt-get install libcudnn8=<a 8.1.x version from that list>`; or with pip `pip install 'nvidia-cudnn-cu11>=8.1,<9'` and put its `nvidia/cudnn/lib` directory first in `LD_LIBRARY_PATH`
+        - Remove cuDNN files copied by hand (`libcudnn*` in `/usr/local/cuda*/lib64`, `/usr/lib/x86_64-linux-gnu`) and run `sudo ldconfig`
+        - In a custom image: build FROM the official `tensorflow/tensorflow:2.9.0-gpu` and do not replace its cuDNN
+      sources: https://github.com/tensorflow/tensorflow/blob/0db332dc4ca50224965f7924050df365b32fb979/tensorflow/stream_executor/cuda/cudnn_version.cc https://github.com/tensorflow/docs/blob/7c3650212740204359d4ceae481abc79345541be/site/en/install/source.md https://www.tensorflow.org/install/source#gpu https://docs.nvidia.com/deeplearning/cudnn/latest/reference/support-matrix.html
+
+    info[tensorrt-missing]   TensorRT is not installed; TensorFlow's TensorRT warnings are harmless
+      TensorRT (`libnvinfer`) is an optional NVIDIA inference optimiser. Some TensorFlow releases
+      look for it at start and print "Could not load dynamic library 'libnvinfer.so.7'" or "TF-TRT
+      Warning: Could not find TensorRT". TensorFlow 2.9.0 trains and runs on the GPU without it;
+      only TF-TRT model conversion needs it.
+      evidence:
+        - libnvinfer.so.*: absent  (library search)
+      fix:
+        - Nothing to do unless you use TF-TRT; to silence the messages: `export TF_CPP_MIN_LOG_LEVEL=2` (hides TensorFlow warnings in general)
+      sources: https://docs.nvidia.com/deeplearning/frameworks/tf-trt-user-guide/index.html
+
+    ----- stderr -----
+    "#);
 }
 
 #[test]
@@ -299,6 +470,36 @@ fn cudnn_newer_minor_is_untested_not_an_error() {
     assert_eq!(d["severity"], "warning", "{d:#}");
 }
 
+/// `probe --format json --root f` rewritten as if `cudoctor probe` had run live on that machine
+/// (`root.kind` "host"): the container and Docker-host rules judge only live hosts, since an
+/// unpacked image seen from outside has no `/dev` and no daemon of its own.
+fn live_snapshot(f: &Fixture, env: &[&str]) -> (tempfile::TempDir, std::path::PathBuf) {
+    let mut args = vec!["probe", "--format", "json"];
+    for e in env {
+        args.extend(["--env", e]);
+    }
+    let out = f.cmd(&args).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["root"]["kind"] = "host".into();
+    v["root"]["path"] = "/".into();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("snap.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+    (dir, path)
+}
+
+/// `check --format json --snapshot path`, with the same completeness checks as [`check_json`].
+fn check_snapshot_json(path: &std::path::Path) -> (i32, Value) {
+    let mut c = cudoctor_cmd();
+    c.args(["check", "--format", "json", "--snapshot"]).arg(path);
+    let r = run(&mut c);
+    let v = r.json();
+    assert_complete(&v, r.code);
+    (r.code, v)
+}
+
+/// S14: a TF 2.9 container started without `--gpus`: no `/dev/nvidia*`, no driver mounted in.
 #[test]
 fn container_without_gpu_devices() {
     let f = healthy();
@@ -307,34 +508,130 @@ fn container_without_gpu_devices() {
     }
     std::fs::remove_dir_all(f.host_path("/proc/driver")).unwrap();
     std::fs::remove_dir_all(f.host_path("/sys/module")).unwrap();
-    // The host's libcuda is not mounted into a container started without --gpus.
-    for p in ["libcuda.so.1", "libcuda.so.535.104.05", "libnvidia-ml.so.1", "libnvidia-ml.so.535.104.05"] {
+    for p in [
+        "libcuda.so.1",
+        "libcuda.so.535.104.05",
+        "libnvidia-ml.so.1",
+        "libnvidia-ml.so.535.104.05",
+    ] {
         f.remove(&format!("{LIBDIR}/{p}"));
     }
     f.file("/.dockerenv", "");
-    let (code, v) = check_json(&f, &["--env", "CUDA_VERSION=11.2.1"]);
+    let (_dir, snap) = live_snapshot(&f, &["CUDA_VERSION=11.2.1"]);
+    let (code, v) = check_snapshot_json(&snap);
     assert_eq!(code, 1, "{:#}", v["findings"]);
     let d = finding(&v, "container-no-gpu");
     assert_eq!(d["severity"], "error", "{d:#}");
     let fix = strings(&d["fix"]).join("\n");
     assert!(fix.contains("--gpus"), "{fix}");
-    assert_round_trip(&f, &["--env", "CUDA_VERSION=11.2.1"]);
-    cmd_snapshot!(f.cmd(&["check", "--env", "CUDA_VERSION=11.2.1"]), root = f.path(), @"");
+    let mut c = cudoctor_cmd();
+    c.args(["check", "--snapshot"]).arg(&snap);
+    cmd_snapshot!(c, root = snap.parent().unwrap(), @r#"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+    TensorFlow 2.9.0 will not use the GPU: 1 error
+    checked: TensorFlow 2.9.0 [installed (/opt/venv/lib/python3.9/site-packages/tensorflow-2.9.0.dist-info/METADATA)]
+
+    error[container-no-gpu]   This container has no GPU: TensorFlow 2.9.0 cannot use one
+      A container sees a GPU only when the container runtime passes it in: the `/dev/nvidia*` device
+      files and the host's driver libraries are added at start by the NVIDIA Container Toolkit when
+      the container is started with `--gpus` (or the `nvidia` runtime and `NVIDIA_VISIBLE_DEVICES`).
+      None are here, so frameworks find no GPU and run on the CPU. The image itself cannot fix this;
+      the `docker run` command and the host can.
+      evidence:
+        - inside a container: /.dockerenv  (container markers)
+        - /dev/nvidia0, /dev/nvidia1, ...: absent  (/dev)
+        - NVIDIA_VISIBLE_DEVICES: unset  (NVIDIA_VISIBLE_DEVICES (--env))
+      fix:
+        - Start the container with the GPUs: `docker run --gpus all ...` (Compose: `deploy.resources.reservations.devices: [{driver: nvidia, count: all, capabilities: [gpu]}]`)
+        - On the host: install the NVIDIA Container Toolkit (`sudo apt-get install nvidia-container-toolkit`), then `sudo nvidia-ctk runtime configure --runtime=docker && sudo systemctl restart docker`
+        - On the host: check the driver with `cudoctor check` (it must be new enough for the CUDA in this image)
+      sources: https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/latest/install-guide.html https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/latest/docker-specialized.html
+
+    info[tensorrt-missing]   TensorRT is not installed; TensorFlow's TensorRT warnings are harmless
+      TensorRT (`libnvinfer`) is an optional NVIDIA inference optimiser. Some TensorFlow releases
+      look for it at start and print "Could not load dynamic library 'libnvinfer.so.7'" or "TF-TRT
+      Warning: Could not find TensorRT". TensorFlow 2.9.0 trains and runs on the GPU without it;
+      only TF-TRT model conversion needs it.
+      evidence:
+        - libnvinfer.so.*: absent  (library search)
+      fix:
+        - Nothing to do unless you use TF-TRT; to silence the messages: `export TF_CPP_MIN_LOG_LEVEL=2` (hides TensorFlow warnings in general)
+      sources: https://docs.nvidia.com/deeplearning/frameworks/tf-trt-user-guide/index.html
+
+    ----- stderr -----
+    "#);
+    // The same tree seen from outside (`--root`) is an image: no container-no-gpu there.
+    let (_, outside) = check_json(&f, &["--env", "CUDA_VERSION=11.2.1"]);
+    assert!(
+        !ids(&outside).iter().any(|(id, _)| id == "container-no-gpu"),
+        "{:#}",
+        outside["findings"]
+    );
 }
 
+/// S10: a Docker host with the NVIDIA container runtime installed but not in daemon.json.
 #[test]
 fn docker_host_runtime_not_registered() {
     let f = healthy();
     f.file("/etc/docker/daemon.json", "{\n  \"log-driver\": \"json-file\"\n}\n")
         .file("/usr/bin/nvidia-container-runtime", "")
         .file("/usr/bin/nvidia-ctk", "");
-    let (_, v) = check_json(&f, &[]);
+    let (_dir, snap) = live_snapshot(&f, &[]);
+    let (_, v) = check_snapshot_json(&snap);
     let d = finding(&v, "docker-nvidia-runtime-missing");
+    assert_eq!(d["severity"], "warning", "{d:#}");
     let fix = strings(&d["fix"]).join("\n");
     assert!(fix.contains("\"runtimes\""), "no daemon.json fragment: {fix}");
     assert!(fix.contains("nvidia-container-runtime"), "{fix}");
-    assert_round_trip(&f, &[]);
-    cmd_snapshot!(f.cmd(&["check"]), root = f.path(), @"");
+    let mut c = cudoctor_cmd();
+    c.args(["check", "--snapshot"]).arg(&snap);
+    cmd_snapshot!(c, root = snap.parent().unwrap(), @r#"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    TensorFlow 2.9.0 should use the GPU, with 1 warning
+    checked: TensorFlow 2.9.0 [installed (/opt/venv/lib/python3.9/site-packages/tensorflow-2.9.0.dist-info/METADATA)]
+
+    warning[docker-nvidia-runtime-missing]   The NVIDIA container runtime is installed but Docker is not configured to use it
+      Docker starts GPU containers through the NVIDIA container runtime, which must be registered in
+      `/etc/docker/daemon.json`. It is installed here but not registered: `docker run
+      --runtime=nvidia`, Compose files with `runtime: nvidia` and setups that expect it as the
+      default runtime (Kubernetes, `docker build` steps that need the GPU) fail or get containers
+      without a GPU. (`docker run --gpus all` can still work through the toolkit's hook.)
+      evidence:
+        - NVIDIA container tools: /usr/bin/nvidia-container-runtime, /usr/bin/nvidia-ctk  (executables found)
+        - daemon.json runtimes: none  (/etc/docker/daemon.json)
+        - daemon.json default-runtime: unset (runc)  (/etc/docker/daemon.json)
+      fix:
+        - `sudo nvidia-ctk runtime configure --runtime=docker --set-as-default && sudo systemctl restart docker`
+        - It writes this into `/etc/docker/daemon.json` (merged with the keys already there):
+    {
+        "default-runtime": "nvidia",
+        "runtimes": {
+            "nvidia": {
+                "args": [],
+                "path": "nvidia-container-runtime"
+            }
+        }
+    }
+        - Check: `docker info --format '{{json .Runtimes}}'` lists `nvidia`, and `docker run --rm --gpus all ubuntu nvidia-smi` shows the GPUs
+      sources: https://github.com/NVIDIA/nvidia-container-toolkit/blob/main/pkg/config/engine/docker/docker.go https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/latest/install-guide.html
+
+    info[tensorrt-missing]   TensorRT is not installed; TensorFlow's TensorRT warnings are harmless
+      TensorRT (`libnvinfer`) is an optional NVIDIA inference optimiser. Some TensorFlow releases
+      look for it at start and print "Could not load dynamic library 'libnvinfer.so.7'" or "TF-TRT
+      Warning: Could not find TensorRT". TensorFlow 2.9.0 trains and runs on the GPU without it;
+      only TF-TRT model conversion needs it.
+      evidence:
+        - libnvinfer.so.*: absent  (library search)
+      fix:
+        - Nothing to do unless you use TF-TRT; to silence the messages: `export TF_CPP_MIN_LOG_LEVEL=2` (hides TensorFlow warnings in general)
+      sources: https://docs.nvidia.com/deeplearning/frameworks/tf-trt-user-guide/index.html
+
+    ----- stderr -----
+    "#);
 }
 
 #[test]
@@ -346,7 +643,8 @@ fn docker_host_runtime_registered_is_quiet() {
     )
     .file("/usr/bin/nvidia-container-runtime", "")
     .file("/usr/bin/nvidia-ctk", "");
-    let (code, v) = check_json(&f, &[]);
+    let (_dir, snap) = live_snapshot(&f, &[]);
+    let (code, v) = check_snapshot_json(&snap);
     assert_eq!(code, 0);
     assert!(
         !ids(&v).iter().any(|(id, _)| id == "docker-nvidia-runtime-missing"),
@@ -361,7 +659,25 @@ fn empty_root_is_not_an_error_of_the_tool() {
     let (code, v) = check_json(&f, &[]);
     assert!(code == 0 || code == 1);
     assert!(v["targets"].is_array());
-    cmd_snapshot!(f.cmd(&["check"]), root = f.path(), @"");
+    cmd_snapshot!(f.cmd(&["check"]), root = f.path(), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    The GPU stack looks usable (no framework checked)
+
+    info[no-framework-target]   No framework to check against: only the GPU stack was checked
+      No TensorFlow, PyTorch or JAX installation was found and none was named, so only the driver,
+      GPUs, toolkits and containers were checked. Naming the framework you mean to run adds its
+      checks: the driver its CUDA needs, the exact libraries it opens, its cuDNN rule, its Python
+      versions and whether it has code for your GPU.
+      evidence:
+        - frameworks installed: none found in 0 Python environments  (Python environments (*.dist-info))
+      fix:
+        - `cudoctor check --for tensorflow==2.9.0` (or `--for torch==2.4.1`, `--for jax==0.4.30`)
+      sources: https://www.tensorflow.org/install/source#gpu
+
+    ----- stderr -----
+    ");
 }
 
 // ---------------------------------------------------------------- bad input
@@ -372,7 +688,16 @@ fn root_that_does_not_exist() {
     let missing = dir.path().join("nope");
     let mut c = cudoctor_cmd();
     c.args(["check", "--root"]).arg(&missing);
-    cmd_snapshot!(c, root = dir.path(), @"");
+    cmd_snapshot!(c, root = dir.path(), @"
+    success: false
+    exit_code: 2
+    ----- stdout -----
+
+    ----- stderr -----
+    error: `--root [ROOT]/nope` is not a directory
+
+    hint: give the directory to treat as `/` (an unpacked image or a mounted disk)
+    ");
 }
 
 #[test]
@@ -382,7 +707,16 @@ fn snapshot_with_invalid_json() {
     std::fs::write(&p, "{\n  \"schema_version\": 1,\n  \"driver\": {,\n}\n").unwrap();
     let mut c = cudoctor_cmd();
     c.args(["check", "--snapshot"]).arg(&p);
-    let r = cmd_snapshot!(c, root = dir.path(), @"");
+    let r = cmd_snapshot!(c, root = dir.path(), @"
+    success: false
+    exit_code: 2
+    ----- stdout -----
+
+    ----- stderr -----
+    error: `[ROOT]/snap.json` is not a cudoctor snapshot: cannot parse snapshot JSON (line 3, column 14)
+
+    hint: write one with `cudoctor probe --format json > snap.json`
+    ");
     assert!(r.stderr.contains("line 3"), "{}", r.stderr);
 }
 
@@ -391,31 +725,118 @@ fn snapshot_that_is_missing_or_a_directory() {
     let dir = tempfile::tempdir().unwrap();
     let mut c = cudoctor_cmd();
     c.args(["check", "--snapshot"]).arg(dir.path().join("none.json"));
-    cmd_snapshot!(c, root = dir.path(), @"");
+    cmd_snapshot!(c, root = dir.path(), @"
+    success: false
+    exit_code: 2
+    ----- stdout -----
+
+    ----- stderr -----
+    error: cannot read snapshot `[ROOT]/none.json`
+      Caused by: No such file or directory (os error 2)
+    ");
     let mut c = cudoctor_cmd();
     c.args(["check", "--snapshot"]).arg(dir.path());
-    cmd_snapshot!(c, root = dir.path(), @"");
+    cmd_snapshot!(c, root = dir.path(), @"
+    success: false
+    exit_code: 2
+    ----- stdout -----
+
+    ----- stderr -----
+    error: cannot read snapshot `[ROOT]`
+      Caused by: Is a directory (os error 21)
+    ");
 }
 
 #[test]
 fn env_without_equals() {
     let f = Fixture::new();
-    cmd_snapshot!(f.cmd(&["check", "--env", "LD_LIBRARY_PATH"]), root = f.path(), @"");
+    cmd_snapshot!(f.cmd(&["check", "--env", "LD_LIBRARY_PATH"]), root = f.path(), @"
+    success: false
+    exit_code: 2
+    ----- stdout -----
+
+    ----- stderr -----
+    error: invalid `--env LD_LIBRARY_PATH`
+
+    hint: write KEY=VALUE, e.g. `--env LD_LIBRARY_PATH=/usr/local/cuda/lib64`
+    ");
 }
 
 #[test]
 fn env_without_root() {
-    cmd_snapshot!(cudoctor_cmd().args(["check", "--env", "A=B"]), @"");
+    cmd_snapshot!(cudoctor_cmd().args(["check", "--env", "A=B"]), @"
+    success: false
+    exit_code: 2
+    ----- stdout -----
+
+    ----- stderr -----
+    error: the following required arguments were not provided:
+      --root <DIR>
+
+    Usage: cudoctor check --root <DIR> --env <KEY=VALUE>
+
+    For more information, try '--help'.
+    ");
 }
 
 #[test]
 fn root_and_snapshot_conflict() {
-    cmd_snapshot!(cudoctor_cmd().args(["check", "--root", "/", "--snapshot", "x.json"]), @"");
+    cmd_snapshot!(cudoctor_cmd().args(["check", "--root", "/", "--snapshot", "x.json"]), @"
+    success: false
+    exit_code: 2
+    ----- stdout -----
+
+    ----- stderr -----
+    error: the argument '--root <DIR>' cannot be used with '--snapshot <FILE>'
+
+    Usage: cudoctor check --root <DIR>
+
+    For more information, try '--help'.
+    ");
 }
 
 #[test]
 fn bad_target_spec() {
     let f = healthy();
-    cmd_snapshot!(f.cmd(&["check", "--for", "tensorflow"]), root = f.path(), @"");
-    cmd_snapshot!(f.cmd(&["check", "--for", "tensorflow==2.99.0"]), root = f.path(), @"");
+    cmd_snapshot!(f.cmd(&["check", "--for", "tensorflow"]), root = f.path(), @"
+    success: false
+    exit_code: 2
+    ----- stdout -----
+
+    ----- stderr -----
+    error: invalid spec `tensorflow`: expected NAME==VERSION, e.g. `tensorflow==2.9.0`, `torch==2.4.1+cu121`, `jax==0.4.30`
+
+    hint: write NAME==VERSION, e.g. `--for tensorflow==2.9.0`, `--for torch==2.4.1+cu121`
+    ");
+    cmd_snapshot!(f.cmd(&["check", "--for", "tensorflow==2.99.0"]), root = f.path(), @r#"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    TensorFlow 2.99.0 should use the GPU, with 1 warning
+    checked: TensorFlow 2.99.0 [--for tensorflow==2.99.0]
+
+    warning[release-not-in-knowledge-base]   TensorFlow 2.99.0 is newer than the knowledge base (newest known: 2.21.0)
+      cudoctor's compatibility tables do not cover this release (the newest TensorFlow release it
+      knows is 2.21.0). Without the release installed there is nothing to read its needs from, so
+      only the machine itself was checked.
+      evidence:
+        - TensorFlow version: 2.99.0  (--for tensorflow==2.99.0)
+      fix:
+        - See what the knowledge base knows: `cudoctor requirements tensorflow==<version>` and `cudoctor matrix tensorflow`
+        - Update cudoctor for newer tables
+      sources: https://www.tensorflow.org/install/pip
+
+    info[tensorrt-missing]   TensorRT is not installed; TensorFlow's TensorRT warnings are harmless
+      TensorRT (`libnvinfer`) is an optional NVIDIA inference optimiser. Some TensorFlow releases
+      look for it at start and print "Could not load dynamic library 'libnvinfer.so.7'" or "TF-TRT
+      Warning: Could not find TensorRT". TensorFlow 2.99.0 trains and runs on the GPU without it;
+      only TF-TRT model conversion needs it.
+      evidence:
+        - libnvinfer.so.*: absent  (library search)
+      fix:
+        - Nothing to do unless you use TF-TRT; to silence the messages: `export TF_CPP_MIN_LOG_LEVEL=2` (hides TensorFlow warnings in general)
+      sources: https://docs.nvidia.com/deeplearning/frameworks/tf-trt-user-guide/index.html
+
+    ----- stderr -----
+    "#);
 }

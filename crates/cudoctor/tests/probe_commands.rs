@@ -98,13 +98,67 @@ fn probe_json_is_deterministic_and_round_trips_through_check() {
 #[test]
 fn probe_text() {
     let f = host();
-    cmd_snapshot!(f.cmd(&["probe"]), root = f.path(), @"");
+    cmd_snapshot!(f.cmd(&["probe"]), root = f.path(), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    Probed directory `[ROOT]` (environment: --env)
+
+    Driver
+      kernel module    535.104.05  (/proc/driver/nvidia/version)
+      module flavor    proprietary
+      user space       535.104.05  (file name `/usr/lib/x86_64-linux-gnu/libcuda.so.535.104.05` (what the loader picks for libcuda.so.1))
+      supports CUDA    12.2.2  (knowledge base: the newest CUDA release whose toolkit driver is <= 535.104.05 (a lower bound))
+
+    GPUs
+      0  Tesla T4
+         compute capability 7.5  (knowledge base: `NVIDIA T4` (https://blog.csdn.net/HaoZiHuang/article/details/125834480 (2022 verbatim copy of the former developer.nvidia.com/cuda-gpus tables; official page section not readable in this environment)))
+         bus 0000:00:1e.0
+      device nodes: /dev/nvidia0, /dev/nvidiactl, /dev/nvidia-uvm
+
+    CUDA toolkits
+      `/usr/local/cuda` -> /usr/local/cuda-11.2: 11.2.2  (/usr/local/cuda/version.json)  [/usr/local/cuda*]
+      `/usr/local/cuda-11.2`: 11.2.2  (/usr/local/cuda-11.2/version.json)  [/usr/local/cuda*]
+
+    CUDA libraries
+      libcuda.so.1             535.104.05     `/usr/lib/x86_64-linux-gnu/libcuda.so.1`
+      libcuda.so.1             535.104.05     `/usr/lib/x86_64-linux-gnu/libcuda.so.535.104.05`
+      libcudart.so.11.0        11.2.152       `/usr/lib/x86_64-linux-gnu/libcudart.so.11.0`
+      libcudart.so.11.0        11.2.152       `/usr/lib/x86_64-linux-gnu/libcudart.so.11.2.152`
+      libcudart.so.11.0        11.2.152       `/usr/local/cuda/lib64/libcudart.so.11.0`
+      libcudart.so.11.0        11.2.152       `/usr/local/cuda/lib64/libcudart.so.11.2.152`
+      libcudnn.so.8            8.1.1          `/usr/lib/x86_64-linux-gnu/libcudnn.so.8`
+      libcudnn.so.8            8.1.1          `/usr/lib/x86_64-linux-gnu/libcudnn.so.8.1.1`
+
+    cuDNN
+      header   8.1.1  `/usr/include/cudnn_version.h`
+      library  8.1.1  `/usr/lib/x86_64-linux-gnu/libcudnn.so.8`
+      library  8.1.1  `/usr/lib/x86_64-linux-gnu/libcudnn.so.8.1.1`
+
+    Python environments
+      `/opt/venv` (venv, Python 3.9)
+
+    Frameworks
+      tensorflow 2.9.0: built with CUDA 11.2, cuDNN 8  in `/opt/venv`
+         GPU code: sm_35, sm_50, sm_60, sm_70, sm_75, compute_80
+
+    ----- stderr -----
+    ");
 }
 
 #[test]
 fn probe_markdown_is_refused() {
     let f = host();
-    cmd_snapshot!(f.cmd(&["probe", "--format", "markdown"]), root = f.path(), @"");
+    cmd_snapshot!(f.cmd(&["probe", "--format", "markdown"]), root = f.path(), @"
+    success: false
+    exit_code: 2
+    ----- stdout -----
+
+    ----- stderr -----
+    error: `cudoctor probe` has no Markdown output
+
+    hint: use `--format text` or `--format json`
+    ");
 }
 
 #[test]
@@ -132,18 +186,45 @@ fn probe_bad_root() {
     let dir = tempfile::tempdir().unwrap();
     let mut c = cudoctor_cmd();
     c.args(["probe", "--root"]).arg(dir.path().join("missing"));
-    cmd_snapshot!(c, root = dir.path(), @"");
+    cmd_snapshot!(c, root = dir.path(), @"
+    success: false
+    exit_code: 2
+    ----- stdout -----
+
+    ----- stderr -----
+    error: `--root [ROOT]/missing` is not a directory
+
+    hint: give the directory to treat as `/` (an unpacked image or a mounted disk)
+    ");
     let file = dir.path().join("file");
     std::fs::write(&file, "x").unwrap();
     let mut c = cudoctor_cmd();
     c.args(["probe", "--root"]).arg(&file);
-    cmd_snapshot!(c, root = dir.path(), @"");
+    cmd_snapshot!(c, root = dir.path(), @"
+    success: false
+    exit_code: 2
+    ----- stdout -----
+
+    ----- stderr -----
+    error: `--root [ROOT]/file` is not a directory
+
+    hint: give the directory to treat as `/` (an unpacked image or a mounted disk)
+    ");
 }
 
 #[test]
 fn probe_env_without_equals() {
     let f = host();
-    cmd_snapshot!(f.cmd(&["probe", "--env", "CUDA_HOME"]), root = f.path(), @"");
+    cmd_snapshot!(f.cmd(&["probe", "--env", "CUDA_HOME"]), root = f.path(), @"
+    success: false
+    exit_code: 2
+    ----- stdout -----
+
+    ----- stderr -----
+    error: invalid `--env CUDA_HOME`
+
+    hint: write KEY=VALUE, e.g. `--env LD_LIBRARY_PATH=/usr/local/cuda/lib64`
+    ");
 }
 
 // ---------------------------------------------------------------- which
@@ -151,7 +232,17 @@ fn probe_env_without_equals() {
 #[test]
 fn which_default_dir() {
     let f = host();
-    cmd_snapshot!(f.cmd(&["which", "libcudnn.so.8"]), root = f.path(), @"");
+    cmd_snapshot!(f.cmd(&["which", "libcudnn.so.8"]), root = f.path(), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    libcudnn.so.8: `/usr/lib/x86_64-linux-gnu/libcudnn.so.8` -> `/usr/lib/x86_64-linux-gnu/libcudnn.so.8.1.1`
+      search order:
+        default_dir        `/usr/lib/x86_64-linux-gnu/libcudnn.so.8`: taken (elf64-x86_64)
+      note: no `/etc/ld.so.cache`
+
+    ----- stderr -----
+    ");
     let r = f.run(&["which", "libcudnn.so.8", "--format", "json"]);
     assert_eq!(r.code, 0);
     let v = r.json();
@@ -191,7 +282,15 @@ fn which_ld_library_path_wins() {
 #[test]
 fn which_not_found() {
     let f = host();
-    let r = cmd_snapshot!(f.cmd(&["which", "libcublas.so.12"]), root = f.path(), @"");
+    let r = cmd_snapshot!(f.cmd(&["which", "libcublas.so.12"]), root = f.path(), @r#"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+    libcublas.so.12: not found (the loader would fail with "cannot open shared object file")
+      note: no `/etc/ld.so.cache`
+
+    ----- stderr -----
+    "#);
     assert_eq!(r.code, 1);
 }
 
@@ -210,8 +309,26 @@ fn which_wrong_class_is_skipped() {
 #[test]
 fn which_bad_input() {
     let f = host();
-    cmd_snapshot!(f.cmd(&["which", "libcudnn.so.8", "--from", "/opt/nope.so"]), root = f.path(), @"");
-    cmd_snapshot!(cudoctor_cmd().args(["which", "libcudnn.so.8", "--snapshot", "snap.json"]), @"");
+    cmd_snapshot!(f.cmd(&["which", "libcudnn.so.8", "--from", "/opt/nope.so"]), root = f.path(), @"
+    success: false
+    exit_code: 2
+    ----- stdout -----
+
+    ----- stderr -----
+    error: `--from /opt/nope.so`: no such file
+
+    hint: give the ELF file that loads the library (a framework's shared object)
+    ");
+    cmd_snapshot!(cudoctor_cmd().args(["which", "libcudnn.so.8", "--snapshot", "snap.json"]), @"
+    success: false
+    exit_code: 2
+    ----- stdout -----
+
+    ----- stderr -----
+    error: `cudoctor which` needs the files, not a snapshot
+
+    hint: run it on the machine, or with `--root DIR`; a snapshot already holds the loader's answers under `loader`
+    ");
 }
 
 // ---------------------------------------------------------------- report
@@ -219,7 +336,30 @@ fn which_bad_input() {
 #[test]
 fn report_text() {
     let f = host();
-    let r = cmd_snapshot!(f.cmd(&["report"]), root = f.path(), @"");
+    let r = cmd_snapshot!(f.cmd(&["report"]), root = f.path(), @"
+    success: true
+    exit_code: 0
+    ----- stdout -----
+    PyTorch version: N/A (not installed)
+    CUDA used to build PyTorch: N/A
+    TensorFlow version: 2.9.0
+    CUDA used to build TensorFlow: 11.2
+    cuDNN used to build TensorFlow: 8
+    jax version: N/A (not installed)
+    jaxlib version: N/A (not installed)
+    Python version: 3.9 (/opt/venv)
+    Is CUDA available: Could not collect (no live driver calls for this source)
+    CUDA toolkits (not what the frameworks load): 11.2.2 (/usr/local/cuda); 11.2.2 (/usr/local/cuda-11.2)
+    GPU models and configuration: GPU 0: Tesla T4 (compute capability 7.5)
+    Nvidia driver version: 535.104.05
+    Driver supports CUDA: 12.2.2
+    cuDNN version: 8.1.1 (/usr/include/cudnn_version.h); 8.1.1 (/usr/lib/x86_64-linux-gnu/libcudnn.so.8); 8.1.1 (/usr/lib/x86_64-linux-gnu/libcudnn.so.8.1.1)
+    Loader: libcuda: libcuda.so.1 -> /usr/lib/x86_64-linux-gnu/libcuda.so.535.104.05
+    Loader: libcudart: libcudart.so.11.0 -> /usr/lib/x86_64-linux-gnu/libcudart.so.11.2.152
+    Loader: libcudnn: libcudnn.so.8 -> /usr/lib/x86_64-linux-gnu/libcudnn.so.8.1.1
+
+    ----- stderr -----
+    ");
     assert_eq!(r.code, 0);
 }
 

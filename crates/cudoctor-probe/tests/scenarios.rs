@@ -646,3 +646,21 @@ fn tensorflow_gpu_distribution_is_one_framework() {
     assert!(fws[0]["compute_capabilities"].is_null());
     assert!(fws[0]["compute_capabilities_unknown"].is_string());
 }
+
+/// A snapshot probed on a real H200 host (driver 580.159.04, CUDA 13.0 toolkit, PyTorch 2.11 with
+/// CUDA 13 wheels), trimmed to a few sections: it still reads, writes back byte for byte, and
+/// matches the schema.
+#[test]
+fn real_gpu_host_snapshot_round_trips() {
+    let text = include_str!("fixtures/h200-cuda13-torch.snapshot.json");
+    let snap = Snapshot::from_json(text).unwrap();
+    assert_eq!(snap.to_json().unwrap(), text);
+    common::assert_matches_schema(&serde_json::from_str(text).unwrap());
+    let live = snap.live.as_ref().unwrap();
+    assert_eq!(live.cu_driver_get_version, Some(13000));
+    assert_eq!(live.cu_init_name.as_deref(), Some("CUDA_SUCCESS"));
+    assert_eq!(snap.gpus[0].compute_capability.unwrap().to_string(), "9.0");
+    assert_eq!(snap.driver.cuda_version.unwrap().to_string(), "13.0");
+    let torch = snap.frameworks.iter().find(|f| f.name == "torch").unwrap();
+    assert_eq!(torch.cuda_version.unwrap().to_string(), "13.0");
+}

@@ -1,4 +1,4 @@
-//! Collectors: each one reads through a [`Root`](crate::root::Root), records where every fact
+//! Collectors: each one reads through a [`crate::Root`], records where every fact
 //! came from, and turns failures into `probe_errors` or `*_unknown` reasons.
 
 pub mod container;

@@ -323,10 +323,6 @@ pub fn loader_requests(
             }
         }
     }
-    let env = targets
-        .iter()
-        .find(|t| t.needs_gpu())
-        .and_then(|t| t.environment.clone());
     let mut majors: Vec<u32> = snapshot
         .cudnn
         .iter()
@@ -334,8 +330,19 @@ pub fn loader_requests(
         .collect();
     majors.sort_unstable();
     majors.dedup();
+    // Which cuDNN copy loads depends on who loads it: PyTorch and JAX preload the one in their
+    // own site-packages before the loader searches, so each GPU target gets its own answer.
+    let gpu_targets: Vec<&crate::target::Target> =
+        targets.iter().filter(|t| t.needs_gpu()).collect();
     for m in majors {
-        push(env.as_deref(), &format!("libcudnn.so.{m}"), false);
+        let soname = format!("libcudnn.so.{m}");
+        if gpu_targets.is_empty() {
+            push(None, &soname, false);
+        }
+        for t in &gpu_targets {
+            let preload = matches!(t.framework, Framework::PyTorch | Framework::Jax);
+            push(t.environment.as_deref(), &soname, preload);
+        }
     }
     out
 }

@@ -202,25 +202,39 @@ fn several_copies(ctx: &Ctx<'_>) -> Vec<Finding> {
         return Vec::new();
     }
     versions.retain(|v| majors.contains(&v.major()));
-    // Which one loads: ask the loader for each major's soname.
-    let env = ctx.gpu_targets().find_map(|t| t.environment.clone());
+    // Which one loads: ask the loader for each major's soname, as each GPU target would load it
+    // (PyTorch and JAX preload their own site-packages copy; a plain process does not).
+    let mut askers: Vec<(Option<String>, String)> = Vec::new();
+    for t in ctx.gpu_targets() {
+        if !askers.iter().any(|(e, _)| *e == t.environment) {
+            askers.push((t.environment.clone(), format!(" for {}", t.display())));
+        }
+    }
+    if askers.is_empty() {
+        askers.push((None, String::new()));
+    }
     let mut loads = Vec::new();
     for &m in &majors {
         let soname = format!("libcudnn.so.{m}");
-        let r = ctx.loader.resolve(&soname, env.as_deref());
-        match (&r.loaded, &r.unknown) {
-            (Some(l), _) => loads.push((
-                soname,
-                format!(
-                    "{}{}",
-                    l.real_path.as_deref().unwrap_or(&l.path),
-                    file_version(l).map_or_else(String::new, |v| format!(" ({v})"))
-                ),
-                format!("{} (via {})", r.source, l.via),
-            )),
-            (None, Some(why)) => loads.push((soname, format!("unknown: {why}"), r.source.clone())),
-            (None, None) => {
-                loads.push((soname, "nothing (not found)".to_owned(), r.source.clone()));
+        for (env, who) in &askers {
+            let r = ctx.loader.resolve(&soname, env.as_deref());
+            let fact = format!("{soname} loads{who}");
+            match (&r.loaded, &r.unknown) {
+                (Some(l), _) => loads.push((
+                    fact,
+                    format!(
+                        "{}{}",
+                        l.real_path.as_deref().unwrap_or(&l.path),
+                        file_version(l).map_or_else(String::new, |v| format!(" ({v})"))
+                    ),
+                    format!("{} (via {})", r.source, l.via),
+                )),
+                (None, Some(why)) => {
+                    loads.push((fact, format!("unknown: {why}"), r.source.clone()))
+                }
+                (None, None) => {
+                    loads.push((fact, "nothing (not found)".to_owned(), r.source.clone()));
+                }
             }
         }
     }
@@ -251,8 +265,8 @@ fn several_copies(ctx: &Ctx<'_>) -> Vec<Finding> {
             );
         }
     }
-    for (soname, what, src) in loads {
-        f = f.evidence(format!("{soname} loads"), what, src);
+    for (fact, what, src) in loads {
+        f = f.evidence(fact, what, src);
     }
     vec![f
         .fix("Keep one cuDNN per CUDA major: remove the copies no framework needs (and stale headers), then `sudo ldconfig`")

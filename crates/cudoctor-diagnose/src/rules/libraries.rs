@@ -372,12 +372,11 @@ fn missing_sonames(ctx: &Ctx<'_>, t: &Target, missing: &[(String, Resolution)]) 
                             )
                         })
                     } else {
-                        format!(
-                            ">={}.{},<{}",
-                            cuda.major(),
-                            cuda.minor(),
-                            cuda.major().saturating_add(1)
-                        )
+                        // The `-cuXX` suffix already selects the CUDA major. The wheels carry
+                        // the library's own version (nvidia-cufft-cu11 is 10.9.0.58,
+                        // nvidia-curand-cu12 is 10.3.x), not the CUDA version, so a
+                        // `>=11.2` pin would make pip fail to resolve.
+                        String::new()
                     };
                     pip.push(format!("'{name}{spec}'"));
                 }

@@ -217,7 +217,7 @@ fn library_not_found_and_unknown() {
         nf[0]
             .fix
             .iter()
-            .any(|x| x.contains("'nvidia-cublas-cu11>=11.2,<12'")),
+            .any(|x| x.contains("'nvidia-cublas-cu11'") && !x.contains("cu11>=11")),
         "{:?}",
         nf[0].fix
     );
@@ -448,9 +448,10 @@ fn several_cudnn_copies_only_within_one_major() {
     let w = of(&f, "cudnn-version-mismatch");
     assert_eq!(w.len(), 1);
     assert!(
-        w[0].evidence
-            .iter()
-            .any(|e| e.fact == "libcudnn.so.8 loads" && e.value.contains("8.1.0")),
+        w[0].evidence.iter().any(|e| e
+            .fact
+            .starts_with("libcudnn.so.8 loads for TensorFlow 2.9.0")
+            && e.value.contains("8.1.0")),
         "{:?}",
         w[0].evidence
     );

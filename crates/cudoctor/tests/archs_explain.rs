@@ -75,7 +75,10 @@ fn archs_verdicts() {
         ("12.0", "ptx_jit"),
         ("3.0", "no_kernel_image"),
     ] {
-        let r = archs(&["--cc", cc, "--format", "json"], std::slice::from_ref(&full));
+        let r = archs(
+            &["--cc", cc, "--format", "json"],
+            std::slice::from_ref(&full),
+        );
         assert_eq!(r.code, 0, "{cc}: {}", r.stderr);
         let v = r.json();
         assert_eq!(v["verdicts"][0]["kernel_source"], expect, "{cc}: {v:#}");
@@ -103,11 +106,18 @@ fn archs_verdicts() {
 fn archs_file_without_gpu_code() {
     let f = Fixture::new();
     f.lib("/libplain.so", "libplain.so");
-    let r = archs(&["--cc", "8.6", "--format", "json"], &[f.host_path("/libplain.so")]);
+    let r = archs(
+        &["--cc", "8.6", "--format", "json"],
+        &[f.host_path("/libplain.so")],
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     let v = r.json();
     assert_eq!(v["verdicts"][0]["kernel_source"], "no_kernel_image");
-    assert!(v["files"][0]["sass"].as_object().is_none_or(serde_json::Map::is_empty));
+    assert!(
+        v["files"][0]["sass"]
+            .as_object()
+            .is_none_or(serde_json::Map::is_empty)
+    );
 }
 
 #[test]
@@ -147,7 +157,10 @@ fn archs_bad_input() {
     // One good file and one bad: the good one is reported, the exit code says something failed.
     let r = archs(
         &["--format", "json"],
-        &[fatbin_fixture("cusparse11.elf64"), f.host_path("/notes.txt")],
+        &[
+            fatbin_fixture("cusparse11.elf64"),
+            f.host_path("/notes.txt"),
+        ],
     );
     assert_eq!(r.code, 2, "{}", r.stdout);
     let v = r.json();
@@ -246,7 +259,10 @@ fn explain_json_contract() {
         }
         assert!(m["line"].as_u64().unwrap() >= 1, "{m:#}");
         assert!(m["count"].as_u64().unwrap() >= 1, "{m:#}");
-        assert!(m["captures"].is_object() || m["captures"].is_array(), "{m:#}");
+        assert!(
+            m["captures"].is_object() || m["captures"].is_array(),
+            "{m:#}"
+        );
         assert!(m["fix"].as_array().is_some_and(|a| !a.is_empty()), "{m:#}");
         assert!(m["related_findings"].is_array(), "{m:#}");
     }
@@ -303,6 +319,42 @@ fn explain_text() {
     ");
 }
 
+/// The machine's side: on a TF 2.9 root without cuDNN, the log's cuDNN error is tied to the
+/// `library-not-found` finding of that root.
+#[test]
+fn explain_with_the_machine_facts() {
+    let f = common::tf29_host("535.104.05", "8.1.1");
+    f.remove(&format!("{}/libcudnn.so.8", common::LIBDIR))
+        .remove(&format!("{}/libcudnn.so.8.1.1", common::LIBDIR));
+    let mut c = explain(&f, &["--format", "json"]);
+    c.write_stdin(TF_LOG);
+    let r = run(&mut c);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v = r.json();
+    let ids: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"library-not-found"), "{v:#}");
+    assert!(
+        v["verdict"]
+            .as_str()
+            .unwrap()
+            .contains("will not use the GPU"),
+        "{}",
+        v["verdict"]
+    );
+    let mut c = explain(&f, &[]);
+    c.write_stdin(TF_LOG);
+    let text = run(&mut c).stdout;
+    assert!(
+        text.contains("on this machine: error[library-not-found]"),
+        "{text}"
+    );
+}
+
 #[test]
 fn explain_clean_log() {
     let f = Fixture::new();
@@ -350,12 +402,12 @@ fn explain_binary_garbage_does_not_panic() {
     let f = Fixture::new();
     // Deterministic pseudo-random bytes, with NULs, invalid UTF-8 and a real error line inside.
     let mut bytes = Vec::new();
-    let mut x: u32 = 0x1234_5678;
+    let mut state: u32 = 0x1234_5678;
     for _ in 0..200_000 {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        bytes.push(x.to_le_bytes()[0]);
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        bytes.push(state.to_le_bytes()[0]);
     }
     bytes.extend_from_slice(b"\nW dso_loader.cc:64] Could not load dynamic library 'libcudnn.so.8'; dlerror: libcudnn.so.8: cannot open shared object file: No such file or directory\n");
     bytes.extend_from_slice(&[0xff, 0xfe, 0x00, 0xc3]);

@@ -4,84 +4,8 @@
 
 mod common;
 
-use common::{Fixture, Run, cudoctor_cmd, run, strings};
+use common::{Fixture, LIBDIR, Run, cudoctor_cmd, run, strings, tf29_host};
 use serde_json::Value;
-
-const TF29_BUILD_INFO: &str = "\"\"\"Auto-generated module providing information about the build.\"\"\"\nimport collections\n\nbuild_info = collections.OrderedDict([('cpu_compiler', '/dt9/usr/bin/gcc'), ('cuda_compute_capabilities', ['sm_35', 'sm_50', 'sm_60', 'sm_70', 'sm_75', 'compute_80']), ('cuda_version', '11.2'), ('cudnn_version', '8'), ('is_cuda_build', True), ('is_rocm_build', False), ('is_tensorrt_build', True)])\n";
-
-const LIBDIR: &str = "/usr/lib/x86_64-linux-gnu";
-
-/// The NVIDIA driver `version` (kernel module banner, module version, user-space libcuda).
-fn driver(f: &Fixture, version: &str) {
-    f.file(
-        "/proc/driver/nvidia/version",
-        format!("NVRM version: NVIDIA UNIX x86_64 Kernel Module  {version}  Sat Aug 19 01:15:15 UTC 2023\nGCC version:  gcc version 12.3.0 (Ubuntu 12.3.0-1ubuntu1~22.04) \n"),
-    )
-    .file("/sys/module/nvidia/version", format!("{version}\n"))
-    .versioned_lib(LIBDIR, &format!("libcuda.so.{version}"), "libcuda.so.1")
-    .versioned_lib(
-        LIBDIR,
-        &format!("libnvidia-ml.so.{version}"),
-        "libnvidia-ml.so.1",
-    );
-}
-
-/// cuDNN `version` (x.y.z): header and library.
-fn cudnn(f: &Fixture, version: &str) {
-    let v: Vec<&str> = version.split('.').collect();
-    f.file(
-        "/usr/include/cudnn_version.h",
-        format!(
-            "#define CUDNN_MAJOR {}\n#define CUDNN_MINOR {}\n#define CUDNN_PATCHLEVEL {}\n",
-            v[0], v[1], v[2]
-        ),
-    )
-    .versioned_lib(
-        LIBDIR,
-        &format!("libcudnn.so.{version}"),
-        &format!("libcudnn.so.{}", v[0]),
-    );
-}
-
-/// A host with a Tesla T4 and driver `driver_version`, the CUDA 11.2 libraries TensorFlow 2.9
-/// dlopens on the default search path, cuDNN `cudnn_version`, and TensorFlow 2.9.0 in a Python 3.9
-/// venv.
-fn tf29_host(driver_version: &str, cudnn_version: &str) -> Fixture {
-    let f = Fixture::new();
-    driver(&f, driver_version);
-    f.file(
-        "/proc/driver/nvidia/gpus/0000:00:1e.0/information",
-        "Model: \t\t Tesla T4\nIRQ:   \t\t 70\nGPU UUID: \t GPU-ad8e9ef0-8be5-6b26-5d5a-0f8e4e0d3b3b\nBus Location: \t 0000:00:1e.0\nDevice Minor: \t 0\n",
-    )
-    .file("/dev/nvidia0", "")
-    .file("/dev/nvidiactl", "")
-    .file("/dev/nvidia-uvm", "");
-    for (real, soname) in [
-        ("libcudart.so.11.2.152", "libcudart.so.11.0"),
-        ("libcublas.so.11.4.1.1043", "libcublas.so.11"),
-        ("libcublasLt.so.11.4.1.1043", "libcublasLt.so.11"),
-        ("libcufft.so.10.4.0.152", "libcufft.so.10"),
-        ("libcurand.so.10.2.3.152", "libcurand.so.10"),
-        ("libcusolver.so.11.1.0.152", "libcusolver.so.11"),
-        ("libcusparse.so.11.4.1.1152", "libcusparse.so.11"),
-    ] {
-        f.versioned_lib(LIBDIR, real, soname);
-    }
-    cudnn(&f, cudnn_version);
-    f.file(
-        "/opt/venv/pyvenv.cfg",
-        "home = /usr/bin\ninclude-system-site-packages = false\nversion = 3.9.16\n",
-    )
-    .file(
-        "/opt/venv/lib/python3.9/site-packages/tensorflow-2.9.0.dist-info/METADATA",
-        "Metadata-Version: 2.1\nName: tensorflow\nVersion: 2.9.0\nRequires-Dist: numpy (>=1.20)\n",
-    )
-    .file(
-        "/opt/venv/lib/python3.9/site-packages/tensorflow/python/platform/build_info.py",
-        TF29_BUILD_INFO,
-    );
-    f
-}
 
 fn healthy() -> Fixture {
     tf29_host("535.104.05", "8.1.1")
@@ -206,7 +130,11 @@ fn assert_quiet(f: &Fixture, expect_code: i32) -> String {
 fn markdown(f: &Fixture) -> Run {
     let r = f.run(&["check", "--format", "markdown"]);
     assert!(r.stdout.starts_with("### cudoctor check: "), "{}", r.stdout);
-    assert!(r.stdout.contains("| severity | id | finding |"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("| severity | id | finding |"),
+        "{}",
+        r.stdout
+    );
     r
 }
 
@@ -479,7 +407,11 @@ fn live_snapshot(f: &Fixture, env: &[&str]) -> (tempfile::TempDir, std::path::Pa
         args.extend(["--env", e]);
     }
     let out = f.cmd(&args).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut v: Value = serde_json::from_slice(&out.stdout).unwrap();
     v["root"]["kind"] = "host".into();
     v["root"]["path"] = "/".into();
@@ -492,7 +424,8 @@ fn live_snapshot(f: &Fixture, env: &[&str]) -> (tempfile::TempDir, std::path::Pa
 /// `check --format json --snapshot path`, with the same completeness checks as [`check_json`].
 fn check_snapshot_json(path: &std::path::Path) -> (i32, Value) {
     let mut c = cudoctor_cmd();
-    c.args(["check", "--format", "json", "--snapshot"]).arg(path);
+    c.args(["check", "--format", "json", "--snapshot"])
+        .arg(path);
     let r = run(&mut c);
     let v = r.json();
     assert_complete(&v, r.code);
@@ -575,15 +508,21 @@ fn container_without_gpu_devices() {
 #[test]
 fn docker_host_runtime_not_registered() {
     let f = healthy();
-    f.file("/etc/docker/daemon.json", "{\n  \"log-driver\": \"json-file\"\n}\n")
-        .file("/usr/bin/nvidia-container-runtime", "")
-        .file("/usr/bin/nvidia-ctk", "");
+    f.file(
+        "/etc/docker/daemon.json",
+        "{\n  \"log-driver\": \"json-file\"\n}\n",
+    )
+    .file("/usr/bin/nvidia-container-runtime", "")
+    .file("/usr/bin/nvidia-ctk", "");
     let (_dir, snap) = live_snapshot(&f, &[]);
     let (_, v) = check_snapshot_json(&snap);
     let d = finding(&v, "docker-nvidia-runtime-missing");
     assert_eq!(d["severity"], "warning", "{d:#}");
     let fix = strings(&d["fix"]).join("\n");
-    assert!(fix.contains("\"runtimes\""), "no daemon.json fragment: {fix}");
+    assert!(
+        fix.contains("\"runtimes\""),
+        "no daemon.json fragment: {fix}"
+    );
     assert!(fix.contains("nvidia-container-runtime"), "{fix}");
     let mut c = cudoctor_cmd();
     c.args(["check", "--snapshot"]).arg(&snap);
@@ -647,7 +586,9 @@ fn docker_host_runtime_registered_is_quiet() {
     let (code, v) = check_snapshot_json(&snap);
     assert_eq!(code, 0);
     assert!(
-        !ids(&v).iter().any(|(id, _)| id == "docker-nvidia-runtime-missing"),
+        !ids(&v)
+            .iter()
+            .any(|(id, _)| id == "docker-nvidia-runtime-missing"),
         "{:#}",
         v["findings"]
     );
@@ -724,7 +665,8 @@ fn snapshot_with_invalid_json() {
 fn snapshot_that_is_missing_or_a_directory() {
     let dir = tempfile::tempdir().unwrap();
     let mut c = cudoctor_cmd();
-    c.args(["check", "--snapshot"]).arg(dir.path().join("none.json"));
+    c.args(["check", "--snapshot"])
+        .arg(dir.path().join("none.json"));
     cmd_snapshot!(c, root = dir.path(), @"
     success: false
     exit_code: 2

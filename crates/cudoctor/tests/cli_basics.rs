@@ -168,7 +168,11 @@ fn has_ansi(s: &str) -> bool {
 fn color() {
     let args = ["requirements", "tf==2.9.0"];
     let always = run(cudoctor_cmd().args(args).args(["--color", "always"]));
-    assert!(has_ansi(&always.stdout), "--color always: {}", always.stdout);
+    assert!(
+        has_ansi(&always.stdout),
+        "--color always: {}",
+        always.stdout
+    );
     let never = run(cudoctor_cmd().args(args).args(["--color", "never"]));
     assert!(!has_ansi(&never.stdout));
     // Not a terminal, NO_COLOR=1 (set by cudoctor_cmd): plain.
@@ -187,7 +191,14 @@ fn color() {
     let err = run(cudoctor_cmd().args(["requirements", "tf==9.9", "--color", "always"]));
     assert_eq!(err.code, 2);
     assert!(has_ansi(&err.stderr), "{}", err.stderr);
-    let json = run(cudoctor_cmd().args(["requirements", "tf==2.9.0", "--format", "json", "--color", "always"]));
+    let json = run(cudoctor_cmd().args([
+        "requirements",
+        "tf==2.9.0",
+        "--format",
+        "json",
+        "--color",
+        "always",
+    ]));
     assert!(!has_ansi(&json.stdout), "ANSI codes inside JSON");
     json.json();
 }
@@ -209,8 +220,17 @@ fn closed_pipe_exits_0() {
     stdout.read_exact(&mut first).unwrap();
     drop(stdout);
     let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -219,7 +239,10 @@ fn closed_pipe_through_a_shell() {
     let bin = assert_cmd::cargo::cargo_bin("cudoctor");
     let out = std::process::Command::new("bash")
         .arg("-c")
-        .arg(format!("set -o pipefail; '{}' matrix | head -1", bin.display()))
+        .arg(format!(
+            "set -o pipefail; '{}' matrix | head -1",
+            bin.display()
+        ))
         .env_clear()
         .env("NO_COLOR", "1")
         .output()

@@ -3,9 +3,7 @@
 
 mod common;
 
-use common::{Fixture, at, cudoctor_cmd, run};
-
-const LIBDIR: &str = "/usr/lib/x86_64-linux-gnu";
+use common::{Fixture, LIBDIR, at, cudoctor_cmd, run};
 
 /// A small host: driver 535.104.05, a Tesla T4, CUDA 11.2 runtime in a toolkit directory and on the
 /// default path, cuDNN 8.1.1, TensorFlow 2.9.0 in a venv.
@@ -59,7 +57,11 @@ fn probe_json_contract() {
     assert_eq!(at(&v, "/gpus/0/name"), "Tesla T4");
     // Completed from the knowledge base by the binary.
     assert_eq!(at(&v, "/gpus/0/compute_capability"), "7.5");
-    assert!(at(&v, "/driver/cuda_version").is_string(), "{:#}", v["driver"]);
+    assert!(
+        at(&v, "/driver/cuda_version").is_string(),
+        "{:#}",
+        v["driver"]
+    );
     let tk = v["cuda_toolkits"]
         .as_array()
         .unwrap()
@@ -247,7 +249,10 @@ fn which_default_dir() {
     assert_eq!(r.code, 0);
     let v = r.json();
     assert_eq!(v["soname"], "libcudnn.so.8");
-    assert_eq!(v["chosen"]["path"], "/usr/lib/x86_64-linux-gnu/libcudnn.so.8");
+    assert_eq!(
+        v["chosen"]["path"],
+        "/usr/lib/x86_64-linux-gnu/libcudnn.so.8"
+    );
     assert_eq!(
         v["chosen"]["real_path"],
         "/usr/lib/x86_64-linux-gnu/libcudnn.so.8.1.1"
@@ -267,7 +272,10 @@ fn which_ld_library_path_wins() {
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let v = r.json();
-    assert_eq!(v["chosen"]["path"], "/usr/local/cuda/lib64/libcudart.so.11.0");
+    assert_eq!(
+        v["chosen"]["path"],
+        "/usr/local/cuda/lib64/libcudart.so.11.0"
+    );
     // The default-directory copy was considered and lost.
     assert!(
         v["candidates"]

@@ -76,7 +76,10 @@ pub fn render(r: &Run) -> String {
 /// Insta filters that make outputs stable across machines and releases.
 pub fn filters() -> Vec<(&'static str, &'static str)> {
     vec![
-        (r"cudoctor \d+\.\d+\.\d+(-[0-9A-Za-z.]+)?", "cudoctor [VERSION]"),
+        (
+            r"cudoctor \d+\.\d+\.\d+(-[0-9A-Za-z.]+)?",
+            "cudoctor [VERSION]",
+        ),
         (r"/tmp/\.tmp[0-9A-Za-z]+", "[TMP]"),
     ]
 }
@@ -232,6 +235,84 @@ pub fn make_elf(soname: &str) -> Vec<u8> {
     }
     out[str_off..].copy_from_slice(&strtab);
     out
+}
+
+// ---------------------------------------------------------------- scenario fixtures
+
+pub const TF29_BUILD_INFO: &str = "\"\"\"Auto-generated module providing information about the build.\"\"\"\nimport collections\n\nbuild_info = collections.OrderedDict([('cpu_compiler', '/dt9/usr/bin/gcc'), ('cuda_compute_capabilities', ['sm_35', 'sm_50', 'sm_60', 'sm_70', 'sm_75', 'compute_80']), ('cuda_version', '11.2'), ('cudnn_version', '8'), ('is_cuda_build', True), ('is_rocm_build', False), ('is_tensorrt_build', True)])\n";
+
+pub const LIBDIR: &str = "/usr/lib/x86_64-linux-gnu";
+
+/// The NVIDIA driver `version` (kernel module banner, module version, user-space libcuda).
+pub fn driver(f: &Fixture, version: &str) {
+    f.file(
+        "/proc/driver/nvidia/version",
+        format!("NVRM version: NVIDIA UNIX x86_64 Kernel Module  {version}  Sat Aug 19 01:15:15 UTC 2023\nGCC version:  gcc version 12.3.0 (Ubuntu 12.3.0-1ubuntu1~22.04) \n"),
+    )
+    .file("/sys/module/nvidia/version", format!("{version}\n"))
+    .versioned_lib(LIBDIR, &format!("libcuda.so.{version}"), "libcuda.so.1")
+    .versioned_lib(
+        LIBDIR,
+        &format!("libnvidia-ml.so.{version}"),
+        "libnvidia-ml.so.1",
+    );
+}
+
+/// cuDNN `version` (x.y.z): header and library.
+pub fn cudnn(f: &Fixture, version: &str) {
+    let v: Vec<&str> = version.split('.').collect();
+    f.file(
+        "/usr/include/cudnn_version.h",
+        format!(
+            "#define CUDNN_MAJOR {}\n#define CUDNN_MINOR {}\n#define CUDNN_PATCHLEVEL {}\n",
+            v[0], v[1], v[2]
+        ),
+    )
+    .versioned_lib(
+        LIBDIR,
+        &format!("libcudnn.so.{version}"),
+        &format!("libcudnn.so.{}", v[0]),
+    );
+}
+
+/// A host with a Tesla T4 and driver `driver_version`, the CUDA 11.2 libraries TensorFlow 2.9
+/// dlopens on the default search path, cuDNN `cudnn_version`, and TensorFlow 2.9.0 in a Python 3.9
+/// venv.
+pub fn tf29_host(driver_version: &str, cudnn_version: &str) -> Fixture {
+    let f = Fixture::new();
+    driver(&f, driver_version);
+    f.file(
+        "/proc/driver/nvidia/gpus/0000:00:1e.0/information",
+        "Model: \t\t Tesla T4\nIRQ:   \t\t 70\nGPU UUID: \t GPU-ad8e9ef0-8be5-6b26-5d5a-0f8e4e0d3b3b\nBus Location: \t 0000:00:1e.0\nDevice Minor: \t 0\n",
+    )
+    .file("/dev/nvidia0", "")
+    .file("/dev/nvidiactl", "")
+    .file("/dev/nvidia-uvm", "");
+    for (real, soname) in [
+        ("libcudart.so.11.2.152", "libcudart.so.11.0"),
+        ("libcublas.so.11.4.1.1043", "libcublas.so.11"),
+        ("libcublasLt.so.11.4.1.1043", "libcublasLt.so.11"),
+        ("libcufft.so.10.4.0.152", "libcufft.so.10"),
+        ("libcurand.so.10.2.3.152", "libcurand.so.10"),
+        ("libcusolver.so.11.1.0.152", "libcusolver.so.11"),
+        ("libcusparse.so.11.4.1.1152", "libcusparse.so.11"),
+    ] {
+        f.versioned_lib(LIBDIR, real, soname);
+    }
+    cudnn(&f, cudnn_version);
+    f.file(
+        "/opt/venv/pyvenv.cfg",
+        "home = /usr/bin\ninclude-system-site-packages = false\nversion = 3.9.16\n",
+    )
+    .file(
+        "/opt/venv/lib/python3.9/site-packages/tensorflow-2.9.0.dist-info/METADATA",
+        "Metadata-Version: 2.1\nName: tensorflow\nVersion: 2.9.0\nRequires-Dist: numpy (>=1.20)\n",
+    )
+    .file(
+        "/opt/venv/lib/python3.9/site-packages/tensorflow/python/platform/build_info.py",
+        TF29_BUILD_INFO,
+    );
+    f
 }
 
 /// The repository root.

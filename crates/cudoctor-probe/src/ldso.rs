@@ -5,8 +5,8 @@
 //! 2. `LD_LIBRARY_PATH`;
 //! 3. `DT_RUNPATH` of the requesting object (`$ORIGIN`, `$LIB`, `$PLATFORM` expanded);
 //! 4. `/etc/ld.so.cache` (entries of the requester's ELF class and machine);
-//! 5. the default directories (Debian multiarch first, then `/lib64`, `/usr/lib64`, `/lib`,
-//!    `/usr/lib`).
+//! 5. the default directories compiled into the root's glibc (see
+//!    [`default_dirs`](crate::collect::libraries::default_dirs)).
 //!
 //! [`which_for_framework`] adds what PyTorch and JAX preload by full path from
 //! `site-packages/nvidia/*/lib` before that search runs. Nothing is loaded: files are only
@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::collect::libraries::{DEFAULT_DIRS, LD_SO_CACHE};
+use crate::collect::libraries::{LD_SO_CACHE, default_dirs};
 use crate::elf::{self, ElfError, ElfInfo};
 use crate::env_vars;
 use crate::ldcache;
@@ -254,8 +254,13 @@ pub fn which_with_cache(
             }
             Err(note) => res.notes.push(note.clone()),
         }
-        for d in DEFAULT_DIRS {
-            let p = Path::new(d).join(soname);
+        let (dirs, layout) = default_dirs(root, res.class, res.machine);
+        res.notes.push(format!(
+            "default directories for a {layout} layout: {}",
+            dirs.join(" ")
+        ));
+        for d in dirs {
+            let p = Path::new(&d).join(soname);
             let c = evaluate(root, &p, Step::DefaultDir, res.class, res.machine, None);
             push(&mut res, c);
         }

@@ -264,3 +264,89 @@ fn real_system_libraries_match_the_real_loader() {
         assert_eq!(res.chosen.unwrap().path, expect, "{soname}");
     }
 }
+
+#[test]
+fn default_directories_follow_the_distribution_layout() {
+    // Debian: multiarch dirs, /lib, /usr/lib; never /usr/lib64.
+    let deb = Fixture::new();
+    deb.dir("/usr/lib/x86_64-linux-gnu")
+        .lib("/usr/lib64/libnccl.so.2", "libnccl.so.2")
+        .lib("/usr/lib/libcurand.so.10", "libcurand.so.10");
+    let root = Root::dir(deb.path()).unwrap();
+    assert!(
+        which(&root, &Env::default(), "libnccl.so.2", None)
+            .chosen
+            .is_none()
+    );
+    let r = which(&root, &Env::default(), "libcurand.so.10", None);
+    assert_eq!(r.chosen.unwrap().path, "/usr/lib/libcurand.so.10");
+    assert!(
+        r.notes.iter().any(|n| n.contains("Debian multiarch")),
+        "{:?}",
+        r.notes
+    );
+
+    // Fedora: /lib64 and /usr/lib64 for 64-bit objects; /usr/lib is for 32-bit ones.
+    let fed = Fixture::new();
+    fed.lib("/usr/lib64/libnccl.so.2", "libnccl.so.2")
+        .lib("/usr/lib/libcurand.so.10", "libcurand.so.10");
+    let root = Root::dir(fed.path()).unwrap();
+    let r = which(&root, &Env::default(), "libnccl.so.2", None);
+    assert_eq!(r.chosen.unwrap().path, "/usr/lib64/libnccl.so.2");
+    assert!(
+        which(&root, &Env::default(), "libcurand.so.10", None)
+            .chosen
+            .is_none()
+    );
+
+    // Arch: /usr/lib only (/lib64 is a link to it).
+    let arch = Fixture::new();
+    arch.lib("/usr/lib/libnccl.so.2", "libnccl.so.2")
+        .link("/usr/lib64", "lib");
+    let root = Root::dir(arch.path()).unwrap();
+    let r = which(&root, &Env::default(), "libnccl.so.2", None);
+    assert_eq!(r.chosen.unwrap().path, "/usr/lib/libnccl.so.2");
+    assert!(
+        r.notes.iter().any(|n| n.contains("Arch-like")),
+        "{:?}",
+        r.notes
+    );
+}
+
+#[test]
+fn this_hosts_default_directories_match_its_ld_so() {
+    // `ld.so --help` prints the compiled-in directories; ours must be the same list.
+    let Some(ldso) = ["/lib64/ld-linux-x86-64.so.2", "/lib/ld-linux-aarch64.so.1"]
+        .iter()
+        .find(|p| Path::new(p).exists())
+    else {
+        eprintln!("skipped: no ld.so found");
+        return;
+    };
+    let Ok(out) = Command::new(ldso).arg("--help").output() else {
+        eprintln!("skipped: cannot run {ldso} --help");
+        return;
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    let expect: Vec<String> = text
+        .lines()
+        .filter(|l| l.ends_with("(system search path)"))
+        .map(|l| {
+            l.trim()
+                .trim_end_matches("(system search path)")
+                .trim()
+                .to_owned()
+        })
+        .collect();
+    if expect.is_empty() {
+        eprintln!("skipped: this ld.so does not list its search path");
+        return;
+    }
+    let machine = if cfg!(target_arch = "aarch64") {
+        183
+    } else {
+        62
+    };
+    let (dirs, _) = cudoctor_probe::collect::libraries::default_dirs(&Root::host(), 64, machine);
+    assert_eq!(dirs, expect);
+}

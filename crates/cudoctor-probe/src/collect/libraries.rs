@@ -28,15 +28,58 @@ pub const FAMILIES: &[&str] = &[
     "cudnn",
 ];
 
-/// The default directories, searched after the cache (multiarch first, as Debian's glibc does).
-pub const DEFAULT_DIRS: &[&str] = &[
-    "/lib/x86_64-linux-gnu",
-    "/usr/lib/x86_64-linux-gnu",
-    "/lib64",
-    "/usr/lib64",
-    "/lib",
-    "/usr/lib",
-];
+/// The loader's built-in directories, searched after the cache. They are compiled into each
+/// distribution's glibc, so they are chosen from the root's layout; `ld.so --help` prints them
+/// ("Shared library search path"):
+///
+/// * Debian/Ubuntu (a multiarch directory exists): `/lib/<triplet>`, `/usr/lib/<triplet>`, `/lib`,
+///   `/usr/lib` (Debian bookworm's `ld.so --help`);
+/// * Fedora/RHEL/SUSE (a real `/usr/lib64` directory): `/lib64`, `/usr/lib64` for 64-bit objects,
+///   `/lib`, `/usr/lib` for 32-bit ones (upstream glibc's `slibdir`/`libdir` on x86-64);
+/// * otherwise (Arch-like, `/usr/lib64` absent or a link): `/usr/lib`.
+///
+/// Returns the directories and a short name of the layout assumed.
+pub fn default_dirs(root: &crate::Root, class: u8, machine: u16) -> (Vec<String>, &'static str) {
+    let triplet = match (class, machine) {
+        (64, 62) => "x86_64-linux-gnu",
+        (64, 183) => "aarch64-linux-gnu",
+        (32, 3) => "i386-linux-gnu",
+        (32, 40) => "arm-linux-gnueabihf",
+        (64, 21) => "powerpc64le-linux-gnu",
+        _ => "",
+    };
+    let multiarch = |t: &str| {
+        !t.is_empty()
+            && (root.is_dir(&Path::new("/usr/lib").join(t))
+                || root.is_dir(&Path::new("/lib").join(t)))
+    };
+    // Any multiarch directory marks a Debian-style glibc, even for a foreign class.
+    if multiarch(triplet) || multiarch("x86_64-linux-gnu") || multiarch("aarch64-linux-gnu") {
+        let dirs = if triplet.is_empty() {
+            vec!["/lib".to_owned(), "/usr/lib".to_owned()]
+        } else {
+            vec![
+                format!("/lib/{triplet}"),
+                format!("/usr/lib/{triplet}"),
+                "/lib".to_owned(),
+                "/usr/lib".to_owned(),
+            ]
+        };
+        return (dirs, "Debian multiarch");
+    }
+    let lib64_real = root
+        .symlink_metadata(Path::new("/usr/lib64"))
+        .is_ok_and(|m| m.is_dir());
+    if lib64_real {
+        let dirs = if class == 64 {
+            vec!["/lib64".to_owned(), "/usr/lib64".to_owned()]
+        } else {
+            vec!["/lib".to_owned(), "/usr/lib".to_owned()]
+        };
+        return (dirs, "lib64 (Fedora/RHEL/SUSE)");
+    }
+    (vec!["/usr/lib".to_owned()], "single /usr/lib (Arch-like)")
+}
 
 /// Driver directories that packages use before a link or ld.so.conf entry makes them visible to
 /// the loader (so a library here is reported, but the loader finds it only if configured).
@@ -251,8 +294,18 @@ pub fn collect(ctx: &mut Ctx<'_>, cache: Option<&LdCache>, extra: &SearchDirs) -
     for d in ld_so_conf_dirs(ctx) {
         dirs.add(d, "ld_so_conf");
     }
-    for d in DEFAULT_DIRS {
-        dirs.add(*d, "default_dir");
+    let host_class = if cfg!(target_pointer_width = "64") {
+        64
+    } else {
+        32
+    };
+    let host_machine = if cfg!(target_arch = "aarch64") {
+        183
+    } else {
+        62
+    };
+    for d in default_dirs(ctx.root, host_class, host_machine).0 {
+        dirs.add(d, "default_dir");
     }
     for d in VENDOR_DIRS {
         dirs.add(*d, "driver_vendor_dir");

@@ -242,6 +242,7 @@ fn which_default_dir() {
       search order:
         default_dir        `/usr/lib/x86_64-linux-gnu/libcudnn.so.8`: taken (elf64-x86_64)
       note: no `/etc/ld.so.cache`
+      note: default directories for a Debian multiarch layout: /lib/x86_64-linux-gnu /usr/lib/x86_64-linux-gnu /lib /usr/lib
 
     ----- stderr -----
     ");
@@ -296,6 +297,7 @@ fn which_not_found() {
     ----- stdout -----
     libcublas.so.12: not found (the loader would fail with "cannot open shared object file")
       note: no `/etc/ld.so.cache`
+      note: default directories for a Debian multiarch layout: /lib/x86_64-linux-gnu /usr/lib/x86_64-linux-gnu /lib /usr/lib
 
     ----- stderr -----
     "#);

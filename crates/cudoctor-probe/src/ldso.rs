@@ -172,6 +172,16 @@ pub fn which_with_cache(
     if soname.contains('/') {
         tried.push((PathBuf::from(soname), Step::Path));
     } else {
+        if !site_packages.is_empty() {
+            let list: Vec<String> = site_packages
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect();
+            res.notes.push(format!(
+                "framework preload (PyTorch, JAX) checked nvidia/*/lib in: {}",
+                list.join(", ")
+            ));
+        }
         for sp in site_packages {
             for e in root.read_dir_or_empty(&sp.join("nvidia")) {
                 let p = e.path.join("lib").join(soname);

@@ -294,11 +294,13 @@ fn plan_tesla_k80_torch() {
     assert!(offered("2.1", "cu118"), "cu118 builds carry sm_37");
     assert!(offered("1.12", "cu113"));
     assert!(excluded("2.8", "cu126"));
-    // Variants whose arch list is unknown stay candidates, with a caveat saying so.
+    // 2.6 cu124 (the PyPI wheel's arch flags start at sm_50) is excluded ...
+    assert!(excluded("2.6", "cu124"));
+    // ... while variants whose arch list is unknown stay candidates, with a caveat saying so.
     let c = torch
         .candidates
         .iter()
-        .find(|x| x.version == "2.6" && x.variant == "cu124")
+        .find(|x| x.version == "2.6" && x.variant == "cu126")
         .unwrap();
     assert!(
         c.caveats

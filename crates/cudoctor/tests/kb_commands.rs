@@ -558,10 +558,6 @@ fn plan_k80_torch_excludes_without_sm37() {
     unknown: not given, so not checked: driver, python
 
     PyTorch
-      2.7 cu126 (CUDA 12.6, cuDNN 9.5.1.17): compatible with caveats  `torch`
-        - Python not given: could not check it (supports Python 3.9-3.13)
-        - driver not given: could not check it (CUDA 12.6 needs >= 560.28.03, or >= 525.60.13 with minor-version compatibility)
-        - the GPU code in the PyTorch 2.7 cu126 wheels is unknown: could not check compute capability 3.7
       2.7 cu128 (CUDA 12.8, cuDNN 9.7.1.26): compatible with caveats  `torch (index https://download.pytorch.org/whl/cu128)`
         - Python not given: could not check it (supports Python 3.9-3.13)
         - driver not given: could not check it (CUDA 12.8 needs >= 570.26, or >= 525.60.13 with minor-version compatibility)
@@ -570,10 +566,6 @@ fn plan_k80_torch_excludes_without_sm37() {
         - Python not given: could not check it (supports Python 3.9-3.13)
         - driver not given: could not check it (CUDA 11.8 needs >= 520.61.05, or >= 450.80.02 with minor-version compatibility)
         - the GPU code in the PyTorch 2.7 cu118 wheels is unknown: could not check compute capability 3.7
-      2.6 cu124 (CUDA 12.4, cuDNN 9.1.0.70): compatible with caveats  `torch`
-        - Python not given: could not check it (supports Python 3.9-3.13)
-        - driver not given: could not check it (CUDA 12.4 needs >= 550.54.14, or >= 525.60.13 with minor-version compatibility)
-        - the GPU code in the PyTorch 2.6 cu124 wheels is unknown: could not check compute capability 3.7
       2.6 cu126 (CUDA 12.6, cuDNN 9.5.1.17): compatible with caveats  `torch (index https://download.pytorch.org/whl/cu126)`
         - Python not given: could not check it (supports Python 3.9-3.13)
         - driver not given: could not check it (CUDA 12.6 needs >= 560.28.03, or >= 525.60.13 with minor-version compatibility)
@@ -618,7 +610,7 @@ fn plan_k80_torch_excludes_without_sm37() {
       1.12 cu113 (CUDA 11.3, cuDNN 8.3.2.44): compatible with caveats  `torch (index https://download.pytorch.org/whl/cu113)`
         - Python not given: could not check it (supports Python 3.7-3.10)
         - driver not given: could not check it (CUDA 11.3 needs >= 465.19.01, or >= 450.80.02 with minor-version compatibility)
-      excluded (29 in all; newest shown):
+      excluded (31 in all; newest shown):
       x 2.14 cu132: no kernel image for compute capability 3.7: the wheels carry no sm_37 code and no PTX it can JIT (sm_75, sm_80, sm_86, sm_90, sm_100, sm_120, compute_120)
       x 2.14 cu130: no kernel image for compute capability 3.7: the wheels carry no sm_37 code and no PTX it can JIT (sm_75, sm_80, sm_86, sm_90, sm_100, sm_120, compute_120)
       x 2.14 cu126: no kernel image for compute capability 3.7: the wheels carry no sm_37 code and no PTX it can JIT (sm_50, sm_60, sm_70, sm_75, sm_80, sm_86, sm_90)

@@ -239,3 +239,13 @@ fn real_cuda_runtime_wheel_in_a_venv() {
     assert_eq!(lib["soname"], "libcudart.so.11.0");
     assert_eq!(lib["found_via"][0], "pip_wheel");
 }
+
+#[test]
+fn print_extracted_tree_snapshot() {
+    let Some(root) = debian_root() else { return };
+    if std::env::var_os("CUDOCTOR_PRINT_SNAPSHOT").is_none() {
+        return;
+    }
+    let snap = probe(&ProbeOptions::directory(&root, vec![]));
+    eprintln!("{}", snap.to_json().unwrap());
+}

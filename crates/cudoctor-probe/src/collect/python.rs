@@ -5,7 +5,11 @@ use std::path::{Path, PathBuf};
 
 use cudoctor_kb::version::PythonVersion;
 
-use super::{Ctx, TEXT_LIMIT, show};
+use super::{Ctx, show};
+
+/// METADATA headers (name, version, Requires-Dist) come before the long description; 64 KiB holds
+/// them for every package seen (torch 2.x: about 3 KiB of headers).
+const METADATA_LIMIT: usize = 64 * 1024;
 use crate::env_vars;
 use crate::snapshot::{PythonEnvironment, PythonPackage};
 
@@ -338,7 +342,7 @@ pub fn packages_in(ctx: &mut Ctx<'_>, site: &Path) -> Vec<PythonPackage> {
             continue;
         }
         let meta_path = e.path.join("METADATA");
-        let meta = match ctx.root.read_text(&meta_path, TEXT_LIMIT) {
+        let meta = match ctx.root.read_text(&meta_path, METADATA_LIMIT) {
             Ok(t) => parse_metadata(&t),
             Err(err) => {
                 if !err.is_not_found() {

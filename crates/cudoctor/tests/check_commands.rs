@@ -848,6 +848,35 @@ fn scenario_table() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// Known bug: a TensorFlow release newer than the knowledge base, whose build info says CUDA 12.5
+/// and cuDNN 9, on a root with no CUDA library, no cuDNN and no driver: `check` says "TensorFlow
+/// 2.99.0 is ready to use the GPU" and exits 0 (only two info findings). Issue 4: such releases are
+/// diagnosed from their installed files; at least the missing `libcudart.so.12` / `libcudnn.so.9`
+/// must be found, and "ready" must never be said without evidence. Same verdict when the
+/// installed version is unreadable (garbage in METADATA) and there is no build info.
+#[test]
+#[ignore = "bug in the binary: 'ready to use the GPU' for a release the knowledge base does not know"]
+fn newer_release_without_libraries_is_not_ready() {
+    let f = Fixture::new();
+    let sp = "/opt/venv/lib/python3.11/site-packages";
+    f.file("/opt/venv/pyvenv.cfg", "version = 3.11.4\n")
+        .file(
+            &format!("{sp}/tensorflow-2.99.0.dist-info/METADATA"),
+            "Metadata-Version: 2.1\nName: tensorflow\nVersion: 2.99.0\n",
+        )
+        .file(
+            &format!("{sp}/tensorflow/python/platform/build_info.py"),
+            "build_info = collections.OrderedDict([('cuda_compute_capabilities', ['sm_60', 'sm_70', 'sm_80', 'sm_89', 'compute_90']), ('cuda_version', '12.5.1'), ('cudnn_version', '9'), ('is_cuda_build', True)])\n",
+        );
+    let (_, v) = check_json(&f, &[]);
+    assert_ne!(v["status"], "ok", "{}: {:#}", v["verdict"], v["findings"]);
+    assert!(
+        !v["verdict"].as_str().unwrap().contains("ready"),
+        "{}",
+        v["verdict"]
+    );
+}
+
 #[test]
 fn empty_root_is_not_an_error_of_the_tool() {
     let f = Fixture::new();

@@ -510,7 +510,7 @@ fn plan_driver_440_python_37() {
         - GPU not given: could not check that the build carries code for it
       2.1.0 (CUDA 10.1, cuDNN 7.6): compatible with caveats  `tensorflow`
         - GPU not given: could not check that the build carries code for it
-      2.0.0 (CUDA 10.0, cuDNN 7.4): compatible with caveats  `tensorflow`
+      2.0.0 (CUDA 10.0, cuDNN 7.4): compatible with caveats  `tensorflow-gpu`
         - GPU not given: could not check that the build carries code for it
       1.15.0 (CUDA 10.0, cuDNN 7.4): compatible with caveats  `tensorflow-gpu`
         - GPU not given: could not check that the build carries code for it

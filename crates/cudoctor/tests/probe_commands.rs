@@ -417,3 +417,95 @@ fn report_from_snapshot() {
     };
     assert_eq!(body(&from_snap.stdout), body(&live.stdout));
 }
+
+/// A hostile root: symlink loops, links that try to leave the root, a 5 GB sparse file named like a
+/// library, binary garbage where text belongs. Every command answers (unknown facts), none panics
+/// or hangs, and nothing outside the root is read.
+#[test]
+fn hostile_root() {
+    let f = Fixture::new();
+    f.link(&format!("{LIBDIR}/libcudnn.so.8"), "loop2")
+        .link(&format!("{LIBDIR}/loop2"), "libcudnn.so.8")
+        .link(&format!("{LIBDIR}/libcudart.so.11.0"), "/etc/shadow")
+        .link(
+            &format!("{LIBDIR}/libcublas.so.11"),
+            "../../../../../../../../etc/passwd",
+        )
+        .link(&format!("{LIBDIR}/self"), ".")
+        .file("/etc/ld.so.cache", garbage(3000, 1))
+        .file("/proc/driver/nvidia/version", garbage(500, 2))
+        .file("/etc/docker/daemon.json", garbage(200, 3))
+        .file("/opt/venv/pyvenv.cfg", "version = 3.9\n")
+        .file(
+            "/opt/venv/lib/python3.9/site-packages/tensorflow-2.9.0.dist-info/METADATA",
+            b"Name: tensorflow\nVersion: \xff\xfe2.9\n",
+        );
+    let sparse = std::fs::File::create(f.host_path(&format!("{LIBDIR}/libcufft.so.10"))).unwrap();
+    sparse.set_len(5 << 30).unwrap();
+    for args in [
+        &["check"][..],
+        &["check", "--format", "json"],
+        &["probe", "--format", "json"],
+        &["probe"],
+        &["report"],
+        &["which", "libcudnn.so.8"],
+        &["which", "libcudart.so.11.0", "--format", "json"],
+        &["which", "libcufft.so.10"],
+    ] {
+        let r = f.run(args);
+        assert!(
+            r.code == 0 || r.code == 1,
+            "{args:?}: exit {}\n{}",
+            r.code,
+            r.stderr
+        );
+        assert!(!r.stderr.contains("panicked"), "{args:?}: {}", r.stderr);
+        assert!(
+            !r.stdout.contains("root:x:0:0"),
+            "{args:?} read /etc/passwd of this machine"
+        );
+    }
+    let loop_ = f
+        .run(&["which", "libcudnn.so.8", "--format", "json"])
+        .json();
+    assert!(loop_["chosen"].is_null());
+    assert!(
+        loop_["candidates"].to_string().contains("symlink_loop"),
+        "{loop_:#}"
+    );
+    // `/etc/shadow` means `<root>/etc/shadow`, which does not exist: a dangling link.
+    let escape = f
+        .run(&["which", "libcudart.so.11.0", "--format", "json"])
+        .json();
+    assert!(escape["chosen"].is_null(), "{escape:#}");
+    assert!(
+        escape["candidates"].to_string().contains("dangling_link"),
+        "{escape:#}"
+    );
+    let snap = f.run(&["probe", "--format", "json"]).json();
+    common::assert_matches_schema(&snap);
+    assert!(snap["driver"]["kernel_module_version"].is_null());
+    assert!(
+        snap["driver"]["kernel_module_version_unknown"].is_string(),
+        "garbage is unknown, not absent: {:#}",
+        snap["driver"]
+    );
+    assert!(
+        snap["container"]["docker_daemon"]["unknown"].is_string(),
+        "{:#}",
+        snap["container"]
+    );
+}
+
+/// Deterministic pseudo-random bytes.
+fn garbage(len: usize, seed: u32) -> Vec<u8> {
+    let mut state = 0x9e37_79b9_u32 ^ seed;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state.to_le_bytes()[0]
+        })
+        .collect()
+}

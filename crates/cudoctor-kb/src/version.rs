@@ -412,6 +412,15 @@ impl ComputeCapability {
     pub const fn variant(self) -> ArchVariant {
         self.variant
     }
+    /// The same capability with the qualifier `variant` (`9.0` -> `sm_90a`).
+    #[must_use]
+    pub const fn with_variant(self, variant: ArchVariant) -> Self {
+        Self {
+            major: self.major,
+            minor: self.minor,
+            variant,
+        }
+    }
     /// The same capability without qualifier (`sm_90a` -> `9.0`).
     #[must_use]
     pub const fn plain(self) -> Self {

@@ -467,3 +467,19 @@ fn plan_driver_470_turing_gets_2_14_through_minor_version_compat() {
         x.reasons[0].starts_with("needs driver >= 525.60.13 for CUDA 12.2; you have 470.82.01")
     );
 }
+
+#[test]
+fn newest_torch_pypi_defaults_read_from_the_wheels() {
+    let r = kb().requirements(&spec("torch==2.14.0")).unwrap();
+    assert_eq!(r.variants[0].name, "cu130", "PyPI default first");
+    assert_eq!(r.variants[0].pypi_default, Some(true));
+    let r = kb().requirements(&spec("torch==2.15.0")).unwrap();
+    let v = &r.variants[0];
+    assert_eq!(
+        (v.name.as_str(), v.cuda.as_deref()),
+        ("cu132", Some("13.2"))
+    );
+    assert_eq!(v.cudnn.as_deref(), Some("9.26.0.51"));
+    assert_eq!(v.driver_min_compat.as_deref(), Some("580"));
+    assert_eq!(v.python.first().map(String::as_str), Some("3.11"));
+}

@@ -177,21 +177,26 @@ impl Fixture {
 /// A minimal but well-formed little-endian ELF64 x86-64 shared object: header, PT_LOAD and
 /// PT_DYNAMIC, a dynamic section (DT_SONAME, DT_STRTAB, DT_STRSZ) and its string table.
 pub fn make_elf(soname: &str) -> Vec<u8> {
+    make_elf_with(Some(soname), None)
+}
+
+/// [`make_elf`] with an optional SONAME and an optional DT_RUNPATH (e.g. `$ORIGIN/lib`).
+pub fn make_elf_with(soname: Option<&str>, runpath: Option<&str>) -> Vec<u8> {
     let (ehsize, phentsize, word) = (64usize, 56usize, 8usize);
     let phoff = ehsize;
     let dyn_off = phoff + 2 * phentsize;
     let mut strtab = vec![0u8];
-    let soname_off = strtab.len() as u64;
-    strtab.extend_from_slice(soname.as_bytes());
-    strtab.push(0);
-    let n_dyn = 4; // SONAME, STRTAB, STRSZ, NULL
+    let mut dyns: Vec<(u64, u64)> = Vec::new();
+    for (tag, text) in [(14u64, soname), (29, runpath)] {
+        if let Some(text) = text {
+            dyns.push((tag, strtab.len() as u64));
+            strtab.extend_from_slice(text.as_bytes());
+            strtab.push(0);
+        }
+    }
+    let n_dyn = dyns.len() + 3; // + STRTAB, STRSZ, NULL
     let str_off = dyn_off + n_dyn * 2 * word;
-    let dyns = [
-        (14u64, soname_off),
-        (5, str_off as u64),
-        (10, strtab.len() as u64),
-        (0, 0),
-    ];
+    dyns.extend([(5, str_off as u64), (10, strtab.len() as u64), (0, 0)]);
     let total = str_off + strtab.len();
     let mut out = vec![0u8; total];
     let put = |out: &mut Vec<u8>, off: usize, v: u64, w: usize| {

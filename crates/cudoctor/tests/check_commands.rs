@@ -877,6 +877,23 @@ fn newer_release_without_libraries_is_not_ready() {
     );
 }
 
+/// Known bug: the same `--for` twice is checked twice ("TensorFlow 2.9.0, TensorFlow 2.9.0 is
+/// ready to use the GPU"); targets are not de-duplicated.
+#[test]
+#[ignore = "bug in the binary: repeated --for targets are not de-duplicated"]
+fn repeated_target_is_checked_once() {
+    let f = healthy();
+    let r = f.run(&[
+        "check",
+        "--quiet",
+        "--for",
+        "tensorflow==2.9.0",
+        "--for",
+        "tf==2.9.0",
+    ]);
+    assert_eq!(r.stdout, "TensorFlow 2.9.0 is ready to use the GPU\n");
+}
+
 #[test]
 fn empty_root_is_not_an_error_of_the_tool() {
     let f = Fixture::new();

@@ -191,8 +191,10 @@ serde_via_string!(DriverVersion);
 
 /// A CUDA version: `11.2`, `12.4.1`, `13.0`.
 ///
-/// `11.2` and `11.2.0` are equal. [`CudaVersion::from_driver_api`] decodes the integer that
-/// `cuDriverGetVersion` returns (`12020` -> `12.2`).
+/// `11.2` and `11.2.0` stay distinct values (whether the patch was given is kept for display);
+/// [`CudaVersion::cmp_numeric`] orders them as equal, and version comparisons use it.
+/// [`CudaVersion::from_driver_api`] decodes the integer that `cuDriverGetVersion` returns
+/// (`12020` -> `12.2`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct CudaVersion {
     major: u32,

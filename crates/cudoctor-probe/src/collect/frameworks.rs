@@ -381,8 +381,14 @@ fn torch(ctx: &mut Ctx<'_>, file: &Path, fw: &mut Framework) {
     };
     let info = parse_torch_version_py(&text);
     let src = show(file);
-    if fw.version.is_none() {
-        if let Some(Ok(v)) = info.version.as_deref().map(str::parse::<FrameworkVersion>) {
+    if let Some(Ok(v)) = info.version.as_deref().map(str::parse::<FrameworkVersion>) {
+        // `torch/version.py` carries the local label that METADATA may lack (PyPI's default
+        // wheel says `2.11.0` in METADATA and `2.11.0+cu130` here): it names the variant.
+        let same_release = fw
+            .version
+            .as_ref()
+            .is_some_and(|m| m.without_local() == v.without_local());
+        if fw.version.is_none() || (same_release && v.local().is_some()) {
             fw.version = Some(v);
             fw.version_source = Some(src.clone());
             fw.version_unknown = None;
@@ -406,9 +412,41 @@ fn torch(ctx: &mut Ctx<'_>, file: &Path, fw: &mut Framework) {
             "torch/version.py does not record cuDNN and no nvidia-cudnn pin was found".to_owned(),
         );
     }
-    fw.compute_capabilities_unknown = Some(
-        "not recorded in torch's Python files (read the .nv_fatbin of libtorch_cuda.so)".to_owned(),
-    );
+    gpu_code_from_binary(ctx, &file.with_file_name("lib/libtorch_cuda.so"), fw);
+}
+
+/// Fills `compute_capabilities` from the CUDA fatbinary headers of a framework's own CUDA
+/// library (the facts in the file beat any table). Reads headers only, never runs anything.
+fn gpu_code_from_binary(ctx: &mut Ctx<'_>, lib: &Path, fw: &mut Framework) {
+    let shown = show(lib);
+    let host = match ctx.root.resolve(lib) {
+        Ok(h) => h,
+        Err(e) if e.is_not_found() => {
+            if fw.is_cuda_build == Some(true) {
+                fw.compute_capabilities_unknown = Some(format!("no `{shown}`"));
+            }
+            return;
+        }
+        Err(e) => {
+            fw.compute_capabilities_unknown = Some(format!("`{shown}`: {}", e.reason()));
+            return;
+        }
+    };
+    match cudoctor_fatbin::read_file(&host) {
+        Ok(archs) if archs.has_gpu_code() => {
+            fw.compute_capabilities = Some(archs.gpu_code().iter().map(ToString::to_string).collect());
+            fw.compute_capabilities_source = Some(format!("CUDA fatbinary headers of `{shown}`"));
+            fw.compute_capabilities_unknown = None;
+        }
+        Ok(_) => {
+            fw.compute_capabilities = Some(Vec::new());
+            fw.compute_capabilities_source = Some(format!("`{shown}` carries no GPU code"));
+        }
+        Err(e) => {
+            fw.compute_capabilities_unknown =
+                Some(format!("cannot read the GPU code of `{shown}`: {}", super::snippet(&e.to_string())));
+        }
+    }
 }
 
 #[cfg(test)]

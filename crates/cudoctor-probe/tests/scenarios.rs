@@ -277,7 +277,14 @@ fn pip_only_cuda() {
     let lib = find(at(&v, "/cudnn"), "kind", "library");
     assert_eq!(lib["version"], "8.9.2.26");
     let torch = find(at(&v, "/frameworks"), "name", "torch");
-    assert_eq!(torch["version"], "2.1.0");
+    // METADATA says 2.1.0; torch/version.py adds the variant's local label.
+    assert_eq!(torch["version"], "2.1.0+cu121");
+    assert!(
+        torch["version_source"]
+            .as_str()
+            .unwrap()
+            .contains("torch/version.py")
+    );
     assert_eq!(torch["cuda_version"], "12.1");
     assert_eq!(torch["cudnn_version"], "8.9.2.26");
     assert_eq!(torch["environment"], "/home/u/venv");

@@ -434,7 +434,8 @@ fn gpu_code_from_binary(ctx: &mut Ctx<'_>, lib: &Path, fw: &mut Framework) {
     };
     match cudoctor_fatbin::read_file(&host) {
         Ok(archs) if archs.has_gpu_code() => {
-            fw.compute_capabilities = Some(archs.gpu_code().iter().map(ToString::to_string).collect());
+            fw.compute_capabilities =
+                Some(archs.gpu_code().iter().map(ToString::to_string).collect());
             fw.compute_capabilities_source = Some(format!("CUDA fatbinary headers of `{shown}`"));
             fw.compute_capabilities_unknown = None;
         }
@@ -443,8 +444,10 @@ fn gpu_code_from_binary(ctx: &mut Ctx<'_>, lib: &Path, fw: &mut Framework) {
             fw.compute_capabilities_source = Some(format!("`{shown}` carries no GPU code"));
         }
         Err(e) => {
-            fw.compute_capabilities_unknown =
-                Some(format!("cannot read the GPU code of `{shown}`: {}", super::snippet(&e.to_string())));
+            fw.compute_capabilities_unknown = Some(format!(
+                "cannot read the GPU code of `{shown}`: {}",
+                super::snippet(&e.to_string())
+            ));
         }
     }
 }

@@ -150,6 +150,25 @@ fn requirements_tf_series() {
     ");
 }
 
+/// CUDA < 11 has no minor-version compatibility: `driver_min_compat` is null, and the text says why.
+#[test]
+fn requirements_cuda10_has_no_minor_compat() {
+    let v = json(&["requirements", "tensorflow==2.3.0", "--format", "json"]);
+    let d = &v["variants"][0];
+    assert_eq!(d["cuda"], "10.1");
+    assert_eq!(d["cudnn"], "7.6");
+    assert_eq!(d["driver_min"], "418.39");
+    assert!(d["driver_min_compat"].is_null(), "{d:#}");
+    assert_eq!(strings(&d["python"]), ["3.5", "3.6", "3.7", "3.8"]);
+    let r = run(&mut cmd(&["requirements", "tensorflow==2.3.0"]));
+    assert!(
+        r.stdout
+            .contains("none (CUDA < 11 has no minor-version compatibility)"),
+        "{}",
+        r.stdout
+    );
+}
+
 #[test]
 fn requirements_torch_variant() {
     let v = json(&["requirements", "torch==2.4.1+cu121", "--format", "json"]);

@@ -378,8 +378,12 @@ fn apply_live(snap: &mut Snapshot, live: &snapshot::LiveFacts) {
             g.compute_capability_source = Some("cuDeviceGetAttribute(75, 76)".to_owned());
             g.compute_capability_unknown = None;
         }
-        if g.memory_total_bytes.is_none() {
+        if g.memory_total_bytes.is_none() && d.memory_total_bytes.is_some() {
             g.memory_total_bytes = d.memory_total_bytes;
+            g.memory_total_bytes_source = Some(
+                "cuDeviceTotalMem_v2 (without the memory the driver reserves; nvidia-smi shows NVML's total)"
+                    .to_owned(),
+            );
         }
     }
 }
@@ -414,8 +418,11 @@ fn merge_nvml(snap: &mut Snapshot, live: &snapshot::LiveFacts) {
         if g.uuid.is_none() {
             g.uuid.clone_from(&d.uuid);
         }
-        if g.memory_total_bytes.is_none() {
+        // NVML's total is what nvidia-smi reports (on an H200: 143771 MiB, where
+        // cuDeviceTotalMem gives 143155 MiB), so it wins over libcuda's.
+        if d.memory_total_bytes.is_some() {
             g.memory_total_bytes = d.memory_total_bytes;
+            g.memory_total_bytes_source = Some("nvmlDeviceGetMemoryInfo".to_owned());
         }
     }
 }

@@ -144,9 +144,11 @@ pub struct Gpu {
     /// GPU UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uuid: Option<String>,
-    /// Total memory in bytes (NVML or cuDeviceTotalMem).
+    /// Total memory in bytes: NVML's (what `nvidia-smi` shows), else `cuDeviceTotalMem`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory_total_bytes: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_total_bytes_source: Option<String>,
 }
 
 /// `/dev/nvidia*` device nodes.

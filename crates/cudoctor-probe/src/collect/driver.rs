@@ -189,6 +189,7 @@ pub fn collect_gpus(ctx: &mut Ctx<'_>) -> Vec<Gpu> {
                 ),
                 uuid: info.uuid,
                 memory_total_bytes: None,
+                memory_total_bytes_source: None,
             });
         }
     }

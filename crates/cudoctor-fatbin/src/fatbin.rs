@@ -11,11 +11,14 @@
 //!   0x00 u16 kind (1 PTX, 2 ELF)  0x02 u16 version  0x04 u32 header_size  0x08 u64 payload size
 //!   0x10 u32 compressed size      0x14 u32 address size
 //!   0x18 u16 minor  0x1A u16 major (the PTX ISA version for PTX)  0x1C u32 arch (80 for sm_80)
-//!   0x28 u64 flags (0x1000 / 0x2000 LZ4, 0x8000 zstd)  0x38 u64 decompressed size
+//!   0x28 u64 flags (0x1000 / 0x2000 LZ4, 0x8000 zstd, 0x100000 `a`, 0x200000 `f`)
+//!   0x38 u64 decompressed size
 //! ```
 //!
 //! The next entry starts at `entry + header_size + payload size`; the next container at
 //! `container + header_size + fat_size`. Payloads are never read, so nothing is decompressed.
+
+use cudoctor_kb::version::ArchVariant;
 
 use crate::FormatError;
 use crate::elf::slice;
@@ -40,6 +43,22 @@ const FLAG_COMPRESS: u64 = 0x1000;
 const FLAG_COMPRESS2: u64 = 0x2000;
 /// `FATBIN_FLAG_ZCOMPRESS` (zstd frame).
 const FLAG_ZCOMPRESS: u64 = 0x8000;
+
+/// The entry was built for an architecture-specific target (`sm_90a`, `compute_120a`).
+///
+/// Observed, not documented: nvcc 13.0 (V13.0.88) given `-gencode` for sm_75, sm_90, sm_90a,
+/// sm_100a, sm_100f, sm_120a and PTX compute_90, compute_120a wrote these flags: sm_90 cubin
+/// `0x11`, sm_90a `0x100011`, sm_100a `0x1100011`, sm_100f `0x1200011`, sm_120a `0x1100011`,
+/// compute_90 PTX `0x8011`, compute_120a PTX `0x108011` (plus `0x8000` on every entry when
+/// compressed). CUDA 13.0 `cuobjdump --list-elf` named those cubins `sm_90`, `sm_90a`,
+/// `sm_100a`, `sm_100`, `sm_120a` and `--list-ptx` the PTX `sm_90`, `sm_120a`: it names the
+/// `a` bit but prints the `f` cubin as plain `sm_100`. The three libraries and the listing are
+/// carved into `tests/fixtures/archs13-*` (see `tests/fixtures.rs`).
+pub(crate) const FLAG_ARCH_SPECIFIC: u64 = 0x10_0000;
+/// The entry was built for a family-specific target (`sm_100f`); same evidence as
+/// [`FLAG_ARCH_SPECIFIC`]. (`0x1000000`, set on every sm_100 and later cubin seen, is not
+/// decoded.)
+pub(crate) const FLAG_FAMILY_SPECIFIC: u64 = 0x20_0000;
 
 /// How an entry's payload is compressed, from its flags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -82,6 +101,18 @@ pub(crate) struct EntryHeader {
 impl EntryHeader {
     pub fn compression(&self) -> Compression {
         Compression::from_flags(self.flags)
+    }
+
+    /// The `a` / `f` qualifier from the flags. When both bits are set (never seen), the
+    /// stricter `a` rule (runs on exactly this capability) is returned and `true` says so.
+    pub fn variant(&self) -> (ArchVariant, bool) {
+        let a = self.flags & FLAG_ARCH_SPECIFIC != 0;
+        let f = self.flags & FLAG_FAMILY_SPECIFIC != 0;
+        match (a, f) {
+            (true, _) => (ArchVariant::ArchSpecific, f),
+            (false, true) => (ArchVariant::FamilySpecific, false),
+            (false, false) => (ArchVariant::Plain, false),
+        }
     }
 }
 

@@ -6,7 +6,9 @@
 //! those header pages, so a 739 MB `libtorch_cuda.so` is read in about 5 ms from the page cache
 //! (about 100-250 ms from a cold disk, bound by one page read per header; `bench/archs.sh`). It
 //! answers what `cuobjdump --list-elf` / `--list-ptx` answer (same per-architecture counts on
-//! real libraries, `tests/oracle.rs`), without a CUDA toolkit.
+//! real libraries, `tests/oracle.rs`), without a CUDA toolkit. Architectures keep their `a` /
+//! `f` qualifier (`sm_90a`, `sm_100f`, from the entry flags; see [`SmArch`]), so `sm_90a` code
+//! is not mistaken for `sm_90` code that would run on later 9.x GPUs.
 //!
 //! It deliberately does not decompress or disassemble payloads, follow the `.nvFatBinSegment`
 //! wrappers (the containers are scanned directly, which also finds containers no wrapper points
@@ -21,8 +23,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 
-use cudoctor_kb::version::{ComputeCapability, GpuCode, PtxIsaVersion};
+use cudoctor_kb::version::{
+    ArchVariant, ComputeCapability, GpuCode, PtxIsaVersion, VersionParseError,
+};
 use serde::{Serialize, Serializer};
 
 pub use fatbin::Compression;
@@ -30,25 +35,75 @@ pub use fatbin::Compression;
 /// The version of the JSON document [`ArchsReport`] serializes to.
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// The architecture number of a fatbinary entry: `80` is written `sm_80`.
+/// The architecture of a fatbinary entry: its number (`80` in `sm_80`) and its `a` / `f`
+/// qualifier (`sm_90a`, `sm_100f`), read from the entry header's arch field and flags.
 ///
-/// Ordered numerically (`sm_90` < `sm_100`); serialized as `"sm_80"`.
+/// Ordered numerically, then plain < `a` < `f` (`sm_90` < `sm_90a` < `sm_100` < `sm_100a` <
+/// `sm_100f`); displayed and serialized as `"sm_80"`, `"sm_90a"`, `"sm_100f"` (the same form for
+/// PTX entries: the JSON `ptx` map keys them `sm_XY` as `cuobjdump --list-ptx` does).
+///
+/// The qualifier comes from flag bits `0x100000` (`a`) and `0x200000` (`f`), observed on nvcc
+/// 13.0 output (the values are listed in the crate source, `fatbin.rs`). NVIDIA documents what
+/// the qualifiers mean (CUDA C++ Programming Guide, "Feature Set Compiler Targets"; NVIDIA
+/// technical blog "NVIDIA Blackwell and NVIDIA CUDA 12.9 Introduce Family-Specific Architecture
+/// Features"): `a` code uses architecture-specific features and runs only on exactly that
+/// capability; `f` code uses family-specific features and runs on that capability and later
+/// minors of the same family. Note that CUDA 13.0 `cuobjdump` prints an `f` cubin without its
+/// qualifier (`sm_100`); this crate names it `sm_100f`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct SmArch(pub u32);
+pub struct SmArch {
+    /// The architecture number: `80` for `sm_80`, `100` for `sm_100f`.
+    pub number: u32,
+    /// The `a` / `f` qualifier.
+    pub variant: ArchVariant,
+}
 
 impl SmArch {
-    /// The capability this number names: `86` -> `8.6`, `100` -> `10.0`, `120` -> `12.0`.
-    ///
-    /// The fatbinary header gives only the number; an `a`/`f` qualifier (`sm_90a`) is not
-    /// decoded, so the capability is always plain.
+    /// A plain architecture: `SmArch::new(80)` is `sm_80`.
+    pub const fn new(number: u32) -> Self {
+        Self {
+            number,
+            variant: ArchVariant::Plain,
+        }
+    }
+
+    /// An architecture with a qualifier: `SmArch::with_variant(90, ArchVariant::ArchSpecific)`
+    /// is `sm_90a`.
+    pub const fn with_variant(number: u32, variant: ArchVariant) -> Self {
+        Self { number, variant }
+    }
+
+    /// The capability this names, qualifier included: `sm_86` -> `8.6`, `sm_90a` -> `9.0a`,
+    /// `sm_100f` -> `10.0f`, `sm_120` -> `12.0`. The qualifier makes
+    /// [`ComputeCapability::sass_runs_on`] and [`ComputeCapability::ptx_jits_for`] apply the
+    /// `a` / `f` rules.
     pub fn capability(self) -> ComputeCapability {
-        ComputeCapability::new(self.0 / 10, self.0 % 10)
+        ComputeCapability::new(self.number / 10, self.number % 10).with_variant(self.variant)
+    }
+}
+
+impl From<ComputeCapability> for SmArch {
+    fn from(cc: ComputeCapability) -> Self {
+        Self::with_variant(cc.arch_number(), cc.variant())
+    }
+}
+
+impl FromStr for SmArch {
+    type Err = VersionParseError;
+    /// Accepts what [`ComputeCapability`] parses: `sm_90a`, `compute_100f`, `8.6`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.parse::<ComputeCapability>().map(Self::from)
     }
 }
 
 impl fmt::Display for SmArch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "sm_{}", self.0)
+        let suffix = match self.variant {
+            ArchVariant::Plain => "",
+            ArchVariant::ArchSpecific => "a",
+            ArchVariant::FamilySpecific => "f",
+        };
+        write!(f, "sm_{}{suffix}", self.number)
     }
 }
 
@@ -62,7 +117,7 @@ impl Serialize for SmArch {
 ///
 /// Serializes to the per-file fields of the `cudoctor archs --format json` document:
 /// `{"sass":{"sm_80":290},"ptx":{"sm_80":289},"ptx_isa":{"sm_80":"7.2"},"compressed_entries":N}`,
-/// keys in numeric order. The other fields are for callers and the text renderer.
+/// keys in numeric order, then plain < `a` < `f` (`"sm_90":444,"sm_90a":4`). The other fields are for callers and the text renderer.
 ///
 /// Like `cuobjdump` (whose `--all-fatbin` help reads "By default will only dump contents of
 /// executable fatbin (if exists), else relocatable fatbin if no executable fatbin"), the counts
@@ -127,13 +182,14 @@ pub struct EntryInfo {
     pub offset: u64,
     /// What it holds.
     pub kind: EntryKind,
-    /// The architecture it was built for.
+    /// The architecture it was built for, with its `a` / `f` qualifier.
     pub arch: SmArch,
     /// For PTX, the PTX ISA version (`.version` of the text); `None` for other kinds.
     pub ptx_isa: Option<PtxIsaVersion>,
     /// The raw `(major, minor)` version field (the cubin ELF ABI version for ELF entries).
     pub version: (u16, u16),
-    /// The raw flags (`0x11`: 64-bit Linux; `0x2000`: LZ4; `0x8000`: zstd; see the crate source).
+    /// The raw flags (`0x11`: 64-bit Linux; `0x2000`: LZ4; `0x8000`: zstd; `0x100000`: `a`;
+    /// `0x200000`: `f`; see the crate source).
     pub flags: u64,
     /// How the payload is compressed.
     pub compression: Compression,
@@ -170,12 +226,13 @@ pub struct GpuCodeSummary {
 /// How a GPU of a given capability would get a kernel image from a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KernelSource {
-    /// SASS built for this capability runs as is (the highest compatible one is named).
+    /// SASS built for this capability runs as is (the most specific compatible one is named,
+    /// see [`FileArchs::kernel_source`]).
     Sass(ComputeCapability),
     /// No compatible SASS, but PTX for this capability can be JIT-compiled by the driver, whose
     /// JIT must understand this PTX ISA version.
     PtxJit {
-        /// The PTX architecture (the highest one not above the GPU).
+        /// The PTX architecture (the most specific one that JITs for the GPU).
         ptx: ComputeCapability,
         /// The PTX ISA version of that PTX, when known.
         isa: Option<PtxIsaVersion>,
@@ -219,27 +276,28 @@ impl FileArchs {
     /// Where a GPU of capability `gpu` gets its kernels from this file.
     ///
     /// Rules from the CUDA C++ Programming Guide ("Binary Compatibility", "Application
-    /// Compatibility"), as implemented by [`ComputeCapability::sass_runs_on`] and
-    /// [`ComputeCapability::ptx_jits_for`]. This is per file: a library whose kernels were built
-    /// for different sets of architectures per kernel is judged by the union of its entries.
+    /// Compatibility", "Feature Set Compiler Targets"), as implemented by
+    /// [`ComputeCapability::sass_runs_on`] and [`ComputeCapability::ptx_jits_for`]: plain SASS
+    /// runs on later minors of its major; `a` SASS (`sm_90a`) only on exactly its capability; `f`
+    /// SASS (`sm_100f`) on its capability and later minors of its family; plain PTX JITs for any
+    /// capability not below it; `a` / `f` PTX only within the same bounds as `a` / `f` SASS.
+    /// The qualifier of `gpu` is ignored (a GPU is a plain capability).
+    ///
+    /// SASS wins over PTX. When several entries are compatible, the one named is the most
+    /// specific: the highest capability, then `a` (built for exactly this GPU) before `f`
+    /// before plain; so a 9.0 GPU with both `sm_90` and `sm_90a` SASS gets `Sass(9.0a)`. Which
+    /// of several compatible cubins the driver loads is not documented; any of them runs
+    /// without JIT, which is what this answer is for.
+    ///
+    /// This is per file: a library whose kernels were built for different sets of
+    /// architectures per kernel (PyTorch's few `sm_90a` kernels beside hundreds of `sm_90`
+    /// ones) is judged by the union of its entries.
     pub fn kernel_source(&self, gpu: ComputeCapability) -> KernelSource {
         let summary = self.summary();
-        if let Some(sass) = summary
-            .sass
-            .iter()
-            .rev()
-            .find(|c| c.sass_runs_on(gpu))
-            .copied()
-        {
+        if let Some(sass) = most_specific(summary.sass.iter().filter(|c| c.sass_runs_on(gpu))) {
             return KernelSource::Sass(sass);
         }
-        if let Some(ptx) = summary
-            .ptx
-            .iter()
-            .rev()
-            .find(|c| c.ptx_jits_for(gpu))
-            .copied()
-        {
+        if let Some(ptx) = most_specific(summary.ptx.iter().filter(|c| c.ptx_jits_for(gpu))) {
             return KernelSource::PtxJit {
                 ptx,
                 isa: summary.ptx_isa.get(&ptx).copied(),
@@ -284,11 +342,21 @@ impl FileArchs {
             fatbin::KIND_ELF => EntryKind::Elf,
             other => EntryKind::Other(other),
         };
+        let (variant, both_variants) = entry.variant();
+        let arch = SmArch::with_variant(entry.arch, variant);
+        if both_variants {
+            self.warnings.push(format!(
+                "section `{section}`: entry at offset {:#x} has both the architecture-specific (`a`) \
+                 and the family-specific (`f`) flag set (flags {:#x}); it is counted as {arch}, \
+                 the stricter of the two",
+                entry.offset, entry.flags
+            ));
+        }
         self.entries.push(EntryInfo {
             section,
             offset: section_offset.saturating_add(entry.offset),
             kind,
-            arch: SmArch(entry.arch),
+            arch,
             ptx_isa: (kind == EntryKind::Ptx)
                 .then(|| PtxIsaVersion::new(u32::from(entry.major), u32::from(entry.minor))),
             version: (entry.major, entry.minor),
@@ -301,7 +369,6 @@ impl FileArchs {
         if compression != Compression::None {
             self.compressed_entries += 1;
         }
-        let arch = SmArch(entry.arch);
         match entry.kind {
             fatbin::KIND_ELF => *self.sass.entry(arch).or_default() += 1,
             fatbin::KIND_PTX => {
@@ -332,6 +399,20 @@ impl FileArchs {
             ));
         }
     }
+}
+
+/// The most specific of `candidates`: highest capability, then `a` > `f` > plain.
+fn most_specific<'a>(
+    candidates: impl Iterator<Item = &'a ComputeCapability>,
+) -> Option<ComputeCapability> {
+    let rank = |c: &ComputeCapability| match c.variant() {
+        ArchVariant::Plain => 0,
+        ArchVariant::FamilySpecific => 1,
+        ArchVariant::ArchSpecific => 2,
+    };
+    candidates
+        .max_by_key(|c| (c.major(), c.minor(), rank(c)))
+        .copied()
 }
 
 /// The `cudoctor archs --format json` document.

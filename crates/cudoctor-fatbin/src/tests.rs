@@ -197,16 +197,20 @@ fn counts_sass_and_ptx_per_arch_in_numeric_order() {
         archs
             .sass
             .iter()
-            .map(|(a, n)| (a.0, *n))
+            .map(|(a, n)| (a.number, *n))
             .collect::<Vec<_>>(),
         vec![(80, 2), (90, 1), (100, 1)]
     );
     assert_eq!(
-        archs.ptx.iter().map(|(a, n)| (a.0, *n)).collect::<Vec<_>>(),
+        archs
+            .ptx
+            .iter()
+            .map(|(a, n)| (a.number, *n))
+            .collect::<Vec<_>>(),
         vec![(80, 2), (120, 1)]
     );
-    assert_eq!(archs.ptx_isa[&SmArch(80)], PtxIsaVersion::new(7, 2));
-    assert_eq!(archs.ptx_isa_all[&SmArch(80)].len(), 2);
+    assert_eq!(archs.ptx_isa[&SmArch::new(80)], PtxIsaVersion::new(7, 2));
+    assert_eq!(archs.ptx_isa_all[&SmArch::new(80)].len(), 2);
     assert_eq!(archs.compressed_entries, 3);
     assert_eq!(archs.containers, 2);
     assert!(archs.warnings.is_empty(), "{:?}", archs.warnings);
@@ -227,8 +231,8 @@ fn reads_elf32_and_big_endian_headers_and_relfatbin() {
     for (is_64, be) in [(false, false), (true, true), (false, true)] {
         let bytes = elf(is_64, be, &[("__nv_relfatbin", &data)]);
         let archs = read_bytes(&bytes).unwrap();
-        assert_eq!(archs.sass[&SmArch(75)], 1, "is_64={is_64} be={be}");
-        assert_eq!(archs.ptx[&SmArch(75)], 1);
+        assert_eq!(archs.sass[&SmArch::new(75)], 1, "is_64={is_64} be={be}");
+        assert_eq!(archs.ptx[&SmArch::new(75)], 1);
         assert_eq!(archs.sections[0].name, "__nv_relfatbin");
         assert!(archs.sections[0].counted && archs.relocatable.is_none());
     }
@@ -247,13 +251,13 @@ fn both_sections_are_read_and_other_sections_ignored() {
     let archs = read_bytes(&bytes).unwrap();
     // As `cuobjdump` does by default: the executable fatbin only, when there is one.
     assert_eq!(archs.sass.len(), 1);
-    assert_eq!(archs.sass[&SmArch(80)], 1);
+    assert_eq!(archs.sass[&SmArch::new(80)], 1);
     assert_eq!(archs.containers, 1);
     assert_eq!(archs.sections.len(), 2);
     assert!(archs.sections[0].counted && !archs.sections[1].counted);
     let rel = archs.relocatable.as_ref().unwrap();
-    assert_eq!(rel.sass[&SmArch(80)], 1);
-    assert_eq!(rel.sass[&SmArch(86)], 1);
+    assert_eq!(rel.sass[&SmArch::new(80)], 1);
+    assert_eq!(rel.sass[&SmArch::new(86)], 1);
     assert_eq!(rel.containers, 1);
 }
 
@@ -273,7 +277,7 @@ fn host_binary_without_gpu_code_is_empty_not_an_error() {
 fn bare_fatbin_file_is_read() {
     let data = container(&[sass(61), ptx(61, (6, 4))]);
     let archs = read_bytes(&data).unwrap();
-    assert_eq!(archs.sass[&SmArch(61)], 1);
+    assert_eq!(archs.sass[&SmArch::new(61)], 1);
     assert_eq!(archs.sections[0].name, "(whole file)");
 }
 
@@ -318,8 +322,8 @@ fn unknown_kind_is_skipped_with_a_warning() {
     lto.kind = 8;
     let data = container(&[sass(90), lto, lto, ptx(90, (8, 0))]);
     let archs = read_bytes(&elf64(&[(".nv_fatbin", &data)])).unwrap();
-    assert_eq!(archs.sass[&SmArch(90)], 1);
-    assert_eq!(archs.ptx[&SmArch(90)], 1);
+    assert_eq!(archs.sass[&SmArch::new(90)], 1);
+    assert_eq!(archs.ptx[&SmArch::new(90)], 1);
     assert_eq!(archs.other_kinds[&8], 2);
     assert_eq!(archs.warnings.len(), 1);
     assert!(
@@ -585,4 +589,47 @@ fn read_file_reports_missing_files_and_directories() {
     assert!(err.to_string().contains("`/nonexistent/cudoctor/libx.so`"));
     let err = read_file(std::env::temp_dir()).unwrap_err();
     assert!(matches!(err, ArchsError::NotAFile { .. }), "{err:?}");
+}
+
+#[test]
+fn arch_and_family_flags_qualify_the_architecture() {
+    let mut a = sass(90);
+    a.flags = 0x10_0011;
+    let mut f = sass(100);
+    f.flags = 0x120_0011;
+    let mut both = sass(120);
+    both.flags = 0x130_0011;
+    let mut pa = ptx(120, (9, 0));
+    pa.flags = 0x10_8011;
+    let data = container(&[sass(90), a, f, both, pa, ptx(90, (9, 0))]);
+    let archs = read_bytes(&elf64(&[(".nv_fatbin", &data)])).unwrap();
+    let names: Vec<String> = archs.sass.keys().map(ToString::to_string).collect();
+    assert_eq!(names, ["sm_90", "sm_90a", "sm_100f", "sm_120a"]);
+    let names: Vec<String> = archs.ptx.keys().map(ToString::to_string).collect();
+    assert_eq!(names, ["sm_90", "sm_120a"]);
+    assert_eq!(archs.warnings.len(), 1, "{:?}", archs.warnings);
+    assert!(
+        archs.warnings[0].contains("both") && archs.warnings[0].contains("sm_120a"),
+        "{}",
+        archs.warnings[0]
+    );
+    let gpu_code: Vec<String> = archs
+        .gpu_code()
+        .iter()
+        .map(|c| match c {
+            GpuCode::Sass(c) => c.sm_name(),
+            GpuCode::Ptx(c) => c.compute_name(),
+        })
+        .collect();
+    assert_eq!(
+        gpu_code,
+        [
+            "sm_90",
+            "sm_90a",
+            "sm_100f",
+            "sm_120a",
+            "compute_90",
+            "compute_120a"
+        ]
+    );
 }

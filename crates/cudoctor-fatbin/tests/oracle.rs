@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use cudoctor_fatbin::{SmArch, read_file};
-use cudoctor_kb::version::PtxIsaVersion;
+use cudoctor_kb::version::{ArchVariant, PtxIsaVersion};
 
 fn cache() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.cache")
@@ -29,8 +29,9 @@ fn cuobjdump() -> Option<PathBuf> {
 
 /// Per-arch counts from `cuobjdump --list-elf` or `--list-ptx` output lines such as
 /// `ELF file    1: libcublas.so.11.11.3.1.sm_35.cubin` and
-/// `PTX file    1: libcublas.so.11.11.3.1.sm_90.ptx`.
-fn parse_listing(text: &str, prefix: &str, suffix: &str) -> BTreeMap<u32, u64> {
+/// `PTX file    1: libcublas.so.11.11.3.1.sm_90.ptx` (CUDA 13: also `...sm_90a.cubin`), keyed
+/// by cuobjdump's architecture name.
+fn parse_listing(text: &str, prefix: &str, suffix: &str) -> BTreeMap<String, u64> {
     let mut out = BTreeMap::new();
     for line in text.lines() {
         if !line.starts_with(prefix) {
@@ -38,8 +39,8 @@ fn parse_listing(text: &str, prefix: &str, suffix: &str) -> BTreeMap<u32, u64> {
         }
         let name = line.trim_end().strip_suffix(suffix).unwrap();
         let arch = name.rsplit('.').next().unwrap();
-        let number: u32 = arch.strip_prefix("sm_").unwrap().parse().unwrap();
-        *out.entry(number).or_default() += 1;
+        assert!(arch.starts_with("sm_"), "{line}");
+        *out.entry(arch.to_owned()).or_default() += 1;
     }
     out
 }
@@ -56,8 +57,20 @@ fn run_cuobjdump(tool: &Path, flag: &str, lib: &Path) -> String {
     stdout
 }
 
-fn ours(map: &BTreeMap<SmArch, u64>) -> BTreeMap<u32, u64> {
-    map.iter().map(|(a, n)| (a.0, *n)).collect()
+/// Our counts keyed by the name cuobjdump gives: CUDA 13.0 `cuobjdump` names the `a`
+/// qualifier but prints an `f` entry (flag `0x200000`) as plain (`sm_100f` -> `sm_100`), so `f`
+/// counts are added to the plain name here.
+fn ours(map: &BTreeMap<SmArch, u64>) -> BTreeMap<String, u64> {
+    let mut out = BTreeMap::new();
+    for (arch, n) in map {
+        let name = if arch.variant == ArchVariant::FamilySpecific {
+            SmArch::new(arch.number).to_string()
+        } else {
+            arch.to_string()
+        };
+        *out.entry(name).or_default() += n;
+    }
+    out
 }
 
 fn compare(relative: &str) {
@@ -136,13 +149,67 @@ fn wheel_libcurand_cu12_matches_hand_validation() {
         return;
     }
     let archs = read_file(&lib).unwrap();
-    let expected: BTreeMap<u32, u64> = [50, 60, 70, 75, 80, 86, 89, 90, 100, 101, 103, 120, 121]
+    let expected: BTreeMap<String, u64> = [50, 60, 70, 75, 80, 86, 89, 90, 100, 101, 103, 120, 121]
         .into_iter()
-        .map(|a| (a, 11))
+        .map(|a| (format!("sm_{a}"), 11))
         .collect();
     assert_eq!(ours(&archs.sass), expected);
-    assert_eq!(ours(&archs.ptx), BTreeMap::from([(121, 10)]));
-    assert_eq!(archs.ptx_isa[&SmArch(121)], PtxIsaVersion::new(8, 8));
+    assert_eq!(
+        ours(&archs.ptx),
+        BTreeMap::from([("sm_121".to_owned(), 10)])
+    );
+    assert_eq!(archs.ptx_isa[&SmArch::new(121)], PtxIsaVersion::new(8, 8));
     assert_eq!(archs.compressed_entries, 10);
     assert_eq!(archs.containers, 11);
+}
+
+fn names(map: &BTreeMap<SmArch, u64>) -> String {
+    let parts: Vec<String> = map.iter().map(|(a, n)| format!("{a} {n}")).collect();
+    parts.join(", ")
+}
+
+/// The three libraries nvcc 13.0 built on an H200 (`.cache/cuda13/libarchs_{plain,lz4,size}.so`:
+/// one 2-kernel `.cu` file, `-gencode` for sm_75, sm_90, sm_90a, sm_100a, sm_100f, sm_120a and
+/// PTX compute_90, compute_120a; plain, `-Xfatbin=-compress-all`, `--compress-mode=size`)
+/// against what CUDA 13.0 `cuobjdump --list-elf` / `--list-ptx` printed for them there
+/// (`.cache/cuda13/listing.txt`; no CUDA 13 cuobjdump runs on this machine).
+#[test]
+fn cuda13_libraries_match_cuda13_cuobjdump_listing() {
+    let dir = cache().join("cuda13");
+    let Ok(listing) = std::fs::read_to_string(dir.join("listing.txt")) else {
+        eprintln!(
+            "skipped: `{}` is not in the cache (built with nvcc 13.0 on a GPU machine)",
+            dir.join("listing.txt").display()
+        );
+        return;
+    };
+    for name in ["libarchs_plain.so", "libarchs_lz4.so", "libarchs_size.so"] {
+        let lib = dir.join(name);
+        if !lib.is_file() {
+            eprintln!("skipped: `{}` is not in the cache", lib.display());
+            continue;
+        }
+        let section = listing
+            .split("== ")
+            .find(|part| part.starts_with(name))
+            .unwrap_or_else(|| panic!("listing.txt has no section for {name}"));
+        let elf = parse_listing(section, "ELF file", ".cubin");
+        let ptx = parse_listing(section, "PTX file", ".ptx");
+        let archs = read_file(&lib).unwrap();
+        eprintln!(
+            "{name}: cuobjdump 13.0 ELF {elf:?} PTX {ptx:?}; ours ELF {} PTX {}",
+            names(&archs.sass),
+            names(&archs.ptx)
+        );
+        assert_eq!(ours(&archs.sass), elf, "SASS counts of {name}");
+        assert_eq!(ours(&archs.ptx), ptx, "PTX counts of {name}");
+        // What the plain-name mapping hides: the two sm_100 cubins are both `f`.
+        assert_eq!(
+            archs.sass.get(&"sm_100f".parse().unwrap()),
+            Some(&2),
+            "{name}"
+        );
+        assert_eq!(archs.sass.get(&SmArch::new(100)), None, "{name}");
+        assert!(archs.warnings.is_empty(), "{:?}", archs.warnings);
+    }
 }

@@ -69,6 +69,9 @@ pub enum Command {
     )]
     Which(WhichArgs),
     /// A bug-report block (the fields `python -m torch.utils.collect_env` gives), sourced from files.
+    #[command(
+        after_help = "Examples:\n  cudoctor report\n  cudoctor report --format markdown   # paste into a GitHub issue; your home directory shows as ~\n  cudoctor report --snapshot snap.json"
+    )]
     Report(SourceArgs),
     /// What a framework release needs: CUDA, cuDNN, driver, Python, GPU architectures, images.
     #[command(
@@ -170,7 +173,7 @@ pub struct PlanArgs {
 
 #[derive(Debug, Args)]
 pub struct MatrixArgs {
-    /// Only this table: tensorflow, torch, jax, cuda, cudnn, gpus, images. Default: all.
+    /// Only this table: tensorflow, torch, jax, cuda, cudnn, gpus. Default: all.
     pub table: Option<String>,
 }
 

@@ -877,10 +877,9 @@ fn newer_release_without_libraries_is_not_ready() {
     );
 }
 
-/// Known bug: the same `--for` twice is checked twice ("TensorFlow 2.9.0, TensorFlow 2.9.0 is
+/// Regression test (fixed): the same `--for` twice is checked twice ("TensorFlow 2.9.0, TensorFlow 2.9.0 is
 /// ready to use the GPU"); targets are not de-duplicated.
 #[test]
-#[ignore = "bug in the binary: repeated --for targets are not de-duplicated"]
 fn repeated_target_is_checked_once() {
     let f = healthy();
     let r = f.run(&[
@@ -1021,10 +1020,9 @@ fn env_without_root() {
     ");
 }
 
-/// Known bug: `--env` is documented as "for --root" (clap `requires = "root"`), but with
+/// Regression test (fixed): `--env` is documented as "for --root" (clap `requires = "root"`), but with
 /// `--snapshot` clap does not enforce it and the pairs are silently ignored.
 #[test]
-#[ignore = "bug in the binary: --env with --snapshot is silently ignored"]
 fn env_with_snapshot_is_refused() {
     let f = healthy();
     let dir = tempfile::tempdir().unwrap();

@@ -28,10 +28,7 @@ fn help_of_every_command_has_an_example() {
     }
 }
 
-/// Known bug: `cudoctor report --help` has no Examples section (cli.rs gives `Report` no
-/// `after_help`).
 #[test]
-#[ignore = "bug in the binary: `report --help` shows no example"]
 fn help_of_report_has_an_example() {
     assert_help_has_example("report");
 }

@@ -33,7 +33,15 @@ pub fn run(ctx: &Ctx, args: &CheckArgs) -> anyhow::Result<ExitStatus> {
         ExitStatus::Success
     };
     let text = if args.quiet {
-        format!("{}\n", diagnosis.verdict)
+        if ctx.format == Format::Json {
+            to_json(&serde_json::json!({
+                "schema_version": 1,
+                "status": diagnosis.status.as_str(),
+                "verdict": diagnosis.verdict,
+            }))?
+        } else {
+            format!("{}\n", diagnosis.verdict)
+        }
     } else {
         match ctx.format {
             Format::Json => to_json(&CheckJson {
@@ -69,6 +77,9 @@ pub fn diagnosis(source: &SourceArgs, specs: &[String]) -> anyhow::Result<(Snaps
     if specs.is_empty() {
         targets = targets_from_snapshot(kb, &snap);
     }
+    // `--for tf==2.9.0 --for tensorflow==2.9.0` name one target.
+    let mut seen = std::collections::BTreeSet::new();
+    targets.retain(|t| seen.insert((t.display(), t.package.clone(), t.environment.clone())));
     let diagnosis = if source.snapshot.is_some() {
         let loader = SnapshotLoader::new(&snap);
         diagnose(kb, &snap, &targets, &loader)

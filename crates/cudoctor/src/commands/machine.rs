@@ -29,6 +29,12 @@ pub fn env_pairs(args: &SourceArgs) -> anyhow::Result<Vec<(String, String)>> {
 
 /// The snapshot for `args`: read from `--snapshot`, or probed from `--root` or this host.
 pub fn snapshot(args: &SourceArgs) -> anyhow::Result<Snapshot> {
+    if args.snapshot.is_some() && !args.env.is_empty() {
+        return Err(error::hinted(
+            "`--env` does not apply to `--snapshot`",
+            "a snapshot already records the environment it was probed with; `--env` goes with `--root DIR`",
+        ));
+    }
     let mut snap = if let Some(path) = &args.snapshot {
         read_snapshot(path)?
     } else {

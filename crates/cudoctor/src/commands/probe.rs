@@ -47,7 +47,9 @@ fn section(out: &mut String, p: Printer, title: &str) {
 pub fn render(s: &Snapshot, p: Printer) -> String {
     let mut out = String::new();
     out.push_str(&format!("Probed {} `{}`", s.root.kind, s.root.path));
-    if !s.environment.source.is_empty() {
+    if s.environment.source == "--env" && s.environment.variables.is_empty() {
+        out.push_str(" (no environment: none given with `--env`)");
+    } else if !s.environment.source.is_empty() {
         out.push_str(&format!(" (environment: {})", s.environment.source));
     }
     out.push('\n');

@@ -10,6 +10,12 @@ use crate::{Ctx, ExitStatus, error, no_markdown, to_json};
 
 pub fn run(ctx: &Ctx, args: &WhichArgs) -> anyhow::Result<ExitStatus> {
     no_markdown(ctx, "which")?;
+    if args.soname.trim().is_empty() {
+        return Err(error::hinted(
+            "the library name is empty",
+            "give a soname such as `libcudnn.so.8`",
+        ));
+    }
     if args.source.snapshot.is_some() {
         return Err(error::hinted(
             "`cudoctor which` needs the files, not a snapshot",
@@ -29,9 +35,12 @@ pub fn run(ctx: &Ctx, args: &WhichArgs) -> anyhow::Result<ExitStatus> {
         (f, _) => f.clone(),
     };
     if let Some(f) = &from {
-        if !root.exists(f) {
+        if !root.is_file(f) {
             return Err(error::hinted(
-                format!("`--from {}`: no such file", f.display()),
+                format!(
+                    "`--from {}`: no such file (or not a regular file)",
+                    f.display()
+                ),
                 "give the ELF file that loads the library (a framework's shared object)",
             ));
         }
@@ -45,7 +54,13 @@ pub fn run(ctx: &Ctx, args: &WhichArgs) -> anyhow::Result<ExitStatus> {
             site_packages.push(sp);
         }
     }
-    let res = cudoctor_probe::which_for_framework(&root, &env, &args.soname, from.as_deref(), &site_packages);
+    let res = cudoctor_probe::which_for_framework(
+        &root,
+        &env,
+        &args.soname,
+        from.as_deref(),
+        &site_packages,
+    );
     let text = match ctx.format {
         Format::Json => to_json(&res)?,
         _ => render(&res, ctx.out),
@@ -62,7 +77,10 @@ pub fn run(ctx: &Ctx, args: &WhichArgs) -> anyhow::Result<ExitStatus> {
 /// The `site-packages` (or `dist-packages`) directory that contains `path`, if any.
 fn enclosing_site_packages(path: &Path) -> Option<PathBuf> {
     path.ancestors()
-        .find(|a| a.file_name().is_some_and(|n| n == "site-packages" || n == "dist-packages"))
+        .find(|a| {
+            a.file_name()
+                .is_some_and(|n| n == "site-packages" || n == "dist-packages")
+        })
         .map(Path::to_path_buf)
 }
 

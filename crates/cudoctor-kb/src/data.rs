@@ -404,6 +404,24 @@ pub struct CudaFamily {
     pub source: String,
 }
 
+/// CUDA: the lowest compute capability the `nvcc` of one CUDA major can compile for
+/// (`[[nvcc_target]]`). A GPU below it runs no code built with that major: no SASS can exist for
+/// it, and PTX never JIT-compiles down to a lower capability.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct NvccTarget {
+    /// CUDA major.
+    pub major: u32,
+    /// The lowest compute capability its `nvcc` targets.
+    pub cc_min: ComputeCapability,
+    /// Confidence.
+    pub confidence: String,
+    /// Note.
+    pub note: Option<String>,
+    /// Source.
+    pub source: String,
+}
+
 /// CUDA: a PTX ISA version and the first CUDA release of it (`[[ptx_isa]]`).
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -613,6 +631,7 @@ struct TensorflowFile {
 struct CudaFile {
     release: Vec<CudaRelease>,
     family: Vec<CudaFamily>,
+    nvcc_target: Vec<NvccTarget>,
     ptx_isa: Vec<PtxIsaRow>,
     forward_compat: Vec<CompatNote>,
 }
@@ -660,6 +679,7 @@ pub struct Kb {
     pub(crate) tf_images: Vec<TfImage>,
     pub(crate) cuda_releases: Vec<CudaRelease>,
     pub(crate) cuda_families: Vec<CudaFamily>,
+    pub(crate) nvcc_targets: Vec<NvccTarget>,
     pub(crate) ptx_isas: Vec<PtxIsaRow>,
     pub(crate) compat_notes: Vec<CompatNote>,
     pub(crate) cudnn_builds: Vec<CudnnBuild>,
@@ -704,6 +724,7 @@ impl Kb {
             tf_images: tf.image,
             cuda_releases: cuda.release,
             cuda_families: cuda.family,
+            nvcc_targets: cuda.nvcc_target,
             ptx_isas: cuda.ptx_isa,
             compat_notes: cuda.forward_compat,
             cudnn_builds: cudnn.build,
@@ -781,6 +802,13 @@ impl Kb {
             "data/cuda.toml",
             "family",
             &self.cuda_families,
+            |r| r.major,
+            |r| r.major.to_string(),
+        )?;
+        sorted(
+            "data/cuda.toml",
+            "nvcc_target",
+            &self.nvcc_targets,
             |r| r.major,
             |r| r.major.to_string(),
         )?;
@@ -892,6 +920,17 @@ impl Kb {
     /// CUDA minor-version-compatibility families.
     pub fn cuda_families(&self) -> &[CudaFamily] {
         &self.cuda_families
+    }
+
+    /// The lowest-target rows, one per CUDA major (`[[nvcc_target]]`).
+    pub fn nvcc_targets(&self) -> &[NvccTarget] {
+        &self.nvcc_targets
+    }
+
+    /// The lowest compute capability the `nvcc` of `cuda`'s major can target; `None` when the
+    /// table has no row for that major (unknown, never "anything").
+    pub fn nvcc_target(&self, cuda: CudaVersion) -> Option<&NvccTarget> {
+        self.nvcc_targets.iter().find(|r| r.major == cuda.major())
     }
 
     /// cuDNN builds from the support matrices, oldest first.

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::data::{
-    JaxPlugin, Kb, PythonRange, Series, TfArchRange, TfRelease, TfSonames, TorchVariant,
-    expand_python,
+    JaxPlugin, Kb, NvccTarget, PythonRange, Series, TfArchRange, TfRelease, TfSonames,
+    TorchVariant, expand_python,
 };
 use crate::framework::{Framework, Spec};
 use crate::gpu::GpuLookupError;
@@ -777,7 +777,33 @@ fn join_ranges(r: &[PythonRange]) -> String {
         .join(", ")
 }
 
+/// Why no build made with a CUDA major can run on a GPU below its lowest `nvcc` target.
+pub fn nvcc_target_reason(row: &NvccTarget, gpu: ComputeCapability) -> String {
+    format!(
+        "no kernel image for compute capability {gpu} is possible: the nvcc of CUDA {}.x targets compute capability >= {} only, so no build made with it carries {} code, and PTX never JIT-compiles down to a lower capability ({}; source: {})",
+        row.major,
+        row.cc_min,
+        gpu.sm_name(),
+        row.note
+            .as_deref()
+            .unwrap_or("knowledge base, nvcc targets"),
+        row.source.split_whitespace().next().unwrap_or(&row.source)
+    )
+}
+
 impl Kb {
+    /// The `[[nvcc_target]]` row when the `nvcc` of `cuda`'s major cannot compile for compute
+    /// capability `gpu` at all (the GPU is below its lowest target); `None` when it can or when
+    /// the table has no row for that major (unknown).
+    pub fn nvcc_cannot_target(
+        &self,
+        cuda: CudaVersion,
+        gpu: ComputeCapability,
+    ) -> Option<&NvccTarget> {
+        self.nvcc_target(cuda)
+            .filter(|row| gpu.plain() < row.cc_min.plain())
+    }
+
     fn offers(&self, framework: Framework) -> Vec<Offer> {
         let mut out: Vec<Offer> = match framework {
             Framework::TensorFlow => self
@@ -992,9 +1018,14 @@ impl Kb {
                 )),
                 ArchSupport::Unknown(r) => caveats.push(format!("could not check GPU code: {r}")),
             },
-            (Some(gpu), Codes::Unknown) => caveats.push(format!(
-                "the GPU code in the {label} wheels is unknown: could not check compute capability {gpu}"
-            )),
+            (Some(gpu), Codes::Unknown) => {
+                match offer.cuda.and_then(|cu| self.nvcc_cannot_target(cu, gpu)) {
+                    Some(row) => reasons.push(nvcc_target_reason(row, gpu)),
+                    None => caveats.push(format!(
+                        "the GPU code in the {label} wheels is unknown: could not check compute capability {gpu}"
+                    )),
+                }
+            }
             (Some(gpu), Codes::NotApplicable) => match offer.cc_min {
                 Some(min) if gpu.plain() < min.plain() => reasons.push(format!(
                     "needs compute capability >= {min}; the GPU has {gpu}"

@@ -270,11 +270,14 @@ fn plan_tesla_k80_torch() {
     let plan = kb().plan(&q).unwrap();
     assert_eq!(plan.constraints.unknown, ["driver", "python"]);
     let torch = &plan.frameworks[0];
-    // Every excluded variant is excluded for the missing sm_37 code.
+    // Every excluded variant is excluded for the missing sm_37 code: absent from its known
+    // code list, or impossible for the nvcc of its CUDA major.
     assert!(!torch.excluded.is_empty());
     for x in &torch.excluded {
         assert!(
-            x.reasons.iter().any(|r| r.contains("no sm_37 code")),
+            x.reasons
+                .iter()
+                .any(|r| r.contains("no sm_37 code") || r.contains("carries sm_37 code")),
             "{x:?}"
         );
     }
@@ -296,11 +299,34 @@ fn plan_tesla_k80_torch() {
     assert!(excluded("2.8", "cu126"));
     // 2.6 cu124 (the PyPI wheel's arch flags start at sm_50) is excluded ...
     assert!(excluded("2.6", "cu124"));
-    // ... while variants whose arch list is unknown stay candidates, with a caveat saying so.
+    // ... and so are CUDA 12 variants whose arch list is unknown: CUDA 12's nvcc cannot target
+    // 3.7 at all (the nvcc_target table), so no CUDA 12 build can carry sm_37 code.
+    for (v, t) in [("2.6", "cu126"), ("2.7", "cu128")] {
+        let x = torch
+            .excluded
+            .iter()
+            .find(|x| x.version == v && x.variant == t)
+            .unwrap_or_else(|| panic!("{v} {t} offered for a K80"));
+        assert!(
+            x.reasons
+                .iter()
+                .any(|r| r.contains("CUDA 12.x") && r.contains(">= 5.0") && r.contains("https://")),
+            "{x:?}"
+        );
+    }
+    for c in &torch.candidates {
+        let cuda = c.cuda.as_deref().unwrap_or("");
+        assert!(
+            !cuda.starts_with("12.") && !cuda.starts_with("13."),
+            "{c:?}"
+        );
+    }
+    // CUDA 11.8 still targets sm_37: a cu118 build with an unknown arch list stays a candidate,
+    // with a caveat saying its GPU code is unknown.
     let c = torch
         .candidates
         .iter()
-        .find(|x| x.version == "2.6" && x.variant == "cu126")
+        .find(|x| x.version == "2.7" && x.variant == "cu118")
         .unwrap();
     assert!(
         c.caveats
@@ -482,4 +508,50 @@ fn newest_torch_pypi_defaults_read_from_the_wheels() {
     assert_eq!(v.cudnn.as_deref(), Some("9.26.0.51"));
     assert_eq!(v.driver_min_compat.as_deref(), Some("580"));
     assert_eq!(v.python.first().map(String::as_str), Some("3.11"));
+}
+
+#[test]
+fn nvcc_targets_bound_what_a_cuda_major_can_run_on() {
+    let kb = kb();
+    let cc = |s: &str| {
+        s.parse::<cudoctor_kb::version::ComputeCapability>()
+            .unwrap()
+    };
+    let cuda = |s: &str| s.parse::<cudoctor_kb::version::CudaVersion>().unwrap();
+    // Kepler 3.7: CUDA 11.8 still targets it; CUDA 12.0 (and every 12.x) does not.
+    assert!(kb.nvcc_cannot_target(cuda("11.8"), cc("3.7")).is_none());
+    assert!(kb.nvcc_cannot_target(cuda("11.0"), cc("3.5")).is_none());
+    assert!(kb.nvcc_cannot_target(cuda("11.0"), cc("3.0")).is_some());
+    let row = kb.nvcc_cannot_target(cuda("12.0"), cc("3.7")).unwrap();
+    assert_eq!(row.major, 12);
+    assert!(row.source.contains("https://"));
+    assert!(kb.nvcc_cannot_target(cuda("12.8.1"), cc("3.5")).is_some());
+    // The boundary itself is targetable.
+    assert!(kb.nvcc_cannot_target(cuda("12.4"), cc("5.0")).is_none());
+    assert!(kb.nvcc_cannot_target(cuda("13.0"), cc("7.5")).is_none());
+    // CUDA 13 dropped Maxwell, Pascal and Volta.
+    for old in ["5.2", "6.1", "7.0", "7.2"] {
+        assert!(
+            kb.nvcc_cannot_target(cuda("13.0"), cc(old)).is_some(),
+            "{old}"
+        );
+    }
+    // Arch-specific GPUs compare by their plain capability.
+    assert!(kb.nvcc_cannot_target(cuda("13.0"), cc("sm_90a")).is_none());
+    // A major without a row is unknown: nothing is excluded.
+    assert!(kb.nvcc_cannot_target(cuda("10.2"), cc("3.0")).is_none());
+    assert!(kb.nvcc_target(cuda("10.2")).is_none());
+}
+
+#[test]
+fn plan_cc_70_excludes_cuda13_builds_with_unknown_code() {
+    let q = PlanQuery {
+        compute_capability: Some("7.0".parse().unwrap()),
+        frameworks: vec![Framework::PyTorch],
+        ..PlanQuery::default()
+    };
+    let plan = kb().plan(&q).unwrap();
+    for c in &plan.frameworks[0].candidates {
+        assert!(!c.cuda.as_deref().unwrap_or("").starts_with("13."), "{c:?}");
+    }
 }

@@ -73,7 +73,7 @@ mod tests {
             Err(hinted("unknown TensorFlow version `2.99`", "known: 2.21.0"));
         let err = inner
             .context("cannot answer `requirements tf==2.99`")
-            .unwrap_err();
+            .expect_err("the error above");
         let text = render(&err, Printer::new(false));
         assert_eq!(
             text,

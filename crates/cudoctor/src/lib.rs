@@ -58,15 +58,15 @@ pub fn main(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> Exit
         )),
     };
     let result = match cli.command {
-        Command::Requirements(args) => commands::requirements::run(&ctx, &args),
-        Command::Plan(args) => commands::plan::run(&ctx, &args),
-        Command::Matrix(args) => commands::matrix::run(&ctx, &args),
-        Command::Probe(args) => commands::probe::run(&ctx, &args),
-        Command::Which(args) => commands::which::run(&ctx, &args),
-        Command::Check(args) => commands::check::run(&ctx, &args),
-        Command::Report(args) => commands::report::run(&ctx, &args),
-        Command::Archs(args) => commands::archs::run(&ctx, &args),
-        Command::Explain(args) => commands::explain::run(&ctx, &args),
+        Command::Requirements(args) => commands::requirements::run(ctx, &args),
+        Command::Plan(args) => commands::plan::run(ctx, &args),
+        Command::Matrix(args) => commands::matrix::run(ctx, &args),
+        Command::Probe(args) => commands::probe::run(ctx, &args),
+        Command::Which(args) => commands::which::run(ctx, &args),
+        Command::Check(args) => commands::check::run(ctx, &args),
+        Command::Report(args) => commands::report::run(ctx, &args),
+        Command::Archs(args) => commands::archs::run(ctx, &args),
+        Command::Explain(args) => commands::explain::run(ctx, &args),
     };
     match result {
         Ok(status) => status.into(),
@@ -85,7 +85,7 @@ pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> anyhow::Result<String> 
 }
 
 /// Rejects `--format markdown` for commands that have no Markdown form.
-pub(crate) fn no_markdown(ctx: &Ctx, command: &str) -> anyhow::Result<()> {
+pub(crate) fn no_markdown(ctx: Ctx, command: &str) -> anyhow::Result<()> {
     if ctx.format == Format::Markdown {
         return Err(error::hinted(
             format!("`cudoctor {command}` has no Markdown output"),

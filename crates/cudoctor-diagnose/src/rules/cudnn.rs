@@ -230,7 +230,7 @@ fn several_copies(ctx: &Ctx<'_>) -> Vec<Finding> {
                     format!("{} (via {})", r.source, l.via),
                 )),
                 (None, Some(why)) => {
-                    loads.push((fact, format!("unknown: {why}"), r.source.clone()))
+                    loads.push((fact, format!("unknown: {why}"), r.source.clone()));
                 }
                 (None, None) => {
                     loads.push((fact, "nothing (not found)".to_owned(), r.source.clone()));

@@ -5,6 +5,7 @@ use cudoctor_fatbin::{ArchsReport, FileArchs, FileReport, KernelSource, read_fil
 use cudoctor_kb::kb;
 use cudoctor_kb::version::ComputeCapability;
 use serde::Serialize;
+use std::fmt::Write as _;
 
 use crate::cli::{ArchsArgs, Format};
 use crate::printer::{Printer, Tone};
@@ -29,7 +30,7 @@ struct ArchsJson {
     errors: Vec<String>,
 }
 
-pub fn run(ctx: &Ctx, args: &ArchsArgs) -> anyhow::Result<ExitStatus> {
+pub fn run(ctx: Ctx, args: &ArchsArgs) -> anyhow::Result<ExitStatus> {
     no_markdown(ctx, "archs")?;
     let gpu = gpu_capability(args)?;
     let mut files = Vec::new();
@@ -165,13 +166,8 @@ fn render(files: &[FileReport], verdicts: &[Verdict], gpu: Option<&str>, p: Prin
         out.push_str(&p.paint(Tone::Bold, &format!("`{}`", f.path)));
         out.push('\n');
         let a = &f.archs;
-        if !a.has_gpu_code() {
-            out.push_str("  no GPU code (no CUDA fatbinary in `.nv_fatbin` or `__nv_relfatbin`)\n");
-        } else {
-            out.push_str(&format!(
-                "  SASS  {}\n",
-                arch_list(&a.sass, ToString::to_string)
-            ));
+        if a.has_gpu_code() {
+            let _ = writeln!(out, "  SASS  {}", arch_list(&a.sass, ToString::to_string));
             let ptx = if a.ptx.is_empty() {
                 "none".to_owned()
             } else {
@@ -188,13 +184,15 @@ fn render(files: &[FileReport], verdicts: &[Verdict], gpu: Option<&str>, p: Prin
                     .collect::<Vec<_>>()
                     .join(", ")
             };
-            out.push_str(&format!("  PTX   {ptx}\n"));
+            let _ = writeln!(out, "  PTX   {ptx}");
             if a.compressed_entries > 0 {
-                out.push_str(&format!("  compressed entries: {}\n", a.compressed_entries));
+                let _ = writeln!(out, "  compressed entries: {}", a.compressed_entries);
             }
+        } else {
+            out.push_str("  no GPU code (no CUDA fatbinary in `.nv_fatbin` or `__nv_relfatbin`)\n");
         }
         for w in &a.warnings {
-            out.push_str(&format!("  {} {w}\n", p.paint(Tone::Warning, "warning:")));
+            let _ = writeln!(out, "  {} {w}", p.paint(Tone::Warning, "warning:"));
         }
         if let Some(v) = verdicts.iter().find(|v| v.path == f.path) {
             let (tone, word) = match v.kernel_source {
@@ -202,12 +200,13 @@ fn render(files: &[FileReport], verdicts: &[Verdict], gpu: Option<&str>, p: Prin
                 "ptx_jit" => (Tone::Warning, "runs after JIT"),
                 _ => (Tone::Error, "cannot run"),
             };
-            out.push_str(&format!(
-                "  {} on {}: {}\n",
+            let _ = writeln!(
+                out,
+                "  {} on {}: {}",
                 p.paint(tone, word),
                 gpu.unwrap_or(&v.compute_capability),
                 v.detail
-            ));
+            );
         }
     }
     out

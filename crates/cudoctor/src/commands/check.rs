@@ -1,5 +1,6 @@
 //! `cudoctor check`: probe (or load a snapshot), decide the targets, run the rules, report.
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use cudoctor_diagnose::{
@@ -25,7 +26,7 @@ pub struct CheckJson<'a> {
     pub facts: &'a Snapshot,
 }
 
-pub fn run(ctx: &Ctx, args: &CheckArgs) -> anyhow::Result<ExitStatus> {
+pub fn run(ctx: Ctx, args: &CheckArgs) -> anyhow::Result<ExitStatus> {
     let (snap, diagnosis) = diagnosis(&args.source, &args.targets)?;
     let status = if diagnosis.count(Severity::Error) > 0 {
         ExitStatus::Failure
@@ -137,46 +138,48 @@ pub fn render_text(d: &Diagnosis, p: Printer) -> String {
     out.push_str(&p.paint(tone, &d.verdict));
     out.push('\n');
     if !d.targets.is_empty() {
-        out.push_str(&format!(
-            "{} {}\n",
+        let _ = writeln!(
+            out,
+            "{} {}",
             p.paint(Tone::Dim, "checked:"),
             d.targets
                 .iter()
                 .map(|t| format!("{} [{}]", t.name, t.origin))
                 .collect::<Vec<_>>()
                 .join(", ")
-        ));
+        );
     }
     for sev in [Severity::Error, Severity::Warning, Severity::Info] {
         for f in d.findings.iter().filter(|f| f.severity == sev) {
             out.push('\n');
-            out.push_str(&format!(
-                "{} {}  {}\n",
+            let _ = writeln!(
+                out,
+                "{}   {}",
                 p.paint(severity_tone(sev), &format!("{}[{}]", sev.as_str(), f.id)),
-                "",
                 p.paint(Tone::Bold, &f.title)
-            ));
+            );
             for line in wrap(&f.explanation, 94) {
-                out.push_str(&format!("  {line}\n"));
+                let _ = writeln!(out, "  {line}");
             }
             if !f.evidence.is_empty() {
-                out.push_str(&format!("  {}\n", p.paint(Tone::Dim, "evidence:")));
+                let _ = writeln!(out, "  {}", p.paint(Tone::Dim, "evidence:"));
                 for e in &f.evidence {
-                    out.push_str(&format!("    - {}: {}  ({})\n", e.fact, e.value, e.source));
+                    let _ = writeln!(out, "    - {}: {}  ({})", e.fact, e.value, e.source);
                 }
             }
             if !f.fix.is_empty() {
-                out.push_str(&format!("  {}\n", p.paint(Tone::Ok, "fix:")));
+                let _ = writeln!(out, "  {}", p.paint(Tone::Ok, "fix:"));
                 for x in &f.fix {
-                    out.push_str(&format!("    - {x}\n"));
+                    let _ = writeln!(out, "    - {x}");
                 }
             }
             if !f.sources.is_empty() {
-                out.push_str(&format!(
-                    "  {} {}\n",
+                let _ = writeln!(
+                    out,
+                    "  {} {}",
                     p.paint(Tone::Dim, "sources:"),
                     f.sources.join(" ")
-                ));
+                );
             }
         }
     }
@@ -211,7 +214,7 @@ pub fn tilde(text: &str, home: Option<&str>) -> String {
 
 pub fn render_markdown(d: &Diagnosis, snap: &Snapshot) -> String {
     let mut out = String::new();
-    out.push_str(&format!("### cudoctor check: {}\n\n", d.verdict));
+    let _ = write!(out, "### cudoctor check: {}\n\n", d.verdict);
     if !d.targets.is_empty() {
         out.push_str("Checked: ");
         out.push_str(
@@ -225,31 +228,33 @@ pub fn render_markdown(d: &Diagnosis, snap: &Snapshot) -> String {
     }
     out.push_str("| severity | id | finding |\n|---|---|---|\n");
     for f in &d.findings {
-        out.push_str(&format!(
-            "| {} | `{}` | {} |\n",
+        let _ = writeln!(
+            out,
+            "| {} | `{}` | {} |",
             f.severity.as_str(),
             f.id,
             f.title.replace('|', "\\|")
-        ));
+        );
     }
     for f in &d.findings {
-        out.push_str(&format!(
-            "\n#### {} `{}`: {}\n\n{}\n",
+        let _ = writeln!(
+            out,
+            "\n#### {} `{}`: {}\n\n{}",
             f.severity.as_str(),
             f.id,
             f.title,
             f.explanation
-        ));
+        );
         if !f.evidence.is_empty() {
             out.push_str("\nEvidence:\n");
             for e in &f.evidence {
-                out.push_str(&format!("- {}: `{}` ({})\n", e.fact, e.value, e.source));
+                let _ = writeln!(out, "- {}: `{}` ({})", e.fact, e.value, e.source);
             }
         }
         if !f.fix.is_empty() {
             out.push_str("\nFix:\n");
             for x in &f.fix {
-                out.push_str(&format!("- {x}\n"));
+                let _ = writeln!(out, "- {x}");
             }
         }
         if !f.sources.is_empty() {
@@ -258,12 +263,13 @@ pub fn render_markdown(d: &Diagnosis, snap: &Snapshot) -> String {
             out.push('\n');
         }
     }
-    out.push_str(&format!(
-        "\n<sub>cudoctor {} on {} `{}`</sub>\n",
+    let _ = writeln!(
+        out,
+        "\n<sub>cudoctor {} on {} `{}`</sub>",
         env!("CARGO_PKG_VERSION"),
         snap.root.kind,
         snap.root.path
-    ));
+    );
     let home = if snap.root.kind == "host" {
         std::env::var("HOME").ok()
     } else {

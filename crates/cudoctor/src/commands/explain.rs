@@ -2,6 +2,7 @@
 //! this machine (or of `--root` / `--snapshot`).
 
 use std::collections::BTreeSet;
+use std::fmt::Write as _;
 use std::io::IsTerminal;
 
 use anyhow::Context as _;
@@ -23,7 +24,7 @@ struct ExplainJson<'a> {
     bytes: u64,
 }
 
-pub fn run(ctx: &Ctx, args: &ExplainArgs) -> anyhow::Result<ExitStatus> {
+pub fn run(ctx: Ctx, args: &ExplainArgs) -> anyhow::Result<ExitStatus> {
     no_markdown(ctx, "explain")?;
     let report: ScanReport = match args.file.as_deref() {
         Some(p) if p.as_os_str() != "-" => scan_path(p).map_err(anyhow::Error::new)?,
@@ -89,19 +90,15 @@ pub fn run(ctx: &Ctx, args: &ExplainArgs) -> anyhow::Result<ExitStatus> {
 fn render(report: &ScanReport, findings: &[&Finding], d: Option<&Diagnosis>, p: Printer) -> String {
     let mut out = String::new();
     if report.matches.is_empty() {
-        out.push_str(&format!(
-            "No known GPU-stack error in the log ({} lines read).\n",
+        let _ = writeln!(
+            out,
+            "No known GPU-stack error in the log ({} lines read).",
             report.lines
-        ));
+        );
         if let Some(d) = d {
-            out.push_str(&format!("This machine: {}\n", d.verdict));
+            let _ = writeln!(out, "This machine: {}", d.verdict);
             for f in findings {
-                out.push_str(&format!(
-                    "  {}[{}] {}\n",
-                    f.severity.as_str(),
-                    f.id,
-                    f.title
-                ));
+                let _ = writeln!(out, "  {}[{}] {}", f.severity.as_str(), f.id, f.title);
             }
             out.push_str("Run `cudoctor check` for the details.\n");
         }
@@ -124,40 +121,42 @@ fn render(report: &ScanReport, findings: &[&Finding], d: Option<&Diagnosis>, p: 
         } else {
             String::new()
         };
-        out.push_str(&format!(
-            "{} line {}{count}: {}\n",
+        let _ = writeln!(
+            out,
+            "{} line {}{count}: {}",
             p.paint(Tone::Error, &m.signature),
             m.line,
             p.paint(Tone::Bold, &m.title)
-        ));
-        out.push_str(&format!("  > {}\n", m.excerpt));
+        );
+        let _ = writeln!(out, "  > {}", m.excerpt);
         if !m.explained_by.is_empty() {
-            out.push_str(&format!("  explained by: {}\n", m.explained_by.join(", ")));
+            let _ = writeln!(out, "  explained by: {}", m.explained_by.join(", "));
         }
-        out.push_str(&format!("  cause: {}\n", m.cause));
+        let _ = writeln!(out, "  cause: {}", m.cause);
         for f in &m.fix {
-            out.push_str(&format!("  fix: {f}\n"));
+            let _ = writeln!(out, "  fix: {f}");
         }
         let here: Vec<&&Finding> = findings
             .iter()
             .filter(|f| m.related_findings.contains(&f.id))
             .collect();
         for f in here {
-            out.push_str(&format!(
-                "  {} {}[{}] {}\n",
+            let _ = writeln!(
+                out,
+                "  {} {}[{}] {}",
                 p.paint(Tone::Info, "on this machine:"),
                 f.severity.as_str(),
                 f.id,
                 f.title
-            ));
+            );
             for x in &f.fix {
-                out.push_str(&format!("    fix: {x}\n"));
+                let _ = writeln!(out, "    fix: {x}");
             }
         }
-        out.push_str(&format!("  source: {}\n", m.source));
+        let _ = writeln!(out, "  source: {}", m.source);
     }
     if let Some(d) = d {
-        out.push_str(&format!("\nThis machine: {}\n", d.verdict));
+        let _ = writeln!(out, "\nThis machine: {}", d.verdict);
     }
     out
 }

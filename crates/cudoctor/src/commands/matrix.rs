@@ -2,6 +2,7 @@
 
 use cudoctor_kb::{Framework, Table as KbTable, kb};
 use serde::Serialize;
+use std::fmt::Write as _;
 
 use crate::cli::{Format, MatrixArgs};
 use crate::printer::Tone;
@@ -21,7 +22,7 @@ struct MatrixJson<'a> {
     tables: &'a [KbTable],
 }
 
-pub fn run(ctx: &Ctx, args: &MatrixArgs) -> anyhow::Result<ExitStatus> {
+pub fn run(ctx: Ctx, args: &MatrixArgs) -> anyhow::Result<ExitStatus> {
     let tables = select(args.table.as_deref())?;
     let text = match ctx.format {
         Format::Json => to_json(&MatrixJson {
@@ -39,11 +40,11 @@ pub fn run(ctx: &Ctx, args: &MatrixArgs) -> anyhow::Result<ExitStatus> {
                     table.row(row.iter().cloned());
                 }
                 if ctx.format == Format::Markdown {
-                    out.push_str(&format!("## {}\n\n", t.title));
+                    let _ = write!(out, "## {}\n\n", t.title);
                     out.push_str(&table.to_markdown());
                     out.push_str("\nSources:\n");
                     for s in &t.sources {
-                        out.push_str(&format!("- {s}\n"));
+                        let _ = writeln!(out, "- {s}");
                     }
                 } else {
                     out.push_str(&ctx.out.paint(Tone::Bold, &t.title));
@@ -52,7 +53,7 @@ pub fn run(ctx: &Ctx, args: &MatrixArgs) -> anyhow::Result<ExitStatus> {
                     out.push_str(&ctx.out.paint(Tone::Dim, "sources:"));
                     out.push('\n');
                     for s in &t.sources {
-                        out.push_str(&format!("  {s}\n"));
+                        let _ = writeln!(out, "  {s}");
                     }
                 }
             }

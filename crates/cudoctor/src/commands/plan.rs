@@ -3,6 +3,7 @@
 use anyhow::Context as _;
 use cudoctor_kb::version::{ComputeCapability, DriverVersion, PythonVersion};
 use cudoctor_kb::{Framework, Plan, PlanQuery, Status, kb};
+use std::fmt::Write as _;
 
 use crate::cli::{Format, PlanArgs};
 use crate::printer::{Printer, Tone};
@@ -11,7 +12,7 @@ use crate::{Ctx, ExitStatus, error, to_json};
 /// How many excluded releases to show per framework in text output.
 const EXCLUDED_SHOWN: usize = 3;
 
-pub fn run(ctx: &Ctx, args: &PlanArgs) -> anyhow::Result<ExitStatus> {
+pub fn run(ctx: Ctx, args: &PlanArgs) -> anyhow::Result<ExitStatus> {
     let mut query = PlanQuery {
         driver: parse_opt::<DriverVersion>(args.driver.as_deref(), "--driver")?,
         compute_capability: parse_opt::<ComputeCapability>(args.cc.as_deref(), "--cc")?,
@@ -89,26 +90,27 @@ pub fn render(plan: &Plan, p: Printer, markdown: bool) -> String {
         show(c.python.map(|v| v.to_string())),
     );
     if markdown {
-        out.push_str(&format!("{header}\n\n"));
+        let _ = write!(out, "{header}\n\n");
     } else {
         out.push_str(&p.paint(Tone::Bold, &header));
         out.push('\n');
     }
     if !c.unknown.is_empty() {
-        out.push_str(&format!(
-            "{} not given, so not checked: {}\n",
+        let _ = writeln!(
+            out,
+            "{} not given, so not checked: {}",
             p.paint(Tone::Warning, "unknown:"),
             c.unknown.join(", ")
-        ));
+        );
     }
     for n in &c.notes {
-        out.push_str(&format!("note: {n}\n"));
+        let _ = writeln!(out, "note: {n}");
     }
     for fp in &plan.frameworks {
         out.push('\n');
-        let title = format!("{}", fp.framework.display_name());
+        let title = fp.framework.display_name().to_owned();
         if markdown {
-            out.push_str(&format!("## {title}\n\n"));
+            let _ = write!(out, "## {title}\n\n");
         } else {
             out.push_str(&p.paint(Tone::Bold, &title));
             out.push('\n');
@@ -132,37 +134,37 @@ pub fn render(plan: &Plan, p: Printer, markdown: bool) -> String {
                 format!(" {}", cand.variant)
             };
             let bullet = if markdown { "- " } else { "  " };
-            out.push_str(&format!(
-                "{bullet}{}{variant}{build}: {}  `{}`\n",
+            let _ = writeln!(
+                out,
+                "{bullet}{}{variant}{build}: {}  `{}`",
                 cand.version,
                 p.paint(tone, label),
                 cand.package
-            ));
+            );
             for cav in &cand.caveats {
-                out.push_str(&format!(
-                    "{}    - {cav}\n",
-                    if markdown { "  " } else { "" }
-                ));
+                let _ = writeln!(out, "{}    - {cav}", if markdown { "  " } else { "" });
             }
         }
         if !fp.excluded.is_empty() {
-            out.push_str(&format!(
-                "  {} ({} in all; newest shown):\n",
+            let _ = writeln!(
+                out,
+                "  {} ({} in all; newest shown):",
                 p.paint(Tone::Dim, "excluded"),
                 fp.excluded.len()
-            ));
+            );
             for ex in fp.excluded.iter().take(EXCLUDED_SHOWN) {
                 let variant = if ex.variant == "default" {
                     String::new()
                 } else {
                     format!(" {}", ex.variant)
                 };
-                out.push_str(&format!(
-                    "  {} {}{variant}: {}\n",
+                let _ = writeln!(
+                    out,
+                    "  {} {}{variant}: {}",
                     p.paint(Tone::Error, "x"),
                     ex.version,
                     ex.reasons.join("; ")
-                ));
+                );
             }
         }
     }

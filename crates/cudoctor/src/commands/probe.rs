@@ -1,12 +1,13 @@
 //! `cudoctor probe`: the facts, as a readable summary or as a snapshot (`--format json`).
 
 use cudoctor_probe::Snapshot;
+use std::fmt::Write as _;
 
 use crate::cli::{Format, SourceArgs};
 use crate::printer::{Printer, Tone};
 use crate::{Ctx, ExitStatus, no_markdown};
 
-pub fn run(ctx: &Ctx, args: &SourceArgs) -> anyhow::Result<ExitStatus> {
+pub fn run(ctx: Ctx, args: &SourceArgs) -> anyhow::Result<ExitStatus> {
     no_markdown(ctx, "probe")?;
     let snap = super::machine::snapshot(args)?;
     let text = match ctx.format {
@@ -44,45 +45,49 @@ fn section(out: &mut String, p: Printer, title: &str) {
 }
 
 /// The readable summary.
+#[allow(clippy::many_single_char_names)] // one letter per snapshot section, in a long renderer
 pub fn render(s: &Snapshot, p: Printer) -> String {
     let mut out = String::new();
-    out.push_str(&format!("Probed {} `{}`", s.root.kind, s.root.path));
+    let _ = write!(out, "Probed {} `{}`", s.root.kind, s.root.path);
     if s.environment.source == "--env" && s.environment.variables.is_empty() {
         out.push_str(" (no environment: none given with `--env`)");
     } else if !s.environment.source.is_empty() {
-        out.push_str(&format!(" (environment: {})", s.environment.source));
+        let _ = write!(out, " (environment: {})", s.environment.source);
     }
     out.push('\n');
 
     section(&mut out, p, "Driver");
     let d = &s.driver;
-    out.push_str(&format!(
-        "  kernel module    {}\n",
+    let _ = writeln!(
+        out,
+        "  kernel module    {}",
         fact(
             d.kernel_module_version.as_ref(),
             d.kernel_module_version_source.as_ref(),
             d.kernel_module_version_unknown.as_ref()
         )
-    ));
+    );
     if let Some(flavor) = &d.kernel_module_flavor {
-        out.push_str(&format!("  module flavor    {flavor}\n"));
+        let _ = writeln!(out, "  module flavor    {flavor}");
     }
-    out.push_str(&format!(
-        "  user space       {}\n",
+    let _ = writeln!(
+        out,
+        "  user space       {}",
         fact(
             d.userspace_version.as_ref(),
             d.userspace_version_source.as_ref(),
             d.userspace_version_unknown.as_ref()
         )
-    ));
-    out.push_str(&format!(
-        "  supports CUDA    {}\n",
+    );
+    let _ = writeln!(
+        out,
+        "  supports CUDA    {}",
         fact(
             d.cuda_version.as_ref(),
             d.cuda_version_source.as_ref(),
             d.cuda_version_unknown.as_ref()
         )
-    ));
+    );
 
     section(&mut out, p, "GPUs");
     if s.gpus.is_empty() {
@@ -95,12 +100,12 @@ pub fn render(s: &Snapshot, p: Printer) -> String {
             g.compute_capability_source.as_ref(),
             g.compute_capability_unknown.as_ref(),
         );
-        out.push_str(&format!("  {i}  {name}\n     compute capability {cc}\n"));
+        let _ = writeln!(out, "  {i}  {name}\n     compute capability {cc}");
         if let Some(bus) = &g.bus_location {
-            out.push_str(&format!("     bus {bus}\n"));
+            let _ = writeln!(out, "     bus {bus}");
         }
         if let Some(m) = g.memory_total_bytes {
-            out.push_str(&format!("     memory {} MiB\n", m / (1024 * 1024)));
+            let _ = writeln!(out, "     memory {} MiB", m / (1024 * 1024));
         }
     }
     let n = &s.device_nodes;
@@ -111,14 +116,15 @@ pub fn render(s: &Snapshot, p: Printer) -> String {
     if n.nvidia_uvm {
         nodes.push("/dev/nvidia-uvm".to_owned());
     }
-    out.push_str(&format!(
-        "  device nodes: {}\n",
+    let _ = writeln!(
+        out,
+        "  device nodes: {}",
         match (&n.unknown, nodes.is_empty()) {
             (Some(why), _) => format!("unknown ({why})"),
             (None, true) => "none".to_owned(),
             (None, false) => nodes.join(", "),
         }
-    ));
+    );
 
     section(&mut out, p, "CUDA toolkits");
     if s.cuda_toolkits.is_empty() {
@@ -131,8 +137,9 @@ pub fn render(s: &Snapshot, p: Printer) -> String {
             .filter(|r| *r != t.root)
             .map(|r| format!(" -> {r}"))
             .unwrap_or_default();
-        out.push_str(&format!(
-            "  `{}`{real}: {}  [{}]\n",
+        let _ = writeln!(
+            out,
+            "  `{}`{real}: {}  [{}]",
             t.root,
             fact(
                 t.version.as_ref(),
@@ -140,7 +147,7 @@ pub fn render(s: &Snapshot, p: Printer) -> String {
                 t.version_unknown.as_ref()
             ),
             t.found_via.join(", ")
-        ));
+        );
     }
 
     section(&mut out, p, "CUDA libraries");
@@ -154,10 +161,7 @@ pub fn render(s: &Snapshot, p: Printer) -> String {
             .clone()
             .unwrap_or_else(|| "version unknown".to_owned());
         let dangling = if l.dangling { "  DANGLING LINK" } else { "" };
-        out.push_str(&format!(
-            "  {soname:<24} {version:<14} `{}`{dangling}\n",
-            l.path
-        ));
+        let _ = writeln!(out, "  {soname:<24} {version:<14} `{}`{dangling}", l.path);
     }
 
     section(&mut out, p, "cuDNN");
@@ -165,12 +169,13 @@ pub fn render(s: &Snapshot, p: Printer) -> String {
         out.push_str("  none found\n");
     }
     for c in &s.cudnn {
-        out.push_str(&format!(
-            "  {:<8} {}  `{}`\n",
+        let _ = writeln!(
+            out,
+            "  {:<8} {}  `{}`",
             c.kind,
             fact(c.version.as_ref(), None, c.version_unknown.as_ref()),
             c.path
-        ));
+        );
     }
 
     section(&mut out, p, "Python environments");
@@ -181,7 +186,7 @@ pub fn render(s: &Snapshot, p: Printer) -> String {
         let v = e
             .python_version
             .map_or_else(|| "Python ?".to_owned(), |v| format!("Python {v}"));
-        out.push_str(&format!("  `{}` ({}, {v})\n", e.path, e.kind));
+        let _ = writeln!(out, "  `{}` ({}, {v})", e.path, e.kind);
     }
 
     section(&mut out, p, "Frameworks");
@@ -199,12 +204,13 @@ pub fn render(s: &Snapshot, p: Printer) -> String {
         let cudnn = f
             .cudnn_version
             .map_or_else(|| "?".to_owned(), |c| c.to_string());
-        out.push_str(&format!(
-            "  {} {v}: built with CUDA {cuda}, cuDNN {cudnn}  in `{}`\n",
+        let _ = writeln!(
+            out,
+            "  {} {v}: built with CUDA {cuda}, cuDNN {cudnn}  in `{}`",
             f.name, f.environment
-        ));
+        );
         if let Some(cc) = &f.compute_capabilities {
-            out.push_str(&format!("     GPU code: {}\n", cc.join(", ")));
+            let _ = writeln!(out, "     GPU code: {}", cc.join(", "));
         }
     }
 
@@ -216,67 +222,77 @@ pub fn render(s: &Snapshot, p: Printer) -> String {
     {
         section(&mut out, p, "Containers");
         if !c.markers.is_empty() {
-            out.push_str(&format!("  inside a container: {}\n", c.markers.join(", ")));
+            let _ = writeln!(out, "  inside a container: {}", c.markers.join(", "));
         }
         if let Some(v) = &c.nvidia_require_cuda {
-            out.push_str(&format!("  NVIDIA_REQUIRE_CUDA={v}\n"));
+            let _ = writeln!(out, "  NVIDIA_REQUIRE_CUDA={v}");
         }
         if let Some(v) = &c.cuda_version_env {
-            out.push_str(&format!("  CUDA_VERSION={v}\n"));
+            let _ = writeln!(out, "  CUDA_VERSION={v}");
         }
         if let Some(dd) = &c.docker_daemon {
             match &dd.unknown {
-                Some(why) => out.push_str(&format!("  `{}`: unknown ({why})\n", dd.path)),
-                None => out.push_str(&format!(
-                    "  `{}`: runtimes [{}], default-runtime {}\n",
-                    dd.path,
-                    dd.runtimes.join(", "),
-                    dd.default_runtime.as_deref().unwrap_or("not set")
-                )),
+                Some(why) => {
+                    let _ = writeln!(out, "  `{}`: unknown ({why})", dd.path);
+                }
+                None => {
+                    let _ = writeln!(
+                        out,
+                        "  `{}`: runtimes [{}], default-runtime {}",
+                        dd.path,
+                        dd.runtimes.join(", "),
+                        dd.default_runtime.as_deref().unwrap_or("not set")
+                    );
+                }
             }
         }
         if !c.nvidia_container_tools.is_empty() {
-            out.push_str(&format!(
-                "  NVIDIA container tools: {}\n",
+            let _ = writeln!(
+                out,
+                "  NVIDIA container tools: {}",
                 c.nvidia_container_tools.join(", ")
-            ));
+            );
         }
     }
 
     if let Some(live) = &s.live {
         section(&mut out, p, "Live driver calls");
-        out.push_str(&format!(
-            "  libcuda          {}\n",
+        let _ = writeln!(
+            out,
+            "  libcuda          {}",
             fact(live.libcuda.as_ref(), None, live.libcuda_unknown.as_ref())
-        ));
-        out.push_str(&format!(
-            "  cuDriverGetVersion {}\n",
+        );
+        let _ = writeln!(
+            out,
+            "  cuDriverGetVersion {}",
             fact(
                 live.cu_driver_get_version.as_ref(),
                 None,
                 live.cu_driver_get_version_unknown.as_ref()
             )
-        ));
+        );
         if let Some(code) = live.cu_init {
-            out.push_str(&format!(
-                "  cuInit           {code} {}\n",
+            let _ = writeln!(
+                out,
+                "  cuInit           {code} {}",
                 live.cu_init_name.as_deref().unwrap_or("")
-            ));
+            );
         }
-        out.push_str(&format!(
-            "  NVML             {}\n",
+        let _ = writeln!(
+            out,
+            "  NVML             {}",
             match (&live.nvml.driver_version, &live.nvml.unknown) {
                 (Some(v), _) => format!("driver {v}, {} device(s)", live.nvml.devices.len()),
                 (None, Some(why)) => format!("unknown ({why})"),
                 (None, None) => "not loaded".to_owned(),
             }
-        ));
+        );
     }
 
     if !s.environment.variables.is_empty() {
         section(&mut out, p, "Environment");
         for (k, v) in &s.environment.variables {
-            out.push_str(&format!("  {k}={v}\n"));
+            let _ = writeln!(out, "  {k}={v}");
         }
     }
     if !s.probe_errors.is_empty() {
@@ -287,7 +303,7 @@ pub fn render(s: &Snapshot, p: Printer) -> String {
                 .as_deref()
                 .map(|p| format!("`{p}`: "))
                 .unwrap_or_default();
-            out.push_str(&format!("  [{}] {path}{}\n", e.collector, e.message));
+            let _ = writeln!(out, "  [{}] {path}{}", e.collector, e.message);
         }
     }
     out

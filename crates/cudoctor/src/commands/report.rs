@@ -7,7 +7,7 @@ use cudoctor_probe::Snapshot;
 use crate::cli::{Format, SourceArgs};
 use crate::{Ctx, ExitStatus, to_json};
 
-pub fn run(ctx: &Ctx, args: &SourceArgs) -> anyhow::Result<ExitStatus> {
+pub fn run(ctx: Ctx, args: &SourceArgs) -> anyhow::Result<ExitStatus> {
     let snap = super::machine::snapshot(args)?;
     let fields = fields(&snap);
     let text = match ctx.format {
@@ -18,9 +18,9 @@ pub fn run(ctx: &Ctx, args: &SourceArgs) -> anyhow::Result<ExitStatus> {
                 .collect();
             to_json(&serde_json::json!({"schema_version": 1, "fields": map}))?
         }
-        Format::Text => fields.iter().map(|(k, v)| format!("{k}: {v}\n")).collect(),
+        Format::Text => lines(&fields),
         Format::Markdown => {
-            let body: String = fields.iter().map(|(k, v)| format!("{k}: {v}\n")).collect();
+            let body = lines(&fields);
             let home = if snap.root.kind == "host" {
                 std::env::var("HOME").ok()
             } else {
@@ -38,6 +38,17 @@ pub fn run(ctx: &Ctx, args: &SourceArgs) -> anyhow::Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
+fn lines(fields: &[(&'static str, String)]) -> String {
+    let mut out = String::new();
+    for (k, v) in fields {
+        out.push_str(k);
+        out.push_str(": ");
+        out.push_str(v);
+        out.push('\n');
+    }
+    out
+}
+
 fn could_not(why: Option<&String>) -> String {
     match why {
         Some(w) => format!("Could not collect ({w})"),
@@ -46,6 +57,7 @@ fn could_not(why: Option<&String>) -> String {
 }
 
 /// The report's fields, in collect_env's order where they overlap.
+#[allow(clippy::many_single_char_names)] // one letter per snapshot section
 pub fn fields(s: &Snapshot) -> Vec<(&'static str, String)> {
     let mut f: Vec<(&'static str, String)> = Vec::new();
     let torch = s.frameworks.iter().find(|x| x.name == "torch");

@@ -2,12 +2,13 @@
 
 use anyhow::Context as _;
 use cudoctor_kb::{Requirements, Spec, VariantRequirements, kb};
+use std::fmt::Write as _;
 
 use crate::cli::{Format, RequirementsArgs};
 use crate::printer::{Printer, Tone};
 use crate::{Ctx, ExitStatus, error, to_json};
 
-pub fn run(ctx: &Ctx, args: &RequirementsArgs) -> anyhow::Result<ExitStatus> {
+pub fn run(ctx: Ctx, args: &RequirementsArgs) -> anyhow::Result<ExitStatus> {
     let spec: Spec = args.spec.parse().map_err(|e: cudoctor_kb::SpecParseError| {
         error::hinted(
             e.to_string(),
@@ -52,13 +53,13 @@ pub fn render(req: &Requirements, p: Printer, markdown: bool) -> String {
         req.package
     );
     if markdown {
-        out.push_str(&format!("## {heading}\n\n"));
+        let _ = write!(out, "## {heading}\n\n");
     } else {
         out.push_str(&p.paint(Tone::Bold, &heading));
         out.push('\n');
     }
     for note in &req.notes {
-        out.push_str(&format!("note: {note}\n"));
+        let _ = writeln!(out, "note: {note}");
     }
     for v in &req.variants {
         out.push('\n');
@@ -73,7 +74,7 @@ fn variant(out: &mut String, v: &VariantRequirements, p: Printer, markdown: bool
         title.push_str(" (the PyPI default)");
     }
     if let Some(ch) = &v.channel {
-        title.push_str(&format!(" [{ch}]"));
+        let _ = write!(title, " [{ch}]");
     }
     let mut rows: Vec<(&str, String)> = vec![
         ("CUDA", or_unknown(v.cuda.as_ref())),
@@ -107,10 +108,7 @@ fn variant(out: &mut String, v: &VariantRequirements, p: Printer, markdown: bool
     ));
     let mut py = list_or_unknown(&v.python);
     if !v.python_experimental.is_empty() {
-        py.push_str(&format!(
-            " (experimental: {})",
-            v.python_experimental.join(", ")
-        ));
+        let _ = write!(py, " (experimental: {})", v.python_experimental.join(", "));
     }
     rows.push(("Python", py));
     rows.push(("GPU code", list_or_unknown(&v.compute_capabilities)));
@@ -138,36 +136,36 @@ fn variant(out: &mut String, v: &VariantRequirements, p: Printer, markdown: bool
         rows.push(("official images", v.images.join(", ")));
     }
     if markdown {
-        out.push_str(&format!("### {title}\n\n| | |\n|---|---|\n"));
+        let _ = writeln!(out, "### {title}\n\n| | |\n|---|---|");
         for (k, val) in rows {
-            out.push_str(&format!("| {k} | {} |\n", val.replace('|', "\\|")));
+            let _ = writeln!(out, "| {k} | {} |", val.replace('|', "\\|"));
         }
         for u in &v.unknown {
-            out.push_str(&format!("\n- unknown: {u}"));
+            let _ = write!(out, "\n- unknown: {u}");
         }
         for n in &v.notes {
-            out.push_str(&format!("\n- note: {n}"));
+            let _ = write!(out, "\n- note: {n}");
         }
         out.push_str("\n\nSources:\n");
         for s in &v.sources {
-            out.push_str(&format!("- {s}\n"));
+            let _ = writeln!(out, "- {s}");
         }
     } else {
         out.push_str(&p.paint(Tone::Bold, &title));
         out.push('\n');
         let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
         for (k, val) in rows {
-            out.push_str(&format!("  {k:<width$}  {val}\n"));
+            let _ = writeln!(out, "  {k:<width$}  {val}");
         }
         for u in &v.unknown {
-            out.push_str(&format!("  {} {u}\n", p.paint(Tone::Warning, "unknown:")));
+            let _ = writeln!(out, "  {} {u}", p.paint(Tone::Warning, "unknown:"));
         }
         for n in &v.notes {
-            out.push_str(&format!("  {} {n}\n", p.paint(Tone::Dim, "note:")));
+            let _ = writeln!(out, "  {} {n}", p.paint(Tone::Dim, "note:"));
         }
-        out.push_str(&format!("  {}\n", p.paint(Tone::Dim, "sources:")));
+        let _ = writeln!(out, "  {}", p.paint(Tone::Dim, "sources:"));
         for s in &v.sources {
-            out.push_str(&format!("    {s}\n"));
+            let _ = writeln!(out, "    {s}");
         }
     }
 }

@@ -1,5 +1,6 @@
 //! `cudoctor which SONAME`: the file the dynamic loader would load, and every candidate skipped.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use cudoctor_probe::{Env, Outcome, Resolution, Root};
@@ -8,7 +9,7 @@ use crate::cli::{Format, WhichArgs};
 use crate::printer::{Printer, Tone};
 use crate::{Ctx, ExitStatus, error, no_markdown, to_json};
 
-pub fn run(ctx: &Ctx, args: &WhichArgs) -> anyhow::Result<ExitStatus> {
+pub fn run(ctx: Ctx, args: &WhichArgs) -> anyhow::Result<ExitStatus> {
     no_markdown(ctx, "which")?;
     if args.soname.trim().is_empty() {
         return Err(error::hinted(
@@ -108,20 +109,23 @@ pub fn render(res: &Resolution, p: Printer) -> String {
                 .filter(|r| *r != c.path)
                 .map(|r| format!(" -> `{r}`"))
                 .unwrap_or_default();
-            out.push_str(&format!(
-                "{}: `{}`{real}\n",
+            let _ = writeln!(
+                out,
+                "{}: `{}`{real}",
                 p.paint(Tone::Ok, &res.soname),
                 c.path
-            ));
+            );
         }
-        None => out.push_str(&format!(
-            "{}: {} (the loader would fail with \"cannot open shared object file\")\n",
-            p.paint(Tone::Error, &res.soname),
-            "not found"
-        )),
+        None => {
+            let _ = writeln!(
+                out,
+                "{}: not found (the loader would fail with \"cannot open shared object file\")",
+                p.paint(Tone::Error, &res.soname),
+            );
+        }
     }
     if let Some(from) = &res.from {
-        out.push_str(&format!("  as loaded by `{from}`\n"));
+        let _ = writeln!(out, "  as loaded by `{from}`");
     }
     if !res.candidates.is_empty() {
         out.push_str("  search order:\n");
@@ -141,15 +145,16 @@ pub fn render(res: &Resolution, p: Printer) -> String {
             .as_deref()
             .map(|d| format!(" ({d})"))
             .unwrap_or_default();
-        out.push_str(&format!(
-            "    {:<18} `{}`: {}{detail}\n",
+        let _ = writeln!(
+            out,
+            "    {:<18} `{}`: {}{detail}",
             step,
             c.path,
             p.paint(tone, outcome_text(c.outcome))
-        ));
+        );
     }
     for n in &res.notes {
-        out.push_str(&format!("  note: {n}\n"));
+        let _ = writeln!(out, "  note: {n}");
     }
     out
 }

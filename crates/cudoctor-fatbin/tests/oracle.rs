@@ -18,6 +18,26 @@ use std::process::Command;
 use cudoctor_fatbin::{SmArch, read_file};
 use cudoctor_kb::version::{ArchVariant, PtxIsaVersion};
 
+/// The files `scripts/fetch-test-artifacts.sh` fetches by default (what CI requires); the others
+/// come with `--all` or `bench/archs.sh --fetch`.
+const CORE: &[&str] = &[
+    "debian/root/usr/bin/cuobjdump",
+    "debian/root/usr/lib/x86_64-linux-gnu/libcurand.so.10.3.0.86",
+    "wheels/unpacked/nvidia/cuda_runtime/lib/libcudart.so.11.0",
+    "wheels/unpacked/nvidia/cuda_nvrtc/lib/libnvrtc.so.11.2",
+];
+
+/// A missing artifact: a skip with the reason, or a failure when `CUDOCTOR_REQUIRE_ARTIFACTS=1`
+/// (CI) and the file is one of [`CORE`].
+fn missing(relative: &str, why: &str) {
+    let required = std::env::var("CUDOCTOR_REQUIRE_ARTIFACTS").is_ok_and(|v| v == "1");
+    assert!(
+        !(required && CORE.contains(&relative)),
+        "`.cache/{relative}` is missing and CUDOCTOR_REQUIRE_ARTIFACTS=1: run scripts/fetch-test-artifacts.sh"
+    );
+    eprintln!("skipped: `.cache/{relative}` is missing ({why})");
+}
+
 fn cache() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.cache")
 }
@@ -76,14 +96,14 @@ fn ours(map: &BTreeMap<SmArch, u64>) -> BTreeMap<String, u64> {
 fn compare(relative: &str) {
     let lib = cache().join(relative);
     let Some(tool) = cuobjdump() else {
-        eprintln!("skipped: no cuobjdump in the cache (run bench/archs.sh --fetch)");
+        missing(
+            "debian/root/usr/bin/cuobjdump",
+            "run scripts/fetch-test-artifacts.sh",
+        );
         return;
     };
     if !lib.is_file() {
-        eprintln!(
-            "skipped: `{}` is not in the cache (run bench/archs.sh --fetch)",
-            lib.display()
-        );
+        missing(relative, "run scripts/fetch-test-artifacts.sh --all");
         return;
     }
     let elf = parse_listing(

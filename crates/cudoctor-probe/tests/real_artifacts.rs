@@ -14,6 +14,15 @@ use cudoctor_probe::{ProbeOptions, probe};
 
 const PACKAGES: &[&str] = &["libcuda1", "libnvidia-ml1", "libcudart11.0"];
 
+/// A missing artifact: a skip with the reason, or a failure when `CUDOCTOR_REQUIRE_ARTIFACTS=1`
+/// (CI, after `scripts/fetch-test-artifacts.sh`).
+fn missing<T>(why: &str) -> Option<T> {
+    let required = std::env::var("CUDOCTOR_REQUIRE_ARTIFACTS").is_ok_and(|v| v == "1");
+    assert!(!required, "{why}, and CUDOCTOR_REQUIRE_ARTIFACTS=1");
+    eprintln!("skipped: {why}");
+    None
+}
+
 /// The extracted Debian tree, downloading it if needed.
 fn debian_root() -> Option<PathBuf> {
     let cache = repo_root().join(".cache/debian");
@@ -23,14 +32,15 @@ fn debian_root() -> Option<PathBuf> {
     if libcuda.exists() && cudart.exists() {
         return Some(root);
     }
-    let script = Path::new("/work/shared/tools/debian-nonfree.sh");
+    let script = std::env::var_os("CUDOCTOR_SHARED")
+        .map_or_else(|| repo_root().join("../shared"), PathBuf::from)
+        .join("tools/debian-nonfree.sh");
     if !script.exists() {
-        eprintln!(
-            "skipped: no {} and no cached {}",
+        return missing(&format!(
+            "no {} and no cached {}",
             script.display(),
             root.display()
-        );
-        return None;
+        ));
     }
     let ok = Command::new(script)
         .arg("--extract")
@@ -41,11 +51,10 @@ fn debian_root() -> Option<PathBuf> {
     if ok && libcuda.exists() && cudart.exists() {
         Some(root)
     } else {
-        eprintln!(
-            "skipped: could not download {PACKAGES:?} into {}",
+        missing(&format!(
+            "could not download {PACKAGES:?} into {}",
             cache.display()
-        );
-        None
+        ))
     }
 }
 
@@ -169,10 +178,10 @@ fn cuda_runtime_wheel() -> Option<PathBuf> {
         .is_ok_and(|s| s.success());
     let found = if ok { find() } else { None };
     if found.is_none() {
-        eprintln!(
-            "skipped: cannot download nvidia-cuda-runtime-cu11 into {}",
+        return missing(&format!(
+            "cannot download nvidia-cuda-runtime-cu11 into {}",
             dir.display()
-        );
+        ));
     }
     found
 }
@@ -196,10 +205,10 @@ fn real_cuda_runtime_wheel_in_a_venv() {
         .arg(f.host_path(sp))
         .status();
     if !st.is_ok_and(|s| s.success()) {
-        eprintln!(
-            "skipped: cannot unpack {} (python3 -m zipfile)",
+        missing::<()>(&format!(
+            "cannot unpack {} (python3 -m zipfile)",
             wheel.display()
-        );
+        ));
         return;
     }
     let snap = probe(&ProbeOptions::directory(

@@ -93,6 +93,56 @@ fn plural(n: usize, word: &str) -> String {
     }
 }
 
+/// What the evidence does not show, for an `ok` verdict: empty only when a "ready" verdict rests
+/// on evidence (a live host whose driver and GPU were seen, targets whose release, CUDA build and
+/// libraries are known).
+fn not_checked(ctx: &rules::Ctx<'_>) -> Vec<String> {
+    use cudoctor_kb::framework::Framework;
+    let mut out = Vec::new();
+    if ctx.snap.root.kind == "host" {
+        if ctx.driver().is_none() {
+            out.push("the driver version is unknown".to_owned());
+        }
+        if ctx.gpus_present() != Some(true) {
+            out.push("no GPU was seen".to_owned());
+        }
+    } else {
+        out.push(format!(
+            "the driver and GPU were not checked ({} root)",
+            ctx.snap.root.kind
+        ));
+    }
+    for t in ctx.gpu_targets() {
+        let name = t.display();
+        let mut unknown = Vec::new();
+        if t.version.is_none() {
+            unknown.push("version");
+        }
+        if t.needs.cuda.is_none() {
+            unknown.push("CUDA build");
+        }
+        if t.framework == Framework::TensorFlow && t.needs.sonames.is_none() {
+            unknown.push("libraries");
+        }
+        if !unknown.is_empty() {
+            out.push(format!("{name}: its {} unknown", join_is_are(&unknown)));
+        }
+        if t.version.is_some() && !matches!(t.kb, target::KbKnowledge::Known) {
+            out.push(format!("{name} is not in the knowledge base"));
+        }
+    }
+    out
+}
+
+/// `version is` / `version and CUDA build are`.
+fn join_is_are(items: &[&str]) -> String {
+    match items {
+        [one] => format!("{one} is"),
+        [init @ .., last] => format!("{} and {last} are", init.join(", ")),
+        [] => String::new(),
+    }
+}
+
 /// Runs every rule over the facts and the targets.
 ///
 /// `targets` come from [`target_from_spec`] (one per `--for`) or [`targets_from_snapshot`];
@@ -154,13 +204,27 @@ pub fn diagnose(
         }
         parts.join(", ")
     };
+    let not_checked = not_checked(&ctx);
     let verdict = match (status, targets.is_empty()) {
         (Status::Error, false) => format!("{subject} will not use the GPU: {counts}"),
         (Status::Error, true) => format!("The GPU stack is not usable: {counts}"),
         (Status::Warning, false) => format!("{subject} should use the GPU, with {counts}"),
         (Status::Warning, true) => format!("The GPU stack is usable, with {counts}"),
-        (Status::Ok, false) => format!("{subject} is ready to use the GPU"),
-        (Status::Ok, true) => "The GPU stack looks usable (no framework checked)".to_owned(),
+        // "ready" / "usable" only where the evidence shows it; else what was not checked.
+        (Status::Ok, false) if not_checked.is_empty() => {
+            format!("{subject} is ready to use the GPU")
+        }
+        (Status::Ok, false) => format!(
+            "{subject}: no problem found in the files; {}",
+            not_checked.join("; ")
+        ),
+        (Status::Ok, true) if not_checked.is_empty() => {
+            "The GPU stack looks usable (no framework checked)".to_owned()
+        }
+        (Status::Ok, true) => format!(
+            "No problem found in the files (no framework checked); {}",
+            not_checked.join("; ")
+        ),
     };
     Diagnosis {
         status,

@@ -472,6 +472,90 @@ fn env_python(snapshot: &Snapshot, environment: &str) -> Option<Sourced<PythonVe
     ))
 }
 
+/// The CUDA major a build needs: its CUDA version, else the `-cuNN` suffix its `nvidia-*` pins
+/// agree on (with where that came from).
+fn cuda_major(needs: &Needs) -> Option<(u32, String)> {
+    if let Some(c) = &needs.cuda {
+        return Some((c.value.major(), c.source.clone()));
+    }
+    let mut found: Option<(u32, String)> = None;
+    for p in &needs.pins {
+        let name = p
+            .value
+            .split([' ', '=', '>', '<', '~', '!', ';', '['])
+            .next()?;
+        let Some(major) = name
+            .strip_prefix("nvidia-")
+            .and_then(|n| n.rsplit_once("-cu"))
+            .and_then(|(_, m)| m.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        match &found {
+            Some((m, _)) if *m != major => return None, // pins disagree: unknown
+            Some(_) => {}
+            None => found = Some((major, format!("{} ({})", p.value, p.source))),
+        }
+    }
+    found
+}
+
+/// The sonames TensorFlow dlopens for a release the knowledge base does not know, carried over
+/// from the newest known release built with the same CUDA major (and the same cuDNN major when
+/// that is known): TensorFlow's names follow from those majors alone (`cuda_config.h`). `None`
+/// when the CUDA major is unknown or no known release shares it.
+pub(crate) fn carried_over_tf_sonames(kb: &Kb, needs: &Needs) -> Option<Sourced<Vec<Soname>>> {
+    if matches!(needs.gpu_build, Some(Sourced { value: false, .. })) {
+        return None;
+    }
+    let (major, major_src) = cuda_major(needs)?;
+    let cudnn_major = needs.cudnn.as_ref().map(|c| c.value.major());
+    let same_cuda = |r: &&cudoctor_kb::data::TfRelease| r.cuda.major() == major;
+    let newest_with = |want_cudnn: bool| {
+        kb.tf_releases()
+            .iter()
+            .filter(same_cuda)
+            .filter(|r| !want_cudnn || cudnn_major.is_none_or(|m| r.cudnn.major() == m))
+            .filter(|r| kb.tf_sonames(&r.version).is_some())
+            .max_by(|a, b| a.version.cmp(&b.version))
+    };
+    // Same CUDA and cuDNN majors: every name carries over. Same CUDA major only: the CUDA
+    // names carry over, the cuDNN one does not (its major differs).
+    // An unknown cuDNN major carries over no cuDNN name.
+    let (from, all) = match newest_with(true).filter(|_| cudnn_major.is_some()) {
+        Some(r) => (r, true),
+        None => (newest_with(false)?, false),
+    };
+    let row = kb.tf_sonames(&from.version)?;
+    let list: Vec<Soname> = row
+        .libs
+        .iter()
+        .filter(|(library, _)| all || library.as_str() != "cudnn")
+        .map(|(library, soname)| Soname {
+            library: library.clone(),
+            soname: soname.clone(),
+        })
+        .collect();
+    let cudnn_note = match (all, cudnn_major) {
+        (true, Some(m)) => format!(" and cuDNN {m}"),
+        (true, None) => String::new(),
+        (false, Some(m)) => format!(
+            "; its cuDNN {} name is left out: this build's cuDNN major is {m}",
+            from.cudnn.major()
+        ),
+        (false, None) => "; no cuDNN name: this build's cuDNN major is unknown".to_owned(),
+    };
+    Some(Sourced::new(
+        list,
+        format!(
+            "carried over from TensorFlow {} (the newest release the knowledge base knows built with CUDA {major}{cudnn_note}; the names TensorFlow opens follow from the CUDA and cuDNN majors): CUDA major from {major_src}; {} ({} names)",
+            from.version,
+            kb_source(&row.source),
+            row.evidence
+        ),
+    ))
+}
+
 /// The target for a `--for` spec. Never fails: a release the knowledge base does not know is a
 /// target whose needs are unknown (a finding says so).
 pub fn target_from_spec(kb: &Kb, spec: &Spec, snapshot: &Snapshot) -> Target {
@@ -645,6 +729,9 @@ fn target_from_installed(kb: &Kb, snapshot: &Snapshot, fw: &InstalledFramework) 
     }
     if framework == Framework::TensorFlow {
         needs.cudnn_rule = Some(CudnnRule::TensorFlow);
+        if !matches!(kb_knowledge, KbKnowledge::Known) && needs.sonames.is_none() {
+            needs.sonames = carried_over_tf_sonames(kb, &needs);
+        }
     }
     Some(Target {
         framework,

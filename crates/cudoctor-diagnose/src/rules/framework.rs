@@ -337,6 +337,49 @@ pub(crate) fn gpu_arch_unsupported(ctx: &Ctx<'_>) -> Vec<Finding> {
                         .sources(kb_url(&min.source)),
                     );
                 }
+            } else if let Some(cuda) = &t.needs.cuda {
+                // The GPU code is unknown, but the CUDA the build was made with bounds it: the
+                // nvcc of that major cannot target a GPU below its lowest target at all.
+                if let Some(row) = ctx.kb.nvcc_cannot_target(cuda.value, *cc) {
+                    out.push(
+                        Finding::new(
+                            "gpu-arch-unsupported",
+                            Severity::Error,
+                            format!(
+                                "{} was built with CUDA {}, which cannot make code for the {label} (compute capability {cc}): \"no kernel image is available\"",
+                                t.display(),
+                                cuda.value
+                            ),
+                        )
+                        .explain(format!(
+                            "Which GPU code {} carries is unknown, but it was built with CUDA {}, and the \
+                             compiler of CUDA {}.x only produces code for compute capability {} and newer. \
+                             No build made with it can carry machine code for compute capability {cc} \
+                             ({}), and PTX is only ever compiled for the same or a newer GPU, never \
+                             down to an older one. Every GPU operation fails with \"no kernel image is \
+                             available for execution on the device\".",
+                            t.display(),
+                            cuda.value,
+                            row.major,
+                            row.cc_min,
+                            cc.sm_name()
+                        ))
+                        .evidence("GPU", format!("{label}, compute capability {cc}"), cc_src.clone())
+                        .evidence("CUDA built with", cuda.value.to_string(), cuda.source.clone())
+                        .evidence(
+                            format!("lowest compute capability of CUDA {}.x nvcc", row.major),
+                            row.cc_min.to_string(),
+                            crate::target::kb_source(&row.source),
+                        )
+                        .fix(format!(
+                            "Pick a build made with an older CUDA that still targets {}: `cudoctor plan --cc {cc} --framework {}`",
+                            cc.sm_name(),
+                            t.framework.name()
+                        ))
+                        .sources(kb_url(&row.source))
+                        .source(CUDA_BINARY_COMPAT),
+                    );
+                }
             }
         }
     }
@@ -416,7 +459,9 @@ pub(crate) fn release_not_in_knowledge_base(ctx: &Ctx<'_>) -> Vec<Finding> {
         )
         .explain(format!(
             "cudoctor's compatibility tables do not cover this release ({why}). {}",
-            if installed {
+            if installed && t.framework == Framework::TensorFlow {
+                "It is diagnosed from its installed files instead (the CUDA and cuDNN versions in its build information, the `nvidia-*` versions it pins, the GPU code in its binaries). The libraries TensorFlow opens follow from its CUDA and cuDNN majors, so where those are known they are carried over from the newest known release built with the same majors (the evidence says from which); facts only the tables hold (tested Python versions) are unknown and not checked."
+            } else if installed {
                 "It is diagnosed from its installed files instead (the CUDA and cuDNN versions in its build information, the `nvidia-*` versions it pins, the GPU code in its binaries); facts only the tables hold (tested Python versions, the exact libraries it opens) are unknown and not checked."
             } else {
                 "Without the release installed there is nothing to read its needs from, so only the machine itself was checked."
@@ -439,6 +484,21 @@ pub(crate) fn release_not_in_knowledge_base(ctx: &Ctx<'_>) -> Vec<Finding> {
         }
         if let Some(c) = &n.gpu_code {
             f = f.evidence("GPU code", format_codes(&c.value), c.source.clone());
+        }
+        if let Some(so) = n
+            .sonames
+            .as_ref()
+            .filter(|s| s.source.contains("carried over"))
+        {
+            f = f.evidence(
+                "libraries it opens",
+                so.value
+                    .iter()
+                    .map(|s| s.soname.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                so.source.clone(),
+            );
         }
         for p in n.pins.iter().take(8) {
             f = f.evidence("pinned NVIDIA package", p.value.clone(), p.source.clone());

@@ -623,12 +623,24 @@ fn gpu_arch_unsupported() {
             .title
             .contains("no kernel image")
     );
-    // Unknown code list: silent.
-    let mut s = with_gpu(healthy_tf29(), "Quadro K4000", "3.0");
+    // Unknown code list, and CUDA 11.2 can target a 3.5 GPU: silent.
+    let mut s = with_gpu(healthy_tf29(), "Tesla K40", "3.5");
     s.frameworks[0].compute_capabilities = None;
     let mut t = targets_from_snapshot(kb(), &s);
     t[0].needs.gpu_code = None;
     assert!(of(&with_targets(&s, &t), "gpu-arch-unsupported").is_empty());
+    // Unknown code list, but CUDA 11's nvcc cannot target 3.0 at all: no kernel image.
+    let mut s = with_gpu(healthy_tf29(), "Quadro K4000", "3.0");
+    s.frameworks[0].compute_capabilities = None;
+    let mut t = targets_from_snapshot(kb(), &s);
+    t[0].needs.gpu_code = None;
+    let f = with_targets(&s, &t);
+    assert_eq!(sev(&f, "gpu-arch-unsupported"), Some(Severity::Error));
+    assert!(
+        of(&f, "gpu-arch-unsupported")[0]
+            .title
+            .contains("CUDA 11.2")
+    );
     // JAX: only the minimum capability is known.
     let s = with_gpu(with_driver(bare_host(), "550.144.03"), "Tesla K80", "3.7");
     let f = spec(&s, "jax[cuda12]==0.4.30");
@@ -951,4 +963,230 @@ fn cuda_update_missing_from_the_table_is_judged_by_its_series() {
     let mut s = with_driver_version(healthy_tf29(), "440.33.01");
     s.frameworks[0].cuda_version = Some("11.2.9".parse().unwrap());
     assert_eq!(sev(&installed(&s), "driver-too-old"), Some(Severity::Error));
+}
+
+// --- releases the knowledge base does not know; honest verdicts -------------------------------
+
+/// TensorFlow 2.99.0 (unknown to the knowledge base) built with CUDA 12.5.1 / cuDNN `cudnn`,
+/// on a host with a driver and a GPU but no CUDA library.
+fn tf_299(cudnn: Option<&str>) -> Snapshot {
+    let s = with_gpu(with_driver(bare_host(), "560.35.03"), "NVIDIA A100", "8.0");
+    let s = with_python_env(s, "/opt/venv", "3.11");
+    with_tensorflow(
+        s,
+        "/opt/venv",
+        "tensorflow",
+        "2.99.0",
+        Some("12.5.1"),
+        cudnn,
+        true,
+    )
+}
+
+fn sonames_of(t: &Target) -> Vec<String> {
+    let mut v: Vec<String> = t
+        .needs
+        .sonames
+        .as_ref()
+        .map(|s| s.value.iter().map(|x| x.soname.clone()).collect())
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+#[test]
+fn unknown_tf_release_carries_over_sonames_of_the_same_cuda_and_cudnn_majors() {
+    let s = tf_299(Some("9"));
+    let t = targets_from_snapshot(kb(), &s);
+    let names = sonames_of(&t[0]);
+    assert!(names.contains(&"libcudart.so.12".to_owned()), "{names:?}");
+    assert!(names.contains(&"libcudnn.so.9".to_owned()), "{names:?}");
+    let src = &t[0].needs.sonames.as_ref().unwrap().source;
+    assert!(src.contains("carried over from TensorFlow 2.21"), "{src}");
+    assert!(src.contains("CUDA 12 and cuDNN 9"), "{src}");
+    assert!(src.contains("build_info.py"), "{src}");
+    // ... so the loader's answer is checked: nothing there -> library-not-found, an error.
+    let d = diagnose(kb(), &s, &t, &SnapshotLoader::new(&s));
+    assert_eq!(sev(&d.findings, "library-not-found"), Some(Severity::Error));
+    assert!(!d.verdict.contains("ready"), "{}", d.verdict);
+}
+
+#[test]
+fn unknown_tf_release_with_other_cudnn_major_keeps_only_the_cuda_names() {
+    // cuDNN 10: no known CUDA 12 release used it, so no cuDNN name is carried over.
+    let t = targets_from_snapshot(kb(), &tf_299(Some("10")));
+    let names = sonames_of(&t[0]);
+    assert!(names.contains(&"libcublas.so.12".to_owned()), "{names:?}");
+    assert!(
+        !names.iter().any(|n| n.starts_with("libcudnn")),
+        "{names:?}"
+    );
+    let src = &t[0].needs.sonames.as_ref().unwrap().source;
+    assert!(src.contains("left out"), "{src}");
+    // cuDNN unknown: no cuDNN name either.
+    let t = targets_from_snapshot(kb(), &tf_299(None));
+    assert!(!sonames_of(&t[0]).iter().any(|n| n.starts_with("libcudnn")));
+}
+
+#[test]
+fn unknown_tf_release_without_cuda_major_gets_no_sonames() {
+    // No CUDA version, no pins: nothing is certain, nothing is carried over.
+    let s = with_python_env(bare_host(), "/opt/venv", "3.11");
+    let s = with_tensorflow(s, "/opt/venv", "tensorflow", "2.99.0", None, None, true);
+    let t = targets_from_snapshot(kb(), &s);
+    assert!(t[0].needs.sonames.is_none());
+    // An unknown CUDA major (CUDA 14: no known release) carries nothing either.
+    let s = with_python_env(bare_host(), "/opt/venv", "3.11");
+    let s = with_tensorflow(
+        s,
+        "/opt/venv",
+        "tensorflow",
+        "2.99.0",
+        Some("14.0"),
+        Some("10"),
+        true,
+    );
+    assert!(targets_from_snapshot(kb(), &s)[0].needs.sonames.is_none());
+}
+
+#[test]
+fn unknown_tf_release_cuda_major_from_pins() {
+    let s = with_python_env(bare_host(), "/opt/venv", "3.11");
+    let mut s = with_tensorflow(s, "/opt/venv", "tensorflow", "2.99.0", None, None, true);
+    s.frameworks[0].requires_nvidia = vec![
+        "nvidia-cublas-cu12==12.5.3.2; extra == \"and-cuda\"".into(),
+        "nvidia-cuda-runtime-cu12==12.5.82; extra == \"and-cuda\"".into(),
+    ];
+    let t = targets_from_snapshot(kb(), &s);
+    let names = sonames_of(&t[0]);
+    assert!(names.contains(&"libcudart.so.12".to_owned()), "{names:?}");
+    assert!(
+        t[0].needs
+            .sonames
+            .as_ref()
+            .unwrap()
+            .source
+            .contains("nvidia-cublas-cu12")
+    );
+    // Pins that disagree on the major: unknown.
+    s.frameworks[0].requires_nvidia = vec![
+        "nvidia-cublas-cu12==12.5.3.2".into(),
+        "nvidia-cuda-runtime-cu11==11.8.89".into(),
+    ];
+    assert!(targets_from_snapshot(kb(), &s)[0].needs.sonames.is_none());
+}
+
+#[test]
+fn known_release_keeps_its_own_soname_row() {
+    let t = targets_from_snapshot(kb(), &healthy_tf29());
+    let src = &t[0].needs.sonames.as_ref().unwrap().source;
+    assert!(!src.contains("carried over"), "{src}");
+}
+
+#[test]
+fn ready_only_with_evidence() {
+    // A live host whose driver, GPU and libraries were all seen: ready.
+    let s = healthy_tf29();
+    let t = targets_from_snapshot(kb(), &s);
+    let d = diagnose(kb(), &s, &t, &SnapshotLoader::new(&s));
+    assert_eq!(d.status, crate::Status::Ok, "{:#?}", d.findings);
+    assert_eq!(d.verdict, "TensorFlow 2.9.0 is ready to use the GPU");
+    // The same files under a directory root: no driver or GPU can be checked from outside.
+    let mut dir = healthy_tf29();
+    dir.root.kind = "directory".into();
+    dir.root.path = "/tmp/root".into();
+    let t = targets_from_snapshot(kb(), &dir);
+    let d = diagnose(kb(), &dir, &t, &SnapshotLoader::new(&dir));
+    assert_eq!(d.status, crate::Status::Ok, "{:#?}", d.findings);
+    assert!(!d.verdict.contains("ready"), "{}", d.verdict);
+    assert_eq!(
+        d.verdict,
+        "TensorFlow 2.9.0: no problem found in the files; the driver and GPU were not checked (directory root)"
+    );
+    // A host where no GPU was seen: not "ready" either.
+    let mut s = healthy_tf29();
+    s.gpus.clear();
+    s.device_nodes.gpus.clear();
+    let t = targets_from_snapshot(kb(), &s);
+    let d = diagnose(kb(), &s, &t, &SnapshotLoader::new(&s));
+    if d.status == crate::Status::Ok {
+        assert!(d.verdict.contains("no GPU was seen"), "{}", d.verdict);
+    }
+    assert!(!d.verdict.contains("ready"), "{}", d.verdict);
+}
+
+#[test]
+fn unknown_version_is_never_ready() {
+    let mut dir = with_python_env(bare_host(), "/opt/venv", "3.11");
+    dir.root.kind = "directory".into();
+    dir.frameworks.push(cudoctor_probe::snapshot::Framework {
+        name: "tensorflow".into(),
+        environment: "/opt/venv".into(),
+        version: None,
+        version_unknown: Some("METADATA: `Version: ???` is not a PEP 440 version".into()),
+        ..cudoctor_probe::snapshot::Framework::default()
+    });
+    let t = targets_from_snapshot(kb(), &dir);
+    let d = diagnose(kb(), &dir, &t, &NoLoader);
+    assert!(!d.verdict.contains("ready"), "{}", d.verdict);
+    if d.status == crate::Status::Ok {
+        assert!(
+            d.verdict.contains("no problem found in the files"),
+            "{}",
+            d.verdict
+        );
+        assert!(d.verdict.contains("version"), "{}", d.verdict);
+        assert!(d.verdict.contains("CUDA build"), "{}", d.verdict);
+    }
+}
+
+#[test]
+fn empty_root_verdict_is_honest() {
+    let mut dir = bare_host();
+    dir.root.kind = "directory".into();
+    let d = diagnose(kb(), &dir, &[], &NoLoader);
+    assert_eq!(d.status, crate::Status::Ok, "{:#?}", d.findings);
+    assert_eq!(
+        d.verdict,
+        "No problem found in the files (no framework checked); the driver and GPU were not checked (directory root)"
+    );
+    // A live host with a driver and a GPU: the stack itself looks usable.
+    let s = with_gpu(with_driver(bare_host(), "535.261.03"), "Tesla T4", "7.5");
+    let d = diagnose(kb(), &s, &[], &NoLoader);
+    if d.status == crate::Status::Ok {
+        assert_eq!(
+            d.verdict,
+            "The GPU stack looks usable (no framework checked)"
+        );
+    }
+}
+
+#[test]
+fn gpu_arch_unsupported_when_the_cuda_major_cannot_target_the_gpu() {
+    // A torch build of CUDA 12.4 whose GPU code is unknown, on a Tesla K80 (3.7).
+    let s = with_gpu(with_driver(bare_host(), "470.82.01"), "Tesla K80", "3.7");
+    let s = with_python_env(s, "/opt/venv", "3.11");
+    let s = with_torch(s, "/opt/venv", "2.99.0+cu124", Some("12.4"), &[]);
+    let f = installed(&s);
+    let x = of(&f, "gpu-arch-unsupported");
+    assert_eq!(x.len(), 1, "{f:#?}");
+    assert_eq!(x[0].severity, Severity::Error);
+    assert!(x[0].title.contains("CUDA 12.4"), "{}", x[0].title);
+    assert!(x[0].sources.iter().any(|u| u.starts_with("https://")));
+    // CUDA 11.8 still targets 3.7: unknown code stays silent.
+    let s = with_gpu(with_driver(bare_host(), "470.82.01"), "Tesla K80", "3.7");
+    let s = with_python_env(s, "/opt/venv", "3.11");
+    let s = with_torch(s, "/opt/venv", "2.99.0+cu118", Some("11.8"), &[]);
+    assert!(of(&installed(&s), "gpu-arch-unsupported").is_empty());
+    // CUDA 13 on a Volta (7.0): error; on a Turing (7.5): silent.
+    for (cc, fires) in [("7.0", true), ("7.5", false)] {
+        let s = with_gpu(with_driver(bare_host(), "580.65.06"), "GPU", cc);
+        let s = with_python_env(s, "/opt/venv", "3.11");
+        let s = with_torch(s, "/opt/venv", "2.99.0+cu130", Some("13.0"), &[]);
+        assert_eq!(
+            !of(&installed(&s), "gpu-arch-unsupported").is_empty(),
+            fires,
+            "{cc}"
+        );
+    }
 }

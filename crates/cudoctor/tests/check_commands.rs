@@ -855,7 +855,6 @@ fn scenario_table() {
 /// must be found, and "ready" must never be said without evidence. Same verdict when the
 /// installed version is unreadable (garbage in METADATA) and there is no build info.
 #[test]
-#[ignore = "bug in the binary: 'ready to use the GPU' for a release the knowledge base does not know"]
 fn newer_release_without_libraries_is_not_ready() {
     let f = Fixture::new();
     let sp = "/opt/venv/lib/python3.11/site-packages";
@@ -875,6 +874,31 @@ fn newer_release_without_libraries_is_not_ready() {
         "{}",
         v["verdict"]
     );
+    let missing = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == "library-not-found")
+        .expect("library-not-found");
+    let text = missing.to_string();
+    assert!(text.contains("libcudart.so.12"), "{text}");
+    assert!(text.contains("libcudnn.so.9"), "{text}");
+    assert!(text.contains("carried over from TensorFlow"), "{text}");
+
+    // Unreadable version, no build info: nothing to derive the libraries from; "ok" only with a
+    // verdict that says what was not checked.
+    let g = Fixture::new();
+    g.file("/opt/venv/pyvenv.cfg", "version = 3.11.4\n").file(
+        &format!("{sp}/tensorflow-2.99.0.dist-info/METADATA"),
+        "Metadata-Version: 2.1\nName: tensorflow\nVersion: ???garbage\n",
+    );
+    let (_, v) = check_json(&g, &[]);
+    let verdict = v["verdict"].as_str().unwrap();
+    assert!(!verdict.contains("ready"), "{verdict}");
+    if v["status"] == "ok" {
+        assert!(verdict.contains("not checked"), "{verdict}");
+        assert!(verdict.contains("unknown"), "{verdict}");
+    }
 }
 
 /// Regression test (fixed): the same `--for` twice is checked twice ("TensorFlow 2.9.0, TensorFlow 2.9.0 is

@@ -606,7 +606,6 @@ fn plan_k80_torch_excludes_without_sm37() {
 /// Kepler's last driver branch (R470, CUDA 11.4) is below CUDA 12's 525.60.13 minimum: no CUDA 12
 /// build can run on a K80.
 #[test]
-#[ignore = "bug in the knowledge base / plan: CUDA 12 variants offered for a Kepler GPU"]
 fn plan_k80_never_offers_cuda12() {
     let v = json(&[
         "plan",

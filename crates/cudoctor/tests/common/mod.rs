@@ -453,6 +453,19 @@ fn schema_errors_in(
     e
 }
 
+/// Asserts that a `check --format json` document satisfies `docs/check.schema.json` (its `facts`
+/// are checked against the snapshot schema by [`assert_matches_schema`]).
+pub fn assert_matches_check_schema(v: &serde_json::Value) {
+    let text = std::fs::read_to_string(repo_root().join("docs/check.schema.json")).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let errors = schema_errors(&schema, v);
+    assert!(
+        errors.is_empty(),
+        "check JSON does not match docs/check.schema.json:\n{}",
+        errors.join("\n")
+    );
+}
+
 /// Asserts that a snapshot value (`probe --format json`, `check --format json`'s `facts`)
 /// satisfies `docs/snapshot.schema.json`.
 pub fn assert_matches_schema(v: &serde_json::Value) {

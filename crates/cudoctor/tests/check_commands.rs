@@ -25,6 +25,7 @@ fn check_json(f: &Fixture, extra: &[&str]) -> (i32, Value) {
 /// status and exit code that agree with the severities.
 fn assert_complete(v: &Value, code: i32) {
     assert_eq!(v["schema_version"], 1);
+    common::assert_matches_check_schema(v);
     common::assert_matches_schema(&v["facts"]);
     for finding in v["findings"].as_array().unwrap() {
         for key in ["id", "severity", "title", "explanation"] {
@@ -848,7 +849,7 @@ fn scenario_table() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// Known bug: a TensorFlow release newer than the knowledge base, whose build info says CUDA 12.5
+/// Regression test (fixed): a TensorFlow release newer than the knowledge base, whose build info says CUDA 12.5
 /// and cuDNN 9, on a root with no CUDA library, no cuDNN and no driver: `check` says "TensorFlow
 /// 2.99.0 is ready to use the GPU" and exits 0 (only two info findings). Issue 4: such releases are
 /// diagnosed from their installed files; at least the missing `libcudart.so.12` / `libcudnn.so.9`
@@ -1101,4 +1102,23 @@ fn bad_target_spec() {
     let d = finding(&v, "release-not-in-knowledge-base");
     assert_eq!(d["severity"], "warning");
     assert!(d["title"].as_str().unwrap().contains("2.99.0"), "{d:#}");
+}
+
+/// The check schema rejects what it should: a finding without evidence, an unknown severity, a
+/// missing verdict (so the schema checks above can fail).
+#[test]
+fn check_schema_rejects_incomplete_documents() {
+    let (_, v) = check_json(&healthy(), &[]);
+    let text = std::fs::read_to_string(common::repo_root().join("docs/check.schema.json")).unwrap();
+    let schema: Value = serde_json::from_str(&text).unwrap();
+    assert!(common::schema_errors(&schema, &v).is_empty());
+    let mut no_verdict = v.clone();
+    no_verdict.as_object_mut().unwrap().remove("verdict");
+    assert!(!common::schema_errors(&schema, &no_verdict).is_empty());
+    let mut bad = v.clone();
+    bad["findings"] = serde_json::json!([{"id": "x", "severity": "fatal", "title": "t",
+        "explanation": "e", "fix": [], "sources": []}]);
+    let errors = common::schema_errors(&schema, &bad);
+    assert!(errors.iter().any(|e| e.contains("severity")), "{errors:?}");
+    assert!(errors.iter().any(|e| e.contains("evidence")), "{errors:?}");
 }

@@ -601,7 +601,7 @@ fn plan_k80_torch_excludes_without_sm37() {
     );
 }
 
-/// Known bug: for a Tesla K80 (3.7) `plan` offers PyTorch 2.6/2.7 CUDA 12.x variants as
+/// Regression test (fixed): for a Tesla K80 (3.7) `plan` offered PyTorch 2.6/2.7 CUDA 12.x variants as
 /// `compatible_with_caveats` ("GPU code unknown"), yet CUDA 12.0 removed sm_35/sm_37 from nvcc and
 /// Kepler's last driver branch (R470, CUDA 11.4) is below CUDA 12's 525.60.13 minimum: no CUDA 12
 /// build can run on a K80.

@@ -313,7 +313,7 @@ fn explain_text() {
       fix: Fix the library errors reported just before this line (see the `Cannot dlopen some GPU libraries` explanation).
       source: https://github.com/tensorflow/tensorflow/issues/60646
 
-    This machine: The GPU stack looks usable (no framework checked)
+    This machine: No problem found in the files (no framework checked); the driver and GPU were not checked (directory root)
 
     ----- stderr -----
     ");
@@ -365,7 +365,7 @@ fn explain_clean_log() {
     exit_code: 0
     ----- stdout -----
     No known GPU-stack error in the log (2 lines read).
-    This machine: The GPU stack looks usable (no framework checked)
+    This machine: No problem found in the files (no framework checked); the driver and GPU were not checked (directory root)
       info[no-framework-target] No framework to check against: only the GPU stack was checked
     Run `cudoctor check` for the details.
 

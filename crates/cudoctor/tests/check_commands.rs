@@ -190,7 +190,7 @@ fn healthy_tf29_host() {
     success: true
     exit_code: 0
     ----- stdout -----
-    TensorFlow 2.9.0 is ready to use the GPU
+    TensorFlow 2.9.0: no problem found in the files; the driver and GPU were not checked (directory root)
     checked: TensorFlow 2.9.0 [installed (/opt/venv/lib/python3.9/site-packages/tensorflow-2.9.0.dist-info/METADATA)]
 
     info[tensorrt-missing]   TensorRT is not installed; TensorFlow's TensorRT warnings are harmless
@@ -915,7 +915,10 @@ fn repeated_target_is_checked_once() {
         "--for",
         "tf==2.9.0",
     ]);
-    assert_eq!(r.stdout, "TensorFlow 2.9.0 is ready to use the GPU\n");
+    assert_eq!(
+        r.stdout,
+        "TensorFlow 2.9.0: no problem found in the files; the driver and GPU were not checked (directory root)\n"
+    );
 }
 
 #[test]
@@ -928,7 +931,7 @@ fn empty_root_is_not_an_error_of_the_tool() {
     success: true
     exit_code: 0
     ----- stdout -----
-    The GPU stack looks usable (no framework checked)
+    No problem found in the files (no framework checked); the driver and GPU were not checked (directory root)
 
     info[no-framework-target]   No framework to check against: only the GPU stack was checked
       No TensorFlow, PyTorch or JAX installation was found and none was named, so only the driver,

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Fixture, at};
+use common::{Fixture, at, repo_root};
 use cudoctor_probe::snapshot::Snapshot;
 use cudoctor_probe::{Collectors, ProbeOptions, probe};
 use serde_json::Value;
@@ -670,4 +670,80 @@ fn real_gpu_host_snapshot_round_trips() {
     assert_eq!(snap.driver.cuda_version.unwrap().to_string(), "13.0");
     let torch = snap.frameworks.iter().find(|f| f.name == "torch").unwrap();
     assert_eq!(torch.cuda_version.unwrap().to_string(), "13.0");
+}
+
+/// The GPU code of a framework comes from the fatbinary headers of its own CUDA libraries when
+/// they are there: PyTorch (`torch/lib/libtorch_cuda.so`) records no list anywhere else, and
+/// TensorFlow's `build_info.py` list is what the build asked for, not what the files hold. The
+/// libraries here are real-format fixtures carved from nvcc 13.0 and CUDA 11.8 binaries.
+#[test]
+fn framework_gpu_code_read_from_its_binaries() {
+    let fixtures = repo_root().join("crates/cudoctor-fatbin/tests/fixtures");
+    let cuda13 = std::fs::read(fixtures.join("archs13-plain.elf64")).unwrap();
+    let cusparse = std::fs::read(fixtures.join("cusparse11-full.elf64")).unwrap();
+    let f = Fixture::new();
+    let sp = "/opt/venv/lib/python3.12/site-packages";
+    f.file("/opt/venv/pyvenv.cfg", "home = /usr/bin\nversion = 3.12.3\n")
+        .file(
+            &format!("{sp}/torch-2.11.0.dist-info/METADATA"),
+            "Metadata-Version: 2.1\nName: torch\nVersion: 2.11.0\n",
+        )
+        .file(
+            &format!("{sp}/torch/version.py"),
+            "__version__ = '2.11.0+cu130'\ncuda = '13.0'\nhip = None\n",
+        )
+        .file(&format!("{sp}/torch/lib/libtorch_cuda.so"), &cuda13)
+        .file(
+            &format!("{sp}/tensorflow-2.9.0.dist-info/METADATA"),
+            "Metadata-Version: 2.1\nName: tensorflow\nVersion: 2.9.0\n",
+        )
+        .file(
+            &format!("{sp}/tensorflow/python/platform/build_info.py"),
+            "build_info = collections.OrderedDict([('cuda_compute_capabilities', ['sm_35', 'compute_80']), ('cuda_version', '11.2'), ('cudnn_version', '8'), ('is_cuda_build', True)])\n",
+        )
+        .file(&format!("{sp}/tensorflow/libtensorflow_cc.so.2"), &cusparse);
+    let (_, v) = probe_dir(&f, &[("VIRTUAL_ENV", "/opt/venv")]);
+    let torch = find(at(&v, "/frameworks"), "name", "torch");
+    assert_eq!(torch["version"], "2.11.0+cu130");
+    let codes: Vec<&str> = torch["compute_capabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    // Arch-specific (`a`) and family (`f`) cubins keep their qualifier.
+    assert_eq!(
+        codes,
+        [
+            "sm_75",
+            "sm_90",
+            "sm_90a",
+            "sm_100a",
+            "sm_100f",
+            "sm_120a",
+            "compute_90",
+            "compute_120a"
+        ]
+    );
+    assert!(
+        torch["compute_capabilities_source"]
+            .as_str()
+            .unwrap()
+            .contains("torch/lib/libtorch_cuda.so")
+    );
+    let tf = find(at(&v, "/frameworks"), "name", "tensorflow");
+    let source = tf["compute_capabilities_source"].as_str().unwrap();
+    assert!(source.contains("libtensorflow_cc.so.2"), "{source}");
+    assert!(
+        source.contains("build info lists sm_35, compute_80"),
+        "{source}"
+    );
+    assert!(
+        tf["compute_capabilities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c == "sm_90"),
+        "{tf:#}"
+    );
 }

@@ -1,6 +1,8 @@
 //! Frameworks (TensorFlow, PyTorch, JAX), read from their files and never imported.
 
-use std::path::Path;
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 
 use cudoctor_kb::version::{CudaVersion, CudnnVersion, FrameworkVersion};
 
@@ -365,6 +367,21 @@ fn tensorflow(ctx: &mut Ctx<'_>, file: &Path, fw: &mut Framework) {
                 Some(format!("no cuda_compute_capabilities in `{src}`"));
         }
     }
+    if info.is_cuda_build != Some(false) {
+        // build_info.py sits in tensorflow/python/platform/; the GPU kernels live in the
+        // package's big shared objects (which of them depends on the release).
+        if let Some(tf) = file.parent().and_then(Path::parent).and_then(Path::parent) {
+            gpu_code_from_binaries(
+                ctx,
+                &[
+                    tf.join("libtensorflow_cc.so.2"),
+                    tf.join("libtensorflow_framework.so.2"),
+                    tf.join("python/_pywrap_tensorflow_internal.so"),
+                ],
+                fw,
+            );
+        }
+    }
 }
 
 fn torch(ctx: &mut Ctx<'_>, file: &Path, fw: &mut Framework) {
@@ -412,44 +429,61 @@ fn torch(ctx: &mut Ctx<'_>, file: &Path, fw: &mut Framework) {
             "torch/version.py does not record cuDNN and no nvidia-cudnn pin was found".to_owned(),
         );
     }
-    gpu_code_from_binary(ctx, &file.with_file_name("lib/libtorch_cuda.so"), fw);
+    gpu_code_from_binaries(ctx, &[file.with_file_name("lib/libtorch_cuda.so")], fw);
 }
 
 /// Fills `compute_capabilities` from the CUDA fatbinary headers of a framework's own CUDA
-/// library (the facts in the file beat any table). Reads headers only, never runs anything.
-fn gpu_code_from_binary(ctx: &mut Ctx<'_>, lib: &Path, fw: &mut Framework) {
-    let shown = show(lib);
-    let host = match ctx.root.resolve(lib) {
-        Ok(h) => h,
-        Err(e) if e.is_not_found() => {
-            if fw.is_cuda_build == Some(true) {
-                fw.compute_capabilities_unknown = Some(format!("no `{shown}`"));
+/// libraries (the facts in the files beat any list: PyTorch records none, and TensorFlow's
+/// `build_info.py` says what the build was asked for, not what the binaries hold). The code of
+/// every file present is united. Reads headers only, never runs or loads anything.
+fn gpu_code_from_binaries(ctx: &mut Ctx<'_>, libs: &[PathBuf], fw: &mut Framework) {
+    let mut codes: BTreeSet<cudoctor_kb::version::GpuCode> = BTreeSet::new();
+    let mut read: Vec<String> = Vec::new();
+    let mut problems: Vec<String> = Vec::new();
+    for lib in libs {
+        let shown = show(lib);
+        let host = match ctx.root.resolve(lib) {
+            Ok(h) => h,
+            Err(e) if e.is_not_found() => continue,
+            Err(e) => {
+                problems.push(format!("`{shown}`: {}", e.reason()));
+                continue;
             }
-            return;
-        }
-        Err(e) => {
-            fw.compute_capabilities_unknown = Some(format!("`{shown}`: {}", e.reason()));
-            return;
-        }
-    };
-    match cudoctor_fatbin::read_file(&host) {
-        Ok(archs) if archs.has_gpu_code() => {
-            fw.compute_capabilities =
-                Some(archs.gpu_code().iter().map(ToString::to_string).collect());
-            fw.compute_capabilities_source = Some(format!("CUDA fatbinary headers of `{shown}`"));
-            fw.compute_capabilities_unknown = None;
-        }
-        Ok(_) => {
-            fw.compute_capabilities = Some(Vec::new());
-            fw.compute_capabilities_source = Some(format!("`{shown}` carries no GPU code"));
-        }
-        Err(e) => {
-            fw.compute_capabilities_unknown = Some(format!(
+        };
+        match cudoctor_fatbin::read_file(&host) {
+            Ok(archs) => {
+                codes.extend(archs.gpu_code());
+                read.push(format!("`{shown}`"));
+            }
+            Err(e) => problems.push(format!(
                 "cannot read the GPU code of `{shown}`: {}",
                 super::snippet(&e.to_string())
-            ));
+            )),
         }
     }
+    if read.is_empty() {
+        // Keep what build info said; say why the binaries did not answer.
+        if fw.compute_capabilities.is_none() {
+            fw.compute_capabilities_unknown = Some(if problems.is_empty() {
+                let names: Vec<String> = libs.iter().map(|l| format!("`{}`", show(l))).collect();
+                format!("none of {} is present", names.join(", "))
+            } else {
+                problems.join("; ")
+            });
+        }
+        return;
+    }
+    let listed = fw.compute_capabilities.as_ref().map(|l| l.join(", "));
+    fw.compute_capabilities = Some(codes.iter().map(ToString::to_string).collect());
+    let mut source = format!("CUDA fatbinary headers of {}", read.join(", "));
+    if let Some(listed) = listed {
+        let _ = write!(source, " (build info lists {listed})");
+    }
+    if !problems.is_empty() {
+        let _ = write!(source, "; not read: {}", problems.join("; "));
+    }
+    fw.compute_capabilities_source = Some(source);
+    fw.compute_capabilities_unknown = None;
 }
 
 #[cfg(test)]

@@ -835,3 +835,35 @@ fn matrix_tables_named_in_help_exist() {
         );
     }
 }
+
+/// The text plan shows the excluded releases just above the newest fit (what the user would try
+/// next and why it fails), not merely the newest releases.
+#[test]
+fn plan_text_shows_the_exclusions_nearest_the_newest_fit() {
+    let r = run(&mut cmd(&[
+        "plan",
+        "--no-probe",
+        "--driver",
+        "470.82.01",
+        "--gpu",
+        "RTX 3090",
+        "--python",
+        "3.10",
+        "--framework",
+        "tensorflow",
+    ]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let excluded: Vec<&str> = r
+        .stdout
+        .lines()
+        .skip_while(|l| !l.contains("excluded ("))
+        .skip(1)
+        .collect();
+    assert_eq!(excluded.len(), 3, "{}", r.stdout);
+    assert!(
+        excluded[0].starts_with("  x 2.14.0: no SASS for compute capability 8.6"),
+        "{}",
+        r.stdout
+    );
+    assert!(excluded[2].starts_with("  x 2.12.0:"), "{}", r.stdout);
+}

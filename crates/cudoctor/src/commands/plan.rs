@@ -1,7 +1,7 @@
 //! `cudoctor plan`: which framework versions fit a driver, GPU and Python.
 
 use anyhow::Context as _;
-use cudoctor_kb::version::{ComputeCapability, DriverVersion, PythonVersion};
+use cudoctor_kb::version::{ComputeCapability, DriverVersion, FrameworkVersion, PythonVersion};
 use cudoctor_kb::{Framework, Plan, PlanQuery, Status, kb};
 use std::fmt::Write as _;
 
@@ -70,6 +70,28 @@ where
                 .map_err(|e| anyhow::Error::new(e).context(format!("invalid value for `{flag}`")))
         })
         .transpose()
+}
+
+/// The excluded releases worth showing: the ones just above the newest candidate (what the user
+/// would try next, and why it does not fit); without candidates, the newest.
+fn nearest_excluded(fp: &cudoctor_kb::FrameworkPlan) -> Vec<&cudoctor_kb::Excluded> {
+    let parse = |v: &str| v.parse::<FrameworkVersion>().ok();
+    let newest_fit = fp.candidates.first().and_then(|c| parse(&c.version));
+    let above: Vec<&cudoctor_kb::Excluded> = match &newest_fit {
+        Some(fit) => fp
+            .excluded
+            .iter()
+            .filter(|e| parse(&e.version).is_some_and(|v| v > *fit))
+            .collect(),
+        None => Vec::new(),
+    };
+    if above.is_empty() {
+        fp.excluded.iter().take(EXCLUDED_SHOWN).collect()
+    } else {
+        // `excluded` is newest first: the closest to the candidate are at the end.
+        let start = above.len().saturating_sub(EXCLUDED_SHOWN);
+        above[start..].to_vec()
+    }
 }
 
 /// Text or Markdown rendering of a plan.
@@ -148,11 +170,11 @@ pub fn render(plan: &Plan, p: Printer, markdown: bool) -> String {
         if !fp.excluded.is_empty() {
             let _ = writeln!(
                 out,
-                "  {} ({} in all; newest shown):",
+                "  {} ({} in all; those nearest the newest fit shown; `--format json` lists all):",
                 p.paint(Tone::Dim, "excluded"),
                 fp.excluded.len()
             );
-            for ex in fp.excluded.iter().take(EXCLUDED_SHOWN) {
+            for ex in nearest_excluded(fp) {
                 let variant = if ex.variant == "default" {
                     String::new()
                 } else {

@@ -82,7 +82,13 @@ impl Diagnosis {
 
 /// Every rule id, in documentation order (`docs/findings.md`).
 pub fn rule_ids() -> Vec<&'static str> {
-    rules::RULES.iter().map(|(id, _)| *id).collect()
+    let mut ids: Vec<&'static str> = Vec::new();
+    for (id, _) in rules::RULES {
+        if !ids.contains(id) {
+            ids.push(id);
+        }
+    }
+    ids
 }
 
 fn plural(n: usize, word: &str) -> String {

@@ -322,6 +322,15 @@ pub fn loader_requests(
                 push(t.environment.as_deref(), &so.soname, preload);
             }
         }
+        // The cuBLAS whose GPU code `gpu-arch-unsupported` checks (its soname's major is the
+        // CUDA major: libcublasLt.so.11 / .12 / .13).
+        if let Some(cuda) = &t.needs.cuda {
+            push(
+                t.environment.as_deref(),
+                &format!("libcublasLt.so.{}", cuda.value.major()),
+                preload,
+            );
+        }
     }
     let mut majors: Vec<u32> = snapshot
         .cudnn

@@ -223,6 +223,7 @@ pub fn probe_root(root: &Root, env: &Env, which_ones: Collectors) -> Snapshot {
             extra.add(sp.join("torch/lib"), "framework_bundled");
         }
         snap.libraries = collect::libraries::collect(&mut ctx, cache.as_ref().ok(), &extra);
+        collect::libraries::read_gpu_code(&mut ctx, &mut snap.libraries);
     }
     if which_ones.cudnn {
         let roots: Vec<String> = snap.cuda_toolkits.iter().map(|t| t.root.clone()).collect();

@@ -213,6 +213,15 @@ pub struct Library {
     /// `elf64-x86_64` etc., when the ELF header was read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub elf: Option<String>,
+    /// GPU code in the library's CUDA fatbinaries (`sm_80`, `compute_90`), for cuBLAS and cuDNN
+    /// (for cuDNN, united over the `libcudnn*` sub-libraries of the same major next to it, which
+    /// hold its kernels). Null when not read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpu_code: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpu_code_source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpu_code_unknown: Option<String>,
 }
 
 /// A cuDNN copy.

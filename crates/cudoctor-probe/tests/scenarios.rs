@@ -747,3 +747,55 @@ fn framework_gpu_code_read_from_its_binaries() {
         "{tf:#}"
     );
 }
+
+/// cuBLAS's GPU code is read from the library the loader finds; cuDNN's from every real
+/// `libcudnn*.so.N*` next to it (the dispatcher holds no kernels; its sub-libraries do). The
+/// files are real-format fixtures carved from CUDA 11.8 and nvcc 13.0 binaries.
+#[test]
+fn cublas_and_cudnn_gpu_code() {
+    let fixtures = repo_root().join("crates/cudoctor-fatbin/tests/fixtures");
+    let cuda11 = std::fs::read(fixtures.join("cusparse11-full.elf64")).unwrap();
+    let cuda13 = std::fs::read(fixtures.join("archs13-plain.elf64")).unwrap();
+    let d = "/usr/lib/x86_64-linux-gnu";
+    let f = Fixture::new();
+    f.file(&format!("{d}/libcublasLt.so.11.11.3.6"), &cuda11)
+        .link(
+            &format!("{d}/libcublasLt.so.11"),
+            "libcublasLt.so.11.11.3.6",
+        )
+        // The dispatcher: an ELF without GPU code.
+        .lib(&format!("{d}/libcudnn.so.8.9.7"), "libcudnn.so.8")
+        .link(&format!("{d}/libcudnn.so.8"), "libcudnn.so.8.9.7")
+        .file(&format!("{d}/libcudnn_cnn_infer.so.8.9.7"), &cuda13)
+        .link(
+            &format!("{d}/libcudnn_cnn_infer.so.8"),
+            "libcudnn_cnn_infer.so.8.9.7",
+        );
+    let (_, v) = probe_dir(&f, &[]);
+    let libs = at(&v, "/libraries").as_array().unwrap();
+    let lib = |path: &str| {
+        libs.iter()
+            .find(|l| l["path"] == path)
+            .unwrap_or_else(|| panic!("no {path} in {libs:#?}"))
+    };
+    let lt = lib(&format!("{d}/libcublasLt.so.11"));
+    assert!(
+        lt["gpu_code"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c == "sm_35"),
+        "{lt:#}"
+    );
+    let cudnn = lib(&format!("{d}/libcudnn.so.8"));
+    let codes: Vec<&str> = cudnn["gpu_code"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{cudnn:#}"))
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"sm_90a"), "{codes:?}");
+    let source = cudnn["gpu_code_source"].as_str().unwrap();
+    assert!(source.contains("libcudnn_cnn_infer.so.8.9.7"), "{source}");
+    assert!(source.contains("libcudnn.so.8.9.7"), "{source}");
+}

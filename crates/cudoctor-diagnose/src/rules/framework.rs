@@ -386,6 +386,108 @@ pub(crate) fn gpu_arch_unsupported(ctx: &Ctx<'_>) -> Vec<Finding> {
     out
 }
 
+/// `gpu-arch-unsupported` for the cuBLAS the target loads: its kernels are machine code for
+/// some GPU generations (plus PTX for the newest); a GPU outside them fails every matrix
+/// product with "no kernel image" even when the framework's own code runs. Facts: the GPU code
+/// the probe read from the loaded library's fatbinary headers. cuDNN is not judged this way: its
+/// runtime-compiled engines (cuDNN 9) can serve GPUs its precompiled kernels do not cover.
+pub(crate) fn library_gpu_code(ctx: &Ctx<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let gpus = ctx.gpu_capabilities();
+    for t in ctx.gpu_targets() {
+        let Some(cuda) = &t.needs.cuda else { continue };
+        let soname = format!("libcublasLt.so.{}", cuda.value.major());
+        let r = ctx.loader.resolve(&soname, t.environment.as_deref());
+        let Some(loaded) = &r.loaded else { continue };
+        let lib = ctx.snap.libraries.iter().find(|l| {
+            l.gpu_code.is_some()
+                && (l.path == loaded.path
+                    || (loaded.real_path.is_some() && l.real_path == loaded.real_path))
+        });
+        let Some(lib) = lib else { continue };
+        let Some(names) = &lib.gpu_code else { continue };
+        let codes: Vec<cudoctor_kb::version::GpuCode> =
+            names.iter().filter_map(|c| c.parse().ok()).collect();
+        if codes.len() != names.len() || codes.is_empty() {
+            continue;
+        }
+        let shown = loaded.real_path.as_deref().unwrap_or(&loaded.path);
+        for (label, cc, cc_src) in &gpus {
+            let base = |sev: Severity, title: String| {
+                Finding::new("gpu-arch-unsupported", sev, title)
+                    .evidence(
+                        "GPU",
+                        format!("{label}, compute capability {cc}"),
+                        cc_src.clone(),
+                    )
+                    .evidence(
+                        format!("{soname} loads"),
+                        shown.to_owned(),
+                        format!("{} (via {})", r.source, loaded.via),
+                    )
+                    .evidence(
+                        format!("GPU code in {shown}"),
+                        format_codes(&codes),
+                        lib.gpu_code_source
+                            .clone()
+                            .unwrap_or_else(|| "fatbinary headers".to_owned()),
+                    )
+                    .source(CUDA_BINARY_COMPAT)
+            };
+            match arch_support(*cc, &codes) {
+                ArchSupport::Sass(_) | ArchSupport::Unknown(_) => {}
+                ArchSupport::NoKernelImage => out.push(
+                    base(
+                        Severity::Error,
+                        format!(
+                            "The cuBLAS {} loads has no GPU code for the {label} (compute capability {cc})",
+                            t.display()
+                        ),
+                    )
+                    .explain(format!(
+                        "{} does its matrix products in cuBLAS (`{soname}`). The copy the loader \
+                         takes carries machine code only for other GPU generations and no PTX the \
+                         driver could compile for compute capability {cc}, so every matrix product \
+                         fails with \"no kernel image is available for execution on the device\" \
+                         (or `CUBLAS_STATUS_ARCH_MISMATCH`) even though the framework itself starts.",
+                        t.display()
+                    ))
+                    .fix(format!(
+                        "Install a cuBLAS of CUDA {}.x that still supports {}: `cudoctor matrix cuda` and the cuBLAS release notes list the supported architectures",
+                        cuda.value.major(),
+                        cc.sm_name()
+                    ))
+                    .fix(format!(
+                        "Check which copy loads and why: `cudoctor which {soname}`"
+                    )),
+                ),
+                ArchSupport::PtxJit(code) => out.push(
+                    base(
+                        Severity::Warning,
+                        format!(
+                            "The cuBLAS {} loads has only PTX ({code}) for the {label}: compiled at start-up",
+                            t.display()
+                        ),
+                    )
+                    .explain(format!(
+                        "The cuBLAS copy the loader takes for {} has no machine code for compute \
+                         capability {cc}; the driver compiles its PTX ({code}) when it is first used, \
+                         which makes the first matrix products slow and needs a driver whose \
+                         compiler understands that PTX.",
+                        t.display()
+                    ))
+                    .fix("Expect a slow first start; keep the cache: `export CUDA_CACHE_MAXSIZE=4294967296`")
+                    .fix(format!(
+                        "For native code, use a cuBLAS release built for {}",
+                        cc.sm_name()
+                    )),
+                ),
+            }
+        }
+    }
+    out
+}
+
 /// `tensorrt-missing` (info): TensorFlow's TensorRT warning is harmless.
 pub(crate) fn tensorrt_missing(ctx: &Ctx<'_>) -> Vec<Finding> {
     if ctx

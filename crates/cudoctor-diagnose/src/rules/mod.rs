@@ -45,6 +45,7 @@ pub(crate) const RULES: &[(&str, Rule)] = &[
     ),
     ("cpu-only-build", framework::cpu_only_build),
     ("gpu-arch-unsupported", framework::gpu_arch_unsupported),
+    ("gpu-arch-unsupported", framework::library_gpu_code),
     (
         "cuda-visible-devices-hides-all",
         environment::cuda_visible_devices_hides_all,

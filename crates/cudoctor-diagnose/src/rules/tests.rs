@@ -1190,3 +1190,51 @@ fn gpu_arch_unsupported_when_the_cuda_major_cannot_target_the_gpu() {
         );
     }
 }
+
+#[test]
+fn gpu_arch_unsupported_in_the_loaded_cublas() {
+    let with_cublas_code = |codes: &[&str]| {
+        let mut s = healthy_tf29();
+        s.gpus.clear();
+        s.device_nodes.gpus.clear();
+        let mut s = with_gpu(s, "Tesla T4", "7.5");
+        for l in s.libraries.iter_mut().filter(|l| l.family == "cublasLt") {
+            l.gpu_code = Some(codes.iter().map(|c| (*c).to_owned()).collect());
+            l.gpu_code_source = Some("CUDA fatbinary headers of the test library".into());
+        }
+        installed(&s)
+    };
+    // TensorFlow 2.9 itself has sm_75 code; a cuBLAS without code for 7.5 still breaks it.
+    let f = with_cublas_code(&["sm_80", "sm_86", "compute_90"]);
+    let arch = of(&f, "gpu-arch-unsupported");
+    assert_eq!(arch.len(), 1, "{arch:#?}");
+    assert_eq!(arch[0].severity, Severity::Error);
+    assert!(arch[0].title.contains("cuBLAS"), "{}", arch[0].title);
+    assert!(
+        arch[0]
+            .evidence
+            .iter()
+            .any(|e| e.fact == "libcublasLt.so.11 loads"),
+        "{:?}",
+        arch[0].evidence
+    );
+    // Machine code of the same major and a lower minor runs: silent.
+    assert!(
+        of(
+            &with_cublas_code(&["sm_70", "sm_80"]),
+            "gpu-arch-unsupported"
+        )
+        .is_empty()
+    );
+    // Only PTX that can be compiled for 7.5: a warning.
+    let f = with_cublas_code(&["sm_60", "compute_70"]);
+    assert_eq!(sev(&f, "gpu-arch-unsupported"), Some(Severity::Warning));
+    // Code names that do not parse: not judged.
+    assert!(
+        of(
+            &with_cublas_code(&["sm_80", "bogus"]),
+            "gpu-arch-unsupported"
+        )
+        .is_empty()
+    );
+}

@@ -545,6 +545,113 @@ pub fn parse_record(text: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// The families whose GPU code is read: the libraries whose kernels a framework's GPU work
+/// depends on (cuBLAS for matrix products, cuDNN for convolutions and RNNs).
+const GPU_CODE_FAMILIES: &[&str] = &["cublas", "cublasLt", "cudnn"];
+
+/// Fills `gpu_code` of cuBLAS and cuDNN libraries from their CUDA fatbinary headers. cuDNN's
+/// kernels live in sub-libraries (`libcudnn_cnn_infer.so.8`, `libcudnn_engines_precompiled.so.9`,
+/// ...) next to the `libcudnn.so.N` dispatcher, so its code is the union over every real
+/// `libcudnn*.so.N*` file in that directory. Headers only; each file is read once.
+pub fn read_gpu_code(ctx: &mut Ctx<'_>, libs: &mut [Library]) {
+    use std::collections::{BTreeMap, BTreeSet};
+    type Answer = Result<(Vec<String>, String), String>;
+    let mut done: BTreeMap<(String, String), Answer> = BTreeMap::new();
+    for lib in libs.iter_mut() {
+        if !GPU_CODE_FAMILIES.contains(&lib.family.as_str()) || lib.dangling {
+            continue;
+        }
+        let Some(real) = lib.real_path.clone() else {
+            continue;
+        };
+        let real = Path::new(&real);
+        let files: Vec<PathBuf> = if lib.family == "cudnn" {
+            let major = lib
+                .soname
+                .as_deref()
+                .and_then(|s| s.rsplit_once(".so.").map(|(_, m)| m.to_owned()))
+                .or_else(|| {
+                    lib.version
+                        .as_deref()
+                        .and_then(|v| v.split('.').next())
+                        .map(str::to_owned)
+                });
+            let (Some(major), Some(dir)) = (major, real.parent()) else {
+                continue;
+            };
+            let marker = format!(".so.{major}");
+            let mut names: Vec<PathBuf> = ctx
+                .root
+                .read_dir_or_empty(dir)
+                .into_iter()
+                .filter(|e| {
+                    let n = e.name_str();
+                    n.starts_with("libcudnn")
+                        && n.split_once(".so.")
+                            .is_some_and(|(_, v)| v == major || v.starts_with(&format!("{major}.")))
+                        && n.contains(&marker)
+                })
+                .map(|e| e.path)
+                .filter(|p| {
+                    ctx.root
+                        .symlink_metadata(p)
+                        .is_ok_and(|m| m.file_type().is_file())
+                })
+                .collect();
+            names.sort();
+            names
+        } else {
+            vec![real.to_path_buf()]
+        };
+        if files.is_empty() {
+            continue;
+        }
+        let key = (
+            lib.family.clone(),
+            files.iter().map(|f| show(f)).collect::<Vec<_>>().join(":"),
+        );
+        let answer = done.entry(key).or_insert_with(|| {
+            let mut codes: BTreeSet<cudoctor_kb::version::GpuCode> = BTreeSet::new();
+            let mut read = Vec::new();
+            let mut problems = Vec::new();
+            for f in &files {
+                let shown = show(f);
+                match ctx
+                    .root
+                    .resolve(f)
+                    .map_err(|e| e.reason())
+                    .and_then(|host| {
+                        cudoctor_fatbin::read_file(&host)
+                            .map_err(|e| super::snippet(&e.to_string()))
+                    }) {
+                    Ok(archs) => {
+                        codes.extend(archs.gpu_code());
+                        read.push(format!("`{shown}`"));
+                    }
+                    Err(why) => problems.push(format!("`{shown}`: {why}")),
+                }
+            }
+            if read.is_empty() {
+                Err(problems.join("; "))
+            } else {
+                let mut source = format!("CUDA fatbinary headers of {}", read.join(", "));
+                if !problems.is_empty() {
+                    source.push_str("; not read: ");
+                    source.push_str(&problems.join("; "));
+                }
+                Ok((codes.iter().map(ToString::to_string).collect(), source))
+            }
+        });
+        match answer {
+            Ok((codes, source)) => {
+                lib.gpu_code = Some(codes.clone());
+                lib.gpu_code_source = Some(source.clone());
+            }
+            Err(why) => lib.gpu_code_unknown = Some(why.clone()),
+        }
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

@@ -799,3 +799,33 @@ fn cublas_and_cudnn_gpu_code() {
     assert!(source.contains("libcudnn_cnn_infer.so.8.9.7"), "{source}");
     assert!(source.contains("libcudnn.so.8.9.7"), "{source}");
 }
+
+/// The JAX CUDA plugin's precompiled kernels are recorded from its shared objects' fatbinary
+/// headers (a real-format fixture stands in for `_cusolver.so`).
+#[test]
+fn jax_plugin_gpu_code_is_recorded() {
+    let fixtures = repo_root().join("crates/cudoctor-fatbin/tests/fixtures");
+    let cuda13 = std::fs::read(fixtures.join("archs13-size.elf64")).unwrap();
+    let f = Fixture::new();
+    let sp = "/opt/venv/lib/python3.12/site-packages";
+    f.file(
+        "/opt/venv/pyvenv.cfg",
+        "home = /usr/bin\nversion = 3.12.3\n",
+    )
+    .file(
+        &format!("{sp}/jax_cuda13_plugin-0.11.2.dist-info/METADATA"),
+        "Metadata-Version: 2.1\nName: jax-cuda13-plugin\nVersion: 0.11.2\n",
+    )
+    .file(&format!("{sp}/jax_cuda13_plugin/_cusolver.so"), &cuda13)
+    .file(&format!("{sp}/jax_cuda13_plugin/__init__.py"), "");
+    let (_, v) = probe_dir(&f, &[("VIRTUAL_ENV", "/opt/venv")]);
+    let plugin = find(at(&v, "/frameworks"), "name", "jax-cuda13-plugin");
+    let codes = plugin["compute_capabilities"].as_array().unwrap();
+    assert!(codes.iter().any(|c| c == "sm_100f"), "{plugin:#}");
+    assert!(
+        plugin["compute_capabilities_source"]
+            .as_str()
+            .unwrap()
+            .contains("jax_cuda13_plugin/_cusolver.so")
+    );
+}

@@ -254,6 +254,35 @@ pub fn collect(ctx: &mut Ctx<'_>, envs: &[PythonEnvironment]) -> Vec<Framework> 
                             "not recorded in the package's files"
                         };
                         fw.cuda_version_unknown = Some(why.to_owned());
+                        if let Some(major) = n
+                            .strip_prefix("jax-cuda")
+                            .and_then(|r| r.strip_suffix("-plugin"))
+                        {
+                            // The plugin's precompiled kernels (cuSOLVER/cuSPARSE wrappers, ...):
+                            // recorded as a fact. XLA compiles the model's own kernels at run
+                            // time for the GPU present, so this is not the whole story for JAX.
+                            let mut libs: Vec<PathBuf> = Vec::new();
+                            for dir in [
+                                sp.join(format!("jax_cuda{major}_plugin")),
+                                sp.join(format!("jax_plugins/xla_cuda{major}")),
+                            ] {
+                                let mut found: Vec<PathBuf> = ctx
+                                    .root
+                                    .read_dir_or_empty(&dir)
+                                    .into_iter()
+                                    .filter(|e| {
+                                        let name = e.name_str();
+                                        name.ends_with(".so") || name.contains(".so.")
+                                    })
+                                    .map(|e| e.path)
+                                    .collect();
+                                found.sort();
+                                libs.extend(found);
+                            }
+                            if !libs.is_empty() {
+                                gpu_code_from_binaries(ctx, &libs, &mut fw);
+                            }
+                        }
                         fw
                     }
                 };

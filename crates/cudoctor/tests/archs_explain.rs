@@ -152,7 +152,8 @@ fn archs_bad_input() {
     ----- stdout -----
 
     ----- stderr -----
-    error: cannot read `[ROOT]/missing.so`: No such file or directory (os error 2)
+    error: cannot read `[ROOT]/missing.so`
+      Caused by: No such file or directory (os error 2)
     ");
     // One good file and one bad: the good one is reported, the exit code says something failed.
     let r = archs(

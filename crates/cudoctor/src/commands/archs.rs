@@ -41,7 +41,7 @@ pub fn run(ctx: Ctx, args: &ArchsArgs) -> anyhow::Result<ExitStatus> {
                 path: path.display().to_string(),
                 archs,
             }),
-            Err(e) => errors.push(error_chain(&e)),
+            Err(e) => errors.push(anyhow::Error::new(e)),
         }
     }
     let verdicts: Vec<Verdict> = match gpu {
@@ -55,7 +55,8 @@ pub fn run(ctx: Ctx, args: &ArchsArgs) -> anyhow::Result<ExitStatus> {
         Format::Json => to_json(&ArchsJson {
             report: ArchsReport::new(files),
             verdicts,
-            errors: errors.clone(),
+            // `{:#}`: the message and its causes on one line.
+            errors: errors.iter().map(|e| format!("{e:#}")).collect(),
         })?,
         _ => render(
             &files,
@@ -69,21 +70,10 @@ pub fn run(ctx: Ctx, args: &ArchsArgs) -> anyhow::Result<ExitStatus> {
         Ok(ExitStatus::Success)
     } else {
         for e in &errors {
-            error::report(&anyhow::anyhow!("{e}"), ctx.err);
+            error::report(e, ctx.err);
         }
         Ok(ExitStatus::Error)
     }
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        cur = c.source();
-    }
-    s
 }
 
 fn gpu_capability(args: &ArchsArgs) -> anyhow::Result<Option<(ComputeCapability, String)>> {

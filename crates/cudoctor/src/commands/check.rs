@@ -8,7 +8,7 @@ use cudoctor_diagnose::{
     loader_requests, target_from_spec, targets_from_snapshot,
 };
 use cudoctor_kb::{Spec, kb};
-use cudoctor_probe::{Env, Root, Snapshot};
+use cudoctor_probe::Snapshot;
 use serde::Serialize;
 
 use crate::cli::{CheckArgs, Format, SourceArgs};
@@ -97,14 +97,7 @@ fn resolve_live(
     snap: &Snapshot,
     targets: &[cudoctor_diagnose::Target],
 ) -> anyhow::Result<Resolutions> {
-    let (root, env) = match &source.root {
-        Some(dir) => (
-            Root::dir(dir)
-                .map_err(|e| anyhow::anyhow!("cannot use `--root {}`: {e}", dir.display()))?,
-            Env::from_pairs(super::machine::env_pairs(source)?),
-        ),
-        None => (Root::host(), Env::from_process()),
-    };
+    let (root, env) = super::machine::root_and_env(source)?;
     let cache = cudoctor_probe::ldso::load_cache(&root);
     let mut out = Resolutions::default();
     for req in loader_requests(targets, snap) {

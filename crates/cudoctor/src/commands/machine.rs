@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::Context as _;
 use cudoctor_kb::version::{DriverVersion, PythonVersion};
 use cudoctor_kb::{PlanQuery, kb};
-use cudoctor_probe::{Env, ProbeOptions, Snapshot};
+use cudoctor_probe::{Env, ProbeOptions, Root, Snapshot};
 
 use crate::cli::SourceArgs;
 use crate::error;
@@ -25,6 +25,18 @@ pub fn env_pairs(args: &SourceArgs) -> anyhow::Result<Vec<(String, String)>> {
             })
         })
         .collect()
+}
+
+/// The filesystem and environment `args` name: `--root DIR` with its `--env` pairs, or this host
+/// with the process environment.
+pub fn root_and_env(args: &SourceArgs) -> anyhow::Result<(Root, Env)> {
+    match &args.root {
+        Some(dir) => Ok((
+            Root::dir(dir).with_context(|| format!("cannot use `--root {}`", dir.display()))?,
+            Env::from_pairs(env_pairs(args)?),
+        )),
+        None => Ok((Root::host(), Env::from_process())),
+    }
 }
 
 /// The snapshot for `args`: read from `--snapshot`, or probed from `--root` or this host.
@@ -147,13 +159,40 @@ pub fn fill_plan_constraints(query: &mut PlanQuery, notes: &mut Vec<String>) {
         }
     }
     if query.python.is_none() {
-        let py: Option<(PythonVersion, &str)> = snap
-            .python_environments
-            .iter()
-            .find_map(|e| e.python_version.map(|v| (v, e.path.as_str())));
-        if let Some((v, path)) = py {
+        if let Some((v, path, why)) = active_python(&snap) {
             query.python = Some(v);
-            notes.push(format!("Python {v} taken from this machine (`{path}`)"));
+            notes.push(format!(
+                "Python {v} taken from this machine (`{path}`, {why})"
+            ));
         }
     }
+}
+
+/// The Python a `pip install` here would most likely use: the active virtual environment, else
+/// the active conda environment, else the first interpreter on `PATH`, in `PATH` order.
+fn active_python(snap: &Snapshot) -> Option<(PythonVersion, String, &'static str)> {
+    let with_version = |via: &str| {
+        snap.python_environments
+            .iter()
+            .filter(|e| e.found_via.iter().any(|f| f == via))
+            .find_map(|e| e.python_version.map(|v| (v, e.path.clone())))
+    };
+    if let Some((v, p)) = with_version("$VIRTUAL_ENV") {
+        return Some((v, p, "the active virtual environment"));
+    }
+    if let Some((v, p)) = with_version("$CONDA_PREFIX") {
+        return Some((v, p, "the active conda environment"));
+    }
+    let path = snap.environment.variables.get("PATH")?;
+    path.split(':').find_map(|dir| {
+        let prefix = Path::new(dir).parent()?;
+        snap.python_environments
+            .iter()
+            .filter(|e| e.found_via.iter().any(|f| f == "python on $PATH"))
+            .find(|e| Path::new(&e.path) == prefix)
+            .and_then(|e| {
+                e.python_version
+                    .map(|v| (v, e.path.clone(), "the first python on $PATH"))
+            })
+    })
 }

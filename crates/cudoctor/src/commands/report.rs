@@ -49,6 +49,14 @@ fn lines(fields: &[(&'static str, String)]) -> String {
     out
 }
 
+/// What the loader takes for the libraries maintainers ask about first: soname stem, field.
+const LOADER_FIELDS: &[(&str, &str)] = &[
+    ("libcudart", "Loader: libcudart"),
+    ("libcudnn", "Loader: libcudnn"),
+    ("libcublas", "Loader: libcublas"),
+    ("libcuda", "Loader: libcuda"),
+];
+
 fn could_not(why: Option<&String>) -> String {
     match why {
         Some(w) => format!("Could not collect ({w})"),
@@ -226,17 +234,9 @@ pub fn fields(s: &Snapshot) -> Vec<(&'static str, String)> {
         },
     ));
     for r in &s.loader {
-        if ["libcudart", "libcudnn.", "libcublas.", "libcuda."]
-            .iter()
-            .any(|p| r.soname.starts_with(p))
-        {
-            let key: &'static str = match r.soname.split(".so").next() {
-                Some("libcudart") => "Loader: libcudart",
-                Some("libcudnn") => "Loader: libcudnn",
-                Some("libcublas") => "Loader: libcublas",
-                Some("libcuda") => "Loader: libcuda",
-                _ => continue,
-            };
+        let stem = r.soname.split(".so").next().unwrap_or_default();
+        if let Some((_, key)) = LOADER_FIELDS.iter().find(|(s, _)| *s == stem) {
+            let key: &'static str = key;
             let v = match &r.chosen {
                 Some(c) => format!(
                     "{} -> {}",
@@ -250,14 +250,7 @@ pub fn fields(s: &Snapshot) -> Vec<(&'static str, String)> {
     }
     for k in ["CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH", "CUDA_HOME"] {
         if let Some(v) = s.environment.variables.get(k) {
-            f.push((
-                match k {
-                    "CUDA_VISIBLE_DEVICES" => "CUDA_VISIBLE_DEVICES",
-                    "LD_LIBRARY_PATH" => "LD_LIBRARY_PATH",
-                    _ => "CUDA_HOME",
-                },
-                v.clone(),
-            ));
+            f.push((k, v.clone()));
         }
     }
     f

@@ -1,6 +1,7 @@
 //! `cudoctor requirements SPEC`: what a framework release needs.
 
 use anyhow::Context as _;
+use cudoctor_kb::version::CudaVersion;
 use cudoctor_kb::{Requirements, Spec, VariantRequirements, kb};
 use std::fmt::Write as _;
 
@@ -93,13 +94,14 @@ fn variant(out: &mut String, v: &VariantRequirements, p: Printer, markdown: bool
     rows.push((
         "driver (minor-version compat.)",
         match &v.driver_min_compat {
-            Some(d) => format!(">= {d} (no JIT of newer PTX; see caveats)"),
-            None if v.cuda.as_deref().is_some_and(|c| {
-                c.split('.')
-                    .next()
-                    .and_then(|m| m.parse::<u32>().ok())
-                    .is_some_and(|m| m < 11)
-            }) =>
+            Some(d) => format!(
+                ">= {d} (minor-version compatibility: no JIT of PTX newer than the driver; features that need the newer driver are unavailable)"
+            ),
+            None if v
+                .cuda
+                .as_deref()
+                .and_then(|c| c.parse::<CudaVersion>().ok())
+                .is_some_and(|c| c.major() < 11) =>
             {
                 "none (CUDA < 11 has no minor-version compatibility)".to_owned()
             }

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use cudoctor_probe::{Env, Outcome, Resolution, Root};
+use cudoctor_probe::{Outcome, Resolution};
 
 use crate::cli::{Format, WhichArgs};
 use crate::printer::{Printer, Tone};
@@ -23,14 +23,7 @@ pub fn run(ctx: Ctx, args: &WhichArgs) -> anyhow::Result<ExitStatus> {
             "run it on the machine, or with `--root DIR`; a snapshot already holds the loader's answers under `loader`",
         ));
     }
-    let (root, env) = match &args.source.root {
-        Some(dir) => (
-            Root::dir(dir)
-                .map_err(|e| anyhow::anyhow!("cannot use `--root {}`: {e}", dir.display()))?,
-            Env::from_pairs(super::machine::env_pairs(&args.source)?),
-        ),
-        None => (Root::host(), Env::from_process()),
-    };
+    let (root, env) = super::machine::root_and_env(&args.source)?;
     let from = match (&args.from, root.is_host()) {
         (Some(f), true) if f.is_relative() => Some(std::env::current_dir()?.join(f)),
         (f, _) => f.clone(),

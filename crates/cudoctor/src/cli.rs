@@ -80,7 +80,7 @@ pub enum Command {
     Requirements(RequirementsArgs),
     /// Which framework versions fit a driver, GPU and Python; what is excluded and why.
     #[command(
-        after_help = "Examples:\n  cudoctor plan --driver 470.82.01 --gpu \"RTX 3090\" --python 3.10 --framework tensorflow\n  cudoctor plan --driver 440.33 --python 3.7 --framework tensorflow\n  cudoctor plan --gpu \"Tesla K80\" --framework torch"
+        after_help = "Examples:\n  cudoctor plan --driver 470.82.01 --gpu \"RTX 3090\" --python 3.10 --framework tensorflow\n  cudoctor plan --driver 440.33 --python 3.7 --framework tensorflow\n  cudoctor plan --gpu \"Tesla K80\" --framework torch\n  cudoctor plan --snapshot snap.json --framework torch   # constraints from a saved probe"
     )]
     Plan(PlanArgs),
     /// The compatibility tables, with their sources.
@@ -166,9 +166,12 @@ pub struct PlanArgs {
     /// Framework to plan for (repeatable): tensorflow, torch, jax. Default: all three.
     #[arg(long = "framework", value_name = "NAME")]
     pub frameworks: Vec<String>,
-    /// Do not fill missing constraints from this machine.
-    #[arg(long)]
+    /// Do not fill missing constraints from this machine (or from `--root` / `--snapshot`).
+    #[arg(long, conflicts_with_all = ["root", "snapshot"])]
     pub no_probe: bool,
+    /// Where missing constraints come from (default: this machine).
+    #[command(flatten)]
+    pub source: SourceArgs,
 }
 
 #[derive(Debug, Args)]

@@ -867,3 +867,59 @@ fn plan_text_shows_the_exclusions_nearest_the_newest_fit() {
     );
     assert!(excluded[2].starts_with("  x 2.12.0:"), "{}", r.stdout);
 }
+
+/// Without `--no-probe`, constraints that were not given come from the probed machine (here a
+/// fixture root: driver 535.104.05, a Tesla T4, the active venv's Python 3.9), each with a note;
+/// a constraint given on the command line wins.
+#[test]
+fn plan_fills_missing_constraints_from_the_machine() {
+    let f = common::tf29_host("535.104.05", "8.1.1");
+    let r = f.run(&[
+        "plan",
+        "--framework",
+        "tensorflow",
+        "--python",
+        "3.8",
+        "--format",
+        "json",
+        "--env",
+        "VIRTUAL_ENV=/opt/venv",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = r.json();
+    let c = &v["constraints"];
+    assert_eq!(c["driver"], "535.104.05", "{c:#}");
+    assert_eq!(c["compute_capability"], "7.5", "{c:#}");
+    assert_eq!(c["python"], "3.8", "the given --python wins: {c:#}");
+    let notes = strings(&c["notes"]);
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with("driver 535.104.05 taken from this machine")),
+        "{notes:?}"
+    );
+    assert!(notes.iter().any(|n| n.contains("Tesla T4")), "{notes:?}");
+    assert!(!notes.iter().any(|n| n.starts_with("Python")), "{notes:?}");
+    // Without --python, the active venv's.
+    let r = f.run(&[
+        "plan",
+        "--framework",
+        "tensorflow",
+        "--format",
+        "json",
+        "--env",
+        "VIRTUAL_ENV=/opt/venv",
+    ]);
+    let v = r.json();
+    assert_eq!(v["constraints"]["python"], "3.9", "{:#}", v["constraints"]);
+    assert!(
+        strings(&v["constraints"]["notes"])
+            .iter()
+            .any(|n| n.contains("/opt/venv") && n.contains("active virtual environment")),
+        "{:#}",
+        v["constraints"]
+    );
+    // --no-probe with a source is refused.
+    let r = f.run(&["plan", "--no-probe"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+}

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use anyhow::Context as _;
-use cudoctor_kb::version::{DriverVersion, PythonVersion};
+use cudoctor_kb::version::PythonVersion;
 use cudoctor_kb::{PlanQuery, kb};
 use cudoctor_probe::{Env, ProbeOptions, Root, Snapshot};
 
@@ -105,61 +105,43 @@ pub fn complete(snap: &mut Snapshot) {
     });
 }
 
-/// Fills the constraints of a `plan` query that were not given from this machine (driver, GPU,
-/// Python of the first environment with a known version), and notes each one filled.
-pub fn fill_plan_constraints(query: &mut PlanQuery, notes: &mut Vec<String>) {
-    if query.driver.is_some()
-        && (query.compute_capability.is_some() || query.gpu_name.is_some())
-        && query.python.is_some()
-    {
-        return;
-    }
-    let mut snap = cudoctor_probe::probe(&ProbeOptions::host());
-    complete(&mut snap);
+/// Fills the constraints of a `plan` query that were not given from the probed machine (driver,
+/// GPU, the Python a `pip install` would use), and notes each one filled.
+pub fn fill_plan_constraints(query: &mut PlanQuery, snap: &Snapshot, notes: &mut Vec<String>) {
     if query.driver.is_none() {
-        let d: Option<(&DriverVersion, &str)> = snap
-            .driver
+        let d = &snap.driver;
+        let found = d
             .userspace_version
             .as_ref()
-            .map(|v| {
-                (
-                    v,
-                    snap.driver
-                        .userspace_version_source
-                        .as_deref()
-                        .unwrap_or("probe"),
-                )
-            })
+            .map(|v| (v, d.userspace_version_source.as_deref()))
             .or_else(|| {
-                snap.driver.kernel_module_version.as_ref().map(|v| {
-                    (
-                        v,
-                        snap.driver
-                            .kernel_module_version_source
-                            .as_deref()
-                            .unwrap_or("probe"),
-                    )
-                })
+                d.kernel_module_version
+                    .as_ref()
+                    .map(|v| (v, d.kernel_module_version_source.as_deref()))
             });
-        if let Some((v, src)) = d {
+        if let Some((v, src)) = found {
             query.driver = Some(v.clone());
-            notes.push(format!("driver {v} taken from this machine ({src})"));
+            notes.push(format!(
+                "driver {v} taken from this machine ({})",
+                src.unwrap_or("probe")
+            ));
         }
     }
     if query.compute_capability.is_none() && query.gpu_name.is_none() {
-        if let Some(g) = snap.gpus.iter().find(|g| g.compute_capability.is_some()) {
-            query.compute_capability = g.compute_capability;
+        if let Some((g, cc)) = snap
+            .gpus
+            .iter()
+            .find_map(|g| g.compute_capability.map(|cc| (g, cc)))
+        {
+            query.compute_capability = Some(cc);
             notes.push(format!(
-                "GPU {} (compute capability {}) taken from this machine",
+                "GPU {} (compute capability {cc}) taken from this machine",
                 g.name.as_deref().unwrap_or("unnamed"),
-                g.compute_capability
-                    .map(|c| c.to_string())
-                    .unwrap_or_default()
             ));
         }
     }
     if query.python.is_none() {
-        if let Some((v, path, why)) = active_python(&snap) {
+        if let Some((v, path, why)) = active_python(snap) {
             query.python = Some(v);
             notes.push(format!(
                 "Python {v} taken from this machine (`{path}`, {why})"

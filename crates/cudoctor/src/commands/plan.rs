@@ -39,8 +39,12 @@ pub fn run(ctx: Ctx, args: &PlanArgs) -> anyhow::Result<ExitStatus> {
         }
     }
     let mut filled = Vec::new();
-    if !args.no_probe {
-        super::machine::fill_plan_constraints(&mut query, &mut filled);
+    let given = query.driver.is_some()
+        && (query.compute_capability.is_some() || query.gpu_name.is_some())
+        && query.python.is_some();
+    if !args.no_probe && !given {
+        let snap = super::machine::snapshot(&args.source)?;
+        super::machine::fill_plan_constraints(&mut query, &snap, &mut filled);
     }
     let mut plan = kb().plan(&query).map_err(|e| match e.hint() {
         Some(h) => error::hinted(format!("{e}: {}", source_text(&e)), h),

@@ -35,7 +35,7 @@ fn requirements_tf_2_9_0_text() {
       cuDNN                           8.1
       cuDNN accepted                  >=8.1, <9 (TensorFlow accepts the same major with an equal or newer minor)
       driver                          >= 460.27.03
-      driver (minor-version compat.)  >= 450.80.02 (no JIT of newer PTX; see caveats)
+      driver (minor-version compat.)  >= 450.80.02 (minor-version compatibility: no JIT of PTX newer than the driver; features that need the newer driver are unavailable)
       Python                          3.7, 3.8, 3.9, 3.10
       GPU code                        sm_35, sm_50, sm_60, sm_70, sm_75, compute_80
       PTX ISA                         7.2
@@ -131,7 +131,7 @@ fn requirements_tf_series() {
       cuDNN                           8.1
       cuDNN accepted                  >=8.1, <9 (TensorFlow accepts the same major with an equal or newer minor)
       driver                          >= 460.27.03
-      driver (minor-version compat.)  >= 450.80.02 (no JIT of newer PTX; see caveats)
+      driver (minor-version compat.)  >= 450.80.02 (minor-version compatibility: no JIT of PTX newer than the driver; features that need the newer driver are unavailable)
       Python                          3.7, 3.8, 3.9, 3.10
       GPU code                        sm_35, sm_50, sm_60, sm_70, sm_75, compute_80
       PTX ISA                         7.2
@@ -197,7 +197,7 @@ fn requirements_torch_variant() {
       CUDA                            12.1
       cuDNN                           9.1.0.70
       driver                          >= 530.30.02
-      driver (minor-version compat.)  >= 525.60.13 (no JIT of newer PTX; see caveats)
+      driver (minor-version compat.)  >= 525.60.13 (minor-version compatibility: no JIT of PTX newer than the driver; features that need the newer driver are unavailable)
       Python                          3.8, 3.9, 3.10, 3.11, 3.12
       GPU code                        sm_50, sm_60, sm_70, sm_75, sm_80, sm_86, sm_90
       PTX ISA                         8.1
@@ -241,7 +241,7 @@ fn requirements_jax() {
       cuDNN                           9.0
       cuDNN accepted                  >=9.0, <10.0
       driver                          >= 525.60.13
-      driver (minor-version compat.)  >= 525.60.13 (no JIT of newer PTX; see caveats)
+      driver (minor-version compat.)  >= 525.60.13 (minor-version compatibility: no JIT of PTX newer than the driver; features that need the newer driver are unavailable)
       Python                          >=3.9
       GPU code                        unknown
       lowest compute capability       5.2

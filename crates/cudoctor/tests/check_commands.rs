@@ -1125,3 +1125,19 @@ fn check_schema_rejects_incomplete_documents() {
     assert!(errors.iter().any(|e| e.contains("severity")), "{errors:?}");
     assert!(errors.iter().any(|e| e.contains("evidence")), "{errors:?}");
 }
+
+/// `--quiet` prints the verdict alone; with `--format json`, a small JSON document with the
+/// status and the verdict (for a HEALTHCHECK or a CI gate), and the exit code still says it.
+#[test]
+fn quiet_text_and_json() {
+    let f = tf29_host("535.104.05", "8.0.5");
+    let r = f.run(&["check", "--quiet"]);
+    assert_eq!(r.code, 1);
+    assert_eq!(r.stdout.lines().count(), 1, "{}", r.stdout);
+    let r = f.run(&["check", "--quiet", "--format", "json"]);
+    assert_eq!(r.code, 1);
+    let v = r.json();
+    assert_eq!(v["status"], "error");
+    assert!(v["verdict"].as_str().unwrap().contains("1 error"), "{v:#}");
+    assert!(v.get("findings").is_none(), "{v:#}");
+}

@@ -579,3 +579,54 @@ fn garbage(len: usize, seed: u32) -> Vec<u8> {
         })
         .collect()
 }
+
+/// A library inside a site-packages (a framework's own, like PyTorch's `libtorch_cuda.so`) gets
+/// the framework's first step: the `nvidia/*/lib` libraries of that site-packages, preloaded by
+/// path, win over the system copy. (Found on a real H200: torch 2.11 maps its wheel's cuDNN 9.19,
+/// not the system's 9.14.) Without `--from`, plain glibc order takes the system copy.
+#[test]
+fn which_from_a_framework_library_applies_its_preloading() {
+    let sp = "/opt/venv/lib/python3.12/site-packages";
+    let f = Fixture::new();
+    f.lib(
+        &format!("{sp}/torch/lib/libtorch_cuda.so"),
+        "libtorch_cuda.so",
+    )
+    .lib(
+        &format!("{sp}/nvidia/cudnn/lib/libcudnn.so.9"),
+        "libcudnn.so.9",
+    )
+    .lib(&format!("{LIBDIR}/libcudnn.so.9"), "libcudnn.so.9");
+    let from = format!("{sp}/torch/lib/libtorch_cuda.so");
+    let r = f.run(&[
+        "which",
+        "libcudnn.so.9",
+        "--from",
+        &from,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = r.json();
+    assert_eq!(
+        v["chosen"]["path"],
+        format!("{sp}/nvidia/cudnn/lib/libcudnn.so.9"),
+        "{v:#}"
+    );
+    assert_eq!(v["chosen"]["step"], "framework_preload", "{v:#}");
+    let r = f.run(&["which", "libcudnn.so.9", "--format", "json"]);
+    assert_eq!(
+        r.json()["chosen"]["path"],
+        format!("{LIBDIR}/libcudnn.so.9")
+    );
+    // The same step on request, for a process whose requester is elsewhere.
+    let r = f.run(&[
+        "which",
+        "libcudnn.so.9",
+        "--site-packages",
+        sp,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.json()["chosen"]["step"], "framework_preload");
+}

@@ -103,7 +103,6 @@ pub(crate) struct Scanner<'c> {
     context_line: Vec<Option<u64>>,
     /// Scratch: candidate signatures of the current line.
     candidates: Vec<usize>,
-    is_candidate: Vec<bool>,
     /// Scratch: lines hit by the prefilter in the current region (and its right half).
     hits: Vec<(usize, usize)>,
     right_hits: Vec<(usize, usize)>,
@@ -132,7 +131,6 @@ impl<'c> Scanner<'c> {
             acc: (0..n).map(|_| None).collect(),
             context_line: vec![None; n],
             candidates: Vec::new(),
-            is_candidate: vec![false; n],
             hits: Vec::new(),
             right_hits: Vec::new(),
             parallel: options.parallel
@@ -150,7 +148,8 @@ impl<'c> Scanner<'c> {
         let mut len = 0usize;
         let mut line_no: u64 = 1;
         let mut bytes: u64 = 0;
-        // Whether `buf[..len]` holds data of a line not yet ended by a newline.
+        // `buf[..len]` holds the start of a line not yet ended by a newline (or the overlap of an
+        // over-long one).
         loop {
             let n = match reader.read(&mut buf[len..]) {
                 Ok(n) => n,
@@ -248,20 +247,15 @@ impl<'c> Scanner<'c> {
         for m in c.prefilter.find_overlapping_iter(line) {
             for owner in &c.owners[m.pattern().as_usize()] {
                 match *owner {
-                    Owner::Signature(i) => {
-                        if !self.is_candidate[i] {
-                            self.is_candidate[i] = true;
-                            self.candidates.push(i);
-                        }
-                    }
+                    Owner::Signature(i) => self.candidates.push(i),
                     Owner::Context(i) => self.context_line[i] = Some(line_no),
                 }
             }
         }
         let mut candidates = std::mem::take(&mut self.candidates);
         candidates.sort_unstable();
+        candidates.dedup();
         for &i in &candidates {
-            self.is_candidate[i] = false;
             self.try_signature(i, line, line_no);
         }
         candidates.clear();
@@ -325,20 +319,16 @@ impl<'c> Scanner<'c> {
 
     fn finish(self, lines: u64, bytes: u64) -> ScanReport {
         let c = self.c;
-        let found: Vec<(usize, Acc)> = self
-            .acc
-            .into_iter()
-            .enumerate()
-            .filter_map(|(i, a)| a.map(|a| (i, a)))
-            .collect();
-        let present: BTreeSet<usize> = found.iter().map(|(i, _)| *i).collect();
-        let first_line: BTreeMap<usize, u64> =
-            found.iter().map(|(i, a)| (*i, a.first_line)).collect();
-        let order = cause_order(&present, &first_line, &c.explains);
-        let mut by_index: BTreeMap<usize, Acc> = found.into_iter().collect();
+        let mut found = self.acc;
+        let present: BTreeSet<usize> = (0..found.len()).filter(|&i| found[i].is_some()).collect();
+        let order = cause_order(
+            &present,
+            |i| found[i].as_ref().map_or(u64::MAX, |a| a.first_line),
+            &c.explains,
+        );
         let mut matches = Vec::with_capacity(order.len());
         for i in order {
-            let Some(acc) = by_index.remove(&i) else {
+            let Some(acc) = found[i].take() else {
                 continue;
             };
             let sig = &c.signatures[i];
@@ -413,7 +403,7 @@ fn count_newlines(bytes: &[u8]) -> u64 {
 /// the tests forbid) fall back to first-line order.
 fn cause_order(
     present: &BTreeSet<usize>,
-    first_line: &BTreeMap<usize, u64>,
+    first_line: impl Fn(usize) -> u64,
     explains: &[BTreeSet<usize>],
 ) -> Vec<usize> {
     let mut indegree: BTreeMap<usize, usize> = present.iter().map(|&i| (i, 0)).collect();
@@ -424,7 +414,7 @@ fn cause_order(
             }
         }
     }
-    let key = |i: usize| (first_line.get(&i).copied().unwrap_or(u64::MAX), i);
+    let key = |i: usize| (first_line(i), i);
     let mut ready: BTreeSet<(u64, usize)> = indegree
         .iter()
         .filter(|(_, d)| **d == 0)

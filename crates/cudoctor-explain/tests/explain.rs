@@ -498,6 +498,21 @@ fn scan_path_reports_directories_and_missing_files() {
 }
 
 #[test]
+fn scan_path_reads_a_file() {
+    let path = std::env::temp_dir().join(format!("cudoctor-explain-{}.log", std::process::id()));
+    std::fs::write(
+        &path,
+        "epoch 1\nFailed to initialize NVML: Driver/library version mismatch\n",
+    )
+    .unwrap();
+    let r = scan_path(&path);
+    std::fs::remove_file(&path).unwrap();
+    let r = r.unwrap();
+    assert_eq!(ids(&r), ["nvml-driver-library-mismatch"]);
+    assert_eq!((r.matches[0].line, r.lines), (2, 2));
+}
+
+#[test]
 fn json_contract_shape() {
     let r = scan_str(
         "RuntimeError: CUDA error: CUDA driver version is insufficient for CUDA runtime version\n",

@@ -108,32 +108,7 @@ pub(crate) fn cpu_only_build(ctx: &Ctx<'_>) -> Vec<Finding> {
         if g.value {
             continue;
         }
-        let fix = match t.framework {
-            Framework::TensorFlow => {
-                let v = t
-                    .version
-                    .as_ref()
-                    .map(|v| v.without_local().to_string())
-                    .unwrap_or_default();
-                format!(
-                    "`pip uninstall -y {} && pip install 'tensorflow=={v}'` (the `tensorflow` package includes GPU support on Linux)",
-                    t.package
-                )
-            }
-            Framework::PyTorch => {
-                let v = t
-                    .version
-                    .as_ref()
-                    .map(|v| v.without_local().to_string())
-                    .unwrap_or_default();
-                format!(
-                    "`pip install --force-reinstall 'torch=={v}'` (the PyPI wheel for Linux is a CUDA build; other CUDA variants: `--index-url https://download.pytorch.org/whl/cuXYZ`, see `cudoctor requirements torch=={v}`)"
-                )
-            }
-            Framework::Jax => {
-                "`pip install -U 'jax[cuda12]'` (installs the CUDA plugin)".to_owned()
-            }
-        };
+        let fix = gpu_build_fix(ctx, t);
         let hip = ctx
             .snap
             .frameworks
@@ -175,6 +150,81 @@ pub(crate) fn cpu_only_build(ctx: &Ctx<'_>) -> Vec<Finding> {
         out.push(f.fix(fix).source(install_doc(t.framework)));
     }
     out
+}
+
+/// The command that replaces a CPU-only build with the GPU build of the same release, from the
+/// knowledge base's tables: TensorFlow's GPU package of that release (`tensorflow-gpu` up to
+/// 2.0, where `tensorflow` itself is CPU-only), PyTorch's PyPI default variant, JAX's plugin
+/// extra. A release the tables do not know gets no pin it cannot stand behind.
+fn gpu_build_fix(ctx: &Ctx<'_>, t: &crate::target::Target) -> String {
+    let version = t
+        .version
+        .as_ref()
+        .map(cudoctor_kb::version::FrameworkVersion::without_local);
+    let pin = |package: &str| match &version {
+        Some(v) => format!("'{package}=={v}'"),
+        None => format!("'{package}'"),
+    };
+    let requirements = match &version {
+        Some(v) => format!("`cudoctor requirements {}=={v}`", t.package),
+        None => format!("`cudoctor matrix {}`", t.framework.name()),
+    };
+    match t.framework {
+        Framework::TensorFlow => match version.as_ref().and_then(|v| ctx.kb.tf_release(v)) {
+            Some(release) => format!(
+                "`pip uninstall -y {} && pip install {}` (the GPU package of this release is `{}`)",
+                t.package,
+                pin(&release.package),
+                release.package
+            ),
+            None => format!(
+                "`pip uninstall -y {}`, then install the GPU package of the release (`tensorflow` from 2.1 on, `tensorflow-gpu` before): {requirements}",
+                t.package
+            ),
+        },
+        Framework::PyTorch => {
+            let default = version.as_ref().and_then(|v| {
+                ctx.kb
+                    .torch_release(v)
+                    .into_iter()
+                    .find(|r| r.pypi_default && r.tag != "cpu")
+            });
+            match default {
+                Some(d) => format!(
+                    "`pip install --force-reinstall {}` (on Linux the PyPI wheel is the {} build, CUDA {}; other CUDA builds and their `--index-url`: {requirements})",
+                    pin("torch"),
+                    d.tag,
+                    d.cuda
+                ),
+                None => format!(
+                    "Reinstall a CUDA build of torch from the index for its CUDA version (`pip install --force-reinstall {} --index-url https://download.pytorch.org/whl/cuXYZ`); which CUDA builds exist: {requirements}",
+                    pin("torch")
+                ),
+            }
+        }
+        Framework::Jax => {
+            let plugins = version
+                .as_ref()
+                .map(|v| ctx.kb.jax_release(v))
+                .unwrap_or_default();
+            // The oldest CUDA plugin of the release: it asks least of the driver.
+            match plugins.first() {
+                Some(p) if plugins.len() == 1 => format!(
+                    "`pip install {}` (installs the {} plugin)",
+                    pin(&p.extra),
+                    p.variant
+                ),
+                Some(p) => format!(
+                    "`pip install {}` (installs the {} plugin; the release has others, each with its driver minimum: {requirements})",
+                    pin(&p.extra),
+                    p.variant
+                ),
+                None => format!(
+                    "Install the CUDA plugin of the release: {requirements} names its pip extra"
+                ),
+            }
+        }
+    }
 }
 
 /// `gpu-arch-unsupported`: the build has no machine code for the GPU and no PTX it can JIT

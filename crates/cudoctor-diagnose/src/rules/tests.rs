@@ -600,6 +600,71 @@ fn cpu_only_build() {
     assert!(of(&installed(&s4), "cpu-only-build").is_empty());
 }
 
+/// The fix names the GPU package of the same release, from the knowledge base: `tensorflow`
+/// only from 2.1 on (before, `tensorflow` itself was CPU-only and the GPU build was
+/// `tensorflow-gpu`), PyTorch's PyPI default, JAX's plugin extra.
+#[test]
+fn cpu_only_build_fix_names_the_gpu_package_of_the_release() {
+    let gpu_host = with_python_env(
+        with_gpu(with_driver(bare_host(), "535.261.03"), "Tesla T4", "7.5"),
+        "/opt/venv",
+        "3.7",
+    );
+    let fix = |s: &Snapshot| {
+        let f = installed(s);
+        let found = of(&f, "cpu-only-build");
+        assert_eq!(found.len(), 1, "{f:#?}");
+        found[0].fix.join("\n")
+    };
+    for (package, version, want) in [
+        ("tensorflow-cpu", "2.9.0", "pip install 'tensorflow==2.9.0'"),
+        (
+            "tensorflow",
+            "1.15.0",
+            "pip install 'tensorflow-gpu==1.15.0'",
+        ),
+        (
+            "tensorflow-cpu",
+            "2.0.0",
+            "pip install 'tensorflow-gpu==2.0.0'",
+        ),
+    ] {
+        let s = with_tensorflow(
+            gpu_host.clone(),
+            "/opt/venv",
+            package,
+            version,
+            None,
+            None,
+            false,
+        );
+        let text = fix(&s);
+        assert!(text.contains(want), "{package} {version}: {text}");
+        assert!(
+            text.contains(&format!("pip uninstall -y {package}")),
+            "{text}"
+        );
+    }
+    let s = with_torch(gpu_host.clone(), "/opt/venv", "2.4.1+cpu", None, &[]);
+    let text = fix(&s);
+    assert!(
+        text.contains("pip install --force-reinstall 'torch==2.4.1'"),
+        "{text}"
+    );
+    assert!(text.contains("cu121"), "{text}");
+    // A JAX without its CUDA plugin, reported as CPU-only: the release's own extra, pinned.
+    let mut s = gpu_host;
+    s.frameworks.push(cudoctor_probe::snapshot::Framework {
+        name: "jax".into(),
+        environment: "/opt/venv".into(),
+        version: Some("0.4.30".parse().unwrap()),
+        is_cuda_build: Some(false),
+        ..Default::default()
+    });
+    let text = fix(&s);
+    assert!(text.contains("pip install 'jax[cuda12]==0.4.30'"), "{text}");
+}
+
 #[test]
 fn gpu_arch_unsupported() {
     let arch = |name: &str, cc: &str| {

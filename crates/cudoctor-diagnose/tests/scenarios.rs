@@ -84,10 +84,7 @@ fn scenarios() -> Vec<(&'static str, Snapshot)> {
 
 /// S14 row 1 / S1: "CUDA driver version is insufficient": driver 440.33 for TF 2.9 (CUDA 11.2).
 fn s14_driver_too_old() -> Snapshot {
-    let mut s = healthy_tf29();
-    s.driver.kernel_module_version = Some("440.33.01".parse().unwrap());
-    s.driver.userspace_version = Some("440.33.01".parse().unwrap());
-    s
+    with_driver_version(healthy_tf29(), "440.33.01")
 }
 
 /// S14 row 3 / S13: a TF 2.9 container started without `--gpus`.
@@ -286,9 +283,7 @@ fn kernel_module_not_loaded() -> Snapshot {
 }
 
 fn driver_library_mismatch() -> Snapshot {
-    let mut s = healthy_tf29();
-    s.driver.userspace_version = Some("550.144.03".parse().unwrap());
-    s
+    with_userspace_driver(healthy_tf29(), "550.144.03")
 }
 
 fn visible_devices_hidden() -> Snapshot {
@@ -484,10 +479,7 @@ fn s14_driver_too_old_is_an_error_naming_the_minimum() {
 
 #[test]
 fn driver_between_compat_and_toolkit_minimum_is_a_warning() {
-    let mut s = healthy_tf29();
-    s.driver.kernel_module_version = Some("455.23.05".parse().unwrap());
-    s.driver.userspace_version = Some("455.23.05".parse().unwrap());
-    let d = run(&s);
+    let d = run(&with_driver_version(healthy_tf29(), "455.23.05"));
     assert!(has(&d, "driver-too-old", Severity::Warning), "{}", show(&d));
     assert!(!has(&d, "driver-too-old", Severity::Error), "{}", show(&d));
     let f = d

@@ -98,7 +98,7 @@ fn kernel_module_not_loaded() {
 fn driver_library_mismatch() {
     let mut s = with_driver(bare_host(), "535.261.03");
     assert!(of(&installed(&s), "driver-library-mismatch").is_empty());
-    s.driver.userspace_version = Some("535.104.05".parse().unwrap());
+    s = with_userspace_driver(s, "535.104.05");
     let f = installed(&s);
     assert_eq!(sev(&f, "driver-library-mismatch"), Some(Severity::Error));
     assert!(of(&f, "driver-library-mismatch")[0].fix[0].contains("reboot"));
@@ -120,12 +120,6 @@ fn driver_library_mismatch() {
         sev(&installed(&s), "driver-library-mismatch"),
         Some(Severity::Error)
     );
-}
-
-fn with_driver_version(mut s: Snapshot, v: &str) -> Snapshot {
-    s.driver.kernel_module_version = Some(v.parse().unwrap());
-    s.driver.userspace_version = Some(v.parse().unwrap());
-    s
 }
 
 #[test]

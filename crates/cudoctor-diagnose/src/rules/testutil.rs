@@ -39,6 +39,30 @@ pub fn with_driver(mut s: Snapshot, version: &str) -> Snapshot {
     s
 }
 
+/// Replaces the user-space driver of a snapshot made [`with_driver`]: its version, the
+/// `libcuda.so.<version>` file it was read from and that file's library entry, so that the
+/// evidence a rule prints stays consistent.
+pub fn with_userspace_driver(mut s: Snapshot, version: &str) -> Snapshot {
+    let file = format!("/usr/lib/x86_64-linux-gnu/libcuda.so.{version}");
+    s.driver.userspace_version = Some(version.parse().unwrap());
+    s.driver.userspace_version_source = Some(file.clone());
+    for lib in s
+        .libraries
+        .iter_mut()
+        .filter(|l| l.soname.as_deref() == Some("libcuda.so.1"))
+    {
+        lib.real_path = Some(file.clone());
+        lib.version = Some(version.into());
+    }
+    s
+}
+
+/// Replaces both halves of the driver (kernel module and user space) with `version`.
+pub fn with_driver_version(mut s: Snapshot, version: &str) -> Snapshot {
+    s.driver.kernel_module_version = Some(version.parse().unwrap());
+    with_userspace_driver(s, version)
+}
+
 /// Adds a GPU with its name and compute capability, and its `/dev/nvidiaN` node.
 pub fn with_gpu(mut s: Snapshot, name: &str, cc: &str) -> Snapshot {
     let n = s.gpus.len();

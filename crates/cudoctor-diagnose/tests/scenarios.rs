@@ -108,11 +108,7 @@ fn s14_no_gpu_in_container() -> Snapshot {
 /// S14 row 4 / S6: a custom image replaced cuDNN 8.1 with 8.0.5.
 fn s14_cudnn_replaced_in_image() -> Snapshot {
     let mut s = in_container(healthy_tf29());
-    let lib = s
-        .libraries
-        .iter_mut()
-        .find(|l| l.soname.as_deref() == Some("libcudnn.so.8"))
-        .unwrap();
+    let lib = lib_mut(&mut s, "libcudnn.so.8");
     lib.real_path = Some("/usr/local/cuda-11.2/lib64/libcudnn.so.8.0.5".into());
     lib.version = Some("8.0.5".into());
     s.cudnn[0].path = "/usr/local/cuda-11.2/lib64/libcudnn.so.8.0.5".into();
@@ -124,11 +120,7 @@ fn s14_cudnn_replaced_in_image() -> Snapshot {
 /// S2: `libcudart.so.11.0` on the system path is a link to a CUDA 12 runtime.
 fn s2_cudart_points_to_cuda12() -> Snapshot {
     let mut s = healthy_tf29();
-    let lib = s
-        .libraries
-        .iter_mut()
-        .find(|l| l.soname.as_deref() == Some("libcudart.so.11.0"))
-        .unwrap();
+    let lib = lib_mut(&mut s, "libcudart.so.11.0");
     lib.real_path = Some("/usr/local/cuda-12.2/lib64/libcudart.so.12.2.140".into());
     lib.version = Some("12.2.140".into());
     s
@@ -137,37 +129,19 @@ fn s2_cudart_points_to_cuda12() -> Snapshot {
 /// S4: CUDA 11.2 and 11.8 side by side; LD_LIBRARY_PATH and /usr/local/cuda select 11.8 while
 /// CUDA_HOME says 11.2: TF 2.9 loads the 11.8 runtime.
 fn s4_two_toolkits() -> Snapshot {
-    let mut s = with_gpu(with_driver(bare_host(), "535.261.03"), "Tesla T4", "7.5");
+    // The healthy host, plus a CUDA 11.8 toolkit that `/usr/local/cuda` and `LD_LIBRARY_PATH` select.
+    let mut s = healthy_tf29();
+    s.cuda_toolkits.retain(|t| t.root != "/usr/local/cuda");
     s = with_toolkit(s, "/usr/local/cuda", Some("/usr/local/cuda-11.8"), "11.8.0");
-    s = with_toolkit(s, "/usr/local/cuda-11.2", None, "11.2.2");
     s = with_toolkit(s, "/usr/local/cuda-11.8", None, "11.8.0");
-    s = with_cuda112_libs(s, "/usr/local/cuda-11.2/lib64", "ld_so_cache");
     for (so, v) in [
         ("libcudart.so.11.0", "11.8.89"),
         ("libcublas.so.11", "11.11.3.6"),
     ] {
         s = with_lib(s, "/usr/local/cuda-11.8/lib64", so, v, "ld_library_path");
     }
-    s = with_lib(
-        s,
-        "/usr/lib/x86_64-linux-gnu",
-        "libnvinfer.so.7",
-        "7.2.2",
-        "ld_so_cache",
-    );
     s = with_env(s, "CUDA_HOME", "/usr/local/cuda-11.2");
-    s = with_env(s, "LD_LIBRARY_PATH", "/usr/local/cuda-11.8/lib64");
-    s = with_env(s, "PATH", "/usr/local/cuda/bin:/usr/bin:/bin");
-    s = with_python_env(s, "/opt/venv", "3.9");
-    with_tensorflow(
-        s,
-        "/opt/venv",
-        "tensorflow",
-        "2.9.0",
-        Some("11.2"),
-        Some("8"),
-        true,
-    )
+    with_env(s, "LD_LIBRARY_PATH", "/usr/local/cuda-11.8/lib64")
 }
 
 /// S6: cuDNN 8.1 files copied by hand into a directory the loader does not search (no
@@ -203,11 +177,7 @@ fn s6_cudnn_copied_by_hand() -> Snapshot {
 /// S6: "upgrading cuDNN to 8.2+ in a custom Dockerfile": TF accepts it, untested.
 fn s6_cudnn_upgraded() -> Snapshot {
     let mut s = healthy_tf29();
-    let lib = s
-        .libraries
-        .iter_mut()
-        .find(|l| l.soname.as_deref() == Some("libcudnn.so.8"))
-        .unwrap();
+    let lib = lib_mut(&mut s, "libcudnn.so.8");
     lib.real_path = Some("/usr/local/cuda-11.2/lib64/libcudnn.so.8.6.0".into());
     lib.version = Some("8.6.0".into());
     s.cudnn[0].version = Some("8.6.0".parse().unwrap());

@@ -249,11 +249,7 @@ fn library_not_found_and_unknown() {
 fn library_wrong_version() {
     // Major mismatch behind the soname.
     let mut s = healthy_tf29();
-    let l = s
-        .libraries
-        .iter_mut()
-        .find(|l| l.soname.as_deref() == Some("libcufft.so.10"))
-        .unwrap();
+    let l = lib_mut(&mut s, "libcufft.so.10");
     l.version = Some("11.0.8.103".into());
     assert_eq!(
         sev(&installed(&s), "library-wrong-version"),
@@ -324,22 +320,14 @@ fn pins_missing_or_unsatisfied() {
 #[test]
 fn cuda_runtime_untested() {
     let mut s = healthy_tf29();
-    let l = s
-        .libraries
-        .iter_mut()
-        .find(|l| l.soname.as_deref() == Some("libcudart.so.11.0"))
-        .unwrap();
+    let l = lib_mut(&mut s, "libcudart.so.11.0");
     l.version = Some("11.8.89".into());
     let f = installed(&s);
     assert_eq!(sev(&f, "cuda-runtime-untested"), Some(Severity::Warning));
     assert!(of(&f, "cuda-runtime-untested")[0].fix[0].contains("cuda-cudart-11-2"));
     // Older minor: also a warning, explained as missing functions.
     let mut s = healthy_tf29();
-    let l = s
-        .libraries
-        .iter_mut()
-        .find(|l| l.soname.as_deref() == Some("libcudart.so.11.0"))
-        .unwrap();
+    let l = lib_mut(&mut s, "libcudart.so.11.0");
     l.version = Some("11.0.221".into());
     let f = installed(&s);
     assert!(
@@ -349,11 +337,7 @@ fn cuda_runtime_untested() {
     );
     // Same minor, other patch: fine.
     let mut s = healthy_tf29();
-    let l = s
-        .libraries
-        .iter_mut()
-        .find(|l| l.soname.as_deref() == Some("libcudart.so.11.0"))
-        .unwrap();
+    let l = lib_mut(&mut s, "libcudart.so.11.0");
     l.version = Some("11.2.72".into());
     assert!(of(&installed(&s), "cuda-runtime-untested").is_empty());
 }
@@ -361,11 +345,7 @@ fn cuda_runtime_untested() {
 // --- cuDNN -----------------------------------------------------------------------------------
 
 fn with_cudnn_file_version(mut s: Snapshot, v: &str) -> Snapshot {
-    let l = s
-        .libraries
-        .iter_mut()
-        .find(|l| l.soname.as_deref() == Some("libcudnn.so.8"))
-        .unwrap();
+    let l = lib_mut(&mut s, "libcudnn.so.8");
     l.version = Some(v.into());
     l.real_path = Some(format!("/usr/local/cuda-11.2/lib64/libcudnn.so.{v}"));
     s.cudnn[0].version = Some(v.parse().unwrap());

@@ -109,6 +109,14 @@ pub fn with_lib(mut s: Snapshot, dir: &str, soname: &str, version: &str, via: &s
     s
 }
 
+/// The library entry with this soname (the test fails when there is none).
+pub fn lib_mut<'a>(s: &'a mut Snapshot, soname: &str) -> &'a mut Library {
+    s.libraries
+        .iter_mut()
+        .find(|l| l.soname.as_deref() == Some(soname))
+        .unwrap_or_else(|| panic!("the snapshot has no library with soname {soname}"))
+}
+
 /// The eight TF 2.9 libraries of a CUDA 11.2 / cuDNN 8.1 install in `dir`.
 pub fn with_cuda112_libs(mut s: Snapshot, dir: &str, via: &str) -> Snapshot {
     for (so, v) in [

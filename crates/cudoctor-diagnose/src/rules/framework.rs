@@ -3,6 +3,7 @@
 
 use cudoctor_kb::framework::Framework;
 use cudoctor_kb::rules::{ArchSupport, arch_support, format_codes};
+use cudoctor_kb::version::ComputeCapability;
 
 use super::Ctx;
 use crate::finding::{Finding, Severity};
@@ -227,21 +228,35 @@ fn gpu_build_fix(ctx: &Ctx<'_>, t: &crate::target::Target) -> String {
     }
 }
 
+/// A `gpu-arch-unsupported` finding about one GPU (label, compute capability, where that was
+/// read), with the GPU as its first evidence.
+fn gpu_arch_finding(
+    severity: Severity,
+    title: String,
+    (label, cc, source): &(String, ComputeCapability, String),
+) -> Finding {
+    Finding::new("gpu-arch-unsupported", severity, title).evidence(
+        "GPU",
+        format!("{label}, compute capability {cc}"),
+        source.clone(),
+    )
+}
+
+/// The fix for GPU code the driver compiles from PTX at start-up.
+const JIT_CACHE_FIX: &str =
+    "Expect a slow first start; keep the cache: `export CUDA_CACHE_MAXSIZE=4294967296`";
+
 /// `gpu-arch-unsupported`: the build has no machine code for the GPU and no PTX it can JIT
 /// (error), or only PTX (warning).
 pub(crate) fn gpu_arch_unsupported(ctx: &Ctx<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     let gpus = ctx.gpu_capabilities();
     for t in ctx.gpu_targets() {
-        for (label, cc, cc_src) in &gpus {
+        for gpu in &gpus {
+            let (label, cc, _) = gpu;
             if let Some(codes) = &t.needs.gpu_code {
                 let base = |sev: Severity, title: String| {
-                    Finding::new("gpu-arch-unsupported", sev, title)
-                        .evidence(
-                            "GPU",
-                            format!("{label}, compute capability {cc}"),
-                            cc_src.clone(),
-                        )
+                    gpu_arch_finding(sev, title, gpu)
                         .evidence(
                             format!("GPU code in {}", t.display()),
                             format_codes(&codes.value),
@@ -349,7 +364,7 @@ pub(crate) fn gpu_arch_unsupported(ctx: &Ctx<'_>) -> Vec<Finding> {
                                      whose compiler understands that PTX version.",
                                     t.display()
                                 ))
-                                .fix("Expect a slow first start; keep the cache: `export CUDA_CACHE_MAXSIZE=4294967296`")
+                                .fix(JIT_CACHE_FIX)
                                 .fix(format!(
                                     "For native code: `cudoctor plan --cc {cc} --framework {}` lists releases built with {}",
                                     t.framework.name(),
@@ -362,14 +377,14 @@ pub(crate) fn gpu_arch_unsupported(ctx: &Ctx<'_>) -> Vec<Finding> {
             } else if let Some(min) = &t.needs.cc_min {
                 if cc.plain() < min.value.plain() {
                     out.push(
-                        Finding::new(
-                            "gpu-arch-unsupported",
+                        gpu_arch_finding(
                             Severity::Error,
                             format!(
                                 "{} needs compute capability >= {}; the {label} has {cc}",
                                 t.display(),
                                 min.value
                             ),
+                            gpu,
                         )
                         .explain(format!(
                             "{} supports GPUs from compute capability {} on; the {label} is an \
@@ -378,7 +393,6 @@ pub(crate) fn gpu_arch_unsupported(ctx: &Ctx<'_>) -> Vec<Finding> {
                             t.display(),
                             min.value
                         ))
-                        .evidence("GPU", format!("{label}, compute capability {cc}"), cc_src.clone())
                         .evidence("lowest compute capability", min.value.to_string(), min.source.clone())
                         .fix(format!(
                             "Pick an older release: `cudoctor plan --cc {cc} --framework {}`",
@@ -392,14 +406,14 @@ pub(crate) fn gpu_arch_unsupported(ctx: &Ctx<'_>) -> Vec<Finding> {
                 // nvcc of that major cannot target a GPU below its lowest target at all.
                 if let Some(row) = ctx.kb.nvcc_cannot_target(cuda.value, *cc) {
                     out.push(
-                        Finding::new(
-                            "gpu-arch-unsupported",
+                        gpu_arch_finding(
                             Severity::Error,
                             format!(
                                 "{} was built with CUDA {}, which cannot make code for the {label} (compute capability {cc}): \"no kernel image is available\"",
                                 t.display(),
                                 cuda.value
                             ),
+                            gpu,
                         )
                         .explain(format!(
                             "Which GPU code {} carries is unknown, but it was built with CUDA {}, and the \
@@ -414,7 +428,6 @@ pub(crate) fn gpu_arch_unsupported(ctx: &Ctx<'_>) -> Vec<Finding> {
                             row.cc_min,
                             cc.sm_name()
                         ))
-                        .evidence("GPU", format!("{label}, compute capability {cc}"), cc_src.clone())
                         .evidence("CUDA built with", cuda.value.to_string(), cuda.source.clone())
                         .evidence(
                             format!("lowest compute capability of CUDA {}.x nvcc", row.major),
@@ -462,14 +475,10 @@ pub(crate) fn library_gpu_code(ctx: &Ctx<'_>) -> Vec<Finding> {
             continue;
         }
         let shown = loaded.real_path.as_deref().unwrap_or(&loaded.path);
-        for (label, cc, cc_src) in &gpus {
+        for gpu in &gpus {
+            let (label, cc, _) = gpu;
             let base = |sev: Severity, title: String| {
-                Finding::new("gpu-arch-unsupported", sev, title)
-                    .evidence(
-                        "GPU",
-                        format!("{label}, compute capability {cc}"),
-                        cc_src.clone(),
-                    )
+                gpu_arch_finding(sev, title, gpu)
                     .evidence(
                         format!("{soname} loads"),
                         shown.to_owned(),
@@ -526,7 +535,7 @@ pub(crate) fn library_gpu_code(ctx: &Ctx<'_>) -> Vec<Finding> {
                          compiler understands that PTX.",
                         t.display()
                     ))
-                    .fix("Expect a slow first start; keep the cache: `export CUDA_CACHE_MAXSIZE=4294967296`")
+                    .fix(JIT_CACHE_FIX)
                     .fix(format!(
                         "For native code, use a cuBLAS release built for {}",
                         cc.sm_name()

@@ -207,3 +207,149 @@ fn huge_sparse_file_named_like_a_library() {
     assert!(lib.get("elf").is_none());
     assert!(at(&v, "/cuda_toolkits/0/version").is_null());
 }
+
+/// A real-format fixture (CUDA 11.8 cuSPARSE, carved) from the fatbinary crate.
+fn fatbin_fixture(name: &str) -> Vec<u8> {
+    std::fs::read(
+        common::repo_root()
+            .join("crates/cudoctor-fatbin/tests/fixtures")
+            .join(name),
+    )
+    .unwrap()
+}
+
+fn probe_json(f: &Fixture, env: Vec<(String, String)>) -> serde_json::Value {
+    let snap = probe(&ProbeOptions::directory(f.path(), env));
+    serde_json::from_str(&snap.to_json().unwrap()).unwrap()
+}
+
+/// The string at `key` of the element of `list` whose `match_key` is `val`.
+fn field<'a>(
+    v: &'a serde_json::Value,
+    list: &str,
+    match_key: &str,
+    val: &str,
+    key: &str,
+) -> &'a str {
+    let item = at(v, list)
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x[match_key] == val)
+        .unwrap_or_else(|| panic!("no {match_key} = {val} in {v:#}"));
+    item[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("no string `{key}` in {item:#}"))
+}
+
+/// A cuBLAS whose fatbinary section is cut short, and a cuDNN with one good and one truncated
+/// sub-library: the code becomes unknown (or partial, naming what was not read), with the
+/// reason naming the file inside the root, not on the host.
+#[test]
+fn truncated_library_fatbinary_is_unknown_gpu_code() {
+    let full = fatbin_fixture("cusparse11-full.elf64");
+    let good = fatbin_fixture("archs13-plain.elf64");
+    let cut = &full[..full.len() / 2];
+    // The cut really is a reader error, or this test would prove nothing.
+    assert!(cudoctor_fatbin::read_bytes(cut).is_err());
+    let d = "/usr/lib/x86_64-linux-gnu";
+    let f = Fixture::new();
+    f.file(&format!("{d}/libcublasLt.so.11.11.3.6"), cut)
+        .link(
+            &format!("{d}/libcublasLt.so.11"),
+            "libcublasLt.so.11.11.3.6",
+        )
+        .lib(&format!("{d}/libcudnn.so.8.9.7"), "libcudnn.so.8")
+        .link(&format!("{d}/libcudnn.so.8"), "libcudnn.so.8.9.7")
+        .file(&format!("{d}/libcudnn_cnn_infer.so.8.9.7"), &good)
+        .file(&format!("{d}/libcudnn_ops_infer.so.8.9.7"), cut);
+    let v = probe_json(&f, vec![]);
+    let host = f.path().display().to_string();
+    let lt = format!("{d}/libcublasLt.so.11");
+    let why = field(&v, "/libraries", "path", &lt, "gpu_code_unknown");
+    assert!(
+        why.contains(&format!("`{d}/libcublasLt.so.11.11.3.6`")),
+        "{why}"
+    );
+    assert!(
+        why.contains("truncated") || why.contains("past the end"),
+        "{why}"
+    );
+    assert!(!why.contains(&host), "the host path leaks: {why}");
+    let cudnn = format!("{d}/libcudnn.so.8");
+    let source = field(&v, "/libraries", "path", &cudnn, "gpu_code_source");
+    assert!(source.contains("libcudnn_cnn_infer.so.8.9.7"), "{source}");
+    assert!(
+        source.contains("not read: cannot read the")
+            && source.contains("libcudnn_ops_infer.so.8.9.7"),
+        "{source}"
+    );
+    assert!(!source.contains(&host), "the host path leaks: {source}");
+}
+
+/// `torch/lib/libtorch_cuda.so` missing, a directory, truncated, or unreadable: the framework's
+/// compute capabilities are unknown with a reason naming the file, never a panic.
+#[test]
+fn framework_binary_missing_directory_truncated_or_unreadable() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let sp = "/opt/v/lib/python3.12/site-packages";
+    let lib = format!("{sp}/torch/lib/libtorch_cuda.so");
+    let torch = |make: &dyn Fn(&Fixture)| {
+        let f = Fixture::new();
+        f.file("/opt/v/pyvenv.cfg", "home = /usr/bin\nversion = 3.12.3\n")
+            .file(
+                &format!("{sp}/torch-2.4.0.dist-info/METADATA"),
+                "Metadata-Version: 2.1\nName: torch\nVersion: 2.4.0\n",
+            )
+            .file(
+                &format!("{sp}/torch/version.py"),
+                "__version__ = '2.4.0+cu121'\ncuda = '12.1'\n",
+            );
+        make(&f);
+        let v = probe_json(&f, vec![("VIRTUAL_ENV".into(), "/opt/v".into())]);
+        let host = f.path().display().to_string();
+        let why = field(
+            &v,
+            "/frameworks",
+            "name",
+            "torch",
+            "compute_capabilities_unknown",
+        )
+        .to_owned();
+        assert!(why.contains(&format!("`{lib}`")), "{why}");
+        assert!(!why.contains(&host), "the host path leaks: {why}");
+        (f, why)
+    };
+    let (_, why) = torch(&|_| {});
+    assert!(
+        why.starts_with("none of ") && why.ends_with(" is present"),
+        "{why}"
+    );
+    let (_, why) = torch(&|f| {
+        f.dir(&lib);
+    });
+    assert!(why.contains("not a regular file"), "{why}");
+    let full = fatbin_fixture("cusparse11-full.elf64");
+    let (_, why) = torch(&|f| {
+        f.file(&lib, &full[..full.len() / 2]);
+    });
+    assert!(
+        why.contains("truncated") || why.contains("past the end"),
+        "{why}"
+    );
+    // Unreadable: only where permissions bind this user (not root).
+    let probe_file = Fixture::new();
+    probe_file.file("/x", "x");
+    let x = probe_file.host_path("/x");
+    std::fs::set_permissions(&x, std::fs::Permissions::from_mode(0o000)).unwrap();
+    if std::fs::read(&x).is_ok() {
+        eprintln!("skipped the unreadable case: this user reads files without permission");
+        return;
+    }
+    let (_, why) = torch(&|f| {
+        f.file(&lib, &full);
+        let host = f.host_path(&lib);
+        std::fs::set_permissions(&host, std::fs::Permissions::from_mode(0o000)).unwrap();
+    });
+    assert!(why.contains("Permission denied"), "{why}");
+}

@@ -1,12 +1,10 @@
 //! Frameworks (TensorFlow, PyTorch, JAX), read from their files and never imported.
 
-use std::collections::BTreeSet;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use cudoctor_kb::version::{CudaVersion, CudnnVersion, FrameworkVersion};
 
-use super::{Ctx, show};
+use super::{Ctx, UnitedGpuCode, show};
 use crate::snapshot::{Framework, PythonEnvironment, PythonPackage};
 
 /// A Python literal of the few kinds the generated files use.
@@ -466,51 +464,23 @@ fn torch(ctx: &mut Ctx<'_>, file: &Path, fw: &mut Framework) {
 /// `build_info.py` says what the build was asked for, not what the binaries hold). The code of
 /// every file present is united. Reads headers only, never runs or loads anything.
 fn gpu_code_from_binaries(ctx: &mut Ctx<'_>, libs: &[PathBuf], fw: &mut Framework) {
-    let mut codes: BTreeSet<cudoctor_kb::version::GpuCode> = BTreeSet::new();
-    let mut read: Vec<String> = Vec::new();
-    let mut problems: Vec<String> = Vec::new();
-    for lib in libs {
-        let shown = show(lib);
-        let host = match ctx.root.resolve(lib) {
-            Ok(h) => h,
-            Err(e) if e.is_not_found() => continue,
-            Err(e) => {
-                problems.push(format!("`{shown}`: {}", e.reason()));
-                continue;
-            }
-        };
-        match cudoctor_fatbin::read_file(&host) {
-            Ok(archs) => {
-                codes.extend(archs.gpu_code());
-                read.push(format!("`{shown}`"));
-            }
-            Err(e) => problems.push(format!(
-                "cannot read the GPU code of `{shown}`: {}",
-                super::snippet(&e.to_string())
-            )),
-        }
-    }
-    if read.is_empty() {
+    let united = UnitedGpuCode::read(ctx.root, libs);
+    let listed = fw
+        .compute_capabilities
+        .as_ref()
+        .map(|l| format!(" (build info lists {})", l.join(", ")));
+    let Some(source) = united.source(listed.as_deref().unwrap_or("")) else {
         // Keep what build info said; say why the binaries did not answer.
         if fw.compute_capabilities.is_none() {
-            fw.compute_capabilities_unknown = Some(if problems.is_empty() {
-                let names: Vec<String> = libs.iter().map(|l| format!("`{}`", show(l))).collect();
-                format!("none of {} is present", names.join(", "))
+            fw.compute_capabilities_unknown = Some(if united.problems.is_empty() {
+                format!("none of {} is present", united.missing.join(", "))
             } else {
-                problems.join("; ")
+                united.problems.join("; ")
             });
         }
         return;
-    }
-    let listed = fw.compute_capabilities.as_ref().map(|l| l.join(", "));
-    fw.compute_capabilities = Some(codes.iter().map(ToString::to_string).collect());
-    let mut source = format!("CUDA fatbinary headers of {}", read.join(", "));
-    if let Some(listed) = listed {
-        let _ = write!(source, " (build info lists {listed})");
-    }
-    if !problems.is_empty() {
-        let _ = write!(source, "; not read: {}", problems.join("; "));
-    }
+    };
+    fw.compute_capabilities = Some(united.code_strings());
     fw.compute_capabilities_source = Some(source);
     fw.compute_capabilities_unknown = None;
 }

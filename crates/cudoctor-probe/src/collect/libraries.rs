@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::{Ctx, show};
+use super::{Ctx, UnitedGpuCode, show};
 use crate::elf;
 use crate::env_vars;
 use crate::ldcache::LdCache;
@@ -554,7 +554,6 @@ const GPU_CODE_FAMILIES: &[&str] = &["cublas", "cublasLt", "cudnn"];
 /// ...) next to the `libcudnn.so.N` dispatcher, so its code is the union over every real
 /// `libcudnn*.so.N*` file in that directory. Headers only; each file is read once.
 pub fn read_gpu_code(ctx: &mut Ctx<'_>, libs: &mut [Library]) {
-    use std::collections::{BTreeMap, BTreeSet};
     type Answer = Result<(Vec<String>, String), String>;
     let mut done: BTreeMap<(String, String), Answer> = BTreeMap::new();
     for lib in libs.iter_mut() {
@@ -579,7 +578,6 @@ pub fn read_gpu_code(ctx: &mut Ctx<'_>, libs: &mut [Library]) {
             let (Some(major), Some(dir)) = (major, real.parent()) else {
                 continue;
             };
-            let marker = format!(".so.{major}");
             let mut names: Vec<PathBuf> = ctx
                 .root
                 .read_dir_or_empty(dir)
@@ -588,8 +586,7 @@ pub fn read_gpu_code(ctx: &mut Ctx<'_>, libs: &mut [Library]) {
                     let n = e.name_str();
                     n.starts_with("libcudnn")
                         && n.split_once(".so.")
-                            .is_some_and(|(_, v)| v == major || v.starts_with(&format!("{major}.")))
-                        && n.contains(&marker)
+                            .is_some_and(|(_, v)| v.split('.').next() == Some(major.as_str()))
                 })
                 .map(|e| e.path)
                 .filter(|p| {
@@ -611,36 +608,18 @@ pub fn read_gpu_code(ctx: &mut Ctx<'_>, libs: &mut [Library]) {
             files.iter().map(|f| show(f)).collect::<Vec<_>>().join(":"),
         );
         let answer = done.entry(key).or_insert_with(|| {
-            let mut codes: BTreeSet<cudoctor_kb::version::GpuCode> = BTreeSet::new();
-            let mut read = Vec::new();
-            let mut problems = Vec::new();
-            for f in &files {
-                let shown = show(f);
-                match ctx
-                    .root
-                    .resolve(f)
-                    .map_err(|e| e.reason())
-                    .and_then(|host| {
-                        cudoctor_fatbin::read_file(&host)
-                            .map_err(|e| super::snippet(&e.to_string()))
-                    }) {
-                    Ok(archs) => {
-                        codes.extend(archs.gpu_code());
-                        read.push(format!("`{shown}`"));
-                    }
-                    Err(why) => problems.push(format!("`{shown}`: {why}")),
-                }
-            }
-            if read.is_empty() {
-                Err(problems.join("; "))
-            } else {
-                let mut source = format!("CUDA fatbinary headers of {}", read.join(", "));
-                if !problems.is_empty() {
-                    source.push_str("; not read: ");
-                    source.push_str(&problems.join("; "));
-                }
-                Ok((codes.iter().map(ToString::to_string).collect(), source))
-            }
+            let mut united = UnitedGpuCode::read(ctx.root, &files);
+            // The files were listed a moment ago: one gone now is a problem, not an absence.
+            united.problems.extend(
+                united
+                    .missing
+                    .drain(..)
+                    .map(|f| format!("{f}: no longer there")),
+            );
+            united
+                .source("")
+                .map(|source| (united.code_strings(), source))
+                .ok_or_else(|| united.problems.join("; "))
         });
         match answer {
             Ok((codes, source)) => {

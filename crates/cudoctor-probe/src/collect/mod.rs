@@ -101,3 +101,85 @@ pub fn snippet(text: &str) -> String {
     }
     out
 }
+
+/// The GPU code of several files, united: what the fatbinary headers of each one hold.
+#[derive(Debug, Default)]
+pub struct UnitedGpuCode {
+    /// Every code found (`sm_80`, `compute_90`, ...), sorted, no duplicates.
+    pub codes: std::collections::BTreeSet<cudoctor_kb::version::GpuCode>,
+    /// The files read, each as `` `path` ``.
+    pub read: Vec<String>,
+    /// The files that are not there, each as `` `path` ``.
+    pub missing: Vec<String>,
+    /// The files there but unreadable, each as the reason naming the file.
+    pub problems: Vec<String>,
+}
+
+impl UnitedGpuCode {
+    /// Reads the CUDA fatbinary headers of every file in `files` (paths inside `root`) and
+    /// unites their code. Never runs or loads anything; a file that cannot be read is a
+    /// problem with its reason, not an error.
+    pub fn read(root: &Root, files: &[std::path::PathBuf]) -> Self {
+        let mut out = Self::default();
+        for file in files {
+            let shown = show(file);
+            let host = match root.resolve(file) {
+                Ok(h) => h,
+                Err(e) if e.is_not_found() => {
+                    out.missing.push(format!("`{shown}`"));
+                    continue;
+                }
+                Err(e) => {
+                    out.problems.push(e.reason());
+                    continue;
+                }
+            };
+            // `resolve` answers a path for a missing last component; opening it tells.
+            match cudoctor_fatbin::read_file(&host) {
+                Ok(archs) => {
+                    out.codes.extend(archs.gpu_code());
+                    out.read.push(format!("`{shown}`"));
+                }
+                Err(cudoctor_fatbin::ArchsError::Io { source, .. })
+                    if source.kind() == std::io::ErrorKind::NotFound =>
+                {
+                    out.missing.push(format!("`{shown}`"));
+                }
+                Err(e) => out.problems.push(archs_reason(&e, &host, &shown)),
+            }
+        }
+        out
+    }
+
+    /// The codes as strings, in order.
+    pub fn code_strings(&self) -> Vec<String> {
+        self.codes.iter().map(ToString::to_string).collect()
+    }
+
+    /// `CUDA fatbinary headers of `a`, `b`{note}; not read: ...` (`None` when no file was
+    /// read). `note` follows the file list.
+    pub fn source(&self, note: &str) -> Option<String> {
+        if self.read.is_empty() {
+            return None;
+        }
+        let mut source = format!("CUDA fatbinary headers of {}{note}", self.read.join(", "));
+        if !self.problems.is_empty() {
+            source.push_str("; not read: ");
+            source.push_str(&self.problems.join("; "));
+        }
+        Some(source)
+    }
+}
+
+/// A fatbinary reader's error as a reason for an `*_unknown` field: the whole cause chain,
+/// with the file named by its path inside the root rather than on the host.
+fn archs_reason(e: &cudoctor_fatbin::ArchsError, host: &Path, shown: &str) -> String {
+    let mut msg = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        msg.push_str(": ");
+        msg.push_str(&c.to_string());
+        cause = c.source();
+    }
+    msg.replace(&show(host), shown)
+}

@@ -511,11 +511,21 @@ pub(crate) fn library_gpu_code(ctx: &Ctx<'_>) -> Vec<Finding> {
                          (or `CUBLAS_STATUS_ARCH_MISMATCH`) even though the framework itself starts.",
                         t.display()
                     ))
-                    .fix(format!(
-                        "Install a cuBLAS of CUDA {}.x that still supports {}: `cudoctor matrix cuda` and the cuBLAS release notes list the supported architectures",
-                        cuda.value.major(),
-                        cc.sm_name()
-                    ))
+                    .fix(match ctx.kb.nvcc_cannot_target(cuda.value, *cc) {
+                        // No library of this CUDA major can carry code for the GPU.
+                        Some(row) => format!(
+                            "No cuBLAS of CUDA {}.x can carry code for {}: that CUDA compiles for compute capability {} and newer only. Pick a build made with an older CUDA: `cudoctor plan --cc {cc} --framework {}`",
+                            row.major,
+                            cc.sm_name(),
+                            row.cc_min,
+                            t.framework.name()
+                        ),
+                        None => format!(
+                            "Install a cuBLAS of CUDA {}.x with code for {} (the copy loaded may be a trimmed build); check a copy before using it: `cudoctor archs <path>/{soname}`",
+                            cuda.value.major(),
+                            cc.sm_name()
+                        ),
+                    })
                     .fix(format!(
                         "Check which copy loads and why: `cudoctor which {soname}`"
                     )),

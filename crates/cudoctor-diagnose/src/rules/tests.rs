@@ -1249,6 +1249,13 @@ fn gpu_arch_unsupported_in_the_loaded_cublas() {
     assert_eq!(arch.len(), 1, "{arch:#?}");
     assert_eq!(arch[0].severity, Severity::Error);
     assert!(arch[0].title.contains("cuBLAS"), "{}", arch[0].title);
+    // CUDA 11 still targets 7.5: the fix is another copy, checked with `cudoctor archs`.
+    assert!(
+        arch[0].fix[0].contains("with code for sm_75")
+            && arch[0].fix[0].contains("`cudoctor archs <path>/libcublasLt.so.11`"),
+        "{:?}",
+        arch[0].fix
+    );
     assert!(
         arch[0]
             .evidence

@@ -80,12 +80,11 @@ pub(crate) fn container_no_gpu(ctx: &Ctx<'_>) -> Vec<Finding> {
             "`NVIDIA_VISIBLE_DEVICES={v}` asks the runtime for no GPU: start with `-e NVIDIA_VISIBLE_DEVICES=all` (or remove it from the image's `ENV`)"
         ));
     }
-    f.fix("Start the container with the GPUs: `docker run --gpus all ...` (Compose: `deploy.resources.reservations.devices: [{driver: nvidia, count: all, capabilities: [gpu]}]`)")
+    vec![f.fix("Start the container with the GPUs: `docker run --gpus all ...` (Compose: `deploy.resources.reservations.devices: [{driver: nvidia, count: all, capabilities: [gpu]}]`)")
         .fix("On the host: install the NVIDIA Container Toolkit (`sudo apt-get install nvidia-container-toolkit`), then `sudo nvidia-ctk runtime configure --runtime=docker && sudo systemctl restart docker`")
         .fix("On the host: check the driver with `cudoctor check` (it must be new enough for the CUDA in this image)")
         .source(TOOLKIT_INSTALL)
-        .source(TOOLKIT_ENV)
-        .pipe_vec()
+        .source(TOOLKIT_ENV)]
 }
 
 fn has_tool(ctx: &Ctx<'_>, name: &str) -> bool {
@@ -327,13 +326,6 @@ pub(crate) fn image_cuda_newer_than_driver(ctx: &Ctx<'_>) -> Vec<Finding> {
         }
     }
 }
-
-trait PipeVec: Sized {
-    fn pipe_vec(self) -> Vec<Self> {
-        vec![self]
-    }
-}
-impl PipeVec for Finding {}
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]

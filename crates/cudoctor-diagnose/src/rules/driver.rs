@@ -91,10 +91,11 @@ pub(crate) fn driver_missing(ctx: &Ctx<'_>) -> Vec<Finding> {
             f = f.fix("If this machine has an NVIDIA GPU, install its driver. On Ubuntu: `sudo ubuntu-drivers list`, then `sudo apt-get install nvidia-driver-<branch>` (run `cudoctor requirements SPEC` for the branch a framework needs)");
         }
     }
-    f.fix("`sudo reboot`, then check with `cat /proc/driver/nvidia/version` and `nvidia-smi`")
-        .source(DRIVER_DOWNLOADS)
-        .source(COMPAT_GUIDE)
-        .pipe(|f| vec![f])
+    vec![
+        f.fix("`sudo reboot`, then check with `cat /proc/driver/nvidia/version` and `nvidia-smi`")
+            .source(DRIVER_DOWNLOADS)
+            .source(COMPAT_GUIDE),
+    ]
 }
 
 /// `kernel-module-not-loaded`: the user-space driver is installed, the kernel module is not loaded.
@@ -148,13 +149,12 @@ pub(crate) fn kernel_module_not_loaded(ctx: &Ctx<'_>) -> Vec<Finding> {
             f = f.evidence("cuInit(0)", format!("{code} {name}"), "live probe");
         }
     }
-    f.fix("`sudo modprobe nvidia` and read the reason if it fails: `sudo dmesg | grep -i -e nvidia -e nouveau`")
+    vec![f.fix("`sudo modprobe nvidia` and read the reason if it fails: `sudo dmesg | grep -i -e nvidia -e nouveau`")
         .fix(format!(
             "Rebuild the module for the running kernel: `sudo dkms autoinstall` (or `sudo apt-get install --reinstall nvidia-dkms-{branch}`), then `sudo reboot`"
         ))
         .fix("With Secure Boot on: enroll the module signing key (`sudo mokutil --import /var/lib/shim-signed/mok/MOK.der`) or use the distribution's signed driver packages")
-        .source(DRIVER_DOWNLOADS)
-        .pipe(|f| vec![f])
+        .source(DRIVER_DOWNLOADS)]
 }
 
 /// `driver-library-mismatch`: kernel module and user-space driver versions differ.
@@ -481,11 +481,3 @@ fn upgrade_fix(min: &str, compat: Option<&str>) -> String {
         ),
     }
 }
-
-/// `x.pipe(f)` = `f(x)`, to end a builder chain.
-trait Pipe: Sized {
-    fn pipe<R>(self, f: impl FnOnce(Self) -> R) -> R {
-        f(self)
-    }
-}
-impl Pipe for Finding {}

@@ -255,15 +255,7 @@ pub(crate) fn cuda_visible_devices_hides_all(ctx: &Ctx<'_>) -> Vec<Finding> {
             "GPU facts (/proc/driver/nvidia/gpus, /dev/nvidia*, live)",
         );
     }
-    f.fix("`unset CUDA_VISIBLE_DEVICES` to see every GPU, or `export CUDA_VISIBLE_DEVICES=0` (a valid index or `GPU-<uuid>` from `nvidia-smi -L`)")
+    vec![f.fix("`unset CUDA_VISIBLE_DEVICES` to see every GPU, or `export CUDA_VISIBLE_DEVICES=0` (a valid index or `GPU-<uuid>` from `nvidia-smi -L`)")
         .fix("Find where it is set: `grep -rn CUDA_VISIBLE_DEVICES ~/.bashrc ~/.profile /etc/environment` (and the Dockerfile `ENV`, job script or scheduler)")
-        .source(CUDA_ENV_VARS)
-        .pipe_vec()
+        .source(CUDA_ENV_VARS)]
 }
-
-trait PipeVec: Sized {
-    fn pipe_vec(self) -> Vec<Self> {
-        vec![self]
-    }
-}
-impl PipeVec for Finding {}

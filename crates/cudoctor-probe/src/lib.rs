@@ -287,12 +287,13 @@ fn userspace_driver(
 ) {
     let res = ldso::which_with_cache(root, env, "libcuda.so.1", None, &[], cache);
     let chosen_real = res.chosen.as_ref().and_then(|c| c.real_path.clone());
+    // `libcuda.so.535.261.03` -> 535.261.03 (`libcuda.so.1` names no driver version).
     let version_of = |path: &str| -> Option<DriverVersion> {
-        let name = Path::new(path).file_name()?.to_string_lossy().into_owned();
-        let (family, v) = collect::libraries::classify(&name)?;
-        (family == "cuda").then_some(())?;
-        let v = v?;
-        (v.split('.').count() >= 2).then(|| v.parse().ok())?
+        let name = Path::new(path).file_name()?.to_string_lossy();
+        match collect::libraries::classify(&name)? {
+            ("cuda", Some(v)) if v.contains('.') => v.parse().ok(),
+            _ => None,
+        }
     };
     if let Some(real) = chosen_real {
         if let Some(v) = version_of(&real) {

@@ -353,3 +353,33 @@ fn framework_binary_missing_directory_truncated_or_unreadable() {
     });
     assert!(why.contains("Permission denied"), "{why}");
 }
+
+/// Directories where libraries are expected (`libcuda.so.1/`, `libcublasLt.so.12/`) and a
+/// `libcuda.so.1` whose name carries no driver version: the directories are not recorded as
+/// libraries, and the driver's user-space version is unknown with the reason.
+#[test]
+fn directories_named_like_libraries() {
+    let d = "/usr/lib/x86_64-linux-gnu";
+    let f = Fixture::new();
+    f.dir(&format!("{d}/libcublasLt.so.12"))
+        .dir(&format!("{d}/libcudnn.so.9"))
+        .dir("/usr/lib/libcuda.so.1")
+        .lib(&format!("{d}/libcuda.so.1"), "libcuda.so.1");
+    let v = probe_json(&f, vec![]);
+    let paths: Vec<&str> = at(&v, "/libraries")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        paths,
+        [format!("{d}/libcuda.so.1")],
+        "directories are no libraries"
+    );
+    assert!(at(&v, "/driver/userspace_version").is_null());
+    let why = at(&v, "/driver/userspace_version_unknown")
+        .as_str()
+        .unwrap();
+    assert!(why.contains("carries no version"), "{why}");
+}

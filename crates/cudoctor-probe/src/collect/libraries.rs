@@ -348,7 +348,9 @@ pub fn collect(ctx: &mut Ctx<'_>, cache: Option<&LdCache>, extra: &SearchDirs) -
         }
         let mut here = Vec::new();
         for e in ctx.root.read_dir_or_empty(dir) {
-            if let Some((family, _)) = classify(&e.name_str()) {
+            // A directory named like a library is no library (the loader skips it too).
+            if let Some((family, _)) = classify(&e.name_str()).filter(|_| !ctx.root.is_dir(&e.path))
+            {
                 let slot = found.entry(e.path.clone()).or_insert((family, Vec::new()));
                 slot.1.extend(vias.iter().cloned());
                 here.push(e.path.clone());
@@ -565,16 +567,15 @@ pub fn read_gpu_code(ctx: &mut Ctx<'_>, libs: &mut [Library]) {
         };
         let real = Path::new(&real);
         let files: Vec<PathBuf> = if lib.family == "cudnn" {
+            // `libcudnn.so.8` -> 8, else the major of the version.
             let major = lib
                 .soname
                 .as_deref()
-                .and_then(|s| s.rsplit_once(".so.").map(|(_, m)| m.to_owned()))
-                .or_else(|| {
-                    lib.version
-                        .as_deref()
-                        .and_then(|v| v.split('.').next())
-                        .map(str::to_owned)
-                });
+                .and_then(classify)
+                .and_then(|(_, v)| v)
+                .or(lib.version.as_deref())
+                .and_then(|v| v.split('.').next())
+                .map(str::to_owned);
             let (Some(major), Some(dir)) = (major, real.parent()) else {
                 continue;
             };

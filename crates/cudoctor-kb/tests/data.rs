@@ -46,9 +46,7 @@ fn every_row_cites_a_source_and_files_explain_their_columns() {
                     .and_then(toml::Value::as_str)
                     .unwrap_or("");
                 assert!(
-                    source.contains("http")
-                        || source.contains("github.com")
-                        || source.contains('/'),
+                    names_a_place(source),
                     "{name}: [[{table}]] row {i} has no usable source: {source:?}"
                 );
                 assert!(
@@ -61,11 +59,60 @@ fn every_row_cites_a_source_and_files_explain_their_columns() {
     }
 }
 
+/// Whether a source names somewhere to read it: a URL, a host path or an `owner/repo` path (at
+/// least two named parts joined by `/`, so `n/a` or `TBD` are not sources).
+fn names_a_place(source: &str) -> bool {
+    source.split_whitespace().any(|word| {
+        let word = word.trim_matches(|c: char| !c.is_alphanumeric());
+        let named = |part: &&str| part.chars().filter(|c| c.is_alphanumeric()).count() >= 2;
+        word.split('/').filter(named).count() >= 2
+    })
+}
+
+#[test]
+fn a_source_must_name_a_place() {
+    for good in [
+        "https://docs.nvidia.com/cuda/cuda-toolkit-release-notes/index.html",
+        "github.com/jax-ml/jax@jax-v0.4.26 (fed7efd73003): docs/installation.md",
+        "official nvidia/cuda README (copy in MassGrid/Dockerfile_cuda)",
+    ] {
+        assert!(names_a_place(good), "{good}");
+    }
+    for bad in [
+        "",
+        "n/a",
+        "N/A",
+        "TBD",
+        "see above",
+        "/",
+        "the docs / the notes",
+    ] {
+        assert!(!names_a_place(bad), "{bad}");
+    }
+}
+
 #[test]
 fn second_hand_rows_state_their_confidence() {
     let kb = kb();
     for r in kb.cuda_releases() {
         assert!(!r.confidence.is_empty(), "CUDA {}", r.version);
+        if r.confidence.starts_with("UNCONFIRMED") {
+            assert!(
+                r.driver_min.is_none(),
+                "CUDA {}: an UNCONFIRMED toolkit driver must stay unknown",
+                r.version
+            );
+        }
+    }
+    for r in kb.torch_variants() {
+        if r.confidence.contains("UNCONFIRMED (arch)") {
+            assert!(
+                r.arch_list.is_none(),
+                "PyTorch {} {}: an UNCONFIRMED arch list must stay unknown",
+                r.release,
+                r.tag
+            );
+        }
     }
     for r in kb.gpus() {
         assert!(!r.confidence.is_empty(), "{}", r.name);

@@ -36,6 +36,12 @@ pub use rules::{ArchSupport, CudnnCheck, DriverCaveat, DriverCheck, Verdict};
 pub fn kb() -> &'static Kb {
     match Kb::embedded() {
         Ok(kb) => kb,
-        Err(e) => panic!("the embedded knowledge base is invalid: {e}"),
+        Err(e) => {
+            // The cause (the bad value and its row) is what the maintainer needs to see.
+            let cause = std::error::Error::source(e)
+                .map(|c| format!(": {c}"))
+                .unwrap_or_default();
+            panic!("the embedded knowledge base is invalid: {e}{cause}")
+        }
     }
 }

@@ -200,28 +200,7 @@ pub fn probe_root(root: &Root, env: &Env, which_ones: Collectors) -> Snapshot {
         }
     }
     if which_ones.libraries || which_ones.cudnn || which_ones.driver {
-        let mut extra = collect::libraries::SearchDirs::new();
-        for tk in &snap.cuda_toolkits {
-            for sub in [
-                "lib64",
-                "lib",
-                "targets/x86_64-linux/lib",
-                "extras/CUPTI/lib64",
-            ] {
-                extra.add(Path::new(&tk.root).join(sub), "toolkit");
-            }
-        }
-        for env in &snap.python_environments {
-            if env.kind == "conda" {
-                extra.add(Path::new(&env.path).join("lib"), "conda");
-            }
-        }
-        for sp in &site_packages {
-            for e in root.read_dir_or_empty(&sp.join("nvidia")) {
-                extra.add(e.path.join("lib"), "pip_wheel");
-            }
-            extra.add(sp.join("torch/lib"), "framework_bundled");
-        }
+        let extra = library_dirs(root, &snap, &site_packages);
         snap.libraries = collect::libraries::collect(&mut ctx, cache.as_ref().ok(), &extra);
         collect::libraries::read_gpu_code(&mut ctx, &mut snap.libraries);
     }
@@ -277,6 +256,38 @@ pub fn probe_root(root: &Root, env: &Env, which_ones: Collectors) -> Snapshot {
     snap.probe_errors.append(&mut ctx.errors);
     snap.sort();
     snap
+}
+
+/// The library directories beyond the loader's own: each toolkit's, each conda prefix's, each
+/// pip `nvidia-*` wheel's and PyTorch's bundled `torch/lib`, with the reason each is searched.
+fn library_dirs(
+    root: &Root,
+    snap: &Snapshot,
+    site_packages: &[PathBuf],
+) -> collect::libraries::SearchDirs {
+    let mut extra = collect::libraries::SearchDirs::new();
+    for tk in &snap.cuda_toolkits {
+        for sub in [
+            "lib64",
+            "lib",
+            "targets/x86_64-linux/lib",
+            "extras/CUPTI/lib64",
+        ] {
+            extra.add(Path::new(&tk.root).join(sub), "toolkit");
+        }
+    }
+    for env in &snap.python_environments {
+        if env.kind == "conda" {
+            extra.add(Path::new(&env.path).join("lib"), "conda");
+        }
+    }
+    for sp in site_packages {
+        for e in root.read_dir_or_empty(&sp.join("nvidia")) {
+            extra.add(e.path.join("lib"), "pip_wheel");
+        }
+        extra.add(sp.join("torch/lib"), "framework_bundled");
+    }
+    extra
 }
 
 fn userspace_driver(

@@ -11,7 +11,7 @@ pub mod toolkit;
 
 use std::path::Path;
 
-use crate::root::{Env, Root, RootError};
+use crate::root::{Env, Root};
 use crate::snapshot::ProbeError;
 
 /// Largest text file a collector reads (headers, METADATA, configs are far smaller).
@@ -74,11 +74,6 @@ impl<'a> Ctx<'a> {
 /// `path` as a display string.
 pub fn show(path: &Path) -> String {
     path.display().to_string()
-}
-
-/// Error reason helper.
-pub fn reason(e: &RootError) -> String {
-    e.reason()
 }
 
 /// A short, printable excerpt of unparsable input for messages: the first line, at most 60

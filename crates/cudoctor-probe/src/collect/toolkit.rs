@@ -203,32 +203,26 @@ fn scan_nvcc(ctx: &Ctx<'_>, nvcc: &Path) -> Result<Vec<u8>, crate::root::RootErr
 }
 
 fn read_version(ctx: &mut Ctx<'_>, root: &Path, has_nvcc: bool, tk: &mut CudaToolkit) {
+    type Parse = fn(&str) -> Result<CudaVersion, String>;
     let mut reasons = Vec::new();
-    let json = root.join("version.json");
-    match ctx.read_optional("cuda_toolkits", &json) {
-        Ok(Some(t)) => match parse_version_json(&t) {
-            Ok(v) => {
-                tk.version = Some(v);
-                tk.version_source = Some(show(&json));
-                return;
-            }
-            Err(e) => reasons.push(format!("`{}`: {e}", show(&json))),
-        },
-        Ok(None) => {}
-        Err(r) => reasons.push(r),
-    }
-    let txt = root.join("version.txt");
-    match ctx.read_optional("cuda_toolkits", &txt) {
-        Ok(Some(t)) => match parse_version_txt(&t) {
-            Ok(v) => {
-                tk.version = Some(v);
-                tk.version_source = Some(show(&txt));
-                return;
-            }
-            Err(e) => reasons.push(format!("`{}`: {e}", show(&txt))),
-        },
-        Ok(None) => {}
-        Err(r) => reasons.push(r),
+    let parsers: [(&str, Parse); 2] = [
+        ("version.json", parse_version_json),
+        ("version.txt", parse_version_txt),
+    ];
+    for (name, parse) in parsers {
+        let file = root.join(name);
+        match ctx.read_optional("cuda_toolkits", &file) {
+            Ok(Some(t)) => match parse(&t) {
+                Ok(v) => {
+                    tk.version = Some(v);
+                    tk.version_source = Some(show(&file));
+                    return;
+                }
+                Err(e) => reasons.push(format!("`{}`: {e}", show(&file))),
+            },
+            Ok(None) => {}
+            Err(r) => reasons.push(r),
+        }
     }
     if has_nvcc {
         let nvcc = root.join("bin/nvcc");

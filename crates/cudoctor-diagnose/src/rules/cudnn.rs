@@ -3,7 +3,7 @@
 use std::str::FromStr;
 
 use cudoctor_kb::rules::{CudnnCheck, tf_cudnn_runtime_check};
-use cudoctor_kb::version::CudnnVersion;
+use cudoctor_kb::version::{CudaVersion, CudnnVersion};
 
 use super::Ctx;
 use super::libraries::file_version;
@@ -59,6 +59,28 @@ fn loaded_cudnn(ctx: &Ctx<'_>, t: &Target) -> Option<(CudnnVersion, String, Stri
         .find(|p| p.name.starts_with("nvidia-cudnn-cu"))?;
     let v = CudnnVersion::from_str(pkg.version.as_deref()?).ok()?;
     Some((v, format!("{} {}", pkg.name, v), pkg.metadata_path.clone()))
+}
+
+/// The apt commands (NVIDIA's CUDA repository) that list and install cuDNN `major.minor` for
+/// `cuda`. cuDNN 8 is one package (`libcudnn8`) whose versions name the CUDA they were built
+/// for (`8.1.1.33-1+cuda11.2`); from cuDNN 9 on the package name carries the CUDA major
+/// (`libcudnn9-cuda-12`) and its versions carry no CUDA suffix (`9.0.0.312-1`, as pinned in
+/// https://github.com/pytorch/xla/pull/6835), so grepping them for `cuda12.x` finds nothing.
+pub(crate) fn apt_commands(cudnn: CudnnVersion, cuda: CudaVersion) -> String {
+    let want = format!("{}.{}", cudnn.major(), cudnn.minor());
+    if cudnn.major() >= 9 {
+        let pkg = format!("libcudnn{}-cuda-{}", cudnn.major(), cuda.major());
+        format!(
+            "`apt-cache madison {pkg}`, then `sudo apt-get install {pkg}=<a {want}.x version from that list>`"
+        )
+    } else {
+        let pkg = format!("libcudnn{}", cudnn.major());
+        format!(
+            "`apt-cache madison {pkg} | grep 'cuda{}.{}'`, then `sudo apt-get install {pkg}=<a {want}.x version from that list>`",
+            cuda.major(),
+            cuda.minor()
+        )
+    }
 }
 
 /// `cudnn-version-mismatch`: the loaded cuDNN is not accepted (or untested) by the target; or
@@ -138,16 +160,10 @@ pub(crate) fn cudnn_version_mismatch(ctx: &Ctx<'_>) -> Vec<Finding> {
         let cuda = t.needs.cuda.as_ref().map(|c| c.value);
         let want = format!("{}.{}", built.value.major(), built.value.minor());
         if let Some(cuda) = cuda {
-            let pkg = if built.value.major() >= 9 {
-                format!("libcudnn9-cuda-{}", cuda.major())
-            } else {
-                format!("libcudnn{}", built.value.major())
-            };
             f = f.fix(format!(
-                "Install cuDNN {want} for CUDA {}: `apt-cache madison {pkg} | grep 'cuda{}.{}'`, then `sudo apt-get install {pkg}=<a {want}.x version from that list>`; or with pip `pip install 'nvidia-cudnn-cu{}>={want},<{}'` and put its `nvidia/cudnn/lib` directory first in `LD_LIBRARY_PATH`",
+                "Install cuDNN {want} for CUDA {}: {}; or with pip `pip install 'nvidia-cudnn-cu{}>={want},<{}'` and put its `nvidia/cudnn/lib` directory first in `LD_LIBRARY_PATH`",
                 cuda.major_minor(),
-                cuda.major(),
-                cuda.minor(),
+                apt_commands(built.value, cuda),
                 cuda.major(),
                 built.value.major().saturating_add(1)
             ));

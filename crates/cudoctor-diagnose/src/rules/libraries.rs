@@ -414,21 +414,12 @@ fn missing_sonames(ctx: &Ctx<'_>, t: &Target, missing: &[(String, Resolution)]) 
         }
         if families.contains(&"cudnn") {
             if let Some(c) = &t.needs.cudnn {
-                let pkg = if c.value.major() >= 9 {
-                    format!("libcudnn9-cuda-{}", cuda.major())
-                } else {
-                    format!("libcudnn{}", c.value.major())
-                };
                 f = f.fix(format!(
-                    "cuDNN {}.{} for CUDA {}.{} from apt: `apt-cache madison {pkg} | grep 'cuda{}.{}'`, then `sudo apt-get install {pkg}=<a {}.{}.x version from that list>`",
+                    "cuDNN {}.{} for CUDA {} from apt: {}",
                     c.value.major(),
                     c.value.minor(),
-                    cuda.major(),
-                    cuda.minor(),
-                    cuda.major(),
-                    cuda.minor(),
-                    c.value.major(),
-                    c.value.minor()
+                    cuda.major_minor(),
+                    super::cudnn::apt_commands(c.value, cuda)
                 ));
             }
         }

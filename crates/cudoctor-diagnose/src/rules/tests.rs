@@ -1284,3 +1284,19 @@ fn gpu_arch_unsupported_in_the_loaded_cublas() {
         .is_empty()
     );
 }
+
+/// cuDNN 8's apt versions name their CUDA (`8.1.1.33-1+cuda11.2`): grep for it. cuDNN 9's
+/// package names the CUDA major and its versions carry no CUDA suffix: a grep would find nothing.
+#[test]
+fn cudnn_apt_commands_per_packaging_scheme() {
+    let v8 = super::cudnn::apt_commands("8.1".parse().unwrap(), "11.2".parse().unwrap());
+    assert_eq!(
+        v8,
+        "`apt-cache madison libcudnn8 | grep 'cuda11.2'`, then `sudo apt-get install libcudnn8=<a 8.1.x version from that list>`"
+    );
+    let v9 = super::cudnn::apt_commands("9.1.0".parse().unwrap(), "12.4".parse().unwrap());
+    assert_eq!(
+        v9,
+        "`apt-cache madison libcudnn9-cuda-12`, then `sudo apt-get install libcudnn9-cuda-12=<a 9.1.x version from that list>`"
+    );
+}

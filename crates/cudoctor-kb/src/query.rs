@@ -88,7 +88,7 @@ pub struct Requirements {
 }
 
 /// What one build variant needs.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct VariantRequirements {
     /// `default`, `cu121`, `cuda12`.
     pub name: String,
@@ -134,24 +134,7 @@ impl VariantRequirements {
     fn new(name: &str) -> Self {
         Self {
             name: name.to_owned(),
-            cuda: None,
-            cudnn: None,
-            driver_min: None,
-            driver_min_compat: None,
-            python: Vec::new(),
-            compute_capabilities: Vec::new(),
-            images: Vec::new(),
-            sources: Vec::new(),
-            pypi_default: None,
-            channel: None,
-            python_experimental: Vec::new(),
-            min_compute_capability: None,
-            cudnn_accepted: None,
-            ptx_isa: None,
-            sonames: BTreeMap::new(),
-            sonames_evidence: None,
-            unknown: Vec::new(),
-            notes: Vec::new(),
+            ..Self::default()
         }
     }
 
@@ -210,15 +193,11 @@ fn tf_cudnn_accepted(built: CudnnVersion) -> String {
 }
 
 /// The versions around `asked` in `known` (sorted ascending): up to two below and two above.
-fn nearest(
-    known: &[FrameworkVersion],
-    asked: &FrameworkVersion,
-    show: impl Fn(&FrameworkVersion) -> String,
-) -> Vec<String> {
+fn nearest(known: &[FrameworkVersion], asked: &FrameworkVersion) -> Vec<String> {
     let pos = known.partition_point(|v| v < asked);
     let lo = pos.saturating_sub(2);
     let hi = (pos + 2).min(known.len());
-    known[lo..hi].iter().map(show).collect()
+    known[lo..hi].iter().map(ToString::to_string).collect()
 }
 
 impl Kb {
@@ -320,7 +299,7 @@ impl Kb {
         QueryError::UnknownVersion {
             framework,
             version: asked.to_string(),
-            nearest: nearest(&known, asked, ToString::to_string),
+            nearest: nearest(&known, asked),
         }
     }
 
@@ -411,17 +390,15 @@ impl Kb {
             )),
         }
         v.images = self.tf_images(&version);
-        if self
+        let read: Vec<&str> = self
             .tf_images
             .iter()
-            .any(|i| i.tf_version.to_string() == version)
-        {
-            for i in self
-                .tf_images
-                .iter()
-                .filter(|i| i.tf_version.to_string() == version)
-            {
-                v.add_source(&i.source);
+            .filter(|i| i.tf_version.to_string() == version)
+            .map(|i| i.source.as_str())
+            .collect();
+        if !read.is_empty() {
+            for source in read {
+                v.add_source(source);
             }
         } else if v.images.is_empty() {
             v.unknown

@@ -7,7 +7,7 @@ use cudoctor_kb::version::ComputeCapability;
 
 use super::Ctx;
 use crate::finding::{Finding, Severity};
-use crate::target::{KbKnowledge, TargetOrigin};
+use crate::target::{KbKnowledge, Target, TargetOrigin};
 
 const TF_PIP: &str = "https://www.tensorflow.org/install/pip";
 const TORCH_LOCAL: &str = "https://pytorch.org/get-started/locally/";
@@ -25,6 +25,35 @@ pub(crate) fn install_doc(f: Framework) -> &'static str {
 
 fn kb_url(source: &str) -> Vec<String> {
     crate::finding::kb_urls(source)
+}
+
+/// What `pip install` needs to install this target's release again: `'tensorflow==2.9.0'`;
+/// for a PyTorch variant build the release without its local label plus the variant's index
+/// (`'torch==2.4.1' --index-url https://download.pytorch.org/whl/cu118`: PyPI has no `+cu118`
+/// versions); for JAX its plugin extra (`'jax[cuda12]==0.4.30'`); the bare package when the
+/// version is unknown.
+fn pip_install_args(t: &Target) -> String {
+    let Some(v) = &t.version else {
+        return format!("'{}'", t.package);
+    };
+    let pin = format!("'{}=={}'", t.package, v.without_local());
+    match (t.framework, t.variant.as_deref()) {
+        (Framework::PyTorch, Some(tag)) => {
+            format!("{pin} --index-url https://download.pytorch.org/whl/{tag}")
+        }
+        // JAX's variant is the pip extra that installs its CUDA plugin.
+        (Framework::Jax, Some(extra)) => format!("'{}[{extra}]=={}'", t.package, v.without_local()),
+        _ => pin,
+    }
+}
+
+/// `cudoctor requirements <package>==<version>`, or `cudoctor matrix <framework>` when the
+/// version is unknown.
+fn requirements_command(t: &Target) -> String {
+    match &t.version {
+        Some(v) => format!("cudoctor requirements {}=={v}", t.package),
+        None => format!("cudoctor matrix {}", t.framework.name()),
+    }
 }
 
 /// `python-version-unsupported`: the environment's Python is not one the release supports.
@@ -74,15 +103,15 @@ pub(crate) fn python_version_unsupported(ctx: &Ctx<'_>) -> Vec<Finding> {
             supported.source.clone(),
         )
         .fix(format!(
-            "Create an environment with a supported Python, e.g. `python3.{} -m venv ~/venv-{} && ~/venv-{}/bin/pip install '{}=={}'`",
+            "Create an environment with a supported Python, e.g. `python{} -m venv ~/venv-{} && ~/venv-{}/bin/pip install {}`",
             match &supported.value {
-                crate::target::PythonSupport::Listed(l) => l.last().map_or(0, |v| v.minor()),
-                crate::target::PythonSupport::AtLeast(m) => m.minor(),
+                crate::target::PythonSupport::Listed(l) =>
+                    l.last().map_or_else(|| "3".to_owned(), ToString::to_string),
+                crate::target::PythonSupport::AtLeast(m) => m.to_string(),
             },
             t.framework.name(),
             t.framework.name(),
-            t.package,
-            t.version.as_ref().map(ToString::to_string).unwrap_or_default()
+            pip_install_args(t)
         ))
         .fix(format!(
             "Or pick a release that supports Python {}: `cudoctor plan --python {} --framework {}`",
@@ -335,10 +364,9 @@ pub(crate) fn gpu_arch_unsupported(ctx: &Ctx<'_>) -> Vec<Finding> {
                                         "knowledge base (CUDA toolkit drivers, PTX ISA per CUDA release)",
                                     )
                                     .fix(format!(
-                                        "Upgrade the driver to at least the CUDA {} toolkit driver (`cudoctor requirements {}=={}` shows it)",
+                                        "Upgrade the driver to at least the CUDA {} toolkit driver (`{}` shows it)",
                                         cuda.value,
-                                        t.package,
-                                        t.version.as_ref().map(ToString::to_string).unwrap_or_default()
+                                        requirements_command(t)
                                     ))
                                     .fix(format!(
                                         "Or pick a release with machine code for this GPU: `cudoctor plan --cc {cc} --driver {driver} --framework {}`",

@@ -513,14 +513,21 @@ fn python_version_unsupported() {
     // Unknown Python: silent.
     s.python_environments[0].python_version = None;
     assert!(of(&installed(&s), "python-version-unsupported").is_empty());
-    // JAX: a minimum.
+    // JAX: a minimum; the fix installs the release with its plugin extra.
     let s = with_python_env(bare_host(), "/opt/jax", "3.8");
-    assert_eq!(
-        sev(
-            &spec(&s, "jax[cuda12]==0.4.30"),
-            "python-version-unsupported"
+    let f = spec(&s, "jax[cuda12]==0.4.30");
+    assert_eq!(sev(&f, "python-version-unsupported"), Some(Severity::Error));
+    let fix = &of(&f, "python-version-unsupported")[0].fix[0];
+    assert!(fix.contains("pip install 'jax[cuda12]==0.4.30'"), "{fix}");
+    // A PyTorch variant build: PyPI has no `+cu118` versions, the variant's index has.
+    let s = with_python_env(bare_host(), "/opt/torch", "3.7");
+    let f = spec(&s, "torch==2.4.1+cu118");
+    let fix = &of(&f, "python-version-unsupported")[0].fix[0];
+    assert!(
+        fix.contains(
+            "pip install 'torch==2.4.1' --index-url https://download.pytorch.org/whl/cu118"
         ),
-        Some(Severity::Error)
+        "{fix}"
     );
 }
 

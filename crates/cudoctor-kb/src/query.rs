@@ -734,7 +734,10 @@ struct Offer {
     codes: Codes,
     cc_min: Option<ComputeCapability>,
     doc_driver_min: Option<DriverVersion>,
-    pypi_default: bool,
+    /// Listed first among the variants of its release: PyTorch's PyPI default; for JAX, whose
+    /// CUDA plugins are both pip extras (`jax[cuda12]`, `jax[cuda13]`), the `cuda12` plugin, an
+    /// ordering choice only (not a fact of the tables).
+    listed_first: bool,
 }
 
 impl Offer {
@@ -801,7 +804,7 @@ impl Kb {
                         .map_or(Codes::Unknown, Codes::Known),
                     cc_min: None,
                     doc_driver_min: None,
-                    pypi_default: true,
+                    listed_first: true,
                 })
                 .collect(),
             Framework::PyTorch => self
@@ -830,7 +833,7 @@ impl Kb {
                             .map_or(Codes::Unknown, |a| Codes::Known(a.codes().to_vec())),
                         cc_min: None,
                         doc_driver_min: None,
-                        pypi_default: r.pypi_default,
+                        listed_first: r.pypi_default,
                     })
                 })
                 .collect(),
@@ -849,14 +852,14 @@ impl Kb {
                     codes: Codes::NotApplicable,
                     cc_min: r.cc_min,
                     doc_driver_min: r.driver_min.clone(),
-                    pypi_default: r.variant == "cuda12",
+                    listed_first: r.variant == "cuda12",
                 })
                 .collect(),
         };
         out.sort_by(|a, b| {
             b.sort_key
                 .cmp(&a.sort_key)
-                .then(b.pypi_default.cmp(&a.pypi_default))
+                .then(b.listed_first.cmp(&a.listed_first))
                 .then_with(|| match (a.cuda, b.cuda) {
                     (Some(x), Some(y)) => y.cmp_numeric(x),
                     _ => std::cmp::Ordering::Equal,

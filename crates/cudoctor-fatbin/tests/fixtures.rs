@@ -19,9 +19,12 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use common::cuobjdump_names;
 use cudoctor_fatbin::{
     ArchsReport, Compression, EntryKind, FileArchs, FileReport, KernelSource, SmArch, read_bytes,
     read_file,
@@ -146,20 +149,6 @@ const CUOBJDUMP13_ELF: [(&str, u64); 6] = [
 /// `--list-ptx` for each: `sm_90` and `sm_120a`, one each.
 const CUOBJDUMP13_PTX: [(&str, u64); 2] = [("sm_90", 1), ("sm_120a", 1)];
 
-/// Our counts under cuobjdump 13.0's names: `f` entries are printed as plain there.
-fn as_cuobjdump13(map: &BTreeMap<SmArch, u64>) -> BTreeMap<String, u64> {
-    let mut out = BTreeMap::new();
-    for (arch, n) in map {
-        let name = if arch.variant == ArchVariant::FamilySpecific {
-            SmArch::new(arch.number).to_string()
-        } else {
-            arch.to_string()
-        };
-        *out.entry(name).or_default() += n;
-    }
-    out
-}
-
 fn cuobjdump13(list: &[(&str, u64)]) -> BTreeMap<String, u64> {
     list.iter().map(|(a, n)| ((*a).to_owned(), *n)).collect()
 }
@@ -176,12 +165,12 @@ fn cuda13_variants_are_kept_and_match_cuobjdump13() {
     ] {
         let archs = read_file(fixture(name)).unwrap();
         assert_eq!(
-            as_cuobjdump13(&archs.sass),
+            cuobjdump_names(&archs.sass),
             cuobjdump13(&CUOBJDUMP13_ELF),
             "{name}"
         );
         assert_eq!(
-            as_cuobjdump13(&archs.ptx),
+            cuobjdump_names(&archs.ptx),
             cuobjdump13(&CUOBJDUMP13_PTX),
             "{name}"
         );

@@ -11,12 +11,15 @@
 
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use common::cuobjdump_names;
 use cudoctor_fatbin::{SmArch, read_file};
-use cudoctor_kb::version::{ArchVariant, PtxIsaVersion};
+use cudoctor_kb::version::PtxIsaVersion;
 
 /// The files `scripts/fetch-test-artifacts.sh` fetches by default (what CI requires); the others
 /// come with `--all` or `bench/archs.sh --fetch`.
@@ -77,22 +80,6 @@ fn run_cuobjdump(tool: &Path, flag: &str, lib: &Path) -> String {
     stdout
 }
 
-/// Our counts keyed by the name cuobjdump gives: CUDA 13.0 `cuobjdump` names the `a`
-/// qualifier but prints an `f` entry (flag `0x200000`) as plain (`sm_100f` -> `sm_100`), so `f`
-/// counts are added to the plain name here.
-fn ours(map: &BTreeMap<SmArch, u64>) -> BTreeMap<String, u64> {
-    let mut out = BTreeMap::new();
-    for (arch, n) in map {
-        let name = if arch.variant == ArchVariant::FamilySpecific {
-            SmArch::new(arch.number).to_string()
-        } else {
-            arch.to_string()
-        };
-        *out.entry(name).or_default() += n;
-    }
-    out
-}
-
 fn compare(relative: &str) {
     let lib = cache().join(relative);
     let Some(tool) = cuobjdump() else {
@@ -119,11 +106,15 @@ fn compare(relative: &str) {
     let archs = read_file(&lib).unwrap();
     eprintln!(
         "{relative}: cuobjdump ELF {elf:?} PTX {ptx:?}; ours ELF {:?} PTX {:?}",
-        ours(&archs.sass),
-        ours(&archs.ptx)
+        cuobjdump_names(&archs.sass),
+        cuobjdump_names(&archs.ptx)
     );
-    assert_eq!(ours(&archs.sass), elf, "SASS counts of {relative}");
-    assert_eq!(ours(&archs.ptx), ptx, "PTX counts of {relative}");
+    assert_eq!(
+        cuobjdump_names(&archs.sass),
+        elf,
+        "SASS counts of {relative}"
+    );
+    assert_eq!(cuobjdump_names(&archs.ptx), ptx, "PTX counts of {relative}");
     assert!(archs.warnings.is_empty(), "{:?}", archs.warnings);
 }
 
@@ -173,9 +164,9 @@ fn wheel_libcurand_cu12_matches_hand_validation() {
         .into_iter()
         .map(|a| (format!("sm_{a}"), 11))
         .collect();
-    assert_eq!(ours(&archs.sass), expected);
+    assert_eq!(cuobjdump_names(&archs.sass), expected);
     assert_eq!(
-        ours(&archs.ptx),
+        cuobjdump_names(&archs.ptx),
         BTreeMap::from([("sm_121".to_owned(), 10)])
     );
     assert_eq!(archs.ptx_isa[&SmArch::new(121)], PtxIsaVersion::new(8, 8));
@@ -221,8 +212,8 @@ fn cuda13_libraries_match_cuda13_cuobjdump_listing() {
             names(&archs.sass),
             names(&archs.ptx)
         );
-        assert_eq!(ours(&archs.sass), elf, "SASS counts of {name}");
-        assert_eq!(ours(&archs.ptx), ptx, "PTX counts of {name}");
+        assert_eq!(cuobjdump_names(&archs.sass), elf, "SASS counts of {name}");
+        assert_eq!(cuobjdump_names(&archs.ptx), ptx, "PTX counts of {name}");
         // What the plain-name mapping hides: the two sm_100 cubins are both `f`.
         assert_eq!(
             archs.sass.get(&"sm_100f".parse().unwrap()),

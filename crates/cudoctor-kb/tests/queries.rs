@@ -408,7 +408,14 @@ fn plan_unknown_gpu_is_an_error_with_close_names() {
         ..PlanQuery::default()
     };
     let e = kb().plan(&q).unwrap_err();
-    assert!(matches!(e, QueryError::Gpu(_)));
+    assert!(matches!(e, QueryError::Gpu(_)), "{e:?}");
+    let cause = std::error::Error::source(&e).map(ToString::to_string);
+    assert!(
+        cause.as_deref().is_some_and(|c| c.contains("`RTX 9999`")),
+        "{cause:?}"
+    );
+    let hint = e.hint().expect("close names are offered");
+    assert!(hint.contains("RTX"), "{hint}");
 }
 
 #[test]
@@ -551,7 +558,27 @@ fn plan_cc_70_excludes_cuda13_builds_with_unknown_code() {
         ..PlanQuery::default()
     };
     let plan = kb().plan(&q).unwrap();
-    for c in &plan.frameworks[0].candidates {
+    let torch = &plan.frameworks[0];
+    assert!(
+        !torch.candidates.is_empty(),
+        "a Volta GPU has CUDA 12 builds"
+    );
+    for c in &torch.candidates {
         assert!(!c.cuda.as_deref().unwrap_or("").starts_with("13."), "{c:?}");
+    }
+    let cu13: Vec<_> = torch
+        .excluded
+        .iter()
+        .filter(|e| e.variant.starts_with("cu13"))
+        .collect();
+    assert!(
+        !cu13.is_empty(),
+        "the CUDA 13 builds are listed as excluded"
+    );
+    for e in cu13 {
+        assert!(
+            e.reasons.iter().any(|r| r.contains("7.0")),
+            "{e:?}: the reason names the GPU's capability"
+        );
     }
 }

@@ -649,6 +649,12 @@ pub fn read_file(path: impl AsRef<Path>) -> Result<FileArchs, ArchsError> {
         path: path.to_path_buf(),
         source,
     };
+    // `stat` before `open`: opening a FIFO named like a library would block until a writer came.
+    if !std::fs::metadata(path).map_err(io)?.is_file() {
+        return Err(ArchsError::NotAFile {
+            path: path.to_path_buf(),
+        });
+    }
     let file = File::open(path).map_err(io)?;
     let meta = file.metadata().map_err(io)?;
     if !meta.is_file() {

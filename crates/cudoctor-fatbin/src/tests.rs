@@ -591,6 +591,32 @@ fn read_file_reports_missing_files_and_directories() {
     assert!(matches!(err, ArchsError::NotAFile { .. }), "{err:?}");
 }
 
+/// A FIFO named like a library is refused without opening it (opening would block until a
+/// writer came, hanging the probe on a hostile tree).
+#[cfg(unix)]
+#[test]
+fn read_file_refuses_a_fifo_without_blocking() {
+    let fifo = std::env::temp_dir().join(format!("cudoctor-fatbin-fifo-{}.so", std::process::id()));
+    let _ = std::fs::remove_file(&fifo);
+    match std::process::Command::new("mkfifo").arg(&fifo).status() {
+        Ok(s) if s.success() => {}
+        other => {
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("skipped: `mkfifo` unavailable ({other:?})");
+            }
+            return;
+        }
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    let path = fifo.clone();
+    std::thread::spawn(move || tx.send(read_file(&path).map(|_| ())));
+    let answer = rx.recv_timeout(std::time::Duration::from_secs(10));
+    let _ = std::fs::remove_file(&fifo);
+    let err = answer.expect("read_file blocked on a FIFO").unwrap_err();
+    assert!(matches!(err, ArchsError::NotAFile { .. }), "{err:?}");
+}
+
 #[test]
 fn arch_and_family_flags_qualify_the_architecture() {
     let mut a = sass(90);

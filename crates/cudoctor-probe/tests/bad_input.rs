@@ -384,3 +384,59 @@ fn directories_named_like_libraries() {
         .unwrap();
     assert!(why.contains("carries no version"), "{why}");
 }
+
+/// FIFOs where `libtorch_cuda.so` and a cuBLAS are expected: the probe neither blocks on them
+/// nor records GPU code, and says why.
+#[test]
+fn fifos_named_like_gpu_code_libraries() {
+    let sp = "/opt/v/lib/python3.12/site-packages";
+    let d = "/usr/lib/x86_64-linux-gnu";
+    let f = Fixture::new();
+    f.file("/opt/v/pyvenv.cfg", "home = /usr/bin\nversion = 3.12.3\n")
+        .file(
+            &format!("{sp}/torch-2.4.0.dist-info/METADATA"),
+            "Metadata-Version: 2.1\nName: torch\nVersion: 2.4.0\n",
+        )
+        .file(&format!("{sp}/torch/version.py"), "cuda = '12.1'\n")
+        .dir(&format!("{sp}/torch/lib"))
+        .dir(d);
+    for p in [
+        format!("{sp}/torch/lib/libtorch_cuda.so"),
+        format!("{d}/libcublasLt.so.12"),
+    ] {
+        match std::process::Command::new("mkfifo")
+            .arg(f.host_path(&p))
+            .status()
+        {
+            Ok(s) if s.success() => {}
+            other => {
+                eprintln!("skipped: `mkfifo` unavailable ({other:?})");
+                return;
+            }
+        }
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    let root = f.path().to_path_buf();
+    std::thread::spawn(move || {
+        let snap = probe(&ProbeOptions::directory(
+            &root,
+            vec![("VIRTUAL_ENV".into(), "/opt/v".into())],
+        ));
+        tx.send(snap.to_json().unwrap()).unwrap();
+    });
+    let json = rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the probe blocked on a FIFO");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let why = field(
+        &v,
+        "/frameworks",
+        "name",
+        "torch",
+        "compute_capabilities_unknown",
+    );
+    assert!(why.contains("not a regular file"), "{why}");
+    let lt = format!("{d}/libcublasLt.so.12");
+    let why = field(&v, "/libraries", "path", &lt, "gpu_code_unknown");
+    assert!(why.contains("not a regular file"), "{why}");
+}

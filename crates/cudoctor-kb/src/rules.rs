@@ -192,11 +192,16 @@ impl Kb {
 
     /// The newest PTX ISA the driver's JIT is known to load (a lower bound).
     pub fn driver_ptx_isa(&self, driver: &DriverVersion) -> Option<PtxIsaVersion> {
-        self.ptx_isa_for_cuda(self.driver_cuda_at_least(driver)?)
-            .or_else(|| {
-                // Newer than the ISA table: the newest ISA is certainly loadable.
-                self.ptx_isas.last().map(|r| r.isa)
-            })
+        let cuda = self.driver_cuda_at_least(driver)?;
+        self.ptx_isa_for_cuda(cuda).or_else(|| {
+            // Newer than the ISA table: the newest ISA is certainly loadable (but a CUDA older
+            // than the table's first row says nothing).
+            let newest = self.ptx_isas.last()?;
+            cuda.major_minor()
+                .cmp_numeric(newest.first_cuda)
+                .is_gt()
+                .then_some(newest.isa)
+        })
     }
 
     /// What `cuda` needs from the driver; `None` when the CUDA version is not in the table.
@@ -551,6 +556,11 @@ mod tests {
                 .as_deref(),
             Some("7.4")
         );
+        // A driver newer than every CUDA in the ISA table loads at least the newest ISA ...
+        let newest = kb.ptx_isas().last().unwrap().isa;
+        assert_eq!(kb.driver_ptx_isa(&d("999.99")), Some(newest));
+        // ... and one older than every toolkit driver is unknown.
+        assert_eq!(kb.driver_ptx_isa(&d("300.1")), None);
     }
 
     #[test]

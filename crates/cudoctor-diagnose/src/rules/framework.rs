@@ -158,16 +158,19 @@ pub(crate) fn cpu_only_build(ctx: &Ctx<'_>) -> Vec<Finding> {
         let mut f = Finding::new("cpu-only-build", Severity::Error, title)
         .explain(format!(
             "This machine has an NVIDIA GPU, but the installed {} was built without CUDA support, so \
-             it can only run on the CPU (TensorFlow: `tf.test.is_built_with_cuda()` is False; \
-             PyTorch: `torch.version.cuda` is None). Nothing in the driver or CUDA setup can change \
+             it can only run on the CPU ({}). Nothing in the driver or CUDA setup can change \
              that; the package must be replaced with a GPU build.",
-            t.display()
+            t.display(),
+            match t.framework {
+                Framework::TensorFlow => "`tf.test.is_built_with_cuda()` is False",
+                Framework::PyTorch => "`torch.version.cuda` is None",
+                Framework::Jax => "`jax.devices()` lists only CPU devices",
+            }
         ))
         .evidence("GPU build", "no", g.source.clone());
-        for (label, cc, src) in ctx.gpu_capabilities().into_iter().take(1) {
+        if let Some((label, cc, src)) = ctx.gpu_capabilities().into_iter().next() {
             f = f.evidence("GPU", format!("{label} (compute capability {cc})"), src);
-        }
-        if ctx.gpu_capabilities().is_empty() {
+        } else {
             f = f.evidence(
                 "NVIDIA GPUs",
                 format!(

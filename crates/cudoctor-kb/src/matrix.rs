@@ -209,18 +209,17 @@ impl Kb {
             ],
         );
         for r in self.cuda_releases.iter().rev() {
-            let family = if r.version.major() >= 11 {
-                self.cuda_family(r.version.major())
-            } else {
-                None
-            };
+            // The same minor-version-compatibility rule the driver checks use.
+            let compat_min = self
+                .driver_requirement(r.version)
+                .and_then(|q| q.compat_min().cloned());
             b.row(
                 vec![
                     r.version.to_string(),
                     r.label.clone(),
                     r.kind.clone(),
                     opt(r.driver_min.as_ref()),
-                    family.map_or_else(|| "n/a".to_owned(), |f| f.driver_min.to_string()),
+                    compat_min.map_or_else(|| "n/a".to_owned(), |d| d.to_string()),
                     opt(self.ptx_isa_for_cuda(r.version)),
                     r.confidence.clone(),
                 ],
@@ -350,5 +349,11 @@ mod tests {
         let r = cuda.rows.iter().find(|r| r[0] == "13.5.0").expect("13.5.0");
         assert_eq!(r[3], "unknown", "13.5 toolkit driver stays unknown");
         assert_eq!(r[4], "580");
+        let compat = |v: &str| {
+            let r = cuda.rows.iter().find(|r| r[0] == v).expect(v);
+            r[4].clone()
+        };
+        assert_eq!(compat("11.8.0"), "450.80.02");
+        assert_eq!(compat("10.2"), "n/a", "no minor-version compatibility");
     }
 }

@@ -749,6 +749,12 @@ fn bare_host_without_targets_says_what_for_would_add() {
 #[test]
 fn unknown_loader_keeps_library_rules_silent() {
     let s = s6_cudnn_copied_by_hand();
+    // With the snapshot's loader answers the same facts are an error: only the loader differs.
+    assert!(
+        has(&run(&s), "library-not-found", Severity::Error),
+        "{}",
+        show(&run(&s))
+    );
     let targets = targets_from_snapshot(kb(), &s);
     let d = diagnose(kb(), &s, &targets, &NoLoader);
     for id in [
@@ -796,6 +802,14 @@ fn every_finding_has_explanation_evidence_fix_and_sources() {
                 assert!(
                     !f.fix.is_empty() && f.fix.iter().all(|x| !x.is_empty()),
                     "{ctx}: fix"
+                );
+                // A pin with no version (`'torch=='`) is a command pip rejects.
+                assert!(
+                    f.fix
+                        .iter()
+                        .all(|x| !x.contains("=='") && !x.contains("==`")),
+                    "{ctx}: empty pin in {:?}",
+                    f.fix
                 );
                 assert!(!f.sources.is_empty(), "{ctx}: sources");
             }

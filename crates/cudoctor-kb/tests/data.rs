@@ -203,13 +203,24 @@ fn framework_rows_refer_to_known_cuda_and_cudnn() {
 fn every_framework_cuda_has_a_ptx_isa_or_is_newer_than_the_table() {
     let kb = kb();
     let newest = kb.ptx_isas().last().unwrap().first_cuda;
-    for r in kb.torch_variants() {
-        let known = kb.ptx_isa_for_cuda(r.cuda).is_some();
+    let builds = kb
+        .torch_variants()
+        .iter()
+        .map(|r| (format!("PyTorch {} {}", r.release, r.tag), r.cuda))
+        .chain(
+            kb.tf_releases()
+                .iter()
+                .map(|r| (format!("TensorFlow {}", r.version), r.cuda)),
+        )
+        .chain(kb.jax_plugins().iter().filter_map(|r| {
+            r.cuda_built
+                .map(|c| (format!("jax {} {}", r.version, r.variant), c))
+        }));
+    for (what, cuda) in builds {
+        let known = kb.ptx_isa_for_cuda(cuda).is_some();
         assert!(
-            known || r.cuda.major_minor() > newest.major_minor(),
-            "{} {}",
-            r.release,
-            r.tag
+            known || cuda.major_minor() > newest.major_minor(),
+            "{what}: CUDA {cuda}"
         );
     }
 }

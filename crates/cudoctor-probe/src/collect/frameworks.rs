@@ -259,24 +259,7 @@ pub fn collect(ctx: &mut Ctx<'_>, envs: &[PythonEnvironment]) -> Vec<Framework> 
                             // The plugin's precompiled kernels (cuSOLVER/cuSPARSE wrappers, ...):
                             // recorded as a fact. XLA compiles the model's own kernels at run
                             // time for the GPU present, so this is not the whole story for JAX.
-                            let mut libs: Vec<PathBuf> = Vec::new();
-                            for dir in [
-                                sp.join(format!("jax_cuda{major}_plugin")),
-                                sp.join(format!("jax_plugins/xla_cuda{major}")),
-                            ] {
-                                let mut found: Vec<PathBuf> = ctx
-                                    .root
-                                    .read_dir_or_empty(&dir)
-                                    .into_iter()
-                                    .filter(|e| {
-                                        let name = e.name_str();
-                                        name.ends_with(".so") || name.contains(".so.")
-                                    })
-                                    .map(|e| e.path)
-                                    .collect();
-                                found.sort();
-                                libs.extend(found);
-                            }
+                            let libs = jax_plugin_libs(ctx, sp, major);
                             if !libs.is_empty() {
                                 gpu_code_from_binaries(ctx, &libs, &mut fw);
                             }
@@ -289,6 +272,24 @@ pub fn collect(ctx: &mut Ctx<'_>, envs: &[PythonEnvironment]) -> Vec<Framework> 
         }
     }
     out
+}
+
+/// The shared objects of a JAX CUDA plugin (`jax_cuda12_plugin/*.so*`, then
+/// `jax_plugins/xla_cuda12/*.so*`), each folder's sorted by name.
+fn jax_plugin_libs(ctx: &Ctx<'_>, sp: &Path, major: &str) -> Vec<PathBuf> {
+    let dirs = [
+        sp.join(format!("jax_cuda{major}_plugin")),
+        sp.join(format!("jax_plugins/xla_cuda{major}")),
+    ];
+    dirs.iter()
+        .flat_map(|dir| {
+            // read_dir_or_empty lists by name.
+            ctx.root.read_dir_or_empty(dir).into_iter().filter_map(|e| {
+                let name = e.name_str();
+                (name.ends_with(".so") || name.contains(".so.")).then_some(e.path)
+            })
+        })
+        .collect()
 }
 
 fn base(env: &str, name: &str, pkg: Option<&PythonPackage>) -> Framework {

@@ -52,6 +52,36 @@ fn has(d: &Diagnosis, id: &str, severity: Severity) -> bool {
         .any(|f| f.id == id && f.severity == severity)
 }
 
+/// Fails, listing every finding, unless `d` has `id` at `severity`.
+#[track_caller]
+fn assert_has(d: &Diagnosis, id: &str, severity: Severity) {
+    assert!(
+        has(d, id, severity),
+        "no {id} at {severity:?}:\n{}",
+        show(d)
+    );
+}
+
+/// Fails, listing every finding, if `d` has `id` at `severity`.
+#[track_caller]
+fn assert_lacks_at(d: &Diagnosis, id: &str, severity: Severity) {
+    assert!(
+        !has(d, id, severity),
+        "unexpected {id} at {severity:?}:\n{}",
+        show(d)
+    );
+}
+
+/// Fails, listing every finding, if `d` has `id` at any severity.
+#[track_caller]
+fn assert_lacks(d: &Diagnosis, id: &str) {
+    assert!(
+        !d.findings.iter().any(|f| f.id == id),
+        "unexpected {id}:\n{}",
+        show(d)
+    );
+}
+
 /// Every scenario, by name.
 fn scenarios() -> Vec<(&'static str, Snapshot)> {
     vec![
@@ -405,16 +435,8 @@ fn healthy_torch_and_jax_have_no_error_or_warning() {
     env.packages.retain(|p| p.name != "nvidia-cudnn-cu12");
     let s = with_package(s, "/opt/venv", "nvidia-cudnn-cu12", "8.9.7.29");
     let d = run(&s);
-    assert!(
-        has(&d, "cudnn-version-mismatch", Severity::Error),
-        "{}",
-        show(&d)
-    );
-    assert!(
-        has(&d, "library-wrong-version", Severity::Warning),
-        "{}",
-        show(&d)
-    );
+    assert_has(&d, "cudnn-version-mismatch", Severity::Error);
+    assert_has(&d, "library-wrong-version", Severity::Warning);
 }
 
 #[test]
@@ -427,7 +449,7 @@ fn healthy_tf29_checked_for_the_spec_too() {
 #[test]
 fn s14_driver_too_old_is_an_error_naming_the_minimum() {
     let d = run(&s14_driver_too_old());
-    assert!(has(&d, "driver-too-old", Severity::Error), "{}", show(&d));
+    assert_has(&d, "driver-too-old", Severity::Error);
     let f = d
         .findings
         .iter()
@@ -450,8 +472,8 @@ fn s14_driver_too_old_is_an_error_naming_the_minimum() {
 #[test]
 fn driver_between_compat_and_toolkit_minimum_is_a_warning() {
     let d = run(&with_driver_version(healthy_tf29(), "455.23.05"));
-    assert!(has(&d, "driver-too-old", Severity::Warning), "{}", show(&d));
-    assert!(!has(&d, "driver-too-old", Severity::Error), "{}", show(&d));
+    assert_has(&d, "driver-too-old", Severity::Warning);
+    assert_lacks_at(&d, "driver-too-old", Severity::Error);
     let f = d
         .findings
         .iter()
@@ -463,12 +485,8 @@ fn driver_between_compat_and_toolkit_minimum_is_a_warning() {
 #[test]
 fn s14_no_gpu_in_container_is_detected_and_driver_missing_is_not() {
     let d = run(&s14_no_gpu_in_container());
-    assert!(has(&d, "container-no-gpu", Severity::Error), "{}", show(&d));
-    assert!(
-        !d.findings.iter().any(|f| f.id == "driver-missing"),
-        "{}",
-        show(&d)
-    );
+    assert_has(&d, "container-no-gpu", Severity::Error);
+    assert_lacks(&d, "driver-missing");
     let f = d
         .findings
         .iter()
@@ -485,11 +503,7 @@ fn s14_no_gpu_in_container_is_detected_and_driver_missing_is_not() {
 #[test]
 fn s14_cudnn_replaced_in_custom_image_is_an_error() {
     let d = run(&s14_cudnn_replaced_in_image());
-    assert!(
-        has(&d, "cudnn-version-mismatch", Severity::Error),
-        "{}",
-        show(&d)
-    );
+    assert_has(&d, "cudnn-version-mismatch", Severity::Error);
     let f = d
         .findings
         .iter()
@@ -512,31 +526,15 @@ fn s14_cudnn_replaced_in_custom_image_is_an_error() {
 #[test]
 fn s2_cudart_link_to_another_major_is_wrong_version() {
     let d = run(&s2_cudart_points_to_cuda12());
-    assert!(
-        has(&d, "library-wrong-version", Severity::Error),
-        "{}",
-        show(&d)
-    );
-    assert!(
-        !d.findings.iter().any(|f| f.id == "cuda-runtime-untested"),
-        "{}",
-        show(&d)
-    );
+    assert_has(&d, "library-wrong-version", Severity::Error);
+    assert_lacks(&d, "cuda-runtime-untested");
 }
 
 #[test]
 fn s4_two_toolkits_conflict_and_untested_runtime() {
     let d = run(&s4_two_toolkits());
-    assert!(
-        has(&d, "cuda-toolkit-conflict", Severity::Warning),
-        "{}",
-        show(&d)
-    );
-    assert!(
-        has(&d, "cuda-runtime-untested", Severity::Warning),
-        "{}",
-        show(&d)
-    );
+    assert_has(&d, "cuda-toolkit-conflict", Severity::Warning);
+    assert_has(&d, "cuda-runtime-untested", Severity::Warning);
     let f = d
         .findings
         .iter()
@@ -574,11 +572,7 @@ fn s4_two_toolkits_conflict_and_untested_runtime() {
 #[test]
 fn s6_cudnn_copied_by_hand_is_not_found_with_the_exact_ld_library_path_line() {
     let d = run(&s6_cudnn_copied_by_hand());
-    assert!(
-        has(&d, "library-not-found", Severity::Error),
-        "{}",
-        show(&d)
-    );
+    assert_has(&d, "library-not-found", Severity::Error);
     let f = d
         .findings
         .iter()
@@ -600,32 +594,20 @@ fn s6_cudnn_copied_by_hand_is_not_found_with_the_exact_ld_library_path_line() {
     );
     assert!(f.fix.iter().any(|x| x.contains("libcudnn8")), "{:?}", f.fix);
     // Two different cuDNN 8 copies: a warning.
-    assert!(
-        has(&d, "cudnn-version-mismatch", Severity::Warning),
-        "{}",
-        show(&d)
-    );
+    assert_has(&d, "cudnn-version-mismatch", Severity::Warning);
 }
 
 #[test]
 fn s6_cudnn_upgraded_is_untested_not_an_error() {
     let d = run(&s6_cudnn_upgraded());
-    assert!(
-        has(&d, "cudnn-version-mismatch", Severity::Warning),
-        "{}",
-        show(&d)
-    );
+    assert_has(&d, "cudnn-version-mismatch", Severity::Warning);
     assert!(ids(&d, Severity::Error).is_empty(), "{}", show(&d));
 }
 
 #[test]
 fn s10_runtime_not_registered_gives_the_daemon_json_fragment() {
     let d = run(&s10_runtime_not_registered());
-    assert!(
-        has(&d, "docker-nvidia-runtime-missing", Severity::Warning),
-        "{}",
-        show(&d)
-    );
+    assert_has(&d, "docker-nvidia-runtime-missing", Severity::Warning);
     let f = d
         .findings
         .iter()
@@ -652,40 +634,24 @@ fn s10_runtime_not_registered_gives_the_daemon_json_fragment() {
 #[test]
 fn s13_host_without_toolkit_and_image_newer_than_driver() {
     let d = run(&s13_host_without_toolkit());
-    assert!(
-        has(&d, "docker-nvidia-runtime-missing", Severity::Warning),
-        "{}",
-        show(&d)
-    );
+    assert_has(&d, "docker-nvidia-runtime-missing", Severity::Warning);
     let d = run(&s13_image_newer_than_driver());
-    assert!(
-        has(&d, "image-cuda-newer-than-driver", Severity::Error),
-        "{}",
-        show(&d)
-    );
+    assert_has(&d, "image-cuda-newer-than-driver", Severity::Error);
     // An image probed from outside has no driver of its own: no driver-missing.
-    assert!(
-        !d.findings.iter().any(|f| f.id == "driver-missing"),
-        "{}",
-        show(&d)
-    );
+    assert_lacks(&d, "driver-missing");
 }
 
 #[test]
 fn cpu_only_torch_on_gpu_host() {
     let d = run(&torch_cpu_on_gpu_host());
-    assert!(has(&d, "cpu-only-build", Severity::Error), "{}", show(&d));
+    assert_has(&d, "cpu-only-build", Severity::Error);
     assert_eq!(d.verdict, "PyTorch 2.4.1+cpu will not use the GPU: 1 error");
 }
 
 #[test]
 fn release_newer_than_kb_is_diagnosed_from_its_files() {
     let d = run(&torch_newer_than_kb());
-    assert!(
-        has(&d, "release-not-in-knowledge-base", Severity::Info),
-        "{}",
-        show(&d)
-    );
+    assert_has(&d, "release-not-in-knowledge-base", Severity::Info);
     // The missing pinned wheel is found from the installed metadata alone.
     let f = d
         .findings
@@ -703,35 +669,19 @@ fn release_newer_than_kb_is_diagnosed_from_its_files() {
 #[test]
 fn kernel_module_mismatch_and_visible_devices() {
     let d = run(&kernel_module_not_loaded());
-    assert!(
-        has(&d, "kernel-module-not-loaded", Severity::Error),
-        "{}",
-        show(&d)
-    );
+    assert_has(&d, "kernel-module-not-loaded", Severity::Error);
     assert!(!d.findings.iter().any(|f| f.id == "driver-missing"));
     let d = run(&driver_library_mismatch());
-    assert!(
-        has(&d, "driver-library-mismatch", Severity::Error),
-        "{}",
-        show(&d)
-    );
+    assert_has(&d, "driver-library-mismatch", Severity::Error);
     let d = run(&visible_devices_hidden());
-    assert!(
-        has(&d, "cuda-visible-devices-hides-all", Severity::Error),
-        "{}",
-        show(&d)
-    );
+    assert_has(&d, "cuda-visible-devices-hides-all", Severity::Error);
 }
 
 #[test]
 fn bare_host_without_targets_says_what_for_would_add() {
     let d = run(&bare_host());
-    assert!(has(&d, "driver-missing", Severity::Error), "{}", show(&d));
-    assert!(
-        has(&d, "no-framework-target", Severity::Info),
-        "{}",
-        show(&d)
-    );
+    assert_has(&d, "driver-missing", Severity::Error);
+    assert_has(&d, "no-framework-target", Severity::Info);
     assert!(
         d.verdict.starts_with("The GPU stack is not usable"),
         "{}",
@@ -750,11 +700,7 @@ fn bare_host_without_targets_says_what_for_would_add() {
 fn unknown_loader_keeps_library_rules_silent() {
     let s = s6_cudnn_copied_by_hand();
     // With the snapshot's loader answers the same facts are an error: only the loader differs.
-    assert!(
-        has(&run(&s), "library-not-found", Severity::Error),
-        "{}",
-        show(&run(&s))
-    );
+    assert_has(&run(&s), "library-not-found", Severity::Error);
     let targets = targets_from_snapshot(kb(), &s);
     let d = diagnose(kb(), &s, &targets, &NoLoader);
     for id in [
@@ -762,7 +708,7 @@ fn unknown_loader_keeps_library_rules_silent() {
         "library-wrong-version",
         "cuda-runtime-untested",
     ] {
-        assert!(!d.findings.iter().any(|f| f.id == id), "{id}: {}", show(&d));
+        assert_lacks(&d, id);
     }
 }
 

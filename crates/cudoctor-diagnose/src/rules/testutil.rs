@@ -155,14 +155,25 @@ pub fn with_python_env(mut s: Snapshot, prefix: &str, python: &str) -> Snapshot 
     s
 }
 
+/// The site-packages directory of the environment `prefix` (added [`with_python_env`]).
+pub fn site_packages(s: &Snapshot, prefix: &str) -> String {
+    s.python_environments
+        .iter()
+        .find(|e| e.path == prefix)
+        .map_or_else(
+            || panic!("no Python environment at {prefix}: call with_python_env first"),
+            |e| e.site_packages[0].clone(),
+        )
+}
+
 /// Adds a package to the environment `prefix`.
 pub fn with_package(mut s: Snapshot, prefix: &str, name: &str, version: &str) -> Snapshot {
+    let sp = site_packages(&s, prefix);
     let env = s
         .python_environments
         .iter_mut()
         .find(|e| e.path == prefix)
         .unwrap();
-    let sp = env.site_packages[0].clone();
     env.packages.push(PythonPackage {
         name: name.into(),
         version: Some(version.into()),
@@ -182,12 +193,7 @@ pub fn with_tensorflow(
     cudnn: Option<&str>,
     is_cuda_build: bool,
 ) -> Snapshot {
-    let sp = s
-        .python_environments
-        .iter()
-        .find(|e| e.path == prefix)
-        .map(|e| e.site_packages[0].clone())
-        .unwrap();
+    let sp = site_packages(&s, prefix);
     let bi = format!("{sp}/tensorflow/python/platform/build_info.py");
     s.frameworks.push(Framework {
         name: package.into(),
@@ -223,12 +229,7 @@ pub fn with_torch(
     cuda: Option<&str>,
     pins: &[&str],
 ) -> Snapshot {
-    let sp = s
-        .python_environments
-        .iter()
-        .find(|e| e.path == prefix)
-        .map(|e| e.site_packages[0].clone())
-        .unwrap();
+    let sp = site_packages(&s, prefix);
     s.frameworks.push(Framework {
         name: "torch".into(),
         environment: prefix.into(),

@@ -160,14 +160,8 @@ impl Ctx<'_> {
                 return Some(false);
             }
         }
-        if s.device_nodes.unknown.is_some() {
-            return None;
-        }
-        if s.driver.kernel_module_version.is_some() {
-            // A loaded kernel module with no /dev/nvidiaN nodes: the nodes are created on
-            // demand (nvidia-modprobe), so this proves nothing.
-            return None;
-        }
+        // No device node proves nothing either: `/dev` may be unreadable, and with the kernel
+        // module loaded the `/dev/nvidiaN` nodes are created on demand (nvidia-modprobe).
         None
     }
 

@@ -3,7 +3,6 @@
 //! temporary directories, and minimal ELF shared objects.
 #![allow(dead_code, clippy::unwrap_used, clippy::missing_panics_doc)]
 
-use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -107,60 +106,11 @@ macro_rules! cmd_snapshot {
     }};
 }
 
-/// A fixture root in a temporary directory.
-pub struct Fixture {
-    dir: tempfile::TempDir,
-}
-
-impl Default for Fixture {
-    fn default() -> Self {
-        Self::new()
-    }
-}
+#[path = "../../../cudoctor-probe/tests/common/fixture.rs"]
+mod fixture;
+pub use fixture::{ElfSpec, Fixture};
 
 impl Fixture {
-    pub fn new() -> Self {
-        Self {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-    pub fn path(&self) -> &Path {
-        self.dir.path()
-    }
-    /// `p` (absolute inside the root) as a path on this machine.
-    pub fn host_path(&self, p: &str) -> PathBuf {
-        self.dir.path().join(p.trim_start_matches('/'))
-    }
-    pub fn file(&self, p: &str, contents: impl AsRef<[u8]>) -> &Self {
-        let h = self.host_path(p);
-        std::fs::create_dir_all(h.parent().unwrap()).unwrap();
-        std::fs::write(h, contents).unwrap();
-        self
-    }
-    pub fn dir(&self, p: &str) -> &Self {
-        std::fs::create_dir_all(self.host_path(p)).unwrap();
-        self
-    }
-    pub fn link(&self, p: &str, target: &str) -> &Self {
-        let h = self.host_path(p);
-        std::fs::create_dir_all(h.parent().unwrap()).unwrap();
-        symlink(target, h).unwrap();
-        self
-    }
-    pub fn remove(&self, p: &str) -> &Self {
-        std::fs::remove_file(self.host_path(p)).unwrap();
-        self
-    }
-    /// A 64-bit x86-64 shared object with a SONAME.
-    pub fn lib(&self, p: &str, soname: &str) -> &Self {
-        self.file(p, make_elf(soname))
-    }
-    /// `dir/real` (an ELF with `soname`) plus the soname link `dir/soname -> real`, as packages
-    /// install them.
-    pub fn versioned_lib(&self, dir: &str, real: &str, soname: &str) -> &Self {
-        self.lib(&format!("{dir}/{real}"), soname)
-            .link(&format!("{dir}/{soname}"), real)
-    }
     /// `cudoctor <args> --root <this fixture>`.
     pub fn cmd(&self, args: &[&str]) -> Command {
         let mut c = cudoctor_cmd();
@@ -174,75 +124,19 @@ impl Fixture {
     }
 }
 
-/// A minimal but well-formed little-endian ELF64 x86-64 shared object: header, PT_LOAD and
-/// PT_DYNAMIC, a dynamic section (DT_SONAME, DT_STRTAB, DT_STRSZ) and its string table.
+/// A minimal ELF64 x86-64 shared object with `soname`.
 pub fn make_elf(soname: &str) -> Vec<u8> {
-    make_elf_with(Some(soname), None)
+    fixture::make_elf(&ElfSpec::lib64(soname))
 }
 
-/// [`make_elf`] with an optional SONAME and an optional DT_RUNPATH (e.g. `$ORIGIN/lib`).
+/// The same with an optional soname and `DT_RUNPATH`.
 pub fn make_elf_with(soname: Option<&str>, runpath: Option<&str>) -> Vec<u8> {
-    let (ehsize, phentsize, word) = (64usize, 56usize, 8usize);
-    let phoff = ehsize;
-    let dyn_off = phoff + 2 * phentsize;
-    let mut strtab = vec![0u8];
-    let mut dyns: Vec<(u64, u64)> = Vec::new();
-    for (tag, text) in [(14u64, soname), (29, runpath)] {
-        if let Some(text) = text {
-            dyns.push((tag, strtab.len() as u64));
-            strtab.extend_from_slice(text.as_bytes());
-            strtab.push(0);
-        }
-    }
-    let n_dyn = dyns.len() + 3; // + STRTAB, STRSZ, NULL
-    let str_off = dyn_off + n_dyn * 2 * word;
-    dyns.extend([(5, str_off as u64), (10, strtab.len() as u64), (0, 0)]);
-    let total = str_off + strtab.len();
-    let mut out = vec![0u8; total];
-    let put = |out: &mut Vec<u8>, off: usize, v: u64, w: usize| {
-        out[off..off + w].copy_from_slice(&v.to_le_bytes()[..w]);
-    };
-    out[..4].copy_from_slice(b"\x7fELF");
-    out[4] = 2; // ELFCLASS64
-    out[5] = 1; // little-endian
-    out[6] = 1; // EV_CURRENT
-    put(&mut out, 16, 3, 2); // ET_DYN
-    put(&mut out, 18, 62, 2); // EM_X86_64
-    put(&mut out, 20, 1, 4);
-    put(&mut out, 32, phoff as u64, 8);
-    put(&mut out, 52, ehsize as u64, 2);
-    put(&mut out, 54, phentsize as u64, 2);
-    put(&mut out, 56, 2, 2);
-    put(&mut out, 58, 64, 2);
-    let phdr = |out: &mut Vec<u8>, at: usize, ptype: u64, off: u64, size: u64, flags: u64| {
-        put(out, at, ptype, 4);
-        put(out, at + 4, flags, 4);
-        put(out, at + 8, off, 8);
-        put(out, at + 16, off, 8);
-        put(out, at + 24, off, 8);
-        put(out, at + 32, size, 8);
-        put(out, at + 40, size, 8);
-        put(out, at + 48, 0x1000, 8);
-    };
-    phdr(&mut out, phoff, 1, 0, total as u64, 4);
-    phdr(
-        &mut out,
-        phoff + phentsize,
-        2,
-        dyn_off as u64,
-        (n_dyn * 2 * word) as u64,
-        6,
-    );
-    for (i, (tag, val)) in dyns.iter().enumerate() {
-        let at = dyn_off + i * 2 * word;
-        put(&mut out, at, *tag, word);
-        put(&mut out, at + word, *val, word);
-    }
-    out[str_off..].copy_from_slice(&strtab);
-    out
+    fixture::make_elf(&ElfSpec {
+        soname,
+        runpath,
+        ..ElfSpec::lib64("")
+    })
 }
-
-// ---------------------------------------------------------------- scenario fixtures
 
 pub const TF29_BUILD_INFO: &str = "\"\"\"Auto-generated module providing information about the build.\"\"\"\nimport collections\n\nbuild_info = collections.OrderedDict([('cpu_compiler', '/dt9/usr/bin/gcc'), ('cuda_compute_capabilities', ['sm_35', 'sm_50', 'sm_60', 'sm_70', 'sm_75', 'compute_80']), ('cuda_version', '11.2'), ('cudnn_version', '8'), ('is_cuda_build', True), ('is_rocm_build', False), ('is_tensorrt_build', True)])\n";
 

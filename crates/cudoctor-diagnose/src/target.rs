@@ -325,8 +325,18 @@ fn fill_from_kb(
             ));
             if needs.gpu_code.is_none() {
                 if let Some(a) = kb.tf_archs(version) {
-                    if let Some(codes) = &a.codes {
-                        needs.gpu_code = Some(Sourced::new(codes.clone(), kb_source(&a.source)));
+                    if let Some(codes) = a.codes() {
+                        needs.gpu_code = Some(Sourced::new(
+                            codes.to_vec(),
+                            format!(
+                                "{} (cuda_compute_capabilities {}: compute_XY is sm_XY SASS plus compute_XY PTX)",
+                                kb_source(&a.source),
+                                a.cuda_compute_capabilities
+                                    .as_ref()
+                                    .map(|l| l.entries().join(", "))
+                                    .unwrap_or_default()
+                            ),
+                        ));
                     }
                 }
             }

@@ -104,7 +104,9 @@ fn scenarios() -> Vec<(&'static str, Snapshot)> {
         ("bare_host", bare_host()),
         ("healthy_torch", healthy_torch()),
         ("healthy_jax", healthy_jax()),
-        ("tf29_on_rtx3090", tf29_on_rtx3090()),
+        ("tf29_on_rtx3090", tf29_on("NVIDIA GeForce RTX 3090", "8.6")),
+        ("tf29_on_a100", tf29_on("NVIDIA A100-SXM4-40GB", "8.0")),
+        ("tf29_on_h100", tf29_on("NVIDIA H100 80GB HBM3", "9.0")),
         ("tf29_on_kepler_k4000", tf29_on_k4000()),
         ("tf29_in_python311", tf29_in_python311()),
     ]
@@ -349,12 +351,13 @@ fn healthy_jax() -> Snapshot {
     with_package(s, "/opt/venv", "nvidia-cudnn-cu12", "9.1.0.70")
 }
 
-/// TF 2.9 has SASS up to sm_75 and PTX compute_80: an RTX 3090 (8.6) JIT-compiles.
-fn tf29_on_rtx3090() -> Snapshot {
+/// TF 2.9 on another GPU: its wheels carry SASS sm_35 ... sm_75 and sm_80 plus compute_80 PTX
+/// (build_info's `compute_80` is both, by TensorFlow's convention).
+fn tf29_on(name: &str, cc: &str) -> Snapshot {
     let mut s = healthy_tf29();
     s.gpus.clear();
     s.device_nodes.gpus.clear();
-    with_gpu(s, "NVIDIA GeForce RTX 3090", "8.6")
+    with_gpu(s, name, cc)
 }
 
 /// A Kepler GPU of capability 3.0: no code in TF 2.9.
@@ -389,8 +392,21 @@ fn healthy_tf29_has_no_error_or_warning() {
 
 #[test]
 fn gpu_arch_and_python_scenarios() {
+    // An A100 (8.0) and an RTX 3090 (8.6) run the sm_80 SASS: no finding at all.
+    for (name, cc) in [
+        ("NVIDIA A100-SXM4-40GB", "8.0"),
+        ("NVIDIA GeForce RTX 3090", "8.6"),
+    ] {
+        let d = run(&tf29_on(name, cc));
+        assert!(
+            !d.findings.iter().any(|f| f.id == "gpu-arch-unsupported"),
+            "{name}: {}",
+            show(&d)
+        );
+    }
+    // An H100 (9.0) has no SASS in TF 2.9: the driver JIT-compiles the compute_80 PTX.
     assert!(has(
-        &run(&tf29_on_rtx3090()),
+        &run(&tf29_on("NVIDIA H100 80GB HBM3", "9.0")),
         "gpu-arch-unsupported",
         Severity::Warning
     ));

@@ -240,6 +240,67 @@ impl fmt::Display for TorchArchList {
 }
 serde_from_str!(TorchArchList);
 
+/// TensorFlow's `cuda_compute_capabilities` (its `build_info.py`, set at build time from
+/// `TF_CUDA_COMPUTE_CAPABILITIES`): `sm_XY` means SASS for X.Y only, `compute_XY` means SASS
+/// `sm_XY` **and** PTX `compute_XY`. TensorFlow's `third_party/gpus/cuda_configure.bzl`: "'compute_xy'
+/// refers to both PTX and SASS, 'sm_xy' refers to SASS only"; its nvcc wrapper turns such an entry
+/// into `-gencode=arch=compute_XY,code="sm_XY,compute_XY"`. (PyTorch's lists are a different
+/// convention: see [`TorchArchList`].) Measured on the official wheels: `[[wheel]]` rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TfComputeCapabilities {
+    entries: Vec<String>,
+    codes: Vec<GpuCode>,
+}
+
+impl TfComputeCapabilities {
+    /// Reads build entries (`"sm_35"`, `"compute_80"`); `8.0`-style entries (TensorFlow 1.x
+    /// `TF_CUDA_COMPUTE_CAPABILITIES`) mean SASS and PTX, as `compute_80` does.
+    pub fn parse<'a>(
+        entries: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Self, VersionParseError> {
+        let mut codes = Vec::new();
+        let mut text = Vec::new();
+        for entry in entries {
+            let entry = entry.trim();
+            text.push(entry.to_owned());
+            if let Some(rest) = entry.strip_prefix("sm_") {
+                let cc: ComputeCapability = format!("sm_{rest}").parse()?;
+                codes.push(GpuCode::Sass(cc));
+            } else {
+                let cc: ComputeCapability = entry.parse()?;
+                codes.push(GpuCode::Sass(cc));
+                codes.push(GpuCode::Ptx(cc));
+            }
+        }
+        codes.sort();
+        codes.dedup();
+        Ok(Self {
+            entries: text,
+            codes,
+        })
+    }
+    /// The GPU code the build carries: SASS for every entry, PTX for `compute_XY` entries.
+    pub fn codes(&self) -> &[GpuCode] {
+        &self.codes
+    }
+    /// The entries as `build_info.py` lists them.
+    pub fn entries(&self) -> &[String] {
+        &self.entries
+    }
+}
+
+impl<'de> Deserialize<'de> for TfComputeCapabilities {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let entries = Vec::<String>::deserialize(d)?;
+        Self::parse(entries.iter().map(String::as_str)).map_err(serde::de::Error::custom)
+    }
+}
+impl Serialize for TfComputeCapabilities {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.entries.serialize(s)
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Rows
 
@@ -275,14 +336,63 @@ pub struct TfArchRange {
     pub first: Series,
     /// Last series (inclusive).
     pub last: Series,
-    /// SASS and PTX; `None` = unknown.
-    pub codes: Option<Vec<GpuCode>>,
+    /// `cuda_compute_capabilities` as the wheels' `build_info.py` lists it; `None` = unknown.
+    pub cuda_compute_capabilities: Option<TfComputeCapabilities>,
     /// Confidence.
     pub confidence: String,
     /// Note.
     pub note: Option<String>,
+    /// How a value of the row was computed rather than read (absent: every value was read).
+    pub derived: Option<String>,
     /// Source.
     pub source: String,
+}
+
+impl TfArchRange {
+    /// The GPU code of the wheels (TensorFlow's convention applied); `None` = unknown.
+    pub fn codes(&self) -> Option<&[GpuCode]> {
+        self.cuda_compute_capabilities
+            .as_ref()
+            .map(TfComputeCapabilities::codes)
+    }
+}
+
+/// TensorFlow: the GPU code measured in one official wheel's libraries (`[[wheel]]`), read with
+/// `cudoctor archs` (the fatbinary headers) and checked against CUDA's `cuobjdump`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TfWheel {
+    /// The release.
+    pub version: FrameworkVersion,
+    /// The wheel's file name.
+    pub file: String,
+    /// The wheel's sha256.
+    pub sha256: String,
+    /// The libraries that carry GPU code (paths inside the wheel).
+    pub libraries: Vec<String>,
+    /// SASS architectures found (union over the libraries).
+    pub sass: Vec<GpuCode>,
+    /// PTX architectures found.
+    pub ptx: Vec<GpuCode>,
+    /// PTX ISA versions of the PTX found, lowest first.
+    pub ptx_isa: Vec<PtxIsaVersion>,
+    /// Counts as measured, for the reader (`"sm_80: 290 cubins"`).
+    pub note: Option<String>,
+    /// The wheel's URL.
+    pub source: String,
+}
+
+impl TfWheel {
+    /// All GPU code found, sorted.
+    pub fn codes(&self) -> Vec<GpuCode> {
+        let mut c: Vec<GpuCode> = self.sass.iter().chain(&self.ptx).copied().collect();
+        c.sort();
+        c
+    }
+    /// The newest PTX ISA found: what a driver's JIT must understand.
+    pub fn ptx_isa_max(&self) -> Option<PtxIsaVersion> {
+        self.ptx_isa.iter().max().copied()
+    }
 }
 
 /// TensorFlow: sonames the official wheels dlopen (`[[sonames]]`).
@@ -620,6 +730,8 @@ pub struct NvidiaCudaExample {
 struct TensorflowFile {
     release: Vec<TfRelease>,
     archs: Vec<TfArchRange>,
+    #[serde(default)]
+    wheel: Vec<TfWheel>,
     sonames: Vec<TfSonames>,
     package: Vec<TfPackage>,
     image_scheme: Vec<ImageScheme>,
@@ -673,6 +785,7 @@ struct NvidiaCudaFile {
 pub struct Kb {
     pub(crate) tf_releases: Vec<TfRelease>,
     pub(crate) tf_archs: Vec<TfArchRange>,
+    pub(crate) tf_wheels: Vec<TfWheel>,
     pub(crate) tf_sonames: Vec<TfSonames>,
     pub(crate) tf_packages: Vec<TfPackage>,
     pub(crate) tf_image_schemes: Vec<ImageScheme>,
@@ -718,6 +831,7 @@ impl Kb {
             gpu_keys,
             tf_releases: tf.release,
             tf_archs: tf.archs,
+            tf_wheels: tf.wheel,
             tf_sonames: tf.sonames,
             tf_packages: tf.package,
             tf_image_schemes: tf.image_scheme,
@@ -897,6 +1011,11 @@ impl Kb {
         &self.tf_archs
     }
 
+    /// TensorFlow wheels whose GPU code was measured.
+    pub fn tf_wheels(&self) -> &[TfWheel] {
+        &self.tf_wheels
+    }
+
     /// TensorFlow soname rows (by series range).
     pub fn tf_soname_rows(&self) -> &[TfSonames] {
         &self.tf_sonames
@@ -1041,5 +1160,42 @@ mod tests {
         let codes: Vec<String> = a.codes().iter().map(ToString::to_string).collect();
         assert_eq!(codes, ["sm_75", "sm_80", "sm_120", "compute_120"]);
         assert!("7.5;x".parse::<TorchArchList>().is_err());
+    }
+
+    #[test]
+    fn tensorflow_compute_entries_are_sass_and_ptx() {
+        // build_info.py of the 2.9.0 wheel; cuda_configure.bzl: compute_xy is PTX and SASS.
+        let l = TfComputeCapabilities::parse([
+            "sm_35",
+            "sm_50",
+            "sm_60",
+            "sm_70",
+            "sm_75",
+            "compute_80",
+        ])
+        .unwrap();
+        let codes: Vec<String> = l.codes().iter().map(ToString::to_string).collect();
+        assert_eq!(
+            codes,
+            [
+                "sm_35",
+                "sm_50",
+                "sm_60",
+                "sm_70",
+                "sm_75",
+                "sm_80",
+                "compute_80"
+            ]
+        );
+        assert_eq!(l.entries().len(), 6);
+        // TF 1.x style `8.0` entries mean the same as compute_80; duplicates fold.
+        let l = TfComputeCapabilities::parse(["3.7", "sm_37", "compute_37"]).unwrap();
+        let codes: Vec<String> = l.codes().iter().map(ToString::to_string).collect();
+        assert_eq!(codes, ["sm_37", "compute_37"]);
+        assert!(TfComputeCapabilities::parse(["sm_x"]).is_err());
+        assert!(TfComputeCapabilities::parse(["compute_"]).is_err());
+        // Serialized as read.
+        let json = serde_json::to_string(&l).unwrap();
+        assert_eq!(json, r#"["3.7","sm_37","compute_37"]"#);
     }
 }

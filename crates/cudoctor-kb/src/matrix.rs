@@ -87,7 +87,7 @@ impl Kb {
             let req = self.driver_requirement(r.cuda);
             let codes = self
                 .tf_archs(&r.version)
-                .and_then(|a| a.codes.as_deref())
+                .and_then(crate::data::TfArchRange::codes)
                 .map_or_else(|| UNKNOWN.to_owned(), format_codes);
             let py = expand_python(&r.python)
                 .iter()
@@ -328,7 +328,10 @@ mod tests {
         assert_eq!(row[6], "8.1");
         assert_eq!(row[7], "460.27.03");
         assert_eq!(row[8], "450.80.02");
-        assert_eq!(row[9], "sm_35, sm_50, sm_60, sm_70, sm_75, compute_80");
+        assert_eq!(
+            row[9],
+            "sm_35, sm_50, sm_60, sm_70, sm_75, sm_80, compute_80"
+        );
         let old = t.rows.iter().find(|r| r[0] == "2.3.0").expect("2.3.0 row");
         assert_eq!(
             old[8], "n/a",

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::data::{
-    JaxPlugin, Kb, NvccTarget, PythonRange, Series, TfArchRange, TfRelease, TfSonames,
+    JaxPlugin, Kb, NvccTarget, PythonRange, Series, TfArchRange, TfRelease, TfSonames, TfWheel,
     TorchVariant, expand_python,
 };
 use crate::framework::{Framework, Spec};
@@ -15,7 +15,7 @@ use crate::gpu::GpuLookupError;
 use crate::rules::{ArchSupport, Verdict, arch_support, format_codes};
 use crate::version::{
     ComputeCapability, CudaVersion, CudnnVersion, DriverVersion, FrameworkVersion, GpuCode,
-    PythonVersion,
+    PtxIsaVersion, PythonVersion,
 };
 
 /// The JSON schema version of [`Requirements`] and [`Plan`].
@@ -118,8 +118,15 @@ pub struct VariantRequirements {
     pub min_compute_capability: Option<String>,
     /// cuDNN versions accepted at run time.
     pub cudnn_accepted: Option<String>,
-    /// PTX ISA the CUDA version emits.
+    /// The newest PTX ISA of the build's PTX: measured in a wheel (TensorFlow, where a
+    /// `[[wheel]]` row exists), else the PTX ISA the CUDA version emits.
     pub ptx_isa: Option<String>,
+    /// How [`Self::ptx_isa`] is known: "measured in WHEEL" or "derived from CUDA X.Y ...".
+    pub ptx_isa_source: Option<String>,
+    /// TensorFlow: `cuda_compute_capabilities` as `build_info.py` lists it (`compute_XY` =
+    /// SASS and PTX); [`Self::compute_capabilities`] is that list expanded.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub build_compute_capabilities: Vec<String>,
     /// Sonames the release dlopens (TensorFlow), library -> soname.
     pub sonames: BTreeMap<String, String>,
     /// `observed` or `expected` for [`Self::sonames`].
@@ -169,7 +176,10 @@ impl VariantRequirements {
                 .push(format!("CUDA {cuda} is not in the CUDA release table")),
         }
         match kb.ptx_isa_for_cuda(cuda) {
-            Some(isa) => self.ptx_isa = Some(isa.to_string()),
+            Some(isa) => {
+                self.ptx_isa = Some(isa.to_string());
+                self.ptx_isa_source = Some(PtxIsaProvenance::Derived { cuda }.describe());
+            }
             None => self.unknown.push(format!("the PTX ISA of CUDA {cuda}")),
         }
     }
@@ -219,6 +229,44 @@ impl Kb {
     pub fn tf_archs(&self, version: &FrameworkVersion) -> Option<&TfArchRange> {
         let s = Series::of(version);
         self.tf_archs.iter().find(|r| r.first <= s && s <= r.last)
+    }
+
+    /// The measured wheel of `version`'s series: the same release if measured, else the newest
+    /// measured release of the series that is not newer than `version`, else the oldest of it.
+    pub fn tf_wheel(&self, version: &FrameworkVersion) -> Option<&TfWheel> {
+        let s = Series::of(version);
+        let same: Vec<&TfWheel> = self
+            .tf_wheels
+            .iter()
+            .filter(|w| s.contains(&w.version))
+            .collect();
+        same.iter()
+            .rev()
+            .find(|w| &w.version <= version)
+            .or_else(|| same.first())
+            .copied()
+    }
+
+    /// The newest PTX ISA in TensorFlow `version`'s wheels and how it is known: measured in a
+    /// wheel of the series, else derived from the CUDA version the release was built with.
+    pub fn tf_ptx_isa(
+        &self,
+        version: &FrameworkVersion,
+        cuda: CudaVersion,
+    ) -> Option<(PtxIsaVersion, PtxIsaProvenance)> {
+        if let Some(w) = self.tf_wheel(version) {
+            if let Some(isa) = w.ptx_isa_max() {
+                return Some((
+                    isa,
+                    PtxIsaProvenance::Measured {
+                        wheel: w.file.clone(),
+                        source: w.source.clone(),
+                    },
+                ));
+            }
+        }
+        self.ptx_isa_for_cuda(cuda)
+            .map(|isa| (isa, PtxIsaProvenance::Derived { cuda }))
     }
 
     /// The sonames TensorFlow `version` dlopens, where recorded.
@@ -369,9 +417,11 @@ impl Kb {
         match self.tf_archs(&row.version) {
             Some(a) => {
                 v.add_source(&a.source);
-                match &a.codes {
-                    Some(codes) => {
-                        v.compute_capabilities = codes.iter().map(ToString::to_string).collect();
+                match &a.cuda_compute_capabilities {
+                    Some(list) => {
+                        v.compute_capabilities =
+                            list.codes().iter().map(ToString::to_string).collect();
+                        v.build_compute_capabilities = list.entries().to_vec();
                         if a.confidence != "official" && a.confidence != "high" {
                             v.notes
                                 .push(format!("GPU code list confidence: {}", a.confidence));
@@ -388,6 +438,18 @@ impl Kb {
                 "the GPU code in the official {} wheels (no source)",
                 Series::of(&row.version)
             )),
+        }
+        if let Ok(asked) = version.parse::<FrameworkVersion>() {
+            match self.tf_ptx_isa(&asked, row.cuda) {
+                Some((isa, how)) => {
+                    v.ptx_isa = Some(isa.to_string());
+                    if let PtxIsaProvenance::Measured { source, .. } = &how {
+                        v.add_source(source);
+                    }
+                    v.ptx_isa_source = Some(how.describe());
+                }
+                None => v.ptx_isa_source = None,
+            }
         }
         v.images = self.tf_images(&version);
         let read: Vec<&str> = self
@@ -722,6 +784,35 @@ enum PythonSupport {
 }
 
 /// One installable thing a plan weighs.
+/// How a PTX ISA is known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PtxIsaProvenance {
+    /// Read from the PTX in a wheel's libraries.
+    Measured {
+        /// The wheel's file name.
+        wheel: String,
+        /// The wheel's URL.
+        source: String,
+    },
+    /// The PTX ISA that CUDA `cuda`'s nvcc emits (NVIDIA's PTX ISA table), not read from a binary.
+    Derived {
+        /// The CUDA version the build used.
+        cuda: CudaVersion,
+    },
+}
+
+impl PtxIsaProvenance {
+    /// "measured in WHEEL" / "derived from CUDA X.Y (...)".
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Measured { wheel, .. } => format!("measured in {wheel}"),
+            Self::Derived { cuda } => format!(
+                "derived from CUDA {cuda}: the PTX ISA its nvcc emits, not read from the binaries"
+            ),
+        }
+    }
+}
+
 struct Offer {
     framework: Framework,
     sort_key: FrameworkVersion,
@@ -800,8 +891,8 @@ impl Kb {
                     python: PythonSupport::Known(r.python.clone()),
                     codes: self
                         .tf_archs(&r.version)
-                        .and_then(|a| a.codes.clone())
-                        .map_or(Codes::Unknown, Codes::Known),
+                        .and_then(TfArchRange::codes)
+                        .map_or(Codes::Unknown, |c| Codes::Known(c.to_vec())),
                     cc_min: None,
                     doc_driver_min: None,
                     listed_first: true,
@@ -974,19 +1065,27 @@ impl Kb {
             (Some(gpu), Codes::Known(codes)) => match arch_support(gpu, codes) {
                 ArchSupport::Sass(_) => {}
                 ArchSupport::PtxJit(code) => {
-                    let cuda_isa = offer.cuda.and_then(|cu| self.ptx_isa_for_cuda(cu));
+                    let isa = offer.cuda.and_then(|cu| match offer.framework {
+                        Framework::TensorFlow => self.tf_ptx_isa(&offer.sort_key, cu),
+                        _ => self
+                            .ptx_isa_for_cuda(cu)
+                            .map(|i| (i, PtxIsaProvenance::Derived { cuda: cu })),
+                    });
+                    let cuda_isa = isa.as_ref().map(|(i, _)| *i);
+                    let how = isa
+                        .as_ref()
+                        .map_or_else(String::new, |(_, h)| h.describe());
                     let driver_isa = cons.driver.as_ref().and_then(|d| self.driver_ptx_isa(d));
                     match (cuda_isa, driver_isa) {
                         (Some(ci), Some(di)) if di < ci => reasons.push(format!(
-                            "no SASS for compute capability {gpu}: its {code} PTX (PTX ISA {ci}, CUDA {}) needs a driver whose JIT understands PTX ISA {ci}; driver {} is known to handle up to PTX ISA {di}",
-                            offer.cuda.map(|x| x.to_string()).unwrap_or_default(),
+                            "no SASS for compute capability {gpu}: its {code} PTX (PTX ISA {ci}, {how}) needs a driver whose JIT understands PTX ISA {ci}; driver {} is known to handle up to PTX ISA {di}",
                             cons.driver.as_ref().map(ToString::to_string).unwrap_or_default()
                         )),
                         _ => caveats.push(format!(
                             "PTX JIT: no SASS for compute capability {gpu}; the driver JIT-compiles the {code} PTX on first start (slow first start; needs a driver whose JIT understands {})",
                             cuda_isa.map_or_else(
                                 || "the PTX ISA of the build's CUDA".to_owned(),
-                                |i| format!("PTX ISA {i}")
+                                |i| format!("PTX ISA {i}, {how}")
                             )
                         )),
                     }

@@ -127,7 +127,7 @@ fn second_hand_rows_state_their_confidence() {
     for r in kb.tf_arch_rows() {
         if r.confidence.starts_with("UNCONFIRMED") || r.confidence == "low" {
             assert!(
-                r.codes.is_none(),
+                r.codes().is_none(),
                 "TF {}-{}: unconfirmed archs must stay unknown",
                 r.first,
                 r.last

@@ -20,8 +20,22 @@ fn tensorflow_2_9_0_requirements() {
     assert_eq!(v.driver_min.as_deref(), Some("460.27.03"));
     assert_eq!(v.driver_min_compat.as_deref(), Some("450.80.02"));
     assert_eq!(v.python, ["3.7", "3.8", "3.9", "3.10"]);
+    // build_info.py lists `compute_80`; by TensorFlow's convention that is sm_80 SASS plus
+    // compute_80 PTX (the 2.9.0 wheel carries both: the [[wheel]] row and its data test).
     assert_eq!(
         v.compute_capabilities,
+        [
+            "sm_35",
+            "sm_50",
+            "sm_60",
+            "sm_70",
+            "sm_75",
+            "sm_80",
+            "compute_80"
+        ]
+    );
+    assert_eq!(
+        v.build_compute_capabilities,
         ["sm_35", "sm_50", "sm_60", "sm_70", "sm_75", "compute_80"]
     );
     assert_eq!(
@@ -168,30 +182,24 @@ fn plan_driver_470_rtx_3090_python_310() {
         "8.6"
     );
     let tf = &plan.frameworks[0];
-    // The issue expected 2.14 (CUDA 11.8 through minor-version compatibility). The official
-    // 2.12-2.14 wheels carry SASS only up to sm_75 plus compute_80 PTX built by CUDA 11.8
-    // (PTX ISA 7.8); an RTX 3090 (8.6) must JIT that PTX, and a 470 driver (CUDA 11.4) only
-    // JIT-compiles up to PTX ISA 7.4. So 2.12-2.14 are excluded, and 2.11 (CUDA 11.2, PTX ISA
-    // 7.2) is the newest that runs, through PTX JIT.
+    // The 2.12-2.14 wheels carry sm_80 SASS (build_info's compute_80 is SASS and PTX), which an
+    // RTX 3090 (8.6) runs as is: no PTX JIT. CUDA 11.8 runs on a 470 driver through CUDA 11.x
+    // minor-version compatibility, so 2.14.0 is the newest, with that caveat.
     let newest = &tf.candidates[0];
-    assert_eq!(newest.version, "2.11.0", "{newest:?}");
+    assert_eq!(newest.version, "2.14.0", "{newest:?}");
     assert_eq!(newest.status, Status::CompatibleWithCaveats);
     assert!(
-        newest.caveats.iter().any(|c| c.starts_with("PTX JIT")),
+        newest
+            .caveats
+            .iter()
+            .any(|c| c.contains("minor-version compatibility")),
         "{newest:?}"
     );
     for v in ["2.12.0", "2.13.0", "2.14.0"] {
-        let x = tf.excluded.iter().find(|e| e.version == v).unwrap();
+        let c = tf.candidates.iter().find(|c| c.version == v).unwrap();
         assert!(
-            x.reasons
-                .iter()
-                .any(|r| r.contains("PTX ISA 7.8") && r.contains("up to PTX ISA 7.4")),
-            "{x:?}"
-        );
-        // Minor-version compatibility itself holds: the driver is not the reason.
-        assert!(
-            !x.reasons.iter().any(|r| r.starts_with("needs driver")),
-            "{x:?}"
+            !c.caveats.iter().any(|c| c.starts_with("PTX JIT")),
+            "{v}: the sm_80 SASS runs on 8.6, no PTX JIT caveat: {c:?}"
         );
     }
     for v in [
@@ -356,22 +364,29 @@ fn plan_fully_specified_can_be_plainly_compatible() {
     // TF 2.9 carries sm_75 SASS and CUDA 11.2 needs 460.27.03 <= 535.261.03.
     let c = tf.candidates.iter().find(|c| c.version == "2.9.0").unwrap();
     assert_eq!(c.status, Status::Compatible, "{:?}", c.caveats);
-    // An A100 (8.0) runs TF 2.9 only through the compute_80 PTX: a named caveat.
-    let q80 = PlanQuery {
-        compute_capability: Some("8.0".parse().unwrap()),
-        ..q.clone()
-    };
-    let plan80 = kb().plan(&q80).unwrap();
-    let c = plan80.frameworks[0]
-        .candidates
-        .iter()
-        .find(|c| c.version == "2.9.0")
-        .unwrap();
-    assert!(
-        c.caveats.iter().any(|c| c.starts_with("PTX JIT")),
-        "{:?}",
-        c.caveats
-    );
+    // An A100 (8.0) runs TF 2.9's sm_80 SASS (build_info's compute_80 is SASS and PTX): no
+    // caveat. An H100 (9.0) has no SASS in 2.9 and JIT-compiles the compute_80 PTX: a caveat.
+    for (cc, ptx) in [("8.0", false), ("8.6", false), ("9.0", true)] {
+        let q = PlanQuery {
+            compute_capability: Some(cc.parse().unwrap()),
+            ..q.clone()
+        };
+        let plan = kb().plan(&q).unwrap();
+        let c = plan.frameworks[0]
+            .candidates
+            .iter()
+            .find(|c| c.version == "2.9.0")
+            .unwrap();
+        assert_eq!(
+            c.caveats.iter().any(|c| c.starts_with("PTX JIT")),
+            ptx,
+            "{cc}: {:?}",
+            c.caveats
+        );
+        if !ptx {
+            assert_eq!(c.status, Status::Compatible, "{cc}: {:?}", c.caveats);
+        }
+    }
     let jax = &plan.frameworks[2];
     assert!(jax.candidates.iter().any(|c| c.variant == "cuda12"));
     assert!(
@@ -382,9 +397,10 @@ fn plan_fully_specified_can_be_plainly_compatible() {
 
 #[test]
 fn plan_ptx_newer_than_driver_is_excluded() {
-    // An H100 (9.0) has no SASS in TF 2.16 (sm_50, sm_60, sm_70, sm_80, compute_90): it needs
-    // the compute_90 PTX, which CUDA 12.3 emits as PTX ISA 8.3; a 525 driver (CUDA 12.0) only
-    // JIT-compiles up to PTX ISA 8.0, although minor-version compatibility lets it run CUDA 12.3.
+    // An H100 (9.0) has no SASS in TF 2.15 (sm_50 ... sm_75, compute_80 = sm_80 + compute_80 PTX;
+    // sm_80 SASS does not run on 9.x): it needs the compute_80 PTX, which the CUDA 12.2 build
+    // carries at a PTX ISA newer than a 525 driver (CUDA 12.0, PTX ISA 8.0) JIT-compiles, although
+    // minor-version compatibility lets that driver run CUDA 12.2.
     let q = PlanQuery {
         driver: Some("525.60.13".parse().unwrap()),
         gpu_name: Some("NVIDIA H100 80GB HBM3".to_owned()),
@@ -396,9 +412,68 @@ fn plan_ptx_newer_than_driver_is_excluded() {
     let x = plan.frameworks[0]
         .excluded
         .iter()
-        .find(|e| e.version == "2.16.1")
+        .find(|e| e.version == "2.15.0")
         .unwrap();
-    assert!(x.reasons.iter().any(|r| r.contains("PTX ISA 8.3")), "{x:?}");
+    assert!(
+        x.reasons
+            .iter()
+            .any(|r| r.contains("compute_80 PTX") && r.contains("up to PTX ISA 8.0")),
+        "{x:?}"
+    );
+    // 2.16.1 lists compute_90: sm_90 SASS, which the H100 runs as is.
+    let ok = plan.frameworks[0]
+        .candidates
+        .iter()
+        .find(|c| c.version == "2.16.1")
+        .unwrap();
+    assert!(
+        !ok.caveats.iter().any(|c| c.starts_with("PTX JIT")),
+        "{ok:?}"
+    );
+}
+
+#[test]
+fn plan_h100_driver_580_tensorflow_has_no_ptx_caveat_from_2_17() {
+    // The issue's example: 2.17-2.21 list compute_90, i.e. sm_90 SASS.
+    let q = PlanQuery {
+        driver: Some("580.65.06".parse().unwrap()),
+        gpu_name: Some("H100".to_owned()),
+        frameworks: vec![Framework::TensorFlow],
+        ..PlanQuery::default()
+    };
+    let plan = kb().plan(&q).unwrap();
+    let tf = &plan.frameworks[0];
+    for v in ["2.17.0", "2.18.0", "2.19.0", "2.20.0", "2.21.0"] {
+        let c = tf
+            .candidates
+            .iter()
+            .find(|c| c.version == v)
+            .unwrap_or_else(|| panic!("{v} is offered: {tf:?}"));
+        assert!(
+            !c.caveats.iter().any(|c| c.starts_with("PTX JIT")),
+            "{v}: {:?}",
+            c.caveats
+        );
+    }
+    // A Blackwell GPU (10.0) has no SASS there and JIT-compiles the compute_90 PTX.
+    let q = PlanQuery {
+        compute_capability: Some("10.0".parse().unwrap()),
+        gpu_name: None,
+        ..q
+    };
+    let plan = kb().plan(&q).unwrap();
+    let c = plan.frameworks[0]
+        .candidates
+        .iter()
+        .find(|c| c.version == "2.21.0")
+        .unwrap();
+    assert!(
+        c.caveats
+            .iter()
+            .any(|c| c.starts_with("PTX JIT") && c.contains("compute_90")),
+        "{:?}",
+        c.caveats
+    );
 }
 
 #[test]

@@ -151,7 +151,17 @@ fn clean_tf29_host() {
     assert_eq!(tf["version"], "2.9.0");
     assert_eq!(tf["cuda_version"], "11.2");
     assert_eq!(tf["cudnn_version"], "8");
-    assert_eq!(tf["compute_capabilities"][5], "compute_80");
+    // build_info.py lists sm_35 ... sm_75, compute_80; TensorFlow's compute_80 is sm_80 SASS
+    // plus compute_80 PTX, so the snapshot's GPU code has both.
+    assert_eq!(tf["compute_capabilities"][5], "sm_80");
+    assert_eq!(tf["compute_capabilities"][6], "compute_80");
+    assert!(
+        tf["compute_capabilities_source"]
+            .as_str()
+            .unwrap()
+            .contains("cuda_compute_capabilities sm_35, sm_50, sm_60, sm_70, sm_75, compute_80"),
+        "{tf:#}"
+    );
     assert_eq!(tf["environment"], "/opt/venv");
     assert!(snap.live.is_none(), "no live calls for a directory root");
     assert!(snap.probe_errors.is_empty(), "{:?}", snap.probe_errors);

@@ -37,8 +37,9 @@ fn requirements_tf_2_9_0_text() {
       driver                          >= 460.27.03
       driver (minor-version compat.)  >= 450.80.02 (minor-version compatibility: no JIT of PTX newer than the driver; features that need the newer driver are unavailable)
       Python                          3.7, 3.8, 3.9, 3.10
-      GPU code                        sm_35, sm_50, sm_60, sm_70, sm_75, compute_80
-      PTX ISA                         7.2
+      GPU code                        sm_35, sm_50, sm_60, sm_70, sm_75, sm_80, compute_80
+      build_info entries              sm_35, sm_50, sm_60, sm_70, sm_75, compute_80 (TensorFlow's convention: compute_XY = sm_XY SASS + compute_XY PTX)
+      PTX ISA                         7.2 (derived from CUDA 11.2: the PTX ISA its nvcc emits, not read from the binaries)
       dlopens                         libcublas.so.11, libcublasLt.so.11, libcuda.so.1, libcudart.so.11.0, libcudnn.so.8, libcufft.so.10, libcurand.so.10, libcusolver.so.11, libcusparse.so.11 (observed)
       official images                 tensorflow/tensorflow:2.9.0-gpu, tensorflow/tensorflow:2.9.0-gpu-jupyter
       sources:
@@ -71,6 +72,18 @@ fn requirements_tf_2_9_0_json_contract() {
     assert_eq!(strings(&d["python"]), ["3.7", "3.8", "3.9", "3.10"]);
     assert_eq!(
         strings(&d["compute_capabilities"]),
+        [
+            "sm_35",
+            "sm_50",
+            "sm_60",
+            "sm_70",
+            "sm_75",
+            "sm_80",
+            "compute_80"
+        ]
+    );
+    assert_eq!(
+        strings(&d["build_compute_capabilities"]),
         ["sm_35", "sm_50", "sm_60", "sm_70", "sm_75", "compute_80"]
     );
     let images = strings(&d["images"]);
@@ -133,8 +146,9 @@ fn requirements_tf_series() {
       driver                          >= 460.27.03
       driver (minor-version compat.)  >= 450.80.02 (minor-version compatibility: no JIT of PTX newer than the driver; features that need the newer driver are unavailable)
       Python                          3.7, 3.8, 3.9, 3.10
-      GPU code                        sm_35, sm_50, sm_60, sm_70, sm_75, compute_80
-      PTX ISA                         7.2
+      GPU code                        sm_35, sm_50, sm_60, sm_70, sm_75, sm_80, compute_80
+      build_info entries              sm_35, sm_50, sm_60, sm_70, sm_75, compute_80 (TensorFlow's convention: compute_XY = sm_XY SASS + compute_XY PTX)
+      PTX ISA                         7.2 (derived from CUDA 11.2: the PTX ISA its nvcc emits, not read from the binaries)
       dlopens                         libcublas.so.11, libcublasLt.so.11, libcuda.so.1, libcudart.so.11.0, libcudnn.so.8, libcufft.so.10, libcurand.so.10, libcusolver.so.11, libcusparse.so.11 (observed)
       official images                 tensorflow/tensorflow:2.9.0-gpu, tensorflow/tensorflow:2.9.0-gpu-jupyter
       sources:
@@ -200,7 +214,7 @@ fn requirements_torch_variant() {
       driver (minor-version compat.)  >= 525.60.13 (minor-version compatibility: no JIT of PTX newer than the driver; features that need the newer driver are unavailable)
       Python                          3.8, 3.9, 3.10, 3.11, 3.12
       GPU code                        sm_50, sm_60, sm_70, sm_75, sm_80, sm_86, sm_90
-      PTX ISA                         8.1
+      PTX ISA                         8.1 (derived from CUDA 12.1: the PTX ISA its nvcc emits, not read from the binaries)
       sources:
         github.com/pytorch/builder@release/2.4 (4ce1afeb2262) manywheel/build_cuda.sh + common/install_cuda.sh | github.com/pytorch/test-infra tools/scripts/generate_binary_build_matrix.py @229987ea9c38 (CURRENT_STABLE_VERSION=2.4.x, release CUDA list) | RELEASE.md 'Release Compatibility Matrix' (verbatim English table in a translated copy of pytorch/pytorch RELEASE.md; official pytorch/pytorch RELEASE.md not fetchable: repo > 500 MB) | PyPI default from test-infra generate_binary_build_matrix.py (1.13-2.5: "pypi" install variant for Linux; 2.6+: STABLE_CUDA_VERSIONS["release"])
         NVIDIA CUDA Toolkit Release Notes table 'CUDA Toolkit and Corresponding Driver Versions' https://docs.nvidia.com/cuda/cuda-toolkit-release-notes/index.html#id7 (page body not retrievable here; values read from a verbatim in-code transcription that cites that URL: 'LINUX_X86_64_CUDA_THRESHOLDS') | cross-check: (comments quoting table for 11.8-12.8) | Minor-version column: NVIDIA CUDA Compatibility guide Table 1 (13.x >=580; 12.x >=525 and <580; 11.x >=450 and <525; note: 11.x requires 450.80.02 Linux / 452.39 Windows) https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html; exact 525.60.13 from tensorflow/docs site/en/install/pip.md ('>= 525.60.13 for Linux') and NVIDIA cuDNN 9.1.0 support matrix (as quoted)
@@ -366,11 +380,10 @@ fn versions(list: &Value) -> Vec<&str> {
         .collect()
 }
 
-/// Issue 2's example. The issue expected 2.14 as the newest; the knowledge base (from the
-/// official wheels' build_info.py) says TF 2.12-2.14 carry no SASS for 8.x, only compute_80 PTX
-/// at PTX ISA 7.8, which driver 470 (PTX ISA 7.4) cannot JIT, so on an RTX 3090 they fail.
-/// The newest that runs is 2.11 (CUDA 11.2 PTX, ISA 7.2, slow first start). See
-/// `plan_t4_driver_470` for the minor-version-compatibility path the issue describes.
+/// Issue 2's example, as the wheels measure it: TF 2.12-2.14's build_info lists `compute_80`,
+/// which by TensorFlow's convention is sm_80 SASS plus compute_80 PTX (the 2.14.0 wheel carries
+/// both: the kb's [[wheel]] row). An RTX 3090 (8.6) runs the sm_80 SASS as is, so 2.14.0 (CUDA
+/// 11.8) is the newest, through CUDA 11.x minor-version compatibility on driver 470.
 #[test]
 fn plan_rtx3090_driver_470() {
     let args = [
@@ -395,23 +408,26 @@ fn plan_rtx3090_driver_470() {
     let tf = framework(&v, "tensorflow");
     assert_eq!(
         versions(&tf["candidates"]),
-        ["2.11.0", "2.10.0", "2.9.0", "2.8.0"],
+        [
+            "2.14.0", "2.13.0", "2.12.0", "2.11.0", "2.10.0", "2.9.0", "2.8.0"
+        ],
         "newest first, Python 3.10 from 2.8 on"
     );
     for c in tf["candidates"].as_array().unwrap() {
-        assert_eq!(c["status"], "compatible_with_caveats", "{c:#}");
         let caveats = strings(&c["caveats"]).join("\n");
         assert!(
-            caveats.contains("PTX") && caveats.contains("8.6"),
-            "{caveats}"
+            !caveats.contains("PTX JIT"),
+            "sm_80 SASS runs on 8.6: {caveats}"
         );
-    }
-    for old in ["2.12.0", "2.13.0", "2.14.0"] {
-        let r = excluded_reasons(tf, old);
-        assert!(
-            r.contains("PTX ISA 7.8") && r.contains("470.82.01"),
-            "{old}: {r}"
-        );
+        if c["cuda"] == "11.8" {
+            assert_eq!(c["status"], "compatible_with_caveats", "{c:#}");
+            assert!(
+                caveats.contains("minor-version compatibility") && caveats.contains("470.82.01"),
+                "{caveats}"
+            );
+        } else {
+            assert_eq!(c["status"], "compatible", "{c:#}");
+        }
     }
     for new in ["2.15.0", "2.16.1", "2.17.0"] {
         let r = excluded_reasons(tf, new);
@@ -430,14 +446,16 @@ fn plan_rtx3090_driver_470() {
     Constraints: driver 470.82.01, GPU GeForce RTX 3090 (compute capability 8.6), Python 3.10
 
     TensorFlow
-      2.11.0 (CUDA 11.2, cuDNN 8.1): compatible with caveats  `tensorflow`
-        - PTX JIT: no SASS for compute capability 8.6; the driver JIT-compiles the compute_80 PTX on first start (slow first start; needs a driver whose JIT understands PTX ISA 7.2)
-      2.10.0 (CUDA 11.2, cuDNN 8.1): compatible with caveats  `tensorflow`
-        - PTX JIT: no SASS for compute capability 8.6; the driver JIT-compiles the compute_80 PTX on first start (slow first start; needs a driver whose JIT understands PTX ISA 7.2)
-      2.9.0 (CUDA 11.2, cuDNN 8.1): compatible with caveats  `tensorflow`
-        - PTX JIT: no SASS for compute capability 8.6; the driver JIT-compiles the compute_80 PTX on first start (slow first start; needs a driver whose JIT understands PTX ISA 7.2)
-      2.8.0 (CUDA 11.2, cuDNN 8.1): compatible with caveats  `tensorflow`
-        - PTX JIT: no SASS for compute capability 8.6; the driver JIT-compiles the compute_80 PTX on first start (slow first start; needs a driver whose JIT understands PTX ISA 7.2)
+      2.14.0 (CUDA 11.8, cuDNN 8.7): compatible with caveats  `tensorflow`
+        - CUDA 11.8 through minor-version compatibility (driver 470.82.01 is below the CUDA 11.8 toolkit driver 520.61.05): no JIT of PTX newer than the driver's (the toolkit emits PTX ISA 7.8; this driver JIT-compiles up to PTX ISA 7.4); features that need the newer driver (>= 520.61.05) are unavailable
+      2.13.0 (CUDA 11.8, cuDNN 8.6): compatible with caveats  `tensorflow`
+        - CUDA 11.8 through minor-version compatibility (driver 470.82.01 is below the CUDA 11.8 toolkit driver 520.61.05): no JIT of PTX newer than the driver's (the toolkit emits PTX ISA 7.8; this driver JIT-compiles up to PTX ISA 7.4); features that need the newer driver (>= 520.61.05) are unavailable
+      2.12.0 (CUDA 11.8, cuDNN 8.6): compatible with caveats  `tensorflow`
+        - CUDA 11.8 through minor-version compatibility (driver 470.82.01 is below the CUDA 11.8 toolkit driver 520.61.05): no JIT of PTX newer than the driver's (the toolkit emits PTX ISA 7.8; this driver JIT-compiles up to PTX ISA 7.4); features that need the newer driver (>= 520.61.05) are unavailable
+      2.11.0 (CUDA 11.2, cuDNN 8.1): compatible  `tensorflow`
+      2.10.0 (CUDA 11.2, cuDNN 8.1): compatible  `tensorflow`
+      2.9.0 (CUDA 11.2, cuDNN 8.1): compatible  `tensorflow`
+      2.8.0 (CUDA 11.2, cuDNN 8.1): compatible  `tensorflow`
 
     ----- stderr -----
     ");
@@ -773,7 +791,7 @@ fn matrix_json_spot_checks() {
     assert_eq!(cell(&r, "driver (minor"), "450.80.02", "{r:?}");
     assert_eq!(
         cell(&r, "gpu code"),
-        "sm_35, sm_50, sm_60, sm_70, sm_75, compute_80",
+        "sm_35, sm_50, sm_60, sm_70, sm_75, sm_80, compute_80",
         "{r:?}"
     );
 
@@ -860,12 +878,13 @@ fn plan_text_shows_the_exclusions_nearest_the_newest_fit() {
         .skip(1)
         .collect();
     assert_eq!(excluded.len(), 3, "{}", r.stdout);
+    // The newest fit is 2.14.0; the nearest exclusions are the CUDA 12 releases after it.
     assert!(
-        excluded[0].starts_with("  x 2.14.0: no SASS for compute capability 8.6"),
+        excluded[0].starts_with("  x 2.17.0: needs driver >= 525.60.13"),
         "{}",
         r.stdout
     );
-    assert!(excluded[2].starts_with("  x 2.12.0:"), "{}", r.stdout);
+    assert!(excluded[2].starts_with("  x 2.15.0:"), "{}", r.stdout);
 }
 
 /// Without `--no-probe`, constraints that were not given come from the probed machine (here a

@@ -142,7 +142,7 @@ fn probe_text() {
 
     Frameworks
       tensorflow 2.9.0: built with CUDA 11.2, cuDNN 8  in `/opt/venv`
-         GPU code: sm_35, sm_50, sm_60, sm_70, sm_75, compute_80
+         GPU code: sm_35, sm_50, sm_60, sm_70, sm_75, sm_80, compute_80
 
     ----- stderr -----
     ");

@@ -2,6 +2,7 @@
 //! what the knowledge base knows of the release.
 
 use cudoctor_kb::framework::Framework;
+use cudoctor_kb::query::PtxIsaProvenance;
 use cudoctor_kb::rules::{ArchSupport, arch_support, format_codes};
 use cudoctor_kb::version::ComputeCapability;
 
@@ -332,14 +333,23 @@ pub(crate) fn gpu_arch_unsupported(ctx: &Ctx<'_>) -> Vec<Finding> {
                     ArchSupport::PtxJit(code) => {
                         // The PTX was emitted by the build's CUDA; the driver's JIT must know
                         // that PTX ISA version (knowledge base: PTX ISA per CUDA release).
+                        // TensorFlow: measured in a wheel of the release where the kb has one.
                         let isa = t.needs.cuda.as_ref().and_then(|c| {
-                            let cuda_isa = ctx.kb.ptx_isa_for_cuda(c.value)?;
+                            let (cuda_isa, how) = match (t.framework, &t.version) {
+                                (Framework::TensorFlow, Some(v)) => {
+                                    ctx.kb.tf_ptx_isa(v, c.value)?
+                                }
+                                _ => (
+                                    ctx.kb.ptx_isa_for_cuda(c.value)?,
+                                    PtxIsaProvenance::Derived { cuda: c.value },
+                                ),
+                            };
                             let (driver, dsrc) = ctx.driver()?;
                             let driver_isa = ctx.kb.driver_ptx_isa(&driver)?;
-                            Some((c, cuda_isa, driver, dsrc, driver_isa))
+                            Some((c, cuda_isa, how, driver, dsrc, driver_isa))
                         });
                         match isa {
-                            Some((cuda, cuda_isa, driver, dsrc, driver_isa))
+                            Some((cuda, cuda_isa, how, driver, dsrc, driver_isa))
                                 if driver_isa < cuda_isa =>
                             {
                                 out.push(
@@ -351,15 +361,23 @@ pub(crate) fn gpu_arch_unsupported(ctx: &Ctx<'_>) -> Vec<Finding> {
                                         ),
                                     )
                                     .explain(format!(
-                                        "{} has no machine code for compute capability {cc}, only PTX ({code}) that the driver must compile when the program starts. That PTX was produced by CUDA {} (PTX ISA {cuda_isa}); driver {driver} is only known to compile PTX ISA {driver_isa}, so loading fails with `CUDA_ERROR_UNSUPPORTED_PTX_VERSION` (222): \"the provided PTX was compiled with an unsupported toolchain\". Minor-version compatibility does not cover PTX.",
+                                        "{} has no machine code for compute capability {cc}, only PTX ({code}) that the driver must compile when the program starts. That PTX was produced by CUDA {} (PTX ISA {cuda_isa}, {}); driver {driver} is only known to compile PTX ISA {driver_isa}, so loading fails with `CUDA_ERROR_UNSUPPORTED_PTX_VERSION` (222): \"the provided PTX was compiled with an unsupported toolchain\". Minor-version compatibility does not cover PTX.",
                                         t.display(),
-                                        cuda.value
+                                        cuda.value,
+                                        how.describe()
                                     ))
                                     .evidence("driver version", driver.to_string(), dsrc)
                                     .evidence(
-                                        format!("PTX ISA of CUDA {}", cuda.value),
+                                        format!("PTX ISA of the PTX in {}", t.display()),
                                         cuda_isa.to_string(),
-                                        "knowledge base (PTX ISA per CUDA release)",
+                                        match &how {
+                                            PtxIsaProvenance::Measured { source, .. } => {
+                                                format!("knowledge base: {}, {source}", how.describe())
+                                            }
+                                            PtxIsaProvenance::Derived { .. } => {
+                                                format!("knowledge base: {}", how.describe())
+                                            }
+                                        },
                                     )
                                     .evidence(
                                         format!("newest PTX ISA driver {driver} is known to compile"),

@@ -655,9 +655,24 @@ fn gpu_arch_unsupported() {
         installed(&with_gpu(s, name, cc))
     };
     assert!(of(&arch("Tesla T4", "7.5"), "gpu-arch-unsupported").is_empty());
+    // TF 2.9's compute_80 is sm_80 SASS too: 8.0 and 8.6 run it as is; 9.0 JIT-compiles the PTX.
+    assert!(
+        of(
+            &arch("NVIDIA A100-SXM4-40GB", "8.0"),
+            "gpu-arch-unsupported"
+        )
+        .is_empty()
+    );
+    assert!(
+        of(
+            &arch("NVIDIA GeForce RTX 3090", "8.6"),
+            "gpu-arch-unsupported"
+        )
+        .is_empty()
+    );
     assert_eq!(
         sev(
-            &arch("NVIDIA GeForce RTX 3090", "8.6"),
+            &arch("NVIDIA H100 80GB HBM3", "9.0"),
             "gpu-arch-unsupported"
         ),
         Some(Severity::Warning)

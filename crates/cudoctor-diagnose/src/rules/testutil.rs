@@ -207,11 +207,21 @@ pub fn with_tensorflow(
         cuda_version_source: cuda.map(|_| bi.clone()),
         cudnn_version: cudnn.map(|c| c.parse().unwrap()),
         cudnn_version_source: cudnn.map(|_| bi.clone()),
+        // What the probe records from build_info.py's `sm_35 ... sm_75, compute_80`:
+        // TensorFlow's compute_80 is sm_80 SASS plus compute_80 PTX.
         compute_capabilities: is_cuda_build.then(|| {
-            ["sm_35", "sm_50", "sm_60", "sm_70", "sm_75", "compute_80"]
-                .iter()
-                .map(|c| (*c).to_owned())
-                .collect()
+            [
+                "sm_35",
+                "sm_50",
+                "sm_60",
+                "sm_70",
+                "sm_75",
+                "sm_80",
+                "compute_80",
+            ]
+            .iter()
+            .map(|c| (*c).to_owned())
+            .collect()
         }),
         compute_capabilities_source: is_cuda_build.then(|| bi.clone()),
         is_cuda_build: Some(is_cuda_build),

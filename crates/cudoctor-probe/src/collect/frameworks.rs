@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use cudoctor_kb::data::TfComputeCapabilities;
 use cudoctor_kb::version::{CudaVersion, CudnnVersion, FrameworkVersion};
 
 use super::{Ctx, UnitedGpuCode, show};
@@ -261,7 +262,7 @@ pub fn collect(ctx: &mut Ctx<'_>, envs: &[PythonEnvironment]) -> Vec<Framework> 
                             // time for the GPU present, so this is not the whole story for JAX.
                             let libs = jax_plugin_libs(ctx, sp, major);
                             if !libs.is_empty() {
-                                gpu_code_from_binaries(ctx, &libs, &mut fw);
+                                gpu_code_from_binaries(ctx, &libs, &mut fw, None);
                             }
                         }
                         fw
@@ -384,11 +385,26 @@ fn tensorflow(ctx: &mut Ctx<'_>, file: &Path, fw: &mut Framework) {
         None if info.is_cuda_build == Some(false) || fw.cudnn_version.is_some() => {}
         None => fw.cudnn_version_unknown = Some(format!("no cudnn_version in `{src}`")),
     }
+    let build_entries = info.compute_capabilities.clone();
     match info.compute_capabilities {
-        Some(l) => {
-            fw.compute_capabilities = Some(l);
-            fw.compute_capabilities_source = Some(src);
-        }
+        // TensorFlow's convention: `compute_XY` is SASS sm_XY plus PTX compute_XY; the snapshot
+        // lists GPU code (`sm_` = SASS, `compute_` = PTX), so the entries are expanded here.
+        Some(l) => match TfComputeCapabilities::parse(l.iter().map(String::as_str)) {
+            Ok(list) => {
+                fw.compute_capabilities =
+                    Some(list.codes().iter().map(ToString::to_string).collect());
+                fw.compute_capabilities_source = Some(format!(
+                    "{src} (cuda_compute_capabilities {}; TensorFlow's compute_XY = sm_XY SASS + compute_XY PTX)",
+                    l.join(", ")
+                ));
+            }
+            Err(e) => {
+                fw.compute_capabilities_unknown = Some(format!(
+                    "`{src}`: cuda_compute_capabilities: {}",
+                    super::snippet(&e.to_string())
+                ));
+            }
+        },
         None if info.is_cuda_build == Some(false) => {}
         None => {
             fw.compute_capabilities_unknown =
@@ -407,6 +423,7 @@ fn tensorflow(ctx: &mut Ctx<'_>, file: &Path, fw: &mut Framework) {
                     tf.join("python/_pywrap_tensorflow_internal.so"),
                 ],
                 fw,
+                build_entries.as_deref(),
             );
         }
     }
@@ -457,19 +474,27 @@ fn torch(ctx: &mut Ctx<'_>, file: &Path, fw: &mut Framework) {
             "torch/version.py does not record cuDNN and no nvidia-cudnn pin was found".to_owned(),
         );
     }
-    gpu_code_from_binaries(ctx, &[file.with_file_name("lib/libtorch_cuda.so")], fw);
+    gpu_code_from_binaries(
+        ctx,
+        &[file.with_file_name("lib/libtorch_cuda.so")],
+        fw,
+        None,
+    );
 }
 
 /// Fills `compute_capabilities` from the CUDA fatbinary headers of a framework's own CUDA
 /// libraries (the facts in the files beat any list: PyTorch records none, and TensorFlow's
 /// `build_info.py` says what the build was asked for, not what the binaries hold). The code of
 /// every file present is united. Reads headers only, never runs or loads anything.
-fn gpu_code_from_binaries(ctx: &mut Ctx<'_>, libs: &[PathBuf], fw: &mut Framework) {
+/// `build_entries`: the list as the framework's build info writes it, quoted in the source.
+fn gpu_code_from_binaries(
+    ctx: &mut Ctx<'_>,
+    libs: &[PathBuf],
+    fw: &mut Framework,
+    build_entries: Option<&[String]>,
+) {
     let united = UnitedGpuCode::read(ctx.root, libs);
-    let listed = fw
-        .compute_capabilities
-        .as_ref()
-        .map(|l| format!(" (build info lists {})", l.join(", ")));
+    let listed = build_entries.map(|l| format!(" (build info lists {})", l.join(", ")));
     let Some(source) = united.source(listed.as_deref().unwrap_or("")) else {
         // Keep what build info said; say why the binaries did not answer.
         if fw.compute_capabilities.is_none() {

@@ -114,11 +114,26 @@ fn variant(out: &mut String, v: &VariantRequirements, p: Printer, markdown: bool
     }
     rows.push(("Python", py));
     rows.push(("GPU code", list_or_unknown(&v.compute_capabilities)));
+    if !v.build_compute_capabilities.is_empty() {
+        rows.push((
+            "build_info entries",
+            format!(
+                "{} (TensorFlow's convention: compute_XY = sm_XY SASS + compute_XY PTX)",
+                v.build_compute_capabilities.join(", ")
+            ),
+        ));
+    }
     if let Some(cc) = &v.min_compute_capability {
         rows.push(("lowest compute capability", cc.clone()));
     }
     if let Some(isa) = &v.ptx_isa {
-        rows.push(("PTX ISA", isa.clone()));
+        rows.push((
+            "PTX ISA",
+            match &v.ptx_isa_source {
+                Some(how) => format!("{isa} ({how})"),
+                None => isa.clone(),
+            },
+        ));
     }
     if !v.sonames.is_empty() {
         let mut s: Vec<String> = v.sonames.values().cloned().collect();

@@ -290,3 +290,85 @@ fn gpu_names_do_not_collide() {
         }
     }
 }
+
+/// The GPU code measured in an official wheel (`[[wheel]]`) is exactly what its series'
+/// `[[archs]]` row gives once TensorFlow's convention is applied (`compute_XY` = sm_XY SASS +
+/// compute_XY PTX): the data cannot read `compute_80` as PTX only again without this failing.
+#[test]
+fn tensorflow_wheels_measured_agree_with_build_info() {
+    use cudoctor_kb::version::GpuCode;
+    let kb = kb();
+    assert!(
+        kb.tf_wheels().len() >= 4,
+        "the 2.9.0, 2.14.0, 2.17.0 and 2.20.0 measurements are recorded"
+    );
+    for w in kb.tf_wheels() {
+        let ctx = format!("[[wheel]] {}", w.version);
+        assert!(
+            w.sass.iter().all(|c| matches!(c, GpuCode::Sass(_)))
+                && w.ptx.iter().all(|c| matches!(c, GpuCode::Ptx(_))),
+            "{ctx}: sass lists sm_XY, ptx lists compute_XY"
+        );
+        assert!(!w.sass.is_empty() && !w.libraries.is_empty(), "{ctx}");
+        assert_eq!(w.ptx.is_empty(), w.ptx_isa.is_empty(), "{ctx}: PTX ISA");
+        assert!(
+            w.sha256.len() == 64 && w.sha256.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{ctx}: sha256"
+        );
+        assert!(
+            w.source.starts_with("https://files.pythonhosted.org/")
+                && w.source.ends_with(&format!("/{}", w.file)),
+            "{ctx}: the source is the wheel's URL"
+        );
+        assert!(
+            w.file.starts_with(&format!("tensorflow-{}-", w.version)),
+            "{ctx}"
+        );
+        let archs = kb
+            .tf_archs(&w.version)
+            .unwrap_or_else(|| panic!("{ctx}: no [[archs]] row"));
+        let listed = archs
+            .codes()
+            .unwrap_or_else(|| panic!("{ctx}: the [[archs]] row says unknown"));
+        assert_eq!(
+            listed,
+            w.codes().as_slice(),
+            "{ctx}: build_info {:?} expanded vs measured",
+            archs
+                .cuda_compute_capabilities
+                .as_ref()
+                .map(cudoctor_kb::data::TfComputeCapabilities::entries)
+        );
+    }
+}
+
+/// The PTX ISA a TensorFlow release needs comes from its measured wheel, not its CUDA version,
+/// where the two differ (2.20: CUDA 12.5.1 would emit 8.5; the wheel carries 8.3).
+#[test]
+fn tensorflow_ptx_isa_is_measured_where_a_wheel_was_read() {
+    use cudoctor_kb::query::PtxIsaProvenance;
+    let kb = kb();
+    for (v, cuda, isa, measured) in [
+        ("2.20.0", "12.5.1", "8.3", true),
+        ("2.17.1", "12.3", "8.1", true),
+        ("2.9.3", "11.2", "7.2", true),
+        ("2.11.0", "11.2", "7.2", false),
+    ] {
+        let (got, how) = kb
+            .tf_ptx_isa(&v.parse().unwrap(), cuda.parse().unwrap())
+            .unwrap();
+        assert_eq!(got.to_string(), isa, "{v}");
+        assert_eq!(
+            matches!(how, PtxIsaProvenance::Measured { .. }),
+            measured,
+            "{v}: {how:?}"
+        );
+    }
+    assert_eq!(
+        kb.ptx_isa_for_cuda("12.5".parse().unwrap())
+            .unwrap()
+            .to_string(),
+        "8.5",
+        "the derived value differs, which is why the measurement matters"
+    );
+}

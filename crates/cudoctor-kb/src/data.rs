@@ -324,6 +324,8 @@ pub struct TfRelease {
     pub cuda: CudaVersion,
     /// Decisions and corrections.
     pub note: Option<String>,
+    /// How a value of the row was computed rather than read from its source (absent: read).
+    pub derived: Option<String>,
     /// Where the row was read.
     pub source: String,
 }
@@ -411,6 +413,8 @@ pub struct TfSonames {
     pub confidence: String,
     /// Note.
     pub note: Option<String>,
+    /// How a value of the row was computed rather than read from its source (absent: read).
+    pub derived: Option<String>,
     /// Source.
     pub source: String,
 }
@@ -485,6 +489,8 @@ pub struct CudaRelease {
     pub confidence: String,
     /// Note.
     pub note: Option<String>,
+    /// How a value of the row was computed rather than read from its source (absent: read).
+    pub derived: Option<String>,
     /// Source.
     pub source: String,
 }
@@ -584,6 +590,8 @@ pub struct CudnnBuild {
     pub confidence: String,
     /// Note.
     pub note: Option<String>,
+    /// How a value of the row was computed rather than read from its source (absent: read).
+    pub derived: Option<String>,
     /// Source.
     pub source: String,
 }
@@ -598,6 +606,8 @@ pub struct CudnnRelease {
     pub last: CudnnVersion,
     /// Note.
     pub note: Option<String>,
+    /// How a value of the row was computed rather than read from its source (absent: read).
+    pub derived: Option<String>,
     /// Source.
     pub source: String,
 }
@@ -629,6 +639,8 @@ pub struct TorchVariant {
     pub confidence: String,
     /// Note.
     pub note: Option<String>,
+    /// How a value of the row was computed rather than read from its source (absent: read).
+    pub derived: Option<String>,
     /// Source.
     pub source: String,
 }
@@ -663,6 +675,8 @@ pub struct JaxPlugin {
     pub cudnn_pin: Option<String>,
     /// Note.
     pub note: Option<String>,
+    /// How a value of the row was computed rather than read from its source (absent: read).
+    pub derived: Option<String>,
     /// Source.
     pub source: String,
 }
@@ -686,6 +700,8 @@ pub struct GpuRow {
     pub confidence: String,
     /// Note.
     pub note: Option<String>,
+    /// How a value of the row was computed rather than read from its source (absent: read).
+    pub derived: Option<String>,
     /// Source.
     pub source: String,
 }

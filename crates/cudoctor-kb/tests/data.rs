@@ -61,20 +61,35 @@ fn every_row_cites_a_source_and_files_explain_their_columns() {
 
 /// Whether a source names somewhere to read it: a URL, a host path or an `owner/repo` path (at
 /// least two named parts joined by `/`, so `n/a` or `TBD` are not sources).
+/// A source a reader can open: every ` | `-separated part of it holds an http(s) URL, and none
+/// of it is a note on how the value was read ("not fetchable here", "stored copy") instead of
+/// where it is published.
 fn names_a_place(source: &str) -> bool {
-    source.split_whitespace().any(|word| {
-        let word = word.trim_matches(|c: char| !c.is_alphanumeric());
-        let named = |part: &&str| part.chars().filter(|c| c.is_alphanumeric()).count() >= 2;
-        word.split('/').filter(named).count() >= 2
-    })
+    const NOTES: &[&str] = &[
+        "not fetchable",
+        "not retrievable",
+        "not readable",
+        "stored cop",
+        "not identified",
+        "transcription",
+    ];
+    !source.trim().is_empty()
+        && source.split(" | ").all(|part| {
+            part.split_whitespace().any(|w| {
+                let w = w.trim_start_matches(|c: char| !c.is_alphanumeric());
+                (w.starts_with("https://") || w.starts_with("http://"))
+                    && w.split('/').filter(|p| !p.is_empty()).count() >= 2
+            })
+        })
+        && !NOTES.iter().any(|n| source.contains(n))
 }
 
 #[test]
 fn a_source_must_name_a_place() {
     for good in [
         "https://docs.nvidia.com/cuda/cuda-toolkit-release-notes/index.html",
-        "github.com/jax-ml/jax@jax-v0.4.26 (fed7efd73003): docs/installation.md",
-        "official nvidia/cuda README (copy in MassGrid/Dockerfile_cuda)",
+        "https://github.com/jax-ml/jax/blob/jax-v0.4.26/docs/installation.md (tag jax-v0.4.26) | https://pypi.org/project/jax/",
+        "cross-check: https://blog.csdn.net/ytomc/article/details/122805982 (a copy of NVIDIA's table)",
     ] {
         assert!(names_a_place(good), "{good}");
     }
@@ -86,6 +101,12 @@ fn a_source_must_name_a_place() {
         "see above",
         "/",
         "the docs / the notes",
+        // Locators and research notes are not places a reader can open.
+        "github.com/jax-ml/jax@jax-v0.4.26 (fed7efd73003): docs/installation.md",
+        "official nvidia/cuda README (copy in MassGrid/Dockerfile_cuda)",
+        "https://docs.nvidia.com/x/y | RELEASE.md (official RELEASE.md not fetchable: repo > 500 MB)",
+        "https://developer.nvidia.com/cuda-gpus (stored copy)",
+        "https://",
     ] {
         assert!(!names_a_place(bad), "{bad}");
     }

@@ -246,13 +246,13 @@ fn driver_below_toolkit_minimum_but_minor_compatible() {
       evidence:
         - driver version: 455.32.00  (/proc/driver/nvidia/version)
         - CUDA TensorFlow 2.9.0 was built with: 11.2  (/opt/venv/lib/python3.9/site-packages/tensorflow/python/platform/build_info.py)
-        - CUDA 11.2.0 toolkit driver: >= 460.27.03  (knowledge base: https://docs.nvidia.com/cuda/cuda-toolkit-release-notes/index.html#id7 | https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html)
+        - CUDA 11.2.0 toolkit driver: >= 460.27.03  (knowledge base: https://docs.nvidia.com/cuda/cuda-toolkit-release-notes/index.html#id7 | https://blog.csdn.net/ytomc/article/details/122805982 | https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html | https://github.com/tensorflow/docs/blob/master/site/en/install/pip.md | https://docs.nvidia.com/deeplearning/cudnn/latest/support-matrix/index.html)
         - CUDA 11.x minor-version-compatibility minimum: >= 450.80.02  (knowledge base: https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html)
         - minor-version-compatibility caveat: no JIT of PTX newer than the driver's (the toolkit emits PTX ISA 7.2; this driver JIT-compiles up to PTX ISA 7.1)  (knowledge base: https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html)
         - minor-version-compatibility caveat: features that need the newer driver (>= 460.27.03) are unavailable  (knowledge base: https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html)
       fix:
         - Upgrade the NVIDIA driver to >= 460.27.03. On Ubuntu: `sudo apt-get install nvidia-driver-460` (or a newer branch), then `sudo reboot`
-      sources: https://docs.nvidia.com/cuda/cuda-toolkit-release-notes/index.html#id7 https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html
+      sources: https://docs.nvidia.com/cuda/cuda-toolkit-release-notes/index.html#id7 https://blog.csdn.net/ytomc/article/details/122805982 https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html https://github.com/tensorflow/docs/blob/master/site/en/install/pip.md https://docs.nvidia.com/deeplearning/cudnn/latest/support-matrix/index.html
 
     info[tensorrt-missing]   TensorRT is not installed; TensorFlow's TensorRT warnings are harmless
       TensorRT (`libnvinfer`) is an optional NVIDIA inference optimiser. Some TensorFlow releases
@@ -298,12 +298,12 @@ fn driver_below_minor_compatibility() {
       evidence:
         - driver version: 440.33.01  (/proc/driver/nvidia/version)
         - CUDA TensorFlow 2.9.0 was built with: 11.2  (/opt/venv/lib/python3.9/site-packages/tensorflow/python/platform/build_info.py)
-        - CUDA 11.2.0 toolkit driver: >= 460.27.03  (knowledge base: https://docs.nvidia.com/cuda/cuda-toolkit-release-notes/index.html#id7 | https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html)
+        - CUDA 11.2.0 toolkit driver: >= 460.27.03  (knowledge base: https://docs.nvidia.com/cuda/cuda-toolkit-release-notes/index.html#id7 | https://blog.csdn.net/ytomc/article/details/122805982 | https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html | https://github.com/tensorflow/docs/blob/master/site/en/install/pip.md | https://docs.nvidia.com/deeplearning/cudnn/latest/support-matrix/index.html)
         - CUDA 11.x minor-version-compatibility minimum: >= 450.80.02  (knowledge base: https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html)
       fix:
         - Upgrade the NVIDIA driver to >= 460.27.03 (>= 450.80.02 works with minor-version-compatibility caveats). On Ubuntu: `sudo apt-get install nvidia-driver-460` (or a newer branch), then `sudo reboot`
         - Or pick a release that fits this driver: `cudoctor plan --driver 440.33.01 --framework tensorflow`
-      sources: https://docs.nvidia.com/cuda/cuda-toolkit-release-notes/index.html#id7 https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html
+      sources: https://docs.nvidia.com/cuda/cuda-toolkit-release-notes/index.html#id7 https://blog.csdn.net/ytomc/article/details/122805982 https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html https://github.com/tensorflow/docs/blob/master/site/en/install/pip.md https://docs.nvidia.com/deeplearning/cudnn/latest/support-matrix/index.html
 
     info[tensorrt-missing]   TensorRT is not installed; TensorFlow's TensorRT warnings are harmless
       TensorRT (`libnvinfer`) is an optional NVIDIA inference optimiser. Some TensorFlow releases

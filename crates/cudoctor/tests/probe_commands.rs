@@ -114,7 +114,7 @@ fn probe_text() {
 
     GPUs
       0  Tesla T4
-         compute capability 7.5  (knowledge base: `NVIDIA T4` (https://blog.csdn.net/HaoZiHuang/article/details/125834480 (2022 verbatim copy of the former developer.nvidia.com/cuda-gpus tables; official page section not readable in this environment)))
+         compute capability 7.5  (knowledge base: `NVIDIA T4` (https://blog.csdn.net/HaoZiHuang/article/details/125834480 (2022 verbatim copy of the former developer.nvidia.com/cuda-gpus tables)))
          bus 0000:00:1e.0
       device nodes: /dev/nvidia0, /dev/nvidiactl, /dev/nvidia-uvm
 

@@ -185,6 +185,13 @@ impl Client {
             .http_status_as_error(false)
             .proxy(proxy)
             .user_agent(concat!("cudoctor/", env!("CARGO_PKG_VERSION")))
+            // The system's trust store, so an index or proxy with a locally installed CA works
+            // as it does for pip and curl.
+            .tls_config(
+                ureq::tls::TlsConfig::builder()
+                    .root_certs(ureq::tls::RootCerts::PlatformVerifier)
+                    .build(),
+            )
             .build()
             .into();
         Self { config, agent }
@@ -410,19 +417,36 @@ impl Client {
             wheel_sha256: file.sha256.clone(),
         };
         if let Some(hit) = self.cached("member", &key, sha)? {
-            return Ok(done(hit.member.unwrap_or_default(), hit.body));
+            // A wheel with a stated sha256 never changes, so "no such member" is cached too.
+            return match hit.member {
+                Some(path) => Ok(done(path, hit.body)),
+                None => Err(Error::MemberNotFound {
+                    url: file.url.clone(),
+                    suffix: suffix.to_owned(),
+                }),
+            };
         }
         if self.config.offline {
             return Err(self.offline_error(&key));
         }
         let mut src = HttpRange::new(self, &file.url);
         let entries = src.run(lazyzip::read_entries)?;
-        let entry = lazyzip::find_suffix(&entries, suffix)
-            .ok_or_else(|| Error::MemberNotFound {
+        let Some(entry) = lazyzip::find_suffix(&entries, suffix).cloned() else {
+            if file.sha256.is_some() {
+                self.store(&CacheEntry {
+                    kind: "member".into(),
+                    url: key,
+                    sha256: file.sha256.clone(),
+                    note: "zip (range reads of the wheel): no such member".into(),
+                    member: None,
+                    body: String::new(),
+                })?;
+            }
+            return Err(Error::MemberNotFound {
                 url: file.url.clone(),
                 suffix: suffix.to_owned(),
-            })?
-            .clone();
+            });
+        };
         let data = src.run(|s| lazyzip::read_entry(s, &entry))?;
         let text = String::from_utf8(data).map_err(|_| Error::Zip {
             url: file.url.clone(),

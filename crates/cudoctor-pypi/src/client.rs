@@ -165,6 +165,17 @@ pub fn pick_linux_x86_64(wheels: &[(WheelName, IndexFile)]) -> Option<&IndexFile
         .map(|(_, f)| f)
 }
 
+/// One release's facts: the wheel read, its METADATA and what its pins say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReleaseRead {
+    /// The wheel whose METADATA was read (one Linux x86_64 wheel, see [`pick_linux_x86_64`]).
+    pub file: IndexFile,
+    /// Its METADATA.
+    pub metadata: MetadataRead,
+    /// The requirement facts of its pins, with the source string to quote.
+    pub facts: crate::pins::PinFacts,
+}
+
 /// The client.
 #[derive(Debug, Clone)]
 pub struct Client {
@@ -301,6 +312,39 @@ impl Client {
             what: "the PEP 691 project page",
             url,
             reason,
+        })
+    }
+
+    /// The facts of one release of a project (`jax-cuda12-plugin`, `0.12.0.1`): its project
+    /// page, one Linux x86_64 wheel of that version, that wheel's METADATA, and
+    /// [`crate::pins::pin_facts`] over it. This is what `cudoctor requirements` asks for a
+    /// release newer than its data; offline it answers from the cache or fails with
+    /// [`Error::Offline`].
+    pub fn release(&self, name: &str, version: &str) -> Result<ReleaseRead> {
+        let url = self.project_url(name);
+        let wanted: Version = version.parse().map_err(|e| Error::Parse {
+            what: "the release version",
+            url: url.clone(),
+            reason: format!("`{version}` is not a PEP 440 version: {e}"),
+        })?;
+        let page = self.project(name)?;
+        let by_version = wheels_by_version(&page);
+        let wheels = by_version
+            .get(&wanted)
+            .ok_or_else(|| Error::NoSuchRelease {
+                url: url.clone(),
+                what: format!("no wheel of release {version} of {name}"),
+            })?;
+        let file = pick_linux_x86_64(wheels).ok_or_else(|| Error::NoSuchRelease {
+            url: url.clone(),
+            what: format!("no Linux x86_64 wheel of {name} {version}"),
+        })?;
+        let metadata = self.metadata(file)?;
+        let facts = crate::pins::pin_facts(&metadata.metadata, &metadata.provenance);
+        Ok(ReleaseRead {
+            file: file.clone(),
+            metadata,
+            facts,
         })
     }
 

@@ -73,6 +73,14 @@ pub enum Error {
         /// What the bytes hash to.
         actual: String,
     },
+    /// The project page lists no such release, or no wheel of it cudoctor can read.
+    #[error("`{url}` lists {what}")]
+    NoSuchRelease {
+        /// The project page.
+        url: String,
+        /// What is missing (`no release 0.12.0.2 of jax-cuda12-plugin`).
+        what: String,
+    },
     /// Reading or writing a cache file failed.
     #[error("using the cache file `{}`", path.display())]
     Cache {

@@ -21,7 +21,7 @@ pub mod pyfiles;
 pub mod simple;
 
 pub use client::{
-    CacheEntry, Client, MemberRead, MetadataRead, pick_linux_x86_64, wheels_by_version,
+    CacheEntry, Client, MemberRead, MetadataRead, ReleaseRead, pick_linux_x86_64, wheels_by_version,
 };
 pub use config::Config;
 pub use error::{Error, Result};

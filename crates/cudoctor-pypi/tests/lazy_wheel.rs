@@ -317,3 +317,33 @@ fn garbage_answers_are_errors_not_panics() {
     let err = c.project("certifi").expect_err("html");
     assert!(matches!(err, Error::Parse { .. }), "{err}");
 }
+
+#[test]
+fn one_release_by_name_and_version() {
+    let server = serve(Mode::Range, "true", b"");
+    let c = client(&server, None);
+    let r = c.release("Certifi", "2026.07.22").expect("release");
+    assert_eq!(r.file.filename, WHEEL_NAME);
+    assert_eq!(r.facts.version, "2026.7.22");
+    assert_eq!(r.facts.python_min.as_deref(), Some("3.7"));
+    assert!(r.facts.pins.is_empty());
+    assert!(
+        r.facts.source.starts_with(&format!(
+            "PyPI metadata of certifi 2026.7.22 ({}/files/{WHEEL_NAME}, sha256 {WHEEL_SHA})",
+            server.base
+        )),
+        "{}",
+        r.facts.source
+    );
+    let err = c.release("certifi", "1.0").expect_err("no such release");
+    assert!(matches!(err, Error::NoSuchRelease { .. }), "{err}");
+    assert!(
+        err.to_string()
+            .contains("no wheel of release 1.0 of certifi"),
+        "{err}"
+    );
+    let err = c
+        .release("certifi", "not a version")
+        .expect_err("bad version");
+    assert!(matches!(err, Error::Parse { .. }), "{err}");
+}

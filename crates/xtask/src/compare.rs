@@ -692,3 +692,126 @@ pub fn render(c: &Comparison, facts: &BTreeMap<String, PackageFacts>) -> String 
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cudoctor_pypi::pyfiles::TorchVersionPy;
+    use cudoctor_pypi::{CoreMetadata, IndexFile, Requirement};
+
+    fn release(package: &str, version: &str) -> ReleaseFacts {
+        ReleaseFacts {
+            package: package.into(),
+            version: version.parse().expect("version"),
+            file: IndexFile {
+                filename: format!("{package}-{version}-cp312-cp312-manylinux_2_28_x86_64.whl"),
+                url: format!("https://files.example/{package}-{version}.whl"),
+                sha256: Some("ab".into()),
+                requires_python: None,
+                core_metadata: CoreMetadata::Absent,
+                upload_time: None,
+                yanked: None,
+                size: None,
+            },
+            pins: None,
+            extras: Vec::new(),
+            requires: Vec::new(),
+            cpython_minors: vec![12],
+            build_info: None,
+            version_py: None,
+            errors: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn precision_and_natural_order() {
+        assert!(agrees_on_data_precision("9.8", "9.8.0.87"));
+        assert!(!agrees_on_data_precision("9.8", "9.12.0.46"));
+        assert!(agrees_on_data_precision("12.0", "12"));
+        assert!(!agrees_on_data_precision("12.1", "12"));
+        let mut rows = vec![
+            "[[plugin]] 0.10.0 cuda12",
+            "[[plugin]] 0.9.2 cuda12",
+            "[[plugin]] 0.9.0.1 cuda12",
+        ];
+        rows.sort_by_key(|r| natural(r));
+        assert_eq!(
+            rows,
+            [
+                "[[plugin]] 0.9.0.1 cuda12",
+                "[[plugin]] 0.9.2 cuda12",
+                "[[plugin]] 0.10.0 cuda12"
+            ]
+        );
+    }
+
+    #[test]
+    fn plugin_of_takes_the_newest_published_release_the_pin_allows() {
+        let mut jax = release("jax", "0.4.37");
+        jax.requires = vec![
+            Requirement::parse(
+                r#"jax-cuda12-plugin[with_cuda]<=0.4.37,>=0.4.36; extra == "cuda12""#,
+            )
+            .expect("req"),
+            Requirement::parse(r#"jax-cuda12-plugin==0.4.36; extra == "cuda12-local""#)
+                .expect("req"),
+        ];
+        let plugins = vec![
+            release("jax-cuda12-plugin", "0.4.35"),
+            release("jax-cuda12-plugin", "0.4.36"),
+        ];
+        assert_eq!(
+            plugin_of(&jax, "cuda12", &plugins),
+            Some(Ok("0.4.36".into()))
+        );
+        assert_eq!(
+            plugin_of(&jax, "cuda12", &plugins[..1]),
+            Some(Err("jax-cuda12-plugin<=0.4.37,>=0.4.36".into()))
+        );
+        assert_eq!(plugin_of(&jax, "cuda13", &plugins), None);
+    }
+
+    #[test]
+    fn torch_default_variant_is_checked_against_version_py() {
+        // Whatever the embedded default of 2.6 is, a wheel built with it agrees and one built
+        // with another CUDA does not (the test does not depend on the data's current value).
+        let kb = cudoctor_kb::kb();
+        let v: FrameworkVersion = "2.6.0".parse().expect("version");
+        let default = kb
+            .torch_release(&v)
+            .into_iter()
+            .find(|r| r.pypi_default)
+            .expect("a 2.6 default");
+        let with = |cuda: &str| {
+            let mut r = release("torch", "2.6.0");
+            r.version_py = Some(TorchVersionPy {
+                version: Some("2.6.0".into()),
+                cuda: Some(cuda.into()),
+                git_version: None,
+                hip: None,
+            });
+            let facts = BTreeMap::from([(
+                "torch".to_owned(),
+                PackageFacts {
+                    releases: vec![r],
+                    ..PackageFacts::default()
+                },
+            )]);
+            compare(kb, &facts).findings
+        };
+        let same = pins::major_minor(&default.cuda.to_string());
+        assert!(
+            with(&same).iter().all(|f| f.field != "pypi_default"),
+            "{:?}",
+            with(&same)
+        );
+        let other = with("99.9");
+        assert!(
+            other.iter().any(|f| f.field == "pypi_default"
+                && f.pypi
+                    .as_deref()
+                    .is_some_and(|p| p.starts_with("CUDA 99.9"))),
+            "{other:?}"
+        );
+    }
+}

@@ -119,3 +119,24 @@ fn refresh_reproduces_the_embedded_data() {
         lines.join("\n")
     );
 }
+
+#[test]
+fn a_release_newer_than_the_data_answers_offline_from_the_fixtures() {
+    let r = offline_client()
+        .release("jax-cuda12-plugin", "0.12.0.1")
+        .expect("recorded");
+    assert_eq!(r.facts.cuda_major, Some(12));
+    assert_eq!(r.facts.cuda.as_deref(), Some("12.1"));
+    let cudnn = r.facts.cudnn.expect("cudnn pin");
+    assert_eq!(cudnn.minimum.as_deref(), Some("9.10.2.21"));
+    assert_eq!(cudnn.below.as_deref(), Some("10.0"));
+    assert_eq!(r.facts.python_min.as_deref(), Some("3.12"));
+    // Not recorded: an error that says offline, never a guess.
+    let err = offline_client()
+        .release("jax-cuda12-plugin", "99.0")
+        .expect_err("absent");
+    assert!(
+        err.to_string().contains("no wheel of release 99.0"),
+        "{err}"
+    );
+}

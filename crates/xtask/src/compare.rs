@@ -47,6 +47,8 @@ impl Finding {
 pub struct Proposal {
     /// The data file.
     pub file: &'static str,
+    /// The array of tables it joins (`plugin`, `release`).
+    pub table: &'static str,
     /// A TOML table (`[[plugin]]` ...).
     pub toml: String,
 }
@@ -531,6 +533,7 @@ fn jax_plugins(kb: &Kb, facts: &BTreeMap<String, PackageFacts>, c: &mut Comparis
                 let _ = writeln!(t, "source = {}", quote(&p.source));
                 c.proposals.push(Proposal {
                     file: "data/jax.toml",
+                    table: "plugin",
                     toml: t,
                 });
                 continue;
@@ -613,10 +616,17 @@ fn cudnn(kb: &Kb, package: &str, pf: &PackageFacts, c: &mut Comparison) {
                 ))
             );
             let _ = writeln!(t, "source = {}", quote(wheel_source(rel, "").trim_end()));
-            c.proposals.push(Proposal {
-                file: "data/cudnn.toml",
-                toml: t,
-            });
+            // One row per cuDNN version, whichever CUDA flavours publish it.
+            if !c.proposals.iter().any(|p| {
+                p.file == "data/cudnn.toml"
+                    && p.toml.contains(&format!("first = {}\n", quote(&text)))
+            }) {
+                c.proposals.push(Proposal {
+                    file: "data/cudnn.toml",
+                    table: "release",
+                    toml: t,
+                });
+            }
         }
     }
 }

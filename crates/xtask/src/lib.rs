@@ -3,11 +3,13 @@
 //! `version.py`, by range requests) and compares them with the embedded tables of
 //! `cudoctor-kb`, printing the disagreements and proposed TOML rows; `kb-record` records the
 //! answers once into the offline fixtures of the tests. Nothing in the tree is written unless
-//! asked (`kb-record` writes its fixture directory; `--write` is not built).
+//! asked: `kb-record` writes its fixture directory, `kb-refresh --write` adds the proposed rows
+//! to the data files (atomically, with a backup).
 
 pub mod compare;
 pub mod record;
 pub mod refresh;
+pub mod write;
 
 use std::path::PathBuf;
 

@@ -26,9 +26,13 @@ enum Command {
         /// Download each wheel and count SASS/PTX per architecture (not built yet).
         #[arg(long)]
         deep: bool,
-        /// Edit the data files (not built yet: paste the proposed rows).
+        /// Add the proposed rows to the data files (sorted in place, comments kept, atomic, with
+        /// a `.bak` copy); rows that disagree are listed, not edited.
         #[arg(long)]
         write: bool,
+        /// The kb crate whose `data/*.toml` `--write` edits (default `<repo>/crates/cudoctor-kb`).
+        #[arg(long, value_name = "DIR")]
+        kb_dir: Option<PathBuf>,
         /// Never touch the network: answer from the cache.
         #[arg(long)]
         offline: bool,
@@ -60,12 +64,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             write,
             offline,
             cache_dir,
+            kb_dir,
         } => {
-            if deep || write {
-                let what = if deep { "--deep" } else { "--write" };
+            if deep {
                 writeln!(
                     std::io::stderr(),
-                    "error: `{what}` is not built yet; run without it and paste the proposed rows into the data files"
+                    "error: `--deep` is not built yet (counting SASS/PTX needs the whole wheel); use `cudoctor archs` on a downloaded wheel's libraries"
                 )?;
                 return Ok(ExitCode::from(2));
             }
@@ -82,6 +86,24 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 if e.kind() != std::io::ErrorKind::BrokenPipe {
                     return Err(e.into());
                 }
+            }
+            if write {
+                let dir =
+                    kb_dir.unwrap_or_else(|| xtask::repo_root().join("crates").join("cudoctor-kb"));
+                let changed = xtask::write::write(&dir, &cmp.proposals)?;
+                for p in &changed {
+                    writeln!(
+                        std::io::stderr(),
+                        "wrote `{}` (the old file is `{}.bak`)",
+                        p.display(),
+                        p.display()
+                    )?;
+                }
+                writeln!(
+                    std::io::stderr(),
+                    "{} files changed; rows that disagree were not edited (see the list above); check with `cargo test -p cudoctor-kb`",
+                    changed.len()
+                )?;
             }
             Ok(if cmp.findings.is_empty() {
                 ExitCode::SUCCESS

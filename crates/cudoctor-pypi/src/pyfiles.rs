@@ -162,14 +162,18 @@ fn module_assignments(text: &str) -> Vec<(String, PyValue)> {
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             continue;
         }
-        // The value may span lines: gather until the brackets balance (bounded).
+        // The value may span lines: gather until the brackets balance (bounded, and each line
+        // is scanned once).
         let mut value = rhs.to_owned();
+        let mut state = Balance::default();
+        state.feed(rhs);
         let mut guard = 0;
-        while !balanced(&value) && guard < 10_000 {
+        while !state.balanced() && guard < 10_000 {
             match lines.next() {
                 Some(l) => {
                     value.push('\n');
                     value.push_str(l);
+                    state.feed(l);
                 }
                 None => break,
             }
@@ -190,30 +194,42 @@ fn module_assignments(text: &str) -> Vec<(String, PyValue)> {
     out
 }
 
-fn balanced(s: &str) -> bool {
-    let mut depth = 0i64;
-    let mut quote: Option<char> = None;
-    let mut escape = false;
-    for c in s.chars() {
-        if let Some(q) = quote {
-            if escape {
-                escape = false;
-            } else if c == '\\' {
-                escape = true;
-            } else if c == q {
-                quote = None;
+/// Bracket depth and string state over lines fed one at a time (a `#` outside a string ends
+/// the line).
+#[derive(Default)]
+struct Balance {
+    depth: i64,
+    quote: Option<char>,
+}
+
+impl Balance {
+    fn feed(&mut self, line: &str) {
+        let mut escape = false;
+        for c in line.chars() {
+            if let Some(q) = self.quote {
+                if escape {
+                    escape = false;
+                } else if c == '\\' {
+                    escape = true;
+                } else if c == q {
+                    self.quote = None;
+                }
+                continue;
             }
-            continue;
+            match c {
+                '\'' | '"' => self.quote = Some(c),
+                '(' | '[' | '{' => self.depth += 1,
+                ')' | ']' | '}' => self.depth -= 1,
+                '#' => break,
+                _ => {}
+            }
         }
-        match c {
-            '\'' | '"' => quote = Some(c),
-            '(' | '[' | '{' => depth += 1,
-            ')' | ']' | '}' => depth -= 1,
-            '#' => break,
-            _ => {}
-        }
+        // A string literal does not continue past its line.
+        self.quote = None;
     }
-    depth <= 0 && quote.is_none()
+    fn balanced(&self) -> bool {
+        self.depth <= 0
+    }
 }
 
 struct Parser<'a> {
@@ -353,36 +369,36 @@ impl Parser<'_> {
         }
     }
     fn string(&mut self) -> Result<String, ()> {
-        let q = self.s[self.i];
-        self.i += 1;
         let mut out = Vec::new();
+        // Adjacent string literals concatenate ('a' 'b'); a loop, so no input can recurse deep.
         loop {
-            let c = *self.s.get(self.i).ok_or(())?;
+            let q = *self.s.get(self.i).ok_or(())?;
             self.i += 1;
-            if c == q {
-                break;
-            }
-            if c == b'\\' {
-                let e = *self.s.get(self.i).ok_or(())?;
+            loop {
+                let c = *self.s.get(self.i).ok_or(())?;
                 self.i += 1;
-                out.push(match e {
-                    b'n' => b'\n',
-                    b't' => b'\t',
-                    other => other,
-                });
-            } else if c == b'\n' {
-                return Err(());
-            } else {
-                out.push(c);
+                if c == q {
+                    break;
+                }
+                if c == b'\\' {
+                    let e = *self.s.get(self.i).ok_or(())?;
+                    self.i += 1;
+                    out.push(match e {
+                        b'n' => b'\n',
+                        b't' => b'\t',
+                        other => other,
+                    });
+                } else if c == b'\n' {
+                    return Err(());
+                } else {
+                    out.push(c);
+                }
+            }
+            self.ws();
+            if !matches!(self.s.get(self.i), Some(b'\'' | b'"')) {
+                return Ok(String::from_utf8_lossy(&out).into_owned());
             }
         }
-        // Adjacent string literals concatenate.
-        self.ws();
-        if matches!(self.s.get(self.i), Some(b'\'' | b'"')) {
-            let more = self.string()?;
-            return Ok(format!("{}{more}", String::from_utf8_lossy(&out)));
-        }
-        Ok(String::from_utf8_lossy(&out).into_owned())
     }
 }
 
@@ -437,6 +453,11 @@ mod tests {
         assert_eq!(b.cuda_compute_capabilities, None);
         assert!(parse_tf_build_info("import os\n").is_err());
         // Unbalanced and hostile inputs are errors or partial reads, never panics.
+        let many = format!("x = {}\n", "'a' ".repeat(100_000));
+        assert!(parse_tf_build_info(&many).is_ok());
+        // Unclosed brackets over many lines are read in linear time and fail to parse.
+        let open = format!("build_info = {{\n{}", "'k': ['v',\n".repeat(20_000));
+        assert!(parse_tf_build_info(&open).is_err());
         for bad in [
             "build_info = {'a': [",
             "x = '",

@@ -347,20 +347,9 @@ pub fn find_suffix<'a>(entries: &'a [Entry], suffix: &str) -> Option<&'a Entry> 
         .find(|e| e.name == suffix || e.name.ends_with(&format!("/{suffix}")))
 }
 
-/// CRC-32 (IEEE), bitwise; members are small.
+/// CRC-32 (IEEE).
 fn crc32(data: &[u8]) -> u32 {
-    let mut crc = 0xFFFF_FFFFu32;
-    for &b in data {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
+    !crc32_update(0xFFFF_FFFF, data)
 }
 
 /// A [`RangeSource`] over bytes in memory (tests, fuzzing, a wheel on disk).
@@ -385,6 +374,164 @@ impl RangeSource for MemSource<'_> {
                 ))
             })
     }
+}
+
+/// A [`RangeSource`] over a local file (a downloaded wheel); reads are bounded by the callers
+/// (tail, central directory, local headers).
+#[derive(Debug)]
+pub struct FileSource {
+    file: std::fs::File,
+    len: u64,
+}
+
+impl FileSource {
+    /// Opens `path`.
+    pub fn open(path: &std::path::Path) -> std::io::Result<Self> {
+        let file = std::fs::File::open(path)?;
+        let len = file.metadata()?.len();
+        Ok(Self { file, len })
+    }
+}
+
+impl RangeSource for FileSource {
+    fn total_len(&mut self) -> Result<u64, ZipError> {
+        Ok(self.len)
+    }
+    fn read_at(&mut self, start: u64, len: u64) -> Result<Vec<u8>, ZipError> {
+        use std::io::{Seek, SeekFrom};
+        let end = start
+            .checked_add(len)
+            .filter(|e| *e <= self.len)
+            .ok_or_else(|| {
+                bad(format!(
+                    "range {start}+{len} is past the end of the file ({} bytes)",
+                    self.len
+                ))
+            })?;
+        if len > MAX_CENTRAL_DIRECTORY {
+            return Err(bad(format!(
+                "a read of {len} bytes is over the {MAX_CENTRAL_DIRECTORY}-byte limit"
+            )));
+        }
+        let mut buf = vec![0u8; (end - start) as usize];
+        self.file
+            .seek(SeekFrom::Start(start))
+            .and_then(|_| self.file.read_exact(&mut buf))
+            .map_err(|e| ZipError::Transport(e.to_string()))?;
+        Ok(buf)
+    }
+}
+
+/// Streams one entry of a local zip into `out` (for members too large for [`read_entry`], such
+/// as a framework's shared libraries), checking size and CRC-32; at most `max` bytes are
+/// written. Returns the bytes written.
+pub fn copy_entry(
+    src: &mut FileSource,
+    entry: &Entry,
+    out: &mut dyn std::io::Write,
+    max: u64,
+) -> Result<u64, ZipError> {
+    use std::io::{Seek, SeekFrom};
+    if entry.size > max {
+        return Err(bad(format!(
+            "`{}` is {} bytes, over the {max}-byte limit",
+            entry.name, entry.size
+        )));
+    }
+    let head = src.read_at(entry.local_offset, 30)?;
+    if u32_at(&head, 0)? != LOCAL_SIG {
+        return Err(bad(format!(
+            "`{}`: no local file header at offset {}",
+            entry.name, entry.local_offset
+        )));
+    }
+    let start =
+        entry.local_offset + 30 + u64::from(u16_at(&head, 26)?) + u64::from(u16_at(&head, 28)?);
+    if start
+        .checked_add(entry.compressed)
+        .is_none_or(|e| e > src.len)
+    {
+        return Err(bad(format!(
+            "`{}`: the data runs past the end of the file",
+            entry.name
+        )));
+    }
+    src.file
+        .seek(SeekFrom::Start(start))
+        .map_err(|e| ZipError::Transport(e.to_string()))?;
+    let raw = (&mut src.file).take(entry.compressed);
+    let mut reader: Box<dyn Read> = match entry.method {
+        0 => Box::new(raw),
+        8 => Box::new(flate2::read::DeflateDecoder::new(raw)),
+        m => {
+            return Err(bad(format!(
+                "`{}`: compression method {m} is not supported (only stored and deflate)",
+                entry.name
+            )));
+        }
+    };
+    let mut crc = 0xFFFF_FFFFu32;
+    let mut written = 0u64;
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = reader
+            .read(&mut buf)
+            .map_err(|e| bad(format!("`{}`: bad compressed data: {e}", entry.name)))?;
+        if n == 0 {
+            break;
+        }
+        written += n as u64;
+        if written > entry.size {
+            return Err(bad(format!(
+                "`{}`: more data than the directory's {} bytes",
+                entry.name, entry.size
+            )));
+        }
+        crc = crc32_update(crc, &buf[..n]);
+        out.write_all(&buf[..n])
+            .map_err(|e| ZipError::Transport(e.to_string()))?;
+    }
+    if written != entry.size {
+        return Err(bad(format!(
+            "`{}`: {written} bytes, the directory says {}",
+            entry.name, entry.size
+        )));
+    }
+    if !crc != entry.crc32 {
+        return Err(bad(format!(
+            "`{}`: CRC-32 {:08x}, the directory says {:08x}",
+            entry.name, !crc, entry.crc32
+        )));
+    }
+    Ok(written)
+}
+
+/// CRC-32 (IEEE) lookup table, built at compile time.
+const CRC_TABLE: [u32; 256] = {
+    let mut table = [0u32; 256];
+    let mut i = 0;
+    while i < 256 {
+        let mut c = i as u32;
+        let mut k = 0;
+        while k < 8 {
+            c = if c & 1 == 1 {
+                (c >> 1) ^ 0xEDB8_8320
+            } else {
+                c >> 1
+            };
+            k += 1;
+        }
+        table[i] = c;
+        i += 1;
+    }
+    table
+};
+
+fn crc32_update(mut crc: u32, data: &[u8]) -> u32 {
+    for &b in data {
+        crc = CRC_TABLE[((crc ^ u32::from(b)) & 0xFF) as usize] ^ (crc >> 8);
+    }
+    crc
 }
 
 #[cfg(test)]
@@ -428,6 +575,26 @@ mod tests {
         out.extend_from_slice(&cd_off.to_le_bytes());
         out.extend_from_slice(&0u16.to_le_bytes());
         out
+    }
+
+    #[test]
+    fn copies_an_entry_from_a_file() {
+        let z = stored_zip(&[
+            ("lib/a.so", b"\x7fELF...."),
+            ("p-1.dist-info/METADATA", b"Name: p\n"),
+        ]);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("w.whl");
+        std::fs::write(&path, &z).expect("write");
+        let mut src = FileSource::open(&path).expect("open");
+        let entries = read_entries(&mut src).expect("entries");
+        let mut out = Vec::new();
+        assert_eq!(
+            copy_entry(&mut src, &entries[0], &mut out, 1 << 20).expect("copies"),
+            8
+        );
+        assert_eq!(out, b"\x7fELF....");
+        assert!(copy_entry(&mut src, &entries[0], &mut Vec::new(), 4).is_err());
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! to the data files (atomically, with a backup).
 
 pub mod compare;
+pub mod deep;
 pub mod record;
 pub mod refresh;
 pub mod write;

@@ -1,5 +1,6 @@
 //! `cargo run -p xtask -- kb-refresh | kb-record`; see the crate's README.md.
 
+use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -23,9 +24,13 @@ enum Command {
         /// Only this package (repeatable); default: every tracked package.
         #[arg(long = "package", value_name = "P")]
         packages: Vec<String>,
-        /// Download each wheel and count SASS/PTX per architecture (not built yet).
+        /// Also download each release's wheel (into the cache) and count SASS/PTX per architecture
+        /// in its libraries; use with `--package` (TensorFlow and PyTorch wheels are 0.5-1 GB).
         #[arg(long)]
         deep: bool,
+        /// With `--deep`: only these releases (repeatable; `2.9.0`).
+        #[arg(long = "release", value_name = "V", requires = "deep")]
+        releases: Vec<String>,
         /// Add the proposed rows to the data files (sorted in place, comments kept, atomic, with
         /// a `.bak` copy); rows that disagree are listed, not edited.
         #[arg(long)]
@@ -61,18 +66,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::KbRefresh {
             packages,
             deep,
+            releases,
             write,
             offline,
             cache_dir,
             kb_dir,
         } => {
-            if deep {
-                writeln!(
-                    std::io::stderr(),
-                    "error: `--deep` is not built yet (counting SASS/PTX needs the whole wheel); use `cudoctor archs` on a downloaded wheel's libraries"
-                )?;
-                return Ok(ExitCode::from(2));
-            }
             let mut config = Config::from_env();
             config.timeout = TIMEOUT;
             config.offline = offline;
@@ -85,6 +84,41 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if let Err(e) = out.write_all(compare::render(&cmp, &facts).as_bytes()) {
                 if e.kind() != std::io::ErrorKind::BrokenPipe {
                     return Err(e.into());
+                }
+            }
+            if deep {
+                let cache = client
+                    .config()
+                    .cache_dir
+                    .clone()
+                    .unwrap_or_else(xtask::default_cache);
+                let mut text = String::from("\n## GPU code in the wheels (--deep)\n");
+                for (package, pf) in &facts {
+                    for rel in pf.releases.iter().filter(|r| {
+                        releases.is_empty() || releases.contains(&r.version.to_string())
+                    }) {
+                        progress(&format!(
+                            "{package} {} (downloading the wheel)",
+                            rel.version
+                        ));
+                        match xtask::deep::deep(&client, rel, &cache) {
+                            Ok(d) => text.push_str(&xtask::deep::render(
+                                package,
+                                &rel.version.to_string(),
+                                &d,
+                            )),
+                            Err(e) => {
+                                let _ =
+                                    writeln!(text, "- {package} {}: not read: {e:#}", rel.version);
+                            }
+                        }
+                    }
+                }
+                let mut out = std::io::stdout().lock();
+                if let Err(e) = out.write_all(text.as_bytes()) {
+                    if e.kind() != std::io::ErrorKind::BrokenPipe {
+                        return Err(e.into());
+                    }
                 }
             }
             if write {

@@ -215,10 +215,12 @@ fn tensorflow(kb: &Kb, pf: &PackageFacts, c: &mut Comparison) {
             let read: BTreeSet<String> = caps.iter().cloned().collect();
             match kb.tf_archs(&v) {
                 Some(row) => {
+                    // The entries as build_info.py writes them (compute_XY = SASS + PTX,
+                    // expanded by the kb), compared as written.
                     let data: Option<BTreeSet<String>> = row
-                        .codes
+                        .cuda_compute_capabilities
                         .as_ref()
-                        .map(|cs| cs.iter().map(ToString::to_string).collect());
+                        .map(|cs| cs.entries().iter().cloned().collect());
                     if data.as_ref() != Some(&read) {
                         c.findings.push(Finding {
                             file: "data/tensorflow.toml",
@@ -226,7 +228,7 @@ fn tensorflow(kb: &Kb, pf: &PackageFacts, c: &mut Comparison) {
                                 "[[archs]] {}-{} (read: {})",
                                 row.first, row.last, rel.version
                             ),
-                            field: "codes".into(),
+                            field: "cuda_compute_capabilities".into(),
                             embedded: Some(data.map_or_else(
                                 || "unknown".into(),
                                 |d| d.into_iter().collect::<Vec<_>>().join(" "),

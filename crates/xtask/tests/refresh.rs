@@ -102,7 +102,6 @@ fn the_recorded_facts_are_the_artifacts_words() {
 }
 
 #[test]
-#[ignore = "the embedded data disagrees with PyPI until the lead's data fixes of issue 9 land (torch 2.5 cu124, jax-cuda13-plugin cuDNN 9.12, jax 0.11.1-0.12.0.1, cuDNN releases); run with --ignored to list every disagreement"]
 fn refresh_reproduces_the_embedded_data() {
     let facts = facts();
     let kb = cudoctor_kb::Kb::embedded().expect("embedded kb");

@@ -147,6 +147,11 @@ pub struct RequirementsArgs {
     /// `tensorflow==2.9.0`, `tensorflow==2.9` (a series), `torch==2.4.1+cu121`, `jax==0.4.30`;
     /// aliases: tf, tensorflow-gpu, pytorch.
     pub spec: String,
+    /// For a release the embedded data lacks, do not read the package index (PyPI, or
+    /// `PIP_INDEX_URL` / `UV_INDEX_URL`): answer from earlier lookups in the cache, else say
+    /// unknown. Also `CUDOCTOR_OFFLINE=1`.
+    #[arg(long)]
+    pub offline: bool,
 }
 
 #[derive(Debug, Args)]

@@ -281,15 +281,15 @@ fn requirements_unknown_version_lists_nearest() {
 
     ----- stderr -----
     error: cannot answer `requirements tensorflow==1.16.0`
-      Caused by: unknown TensorFlow version `1.16.0`
+      Caused by: TensorFlow 1.16.0 is unknown: it is not in the embedded knowledge base (newest known: 2.21.0) and the package index did not answer: offline: `https://pypi.org/simple/tensorflow/` is not in the cache `(no cache directory)`
 
-    hint: nearest known versions: 1.14.0, 1.15.0, 2.0.0, 2.1.0
+    hint: `cudoctor requirements tensorflow==1.16.0` without --offline (and without CUDOCTOR_OFFLINE) reads its PyPI metadata; nearest known versions: 1.14.0, 1.15.0, 2.0.0, 2.1.0
     ");
     let r = run(&mut cmd(&["requirements", "torch==9.0.0"]));
     assert_eq!(r.code, 2);
     assert!(r.stdout.is_empty());
     assert!(
-        r.stderr.contains("unknown PyTorch version `9.0.0`") && r.stderr.contains("nearest known"),
+        r.stderr.contains("PyTorch 9.0.0 is unknown") && r.stderr.contains("nearest known"),
         "{}",
         r.stderr
     );
@@ -943,4 +943,42 @@ fn plan_fills_missing_constraints_from_the_machine() {
     // --no-probe with a source is refused.
     let r = f.run(&["plan", "--no-probe"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
+}
+
+/// Issue 9's "done when": the PyPI default of torch 2.5.x is cu124 (its wheel's METADATA pins
+/// nvidia-cuda-runtime-cu12==12.4.127), and JAX 0.12.0.1 answers offline from the embedded data
+/// (read from its plugin wheels' METADATA).
+#[test]
+fn requirements_torch_2_5_1_default_and_jax_0_12_0_1_offline() {
+    let v = json(&["requirements", "torch==2.5.1", "--format", "json"]);
+    let defaults: Vec<&str> = v["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["pypi_default"] == true)
+        .map(|x| x["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(defaults, ["cu124"], "{v:#}");
+
+    let v = json(&[
+        "requirements",
+        "jax==0.12.0.1",
+        "--offline",
+        "--format",
+        "json",
+    ]);
+    let names: Vec<&str> = v["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["cuda12", "cuda13"]);
+    assert_eq!(v["variants"][1]["cudnn_accepted"], ">=9.12.0, <10.0");
+    assert!(
+        strings(&v["variants"][0]["sources"])
+            .iter()
+            .any(|s| s.contains("jax_cuda12_plugin-0.12.0.1-")),
+        "{v:#}"
+    );
 }

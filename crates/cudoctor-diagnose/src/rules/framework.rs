@@ -724,11 +724,19 @@ pub(crate) fn release_not_in_knowledge_base(ctx: &Ctx<'_>) -> Vec<Finding> {
             f = f.evidence("pinned NVIDIA package", p.value.clone(), p.source.clone());
         }
         out.push(
-            f.fix(format!(
-                "See what the knowledge base knows: `cudoctor requirements {}==<version>` and `cudoctor matrix {}`",
-                t.package,
-                t.framework.name()
-            ))
+            f.fix(match &t.version {
+                // `requirements` reads a release the tables lack from its PyPI metadata.
+                Some(v) => format!(
+                    "Read what this release needs from its PyPI metadata: `cudoctor requirements {}=={v}`; the known releases: `cudoctor matrix {}`",
+                    t.package,
+                    t.framework.name()
+                ),
+                None => format!(
+                    "See what the knowledge base knows: `cudoctor requirements {}==<version>` and `cudoctor matrix {}`",
+                    t.package,
+                    t.framework.name()
+                ),
+            })
             .fix("Update cudoctor for newer tables")
             .source(install_doc(t.framework)),
         );

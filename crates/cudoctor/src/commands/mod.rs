@@ -5,6 +5,7 @@ pub mod check;
 pub mod explain;
 pub mod machine;
 pub mod matrix;
+pub mod newer;
 pub mod plan;
 pub mod probe;
 pub mod report;

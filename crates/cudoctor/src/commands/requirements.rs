@@ -2,7 +2,9 @@
 
 use anyhow::Context as _;
 use cudoctor_kb::version::CudaVersion;
-use cudoctor_kb::{Requirements, Spec, VariantRequirements, kb};
+use cudoctor_kb::{QueryError, Requirements, Spec, VariantRequirements, kb};
+
+use super::newer;
 use std::fmt::Write as _;
 
 use crate::cli::{Format, RequirementsArgs};
@@ -16,13 +18,49 @@ pub fn run(ctx: Ctx, args: &RequirementsArgs) -> anyhow::Result<ExitStatus> {
             "write NAME==VERSION, e.g. `tensorflow==2.9.0`, `tf==2.9`, `torch==2.4.1+cu121`, `jax==0.4.30`",
         )
     })?;
-    let req = kb()
-        .requirements(&spec)
-        .map_err(|e| match e.hint() {
-            Some(h) => error::hinted(e.to_string(), h),
-            None => anyhow::Error::new(e),
-        })
-        .with_context(|| format!("cannot answer `requirements {}`", args.spec))?;
+    let req = match kb().requirements(&spec) {
+        Ok(r) => r,
+        // A release the embedded data lacks: read it from the package index, never guess.
+        Err(e @ QueryError::UnknownVersion { .. }) if !spec.series_only => {
+            let nearest = e.hint().map(|h| format!("; {h}")).unwrap_or_default();
+            let config = newer::config(args.offline);
+            let offline = config.offline;
+            match newer::requirements(kb(), &spec, config) {
+                Ok(r) => r,
+                Err(n) => {
+                    let hint = if offline {
+                        format!(
+                            "`cudoctor requirements {}` without --offline (and without CUDOCTOR_OFFLINE) reads its PyPI metadata{nearest}",
+                            args.spec
+                        )
+                    } else {
+                        format!(
+                            "check that the release exists: `pip index versions {}`{nearest}",
+                            spec.package
+                        )
+                    };
+                    return Err(error::hinted(
+                        format!(
+                            "{} {} is unknown: it is not in the embedded knowledge base (newest known: {}) and the package index did not answer: {}",
+                            spec.framework.display_name(),
+                            spec.version,
+                            n.newest_known.as_deref().unwrap_or("none"),
+                            n.reason
+                        ),
+                        hint,
+                    ))
+                    .with_context(|| format!("cannot answer `requirements {}`", args.spec));
+                }
+            }
+        }
+        Err(e) => {
+            return Err(match e.hint() {
+                Some(h) => error::hinted(e.to_string(), h),
+                None => anyhow::Error::new(e),
+            })
+            .with_context(|| format!("cannot answer `requirements {}`", args.spec));
+        }
+    };
     let text = match ctx.format {
         Format::Json => to_json(&req)?,
         Format::Text => render(&req, ctx.out, false),

@@ -12,7 +12,12 @@ use assert_cmd::Command;
 /// and an empty standard input.
 pub fn cudoctor_cmd() -> Command {
     let mut cmd = Command::cargo_bin("cudoctor").unwrap();
-    cmd.env_clear().env("NO_COLOR", "1").write_stdin("");
+    // Offline: a test never reaches the package index (tests of the index lookup set their
+    // own 127.0.0.1 index and lift this).
+    cmd.env_clear()
+        .env("NO_COLOR", "1")
+        .env("CUDOCTOR_OFFLINE", "1")
+        .write_stdin("");
     cmd
 }
 

@@ -1,0 +1,281 @@
+//! A release the embedded data lacks: its facts read from the package index (the same reader as
+//! `xtask kb-refresh`), never guessed. `requirements` asks here when the knowledge base does not
+//! know the version; `--offline` (or `CUDOCTOR_OFFLINE=1`) keeps it off the network, answering
+//! from the cache of earlier lookups only.
+//!
+//! What the index can say: `Requires-Python` and the `nvidia-*` pins of the release's METADATA
+//! (CUDA runtime, cuDNN), and for TensorFlow its `build_info.py` (CUDA, cuDNN major, GPU code),
+//! for PyTorch its `torch/version.py` (CUDA). What it cannot say (the documented driver minimum,
+//! the sonames a release opens) stays unknown, and the answer says so.
+
+use cudoctor_kb::data::TfComputeCapabilities;
+use cudoctor_kb::version::CudaVersion;
+use cudoctor_kb::{Framework, Kb, Requirements, Spec, VariantRequirements};
+use cudoctor_pypi::{Client, Config, PinFacts};
+
+/// Why the index gave no answer: the message, the newest release the data knows, and the command
+/// that would answer.
+#[derive(Debug)]
+pub struct NotAnswered {
+    /// What happened (offline, no such release, the index's error).
+    pub reason: String,
+    /// The newest release of the framework in the embedded data.
+    pub newest_known: Option<String>,
+}
+
+/// The index configuration of this environment (`PIP_INDEX_URL`, `UV_INDEX_URL`, proxies, the
+/// XDG cache), offline when asked.
+pub fn config(offline: bool) -> Config {
+    let mut c = Config::from_env();
+    c.offline =
+        offline || std::env::var("CUDOCTOR_OFFLINE").is_ok_and(|v| !v.is_empty() && v != "0");
+    c
+}
+
+/// The newest release of `framework` the embedded data lists.
+pub fn newest_known(kb: &Kb, framework: Framework) -> Option<String> {
+    match framework {
+        Framework::TensorFlow => kb.tf_releases().last().map(|r| r.version.to_string()),
+        Framework::PyTorch => kb
+            .torch_variants()
+            .iter()
+            .map(|r| r.release)
+            .max()
+            .map(|s| s.to_string()),
+        Framework::Jax => kb
+            .jax_plugins()
+            .iter()
+            .map(|r| r.version.clone())
+            .max()
+            .map(|v| v.to_string()),
+    }
+}
+
+/// What release `spec` needs, from the index.
+pub fn requirements(kb: &Kb, spec: &Spec, config: Config) -> Result<Requirements, NotAnswered> {
+    let client = Client::new(config);
+    let version = spec.version.to_string();
+    let fail = |reason: String| NotAnswered {
+        reason,
+        newest_known: newest_known(kb, spec.framework),
+    };
+    let mut variants = Vec::new();
+    match spec.framework {
+        Framework::Jax => {
+            let mut errors = Vec::new();
+            for (variant, package) in [
+                ("cuda12", "jax-cuda12-plugin"),
+                ("cuda13", "jax-cuda13-plugin"),
+            ] {
+                match client.release(package, &version) {
+                    Ok(r) => variants.push(jax_variant(kb, variant, &r.facts)),
+                    Err(e) => errors.push(format!("{package}: {e}")),
+                }
+            }
+            if variants.is_empty() {
+                return Err(fail(errors.join("; ")));
+            }
+        }
+        Framework::PyTorch => {
+            let r = client
+                .release("torch", &version)
+                .map_err(|e| fail(e.to_string()))?;
+            // torch/version.py names the CUDA of the wheel where the pins do not (CUDA 13
+            // wheels pin `cuda-toolkit`, not `nvidia-cuda-runtime-cu13`).
+            let cuda_py = client
+                .member(&r.file, "torch/version.py")
+                .ok()
+                .and_then(|m| cudoctor_pypi::pyfiles::parse_torch_version_py(&m.text).ok())
+                .and_then(|v| v.cuda);
+            variants.push(torch_variant(kb, &r.facts, cuda_py.as_deref()));
+        }
+        Framework::TensorFlow => {
+            let r = client
+                .release(&spec.package, &version)
+                .map_err(|e| fail(e.to_string()))?;
+            let bi = client
+                .member(&r.file, "tensorflow/python/platform/build_info.py")
+                .map_err(|e| fail(format!("build_info.py of {} {version}: {e}", spec.package)))?;
+            let info = cudoctor_pypi::pyfiles::parse_tf_build_info(&bi.text).map_err(|e| {
+                fail(format!(
+                    "build_info.py of {} {version} ({}): {e}",
+                    spec.package, bi.wheel_url
+                ))
+            })?;
+            variants.push(tf_variant(kb, &r.facts, &info, &bi.wheel_url));
+        }
+    }
+    Ok(Requirements {
+        schema_version: cudoctor_kb::query::SCHEMA_VERSION,
+        framework: spec.framework,
+        package: spec.package.clone(),
+        version: version.clone(),
+        variants,
+        notes: vec![format!(
+            "{} {version} is not in the embedded knowledge base (newest known: {}); the facts below are read from the package index",
+            spec.framework.display_name(),
+            newest_known(kb, spec.framework).unwrap_or_else(|| "none".to_owned())
+        )],
+    })
+}
+
+fn base(name: &str, facts: &PinFacts) -> VariantRequirements {
+    let mut v = VariantRequirements {
+        name: name.to_owned(),
+        ..VariantRequirements::default()
+    };
+    v.sources.push(facts.source.clone());
+    v.notes.push(format!("from the {}", facts.source));
+    match &facts.python_min {
+        Some(p) => v.python = vec![format!(">={p}")],
+        None => v
+            .unknown
+            .push("the Python versions (no Requires-Python)".to_owned()),
+    }
+    if let Some(c) = &facts.cudnn {
+        let range = match (&c.minimum, &c.below) {
+            (Some(lo), Some(hi)) if c.exact => format!("=={lo} (below {hi})"),
+            (Some(lo), _) if c.exact => format!("=={lo}"),
+            (Some(lo), Some(hi)) => format!(">={lo}, <{hi}"),
+            (Some(lo), None) => format!(">={lo}"),
+            (None, Some(hi)) => format!("<{hi}"),
+            (None, None) => c.specifiers.clone(),
+        };
+        v.cudnn_accepted = Some(format!("{range} ({} pin)", c.package));
+        if c.exact {
+            v.cudnn.clone_from(&c.minimum);
+        }
+    }
+    v
+}
+
+/// The driver minimums of CUDA `cuda` from the CUDA table.
+fn fill_driver(kb: &Kb, v: &mut VariantRequirements, cuda: CudaVersion) {
+    match kb.driver_requirement(cuda) {
+        Some(req) => {
+            v.driver_min = req.toolkit_min.map(ToString::to_string);
+            v.driver_min_compat = req.compat_min().map(ToString::to_string);
+            for s in req.sources() {
+                if !v.sources.contains(&s) {
+                    v.sources.push(s);
+                }
+            }
+        }
+        None => v
+            .unknown
+            .push(format!("the driver of CUDA {cuda} (not in the CUDA table)")),
+    }
+    if v.driver_min.is_none() {
+        v.unknown.push("the minimum driver".to_owned());
+    }
+}
+
+fn jax_variant(kb: &Kb, name: &str, facts: &PinFacts) -> VariantRequirements {
+    let mut v = base(name, facts);
+    v.unknown
+        .push("the CUDA and cuDNN versions it was built with".to_owned());
+    v.unknown.push("the minimum compute capability".to_owned());
+    match facts
+        .cuda
+        .as_deref()
+        .and_then(|c| c.parse::<CudaVersion>().ok())
+    {
+        Some(cuda) => {
+            v.notes.push(format!(
+                "works with CUDA >= {cuda} (its nvidia-cuda-runtime pin); pip installs the newest matching nvidia-* wheels"
+            ));
+            // The pins say which CUDA major the plugin runs on; minor-version compatibility
+            // gives the lowest driver for that major (NVIDIA's rule, in the CUDA table).
+            if let Some(req) = kb.driver_requirement(cuda) {
+                v.driver_min_compat = req.compat_min().map(ToString::to_string);
+                v.notes.push(format!(
+                    "driver (minor-version compat.) is derived: the CUDA {}.x minor-version compatibility minimum; the release's documented driver minimum was not read",
+                    cuda.major()
+                ));
+            }
+            v.unknown.push("the documented minimum driver".to_owned());
+        }
+        None => v
+            .unknown
+            .push("the CUDA version (no runtime pin)".to_owned()),
+    }
+    v
+}
+
+fn torch_variant(kb: &Kb, facts: &PinFacts, cuda_py: Option<&str>) -> VariantRequirements {
+    let cuda = cuda_py
+        .or(facts.cuda.as_deref())
+        .and_then(|c| c.parse::<CudaVersion>().ok());
+    let name = cuda.map_or_else(
+        || "default".to_owned(),
+        |c| format!("cu{}{}", c.major(), c.minor()),
+    );
+    let mut v = base(&name, facts);
+    v.pypi_default = Some(true);
+    match cuda {
+        Some(c) => {
+            v.cuda = Some(c.major_minor().to_string());
+            fill_driver(kb, &mut v, c);
+        }
+        None => v
+            .unknown
+            .push("the CUDA version (no runtime pin and no torch/version.py cuda)".to_owned()),
+    }
+    if v.cudnn.is_none() {
+        v.unknown.push("the bundled cuDNN".to_owned());
+    }
+    v.unknown
+        .push("the GPU code in the wheels (TORCH_CUDA_ARCH_LIST; `cudoctor archs` on its libtorch_cuda.so reads it)".to_owned());
+    v
+}
+
+fn tf_variant(
+    kb: &Kb,
+    facts: &PinFacts,
+    info: &cudoctor_pypi::TfBuildInfo,
+    wheel_url: &str,
+) -> VariantRequirements {
+    let mut v = base("default", facts);
+    let src = format!("{wheel_url} (tensorflow/python/platform/build_info.py)");
+    v.sources.push(src);
+    match info
+        .cuda_version
+        .as_deref()
+        .and_then(|c| c.parse::<CudaVersion>().ok())
+    {
+        Some(c) => {
+            v.cuda = Some(c.to_string());
+            fill_driver(kb, &mut v, c);
+            if let Some(isa) = kb.ptx_isa_for_cuda(c) {
+                v.ptx_isa = Some(isa.to_string());
+                v.ptx_isa_source = Some(format!(
+                    "derived from CUDA {c}: the PTX ISA its nvcc emits, not read from the binaries"
+                ));
+            }
+        }
+        None => v
+            .unknown
+            .push("the CUDA version (build_info.py has none)".to_owned()),
+    }
+    match &info.cudnn_version {
+        Some(n) => v
+            .notes
+            .push(format!("build_info.py records cuDNN {n} (the major only)")),
+        None => v.unknown.push("the cuDNN version".to_owned()),
+    }
+    match info
+        .cuda_compute_capabilities
+        .as_ref()
+        .map(|l| TfComputeCapabilities::parse(l.iter().map(String::as_str)))
+    {
+        Some(Ok(list)) => {
+            v.compute_capabilities = list.codes().iter().map(ToString::to_string).collect();
+            v.build_compute_capabilities = list.entries().to_vec();
+        }
+        Some(Err(e)) => v.unknown.push(format!("the GPU code: {e}")),
+        None => v.unknown.push("the GPU code".to_owned()),
+    }
+    v.unknown
+        .push("the sonames this release dlopens".to_owned());
+    v
+}

@@ -477,6 +477,9 @@ impl Kb {
         if let Some(so) = self.tf_sonames(&row.version) {
             v.sonames = so.libs.clone();
             v.sonames_evidence = Some(so.evidence.clone());
+            if let Some(how) = &so.derived {
+                v.notes.push(format!("dlopens: derived, not read: {how}"));
+            }
             v.add_source(&so.source);
         } else {
             v.unknown

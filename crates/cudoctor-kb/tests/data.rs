@@ -393,3 +393,19 @@ fn tensorflow_ptx_isa_is_measured_where_a_wheel_was_read() {
         "the derived value differs, which is why the measurement matters"
     );
 }
+
+/// A soname row that was not observed says how it was derived, and an observed one does not.
+#[test]
+fn expected_sonames_say_how_they_were_derived() {
+    for r in kb().tf_soname_rows() {
+        assert_eq!(
+            r.evidence == "expected",
+            r.derived.is_some(),
+            "TF {}-{}: evidence {} / derived {:?}",
+            r.first,
+            r.last,
+            r.evidence,
+            r.derived
+        );
+    }
+}

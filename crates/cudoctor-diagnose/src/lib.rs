@@ -32,7 +32,10 @@ pub use loader::{
     LoadedFile, LoaderRequest, LoaderView, NoLoader, Resolution, Resolutions, SkippedFile,
     SnapshotLoader, loader_requests,
 };
-pub use target::{Target, TargetInfo, target_from_spec, targets_from_snapshot};
+pub use target::{
+    KbKnowledge, Needs, PythonSupport, Sourced, Target, TargetInfo, target_from_spec,
+    targets_from_snapshot,
+};
 
 /// The overall outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -125,6 +125,10 @@ pub struct CheckArgs {
     /// Print only the verdict line.
     #[arg(long, short)]
     pub quiet: bool,
+    /// For a `--for` release the embedded data lacks, do not read its metadata from the package
+    /// index (also `CUDOCTOR_OFFLINE=1`).
+    #[arg(long)]
+    pub offline: bool,
 }
 
 #[derive(Debug, Args)]

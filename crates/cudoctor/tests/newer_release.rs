@@ -181,3 +181,45 @@ fn a_release_the_index_does_not_have_is_unknown_never_a_guess() {
         r.stderr
     );
 }
+
+/// `check --for` a release the tables lack: what its PyPI metadata says is judged (here its
+/// Requires-Python against the machine's Python 3.9), sourced to the metadata; offline it is not.
+#[test]
+fn check_for_a_release_newer_than_the_data_judges_its_pypi_metadata() {
+    let (index, _seen) = serve();
+    let f = common::tf29_host("535.104.05", "8.1.1");
+    let root = f.path().display().to_string();
+    let check = |offline: bool| {
+        let mut c = common::cudoctor_cmd();
+        c.args([
+            "check",
+            "--for",
+            "jax[cuda12]==0.99.0",
+            "--root",
+            &root,
+            "--format",
+            "json",
+        ])
+        .env("PIP_INDEX_URL", &index);
+        if !offline {
+            c.env_remove("CUDOCTOR_OFFLINE");
+        }
+        common::run(&mut c).json()
+    };
+    let py = |v: &serde_json::Value| {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == "python-version-unsupported")
+            .cloned()
+    };
+    let online = check(false);
+    let f = py(&online).unwrap_or_else(|| panic!("{online:#}"));
+    assert!(
+        f.to_string()
+            .contains("PyPI metadata of jax-cuda12-plugin 0.99.0"),
+        "{f:#}"
+    );
+    assert!(py(&check(true)).is_none(), "offline reads nothing");
+}

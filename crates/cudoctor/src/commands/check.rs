@@ -4,8 +4,8 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use cudoctor_diagnose::{
-    Diagnosis, LoaderView, Resolution, Resolutions, Severity, SnapshotLoader, diagnose,
-    loader_requests, target_from_spec, targets_from_snapshot,
+    Diagnosis, KbKnowledge, LoaderView, Resolution, Resolutions, Severity, SnapshotLoader,
+    diagnose, loader_requests, target_from_spec, targets_from_snapshot,
 };
 use cudoctor_kb::{Spec, kb};
 use cudoctor_probe::Snapshot;
@@ -27,7 +27,7 @@ pub struct CheckJson<'a> {
 }
 
 pub fn run(ctx: Ctx, args: &CheckArgs) -> anyhow::Result<ExitStatus> {
-    let (snap, diagnosis) = diagnosis(&args.source, &args.targets)?;
+    let (snap, diagnosis) = diagnosis(&args.source, &args.targets, args.offline)?;
     let status = if diagnosis.count(Severity::Error) > 0 {
         ExitStatus::Failure
     } else {
@@ -62,7 +62,13 @@ pub fn run(ctx: Ctx, args: &CheckArgs) -> anyhow::Result<ExitStatus> {
 }
 
 /// Facts plus the diagnosis for `specs` (or the frameworks installed there).
-pub fn diagnosis(source: &SourceArgs, specs: &[String]) -> anyhow::Result<(Snapshot, Diagnosis)> {
+/// A `--for` release the embedded data lacks is read from the package index ([`super::newer`])
+/// unless `offline`.
+pub fn diagnosis(
+    source: &SourceArgs,
+    specs: &[String],
+    offline: bool,
+) -> anyhow::Result<(Snapshot, Diagnosis)> {
     let snap = super::machine::snapshot(source)?;
     let kb = kb();
     let mut targets = Vec::new();
@@ -73,7 +79,11 @@ pub fn diagnosis(source: &SourceArgs, specs: &[String]) -> anyhow::Result<(Snaps
                 "write NAME==VERSION, e.g. `--for tensorflow==2.9.0`, `--for torch==2.4.1+cu121`",
             )
         })?;
-        targets.push(target_from_spec(kb, &spec, &snap));
+        let mut t = target_from_spec(kb, &spec, &snap);
+        if !matches!(t.kb, KbKnowledge::Known) && !spec.series_only {
+            fill_from_index(&mut t, &spec, offline);
+        }
+        targets.push(t);
     }
     if specs.is_empty() {
         targets = targets_from_snapshot(kb, &snap);
@@ -269,4 +279,50 @@ pub fn render_markdown(d: &Diagnosis, snap: &Snapshot) -> String {
         None
     };
     tilde(&out, home.as_deref())
+}
+
+/// What the package index says of a `--for` release the tables lack, laid into its needs (only
+/// what it states: CUDA and cuDNN built with, Python, GPU code). Offline or on failure the target
+/// stays as the tables left it, and `release-not-in-knowledge-base` says so.
+fn fill_from_index(t: &mut cudoctor_diagnose::Target, spec: &Spec, offline: bool) {
+    use cudoctor_diagnose::{PythonSupport, Sourced};
+    let Ok(req) = super::newer::requirements(kb(), spec, super::newer::config(offline)) else {
+        return;
+    };
+    let v = match (&spec.variant, req.variants.as_slice()) {
+        (Some(name), vs) => vs.iter().find(|v| &v.name == name),
+        (None, [one]) => Some(one),
+        _ => None,
+    };
+    let Some(v) = v else { return };
+    let src = v.sources.first().cloned().unwrap_or_default();
+    let n = &mut t.needs;
+    if n.cuda.is_none() {
+        if let Some(c) = v.cuda.as_deref().and_then(|c| c.parse().ok()) {
+            n.cuda = Some(Sourced::new(c, &src));
+        }
+    }
+    if n.cudnn.is_none() {
+        if let Some(c) = v.cudnn.as_deref().and_then(|c| c.parse().ok()) {
+            n.cudnn = Some(Sourced::new(c, &src));
+        }
+    }
+    if n.python.is_none() {
+        if let Some(p) = v
+            .python
+            .first()
+            .and_then(|p| p.strip_prefix(">="))
+            .and_then(|p| p.parse().ok())
+        {
+            n.python = Some(Sourced::new(PythonSupport::AtLeast(p), &src));
+        }
+    }
+    if n.gpu_code.is_none() && !v.compute_capabilities.is_empty() {
+        let codes = v
+            .compute_capabilities
+            .iter()
+            .filter_map(|c| c.parse().ok())
+            .collect();
+        n.gpu_code = Some(Sourced::new(codes, &src));
+    }
 }

@@ -40,7 +40,7 @@ pub fn run(ctx: Ctx, args: &ExplainArgs) -> anyhow::Result<ExitStatus> {
         }
     };
     // The machine's side: the check findings that share a cause with the log's errors.
-    let diagnosis: Option<Diagnosis> = match super::check::diagnosis(&args.source, &[]) {
+    let diagnosis: Option<Diagnosis> = match super::check::diagnosis(&args.source, &[], true) {
         Ok((_, d)) => Some(d),
         Err(e) => {
             error::report(

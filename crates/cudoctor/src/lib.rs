@@ -16,6 +16,7 @@ pub mod error;
 pub mod exit;
 pub mod printer;
 pub mod table;
+pub mod term;
 
 use cli::{Cli, Command, Format};
 pub use exit::ExitStatus;

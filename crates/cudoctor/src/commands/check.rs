@@ -27,7 +27,8 @@ pub struct CheckJson<'a> {
 }
 
 pub fn run(ctx: Ctx, args: &CheckArgs) -> anyhow::Result<ExitStatus> {
-    let (snap, diagnosis) = diagnosis(&args.source, &args.targets, args.offline)?;
+    let escape = ctx.format != Format::Json;
+    let (snap, diagnosis) = diagnosis(&args.source, &args.targets, args.offline, escape)?;
     let status = if diagnosis.count(Severity::Error) > 0 {
         ExitStatus::Failure
     } else {
@@ -64,12 +65,18 @@ pub fn run(ctx: Ctx, args: &CheckArgs) -> anyhow::Result<ExitStatus> {
 /// Facts plus the diagnosis for `specs` (or the frameworks installed there).
 /// A `--for` release the embedded data lacks is read from the package index ([`super::newer`])
 /// unless `offline`.
+/// With `escape`, every string of the facts is made terminal-safe first ([`crate::term`]), so the
+/// findings built from them are too (for text and Markdown; JSON stays exact).
 pub fn diagnosis(
     source: &SourceArgs,
     specs: &[String],
     offline: bool,
+    escape: bool,
 ) -> anyhow::Result<(Snapshot, Diagnosis)> {
-    let snap = super::machine::snapshot(source)?;
+    let mut snap = super::machine::snapshot(source)?;
+    if escape {
+        snap = crate::term::escaped(&snap)?;
+    }
     let kb = kb();
     let mut targets = Vec::new();
     for s in specs {

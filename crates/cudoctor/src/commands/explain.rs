@@ -39,17 +39,24 @@ pub fn run(ctx: Ctx, args: &ExplainArgs) -> anyhow::Result<ExitStatus> {
             scan_named(stdin.lock(), "-").context("cannot read the log from standard input")?
         }
     };
-    // The machine's side: the check findings that share a cause with the log's errors.
-    let diagnosis: Option<Diagnosis> = match super::check::diagnosis(&args.source, &[], true) {
-        Ok((_, d)) => Some(d),
-        Err(e) => {
-            error::report(
-                &e.context("explaining without this machine's facts"),
-                ctx.err,
-            );
-            None
-        }
+    // Log lines are printed back: made terminal-safe for text (JSON stays exact).
+    let report = if ctx.format == Format::Json {
+        report
+    } else {
+        crate::term::escaped(&report)?
     };
+    // The machine's side: the check findings that share a cause with the log's errors.
+    let diagnosis: Option<Diagnosis> =
+        match super::check::diagnosis(&args.source, &[], true, ctx.format != Format::Json) {
+            Ok((_, d)) => Some(d),
+            Err(e) => {
+                error::report(
+                    &e.context("explaining without this machine's facts"),
+                    ctx.err,
+                );
+                None
+            }
+        };
     let related: BTreeSet<&str> = report
         .matches
         .iter()

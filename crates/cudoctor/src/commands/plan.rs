@@ -43,7 +43,10 @@ pub fn run(ctx: Ctx, args: &PlanArgs) -> anyhow::Result<ExitStatus> {
         && (query.compute_capability.is_some() || query.gpu_name.is_some())
         && query.python.is_some();
     if !args.no_probe && !given {
-        let snap = super::machine::snapshot(&args.source)?;
+        let mut snap = super::machine::snapshot(&args.source)?;
+        if ctx.format != Format::Json {
+            snap = crate::term::escaped(&snap)?;
+        }
         super::machine::fill_plan_constraints(&mut query, &snap, &mut filled);
     }
     let mut plan = kb().plan(&query).map_err(|e| match e.hint() {

@@ -16,7 +16,7 @@ pub fn run(ctx: Ctx, args: &SourceArgs) -> anyhow::Result<ExitStatus> {
             t.push('\n');
             t
         }
-        _ => render(&snap, ctx.out),
+        _ => render(&crate::term::escaped(&snap)?, ctx.out),
     };
     ctx.out.out(&text);
     Ok(ExitStatus::Success)

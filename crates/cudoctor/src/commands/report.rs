@@ -8,7 +8,10 @@ use crate::cli::{Format, SourceArgs};
 use crate::{Ctx, ExitStatus, to_json};
 
 pub fn run(ctx: Ctx, args: &SourceArgs) -> anyhow::Result<ExitStatus> {
-    let snap = super::machine::snapshot(args)?;
+    let mut snap = super::machine::snapshot(args)?;
+    if ctx.format != Format::Json {
+        snap = crate::term::escaped(&snap)?;
+    }
     let fields = fields(&snap);
     let text = match ctx.format {
         Format::Json => {

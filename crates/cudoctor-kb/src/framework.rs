@@ -179,6 +179,17 @@ impl FromStr for Spec {
         };
         let version = parsed.without_local();
         let p = version.pep440();
+        if p.epoch() != 0 {
+            // No TensorFlow, PyTorch or JAX release has an epoch; dropping it would answer
+            // for another version.
+            return Err(err(format!(
+                "version `{}` has epoch {}; no {} release carries an epoch (write the version without `{}!`)",
+                version,
+                p.epoch(),
+                framework.display_name(),
+                p.epoch()
+            )));
+        }
         let series_only = version.release().len() == 2
             && p.pre().is_none()
             && p.dev().is_none()
@@ -274,5 +285,8 @@ mod tests {
         assert!("torch==".parse::<Spec>().is_err());
         assert!("jax[cuda12==0.4.30".parse::<Spec>().is_err());
         assert!("jax[cuda12]==0.4.30+cuda13".parse::<Spec>().is_err());
+        // An epoch is refused, not dropped (it would answer for torch 2.0).
+        let e = "torch==1!2.0".parse::<Spec>().unwrap_err();
+        assert!(e.to_string().contains("has epoch 1"), "{e}");
     }
 }

@@ -982,3 +982,35 @@ fn requirements_torch_2_5_1_default_and_jax_0_12_0_1_offline() {
         "{v:#}"
     );
 }
+
+/// A compute capability no NVIDIA GPU has is refused with the known ones, for `plan` and `archs`.
+#[test]
+fn cc_no_gpu_has_is_an_error() {
+    for cc in ["99.9", "0.0"] {
+        for args in [
+            vec!["plan", "--no-probe", "--cc", cc, "--framework", "jax"],
+            vec!["archs", "/dev/null", "--cc", cc],
+        ] {
+            let r = run(&mut cmd(&args));
+            assert_eq!(r.code, 2, "{args:?}: {}", r.stdout);
+            assert!(
+                r.stderr.contains(&format!("compute capability {cc}"))
+                    && r.stderr.contains("known compute capabilities: 3.0"),
+                "{args:?}: {}",
+                r.stderr
+            );
+        }
+    }
+    assert_eq!(
+        run(&mut cmd(&[
+            "plan",
+            "--no-probe",
+            "--cc",
+            "8.6",
+            "--framework",
+            "jax"
+        ]))
+        .code,
+        0
+    );
+}

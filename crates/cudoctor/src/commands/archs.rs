@@ -78,9 +78,7 @@ pub fn run(ctx: Ctx, args: &ArchsArgs) -> anyhow::Result<ExitStatus> {
 
 fn gpu_capability(args: &ArchsArgs) -> anyhow::Result<Option<(ComputeCapability, String)>> {
     if let Some(cc) = &args.cc {
-        let c: ComputeCapability = cc
-            .parse()
-            .map_err(|e| error::hinted(format!("{e}"), "write it as `8.6` or `sm_86`"))?;
+        let c: ComputeCapability = super::machine::known_cc(cc)?;
         return Ok(Some((c, format!("compute capability {c}"))));
     }
     if let Some(name) = &args.gpu {

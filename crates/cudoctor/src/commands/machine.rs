@@ -178,3 +178,39 @@ fn active_python(snap: &Snapshot) -> Option<(PythonVersion, String, &'static str
             })
     })
 }
+
+/// `--cc X.Y` checked against the GPU table: a capability no NVIDIA GPU has (`99.9`, `0.0`) is an
+/// error naming the known ones, not a query that answers for a GPU that does not exist.
+pub fn known_cc(text: &str) -> anyhow::Result<cudoctor_kb::version::ComputeCapability> {
+    use cudoctor_kb::version::ComputeCapability;
+    let cc: ComputeCapability = text.parse().map_err(|e| {
+        crate::error::hinted(
+            format!("invalid value for `--cc`: {e}"),
+            "write it as `8.6` or `sm_86`",
+        )
+    })?;
+    let mut known: Vec<ComputeCapability> = cudoctor_kb::kb()
+        .gpus()
+        .iter()
+        .filter_map(|g| g.cc.map(ComputeCapability::plain))
+        .collect();
+    known.sort();
+    known.dedup();
+    if known.contains(&cc.plain()) {
+        return Ok(cc);
+    }
+    Err(crate::error::hinted(
+        format!(
+            "no NVIDIA GPU in the knowledge base has compute capability {}",
+            cc.plain()
+        ),
+        format!(
+            "known compute capabilities: {}",
+            known
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    ))
+}

@@ -1,7 +1,7 @@
 //! `cudoctor plan`: which framework versions fit a driver, GPU and Python.
 
 use anyhow::Context as _;
-use cudoctor_kb::version::{ComputeCapability, DriverVersion, FrameworkVersion, PythonVersion};
+use cudoctor_kb::version::{DriverVersion, FrameworkVersion, PythonVersion};
 use cudoctor_kb::{Framework, Plan, PlanQuery, Status, kb};
 use std::fmt::Write as _;
 
@@ -15,7 +15,11 @@ const EXCLUDED_SHOWN: usize = 3;
 pub fn run(ctx: Ctx, args: &PlanArgs) -> anyhow::Result<ExitStatus> {
     let mut query = PlanQuery {
         driver: parse_opt::<DriverVersion>(args.driver.as_deref(), "--driver")?,
-        compute_capability: parse_opt::<ComputeCapability>(args.cc.as_deref(), "--cc")?,
+        compute_capability: args
+            .cc
+            .as_deref()
+            .map(super::machine::known_cc)
+            .transpose()?,
         gpu_name: args.gpu.clone(),
         python: match args.python.as_deref() {
             Some(p) => Some(

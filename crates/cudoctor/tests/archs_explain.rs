@@ -173,7 +173,7 @@ fn archs_bad_input() {
     ----- stdout -----
 
     ----- stderr -----
-    error: invalid compute capability `eight`: component `eight` is not a number; write it as `8.6`, `sm_86` or `compute_86`
+    error: invalid value for `--cc`: invalid compute capability `eight`: component `eight` is not a number; write it as `8.6`, `sm_86` or `compute_86`
 
     hint: write it as `8.6` or `sm_86`
     ");

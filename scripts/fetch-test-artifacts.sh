@@ -7,12 +7,12 @@
 #
 # Core: NVIDIA's 535.261.03 user-space driver (libcuda1, libnvidia-ml1), the CUDA 11.8 runtime
 # (libcudart11.0) and toolkit (nvidia-cuda-toolkit: cuobjdump), and libcurand10, from Debian
-# bookworm's non-free section through ../shared/tools/debian-nonfree.sh (which leaves the system's
-# apt setup alone); the PyPI wheels nvidia-cuda-runtime-cu11 and nvidia-cuda-nvrtc-cu11.
+# bookworm's non-free section through scripts/debian-nonfree.sh (which checks each .deb against
+# Debian's signed package index and leaves the system's apt setup alone); the PyPI wheels
+# nvidia-cuda-runtime-cu11 and nvidia-cuda-nvrtc-cu11.
 # Already-downloaded files are kept, so reruns cost nothing.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
-shared=${CUDOCTOR_SHARED:-$repo/../shared}
 cache=$repo/.cache
 all=0
 [[ ${1:-} == --all ]] && all=1
@@ -24,8 +24,7 @@ if ((all)); then
   wheels+=(nvidia-cufft-cu11==10.9.0.58 nvidia-curand-cu12==10.3.10.19 nvidia-cublas-cu12==12.1.3.1)
 fi
 
-command -v dpkg-deb >/dev/null || { echo "fetch-test-artifacts: dpkg-deb is needed" >&2; exit 1; }
-"$shared/tools/debian-nonfree.sh" --extract "$cache/debian" "${debs[@]}" >/dev/null
+bash "$repo/scripts/debian-nonfree.sh" --extract "$cache/debian" "${debs[@]}" >/dev/null
 
 mkdir -p "$cache/wheels/unpacked"
 python3 -m pip download -q --no-deps --only-binary=:all: -d "$cache/wheels" "${wheels[@]}"

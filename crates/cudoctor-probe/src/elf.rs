@@ -12,7 +12,7 @@ use goblin::elf::program_header::{PT_DYNAMIC, PT_LOAD, ProgramHeader};
 use crate::root::{Root, RootError};
 
 /// Upper bound on bytes read for program headers, the dynamic segment and the string table.
-const MAX_READ: u64 = 4 << 20;
+const MAX_READ: u64 = crate::limits::ELF_REGION_BYTES;
 
 /// What an ELF file says about itself.
 #[derive(Debug, Clone, PartialEq, Eq)]

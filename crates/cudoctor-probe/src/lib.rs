@@ -15,6 +15,7 @@ pub mod elf;
 pub mod env_vars;
 pub mod ldcache;
 pub mod ldso;
+pub mod limits;
 pub mod live;
 pub mod root;
 pub mod snapshot;

@@ -213,16 +213,34 @@ pub fn which_with_cache(
                     .push("DT_RPATH ignored because DT_RUNPATH is present".to_owned());
             }
         }
-        if let Some(llp) = env.get(env_vars::LD_LIBRARY_PATH) {
+        // glibc ignores a set but empty `LD_LIBRARY_PATH` (elf/dl-load.c, _dl_init_paths).
+        if let Some(llp) = env.get_nonempty(env_vars::LD_LIBRARY_PATH) {
+            let cwd = current_directory(root, env);
             for d in llp.split([':', ';']) {
-                if d.is_empty() {
-                    res.notes.push(
-                        "LD_LIBRARY_PATH has an empty entry (the current directory), not searched here"
-                            .to_owned(),
-                    );
+                let d = expand(d);
+                if Path::new(&d).is_absolute() {
+                    tried.push((Path::new(&d).join(soname), Step::LdLibraryPath));
                     continue;
                 }
-                tried.push((Path::new(&expand(d)).join(soname), Step::LdLibraryPath));
+                // glibc reads an empty entry as the current directory and a relative one
+                // relative to it (elf/dl-load.c, fillin_rpath): search there too.
+                let shown = if d.is_empty() {
+                    "an empty entry (the current directory)".to_owned()
+                } else {
+                    format!("the relative entry `{d}`")
+                };
+                match &cwd {
+                    Some(cwd) => {
+                        res.notes.push(format!(
+                            "LD_LIBRARY_PATH has {shown}: searched in the current directory `{}`, as glibc does",
+                            cwd.display()
+                        ));
+                        tried.push((cwd.join(&d).join(soname), Step::LdLibraryPath));
+                    }
+                    None => res.notes.push(format!(
+                        "LD_LIBRARY_PATH has {shown}, which glibc searches relative to the current directory; not searched here (the current directory is unknown for a directory root without `PWD`)"
+                    )),
+                }
             }
         }
         if let Some(info) = &requester {
@@ -279,6 +297,40 @@ pub fn which_with_cache(
     res.candidates
         .retain(|c| !(c.step == Step::DefaultDir && c.outcome == Outcome::Missing));
     res
+}
+
+/// The entries of an `LD_LIBRARY_PATH` value that glibc reads relative to the current
+/// directory (empty or relative), each described, 1-based, as the snapshot records them.
+pub fn current_directory_entries(value: &str) -> Vec<String> {
+    if value.is_empty() {
+        return Vec::new();
+    }
+    value
+        .split([':', ';'])
+        .enumerate()
+        .filter(|(_, d)| !Path::new(d).is_absolute())
+        .map(|(i, d)| {
+            if d.is_empty() {
+                format!("entry {} is empty (the current directory)", i + 1)
+            } else {
+                format!(
+                    "entry {} `{d}` is relative (to the current directory)",
+                    i + 1
+                )
+            }
+        })
+        .collect()
+}
+
+/// The current directory the loader would search for an empty entry: the process's own for
+/// the host, `PWD` from the given environment for a directory root (inside it), else unknown.
+fn current_directory(root: &Root, env: &Env) -> Option<PathBuf> {
+    if root.is_host() {
+        return std::env::current_dir().ok();
+    }
+    env.get_nonempty("PWD")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
 }
 
 fn push(res: &mut Resolution, mut c: Candidate) {

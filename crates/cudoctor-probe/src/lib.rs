@@ -170,6 +170,9 @@ pub fn probe_root(root: &Root, env: &Env, which_ones: Collectors) -> Snapshot {
                 .insert((*name).to_owned(), v.to_owned());
         }
     }
+    if let Some(v) = env.get(env_vars::LD_LIBRARY_PATH) {
+        snap.environment.ld_library_path_current_directory = ldso::current_directory_entries(v);
+    }
     let mut ctx = Ctx::new(root, env);
     if which_ones.driver {
         collect::driver::collect_kernel(&mut ctx, &mut snap.driver);
@@ -240,7 +243,7 @@ pub fn probe_root(root: &Root, env: &Env, which_ones: Collectors) -> Snapshot {
         userspace_driver(&mut snap, root, env, &cache);
     }
     if which_ones.live && root.is_host() {
-        let live = live::probe_live();
+        let live = live::probe_live_with(root, env, &cache);
         apply_live(&mut snap, &live);
         merge_nvml(&mut snap, &live);
         snap.live = Some(live);

@@ -95,6 +95,13 @@ pub struct EnvironmentFacts {
     pub source: String,
     /// Variable -> value, sorted by name.
     pub variables: BTreeMap<String, String>,
+    /// The entries of `LD_LIBRARY_PATH` that glibc reads relative to the current directory:
+    /// an empty one (a leading, trailing or doubled `:`, which glibc takes as the current
+    /// directory) or a relative path, each described (`entry 1 is empty (the current
+    /// directory)`). Empty when there are none or the variable is unset. While it is not
+    /// empty, the live probe loads no driver library (see `live.libcuda_unknown`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ld_library_path_current_directory: Vec<String>,
 }
 
 /// Kernel module and user-space driver.

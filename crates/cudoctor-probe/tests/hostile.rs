@@ -2,12 +2,15 @@
 //! the input is generated here, never checked in.
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
+mod common;
+
 use std::fs;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use cudoctor_probe::Root;
+use common::Fixture;
+use cudoctor_probe::{Env, Root, Step, which};
 
 /// Swaps `a` and `b` (both inside `dir`) with `renameat2(RENAME_EXCHANGE)` until `stop`.
 fn swapper(dir: &Path, stop: &AtomicBool, swaps: &AtomicU64) {
@@ -82,4 +85,73 @@ fn host_root_still_reads() {
     assert_eq!(root.read_text(&t.path().join("f"), 10).unwrap(), "host");
     assert!(root.is_dir(Path::new("/")));
     assert!(!root.read_dir(t.path()).unwrap().is_empty());
+}
+
+/// glibc reads an empty `LD_LIBRARY_PATH` entry as the current directory: the emulation searches
+/// it (for a directory root, `PWD` from `--env` names it) and says so.
+#[test]
+fn empty_ld_library_path_entry_is_the_current_directory() {
+    let f = Fixture::new();
+    f.lib("/work/libfoo.so.1", "libfoo.so.1");
+    let root = Root::dir(f.path()).unwrap();
+    for llp in [":/nonexistent", "/nonexistent:", "/nonexistent::/x"] {
+        let env = Env::from_pairs([("LD_LIBRARY_PATH", llp), ("PWD", "/work")]);
+        let r = which(&root, &env, "libfoo.so.1", None);
+        let chosen = r.chosen.unwrap();
+        assert_eq!(chosen.path, "/work/libfoo.so.1", "{llp}");
+        assert_eq!(chosen.step, Step::LdLibraryPath, "{llp}");
+        assert!(
+            r.notes
+                .iter()
+                .any(|n| n.contains("empty entry (the current directory)")),
+            "{llp}: {:?}",
+            r.notes
+        );
+    }
+    // Without `PWD` the directory is unknown: not searched, and the note says so.
+    let env = Env::from_pairs([("LD_LIBRARY_PATH", ":/nonexistent")]);
+    let r = which(&root, &env, "libfoo.so.1", None);
+    assert!(r.chosen.is_none());
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.contains("current directory is unknown"))
+    );
+    assert_eq!(
+        cudoctor_probe::ldso::current_directory_entries("/a::lib:"),
+        vec![
+            "entry 2 is empty (the current directory)",
+            "entry 3 `lib` is relative (to the current directory)",
+            "entry 4 is empty (the current directory)",
+        ]
+    );
+    assert!(cudoctor_probe::ldso::current_directory_entries("").is_empty());
+}
+
+/// A driver library in a world-writable directory (or itself world-writable) is not loaded.
+#[test]
+fn world_writable_directories_are_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("ww");
+    fs::create_dir(&dir).unwrap();
+    let lib = dir.join("libcuda.so.1");
+    fs::write(&lib, "x").unwrap();
+    let root = Root::host();
+    assert_eq!(cudoctor_probe::live::safe_to_load(&root, &lib), Ok(()));
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o777)).unwrap();
+    let why = cudoctor_probe::live::safe_to_load(&root, &lib).unwrap_err();
+    assert!(
+        why.contains("directory") && why.contains("world-writable"),
+        "{why}"
+    );
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
+    fs::set_permissions(&lib, fs::Permissions::from_mode(0o666)).unwrap();
+    let why = cudoctor_probe::live::safe_to_load(&root, &lib).unwrap_err();
+    assert!(
+        why.contains("file") && why.contains("world-writable"),
+        "{why}"
+    );
+    let why = cudoctor_probe::live::safe_to_load(&root, Path::new("lib/libcuda.so.1")).unwrap_err();
+    assert!(why.contains("relative"), "{why}");
 }

@@ -146,6 +146,76 @@ pub fn which_with_cache(
     site_packages: &[PathBuf],
     cache: &Result<ldcache::LdCache, String>,
 ) -> Resolution {
+    which_memo(
+        root,
+        env,
+        soname,
+        from,
+        site_packages,
+        cache,
+        &LoaderMemo::default(),
+    )
+}
+
+/// The default directories and the layout name, as [`default_dirs`] returns them.
+type DefaultDirs = (Vec<String>, &'static str);
+
+/// What several lookups in one probe share: each file's evaluation (per ELF class and
+/// machine), each directory listing and the default directories, computed once. Only valid
+/// while the tree does not change (one probe).
+#[derive(Debug, Default)]
+pub struct LoaderMemo {
+    evaluated: std::cell::RefCell<std::collections::HashMap<(PathBuf, u8, u16), Candidate>>,
+    listings: std::cell::RefCell<std::collections::HashMap<PathBuf, Vec<crate::root::DirEntry>>>,
+    defaults: std::cell::RefCell<std::collections::HashMap<(u8, u16), DefaultDirs>>,
+}
+
+impl LoaderMemo {
+    fn evaluate(&self, root: &Root, path: &Path, step: Step, class: u8, machine: u16) -> Candidate {
+        let key = (path.to_path_buf(), class, machine);
+        if let Some(c) = self.evaluated.borrow().get(&key) {
+            let mut c = c.clone();
+            c.step = step;
+            return c;
+        }
+        let c = evaluate(root, path, step, class, machine, None);
+        self.evaluated.borrow_mut().insert(key, c.clone());
+        c
+    }
+
+    fn list(&self, root: &Root, dir: &Path) -> Vec<crate::root::DirEntry> {
+        if let Some(l) = self.listings.borrow().get(dir) {
+            return l.clone();
+        }
+        let l = root.read_dir_or_empty(dir);
+        self.listings
+            .borrow_mut()
+            .insert(dir.to_path_buf(), l.clone());
+        l
+    }
+
+    fn default_dirs(&self, root: &Root, class: u8, machine: u16) -> (Vec<String>, &'static str) {
+        if let Some(d) = self.defaults.borrow().get(&(class, machine)) {
+            return d.clone();
+        }
+        let d = default_dirs(root, class, machine);
+        self.defaults
+            .borrow_mut()
+            .insert((class, machine), d.clone());
+        d
+    }
+}
+
+/// [`which_with_cache`] sharing `memo` with the other lookups of one probe.
+pub fn which_memo(
+    root: &Root,
+    env: &Env,
+    soname: &str,
+    from: Option<&Path>,
+    site_packages: &[PathBuf],
+    cache: &Result<ldcache::LdCache, String>,
+    memo: &LoaderMemo,
+) -> Resolution {
     let mut res = Resolution {
         soname: soname.to_owned(),
         from: from.map(|p| p.display().to_string()),
@@ -183,7 +253,7 @@ pub fn which_with_cache(
             ));
         }
         for sp in site_packages {
-            for e in root.read_dir_or_empty(&sp.join("nvidia")) {
+            for e in memo.list(root, &sp.join("nvidia")) {
                 let p = e.path.join("lib").join(soname);
                 if root.symlink_metadata(&p).is_ok() {
                     tried.push((p, Step::FrameworkPreload));
@@ -251,7 +321,7 @@ pub fn which_with_cache(
     }
     // Evaluate everything up to the cache.
     for (p, step) in tried {
-        let c = evaluate(root, &p, step, res.class, res.machine, None);
+        let c = memo.evaluate(root, &p, step, res.class, res.machine);
         push(&mut res, c);
     }
     if !soname.contains('/') {
@@ -260,13 +330,12 @@ pub fn which_with_cache(
                 for e in cache.lookup(soname) {
                     let arch_ok = e.arch().is_none_or(|a| a == (res.class, res.machine));
                     let c = if arch_ok {
-                        evaluate(
+                        memo.evaluate(
                             root,
                             Path::new(&e.path),
                             Step::LdSoCache,
                             res.class,
                             res.machine,
-                            None,
                         )
                     } else {
                         Candidate {
@@ -282,14 +351,14 @@ pub fn which_with_cache(
             }
             Err(note) => res.notes.push(note.clone()),
         }
-        let (dirs, layout) = default_dirs(root, res.class, res.machine);
+        let (dirs, layout) = memo.default_dirs(root, res.class, res.machine);
         res.notes.push(format!(
             "default directories for a {layout} layout: {}",
             dirs.join(" ")
         ));
         for d in dirs {
             let p = Path::new(&d).join(soname);
-            let c = evaluate(root, &p, Step::DefaultDir, res.class, res.machine, None);
+            let c = memo.evaluate(root, &p, Step::DefaultDir, res.class, res.machine);
             push(&mut res, c);
         }
     }

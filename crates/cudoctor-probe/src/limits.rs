@@ -53,6 +53,14 @@ pub const ELF_REGION_BYTES: u64 = 4 << 20;
 /// `DT_NEEDED`.
 pub const ELF_DT_ENTRIES: usize = 4096;
 
+/// Bytes of one string in an ELF dynamic string table or in `ld.so.cache` (a soname or a
+/// path): Linux's `PATH_MAX`. A longer one makes the file malformed.
+pub const ELF_STRING_BYTES: usize = 4096;
+
+/// Bytes of all strings taken from `ld.so.cache` together (after identical entries are
+/// dropped). A real cache's string table is ~40 KB.
+pub const LD_SO_CACHE_STRING_TOTAL_BYTES: usize = 64 << 20;
+
 /// Bytes of a snapshot file (`--snapshot`). A real host's is ~200 KB.
 pub const SNAPSHOT_BYTES: u64 = 64 << 20;
 

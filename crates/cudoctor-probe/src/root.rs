@@ -278,6 +278,7 @@ impl Root {
     /// Opens `inside` inside the root: `O_PATH` when `flags` is empty (for `fstat`/`readlink`),
     /// else with `flags` (`O_RDONLY`, `O_DIRECTORY`, ...). Never by a path string.
     fn open_at(&self, inside: &Path, flags: OFlags, last: Last) -> Result<OwnedFd, RootError> {
+        crate::work::add(1);
         let Base::Dir { fd, openat2, .. } = &self.base else {
             // The host: the kernel resolves against the real `/`, which is the root.
             let mut f = flags | OFlags::CLOEXEC;
@@ -485,6 +486,7 @@ impl Root {
         let mut out = Vec::new();
         for entry in dir {
             let entry = entry.map_err(|e| list(e.into()))?;
+            crate::work::add(1);
             let bytes = entry.file_name().to_bytes();
             if bytes == b"." || bytes == b".." {
                 continue;
@@ -549,6 +551,7 @@ fn walk(root: BorrowedFd<'_>, inside: &Path, last: Last) -> Result<(OwnedFd, Pat
         if part == "." {
             continue;
         }
+        crate::work::add(1);
         let is_last = queue.is_empty();
         let cur = stack.last().map_or(root, |(fd, _)| fd.as_fd());
         let fd = rustix::fs::openat(

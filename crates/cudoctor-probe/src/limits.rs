@@ -33,9 +33,9 @@ pub const LD_SO_CACHE_ENTRIES: usize = 1 << 20;
 /// Bytes of one `ld.so.conf` file. Real ones are under 1 KB.
 pub const LD_SO_CONF_BYTES: usize = 1 << 20;
 
-/// Depth of `include` nesting in `ld.so.conf` (glibc has no limit but a visited set; real
-/// systems nest once).
-pub const LD_SO_CONF_INCLUDE_DEPTH: usize = 8;
+/// Depth of `include` nesting in `ld.so.conf` (ldconfig has no limit; the visited set already
+/// bounds the work, this bounds the recursion). Real systems nest once.
+pub const LD_SO_CONF_INCLUDE_DEPTH: usize = 64;
 
 /// `ld.so.conf` files read in total, across every `include` glob. A real system has ~10.
 pub const LD_SO_CONF_FILES: usize = 1024;

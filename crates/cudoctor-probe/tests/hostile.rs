@@ -155,3 +155,217 @@ fn world_writable_directories_are_refused() {
     let why = cudoctor_probe::live::safe_to_load(&root, Path::new("lib/libcuda.so.1")).unwrap_err();
     assert!(why.contains("relative"), "{why}");
 }
+
+/// At most linear: 4x the input costs at most 5x the steps (the quadratic cases of issue 11
+/// cost ~16x). Steps are `cudoctor_probe::work` counts, never a clock.
+fn assert_linear(small: u64, big: u64, what: &str) {
+    assert!(small > 0, "{what}: nothing counted");
+    assert!(
+        big <= small * 5,
+        "{what}: {small} steps for n, {big} for 4n: not linear"
+    );
+}
+
+fn probe_steps(f: &Fixture, env: Vec<(String, String)>) -> (u64, cudoctor_probe::Snapshot) {
+    cudoctor_probe::work::take();
+    let mut opts = cudoctor_probe::ProbeOptions::directory(f.path(), env);
+    opts.collectors = cudoctor_probe::Collectors::files_only();
+    let snap = cudoctor_probe::probe(&opts);
+    (cudoctor_probe::work::take(), snap)
+}
+
+/// `n` files `libcudnn.so.8.N` in one directory (each a library of its own soname): the
+/// directory was re-listed and re-stat'ed per library.
+#[test]
+fn many_cudnn_files_in_one_directory_is_linear() {
+    let run = |n: usize| {
+        let f = Fixture::new();
+        for i in 0..n {
+            let name = format!("libcudnn.so.8.{i}");
+            f.lib(&format!("/usr/lib/x86_64-linux-gnu/{name}"), &name);
+        }
+        let (steps, snap) = probe_steps(&f, vec![]);
+        assert_eq!(
+            snap.libraries
+                .iter()
+                .filter(|l| l.family == "cudnn")
+                .count(),
+            n
+        );
+        steps
+    };
+    assert_linear(run(150), run(600), "libcudnn.so.8.N files");
+}
+
+/// Ten `ld.so.conf.d` files, each including all ten and listing `n` directories: the includes
+/// fanned out without end and the directory dedupe was a `Vec::contains`.
+#[test]
+fn ld_so_conf_fan_out_and_self_includes_are_linear() {
+    let run = |n: usize| {
+        let f = Fixture::new();
+        f.file("/etc/ld.so.conf", "include /etc/ld.so.conf.d/*.conf\n");
+        for k in 0..10 {
+            let mut text =
+                String::from("include /etc/ld.so.conf.d/*.conf\ninclude /etc/ld.so.conf\n");
+            for d in 0..n {
+                text.push_str(&format!("/opt/d{k}/{d}\n"));
+            }
+            f.file(&format!("/etc/ld.so.conf.d/{k}.conf"), text);
+        }
+        let (steps, snap) = probe_steps(&f, vec![]);
+        assert!(
+            snap.probe_errors.iter().all(|e| !e.message.contains("cap")),
+            "{:?}",
+            snap.probe_errors
+        );
+        steps
+    };
+    assert_linear(run(500), run(2000), "ld.so.conf fan-out");
+}
+
+/// A new-format `ld.so.cache` with `entries` given as (key, value) string offsets.
+fn ld_cache(strings: &[u8], entries: &[(u32, u32)]) -> Vec<u8> {
+    let mut b = b"glibc-ld.so.cache1.1".to_vec();
+    b.extend((entries.len() as u32).to_le_bytes());
+    b.extend((strings.len() as u32).to_le_bytes());
+    b.extend([2u8, 0, 0, 0]);
+    b.extend([0u8; 16]);
+    let base = (48 + entries.len() * 24) as u32;
+    for (k, v) in entries {
+        b.extend(0x0303i32.to_le_bytes());
+        b.extend((base + k).to_le_bytes());
+        b.extend((base + v).to_le_bytes());
+        b.extend(0u32.to_le_bytes());
+        b.extend(0u64.to_le_bytes());
+    }
+    b.extend(strings);
+    b
+}
+
+/// `n` copies of one `ld.so.cache` entry: parsed and looked up in linear work, kept once.
+#[test]
+fn duplicate_cache_entries_are_linear_and_kept_once() {
+    let strings = b"libcudart.so.12\0/usr/lib/x86_64-linux-gnu/libcudart.so.12\0";
+    let run = |n: usize| {
+        let bytes = ld_cache(strings, &vec![(0, 16); n]);
+        cudoctor_probe::work::take();
+        let cache = cudoctor_probe::ldcache::parse_ld_so_cache(&bytes).unwrap();
+        for _ in 0..n / 100 {
+            assert_eq!(cache.lookup("libcudart.so.12").count(), 1);
+        }
+        assert_eq!(cache.entries.len(), 1);
+        cudoctor_probe::work::take()
+    };
+    assert_linear(run(50_000), run(200_000), "duplicate cache entries");
+}
+
+/// A cache whose entries point into a string table with no NUL: an error naming the cap, with
+/// bounded work per entry, instead of gigabytes of copies.
+#[test]
+fn cache_string_bomb_is_refused() {
+    let strings = vec![b'x'; 1 << 20];
+    let entries: Vec<(u32, u32)> = (0..1000).map(|i| (i, i + 1)).collect();
+    let err = cudoctor_probe::ldcache::parse_ld_so_cache(&ld_cache(&strings, &entries))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("out of range"), "{err}");
+}
+
+/// An ELF with more `DT_NEEDED` entries than the cap is malformed (named), not an allocation
+/// failure.
+#[test]
+fn too_many_dt_needed_is_an_error_naming_the_cap() {
+    let names: Vec<String> = (0..cudoctor_probe::limits::ELF_DT_ENTRIES + 1)
+        .map(|i| format!("libx{i}.so"))
+        .collect();
+    let spec = common::ElfSpec {
+        needed: names.iter().map(String::as_str).collect(),
+        ..common::ElfSpec::lib64("libmany.so.1")
+    };
+    let f = Fixture::new();
+    f.file("/opt/libmany.so.1", common::make_elf(&spec));
+    let root = Root::dir(f.path()).unwrap();
+    let err = cudoctor_probe::elf::read_elf(&root, Path::new("/opt/libmany.so.1"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("ELF_DT_ENTRIES"), "{err}");
+}
+
+/// A 300-character `Model:` line is not a GPU name: unknown, with a probe error naming the cap.
+#[test]
+fn overlong_gpu_model_line_is_unknown_not_cut() {
+    let f = Fixture::new();
+    let long = "X".repeat(cudoctor_probe::limits::NAME_CHARS + 1);
+    f.file(
+        "/proc/driver/nvidia/gpus/0000:01:00.0/information",
+        format!("Model: \t\t {long}\nBus Location: \t 0000:01:00.0\n"),
+    );
+    let (_, snap) = probe_steps(&f, vec![]);
+    assert_eq!(snap.gpus.len(), 1);
+    assert_eq!(snap.gpus[0].name, None);
+    assert!(
+        snap.probe_errors
+            .iter()
+            .any(|e| e.message.contains("NAME_CHARS")
+                && e.path
+                    .as_deref()
+                    .is_some_and(|p| p.ends_with("information"))),
+        "{:?}",
+        snap.probe_errors
+    );
+}
+
+/// Snapshot errors say what is wrong: the field, the version found, the cap.
+#[test]
+fn snapshot_errors_name_the_field_the_version_and_the_cap() {
+    use cudoctor_probe::{Snapshot, SnapshotError};
+    let good = Snapshot::empty(cudoctor_probe::snapshot::RootInfo {
+        kind: "host".into(),
+        path: "/".into(),
+    })
+    .to_json()
+    .unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&good).unwrap();
+    v["gpus"] = "notalist".into();
+    let err = Snapshot::from_json(&v.to_string()).unwrap_err();
+    assert!(
+        matches!(&err, SnapshotError::Field { field, .. } if field == "gpus"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("expected a sequence"), "{err}");
+
+    let mut v: serde_json::Value = serde_json::from_str(&good).unwrap();
+    v.as_object_mut().unwrap().remove("driver");
+    let err = Snapshot::from_json(&v.to_string()).unwrap_err().to_string();
+    assert!(err.contains("driver"), "{err}");
+
+    for (raw, shown) in [("\"1\"", "\"1\""), ("-1", "-1"), ("1e300", "1e+300")] {
+        let text = good.replacen(
+            "\"schema_version\": 1",
+            &format!("\"schema_version\": {raw}"),
+            1,
+        );
+        let err = Snapshot::from_json(&text).unwrap_err().to_string();
+        assert!(
+            err.contains(&format!("schema_version {shown}")),
+            "{raw}: {err}"
+        );
+    }
+
+    // A UTF-8 BOM is accepted; `/dev/zero` is refused at the cap, not read until OOM.
+    assert!(Snapshot::from_json(&format!("\u{feff}{good}")).is_ok());
+    let err = Snapshot::from_reader(std::io::repeat(0))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("SNAPSHOT_BYTES"), "{err}");
+    // The reader entry point reads what `-` (standard input) would give.
+    assert!(Snapshot::from_reader(good.as_bytes()).is_ok());
+
+    let mut v: serde_json::Value = serde_json::from_str(&good).unwrap();
+    v["gpus"] = serde_json::json!([{ "name": "G".repeat(1 << 20) }]);
+    let err = Snapshot::from_json(&v.to_string()).unwrap_err().to_string();
+    assert!(
+        err.contains("gpus[0].name") && err.contains("NAME_CHARS"),
+        "{err}"
+    );
+}

@@ -369,3 +369,71 @@ fn snapshot_errors_name_the_field_the_version_and_the_cap() {
         "{err}"
     );
 }
+
+/// `daemon.json` is read whole up to its cap (a valid 1 MB file was cut at 256 KiB and called
+/// invalid), a BOM is accepted, and a file over the cap is unknown with the cap named.
+#[test]
+fn daemon_json_is_read_whole_with_a_bom_and_a_cap() {
+    let padding = " ".repeat(1 << 20);
+    let cases = [
+        (
+            format!(
+                "{{{padding}\"default-runtime\": \"nvidia\", \"runtimes\": {{\"nvidia\": {{}}}}}}"
+            ),
+            Some("nvidia"),
+        ),
+        (
+            "\u{feff}{\"default-runtime\": \"nvidia\"}".to_owned(),
+            Some("nvidia"),
+        ),
+        (
+            format!(
+                "{{{}\"default-runtime\": \"nvidia\"}}",
+                " ".repeat(cudoctor_probe::limits::DAEMON_JSON_BYTES)
+            ),
+            None,
+        ),
+    ];
+    for (text, want) in cases {
+        let f = Fixture::new();
+        f.file("/etc/docker/daemon.json", &text);
+        let (_, snap) = probe_steps(&f, vec![]);
+        let d = snap.container.docker_daemon.unwrap();
+        assert_eq!(d.default_runtime.as_deref(), want, "{:?}", d.unknown);
+        if want.is_none() {
+            assert!(d.unknown.unwrap().contains("DAEMON_JSON_BYTES"));
+        }
+    }
+}
+
+/// "no `cuda` in torch/version.py" only when there is no such line; a line that does not parse
+/// says so (and is not taken for a CPU build).
+#[test]
+fn torch_version_py_cuda_line_that_does_not_parse() {
+    use cudoctor_probe::collect::frameworks::parse_torch_version_py;
+    let v = parse_torch_version_py("__version__ = '2.1.0'\ncuda: Optional[str] = 12.1\n");
+    assert!(v.has_cuda_line);
+    assert_eq!(v.cuda, None);
+    assert_eq!(
+        v.cuda_line_unparsed.as_deref(),
+        Some("cuda: Optional[str] = 12.1")
+    );
+    let v = parse_torch_version_py("__version__ = '2.1.0'\ncuda: Optional[str] = None\n");
+    assert!(v.has_cuda_line && v.cuda_line_unparsed.is_none());
+    let v = parse_torch_version_py("__version__ = '2.1.0'\n");
+    assert!(!v.has_cuda_line);
+}
+
+/// A permission error keeps its reason (and which errno).
+#[test]
+fn permission_denied_keeps_its_reason() {
+    let e = cudoctor_probe::RootError::Io {
+        op: "read",
+        path: "/etc/x".into(),
+        source: std::io::Error::from_raw_os_error(13),
+    };
+    assert_eq!(
+        e.reason(),
+        "cannot read `/etc/x`: permission denied (EACCES)"
+    );
+}

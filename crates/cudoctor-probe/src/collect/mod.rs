@@ -71,6 +71,31 @@ impl<'a> Ctx<'a> {
     }
 }
 
+impl Ctx<'_> {
+    /// Like [`Ctx::read_optional`], but the file is read whole, up to `limit` bytes: a longer
+    /// file is an error naming the cap (`cap`), never a prefix taken for the whole.
+    pub fn read_whole_optional(
+        &mut self,
+        collector: &str,
+        path: &Path,
+        limit: usize,
+        cap: &'static str,
+    ) -> Result<Option<String>, String> {
+        match self.root.read_whole(path, limit, cap) {
+            Ok(b) => Ok(Some(match String::from_utf8(b) {
+                Ok(s) => s,
+                Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+            })),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => {
+                let reason = e.reason();
+                self.error(collector, Some(path), reason.clone());
+                Err(reason)
+            }
+        }
+    }
+}
+
 /// `path` as a display string.
 pub fn show(path: &Path) -> String {
     path.display().to_string()

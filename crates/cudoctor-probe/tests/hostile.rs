@@ -4,6 +4,7 @@
 
 mod common;
 
+use std::fmt::Write as _;
 use std::fs;
 use std::path::Path;
 use std::sync::Arc;
@@ -208,7 +209,7 @@ fn ld_so_conf_fan_out_and_self_includes_are_linear() {
             let mut text =
                 String::from("include /etc/ld.so.conf.d/*.conf\ninclude /etc/ld.so.conf\n");
             for d in 0..n {
-                text.push_str(&format!("/opt/d{k}/{d}\n"));
+                writeln!(text, "/opt/d{k}/{d}").unwrap();
             }
             f.file(&format!("/etc/ld.so.conf.d/{k}.conf"), text);
         }
@@ -275,7 +276,7 @@ fn cache_string_bomb_is_refused() {
 /// failure.
 #[test]
 fn too_many_dt_needed_is_an_error_naming_the_cap() {
-    let names: Vec<String> = (0..cudoctor_probe::limits::ELF_DT_ENTRIES + 1)
+    let names: Vec<String> = (0..=cudoctor_probe::limits::ELF_DT_ENTRIES)
         .map(|i| format!("libx{i}.so"))
         .collect();
     let spec = common::ElfSpec {

@@ -14,7 +14,6 @@ use common::{Fixture, at, repo_root};
 use cudoctor_probe::live::{probe_libcuda, probe_nvml};
 use cudoctor_probe::{ProbeOptions, probe};
 
-
 /// A missing artifact: a skip with the reason, or a failure when `CUDOCTOR_REQUIRE_ARTIFACTS=1`
 /// (CI, after `scripts/fetch-test-artifacts.sh`).
 fn missing<T>(why: &str) -> Option<T> {

@@ -265,10 +265,13 @@ pub(crate) fn find_fatbin_sections(bytes: &[u8]) -> Result<ElfSections, FormatEr
     };
     for index in 0..count {
         let header = read_header(index)?;
-        let Some(name) = section_name(names_data, header.name) else {
-            continue;
-        };
-        let Some(known) = FATBIN_SECTIONS.iter().find(|n| n.as_bytes() == name) else {
+        crate::work::add(1);
+        // Compared against the few known names only: a name table with no NUL must not make
+        // each lookup scan to its end (that was quadratic in the section count).
+        let Some(known) = FATBIN_SECTIONS
+            .iter()
+            .find(|n| section_name_is(names_data, header.name, n.as_bytes()))
+        else {
             continue;
         };
         out.sections.push(FatbinSection {
@@ -281,9 +284,11 @@ pub(crate) fn find_fatbin_sections(bytes: &[u8]) -> Result<ElfSections, FormatEr
     Ok(out)
 }
 
-/// The NUL-terminated name at `offset` in the section-name table, without its NUL.
-fn section_name(names: &[u8], offset: u32) -> Option<&[u8]> {
-    let rest = names.get(usize::try_from(offset).ok()?..)?;
-    let end = rest.iter().position(|&b| b == 0)?;
-    Some(&rest[..end])
+/// Whether the NUL-terminated name at `offset` in the section-name table is `want`. Looks at
+/// `want.len() + 1` bytes at most.
+fn section_name_is(names: &[u8], offset: u32, want: &[u8]) -> bool {
+    let Some(rest) = usize::try_from(offset).ok().and_then(|o| names.get(o..)) else {
+        return false;
+    };
+    rest.starts_with(want) && rest.get(want.len()) == Some(&0)
 }

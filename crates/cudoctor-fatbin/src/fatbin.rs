@@ -154,6 +154,7 @@ pub(crate) fn walk_section(
     let mut pos: u64 = 0;
     let mut containers = 0;
     while pos < len {
+        crate::work::add(1);
         let Some(magic) = le_u32(data, pos) else {
             // Fewer than 4 bytes left: padding if zero.
             skip_tail(data, pos, &mut on_oddity);
@@ -205,6 +206,7 @@ fn find_magic(data: &[u8], from: u64) -> Option<u64> {
     let mut at = align8(from);
     let magic = CONTAINER_MAGIC.to_le_bytes();
     while let Some(word) = slice(data, at, 4) {
+        crate::work::add(1);
         if word == magic {
             return Some(at);
         }
@@ -254,6 +256,7 @@ fn walk_container(
     )?;
     let mut at = body;
     while at < end {
+        crate::work::add(1);
         let entry = read_entry(data, at, end)?;
         on_entry(&entry);
         at = at + u64::from(entry.header_size) + entry.payload_size;

@@ -18,6 +18,26 @@
 
 mod elf;
 mod fatbin;
+pub mod limits;
+
+/// A per-thread count of the reader's elementary steps (section headers examined, entry
+/// headers read, words scanned), so tests can show the work grows linearly with hostile input
+/// without timing anything. Not a stable API.
+#[doc(hidden)]
+pub mod work {
+    use std::cell::Cell;
+    thread_local! {
+        static STEPS: Cell<u64> = const { Cell::new(0) };
+    }
+    /// Adds `n` steps.
+    pub fn add(n: u64) {
+        STEPS.with(|s| s.set(s.get().saturating_add(n)));
+    }
+    /// The steps counted on this thread since the last [`take`].
+    pub fn take() -> u64 {
+        STEPS.with(|s| s.replace(0))
+    }
+}
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -502,6 +522,16 @@ pub enum ArchsError {
 /// relative to the start of the section.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FormatError {
+    /// A resource cap of [`limits`] was reached; nothing of the file is reported.
+    #[error("{what}: more than the {cap} cap of {limit} (see cudoctor_fatbin::limits)")]
+    CapExceeded {
+        /// What was counted.
+        what: &'static str,
+        /// The cap's name in [`limits`].
+        cap: &'static str,
+        /// The cap.
+        limit: u64,
+    },
     /// The ELF header is unreadable.
     #[error("{what}")]
     ElfHeader {
@@ -656,6 +686,17 @@ pub fn read_file(path: impl AsRef<Path>) -> Result<FileArchs, ArchsError> {
         });
     }
     let file = File::open(path).map_err(io)?;
+    read_open_file(&file, path)
+}
+
+/// Like [`read_file`], for a file the caller already opened (for example relative to a held
+/// directory descriptor, so that no path string is opened again). `path` names it in errors.
+pub fn read_open_file(file: &File, path: impl AsRef<Path>) -> Result<FileArchs, ArchsError> {
+    let path = path.as_ref();
+    let io = |source| ArchsError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     let meta = file.metadata().map_err(io)?;
     if !meta.is_file() {
         return Err(ArchsError::NotAFile {
@@ -663,12 +704,19 @@ pub fn read_file(path: impl AsRef<Path>) -> Result<FileArchs, ArchsError> {
         });
     }
     if meta.len() == 0 {
-        return read_named(&[], path, &|_| {});
+        // `/proc` and `/sys` files report size 0 yet hold text: read what is there (bounded),
+        // so the answer is "not an ELF file" with its first bytes, not "the file is empty".
+        use std::io::Read;
+        let mut bytes = Vec::new();
+        file.take(limits::ZERO_SIZE_READ_BYTES)
+            .read_to_end(&mut bytes)
+            .map_err(io)?;
+        return read_named(&bytes, path, &|_| {});
     }
     // SAFETY: the map is read-only and private to this call. If another process truncates the
     // file while we read it, the kernel may deliver SIGBUS; that is the documented risk of
     // mapping files, accepted here for speed (only header pages are touched).
-    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
+    let map = unsafe { memmap2::Mmap::map(file) }.map_err(io)?;
     // Headers are scattered through the file: read-ahead around each one would read most of a
     // large library from disk. The advice is only a hint, so a failure to give it is ignored.
     #[cfg(unix)]
@@ -752,7 +800,26 @@ fn read_named(bytes: &[u8], path: &Path, release: &dyn Fn(u64)) -> Result<FileAr
         .any(|s| s.name == elf::EXECUTABLE_SECTION && !s.nobits);
     let mut relocatable = FileArchs::default();
     let mut has_relocatable = false;
-    for section in found.sections {
+    // A hostile file can name the same bytes as a fatbinary section many times over; each
+    // distinct (name, offset, size) is read once, and only up to the cap.
+    let mut seen = std::collections::HashSet::new();
+    let mut sections = Vec::new();
+    for s in found.sections {
+        if seen.insert((s.name, s.offset, s.size)) {
+            sections.push(s);
+        }
+    }
+    if sections.len() > limits::FATBIN_SECTIONS {
+        return Err(ArchsError::Elf {
+            path: path.to_path_buf(),
+            source: FormatError::CapExceeded {
+                what: "fatbinary sections",
+                cap: "FATBIN_SECTIONS",
+                limit: limits::FATBIN_SECTIONS as u64,
+            },
+        });
+    }
+    for section in sections {
         let counted = !has_executable || section.name == elf::EXECUTABLE_SECTION;
         let info = SectionInfo {
             name: section.name,
@@ -807,11 +874,18 @@ fn read_section(
 ) -> Result<(), ArchsError> {
     let name = section.name;
     let mut oddities = Vec::new();
+    let mut skipped_oddities: u64 = 0;
     let mut part = FileArchs::default();
     let mut released = section.offset;
+    let already = out.entries.len() as u64;
+    let mut over = false;
     let containers = fatbin::walk_section(
         data,
         |entry| {
+            if already + part.entries.len() as u64 >= limits::FATBIN_ENTRIES {
+                over = true;
+                return;
+            }
             part.record(entry, name, section.offset);
             let at = section.offset + entry.offset;
             if at >= released + RELEASE_STEP {
@@ -820,7 +894,11 @@ fn read_section(
             }
         },
         |odd| {
-            oddities.push(odd);
+            if oddities.len() <= limits::WARNINGS {
+                oddities.push(odd);
+            } else {
+                skipped_oddities += 1;
+            }
         },
     )
     .map_err(|source| ArchsError::Fatbin {
@@ -829,6 +907,18 @@ fn read_section(
         offset: section.offset,
         source,
     })?;
+    if over {
+        return Err(ArchsError::Fatbin {
+            path: path.to_path_buf(),
+            section: name,
+            offset: section.offset,
+            source: FormatError::CapExceeded {
+                what: "fatbinary entries",
+                cap: "FATBIN_ENTRIES",
+                limit: limits::FATBIN_ENTRIES,
+            },
+        });
+    }
     part.containers = containers;
     out.absorb(part);
     for odd in oddities {
@@ -843,6 +933,12 @@ fn read_section(
                 "section `{name}`: the container at offset {offset:#x} has version {version} (only 1 is known); read as version 1"
             ),
         });
+    }
+    if skipped_oddities > 0 {
+        out.warnings.push(format!(
+            "section `{name}`: {skipped_oddities} more irregularities like the above (only {} are listed)",
+            limits::WARNINGS
+        ));
     }
     if containers == 0 && !data.is_empty() {
         out.warnings.push(format!(

@@ -38,7 +38,32 @@ fn missing(relative: &str, why: &str) {
         !(required && CORE.contains(&relative)),
         "`.cache/{relative}` is missing and CUDOCTOR_REQUIRE_ARTIFACTS=1: run scripts/fetch-test-artifacts.sh"
     );
-    eprintln!("skipped: `.cache/{relative}` is missing ({why})");
+    log_skip(&format!("`.cache/{relative}` is missing ({why})"));
+}
+
+/// Records a skip: prints it, and appends `TEST_NAME: reason` to the file named by
+/// `CUDOCTOR_SKIP_LOG` when that is set (CI counts the lines).
+fn log_skip(why: &str) {
+    eprintln!("skipped: {why}");
+    let Some(log) = std::env::var_os("CUDOCTOR_SKIP_LOG") else {
+        return;
+    };
+    let name = std::thread::current()
+        .name()
+        .unwrap_or("unknown test")
+        .to_owned();
+    let line = format!("{name}: {}\n", why.replace('\n', " "));
+    let written = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, line.as_bytes()));
+    if let Err(e) = written {
+        eprintln!(
+            "cannot append to CUDOCTOR_SKIP_LOG `{}`: {e}",
+            std::path::Path::new(&log).display()
+        );
+    }
 }
 
 fn cache() -> PathBuf {
@@ -153,10 +178,10 @@ oracle! {
 fn wheel_libcurand_cu12_matches_hand_validation() {
     let lib = cache().join("wheels/unpacked/nvidia/curand/lib/libcurand.so.10");
     if !lib.is_file() {
-        eprintln!(
-            "skipped: `{}` is not in the cache (run bench/archs.sh --fetch)",
+        log_skip(&format!(
+            "`{}` is not in the cache (run bench/archs.sh --fetch)",
             lib.display()
-        );
+        ));
         return;
     }
     let archs = read_file(&lib).unwrap();
@@ -188,16 +213,16 @@ fn names(map: &BTreeMap<SmArch, u64>) -> String {
 fn cuda13_libraries_match_cuda13_cuobjdump_listing() {
     let dir = cache().join("cuda13");
     let Ok(listing) = std::fs::read_to_string(dir.join("listing.txt")) else {
-        eprintln!(
-            "skipped: `{}` is not in the cache (built with nvcc 13.0 on a GPU machine)",
+        log_skip(&format!(
+            "`{}` is not in the cache (built with nvcc 13.0 on a GPU machine)",
             dir.join("listing.txt").display()
-        );
+        ));
         return;
     };
     for name in ["libarchs_plain.so", "libarchs_lz4.so", "libarchs_size.so"] {
         let lib = dir.join(name);
         if !lib.is_file() {
-            eprintln!("skipped: `{}` is not in the cache", lib.display());
+            log_skip(&format!("`{}` is not in the cache", lib.display()));
             continue;
         }
         let section = listing

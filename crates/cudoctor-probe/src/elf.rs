@@ -12,7 +12,7 @@ use goblin::elf::program_header::{PT_DYNAMIC, PT_LOAD, ProgramHeader};
 use crate::root::{Root, RootError};
 
 /// Upper bound on bytes read for program headers, the dynamic segment and the string table.
-const MAX_READ: u64 = 4 << 20;
+const MAX_READ: u64 = crate::limits::ELF_REGION_BYTES;
 
 /// What an ELF file says about itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,12 +146,26 @@ pub fn parse_elf_file(file: &File, len: u64, name: &str) -> Result<ElfInfo, ElfE
     }
     let strtab = read_exact_region(file, strtab_off, strsz.min(MAX_READ))
         .ok_or_else(|| malformed("cannot read the string table".into()))?;
+    // A name longer than PATH_MAX is no name: the scan for its NUL stops there, so a string
+    // table without NULs cannot make every entry scan (and copy) the whole table.
     let string_at = |off: u64| -> Option<String> {
         let start = usize::try_from(off).ok()?;
         let rest = strtab.get(start..)?;
-        let end = rest.iter().position(|b| *b == 0)?;
+        let rest = &rest[..rest.len().min(crate::limits::ELF_STRING_BYTES + 1)];
+        crate::work::add(rest.len().min(64) as u64);
+        let end = memchr::memchr(0, rest)?;
         Some(String::from_utf8_lossy(&rest[..end]).into_owned())
     };
+    let counted = entries
+        .iter()
+        .filter(|(t, _)| matches!(*t, DT_NEEDED | DT_RPATH | DT_RUNPATH))
+        .count();
+    if counted > crate::limits::ELF_DT_ENTRIES {
+        return Err(malformed(format!(
+            "{counted} DT_NEEDED/DT_RPATH/DT_RUNPATH entries, more than the ELF_DT_ENTRIES cap of {}",
+            crate::limits::ELF_DT_ENTRIES
+        )));
+    }
     for (tag, val) in &entries {
         match *tag {
             DT_SONAME => info.soname = string_at(*val),

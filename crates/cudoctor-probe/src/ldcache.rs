@@ -68,18 +68,51 @@ pub enum CacheFormat {
 }
 
 /// A parsed cache.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct LdCache {
     /// The layout.
     pub format: CacheFormat,
-    /// Entries in file order (ldconfig writes them sorted, most preferred first).
+    /// Entries in file order (ldconfig writes them sorted, most preferred first). Set once:
+    /// [`LdCache::lookup`] indexes them on first use.
     pub entries: Vec<CacheEntry>,
+    index: std::sync::OnceLock<std::collections::HashMap<String, Vec<usize>>>,
 }
 
+impl PartialEq for LdCache {
+    fn eq(&self, other: &Self) -> bool {
+        self.format == other.format && self.entries == other.entries
+    }
+}
+impl Eq for LdCache {}
+
 impl LdCache {
-    /// Entries for a soname, in file order.
+    /// Entries for a soname, in file order. Uses an index built once per cache (so looking up
+    /// every soname of a probe is linear, not entries x sonames).
     pub fn lookup<'a>(&'a self, soname: &'a str) -> impl Iterator<Item = &'a CacheEntry> + 'a {
-        self.entries.iter().filter(move |e| e.soname == soname)
+        let index = self.index();
+        let hits: &[usize] = index.get(soname).map_or(&[], Vec::as_slice);
+        crate::work::add(1 + hits.len() as u64);
+        hits.iter().filter_map(move |&i| self.entries.get(i))
+    }
+
+    fn index(&self) -> &std::collections::HashMap<String, Vec<usize>> {
+        self.index.get_or_init(|| {
+            let mut m: std::collections::HashMap<String, Vec<usize>> =
+                std::collections::HashMap::new();
+            for (i, e) in self.entries.iter().enumerate() {
+                m.entry(e.soname.clone()).or_default().push(i);
+            }
+            m
+        })
+    }
+
+    /// A cache of these entries (the lookup index is built on first use).
+    pub fn new(format: CacheFormat, entries: Vec<CacheEntry>) -> Self {
+        Self {
+            format,
+            entries,
+            index: std::sync::OnceLock::new(),
+        }
     }
 }
 
@@ -94,10 +127,50 @@ fn u32_at(b: &[u8], off: usize) -> Option<u32> {
 fn u64_at(b: &[u8], off: usize) -> Option<u64> {
     Some(u64::from_le_bytes(b.get(off..off + 8)?.try_into().ok()?))
 }
+/// The NUL-terminated string at `off`; `None` when out of range or longer than
+/// [`crate::limits::ELF_STRING_BYTES`] (the scan stops there).
 fn cstr_at(b: &[u8], off: usize) -> Option<String> {
     let rest = b.get(off..)?;
-    let end = rest.iter().position(|c| *c == 0)?;
+    let rest = &rest[..rest.len().min(crate::limits::ELF_STRING_BYTES + 1)];
+    crate::work::add(1 + rest.len() as u64 / 64);
+    let end = memchr::memchr(0, rest)?;
     Some(String::from_utf8_lossy(&rest[..end]).into_owned())
+}
+
+/// Drops repeated `(flags, key, value, hwcap)` entries (a real cache has none; a hostile one
+/// can repeat one entry millions of times) and enforces the entry and string caps.
+struct Guard {
+    seen: std::collections::HashSet<(u32, usize, usize, u64)>,
+    strings: usize,
+}
+
+impl Guard {
+    fn new(nlibs: usize) -> Result<Self, LdCacheError> {
+        if nlibs > crate::limits::LD_SO_CACHE_ENTRIES {
+            return Err(LdCacheError(format!(
+                "{nlibs} entries, more than the LD_SO_CACHE_ENTRIES cap of {}",
+                crate::limits::LD_SO_CACHE_ENTRIES
+            )));
+        }
+        Ok(Self {
+            seen: std::collections::HashSet::new(),
+            strings: 0,
+        })
+    }
+    /// Whether this entry is new.
+    fn first(&mut self, raw: (u32, usize, usize, u64)) -> bool {
+        self.seen.insert(raw)
+    }
+    fn take(&mut self, e: &CacheEntry) -> Result<(), LdCacheError> {
+        self.strings += e.soname.len() + e.path.len();
+        if self.strings > crate::limits::LD_SO_CACHE_STRING_TOTAL_BYTES {
+            return Err(LdCacheError(format!(
+                "its strings exceed the LD_SO_CACHE_STRING_TOTAL_BYTES cap of {} bytes",
+                crate::limits::LD_SO_CACHE_STRING_TOTAL_BYTES
+            )));
+        }
+        Ok(())
+    }
 }
 
 /// Parses the bytes of an `ld.so.cache` (either layout, little-endian).
@@ -111,10 +184,7 @@ fn cstr_at(b: &[u8], off: usize) -> Option<String> {
 pub fn parse_ld_so_cache(bytes: &[u8]) -> Result<LdCache, LdCacheError> {
     let err = |m: &str| LdCacheError(m.to_owned());
     if bytes.starts_with(NEW_MAGIC) {
-        return parse_new(bytes, 0).map(|entries| LdCache {
-            format: CacheFormat::New,
-            entries,
-        });
+        return parse_new(bytes, 0).map(|entries| LdCache::new(CacheFormat::New, entries));
     }
     if !bytes.starts_with(OLD_MAGIC) {
         return Err(err("no `ld.so-1.7.0` or `glibc-ld.so.cache1.1` magic"));
@@ -132,32 +202,34 @@ pub fn parse_ld_so_cache(bytes: &[u8]) -> Result<LdCache, LdCacheError> {
     }
     let new_start = entries_end.div_ceil(8) * 8;
     if bytes.len() > new_start && bytes[new_start..].starts_with(NEW_MAGIC) {
-        return parse_new(bytes, new_start).map(|entries| LdCache {
-            format: CacheFormat::Compat,
-            entries,
-        });
+        return parse_new(bytes, new_start)
+            .map(|entries| LdCache::new(CacheFormat::Compat, entries));
     }
-    let mut entries = Vec::with_capacity(nlibs);
+    let mut guard = Guard::new(nlibs)?;
+    let mut entries = Vec::new();
     for i in 0..nlibs {
         let off = 16 + i * 12;
-        let flags = u32_at(bytes, off).ok_or_else(|| err("truncated entry"))? as i32;
+        let raw_flags = u32_at(bytes, off).ok_or_else(|| err("truncated entry"))?;
+        let flags = raw_flags as i32;
         let key = u32_at(bytes, off + 4).ok_or_else(|| err("truncated entry"))? as usize;
         let value = u32_at(bytes, off + 8).ok_or_else(|| err("truncated entry"))? as usize;
+        if !guard.first((raw_flags, key, value, 0)) {
+            continue;
+        }
         let soname = cstr_at(bytes, entries_end.saturating_add(key))
             .ok_or_else(|| err(&format!("entry {i}: key string out of range")))?;
         let path = cstr_at(bytes, entries_end.saturating_add(value))
             .ok_or_else(|| err(&format!("entry {i}: value string out of range")))?;
-        entries.push(CacheEntry {
+        let e = CacheEntry {
             soname,
             path,
             flags,
             hwcap: 0,
-        });
+        };
+        guard.take(&e)?;
+        entries.push(e);
     }
-    Ok(LdCache {
-        format: CacheFormat::Old,
-        entries,
-    })
+    Ok(LdCache::new(CacheFormat::Old, entries))
 }
 
 fn parse_new(bytes: &[u8], start: usize) -> Result<Vec<CacheEntry>, LdCacheError> {
@@ -180,23 +252,30 @@ fn parse_new(bytes: &[u8], start: usize) -> Result<Vec<CacheEntry>, LdCacheError
             b.len()
         )));
     }
-    let mut entries = Vec::with_capacity(nlibs);
+    let mut guard = Guard::new(nlibs)?;
+    let mut entries = Vec::new();
     for i in 0..nlibs {
         let off = 48 + i * 24;
         let trunc = || err(format!("entry {i} truncated"));
-        let flags = u32_at(b, off).ok_or_else(trunc)? as i32;
+        let raw_flags = u32_at(b, off).ok_or_else(trunc)?;
+        let flags = raw_flags as i32;
         let key = u32_at(b, off + 4).ok_or_else(trunc)? as usize;
         let value = u32_at(b, off + 8).ok_or_else(trunc)? as usize;
         let hwcap = u64_at(b, off + 16).ok_or_else(trunc)?;
+        if !guard.first((raw_flags, key, value, hwcap)) {
+            continue;
+        }
         let soname = cstr_at(b, key).ok_or_else(|| err(format!("entry {i}: key out of range")))?;
         let path =
             cstr_at(b, value).ok_or_else(|| err(format!("entry {i}: value out of range")))?;
-        entries.push(CacheEntry {
+        let e = CacheEntry {
             soname,
             path,
             flags,
             hwcap,
-        });
+        };
+        guard.take(&e)?;
+        entries.push(e);
     }
     Ok(entries)
 }

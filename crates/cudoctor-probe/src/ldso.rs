@@ -146,6 +146,76 @@ pub fn which_with_cache(
     site_packages: &[PathBuf],
     cache: &Result<ldcache::LdCache, String>,
 ) -> Resolution {
+    which_memo(
+        root,
+        env,
+        soname,
+        from,
+        site_packages,
+        cache,
+        &LoaderMemo::default(),
+    )
+}
+
+/// The default directories and the layout name, as [`default_dirs`] returns them.
+type DefaultDirs = (Vec<String>, &'static str);
+
+/// What several lookups in one probe share: each file's evaluation (per ELF class and
+/// machine), each directory listing and the default directories, computed once. Only valid
+/// while the tree does not change (one probe).
+#[derive(Debug, Default)]
+pub struct LoaderMemo {
+    evaluated: std::cell::RefCell<std::collections::HashMap<(PathBuf, u8, u16), Candidate>>,
+    listings: std::cell::RefCell<std::collections::HashMap<PathBuf, Vec<crate::root::DirEntry>>>,
+    defaults: std::cell::RefCell<std::collections::HashMap<(u8, u16), DefaultDirs>>,
+}
+
+impl LoaderMemo {
+    fn evaluate(&self, root: &Root, path: &Path, step: Step, class: u8, machine: u16) -> Candidate {
+        let key = (path.to_path_buf(), class, machine);
+        if let Some(c) = self.evaluated.borrow().get(&key) {
+            let mut c = c.clone();
+            c.step = step;
+            return c;
+        }
+        let c = evaluate(root, path, step, class, machine, None);
+        self.evaluated.borrow_mut().insert(key, c.clone());
+        c
+    }
+
+    fn list(&self, root: &Root, dir: &Path) -> Vec<crate::root::DirEntry> {
+        if let Some(l) = self.listings.borrow().get(dir) {
+            return l.clone();
+        }
+        let l = root.read_dir_or_empty(dir);
+        self.listings
+            .borrow_mut()
+            .insert(dir.to_path_buf(), l.clone());
+        l
+    }
+
+    fn default_dirs(&self, root: &Root, class: u8, machine: u16) -> (Vec<String>, &'static str) {
+        if let Some(d) = self.defaults.borrow().get(&(class, machine)) {
+            return d.clone();
+        }
+        let d = default_dirs(root, class, machine);
+        self.defaults
+            .borrow_mut()
+            .insert((class, machine), d.clone());
+        d
+    }
+}
+
+/// [`which_with_cache`] sharing `memo` with the other lookups of one probe.
+pub fn which_memo(
+    root: &Root,
+    env: &Env,
+    soname: &str,
+    from: Option<&Path>,
+    site_packages: &[PathBuf],
+    cache: &Result<ldcache::LdCache, String>,
+    memo: &LoaderMemo,
+) -> Resolution {
     let mut res = Resolution {
         soname: soname.to_owned(),
         from: from.map(|p| p.display().to_string()),
@@ -183,7 +253,7 @@ pub fn which_with_cache(
             ));
         }
         for sp in site_packages {
-            for e in root.read_dir_or_empty(&sp.join("nvidia")) {
+            for e in memo.list(root, &sp.join("nvidia")) {
                 let p = e.path.join("lib").join(soname);
                 if root.symlink_metadata(&p).is_ok() {
                     tried.push((p, Step::FrameworkPreload));
@@ -213,16 +283,34 @@ pub fn which_with_cache(
                     .push("DT_RPATH ignored because DT_RUNPATH is present".to_owned());
             }
         }
-        if let Some(llp) = env.get(env_vars::LD_LIBRARY_PATH) {
+        // glibc ignores a set but empty `LD_LIBRARY_PATH` (elf/dl-load.c, _dl_init_paths).
+        if let Some(llp) = env.get_nonempty(env_vars::LD_LIBRARY_PATH) {
+            let cwd = current_directory(root, env);
             for d in llp.split([':', ';']) {
-                if d.is_empty() {
-                    res.notes.push(
-                        "LD_LIBRARY_PATH has an empty entry (the current directory), not searched here"
-                            .to_owned(),
-                    );
+                let d = expand(d);
+                if Path::new(&d).is_absolute() {
+                    tried.push((Path::new(&d).join(soname), Step::LdLibraryPath));
                     continue;
                 }
-                tried.push((Path::new(&expand(d)).join(soname), Step::LdLibraryPath));
+                // glibc reads an empty entry as the current directory and a relative one
+                // relative to it (elf/dl-load.c, fillin_rpath): search there too.
+                let shown = if d.is_empty() {
+                    "an empty entry (the current directory)".to_owned()
+                } else {
+                    format!("the relative entry `{d}`")
+                };
+                match &cwd {
+                    Some(cwd) => {
+                        res.notes.push(format!(
+                            "LD_LIBRARY_PATH has {shown}: searched in the current directory `{}`, as glibc does",
+                            cwd.display()
+                        ));
+                        tried.push((cwd.join(&d).join(soname), Step::LdLibraryPath));
+                    }
+                    None => res.notes.push(format!(
+                        "LD_LIBRARY_PATH has {shown}, which glibc searches relative to the current directory; not searched here (the current directory is unknown for a directory root without `PWD`)"
+                    )),
+                }
             }
         }
         if let Some(info) = &requester {
@@ -233,7 +321,7 @@ pub fn which_with_cache(
     }
     // Evaluate everything up to the cache.
     for (p, step) in tried {
-        let c = evaluate(root, &p, step, res.class, res.machine, None);
+        let c = memo.evaluate(root, &p, step, res.class, res.machine);
         push(&mut res, c);
     }
     if !soname.contains('/') {
@@ -242,13 +330,12 @@ pub fn which_with_cache(
                 for e in cache.lookup(soname) {
                     let arch_ok = e.arch().is_none_or(|a| a == (res.class, res.machine));
                     let c = if arch_ok {
-                        evaluate(
+                        memo.evaluate(
                             root,
                             Path::new(&e.path),
                             Step::LdSoCache,
                             res.class,
                             res.machine,
-                            None,
                         )
                     } else {
                         Candidate {
@@ -264,14 +351,14 @@ pub fn which_with_cache(
             }
             Err(note) => res.notes.push(note.clone()),
         }
-        let (dirs, layout) = default_dirs(root, res.class, res.machine);
+        let (dirs, layout) = memo.default_dirs(root, res.class, res.machine);
         res.notes.push(format!(
             "default directories for a {layout} layout: {}",
             dirs.join(" ")
         ));
         for d in dirs {
             let p = Path::new(&d).join(soname);
-            let c = evaluate(root, &p, Step::DefaultDir, res.class, res.machine, None);
+            let c = memo.evaluate(root, &p, Step::DefaultDir, res.class, res.machine);
             push(&mut res, c);
         }
     }
@@ -279,6 +366,40 @@ pub fn which_with_cache(
     res.candidates
         .retain(|c| !(c.step == Step::DefaultDir && c.outcome == Outcome::Missing));
     res
+}
+
+/// The entries of an `LD_LIBRARY_PATH` value that glibc reads relative to the current
+/// directory (empty or relative), each described, 1-based, as the snapshot records them.
+pub fn current_directory_entries(value: &str) -> Vec<String> {
+    if value.is_empty() {
+        return Vec::new();
+    }
+    value
+        .split([':', ';'])
+        .enumerate()
+        .filter(|(_, d)| !Path::new(d).is_absolute())
+        .map(|(i, d)| {
+            if d.is_empty() {
+                format!("entry {} is empty (the current directory)", i + 1)
+            } else {
+                format!(
+                    "entry {} `{d}` is relative (to the current directory)",
+                    i + 1
+                )
+            }
+        })
+        .collect()
+}
+
+/// The current directory the loader would search for an empty entry: the process's own for
+/// the host, `PWD` from the given environment for a directory root (inside it), else unknown.
+fn current_directory(root: &Root, env: &Env) -> Option<PathBuf> {
+    if root.is_host() {
+        return std::env::current_dir().ok();
+    }
+    env.get_nonempty("PWD")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
 }
 
 fn push(res: &mut Resolution, mut c: Candidate) {

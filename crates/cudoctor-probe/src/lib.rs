@@ -15,9 +15,30 @@ pub mod elf;
 pub mod env_vars;
 pub mod ldcache;
 pub mod ldso;
+pub mod limits;
 pub mod live;
 pub mod root;
 pub mod snapshot;
+
+/// A per-thread count of the probe's elementary steps (filesystem operations through a
+/// [`Root`], cache lookups, string scans), so tests can show the work grows linearly with
+/// hostile input without timing anything. Not a stable API.
+#[doc(hidden)]
+pub mod work {
+    use std::cell::Cell;
+    thread_local! {
+        static STEPS: Cell<u64> = const { Cell::new(0) };
+    }
+    /// Adds `n` steps.
+    pub fn add(n: u64) {
+        STEPS.with(|s| s.set(s.get().saturating_add(n)));
+    }
+    /// The steps counted on this thread since the last [`take`] (the fatbinary reader's
+    /// included).
+    pub fn take() -> u64 {
+        STEPS.with(|s| s.replace(0)) + cudoctor_fatbin::work::take()
+    }
+}
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -169,6 +190,9 @@ pub fn probe_root(root: &Root, env: &Env, which_ones: Collectors) -> Snapshot {
                 .insert((*name).to_owned(), v.to_owned());
         }
     }
+    if let Some(v) = env.get(env_vars::LD_LIBRARY_PATH) {
+        snap.environment.ld_library_path_current_directory = ldso::current_directory_entries(v);
+    }
     let mut ctx = Ctx::new(root, env);
     if which_ones.driver {
         collect::driver::collect_kernel(&mut ctx, &mut snap.driver);
@@ -224,14 +248,16 @@ pub fn probe_root(root: &Root, env: &Env, which_ones: Collectors) -> Snapshot {
             .filter(|s| s.contains(".so."))
             .collect();
         sonames.insert("libcuda.so.1".to_owned());
+        let memo = ldso::LoaderMemo::default();
         for s in sonames {
-            snap.loader.push(ldso::which_with_cache(
+            snap.loader.push(ldso::which_memo(
                 root,
                 env,
                 &s,
                 None,
                 &site_packages,
                 &cache,
+                &memo,
             ));
         }
     }
@@ -239,7 +265,7 @@ pub fn probe_root(root: &Root, env: &Env, which_ones: Collectors) -> Snapshot {
         userspace_driver(&mut snap, root, env, &cache);
     }
     if which_ones.live && root.is_host() {
-        let live = live::probe_live();
+        let live = live::probe_live_with(root, env, &cache);
         apply_live(&mut snap, &live);
         merge_nvml(&mut snap, &live);
         snap.live = Some(live);

@@ -2,38 +2,26 @@
 //! time so the binary runs where no driver exists. A library that does not load is a fact, not an
 //! error. Never used for a directory root or image: nothing is loaded from a scanned tree.
 //!
+//! What is loaded, and from where: only the file the loader emulation ([`crate::ldso`]) chose
+//! for `libcuda.so.1` / `libnvidia-ml.so.1`, by its absolute path ([`probe_live_with`]). Nothing
+//! is loaded when `LD_LIBRARY_PATH` has an entry that is the current directory (empty) or
+//! relative to it (the real loader would search there for the driver library's own
+//! dependencies), or when the chosen file or its directory is world-writable; the reason is
+//! recorded as `libcuda_unknown` / `nvml.unknown`.
+//!
 //! Defensive loading: ordered candidate names (each with its reason), `_v2` symbols first,
 //! zeroed out-parameters, results range-checked, libraries never unloaded (libcuda does not
 //! survive `dlclose` well), and the host answer computed once ([`OnceLock`]), failures included.
 
+use std::collections::HashMap;
 use std::ffi::{CStr, c_char, c_int, c_uint};
-use std::path::Path;
-use std::sync::OnceLock;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
 
 use libloading::Library;
 
 use crate::snapshot::{LiveDevice, LiveFacts, NvmlDevice, NvmlFacts};
-
-/// libcuda candidates, in order.
-const LIBCUDA_CANDIDATES: &[&str] = &[
-    // The SONAME: what the CUDA runtime and every framework dlopen.
-    "libcuda.so.1",
-    // Only the development link is installed (unusual, but then the runtime fails while we succeed;
-    // recorded by name so the difference shows).
-    "libcuda.so",
-    // WSL2 ships the driver here, not always in ld.so.cache.
-    "/usr/lib/wsl/lib/libcuda.so.1",
-];
-
-/// NVML candidates, in order.
-const NVML_CANDIDATES: &[&str] = &[
-    // The SONAME, installed by every driver package.
-    "libnvidia-ml.so.1",
-    // Development link only.
-    "libnvidia-ml.so",
-    // WSL2.
-    "/usr/lib/wsl/lib/libnvidia-ml.so.1",
-];
 
 /// The name of a `CUresult` code (from `cuda.h`), for when `cuGetErrorName` is unavailable.
 pub fn cu_result_name(code: i32) -> &'static str {
@@ -68,46 +56,36 @@ type CuDeviceGetName = unsafe extern "C" fn(*mut c_char, c_int, c_int) -> c_int;
 type CuDeviceGetAttribute = unsafe extern "C" fn(*mut c_int, c_int, c_int) -> c_int;
 type CuDeviceTotalMem = unsafe extern "C" fn(*mut usize, c_int) -> c_int;
 
-fn open_first(candidates: &[&str]) -> Result<(Library, String), String> {
-    let mut errors = Vec::new();
-    for name in candidates {
-        // SAFETY: loading the NVIDIA driver library runs its initializers; this is the documented
-        // way to use it and only happens for the live host.
-        match unsafe { Library::new(name) } {
-            Ok(lib) => return Ok((lib, (*name).to_owned())),
-            Err(e) => errors.push(format!("{name}: {e}")),
-        }
-    }
-    Err(format!("not found ({})", errors.join("; ")))
-}
-
-/// Calls libcuda: loaded from `path`, or for `None` from the usual candidates (cached for the
-/// process). The `nvml` part of the result is left empty.
+/// Calls libcuda loaded from the absolute `path`, or for `None` from where the loader emulation
+/// says (see [`probe_live`]). A relative path is refused, never searched for. The `nvml` part of
+/// the result is left empty.
 pub fn probe_libcuda(path: Option<&Path>) -> LiveFacts {
-    static HOST: OnceLock<LiveFacts> = OnceLock::new();
-    match path {
-        None => HOST
-            .get_or_init(|| match open_first(LIBCUDA_CANDIDATES) {
-                Ok((lib, name)) => call_libcuda(lib, name),
-                Err(e) => LiveFacts {
-                    libcuda_unknown: Some(format!("libcuda.so.1 {e}")),
-                    cu_driver_get_version_unknown: Some("libcuda.so.1 not loaded".to_owned()),
-                    ..LiveFacts::default()
-                },
-            })
-            .clone(),
-        Some(p) => {
-            // SAFETY: as above; the caller names the driver library to load.
-            match unsafe { Library::new(p) } {
-                Ok(lib) => call_libcuda(lib, p.display().to_string()),
-                Err(e) => LiveFacts {
-                    libcuda: Some(p.display().to_string()),
-                    libcuda_unknown: Some(format!("cannot load `{}`: {e}", p.display())),
-                    cu_driver_get_version_unknown: Some("libcuda not loaded".to_owned()),
-                    ..LiveFacts::default()
-                },
-            }
-        }
+    let Some(p) = path else {
+        let mut f = probe_live();
+        f.nvml = NvmlFacts::default();
+        return f;
+    };
+    if !p.is_absolute() {
+        return LiveFacts {
+            libcuda: Some(p.display().to_string()),
+            libcuda_unknown: Some(format!(
+                "not loaded: `{}` is not an absolute path",
+                p.display()
+            )),
+            cu_driver_get_version_unknown: Some("libcuda not loaded".to_owned()),
+            ..LiveFacts::default()
+        };
+    }
+    // SAFETY: loading the NVIDIA driver library runs its initializers; this is the documented
+    // way to use it, only for the live host, and only by an absolute path that was checked.
+    match unsafe { Library::new(p) } {
+        Ok(lib) => call_libcuda(lib, p.display().to_string()),
+        Err(e) => LiveFacts {
+            libcuda: Some(p.display().to_string()),
+            libcuda_unknown: Some(format!("cannot load `{}`: {e}", p.display())),
+            cu_driver_get_version_unknown: Some("libcuda not loaded".to_owned()),
+            ..LiveFacts::default()
+        },
     }
 }
 
@@ -243,9 +221,9 @@ struct NvmlPciInfo {
     bus_id: [c_char; 32],
 }
 
-/// Asks NVML (dlopen of `libnvidia-ml.so.1`, or `path`) for the driver version and devices.
+/// Asks NVML, loaded from the absolute `path` (or for `None` from where the loader emulation
+/// says), for the driver version and devices.
 pub fn probe_nvml(path: Option<&Path>) -> NvmlFacts {
-    static HOST: OnceLock<NvmlFacts> = OnceLock::new();
     let run = |lib: Result<(Library, String), String>| {
         let mut f = NvmlFacts {
             method: "dlopen libnvidia-ml.so.1 (direct calls, no nvml-wrapper)".to_owned(),
@@ -258,22 +236,24 @@ pub fn probe_nvml(path: Option<&Path>) -> NvmlFacts {
                 unsafe { call_nvml(&lib, &mut f) };
                 std::mem::forget(lib);
             }
-            Err(e) => f.unknown = Some(format!("libnvidia-ml.so.1 {e}")),
+            Err(e) => f.unknown = Some(e),
         }
         f
     };
-    match path {
-        None => HOST
-            .get_or_init(|| run(open_first(NVML_CANDIDATES)))
-            .clone(),
-        Some(p) => {
-            // SAFETY: loading the NVML library named by the caller.
-            let lib = unsafe { Library::new(p) }
-                .map(|l| (l, p.display().to_string()))
-                .map_err(|e| format!("cannot load `{}`: {e}", p.display()));
-            run(lib)
-        }
+    let Some(p) = path else {
+        return probe_live().nvml;
+    };
+    if !p.is_absolute() {
+        return run(Err(format!(
+            "not loaded: `{}` is not an absolute path",
+            p.display()
+        )));
     }
+    // SAFETY: loading the NVML library by an absolute path that was checked.
+    let lib = unsafe { Library::new(p) }
+        .map(|l| (l, p.display().to_string()))
+        .map_err(|e| format!("cannot load `{}`: {e}", p.display()));
+    run(lib)
 }
 
 unsafe fn call_nvml(lib: &Library, f: &mut NvmlFacts) {
@@ -364,11 +344,130 @@ unsafe fn call_nvml(lib: &Library, f: &mut NvmlFacts) {
     }
 }
 
-/// libcuda and NVML on the running host (cached).
+/// libcuda and NVML on the running host, loaded from where the loader emulation says
+/// (see [`probe_live_with`]), with the process environment.
 pub fn probe_live() -> LiveFacts {
-    let mut facts = probe_libcuda(None);
-    facts.nvml = probe_nvml(None);
+    let root = crate::Root::host();
+    let env = crate::Env::from_process();
+    let cache = crate::ldso::load_cache(&root);
+    probe_live_with(&root, &env, &cache)
+}
+
+/// libcuda and NVML on the running host, each loaded only by the absolute path the loader
+/// emulation chose for its soname, after [`safe_to_load`] accepted it. Results are cached per
+/// path for the process, failures included. For anything but the host, nothing is loaded.
+pub fn probe_live_with(
+    root: &crate::Root,
+    env: &crate::Env,
+    cache: &Result<crate::ldcache::LdCache, String>,
+) -> LiveFacts {
+    static SEEN: OnceLock<Mutex<HashMap<PathBuf, LiveFacts>>> = OnceLock::new();
+    static SEEN_NVML: OnceLock<Mutex<HashMap<PathBuf, NvmlFacts>>> = OnceLock::new();
+    if !root.is_host() {
+        return LiveFacts {
+            libcuda_unknown: Some("no live driver call for a directory root".to_owned()),
+            ..LiveFacts::default()
+        };
+    }
+    let mut facts = match choose(root, env, cache, "libcuda.so.1") {
+        Ok(path) => {
+            let seen = SEEN.get_or_init(Mutex::default);
+            let cached = seen.lock().ok().and_then(|m| m.get(&path).cloned());
+            cached.unwrap_or_else(|| {
+                let f = probe_libcuda(Some(&path));
+                if let Ok(mut m) = seen.lock() {
+                    m.insert(path, f.clone());
+                }
+                f
+            })
+        }
+        Err(why) => LiveFacts {
+            libcuda_unknown: Some(format!("libcuda.so.1 not loaded: {why}")),
+            cu_driver_get_version_unknown: Some("libcuda.so.1 not loaded".to_owned()),
+            ..LiveFacts::default()
+        },
+    };
+    facts.nvml = match choose(root, env, cache, "libnvidia-ml.so.1") {
+        Ok(path) => {
+            let seen = SEEN_NVML.get_or_init(Mutex::default);
+            let cached = seen.lock().ok().and_then(|m| m.get(&path).cloned());
+            cached.unwrap_or_else(|| {
+                let f = probe_nvml(Some(&path));
+                if let Ok(mut m) = seen.lock() {
+                    m.insert(path, f.clone());
+                }
+                f
+            })
+        }
+        Err(why) => NvmlFacts {
+            method: "dlopen libnvidia-ml.so.1 (direct calls, no nvml-wrapper)".to_owned(),
+            unknown: Some(format!("libnvidia-ml.so.1 not loaded: {why}")),
+            ..NvmlFacts::default()
+        },
+    };
     facts
+}
+
+/// The absolute path to load for `soname`: the loader emulation's choice, or (WSL2, where the
+/// driver may be missing from `ld.so.cache`) `/usr/lib/wsl/lib/<soname>` when it exists;
+/// `Err` says why nothing may be loaded.
+fn choose(
+    root: &crate::Root,
+    env: &crate::Env,
+    cache: &Result<crate::ldcache::LdCache, String>,
+    soname: &str,
+) -> Result<PathBuf, String> {
+    if let Some(v) = env.get_nonempty(crate::env_vars::LD_LIBRARY_PATH) {
+        let bad = crate::ldso::current_directory_entries(v);
+        if !bad.is_empty() {
+            return Err(format!(
+                "`LD_LIBRARY_PATH={v}` has entries the loader reads relative to the current directory ({}); it would search there for the driver library's own dependencies, so no driver library is loaded",
+                bad.join("; ")
+            ));
+        }
+    }
+    let res = crate::ldso::which_with_cache(root, env, soname, None, &[], cache);
+    let path = if let Some(c) = &res.chosen {
+        PathBuf::from(&c.path)
+    } else {
+        let wsl = Path::new("/usr/lib/wsl/lib").join(soname);
+        if !root.is_file(&wsl) {
+            return Err("the loader emulation found no file for it".to_owned());
+        }
+        wsl
+    };
+    let real = res
+        .chosen
+        .as_ref()
+        .and_then(|c| c.real_path.as_deref())
+        .map(PathBuf::from);
+    safe_to_load(root, &path)?;
+    if let Some(real) = real {
+        safe_to_load(root, &real)?;
+    }
+    Ok(path)
+}
+
+/// Whether `path` may be loaded: absolute, and neither the file nor its directory
+/// world-writable (anyone could have put it there). `Err` names which and why.
+pub fn safe_to_load(root: &crate::Root, path: &Path) -> Result<(), String> {
+    if !path.is_absolute() {
+        return Err(format!("`{}` is a relative path", path.display()));
+    }
+    let dir = path.parent().unwrap_or(Path::new("/"));
+    for (what, p) in [("directory", dir), ("file", path)] {
+        let meta = root
+            .metadata(p)
+            .map_err(|e| format!("cannot check the {what}: {}", e.reason()))?;
+        if meta.permissions().mode() & 0o002 != 0 {
+            return Err(format!(
+                "the {what} `{}` is world-writable (mode {:o}), so anyone could have placed the library there",
+                p.display(),
+                meta.permissions().mode() & 0o7777
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

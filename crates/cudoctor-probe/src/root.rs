@@ -1,19 +1,32 @@
 //! A read-only view of a filesystem in which every path resolves as it would after `chroot`.
 //!
 //! [`Root::host`] is the running system (`/`): paths go straight to the kernel. [`Root::dir`]
-//! treats a directory as `/`: every component is looked up with `lstat`, symlinks are followed by
-//! hand, absolute link targets are re-rooted, `..` never climbs above the root, and more than
-//! [`MAX_SYMLINK_HOPS`] links end with [`RootError::SymlinkLoop`]. Nothing here writes.
+//! holds a directory file descriptor for the root and opens every path *relative to it*, never
+//! by a path string: with `openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)` where the kernel has
+//! it (Linux 5.6+), else with a component-wise `openat(O_PATH | O_NOFOLLOW)` walk that follows
+//! links itself: absolute link targets are re-rooted, `..` never climbs above the root, and more
+//! than [`MAX_SYMLINK_HOPS`] links end with [`RootError::SymlinkLoop`]. Because each step opens
+//! relative to a descriptor already held, a concurrent rename (the `RENAME_EXCHANGE` swap of a
+//! directory with a link to the outside) cannot make a read leave the root. Nothing here writes.
 
 use std::collections::VecDeque;
 use std::ffi::{OsStr, OsString};
 use std::fs::{self, File, Metadata};
 use std::io::{self, Read};
-use std::os::unix::ffi::OsStrExt;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use rustix::fs::{Mode, OFlags, ResolveFlags};
 
 /// The most symlinks followed while resolving one path (Linux's own limit is 40).
 pub const MAX_SYMLINK_HOPS: usize = 40;
+
+/// Set once `openat2` answered `ENOSYS`: the kernel is older than 5.6, use the walk.
+static OPENAT2_MISSING: AtomicBool = AtomicBool::new(false);
 
 /// Why a path inside a root could not be resolved or read.
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +65,16 @@ pub enum RootError {
         #[source]
         source: io::Error,
     },
+    /// A file is larger than the cap for its kind (see [`crate::limits`]); nothing of it is used.
+    #[error("`{path}` is larger than the {cap} cap of {limit} bytes; not read")]
+    TooLarge {
+        /// The path inside the root.
+        path: String,
+        /// Which cap (the constant's name in [`crate::limits`]).
+        cap: &'static str,
+        /// The cap in bytes.
+        limit: u64,
+    },
 }
 
 impl RootError {
@@ -63,13 +86,15 @@ impl RootError {
         }
     }
 
-    /// A short reason suitable for an `*_unknown` field.
+    /// A short reason suitable for an `*_unknown` field: names the path and keeps the cause.
     pub fn reason(&self) -> String {
         match self {
-            RootError::SymlinkLoop { .. } => "symlink loop".to_owned(),
+            RootError::SymlinkLoop { path } => format!("symlink loop at `{path}`"),
             RootError::Io { op, path, source } => {
                 let why = match source.kind() {
-                    io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+                    io::ErrorKind::PermissionDenied => {
+                        format!("permission denied ({})", errno_name(source))
+                    }
                     io::ErrorKind::NotFound => "not found".to_owned(),
                     _ => source.to_string(),
                 };
@@ -80,8 +105,8 @@ impl RootError {
     }
 
     fn io(op: &'static str, path: &Path, source: io::Error) -> Self {
-        if source.raw_os_error() == Some(40) {
-            // ELOOP from the kernel on the live host.
+        if source.raw_os_error() == Some(libc_errno::ELOOP) {
+            // ELOOP from the kernel (host, or openat2's own limit).
             return RootError::SymlinkLoop {
                 path: path.display().to_string(),
             };
@@ -94,12 +119,49 @@ impl RootError {
     }
 }
 
+/// The raw errno behind a permission error, so `EACCES` and `EPERM` stay distinguishable.
+fn errno_name(e: &io::Error) -> &'static str {
+    match e.raw_os_error() {
+        Some(libc_errno::EACCES) => "EACCES",
+        Some(libc_errno::EPERM) => "EPERM",
+        _ => "no errno",
+    }
+}
+
+/// The few errno values this module tests for (Linux numbering, every architecture we build).
+mod libc_errno {
+    pub const EPERM: i32 = 1;
+    pub const EACCES: i32 = 13;
+    pub const EINVAL: i32 = 22;
+    pub const ELOOP: i32 = 40;
+    pub const ENOSYS: i32 = 38;
+    pub const EAGAIN: i32 = 11;
+}
+
 /// What kind of root this is.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 enum Base {
     Host,
-    Dir(PathBuf),
+    Dir {
+        /// The canonical host path (for messages only; never opened after [`Root::dir`]).
+        path: PathBuf,
+        /// The directory descriptor every path is opened relative to.
+        fd: Arc<OwnedFd>,
+        /// Whether `openat2` may be tried (tests turn it off to exercise the walk).
+        openat2: bool,
+    },
 }
+
+impl PartialEq for Base {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Base::Host, Base::Host) => true,
+            (Base::Dir { path: a, .. }, Base::Dir { path: b, .. }) => a == b,
+            _ => false,
+        }
+    }
+}
+impl Eq for Base {}
 
 /// A read-only filesystem view: the live host or a directory treated as `/`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,27 +185,61 @@ impl DirEntry {
     }
 }
 
+/// How the last component is treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Last {
+    /// Follow a symlink in the last component (`stat`, `open`).
+    Follow,
+    /// Open the last component itself (`lstat`, `readlink`).
+    NoFollow,
+}
+
 impl Root {
     /// The running system.
     pub fn host() -> Self {
         Self { base: Base::Host }
     }
 
-    /// A directory treated as `/`.
+    /// A directory treated as `/`. The directory is opened once, here; every later access is
+    /// relative to that descriptor.
     pub fn dir(path: impl Into<PathBuf>) -> Result<Self, RootError> {
-        let path: PathBuf = path.into();
-        let canonical = fs::canonicalize(&path).map_err(|source| RootError::BadRoot {
+        Self::dir_with(&path.into(), true)
+    }
+
+    /// Like [`Root::dir`], but never tries `openat2`: resolution always takes the
+    /// component-wise walk (the fallback for kernels before 5.6). For tests of that walk.
+    #[doc(hidden)]
+    pub fn dir_without_openat2(path: impl Into<PathBuf>) -> Result<Self, RootError> {
+        Self::dir_with(&path.into(), false)
+    }
+
+    fn dir_with(path: &Path, openat2: bool) -> Result<Self, RootError> {
+        let bad = |source| RootError::BadRoot {
             path: path.display().to_string(),
             source,
-        })?;
-        if !canonical.is_dir() {
-            return Err(RootError::BadRoot {
-                path: path.display().to_string(),
-                source: io::Error::new(io::ErrorKind::NotADirectory, "not a directory"),
-            });
-        }
+        };
+        let canonical = fs::canonicalize(path).map_err(bad)?;
+        let dir = fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(
+                (OFlags::DIRECTORY | OFlags::CLOEXEC | OFlags::NONBLOCK | OFlags::NOCTTY).bits()
+                    as i32,
+            )
+            .open(&canonical)
+            .map_err(|e| {
+                if e.raw_os_error() == Some(20) {
+                    io::Error::new(io::ErrorKind::NotADirectory, "not a directory")
+                } else {
+                    e
+                }
+            })
+            .map_err(bad)?;
         Ok(Self {
-            base: Base::Dir(canonical),
+            base: Base::Dir {
+                path: canonical,
+                fd: Arc::new(OwnedFd::from(dir)),
+                openat2,
+            },
         })
     }
 
@@ -152,16 +248,17 @@ impl Root {
         self.base == Base::Host
     }
 
-    /// The host directory acting as `/` (`/` for the host).
+    /// The host directory acting as `/` (`/` for the host). For messages: nothing is opened by
+    /// this path after the root was created.
     pub fn base_dir(&self) -> &Path {
         match &self.base {
             Base::Host => Path::new("/"),
-            Base::Dir(d) => d,
+            Base::Dir { path, .. } => path,
         }
     }
 
     /// Maps a path inside the root to the host path, *without* resolving symlinks (lexical only;
-    /// `..` is clamped at the root).
+    /// `..` is clamped at the root). For messages only: never open the result.
     pub fn host_path_lexical(&self, inside: &Path) -> PathBuf {
         let mut out = self.base_dir().to_path_buf();
         for part in normalize(inside) {
@@ -170,106 +267,123 @@ impl Root {
         out
     }
 
-    /// Resolves `inside` (an absolute path inside the root) to the host path of the file it names,
-    /// following every symlink inside the root. A missing component is not an error here: the
-    /// returned path simply does not exist.
-    pub fn resolve(&self, inside: &Path) -> Result<PathBuf, RootError> {
-        match &self.base {
-            Base::Host => Ok(PathBuf::from("/").join(inside)),
-            Base::Dir(_) => Ok(self.host_path_lexical(&self.resolve_inside(inside, true)?)),
-        }
-    }
-
-    /// Resolves every component but the last, so that the last one can be `lstat`ed or `readlink`ed.
-    pub fn resolve_parent(&self, inside: &Path) -> Result<PathBuf, RootError> {
-        match &self.base {
-            Base::Host => Ok(PathBuf::from("/").join(inside)),
-            Base::Dir(_) => Ok(self.host_path_lexical(&self.resolve_inside(inside, false)?)),
-        }
-    }
-
     /// The canonical path inside the root of the file `inside` names (all links followed).
     pub fn real_path(&self, inside: &Path) -> Result<PathBuf, RootError> {
         match &self.base {
             Base::Host => fs::canonicalize(inside).map_err(|e| RootError::io("resolve", inside, e)),
-            Base::Dir(_) => {
-                let p = self.resolve_inside(inside, true)?;
-                let host = self.host_path_lexical(&p);
-                fs::symlink_metadata(&host).map_err(|e| RootError::io("resolve", inside, e))?;
-                Ok(p)
-            }
+            Base::Dir { fd, .. } => walk(fd.as_fd(), inside, Last::Follow).map(|(_, p)| p),
         }
     }
 
-    /// Chroot-style resolution, returning the path inside the root.
-    fn resolve_inside(&self, inside: &Path, follow_last: bool) -> Result<PathBuf, RootError> {
-        let base = self.base_dir();
-        let mut queue: VecDeque<OsString> = normalize_keep_dots(inside).into();
-        let mut done: Vec<OsString> = Vec::new();
-        let mut hops = 0usize;
-        let mut missing = false;
-        while let Some(part) = queue.pop_front() {
-            if part == ".." {
-                done.pop();
-                continue;
+    /// Opens `inside` inside the root: `O_PATH` when `flags` is empty (for `fstat`/`readlink`),
+    /// else with `flags` (`O_RDONLY`, `O_DIRECTORY`, ...). Never by a path string.
+    fn open_at(&self, inside: &Path, flags: OFlags, last: Last) -> Result<OwnedFd, RootError> {
+        crate::work::add(1);
+        let Base::Dir { fd, openat2, .. } = &self.base else {
+            // The host: the kernel resolves against the real `/`, which is the root.
+            let mut f = flags | OFlags::CLOEXEC;
+            if flags.is_empty() {
+                f |= OFlags::PATH;
             }
-            if part == "." {
-                continue;
+            if last == Last::NoFollow {
+                f |= OFlags::NOFOLLOW;
             }
-            let is_last = queue.is_empty();
-            if missing || (is_last && !follow_last) {
-                done.push(part);
-                continue;
+            let p = Path::new("/").join(inside);
+            return rustix::fs::open(&p, f, Mode::empty())
+                .map_err(|e| RootError::io("open", inside, e.into()));
+        };
+        let root = fd.as_fd();
+        if *openat2 && !OPENAT2_MISSING.load(Ordering::Relaxed) {
+            let rel = relative(inside);
+            let mut f = flags | OFlags::CLOEXEC;
+            if flags.is_empty() {
+                f |= OFlags::PATH;
             }
-            let mut host = base.to_path_buf();
-            host.extend(&done);
-            host.push(&part);
-            match fs::symlink_metadata(&host) {
-                Ok(meta) if meta.file_type().is_symlink() => {
-                    hops += 1;
-                    if hops > MAX_SYMLINK_HOPS {
-                        return Err(RootError::SymlinkLoop {
-                            path: inside.display().to_string(),
-                        });
+            if last == Last::NoFollow {
+                // With `O_PATH`, the link itself is opened (for `lstat` / `readlink`).
+                f |= OFlags::NOFOLLOW;
+            }
+            for _ in 0..4 {
+                match rustix::fs::openat2(
+                    root,
+                    rel.as_os_str(),
+                    f,
+                    Mode::empty(),
+                    ResolveFlags::IN_ROOT | ResolveFlags::NO_MAGICLINKS,
+                ) {
+                    Ok(fd) => return Ok(fd),
+                    // A rename raced the resolution; the kernel asks for a retry.
+                    Err(e) if e.raw_os_error() == libc_errno::EAGAIN => {}
+                    Err(e) if e.raw_os_error() == libc_errno::ENOSYS => {
+                        OPENAT2_MISSING.store(true, Ordering::Relaxed);
+                        break;
                     }
-                    let target =
-                        fs::read_link(&host).map_err(|e| RootError::io("read link", inside, e))?;
-                    if target.is_absolute() {
-                        done.clear();
+                    // Refused by a seccomp filter or an unknown flag: this call takes the walk.
+                    Err(e)
+                        if e.raw_os_error() == libc_errno::EPERM
+                            || e.raw_os_error() == libc_errno::EINVAL =>
+                    {
+                        break;
                     }
-                    for p in normalize_keep_dots(&target).into_iter().rev() {
-                        queue.push_front(p);
-                    }
-                }
-                Ok(_) => done.push(part),
-                Err(_) => {
-                    // Nothing below a missing component can exist; keep the rest lexically.
-                    missing = true;
-                    done.push(part);
+                    Err(e) => return Err(RootError::io("open", inside, e.into())),
                 }
             }
         }
-        let mut out = PathBuf::from("/");
-        out.extend(done);
-        Ok(out)
+        let (path_fd, _) = walk(root, inside, last)?;
+        if flags.is_empty() {
+            return Ok(path_fd);
+        }
+        // Re-open the object the walk reached. An `O_PATH` descriptor cannot be re-opened
+        // without `/proc`, so open its name in its parent (held) with `O_NOFOLLOW`, and check
+        // that it is the same inode.
+        let (parent, name) = walk_parent(root, inside)?;
+        let opened = match name {
+            None => rustix::fs::openat(&parent, ".", flags | OFlags::CLOEXEC, Mode::empty()),
+            Some(n) => rustix::fs::openat(
+                &parent,
+                n.as_os_str(),
+                flags | OFlags::CLOEXEC | OFlags::NOFOLLOW,
+                Mode::empty(),
+            ),
+        }
+        .map_err(|e| RootError::io("open", inside, e.into()))?;
+        let a = rustix::fs::fstat(&path_fd).map_err(|e| RootError::io("stat", inside, e.into()))?;
+        let b = rustix::fs::fstat(&opened).map_err(|e| RootError::io("stat", inside, e.into()))?;
+        if (a.st_dev, a.st_ino) != (b.st_dev, b.st_ino) {
+            return Err(RootError::io(
+                "open",
+                inside,
+                io::Error::new(
+                    io::ErrorKind::Interrupted,
+                    "the file changed while it was being opened (concurrent rename)",
+                ),
+            ));
+        }
+        Ok(opened)
     }
 
     /// `stat` (follows links).
     pub fn metadata(&self, inside: &Path) -> Result<Metadata, RootError> {
-        let host = self.resolve(inside)?;
-        fs::metadata(&host).map_err(|e| RootError::io("stat", inside, e))
+        let fd = self.open_at(inside, OFlags::empty(), Last::Follow)?;
+        File::from(fd)
+            .metadata()
+            .map_err(|e| RootError::io("stat", inside, e))
     }
 
     /// `lstat` (does not follow the last link).
     pub fn symlink_metadata(&self, inside: &Path) -> Result<Metadata, RootError> {
-        let host = self.resolve_parent(inside)?;
-        fs::symlink_metadata(&host).map_err(|e| RootError::io("stat", inside, e))
+        let fd = self.open_at(inside, OFlags::empty(), Last::NoFollow)?;
+        File::from(fd)
+            .metadata()
+            .map_err(|e| RootError::io("stat", inside, e))
     }
 
     /// The raw target of a symlink, as stored.
     pub fn read_link(&self, inside: &Path) -> Result<PathBuf, RootError> {
-        let host = self.resolve_parent(inside)?;
-        fs::read_link(&host).map_err(|e| RootError::io("read link", inside, e))
+        let fd = self.open_at(inside, OFlags::empty(), Last::NoFollow)?;
+        rustix::fs::readlinkat(&fd, "", Vec::new())
+            .map(|c| PathBuf::from(OsString::from_vec(c.into_bytes())))
+            .map_err(|e| RootError::io("read link", inside, e.into()))
     }
 
     /// Whether something exists at `inside` (following links). Errors count as "no".
@@ -287,18 +401,33 @@ impl Root {
         self.metadata(inside).is_ok_and(|m| m.is_file())
     }
 
-    /// Opens a regular file for reading (after checking with `stat` that it is one, so a FIFO
-    /// never blocks the probe).
+    /// Opens a regular file for reading. The open is non-blocking and the type is checked on
+    /// the opened descriptor, so a FIFO never blocks the probe and nothing can be swapped in
+    /// between the check and the read.
     pub fn open_file(&self, inside: &Path) -> Result<(File, Metadata), RootError> {
-        let host = self.resolve(inside)?;
-        let meta = fs::metadata(&host).map_err(|e| RootError::io("stat", inside, e))?;
+        // A device node is not opened at all (opening some has side effects).
+        let meta = self.metadata(inside)?;
         if !meta.is_file() {
             return Err(RootError::NotRegularFile {
                 path: inside.display().to_string(),
                 kind: file_kind(&meta),
             });
         }
-        let file = File::open(&host).map_err(|e| RootError::io("read", inside, e))?;
+        let fd = self.open_at(
+            inside,
+            OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY,
+            Last::Follow,
+        )?;
+        let file = File::from(fd);
+        let meta = file
+            .metadata()
+            .map_err(|e| RootError::io("stat", inside, e))?;
+        if !meta.is_file() {
+            return Err(RootError::NotRegularFile {
+                path: inside.display().to_string(),
+                kind: file_kind(&meta),
+            });
+        }
         Ok((file, meta))
     }
 
@@ -314,6 +443,25 @@ impl Root {
         Ok(buf)
     }
 
+    /// Reads a whole regular file of at most `limit` bytes; a longer file is
+    /// [`RootError::TooLarge`] (named by `cap`), never a prefix presented as the whole.
+    pub fn read_whole(
+        &self,
+        inside: &Path,
+        limit: usize,
+        cap: &'static str,
+    ) -> Result<Vec<u8>, RootError> {
+        let bytes = self.read_prefix(inside, limit.saturating_add(1))?;
+        if bytes.len() > limit {
+            return Err(RootError::TooLarge {
+                path: inside.display().to_string(),
+                cap,
+                limit: limit as u64,
+            });
+        }
+        Ok(bytes)
+    }
+
     /// Reads a text file of at most `limit` bytes (longer files are cut at `limit`), lossily
     /// decoded as UTF-8.
     pub fn read_text(&self, inside: &Path, limit: usize) -> Result<String, RootError> {
@@ -325,14 +473,32 @@ impl Root {
     }
 
     /// Lists a directory (following links), sorted by name. A missing directory is an error whose
-    /// [`RootError::is_not_found`] is true.
+    /// [`RootError::is_not_found`] is true. At most [`crate::limits::MAX_DIR_ENTRIES`] entries are
+    /// listed; a larger directory is an error naming the cap.
     pub fn read_dir(&self, inside: &Path) -> Result<Vec<DirEntry>, RootError> {
-        let host = self.resolve(inside)?;
-        let iter = fs::read_dir(&host).map_err(|e| RootError::io("list", inside, e))?;
+        let fd = self.open_at(
+            inside,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NONBLOCK,
+            Last::Follow,
+        )?;
+        let list = |e: io::Error| RootError::io("list", inside, e);
+        let dir = rustix::fs::Dir::new(fd).map_err(|e| list(e.into()))?;
         let mut out = Vec::new();
-        for entry in iter {
-            let entry = entry.map_err(|e| RootError::io("list", inside, e))?;
-            let name = entry.file_name();
+        for entry in dir {
+            let entry = entry.map_err(|e| list(e.into()))?;
+            crate::work::add(1);
+            let bytes = entry.file_name().to_bytes();
+            if bytes == b"." || bytes == b".." {
+                continue;
+            }
+            if out.len() >= crate::limits::MAX_DIR_ENTRIES {
+                return Err(RootError::TooLarge {
+                    path: inside.display().to_string(),
+                    cap: "MAX_DIR_ENTRIES",
+                    limit: crate::limits::MAX_DIR_ENTRIES as u64,
+                });
+            }
+            let name = OsStr::from_bytes(bytes).to_os_string();
             out.push(DirEntry {
                 path: inside.join(&name),
                 name,
@@ -351,9 +517,102 @@ impl Root {
     pub fn describe(&self) -> String {
         match &self.base {
             Base::Host => "host /".to_owned(),
-            Base::Dir(d) => format!("directory {}", d.display()),
+            Base::Dir { path, .. } => format!("directory {}", path.display()),
         }
     }
+}
+
+/// `inside` as a path relative to the root (`.` for the root itself).
+fn relative(inside: &Path) -> PathBuf {
+    let rel: PathBuf = normalize_keep_dots(inside).into_iter().collect();
+    if rel.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        rel
+    }
+}
+
+/// The chroot-style walk: every component opened with `openat(O_PATH | O_NOFOLLOW)` relative to
+/// the descriptor of the directory before it (held, so a rename cannot move the walk outside),
+/// links read with `readlinkat` on their own descriptor and followed by hand (absolute targets
+/// restart at the root, `..` pops a held ancestor and stops at the root). Returns an `O_PATH`
+/// descriptor of what `inside` names and its canonical path inside the root.
+fn walk(root: BorrowedFd<'_>, inside: &Path, last: Last) -> Result<(OwnedFd, PathBuf), RootError> {
+    let mut queue: VecDeque<OsString> = normalize_keep_dots(inside).into();
+    // Held ancestors below the root, with their names; the current directory is the last.
+    let mut stack: Vec<(OwnedFd, OsString)> = Vec::new();
+    let mut hops = 0usize;
+    let err = |op, e: rustix::io::Errno| RootError::io(op, inside, e.into());
+    while let Some(part) = queue.pop_front() {
+        if part == ".." {
+            stack.pop();
+            continue;
+        }
+        if part == "." {
+            continue;
+        }
+        crate::work::add(1);
+        let is_last = queue.is_empty();
+        let cur = stack.last().map_or(root, |(fd, _)| fd.as_fd());
+        let fd = rustix::fs::openat(
+            cur,
+            part.as_os_str(),
+            OFlags::PATH | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| err("stat", e))?;
+        let st = rustix::fs::fstat(&fd).map_err(|e| err("stat", e))?;
+        let is_link = rustix::fs::FileType::from_raw_mode(st.st_mode).is_symlink();
+        if is_link && (!is_last || last == Last::Follow) {
+            hops += 1;
+            if hops > MAX_SYMLINK_HOPS {
+                return Err(RootError::SymlinkLoop {
+                    path: inside.display().to_string(),
+                });
+            }
+            let target =
+                rustix::fs::readlinkat(&fd, "", Vec::new()).map_err(|e| err("read link", e))?;
+            let target = target.as_bytes();
+            if target.first() == Some(&b'/') {
+                stack.clear();
+            }
+            for p in normalize_keep_dots(Path::new(OsStr::from_bytes(target)))
+                .into_iter()
+                .rev()
+            {
+                queue.push_front(p);
+            }
+            continue;
+        }
+        stack.push((fd, part));
+    }
+    let mut path = PathBuf::from("/");
+    path.extend(stack.iter().map(|(_, n)| n));
+    let fd = match stack.pop() {
+        Some((fd, _)) => fd,
+        None => rustix::fs::openat(root, ".", OFlags::PATH | OFlags::CLOEXEC, Mode::empty())
+            .map_err(|e| err("stat", e))?,
+    };
+    Ok((fd, path))
+}
+
+/// The held parent directory of what `inside` names after every link is followed, and the
+/// final name in it (`None` for the root itself).
+fn walk_parent(
+    root: BorrowedFd<'_>,
+    inside: &Path,
+) -> Result<(OwnedFd, Option<OsString>), RootError> {
+    let (_, real) = walk(root, inside, Last::Follow)?;
+    let Some(name) = real.file_name().map(OsStr::to_os_string) else {
+        let fd = rustix::fs::openat(root, ".", OFlags::PATH | OFlags::CLOEXEC, Mode::empty())
+            .map_err(|e| RootError::io("stat", inside, e.into()))?;
+        return Ok((fd, None));
+    };
+    let parent = real.parent().unwrap_or(Path::new("/"));
+    // The canonical parent has no links left, so this walk takes no hop: a link swapped in
+    // meanwhile would be followed inside the root, and the inode check in `open_at` catches it.
+    let (fd, _) = walk(root, parent, Last::Follow)?;
+    Ok((fd, Some(name)))
 }
 
 /// What a non-regular file is, for messages.
@@ -518,7 +777,7 @@ mod tests {
         for p in ["/a", "/self", "/a/x"] {
             let err = root.read_text(Path::new(p), 10).unwrap_err();
             assert!(matches!(err, RootError::SymlinkLoop { .. }), "{p}: {err}");
-            assert_eq!(err.reason(), "symlink loop");
+            assert_eq!(err.reason(), format!("symlink loop at `{p}`"));
         }
     }
 

@@ -18,7 +18,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// A snapshot that could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum SnapshotError {
-    /// Not valid snapshot JSON.
+    /// Not valid JSON at all.
     #[error("cannot parse snapshot JSON (line {line}, column {column})")]
     Parse {
         /// 1-based line.
@@ -29,11 +29,36 @@ pub enum SnapshotError {
         #[source]
         source: serde_json::Error,
     },
-    /// Written by a newer or older schema.
+    /// Valid JSON, but a field is missing or has the wrong type.
+    #[error("snapshot field `{field}` is wrong: {message}")]
+    Field {
+        /// The field's path (`gpus[0].name`, `driver`; `.` for the document itself).
+        field: String,
+        /// What serde expected and found (`invalid type: string "notalist", expected a sequence`).
+        message: String,
+    },
+    /// Written by a newer or older schema, or not a version at all.
     #[error("unsupported snapshot schema_version {found} (this build reads {SCHEMA_VERSION})")]
     SchemaVersion {
-        /// The version in the file.
-        found: u64,
+        /// What the file holds there, as JSON text (`"1"`, `-1`, `1e300`, `missing`).
+        found: String,
+    },
+    /// A cap of [`crate::limits`] was reached.
+    #[error("{what}: more than the {cap} cap of {limit}")]
+    TooLarge {
+        /// What is too large (`the snapshot`, `gpus[0].name`).
+        what: String,
+        /// The cap's name in [`crate::limits`].
+        cap: &'static str,
+        /// The cap.
+        limit: u64,
+    },
+    /// The input could not be read.
+    #[error("cannot read the snapshot")]
+    Io {
+        /// The cause.
+        #[source]
+        source: std::io::Error,
     },
     /// Could not serialize (should not happen).
     #[error("cannot serialize snapshot")]
@@ -95,6 +120,13 @@ pub struct EnvironmentFacts {
     pub source: String,
     /// Variable -> value, sorted by name.
     pub variables: BTreeMap<String, String>,
+    /// The entries of `LD_LIBRARY_PATH` that glibc reads relative to the current directory:
+    /// an empty one (a leading, trailing or doubled `:`, which glibc takes as the current
+    /// directory) or a relative path, each described (`entry 1 is empty (the current
+    /// directory)`). Empty when there are none or the variable is unset. While it is not
+    /// empty, the live probe loads no driver library (see `live.libcuda_unknown`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ld_library_path_current_directory: Vec<String>,
 }
 
 /// Kernel module and user-space driver.
@@ -455,22 +487,96 @@ impl Snapshot {
         serde_json::to_string_pretty(self).map_err(|source| SnapshotError::Serialize { source })
     }
 
-    /// Reads a snapshot, checking `schema_version` first.
+    /// Reads a snapshot, checking `schema_version` first. A field that is missing or of the
+    /// wrong type is named by its path ([`SnapshotError::Field`]); a string longer than
+    /// [`NAME_CHARS`](crate::limits::NAME_CHARS) where a name belongs is refused.
     pub fn from_json(text: &str) -> Result<Self, SnapshotError> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let parse = |source: serde_json::Error| SnapshotError::Parse {
             line: source.line(),
             column: source.column(),
             source,
         };
         let value: serde_json::Value = serde_json::from_str(text).map_err(parse)?;
-        let found = value
-            .get("schema_version")
-            .and_then(serde_json::Value::as_u64)
-            .unwrap_or(0);
-        if found != u64::from(SCHEMA_VERSION) {
-            return Err(SnapshotError::SchemaVersion { found });
+        let version = value.get("schema_version");
+        if version.and_then(serde_json::Value::as_u64) != Some(u64::from(SCHEMA_VERSION)) {
+            return Err(SnapshotError::SchemaVersion {
+                found: version.map_or_else(|| "missing".to_owned(), snippet_json),
+            });
         }
-        serde_json::from_value(value).map_err(parse)
+        let snap: Snapshot = serde_path_to_error::deserialize(value).map_err(|e| {
+            let field = e.path().to_string();
+            SnapshotError::Field {
+                field,
+                message: e.into_inner().to_string(),
+            }
+        })?;
+        snap.check_caps()?;
+        Ok(snap)
+    }
+
+    /// Reads a snapshot from `reader` (a file, or standard input for `-`), at most
+    /// [`SNAPSHOT_BYTES`](crate::limits::SNAPSHOT_BYTES): a longer input (`/dev/zero`) is
+    /// refused with the cap named, never read to the end.
+    pub fn from_reader(reader: impl std::io::Read) -> Result<Self, SnapshotError> {
+        use std::io::Read as _;
+        let cap = crate::limits::SNAPSHOT_BYTES;
+        let mut bytes = Vec::new();
+        reader
+            .take(cap + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|source| SnapshotError::Io { source })?;
+        if bytes.len() as u64 > cap {
+            return Err(SnapshotError::TooLarge {
+                what: "the snapshot".to_owned(),
+                cap: "SNAPSHOT_BYTES",
+                limit: cap,
+            });
+        }
+        let text = String::from_utf8(bytes).map_err(|e| SnapshotError::Io {
+            source: std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("not UTF-8 (at byte {})", e.utf8_error().valid_up_to()),
+            ),
+        })?;
+        Self::from_json(&text)
+    }
+
+    /// Reads the snapshot file at `path` (`-`: standard input) with [`Snapshot::from_reader`].
+    pub fn from_path(path: &std::path::Path) -> Result<Self, SnapshotError> {
+        if path == std::path::Path::new("-") {
+            return Self::from_reader(std::io::stdin().lock());
+        }
+        let file = std::fs::File::open(path).map_err(|source| SnapshotError::Io { source })?;
+        Self::from_reader(file)
+    }
+
+    /// Names longer than [`NAME_CHARS`](crate::limits::NAME_CHARS) are not names.
+    fn check_caps(&self) -> Result<(), SnapshotError> {
+        let cap = crate::limits::NAME_CHARS;
+        let long = |what: String, s: Option<&str>| {
+            if s.is_some_and(|s| s.chars().count() > cap) {
+                Err(SnapshotError::TooLarge {
+                    what,
+                    cap: "NAME_CHARS",
+                    limit: cap as u64,
+                })
+            } else {
+                Ok(())
+            }
+        };
+        for (i, g) in self.gpus.iter().enumerate() {
+            long(format!("gpus[{i}].name"), g.name.as_deref())?;
+        }
+        if let Some(live) = &self.live {
+            for (i, d) in live.devices.iter().enumerate() {
+                long(format!("live.devices[{i}].name"), d.name.as_deref())?;
+            }
+            for (i, d) in live.nvml.devices.iter().enumerate() {
+                long(format!("live.nvml.devices[{i}].name"), d.name.as_deref())?;
+            }
+        }
+        Ok(())
     }
 
     /// Sorts every list so that output is deterministic.
@@ -496,5 +602,15 @@ impl Snapshot {
         self.loader.sort_by(|a, b| a.soname.cmp(&b.soname));
         self.probe_errors.sort();
         self.probe_errors.dedup();
+    }
+}
+
+/// A JSON value as text for a message, at most 40 characters.
+fn snippet_json(v: &serde_json::Value) -> String {
+    let t = v.to_string();
+    if t.chars().count() > 40 {
+        format!("{}...", t.chars().take(40).collect::<String>())
+    } else {
+        t
     }
 }

@@ -162,12 +162,16 @@ fn symlink_loops_everywhere() {
         ],
     ));
     let v: serde_json::Value = serde_json::from_str(&snap.to_json().unwrap()).unwrap();
+    // The reason names the path that loops.
     assert_eq!(
         at(&v, "/driver/kernel_module_version_unknown"),
-        "symlink loop"
+        "symlink loop at `/proc/driver/nvidia/version`"
     );
     let lib = at(&v, "/libraries/0");
-    assert_eq!(lib["real_path_unknown"], "symlink loop");
+    assert_eq!(
+        lib["real_path_unknown"],
+        "symlink loop at `/usr/lib/x86_64-linux-gnu/libcuda.so.1`"
+    );
 }
 
 #[test]

@@ -30,6 +30,8 @@ const TOOLS: &[&str] = &[
 /// }
 /// ```
 pub fn parse_daemon_json(text: &str) -> Result<(Vec<String>, Option<String>), String> {
+    // Editors on Windows write a UTF-8 byte-order mark; dockerd accepts it too.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let v: serde_json::Value = serde_json::from_str(text).map_err(|e| {
         format!(
             "invalid JSON at line {}, column {}: {e}",
@@ -68,7 +70,13 @@ pub fn collect(ctx: &mut Ctx<'_>) -> ContainerFacts {
     c.cuda_version_env = ctx.env.get(env_vars::CUDA_VERSION).map(str::to_owned);
     c.nv_cudnn_version = ctx.env.get(env_vars::NV_CUDNN_VERSION).map(str::to_owned);
     let daemon = Path::new(DAEMON_JSON);
-    match ctx.read_optional("container", daemon) {
+    // Read whole (a prefix of JSON is not JSON), up to the cap.
+    match ctx.read_whole_optional(
+        "container",
+        daemon,
+        crate::limits::DAEMON_JSON_BYTES,
+        "DAEMON_JSON_BYTES",
+    ) {
         Ok(Some(text)) => {
             let mut d = DockerDaemon {
                 path: DAEMON_JSON.to_owned(),

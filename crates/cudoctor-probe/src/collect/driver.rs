@@ -76,6 +76,10 @@ pub struct GpuInformation {
     pub uuid: Option<String>,
     /// `Bus Location:`.
     pub bus_location: Option<String>,
+    /// Keys whose value was longer than [`NAME_CHARS`](crate::limits::NAME_CHARS) (or whose
+    /// line was longer than [`PROC_LINE_BYTES`](crate::limits::PROC_LINE_BYTES)) and so was not
+    /// taken: the fact is unknown, not cut.
+    pub too_long: Vec<String>,
 }
 
 /// Parses a GPU information file.
@@ -104,7 +108,16 @@ pub fn parse_gpu_information(text: &str) -> GpuInformation {
         if value.is_empty() {
             continue;
         }
-        match key.trim() {
+        let key = key.trim();
+        if line.len() > crate::limits::PROC_LINE_BYTES
+            || value.chars().count() > crate::limits::NAME_CHARS
+        {
+            if matches!(key, "Model" | "GPU UUID" | "Bus Location") {
+                info.too_long.push(snippet_key(key));
+            }
+            continue;
+        }
+        match key {
             "Model" => info.model = Some(value.to_owned()),
             "GPU UUID" => info.uuid = Some(value.to_owned()),
             "Bus Location" => info.bus_location = Some(value.to_owned()),
@@ -112,6 +125,10 @@ pub fn parse_gpu_information(text: &str) -> GpuInformation {
         }
     }
     info
+}
+
+fn snippet_key(key: &str) -> String {
+    key.chars().take(40).collect()
 }
 
 /// Collects the kernel module version.
@@ -175,6 +192,17 @@ pub fn collect_gpus(ctx: &mut Ctx<'_>) -> Vec<Gpu> {
         let path = entry.path.join("information");
         if let Ok(Some(text)) = ctx.read_optional("gpus", &path) {
             let info = parse_gpu_information(&text);
+            for key in &info.too_long {
+                ctx.error(
+                    "gpus",
+                    Some(&path),
+                    format!(
+                        "the `{key}:` line is longer than the NAME_CHARS cap of {} characters (or the PROC_LINE_BYTES cap of {} bytes); not used",
+                        crate::limits::NAME_CHARS,
+                        crate::limits::PROC_LINE_BYTES
+                    ),
+                );
+            }
             out.push(Gpu {
                 bus_location: info
                     .bus_location

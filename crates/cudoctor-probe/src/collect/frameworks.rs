@@ -150,6 +150,9 @@ pub struct TorchVersionPy {
     pub hip: Option<String>,
     /// Whether the `cuda` line was present at all.
     pub has_cuda_line: bool,
+    /// The `cuda` line, when it is there but its value is neither a string nor `None` (it does
+    /// not parse): the CUDA version is then unknown, not "CPU build".
+    pub cuda_line_unparsed: Option<String>,
 }
 
 /// Parses `torch/version.py`.
@@ -169,10 +172,16 @@ pub fn parse_torch_version_py(text: &str) -> TorchVersionPy {
     let mut out = TorchVersionPy::default();
     for line in text.lines() {
         let key = line.split([' ', ':', '=']).next().unwrap_or("");
-        let Some(v) = (match key {
+        let looked = match key {
             "__version__" | "cuda" | "hip" => py_lookup(line, key),
-            _ => None,
-        }) else {
+            _ => continue,
+        };
+        if key == "cuda" && !matches!(looked, Some(PyValue::Str(_) | PyValue::None)) {
+            out.has_cuda_line = true;
+            out.cuda_line_unparsed = Some(line.to_owned());
+            continue;
+        }
+        let Some(v) = looked else {
             continue;
         };
         let value = match v {
@@ -183,6 +192,7 @@ pub fn parse_torch_version_py(text: &str) -> TorchVersionPy {
             "__version__" => out.version = value,
             "cuda" => {
                 out.has_cuda_line = true;
+                out.cuda_line_unparsed = None;
                 out.cuda = value;
             }
             _ => out.hip = value,
@@ -465,6 +475,12 @@ fn torch(ctx: &mut Ctx<'_>, file: &Path, fw: &mut Framework) {
         }
         Some(Err(e)) => {
             fw.cuda_version_unknown = Some(format!("`{src}`: {}", super::snippet(&e.to_string())));
+        }
+        None if info.cuda_line_unparsed.is_some() => {
+            fw.cuda_version_unknown = Some(format!(
+                "the `cuda` line of `{src}` does not parse: `{}`",
+                super::snippet(info.cuda_line_unparsed.as_deref().unwrap_or(""))
+            ));
         }
         None if info.has_cuda_line => fw.is_cuda_build = Some(false),
         None => fw.cuda_version_unknown = Some(format!("no `cuda` in `{src}`")),

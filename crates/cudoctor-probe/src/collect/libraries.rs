@@ -168,18 +168,57 @@ pub fn parse_ld_so_conf(text: &str) -> Vec<ConfLine> {
 }
 
 /// The directories of `/etc/ld.so.conf`, includes expanded (`*` in the last component only).
+/// Each file is read once (a visited set: a file including itself, or ten files each including
+/// all ten, end), at most [`LD_SO_CONF_FILES`](crate::limits::LD_SO_CONF_FILES) files,
+/// [`LD_SO_CONF_INCLUDE_DEPTH`](crate::limits::LD_SO_CONF_INCLUDE_DEPTH) deep and
+/// [`LD_SO_CONF_DIRS`](crate::limits::LD_SO_CONF_DIRS) directories; a cap reached is a probe
+/// error naming the file and the cap, and the directories read so far are kept (each was
+/// really configured).
 pub fn ld_so_conf_dirs(ctx: &mut Ctx<'_>) -> Vec<String> {
-    let mut out = Vec::new();
-    read_conf(ctx, Path::new(LD_SO_CONF), 0, &mut out);
-    out
+    let mut walk = ConfWalk::default();
+    read_conf(ctx, Path::new(LD_SO_CONF), 0, &mut walk);
+    walk.out
 }
 
-fn read_conf(ctx: &mut Ctx<'_>, path: &Path, depth: usize, out: &mut Vec<String>) {
-    if depth > 8 {
+#[derive(Default)]
+struct ConfWalk {
+    out: Vec<String>,
+    dirs: std::collections::HashSet<String>,
+    visited: std::collections::HashSet<PathBuf>,
+    capped: bool,
+}
+
+fn read_conf(ctx: &mut Ctx<'_>, path: &Path, depth: usize, walk: &mut ConfWalk) {
+    use crate::limits::{LD_SO_CONF_DIRS, LD_SO_CONF_FILES, LD_SO_CONF_INCLUDE_DEPTH};
+    if walk.capped {
+        return;
+    }
+    if depth > LD_SO_CONF_INCLUDE_DEPTH {
         ctx.error(
             "libraries",
             Some(path),
-            "ld.so.conf includes nested too deeply",
+            format!(
+                "ld.so.conf includes nested deeper than the LD_SO_CONF_INCLUDE_DEPTH cap of {LD_SO_CONF_INCLUDE_DEPTH}; not read"
+            ),
+        );
+        return;
+    }
+    // Visited by the file it names, so two names of one file count once.
+    let key = ctx
+        .root
+        .real_path(path)
+        .unwrap_or_else(|_| path.to_path_buf());
+    if !walk.visited.insert(key) {
+        return;
+    }
+    if walk.visited.len() > LD_SO_CONF_FILES {
+        walk.capped = true;
+        ctx.error(
+            "libraries",
+            Some(path),
+            format!(
+                "more than the LD_SO_CONF_FILES cap of {LD_SO_CONF_FILES} ld.so.conf files; the rest are not read"
+            ),
         );
         return;
     }
@@ -189,8 +228,19 @@ fn read_conf(ctx: &mut Ctx<'_>, path: &Path, depth: usize, out: &mut Vec<String>
     for line in parse_ld_so_conf(&text) {
         match line {
             ConfLine::Dir(d) => {
-                if !out.contains(&d) {
-                    out.push(d);
+                if walk.dirs.len() >= LD_SO_CONF_DIRS {
+                    walk.capped = true;
+                    ctx.error(
+                        "libraries",
+                        Some(path),
+                        format!(
+                            "more than the LD_SO_CONF_DIRS cap of {LD_SO_CONF_DIRS} directories in ld.so.conf; the rest are not read"
+                        ),
+                    );
+                    return;
+                }
+                if walk.dirs.insert(d.clone()) {
+                    walk.out.push(d);
                 }
             }
             ConfLine::Include(pat) => {
@@ -200,7 +250,10 @@ fn read_conf(ctx: &mut Ctx<'_>, path: &Path, depth: usize, out: &mut Vec<String>
                     path.parent().unwrap_or(Path::new("/")).join(pat)
                 };
                 for file in expand_glob(ctx, &pat) {
-                    read_conf(ctx, &file, depth + 1, out);
+                    read_conf(ctx, &file, depth + 1, walk);
+                    if walk.capped {
+                        return;
+                    }
                 }
             }
         }
@@ -557,7 +610,11 @@ const GPU_CODE_FAMILIES: &[&str] = &["cublas", "cublasLt", "cudnn"];
 /// `libcudnn*.so.N*` file in that directory. Headers only; each file is read once.
 pub fn read_gpu_code(ctx: &mut Ctx<'_>, libs: &mut [Library]) {
     type Answer = Result<(Vec<String>, String), String>;
-    let mut done: BTreeMap<(String, String), Answer> = BTreeMap::new();
+    // Answers per group: a cuDNN group is every `libcudnn*.so.<major>*` file of one directory,
+    // listed and stat'ed once however many libraries of the group there are (3,000 files
+    // `libcudnn.so.8.N` in one directory made this quadratic).
+    let mut done: std::collections::HashMap<(String, PathBuf, String), Answer> =
+        std::collections::HashMap::new();
     for lib in libs.iter_mut() {
         if !GPU_CODE_FAMILIES.contains(&lib.family.as_str()) || lib.dangling {
             continue;
@@ -566,7 +623,7 @@ pub fn read_gpu_code(ctx: &mut Ctx<'_>, libs: &mut [Library]) {
             continue;
         };
         let real = Path::new(&real);
-        let files: Vec<PathBuf> = if lib.family == "cudnn" {
+        let (files, key) = if lib.family == "cudnn" {
             // `libcudnn.so.8` -> 8, else the major of the version.
             let major = lib
                 .soname
@@ -579,35 +636,40 @@ pub fn read_gpu_code(ctx: &mut Ctx<'_>, libs: &mut [Library]) {
             let (Some(major), Some(dir)) = (major, real.parent()) else {
                 continue;
             };
-            let mut names: Vec<PathBuf> = ctx
-                .root
-                .read_dir_or_empty(dir)
-                .into_iter()
-                .filter(|e| {
-                    let n = e.name_str();
-                    n.starts_with("libcudnn")
-                        && n.split_once(".so.")
-                            .is_some_and(|(_, v)| v.split('.').next() == Some(major.as_str()))
-                })
-                .map(|e| e.path)
-                .filter(|p| {
-                    ctx.root
-                        .symlink_metadata(p)
-                        .is_ok_and(|m| m.file_type().is_file())
-                })
-                .collect();
-            names.sort();
-            names
+            let group = (dir.to_path_buf(), major);
+            let key = (lib.family.clone(), group.0.clone(), group.1.clone());
+            if done.contains_key(&key) {
+                (Vec::new(), key)
+            } else {
+                let mut names: Vec<PathBuf> = ctx
+                    .root
+                    .read_dir_or_empty(dir)
+                    .into_iter()
+                    .filter(|e| {
+                        let n = e.name_str();
+                        n.starts_with("libcudnn")
+                            && n.split_once(".so.")
+                                .is_some_and(|(_, v)| v.split('.').next() == Some(group.1.as_str()))
+                    })
+                    .map(|e| e.path)
+                    .filter(|p| {
+                        ctx.root
+                            .symlink_metadata(p)
+                            .is_ok_and(|m| m.file_type().is_file())
+                    })
+                    .collect();
+                names.sort();
+                (names, key)
+            }
         } else {
-            vec![real.to_path_buf()]
+            (
+                vec![real.to_path_buf()],
+                (lib.family.clone(), real.to_path_buf(), String::new()),
+            )
         };
-        if files.is_empty() {
+        if files.is_empty() && !done.contains_key(&key) {
             continue;
         }
-        let key = (
-            lib.family.clone(),
-            files.iter().map(|f| show(f)).collect::<Vec<_>>().join(":"),
-        );
         let answer = done.entry(key).or_insert_with(|| {
             let mut united = UnitedGpuCode::read(ctx.root, &files);
             // The files were listed a moment ago: one gone now is a problem, not an absence.

@@ -15,7 +15,7 @@ use crate::root::{Env, Root};
 use crate::snapshot::ProbeError;
 
 /// Largest text file a collector reads (headers, METADATA, configs are far smaller).
-pub const TEXT_LIMIT: usize = 256 * 1024;
+pub const TEXT_LIMIT: usize = crate::limits::TEXT_FILE_BYTES;
 
 /// What every collector gets.
 pub struct Ctx<'a> {
@@ -61,6 +61,31 @@ impl<'a> Ctx<'a> {
     ) -> Result<Option<String>, String> {
         match self.root.read_text(path, TEXT_LIMIT) {
             Ok(t) => Ok(Some(t)),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => {
+                let reason = e.reason();
+                self.error(collector, Some(path), reason.clone());
+                Err(reason)
+            }
+        }
+    }
+}
+
+impl Ctx<'_> {
+    /// Like [`Ctx::read_optional`], but the file is read whole, up to `limit` bytes: a longer
+    /// file is an error naming the cap (`cap`), never a prefix taken for the whole.
+    pub fn read_whole_optional(
+        &mut self,
+        collector: &str,
+        path: &Path,
+        limit: usize,
+        cap: &'static str,
+    ) -> Result<Option<String>, String> {
+        match self.root.read_whole(path, limit, cap) {
+            Ok(b) => Ok(Some(match String::from_utf8(b) {
+                Ok(s) => s,
+                Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+            })),
             Err(e) if e.is_not_found() => Ok(None),
             Err(e) => {
                 let reason = e.reason();
@@ -118,8 +143,9 @@ impl UnitedGpuCode {
         let mut out = Self::default();
         for file in files {
             let shown = show(file);
-            let host = match root.resolve(file) {
-                Ok(h) => h,
+            // Opened through the root (relative to its held descriptor), never by a host path.
+            let file = match root.open_file(file) {
+                Ok((f, _)) => f,
                 Err(e) if e.is_not_found() => {
                     out.missing.push(format!("`{shown}`"));
                     continue;
@@ -129,18 +155,12 @@ impl UnitedGpuCode {
                     continue;
                 }
             };
-            // `resolve` answers a path for a missing last component; opening it tells.
-            match cudoctor_fatbin::read_file(&host) {
+            match cudoctor_fatbin::read_open_file(&file, Path::new(&shown)) {
                 Ok(archs) => {
                     out.codes.extend(archs.gpu_code());
                     out.read.push(format!("`{shown}`"));
                 }
-                Err(cudoctor_fatbin::ArchsError::Io { source, .. })
-                    if source.kind() == std::io::ErrorKind::NotFound =>
-                {
-                    out.missing.push(format!("`{shown}`"));
-                }
-                Err(e) => out.problems.push(archs_reason(&e, &host, &shown)),
+                Err(e) => out.problems.push(archs_reason(&e)),
             }
         }
         out
@@ -167,8 +187,8 @@ impl UnitedGpuCode {
 }
 
 /// A fatbinary reader's error as a reason for an `*_unknown` field: the whole cause chain,
-/// with the file named by its path inside the root rather than on the host.
-fn archs_reason(e: &cudoctor_fatbin::ArchsError, host: &Path, shown: &str) -> String {
+/// with the file named by its path inside the root (the reader is given that name).
+fn archs_reason(e: &cudoctor_fatbin::ArchsError) -> String {
     let mut msg = e.to_string();
     let mut cause = std::error::Error::source(e);
     while let Some(c) = cause {
@@ -176,5 +196,5 @@ fn archs_reason(e: &cudoctor_fatbin::ArchsError, host: &Path, shown: &str) -> St
         msg.push_str(&c.to_string());
         cause = c.source();
     }
-    msg.replace(&show(host), shown)
+    msg
 }

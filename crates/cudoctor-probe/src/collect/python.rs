@@ -9,7 +9,7 @@ use super::{Ctx, show};
 
 /// METADATA headers (name, version, Requires-Dist) come before the long description; 64 KiB holds
 /// them for every package seen (torch 2.x: about 3 KiB of headers).
-const METADATA_LIMIT: usize = 64 * 1024;
+const METADATA_LIMIT: usize = crate::limits::METADATA_BYTES;
 use crate::env_vars;
 use crate::snapshot::{PythonEnvironment, PythonPackage};
 

@@ -101,6 +101,10 @@ fn scenarios() -> Vec<(&'static str, Snapshot)> {
         ("kernel_module_not_loaded", kernel_module_not_loaded()),
         ("driver_library_mismatch", driver_library_mismatch()),
         ("visible_devices_hidden", visible_devices_hidden()),
+        (
+            "ld_library_path_with_empty_entry",
+            ld_library_path_with_empty_entry(),
+        ),
         ("bare_host", bare_host()),
         ("healthy_torch", healthy_torch()),
         ("healthy_jax", healthy_jax()),
@@ -290,6 +294,15 @@ fn driver_library_mismatch() -> Snapshot {
 
 fn visible_devices_hidden() -> Snapshot {
     with_env(healthy_tf29(), "CUDA_VISIBLE_DEVICES", "-1")
+}
+
+/// `LD_LIBRARY_PATH=:/usr/local/cuda/lib64`, as many guides write it: the empty first entry is
+/// the current directory to glibc (the probe records it).
+fn ld_library_path_with_empty_entry() -> Snapshot {
+    let mut s = with_env(healthy_tf29(), "LD_LIBRARY_PATH", ":/usr/local/cuda/lib64");
+    s.environment.ld_library_path_current_directory =
+        vec!["entry 1 is empty (the current directory)".to_owned()];
+    s
 }
 
 /// PyTorch 2.4.1 (PyPI default: CUDA 12.1) with every pinned wheel at its pinned version, on an
@@ -868,4 +881,28 @@ fn print_all() {
         let d = run(&s);
         eprintln!("=== {name}\n{}", serde_json::to_string_pretty(&d).unwrap());
     }
+}
+
+#[test]
+fn ld_library_path_current_directory_warns_with_the_cleaned_value() {
+    let d = run(&ld_library_path_with_empty_entry());
+    let f = d
+        .findings
+        .iter()
+        .find(|f| f.id == "ld-library-path-current-directory")
+        .unwrap_or_else(|| panic!("{}", show(&d)));
+    assert_eq!(f.severity, Severity::Warning);
+    assert!(
+        f.fix
+            .iter()
+            .any(|x| x.contains("export LD_LIBRARY_PATH=/usr/local/cuda/lib64`")),
+        "{:?}",
+        f.fix
+    );
+    assert!(
+        !run(&healthy_tf29())
+            .findings
+            .iter()
+            .any(|f| f.id == "ld-library-path-current-directory")
+    );
 }

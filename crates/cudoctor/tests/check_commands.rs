@@ -1000,8 +1000,9 @@ fn snapshot_that_is_missing_or_a_directory() {
     ----- stdout -----
 
     ----- stderr -----
-    error: cannot read snapshot `[ROOT]/none.json`
-      Caused by: No such file or directory (os error 2)
+    error: `[ROOT]/none.json` is not a cudoctor snapshot: cannot read the snapshot
+
+    hint: write one with `cudoctor probe --format json > snap.json`
     ");
     let mut c = cudoctor_cmd();
     c.args(["check", "--snapshot"]).arg(dir.path());
@@ -1011,8 +1012,9 @@ fn snapshot_that_is_missing_or_a_directory() {
     ----- stdout -----
 
     ----- stderr -----
-    error: cannot read snapshot `[ROOT]`
-      Caused by: Is a directory (os error 21)
+    error: `[ROOT]` is not a cudoctor snapshot: cannot read the snapshot
+
+    hint: write one with `cudoctor probe --format json > snap.json`
     ");
 }
 

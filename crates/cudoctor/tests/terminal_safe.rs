@@ -67,3 +67,41 @@ fn json_keeps_the_strings_exact() {
     let name = v["gpus"][0]["name"].as_str().unwrap();
     assert_eq!(name, "Tesla T4\u{1b}]0;pwned\u{7}\u{1b}[2J");
 }
+
+/// `LD_LIBRARY_PATH=:/usr/local/cuda/lib64` (an empty entry: the current directory) is a
+/// warning, and the snapshot that records it still matches the schema.
+#[test]
+fn ld_library_path_with_an_empty_entry_is_a_warning() {
+    let f = common::tf29_host("535.104.05", "8.1.1");
+    let r = f.run(&[
+        "check",
+        "--env",
+        "LD_LIBRARY_PATH=:/usr/local/cuda/lib64",
+        "--format",
+        "json",
+    ]);
+    let v = r.json();
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["id"] == "ld-library-path-current-directory" && f["severity"] == "warning"),
+        "{v:#}"
+    );
+    let r = f.run(&[
+        "probe",
+        "--env",
+        "LD_LIBRARY_PATH=:/usr/local/cuda/lib64",
+        "--format",
+        "json",
+    ]);
+    let snap = r.json();
+    assert!(
+        !snap["environment"]["ld_library_path_current_directory"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    common::assert_matches_schema(&snap);
+}

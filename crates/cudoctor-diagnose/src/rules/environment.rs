@@ -259,3 +259,44 @@ pub(crate) fn cuda_visible_devices_hides_all(ctx: &Ctx<'_>) -> Vec<Finding> {
         .fix("Find where it is set: `grep -rn CUDA_VISIBLE_DEVICES ~/.bashrc ~/.profile /etc/environment` (and the Dockerfile `ENV`, job script or scheduler)")
         .source(CUDA_ENV_VARS)]
 }
+
+/// `ld-library-path-current-directory` (warning): `LD_LIBRARY_PATH` has an empty entry (a
+/// leading, trailing or doubled `:`, as many CUDA guides write it) or a relative one. glibc
+/// searches the current directory for such an entry, so every framework started from a
+/// directory holding a `libcuda.so.1`, `libcudnn.so.9`, ... loads that file instead, and runs its
+/// code. The probe itself refuses to load the driver while this holds.
+pub(crate) fn ld_library_path_current_directory(ctx: &Ctx<'_>) -> Vec<Finding> {
+    let entries = &ctx.snap.environment.ld_library_path_current_directory;
+    if entries.is_empty() {
+        return Vec::new();
+    }
+    let value = ctx.env("LD_LIBRARY_PATH").unwrap_or("");
+    let cleaned: Vec<&str> = value.split(':').filter(|d| d.starts_with('/')).collect();
+    let mut f = Finding::new(
+        "ld-library-path-current-directory",
+        Severity::Warning,
+        "LD_LIBRARY_PATH makes every program search the current directory for libraries",
+    )
+    .explain(
+        "An empty entry in `LD_LIBRARY_PATH` (a leading, trailing or doubled `:`) or a relative \
+         one means the current directory to glibc's loader. Every program started with it, \
+         TensorFlow, PyTorch and JAX included, then looks for `libcuda.so.1`, `libcudnn.so.*` and \
+         the other CUDA libraries in whatever directory it is started from first, and loads and \
+         runs a file of that name there: a wrong or planted library wins over the installed one. \
+         cudoctor does not load the driver itself while this is set.",
+    );
+    for e in entries {
+        f = f.evidence(
+            "LD_LIBRARY_PATH entry",
+            e.clone(),
+            ctx.env_source("LD_LIBRARY_PATH"),
+        );
+    }
+    vec![f
+        .fix(format!(
+            "Drop the empty and relative entries: `export LD_LIBRARY_PATH={}`",
+            cleaned.join(":")
+        ))
+    .fix("Where it is set in a shell profile, write `export LD_LIBRARY_PATH=/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}` so no empty entry appears")
+        .source("https://man7.org/linux/man-pages/man8/ld.so.8.html")]
+}

@@ -50,6 +50,10 @@ pub(crate) const RULES: &[(&str, Rule)] = &[
         "cuda-visible-devices-hides-all",
         environment::cuda_visible_devices_hides_all,
     ),
+    (
+        "ld-library-path-current-directory",
+        environment::ld_library_path_current_directory,
+    ),
     ("container-no-gpu", container::container_no_gpu),
     (
         "docker-nvidia-runtime-missing",

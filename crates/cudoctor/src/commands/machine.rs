@@ -70,11 +70,15 @@ pub fn snapshot(args: &SourceArgs) -> anyhow::Result<Snapshot> {
 
 /// Reads a snapshot file written by `cudoctor probe --format json`.
 pub fn read_snapshot(path: &Path) -> anyhow::Result<Snapshot> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read snapshot `{}`", path.display()))?;
-    Snapshot::from_json(&text).map_err(|e| {
+    // `-` is standard input; either is read up to the probe's snapshot size cap.
+    let shown = if path.as_os_str() == "-" {
+        "standard input".to_owned()
+    } else {
+        format!("`{}`", path.display())
+    };
+    Snapshot::from_path(path).map_err(|e| {
         error::hinted(
-            format!("`{}` is not a cudoctor snapshot: {e}", path.display()),
+            format!("{shown} is not a cudoctor snapshot: {e}"),
             "write one with `cudoctor probe --format json > snap.json`",
         )
     })

@@ -2,6 +2,9 @@
 # Fetch the real artifacts the test suite compares against into the git-ignored .cache/.
 #
 #   scripts/fetch-test-artifacts.sh          the core set (what CI requires, ~160 MB download)
+#   scripts/fetch-test-artifacts.sh --tensorflow   the GPU libraries of the official TensorFlow
+#                                            2.9.0 and 2.17.0 wheels, for the kb's data test
+#                                            (~1 GB download; into .cache/tensorflow/<version>/)
 #   scripts/fetch-test-artifacts.sh --all    also the large CUDA libraries the fatbin oracle and
 #                                            bench/archs.sh use (~1.3 GB download)
 #
@@ -15,7 +18,14 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cache=$repo/.cache
 all=0
-[[ ${1:-} == --all ]] && all=1
+tensorflow=0
+for a in "$@"; do
+  case $a in
+    --all) all=1 ;;
+    --tensorflow) tensorflow=1 ;;
+    *) echo "fetch-test-artifacts: unknown option $a (--all, --tensorflow)" >&2; exit 2 ;;
+  esac
+done
 
 debs=(libcuda1 libnvidia-ml1 libcudart11.0 nvidia-cuda-toolkit libcurand10)
 wheels=(nvidia-cuda-runtime-cu11==11.8.89 nvidia-cuda-nvrtc-cu11==11.8.89)
@@ -36,4 +46,22 @@ for w in "$cache"/wheels/*.whl; do
   stamp="$cache/wheels/unpacked/.$(basename "$w").done"
   [[ -e $stamp ]] || { python3 -m zipfile -e "$w" "$cache/wheels/unpacked/" && touch "$stamp"; }
 done
+if ((tensorflow)); then
+  # Only the members the test reads are extracted; the wheel is kept for reruns.
+  for spec in "2.9.0 tensorflow/python/_pywrap_tensorflow_internal.so" \
+    "2.17.0 tensorflow/libtensorflow_cc.so.2 tensorflow/libtensorflow_framework.so.2"; do
+    read -r v members <<<"$spec"
+    python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.10 \
+      --platform manylinux2014_x86_64 -d "$cache/wheels-tensorflow" "tensorflow==$v"
+    python3 - "$cache/wheels-tensorflow" "$cache/tensorflow/$v" "$v" $members <<'PY'
+import glob, os, sys, zipfile
+src, dest, version, members = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+(wheel,) = glob.glob(os.path.join(src, f"tensorflow-{version}-*.whl"))
+with zipfile.ZipFile(wheel) as z:
+    for m in members:
+        if not os.path.exists(os.path.join(dest, m)):
+            z.extract(m, dest)
+PY
+  done
+fi
 echo "fetch-test-artifacts: cache ready under $cache ($(du -sh "$cache" | cut -f1))"

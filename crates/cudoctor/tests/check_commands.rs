@@ -1000,9 +1000,7 @@ fn snapshot_that_is_missing_or_a_directory() {
     ----- stdout -----
 
     ----- stderr -----
-    error: `[ROOT]/none.json` is not a cudoctor snapshot: cannot read the snapshot
-
-    hint: write one with `cudoctor probe --format json > snap.json`
+    error: cannot read snapshot `[ROOT]/none.json`: No such file or directory (os error 2)
     ");
     let mut c = cudoctor_cmd();
     c.args(["check", "--snapshot"]).arg(dir.path());
@@ -1012,9 +1010,7 @@ fn snapshot_that_is_missing_or_a_directory() {
     ----- stdout -----
 
     ----- stderr -----
-    error: `[ROOT]` is not a cudoctor snapshot: cannot read the snapshot
-
-    hint: write one with `cudoctor probe --format json > snap.json`
+    error: cannot read snapshot `[ROOT]`: Is a directory (os error 21)
     ");
 }
 

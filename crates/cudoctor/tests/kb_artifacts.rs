@@ -84,7 +84,7 @@ fn tensorflow_gpu_code_matches_the_carved_wheel_containers() {
 }
 
 /// The whole library of a cached official wheel (not fetched by default: hundreds of MB).
-/// Extract it with `scripts/fetch-test-artifacts.sh --tensorflow`.
+/// Fetch them with `scripts/fetch-test-artifacts.sh --tensorflow` (about 1 GB of wheels).
 #[test]
 fn tensorflow_gpu_code_matches_the_cached_wheel_libraries() {
     for (version, libs) in [

@@ -77,6 +77,9 @@ pub fn read_snapshot(path: &Path) -> anyhow::Result<Snapshot> {
         format!("`{}`", path.display())
     };
     Snapshot::from_path(path).map_err(|e| {
+        if let cudoctor_probe::snapshot::SnapshotError::Io { source } = &e {
+            return anyhow::anyhow!("cannot read snapshot {shown}: {source}");
+        }
         error::hinted(
             format!("{shown} is not a cudoctor snapshot: {e}"),
             "write one with `cudoctor probe --format json > snap.json`",

@@ -23,8 +23,8 @@ pub use framework::{Framework, Spec, SpecParseError, UnknownFramework};
 pub use gpu::GpuLookupError;
 pub use matrix::Table;
 pub use query::{
-    Candidate, Excluded, FrameworkPlan, Plan, PlanConstraints, PlanQuery, QueryError, Requirements,
-    SCHEMA_VERSION, Status, VariantRequirements,
+    Candidate, Excluded, FrameworkPlan, IndexOffer, Plan, PlanConstraints, PlanQuery, QueryError,
+    Requirements, SCHEMA_VERSION, Status, VariantRequirements,
 };
 pub use rules::{ArchSupport, CudnnCheck, DriverCaveat, DriverCheck, Verdict};
 

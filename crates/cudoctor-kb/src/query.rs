@@ -689,6 +689,32 @@ pub struct PlanQuery {
     pub python: Option<PythonVersion>,
     /// The frameworks to plan for; empty = all.
     pub frameworks: Vec<Framework>,
+    /// Releases the tables lack, as read elsewhere (the package index): weighed like the rest,
+    /// each with a caveat naming where it was read.
+    pub index_offers: Vec<IndexOffer>,
+}
+
+/// A release the tables lack, as its package metadata states it (what is not stated: `None`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexOffer {
+    /// The framework.
+    pub framework: Framework,
+    /// The release.
+    pub version: FrameworkVersion,
+    /// The variant (`cu130`, `cuda12`, `default`).
+    pub variant: String,
+    /// What to install (`torch`, `jax[cuda12]`).
+    pub package: String,
+    /// CUDA it was built with (or, for JAX, the lowest it runs with).
+    pub cuda: Option<CudaVersion>,
+    /// cuDNN, as stated.
+    pub cudnn: Option<String>,
+    /// The lowest Python (`Requires-Python`).
+    pub python_min: Option<PythonVersion>,
+    /// The GPU code, where stated (TensorFlow's build_info.py).
+    pub codes: Option<Vec<GpuCode>>,
+    /// Where it was read (`PyPI metadata of NAME VERSION (URL, sha256 ...)`).
+    pub source: String,
 }
 
 /// The answer of [`Kb::plan`].
@@ -832,6 +858,8 @@ struct Offer {
     /// CUDA plugins are both pip extras (`jax[cuda12]`, `jax[cuda13]`), the `cuda12` plugin, an
     /// ordering choice only (not a fact of the tables).
     listed_first: bool,
+    /// Where an offer the tables lack was read; said as a caveat.
+    read_from: Option<String>,
 }
 
 impl Offer {
@@ -878,7 +906,7 @@ impl Kb {
             .filter(|row| gpu.plain() < row.cc_min.plain())
     }
 
-    fn offers(&self, framework: Framework) -> Vec<Offer> {
+    fn offers(&self, framework: Framework, extra: &[IndexOffer]) -> Vec<Offer> {
         let mut out: Vec<Offer> = match framework {
             Framework::TensorFlow => self
                 .tf_releases
@@ -899,6 +927,7 @@ impl Kb {
                     cc_min: None,
                     doc_driver_min: None,
                     listed_first: true,
+                    read_from: None,
                 })
                 .collect(),
             Framework::PyTorch => self
@@ -928,6 +957,7 @@ impl Kb {
                         cc_min: None,
                         doc_driver_min: None,
                         listed_first: r.pypi_default,
+                        read_from: None,
                     })
                 })
                 .collect(),
@@ -947,9 +977,33 @@ impl Kb {
                     cc_min: r.cc_min,
                     doc_driver_min: r.driver_min.clone(),
                     listed_first: r.variant == "cuda12",
+                    read_from: None,
                 })
                 .collect(),
         };
+        out.extend(extra.iter().filter(|x| x.framework == framework).map(|x| {
+            Offer {
+                framework,
+                sort_key: x.version.clone(),
+                version: x.version.to_string(),
+                variant: x.variant.clone(),
+                package: x.package.clone(),
+                cuda: x.cuda,
+                cudnn: x.cudnn.clone(),
+                python: x
+                    .python_min
+                    .map_or(PythonSupport::Unknown, PythonSupport::AtLeast),
+                codes: match (framework, &x.codes) {
+                    (Framework::Jax, _) => Codes::NotApplicable,
+                    (_, Some(c)) => Codes::Known(c.clone()),
+                    (_, None) => Codes::Unknown,
+                },
+                cc_min: None,
+                doc_driver_min: None,
+                listed_first: x.variant == "cuda12" || framework == Framework::PyTorch,
+                read_from: Some(x.source.clone()),
+            }
+        }));
         out.sort_by(|a, b| {
             b.sort_key
                 .cmp(&a.sort_key)
@@ -1185,8 +1239,26 @@ impl Kb {
             .map(|framework| {
                 let mut candidates = Vec::new();
                 let mut excluded = Vec::new();
-                for o in self.offers(framework) {
-                    match self.weigh(&o, &constraints) {
+                for o in self.offers(framework, &query.index_offers) {
+                    match self
+                        .weigh(&o, &constraints)
+                        .map(|mut c| {
+                            if let Some(src) = &o.read_from {
+                                c.insert(
+                                    0,
+                                    format!("not in the embedded tables: read from the {src}"),
+                                );
+                            }
+                            c
+                        })
+                        .map_err(|mut r| {
+                            if let Some(src) = &o.read_from {
+                                r.push(format!(
+                                    "(not in the embedded tables: read from the {src})"
+                                ));
+                            }
+                            r
+                        }) {
                         Ok(caveats) => candidates.push(Candidate {
                             version: o.version,
                             variant: o.variant,

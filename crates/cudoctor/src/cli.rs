@@ -178,6 +178,10 @@ pub struct PlanArgs {
     /// Do not fill missing constraints from this machine (or from `--root` / `--snapshot`).
     #[arg(long, conflicts_with_all = ["root", "snapshot"])]
     pub no_probe: bool,
+    /// Do not look for releases newer than the embedded data in the package index (also
+    /// `CUDOCTOR_OFFLINE=1`); with it, the plan covers the embedded releases only.
+    #[arg(long)]
+    pub offline: bool,
     /// Where missing constraints come from (default: this machine).
     #[command(flatten)]
     pub source: SourceArgs,

@@ -223,3 +223,66 @@ fn check_for_a_release_newer_than_the_data_judges_its_pypi_metadata() {
     );
     assert!(py(&check(true)).is_none(), "offline reads nothing");
 }
+
+/// `plan` weighs the releases newer than the embedded data that the index has, each with a caveat
+/// naming where it was read; offline it plans the embedded releases only, and says nothing new.
+#[test]
+fn plan_weighs_releases_newer_than_the_data_from_the_index() {
+    let (index, seen) = serve();
+    let plan = |offline: bool| {
+        let mut c = common::cudoctor_cmd();
+        c.args([
+            "plan",
+            "--no-probe",
+            "--framework",
+            "jax",
+            "--python",
+            "3.13",
+            "--format",
+            "json",
+        ])
+        .env("PIP_INDEX_URL", &index);
+        if !offline {
+            c.env_remove("CUDOCTOR_OFFLINE");
+        }
+        let r = common::run(&mut c);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        r.json()
+    };
+    let v = plan(false);
+    let jax = &v["frameworks"][0];
+    let c = jax["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["version"] == "0.99.0")
+        .unwrap_or_else(|| panic!("{v:#}"));
+    assert_eq!(c["variant"], "cuda12");
+    assert_eq!(c["status"], "compatible_with_caveats");
+    assert!(
+        common::strings(&c["caveats"])[0].starts_with(
+            "not in the embedded tables: read from the PyPI metadata of jax-cuda12-plugin 0.99.0"
+        ),
+        "{c:#}"
+    );
+    assert!(
+        common::strings(&v["constraints"]["notes"])
+            .iter()
+            .any(|n| n.contains("JAX 0.99.0 newer than the embedded data")),
+        "{v:#}"
+    );
+    let before = seen.lock().unwrap().len();
+    let v = plan(true);
+    assert!(
+        !v["frameworks"][0]["candidates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["version"] == "0.99.0")
+    );
+    assert_eq!(
+        seen.lock().unwrap().len(),
+        before,
+        "offline touched the index"
+    );
+}

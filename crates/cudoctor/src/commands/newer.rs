@@ -279,3 +279,96 @@ fn tf_variant(
         .push("the sonames this release dlopens".to_owned());
     v
 }
+
+/// At most this many releases newer than the data are read per framework for `plan`.
+const NEWER_RELEASES: usize = 3;
+
+/// `plan`'s offers for the releases of `framework` newer than the embedded data: the index's
+/// final releases after the newest known one (at most [`NEWER_RELEASES`], newest first), each
+/// read as `requirements` reads it. `Ok((offers, note))`, the note saying what was added;
+/// `Err(why)` when the index could not be read.
+pub fn newer_offers(
+    kb: &Kb,
+    framework: Framework,
+    config: &Config,
+) -> Result<(Vec<cudoctor_kb::IndexOffer>, Option<String>), String> {
+    use cudoctor_kb::IndexOffer;
+    use cudoctor_kb::version::FrameworkVersion;
+    let (package, spec_name) = match framework {
+        Framework::TensorFlow => ("tensorflow", "tensorflow"),
+        Framework::PyTorch => ("torch", "torch"),
+        Framework::Jax => ("jax-cuda12-plugin", "jax"),
+    };
+    let newest: Option<FrameworkVersion> = newest_known(kb, framework).and_then(|n| n.parse().ok());
+    let client = Client::new(config.clone());
+    let page = client.project(package).map_err(|e| e.to_string())?;
+    let mut versions: Vec<FrameworkVersion> = cudoctor_pypi::wheels_by_version(&page)
+        .keys()
+        .filter(|v| !v.any_prerelease() && v.post().is_none())
+        .filter_map(|v| v.to_string().parse::<FrameworkVersion>().ok())
+        .filter(|v| newest.as_ref().is_none_or(|n| v > n))
+        .collect();
+    versions.sort();
+    versions.reverse();
+    versions.truncate(NEWER_RELEASES);
+    let mut offers = Vec::new();
+    let mut read = Vec::new();
+    for v in &versions {
+        let Ok(spec) = format!("{spec_name}=={v}").parse::<Spec>() else {
+            continue;
+        };
+        let Ok(req) = requirements(kb, &spec, config.clone()) else {
+            continue;
+        };
+        read.push(v.to_string());
+        for var in &req.variants {
+            offers.push(IndexOffer {
+                framework,
+                version: v.clone(),
+                variant: var.name.clone(),
+                package: match framework {
+                    Framework::Jax => format!("jax[{}]", var.name),
+                    _ => spec.package.clone(),
+                },
+                cuda: var
+                    .cuda
+                    .as_deref()
+                    .and_then(|c| c.parse().ok())
+                    .or_else(|| {
+                        // JAX states only the lowest CUDA it runs with.
+                        var.notes.iter().find_map(|n| {
+                            n.strip_prefix("works with CUDA >= ")
+                                .and_then(|r| r.split_whitespace().next())
+                                .and_then(|c| c.parse().ok())
+                        })
+                    }),
+                cudnn: var.cudnn.clone(),
+                python_min: var
+                    .python
+                    .first()
+                    .and_then(|p| p.strip_prefix(">="))
+                    .and_then(|p| p.parse().ok()),
+                codes: (!var.compute_capabilities.is_empty()).then(|| {
+                    var.compute_capabilities
+                        .iter()
+                        .filter_map(|c| c.parse().ok())
+                        .collect()
+                }),
+                source: var
+                    .sources
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| "package index".to_owned()),
+            });
+        }
+    }
+    let note = (!read.is_empty()).then(|| {
+        format!(
+            "{} {} newer than the embedded data (newest known: {}): read from the package index",
+            framework.display_name(),
+            read.join(", "),
+            newest.map_or_else(|| "none".to_owned(), |n| n.to_string())
+        )
+    });
+    Ok((offers, note))
+}

@@ -30,6 +30,7 @@ pub fn run(ctx: Ctx, args: &PlanArgs) -> anyhow::Result<ExitStatus> {
             None => None,
         },
         frameworks: Vec::new(),
+        index_offers: Vec::new(),
     };
     for name in &args.frameworks {
         let fw: Framework = name.parse().map_err(|e: cudoctor_kb::UnknownFramework| {
@@ -53,11 +54,33 @@ pub fn run(ctx: Ctx, args: &PlanArgs) -> anyhow::Result<ExitStatus> {
         }
         super::machine::fill_plan_constraints(&mut query, &snap, &mut filled);
     }
+    let mut index_notes = Vec::new();
+    let config = super::newer::config(args.offline);
+    if !config.offline {
+        let asked = if query.frameworks.is_empty() {
+            Framework::ALL.to_vec()
+        } else {
+            query.frameworks.clone()
+        };
+        for fw in asked {
+            match super::newer::newer_offers(kb(), fw, &config) {
+                Ok((offers, note)) => {
+                    query.index_offers.extend(offers);
+                    index_notes.extend(note);
+                }
+                Err(why) => index_notes.push(format!(
+                    "releases of {} newer than the embedded data were not looked up: {why}",
+                    fw.display_name()
+                )),
+            }
+        }
+    }
     let mut plan = kb().plan(&query).map_err(|e| match e.hint() {
         Some(h) => error::hinted(format!("{e}: {}", source_text(&e)), h),
         None => anyhow::Error::new(e),
     })?;
     plan.constraints.notes.extend(filled);
+    plan.constraints.notes.extend(index_notes);
     let text = match ctx.format {
         Format::Json => to_json(&plan)?,
         Format::Text => render(&plan, ctx.out, false),

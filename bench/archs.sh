@@ -6,7 +6,7 @@
 #   bench/archs.sh [--fetch] [--cold] [LIBRARY]
 #
 # --fetch populates the git-ignored cache first (also what tests/oracle.rs of cudoctor-fatbin
-# uses): Debian CUDA 11.8 packages via ../shared/tools/debian-nonfree.sh and PyPI nvidia-*
+# uses): Debian CUDA 11.8 packages via scripts/debian-nonfree.sh and PyPI nvidia-*
 # wheels, unpacked under .cache/wheels/unpacked/.
 # Uses hyperfine when installed (apt-get install -y hyperfine), else a `date +%s%N` loop.
 # By default timings are with a warm page cache (the file was read before). --cold evicts the
@@ -20,7 +20,7 @@ if [[ ${1:-} == --fetch ]]; then fetch=1; shift; fi
 if [[ ${1:-} == --cold ]]; then cold=1; shift; fi
 
 if ((fetch)); then
-  "$root/../shared/tools/debian-nonfree.sh" --extract "$cache/debian" nvidia-cuda-toolkit \
+  bash "$root/scripts/debian-nonfree.sh" --extract "$cache/debian" nvidia-cuda-toolkit \
     libcublas11 libcublaslt11 libcufft10 libcusparse11 libcurand10 >/dev/null
   mkdir -p "$cache/wheels/unpacked"
   pip download -q --no-deps -d "$cache/wheels" nvidia-cuda-runtime-cu11==11.8.89 \

@@ -9,7 +9,6 @@ use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use cudoctor_probe::{Collectors, ProbeOptions, probe};
 
 #[path = "../tests/common/fixture.rs"]
-#[allow(dead_code)]
 mod fixture;
 use fixture::Fixture;
 

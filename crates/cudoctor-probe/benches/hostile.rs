@@ -29,7 +29,7 @@ fn benches(c: &mut Criterion) {
         }
         let opts = files_only(&f);
         g.bench_with_input(BenchmarkId::from_parameter(n), &opts, |b, o| {
-            b.iter(|| probe(o))
+            b.iter(|| probe(o));
         });
     }
     g.finish();
@@ -49,7 +49,7 @@ fn benches(c: &mut Criterion) {
         }
         let opts = files_only(&f);
         g.bench_with_input(BenchmarkId::from_parameter(n), &opts, |b, o| {
-            b.iter(|| probe(o))
+            b.iter(|| probe(o));
         });
     }
     g.finish();

@@ -20,25 +20,11 @@ pub mod live;
 pub mod root;
 pub mod snapshot;
 
-/// A per-thread count of the probe's elementary steps (filesystem operations through a
-/// [`Root`], cache lookups, string scans), so tests can show the work grows linearly with
-/// hostile input without timing anything. Not a stable API.
+/// The per-thread step counter tests use to show the work grows linearly with hostile input
+/// (filesystem operations through a [`Root`], cache lookups, string scans): the fatbinary
+/// reader's counter, shared, so one [`work::take`] counts both. Not a stable API.
 #[doc(hidden)]
-pub mod work {
-    use std::cell::Cell;
-    thread_local! {
-        static STEPS: Cell<u64> = const { Cell::new(0) };
-    }
-    /// Adds `n` steps.
-    pub fn add(n: u64) {
-        STEPS.with(|s| s.set(s.get().saturating_add(n)));
-    }
-    /// The steps counted on this thread since the last [`take`] (the fatbinary reader's
-    /// included).
-    pub fn take() -> u64 {
-        STEPS.with(|s| s.replace(0)) + cudoctor_fatbin::work::take()
-    }
-}
+pub use cudoctor_fatbin::work;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

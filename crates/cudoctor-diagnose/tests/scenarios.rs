@@ -905,4 +905,20 @@ fn ld_library_path_current_directory_warns_with_the_cleaned_value() {
             .iter()
             .any(|f| f.id == "ld-library-path-current-directory")
     );
+    // Only empty entries: nothing to keep, so the fix unsets it (not `export LD_LIBRARY_PATH=`).
+    let mut s = with_env(healthy_tf29(), "LD_LIBRARY_PATH", ":");
+    s.environment.ld_library_path_current_directory =
+        vec!["entry 1 is empty (the current directory)".to_owned()];
+    let d = run(&s);
+    let f = d
+        .findings
+        .iter()
+        .find(|f| f.id == "ld-library-path-current-directory")
+        .unwrap();
+    assert!(
+        f.fix.iter().any(|x| x.contains("`unset LD_LIBRARY_PATH`"))
+            && !f.fix.iter().any(|x| x.contains("LD_LIBRARY_PATH=`")),
+        "{:?}",
+        f.fix
+    );
 }

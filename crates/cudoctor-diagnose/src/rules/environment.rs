@@ -293,10 +293,14 @@ pub(crate) fn ld_library_path_current_directory(ctx: &Ctx<'_>) -> Vec<Finding> {
         );
     }
     vec![f
-        .fix(format!(
-            "Drop the empty and relative entries: `export LD_LIBRARY_PATH={}`",
-            cleaned.join(":")
-        ))
+        .fix(if cleaned.is_empty() {
+            "Nothing in it is an absolute directory: `unset LD_LIBRARY_PATH`".to_owned()
+        } else {
+            format!(
+                "Drop the empty and relative entries: `export LD_LIBRARY_PATH={}`",
+                cleaned.join(":")
+            )
+        })
     .fix("Where it is set in a shell profile, write `export LD_LIBRARY_PATH=/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}` so no empty entry appears")
         .source("https://man7.org/linux/man-pages/man8/ld.so.8.html")]
 }

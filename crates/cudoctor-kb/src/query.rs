@@ -94,6 +94,10 @@ pub struct VariantRequirements {
     pub name: String,
     /// CUDA the variant was built with.
     pub cuda: Option<String>,
+    /// The lowest CUDA it runs with, where that is stated instead of or besides the build's
+    /// (JAX: its `nvidia-cuda-runtime` pin or the installation docs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cuda_min: Option<String>,
     /// cuDNN the variant was built with (bundled, for PyTorch).
     pub cudnn: Option<String>,
     /// The driver without caveats (the CUDA toolkit driver; JAX: the documented minimum).
@@ -654,6 +658,7 @@ impl Kb {
                     None => v.unknown.push("the minimum compute capability".to_owned()),
                 }
                 if let Some(c) = r.cuda_min {
+                    v.cuda_min = Some(c.to_string());
                     v.notes.push(format!("works with CUDA >= {c} (pip nvidia-* packages)"));
                 }
                 if let Some(n) = &r.note {

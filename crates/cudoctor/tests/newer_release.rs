@@ -87,6 +87,7 @@ fn requirements_of_a_release_newer_than_the_data_come_from_its_pypi_metadata() {
     let v = r.json();
     let d = &v["variants"][0];
     assert_eq!(d["name"], "cuda12");
+    assert_eq!(d["cuda_min"], "12.8");
     assert_eq!(common::strings(&d["python"]), [">=3.13"]);
     assert_eq!(
         d["cudnn_accepted"],
@@ -258,6 +259,8 @@ fn plan_weighs_releases_newer_than_the_data_from_the_index() {
         .find(|c| c["version"] == "0.99.0")
         .unwrap_or_else(|| panic!("{v:#}"));
     assert_eq!(c["variant"], "cuda12");
+    // The lowest CUDA its nvidia-cuda-runtime pin (>=12.8.90) allows.
+    assert_eq!(c["cuda"], "12.8");
     assert_eq!(c["status"], "compatible_with_caveats");
     assert!(
         common::strings(&c["caveats"])[0].starts_with(

@@ -181,6 +181,7 @@ fn jax_variant(kb: &Kb, name: &str, facts: &PinFacts) -> VariantRequirements {
         .and_then(|c| c.parse::<CudaVersion>().ok())
     {
         Some(cuda) => {
+            v.cuda_min = Some(cuda.to_string());
             v.notes.push(format!(
                 "works with CUDA >= {cuda} (its nvidia-cuda-runtime pin); pip installs the newest matching nvidia-* wheels"
             ));
@@ -330,18 +331,12 @@ pub fn newer_offers(
                     Framework::Jax => format!("jax[{}]", var.name),
                     _ => spec.package.clone(),
                 },
+                // JAX states only the lowest CUDA it runs with.
                 cuda: var
                     .cuda
                     .as_deref()
-                    .and_then(|c| c.parse().ok())
-                    .or_else(|| {
-                        // JAX states only the lowest CUDA it runs with.
-                        var.notes.iter().find_map(|n| {
-                            n.strip_prefix("works with CUDA >= ")
-                                .and_then(|r| r.split_whitespace().next())
-                                .and_then(|c| c.parse().ok())
-                        })
-                    }),
+                    .or(var.cuda_min.as_deref())
+                    .and_then(|c| c.parse().ok()),
                 cudnn: var.cudnn.clone(),
                 python_min: var
                     .python

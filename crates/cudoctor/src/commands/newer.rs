@@ -367,3 +367,89 @@ pub fn newer_offers(
     });
     Ok((offers, note))
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn facts(metadata: &str) -> PinFacts {
+        let m = cudoctor_pypi::metadata::parse_metadata(metadata).unwrap();
+        cudoctor_pypi::pin_facts(
+            &m,
+            &cudoctor_pypi::Provenance {
+                filename: "x.whl".into(),
+                url: "https://files.example/x.whl".into(),
+                wheel_sha256: None,
+                via: "zip".into(),
+            },
+        )
+    }
+
+    /// torch 2.5.1's real pins (its PyPI METADATA): the variant is named from the CUDA of
+    /// torch/version.py, the bundled cuDNN is the exact pin, the driver comes from the CUDA table.
+    #[test]
+    fn torch_from_its_pins_and_version_py() {
+        let f = facts(
+            "Metadata-Version: 2.1\nName: torch\nVersion: 2.5.1\nRequires-Python: >=3.8.0\nRequires-Dist: nvidia-cuda-runtime-cu12 (==12.4.127) ; platform_system == \"Linux\" and platform_machine == \"x86_64\"\nRequires-Dist: nvidia-cudnn-cu12 (==9.1.0.70) ; platform_system == \"Linux\" and platform_machine == \"x86_64\"\n",
+        );
+        let v = torch_variant(cudoctor_kb::kb(), &f, Some("12.4"));
+        assert_eq!(v.name, "cu124");
+        assert_eq!(v.cuda.as_deref(), Some("12.4"));
+        assert_eq!(v.cudnn.as_deref(), Some("9.1.0.70"));
+        assert_eq!(v.python, [">=3.8"]);
+        assert!(v.driver_min.is_some() && v.driver_min_compat.as_deref() == Some("525.60.13"));
+        // Without version.py the runtime pin names the CUDA.
+        assert_eq!(torch_variant(cudoctor_kb::kb(), &f, None).name, "cu124");
+    }
+
+    /// TF 2.9.0's real build_info.py: compute_80 expands to sm_80 + compute_80; the cuDNN
+    /// major alone is a note, never a version; the sonames stay unknown.
+    #[test]
+    fn tensorflow_from_build_info() {
+        let f = facts(
+            "Metadata-Version: 2.1\nName: tensorflow\nVersion: 2.9.0\nRequires-Python: >=3.7\n",
+        );
+        let info = cudoctor_pypi::pyfiles::parse_tf_build_info(
+            "build_info = collections.OrderedDict([('cuda_compute_capabilities', ['sm_35', 'sm_50', 'sm_60', 'sm_70', 'sm_75', 'compute_80']), ('cuda_version', '11.2'), ('cudnn_version', '8'), ('is_cuda_build', True)])\n",
+        )
+        .unwrap();
+        let v = tf_variant(cudoctor_kb::kb(), &f, &info, "https://files.example/tf.whl");
+        assert_eq!(v.cuda.as_deref(), Some("11.2"));
+        assert_eq!(v.driver_min.as_deref(), Some("460.27.03"));
+        assert_eq!(
+            v.compute_capabilities,
+            [
+                "sm_35",
+                "sm_50",
+                "sm_60",
+                "sm_70",
+                "sm_75",
+                "sm_80",
+                "compute_80"
+            ]
+        );
+        assert!(
+            v.cudnn.is_none()
+                && v.notes
+                    .iter()
+                    .any(|n| n.contains("cuDNN 8 (the major only)"))
+        );
+        assert!(v.unknown.iter().any(|u| u.contains("sonames")));
+    }
+
+    /// A JAX plugin without a runtime pin (0.4.25's) says the CUDA is unknown, never a guess.
+    #[test]
+    fn jax_without_a_runtime_pin_is_unknown() {
+        let f = facts(
+            "Metadata-Version: 2.1\nName: jax-cuda12-plugin\nVersion: 0.4.25\nRequires-Python: >=3.9\n",
+        );
+        let v = jax_variant(cudoctor_kb::kb(), "cuda12", &f);
+        assert!(v.cuda_min.is_none() && v.driver_min_compat.is_none());
+        assert!(
+            v.unknown.iter().any(|u| u.contains("no runtime pin")),
+            "{:?}",
+            v.unknown
+        );
+    }
+}

@@ -11,13 +11,20 @@
 
 pub use cudoctor_fatbin::limits as fatbin;
 
-/// Bytes read of a small text file (`/proc` lines, `version.json`, `build_info.py`,
-/// `version.py`, `cudnn_version.h`, ...). The largest real one, `cudnn_version.h`, is ~3 KB.
+/// Bytes of a small text file (`/proc` files, `version.json`, `build_info.py`, `version.py`,
+/// `cudnn_version.h`, `pyvenv.cfg`, ...), read whole: a longer file is an error naming this cap,
+/// never a prefix taken for the whole. The largest real one, `cudnn_version.h`, is ~3 KB.
 pub const TEXT_FILE_BYTES: usize = 256 * 1024;
 
-/// Bytes read of a `*.dist-info/METADATA` file (a wheel's long description can be large; the
-/// fields we read come first). torch 2.5's is 45 KB.
+/// Bytes of a `*.dist-info/METADATA` header block (the name, version and `Requires-Dist` lines
+/// before the first empty line). The long description after it may be any size and is not read;
+/// a header block that does not end within the cap is an error naming it. torch 2.5's headers
+/// are ~3 KB of a 45 KB file.
 pub const METADATA_BYTES: usize = 64 * 1024;
+
+/// Bytes of an NVIDIA wheel's `*.dist-info/RECORD` (the file list that maps a library to its
+/// wheel), read whole. nvidia-cudnn-cu12's is ~3 KB.
+pub const RECORD_BYTES: usize = 1 << 20;
 
 /// Bytes of `/etc/docker/daemon.json`, read whole (a prefix is not JSON). Real ones are a few
 /// hundred bytes.

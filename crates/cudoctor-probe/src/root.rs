@@ -462,14 +462,38 @@ impl Root {
         Ok(bytes)
     }
 
-    /// Reads a text file of at most `limit` bytes (longer files are cut at `limit`), lossily
-    /// decoded as UTF-8.
-    pub fn read_text(&self, inside: &Path, limit: usize) -> Result<String, RootError> {
-        let bytes = self.read_prefix(inside, limit)?;
-        Ok(match String::from_utf8(bytes) {
-            Ok(s) => s,
-            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-        })
+    /// Reads a whole text file of at most `limit` bytes, lossily decoded as UTF-8. A longer file
+    /// is [`RootError::TooLarge`] naming `cap`, never a prefix presented as the whole.
+    pub fn read_text(
+        &self,
+        inside: &Path,
+        limit: usize,
+        cap: &'static str,
+    ) -> Result<String, RootError> {
+        self.read_whole(inside, limit, cap).map(lossy_utf8)
+    }
+
+    /// Reads the header block of an RFC 822-style file (a wheel's `METADATA`): everything before
+    /// the first empty line. The body after it (a long description) may be any length; the
+    /// header block must end within `limit` bytes, or the read is [`RootError::TooLarge`]
+    /// naming `cap`.
+    pub fn read_headers(
+        &self,
+        inside: &Path,
+        limit: usize,
+        cap: &'static str,
+    ) -> Result<String, RootError> {
+        let bytes = self.read_prefix(inside, limit.saturating_add(1))?;
+        let end = header_block_end(&bytes);
+        match end {
+            Some(end) => Ok(lossy_utf8(bytes[..end].to_vec())),
+            None if bytes.len() <= limit => Ok(lossy_utf8(bytes)),
+            None => Err(RootError::TooLarge {
+                path: inside.display().to_string(),
+                cap,
+                limit: limit as u64,
+            }),
+        }
     }
 
     /// Lists a directory (following links), sorted by name. A missing directory is an error whose
@@ -721,11 +745,65 @@ impl Env {
     }
 }
 
+/// Bytes as UTF-8, undecodable sequences replaced.
+fn lossy_utf8(bytes: Vec<u8>) -> String {
+    match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    }
+}
+
+/// Where an RFC 822 header block ends: the offset of the first empty line (`\n\n` or
+/// `\n\r\n`), if any.
+fn header_block_end(bytes: &[u8]) -> Option<usize> {
+    if bytes.first() == Some(&b'\n') || bytes.starts_with(b"\r\n") {
+        return Some(0);
+    }
+    bytes.windows(2).enumerate().find_map(|(i, w)| {
+        (w == b"\n\n" || (w == b"\n\r" && bytes.get(i + 2) == Some(&b'\n'))).then_some(i + 1)
+    })
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::print_stderr)]
 mod tests {
     use super::*;
     use std::os::unix::fs::symlink;
+
+    #[test]
+    fn header_block_ends_at_the_first_empty_line() {
+        assert_eq!(header_block_end(b"A: 1\nB: 2\n\nbody\n\n"), Some(10));
+        assert_eq!(header_block_end(b"A: 1\r\nB: 2\r\n\r\nbody"), Some(12));
+        assert_eq!(header_block_end(b"\nbody"), Some(0));
+        assert_eq!(header_block_end(b"A: 1\nB: 2\n"), None);
+    }
+
+    #[test]
+    fn read_text_refuses_a_longer_file_and_read_headers_stops_at_the_body() {
+        let t = tempfile::tempdir().unwrap();
+        std::fs::write(t.path().join("long"), "0123456789A").unwrap();
+        std::fs::write(t.path().join("meta"), "Name: x\n\n0123456789").unwrap();
+        std::fs::write(t.path().join("nobody"), "Name: x\nVersion: 1\n").unwrap();
+        let root = Root::dir(t.path()).unwrap();
+        assert_eq!(
+            root.read_text(Path::new("/long"), 11, "T").unwrap(),
+            "0123456789A"
+        );
+        let err = root.read_text(Path::new("/long"), 10, "T").unwrap_err();
+        assert!(
+            err.reason().contains('T') && err.reason().contains("/long"),
+            "{err}"
+        );
+        assert_eq!(
+            root.read_headers(Path::new("/meta"), 10, "H").unwrap(),
+            "Name: x\n"
+        );
+        assert!(root.read_headers(Path::new("/nobody"), 10, "H").is_err());
+        assert_eq!(
+            root.read_headers(Path::new("/nobody"), 100, "H").unwrap(),
+            "Name: x\nVersion: 1\n"
+        );
+    }
 
     #[test]
     fn absolute_links_are_rerooted_and_dotdot_is_clamped() {
@@ -738,11 +816,13 @@ mod tests {
         symlink("../../../../../../etc/shadow", r.join("usr/lib/y.so")).unwrap();
         let root = Root::dir(r).unwrap();
         assert_eq!(
-            root.read_text(Path::new("/usr/lib/x.so"), 100).unwrap(),
+            root.read_text(Path::new("/usr/lib/x.so"), 100, "T")
+                .unwrap(),
             "inside"
         );
         assert_eq!(
-            root.read_text(Path::new("/usr/lib/y.so"), 100).unwrap(),
+            root.read_text(Path::new("/usr/lib/y.so"), 100, "T")
+                .unwrap(),
             "inside"
         );
         assert_eq!(
@@ -750,7 +830,8 @@ mod tests {
             PathBuf::from("/etc/shadow")
         );
         assert_eq!(
-            root.read_text(Path::new("/../../etc/shadow"), 100).unwrap(),
+            root.read_text(Path::new("/../../etc/shadow"), 100, "T")
+                .unwrap(),
             "inside"
         );
     }
@@ -763,7 +844,7 @@ mod tests {
         fs::write(r.join("a/f"), "af").unwrap();
         symlink("/a/b", r.join("l")).unwrap();
         let root = Root::dir(r).unwrap();
-        assert_eq!(root.read_text(Path::new("/l/../f"), 10).unwrap(), "af");
+        assert_eq!(root.read_text(Path::new("/l/../f"), 10, "T").unwrap(), "af");
     }
 
     #[test]
@@ -775,7 +856,7 @@ mod tests {
         symlink("self", r.join("self")).unwrap();
         let root = Root::dir(r).unwrap();
         for p in ["/a", "/self", "/a/x"] {
-            let err = root.read_text(Path::new(p), 10).unwrap_err();
+            let err = root.read_text(Path::new(p), 10, "T").unwrap_err();
             assert!(matches!(err, RootError::SymlinkLoop { .. }), "{p}: {err}");
             assert_eq!(err.reason(), format!("symlink loop at `{p}`"));
         }
@@ -790,7 +871,7 @@ mod tests {
         let rc = unsafe { libc_mkfifo(c.as_ptr(), 0o644) };
         assert_eq!(rc, 0);
         let root = Root::dir(t.path()).unwrap();
-        let err = root.read_text(Path::new("/fifo"), 10).unwrap_err();
+        let err = root.read_text(Path::new("/fifo"), 10, "T").unwrap_err();
         assert!(matches!(err, RootError::NotRegularFile { .. }), "{err}");
     }
 

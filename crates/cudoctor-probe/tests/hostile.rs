@@ -49,7 +49,7 @@ fn rename_exchange_race_never_reads_outside() {
         };
         let (mut inside, mut failed) = (0u32, 0u32);
         for _ in 0..10_000 {
-            match root.read_text(Path::new("/etc/docker/daemon.json"), 1024) {
+            match root.read_text(Path::new("/etc/docker/daemon.json"), 1024, "T") {
                 Ok(text) => {
                     assert!(
                         !text.contains("OUTSIDE"),
@@ -83,7 +83,10 @@ fn host_root_still_reads() {
     let root = Root::host();
     let t = tempfile::tempdir().unwrap();
     fs::write(t.path().join("f"), "host").unwrap();
-    assert_eq!(root.read_text(&t.path().join("f"), 10).unwrap(), "host");
+    assert_eq!(
+        root.read_text(&t.path().join("f"), 10, "T").unwrap(),
+        "host"
+    );
     assert!(root.is_dir(Path::new("/")));
     assert!(!root.read_dir(t.path()).unwrap().is_empty());
 }
@@ -437,4 +440,96 @@ fn permission_denied_keeps_its_reason() {
         e.reason(),
         "cannot read `/etc/x`: permission denied (EACCES)"
     );
+}
+
+/// A text file over its cap is an error naming the file and the cap, and the fact it held is
+/// unknown: a valid `build_info.py` padded past `TEXT_FILE_BYTES` was read as its first 256 KiB
+/// (here the padding comes first, so the prefix had no versions and looked like a CPU build).
+#[test]
+fn oversized_text_file_is_unknown_not_cut() {
+    let sp = "/opt/v/lib/python3.12/site-packages";
+    let build_info = |pad: usize| {
+        format!(
+            "# {}\nbuild_info = {{'cuda_version': '11.2', 'cudnn_version': '8', 'is_cuda_build': True}}\n",
+            "x".repeat(pad)
+        )
+    };
+    for (pad, cut) in [
+        (100, false),
+        (cudoctor_probe::limits::TEXT_FILE_BYTES, true),
+    ] {
+        let f = Fixture::new();
+        f.file("/opt/v/pyvenv.cfg", "version = 3.12.1\n");
+        f.file(
+            &format!("{sp}/tensorflow-2.9.0.dist-info/METADATA"),
+            "Name: tensorflow\nVersion: 2.9.0\n",
+        );
+        f.file(
+            &format!("{sp}/tensorflow/python/platform/build_info.py"),
+            build_info(pad),
+        );
+        let (_, snap) = probe_steps(&f, vec![]);
+        let tf = snap
+            .frameworks
+            .iter()
+            .find(|fw| fw.name == "tensorflow")
+            .unwrap();
+        if cut {
+            assert_eq!(tf.cuda_version, None);
+            assert!(
+                snap.probe_errors
+                    .iter()
+                    .any(|e| e.message.contains("TEXT_FILE_BYTES")
+                        && e.path
+                            .as_deref()
+                            .is_some_and(|p| p.ends_with("build_info.py"))),
+                "{:?}",
+                snap.probe_errors
+            );
+            assert_ne!(
+                tf.is_cuda_build,
+                Some(false),
+                "a cut file is not a CPU build"
+            );
+        } else {
+            assert_eq!(tf.cuda_version.as_ref().unwrap().to_string(), "11.2");
+        }
+    }
+}
+
+/// A wheel's METADATA is read to the end of its header block, whatever the length of the long
+/// description after it; a header block that does not end within `METADATA_BYTES` is an error
+/// naming the cap (its version falls back to the folder name, which says so).
+#[test]
+fn metadata_headers_are_read_whole_and_capped() {
+    let sp = "/opt/v/lib/python3.12/site-packages";
+    let long_body = format!(
+        "Name: torch\nVersion: 2.5.1\nRequires-Dist: nvidia-cudnn-cu12==9.1.0.70\n\n{}",
+        "description\n".repeat(100_000)
+    );
+    let long_headers = format!(
+        "Name: torch\nVersion: 2.5.1\n{}Requires-Dist: nvidia-cudnn-cu12==9.1.0.70\n\nbody",
+        "Classifier: x\n".repeat(cudoctor_probe::limits::METADATA_BYTES / 14 + 1)
+    );
+    for (text, whole) in [(long_body, true), (long_headers, false)] {
+        let f = Fixture::new();
+        f.file("/opt/v/pyvenv.cfg", "version = 3.12.1\n");
+        f.file(&format!("{sp}/torch-2.5.1.dist-info/METADATA"), &text);
+        let (_, snap) = probe_steps(&f, vec![]);
+        let env = &snap.python_environments[0];
+        let torch = env.packages.iter().find(|p| p.name == "torch").unwrap();
+        assert_eq!(torch.version.as_deref(), Some("2.5.1"));
+        if whole {
+            assert_eq!(torch.requires_nvidia, ["nvidia-cudnn-cu12==9.1.0.70"]);
+        } else {
+            assert!(torch.requires_nvidia.is_empty());
+            assert!(
+                snap.probe_errors
+                    .iter()
+                    .any(|e| e.message.contains("METADATA_BYTES")),
+                "{:?}",
+                snap.probe_errors
+            );
+        }
+    }
 }

@@ -552,7 +552,10 @@ pub fn wheel_version(ctx: &mut Ctx<'_>, path: &Path) -> Option<(String, String)>
         })
     })?;
     let meta = dist.join("METADATA");
-    if let Ok(text) = ctx.root.read_text(&meta, 64 * 1024) {
+    if let Ok(text) = ctx
+        .root
+        .read_headers(&meta, crate::limits::METADATA_BYTES, "METADATA_BYTES")
+    {
         if let Some(v) = super::python::parse_metadata(&text).version {
             return Some((v, format!("wheel METADATA `{}`", show(&meta))));
         }
@@ -570,7 +573,11 @@ fn record_index(ctx: &Ctx<'_>, site: &Path) -> std::collections::HashMap<String,
         if !(name.starts_with("nvidia_") && name.ends_with(".dist-info")) {
             continue;
         }
-        let Ok(text) = ctx.root.read_text(&e.path.join("RECORD"), 1 << 20) else {
+        let Ok(text) = ctx.root.read_text(
+            &e.path.join("RECORD"),
+            crate::limits::RECORD_BYTES,
+            "RECORD_BYTES",
+        ) else {
             continue;
         };
         for file in parse_record(&text) {

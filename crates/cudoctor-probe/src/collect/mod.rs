@@ -59,7 +59,7 @@ impl<'a> Ctx<'a> {
         collector: &str,
         path: &Path,
     ) -> Result<Option<String>, String> {
-        match self.root.read_text(path, TEXT_LIMIT) {
+        match self.root.read_text(path, TEXT_LIMIT, "TEXT_FILE_BYTES") {
             Ok(t) => Ok(Some(t)),
             Err(e) if e.is_not_found() => Ok(None),
             Err(e) => {
@@ -81,11 +81,8 @@ impl Ctx<'_> {
         limit: usize,
         cap: &'static str,
     ) -> Result<Option<String>, String> {
-        match self.root.read_whole(path, limit, cap) {
-            Ok(b) => Ok(Some(match String::from_utf8(b) {
-                Ok(s) => s,
-                Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-            })),
+        match self.root.read_text(path, limit, cap) {
+            Ok(t) => Ok(Some(t)),
             Err(e) if e.is_not_found() => Ok(None),
             Err(e) => {
                 let reason = e.reason();

@@ -342,7 +342,10 @@ pub fn packages_in(ctx: &mut Ctx<'_>, site: &Path) -> Vec<PythonPackage> {
             continue;
         }
         let meta_path = e.path.join("METADATA");
-        let meta = match ctx.root.read_text(&meta_path, METADATA_LIMIT) {
+        let meta = match ctx
+            .root
+            .read_headers(&meta_path, METADATA_LIMIT, "METADATA_BYTES")
+        {
             Ok(t) => parse_metadata(&t),
             Err(err) => {
                 if !err.is_not_found() {

@@ -2,18 +2,21 @@
 //! (what the user means to run) into findings, each with evidence, an explanation, a fix and
 //! sources.
 //!
-//! Every rule is a pure function: it reads a [`Snapshot`], the [`Kb`], the [`Target`]s and the
-//! answers of a [`LoaderView`], and never touches the filesystem, the environment or the GPU, so
+//! Every rule is a pure function: it reads a [`Snapshot`] (the loader's answers included), the
+//! [`Kb`] and the [`Target`]s, and never touches the filesystem, the environment or the GPU, so
 //! every rule is testable with a hand-built snapshot. This crate deliberately does not probe,
 //! render text, JSON or markdown, or decide exit codes: those belong to `cudoctor-probe` and the
 //! `cudoctor` binary. Compatibility facts come from `cudoctor-kb` only; none are written here.
 //!
 //! ```no_run
-//! # use cudoctor_diagnose::{diagnose, targets_from_snapshot, SnapshotLoader};
-//! # fn f(snapshot: &cudoctor_probe::snapshot::Snapshot) -> Result<(), Box<dyn std::error::Error>> {
+//! # use cudoctor_diagnose::{diagnose, loader_questions, targets_from_snapshot};
+//! # fn f(probe: &cudoctor_probe::Probe) -> Result<(), Box<dyn std::error::Error>> {
 //! let kb = cudoctor_kb::Kb::embedded().map_err(|e| e.to_string())?;
-//! let targets = targets_from_snapshot(kb, snapshot);
-//! let diagnosis = diagnose(kb, snapshot, &targets, &SnapshotLoader::new(snapshot));
+//! let mut snapshot = probe.snapshot(cudoctor_probe::Collectors::default());
+//! let targets = targets_from_snapshot(kb, &snapshot);
+//! let questions = loader_questions(&targets, &snapshot);
+//! probe.answer(&mut snapshot, &questions);
+//! let diagnosis = diagnose(kb, &snapshot, &targets);
 //! println!("{}", diagnosis.verdict);
 //! # Ok(()) }
 //! ```
@@ -28,10 +31,7 @@ use cudoctor_probe::snapshot::Snapshot;
 use serde::Serialize;
 
 pub use finding::{Evidence, Finding, Severity};
-pub use loader::{
-    LoadedFile, LoaderRequest, LoaderView, NoLoader, Resolution, Resolutions, SkippedFile,
-    SnapshotLoader, loader_requests,
-};
+pub use loader::{LoadedFile, Resolution, SkippedFile, loader_questions};
 pub use target::{
     KbKnowledge, Needs, PythonSupport, Sourced, Target, TargetInfo, target_from_spec,
     targets_from_snapshot,
@@ -156,19 +156,13 @@ fn join_is_are(items: &[&str]) -> String {
 ///
 /// `targets` come from [`target_from_spec`] (one per `--for`) or [`targets_from_snapshot`];
 /// empty means "the GPU stack alone" (an info finding then says what `--for` would add).
-/// `loader` answers which file each soname resolves to: a [`Resolutions`] filled from the
-/// probe's loader emulation, a [`SnapshotLoader`] for a saved snapshot, or [`NoLoader`].
-pub fn diagnose(
-    kb: &Kb,
-    snapshot: &Snapshot,
-    targets: &[Target],
-    loader: &dyn LoaderView,
-) -> Diagnosis {
+/// Which file each soname resolves to is read from the snapshot's `loader` section: answer
+/// [`loader_questions`] into it first (`cudoctor_probe::Probe::answer`).
+pub fn diagnose(kb: &Kb, snapshot: &Snapshot, targets: &[Target]) -> Diagnosis {
     let ctx = rules::Ctx {
         snap: snapshot,
         kb,
         targets,
-        loader,
     };
     let mut findings = rules::run_all(&ctx);
     findings.sort_by(|a, b| {

@@ -1,15 +1,18 @@
-//! What the dynamic loader would load: the input the library rules need, as a trait.
+//! What the dynamic loader would load: the input the library rules need, read from the snapshot.
 //!
-//! The rules never search the filesystem. They ask a [`LoaderView`] which file a soname resolves
-//! to for a framework installed in a given Python environment. The CLI answers with the probe's
-//! loader emulation (fill a [`Resolutions`] from it); a saved snapshot without resolutions can use
-//! [`SnapshotLoader`], a conservative approximation from the snapshot's library list that says
-//! "unknown" wherever the framework's own search rules would decide.
+//! The rules never search the filesystem. [`loader_questions`] lists what they will ask for the
+//! targets; the probe answers each with its loader emulation into the snapshot's `loader`
+//! section (`cudoctor_probe::Probe::answer`); [`answer`] reads the answer back for a rule. A
+//! probed snapshot, used at once or saved and read back, therefore gives the same answers.
+//!
+//! A snapshot without a recorded answer (hand-written, or from a cudoctor before this section
+//! was kept per question) falls back to a conservative reading of its library list that says
+//! "unknown" wherever the framework's own search rules would decide; the answer's `source` says
+//! which it is.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use cudoctor_probe::snapshot::{Library, Snapshot};
+use cudoctor_probe::snapshot::{Library, LoaderQuestion, Snapshot};
 use serde::{Deserialize, Serialize};
 
 /// A file the loader takes (or would take, were it first in the search order).
@@ -67,77 +70,9 @@ impl Resolution {
     }
 }
 
-/// Which file a soname resolves to.
-pub trait LoaderView {
-    /// The file the loader would take for `soname` when a framework installed in the Python
-    /// environment `environment` (its prefix, as in `Framework::environment`) dlopens it;
-    /// `environment` is `None` for a plain process with no framework search rules.
-    fn resolve(&self, soname: &str, environment: Option<&str>) -> Resolution;
-}
-
-/// Knows nothing: every answer is unknown. The library rules then stay silent.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoLoader;
-
-impl LoaderView for NoLoader {
-    fn resolve(&self, soname: &str, _environment: Option<&str>) -> Resolution {
-        Resolution::unknown(soname, "no loader information was given", "none")
-    }
-}
-
-/// Answers computed elsewhere (the probe's loader emulation), keyed by environment and soname.
-/// A lookup for an environment falls back to the answer recorded for no environment.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Resolutions {
-    /// `environment ("" for none) -> soname -> answer`.
-    pub entries: BTreeMap<String, BTreeMap<String, Resolution>>,
-}
-
-impl Resolutions {
-    /// Records the answer for `resolution.soname` in `environment`.
-    pub fn insert(&mut self, environment: Option<&str>, resolution: Resolution) {
-        self.entries
-            .entry(environment.unwrap_or_default().to_owned())
-            .or_default()
-            .insert(resolution.soname.clone(), resolution);
-    }
-}
-
-impl LoaderView for Resolutions {
-    fn resolve(&self, soname: &str, environment: Option<&str>) -> Resolution {
-        let lookup = |env: &str| self.entries.get(env).and_then(|m| m.get(soname));
-        environment
-            .and_then(lookup)
-            .or_else(|| lookup(""))
-            .cloned()
-            .unwrap_or_else(|| {
-                Resolution::unknown(soname, "the loader was not asked about this name", "none")
-            })
-    }
-}
-
-/// The source string of [`SnapshotLoader`] answers.
+/// The source string of answers read from the library list ([`approximate`]).
 pub const SNAPSHOT_LOADER_SOURCE: &str =
     "snapshot library list (LD_LIBRARY_PATH, ld.so.cache, default directories)";
-
-/// The snapshot's own loader answers (its `loader` section, computed by the probe's loader
-/// emulation) where it has one for the soname; otherwise an approximation from the snapshot's
-/// library list. A copy reached through `LD_LIBRARY_PATH`, `ld.so.cache` or a default directory is
-/// "loaded" (in that order); when the only copies sit in the framework's own site-packages the
-/// answer is unknown (the framework's RUNPATH and preloading decide); when the library probe
-/// reported errors the answer is unknown too. "Not found" therefore means: the probe looked
-/// everywhere the loader looks and saw no file with that name.
-#[derive(Debug, Clone, Copy)]
-pub struct SnapshotLoader<'a> {
-    snapshot: &'a Snapshot,
-}
-
-impl<'a> SnapshotLoader<'a> {
-    /// Wraps a snapshot.
-    pub fn new(snapshot: &'a Snapshot) -> Self {
-        Self { snapshot }
-    }
-}
 
 /// Search steps of the loader, in glibc's order, as the probe names them in `found_via`.
 const SEARCH_STEPS: &[(&str, &str)] = &[
@@ -167,13 +102,84 @@ fn as_loaded(lib: &Library, via: &str) -> LoadedFile {
     }
 }
 
-impl LoaderView for SnapshotLoader<'_> {
-    fn resolve(&self, soname: &str, environment: Option<&str>) -> Resolution {
-        let snap = self.snapshot;
-        // The probe's own loader answers, when the snapshot has them.
-        if let Some(r) = snap.loader.iter().find(|r| r.soname == soname) {
-            return Resolution::from_probe(r, snap);
+/// The question a target in `environment` asks about `soname`: preloading frameworks (PyTorch,
+/// JAX) ask as themselves, in their environment; the others as a plain process.
+pub fn question(soname: &str, environment: Option<&str>, preload: bool) -> LoaderQuestion {
+    LoaderQuestion {
+        soname: soname.to_owned(),
+        preload_environment: environment.filter(|_| preload).map(ToOwned::to_owned),
+    }
+}
+
+/// The file `soname` resolves to for a target in `environment` (`preload`: the framework preloads
+/// its site-packages NVIDIA libraries): the snapshot's recorded answer to that question, else the
+/// reading of its library list ([`approximate`]).
+pub fn answer(
+    snap: &Snapshot,
+    soname: &str,
+    environment: Option<&str>,
+    preload: bool,
+) -> Resolution {
+    let q = question(soname, environment, preload);
+    let mut r = match q.answer_in(&snap.loader) {
+        Some(r) => Resolution::from_probe(r, snap),
+        None => approximate(snap, soname, environment),
+    };
+    if !preload {
+        drop_preload(&mut r, snap, environment);
+    }
+    r
+}
+
+/// For a process that does not preload pip libraries, a file taken through "framework preload"
+/// is not reachable (an answer from the library list, or from a snapshot that kept one answer
+/// for every loader): it moves to `off_path` and the next candidate (if any) is the one taken. A
+/// copy in the environment's own site-packages is said to be there, not searched.
+fn drop_preload(r: &mut Resolution, snap: &Snapshot, environment: Option<&str>) {
+    const NOT_SEARCHED: &str = "site-packages (not searched by this framework)";
+    if r.loaded
+        .as_ref()
+        .is_some_and(|l| l.via == "framework preload")
+    {
+        if let Some(mut l) = r.loaded.take() {
+            NOT_SEARCHED.clone_into(&mut l.via);
+            r.off_path.push(l);
         }
+        let next = r.shadowed.iter().position(|s| s.via != "framework preload");
+        r.loaded = next.map(|i| r.shadowed.remove(i));
+    }
+    let (pre, keep): (Vec<LoadedFile>, Vec<LoadedFile>) = std::mem::take(&mut r.shadowed)
+        .into_iter()
+        .partition(|s| s.via == "framework preload");
+    r.shadowed = keep;
+    r.off_path.extend(pre.into_iter().map(|mut l| {
+        NOT_SEARCHED.clone_into(&mut l.via);
+        l
+    }));
+    let site: Vec<String> = environment
+        .and_then(|e| snap.python_environments.iter().find(|p| p.path == e))
+        .map(|p| {
+            p.site_packages
+                .iter()
+                .map(|sp| format!("{}/", sp.trim_end_matches('/')))
+                .collect()
+        })
+        .unwrap_or_default();
+    for l in &mut r.off_path {
+        if l.via != NOT_SEARCHED && site.iter().any(|sp| l.path.starts_with(sp.as_str())) {
+            NOT_SEARCHED.clone_into(&mut l.via);
+        }
+    }
+}
+
+/// An answer read from the snapshot's library list, for a snapshot that recorded none: a copy
+/// reached through `LD_LIBRARY_PATH`, `ld.so.cache` or a default directory is "loaded" (in that
+/// order); when the only copies sit in the framework's own site-packages the answer is unknown
+/// (the framework's RUNPATH and preloading decide); when the library probe reported errors the
+/// answer is unknown too. "Not found" therefore means: the probe looked everywhere the loader
+/// looks and saw no file with that name.
+pub fn approximate(snap: &Snapshot, soname: &str, environment: Option<&str>) -> Resolution {
+    {
         let named: Vec<&Library> = snap
             .libraries
             .iter()
@@ -272,64 +278,34 @@ impl LoaderView for SnapshotLoader<'_> {
     }
 }
 
-/// One question the rules will ask the loader: resolve `soname` for a framework in
-/// `environment`. The CLI answers each with the probe's loader emulation
-/// (`cudoctor_probe::ldso::which_with_cache`, passing `site_packages` when `preload` is true) and
-/// records the answers in a [`Resolutions`] with [`Resolution::from_probe`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct LoaderRequest {
-    /// The Python environment (prefix) of the framework; `None` for a plain process.
-    pub environment: Option<String>,
-    /// The name passed to `dlopen`.
-    pub soname: String,
-    /// That environment's site-packages directories.
-    pub site_packages: Vec<String>,
-    /// Whether the framework preloads `site-packages/nvidia/*/lib` (PyTorch, JAX).
-    pub preload: bool,
-}
-
-/// Every (environment, soname) the rules will ask about for these targets: each target's
-/// sonames (libcuda excluded), and `libcudnn.so.<major>` for every cuDNN major in the snapshot.
-pub fn loader_requests(
+/// Every question the rules will ask the loader for these targets: each target's sonames
+/// (libcuda excluded), its cuBLASLt, and `libcudnn.so.<major>` for every cuDNN major in the
+/// snapshot (asked by each GPU target, or by a plain process when there is none). Preloading
+/// frameworks ask in their own environment ([`question`]).
+pub fn loader_questions(
     targets: &[crate::target::Target],
     snapshot: &Snapshot,
-) -> Vec<LoaderRequest> {
-    use cudoctor_kb::framework::Framework;
-    let site = |env: Option<&str>| -> Vec<String> {
-        env.and_then(|e| snapshot.python_environments.iter().find(|p| p.path == e))
-            .map(|p| p.site_packages.clone())
-            .unwrap_or_default()
-    };
-    let mut out: Vec<LoaderRequest> = Vec::new();
-    let mut push = |environment: Option<&str>, soname: &str, preload: bool| {
-        if out
-            .iter()
-            .any(|r| r.environment.as_deref() == environment && r.soname == soname)
-        {
-            return;
+) -> Vec<LoaderQuestion> {
+    let mut out: Vec<LoaderQuestion> = Vec::new();
+    let mut push = |q: LoaderQuestion| {
+        if !out.contains(&q) {
+            out.push(q);
         }
-        out.push(LoaderRequest {
-            environment: environment.map(ToOwned::to_owned),
-            soname: soname.to_owned(),
-            site_packages: site(environment),
-            preload,
-        });
     };
-    for t in targets.iter().filter(|t| t.needs_gpu()) {
-        let preload = matches!(t.framework, Framework::PyTorch | Framework::Jax);
+    let gpu_targets: Vec<&crate::target::Target> =
+        targets.iter().filter(|t| t.needs_gpu()).collect();
+    for t in &gpu_targets {
+        let env = t.environment.as_deref();
         if let Some(sonames) = &t.needs.sonames {
             for so in sonames.value.iter().filter(|s| s.library != "cuda") {
-                push(t.environment.as_deref(), &so.soname, preload);
+                push(question(&so.soname, env, t.preloads()));
             }
         }
         // The cuBLAS whose GPU code `gpu-arch-unsupported` checks (its soname's major is the
         // CUDA major: libcublasLt.so.11 / .12 / .13).
         if let Some(cuda) = &t.needs.cuda {
-            push(
-                t.environment.as_deref(),
-                &format!("libcublasLt.so.{}", cuda.value.major()),
-                preload,
-            );
+            let so = format!("libcublasLt.so.{}", cuda.value.major());
+            push(question(&so, env, t.preloads()));
         }
     }
     let mut majors: Vec<u32> = snapshot
@@ -341,16 +317,13 @@ pub fn loader_requests(
     majors.dedup();
     // Which cuDNN copy loads depends on who loads it: PyTorch and JAX preload the one in their
     // own site-packages before the loader searches, so each GPU target gets its own answer.
-    let gpu_targets: Vec<&crate::target::Target> =
-        targets.iter().filter(|t| t.needs_gpu()).collect();
     for m in majors {
         let soname = format!("libcudnn.so.{m}");
         if gpu_targets.is_empty() {
-            push(None, &soname, false);
+            push(question(&soname, None, false));
         }
         for t in &gpu_targets {
-            let preload = matches!(t.framework, Framework::PyTorch | Framework::Jax);
-            push(t.environment.as_deref(), &soname, preload);
+            push(question(&soname, t.environment.as_deref(), t.preloads()));
         }
     }
     out
@@ -512,7 +485,7 @@ mod tests {
             "11.0.221",
             &["ld_library_path"],
         ));
-        let r = SnapshotLoader::new(&s).resolve("libcudart.so.11.0", None);
+        let r = approximate(&s, "libcudart.so.11.0", None);
         let loaded = r.loaded.unwrap();
         assert_eq!(loaded.path, "/opt/a/libcudart.so.11.0");
         assert_eq!(loaded.via, "LD_LIBRARY_PATH");
@@ -529,7 +502,7 @@ mod tests {
             "11.2.152",
             &["toolkit"],
         ));
-        let r = SnapshotLoader::new(&s).resolve("libcudart.so.11.0", None);
+        let r = approximate(&s, "libcudart.so.11.0", None);
         assert!(r.loaded.is_none());
         assert!(r.unknown.is_none());
         assert_eq!(r.off_path.len(), 1);
@@ -548,16 +521,16 @@ mod tests {
             "8.6.0",
             &["site_packages"],
         ));
-        let r = SnapshotLoader::new(&s).resolve("libcudnn.so.8", Some("/opt/venv"));
+        let r = approximate(&s, "libcudnn.so.8", Some("/opt/venv"));
         assert!(r.unknown.is_some());
-        let r = SnapshotLoader::new(&s).resolve("libcublas.so.11", Some("/opt/venv"));
+        let r = approximate(&s, "libcublas.so.11", Some("/opt/venv"));
         assert!(r.unknown.is_none() && r.loaded.is_none());
         s.probe_errors.push(cudoctor_probe::snapshot::ProbeError {
             collector: "libraries".into(),
             path: None,
             message: "permission denied".into(),
         });
-        let r = SnapshotLoader::new(&s).resolve("libcublas.so.11", Some("/opt/venv"));
+        let r = approximate(&s, "libcublas.so.11", Some("/opt/venv"));
         assert!(r.unknown.is_some());
     }
 
@@ -572,27 +545,36 @@ mod tests {
         l.dangling = true;
         l.real_path = None;
         s.libraries.push(l);
-        let r = SnapshotLoader::new(&s).resolve("libcudnn.so.8", None);
+        let r = approximate(&s, "libcudnn.so.8", None);
         assert!(r.loaded.is_none());
         assert_eq!(r.skipped[0].reason, "dangling symlink");
     }
 
     #[test]
-    fn resolutions_fall_back_to_no_environment() {
-        let mut r = Resolutions::default();
-        r.insert(
-            None,
-            Resolution {
-                soname: "libcudnn.so.8".into(),
-                ..Resolution::default()
-            },
-        );
-        assert!(
-            r.resolve("libcudnn.so.8", Some("/opt/venv"))
-                .unknown
-                .is_none()
-        );
-        assert!(r.resolve("libcublas.so.11", None).unknown.is_some());
-        assert!(NoLoader.resolve("x", None).unknown.is_some());
+    fn a_recorded_answer_is_used_for_its_question_only() {
+        let mut s = snap();
+        s.libraries.push(lib(
+            "/usr/lib/x86_64-linux-gnu/libcudnn.so.8",
+            "8.1.0",
+            &["ld_so_cache"],
+        ));
+        s.loader.push(cudoctor_probe::ldso::Resolution {
+            soname: "libcudnn.so.8".into(),
+            from: None,
+            class: 64,
+            machine: 62,
+            chosen: None,
+            candidates: Vec::new(),
+            notes: Vec::new(),
+            preload_environment: Some("/opt/venv".into()),
+        });
+        // The preloading framework's own question: its recorded answer (nothing found).
+        let r = answer(&s, "libcudnn.so.8", Some("/opt/venv"), true);
+        assert_eq!(r.source, LOADER_EMULATION_SOURCE);
+        assert!(r.loaded.is_none());
+        // A plain process: no recorded answer, so the library list's reading.
+        let r = answer(&s, "libcudnn.so.8", Some("/opt/venv"), false);
+        assert_eq!(r.source, SNAPSHOT_LOADER_SOURCE);
+        assert!(r.loaded.is_some());
     }
 }

@@ -212,6 +212,15 @@ impl Target {
         }
     }
 
+    /// Whether the framework preloads `site-packages/nvidia/*/lib` before the loader searches
+    /// (PyTorch, JAX): then which copy loads depends on its environment.
+    pub fn preloads(&self) -> bool {
+        matches!(
+            self.framework,
+            cudoctor_kb::framework::Framework::PyTorch | cudoctor_kb::framework::Framework::Jax
+        )
+    }
+
     /// Whether the target means to use a GPU (not a known CPU-only build).
     pub fn needs_gpu(&self) -> bool {
         !matches!(self.needs.gpu_build, Some(Sourced { value: false, .. }))

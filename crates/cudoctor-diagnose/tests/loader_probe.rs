@@ -2,9 +2,7 @@
 //! directory root.
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
-use cudoctor_diagnose::{
-    LoaderView, Resolution, Resolutions, loader_requests, targets_from_snapshot,
-};
+use cudoctor_diagnose::{Resolution, loader_questions, targets_from_snapshot};
 use cudoctor_probe::ldso;
 use cudoctor_probe::snapshot::{Library, RootInfo, Snapshot};
 use cudoctor_probe::{Env, Root};
@@ -85,13 +83,19 @@ fn probe_answers_become_rule_answers() {
             .iter()
             .any(|s| s.path == "/opt/off/libcudart.so.11.0")
     );
-    let mut answers = Resolutions::default();
-    answers.insert(None, ours);
-    assert!(
-        answers
-            .resolve("libcudart.so.11.0", Some("/opt/venv"))
-            .loaded
-            .is_some()
+    // Recorded in the snapshot, it is the answer for a plain process, and for a framework that
+    // does not preload, in any environment; a preloading framework asked its own question.
+    snap.loader.push(r);
+    let answer = cudoctor_diagnose::loader::answer;
+    assert_eq!(
+        answer(&snap, "libcudart.so.11.0", Some("/opt/venv"), false),
+        ours
+    );
+    assert_eq!(answer(&snap, "libcudart.so.11.0", None, false), ours);
+    let torch = answer(&snap, "libcudart.so.11.0", Some("/opt/venv"), true);
+    assert_eq!(
+        torch.source,
+        cudoctor_diagnose::loader::SNAPSHOT_LOADER_SOURCE
     );
 }
 
@@ -111,7 +115,7 @@ fn requests_cover_target_sonames_and_cudnn_majors() {
     let spec: cudoctor_kb::Spec = "tensorflow==2.9.0".parse().unwrap();
     let mut targets = targets_from_snapshot(kb, &snap);
     targets.push(cudoctor_diagnose::target_from_spec(kb, &spec, &snap));
-    let req = loader_requests(&targets, &snap);
+    let req = loader_questions(&targets, &snap);
     let names: Vec<&str> = req.iter().map(|r| r.soname.as_str()).collect();
     assert!(names.contains(&"libcudart.so.11.0") && names.contains(&"libcudnn.so.8"));
     assert!(names.contains(&"libcudnn.so.9"));

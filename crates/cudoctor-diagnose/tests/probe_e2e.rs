@@ -8,8 +8,8 @@
 #[allow(clippy::all, clippy::pedantic, dead_code, unreachable_pub)]
 mod probe_common;
 
-use cudoctor_diagnose::{Diagnosis, Severity, SnapshotLoader, diagnose, targets_from_snapshot};
-use cudoctor_probe::{Collectors, ProbeOptions, probe};
+use cudoctor_diagnose::{Diagnosis, Severity, diagnose, loader_questions, targets_from_snapshot};
+use cudoctor_probe::{Collectors, Probe, ProbeOptions};
 use probe_common::Fixture;
 
 const TF29_BUILD_INFO: &str = "\"\"\"Auto-generated module providing information about the build.\"\"\"\nimport collections\n\nbuild_info = collections.OrderedDict([('cpu_compiler', '/dt9/usr/bin/gcc'), ('cuda_compute_capabilities', ['sm_35', 'sm_50', 'sm_60', 'sm_70', 'sm_75', 'compute_80']), ('cuda_version', '11.2'), ('cudnn_version', '8'), ('is_cuda_build', True), ('is_rocm_build', False), ('is_tensorrt_build', True)])\n";
@@ -86,10 +86,13 @@ fn check(f: &Fixture) -> Diagnosis {
         ]),
         collectors: Collectors::default(),
     };
-    let snap = probe(&opts);
+    let p = Probe::open(&opts).unwrap();
+    let mut snap = p.snapshot(opts.collectors);
     let kb = cudoctor_kb::Kb::embedded().unwrap();
     let targets = targets_from_snapshot(kb, &snap);
-    let d = diagnose(kb, &snap, &targets, &SnapshotLoader::new(&snap));
+    let questions = loader_questions(&targets, &snap);
+    p.answer(&mut snap, &questions);
+    let d = diagnose(kb, &snap, &targets);
     for x in &d.findings {
         eprintln!("[{}] {}: {}", x.severity.as_str(), x.id, x.title);
     }

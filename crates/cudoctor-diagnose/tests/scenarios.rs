@@ -7,7 +7,7 @@
 mod testutil;
 
 use cudoctor_diagnose::{
-    Diagnosis, NoLoader, Severity, SnapshotLoader, Status, diagnose, target_from_spec,
+    Diagnosis, Severity, Status, diagnose, loader_questions, target_from_spec,
     targets_from_snapshot,
 };
 use cudoctor_kb::{Kb, Spec};
@@ -20,13 +20,13 @@ fn kb() -> &'static Kb {
 
 fn run(s: &Snapshot) -> Diagnosis {
     let targets = targets_from_snapshot(kb(), s);
-    diagnose(kb(), s, &targets, &SnapshotLoader::new(s))
+    diagnose(kb(), s, &targets)
 }
 
 fn run_for(s: &Snapshot, spec: &str) -> Diagnosis {
     let spec: Spec = spec.parse().unwrap();
     let targets = vec![target_from_spec(kb(), &spec, s)];
-    diagnose(kb(), s, &targets, &SnapshotLoader::new(s))
+    diagnose(kb(), s, &targets)
 }
 
 fn show(d: &Diagnosis) -> String {
@@ -731,7 +731,11 @@ fn unknown_loader_keeps_library_rules_silent() {
     // With the snapshot's loader answers the same facts are an error: only the loader differs.
     assert_has(&run(&s), "library-not-found", Severity::Error);
     let targets = targets_from_snapshot(kb(), &s);
-    let d = diagnose(kb(), &s, &targets, &NoLoader);
+    let d = diagnose(
+        kb(),
+        &with_unknown_loader(s.clone(), &loader_questions(&targets, &s)),
+        &targets,
+    );
     for id in [
         "library-not-found",
         "library-wrong-version",

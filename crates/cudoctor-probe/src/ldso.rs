@@ -101,6 +101,10 @@ pub struct Resolution {
     pub candidates: Vec<Candidate>,
     /// Caveats (unreadable requester, unparsable cache, ...).
     pub notes: Vec<String>,
+    /// `None`: the search a plain process does. `Some(prefix)`: the search a framework in that
+    /// Python environment does, preloading its `site-packages/nvidia/*/lib` first (PyTorch, JAX).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preload_environment: Option<String>,
 }
 
 #[cfg(target_arch = "aarch64")]
@@ -224,6 +228,7 @@ pub fn which_memo(
         chosen: None,
         candidates: Vec::new(),
         notes: Vec::new(),
+        preload_environment: None,
     };
     let mut requester: Option<ElfInfo> = None;
     if let Some(from) = from {

@@ -33,7 +33,7 @@ use cudoctor_kb::version::{ComputeCapability, CudaVersion, DriverVersion};
 
 pub use ldso::{Candidate, Outcome, Resolution, Step, which, which_for_framework};
 pub use root::{Env, Root, RootError};
-pub use snapshot::{SCHEMA_VERSION, Snapshot, SnapshotError};
+pub use snapshot::{LoaderQuestion, SCHEMA_VERSION, Snapshot, SnapshotError};
 
 use collect::Ctx;
 use snapshot::{Gpu, RootInfo};
@@ -118,156 +118,240 @@ impl ProbeOptions {
 
 /// Probes a host or directory. Never fails: problems become `probe_errors` and unknown facts.
 pub fn probe(opts: &ProbeOptions) -> Snapshot {
-    let (root, info) = match &opts.root {
-        None => (
-            Ok(Root::host()),
-            RootInfo {
-                kind: "host".to_owned(),
-                path: "/".to_owned(),
-            },
-        ),
-        Some(dir) => (
-            Root::dir(dir),
-            RootInfo {
-                kind: "directory".to_owned(),
-                path: dir.display().to_string(),
-            },
-        ),
-    };
-    let mut snap = Snapshot::empty(info);
-    let root = match root {
-        Ok(r) => r,
-        Err(e) => {
-            snap.probe_errors.push(snapshot::ProbeError {
-                collector: "root".to_owned(),
-                path: opts.root.as_ref().map(|p| p.display().to_string()),
-                message: e.to_string(),
-            });
-            return snap;
-        }
-    };
-    let env = match (&opts.env, root.is_host()) {
-        (Some(pairs), _) => Env::from_pairs(pairs.iter().cloned()),
-        (None, true) => Env::from_process(),
-        (None, false) => Env::from_pairs(Vec::<(String, String)>::new()),
-    };
-    probe_root(&root, &env, opts.collectors)
+    match Probe::open(opts) {
+        Ok(p) => p.snapshot(opts.collectors),
+        Err(snap) => *snap,
+    }
 }
 
 /// Probes an already-built [`Root`] with an explicit [`Env`].
 pub fn probe_root(root: &Root, env: &Env, which_ones: Collectors) -> Snapshot {
-    let info = if root.is_host() {
-        RootInfo {
-            kind: "host".to_owned(),
-            path: "/".to_owned(),
+    Probe::new(root.clone(), env.clone()).snapshot(which_ones)
+}
+
+/// A root opened once, with its environment, its `ld.so.cache` (read and parsed once) and the
+/// loader emulation's memo: the one place facts come from. [`Probe::snapshot`] collects the
+/// facts; [`Probe::answer`] adds the loader's answers for the questions the targets raise, so the
+/// snapshot holds everything diagnose reads, whether it is used at once or saved and read back.
+#[derive(Debug)]
+pub struct Probe {
+    root: Root,
+    env: Env,
+    cache: Result<ldcache::LdCache, String>,
+    memo: ldso::LoaderMemo,
+}
+
+impl Probe {
+    /// Opens the root `opts` names with its environment (the process environment for the host,
+    /// `opts.env` or nothing for a directory). A root that cannot be opened gives the snapshot
+    /// that says why (`Err`).
+    ///
+    /// # Errors
+    /// The snapshot recording the failure as a `root` probe error.
+    pub fn open(opts: &ProbeOptions) -> Result<Self, Box<Snapshot>> {
+        let root = match &opts.root {
+            None => Root::host(),
+            Some(dir) => match Root::dir(dir) {
+                Ok(r) => r,
+                Err(e) => {
+                    let mut snap = Snapshot::empty(RootInfo {
+                        kind: "directory".to_owned(),
+                        path: dir.display().to_string(),
+                    });
+                    snap.probe_errors.push(snapshot::ProbeError {
+                        collector: "root".to_owned(),
+                        path: Some(dir.display().to_string()),
+                        message: e.to_string(),
+                    });
+                    return Err(Box::new(snap));
+                }
+            },
+        };
+        let env = match (&opts.env, root.is_host()) {
+            (Some(pairs), _) => Env::from_pairs(pairs.iter().cloned()),
+            (None, true) => Env::from_process(),
+            (None, false) => Env::from_pairs(Vec::<(String, String)>::new()),
+        };
+        Ok(Self::new(root, env))
+    }
+
+    /// A probe of `root` with `env`.
+    pub fn new(root: Root, env: Env) -> Self {
+        let cache = ldso::load_cache(&root);
+        Self {
+            root,
+            env,
+            cache,
+            memo: ldso::LoaderMemo::default(),
         }
-    } else {
-        RootInfo {
-            kind: "directory".to_owned(),
-            path: root.base_dir().display().to_string(),
+    }
+
+    /// The root.
+    pub fn root(&self) -> &Root {
+        &self.root
+    }
+
+    /// The environment.
+    pub fn env(&self) -> &Env {
+        &self.env
+    }
+
+    /// Adds to `snap.loader` the loader's answer to each question not answered yet: the file
+    /// `question.soname` resolves to when a plain process `dlopen`s it, or, with
+    /// `preload_environment`, when a framework in that Python environment does (PyTorch and JAX
+    /// preload `site-packages/nvidia/*/lib` first). `snap` must come from this probe's
+    /// [`Probe::snapshot`].
+    pub fn answer(&self, snap: &mut Snapshot, questions: &[LoaderQuestion]) {
+        let mut added = false;
+        for q in questions {
+            if snap.loader.iter().any(|r| q.is_answered_by(r)) {
+                continue;
+            }
+            let site: Vec<PathBuf> = q
+                .preload_environment
+                .as_deref()
+                .and_then(|e| snap.python_environments.iter().find(|p| p.path == e))
+                .map(|p| p.site_packages.iter().map(PathBuf::from).collect())
+                .unwrap_or_default();
+            let mut r = ldso::which_memo(
+                &self.root,
+                &self.env,
+                &q.soname,
+                None,
+                &site,
+                &self.cache,
+                &self.memo,
+            );
+            r.preload_environment.clone_from(&q.preload_environment);
+            snap.loader.push(r);
+            added = true;
         }
-    };
-    let mut snap = Snapshot::empty(info);
-    snap.environment.source.clone_from(&env.origin);
-    for name in env_vars::RECORDED {
-        if let Some(v) = env.get(name) {
-            snap.environment
-                .variables
-                .insert((*name).to_owned(), v.to_owned());
+        if added {
+            snap.sort();
         }
     }
-    if let Some(v) = env.get(env_vars::LD_LIBRARY_PATH) {
-        snap.environment.ld_library_path_current_directory = ldso::current_directory_entries(v);
-    }
-    let mut ctx = Ctx::new(root, env);
-    if which_ones.driver {
-        collect::driver::collect_kernel(&mut ctx, &mut snap.driver);
-    }
-    if which_ones.gpus {
-        snap.gpus = collect::driver::collect_gpus(&mut ctx);
-        snap.device_nodes = collect::driver::collect_device_nodes(&mut ctx);
-    }
-    if which_ones.toolkits || which_ones.cudnn || which_ones.libraries {
-        snap.cuda_toolkits = collect::toolkit::collect(&mut ctx);
-    }
-    if which_ones.python || which_ones.frameworks || which_ones.libraries || which_ones.cudnn {
-        snap.python_environments = collect::python::collect(&mut ctx);
-    }
-    let site_packages: Vec<PathBuf> = snap
-        .python_environments
-        .iter()
-        .flat_map(|e| e.site_packages.iter().map(PathBuf::from))
-        .collect();
-    let cache = ldso::load_cache(root);
-    if let Err(note) = &cache {
-        if root.exists(Path::new(collect::libraries::LD_SO_CACHE)) || note.contains("symlink loop")
-        {
-            ctx.error(
-                "libraries",
-                Some(Path::new(collect::libraries::LD_SO_CACHE)),
-                note.clone(),
+
+    /// Collects the facts `which_ones` names.
+    pub fn snapshot(&self, which_ones: Collectors) -> Snapshot {
+        let (root, env, cache) = (&self.root, &self.env, &self.cache);
+        let info = if root.is_host() {
+            RootInfo {
+                kind: "host".to_owned(),
+                path: "/".to_owned(),
+            }
+        } else {
+            RootInfo {
+                kind: "directory".to_owned(),
+                path: root.base_dir().display().to_string(),
+            }
+        };
+        let mut snap = Snapshot::empty(info);
+        snap.environment.source.clone_from(&env.origin);
+        for name in env_vars::RECORDED {
+            if let Some(v) = env.get(name) {
+                snap.environment
+                    .variables
+                    .insert((*name).to_owned(), v.to_owned());
+            }
+        }
+        if let Some(v) = env.get(env_vars::LD_LIBRARY_PATH) {
+            snap.environment.ld_library_path_current_directory = ldso::current_directory_entries(v);
+        }
+        let mut ctx = Ctx::new(root, env);
+        if which_ones.driver {
+            collect::driver::collect_kernel(&mut ctx, &mut snap.driver);
+        }
+        if which_ones.gpus {
+            snap.gpus = collect::driver::collect_gpus(&mut ctx);
+            snap.device_nodes = collect::driver::collect_device_nodes(&mut ctx);
+        }
+        if which_ones.toolkits || which_ones.cudnn || which_ones.libraries {
+            snap.cuda_toolkits = collect::toolkit::collect(&mut ctx);
+        }
+        if which_ones.python || which_ones.frameworks || which_ones.libraries || which_ones.cudnn {
+            snap.python_environments = collect::python::collect(&mut ctx);
+        }
+        let site_packages: Vec<PathBuf> = snap
+            .python_environments
+            .iter()
+            .flat_map(|e| e.site_packages.iter().map(PathBuf::from))
+            .collect();
+        if let Err(note) = cache {
+            if root.exists(Path::new(collect::libraries::LD_SO_CACHE))
+                || note.contains("symlink loop")
+            {
+                ctx.error(
+                    "libraries",
+                    Some(Path::new(collect::libraries::LD_SO_CACHE)),
+                    note.clone(),
+                );
+            }
+        }
+        if which_ones.libraries || which_ones.cudnn || which_ones.driver {
+            let extra = library_dirs(root, &snap, &site_packages);
+            snap.libraries = collect::libraries::collect(&mut ctx, cache.as_ref().ok(), &extra);
+            collect::libraries::read_gpu_code(&mut ctx, &mut snap.libraries);
+        }
+        if which_ones.cudnn {
+            let roots: Vec<String> = snap.cuda_toolkits.iter().map(|t| t.root.clone()).collect();
+            let dirs = collect::cudnn::include_dirs(&roots, &snap.python_environments);
+            snap.cudnn = collect::cudnn::collect(
+                &mut ctx,
+                &dirs,
+                &snap.libraries,
+                &snap.python_environments,
             );
         }
-    }
-    if which_ones.libraries || which_ones.cudnn || which_ones.driver {
-        let extra = library_dirs(root, &snap, &site_packages);
-        snap.libraries = collect::libraries::collect(&mut ctx, cache.as_ref().ok(), &extra);
-        collect::libraries::read_gpu_code(&mut ctx, &mut snap.libraries);
-    }
-    if which_ones.cudnn {
-        let roots: Vec<String> = snap.cuda_toolkits.iter().map(|t| t.root.clone()).collect();
-        let dirs = collect::cudnn::include_dirs(&roots, &snap.python_environments);
-        snap.cudnn =
-            collect::cudnn::collect(&mut ctx, &dirs, &snap.libraries, &snap.python_environments);
-    }
-    if which_ones.frameworks {
-        snap.frameworks = collect::frameworks::collect(&mut ctx, &snap.python_environments);
-    }
-    if which_ones.container {
-        snap.container = collect::container::collect(&mut ctx);
-    }
-    if which_ones.loader {
-        let mut sonames: BTreeSet<String> = snap
-            .libraries
-            .iter()
-            .filter_map(|l| l.soname.clone())
-            .filter(|s| s.contains(".so."))
-            .collect();
-        sonames.insert("libcuda.so.1".to_owned());
-        let memo = ldso::LoaderMemo::default();
-        for s in sonames {
-            snap.loader.push(ldso::which_memo(
-                root,
-                env,
-                &s,
-                None,
-                &site_packages,
-                &cache,
-                &memo,
-            ));
+        if which_ones.frameworks {
+            snap.frameworks = collect::frameworks::collect(&mut ctx, &snap.python_environments);
         }
+        if which_ones.container {
+            snap.container = collect::container::collect(&mut ctx);
+        }
+        if which_ones.loader {
+            let mut sonames: BTreeSet<String> = snap
+                .libraries
+                .iter()
+                .filter_map(|l| l.soname.clone())
+                .filter(|s| s.contains(".so."))
+                .collect();
+            sonames.insert("libcuda.so.1".to_owned());
+            // As a plain process loads them: no framework preload (that depends on who loads,
+            // and is answered per environment by [`Probe::answer`]).
+            for s in sonames {
+                snap.loader.push(ldso::which_memo(
+                    root,
+                    env,
+                    &s,
+                    None,
+                    &[],
+                    cache,
+                    &self.memo,
+                ));
+            }
+        }
+        if which_ones.driver {
+            userspace_driver(&mut snap, root, env, cache);
+        }
+        if which_ones.live && root.is_host() {
+            let live = live::probe_live_with(root, env, cache);
+            apply_live(&mut snap, &live);
+            merge_nvml(&mut snap, &live);
+            snap.live = Some(live);
+        } else if root.is_host() {
+            snap.driver
+                .cuda_version_unknown
+                .get_or_insert_with(|| "live driver calls disabled".to_owned());
+        } else {
+            snap.driver.cuda_version_unknown.get_or_insert_with(|| {
+                "no live driver call for a directory root; derive it from the driver version with the knowledge base"
+                    .to_owned()
+            });
+        }
+        snap.probe_errors.append(&mut ctx.errors);
+        snap.sort();
+        snap
     }
-    if which_ones.driver {
-        userspace_driver(&mut snap, root, env, &cache);
-    }
-    if which_ones.live && root.is_host() {
-        let live = live::probe_live_with(root, env, &cache);
-        apply_live(&mut snap, &live);
-        merge_nvml(&mut snap, &live);
-        snap.live = Some(live);
-    } else if root.is_host() {
-        snap.driver
-            .cuda_version_unknown
-            .get_or_insert_with(|| "live driver calls disabled".to_owned());
-    } else {
-        snap.driver.cuda_version_unknown.get_or_insert_with(|| {
-            "no live driver call for a directory root; derive it from the driver version with the knowledge base"
-                .to_owned()
-        });
-    }
-    snap.probe_errors.append(&mut ctx.errors);
-    snap.sort();
-    snap
 }
 
 /// The library directories beyond the loader's own: each toolkit's, each conda prefix's, each

@@ -599,7 +599,9 @@ impl Snapshot {
             .sort_by(|a, b| (&a.environment, &a.name).cmp(&(&b.environment, &b.name)));
         self.container.markers.sort();
         self.container.nvidia_container_tools.sort();
-        self.loader.sort_by(|a, b| a.soname.cmp(&b.soname));
+        self.loader.sort_by(|a, b| {
+            (&a.soname, &a.preload_environment).cmp(&(&b.soname, &b.preload_environment))
+        });
         self.probe_errors.sort();
         self.probe_errors.dedup();
     }
@@ -612,5 +614,33 @@ fn snippet_json(v: &serde_json::Value) -> String {
         format!("{}...", t.chars().take(40).collect::<String>())
     } else {
         t
+    }
+}
+
+/// A question for the loader emulation: which file `soname` resolves to for a plain process
+/// (`preload_environment: None`), or for a framework in that Python environment that preloads
+/// its pip NVIDIA libraries. Answers are kept in [`Snapshot::loader`]; diagnose reads them there.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct LoaderQuestion {
+    /// The name passed to `dlopen`.
+    pub soname: String,
+    /// The Python environment (prefix) whose `site-packages/nvidia/*/lib` are preloaded.
+    pub preload_environment: Option<String>,
+}
+
+impl LoaderQuestion {
+    /// Whether `answer` is the answer to this question.
+    pub fn is_answered_by(&self, answer: &crate::ldso::Resolution) -> bool {
+        answer.soname == self.soname
+            && answer.from.is_none()
+            && answer.preload_environment == self.preload_environment
+    }
+
+    /// The answer to this question among `answers`, if there is one.
+    pub fn answer_in<'a>(
+        &self,
+        answers: &'a [crate::ldso::Resolution],
+    ) -> Option<&'a crate::ldso::Resolution> {
+        answers.iter().find(|r| self.is_answered_by(r))
     }
 }

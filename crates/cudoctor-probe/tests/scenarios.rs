@@ -302,8 +302,39 @@ fn pip_only_cuda() {
     let env = find(at(&v, "/python_environments"), "path", "/home/u/venv");
     assert_eq!(env["kind"], "venv");
     assert_eq!(env["python_version"], "3.10");
+    // A plain process finds no libcudart.so.12 (the wheel is off the loader's path) ...
     let res = find(at(&v, "/loader"), "soname", "libcudart.so.12");
-    assert_eq!(res["chosen"]["step"], "framework_preload");
+    assert!(res["chosen"].is_null(), "{res}");
+    assert!(res.get("preload_environment").is_none());
+    // ... while PyTorch in that environment preloads it: its own question, its own answer.
+    let opts = ProbeOptions::directory(
+        f.path(),
+        vec![
+            ("HOME".into(), "/home/u".into()),
+            ("VIRTUAL_ENV".into(), "/home/u/venv".into()),
+        ],
+    );
+    let prober = cudoctor_probe::Probe::open(&opts).unwrap();
+    let mut snap = prober.snapshot(Collectors::default());
+    let q = cudoctor_probe::LoaderQuestion {
+        soname: "libcudart.so.12".into(),
+        preload_environment: Some("/home/u/venv".into()),
+    };
+    prober.answer(&mut snap, std::slice::from_ref(&q));
+    let torch_answer = q.answer_in(&snap.loader).unwrap();
+    let chosen = torch_answer.chosen.as_ref().unwrap();
+    assert_eq!(chosen.step, cudoctor_probe::Step::FrameworkPreload);
+    assert!(
+        chosen
+            .path
+            .ends_with("nvidia/cuda_runtime/lib/libcudart.so.12")
+    );
+    // Answered once: asking again adds nothing.
+    let n = snap.loader.len();
+    prober.answer(&mut snap, &[q]);
+    assert_eq!(snap.loader.len(), n);
+    let json = snap.to_json().unwrap();
+    assert_eq!(cudoctor_probe::Snapshot::from_json(&json).unwrap(), snap);
 }
 
 #[test]

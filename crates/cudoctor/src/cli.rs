@@ -60,9 +60,9 @@ pub enum Command {
     Check(CheckArgs),
     /// Collect the facts about the GPU stack (read-only); `--format json` gives a snapshot file.
     #[command(
-        after_help = "Examples:\n  cudoctor probe\n  cudoctor probe --format json > snap.json\n  cudoctor probe --root ./rootfs --env LD_LIBRARY_PATH=/opt/cuda/lib64"
+        after_help = "Examples:\n  cudoctor probe\n  cudoctor probe --format json > snap.json\n  cudoctor probe --format json --for tensorflow==2.9.0 > snap.json   # with the loader's answers that target needs\n  cudoctor probe --root ./rootfs --env LD_LIBRARY_PATH=/opt/cuda/lib64"
     )]
-    Probe(SourceArgs),
+    Probe(ProbeArgs),
     /// Which file the dynamic loader would load for SONAME, and every candidate it skipped.
     #[command(
         after_help = "Examples:\n  cudoctor which libcudnn.so.8\n  cudoctor which libcudart.so.12 --from venv/lib/python3.11/site-packages/torch/lib/libtorch_cuda.so"
@@ -125,6 +125,20 @@ pub struct CheckArgs {
     /// Print only the verdict line.
     #[arg(long, short)]
     pub quiet: bool,
+    /// For a `--for` release the embedded data lacks, do not read its metadata from the package
+    /// index (also `CUDOCTOR_OFFLINE=1`).
+    #[arg(long)]
+    pub offline: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// Also record the loader's answers for what you mean to run (repeatable), so that `check
+    /// --snapshot FILE --for SPEC` has them. The frameworks installed there are always covered.
+    #[arg(long = "for", value_name = "SPEC")]
+    pub targets: Vec<String>,
+    #[command(flatten)]
+    pub source: SourceArgs,
     /// For a `--for` release the embedded data lacks, do not read its metadata from the package
     /// index (also `CUDOCTOR_OFFLINE=1`).
     #[arg(long)]

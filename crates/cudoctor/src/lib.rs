@@ -15,6 +15,7 @@ mod commands;
 pub mod error;
 pub mod exit;
 pub mod printer;
+mod source;
 pub mod table;
 pub mod term;
 

@@ -434,6 +434,7 @@ fn report_text() {
     Nvidia driver version: 535.104.05
     Driver supports CUDA: 12.2.2
     cuDNN version: 8.1.1 (/usr/include/cudnn_version.h); 8.1.1 (/usr/lib/x86_64-linux-gnu/libcudnn.so.8); 8.1.1 (/usr/lib/x86_64-linux-gnu/libcudnn.so.8.1.1)
+    Loader: libcublas: libcublas.so.11 -> not found
     Loader: libcuda: libcuda.so.1 -> /usr/lib/x86_64-linux-gnu/libcuda.so.535.104.05
     Loader: libcudart: libcudart.so.11.0 -> /usr/lib/x86_64-linux-gnu/libcudart.so.11.2.152
     Loader: libcudnn: libcudnn.so.8 -> /usr/lib/x86_64-linux-gnu/libcudnn.so.8.1.1

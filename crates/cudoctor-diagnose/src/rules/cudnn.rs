@@ -23,7 +23,7 @@ fn loaded_cudnn(ctx: &Ctx<'_>, t: &Target) -> Option<(CudnnVersion, String, Stri
         .as_ref()
         .and_then(|s| s.value.iter().find(|s| s.library == "cudnn"))
     {
-        let r: Resolution = ctx.loader.resolve(&so.soname, t.environment.as_deref());
+        let r: Resolution = ctx.resolve_for(t, &so.soname);
         let loaded = r.loaded.as_ref()?;
         let v = file_version(loaded)
             .and_then(|v| CudnnVersion::from_str(&v).ok())
@@ -220,20 +220,28 @@ fn several_copies(ctx: &Ctx<'_>) -> Vec<Finding> {
     versions.retain(|v| majors.contains(&v.major()));
     // Which one loads: ask the loader for each major's soname, as each GPU target would load it
     // (PyTorch and JAX preload their own site-packages copy; a plain process does not).
-    let mut askers: Vec<(Option<String>, String)> = Vec::new();
+    let mut askers: Vec<(Option<String>, bool, String)> = Vec::new();
     for t in ctx.gpu_targets() {
-        if !askers.iter().any(|(e, _)| *e == t.environment) {
-            askers.push((t.environment.clone(), format!(" for {}", t.display())));
+        let q = crate::loader::question("", t.environment.as_deref(), t.preloads());
+        if !askers
+            .iter()
+            .any(|(e, p, _)| crate::loader::question("", e.as_deref(), *p) == q)
+        {
+            askers.push((
+                t.environment.clone(),
+                t.preloads(),
+                format!(" for {}", t.display()),
+            ));
         }
     }
     if askers.is_empty() {
-        askers.push((None, String::new()));
+        askers.push((None, false, String::new()));
     }
     let mut loads = Vec::new();
     for &m in &majors {
         let soname = format!("libcudnn.so.{m}");
-        for (env, who) in &askers {
-            let r = ctx.loader.resolve(&soname, env.as_deref());
+        for (env, preload, who) in &askers {
+            let r = crate::loader::answer(ctx.snap, &soname, env.as_deref(), *preload);
             let fact = format!("{soname} loads{who}");
             match (&r.loaded, &r.unknown) {
                 (Some(l), _) => loads.push((

@@ -509,7 +509,7 @@ pub(crate) fn library_gpu_code(ctx: &Ctx<'_>) -> Vec<Finding> {
     for t in ctx.gpu_targets() {
         let Some(cuda) = &t.needs.cuda else { continue };
         let soname = format!("libcublasLt.so.{}", cuda.value.major());
-        let r = ctx.loader.resolve(&soname, t.environment.as_deref());
+        let r = ctx.resolve_for(t, &soname);
         let Some(loaded) = &r.loaded else { continue };
         let lib = ctx.snap.libraries.iter().find(|l| {
             l.gpu_code.is_some()

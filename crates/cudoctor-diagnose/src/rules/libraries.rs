@@ -156,44 +156,8 @@ fn resolved_for(ctx: &Ctx<'_>, t: &Target) -> Vec<(String, Resolution)> {
         .value
         .iter()
         .filter(|s| s.library != "cuda") // the driver: the driver rules speak for it
-        .map(|s| {
-            let mut r = ctx.loader.resolve(&s.soname, t.environment.as_deref());
-            if !preloads(t) {
-                drop_preload(&mut r);
-            }
-            (s.library.clone(), r)
-        })
+        .map(|s| (s.library.clone(), ctx.resolve_for(t, &s.soname)))
         .collect()
-}
-
-/// Whether the framework preloads `site-packages/nvidia/*/lib` (PyTorch, JAX).
-fn preloads(t: &Target) -> bool {
-    matches!(t.framework, Framework::PyTorch | Framework::Jax)
-}
-
-/// For a framework that does not preload pip libraries, a file the answer took through
-/// "framework preload" is not reachable: it moves to `off_path` and the next candidate (if any)
-/// is the one taken.
-fn drop_preload(r: &mut Resolution) {
-    if r.loaded
-        .as_ref()
-        .is_some_and(|l| l.via == "framework preload")
-    {
-        if let Some(mut l) = r.loaded.take() {
-            "site-packages (not searched by this framework)".clone_into(&mut l.via);
-            r.off_path.push(l);
-        }
-        let next = r.shadowed.iter().position(|s| s.via != "framework preload");
-        r.loaded = next.map(|i| r.shadowed.remove(i));
-    }
-    let (pre, keep): (Vec<LoadedFile>, Vec<LoadedFile>) = std::mem::take(&mut r.shadowed)
-        .into_iter()
-        .partition(|s| s.via == "framework preload");
-    r.shadowed = keep;
-    r.off_path.extend(pre.into_iter().map(|mut l| {
-        "site-packages (not searched by this framework)".clone_into(&mut l.via);
-        l
-    }));
 }
 
 /// `library-not-found`: a soname the target dlopens resolves to no file; or a pinned

@@ -7,7 +7,7 @@ use cudoctor_kb::version::{ComputeCapability, DriverVersion};
 use cudoctor_probe::snapshot::Snapshot;
 
 use crate::finding::Finding;
-use crate::loader::LoaderView;
+use crate::loader::Resolution;
 use crate::target::Target;
 
 mod container;
@@ -22,7 +22,6 @@ pub(crate) struct Ctx<'a> {
     pub snap: &'a Snapshot,
     pub kb: &'a Kb,
     pub targets: &'a [Target],
-    pub loader: &'a dyn LoaderView,
 }
 
 /// A rule: its id and its function.
@@ -167,6 +166,11 @@ impl Ctx<'_> {
         // No device node proves nothing either: `/dev` may be unreadable, and with the kernel
         // module loaded the `/dev/nvidiaN` nodes are created on demand (nvidia-modprobe).
         None
+    }
+
+    /// The file `soname` resolves to when target `t` loads it (the snapshot's loader answer).
+    pub fn resolve_for(&self, t: &Target, soname: &str) -> Resolution {
+        crate::loader::answer(self.snap, soname, t.environment.as_deref(), t.preloads())
     }
 
     /// The GPUs with a known compute capability: (label, capability, source).

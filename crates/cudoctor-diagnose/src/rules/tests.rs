@@ -6,10 +6,10 @@ use cudoctor_kb::{Kb, Spec};
 use cudoctor_probe::snapshot::{Cudnn, Snapshot};
 
 use super::testutil::*;
+use crate::diagnose;
 use crate::finding::{Finding, Severity};
-use crate::loader::{LoaderView, SnapshotLoader};
+use crate::loader::loader_questions;
 use crate::target::{Sourced, Target, target_from_spec, targets_from_snapshot};
-use crate::{NoLoader, diagnose};
 
 fn kb() -> &'static Kb {
     Kb::embedded().unwrap()
@@ -17,11 +17,11 @@ fn kb() -> &'static Kb {
 
 fn installed(s: &Snapshot) -> Vec<Finding> {
     let t = targets_from_snapshot(kb(), s);
-    diagnose(kb(), s, &t, &SnapshotLoader::new(s)).findings
+    diagnose(kb(), s, &t).findings
 }
 
 fn with_targets(s: &Snapshot, t: &[Target]) -> Vec<Finding> {
-    diagnose(kb(), s, t, &SnapshotLoader::new(s)).findings
+    diagnose(kb(), s, t).findings
 }
 
 fn spec(s: &Snapshot, spec: &str) -> Vec<Finding> {
@@ -219,7 +219,12 @@ fn library_not_found_and_unknown() {
     let t = targets_from_snapshot(kb(), &s);
     assert!(
         of(
-            &diagnose(kb(), &s, &t, &NoLoader).findings,
+            &diagnose(
+                kb(),
+                &with_unknown_loader(s.clone(), &loader_questions(&t, &s)),
+                &t
+            )
+            .findings,
             "library-not-found"
         )
         .is_empty()
@@ -913,32 +918,29 @@ fn pip_libraries_of_a_pinning_package_are_not_reported_missing() {
         "8.6.0",
         "site_packages",
     );
-    // With the loader answer computed without TF's RUNPATH, an explicit "not found":
-    let mut answers = crate::Resolutions::default();
-    let mut r = SnapshotLoader::new(&s).resolve("libcudnn.so.8", None);
-    assert!(r.loaded.is_none() && r.unknown.is_none());
-    r.soname = "libcudnn.so.8".into();
-    answers.insert(Some("/opt/venv"), r);
+    // With the loader's answer recorded (TF does not preload: a plain search), an explicit
+    // "not found":
     let t = targets_from_snapshot(kb(), &s);
+    let cudnn: Vec<_> = loader_questions(&t, &s)
+        .into_iter()
+        .filter(|q| q.soname == "libcudnn.so.8")
+        .collect();
+    assert_eq!(cudnn.len(), 1, "{cudnn:?}");
     assert_eq!(
-        of(
-            &diagnose(kb(), &s, &t, &answers).findings,
-            "library-not-found"
-        )
-        .len(),
+        cudnn[0].preload_environment, None,
+        "TF asks as a plain process"
+    );
+    let answered = with_loader_not_found(s.clone(), &cudnn);
+    assert_eq!(
+        of(&diagnose(kb(), &answered, &t).findings, "library-not-found").len(),
         1
     );
     // The same release installed with NVIDIA pins (as `tensorflow[and-cuda]` does): unknown.
     s.frameworks[0].requires_nvidia =
         vec!["nvidia-cudnn-cu11==8.6.0.163; extra == \"and-cuda\"".into()];
     let t = targets_from_snapshot(kb(), &s);
-    assert!(
-        of(
-            &diagnose(kb(), &s, &t, &answers).findings,
-            "library-not-found"
-        )
-        .is_empty()
-    );
+    let answered = with_loader_not_found(s.clone(), &cudnn);
+    assert!(of(&diagnose(kb(), &answered, &t).findings, "library-not-found").is_empty());
 }
 
 #[test]
@@ -1011,8 +1013,12 @@ fn hostile_facts_never_panic() {
         ..Cudnn::default()
     });
     let t = targets_from_snapshot(kb(), &s);
-    let _ = diagnose(kb(), &s, &t, &SnapshotLoader::new(&s));
-    let _ = diagnose(kb(), &s, &t, &NoLoader);
+    let _ = diagnose(kb(), &s, &t);
+    let _ = diagnose(
+        kb(),
+        &with_unknown_loader(s.clone(), &loader_questions(&t, &s)),
+        &t,
+    );
     let _ = spec(&s, "tensorflow==2.9");
     let _ = spec(&s, "torch==2.4.1+cu999");
     let _ = spec(&s, "jax==0.4.30");
@@ -1067,7 +1073,7 @@ fn unknown_tf_release_carries_over_sonames_of_the_same_cuda_and_cudnn_majors() {
     assert!(src.contains("CUDA 12 and cuDNN 9"), "{src}");
     assert!(src.contains("build_info.py"), "{src}");
     // ... so the loader's answer is checked: nothing there -> library-not-found, an error.
-    let d = diagnose(kb(), &s, &t, &SnapshotLoader::new(&s));
+    let d = diagnose(kb(), &s, &t);
     assert_eq!(sev(&d.findings, "library-not-found"), Some(Severity::Error));
     assert!(!d.verdict.contains("ready"), "{}", d.verdict);
 }
@@ -1149,7 +1155,7 @@ fn ready_only_with_evidence() {
     // A live host whose driver, GPU and libraries were all seen: ready.
     let s = healthy_tf29();
     let t = targets_from_snapshot(kb(), &s);
-    let d = diagnose(kb(), &s, &t, &SnapshotLoader::new(&s));
+    let d = diagnose(kb(), &s, &t);
     assert_eq!(d.status, crate::Status::Ok, "{:#?}", d.findings);
     assert_eq!(d.verdict, "TensorFlow 2.9.0 is ready to use the GPU");
     // The same files under a directory root: no driver or GPU can be checked from outside.
@@ -1157,7 +1163,7 @@ fn ready_only_with_evidence() {
     dir.root.kind = "directory".into();
     dir.root.path = "/tmp/root".into();
     let t = targets_from_snapshot(kb(), &dir);
-    let d = diagnose(kb(), &dir, &t, &SnapshotLoader::new(&dir));
+    let d = diagnose(kb(), &dir, &t);
     assert_eq!(d.status, crate::Status::Ok, "{:#?}", d.findings);
     assert!(!d.verdict.contains("ready"), "{}", d.verdict);
     assert_eq!(
@@ -1169,7 +1175,7 @@ fn ready_only_with_evidence() {
     s.gpus.clear();
     s.device_nodes.gpus.clear();
     let t = targets_from_snapshot(kb(), &s);
-    let d = diagnose(kb(), &s, &t, &SnapshotLoader::new(&s));
+    let d = diagnose(kb(), &s, &t);
     if d.status == crate::Status::Ok {
         assert!(d.verdict.contains("no GPU was seen"), "{}", d.verdict);
     }
@@ -1188,7 +1194,11 @@ fn unknown_version_is_never_ready() {
         ..cudoctor_probe::snapshot::Framework::default()
     });
     let t = targets_from_snapshot(kb(), &dir);
-    let d = diagnose(kb(), &dir, &t, &NoLoader);
+    let d = diagnose(
+        kb(),
+        &with_unknown_loader(dir.clone(), &loader_questions(&t, &dir)),
+        &t,
+    );
     assert!(!d.verdict.contains("ready"), "{}", d.verdict);
     if d.status == crate::Status::Ok {
         assert!(
@@ -1205,7 +1215,7 @@ fn unknown_version_is_never_ready() {
 fn empty_root_verdict_is_honest() {
     let mut dir = bare_host();
     dir.root.kind = "directory".into();
-    let d = diagnose(kb(), &dir, &[], &NoLoader);
+    let d = diagnose(kb(), &dir, &[]);
     assert_eq!(d.status, crate::Status::Ok, "{:#?}", d.findings);
     assert_eq!(
         d.verdict,
@@ -1213,7 +1223,7 @@ fn empty_root_verdict_is_honest() {
     );
     // A live host with a driver and a GPU: the stack itself looks usable.
     let s = with_gpu(with_driver(bare_host(), "535.261.03"), "Tesla T4", "7.5");
-    let d = diagnose(kb(), &s, &[], &NoLoader);
+    let d = diagnose(kb(), &s, &[]);
     if d.status == crate::Status::Ok {
         assert_eq!(
             d.verdict,

@@ -325,3 +325,41 @@ pub fn healthy_tf29() -> Snapshot {
         true,
     )
 }
+
+/// `s` with an answer recorded for each loader question that says nothing can be known (the
+/// probe could not read `ld.so.cache`): the library rules then stay silent.
+pub fn with_unknown_loader(
+    mut s: Snapshot,
+    questions: &[cudoctor_probe::snapshot::LoaderQuestion],
+) -> Snapshot {
+    for q in questions {
+        let mut r = not_found(q);
+        r.notes
+            .push("`/etc/ld.so.cache`: not read (no loader information)".into());
+        s.loader.push(r);
+    }
+    s
+}
+
+/// `s` with a "not found" answer recorded for each loader question: the loader searched and no
+/// file answered.
+pub fn with_loader_not_found(
+    mut s: Snapshot,
+    questions: &[cudoctor_probe::snapshot::LoaderQuestion],
+) -> Snapshot {
+    s.loader.extend(questions.iter().map(not_found));
+    s
+}
+
+fn not_found(q: &cudoctor_probe::snapshot::LoaderQuestion) -> cudoctor_probe::ldso::Resolution {
+    cudoctor_probe::ldso::Resolution {
+        soname: q.soname.clone(),
+        from: None,
+        class: 64,
+        machine: 62,
+        chosen: None,
+        candidates: Vec::new(),
+        notes: Vec::new(),
+        preload_environment: q.preload_environment.clone(),
+    }
+}

@@ -1,11 +1,9 @@
 //! `cudoctor check`: probe (or load a snapshot), decide the targets, run the rules, report.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
 
 use cudoctor_diagnose::{
-    Diagnosis, KbKnowledge, LoaderView, Resolution, Resolutions, Severity, SnapshotLoader,
-    diagnose, loader_requests, target_from_spec, targets_from_snapshot,
+    Diagnosis, KbKnowledge, Severity, diagnose, target_from_spec, targets_from_snapshot,
 };
 use cudoctor_kb::{Spec, kb};
 use cudoctor_probe::Snapshot;
@@ -73,10 +71,30 @@ pub fn diagnosis(
     offline: bool,
     escape: bool,
 ) -> anyhow::Result<(Snapshot, Diagnosis)> {
-    let mut snap = super::machine::snapshot(source)?;
+    let mut facts = crate::source::Facts::open(source)?;
+    let targets = targets(specs, &facts.snapshot, offline)?;
+    // The answers `probe` records (the installed frameworks'), and the targets': the facts are
+    // then the same document `probe --for` saves, and `check --snapshot` of it agrees.
+    if !specs.is_empty() {
+        facts.answer_for(&targets_from_snapshot(kb(), &facts.snapshot));
+    }
+    facts.answer_for(&targets);
+    let mut snap = facts.snapshot;
     if escape {
         snap = crate::term::escaped(&snap)?;
     }
+    let diagnosis = diagnose(kb(), &snap, &targets);
+    Ok((snap, diagnosis))
+}
+
+/// The targets `specs` name (`--for`), or every framework installed in `snap` when there are
+/// none. A `--for` release the embedded data lacks is read from the package index
+/// ([`super::newer`]) unless `offline`.
+pub fn targets(
+    specs: &[String],
+    snap: &Snapshot,
+    offline: bool,
+) -> anyhow::Result<Vec<cudoctor_diagnose::Target>> {
     let kb = kb();
     let mut targets = Vec::new();
     for s in specs {
@@ -86,48 +104,19 @@ pub fn diagnosis(
                 "write NAME==VERSION, e.g. `--for tensorflow==2.9.0`, `--for torch==2.4.1+cu121`",
             )
         })?;
-        let mut t = target_from_spec(kb, &spec, &snap);
+        let mut t = target_from_spec(kb, &spec, snap);
         if !matches!(t.kb, KbKnowledge::Known) && !spec.series_only {
             fill_from_index(&mut t, &spec, offline);
         }
         targets.push(t);
     }
     if specs.is_empty() {
-        targets = targets_from_snapshot(kb, &snap);
+        targets = targets_from_snapshot(kb, snap);
     }
     // `--for tf==2.9.0 --for tensorflow==2.9.0` name one target.
     let mut seen = std::collections::BTreeSet::new();
     targets.retain(|t| seen.insert((t.display(), t.package.clone(), t.environment.clone())));
-    let diagnosis = if source.snapshot.is_some() {
-        let loader = SnapshotLoader::new(&snap);
-        diagnose(kb, &snap, &targets, &loader)
-    } else {
-        let loader = resolve_live(source, &snap, &targets)?;
-        diagnose(kb, &snap, &targets, &loader as &dyn LoaderView)
-    };
-    Ok((snap, diagnosis))
-}
-
-/// Answers every question the rules will ask with the loader emulation over the same root.
-fn resolve_live(
-    source: &SourceArgs,
-    snap: &Snapshot,
-    targets: &[cudoctor_diagnose::Target],
-) -> anyhow::Result<Resolutions> {
-    let (root, env) = super::machine::root_and_env(source)?;
-    let cache = cudoctor_probe::ldso::load_cache(&root);
-    let mut out = Resolutions::default();
-    for req in loader_requests(targets, snap) {
-        let site: Vec<PathBuf> = if req.preload {
-            req.site_packages.iter().map(PathBuf::from).collect()
-        } else {
-            Vec::new()
-        };
-        let r =
-            cudoctor_probe::ldso::which_with_cache(&root, &env, &req.soname, None, &site, &cache);
-        out.insert(req.environment.as_deref(), Resolution::from_probe(&r, snap));
-    }
-    Ok(out)
+    Ok(targets)
 }
 
 fn severity_tone(s: Severity) -> Tone {

@@ -1,91 +1,11 @@
-//! Facts about the machine: a live probe, a directory root, or a saved snapshot, completed with
-//! what the knowledge base derives from them (a GPU's compute capability from its name, the CUDA
-//! version a driver supports from its version).
+//! What the knowledge base derives from the facts (a GPU's compute capability from its name, the
+//! CUDA version a driver supports from its version), and the `plan` constraints a machine gives.
 
 use std::path::Path;
 
-use anyhow::Context as _;
 use cudoctor_kb::version::PythonVersion;
 use cudoctor_kb::{PlanQuery, kb};
-use cudoctor_probe::{Env, ProbeOptions, Root, Snapshot};
-
-use crate::cli::SourceArgs;
-use crate::error;
-
-/// Parses `--env KEY=VALUE` pairs.
-pub fn env_pairs(args: &SourceArgs) -> anyhow::Result<Vec<(String, String)>> {
-    args.env
-        .iter()
-        .map(|pair| {
-            Env::parse_pair(pair).ok_or_else(|| {
-                error::hinted(
-                    format!("invalid `--env {pair}`"),
-                    "write KEY=VALUE, e.g. `--env LD_LIBRARY_PATH=/usr/local/cuda/lib64`",
-                )
-            })
-        })
-        .collect()
-}
-
-/// The filesystem and environment `args` name: `--root DIR` with its `--env` pairs, or this host
-/// with the process environment.
-pub fn root_and_env(args: &SourceArgs) -> anyhow::Result<(Root, Env)> {
-    match &args.root {
-        Some(dir) => Ok((
-            Root::dir(dir).with_context(|| format!("cannot use `--root {}`", dir.display()))?,
-            Env::from_pairs(env_pairs(args)?),
-        )),
-        None => Ok((Root::host(), Env::from_process())),
-    }
-}
-
-/// The snapshot for `args`: read from `--snapshot`, or probed from `--root` or this host.
-pub fn snapshot(args: &SourceArgs) -> anyhow::Result<Snapshot> {
-    if args.snapshot.is_some() && !args.env.is_empty() {
-        return Err(error::hinted(
-            "`--env` does not apply to `--snapshot`",
-            "a snapshot already records the environment it was probed with; `--env` goes with `--root DIR`",
-        ));
-    }
-    let mut snap = if let Some(path) = &args.snapshot {
-        read_snapshot(path)?
-    } else {
-        let opts = match &args.root {
-            Some(dir) => {
-                if !dir.is_dir() {
-                    return Err(error::hinted(
-                        format!("`--root {}` is not a directory", dir.display()),
-                        "give the directory to treat as `/` (an unpacked image or a mounted disk)",
-                    ));
-                }
-                ProbeOptions::directory(dir.clone(), env_pairs(args)?)
-            }
-            None => ProbeOptions::host(),
-        };
-        cudoctor_probe::probe(&opts)
-    };
-    complete(&mut snap);
-    Ok(snap)
-}
-
-/// Reads a snapshot file written by `cudoctor probe --format json`.
-pub fn read_snapshot(path: &Path) -> anyhow::Result<Snapshot> {
-    // `-` is standard input; either is read up to the probe's snapshot size cap.
-    let shown = if path.as_os_str() == "-" {
-        "standard input".to_owned()
-    } else {
-        format!("`{}`", path.display())
-    };
-    Snapshot::from_path(path).map_err(|e| {
-        if let cudoctor_probe::snapshot::SnapshotError::Io { source } = &e {
-            return anyhow::anyhow!("cannot read snapshot {shown}: {source}");
-        }
-        error::hinted(
-            format!("{shown} is not a cudoctor snapshot: {e}"),
-            "write one with `cudoctor probe --format json > snap.json`",
-        )
-    })
-}
+use cudoctor_probe::Snapshot;
 
 /// Fills facts the knowledge base derives: GPU compute capability from the GPU's name, the CUDA
 /// version the driver supports from the driver version. Facts already known are kept.

@@ -48,7 +48,7 @@ pub fn run(ctx: Ctx, args: &PlanArgs) -> anyhow::Result<ExitStatus> {
         && (query.compute_capability.is_some() || query.gpu_name.is_some())
         && query.python.is_some();
     if !args.no_probe && !given {
-        let mut snap = super::machine::snapshot(&args.source)?;
+        let mut snap = crate::source::Facts::of_installed(&args.source)?;
         if ctx.format != Format::Json {
             snap = crate::term::escaped(&snap)?;
         }

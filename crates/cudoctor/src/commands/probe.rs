@@ -3,13 +3,25 @@
 use cudoctor_probe::Snapshot;
 use std::fmt::Write as _;
 
-use crate::cli::{Format, SourceArgs};
+use crate::cli::{Format, ProbeArgs};
 use crate::printer::{Printer, Tone};
 use crate::{Ctx, ExitStatus, no_markdown};
 
-pub fn run(ctx: Ctx, args: &SourceArgs) -> anyhow::Result<ExitStatus> {
+pub fn run(ctx: Ctx, args: &ProbeArgs) -> anyhow::Result<ExitStatus> {
     no_markdown(ctx, "probe")?;
-    let snap = super::machine::snapshot(args)?;
+    let mut facts = crate::source::Facts::open(&args.source)?;
+    // The loader's answers for the installed frameworks, and for each `--for` target: what
+    // `check` asks, so `check --snapshot` of this file reads the same answers.
+    let mut targets = super::check::targets(&[], &facts.snapshot, true)?;
+    if !args.targets.is_empty() {
+        targets.extend(super::check::targets(
+            &args.targets,
+            &facts.snapshot,
+            args.offline,
+        )?);
+    }
+    facts.answer_for(&targets);
+    let snap = facts.snapshot;
     let text = match ctx.format {
         Format::Json => {
             let mut t = snap.to_json()?;

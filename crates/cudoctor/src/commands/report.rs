@@ -8,7 +8,7 @@ use crate::cli::{Format, SourceArgs};
 use crate::{Ctx, ExitStatus, to_json};
 
 pub fn run(ctx: Ctx, args: &SourceArgs) -> anyhow::Result<ExitStatus> {
-    let mut snap = super::machine::snapshot(args)?;
+    let mut snap = crate::source::Facts::of_installed(args)?;
     if ctx.format != Format::Json {
         snap = crate::term::escaped(&snap)?;
     }
@@ -236,7 +236,7 @@ pub fn fields(s: &Snapshot) -> Vec<(&'static str, String)> {
             cudnn.join("; ")
         },
     ));
-    for r in &s.loader {
+    for r in s.loader.iter().filter(|r| r.preload_environment.is_none()) {
         let stem = r.soname.split(".so").next().unwrap_or_default();
         if let Some((_, key)) = LOADER_FIELDS.iter().find(|(s, _)| *s == stem) {
             let key: &'static str = key;

@@ -23,7 +23,7 @@ pub fn run(ctx: Ctx, args: &WhichArgs) -> anyhow::Result<ExitStatus> {
             "run it on the machine, or with `--root DIR`; a snapshot already holds the loader's answers under `loader`",
         ));
     }
-    let (root, env) = super::machine::root_and_env(&args.source)?;
+    let (root, env) = crate::source::root_and_env(&args.source)?;
     let from = match (&args.from, root.is_host()) {
         (Some(f), true) if f.is_relative() => Some(std::env::current_dir()?.join(f)),
         (f, _) => f.clone(),

@@ -575,4 +575,21 @@ impl Snapshot {
             self.driver.cuda_version_unknown = None;
         }
     }
+
+    /// Fills `driver.newest_toolkit` from the driver version (kernel module, else user space)
+    /// with `lookup` (the knowledge base's toolkit table).
+    pub fn fill_driver_newest_toolkit(
+        &mut self,
+        lookup: impl Fn(&DriverVersion) -> Option<(CudaVersion, String)>,
+    ) {
+        let v = self
+            .driver
+            .kernel_module_version
+            .as_ref()
+            .or(self.driver.userspace_version.as_ref());
+        if let Some((cv, src)) = v.and_then(&lookup) {
+            self.driver.newest_toolkit = Some(cv);
+            self.driver.newest_toolkit_source = Some(src);
+        }
+    }
 }

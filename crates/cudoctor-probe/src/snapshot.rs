@@ -150,12 +150,20 @@ pub struct DriverFacts {
     pub userspace_version_source: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub userspace_version_unknown: Option<String>,
-    /// The newest CUDA version the driver supports (`12.2`).
+    /// The newest CUDA version the driver supports, `major.minor` as the driver reports it
+    /// (`cuDriverGetVersion`, `nvidia-smi`: `12.2`).
     pub cuda_version: Option<CudaVersion>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cuda_version_source: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cuda_version_unknown: Option<String>,
+    /// The newest CUDA toolkit release the driver runs without compatibility packages: the
+    /// newest release whose toolkit driver requirement it meets (`12.2.2` for 535.261.03), from
+    /// the knowledge base.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub newest_toolkit: Option<CudaVersion>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub newest_toolkit_source: Option<String>,
 }
 
 /// A GPU.

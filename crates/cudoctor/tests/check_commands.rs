@@ -545,13 +545,66 @@ fn container_without_gpu_devices() {
 
     ----- stderr -----
     "#);
-    // The same tree seen from outside (`--root`) is an image: no container-no-gpu there.
+    // The same tree seen from outside (`--root`) is a container's filesystem (it has
+    // `/.dockerenv`, which an image never has): judged too, as a warning (issue 10).
     let (_, outside) = check_json(&f, &["--env", "CUDA_VERSION=11.2.1"]);
     assert!(
-        !ids(&outside).iter().any(|(id, _)| id == "container-no-gpu"),
+        ids(&outside).contains(&("container-no-gpu".to_owned(), "warning".to_owned())),
         "{:#}",
         outside["findings"]
     );
+}
+
+/// Issue 10: file facts are judged in every root that has the files, and the finding says what
+/// root it judged. A `--root` holding a Docker host's `daemon.json` without the NVIDIA runtime
+/// (the runtime installed) gets `docker-nvidia-runtime-missing`; a `--root` that is a
+/// container's filesystem (`/.dockerenv`, no GPU device) gets `container-no-gpu`, as a warning
+/// (its `/dev` is the container's only while it runs). Both were silent for `--root`.
+#[test]
+fn file_facts_are_judged_under_root() {
+    let f = healthy();
+    f.file(
+        "/etc/docker/daemon.json",
+        "{\n  \"log-driver\": \"json-file\"\n}\n",
+    )
+    .file("/usr/bin/nvidia-container-runtime", "")
+    .file("/usr/bin/nvidia-ctk", "");
+    let (_, v) = check_json(&f, &[]);
+    let d = finding(&v, "docker-nvidia-runtime-missing");
+    assert_eq!(d["severity"], "warning", "{d:#}");
+    let judged = d["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["fact"] == "root judged")
+        .unwrap_or_else(|| panic!("no `root judged` evidence: {d:#}"));
+    assert!(
+        judged["value"]
+            .as_str()
+            .unwrap()
+            .starts_with("directory `[ROOT]`"),
+        "{judged}"
+    );
+    assert_round_trip(&f, &[]);
+
+    let f = healthy();
+    for node in ["/dev/nvidia0", "/dev/nvidiactl", "/dev/nvidia-uvm"] {
+        f.remove(node);
+    }
+    f.file("/.dockerenv", "");
+    let (_, v) = check_json(&f, &[]);
+    let d = finding(&v, "container-no-gpu");
+    assert_eq!(d["severity"], "warning", "{d:#}");
+    assert!(d.to_string().contains("/proc/PID/root"), "{d:#}");
+    // A container's filesystem is not a Docker host.
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|x| x["id"] != "docker-nvidia-runtime-missing")
+    );
+    assert_round_trip(&f, &[]);
 }
 
 /// S10: a Docker host with the NVIDIA container runtime installed but not in daemon.json.

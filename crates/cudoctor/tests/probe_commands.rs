@@ -110,7 +110,8 @@ fn probe_text() {
       kernel module    535.104.05  (/proc/driver/nvidia/version)
       module flavor    proprietary
       user space       535.104.05  (file name `/usr/lib/x86_64-linux-gnu/libcuda.so.535.104.05` (what the loader picks for libcuda.so.1))
-      supports CUDA    12.2.2  (knowledge base: the newest CUDA release whose toolkit driver is <= 535.104.05 (a lower bound))
+      supports CUDA    12.2  (knowledge base: the CUDA version of the newest toolkit release whose driver requirement is <= 535.104.05 (a lower bound))
+      newest toolkit   12.2.2  (knowledge base: the newest CUDA toolkit release whose driver requirement is <= 535.104.05)
 
     GPUs
       0  Tesla T4
@@ -432,7 +433,7 @@ fn report_text() {
     CUDA toolkits (not what the frameworks load): 11.2.2 (/usr/local/cuda); 11.2.2 (/usr/local/cuda-11.2)
     GPU models and configuration: GPU 0: Tesla T4 (compute capability 7.5)
     Nvidia driver version: 535.104.05
-    Driver supports CUDA: 12.2.2
+    Driver supports CUDA: 12.2
     cuDNN version: 8.1.1 (/usr/include/cudnn_version.h); 8.1.1 (/usr/lib/x86_64-linux-gnu/libcudnn.so.8); 8.1.1 (/usr/lib/x86_64-linux-gnu/libcudnn.so.8.1.1)
     Loader: libcublas: libcublas.so.11 -> not found
     Loader: libcuda: libcuda.so.1 -> /usr/lib/x86_64-linux-gnu/libcuda.so.535.104.05

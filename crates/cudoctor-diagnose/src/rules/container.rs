@@ -37,6 +37,7 @@ pub(crate) fn container_no_gpu(ctx: &Ctx<'_>) -> Vec<Finding> {
         return Vec::new();
     }
     let nodes = &ctx.snap.device_nodes;
+    let outside = ctx.snap.root.kind != "host";
     if nodes.unknown.is_some() || !nodes.gpus.is_empty() {
         return Vec::new();
     }
@@ -49,14 +50,26 @@ pub(crate) fn container_no_gpu(ctx: &Ctx<'_>) -> Vec<Finding> {
         return Vec::new();
     }
     let nvd = ctx.env("NVIDIA_VISIBLE_DEVICES");
-    let mut f = Finding::new(
-        "container-no-gpu",
-        Severity::Error,
-        format!(
-            "This container has no GPU: {} cannot use one",
-            ctx.subject()
-        ),
-    )
+    // Seen from outside, the root's `/dev` is the container's own only while it runs (`--root
+    // /proc/PID/root`); an exported filesystem has none at all. So a warning, that says so.
+    let (severity, title) = if outside {
+        (
+            Severity::Warning,
+            format!(
+                "This container's filesystem has no GPU device: {} cannot use one in it",
+                ctx.subject()
+            ),
+        )
+    } else {
+        (
+            Severity::Error,
+            format!(
+                "This container has no GPU: {} cannot use one",
+                ctx.subject()
+            ),
+        )
+    };
+    let mut f = Finding::new("container-no-gpu", severity, title)
     .explain(
         "A container sees a GPU only when the container runtime passes it in: the \
          `/dev/nvidia*` device files and the host's driver libraries are added at start by the \
@@ -74,6 +87,10 @@ pub(crate) fn container_no_gpu(ctx: &Ctx<'_>) -> Vec<Finding> {
         "NVIDIA_VISIBLE_DEVICES",
         nvd.map_or_else(|| "unset".to_owned(), |v| format!("\"{v}\"")),
         ctx.env_source("NVIDIA_VISIBLE_DEVICES"),
+    );
+    f = ctx.root_judged(
+        f,
+        "a container's filesystem, seen from outside: its `/dev` shows the container's devices only while it runs (`--root /proc/PID/root`)",
     );
     if let Some(v) = nvd.filter(|v| matches!(v.trim(), "void" | "none" | "")) {
         f = f.fix(format!(
@@ -98,7 +115,9 @@ fn has_tool(ctx: &Ctx<'_>, name: &str) -> bool {
 /// `docker-nvidia-runtime-missing`: a Docker host whose daemon does not know the NVIDIA runtime,
 /// or has no NVIDIA Container Toolkit at all while it has GPUs.
 pub(crate) fn docker_nvidia_runtime_missing(ctx: &Ctx<'_>) -> Vec<Finding> {
-    if ctx.in_container() || ctx.snap.root.kind != "host" {
+    // A Docker host's files: this host, or a root that is one (a mounted disk, a VM image);
+    // a container's filesystem is not a Docker host.
+    if ctx.in_container() {
         return Vec::new();
     }
     let c = &ctx.snap.container;
@@ -150,7 +169,8 @@ pub(crate) fn docker_nvidia_runtime_missing(ctx: &Ctx<'_>) -> Vec<Finding> {
             c.nvidia_container_tools.join(", "),
             "executables found",
         );
-        return vec![daemon_ev(f)
+        let f = ctx.root_judged(daemon_ev(f), "the Docker host whose files these are");
+        return vec![f
             .fix("`sudo nvidia-ctk runtime configure --runtime=docker --set-as-default && sudo systemctl restart docker`")
             .fix(format!(
                 "It writes this into `/etc/docker/daemon.json` (merged with the keys already there):\n{DAEMON_JSON_FRAGMENT}"
@@ -171,7 +191,8 @@ pub(crate) fn docker_nvidia_runtime_missing(ctx: &Ctx<'_>) -> Vec<Finding> {
              device driver \\\"\\\" with capabilities: [[gpu]]\") and containers run without a GPU.",
         )
         .evidence("NVIDIA container tools (nvidia-ctk, nvidia-container-runtime)", "absent", "executables searched");
-        return vec![daemon_ev(f)
+        let f = ctx.root_judged(daemon_ev(f), "the Docker host whose files these are");
+        return vec![f
             .fix("Install the toolkit from NVIDIA's repository (see the install guide): `sudo apt-get install nvidia-container-toolkit`")
             .fix("`sudo nvidia-ctk runtime configure --runtime=docker --set-as-default && sudo systemctl restart docker`")
             .fix(format!("`/etc/docker/daemon.json` then contains:\n{DAEMON_JSON_FRAGMENT}"))

@@ -89,9 +89,25 @@ impl Ctx<'_> {
         }
     }
 
-    /// Inside a running container (not an image or directory probed from outside).
+    /// The facts are a container's: the probe runs inside one (a host root with container
+    /// markers), or the root is a container's filesystem (`--root /proc/PID/root`, an exported
+    /// container) holding the markers the engine writes (`/.dockerenv`, `/run/.containerenv`).
+    /// An image has none: the engine creates them when a container starts.
     pub fn in_container(&self) -> bool {
-        self.snap.root.kind == "host" && !self.snap.container.markers.is_empty()
+        !self.snap.container.markers.is_empty()
+    }
+
+    /// For a root other than this host, the evidence line that says what was judged: file facts
+    /// are judged wherever the files are, and the finding says whose they are.
+    pub fn root_judged(&self, f: Finding, what: &str) -> Finding {
+        if self.snap.root.kind == "host" {
+            return f;
+        }
+        f.evidence(
+            "root judged",
+            format!("{} `{}`: {what}", self.snap.root.kind, self.snap.root.path),
+            "--root",
+        )
     }
 
     /// The probed root describes a container image or an unpacked filesystem (its driver comes

@@ -20,12 +20,24 @@ pub fn complete(snap: &mut Snapshot) {
             )
         })
     });
+    // What the driver reports is `major.minor` (cuDriverGetVersion, nvidia-smi); the release
+    // behind it (`12.2.2`) is the separate `newest_toolkit`.
     snap.fill_driver_cuda_version(|driver| {
+        kb.driver_cuda_at_least(driver).map(|cuda| {
+            (
+                cuda.major_minor(),
+                format!(
+                    "knowledge base: the CUDA version of the newest toolkit release whose driver requirement is <= {driver} (a lower bound)"
+                ),
+            )
+        })
+    });
+    snap.fill_driver_newest_toolkit(|driver| {
         kb.driver_cuda_at_least(driver).map(|cuda| {
             (
                 cuda,
                 format!(
-                    "knowledge base: the newest CUDA release whose toolkit driver is <= {driver} (a lower bound)"
+                    "knowledge base: the newest CUDA toolkit release whose driver requirement is <= {driver}"
                 ),
             )
         })

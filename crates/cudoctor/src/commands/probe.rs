@@ -100,6 +100,17 @@ pub fn render(s: &Snapshot, p: Printer) -> String {
             d.cuda_version_unknown.as_ref()
         )
     );
+    if d.newest_toolkit.is_some() {
+        let _ = writeln!(
+            out,
+            "  newest toolkit   {}",
+            fact(
+                d.newest_toolkit.as_ref(),
+                d.newest_toolkit_source.as_ref(),
+                None
+            )
+        );
+    }
 
     section(&mut out, p, "GPUs");
     if s.gpus.is_empty() {

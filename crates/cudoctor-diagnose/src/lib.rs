@@ -26,8 +26,8 @@ pub mod loader;
 mod rules;
 pub mod target;
 
+use cudoctor_facts::snapshot::Snapshot;
 use cudoctor_kb::data::Kb;
-use cudoctor_probe::snapshot::Snapshot;
 use serde::Serialize;
 
 pub use finding::{Evidence, Finding, Severity};

@@ -12,7 +12,7 @@
 
 use std::fmt::Write as _;
 
-use cudoctor_probe::snapshot::{Library, LoaderQuestion, Snapshot};
+use cudoctor_facts::snapshot::{Library, LoaderQuestion, Snapshot};
 use serde::{Deserialize, Serialize};
 
 /// A file the loader takes (or would take, were it first in the search order).
@@ -337,8 +337,8 @@ impl Resolution {
     /// library facts for the same path (else from the real file's name); copies the snapshot
     /// lists under that name that the search never reached become `off_path`. An unreadable
     /// candidate or an unreadable `ld.so.cache` with nothing chosen makes the answer unknown.
-    pub fn from_probe(r: &cudoctor_probe::ldso::Resolution, snapshot: &Snapshot) -> Self {
-        use cudoctor_probe::ldso::{Outcome, Step};
+    pub fn from_probe(r: &cudoctor_facts::loader::Resolution, snapshot: &Snapshot) -> Self {
+        use cudoctor_facts::loader::{Outcome, Step};
         let step_label = |s: Step| match s {
             Step::Path => "path",
             Step::FrameworkPreload => "framework preload",
@@ -355,7 +355,7 @@ impl Resolution {
                 .find(|l| l.path == path || (real.is_some() && l.real_path.as_deref() == real))
                 .and_then(|l| l.version.clone())
         };
-        let file = |c: &cudoctor_probe::ldso::Candidate| LoadedFile {
+        let file = |c: &cudoctor_facts::loader::Candidate| LoadedFile {
             path: c.path.clone(),
             real_path: c.real_path.clone(),
             version: version_of(&c.path, c.real_path.as_deref()),
@@ -440,7 +440,7 @@ impl Resolution {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use cudoctor_probe::snapshot::{PythonEnvironment, RootInfo};
+    use cudoctor_facts::snapshot::{PythonEnvironment, RootInfo};
 
     fn lib(path: &str, version: &str, via: &[&str]) -> Library {
         Library {
@@ -525,7 +525,7 @@ mod tests {
         assert!(r.unknown.is_some());
         let r = approximate(&s, "libcublas.so.11", Some("/opt/venv"));
         assert!(r.unknown.is_none() && r.loaded.is_none());
-        s.probe_errors.push(cudoctor_probe::snapshot::ProbeError {
+        s.probe_errors.push(cudoctor_facts::snapshot::ProbeError {
             collector: "libraries".into(),
             path: None,
             message: "permission denied".into(),
@@ -558,7 +558,7 @@ mod tests {
             "8.1.0",
             &["ld_so_cache"],
         ));
-        s.loader.push(cudoctor_probe::ldso::Resolution {
+        s.loader.push(cudoctor_facts::loader::Resolution {
             soname: "libcudnn.so.8".into(),
             from: None,
             class: 64,

@@ -7,13 +7,13 @@
 //! release the knowledge base does not know is still a target: what the files say is diagnosed,
 //! the rest stays unknown.
 
+use cudoctor_facts::snapshot::{Framework as InstalledFramework, Snapshot};
 use cudoctor_kb::data::{Kb, Series};
 use cudoctor_kb::framework::{Framework, Spec};
 use cudoctor_kb::version::{
     ComputeCapability, CudaVersion, CudnnVersion, DriverVersion, FrameworkVersion, GpuCode,
     PythonVersion,
 };
-use cudoctor_probe::snapshot::{Framework as InstalledFramework, Snapshot};
 use serde::Serialize;
 
 /// A value with where it came from.

@@ -15,97 +15,13 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
-
 use crate::collect::libraries::{LD_SO_CACHE, default_dirs};
 use crate::elf::{self, ElfError, ElfInfo};
 use crate::env_vars;
 use crate::ldcache;
 use crate::root::{Env, Root, RootError};
 
-/// Which search step produced a candidate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Step {
-    /// The name contains a `/`: loaded as a path.
-    Path,
-    /// Preloaded by a framework from `site-packages/nvidia/*/lib`.
-    FrameworkPreload,
-    /// `DT_RPATH`.
-    Rpath,
-    /// `LD_LIBRARY_PATH`.
-    LdLibraryPath,
-    /// `DT_RUNPATH`.
-    Runpath,
-    /// `/etc/ld.so.cache`.
-    LdSoCache,
-    /// A default directory.
-    DefaultDir,
-}
-
-/// What happened to a candidate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// This is the file the loader would load.
-    Taken,
-    /// Usable, but an earlier candidate wins.
-    Shadowed,
-    /// No such file.
-    Missing,
-    /// A 32-bit file for a 64-bit process or the reverse.
-    WrongElfClass,
-    /// Another architecture.
-    WrongMachine,
-    /// A symlink to nothing.
-    DanglingLink,
-    /// A symlink loop.
-    SymlinkLoop,
-    /// Not an ELF file, or a broken one.
-    NotElf,
-    /// Exists but cannot be read.
-    Unreadable,
-}
-
-/// One file considered.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Candidate {
-    /// The path tried (inside the root).
-    pub path: String,
-    /// The step that tried it.
-    pub step: Step,
-    /// What happened.
-    pub outcome: Outcome,
-    /// The file behind the links, when it exists.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub real_path: Option<String>,
-    /// More detail (the ELF found, the error).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
-}
-
-/// The answer for one soname.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Resolution {
-    /// The name asked for.
-    pub soname: String,
-    /// The object doing the loading, if given.
-    pub from: Option<String>,
-    /// The ELF class required (32 or 64).
-    pub class: u8,
-    /// The ELF machine required.
-    pub machine: u16,
-    /// The file that would be loaded.
-    pub chosen: Option<Candidate>,
-    /// Every candidate, in search order.
-    pub candidates: Vec<Candidate>,
-    /// Caveats (unreadable requester, unparsable cache, ...).
-    pub notes: Vec<String>,
-    /// `None`: the search a plain process does. `Some(prefix)`: the search a framework in that
-    /// Python environment does, preloading its `site-packages/nvidia/*/lib` first (PyTorch, JAX).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub preload_environment: Option<String>,
-}
+pub use cudoctor_facts::loader::{Candidate, Outcome, Resolution, Step};
 
 #[cfg(target_arch = "aarch64")]
 const HOST_MACHINE: u16 = 183;

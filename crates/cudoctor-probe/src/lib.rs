@@ -18,7 +18,9 @@ pub mod ldso;
 pub mod limits;
 pub mod live;
 pub mod root;
-pub mod snapshot;
+
+/// The snapshot's types (they live in `cudoctor-facts`, which diagnose reads without the probe).
+pub use cudoctor_facts::snapshot;
 
 /// The per-thread step counter tests use to show the work grows linearly with hostile input
 /// (filesystem operations through a [`Root`], cache lookups, string scans): the fatbinary
@@ -31,9 +33,10 @@ use std::path::{Path, PathBuf};
 
 use cudoctor_kb::version::{ComputeCapability, CudaVersion, DriverVersion};
 
+pub use cudoctor_facts::loader::LoaderQuestion;
 pub use ldso::{Candidate, Outcome, Resolution, Step, which, which_for_framework};
 pub use root::{Env, Root, RootError};
-pub use snapshot::{LoaderQuestion, SCHEMA_VERSION, Snapshot, SnapshotError};
+pub use snapshot::{SCHEMA_VERSION, Snapshot, SnapshotError};
 
 use collect::Ctx;
 use snapshot::{Gpu, RootInfo};
@@ -536,60 +539,15 @@ fn merge_nvml(snap: &mut Snapshot, live: &snapshot::LiveFacts) {
     }
 }
 
-impl Snapshot {
-    /// Fills unknown GPU compute capabilities from their names (the knowledge base's
-    /// `gpu_by_name`); `lookup` returns the capability and its source.
-    pub fn fill_gpu_compute_capabilities(
-        &mut self,
-        lookup: impl Fn(&str) -> Option<(ComputeCapability, String)>,
-    ) {
-        for g in &mut self.gpus {
-            if g.compute_capability.is_some() {
-                continue;
-            }
-            if let Some((cc, src)) = g.name.as_deref().and_then(&lookup) {
-                g.compute_capability = Some(cc);
-                g.compute_capability_source = Some(src);
-                g.compute_capability_unknown = None;
-            }
-        }
+/// Reads the snapshot file at `path` (`-`: standard input) with [`Snapshot::from_reader`] (the
+/// snapshot's types do no I/O of their own).
+///
+/// # Errors
+/// The file cannot be opened ([`SnapshotError::Io`]), or [`Snapshot::from_reader`]'s.
+pub fn read_snapshot(path: &Path) -> Result<Snapshot, SnapshotError> {
+    if path == Path::new("-") {
+        return Snapshot::from_reader(std::io::stdin().lock());
     }
-
-    /// Fills an unknown `driver.cuda_version` from the driver version (the knowledge base's
-    /// driver-branch table); `lookup` returns the CUDA version and its source.
-    pub fn fill_driver_cuda_version(
-        &mut self,
-        lookup: impl Fn(&DriverVersion) -> Option<(CudaVersion, String)>,
-    ) {
-        if self.driver.cuda_version.is_some() {
-            return;
-        }
-        let v = self
-            .driver
-            .kernel_module_version
-            .as_ref()
-            .or(self.driver.userspace_version.as_ref());
-        if let Some((cv, src)) = v.and_then(&lookup) {
-            self.driver.cuda_version = Some(cv);
-            self.driver.cuda_version_source = Some(src);
-            self.driver.cuda_version_unknown = None;
-        }
-    }
-
-    /// Fills `driver.newest_toolkit` from the driver version (kernel module, else user space)
-    /// with `lookup` (the knowledge base's toolkit table).
-    pub fn fill_driver_newest_toolkit(
-        &mut self,
-        lookup: impl Fn(&DriverVersion) -> Option<(CudaVersion, String)>,
-    ) {
-        let v = self
-            .driver
-            .kernel_module_version
-            .as_ref()
-            .or(self.driver.userspace_version.as_ref());
-        if let Some((cv, src)) = v.and_then(&lookup) {
-            self.driver.newest_toolkit = Some(cv);
-            self.driver.newest_toolkit_source = Some(src);
-        }
-    }
+    let file = std::fs::File::open(path).map_err(|source| SnapshotError::Io { source })?;
+    Snapshot::from_reader(file)
 }

@@ -11,6 +11,9 @@
 
 pub use cudoctor_fatbin::limits as fatbin;
 
+/// The caps on a snapshot read back (size, name lengths) live with the snapshot's types.
+pub use cudoctor_facts::limits::{NAME_CHARS, SNAPSHOT_BYTES};
+
 /// Bytes of a small text file (`/proc` files, `version.json`, `build_info.py`, `version.py`,
 /// `cudnn_version.h`, `pyvenv.cfg`, ...), read whole: a longer file is an error naming this cap,
 /// never a prefix taken for the whole. The largest real one, `cudnn_version.h`, is ~3 KB.
@@ -67,13 +70,6 @@ pub const ELF_STRING_BYTES: usize = 4096;
 /// Bytes of all strings taken from `ld.so.cache` together (after identical entries are
 /// dropped). A real cache's string table is ~40 KB.
 pub const LD_SO_CACHE_STRING_TOTAL_BYTES: usize = 64 << 20;
-
-/// Bytes of a snapshot file (`--snapshot`). A real host's is ~200 KB.
-pub const SNAPSHOT_BYTES: u64 = 64 << 20;
-
-/// Characters kept of a name read from a file or a driver (GPU model, library version string).
-/// The longest real GPU name is ~40.
-pub const NAME_CHARS: usize = 256;
 
 /// Bytes of one line of a `/proc` or `/sys` file that is parsed. Real lines are under 200.
 pub const PROC_LINE_BYTES: usize = 4096;

@@ -108,7 +108,7 @@ pub fn read_snapshot(path: &Path) -> anyhow::Result<Snapshot> {
     } else {
         format!("`{}`", path.display())
     };
-    Snapshot::from_path(path).map_err(|e| {
+    cudoctor_probe::read_snapshot(path).map_err(|e| {
         if let cudoctor_probe::snapshot::SnapshotError::Io { source } = &e {
             return anyhow::anyhow!("cannot read snapshot {shown}: {source}");
         }

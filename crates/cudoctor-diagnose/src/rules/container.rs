@@ -70,24 +70,24 @@ pub(crate) fn container_no_gpu(ctx: &Ctx<'_>) -> Vec<Finding> {
         )
     };
     let mut f = Finding::new("container-no-gpu", severity, title)
-    .explain(
-        "A container sees a GPU only when the container runtime passes it in: the \
+        .explain(
+            "A container sees a GPU only when the container runtime passes it in: the \
          `/dev/nvidia*` device files and the host's driver libraries are added at start by the \
          NVIDIA Container Toolkit when the container is started with `--gpus` (or the `nvidia` \
          runtime and `NVIDIA_VISIBLE_DEVICES`). None are here, so frameworks find no GPU and run \
          on the CPU. The image itself cannot fix this; the `docker run` command and the host can.",
-    )
-    .evidence(
-        "inside a container",
-        ctx.snap.container.markers.join(", "),
-        "container markers",
-    )
-    .evidence("/dev/nvidia0, /dev/nvidia1, ...", "absent", "/dev")
-    .evidence(
-        "NVIDIA_VISIBLE_DEVICES",
-        nvd.map_or_else(|| "unset".to_owned(), |v| format!("\"{v}\"")),
-        ctx.env_source("NVIDIA_VISIBLE_DEVICES"),
-    );
+        )
+        .evidence(
+            "inside a container",
+            ctx.snap.container.markers.join(", "),
+            "container markers",
+        )
+        .evidence("/dev/nvidia0, /dev/nvidia1, ...", "absent", "/dev")
+        .evidence(
+            "NVIDIA_VISIBLE_DEVICES",
+            nvd.map_or_else(|| "unset".to_owned(), |v| format!("\"{v}\"")),
+            ctx.env_source("NVIDIA_VISIBLE_DEVICES"),
+        );
     f = ctx.root_judged(
         f,
         "a container's filesystem, seen from outside: its `/dev` shows the container's devices only while it runs (`--root /proc/PID/root`)",

@@ -1,6 +1,6 @@
 //! The process environment: toolkit pointers that disagree, `CUDA_VISIBLE_DEVICES`.
 
-use cudoctor_probe::snapshot::CudaToolkit;
+use cudoctor_facts::snapshot::CudaToolkit;
 
 use super::Ctx;
 use crate::finding::{Finding, Severity};

@@ -2,9 +2,9 @@
 //! answers) returning findings under one stable id. A rule without enough evidence stays silent
 //! or says "unknown"; it never guesses.
 
+use cudoctor_facts::snapshot::Snapshot;
 use cudoctor_kb::data::Kb;
 use cudoctor_kb::version::{ComputeCapability, DriverVersion};
-use cudoctor_probe::snapshot::Snapshot;
 
 use crate::finding::Finding;
 use crate::loader::Resolution;

@@ -2,8 +2,8 @@
 //! make it fire.
 #![allow(clippy::unwrap_used)]
 
+use cudoctor_facts::snapshot::{Cudnn, Snapshot};
 use cudoctor_kb::{Kb, Spec};
-use cudoctor_probe::snapshot::{Cudnn, Snapshot};
 
 use super::testutil::*;
 use crate::diagnose;
@@ -57,7 +57,7 @@ fn driver_missing() {
     assert!(of(&installed(&in_container(bare_host())), "driver-missing").is_empty());
     // A probe error of the driver collector: unknown, silent.
     let mut s = bare_host();
-    s.probe_errors.push(cudoctor_probe::snapshot::ProbeError {
+    s.probe_errors.push(cudoctor_facts::snapshot::ProbeError {
         collector: "driver".into(),
         path: Some("/proc/driver/nvidia/version".into()),
         message: "permission denied".into(),
@@ -230,7 +230,7 @@ fn library_not_found_and_unknown() {
         .is_empty()
     );
     // The library probe failed: unknown, silent.
-    s.probe_errors.push(cudoctor_probe::snapshot::ProbeError {
+    s.probe_errors.push(cudoctor_facts::snapshot::ProbeError {
         collector: "libraries".into(),
         path: None,
         message: "ld.so.cache unreadable".into(),
@@ -640,7 +640,7 @@ fn cpu_only_build_fix_names_the_gpu_package_of_the_release() {
     assert!(text.contains("cu121"), "{text}");
     // A JAX without its CUDA plugin, reported as CPU-only: the release's own extra, pinned.
     let mut s = gpu_host;
-    s.frameworks.push(cudoctor_probe::snapshot::Framework {
+    s.frameworks.push(cudoctor_facts::snapshot::Framework {
         name: "jax".into(),
         environment: "/opt/venv".into(),
         version: Some("0.4.30".parse().unwrap()),
@@ -874,7 +874,7 @@ fn cudnn_copied_without_its_soname_link() {
     let mut s = healthy_tf29();
     s.libraries
         .retain(|l| l.soname.as_deref() != Some("libcudnn.so.8"));
-    s.libraries.push(cudoctor_probe::snapshot::Library {
+    s.libraries.push(cudoctor_facts::snapshot::Library {
         family: "cudnn".into(),
         soname: Some("libcudnn.so.8".into()),
         soname_source: Some("DT_SONAME".into()),
@@ -945,7 +945,7 @@ fn pip_libraries_of_a_pinning_package_are_not_reported_missing() {
 
 #[test]
 fn hostile_facts_never_panic() {
-    use cudoctor_probe::snapshot::{CudaToolkit, Library};
+    use cudoctor_facts::snapshot::{CudaToolkit, Library};
     let mut s = healthy_tf29();
     for (k, v) in [
         ("CUDA_VISIBLE_DEVICES", "99999999999999999999999,,"),
@@ -1186,12 +1186,12 @@ fn ready_only_with_evidence() {
 fn unknown_version_is_never_ready() {
     let mut dir = with_python_env(bare_host(), "/opt/venv", "3.11");
     dir.root.kind = "directory".into();
-    dir.frameworks.push(cudoctor_probe::snapshot::Framework {
+    dir.frameworks.push(cudoctor_facts::snapshot::Framework {
         name: "tensorflow".into(),
         environment: "/opt/venv".into(),
         version: None,
         version_unknown: Some("METADATA: `Version: ???` is not a PEP 440 version".into()),
-        ..cudoctor_probe::snapshot::Framework::default()
+        ..cudoctor_facts::snapshot::Framework::default()
     });
     let t = targets_from_snapshot(kb(), &dir);
     let d = diagnose(

@@ -2,7 +2,7 @@
 //! file too (`#[path]`).
 #![allow(dead_code, clippy::unwrap_used, unreachable_pub)]
 
-use cudoctor_probe::snapshot::{
+use cudoctor_facts::snapshot::{
     CudaToolkit, Cudnn, DockerDaemon, Framework, Gpu, Library, LiveFacts, PythonEnvironment,
     PythonPackage, RootInfo, Snapshot,
 };
@@ -330,7 +330,7 @@ pub fn healthy_tf29() -> Snapshot {
 /// probe could not read `ld.so.cache`): the library rules then stay silent.
 pub fn with_unknown_loader(
     mut s: Snapshot,
-    questions: &[cudoctor_probe::snapshot::LoaderQuestion],
+    questions: &[cudoctor_facts::snapshot::LoaderQuestion],
 ) -> Snapshot {
     for q in questions {
         let mut r = not_found(q);
@@ -345,14 +345,14 @@ pub fn with_unknown_loader(
 /// file answered.
 pub fn with_loader_not_found(
     mut s: Snapshot,
-    questions: &[cudoctor_probe::snapshot::LoaderQuestion],
+    questions: &[cudoctor_facts::snapshot::LoaderQuestion],
 ) -> Snapshot {
     s.loader.extend(questions.iter().map(not_found));
     s
 }
 
-fn not_found(q: &cudoctor_probe::snapshot::LoaderQuestion) -> cudoctor_probe::ldso::Resolution {
-    cudoctor_probe::ldso::Resolution {
+fn not_found(q: &cudoctor_facts::snapshot::LoaderQuestion) -> cudoctor_facts::loader::Resolution {
+    cudoctor_facts::loader::Resolution {
         soname: q.soname.clone(),
         from: None,
         class: 64,

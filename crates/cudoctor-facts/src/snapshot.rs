@@ -12,6 +12,8 @@ use cudoctor_kb::version::{
 };
 use serde::{Deserialize, Serialize};
 
+pub use crate::loader::LoaderQuestion;
+
 /// The schema version this crate writes and reads.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -97,7 +99,7 @@ pub struct Snapshot {
     /// Container facts (inside one, or a Docker host).
     pub container: ContainerFacts,
     /// What the loader would pick for each soname found (and `libcuda.so.1`), sorted.
-    pub loader: Vec<crate::ldso::Resolution>,
+    pub loader: Vec<crate::loader::Resolution>,
     /// Live driver calls (host only; `null` for a directory root or when disabled).
     pub live: Option<LiveFacts>,
     /// Collectors that failed or files that could not be read.
@@ -550,15 +552,6 @@ impl Snapshot {
         Self::from_json(&text)
     }
 
-    /// Reads the snapshot file at `path` (`-`: standard input) with [`Snapshot::from_reader`].
-    pub fn from_path(path: &std::path::Path) -> Result<Self, SnapshotError> {
-        if path == std::path::Path::new("-") {
-            return Self::from_reader(std::io::stdin().lock());
-        }
-        let file = std::fs::File::open(path).map_err(|source| SnapshotError::Io { source })?;
-        Self::from_reader(file)
-    }
-
     /// Names longer than [`NAME_CHARS`](crate::limits::NAME_CHARS) are not names.
     fn check_caps(&self) -> Result<(), SnapshotError> {
         let cap = crate::limits::NAME_CHARS;
@@ -625,30 +618,60 @@ fn snippet_json(v: &serde_json::Value) -> String {
     }
 }
 
-/// A question for the loader emulation: which file `soname` resolves to for a plain process
-/// (`preload_environment: None`), or for a framework in that Python environment that preloads
-/// its pip NVIDIA libraries. Answers are kept in [`Snapshot::loader`]; diagnose reads them there.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct LoaderQuestion {
-    /// The name passed to `dlopen`.
-    pub soname: String,
-    /// The Python environment (prefix) whose `site-packages/nvidia/*/lib` are preloaded.
-    pub preload_environment: Option<String>,
-}
-
-impl LoaderQuestion {
-    /// Whether `answer` is the answer to this question.
-    pub fn is_answered_by(&self, answer: &crate::ldso::Resolution) -> bool {
-        answer.soname == self.soname
-            && answer.from.is_none()
-            && answer.preload_environment == self.preload_environment
+impl Snapshot {
+    /// Fills unknown GPU compute capabilities from their names (the knowledge base's
+    /// `gpu_by_name`); `lookup` returns the capability and its source.
+    pub fn fill_gpu_compute_capabilities(
+        &mut self,
+        lookup: impl Fn(&str) -> Option<(ComputeCapability, String)>,
+    ) {
+        for g in &mut self.gpus {
+            if g.compute_capability.is_some() {
+                continue;
+            }
+            if let Some((cc, src)) = g.name.as_deref().and_then(&lookup) {
+                g.compute_capability = Some(cc);
+                g.compute_capability_source = Some(src);
+                g.compute_capability_unknown = None;
+            }
+        }
     }
 
-    /// The answer to this question among `answers`, if there is one.
-    pub fn answer_in<'a>(
-        &self,
-        answers: &'a [crate::ldso::Resolution],
-    ) -> Option<&'a crate::ldso::Resolution> {
-        answers.iter().find(|r| self.is_answered_by(r))
+    /// Fills an unknown `driver.cuda_version` from the driver version (the knowledge base's
+    /// driver-branch table); `lookup` returns the CUDA version and its source.
+    pub fn fill_driver_cuda_version(
+        &mut self,
+        lookup: impl Fn(&DriverVersion) -> Option<(CudaVersion, String)>,
+    ) {
+        if self.driver.cuda_version.is_some() {
+            return;
+        }
+        let v = self
+            .driver
+            .kernel_module_version
+            .as_ref()
+            .or(self.driver.userspace_version.as_ref());
+        if let Some((cv, src)) = v.and_then(&lookup) {
+            self.driver.cuda_version = Some(cv);
+            self.driver.cuda_version_source = Some(src);
+            self.driver.cuda_version_unknown = None;
+        }
+    }
+
+    /// Fills `driver.newest_toolkit` from the driver version (kernel module, else user space)
+    /// with `lookup` (the knowledge base's toolkit table).
+    pub fn fill_driver_newest_toolkit(
+        &mut self,
+        lookup: impl Fn(&DriverVersion) -> Option<(CudaVersion, String)>,
+    ) {
+        let v = self
+            .driver
+            .kernel_module_version
+            .as_ref()
+            .or(self.driver.userspace_version.as_ref());
+        if let Some((cv, src)) = v.and_then(&lookup) {
+            self.driver.newest_toolkit = Some(cv);
+            self.driver.newest_toolkit_source = Some(src);
+        }
     }
 }

@@ -2,7 +2,7 @@
 
 /// Runs the ELF section finder alone on `bytes` (which need not start with the ELF magic).
 pub fn elf_sections(bytes: &[u8]) -> usize {
-    crate::elf::find_fatbin_sections(bytes).map_or(0, |found| found.sections.len())
+    crate::sections::find_fatbin_sections(bytes).map_or(0, |found| found.sections.len())
 }
 
 /// Walks `bytes` as the data of one fatbinary section; returns the entries seen.

@@ -17,13 +17,14 @@
 //! kinds, junk between containers) gives [`FileArchs::warnings`].
 
 mod archs;
-mod elf;
+pub mod elf;
 mod error;
 mod fatbin;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod limits;
 mod reader;
+mod sections;
 #[doc(hidden)]
 pub mod work;
 

@@ -3,7 +3,7 @@
 use std::fs::File;
 use std::path::Path;
 
-use crate::{ArchsError, FileArchs, FormatError, SectionInfo, elf, fatbin, limits};
+use crate::{ArchsError, FileArchs, FormatError, SectionInfo, elf, fatbin, limits, sections};
 
 /// The name used for in-memory input in error messages.
 const IN_MEMORY: &str = "<memory>";
@@ -116,11 +116,11 @@ fn read_named(bytes: &[u8], path: &Path, release: &dyn Fn(u64)) -> Result<FileAr
             start,
         });
     }
-    let found = elf::find_fatbin_sections(bytes).map_err(|source| ArchsError::Elf {
+    let found = sections::find_fatbin_sections(bytes).map_err(|source| ArchsError::Elf {
         path: path.to_path_buf(),
         source,
     })?;
-    if found.machine == elf::EM_CUDA {
+    if found.machine == sections::EM_CUDA {
         out.warnings.push(
             "this is a CUDA device ELF (a cubin), not a host binary; its code is not held in a fatbinary and is not counted"
                 .to_owned(),
@@ -135,7 +135,7 @@ fn read_named(bytes: &[u8], path: &Path, release: &dyn Fn(u64)) -> Result<FileAr
     let has_executable = found
         .sections
         .iter()
-        .any(|s| s.name == elf::EXECUTABLE_SECTION && !s.nobits);
+        .any(|s| s.name == sections::EXECUTABLE_SECTION && !s.nobits);
     let mut relocatable = FileArchs::default();
     let mut has_relocatable = false;
     // A hostile file can name the same bytes as a fatbinary section many times over; each
@@ -158,7 +158,7 @@ fn read_named(bytes: &[u8], path: &Path, release: &dyn Fn(u64)) -> Result<FileAr
         });
     }
     for section in sections {
-        let counted = !has_executable || section.name == elf::EXECUTABLE_SECTION;
+        let counted = !has_executable || section.name == sections::EXECUTABLE_SECTION;
         let info = SectionInfo {
             name: section.name,
             offset: section.offset,

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 use super::*;
+use cudoctor_kb::version::{ComputeCapability, GpuCode, PtxIsaVersion};
 
 /// One entry header: `kind`, `arch`, payload length, flags, PTX ISA `(major, minor)`, and
 /// `header_size` (64 plus an extension of zeros).

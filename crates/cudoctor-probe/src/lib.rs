@@ -13,11 +13,15 @@
 pub mod collect;
 pub mod elf;
 pub mod env_vars;
-pub mod ldcache;
-pub mod ldso;
 pub mod limits;
 pub mod live;
+pub mod loader;
 pub mod root;
+
+/// The loader emulation by its earlier name ([`loader`]).
+pub use loader as ldso;
+/// The `ld.so.cache` reader by its earlier name ([`loader::cache`]).
+pub use loader::cache as ldcache;
 
 /// The snapshot's types (they live in `cudoctor-facts`, which diagnose reads without the probe).
 pub use cudoctor_facts::snapshot;
@@ -280,12 +284,10 @@ impl Probe {
             .flat_map(|e| e.site_packages.iter().map(PathBuf::from))
             .collect();
         if let Err(note) = cache {
-            if root.exists(Path::new(collect::libraries::LD_SO_CACHE))
-                || note.contains("symlink loop")
-            {
+            if root.exists(Path::new(loader::cache::LD_SO_CACHE)) || note.contains("symlink loop") {
                 ctx.error(
                     "libraries",
-                    Some(Path::new(collect::libraries::LD_SO_CACHE)),
+                    Some(Path::new(loader::cache::LD_SO_CACHE)),
                     note.clone(),
                 );
             }

@@ -6,7 +6,7 @@ use cudoctor_kb::rules::{CudnnCheck, tf_cudnn_runtime_check};
 use cudoctor_kb::version::{CudaVersion, CudnnVersion};
 
 use super::Ctx;
-use super::libraries::file_version;
+use super::files::file_version;
 use crate::finding::{Finding, Severity};
 use crate::loader::Resolution;
 use crate::target::{CudnnRule, Target};

@@ -8,6 +8,7 @@ use cudoctor_kb::framework::Framework;
 use cudoctor_kb::version::CudaVersion;
 
 use super::Ctx;
+use super::files::{file_version, soname_parts};
 use crate::finding::{Finding, Severity};
 use crate::loader::{LoadedFile, Resolution};
 use crate::target::{Sourced, Target};
@@ -16,32 +17,6 @@ const TF_GPU_GUIDE: &str = "https://www.tensorflow.org/install/pip";
 const REQUIRES_DIST: &str = "https://packaging.python.org/en/latest/specifications/core-metadata/#requires-dist-multiple-use";
 const CUDA_INSTALL_GUIDE: &str =
     "https://docs.nvidia.com/cuda/cuda-installation-guide-linux/index.html";
-
-/// `libcudart.so.11.0` -> (`cudart`, `11.0`).
-pub(crate) fn soname_parts(soname: &str) -> (&str, Option<&str>) {
-    let base = soname.strip_prefix("lib").unwrap_or(soname);
-    match base.split_once(".so") {
-        Some((family, rest)) => (family, rest.strip_prefix('.').filter(|v| !v.is_empty())),
-        None => (base, None),
-    }
-}
-
-/// The version in a library file name (`libcudart.so.11.8.89` -> `11.8.89`).
-fn version_from_file_name(path: &str) -> Option<String> {
-    let name = path.rsplit('/').next()?;
-    let (_, v) = soname_parts(name);
-    let v = v?;
-    v.split('.')
-        .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| v.to_owned())
-}
-
-/// The version of a loaded file: recorded, else from the real file's name.
-pub(crate) fn file_version(f: &LoadedFile) -> Option<String> {
-    f.version
-        .clone()
-        .or_else(|| f.real_path.as_deref().and_then(version_from_file_name))
-}
 
 fn first_component(v: &str) -> Option<u32> {
     v.split('.').next()?.parse().ok()
@@ -764,14 +739,6 @@ mod tests {
 
     #[test]
     fn soname_and_requirement_parsing() {
-        assert_eq!(soname_parts("libcudart.so.11.0"), ("cudart", Some("11.0")));
-        assert_eq!(soname_parts("libcudnn.so"), ("cudnn", None));
-        assert_eq!(soname_parts("libcublasLt.so.11"), ("cublasLt", Some("11")));
-        assert_eq!(
-            version_from_file_name("/x/libcudart.so.11.8.89").as_deref(),
-            Some("11.8.89")
-        );
-        assert_eq!(version_from_file_name("/x/libcudart.so.11.0.rc"), None);
         assert_eq!(
             parse_requirement("nvidia-cudnn-cu12==9.1.0.70; platform_system == \"Linux\""),
             (

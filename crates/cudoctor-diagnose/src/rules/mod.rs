@@ -14,6 +14,7 @@ mod container;
 mod cudnn;
 mod driver;
 mod environment;
+mod files;
 mod framework;
 mod libraries;
 

@@ -12,7 +12,11 @@
 //!
 //! glibc uses the new table when present, and so do we.
 
+use std::path::Path;
+
 use serde::{Deserialize, Serialize};
+
+use crate::root::Root;
 
 const OLD_MAGIC: &[u8] = b"ld.so-1.7.0";
 const NEW_MAGIC: &[u8] = b"glibc-ld.so.cache1.1";
@@ -278,6 +282,22 @@ fn parse_new(bytes: &[u8], start: usize) -> Result<Vec<CacheEntry>, LdCacheError
         entries.push(e);
     }
     Ok(entries)
+}
+
+/// Where `/etc/ld.so.cache` is.
+pub const LD_SO_CACHE: &str = "/etc/ld.so.cache";
+
+/// `/etc/ld.so.cache` read and parsed once for several lookups (`Err` holds a note).
+pub fn load_cache(root: &Root) -> Result<LdCache, String> {
+    match root.read_whole(
+        Path::new(LD_SO_CACHE),
+        crate::limits::LD_SO_CACHE_BYTES,
+        "LD_SO_CACHE_BYTES",
+    ) {
+        Ok(bytes) => parse_ld_so_cache(&bytes).map_err(|e| format!("`{LD_SO_CACHE}`: {e}")),
+        Err(e) if e.is_not_found() => Err(format!("no `{LD_SO_CACHE}`")),
+        Err(e) => Err(e.reason()),
+    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 //! 3. `DT_RUNPATH` of the requesting object (`$ORIGIN`, `$LIB`, `$PLATFORM` expanded);
 //! 4. `/etc/ld.so.cache` (entries of the requester's ELF class and machine);
 //! 5. the default directories compiled into the root's glibc (see
-//!    [`default_dirs`](crate::collect::libraries::default_dirs)).
+//!    [`default_dirs`](super::conf::default_dirs)).
 //!
 //! [`which_for_framework`] adds what PyTorch and JAX preload by full path from
 //! `site-packages/nvidia/*/lib` before that search runs. Nothing is loaded: files are only
@@ -15,10 +15,10 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::collect::libraries::{LD_SO_CACHE, default_dirs};
+use super::cache::{self as ldcache, load_cache};
+use super::conf::default_dirs;
 use crate::elf::{self, ElfError, ElfInfo};
 use crate::env_vars;
-use crate::ldcache;
 use crate::root::{Env, Root, RootError};
 
 pub use cudoctor_facts::loader::{Candidate, Outcome, Resolution, Step};
@@ -44,17 +44,6 @@ pub fn which_for_framework(
 ) -> Resolution {
     let cache = load_cache(root);
     which_with_cache(root, env, soname, from, site_packages, &cache)
-}
-
-/// `/etc/ld.so.cache` read and parsed once for several lookups (`Err` holds a note).
-pub fn load_cache(root: &Root) -> Result<ldcache::LdCache, String> {
-    match root.read_prefix(Path::new(LD_SO_CACHE), 64 << 20) {
-        Ok(bytes) => {
-            ldcache::parse_ld_so_cache(&bytes).map_err(|e| format!("`{LD_SO_CACHE}`: {e}"))
-        }
-        Err(e) if e.is_not_found() => Err(format!("no `{LD_SO_CACHE}`")),
-        Err(e) => Err(e.reason()),
-    }
 }
 
 /// [`which_for_framework`] with a cache loaded by [`load_cache`].

@@ -26,6 +26,7 @@ pub mod loader;
 mod rules;
 pub mod target;
 
+use cudoctor_facts::snapshot::RootKind;
 use cudoctor_facts::snapshot::Snapshot;
 use cudoctor_kb::data::Kb;
 use serde::Serialize;
@@ -108,7 +109,7 @@ fn plural(n: usize, word: &str) -> String {
 fn not_checked(ctx: &rules::Ctx<'_>) -> Vec<String> {
     use cudoctor_kb::framework::Framework;
     let mut out = Vec::new();
-    if ctx.snap.root.kind == "host" {
+    if ctx.snap.root.kind == RootKind::Host {
         if ctx.driver().is_none() {
             out.push("the driver version is unknown".to_owned());
         }

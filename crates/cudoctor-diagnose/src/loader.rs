@@ -459,7 +459,7 @@ mod tests {
 
     fn snap() -> Snapshot {
         Snapshot::empty(RootInfo {
-            kind: "host".into(),
+            kind: cudoctor_facts::snapshot::RootKind::Host,
             path: "/".into(),
         })
     }

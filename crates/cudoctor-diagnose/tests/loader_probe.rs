@@ -47,7 +47,7 @@ fn probe_answers_become_rule_answers() {
         return;
     }
     let mut snap = Snapshot::empty(RootInfo {
-        kind: "directory".into(),
+        kind: cudoctor_facts::snapshot::RootKind::Directory,
         path: dir.path().display().to_string(),
     });
     snap.libraries.push(Library {
@@ -103,7 +103,7 @@ fn probe_answers_become_rule_answers() {
 fn requests_cover_target_sonames_and_cudnn_majors() {
     let kb = cudoctor_kb::Kb::embedded().unwrap();
     let mut snap = Snapshot::empty(RootInfo {
-        kind: "host".into(),
+        kind: cudoctor_facts::snapshot::RootKind::Host,
         path: "/".into(),
     });
     snap.cudnn.push(cudoctor_probe::snapshot::Cudnn {

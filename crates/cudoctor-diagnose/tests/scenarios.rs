@@ -240,7 +240,7 @@ fn s13_host_without_toolkit() -> Snapshot {
 /// S13: an image for CUDA 12.2 checked against a host driver 470.82.01.
 fn s13_image_newer_than_driver() -> Snapshot {
     let mut s = bare_host();
-    s.root.kind = "directory".into();
+    s.root.kind = cudoctor_facts::snapshot::RootKind::Directory;
     s.root.path = "/mnt/image".into();
     s.container.nvidia_require_cuda = Some("cuda>=12.2".into());
     s.container.cuda_version_env = Some("12.2.2".into());

@@ -110,9 +110,35 @@ pub struct Snapshot {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RootInfo {
     /// `host` or `directory`.
-    pub kind: String,
+    pub kind: RootKind,
     /// `/` or the directory.
     pub path: String,
+}
+
+/// The kind of root the facts come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RootKind {
+    /// The running host (`/`): live driver calls and the process environment apply.
+    Host,
+    /// A directory treated as `/` (`--root DIR`): files only, the environment `--env` gives.
+    Directory,
+}
+
+impl RootKind {
+    /// The name in JSON and in messages: `host`, `directory`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Host => "host",
+            Self::Directory => "directory",
+        }
+    }
+}
+
+impl std::fmt::Display for RootKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Environment variables of interest (only those set).

@@ -162,7 +162,7 @@ impl Probe {
                 Ok(r) => r,
                 Err(e) => {
                     let mut snap = Snapshot::empty(RootInfo {
-                        kind: "directory".to_owned(),
+                        kind: snapshot::RootKind::Directory,
                         path: dir.display().to_string(),
                     });
                     snap.probe_errors.push(snapshot::ProbeError {
@@ -243,12 +243,12 @@ impl Probe {
         let (root, env, cache) = (&self.root, &self.env, &self.cache);
         let info = if root.is_host() {
             RootInfo {
-                kind: "host".to_owned(),
+                kind: snapshot::RootKind::Host,
                 path: "/".to_owned(),
             }
         } else {
             RootInfo {
-                kind: "directory".to_owned(),
+                kind: snapshot::RootKind::Directory,
                 path: root.base_dir().display().to_string(),
             }
         };

@@ -25,7 +25,7 @@ fn host_probe_round_trips() {
     }
     let json = snap.to_json().unwrap();
     assert_eq!(Snapshot::from_json(&json).unwrap(), snap);
-    assert_eq!(snap.root.kind, "host");
+    assert_eq!(snap.root.kind, cudoctor_probe::snapshot::RootKind::Host);
     common::assert_matches_schema(&serde_json::from_str(&json).unwrap());
     assert!(snap.live.is_none());
     if std::env::var_os("CUDOCTOR_PRINT_SNAPSHOT").is_some() {

@@ -324,7 +324,7 @@ fn overlong_gpu_model_line_is_unknown_not_cut() {
 fn snapshot_errors_name_the_field_the_version_and_the_cap() {
     use cudoctor_probe::{Snapshot, SnapshotError};
     let good = Snapshot::empty(cudoctor_probe::snapshot::RootInfo {
-        kind: "host".into(),
+        kind: cudoctor_probe::snapshot::RootKind::Host,
         path: "/".into(),
     })
     .to_json()

@@ -1,6 +1,7 @@
 //! Containers: a container without GPU, a Docker host without the NVIDIA runtime, an image
 //! whose CUDA is newer than the host driver.
 
+use cudoctor_facts::snapshot::RootKind;
 use std::str::FromStr;
 
 use cudoctor_kb::rules::Verdict;
@@ -37,7 +38,7 @@ pub(crate) fn container_no_gpu(ctx: &Ctx<'_>) -> Vec<Finding> {
         return Vec::new();
     }
     let nodes = &ctx.snap.device_nodes;
-    let outside = ctx.snap.root.kind != "host";
+    let outside = ctx.snap.root.kind != RootKind::Host;
     if nodes.unknown.is_some() || !nodes.gpus.is_empty() {
         return Vec::new();
     }

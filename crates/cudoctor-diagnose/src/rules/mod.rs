@@ -2,6 +2,7 @@
 //! answers) returning findings under one stable id. A rule without enough evidence stays silent
 //! or says "unknown"; it never guesses.
 
+use cudoctor_facts::snapshot::RootKind;
 use cudoctor_facts::snapshot::Snapshot;
 use cudoctor_kb::data::Kb;
 use cudoctor_kb::version::{ComputeCapability, DriverVersion};
@@ -101,7 +102,7 @@ impl Ctx<'_> {
     /// For a root other than this host, the evidence line that says what was judged: file facts
     /// are judged wherever the files are, and the finding says whose they are.
     pub fn root_judged(&self, f: Finding, what: &str) -> Finding {
-        if self.snap.root.kind == "host" {
+        if self.snap.root.kind == RootKind::Host {
             return f;
         }
         f.evidence(
@@ -114,7 +115,7 @@ impl Ctx<'_> {
     /// The probed root describes a container image or an unpacked filesystem (its driver comes
     /// from whichever host runs it).
     pub fn is_image_like(&self) -> bool {
-        self.snap.root.kind != "host"
+        self.snap.root.kind != RootKind::Host
             || self.snap.container.nvidia_require_cuda.is_some()
             || self.snap.container.cuda_version_env.is_some()
     }

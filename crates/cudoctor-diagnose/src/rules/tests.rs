@@ -833,7 +833,7 @@ fn docker_runtime_edge_cases() {
 fn image_cuda_newer_than_driver() {
     let image = |require: Option<&str>, cuda: Option<&str>, driver: Option<&str>| {
         let mut s = bare_host();
-        s.root.kind = "directory".into();
+        s.root.kind = cudoctor_facts::snapshot::RootKind::Directory;
         s.container.nvidia_require_cuda = require.map(Into::into);
         s.container.cuda_version_env = cuda.map(Into::into);
         if let Some(d) = driver {
@@ -1160,7 +1160,7 @@ fn ready_only_with_evidence() {
     assert_eq!(d.verdict, "TensorFlow 2.9.0 is ready to use the GPU");
     // The same files under a directory root: no driver or GPU can be checked from outside.
     let mut dir = healthy_tf29();
-    dir.root.kind = "directory".into();
+    dir.root.kind = cudoctor_facts::snapshot::RootKind::Directory;
     dir.root.path = "/tmp/root".into();
     let t = targets_from_snapshot(kb(), &dir);
     let d = diagnose(kb(), &dir, &t);
@@ -1185,7 +1185,7 @@ fn ready_only_with_evidence() {
 #[test]
 fn unknown_version_is_never_ready() {
     let mut dir = with_python_env(bare_host(), "/opt/venv", "3.11");
-    dir.root.kind = "directory".into();
+    dir.root.kind = cudoctor_facts::snapshot::RootKind::Directory;
     dir.frameworks.push(cudoctor_facts::snapshot::Framework {
         name: "tensorflow".into(),
         environment: "/opt/venv".into(),
@@ -1214,7 +1214,7 @@ fn unknown_version_is_never_ready() {
 #[test]
 fn empty_root_verdict_is_honest() {
     let mut dir = bare_host();
-    dir.root.kind = "directory".into();
+    dir.root.kind = cudoctor_facts::snapshot::RootKind::Directory;
     let d = diagnose(kb(), &dir, &[]);
     assert_eq!(d.status, crate::Status::Ok, "{:#?}", d.findings);
     assert_eq!(

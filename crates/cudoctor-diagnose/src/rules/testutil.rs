@@ -10,7 +10,7 @@ use cudoctor_facts::snapshot::{
 /// A bare host snapshot: nothing found.
 pub fn bare_host() -> Snapshot {
     let mut s = Snapshot::empty(RootInfo {
-        kind: "host".into(),
+        kind: cudoctor_facts::snapshot::RootKind::Host,
         path: "/".into(),
     });
     s.environment.source = "process environment".into();

@@ -1,5 +1,6 @@
 //! `cudoctor check`: probe (or load a snapshot), decide the targets, run the rules, report.
 
+use cudoctor_probe::snapshot::RootKind;
 use std::fmt::Write as _;
 
 use cudoctor_diagnose::{
@@ -269,7 +270,7 @@ pub fn render_markdown(d: &Diagnosis, snap: &Snapshot) -> String {
         snap.root.kind,
         snap.root.path
     );
-    let home = if snap.root.kind == "host" {
+    let home = if snap.root.kind == RootKind::Host {
         std::env::var("HOME").ok()
     } else {
         None

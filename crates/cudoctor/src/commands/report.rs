@@ -3,6 +3,7 @@
 //! the real loader, "Could not collect (why)" where unknown.
 
 use cudoctor_probe::Snapshot;
+use cudoctor_probe::snapshot::RootKind;
 
 use crate::cli::{Format, SourceArgs};
 use crate::{Ctx, ExitStatus, to_json};
@@ -24,7 +25,7 @@ pub fn run(ctx: Ctx, args: &SourceArgs) -> anyhow::Result<ExitStatus> {
         Format::Text => lines(&fields),
         Format::Markdown => {
             let body = lines(&fields);
-            let home = if snap.root.kind == "host" {
+            let home = if snap.root.kind == RootKind::Host {
                 std::env::var("HOME").ok()
             } else {
                 None

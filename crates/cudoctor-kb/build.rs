@@ -14,6 +14,7 @@ const TABLES: &[&str] = &[
     "jax",
     "gpus",
     "nvidia_cuda_images",
+    "library_packages",
 ];
 
 fn main() {

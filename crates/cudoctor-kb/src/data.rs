@@ -12,6 +12,7 @@ use std::sync::LazyLock;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+pub use crate::tables::library_packages::LibraryPackaging;
 use crate::version::{
     ComputeCapability, CudaVersion, CudnnVersion, DriverVersion, FrameworkVersion, GpuCode,
     PtxIsaVersion, PythonVersion, VersionParseError,
@@ -46,6 +47,10 @@ pub(crate) const FILES: &[(&str, &str)] = &[
     (
         "data/nvidia_cuda_images.toml",
         include_str!(concat!(env!("OUT_DIR"), "/nvidia_cuda_images.json")),
+    ),
+    (
+        "data/library_packages.toml",
+        include_str!(concat!(env!("OUT_DIR"), "/library_packages.json")),
     ),
 ];
 
@@ -796,6 +801,12 @@ struct NvidiaCudaFile {
     example: Vec<NvidiaCudaExample>,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LibraryPackagesFile {
+    package: Vec<LibraryPackaging>,
+}
+
 /// The knowledge base: every table, typed.
 #[derive(Debug, Clone)]
 pub struct Kb {
@@ -818,6 +829,7 @@ pub struct Kb {
     pub(crate) gpus: Vec<GpuRow>,
     pub(crate) nvidia_cuda_flavors: Vec<NvidiaCudaFlavor>,
     pub(crate) nvidia_cuda_examples: Vec<NvidiaCudaExample>,
+    pub(crate) library_packages: Vec<LibraryPackaging>,
     /// Normalised `(full, core)` name keys per GPU row (same order as `gpus`).
     pub(crate) gpu_keys: Vec<Vec<(String, String)>>,
 }
@@ -842,6 +854,7 @@ impl Kb {
         let jax: JaxFile = parse("data/jax.toml")?;
         let gpus: GpuFile = parse("data/gpus.toml")?;
         let nv: NvidiaCudaFile = parse("data/nvidia_cuda_images.toml")?;
+        let packages: LibraryPackagesFile = parse("data/library_packages.toml")?;
         let gpu_keys = crate::gpu::row_keys(&gpus.gpu);
         let kb = Self {
             gpu_keys,
@@ -864,6 +877,7 @@ impl Kb {
             gpus: gpus.gpu,
             nvidia_cuda_flavors: nv.flavor,
             nvidia_cuda_examples: nv.example,
+            library_packages: packages.package,
         };
         kb.validate()?;
         Ok(kb)
@@ -977,6 +991,18 @@ impl Kb {
             |r| (r.version.clone(), r.variant.clone()),
             |r| format!("{} {}", r.version, r.variant),
         )?;
+        // A library family names one packaging row.
+        let mut families = std::collections::BTreeSet::new();
+        for r in &self.library_packages {
+            for f in std::iter::once(&r.family).chain(&r.aliases) {
+                if !families.insert(f.as_str()) {
+                    return Err(LoadError::Invalid {
+                        file: "data/library_packages.toml",
+                        reason: format!("the family `{f}` is listed twice"),
+                    });
+                }
+            }
+        }
         // Ranges must not overlap.
         for (file, what, ranges) in [
             (

@@ -8,7 +8,7 @@
 //! it runs on: that is `cudoctor-probe`'s job.
 //!
 //! Entry points: [`kb`] (the embedded tables), [`Kb::requirements`], [`Kb::plan`],
-//! [`Kb::gpu_by_name`], [`Kb::matrix`], and the rules in [`rules`].
+//! [`Kb::gpu_by_name`], [`Kb::library_packaging`], [`Kb::matrix`], and the rules in [`rules`].
 
 pub mod data;
 pub mod framework;
@@ -16,6 +16,7 @@ pub mod gpu;
 pub mod matrix;
 pub mod query;
 pub mod rules;
+pub mod tables;
 pub mod version;
 
 pub use data::{Kb, LoadError};
@@ -27,6 +28,7 @@ pub use query::{
     Requirements, SCHEMA_VERSION, Status, VariantRequirements,
 };
 pub use rules::{ArchSupport, CudnnCheck, DriverCaveat, DriverCheck, Verdict};
+pub use tables::library_packages::LibraryPackaging;
 
 /// The embedded knowledge base, parsed on first use.
 ///

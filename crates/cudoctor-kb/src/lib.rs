@@ -8,7 +8,8 @@
 //! it runs on: that is `cudoctor-probe`'s job.
 //!
 //! Entry points: [`kb`] (the embedded tables), [`Kb::requirements`], [`Kb::plan`],
-//! [`Kb::gpu_by_name`], [`Kb::library_packaging`], [`Kb::matrix`], and the rules in [`rules`].
+//! [`Kb::gpu_by_name`] and [`Kb::compute_capability_of`] (a GPU name's compute capability and
+//! the row it was read from), [`Kb::library_packaging`], [`Kb::matrix`], and the rules in [`rules`].
 
 pub mod data;
 pub mod framework;
@@ -21,7 +22,7 @@ pub mod version;
 
 pub use data::{Kb, LoadError};
 pub use framework::{Framework, Spec, SpecParseError, UnknownFramework};
-pub use gpu::GpuLookupError;
+pub use gpu::{GpuCapability, GpuLookupError};
 pub use matrix::Table;
 pub use query::{
     Candidate, Excluded, FrameworkPlan, IndexOffer, Plan, PlanConstraints, PlanQuery, QueryError,

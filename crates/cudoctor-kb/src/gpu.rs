@@ -142,11 +142,6 @@ pub(crate) fn row_keys(rows: &[GpuRow]) -> Vec<Vec<(String, String)>> {
 }
 
 impl Kb {
-    /// Every GPU row.
-    pub fn gpus(&self) -> &[GpuRow] {
-        &self.gpus
-    }
-
     /// Resolves a GPU name as `nvidia-smi`, NVML or a person writes it.
     pub fn gpu_by_name(&self, name: &str) -> Result<&GpuRow, GpuLookupError> {
         let (qfull, qcore) = keys(name);

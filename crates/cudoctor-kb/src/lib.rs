@@ -9,7 +9,13 @@
 //!
 //! Entry points: [`kb`] (the embedded tables), [`Kb::requirements`], [`Kb::plan`],
 //! [`Kb::gpu_by_name`] and [`Kb::compute_capability_of`] (a GPU name's compute capability and
-//! the row it was read from), [`Kb::library_packaging`], [`Kb::matrix`], and the rules in [`rules`].
+//! the row it was read from), [`Kb::library_packaging`], [`Kb::matrix`], and the rules in
+//! [`rules`].
+//!
+//! Layout: [`tables`] has one module per data file (its row types beside the [`Kb`] accessors
+//! that read them; `tables/mod.rs` loads and checks them all); [`query`] answers `requirements`
+//! and `plan`; [`gpu`] resolves GPU names; [`rules`] and [`matrix`] build on the tables.
+//! [`data`] is the old path of the table types, kept as re-exports.
 
 pub mod data;
 pub mod framework;

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::data::Kb;
+use super::Kb;
 use crate::version::CudaVersion;
 
 /// How one NVIDIA library family is packaged (`data/library_packages.toml`, `[[package]]`).
@@ -26,6 +26,12 @@ pub struct LibraryPackaging {
     pub note: Option<String>,
     /// Source.
     pub source: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct LibraryPackagesFile {
+    pub(super) package: Vec<LibraryPackaging>,
 }
 
 impl LibraryPackaging {

@@ -13,40 +13,27 @@
 
 use std::sync::LazyLock;
 
-/// The embedded data files: `data/NAME.toml`, converted to JSON by `build.rs`.
-pub(crate) const FILES: &[(&str, &str)] = &[
-    (
-        "data/tensorflow.toml",
-        include_str!(concat!(env!("OUT_DIR"), "/tensorflow.json")),
-    ),
-    (
-        "data/cuda.toml",
-        include_str!(concat!(env!("OUT_DIR"), "/cuda.json")),
-    ),
-    (
-        "data/cudnn.toml",
-        include_str!(concat!(env!("OUT_DIR"), "/cudnn.json")),
-    ),
-    (
-        "data/pytorch.toml",
-        include_str!(concat!(env!("OUT_DIR"), "/pytorch.json")),
-    ),
-    (
-        "data/jax.toml",
-        include_str!(concat!(env!("OUT_DIR"), "/jax.json")),
-    ),
-    (
-        "data/gpus.toml",
-        include_str!(concat!(env!("OUT_DIR"), "/gpus.json")),
-    ),
-    (
-        "data/nvidia_cuda_images.toml",
-        include_str!(concat!(env!("OUT_DIR"), "/nvidia_cuda_images.json")),
-    ),
-    (
-        "data/library_packages.toml",
-        include_str!(concat!(env!("OUT_DIR"), "/library_packages.json")),
-    ),
+/// `("data/NAME.toml", its JSON)` for each name: the JSON `build.rs` wrote to `OUT_DIR`.
+macro_rules! embedded_files {
+    ($($name:literal),+ $(,)?) => {
+        &[$((
+            concat!("data/", $name, ".toml"),
+            include_str!(concat!(env!("OUT_DIR"), "/", $name, ".json")),
+        )),+]
+    };
+}
+
+/// The embedded data files: `data/NAME.toml`, converted to JSON by `build.rs` (whose `TABLES`
+/// lists the same names).
+pub(crate) const FILES: &[(&str, &str)] = embedded_files![
+    "tensorflow",
+    "cuda",
+    "cudnn",
+    "pytorch",
+    "jax",
+    "gpus",
+    "nvidia_cuda_images",
+    "library_packages",
 ];
 
 /// An embedded table that could not be read.

@@ -7,34 +7,15 @@
 //! Unknown facts are `None`, never a default.
 //!
 //! To add a table: a `data/NAME.toml` (header comment, a `source` per row), its name in
-//! `build.rs`'s `TABLES` and in [`FILES`], a module here with the row types, the file struct and
-//! the accessors, a field of [`Kb`] filled in [`Kb::parse_embedded`], and its rules in
-//! `Kb::validate`.
+//! `build.rs`'s `TABLES` (which also makes [`FILES`]) and in the data tests' list, a module here
+//! with the row types, the file struct and the accessors, a field of [`Kb`] filled in
+//! [`Kb::parse_embedded`], and its rules in `Kb::validate`.
 
 use std::sync::LazyLock;
 
-/// `("data/NAME.toml", its JSON)` for each name: the JSON `build.rs` wrote to `OUT_DIR`.
-macro_rules! embedded_files {
-    ($($name:literal),+ $(,)?) => {
-        &[$((
-            concat!("data/", $name, ".toml"),
-            include_str!(concat!(env!("OUT_DIR"), "/", $name, ".json")),
-        )),+]
-    };
-}
-
-/// The embedded data files: `data/NAME.toml`, converted to JSON by `build.rs` (whose `TABLES`
-/// lists the same names).
-pub(crate) const FILES: &[(&str, &str)] = embedded_files![
-    "tensorflow",
-    "cuda",
-    "cudnn",
-    "pytorch",
-    "jax",
-    "gpus",
-    "nvidia_cuda_images",
-    "library_packages",
-];
+/// The embedded data files: `("data/NAME.toml", its JSON)` for each name in `build.rs`'s
+/// `TABLES` (it converts each file to JSON in `OUT_DIR` and writes this list as `files.rs`).
+pub(crate) const FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/files.rs"));
 
 /// An embedded table that could not be read.
 #[derive(Debug, thiserror::Error)]

@@ -7,7 +7,7 @@
 //! Unknown facts are `None`, never a default.
 //!
 //! To add a table: a `data/NAME.toml` (header comment, a `source` per row), its name in
-//! `build.rs`'s `TABLES` (which also makes [`FILES`]) and in the data tests' list, a module here
+//! `build.rs`'s `TABLES` (which also makes `FILES`) and in the data tests' list, a module here
 //! with the row types, the file struct and the accessors, a field of [`Kb`] filled in
 //! [`Kb::parse_embedded`], and its rules in `Kb::validate`.
 

@@ -18,7 +18,7 @@ use crate::version::{
 /// `sm_XY` **and** PTX `compute_XY`. TensorFlow's `third_party/gpus/cuda_configure.bzl`: "'compute_xy'
 /// refers to both PTX and SASS, 'sm_xy' refers to SASS only"; its nvcc wrapper turns such an entry
 /// into `-gencode=arch=compute_XY,code="sm_XY,compute_XY"`. (PyTorch's lists are a different
-/// convention: see [`TorchArchList`].) Measured on the official wheels: `[[wheel]]` rows.
+/// convention: see [`TorchArchList`](super::pytorch::TorchArchList).) Measured on the official wheels: `[[wheel]]` rows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TfComputeCapabilities {
     entries: Vec<String>,

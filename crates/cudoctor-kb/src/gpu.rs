@@ -7,6 +7,7 @@
 //! different compute capability, is an error listing close names.
 
 use crate::data::{GpuRow, Kb};
+use crate::version::ComputeCapability;
 
 /// A GPU name that could not be resolved.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -27,6 +28,16 @@ pub enum GpuLookupError {
         /// The matching table names.
         matches: Vec<String>,
     },
+    /// The name resolved to a row whose compute capability the table does not confirm.
+    #[error(
+        "the compute capability of `{row}` (resolved from `{name}`) is unknown: the GPU table does not confirm it"
+    )]
+    UnknownCapability {
+        /// The name as given.
+        name: String,
+        /// The table's name of the matched row.
+        row: String,
+    },
 }
 
 impl GpuLookupError {
@@ -43,7 +54,26 @@ impl GpuLookupError {
             Self::Ambiguous { .. } => {
                 Some("give the full name, or the compute capability (--cc X.Y)".to_owned())
             }
+            Self::UnknownCapability { .. } => {
+                Some("give the compute capability (--cc X.Y)".to_owned())
+            }
         }
+    }
+}
+
+/// A compute capability read from the GPU table by name: see [`Kb::compute_capability_of`].
+#[derive(Debug, Clone, Copy)]
+pub struct GpuCapability<'kb> {
+    /// The compute capability.
+    pub cc: ComputeCapability,
+    /// The row the name resolved to (its `name` and `source`).
+    pub row: &'kb GpuRow,
+}
+
+impl GpuCapability<'_> {
+    /// Where the value was read, for a report: ``knowledge base: `Tesla T4` (SOURCE)``.
+    pub fn provenance(&self) -> String {
+        format!("knowledge base: `{}` ({})", self.row.name, self.row.source)
     }
 }
 
@@ -112,11 +142,6 @@ pub(crate) fn row_keys(rows: &[GpuRow]) -> Vec<Vec<(String, String)>> {
 }
 
 impl Kb {
-    /// Every GPU row.
-    pub fn gpus(&self) -> &[GpuRow] {
-        &self.gpus
-    }
-
     /// Resolves a GPU name as `nvidia-smi`, NVML or a person writes it.
     pub fn gpu_by_name(&self, name: &str) -> Result<&GpuRow, GpuLookupError> {
         let (qfull, qcore) = keys(name);
@@ -170,6 +195,22 @@ impl Kb {
                 .map(|(_, n)| n.to_owned())
                 .collect(),
         })
+    }
+
+    /// The compute capability of a GPU named as `nvidia-smi`, NVML or a person writes it, with
+    /// the row it was read from. An unknown or ambiguous name is an error, and so is a row whose
+    /// capability the table does not confirm ([`GpuLookupError::UnknownCapability`]): never a
+    /// guess.
+    pub fn compute_capability_of(
+        &self,
+        gpu_name: &str,
+    ) -> Result<GpuCapability<'_>, GpuLookupError> {
+        let row = self.gpu_by_name(gpu_name)?;
+        let cc = row.cc.ok_or_else(|| GpuLookupError::UnknownCapability {
+            name: gpu_name.to_owned(),
+            row: row.name.clone(),
+        })?;
+        Ok(GpuCapability { cc, row })
     }
 
     /// One row out of several matches: fine when they agree on the compute capability.
@@ -241,6 +282,44 @@ mod tests {
         assert!(kb().gpu_by_name("").is_err());
         assert!(kb().gpu_by_name("NVIDIA").is_err());
         assert!(kb().gpu_by_name("Radeon RX 7900").is_err());
+    }
+
+    #[test]
+    fn compute_capability_of_a_name() {
+        let t4 = kb().compute_capability_of("Tesla T4").unwrap();
+        assert_eq!(t4.cc.to_string(), "7.5");
+        assert_eq!(t4.row.name, "NVIDIA T4");
+        assert!(t4.provenance().starts_with("knowledge base: `NVIDIA T4` ("));
+        assert!(t4.provenance().contains(&t4.row.source));
+        let a100 = kb().compute_capability_of("NVIDIA A100-SXM4-40GB").unwrap();
+        assert_eq!(a100.cc.to_string(), "8.0");
+
+        let e = kb().compute_capability_of("NVIDIA A10G").unwrap_err();
+        assert!(matches!(e, super::GpuLookupError::Unknown { .. }), "{e}");
+        let e = kb().compute_capability_of("").unwrap_err();
+        assert!(matches!(e, super::GpuLookupError::Unknown { .. }), "{e}");
+
+        // No two GPUs of the embedded table share a name; a variant of it with a second
+        // `Tesla T4` of another capability makes the name ambiguous.
+        let mut table = kb().clone();
+        let mut twin = table.gpu_by_name("Tesla T4").unwrap().clone();
+        twin.cc = Some("8.6".parse().unwrap());
+        table.gpus.push(twin);
+        table.gpu_keys = super::row_keys(&table.gpus);
+        let e = table.compute_capability_of("Tesla T4").unwrap_err();
+        assert!(matches!(e, super::GpuLookupError::Ambiguous { .. }), "{e}");
+
+        // A row without a confirmed capability is an error with its reason, not Ok(None).
+        let e = kb()
+            .compute_capability_of("NVIDIA GeForce RTX 3060")
+            .unwrap_err();
+        let super::GpuLookupError::UnknownCapability { name, row } = &e else {
+            panic!("{e}")
+        };
+        assert_eq!(name, "NVIDIA GeForce RTX 3060");
+        assert_eq!(*row, kb().gpu_by_name(name).unwrap().name);
+        assert!(e.to_string().contains("is unknown"), "{e}");
+        assert!(e.hint().unwrap().contains("--cc"));
     }
 
     #[test]

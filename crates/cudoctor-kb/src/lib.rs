@@ -8,7 +8,14 @@
 //! it runs on: that is `cudoctor-probe`'s job.
 //!
 //! Entry points: [`kb`] (the embedded tables), [`Kb::requirements`], [`Kb::plan`],
-//! [`Kb::gpu_by_name`], [`Kb::matrix`], and the rules in [`rules`].
+//! [`Kb::gpu_by_name`] and [`Kb::compute_capability_of`] (a GPU name's compute capability and
+//! the row it was read from), [`Kb::library_packaging`], [`Kb::matrix`], and the rules in
+//! [`rules`].
+//!
+//! Layout: [`tables`] has one module per data file (its row types beside the [`Kb`] accessors
+//! that read them; `tables/mod.rs` loads and checks them all); [`query`] answers `requirements`
+//! and `plan`; [`gpu`] resolves GPU names; [`rules`] and [`matrix`] build on the tables.
+//! [`data`] is the old path of the table types, kept as re-exports.
 
 pub mod data;
 pub mod framework;
@@ -16,17 +23,19 @@ pub mod gpu;
 pub mod matrix;
 pub mod query;
 pub mod rules;
+pub mod tables;
 pub mod version;
 
 pub use data::{Kb, LoadError};
 pub use framework::{Framework, Spec, SpecParseError, UnknownFramework};
-pub use gpu::GpuLookupError;
+pub use gpu::{GpuCapability, GpuLookupError};
 pub use matrix::Table;
 pub use query::{
     Candidate, Excluded, FrameworkPlan, IndexOffer, Plan, PlanConstraints, PlanQuery, QueryError,
     Requirements, SCHEMA_VERSION, Status, VariantRequirements,
 };
 pub use rules::{ArchSupport, CudnnCheck, DriverCaveat, DriverCheck, Verdict};
+pub use tables::library_packages::LibraryPackaging;
 
 /// The embedded knowledge base, parsed on first use.
 ///

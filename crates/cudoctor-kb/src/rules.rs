@@ -14,7 +14,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::data::{CudaFamily, CudaRelease, Kb, PtxIsaRow};
+use crate::data::{CudaFamily, CudaRelease, Kb};
 use crate::version::{
     ComputeCapability, CudaVersion, CudnnVersion, DriverVersion, GpuCode, PtxIsaVersion,
 };
@@ -133,53 +133,6 @@ pub enum Verdict<C> {
 pub type DriverCheck = Verdict<DriverCaveat>;
 
 impl Kb {
-    /// The CUDA release row for a version: the exact release when a patch is given, otherwise
-    /// the first GA release of the `major.minor` series (that is what "built with CUDA 11.2"
-    /// needs at least).
-    pub fn cuda_release(&self, cuda: CudaVersion) -> Option<&CudaRelease> {
-        let series = self
-            .cuda_releases
-            .iter()
-            .filter(|r| r.version.same_minor(cuda));
-        if cuda.patch().is_some() {
-            return series.clone().find(|r| r.version.cmp_numeric(cuda).is_eq());
-        }
-        let mut series = series.peekable();
-        let first = series.peek().copied();
-        series.find(|r| r.is_ga()).or(first)
-    }
-
-    /// Every CUDA release row, oldest first.
-    pub fn cuda_releases(&self) -> &[CudaRelease] {
-        &self.cuda_releases
-    }
-
-    /// The minor-version-compatibility family of a CUDA major (none before CUDA 11).
-    pub fn cuda_family(&self, major: u32) -> Option<&CudaFamily> {
-        self.cuda_families.iter().find(|f| f.major == major)
-    }
-
-    /// The PTX ISA table, oldest first.
-    pub fn ptx_isas(&self) -> &[PtxIsaRow] {
-        &self.ptx_isas
-    }
-
-    /// The PTX ISA a CUDA release emits: the newest ISA introduced at or before it. `None`
-    /// when the CUDA version is newer than the newest ISA row (the table may be stale) or
-    /// older than the first.
-    pub fn ptx_isa_for_cuda(&self, cuda: CudaVersion) -> Option<PtxIsaVersion> {
-        let cuda = cuda.major_minor();
-        let newest = self.ptx_isas.last()?;
-        if cuda.cmp_numeric(newest.first_cuda).is_gt() {
-            return None;
-        }
-        self.ptx_isas
-            .iter()
-            .rev()
-            .find(|r| r.first_cuda.cmp_numeric(cuda).is_le())
-            .map(|r| r.isa)
-    }
-
     /// The newest CUDA release whose toolkit driver is <= `driver`: the driver supports at least
     /// that CUDA version (it may support newer ones the table does not know yet).
     pub fn driver_cuda_at_least(&self, driver: &DriverVersion) -> Option<CudaVersion> {

@@ -18,6 +18,10 @@ const FILES: &[(&str, &str)] = &[
         "nvidia_cuda_images.toml",
         include_str!("../data/nvidia_cuda_images.toml"),
     ),
+    (
+        "library_packages.toml",
+        include_str!("../data/library_packages.toml"),
+    ),
 ];
 
 #[test]

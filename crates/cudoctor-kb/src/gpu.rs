@@ -6,7 +6,8 @@
 //! `H100 80GB HBM3` and `RTX 3090` all resolve. A name that matches nothing, or several GPUs of
 //! different compute capability, is an error listing close names.
 
-use crate::data::{GpuRow, Kb};
+use crate::tables::Kb;
+use crate::tables::gpus::{GpuRow, keys};
 use crate::version::ComputeCapability;
 
 /// A GPU name that could not be resolved.
@@ -77,44 +78,6 @@ impl GpuCapability<'_> {
     }
 }
 
-const BRANDS: &[&str] = &["nvidia", "geforce", "tesla"];
-
-fn is_suffix_token(t: &str) -> bool {
-    let gb = t
-        .strip_suffix("gb")
-        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
-    gb || t.starts_with("sxm")
-        || t == "pcie"
-        || t == "pci"
-        || t == "nvl"
-        || (t.starts_with("hbm") && t[3..].bytes().all(|b| b.is_ascii_alphanumeric()))
-}
-
-/// `(full, core)` normalised keys of a name.
-fn keys(name: &str) -> (String, String) {
-    let lower = name.to_lowercase();
-    let cleaned: String = lower
-        .chars()
-        .map(|c| {
-            if matches!(c, '-' | '_' | '(' | ')' | ',' | '/') {
-                ' '
-            } else {
-                c
-            }
-        })
-        .collect();
-    let full: Vec<&str> = cleaned
-        .split_whitespace()
-        .filter(|t| !BRANDS.contains(t))
-        .collect();
-    let core: Vec<&str> = full
-        .iter()
-        .copied()
-        .filter(|t| !is_suffix_token(t))
-        .collect();
-    (full.join(" "), core.join(" "))
-}
-
 fn levenshtein(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
@@ -127,18 +90,6 @@ fn levenshtein(a: &str, b: &str) -> usize {
         prev = cur;
     }
     prev[b.len()]
-}
-
-/// The normalised keys of every row (name and aliases), computed once at load.
-pub(crate) fn row_keys(rows: &[GpuRow]) -> Vec<Vec<(String, String)>> {
-    rows.iter()
-        .map(|r| {
-            std::iter::once(r.name.as_str())
-                .chain(r.aliases.iter().map(String::as_str))
-                .map(keys)
-                .collect()
-        })
-        .collect()
 }
 
 impl Kb {
@@ -305,7 +256,7 @@ mod tests {
         let mut twin = table.gpu_by_name("Tesla T4").unwrap().clone();
         twin.cc = Some("8.6".parse().unwrap());
         table.gpus.push(twin);
-        table.gpu_keys = super::row_keys(&table.gpus);
+        table.gpu_keys = crate::tables::gpus::row_keys(&table.gpus);
         let e = table.compute_capability_of("Tesla T4").unwrap_err();
         assert!(matches!(e, super::GpuLookupError::Ambiguous { .. }), "{e}");
 

@@ -3,9 +3,10 @@
 
 use serde::Serialize;
 
-use crate::data::{Kb, expand_python};
 use crate::framework::Framework;
 use crate::rules::format_codes;
+use crate::tables::Kb;
+use crate::tables::values::expand_python;
 
 /// One table: a title, column names, rows of cells, and the sources its rows cite.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -87,7 +88,7 @@ impl Kb {
             let req = self.driver_requirement(r.cuda);
             let codes = self
                 .tf_archs(&r.version)
-                .and_then(crate::data::TfArchRange::codes)
+                .and_then(crate::tables::tensorflow::TfArchRange::codes)
                 .map_or_else(|| UNKNOWN.to_owned(), format_codes);
             let py = expand_python(&r.python)
                 .iter()

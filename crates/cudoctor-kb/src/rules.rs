@@ -14,7 +14,9 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::data::{CudaFamily, CudaRelease, Kb};
+use crate::tables::Kb;
+use crate::tables::cuda::CudaFamily;
+use crate::tables::cuda::CudaRelease;
 use crate::version::{
     ComputeCapability, CudaVersion, CudnnVersion, DriverVersion, GpuCode, PtxIsaVersion,
 };

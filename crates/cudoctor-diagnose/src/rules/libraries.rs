@@ -22,27 +22,12 @@ fn first_component(v: &str) -> Option<u32> {
     v.split('.').next()?.parse().ok()
 }
 
-/// Naming conventions of NVIDIA's pip wheels and CUDA network-repository packages, per library:
-/// (pip name stem, site-packages directory under `nvidia/`, apt name stem).
-fn packaging(family: &str) -> Option<(&'static str, &'static str, Option<&'static str>)> {
-    Some(match family {
-        "cudart" => ("nvidia-cuda-runtime", "cuda_runtime", Some("cuda-cudart")),
-        "cublas" | "cublasLt" => ("nvidia-cublas", "cublas", Some("libcublas")),
-        "cufft" => ("nvidia-cufft", "cufft", Some("libcufft")),
-        "curand" => ("nvidia-curand", "curand", Some("libcurand")),
-        "cusolver" => ("nvidia-cusolver", "cusolver", Some("libcusolver")),
-        "cusparse" => ("nvidia-cusparse", "cusparse", Some("libcusparse")),
-        "nvrtc" => ("nvidia-cuda-nvrtc", "cuda_nvrtc", Some("cuda-nvrtc")),
-        "cupti" => ("nvidia-cuda-cupti", "cuda_cupti", Some("cuda-cupti")),
-        "nvJitLink" => ("nvidia-nvjitlink", "nvjitlink", Some("libnvjitlink")),
-        "nccl" => ("nvidia-nccl", "nccl", None),
-        "cudnn" => ("nvidia-cudnn", "cudnn", None),
-        _ => return None,
-    })
-}
-
-fn pip_name(family: &str, cuda_major: u32) -> Option<String> {
-    packaging(family).map(|(stem, _, _)| format!("{stem}-cu{cuda_major}"))
+/// The pip wheel that carries `family` for CUDA `cuda_major` (the knowledge base's
+/// `library_packages` table: `cudart`, 12 -> `nvidia-cuda-runtime-cu12`).
+fn pip_name(ctx: &Ctx<'_>, family: &str, cuda_major: u32) -> Option<String> {
+    ctx.kb
+        .library_packaging(family)
+        .map(|p| p.pip_name(cuda_major))
 }
 
 /// A Requires-Dist line split into (normalized name, specifier text, marker text).
@@ -76,8 +61,8 @@ fn site_lib_dirs(ctx: &Ctx<'_>, env: Option<&str>, families: &[&str]) -> Vec<Str
     };
     let mut dirs: Vec<String> = Vec::new();
     for fam in families {
-        if let Some((_, dir, _)) = packaging(fam) {
-            let d = format!("{}/nvidia/{dir}/lib", sp.trim_end_matches('/'));
+        if let Some(p) = ctx.kb.library_packaging(fam) {
+            let d = format!("{}/{}", sp.trim_end_matches('/'), p.site_lib_dir());
             if !dirs.contains(&d) {
                 dirs.push(d);
             }
@@ -284,7 +269,7 @@ fn missing_sonames(ctx: &Ctx<'_>, t: &Target, missing: &[(String, Resolution)]) 
             .filter(|(name, _, _)| {
                 families
                     .iter()
-                    .any(|fam| pip_name(fam, cuda.major()).as_deref() == Some(name.as_str()))
+                    .any(|fam| pip_name(ctx, fam, cuda.major()).as_deref() == Some(name.as_str()))
             })
             .map(|(name, spec, _)| format!("'{name}{spec}'"))
             .collect();
@@ -297,7 +282,7 @@ fn missing_sonames(ctx: &Ctx<'_>, t: &Target, missing: &[(String, Resolution)]) 
         } else {
             let mut pip: Vec<String> = pinned;
             for fam in &families {
-                if let Some(name) = pip_name(fam, cuda.major()) {
+                if let Some(name) = pip_name(ctx, fam, cuda.major()) {
                     if pip.iter().any(|p| p.starts_with(&format!("'{name}"))) {
                         continue;
                     }
@@ -338,8 +323,7 @@ fn missing_sonames(ctx: &Ctx<'_>, t: &Target, missing: &[(String, Resolution)]) 
         // apt: NVIDIA's CUDA network repository.
         let mut apt: Vec<String> = Vec::new();
         for fam in &families {
-            if let Some((_, _, Some(stem))) = packaging(fam) {
-                let p = format!("{stem}-{}-{}", cuda.major(), cuda.minor());
+            if let Some(p) = ctx.kb.library_packaging(fam).and_then(|p| p.apt_name(cuda)) {
                 if !apt.contains(&p) {
                     apt.push(p);
                 }

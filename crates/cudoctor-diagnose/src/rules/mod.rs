@@ -209,11 +209,8 @@ impl Ctx<'_> {
             } else if let Some(name) = &g.name {
                 // Only the name is known: the knowledge base's GPU table, when it knows the
                 // model exactly (an unknown or ambiguous name stays unknown).
-                if let Some(cc) =
-                    self.kb.gpu_by_name(name).ok().and_then(|row| {
-                        row.cc.map(|cc| (cc, crate::target::kb_source(&row.source)))
-                    })
-                {
+                if let Ok(c) = self.kb.compute_capability_of(name) {
+                    let cc = (c.cc, crate::target::kb_source(&c.row.source));
                     out.push((
                         label,
                         cc.0,

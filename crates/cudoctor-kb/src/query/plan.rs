@@ -3,9 +3,12 @@
 use serde::Serialize;
 
 use super::{PtxIsaProvenance, QueryError, SCHEMA_VERSION};
-use crate::data::{Kb, NvccTarget, PythonRange, TfArchRange};
 use crate::framework::Framework;
 use crate::rules::{ArchSupport, Verdict, arch_support, format_codes};
+use crate::tables::Kb;
+use crate::tables::cuda::NvccTarget;
+use crate::tables::tensorflow::TfArchRange;
+use crate::tables::values::PythonRange;
 use crate::version::{
     ComputeCapability, CudaVersion, DriverVersion, FrameworkVersion, GpuCode, PythonVersion,
 };

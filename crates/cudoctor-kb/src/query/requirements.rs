@@ -5,8 +5,10 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::{PtxIsaProvenance, QueryError, SCHEMA_VERSION};
-use crate::data::{Kb, Series, expand_python};
 use crate::framework::{Framework, Spec};
+use crate::tables::Kb;
+use crate::tables::values::Series;
+use crate::tables::values::expand_python;
 use crate::version::{CudaVersion, CudnnVersion, FrameworkVersion};
 
 /// What one framework release needs (`cudoctor requirements SPEC`).

@@ -41,3 +41,57 @@ rows! {
     /// Every GPU row.
     gpus: [GpuRow] = gpus;
 }
+
+// Name normalisation for lookups (see [`crate::gpu`]): the brand words, then memory and
+// form-factor suffixes, are dropped.
+
+/// Brand words that names carry or omit.
+const BRANDS: &[&str] = &["nvidia", "geforce", "tesla"];
+
+fn is_suffix_token(t: &str) -> bool {
+    let gb = t
+        .strip_suffix("gb")
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    gb || t.starts_with("sxm")
+        || t == "pcie"
+        || t == "pci"
+        || t == "nvl"
+        || (t.starts_with("hbm") && t[3..].bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// `(full, core)` normalised keys of a name.
+pub(crate) fn keys(name: &str) -> (String, String) {
+    let lower = name.to_lowercase();
+    let cleaned: String = lower
+        .chars()
+        .map(|c| {
+            if matches!(c, '-' | '_' | '(' | ')' | ',' | '/') {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    let full: Vec<&str> = cleaned
+        .split_whitespace()
+        .filter(|t| !BRANDS.contains(t))
+        .collect();
+    let core: Vec<&str> = full
+        .iter()
+        .copied()
+        .filter(|t| !is_suffix_token(t))
+        .collect();
+    (full.join(" "), core.join(" "))
+}
+
+/// The normalised keys of every row (name and aliases), computed once at load.
+pub(crate) fn row_keys(rows: &[GpuRow]) -> Vec<Vec<(String, String)>> {
+    rows.iter()
+        .map(|r| {
+            std::iter::once(r.name.as_str())
+                .chain(r.aliases.iter().map(String::as_str))
+                .map(keys)
+                .collect()
+        })
+        .collect()
+}

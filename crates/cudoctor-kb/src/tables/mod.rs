@@ -141,7 +141,7 @@ impl Kb {
         let gpus: GpuFile = parse("data/gpus.toml")?;
         let nv: NvidiaCudaFile = parse("data/nvidia_cuda_images.toml")?;
         let packages: LibraryPackagesFile = parse("data/library_packages.toml")?;
-        let gpu_keys = crate::gpu::row_keys(&gpus.gpu);
+        let gpu_keys = gpus::row_keys(&gpus.gpu);
         let kb = Self {
             gpu_keys,
             tf_releases: tf.release,

@@ -12,13 +12,8 @@ use cudoctor_probe::Snapshot;
 pub fn complete(snap: &mut Snapshot) {
     let kb = kb();
     snap.fill_gpu_compute_capabilities(|name| {
-        let row = kb.gpu_by_name(name).ok()?;
-        row.cc.map(|cc| {
-            (
-                cc,
-                format!("knowledge base: `{}` ({})", row.name, row.source),
-            )
-        })
+        let c = kb.compute_capability_of(name).ok()?;
+        Some((c.cc, c.provenance()))
     });
     // What the driver reports is `major.minor` (cuDriverGetVersion, nvidia-smi); the release
     // behind it (`12.2.2`) is the separate `newest_toolkit`.

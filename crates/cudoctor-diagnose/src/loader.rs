@@ -444,7 +444,7 @@ mod tests {
 
     fn lib(path: &str, version: &str, via: &[&str]) -> Library {
         Library {
-            family: "cudart".into(),
+            family: cudoctor_facts::snapshot::LibraryFamily::Cudart,
             soname: Some(file_name(path).into()),
             path: path.into(),
             real_path: Some(format!(

@@ -51,7 +51,7 @@ fn probe_answers_become_rule_answers() {
         path: dir.path().display().to_string(),
     });
     snap.libraries.push(Library {
-        family: "cudart".into(),
+        family: cudoctor_probe::snapshot::LibraryFamily::Cudart,
         soname: Some("libcudart.so.11.0".into()),
         path: "/opt/a/libcudart.so.11.0".into(),
         real_path: Some("/opt/a/libcudart.so.11.0.221".into()),
@@ -60,7 +60,7 @@ fn probe_answers_become_rule_answers() {
         ..Library::default()
     });
     snap.libraries.push(Library {
-        family: "cudart".into(),
+        family: cudoctor_probe::snapshot::LibraryFamily::Cudart,
         soname: Some("libcudart.so.11.0".into()),
         path: "/opt/off/libcudart.so.11.0".into(),
         real_path: Some("/opt/off/libcudart.so.11.2.152".into()),

@@ -257,7 +257,7 @@ pub struct CudaToolkit {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Library {
     /// The family (`cudart`, `cublas`, `cuda`, `nvidia-ml`, `cudnn`, ...).
-    pub family: String,
+    pub family: LibraryFamily,
     /// DT_SONAME of the real file, else the name the file was found under.
     pub soname: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -290,6 +290,123 @@ pub struct Library {
     pub gpu_code_source: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gpu_code_unknown: Option<String>,
+}
+
+/// The library families the probe records: a file `lib<family>.so*`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum LibraryFamily {
+    /// The user-space driver, `libcuda.so`.
+    #[default]
+    #[serde(rename = "cuda")]
+    Cuda,
+    /// NVML, `libnvidia-ml.so` (part of the driver).
+    #[serde(rename = "nvidia-ml")]
+    NvidiaMl,
+    /// The CUDA runtime.
+    #[serde(rename = "cudart")]
+    Cudart,
+    /// cuBLAS.
+    #[serde(rename = "cublas")]
+    Cublas,
+    /// cuBLASLt.
+    #[serde(rename = "cublasLt")]
+    CublasLt,
+    /// cuFFT.
+    #[serde(rename = "cufft")]
+    Cufft,
+    /// cuRAND.
+    #[serde(rename = "curand")]
+    Curand,
+    /// cuSOLVER.
+    #[serde(rename = "cusolver")]
+    Cusolver,
+    /// cuSPARSE.
+    #[serde(rename = "cusparse")]
+    Cusparse,
+    /// NVRTC.
+    #[serde(rename = "nvrtc")]
+    Nvrtc,
+    /// nvJitLink.
+    #[serde(rename = "nvJitLink")]
+    NvJitLink,
+    /// CUPTI.
+    #[serde(rename = "cupti")]
+    Cupti,
+    /// NCCL.
+    #[serde(rename = "nccl")]
+    Nccl,
+    /// TensorRT.
+    #[serde(rename = "nvinfer")]
+    Nvinfer,
+    /// cuDNN.
+    #[serde(rename = "cudnn")]
+    Cudnn,
+}
+
+impl LibraryFamily {
+    /// Every family, in the order the probe lists them.
+    pub const ALL: [Self; 15] = [
+        Self::Cuda,
+        Self::NvidiaMl,
+        Self::Cudart,
+        Self::Cublas,
+        Self::CublasLt,
+        Self::Cufft,
+        Self::Curand,
+        Self::Cusolver,
+        Self::Cusparse,
+        Self::Nvrtc,
+        Self::NvJitLink,
+        Self::Cupti,
+        Self::Nccl,
+        Self::Nvinfer,
+        Self::Cudnn,
+    ];
+
+    /// The name: the stem of the file name (`lib<name>.so`), as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Cuda => "cuda",
+            Self::NvidiaMl => "nvidia-ml",
+            Self::Cudart => "cudart",
+            Self::Cublas => "cublas",
+            Self::CublasLt => "cublasLt",
+            Self::Cufft => "cufft",
+            Self::Curand => "curand",
+            Self::Cusolver => "cusolver",
+            Self::Cusparse => "cusparse",
+            Self::Nvrtc => "nvrtc",
+            Self::NvJitLink => "nvJitLink",
+            Self::Cupti => "cupti",
+            Self::Nccl => "nccl",
+            Self::Nvinfer => "nvinfer",
+            Self::Cudnn => "cudnn",
+        }
+    }
+
+    /// The family of a file-name stem (`cudart`), exactly.
+    pub fn from_stem(stem: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.as_str() == stem)
+    }
+}
+
+impl PartialEq<&str> for LibraryFamily {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl std::str::FromStr for LibraryFamily {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::from_stem(s).ok_or_else(|| format!("`{s}` is not a library family cudoctor records"))
+    }
+}
+
+impl std::fmt::Display for LibraryFamily {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// A cuDNN copy.
@@ -614,7 +731,7 @@ impl Snapshot {
         self.device_nodes.gpus.sort();
         self.cuda_toolkits.sort_by(|a, b| a.root.cmp(&b.root));
         self.libraries
-            .sort_by(|a, b| (&a.family, &a.path).cmp(&(&b.family, &b.path)));
+            .sort_by(|a, b| (a.family.as_str(), &a.path).cmp(&(b.family.as_str(), &b.path)));
         self.cudnn
             .sort_by(|a, b| (&a.kind, &a.path).cmp(&(&b.kind, &b.path)));
         self.python_environments.sort_by(|a, b| a.path.cmp(&b.path));

@@ -403,7 +403,7 @@ fn userspace_driver(
     let version_of = |path: &str| -> Option<DriverVersion> {
         let name = Path::new(path).file_name()?.to_string_lossy();
         match collect::libraries::classify(&name)? {
-            ("cuda", Some(v)) if v.contains('.') => v.parse().ok(),
+            (snapshot::LibraryFamily::Cuda, Some(v)) if v.contains('.') => v.parse().ok(),
             _ => None,
         }
     };
@@ -420,7 +420,7 @@ fn userspace_driver(
     let found: Vec<(DriverVersion, String)> = snap
         .libraries
         .iter()
-        .filter(|l| l.family == "cuda")
+        .filter(|l| l.family == snapshot::LibraryFamily::Cuda)
         .filter_map(|l| {
             let p = l.real_path.as_deref().unwrap_or(&l.path);
             version_of(p).map(|v| (v, p.to_owned()))

@@ -14,7 +14,7 @@ fn has_libcuda(ctx: &Ctx<'_>) -> bool {
     ctx.snap
         .libraries
         .iter()
-        .any(|l| l.family == "cuda" && !l.dangling)
+        .any(|l| l.family == cudoctor_facts::snapshot::LibraryFamily::Cuda && !l.dangling)
 }
 
 /// The driver the targets need at least, for the fix text: (version, "for CUDA 11.2 (TensorFlow 2.9.0)").

@@ -617,7 +617,7 @@ pub(crate) fn tensorrt_missing(ctx: &Ctx<'_>) -> Vec<Finding> {
         return Vec::new();
     }
     let has_trt = ctx.snap.libraries.iter().any(|l| {
-        l.family == "nvinfer"
+        l.family == cudoctor_facts::snapshot::LibraryFamily::Nvinfer
             || l.path
                 .rsplit('/')
                 .next()

@@ -86,7 +86,7 @@ fn kernel_module_not_loaded() {
         "1.1",
         "ld_so_cache",
     );
-    w.libraries[0].family = "cuda".into();
+    w.libraries[0].family = cudoctor_facts::snapshot::LibraryFamily::Cuda;
     let f = installed(&w);
     assert!(
         of(&f, "kernel-module-not-loaded").is_empty() && of(&f, "driver-missing").is_empty(),
@@ -875,7 +875,7 @@ fn cudnn_copied_without_its_soname_link() {
     s.libraries
         .retain(|l| l.soname.as_deref() != Some("libcudnn.so.8"));
     s.libraries.push(cudoctor_facts::snapshot::Library {
-        family: "cudnn".into(),
+        family: cudoctor_facts::snapshot::LibraryFamily::Cudnn,
         soname: Some("libcudnn.so.8".into()),
         soname_source: Some("DT_SONAME".into()),
         path: "/usr/lib/x86_64-linux-gnu/libcudnn.so.8.1.0".into(),
@@ -972,7 +972,7 @@ fn hostile_facts_never_panic() {
         ("/é/libcublas.so.11", None, None),
     ] {
         s.libraries.push(Library {
-            family: "cudnn".into(),
+            family: cudoctor_facts::snapshot::LibraryFamily::Cudnn,
             soname: soname.map(Into::into),
             path: path.into(),
             real_path: Some(format!("{path}.ü")),

@@ -25,7 +25,7 @@ pub fn with_driver(mut s: Snapshot, version: &str) -> Snapshot {
     s.driver.userspace_version_source =
         Some(format!("/usr/lib/x86_64-linux-gnu/libcuda.so.{version}"));
     s.libraries.push(Library {
-        family: "cuda".into(),
+        family: cudoctor_facts::snapshot::LibraryFamily::Cuda,
         soname: Some("libcuda.so.1".into()),
         soname_source: Some("DT_SONAME".into()),
         path: "/usr/lib/x86_64-linux-gnu/libcuda.so.1".into(),
@@ -96,7 +96,7 @@ pub fn with_lib(mut s: Snapshot, dir: &str, soname: &str, version: &str, via: &s
         .unwrap();
     let stem = soname.split(".so").next().unwrap();
     s.libraries.push(Library {
-        family: family.into(),
+        family: family.parse().unwrap(),
         soname: Some(soname.into()),
         soname_source: Some("DT_SONAME".into()),
         path: format!("{dir}/{soname}"),

@@ -101,7 +101,10 @@ pub fn collect(
             out.push(c);
         }
     }
-    for lib in libraries.iter().filter(|l| l.family == "cudnn") {
+    for lib in libraries
+        .iter()
+        .filter(|l| l.family == crate::snapshot::LibraryFamily::Cudnn)
+    {
         // Only files with a full version in the name or wheel metadata say which cuDNN.
         out.push(Cudnn {
             kind: "library".to_owned(),

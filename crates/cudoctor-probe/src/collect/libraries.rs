@@ -9,26 +9,10 @@ use crate::env_vars;
 pub use crate::loader::cache::LD_SO_CACHE;
 use crate::loader::cache::LdCache;
 pub use crate::loader::conf::{ConfLine, LD_SO_CONF, default_dirs, parse_ld_so_conf};
-use crate::snapshot::Library;
+use crate::snapshot::{Library, LibraryFamily};
 
 /// Library families recorded (file names `lib<family>.so*`).
-pub const FAMILIES: &[&str] = &[
-    "cuda",
-    "nvidia-ml",
-    "cudart",
-    "cublas",
-    "cublasLt",
-    "cufft",
-    "curand",
-    "cusolver",
-    "cusparse",
-    "nvrtc",
-    "nvJitLink",
-    "cupti",
-    "nccl",
-    "nvinfer",
-    "cudnn",
-];
+pub const FAMILIES: [LibraryFamily; 15] = LibraryFamily::ALL;
 
 /// Driver directories that packages use before a link or ld.so.conf entry makes them visible to
 /// the loader (so a library here is reported, but the loader finds it only if configured).
@@ -44,10 +28,10 @@ pub const VENDOR_DIRS: &[&str] = &[
 ];
 
 /// `libcudart.so.11.8.89` -> (`cudart`, Some(`11.8.89`)); `libcudart.so` -> (`cudart`, None).
-pub fn classify(file_name: &str) -> Option<(&'static str, Option<&str>)> {
+pub fn classify(file_name: &str) -> Option<(LibraryFamily, Option<&str>)> {
     let rest = file_name.strip_prefix("lib")?;
     let (stem, after) = rest.split_once(".so")?;
-    let family = FAMILIES.iter().find(|f| **f == stem)?;
+    let family = LibraryFamily::from_stem(stem)?;
     if after.is_empty() {
         return Some((family, None));
     }
@@ -138,7 +122,7 @@ pub fn collect(ctx: &mut Ctx<'_>, cache: Option<&LdCache>, extra: &SearchDirs) -
             dirs.add(d.clone(), via);
         }
     }
-    let mut found: BTreeMap<PathBuf, (&'static str, Vec<String>)> = BTreeMap::new();
+    let mut found: BTreeMap<PathBuf, (LibraryFamily, Vec<String>)> = BTreeMap::new();
     if let Some(cache) = cache {
         for e in &cache.entries {
             let name = Path::new(&e.path)
@@ -194,11 +178,11 @@ pub fn collect(ctx: &mut Ctx<'_>, cache: Option<&LdCache>, extra: &SearchDirs) -
 pub fn describe_library(
     ctx: &mut Ctx<'_>,
     path: &Path,
-    family: &str,
+    family: LibraryFamily,
     found_via: Vec<String>,
 ) -> Library {
     let mut lib = Library {
-        family: family.to_owned(),
+        family,
         path: show(path),
         found_via,
         ..Library::default()
@@ -379,7 +363,11 @@ pub fn parse_record(text: &str) -> impl Iterator<Item = &str> {
 
 /// The families whose GPU code is read: the libraries whose kernels a framework's GPU work
 /// depends on (cuBLAS for matrix products, cuDNN for convolutions and RNNs).
-const GPU_CODE_FAMILIES: &[&str] = &["cublas", "cublasLt", "cudnn"];
+const GPU_CODE_FAMILIES: &[LibraryFamily] = &[
+    LibraryFamily::Cublas,
+    LibraryFamily::CublasLt,
+    LibraryFamily::Cudnn,
+];
 
 /// Fills `gpu_code` of cuBLAS and cuDNN libraries from their CUDA fatbinary headers. cuDNN's
 /// kernels live in sub-libraries (`libcudnn_cnn_infer.so.8`, `libcudnn_engines_precompiled.so.9`,
@@ -390,17 +378,17 @@ pub fn read_gpu_code(ctx: &mut Ctx<'_>, libs: &mut [Library]) {
     // Answers per group: a cuDNN group is every `libcudnn*.so.<major>*` file of one directory,
     // listed and stat'ed once however many libraries of the group there are (3,000 files
     // `libcudnn.so.8.N` in one directory made this quadratic).
-    let mut done: std::collections::HashMap<(String, PathBuf, String), Answer> =
+    let mut done: std::collections::HashMap<(LibraryFamily, PathBuf, String), Answer> =
         std::collections::HashMap::new();
     for lib in libs.iter_mut() {
-        if !GPU_CODE_FAMILIES.contains(&lib.family.as_str()) || lib.dangling {
+        if !GPU_CODE_FAMILIES.contains(&lib.family) || lib.dangling {
             continue;
         }
         let Some(real) = lib.real_path.clone() else {
             continue;
         };
         let real = Path::new(&real);
-        let (files, key) = if lib.family == "cudnn" {
+        let (files, key) = if lib.family == LibraryFamily::Cudnn {
             // `libcudnn.so.8` -> 8, else the major of the version.
             let major = lib
                 .soname
@@ -414,7 +402,7 @@ pub fn read_gpu_code(ctx: &mut Ctx<'_>, libs: &mut [Library]) {
                 continue;
             };
             let group = (dir.to_path_buf(), major);
-            let key = (lib.family.clone(), group.0.clone(), group.1.clone());
+            let key = (lib.family, group.0.clone(), group.1.clone());
             if done.contains_key(&key) {
                 (Vec::new(), key)
             } else {
@@ -441,7 +429,7 @@ pub fn read_gpu_code(ctx: &mut Ctx<'_>, libs: &mut [Library]) {
         } else {
             (
                 vec![real.to_path_buf()],
-                (lib.family.clone(), real.to_path_buf(), String::new()),
+                (lib.family, real.to_path_buf(), String::new()),
             )
         };
         if files.is_empty() && !done.contains_key(&key) {
@@ -480,23 +468,26 @@ mod tests {
     fn classify_names() {
         assert_eq!(
             classify("libcudart.so.11.8.89"),
-            Some(("cudart", Some("11.8.89")))
+            Some((LibraryFamily::Cudart, Some("11.8.89")))
         );
         assert_eq!(
             classify("libcuda.so.535.261.03"),
-            Some(("cuda", Some("535.261.03")))
+            Some((LibraryFamily::Cuda, Some("535.261.03")))
         );
         assert_eq!(
             classify("libcublasLt.so.11"),
-            Some(("cublasLt", Some("11")))
+            Some((LibraryFamily::CublasLt, Some("11")))
         );
-        assert_eq!(classify("libcudart.so"), Some(("cudart", None)));
+        assert_eq!(
+            classify("libcudart.so"),
+            Some((LibraryFamily::Cudart, None))
+        );
         assert_eq!(classify("libcudart_static.a"), None);
         assert_eq!(classify("libcudnn_ops_infer.so.8"), None);
         assert_eq!(classify("libcuda.so.1.bak"), None);
         assert_eq!(
             classify("libnvidia-ml.so.1"),
-            Some(("nvidia-ml", Some("1")))
+            Some((LibraryFamily::NvidiaMl, Some("1")))
         );
     }
 

@@ -552,9 +552,17 @@ pub(crate) fn library_wrong_version(ctx: &Ctx<'_>) -> Vec<Finding> {
     out
 }
 
+/// Whether library version `a` is older than `b`, compared as versions (PEP 440, which every
+/// dotted numeric file or wheel version is); two versions either of which does not parse are not
+/// ordered, so neither is called older.
 fn version_lt(a: &str, b: &str) -> bool {
-    let parse = |s: &str| -> Vec<u64> { s.split('.').map(|p| p.parse().unwrap_or(0)).collect() };
-    parse(a) < parse(b)
+    match (
+        pep440_rs::Version::from_str(a),
+        pep440_rs::Version::from_str(b),
+    ) {
+        (Ok(a), Ok(b)) => a < b,
+        _ => false,
+    }
 }
 
 fn pin_mismatches(ctx: &Ctx<'_>, t: &Target) -> Vec<Finding> {
@@ -739,5 +747,8 @@ mod tests {
         assert!(!pin_applies_on_linux("platform_system == 'Windows'"));
         assert!(version_lt("8.0.5", "8.1.0"));
         assert!(!version_lt("11.8.89", "11.2.152"));
+        assert!(version_lt("8.9", "8.9.2.26"));
+        // A part that is not a number makes no order (it was read as 0: "8.x" < "8.0.1").
+        assert!(!version_lt("8.x", "8.0.1") && !version_lt("8.0.1", "8.x"));
     }
 }

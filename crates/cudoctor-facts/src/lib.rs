@@ -6,9 +6,11 @@
 //! and nothing else. This crate does no I/O beyond reading a snapshot a caller names, so
 //! diagnose depends on no code that touches the filesystem.
 
+pub mod fact;
 pub mod limits;
 pub mod loader;
 pub mod snapshot;
 
+pub use fact::Fact;
 pub use loader::{Candidate, LoaderQuestion, Outcome, Resolution, Step};
 pub use snapshot::{SCHEMA_VERSION, Snapshot, SnapshotError};

@@ -30,7 +30,7 @@ pub fn run(ctx: Ctx, args: &SourceArgs) -> anyhow::Result<ExitStatus> {
             } else {
                 None
             };
-            super::check::tilde(
+            crate::render::markdown::tilde(
                 &format!(
                     "<details><summary>cudoctor report</summary>\n\n```\n{body}```\n\n</details>\n"
                 ),

@@ -1,8 +1,8 @@
 //! The `cudoctor` command line: argument parsing, one module per command, rendering, exit codes.
 //!
 //! `main.rs` only calls [`main`]. Each command lives in `commands/`: it takes resolved settings,
-//! gets the facts, has `render/` (the one place output is rendered) turn them into text, JSON
-//! aside, and returns an [`ExitStatus`]; all output goes through [`printer::Printer`]. The judging is done in
+//! gets the facts, has them rendered by `render/` (the one place text and Markdown output is
+//! written) and returns an [`ExitStatus`]; all output goes through [`printer::Printer`]. The judging is done in
 //! `cudoctor-diagnose`, the facts come from `cudoctor-probe`, the tables from `cudoctor-kb`: this
 //! crate holds no compatibility knowledge of its own.
 

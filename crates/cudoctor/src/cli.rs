@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::printer::ColorChoice;
+use crate::render::printer::ColorChoice;
 
 const AFTER_HELP: &str = "\
 Examples:

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::io::Write;
 
-use crate::printer::{Printer, Tone};
+use crate::render::printer::{Printer, Tone};
 
 /// An error with an optional hint on what to do about it.
 #[derive(Debug)]

@@ -1,7 +1,8 @@
 //! The `cudoctor` command line: argument parsing, one module per command, rendering, exit codes.
 //!
-//! `main.rs` only calls [`main`]. Each command lives in `commands/`, takes resolved settings and
-//! returns an [`ExitStatus`]; all output goes through [`printer::Printer`]. The judging is done in
+//! `main.rs` only calls [`main`]. Each command lives in `commands/`: it takes resolved settings,
+//! gets the facts, has them rendered by `render/` (the one place text and Markdown output is
+//! written) and returns an [`ExitStatus`]; all output goes through [`printer::Printer`]. The judging is done in
 //! `cudoctor-diagnose`, the facts come from `cudoctor-probe`, the tables from `cudoctor-kb`: this
 //! crate holds no compatibility knowledge of its own.
 
@@ -14,14 +15,15 @@ pub mod cli;
 mod commands;
 pub mod error;
 pub mod exit;
-pub mod printer;
+mod render;
 mod source;
-pub mod table;
 pub mod term;
+
+pub use render::{printer, table};
 
 use cli::{Cli, Command, Format};
 pub use exit::ExitStatus;
-use printer::Printer;
+use render::Printer;
 
 /// What every command gets: the chosen format and the printers for stdout and stderr.
 #[derive(Debug, Clone, Copy)]

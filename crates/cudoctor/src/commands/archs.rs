@@ -1,24 +1,15 @@
 //! `cudoctor archs FILE...`: the GPU code (SASS and PTX) inside ELF files, read from the CUDA
 //! fatbinary headers without a CUDA toolkit; with `--cc` / `--gpu`, whether that GPU can run it.
 
-use cudoctor_fatbin::{ArchsReport, FileArchs, FileReport, KernelSource, read_file};
+use cudoctor_fatbin::{ArchsReport, FileReport, read_file};
 use cudoctor_kb::kb;
 use cudoctor_kb::version::ComputeCapability;
 use serde::Serialize;
-use std::fmt::Write as _;
 
 use crate::cli::{ArchsArgs, Format};
-use crate::printer::{Printer, Tone};
+use crate::render;
+use crate::render::archs::Verdict;
 use crate::{Ctx, ExitStatus, error, no_markdown, to_json};
-
-#[derive(Serialize)]
-struct Verdict {
-    path: String,
-    compute_capability: String,
-    /// `sass`, `ptx_jit` or `no_kernel_image`.
-    kernel_source: &'static str,
-    detail: String,
-}
 
 #[derive(Serialize)]
 struct ArchsJson {
@@ -47,7 +38,7 @@ pub fn run(ctx: Ctx, args: &ArchsArgs) -> anyhow::Result<ExitStatus> {
     let verdicts: Vec<Verdict> = match gpu {
         Some((cc, _)) => files
             .iter()
-            .map(|f| verdict(&f.path, &f.archs, cc))
+            .map(|f| render::archs::verdict(&f.path, &f.archs, cc))
             .collect(),
         None => Vec::new(),
     };
@@ -58,7 +49,7 @@ pub fn run(ctx: Ctx, args: &ArchsArgs) -> anyhow::Result<ExitStatus> {
             // `{:#}`: the message and its causes on one line.
             errors: errors.iter().map(|e| format!("{e:#}")).collect(),
         })?,
-        _ => render(
+        _ => render::archs::render(
             &files,
             &verdicts,
             gpu.as_ref().map(|(_, l)| l.as_str()),
@@ -101,101 +92,4 @@ fn gpu_capability(args: &ArchsArgs) -> anyhow::Result<Option<(ComputeCapability,
         )));
     }
     Ok(None)
-}
-
-fn verdict(path: &str, archs: &FileArchs, cc: ComputeCapability) -> Verdict {
-    let (kernel_source, detail) = match archs.kernel_source(cc) {
-        KernelSource::Sass(s) => (
-            "sass",
-            format!("runs the {} machine code as is", s.sm_name()),
-        ),
-        KernelSource::PtxJit { ptx, isa } => (
-            "ptx_jit",
-            format!(
-                "no machine code for {cc}; the driver JIT-compiles the {} PTX{} at first start (slow start; the driver must understand that PTX ISA)",
-                ptx.compute_name(),
-                isa.map(|i| format!(" (PTX ISA {i})")).unwrap_or_default()
-            ),
-        ),
-        KernelSource::NoKernelImage if !archs.has_gpu_code() => {
-            ("no_kernel_image", "the file carries no GPU code".to_owned())
-        }
-        KernelSource::NoKernelImage => (
-            "no_kernel_image",
-            format!(
-                "no machine code for {cc} and no PTX it can JIT: CUDA fails with \"no kernel image is available for execution on the device\""
-            ),
-        ),
-    };
-    Verdict {
-        path: path.to_owned(),
-        compute_capability: cc.to_string(),
-        kernel_source,
-        detail,
-    }
-}
-
-fn arch_list<T>(
-    map: &std::collections::BTreeMap<cudoctor_fatbin::SmArch, T>,
-    show: impl Fn(&T) -> String,
-) -> String {
-    if map.is_empty() {
-        return "none".to_owned();
-    }
-    map.iter()
-        .map(|(a, n)| format!("{} ({})", a.capability().sm_name(), show(n)))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn render(files: &[FileReport], verdicts: &[Verdict], gpu: Option<&str>, p: Printer) -> String {
-    let mut out = String::new();
-    for f in files {
-        out.push_str(&p.paint(Tone::Bold, &format!("`{}`", f.path)));
-        out.push('\n');
-        let a = &f.archs;
-        if a.has_gpu_code() {
-            let _ = writeln!(out, "  SASS  {}", arch_list(&a.sass, ToString::to_string));
-            let ptx = if a.ptx.is_empty() {
-                "none".to_owned()
-            } else {
-                a.ptx
-                    .iter()
-                    .map(|(arch, n)| {
-                        let isa = a
-                            .ptx_isa
-                            .get(arch)
-                            .map(|i| format!(", PTX ISA {i}"))
-                            .unwrap_or_default();
-                        format!("{} ({n}{isa})", arch.capability().compute_name())
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
-            let _ = writeln!(out, "  PTX   {ptx}");
-            if a.compressed_entries > 0 {
-                let _ = writeln!(out, "  compressed entries: {}", a.compressed_entries);
-            }
-        } else {
-            out.push_str("  no GPU code (no CUDA fatbinary in `.nv_fatbin` or `__nv_relfatbin`)\n");
-        }
-        for w in &a.warnings {
-            let _ = writeln!(out, "  {} {w}", p.paint(Tone::Warning, "warning:"));
-        }
-        if let Some(v) = verdicts.iter().find(|v| v.path == f.path) {
-            let (tone, word) = match v.kernel_source {
-                "sass" => (Tone::Ok, "runs"),
-                "ptx_jit" => (Tone::Warning, "runs after JIT"),
-                _ => (Tone::Error, "cannot run"),
-            };
-            let _ = writeln!(
-                out,
-                "  {} on {}: {}",
-                p.paint(tone, word),
-                gpu.unwrap_or(&v.compute_capability),
-                v.detail
-            );
-        }
-    }
-    out
 }

@@ -1,8 +1,5 @@
 //! `cudoctor check`: probe (or load a snapshot), decide the targets, run the rules, report.
 
-use cudoctor_probe::snapshot::RootKind;
-use std::fmt::Write as _;
-
 use cudoctor_diagnose::{
     Diagnosis, KbKnowledge, Severity, diagnose, target_from_spec, targets_from_snapshot,
 };
@@ -11,7 +8,7 @@ use cudoctor_probe::Snapshot;
 use serde::Serialize;
 
 use crate::cli::{CheckArgs, Format, SourceArgs};
-use crate::printer::{Printer, Tone};
+use crate::render::findings;
 use crate::{Ctx, ExitStatus, error, to_json};
 
 /// The `check --format json` document.
@@ -53,8 +50,8 @@ pub fn run(ctx: Ctx, args: &CheckArgs) -> anyhow::Result<ExitStatus> {
                 findings: &diagnosis.findings,
                 facts: &snap,
             })?,
-            Format::Text => render_text(&diagnosis, ctx.out),
-            Format::Markdown => render_markdown(&diagnosis, &snap),
+            Format::Text => findings::diagnosis_text(&diagnosis, ctx.out),
+            Format::Markdown => findings::diagnosis_markdown(&diagnosis, &snap),
         }
     };
     ctx.out.out(&text);
@@ -118,164 +115,6 @@ pub fn targets(
     let mut seen = std::collections::BTreeSet::new();
     targets.retain(|t| seen.insert((t.display(), t.package.clone(), t.environment.clone())));
     Ok(targets)
-}
-
-fn severity_tone(s: Severity) -> Tone {
-    match s {
-        Severity::Error => Tone::Error,
-        Severity::Warning => Tone::Warning,
-        Severity::Info => Tone::Info,
-    }
-}
-
-pub fn render_text(d: &Diagnosis, p: Printer) -> String {
-    let mut out = String::new();
-    let tone = match d.status {
-        cudoctor_diagnose::Status::Ok => Tone::Ok,
-        cudoctor_diagnose::Status::Warning => Tone::Warning,
-        cudoctor_diagnose::Status::Error => Tone::Error,
-    };
-    out.push_str(&p.paint(tone, &d.verdict));
-    out.push('\n');
-    if !d.targets.is_empty() {
-        let _ = writeln!(
-            out,
-            "{} {}",
-            p.paint(Tone::Dim, "checked:"),
-            d.targets
-                .iter()
-                .map(|t| format!("{} [{}]", t.name, t.origin))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-    }
-    for sev in [Severity::Error, Severity::Warning, Severity::Info] {
-        for f in d.findings.iter().filter(|f| f.severity == sev) {
-            out.push('\n');
-            let _ = writeln!(
-                out,
-                "{}   {}",
-                p.paint(severity_tone(sev), &format!("{}[{}]", sev.as_str(), f.id)),
-                p.paint(Tone::Bold, &f.title)
-            );
-            for line in wrap(&f.explanation, 94) {
-                let _ = writeln!(out, "  {line}");
-            }
-            if !f.evidence.is_empty() {
-                let _ = writeln!(out, "  {}", p.paint(Tone::Dim, "evidence:"));
-                for e in &f.evidence {
-                    let _ = writeln!(out, "    - {}: {}  ({})", e.fact, e.value, e.source);
-                }
-            }
-            if !f.fix.is_empty() {
-                let _ = writeln!(out, "  {}", p.paint(Tone::Ok, "fix:"));
-                for x in &f.fix {
-                    let _ = writeln!(out, "    - {x}");
-                }
-            }
-            if !f.sources.is_empty() {
-                let _ = writeln!(
-                    out,
-                    "  {} {}",
-                    p.paint(Tone::Dim, "sources:"),
-                    f.sources.join(" ")
-                );
-            }
-        }
-    }
-    out
-}
-
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    for para in text.split('\n') {
-        let mut cur = String::new();
-        for word in para.split_whitespace() {
-            if !cur.is_empty() && cur.len() + 1 + word.len() > width {
-                lines.push(std::mem::take(&mut cur));
-            }
-            if !cur.is_empty() {
-                cur.push(' ');
-            }
-            cur.push_str(word);
-        }
-        lines.push(cur);
-    }
-    lines
-}
-
-/// Replaces the home directory with `~` (for sharing a report).
-pub fn tilde(text: &str, home: Option<&str>) -> String {
-    match home {
-        Some(h) if h.len() > 1 => text.replace(h.trim_end_matches('/'), "~"),
-        _ => text.to_owned(),
-    }
-}
-
-pub fn render_markdown(d: &Diagnosis, snap: &Snapshot) -> String {
-    let mut out = String::new();
-    let _ = write!(out, "### cudoctor check: {}\n\n", d.verdict);
-    if !d.targets.is_empty() {
-        out.push_str("Checked: ");
-        out.push_str(
-            &d.targets
-                .iter()
-                .map(|t| format!("{} ({})", t.name, t.origin))
-                .collect::<Vec<_>>()
-                .join(", "),
-        );
-        out.push_str("\n\n");
-    }
-    out.push_str("| severity | id | finding |\n|---|---|---|\n");
-    for f in &d.findings {
-        let _ = writeln!(
-            out,
-            "| {} | `{}` | {} |",
-            f.severity.as_str(),
-            f.id,
-            f.title.replace('|', "\\|")
-        );
-    }
-    for f in &d.findings {
-        let _ = writeln!(
-            out,
-            "\n#### {} `{}`: {}\n\n{}",
-            f.severity.as_str(),
-            f.id,
-            f.title,
-            f.explanation
-        );
-        if !f.evidence.is_empty() {
-            out.push_str("\nEvidence:\n");
-            for e in &f.evidence {
-                let _ = writeln!(out, "- {}: `{}` ({})", e.fact, e.value, e.source);
-            }
-        }
-        if !f.fix.is_empty() {
-            out.push_str("\nFix:\n");
-            for x in &f.fix {
-                let _ = writeln!(out, "- {x}");
-            }
-        }
-        if !f.sources.is_empty() {
-            out.push_str("\nSources: ");
-            out.push_str(&f.sources.join(", "));
-            out.push('\n');
-        }
-    }
-    let _ = writeln!(
-        out,
-        "\n<sub>cudoctor {} on {} `{}`</sub>",
-        env!("CARGO_PKG_VERSION"),
-        snap.root.kind,
-        snap.root.path
-    );
-    let home = if snap.root.kind == RootKind::Host {
-        std::env::var("HOME").ok()
-    } else {
-        None
-    };
-    tilde(&out, home.as_deref())
 }
 
 /// What the package index says of a `--for` release the tables lack, laid into its needs (only

@@ -2,7 +2,6 @@
 //! this machine (or of `--root` / `--snapshot`).
 
 use std::collections::BTreeSet;
-use std::fmt::Write as _;
 use std::io::IsTerminal;
 
 use anyhow::Context as _;
@@ -11,7 +10,7 @@ use cudoctor_explain::{Match, ScanReport, scan_named, scan_path};
 use serde::Serialize;
 
 use crate::cli::{ExplainArgs, Format};
-use crate::printer::{Printer, Tone};
+use crate::render;
 use crate::{Ctx, ExitStatus, error, no_markdown, to_json};
 
 #[derive(Serialize)]
@@ -84,7 +83,7 @@ pub fn run(ctx: Ctx, args: &ExplainArgs) -> anyhow::Result<ExitStatus> {
             lines: report.lines,
             bytes: report.bytes,
         })?,
-        _ => render(&report, &findings, diagnosis.as_ref(), ctx.out),
+        _ => render::explain::render(&report, &findings, diagnosis.as_ref(), ctx.out),
     };
     ctx.out.out(&text);
     Ok(if report.matches.is_empty() {
@@ -92,78 +91,4 @@ pub fn run(ctx: Ctx, args: &ExplainArgs) -> anyhow::Result<ExitStatus> {
     } else {
         ExitStatus::Failure
     })
-}
-
-fn render(report: &ScanReport, findings: &[&Finding], d: Option<&Diagnosis>, p: Printer) -> String {
-    let mut out = String::new();
-    if report.matches.is_empty() {
-        let _ = writeln!(
-            out,
-            "No known GPU-stack error in the log ({} lines read).",
-            report.lines
-        );
-        if let Some(d) = d {
-            let _ = writeln!(out, "This machine: {}", d.verdict);
-            for f in findings {
-                let _ = writeln!(out, "  {}[{}] {}", f.severity.as_str(), f.id, f.title);
-            }
-            out.push_str("Run `cudoctor check` for the details.\n");
-        }
-        return out;
-    }
-    out.push_str(&p.paint(
-        Tone::Bold,
-        &format!(
-            "{} known error{} in the log ({} lines read), cause first:",
-            report.matches.len(),
-            if report.matches.len() == 1 { "" } else { "s" },
-            report.lines
-        ),
-    ));
-    out.push('\n');
-    for m in &report.matches {
-        out.push('\n');
-        let count = if m.count > 1 {
-            format!(" (x{})", m.count)
-        } else {
-            String::new()
-        };
-        let _ = writeln!(
-            out,
-            "{} line {}{count}: {}",
-            p.paint(Tone::Error, &m.signature),
-            m.line,
-            p.paint(Tone::Bold, &m.title)
-        );
-        let _ = writeln!(out, "  > {}", m.excerpt);
-        if !m.explained_by.is_empty() {
-            let _ = writeln!(out, "  explained by: {}", m.explained_by.join(", "));
-        }
-        let _ = writeln!(out, "  cause: {}", m.cause);
-        for f in &m.fix {
-            let _ = writeln!(out, "  fix: {f}");
-        }
-        let here: Vec<&&Finding> = findings
-            .iter()
-            .filter(|f| m.related_findings.contains(&f.id))
-            .collect();
-        for f in here {
-            let _ = writeln!(
-                out,
-                "  {} {}[{}] {}",
-                p.paint(Tone::Info, "on this machine:"),
-                f.severity.as_str(),
-                f.id,
-                f.title
-            );
-            for x in &f.fix {
-                let _ = writeln!(out, "    fix: {x}");
-            }
-        }
-        let _ = writeln!(out, "  source: {}", m.source);
-    }
-    if let Some(d) = d {
-        let _ = writeln!(out, "\nThis machine: {}", d.verdict);
-    }
-    out
 }

@@ -2,11 +2,9 @@
 
 use cudoctor_kb::{Framework, Table as KbTable, kb};
 use serde::Serialize;
-use std::fmt::Write as _;
 
 use crate::cli::{Format, MatrixArgs};
-use crate::printer::Tone;
-use crate::table::Table;
+use crate::render;
 use crate::{Ctx, ExitStatus, error, to_json};
 
 const OTHER_TABLES: &[(&str, &str)] = &[
@@ -29,36 +27,8 @@ pub fn run(ctx: Ctx, args: &MatrixArgs) -> anyhow::Result<ExitStatus> {
             schema_version: 1,
             tables: &tables,
         })?,
-        Format::Text | Format::Markdown => {
-            let mut out = String::new();
-            for (i, t) in tables.iter().enumerate() {
-                if i > 0 {
-                    out.push('\n');
-                }
-                let mut table = Table::new(t.columns.iter().cloned());
-                for row in &t.rows {
-                    table.row(row.iter().cloned());
-                }
-                if ctx.format == Format::Markdown {
-                    let _ = write!(out, "## {}\n\n", t.title);
-                    out.push_str(&table.to_markdown());
-                    out.push_str("\nSources:\n");
-                    for s in &t.sources {
-                        let _ = writeln!(out, "- {s}");
-                    }
-                } else {
-                    out.push_str(&ctx.out.paint(Tone::Bold, &t.title));
-                    out.push('\n');
-                    out.push_str(&table.to_text());
-                    out.push_str(&ctx.out.paint(Tone::Dim, "sources:"));
-                    out.push('\n');
-                    for s in &t.sources {
-                        let _ = writeln!(out, "  {s}");
-                    }
-                }
-            }
-            out
-        }
+        Format::Text => render::matrix::render(&tables, ctx.out, false),
+        Format::Markdown => render::matrix::render(&tables, ctx.out, true),
     };
     ctx.out.out(&text);
     Ok(ExitStatus::Success)

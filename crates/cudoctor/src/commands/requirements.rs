@@ -1,15 +1,13 @@
 //! `cudoctor requirements SPEC`: what a framework release needs.
 
 use anyhow::Context as _;
-use cudoctor_kb::version::CudaVersion;
-use cudoctor_kb::{QueryError, Requirements, Spec, VariantRequirements, kb};
+use cudoctor_kb::{QueryError, Spec, kb};
 
 use super::newer;
-use std::fmt::Write as _;
 
-use crate::cli::{Format, RequirementsArgs};
-use crate::printer::{Printer, Tone};
-use crate::{Ctx, ExitStatus, error, to_json};
+use crate::cli::RequirementsArgs;
+use crate::render;
+use crate::{Ctx, ExitStatus, error};
 
 pub fn run(ctx: Ctx, args: &RequirementsArgs) -> anyhow::Result<ExitStatus> {
     let spec: Spec = args.spec.parse().map_err(|e: cudoctor_kb::SpecParseError| {
@@ -61,166 +59,7 @@ pub fn run(ctx: Ctx, args: &RequirementsArgs) -> anyhow::Result<ExitStatus> {
             .with_context(|| format!("cannot answer `requirements {}`", args.spec));
         }
     };
-    let text = match ctx.format {
-        Format::Json => to_json(&req)?,
-        Format::Text => render(&req, ctx.out, false),
-        Format::Markdown => render(&req, ctx.out, true),
-    };
+    let text = render::document(ctx.format, ctx.out, &req, render::requirements::render)?;
     ctx.out.out(&text);
     Ok(ExitStatus::Success)
-}
-
-fn or_unknown(v: Option<&String>) -> String {
-    v.cloned().unwrap_or_else(|| "unknown".to_owned())
-}
-
-fn list_or_unknown(v: &[String]) -> String {
-    if v.is_empty() {
-        "unknown".to_owned()
-    } else {
-        v.join(", ")
-    }
-}
-
-/// Human-readable requirements: one block per variant.
-pub fn render(req: &Requirements, p: Printer, markdown: bool) -> String {
-    let mut out = String::new();
-    let heading = format!(
-        "{} {} ({})",
-        req.framework.display_name(),
-        req.version,
-        req.package
-    );
-    if markdown {
-        let _ = write!(out, "## {heading}\n\n");
-    } else {
-        out.push_str(&p.paint(Tone::Bold, &heading));
-        out.push('\n');
-    }
-    for note in &req.notes {
-        let _ = writeln!(out, "note: {note}");
-    }
-    for v in &req.variants {
-        out.push('\n');
-        variant(&mut out, v, p, markdown);
-    }
-    out
-}
-
-fn variant(out: &mut String, v: &VariantRequirements, p: Printer, markdown: bool) {
-    let mut title = format!("variant {}", v.name);
-    if let Some(true) = v.pypi_default {
-        title.push_str(" (the PyPI default)");
-    }
-    if let Some(ch) = &v.channel {
-        let _ = write!(title, " [{ch}]");
-    }
-    let mut rows: Vec<(&str, String)> = vec![
-        ("CUDA", or_unknown(v.cuda.as_ref())),
-        ("cuDNN", or_unknown(v.cudnn.as_ref())),
-    ];
-    if let Some(acc) = &v.cudnn_accepted {
-        rows.push(("cuDNN accepted", acc.clone()));
-    }
-    rows.push((
-        "driver",
-        match &v.driver_min {
-            Some(d) => format!(">= {d}"),
-            None => "unknown".to_owned(),
-        },
-    ));
-    rows.push((
-        "driver (minor-version compat.)",
-        match &v.driver_min_compat {
-            Some(d) => format!(
-                ">= {d} (minor-version compatibility: no JIT of PTX newer than the driver; features that need the newer driver are unavailable)"
-            ),
-            None if v
-                .cuda
-                .as_deref()
-                .and_then(|c| c.parse::<CudaVersion>().ok())
-                .is_some_and(|c| c.major() < 11) =>
-            {
-                "none (CUDA < 11 has no minor-version compatibility)".to_owned()
-            }
-            None => "unknown".to_owned(),
-        },
-    ));
-    let mut py = list_or_unknown(&v.python);
-    if !v.python_experimental.is_empty() {
-        let _ = write!(py, " (experimental: {})", v.python_experimental.join(", "));
-    }
-    rows.push(("Python", py));
-    rows.push(("GPU code", list_or_unknown(&v.compute_capabilities)));
-    if !v.build_compute_capabilities.is_empty() {
-        rows.push((
-            "build_info entries",
-            format!(
-                "{} (TensorFlow's convention: compute_XY = sm_XY SASS + compute_XY PTX)",
-                v.build_compute_capabilities.join(", ")
-            ),
-        ));
-    }
-    if let Some(cc) = &v.min_compute_capability {
-        rows.push(("lowest compute capability", cc.clone()));
-    }
-    if let Some(isa) = &v.ptx_isa {
-        rows.push((
-            "PTX ISA",
-            match &v.ptx_isa_source {
-                Some(how) => format!("{isa} ({how})"),
-                None => isa.clone(),
-            },
-        ));
-    }
-    if !v.sonames.is_empty() {
-        let mut s: Vec<String> = v.sonames.values().cloned().collect();
-        s.sort();
-        s.dedup();
-        let ev = v.sonames_evidence.as_deref().unwrap_or("");
-        rows.push((
-            "dlopens",
-            if ev.is_empty() {
-                s.join(", ")
-            } else {
-                format!("{} ({ev})", s.join(", "))
-            },
-        ));
-    }
-    if !v.images.is_empty() {
-        rows.push(("official images", v.images.join(", ")));
-    }
-    if markdown {
-        let _ = writeln!(out, "### {title}\n\n| | |\n|---|---|");
-        for (k, val) in rows {
-            let _ = writeln!(out, "| {k} | {} |", val.replace('|', "\\|"));
-        }
-        for u in &v.unknown {
-            let _ = write!(out, "\n- unknown: {u}");
-        }
-        for n in &v.notes {
-            let _ = write!(out, "\n- note: {n}");
-        }
-        out.push_str("\n\nSources:\n");
-        for s in &v.sources {
-            let _ = writeln!(out, "- {s}");
-        }
-    } else {
-        out.push_str(&p.paint(Tone::Bold, &title));
-        out.push('\n');
-        let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
-        for (k, val) in rows {
-            let _ = writeln!(out, "  {k:<width$}  {val}");
-        }
-        for u in &v.unknown {
-            let _ = writeln!(out, "  {} {u}", p.paint(Tone::Warning, "unknown:"));
-        }
-        for n in &v.notes {
-            let _ = writeln!(out, "  {} {n}", p.paint(Tone::Dim, "note:"));
-        }
-        let _ = writeln!(out, "  {}", p.paint(Tone::Dim, "sources:"));
-        for s in &v.sources {
-            let _ = writeln!(out, "    {s}");
-        }
-    }
 }

@@ -1,12 +1,9 @@
 //! `cudoctor which SONAME`: the file the dynamic loader would load, and every candidate skipped.
 
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use cudoctor_probe::{Outcome, Resolution};
-
 use crate::cli::{Format, WhichArgs};
-use crate::printer::{Printer, Tone};
+use crate::render;
 use crate::{Ctx, ExitStatus, error, no_markdown, to_json};
 
 pub fn run(ctx: Ctx, args: &WhichArgs) -> anyhow::Result<ExitStatus> {
@@ -57,7 +54,7 @@ pub fn run(ctx: Ctx, args: &WhichArgs) -> anyhow::Result<ExitStatus> {
     );
     let text = match ctx.format {
         Format::Json => to_json(&res)?,
-        _ => render(&res, ctx.out),
+        _ => render::which::render(&res, ctx.out),
     };
     ctx.out.out(&text);
     // Not found is an answer, not a failure of the tool; but scripts want to know.
@@ -76,78 +73,4 @@ fn enclosing_site_packages(path: &Path) -> Option<PathBuf> {
                 .is_some_and(|n| n == "site-packages" || n == "dist-packages")
         })
         .map(Path::to_path_buf)
-}
-
-fn outcome_text(o: Outcome) -> &'static str {
-    match o {
-        Outcome::Taken => "taken",
-        Outcome::Shadowed => "would also load, but an earlier candidate wins",
-        Outcome::Missing => "missing",
-        Outcome::WrongElfClass => "wrong ELF class",
-        Outcome::WrongMachine => "wrong machine",
-        Outcome::DanglingLink => "dangling link",
-        Outcome::SymlinkLoop => "symlink loop",
-        Outcome::NotElf => "not an ELF shared object",
-        Outcome::Unreadable => "unreadable",
-    }
-}
-
-pub fn render(res: &Resolution, p: Printer) -> String {
-    let mut out = String::new();
-    match &res.chosen {
-        Some(c) => {
-            let real = c
-                .real_path
-                .as_deref()
-                .filter(|r| *r != c.path)
-                .map(|r| format!(" -> `{r}`"))
-                .unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "{}: `{}`{real}",
-                p.paint(Tone::Ok, &res.soname),
-                c.path
-            );
-        }
-        None => {
-            let _ = writeln!(
-                out,
-                "{}: not found (the loader would fail with \"cannot open shared object file\")",
-                p.paint(Tone::Error, &res.soname),
-            );
-        }
-    }
-    if let Some(from) = &res.from {
-        let _ = writeln!(out, "  as loaded by `{from}`");
-    }
-    if !res.candidates.is_empty() {
-        out.push_str("  search order:\n");
-    }
-    for c in &res.candidates {
-        let step = serde_json::to_value(c.step)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
-        let tone = match c.outcome {
-            Outcome::Taken => Tone::Ok,
-            Outcome::Missing | Outcome::Shadowed => Tone::Dim,
-            _ => Tone::Warning,
-        };
-        let detail = c
-            .detail
-            .as_deref()
-            .map(|d| format!(" ({d})"))
-            .unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "    {:<18} `{}`: {}{detail}",
-            step,
-            c.path,
-            p.paint(tone, outcome_text(c.outcome))
-        );
-    }
-    for n in &res.notes {
-        let _ = writeln!(out, "  note: {n}");
-    }
-    out
 }

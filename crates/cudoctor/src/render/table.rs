@@ -1,5 +1,7 @@
 //! Plain tables rendered as aligned text or as Markdown.
 
+use super::markdown::cell;
+
 /// A table: a title, column names and rows of cells.
 #[derive(Debug, Clone, Default)]
 pub struct Table {
@@ -60,14 +62,13 @@ impl Table {
 
     /// A GitHub-flavoured Markdown table (pipes in cells escaped).
     pub fn to_markdown(&self) -> String {
-        let esc = |s: &str| s.replace('|', "\\|");
         let mut out = String::new();
         out.push_str("| ");
         out.push_str(
             &self
                 .columns
                 .iter()
-                .map(|c| esc(c))
+                .map(|c| cell(c))
                 .collect::<Vec<_>>()
                 .join(" | "),
         );
@@ -78,7 +79,7 @@ impl Table {
         out.push('\n');
         for row in &self.rows {
             out.push_str("| ");
-            out.push_str(&row.iter().map(|c| esc(c)).collect::<Vec<_>>().join(" | "));
+            out.push_str(&row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(" | "));
             out.push_str(" |\n");
         }
         out

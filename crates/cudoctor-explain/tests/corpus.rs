@@ -228,7 +228,6 @@ fn benign_logs_give_no_match() {
 }
 
 #[test]
-#[ignore = "the corpus is still short of 150 excerpts and 50 benign logs: see the report"]
 fn corpus_sizes() {
     let excerpts = corpus().len();
     let benign = log_files(&dir("benign")).len();

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark `cudoctor explain` (or, until the CLI exists, the cudoctor-explain `scan` example)
-# against `grep -E -f` over the same signature regexes, on the same generated log.
+# against `rg -c -f` (when ripgrep is installed) and `grep -E -c -f` over the same signature
+# regexes, on the same generated log.
 #
 #   bench/explain.sh                 # ~1 GB log in /tmp, 3 runs each, deleted afterwards
 #   SIZE=200000000 RUNS=5 bench/explain.sh
@@ -73,6 +74,11 @@ measure() { # name, command...
 echo "== machine: $(nproc) cores, load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 measure "$SCANNER_NAME (2 threads)" "${SCANNER[@]}"
 CUDOCTOR_EXPLAIN_SERIAL=1 measure "scan example (1 thread)" "$SCAN_EXAMPLE" "$LOG"
+if command -v rg >/dev/null 2>&1; then
+    measure "rg -c -f" rg -c -f "$PATTERNS" "$LOG"
+else
+    echo "rg (ripgrep) not installed: skipping the rg -c -f row"
+fi
 LC_ALL=C measure "grep -E -c -f (LC_ALL=C)" grep -E -c -f "$PATTERNS" "$LOG"
 measure "grep -E -c -f (locale)" grep -E -c -f "$PATTERNS" "$LOG"
 echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -83,6 +89,7 @@ cat <<EOF
   $SCAN_EXAMPLE --patterns > $PATTERNS
   /usr/bin/time -v ${SCANNER[*]}
   CUDOCTOR_EXPLAIN_SERIAL=1 /usr/bin/time -v $SCAN_EXAMPLE $LOG
+  /usr/bin/time -v rg -c -f $PATTERNS $LOG > /tmp/rg.out
   LC_ALL=C /usr/bin/time -v grep -E -c -f $PATTERNS $LOG > /tmp/grep.out
   rm -f $LOG $PATTERNS
 EOF

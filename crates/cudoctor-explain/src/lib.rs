@@ -11,6 +11,7 @@
 //! This crate deliberately does not look at the machine: linking a log line to `check` findings of
 //! a root or snapshot, rendering, and opening files named on the command line belong to the CLI.
 
+mod keyline;
 mod prefilter;
 mod scan;
 mod signature;

@@ -8,7 +8,8 @@ use aho_corasick::Input;
 use serde::{Deserialize, Serialize};
 
 use crate::ExplainError;
-use crate::signature::{Compiled, Owner};
+use crate::keyline::{self, Strength};
+use crate::signature::{Compiled, Owner, Signature, fill_template};
 
 /// Size of the read buffer; also the longest line segment handed to the regexes. Lines longer
 /// than this are scanned in segments that overlap by [`SEGMENT_OVERLAP`] bytes.
@@ -57,21 +58,24 @@ pub struct Match {
     pub signature: String,
     /// Signature title.
     pub title: String,
-    /// First line (1-based) where it matched.
+    /// The key line (1-based): the first matched line of the strongest kind (see
+    /// docs/explain.md: a raised exception or fatal error beats any other line, a source line
+    /// quoted inside a traceback counts only when nothing else matched).
     pub line: u64,
     /// Number of lines where it matched.
     pub count: u64,
     /// Line numbers where it matched, at most [`MAX_LINES_PER_MATCH`].
     pub lines: Vec<u64>,
-    /// Named captures of the first match (values lossily decoded, cut to [`MAX_VALUE_LEN`]).
+    /// Named captures of the key line (values lossily decoded, cut to [`MAX_VALUE_LEN`]).
     pub captures: BTreeMap<String, String>,
     /// Distinct values seen per capture name over all matches, at most [`MAX_DISTINCT_VALUES`].
     pub captures_seen: BTreeMap<String, Vec<String>>,
-    /// The first matching line (lossily decoded, trimmed, cut to [`MAX_VALUE_LEN`]).
+    /// The key line (lossily decoded, trimmed, cut to [`MAX_VALUE_LEN`]).
     pub excerpt: String,
-    /// What causes it.
+    /// What causes it: the signature's `specific_cause` filled with the key line's captures (when
+    /// it has one and they are all there), then its general `cause`.
     pub cause: String,
-    /// How to fix it.
+    /// How to fix it: the filled `specific_fix` (same condition), then the general steps.
     pub fix: Vec<String>,
     /// Related `check` finding ids.
     pub related_findings: Vec<String>,
@@ -88,6 +92,9 @@ pub struct Match {
 #[derive(Default)]
 struct Acc {
     first_line: u64,
+    /// The key line so far and its strength.
+    key_line: u64,
+    key_strength: Strength,
     last_line: u64,
     count: u64,
     lines: Vec<u64>,
@@ -108,7 +115,13 @@ pub(crate) struct Scanner<'c> {
     right_hits: Vec<(usize, usize)>,
     /// Whether the prefilter pass may use a second thread.
     parallel: bool,
+    /// The last line of the previous region (at most [`PREV_LINE_MAX`] bytes), for the key-line
+    /// rule when a hit is the first line of a region.
+    tail: Vec<u8>,
 }
+
+/// How much of a previous line is kept to classify the next one.
+const PREV_LINE_MAX: usize = 2048;
 
 fn cut(bytes: &[u8]) -> String {
     let mut s = String::from_utf8_lossy(bytes).trim().to_string();
@@ -135,6 +148,7 @@ impl<'c> Scanner<'c> {
             right_hits: Vec::new(),
             parallel: options.parallel
                 && std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2),
+            tail: Vec::new(),
         }
     }
 
@@ -164,7 +178,8 @@ impl<'c> Scanner<'c> {
             if n == 0 {
                 if len > 0 {
                     // Last line without a trailing newline.
-                    self.line(&buf[..len], line_no);
+                    let prev = std::mem::take(&mut self.tail);
+                    self.line(&buf[..len], line_no, &prev);
                     line_no += 1;
                 }
                 break;
@@ -179,7 +194,8 @@ impl<'c> Scanner<'c> {
                 len -= end;
             } else if len == buf.len() {
                 // One line longer than the buffer: scan this segment, keep an overlap, go on.
-                self.line(&buf[..len], line_no);
+                let prev = std::mem::take(&mut self.tail);
+                self.line(&buf[..len], line_no, &prev);
                 buf.copy_within(len - SEGMENT_OVERLAP..len, 0);
                 len = SEGMENT_OVERLAP;
             }
@@ -227,9 +243,17 @@ impl<'c> Scanner<'c> {
             _ => hit_lines(c, region, 0, &mut hits),
         }
         let mut cursor = 0usize;
+        let tail = std::mem::take(&mut self.tail);
         for &(start, end) in &hits {
             line_no += count_newlines(&region[cursor..start]);
-            self.line(&region[start..end], line_no);
+            let prev = if start == 0 {
+                tail.as_slice()
+            } else {
+                let prev_end = start - 1;
+                let prev_start = memchr::memrchr(b'\n', &region[..prev_end]).map_or(0, |i| i + 1);
+                &region[prev_start..prev_end]
+            };
+            self.line(&region[start..end], line_no, prev);
             line_no += 1;
             cursor = end + 1;
         }
@@ -237,12 +261,22 @@ impl<'c> Scanner<'c> {
             line_no += count_newlines(&region[cursor..]);
         }
         self.hits = hits;
+        // Keep the region's last line (it ends with `\n`) for the next region's first hit.
+        let mut tail = tail;
+        tail.clear();
+        if let Some(body) = region.strip_suffix(b"\n") {
+            let last_start = memchr::memrchr(b'\n', body).map_or(0, |i| i + 1);
+            let last = &body[last_start..];
+            tail.extend_from_slice(&last[..last.len().min(PREV_LINE_MAX)]);
+        }
+        self.tail = tail;
         line_no
     }
 
-    /// Evaluate one line (or one segment of an over-long line).
-    fn line(&mut self, line: &[u8], line_no: u64) {
+    /// Evaluate one line (or one segment of an over-long line); `prev` is the line before it.
+    fn line(&mut self, line: &[u8], line_no: u64, prev: &[u8]) {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let prev = prev.strip_suffix(b"\r").unwrap_or(prev);
         let c = self.c;
         for m in c.prefilter.find_overlapping_iter(line) {
             for owner in &c.owners[m.pattern().as_usize()] {
@@ -255,14 +289,17 @@ impl<'c> Scanner<'c> {
         let mut candidates = std::mem::take(&mut self.candidates);
         candidates.sort_unstable();
         candidates.dedup();
-        for &i in &candidates {
-            self.try_signature(i, line, line_no);
+        if !candidates.is_empty() {
+            let strength = keyline::strength(line, prev);
+            for &i in &candidates {
+                self.try_signature(i, line, line_no, strength);
+            }
         }
         candidates.clear();
         self.candidates = candidates;
     }
 
-    fn try_signature(&mut self, i: usize, line: &[u8], line_no: u64) {
+    fn try_signature(&mut self, i: usize, line: &[u8], line_no: u64, strength: Strength) {
         let c = self.c;
         let sig = &c.signatures[i];
         if let Some(rule) = &sig.context {
@@ -290,12 +327,37 @@ impl<'c> Scanner<'c> {
                     continue;
                 }
             }
-            let acc = self.acc[i].get_or_insert_with(|| Acc {
+            let slot = &mut self.acc[i];
+            match slot {
+                // A quoted source line never adds to a match made of real lines.
+                Some(acc)
+                    if strength == Strength::Source && acc.key_strength > Strength::Source =>
+                {
+                    return;
+                }
+                // Real lines replace a match made only of quoted source lines.
+                Some(acc)
+                    if strength > Strength::Source && acc.key_strength == Strength::Source =>
+                {
+                    *slot = None;
+                }
+                _ => {}
+            }
+            let acc = slot.get_or_insert_with(|| Acc {
                 first_line: line_no,
+                key_line: line_no,
+                key_strength: strength,
                 excerpt: cut(line),
                 ..Acc::default()
             });
             let first = acc.count == 0;
+            let key = first || strength > acc.key_strength;
+            if key {
+                acc.key_line = line_no;
+                acc.key_strength = strength;
+                acc.excerpt = cut(line);
+                acc.captures.clear();
+            }
             acc.count += 1;
             acc.last_line = line_no;
             if acc.lines.len() < MAX_LINES_PER_MATCH {
@@ -304,7 +366,7 @@ impl<'c> Scanner<'c> {
             for name in re.capture_names().flatten() {
                 if let Some(m) = caps.name(name) {
                     let v = cut(m.as_bytes());
-                    if first {
+                    if key {
                         acc.captures.insert(name.to_string(), v.clone());
                     }
                     let set = acc.seen.entry(name.to_string()).or_default();
@@ -342,10 +404,11 @@ impl<'c> Scanner<'c> {
                 .filter(|&&j| c.explains[j].contains(&i))
                 .map(|&j| c.signatures[j].id.clone())
                 .collect();
+            let (cause, fix) = explain_with_captures(sig, &acc.captures);
             matches.push(Match {
                 signature: sig.id.clone(),
                 title: sig.title.clone(),
-                line: acc.first_line,
+                line: acc.key_line,
                 count: acc.count,
                 lines: acc.lines,
                 captures: acc.captures,
@@ -355,8 +418,8 @@ impl<'c> Scanner<'c> {
                     .map(|(k, v)| (k, v.into_iter().collect()))
                     .collect(),
                 excerpt: acc.excerpt,
-                cause: sig.cause.clone(),
-                fix: sig.fix.clone(),
+                cause,
+                fix,
                 related_findings: sig.related_findings.clone(),
                 frameworks: sig.frameworks.clone(),
                 source: sig.source.clone(),
@@ -370,6 +433,31 @@ impl<'c> Scanner<'c> {
             bytes,
         }
     }
+}
+
+/// The cause and fix of `sig` for a match with these captures: the specific sentences first when
+/// every placeholder in them was captured.
+fn explain_with_captures(
+    sig: &Signature,
+    captures: &BTreeMap<String, String>,
+) -> (String, Vec<String>) {
+    let mut cause = sig.cause.clone();
+    let mut fix = sig.fix.clone();
+    if let Some(specific) = sig
+        .specific_cause
+        .as_deref()
+        .and_then(|t| fill_template(t, captures))
+    {
+        cause = format!("{specific} {cause}");
+    }
+    if let Some(specific) = sig
+        .specific_fix
+        .as_deref()
+        .and_then(|t| fill_template(t, captures))
+    {
+        fix.insert(0, specific);
+    }
+    (cause, fix)
 }
 
 /// Append `(start, end)` (relative to the whole region: `offset` is where `part` starts) of every

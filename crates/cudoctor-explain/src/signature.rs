@@ -35,6 +35,13 @@ pub struct Signature {
     pub cause: String,
     /// How to fix it, most likely fix first.
     pub fix: Vec<String>,
+    /// A sentence naming what this log shows, with `{capture}` placeholders (`{soname_major}`);
+    /// put before `cause` when every placeholder was captured on the key line.
+    #[serde(default)]
+    pub specific_cause: Option<String>,
+    /// A first fix step with `{capture}` placeholders, put before `fix` on the same condition.
+    #[serde(default)]
+    pub specific_fix: Option<String>,
     /// URL of a representative public issue or document.
     pub source: String,
     /// Short real log lines quoted from `source` (paths and numbers may be elided).
@@ -156,6 +163,19 @@ pub(crate) fn compile(text: &str) -> Result<Compiled, String> {
                 ));
             }
         }
+        for template in [&s.specific_cause, &s.specific_fix].into_iter().flatten() {
+            for name in placeholders(template)? {
+                let known = s.regexes.iter().any(|r| {
+                    Regex::new(r).is_ok_and(|re| re.capture_names().flatten().any(|n| n == name))
+                });
+                if !known {
+                    return Err(format!(
+                        "signature `{}`: placeholder `{{{name}}}` is not a capture of any regex",
+                        s.id
+                    ));
+                }
+            }
+        }
         if s.literals.iter().any(String::is_empty) {
             return Err(format!("signature `{}`: empty literal", s.id));
         }
@@ -244,6 +264,49 @@ pub(crate) fn compile(text: &str) -> Result<Compiled, String> {
     })
 }
 
+/// The `{name}` placeholders of a template, in order. Braces must pair up around a name.
+pub(crate) fn placeholders(template: &str) -> Result<Vec<&str>, String> {
+    let mut out = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find(['{', '}']) {
+        if rest[open..].starts_with('}') {
+            return Err(format!("unpaired `}}` in template `{template}`"));
+        }
+        let after = &rest[open + 1..];
+        let close = after
+            .find('}')
+            .ok_or_else(|| format!("unpaired `{{` in template `{template}`"))?;
+        let name = &after[..close];
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return Err(format!(
+                "bad placeholder `{{{name}}}` in template `{template}`"
+            ));
+        }
+        out.push(name);
+        rest = &after[close + 1..];
+    }
+    Ok(out)
+}
+
+/// Fill a template's placeholders from `values`; `None` when one of them has no value.
+pub(crate) fn fill_template(template: &str, values: &BTreeMap<String, String>) -> Option<String> {
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let close = after.find('}')?;
+        let value = values.get(&after[..close])?;
+        if value.is_empty() {
+            return None;
+        }
+        out.push_str(value);
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
 /// All distinct prefilter literals (signature and context literals), in build order.
 pub fn prefilter_literals() -> Vec<String> {
     let mut seen = BTreeSet::new();
@@ -264,7 +327,21 @@ pub fn prefilter_literals() -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::compile;
+    use super::{compile, fill_template};
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn templates_fill_only_when_every_value_is_there() {
+        let mut v = BTreeMap::new();
+        v.insert("a".to_string(), "libcublas.so.10.0".to_string());
+        v.insert("b".to_string(), "10".to_string());
+        assert_eq!(
+            fill_template("wants {a} (CUDA {b})", &v).as_deref(),
+            Some("wants libcublas.so.10.0 (CUDA 10)")
+        );
+        assert_eq!(fill_template("wants {a} and {c}", &v), None);
+        assert_eq!(fill_template("plain", &v).as_deref(), Some("plain"));
+    }
 
     const GOOD: &str = r#"
 schema_version = 1
@@ -316,6 +393,9 @@ examples = ["boom 1"]
                 .contains("capture `other`")
         );
         assert!(err(&format!("{GOOD}surprise = 1\n")).contains("surprise"));
+        assert!(err(&format!("{GOOD}specific_cause = \"code {{nope}}\"\n")).contains("`{nope}`"));
+        assert!(err(&format!("{GOOD}specific_fix = \"code {{code\"\n")).contains("unpaired"));
+        assert!(compile(&format!("{GOOD}specific_cause = \"code {{code}}\"\n")).is_ok());
         let twice = format!("{GOOD}{}", GOOD.replace("schema_version = 1", ""));
         assert!(err(&twice).contains("duplicate"));
     }

@@ -8,9 +8,9 @@
 //! keep in step by hand.
 //!
 //! Not adopted yet: the snapshot's structs still carry the three sibling fields (`x`,
-//! `x_source`, `x_unknown`). Moving them to `Fact<T>` keeps the JSON as it is (the tests below
-//! show the keys, and a trial conversion of the snapshot's 20 such fields serialized the same);
-//! the writers and readers in the probe, diagnose and the CLI are what is left to change.
+//! `x_source`, `x_unknown`). Moving them to `Fact<T>` is meant to keep the JSON as it is (the
+//! tests below show the keys for each kind of field); the writers and readers in the probe,
+//! diagnose and the CLI are what is left to change.
 
 /// A fact: known, absent or unknown.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -269,7 +269,10 @@ mod tests {
             z: false,
         };
         let j = serde_json::to_string(&u).unwrap();
-        assert_eq!(j, r#"{"x":null,"x_unknown":"unreadable","y":"a","z":false}"#);
+        assert_eq!(
+            j,
+            r#"{"x":null,"x_unknown":"unreadable","y":"a","z":false}"#
+        );
         assert_eq!(serde_json::from_str::<S>(&j).unwrap(), u);
         // Missing keys are absent.
         let a: S = serde_json::from_str(r#"{"z":true}"#).unwrap();

@@ -98,6 +98,16 @@ pub enum Command {
         after_help = "Examples:\n  python train.py 2>&1 | cudoctor explain\n  cudoctor explain train.log --format json\n  cudoctor explain ci.log --snapshot snap.json"
     )]
     Explain(ExplainArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to standard output.
+    #[command(
+        after_help = "Examples:\n  cudoctor completions bash > ~/.local/share/bash-completion/completions/cudoctor\n  cudoctor completions zsh > \"${fpath[1]}/_cudoctor\"\n  cudoctor completions fish > ~/.config/fish/completions/cudoctor.fish"
+    )]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) to standard output.
+    #[command(
+        after_help = "Examples:\n  cudoctor man | man -l -\n  cudoctor man > /usr/local/share/man/man1/cudoctor.1"
+    )]
+    Man,
 }
 
 /// Where the facts come from.
@@ -143,6 +153,13 @@ pub struct ProbeArgs {
     /// index (also `CUDOCTOR_OFFLINE=1`).
     #[arg(long)]
     pub offline: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]

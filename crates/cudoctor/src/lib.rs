@@ -71,6 +71,8 @@ pub fn main(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> Exit
         Command::Report(args) => commands::report::run(ctx, &args),
         Command::Archs(args) => commands::archs::run(ctx, &args),
         Command::Explain(args) => commands::explain::run(ctx, &args),
+        Command::Completions(args) => commands::shell::completions(ctx, args.shell),
+        Command::Man => commands::shell::man(ctx),
     };
     match result {
         Ok(status) => status.into(),

@@ -10,4 +10,5 @@ pub mod plan;
 pub mod probe;
 pub mod report;
 pub mod requirements;
+pub mod shell;
 pub mod which;

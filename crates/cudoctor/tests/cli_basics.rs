@@ -19,6 +19,8 @@ const COMMANDS: &[&str] = &[
     "matrix",
     "archs",
     "explain",
+    "completions",
+    "man",
 ];
 
 #[test]
@@ -101,6 +103,9 @@ fn usage_errors_exit_2() {
       archs         The GPU code (SASS architectures and PTX) inside ELF executables and shared
                     libraries
       explain       Read an error log and say what each known GPU-stack error means on this machine
+      completions   Print a shell completion script (bash, zsh, fish, elvish, powershell) to standard
+                    output
+      man           Print the manual page (roff) to standard output
       help          Print this message or the help of the given subcommand(s)
 
     Options:

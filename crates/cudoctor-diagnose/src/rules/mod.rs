@@ -262,7 +262,4 @@ pub(crate) fn run_all(ctx: &Ctx<'_>) -> Vec<Finding> {
 }
 
 #[cfg(test)]
-pub(crate) mod testutil;
-
-#[cfg(test)]
 mod tests;

@@ -4,8 +4,8 @@
 
 use cudoctor_facts::snapshot::{Cudnn, Snapshot};
 use cudoctor_kb::{Kb, Spec};
+use cudoctor_test::scenarios::*;
 
-use super::testutil::*;
 use crate::diagnose;
 use crate::finding::{Finding, Severity};
 use crate::loader::loader_questions;

@@ -3,14 +3,9 @@
 //! healthy TF 2.9 tree raises no error or warning, and that breaking it is detected.
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
-// The probe's own fixture helpers (fixture roots, minimal ELF files); its lints are its own.
-#[path = "../../cudoctor-probe/tests/common/mod.rs"]
-#[allow(clippy::all, clippy::pedantic, dead_code, unreachable_pub)]
-mod probe_common;
-
 use cudoctor_diagnose::{Diagnosis, Severity, diagnose, loader_questions, targets_from_snapshot};
 use cudoctor_probe::{Collectors, Probe, ProbeOptions};
-use probe_common::Fixture;
+use cudoctor_test::Fixture;
 
 const TF29_BUILD_INFO: &str = "\"\"\"Auto-generated module providing information about the build.\"\"\"\nimport collections\n\nbuild_info = collections.OrderedDict([('cpu_compiler', '/dt9/usr/bin/gcc'), ('cuda_compute_capabilities', ['sm_35', 'sm_50', 'sm_60', 'sm_70', 'sm_75', 'compute_80']), ('cuda_version', '11.2'), ('cudnn_version', '8'), ('is_cuda_build', True), ('is_rocm_build', False), ('is_tensorrt_build', True)])\n";
 

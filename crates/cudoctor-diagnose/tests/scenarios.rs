@@ -3,16 +3,13 @@
 //! be detected; the healthy scenario must produce no error and no warning.
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
-#[path = "../src/rules/testutil.rs"]
-mod testutil;
-
 use cudoctor_diagnose::{
     Diagnosis, Severity, Status, diagnose, loader_questions, target_from_spec,
     targets_from_snapshot,
 };
 use cudoctor_kb::{Kb, Spec};
 use cudoctor_probe::snapshot::{Cudnn, Snapshot};
-use testutil::*;
+use cudoctor_test::scenarios::*;
 
 fn kb() -> &'static Kb {
     Kb::embedded().expect("embedded kb")

@@ -679,5 +679,4 @@ fn vaddr_to_offset(phdrs: &[ProgramHeader], vaddr: u64) -> Option<u64> {
 }
 
 #[cfg(test)]
-#[path = "elf_tests.rs"]
 mod tests;

@@ -8,9 +8,7 @@ use std::fmt::Write as _;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use cudoctor_probe::{Collectors, ProbeOptions, probe};
 
-#[path = "../tests/common/fixture.rs"]
-mod fixture;
-use fixture::Fixture;
+use cudoctor_test::Fixture;
 
 fn files_only(f: &Fixture) -> ProbeOptions {
     let mut opts = ProbeOptions::directory(f.path(), vec![]);

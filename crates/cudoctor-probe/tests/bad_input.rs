@@ -2,10 +2,8 @@
 //! named like a library. The probe must finish, never panic, and say what it could not read.
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
-mod common;
-
-use common::{ElfSpec, Fixture, at, make_elf};
 use cudoctor_probe::{Env, ProbeOptions, Root, probe, which};
+use cudoctor_test::{ElfSpec, Fixture, at, make_elf};
 
 fn garbage(n: usize) -> Vec<u8> {
     // Deterministic bytes including NULs, high bytes and newlines.
@@ -216,7 +214,7 @@ fn huge_sparse_file_named_like_a_library() {
 /// A real-format fixture (CUDA 11.8 cuSPARSE, carved) from the fatbinary crate.
 fn fatbin_fixture(name: &str) -> Vec<u8> {
     std::fs::read(
-        common::repo_root()
+        cudoctor_test::repo_root()
             .join("crates/cudoctor-fatbin/tests/fixtures")
             .join(name),
     )

@@ -1,11 +1,9 @@
 //! The test ELF builder produces files our reader, and the real `readelf`, agree on.
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
-mod common;
-
-use common::{ElfSpec, Fixture, make_elf};
 use cudoctor_probe::Root;
 use cudoctor_probe::elf::read_elf;
+use cudoctor_test::{ElfSpec, Fixture, make_elf};
 use std::path::Path;
 
 #[test]

@@ -2,8 +2,6 @@
 //! with the driver.
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
-mod common;
-
 use cudoctor_probe::{Collectors, ProbeOptions, Snapshot, probe};
 
 #[test]
@@ -26,7 +24,7 @@ fn host_probe_round_trips() {
     let json = snap.to_json().unwrap();
     assert_eq!(Snapshot::from_json(&json).unwrap(), snap);
     assert_eq!(snap.root.kind, cudoctor_probe::snapshot::RootKind::Host);
-    common::assert_matches_schema(&serde_json::from_str(&json).unwrap());
+    cudoctor_test::assert_matches_schema(&serde_json::from_str(&json).unwrap());
     assert!(snap.live.is_none());
     if std::env::var_os("CUDOCTOR_PRINT_SNAPSHOT").is_some() {
         eprintln!("{json}");
@@ -36,7 +34,7 @@ fn host_probe_round_trips() {
 #[test]
 fn host_probe_with_live_calls() {
     let snap = probe(&ProbeOptions::host());
-    common::assert_matches_schema(&serde_json::from_str(&snap.to_json().unwrap()).unwrap());
+    cudoctor_test::assert_matches_schema(&serde_json::from_str(&snap.to_json().unwrap()).unwrap());
     let live = snap.live.as_ref().unwrap();
     // Either libcuda loaded and answered, or its absence is a recorded fact.
     assert!(
@@ -72,7 +70,7 @@ fn gpu_host_agrees_with_the_driver() {
         assert!(g.name.is_some(), "{g:?}");
         assert!(g.compute_capability.is_some(), "{g:?}");
     }
-    common::assert_matches_schema(&serde_json::from_str(&snap.to_json().unwrap()).unwrap());
+    cudoctor_test::assert_matches_schema(&serde_json::from_str(&snap.to_json().unwrap()).unwrap());
     let kernel = snap.driver.kernel_module_version.as_ref().unwrap();
     let nvml = live.nvml.driver_version.as_deref().unwrap();
     assert_eq!(kernel.as_str(), nvml);

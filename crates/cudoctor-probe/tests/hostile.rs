@@ -2,16 +2,14 @@
 //! the input is generated here, never checked in.
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
-mod common;
-
 use std::fmt::Write as _;
 use std::fs;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use common::Fixture;
 use cudoctor_probe::{Env, Root, Step, which};
+use cudoctor_test::Fixture;
 
 /// Swaps `a` and `b` (both inside `dir`) with `renameat2(RENAME_EXCHANGE)` until `stop`.
 fn swapper(dir: &Path, stop: &AtomicBool, swaps: &AtomicU64) {
@@ -282,12 +280,12 @@ fn too_many_dt_needed_is_an_error_naming_the_cap() {
     let names: Vec<String> = (0..=cudoctor_probe::limits::ELF_DT_ENTRIES)
         .map(|i| format!("libx{i}.so"))
         .collect();
-    let spec = common::ElfSpec {
+    let spec = cudoctor_test::ElfSpec {
         needed: names.iter().map(String::as_str).collect(),
-        ..common::ElfSpec::lib64("libmany.so.1")
+        ..cudoctor_test::ElfSpec::lib64("libmany.so.1")
     };
     let f = Fixture::new();
-    f.file("/opt/libmany.so.1", common::make_elf(&spec));
+    f.file("/opt/libmany.so.1", cudoctor_test::make_elf(&spec));
     let root = Root::dir(f.path()).unwrap();
     let err = cudoctor_probe::elf::read_elf(&root, Path::new("/opt/libmany.so.1"))
         .unwrap_err()

@@ -2,14 +2,12 @@
 //! in all three layouts) and against glibc's search order.
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{ElfSpec, Fixture, make_elf};
 use cudoctor_probe::ldcache::{CacheFormat, parse_ld_so_cache};
 use cudoctor_probe::{Env, Outcome, Root, Step, which, which_for_framework};
+use cudoctor_test::{ElfSpec, Fixture, make_elf};
 
 fn ldconfig_available() -> bool {
     Command::new("ldconfig").arg("--version").output().is_ok()

@@ -5,14 +5,12 @@
 //! `CUDOCTOR_REQUIRE_ARTIFACTS=1`.
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{Fixture, at, repo_root};
 use cudoctor_probe::live::{probe_libcuda, probe_nvml};
 use cudoctor_probe::{ProbeOptions, probe};
+use cudoctor_test::{Fixture, at, repo_root};
 
 /// A missing artifact: a skip with the reason, or a failure when `CUDOCTOR_REQUIRE_ARTIFACTS=1`
 /// (CI, after `scripts/fetch-test-artifacts.sh`).
@@ -94,7 +92,7 @@ fn root_probe_of_the_extracted_tree() {
     let Some(root) = debian_root() else { return };
     let snap = probe(&ProbeOptions::directory(&root, vec![]));
     let v: serde_json::Value = serde_json::from_str(&snap.to_json().unwrap()).unwrap();
-    common::assert_matches_schema(&v);
+    cudoctor_test::assert_matches_schema(&v);
     assert_eq!(at(&v, "/driver/userspace_version"), "535.261.03");
     let libs = at(&v, "/libraries").as_array().unwrap();
     let libcuda = libs
@@ -205,7 +203,7 @@ fn real_cuda_runtime_wheel_in_a_venv() {
         vec![("VIRTUAL_ENV".into(), "/srv/venv".into())],
     ));
     let v: serde_json::Value = serde_json::from_str(&snap.to_json().unwrap()).unwrap();
-    common::assert_matches_schema(&v);
+    cudoctor_test::assert_matches_schema(&v);
     let env = at(&v, "/python_environments/0");
     assert_eq!(env["path"], "/srv/venv");
     assert_eq!(env["python_version"], "3.11");

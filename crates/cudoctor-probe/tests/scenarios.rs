@@ -1,11 +1,9 @@
 //! One fixture root per scenario, probed as `--root`, checked through the public JSON contract.
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
-mod common;
-
-use common::{Fixture, at, repo_root};
 use cudoctor_probe::snapshot::Snapshot;
 use cudoctor_probe::{Collectors, ProbeOptions, probe};
+use cudoctor_test::{Fixture, at, repo_root};
 use serde_json::Value;
 use std::os::unix::fs::PermissionsExt;
 
@@ -34,7 +32,7 @@ fn probe_dir(f: &Fixture, env: &[(&str, &str)]) -> (Snapshot, Value) {
     assert_eq!(probe(&opts).to_json().unwrap(), json);
     let value: Value = serde_json::from_str(&json).unwrap();
     assert_eq!(value["schema_version"], 1);
-    common::assert_matches_schema(&value);
+    cudoctor_test::assert_matches_schema(&value);
     if let Some(dir) = std::env::var_os("CUDOCTOR_SNAPSHOT_DIR") {
         let name = f.path().file_name().unwrap().to_string_lossy().into_owned();
         std::fs::write(
@@ -602,7 +600,7 @@ fn schema_checker_catches_drift() {
     let (_, mut v) = probe_dir(&f, &[]);
     v["driver"]["surprise"] = serde_json::json!(1);
     v["gpus"] = serde_json::json!([{"name": 7}]);
-    let errors = common::schema_errors(&common::snapshot_schema(), &v);
+    let errors = cudoctor_test::schema_errors(&cudoctor_test::snapshot_schema(), &v);
     assert!(
         errors.iter().any(|e| e.contains("/driver/surprise")),
         "{errors:?}"
@@ -707,7 +705,7 @@ fn real_gpu_host_snapshot_round_trips() {
     let text = include_str!("fixtures/h200-cuda13-torch.snapshot.json");
     let snap = Snapshot::from_json(text).unwrap();
     assert_eq!(snap.to_json().unwrap(), text);
-    common::assert_matches_schema(&serde_json::from_str(text).unwrap());
+    cudoctor_test::assert_matches_schema(&serde_json::from_str(text).unwrap());
     let live = snap.live.as_ref().unwrap();
     assert_eq!(live.cu_driver_get_version, Some(13000));
     assert_eq!(live.cu_init_name.as_deref(), Some("CUDA_SUCCESS"));

@@ -6,7 +6,7 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::{Fixture, cudoctor_cmd, run, run_with, strings};
+use common::{Fixture, FixtureExt, cudoctor_cmd, run, run_with, strings};
 
 /// `crates/cudoctor-fatbin/tests/fixtures/<name>`: containers of Debian's
 /// `libcusparse.so.11.7.5.86` (CUDA 11.8); counts cross-checked with `cuobjdump` by that crate.

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Fixture, LIBDIR, Run, cudoctor_cmd, run, strings, tf29_host};
+use common::{Fixture, FixtureExt, LIBDIR, Run, cudoctor_cmd, run, strings, tf29_host};
 use serde_json::Value;
 
 fn healthy() -> Fixture {

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{at, cudoctor_cmd, run, strings};
+use common::{FixtureExt, at, cudoctor_cmd, run, strings};
 use serde_json::Value;
 
 fn cmd(args: &[&str]) -> assert_cmd::Command {

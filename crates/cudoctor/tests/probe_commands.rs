@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Fixture, LIBDIR, at, cudoctor_cmd, run};
+use common::{Fixture, FixtureExt, LIBDIR, at, cudoctor_cmd, run};
 
 /// A small host: driver 535.104.05, a Tesla T4, CUDA 11.2 runtime in a toolkit directory and on the
 /// default path, cuDNN 8.1.1, TensorFlow 2.9.0 in a venv.

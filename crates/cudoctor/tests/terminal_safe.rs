@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::Fixture;
+use common::{Fixture, FixtureExt};
 
 fn hostile_root() -> Fixture {
     let f = common::tf29_host("535.104.05", "8.1.1");

@@ -350,19 +350,4 @@ pub(crate) fn image_cuda_newer_than_driver(ctx: &Ctx<'_>) -> Vec<Finding> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn brand_alternatives() {
-        let req =
-            "cuda>=11.2 brand=tesla,driver>=418,driver<419 brand=tesla,driver>=450,driver<451";
-        assert!(brand_alternative_admits(req, &"450.80.02".parse().unwrap()));
-        assert!(!brand_alternative_admits(req, &"440.33".parse().unwrap()));
-        assert!(!brand_alternative_admits(
-            "cuda>=12.2",
-            &"450.80.02".parse().unwrap()
-        ));
-    }
-}
+mod tests;

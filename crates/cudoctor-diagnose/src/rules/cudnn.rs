@@ -297,3 +297,6 @@ fn several_copies(ctx: &Ctx<'_>) -> Vec<Finding> {
         .fix("Check what each framework will load: `cudoctor which libcudnn.so.8` / `cudoctor which libcudnn.so.9`")
         .source(CUDNN_MATRIX)]
 }
+
+#[cfg(test)]
+mod tests;

@@ -481,3 +481,6 @@ fn upgrade_fix(min: &str, compat: Option<&str>) -> String {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -304,3 +304,6 @@ pub(crate) fn ld_library_path_current_directory(ctx: &Ctx<'_>) -> Vec<Finding> {
     .fix("Where it is set in a shell profile, write `export LD_LIBRARY_PATH=/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}` so no empty entry appears")
         .source("https://man7.org/linux/man-pages/man8/ld.so.8.html")]
 }
+
+#[cfg(test)]
+mod tests;

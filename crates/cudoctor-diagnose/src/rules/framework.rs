@@ -769,3 +769,6 @@ pub(crate) fn no_framework_target(ctx: &Ctx<'_>) -> Vec<Finding> {
     .fix("`cudoctor check --for tensorflow==2.9.0` (or `--for torch==2.4.1`, `--for jax==0.4.30`)")
     .source("https://www.tensorflow.org/install/source#gpu")]
 }
+
+#[cfg(test)]
+mod tests;

@@ -726,29 +726,4 @@ pub(crate) fn cuda_runtime_untested(ctx: &Ctx<'_>) -> Vec<Finding> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn soname_and_requirement_parsing() {
-        assert_eq!(
-            parse_requirement("nvidia-cudnn-cu12==9.1.0.70; platform_system == \"Linux\""),
-            (
-                "nvidia-cudnn-cu12".to_owned(),
-                "==9.1.0.70".to_owned(),
-                "platform_system == \"Linux\"".to_owned()
-            )
-        );
-        assert_eq!(
-            parse_requirement("nvidia_cublas_cu12 (>=12.1,<13)").1,
-            ">=12.1,<13"
-        );
-        assert_eq!(parse_requirement("nvidia-nccl-cu12").1, "");
-        assert!(!pin_applies_on_linux("platform_system == 'Windows'"));
-        assert!(version_lt("8.0.5", "8.1.0"));
-        assert!(!version_lt("11.8.89", "11.2.152"));
-        assert!(version_lt("8.9", "8.9.2.26"));
-        // A part that is not a number makes no order (it was read as 0: "8.x" < "8.0.1").
-        assert!(!version_lt("8.x", "8.0.1") && !version_lt("8.0.1", "8.x"));
-    }
-}
+mod tests;

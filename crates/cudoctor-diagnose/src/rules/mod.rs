@@ -262,7 +262,7 @@ pub(crate) fn run_all(ctx: &Ctx<'_>) -> Vec<Finding> {
 }
 
 #[cfg(test)]
-pub(crate) mod testutil;
+pub(crate) mod testing;
 
 #[cfg(test)]
 mod tests;

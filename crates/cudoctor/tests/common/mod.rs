@@ -1,9 +1,12 @@
 //! Shared helpers for the `cudoctor` binary's integration tests: a hermetic command, a snapshot
-//! rendering of exit code + stdout + stderr with temporary paths replaced, fixture roots built in
-//! temporary directories, and minimal ELF shared objects.
-#![allow(dead_code, clippy::unwrap_used, clippy::missing_panics_doc)]
-
-use std::path::{Path, PathBuf};
+//! rendering of exit code + stdout + stderr with temporary paths replaced, and the binary run on
+//! fixture roots. The roots, the minimal ELF files and the JSON Schema checks are cudoctor-test's.
+#![allow(
+    dead_code,
+    unused_imports,
+    clippy::unwrap_used,
+    clippy::missing_panics_doc
+)]
 
 use assert_cmd::Command;
 
@@ -111,19 +114,23 @@ macro_rules! cmd_snapshot {
     }};
 }
 
-#[path = "../../../cudoctor-probe/tests/common/fixture.rs"]
-mod fixture;
-pub use fixture::{ElfSpec, Fixture};
+pub use cudoctor_test::{ElfSpec, Fixture};
 
-impl Fixture {
+/// The binary run on a fixture root (a trait, as [`Fixture`] is cudoctor-test's).
+pub trait FixtureExt {
     /// `cudoctor <args> --root <this fixture>`.
-    pub fn cmd(&self, args: &[&str]) -> Command {
+    fn cmd(&self, args: &[&str]) -> Command;
+    /// Runs `cudoctor <args> --root <this fixture>`, the root shown as `[ROOT]`.
+    fn run(&self, args: &[&str]) -> Run;
+}
+
+impl FixtureExt for Fixture {
+    fn cmd(&self, args: &[&str]) -> Command {
         let mut c = cudoctor_cmd();
         c.args(args).arg("--root").arg(self.path());
         c
     }
-    /// Runs `cudoctor <args> --root <this fixture>`, the root shown as `[ROOT]`.
-    pub fn run(&self, args: &[&str]) -> Run {
+    fn run(&self, args: &[&str]) -> Run {
         let root = self.path().display().to_string();
         run_with(&mut self.cmd(args), &[(root.as_str(), "[ROOT]")])
     }
@@ -131,12 +138,12 @@ impl Fixture {
 
 /// A minimal ELF64 x86-64 shared object with `soname`.
 pub fn make_elf(soname: &str) -> Vec<u8> {
-    fixture::make_elf(&ElfSpec::lib64(soname))
+    cudoctor_test::make_elf(&ElfSpec::lib64(soname))
 }
 
 /// The same with an optional soname and `DT_RUNPATH`.
 pub fn make_elf_with(soname: Option<&str>, runpath: Option<&str>) -> Vec<u8> {
-    fixture::make_elf(&ElfSpec {
+    cudoctor_test::make_elf(&ElfSpec {
         soname,
         runpath,
         ..ElfSpec::lib64("")
@@ -219,20 +226,7 @@ pub fn tf29_host(driver_version: &str, cudnn_version: &str) -> Fixture {
     f
 }
 
-/// The repository root.
-pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .nth(2)
-        .unwrap()
-        .to_path_buf()
-}
-
-/// The value at a JSON pointer; panics naming the pointer when absent.
-pub fn at<'a>(v: &'a serde_json::Value, ptr: &str) -> &'a serde_json::Value {
-    v.pointer(ptr)
-        .unwrap_or_else(|| panic!("no `{ptr}` in JSON:\n{v:#}"))
-}
+pub use cudoctor_test::{at, repo_root};
 
 /// A JSON array of strings as a `Vec<&str>`.
 pub fn strings(v: &serde_json::Value) -> Vec<&str> {
@@ -243,41 +237,10 @@ pub fn strings(v: &serde_json::Value) -> Vec<&str> {
         .collect()
 }
 
-// ---------------------------------------------------------------- JSON Schema (the subset docs/ uses)
-
-/// `docs/snapshot.schema.json`.
-pub fn snapshot_schema() -> serde_json::Value {
-    let text = std::fs::read_to_string(repo_root().join("docs/snapshot.schema.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
-}
-
-#[path = "../../../cudoctor-probe/tests/common/schema.rs"]
-mod schema;
-pub use schema::schema_errors;
-
-/// Asserts that a `check --format json` document satisfies `docs/check.schema.json` (its `facts`
-/// are checked against the snapshot schema by [`assert_matches_schema`]).
-pub fn assert_matches_check_schema(v: &serde_json::Value) {
-    let text = std::fs::read_to_string(repo_root().join("docs/check.schema.json")).unwrap();
-    let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let errors = schema_errors(&schema, v);
-    assert!(
-        errors.is_empty(),
-        "check JSON does not match docs/check.schema.json:\n{}",
-        errors.join("\n")
-    );
-}
-
-/// Asserts that a snapshot value (`probe --format json`, `check --format json`'s `facts`)
-/// satisfies `docs/snapshot.schema.json`.
-pub fn assert_matches_schema(v: &serde_json::Value) {
-    let errors = schema_errors(&snapshot_schema(), v);
-    assert!(
-        errors.is_empty(),
-        "snapshot does not match docs/snapshot.schema.json:\n{}",
-        errors.join("\n")
-    );
-}
+// JSON Schema: `docs/snapshot.schema.json` and `docs/check.schema.json`, checked by cudoctor-test.
+pub use cudoctor_test::{
+    assert_matches_check_schema, assert_matches_schema, schema_errors, snapshot_schema,
+};
 
 /// A test that cannot run for a missing artifact: says why on stderr and, when
 /// `CUDOCTOR_SKIP_LOG` names a file, appends `TEST: reason` to it (CI counts the lines).

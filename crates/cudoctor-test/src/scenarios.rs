@@ -1,6 +1,6 @@
-//! Hand-built snapshots for tests. Uses only public types, so the integration tests include this
-//! file too (`#[path]`).
-#![allow(dead_code, clippy::unwrap_used, unreachable_pub)]
+//! Named, hand-built snapshots of whole machines (`bare_host`, `healthy_tf29`, ...) and the
+//! `with_*` steps that add one fact each, for the diagnose crate's rule tests and scenario tests.
+//! Only public types of cudoctor-facts.
 
 use cudoctor_facts::snapshot::{
     CudaToolkit, Cudnn, DockerDaemon, Framework, Gpu, Library, LiveFacts, PythonEnvironment,

@@ -1,9 +1,4 @@
 //! Fixture roots in temporary directories and minimal ELF shared objects to put in them.
-//!
-//! Self-contained (only `std` and `tempfile`) so that other crates' tests can include this file
-//! with `#[path = ".../cudoctor-probe/tests/common/fixture.rs"] mod fixture;`, as they include
-//! `schema.rs`.
-#![allow(dead_code, clippy::unwrap_used)]
 
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};

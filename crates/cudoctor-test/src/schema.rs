@@ -1,6 +1,37 @@
-//! A checker for the subset of JSON Schema that `docs/*.schema.json` use. Shared by the probe's
-//! and the binary's tests (included with `#[path]`), so both check the same contract the same way.
-#![allow(dead_code, clippy::unwrap_used)]
+//! A checker for the subset of JSON Schema that `docs/*.schema.json` use, and the contracts it
+//! checks: the probe's and the binary's tests use it, so both check the same contract the same way.
+
+use crate::repo_root;
+
+/// `docs/snapshot.schema.json`.
+pub fn snapshot_schema() -> serde_json::Value {
+    let text = std::fs::read_to_string(repo_root().join("docs/snapshot.schema.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Asserts that a snapshot value (the probe's JSON, `probe --format json`, `check --format json`'s
+/// `facts`) satisfies `docs/snapshot.schema.json`.
+pub fn assert_matches_schema(v: &serde_json::Value) {
+    let errors = schema_errors(&snapshot_schema(), v);
+    assert!(
+        errors.is_empty(),
+        "snapshot does not match docs/snapshot.schema.json:\n{}",
+        errors.join("\n")
+    );
+}
+
+/// Asserts that a `check --format json` document satisfies `docs/check.schema.json` (its `facts`
+/// are checked against the snapshot schema by [`assert_matches_schema`]).
+pub fn assert_matches_check_schema(v: &serde_json::Value) {
+    let text = std::fs::read_to_string(repo_root().join("docs/check.schema.json")).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let errors = schema_errors(&schema, v);
+    assert!(
+        errors.is_empty(),
+        "check JSON does not match docs/check.schema.json:\n{}",
+        errors.join("\n")
+    );
+}
 
 /// Checks `value` against the subset of JSON Schema the snapshot schema uses (`$ref`, `anyOf`,
 /// `const`, `enum`, `type`, `properties`, `required`, `additionalProperties`, `items`), returning

@@ -1,0 +1,112 @@
+//! The cuDNN rule: cudnn-version-mismatch and its apt fix; when it fires, when it stays silent,
+//! and that unknown facts never make it fire.
+#![allow(clippy::unwrap_used)]
+
+use cudoctor_facts::snapshot::{Cudnn, Snapshot};
+use cudoctor_test::scenarios::*;
+
+use crate::finding::Severity;
+use crate::rules::testing::{installed, of, sev};
+
+fn with_cudnn_file_version(mut s: Snapshot, v: &str) -> Snapshot {
+    let l = lib_mut(&mut s, "libcudnn.so.8");
+    l.version = Some(v.into());
+    l.real_path = Some(format!("/usr/local/cuda-11.2/lib64/libcudnn.so.{v}"));
+    s.cudnn[0].version = Some(v.parse().unwrap());
+    s
+}
+
+#[test]
+fn cudnn_version_mismatch() {
+    assert_eq!(
+        sev(
+            &installed(&with_cudnn_file_version(healthy_tf29(), "8.0.5")),
+            "cudnn-version-mismatch"
+        ),
+        Some(Severity::Error)
+    );
+    assert_eq!(
+        sev(
+            &installed(&with_cudnn_file_version(healthy_tf29(), "8.9.7")),
+            "cudnn-version-mismatch"
+        ),
+        Some(Severity::Warning)
+    );
+    assert!(
+        of(
+            &installed(&with_cudnn_file_version(healthy_tf29(), "8.1.1")),
+            "cudnn-version-mismatch"
+        )
+        .is_empty()
+    );
+    // Loaded version unknown: silent.
+    let mut s = healthy_tf29();
+    for l in &mut s.libraries {
+        if l.family == "cudnn" {
+            l.version = None;
+            l.real_path = None;
+        }
+    }
+    s.cudnn.clear();
+    assert!(of(&installed(&s), "cudnn-version-mismatch").is_empty());
+    // A custom TF build with cuDNN 9 from build_info: libcudnn.so.8 is not what it opens; the
+    // knowledge base's sonames are not used for a build that disagrees on CUDA.
+    let mut s = healthy_tf29();
+    s.frameworks[0].cuda_version = Some("12.3".parse().unwrap());
+    s.frameworks[0].cudnn_version = Some("9".parse().unwrap());
+    let f = installed(&s);
+    assert!(of(&f, "library-not-found").is_empty(), "{f:#?}");
+}
+
+#[test]
+fn several_cudnn_copies_only_within_one_major() {
+    let mut s = healthy_tf29();
+    s.cudnn.push(Cudnn {
+        kind: "wheel".into(),
+        path: "/opt/venv/lib/python3.9/site-packages/nvidia_cudnn_cu12-9.1.0.70.dist-info/METADATA"
+            .into(),
+        version: Some("9.1.0.70".parse().unwrap()),
+        ..Cudnn::default()
+    });
+    assert!(of(&installed(&s), "cudnn-version-mismatch").is_empty());
+    s.cudnn.push(Cudnn {
+        kind: "header".into(),
+        path: "/usr/include/cudnn_version.h".into(),
+        version: Some("8.1.0".parse().unwrap()),
+        ..Cudnn::default()
+    });
+    assert!(of(&installed(&s), "cudnn-version-mismatch").is_empty());
+    s.cudnn.push(Cudnn {
+        kind: "header".into(),
+        path: "/usr/local/cuda/include/cudnn_version.h".into(),
+        version: Some("8.2.4".parse().unwrap()),
+        ..Cudnn::default()
+    });
+    let f = installed(&s);
+    let w = of(&f, "cudnn-version-mismatch");
+    assert_eq!(w.len(), 1);
+    assert!(
+        w[0].evidence.iter().any(|e| e
+            .fact
+            .starts_with("libcudnn.so.8 loads for TensorFlow 2.9.0")
+            && e.value.contains("8.1.0")),
+        "{:?}",
+        w[0].evidence
+    );
+}
+
+/// cuDNN 8's apt versions name their CUDA (`8.1.1.33-1+cuda11.2`): grep for it. cuDNN 9's
+/// package names the CUDA major and its versions carry no CUDA suffix: a grep would find nothing.
+#[test]
+fn cudnn_apt_commands_per_packaging_scheme() {
+    let v8 = super::apt_commands("8.1".parse().unwrap(), "11.2".parse().unwrap());
+    assert_eq!(
+        v8,
+        "`apt-cache madison libcudnn8 | grep 'cuda11.2'`, then `sudo apt-get install libcudnn8=<a 8.1.x version from that list>`"
+    );
+    let v9 = super::apt_commands("9.1.0".parse().unwrap(), "12.4".parse().unwrap());
+    assert_eq!(
+        v9,
+        "`apt-cache madison libcudnn9-cuda-12`, then `sudo apt-get install libcudnn9-cuda-12=<a 9.1.x version from that list>`"
+    );
+}

@@ -1,0 +1,265 @@
+//! The library rules: library-not-found, library-wrong-version (pip pins included) and
+//! cuda-runtime-untested; when each fires, when it stays silent, and that unknown facts never make
+//! it fire.
+#![allow(clippy::unwrap_used)]
+
+use super::*;
+use cudoctor_test::scenarios::*;
+
+use crate::diagnose;
+use crate::finding::Severity;
+use crate::loader::loader_questions;
+use crate::rules::testing::{installed, kb, of, sev, spec};
+use crate::target::targets_from_snapshot;
+
+#[test]
+fn soname_and_requirement_parsing() {
+    assert_eq!(
+        parse_requirement("nvidia-cudnn-cu12==9.1.0.70; platform_system == \"Linux\""),
+        (
+            "nvidia-cudnn-cu12".to_owned(),
+            "==9.1.0.70".to_owned(),
+            "platform_system == \"Linux\"".to_owned()
+        )
+    );
+    assert_eq!(
+        parse_requirement("nvidia_cublas_cu12 (>=12.1,<13)").1,
+        ">=12.1,<13"
+    );
+    assert_eq!(parse_requirement("nvidia-nccl-cu12").1, "");
+    assert!(!pin_applies_on_linux("platform_system == 'Windows'"));
+    assert!(version_lt("8.0.5", "8.1.0"));
+    assert!(!version_lt("11.8.89", "11.2.152"));
+    assert!(version_lt("8.9", "8.9.2.26"));
+    // A part that is not a number makes no order (it was read as 0: "8.x" < "8.0.1").
+    assert!(!version_lt("8.x", "8.0.1") && !version_lt("8.0.1", "8.x"));
+}
+
+#[test]
+fn library_not_found_and_unknown() {
+    let mut s = healthy_tf29();
+    s.libraries
+        .retain(|l| l.soname.as_deref() != Some("libcublasLt.so.11"));
+    let f = installed(&s);
+    let nf = of(&f, "library-not-found");
+    assert_eq!(nf.len(), 1);
+    assert!(nf[0].title.contains("libcublasLt.so.11"));
+    assert!(
+        nf[0].fix.iter().any(|x| x.contains("libcublas-11-2")),
+        "{:?}",
+        nf[0].fix
+    );
+    assert!(
+        nf[0]
+            .fix
+            .iter()
+            .any(|x| x.contains("'nvidia-cublas-cu11'") && !x.contains("cu11>=11")),
+        "{:?}",
+        nf[0].fix
+    );
+    // No loader information: silent.
+    let t = targets_from_snapshot(kb(), &s);
+    assert!(
+        of(
+            &diagnose(
+                kb(),
+                &with_unknown_loader(s.clone(), &loader_questions(&t, &s)),
+                &t
+            )
+            .findings,
+            "library-not-found"
+        )
+        .is_empty()
+    );
+    // The library probe failed: unknown, silent.
+    s.probe_errors.push(cudoctor_facts::snapshot::ProbeError {
+        collector: "libraries".into(),
+        path: None,
+        message: "ld.so.cache unreadable".into(),
+    });
+    assert!(of(&installed(&s), "library-not-found").is_empty());
+    // A CPU-only build needs none of them.
+    let s = bare_host();
+    assert!(of(&spec(&s, "tensorflow-cpu==2.9.0"), "library-not-found").is_empty());
+    // The --for spec alone on a bare host: all eight (not libcuda: the driver rules speak).
+    let f = spec(&bare_host(), "tensorflow==2.9.0");
+    assert!(
+        of(&f, "library-not-found")[0]
+            .title
+            .contains("8 CUDA libraries"),
+        "{:?}",
+        of(&f, "library-not-found")[0].title
+    );
+}
+
+#[test]
+fn library_wrong_version() {
+    // Major mismatch behind the soname.
+    let mut s = healthy_tf29();
+    let l = lib_mut(&mut s, "libcufft.so.10");
+    l.version = Some("11.0.8.103".into());
+    assert_eq!(
+        sev(&installed(&s), "library-wrong-version"),
+        Some(Severity::Error)
+    );
+    // An older cublas first on LD_LIBRARY_PATH hides the newer one in the cache.
+    let mut s = with_lib(
+        healthy_tf29(),
+        "/opt/old",
+        "libcublas.so.11",
+        "11.2.0.252",
+        "ld_library_path",
+    );
+    s = with_env(s, "LD_LIBRARY_PATH", "/opt/old");
+    let f = installed(&s);
+    let w = of(&f, "library-wrong-version");
+    assert_eq!(w.len(), 1, "{f:#?}");
+    assert_eq!(w[0].severity, Severity::Warning);
+    assert!(w[0].fix[0].contains("/usr/local/cuda-11.2/lib64"));
+    // A newer copy first is not "wrong".
+    let mut s = with_lib(
+        healthy_tf29(),
+        "/opt/new",
+        "libcublas.so.11",
+        "11.11.3.6",
+        "ld_library_path",
+    );
+    s = with_env(s, "LD_LIBRARY_PATH", "/opt/new");
+    assert!(of(&installed(&s), "library-wrong-version").is_empty());
+    // Unknown version of the loaded file: silent.
+    let mut s = healthy_tf29();
+    for l in &mut s.libraries {
+        l.version = None;
+        l.real_path = None;
+    }
+    assert!(of(&installed(&s), "library-wrong-version").is_empty());
+}
+
+#[test]
+fn pins_missing_or_unsatisfied() {
+    let s = with_python_env(
+        with_gpu(with_driver(bare_host(), "550.144.03"), "NVIDIA L4", "8.9"),
+        "/opt/venv",
+        "3.11",
+    );
+    let s = with_torch(
+        s,
+        "/opt/venv",
+        "2.4.1",
+        Some("12.1"),
+        &[
+            "nvidia-cudnn-cu12==9.1.0.70; platform_system == \"Linux\" and platform_machine == \"x86_64\"",
+            "nvidia-cublas-cu12==12.1.3.1; platform_system == \"Linux\" and platform_machine == \"x86_64\"",
+            "nvidia-nccl-cu12==2.20.5; platform_system == \"Windows\"",
+        ],
+    );
+    let s = with_package(s, "/opt/venv", "nvidia-cudnn-cu12", "8.9.2.26");
+    let f = installed(&s);
+    let nf = of(&f, "library-not-found");
+    assert_eq!(nf.len(), 1, "{f:#?}");
+    assert!(nf[0].title.contains("nvidia-cublas-cu12") && !nf[0].title.contains("nccl"));
+    let wv = of(&f, "library-wrong-version");
+    assert_eq!(wv.len(), 1, "{f:#?}");
+    assert!(wv[0].title.contains("nvidia-cudnn-cu12 8.9.2.26"));
+    assert!(wv[0].fix[0].contains("'nvidia-cudnn-cu12==9.1.0.70'"));
+}
+
+#[test]
+fn cuda_runtime_untested() {
+    let mut s = healthy_tf29();
+    let l = lib_mut(&mut s, "libcudart.so.11.0");
+    l.version = Some("11.8.89".into());
+    let f = installed(&s);
+    assert_eq!(sev(&f, "cuda-runtime-untested"), Some(Severity::Warning));
+    assert!(of(&f, "cuda-runtime-untested")[0].fix[0].contains("cuda-cudart-11-2"));
+    // Older minor: also a warning, explained as missing functions.
+    let mut s = healthy_tf29();
+    let l = lib_mut(&mut s, "libcudart.so.11.0");
+    l.version = Some("11.0.221".into());
+    let f = installed(&s);
+    assert!(
+        of(&f, "cuda-runtime-untested")[0]
+            .explanation
+            .contains("older")
+    );
+    // Same minor, other patch: fine.
+    let mut s = healthy_tf29();
+    let l = lib_mut(&mut s, "libcudart.so.11.0");
+    l.version = Some("11.2.72".into());
+    assert!(of(&installed(&s), "cuda-runtime-untested").is_empty());
+}
+
+#[test]
+fn cudnn_copied_without_its_soname_link() {
+    // `libcudnn.so.8.1.0` copied into a default directory, no `libcudnn.so.8` link, no ldconfig.
+    let mut s = healthy_tf29();
+    s.libraries
+        .retain(|l| l.soname.as_deref() != Some("libcudnn.so.8"));
+    s.libraries.push(cudoctor_facts::snapshot::Library {
+        family: cudoctor_facts::snapshot::LibraryFamily::Cudnn,
+        soname: Some("libcudnn.so.8".into()),
+        soname_source: Some("DT_SONAME".into()),
+        path: "/usr/lib/x86_64-linux-gnu/libcudnn.so.8.1.0".into(),
+        real_path: Some("/usr/lib/x86_64-linux-gnu/libcudnn.so.8.1.0".into()),
+        version: Some("8.1.0".into()),
+        found_via: vec!["default_dir".into()],
+        ..Default::default()
+    });
+    let f = installed(&s);
+    let nf = of(&f, "library-not-found");
+    assert_eq!(nf.len(), 1, "{f:#?}");
+    assert!(
+        nf[0].fix.iter().any(|x| x.contains(
+            "sudo ln -sf libcudnn.so.8.1.0 /usr/lib/x86_64-linux-gnu/libcudnn.so.8 && sudo ldconfig"
+        )),
+        "{:?}",
+        nf[0].fix
+    );
+    // A default directory needs no LD_LIBRARY_PATH line.
+    assert!(
+        !nf[0]
+            .fix
+            .iter()
+            .any(|x| x.contains("export LD_LIBRARY_PATH=/usr/lib")),
+        "{:?}",
+        nf[0].fix
+    );
+}
+
+#[test]
+fn pip_libraries_of_a_pinning_package_are_not_reported_missing() {
+    // TF 2.9 (no pins) with a cuDNN wheel in its site-packages: TF 2.9 does not look there.
+    let mut s = healthy_tf29();
+    s.libraries
+        .retain(|l| l.soname.as_deref() != Some("libcudnn.so.8"));
+    s = with_lib(
+        s,
+        "/opt/venv/lib/python3.9/site-packages/nvidia/cudnn/lib",
+        "libcudnn.so.8",
+        "8.6.0",
+        "site_packages",
+    );
+    // With the loader's answer recorded (TF does not preload: a plain search), an explicit
+    // "not found":
+    let t = targets_from_snapshot(kb(), &s);
+    let cudnn: Vec<_> = loader_questions(&t, &s)
+        .into_iter()
+        .filter(|q| q.soname == "libcudnn.so.8")
+        .collect();
+    assert_eq!(cudnn.len(), 1, "{cudnn:?}");
+    assert_eq!(
+        cudnn[0].preload_environment, None,
+        "TF asks as a plain process"
+    );
+    let answered = with_loader_not_found(s.clone(), &cudnn);
+    assert_eq!(
+        of(&diagnose(kb(), &answered, &t).findings, "library-not-found").len(),
+        1
+    );
+    // The same release installed with NVIDIA pins (as `tensorflow[and-cuda]` does): unknown.
+    s.frameworks[0].requires_nvidia =
+        vec!["nvidia-cudnn-cu11==8.6.0.163; extra == \"and-cuda\"".into()];
+    let t = targets_from_snapshot(kb(), &s);
+    let answered = with_loader_not_found(s.clone(), &cudnn);
+    assert!(of(&diagnose(kb(), &answered, &t).findings, "library-not-found").is_empty());
+}

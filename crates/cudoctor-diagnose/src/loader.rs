@@ -96,8 +96,8 @@ fn parent_dir(path: &str) -> &str {
 fn as_loaded(lib: &Library, via: &str) -> LoadedFile {
     LoadedFile {
         path: lib.path.clone(),
-        real_path: lib.real_path.clone(),
-        version: lib.version.clone(),
+        real_path: lib.real_path.cloned(),
+        version: lib.version.cloned(),
         via: via.to_owned(),
     }
 }
@@ -228,7 +228,7 @@ pub fn approximate(snap: &Snapshot, soname: &str, environment: Option<&str>) -> 
         on_path.sort_by(|a, b| (a.0, a.1, &a.2.path).cmp(&(b.0, b.1, &b.2.path)));
         let mut seen_real: Vec<String> = Vec::new();
         for (_, _, lib, label) in &on_path {
-            let real = lib.real_path.clone().unwrap_or_else(|| lib.path.clone());
+            let real = lib.real_path.cloned().unwrap_or_else(|| lib.path.clone());
             if out.loaded.is_none() {
                 out.loaded = Some(as_loaded(lib, label));
                 seen_real.push(real);
@@ -311,7 +311,11 @@ pub fn loader_questions(
     let mut majors: Vec<u32> = snapshot
         .cudnn
         .iter()
-        .filter_map(|c| c.version.map(cudoctor_kb::version::CudnnVersion::major))
+        .filter_map(|c| {
+            c.version
+                .cloned()
+                .map(cudoctor_kb::version::CudnnVersion::major)
+        })
         .collect();
     majors.sort_unstable();
     majors.dedup();
@@ -353,7 +357,7 @@ impl Resolution {
                 .libraries
                 .iter()
                 .find(|l| l.path == path || (real.is_some() && l.real_path.as_deref() == real))
-                .and_then(|l| l.version.clone())
+                .and_then(|l| l.version.cloned())
         };
         let file = |c: &cudoctor_facts::loader::Candidate| LoadedFile {
             path: c.path.clone(),
@@ -408,8 +412,8 @@ impl Resolution {
                 }
                 out.off_path.push(LoadedFile {
                     path: l.path.clone(),
-                    real_path: l.real_path.clone(),
-                    version: l.version.clone(),
+                    real_path: l.real_path.cloned(),
+                    version: l.version.cloned(),
                     via,
                 });
             }
@@ -440,18 +444,19 @@ impl Resolution {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use cudoctor_facts::snapshot::Fact;
     use cudoctor_facts::snapshot::{PythonEnvironment, RootInfo};
 
     fn lib(path: &str, version: &str, via: &[&str]) -> Library {
         Library {
             family: cudoctor_facts::snapshot::LibraryFamily::Cudart,
-            soname: Some(file_name(path).into()),
+            soname: Fact::value_only(file_name(path).into()),
             path: path.into(),
-            real_path: Some(format!(
+            real_path: Fact::value_only(format!(
                 "{}.{version}",
                 path.rsplit_once(".so").unwrap().0.to_owned() + ".so"
             )),
-            version: Some(version.into()),
+            version: Fact::value_only(version.into()),
             found_via: via.iter().map(|s| (*s).to_owned()).collect(),
             ..Library::default()
         }
@@ -543,7 +548,7 @@ mod tests {
             &["ld_so_cache"],
         );
         l.dangling = true;
-        l.real_path = None;
+        l.real_path = Fact::Absent;
         s.libraries.push(l);
         let r = approximate(&s, "libcudnn.so.8", None);
         assert!(r.loaded.is_none());

@@ -482,12 +482,12 @@ fn env_python(snapshot: &Snapshot, environment: &str) -> Option<Sourced<PythonVe
         .python_environments
         .iter()
         .find(|e| e.path == environment)?;
-    let v = env.python_version?;
+    let v = env.python_version.cloned()?;
     Some(Sourced::new(
         v,
-        env.python_version_source
-            .clone()
-            .unwrap_or_else(|| format!("Python environment {}", env.path)),
+        env.python_version
+            .source()
+            .map_or_else(|| format!("Python environment {}", env.path), str::to_owned),
     ))
 }
 
@@ -645,22 +645,24 @@ fn target_from_installed(kb: &Kb, snapshot: &Snapshot, fw: &InstalledFramework) 
         return None;
     }
     let mut needs = Needs::default();
-    let src = |s: &Option<String>, what: &str| {
-        s.clone()
-            .unwrap_or_else(|| format!("{what} of {} in {}", fw.name, fw.environment))
+    let src = |s: Option<&str>, what: &str| {
+        s.map_or_else(
+            || format!("{what} of {} in {}", fw.name, fw.environment),
+            str::to_owned,
+        )
     };
-    if let Some(c) = fw.cuda_version {
+    if let Some(c) = fw.cuda_version.get() {
         needs.cuda = Some(Sourced::new(
             c,
-            src(&fw.cuda_version_source, "CUDA version"),
+            src(fw.cuda_version.source(), "CUDA version"),
         ));
     }
-    if let Some(list) = &fw.compute_capabilities {
+    if let Some(list) = fw.compute_capabilities.as_ref() {
         let codes = parse_codes(list);
         if !codes.is_empty() {
             needs.gpu_code = Some(Sourced::new(
                 codes,
-                src(&fw.compute_capabilities_source, "GPU code"),
+                src(fw.compute_capabilities.source(), "GPU code"),
             ));
         }
     }
@@ -680,7 +682,7 @@ fn target_from_installed(kb: &Kb, snapshot: &Snapshot, fw: &InstalledFramework) 
     if framework == Framework::PyTorch && variant.as_deref() == Some("cpu") {
         needs.gpu_build.get_or_insert(Sourced::new(
             false,
-            src(&fw.version_source, "version label `+cpu`"),
+            src(fw.version.source(), "version label `+cpu`"),
         ));
     }
     if framework == Framework::Jax {
@@ -711,26 +713,29 @@ fn target_from_installed(kb: &Kb, snapshot: &Snapshot, fw: &InstalledFramework) 
     }
     // TensorFlow's build_info gives only the cuDNN major; keep the installed value only when the
     // knowledge base cannot say more (filled below).
-    let built_cudnn = fw.cudnn_version;
+    let built_cudnn = fw.cudnn_version.get();
     needs.pins.extend(fw.requires_nvidia.iter().map(|p| {
         Sourced::new(
             p.clone(),
             format!("Requires-Dist of {} in {}", fw.name, fw.environment),
         )
     }));
-    let (kb_knowledge, kb_variant) = match &fw.version {
+    let (kb_knowledge, kb_variant) = match fw.version.as_ref() {
         Some(v) => {
             let base = v.without_local();
             fill_from_kb(kb, framework, &base, variant.as_deref(), &mut needs)
         }
         None => (
             KbKnowledge::Unknown {
-                reason: fw.version_unknown.clone().unwrap_or_else(|| {
-                    format!(
-                        "the version of {} in {} is unknown",
-                        fw.name, fw.environment
-                    )
-                }),
+                reason: fw.version.unknown_reason().map_or_else(
+                    || {
+                        format!(
+                            "the version of {} in {} is unknown",
+                            fw.name, fw.environment
+                        )
+                    },
+                    str::to_owned,
+                ),
             },
             None,
         ),
@@ -742,7 +747,7 @@ fn target_from_installed(kb: &Kb, snapshot: &Snapshot, fw: &InstalledFramework) 
         if !kb_agrees {
             needs.cudnn = Some(Sourced::new(
                 b,
-                src(&fw.cudnn_version_source, "cuDNN version"),
+                src(fw.cudnn_version.source(), "cuDNN version"),
             ));
         }
     }
@@ -755,12 +760,12 @@ fn target_from_installed(kb: &Kb, snapshot: &Snapshot, fw: &InstalledFramework) 
     Some(Target {
         framework,
         package: fw.name.clone(),
-        version: fw.version.clone(),
+        version: fw.version.cloned(),
         variant: variant.or(kb_variant),
         origin: TargetOrigin::Installed(
-            fw.version_source
-                .clone()
-                .unwrap_or_else(|| fw.environment.clone()),
+            fw.version
+                .source()
+                .map_or_else(|| fw.environment.clone(), str::to_owned),
         ),
         environment: Some(fw.environment.clone()),
         python: env_python(snapshot, &fw.environment),

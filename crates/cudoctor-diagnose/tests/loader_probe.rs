@@ -4,7 +4,7 @@
 
 use cudoctor_diagnose::{Resolution, loader_questions, targets_from_snapshot};
 use cudoctor_probe::ldso;
-use cudoctor_probe::snapshot::{Library, RootInfo, Snapshot};
+use cudoctor_probe::snapshot::{Fact, Library, RootInfo, Snapshot};
 use cudoctor_probe::{Env, Root};
 
 /// A small real x86-64 ELF shared object carved from a CUDA library (a few KB, in the repository).
@@ -52,19 +52,19 @@ fn probe_answers_become_rule_answers() {
     });
     snap.libraries.push(Library {
         family: cudoctor_probe::snapshot::LibraryFamily::Cudart,
-        soname: Some("libcudart.so.11.0".into()),
+        soname: Fact::value_only("libcudart.so.11.0".into()),
         path: "/opt/a/libcudart.so.11.0".into(),
-        real_path: Some("/opt/a/libcudart.so.11.0.221".into()),
-        version: Some("11.0.221".into()),
+        real_path: Fact::value_only("/opt/a/libcudart.so.11.0.221".into()),
+        version: Fact::value_only("11.0.221".into()),
         found_via: vec!["ld_library_path".into()],
         ..Library::default()
     });
     snap.libraries.push(Library {
         family: cudoctor_probe::snapshot::LibraryFamily::Cudart,
-        soname: Some("libcudart.so.11.0".into()),
+        soname: Fact::value_only("libcudart.so.11.0".into()),
         path: "/opt/off/libcudart.so.11.0".into(),
-        real_path: Some("/opt/off/libcudart.so.11.2.152".into()),
-        version: Some("11.2.152".into()),
+        real_path: Fact::value_only("/opt/off/libcudart.so.11.2.152".into()),
+        version: Fact::value_only("11.2.152".into()),
         found_via: vec!["toolkit".into()],
         ..Library::default()
     });
@@ -109,8 +109,7 @@ fn requests_cover_target_sonames_and_cudnn_majors() {
     snap.cudnn.push(cudoctor_probe::snapshot::Cudnn {
         kind: "library".into(),
         path: "/usr/lib/x86_64-linux-gnu/libcudnn.so.9.1.0".into(),
-        version: Some("9.1.0".parse().unwrap()),
-        ..Default::default()
+        version: Fact::value_only("9.1.0".parse().unwrap()),
     });
     let spec: cudoctor_kb::Spec = "tensorflow==2.9.0".parse().unwrap();
     let mut targets = targets_from_snapshot(kb, &snap);

@@ -7,6 +7,7 @@ use cudoctor_diagnose::{
     Diagnosis, Severity, Status, diagnose, loader_questions, target_from_spec,
     targets_from_snapshot,
 };
+use cudoctor_facts::snapshot::Fact;
 use cudoctor_kb::{Kb, Spec};
 use cudoctor_probe::snapshot::{Cudnn, Snapshot};
 use cudoctor_test::scenarios::*;
@@ -142,10 +143,11 @@ fn s14_no_gpu_in_container() -> Snapshot {
 fn s14_cudnn_replaced_in_image() -> Snapshot {
     let mut s = in_container(healthy_tf29());
     let lib = lib_mut(&mut s, "libcudnn.so.8");
-    lib.real_path = Some("/usr/local/cuda-11.2/lib64/libcudnn.so.8.0.5".into());
-    lib.version = Some("8.0.5".into());
+    lib.real_path
+        .set_value("/usr/local/cuda-11.2/lib64/libcudnn.so.8.0.5".into());
+    lib.version.set_value("8.0.5".into());
     s.cudnn[0].path = "/usr/local/cuda-11.2/lib64/libcudnn.so.8.0.5".into();
-    s.cudnn[0].version = Some("8.0.5".parse().unwrap());
+    s.cudnn[0].version.set_value("8.0.5".parse().unwrap());
     s.container.nv_cudnn_version = Some("8.1.0.77".into());
     s
 }
@@ -154,8 +156,9 @@ fn s14_cudnn_replaced_in_image() -> Snapshot {
 fn s2_cudart_points_to_cuda12() -> Snapshot {
     let mut s = healthy_tf29();
     let lib = lib_mut(&mut s, "libcudart.so.11.0");
-    lib.real_path = Some("/usr/local/cuda-12.2/lib64/libcudart.so.12.2.140".into());
-    lib.version = Some("12.2.140".into());
+    lib.real_path
+        .set_value("/usr/local/cuda-12.2/lib64/libcudart.so.12.2.140".into());
+    lib.version.set_value("12.2.140".into());
     s
 }
 
@@ -199,9 +202,7 @@ fn s6_cudnn_copied_by_hand() -> Snapshot {
         s.cudnn.push(Cudnn {
             kind: "library".into(),
             path: path.into(),
-            version: Some(v.parse().unwrap()),
-            version_source: Some("file name".into()),
-            ..Cudnn::default()
+            version: Fact::from_parts(Some(v.parse().unwrap()), Some("file name".into()), None),
         });
     }
     s
@@ -211,9 +212,10 @@ fn s6_cudnn_copied_by_hand() -> Snapshot {
 fn s6_cudnn_upgraded() -> Snapshot {
     let mut s = healthy_tf29();
     let lib = lib_mut(&mut s, "libcudnn.so.8");
-    lib.real_path = Some("/usr/local/cuda-11.2/lib64/libcudnn.so.8.6.0".into());
-    lib.version = Some("8.6.0".into());
-    s.cudnn[0].version = Some("8.6.0".parse().unwrap());
+    lib.real_path
+        .set_value("/usr/local/cuda-11.2/lib64/libcudnn.so.8.6.0".into());
+    lib.version.set_value("8.6.0".into());
+    s.cudnn[0].version.set_value("8.6.0".parse().unwrap());
     s
 }
 
@@ -241,8 +243,8 @@ fn s13_image_newer_than_driver() -> Snapshot {
     s.root.path = "/mnt/image".into();
     s.container.nvidia_require_cuda = Some("cuda>=12.2".into());
     s.container.cuda_version_env = Some("12.2.2".into());
-    s.driver.kernel_module_version = Some("470.82.01".parse().unwrap());
-    s.driver.kernel_module_version_source = Some("CUDOCTOR_OVERRIDE_DRIVER".into());
+    s.driver.kernel_module_version =
+        Fact::known("470.82.01".parse().unwrap(), "CUDOCTOR_OVERRIDE_DRIVER");
     s
 }
 
@@ -280,8 +282,7 @@ fn torch_newer_than_kb() -> Snapshot {
 
 fn kernel_module_not_loaded() -> Snapshot {
     let mut s = with_driver(bare_host(), "535.261.03");
-    s.driver.kernel_module_version = None;
-    s.driver.kernel_module_version_source = None;
+    s.driver.kernel_module_version = Fact::Absent;
     with_live(s, 100, "CUDA_ERROR_NO_DEVICE", None)
 }
 
@@ -348,11 +349,14 @@ fn healthy_jax() -> Snapshot {
         s.frameworks.push(cudoctor_probe::snapshot::Framework {
             name: name.into(),
             environment: "/opt/venv".into(),
-            version: Some("0.4.30".parse().unwrap()),
-            version_source: Some(format!(
-                "/opt/venv/lib/python3.11/site-packages/{}-0.4.30.dist-info/METADATA",
-                name.replace('-', "_")
-            )),
+            version: Fact::from_parts(
+                Some("0.4.30".parse().unwrap()),
+                Some(format!(
+                    "/opt/venv/lib/python3.11/site-packages/{}-0.4.30.dist-info/METADATA",
+                    name.replace('-', "_")
+                )),
+                None,
+            ),
             requires_nvidia: pins,
             ..Default::default()
         });
@@ -381,7 +385,9 @@ fn tf29_on_k4000() -> Snapshot {
 /// TF 2.9 supports Python 3.7-3.10.
 fn tf29_in_python311() -> Snapshot {
     let mut s = healthy_tf29();
-    s.python_environments[0].python_version = Some("3.11".parse().unwrap());
+    s.python_environments[0]
+        .python_version
+        .set_value("3.11".parse().unwrap());
     s
 }
 

@@ -7,13 +7,14 @@
 //! `#[serde(flatten, with = "...")]`, so one field replaces the three that every writer has to
 //! keep in step by hand.
 //!
-//! Not adopted yet: the snapshot's structs still carry the three sibling fields (`x`,
-//! `x_source`, `x_unknown`). Moving them to `Fact<T>` is meant to keep the JSON as it is (the
-//! tests below show the keys for each kind of field); the writers and readers in the probe,
-//! diagnose and the CLI are what is left to change.
+//! The snapshot's fields that are facts (driver, GPU, toolkit, library, cuDNN, Python and
+//! framework versions, GPU code, ...) are `Fact<T>`, with their keys declared at the end of
+//! `snapshot.rs`; the JSON is what it was (the CLI's JSON snapshots and the snapshot schema tests
+//! are unchanged). `LiveFacts::libcuda` stays two fields: it records the name tried *and* why
+//! loading failed.
 
 /// A fact: known, absent or unknown.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub enum Fact<T> {
     /// Looked for and not there (or not looked for).
     #[default]
@@ -95,6 +96,31 @@ impl<T> Fact<T> {
         matches!(self, Self::Known { .. })
     }
 
+    /// Whether the value is known (as for an `Option` of the value).
+    pub fn is_some(&self) -> bool {
+        self.is_known()
+    }
+
+    /// Whether the value is not known: absent or unknown.
+    pub fn is_none(&self) -> bool {
+        !self.is_known()
+    }
+
+    /// The value, when known, as an `Option` ([`Fact::value`]).
+    pub fn as_ref(&self) -> Option<&T> {
+        self.value()
+    }
+
+    /// Sets the value, keeping the source already recorded (a fact that was not known gets
+    /// none).
+    pub fn set_value(&mut self, value: T) {
+        let source = match std::mem::take(self) {
+            Self::Known { source, .. } => source,
+            _ => None,
+        };
+        *self = Self::Known { value, source };
+    }
+
     /// Marks an absent fact unknown, with `reason` (a known or already unknown fact is kept).
     pub fn unknown_unless_set(&mut self, reason: impl FnOnce() -> String) {
         if matches!(self, Self::Absent) {
@@ -111,6 +137,27 @@ impl<T> Fact<T> {
     }
 }
 
+impl<T> From<Option<T>> for Fact<T> {
+    /// `Some` is a known value without a recorded source; `None` is absent.
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Self::Absent, Self::value_only)
+    }
+}
+
+impl<T: Clone> Fact<T> {
+    /// The value, cloned, when known.
+    pub fn cloned(&self) -> Option<T> {
+        self.value().cloned()
+    }
+}
+
+impl Fact<String> {
+    /// The known text.
+    pub fn as_deref(&self) -> Option<&str> {
+        self.value().map(String::as_str)
+    }
+}
+
 impl<T: Copy> Fact<T> {
     /// The value, copied, when known.
     pub fn get(&self) -> Option<T> {
@@ -121,10 +168,27 @@ impl<T: Copy> Fact<T> {
 /// Declares the JSON keys of a [`Fact`] field: `fact_keys!(mod_name, "x", "x_source",
 /// "x_unknown")` makes a module for `#[serde(flatten, with = "mod_name")]`. Give `_` for a part
 /// the field does not have (a fact that is never unknown, or never sourced); writing that part
-/// is then a serialization error, never a silent key the schema does not allow.
+/// is then a serialization error, never a silent key the schema does not allow. `skip "x"` leaves
+/// the value key out too when the fact is not known (fields that were omitted when null).
 #[macro_export]
 macro_rules! fact_keys {
     ($module:ident, $value:literal, $source:tt, $unknown:tt) => {
+        $crate::fact_keys!(@module $module, always, $value, $source, $unknown);
+    };
+    // `skip "x"`: the value key too is left out when the fact is not known.
+    ($module:ident, skip $value:literal, $source:tt, $unknown:tt) => {
+        $crate::fact_keys!(@module $module, skip, $value, $source, $unknown);
+    };
+    (@value $st:ident, always, $key:literal, $get:expr) => {
+        $st.serialize_field($key, &$get)?;
+    };
+    (@value $st:ident, skip, $key:literal, $get:expr) => {
+        match $get {
+            Some(v) => $st.serialize_field($key, v)?,
+            None => $st.skip_field($key)?,
+        }
+    };
+    (@module $module:ident, $mode:ident, $value:literal, $source:tt, $unknown:tt) => {
         #[allow(missing_docs, clippy::ref_option)]
         pub mod $module {
             use serde::ser::SerializeStruct as _;
@@ -137,7 +201,7 @@ macro_rules! fact_keys {
                 serializer: S,
             ) -> Result<S::Ok, S::Error> {
                 let mut st = serializer.serialize_struct("Fact", 3)?;
-                st.serialize_field($value, &fact.value())?;
+                $crate::fact_keys!(@value st, $mode, $value, fact.value());
                 $crate::fact_keys!(@part st, $source, fact.source(), "a source");
                 $crate::fact_keys!(@part st, $unknown, fact.unknown_reason(), "an unknown reason");
                 st.end()
@@ -243,6 +307,7 @@ mod tests {
 
     crate::fact_keys!(x_keys, "x", "x_source", "x_unknown");
     crate::fact_keys!(y_keys, "y", "y_source", _);
+    crate::fact_keys!(w_keys, skip "w", _, "w_unknown");
 
     #[derive(Debug, PartialEq, Serialize, Deserialize)]
     struct S {
@@ -251,6 +316,8 @@ mod tests {
         #[serde(flatten, with = "y_keys")]
         y: Fact<String>,
         z: bool,
+        #[serde(flatten, with = "w_keys")]
+        w: Fact<u8>,
     }
 
     #[test]
@@ -259,6 +326,7 @@ mod tests {
             x: Fact::known(3, "file"),
             y: Fact::Absent,
             z: true,
+            w: Fact::Absent,
         };
         let j = serde_json::to_string(&s).unwrap();
         assert_eq!(j, r#"{"x":3,"x_source":"file","y":null,"z":true}"#);
@@ -267,11 +335,12 @@ mod tests {
             x: Fact::unknown("unreadable"),
             y: Fact::value_only("a".to_owned()),
             z: false,
+            w: Fact::value_only(7),
         };
         let j = serde_json::to_string(&u).unwrap();
         assert_eq!(
             j,
-            r#"{"x":null,"x_unknown":"unreadable","y":"a","z":false}"#
+            r#"{"x":null,"x_unknown":"unreadable","y":"a","z":false,"w":7}"#
         );
         assert_eq!(serde_json::from_str::<S>(&j).unwrap(), u);
         // Missing keys are absent.
@@ -282,6 +351,7 @@ mod tests {
             x: Fact::Absent,
             y: Fact::unknown("why"),
             z: true,
+            w: Fact::Absent,
         };
         assert!(serde_json::to_string(&bad).is_err());
     }

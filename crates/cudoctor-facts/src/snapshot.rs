@@ -12,6 +12,7 @@ use cudoctor_kb::version::{
 };
 use serde::{Deserialize, Serialize};
 
+pub use crate::fact::Fact;
 pub use crate::loader::LoaderQuestion;
 
 /// The schema version this crate writes and reads.
@@ -161,11 +162,8 @@ pub struct EnvironmentFacts {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct DriverFacts {
     /// Kernel module version (`535.104.05`).
-    pub kernel_module_version: Option<DriverVersion>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kernel_module_version_source: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kernel_module_version_unknown: Option<String>,
+    #[serde(flatten, with = "driverfacts_kernel_module_version")]
+    pub kernel_module_version: Fact<DriverVersion>,
     /// `proprietary` or `open` (from the banner).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kernel_module_flavor: Option<String>,
@@ -173,25 +171,26 @@ pub struct DriverFacts {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kernel_module_banner: Option<String>,
     /// User-space driver version (from `libcuda.so.<ver>`, NVML).
-    pub userspace_version: Option<DriverVersion>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub userspace_version_source: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub userspace_version_unknown: Option<String>,
+    #[serde(flatten, with = "driverfacts_userspace_version")]
+    pub userspace_version: Fact<DriverVersion>,
     /// The newest CUDA version the driver supports, `major.minor` as the driver reports it
     /// (`cuDriverGetVersion`, `nvidia-smi`: `12.2`).
-    pub cuda_version: Option<CudaVersion>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cuda_version_source: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cuda_version_unknown: Option<String>,
+    #[serde(flatten, with = "driverfacts_cuda_version")]
+    pub cuda_version: Fact<CudaVersion>,
     /// The newest CUDA toolkit release the driver runs without compatibility packages: the
     /// newest release whose toolkit driver requirement it meets (`12.2.2` for 535.261.03), from
     /// the knowledge base.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub newest_toolkit: Option<CudaVersion>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub newest_toolkit_source: Option<String>,
+    #[serde(flatten, with = "driverfacts_newest_toolkit")]
+    pub newest_toolkit: Fact<CudaVersion>,
+}
+
+impl DriverFacts {
+    /// The driver version: the kernel module's, else the user-space driver's.
+    pub fn version(&self) -> Option<&DriverVersion> {
+        self.kernel_module_version
+            .value()
+            .or(self.userspace_version.value())
+    }
 }
 
 /// A GPU.
@@ -200,23 +199,17 @@ pub struct Gpu {
     /// PCI bus location (`0000:3b:00.0`), when known; used to merge sources.
     pub bus_location: Option<String>,
     /// Marketing name (`NVIDIA A100-SXM4-80GB`).
-    pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name_source: Option<String>,
+    #[serde(flatten, with = "gpu_name")]
+    pub name: Fact<String>,
     /// Compute capability (`8.0`).
-    pub compute_capability: Option<ComputeCapability>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub compute_capability_source: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub compute_capability_unknown: Option<String>,
+    #[serde(flatten, with = "gpu_compute_capability")]
+    pub compute_capability: Fact<ComputeCapability>,
     /// GPU UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uuid: Option<String>,
     /// Total memory in bytes: NVML's (what `nvidia-smi` shows), else `cuDeviceTotalMem`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub memory_total_bytes: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub memory_total_bytes_source: Option<String>,
+    #[serde(flatten, with = "gpu_memory_total_bytes")]
+    pub memory_total_bytes: Fact<u64>,
 }
 
 /// `/dev/nvidia*` device nodes.
@@ -243,11 +236,8 @@ pub struct CudaToolkit {
     /// How it was found (`/usr/local/cuda*`, `CUDA_HOME`, `nvcc on PATH`, ...), sorted.
     pub found_via: Vec<String>,
     /// Toolkit version (`11.8.89` or `11.8`).
-    pub version: Option<CudaVersion>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub version_source: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub version_unknown: Option<String>,
+    #[serde(flatten, with = "cudatoolkit_version")]
+    pub version: Fact<CudaVersion>,
     /// `bin/nvcc` when present.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nvcc: Option<String>,
@@ -259,21 +249,16 @@ pub struct Library {
     /// The family (`cudart`, `cublas`, `cuda`, `nvidia-ml`, `cudnn`, ...).
     pub family: LibraryFamily,
     /// DT_SONAME of the real file, else the name the file was found under.
-    pub soname: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub soname_source: Option<String>,
+    #[serde(flatten, with = "library_soname")]
+    pub soname: Fact<String>,
     /// The path found (inside the root).
     pub path: String,
     /// The file behind all links (inside the root); null when dangling or a loop.
-    pub real_path: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub real_path_unknown: Option<String>,
+    #[serde(flatten, with = "library_real_path")]
+    pub real_path: Fact<String>,
     /// Version text (`11.8.89`, `535.261.03`).
-    pub version: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub version_source: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub version_unknown: Option<String>,
+    #[serde(flatten, with = "library_version")]
+    pub version: Fact<String>,
     /// Where it was found (`ld_so_cache`, `default_dir`, `ld_library_path`, `toolkit`, ...), sorted.
     pub found_via: Vec<String>,
     /// A symlink whose target does not exist.
@@ -284,12 +269,8 @@ pub struct Library {
     /// GPU code in the library's CUDA fatbinaries (`sm_80`, `compute_90`), for cuBLAS and cuDNN
     /// (for cuDNN, united over the `libcudnn*` sub-libraries of the same major next to it, which
     /// hold its kernels). Null when not read.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gpu_code: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gpu_code_source: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gpu_code_unknown: Option<String>,
+    #[serde(flatten, with = "library_gpu_code")]
+    pub gpu_code: Fact<Vec<String>>,
 }
 
 /// The library families the probe records: a file `lib<family>.so*`.
@@ -417,11 +398,8 @@ pub struct Cudnn {
     /// The file (header, library, or wheel METADATA).
     pub path: String,
     /// Its version.
-    pub version: Option<CudnnVersion>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub version_source: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub version_unknown: Option<String>,
+    #[serde(flatten, with = "cudnn_version")]
+    pub version: Fact<CudnnVersion>,
 }
 
 /// A Python environment.
@@ -434,11 +412,8 @@ pub struct PythonEnvironment {
     /// How it was found, sorted.
     pub found_via: Vec<String>,
     /// Python version (`3.10`).
-    pub python_version: Option<PythonVersion>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub python_version_source: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub python_version_unknown: Option<String>,
+    #[serde(flatten, with = "pythonenvironment_python_version")]
+    pub python_version: Fact<PythonVersion>,
     /// Its site-packages / dist-packages directories.
     pub site_packages: Vec<String>,
     /// Packages of interest (frameworks, `nvidia-*`), sorted by name.
@@ -467,29 +442,17 @@ pub struct Framework {
     /// The environment (prefix) it is installed in.
     pub environment: String,
     /// Its version.
-    pub version: Option<FrameworkVersion>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub version_source: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub version_unknown: Option<String>,
+    #[serde(flatten, with = "framework_version")]
+    pub version: Fact<FrameworkVersion>,
     /// CUDA version it was built with.
-    pub cuda_version: Option<CudaVersion>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cuda_version_source: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cuda_version_unknown: Option<String>,
+    #[serde(flatten, with = "framework_cuda_version")]
+    pub cuda_version: Fact<CudaVersion>,
     /// cuDNN version it was built with.
-    pub cudnn_version: Option<CudnnVersion>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cudnn_version_source: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cudnn_version_unknown: Option<String>,
+    #[serde(flatten, with = "framework_cudnn_version")]
+    pub cudnn_version: Fact<CudnnVersion>,
     /// GPU targets compiled in, as written (`sm_35`, `compute_80`); null when unknown.
-    pub compute_capabilities: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub compute_capabilities_source: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub compute_capabilities_unknown: Option<String>,
+    #[serde(flatten, with = "framework_compute_capabilities")]
+    pub compute_capabilities: Fact<Vec<String>>,
     /// Built with CUDA (TF `is_cuda_build`; torch `cuda` not None).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_cuda_build: Option<bool>,
@@ -537,14 +500,14 @@ pub struct DockerDaemon {
 /// Live driver calls on the running host.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct LiveFacts {
-    /// The libcuda file that was loaded (or the name tried).
+    /// The libcuda file that was loaded, or the name tried when loading failed (then with
+    /// `libcuda_unknown`): both can be set, so it is not one [`Fact`].
     pub libcuda: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub libcuda_unknown: Option<String>,
     /// `cuDriverGetVersion` (`12020`).
-    pub cu_driver_get_version: Option<i32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cu_driver_get_version_unknown: Option<String>,
+    #[serde(flatten, with = "livefacts_cu_driver_get_version")]
+    pub cu_driver_get_version: Fact<i32>,
     /// `cuInit(0)`'s result code (0 success, 100 no device, ...).
     pub cu_init: Option<i32>,
     /// Its name (`CUDA_ERROR_NO_DEVICE`).
@@ -769,13 +732,11 @@ impl Snapshot {
         lookup: impl Fn(&str) -> Option<(ComputeCapability, String)>,
     ) {
         for g in &mut self.gpus {
-            if g.compute_capability.is_some() {
+            if g.compute_capability.is_known() {
                 continue;
             }
             if let Some((cc, src)) = g.name.as_deref().and_then(&lookup) {
-                g.compute_capability = Some(cc);
-                g.compute_capability_source = Some(src);
-                g.compute_capability_unknown = None;
+                g.compute_capability = Fact::known(cc, src);
             }
         }
     }
@@ -786,18 +747,11 @@ impl Snapshot {
         &mut self,
         lookup: impl Fn(&DriverVersion) -> Option<(CudaVersion, String)>,
     ) {
-        if self.driver.cuda_version.is_some() {
+        if self.driver.cuda_version.is_known() {
             return;
         }
-        let v = self
-            .driver
-            .kernel_module_version
-            .as_ref()
-            .or(self.driver.userspace_version.as_ref());
-        if let Some((cv, src)) = v.and_then(&lookup) {
-            self.driver.cuda_version = Some(cv);
-            self.driver.cuda_version_source = Some(src);
-            self.driver.cuda_version_unknown = None;
+        if let Some((cv, src)) = self.driver.version().and_then(&lookup) {
+            self.driver.cuda_version = Fact::known(cv, src);
         }
     }
 
@@ -807,14 +761,94 @@ impl Snapshot {
         &mut self,
         lookup: impl Fn(&DriverVersion) -> Option<(CudaVersion, String)>,
     ) {
-        let v = self
-            .driver
-            .kernel_module_version
-            .as_ref()
-            .or(self.driver.userspace_version.as_ref());
-        if let Some((cv, src)) = v.and_then(&lookup) {
-            self.driver.newest_toolkit = Some(cv);
-            self.driver.newest_toolkit_source = Some(src);
+        if let Some((cv, src)) = self.driver.version().and_then(&lookup) {
+            self.driver.newest_toolkit = Fact::known(cv, src);
         }
     }
 }
+
+// The JSON keys of each fact field (see `crate::fact`).
+crate::fact_keys!(
+    driverfacts_kernel_module_version,
+    "kernel_module_version",
+    "kernel_module_version_source",
+    "kernel_module_version_unknown"
+);
+crate::fact_keys!(
+    driverfacts_userspace_version,
+    "userspace_version",
+    "userspace_version_source",
+    "userspace_version_unknown"
+);
+crate::fact_keys!(
+    driverfacts_cuda_version,
+    "cuda_version",
+    "cuda_version_source",
+    "cuda_version_unknown"
+);
+crate::fact_keys!(driverfacts_newest_toolkit, skip "newest_toolkit", "newest_toolkit_source", _);
+crate::fact_keys!(gpu_name, "name", "name_source", _);
+crate::fact_keys!(
+    gpu_compute_capability,
+    "compute_capability",
+    "compute_capability_source",
+    "compute_capability_unknown"
+);
+crate::fact_keys!(gpu_memory_total_bytes, skip "memory_total_bytes", "memory_total_bytes_source", _);
+crate::fact_keys!(
+    cudatoolkit_version,
+    "version",
+    "version_source",
+    "version_unknown"
+);
+crate::fact_keys!(library_soname, "soname", "soname_source", _);
+crate::fact_keys!(library_real_path, "real_path", _, "real_path_unknown");
+crate::fact_keys!(
+    library_version,
+    "version",
+    "version_source",
+    "version_unknown"
+);
+crate::fact_keys!(library_gpu_code, skip "gpu_code", "gpu_code_source", "gpu_code_unknown");
+crate::fact_keys!(
+    cudnn_version,
+    "version",
+    "version_source",
+    "version_unknown"
+);
+crate::fact_keys!(
+    pythonenvironment_python_version,
+    "python_version",
+    "python_version_source",
+    "python_version_unknown"
+);
+crate::fact_keys!(
+    framework_version,
+    "version",
+    "version_source",
+    "version_unknown"
+);
+crate::fact_keys!(
+    framework_cuda_version,
+    "cuda_version",
+    "cuda_version_source",
+    "cuda_version_unknown"
+);
+crate::fact_keys!(
+    framework_cudnn_version,
+    "cudnn_version",
+    "cudnn_version_source",
+    "cudnn_version_unknown"
+);
+crate::fact_keys!(
+    framework_compute_capabilities,
+    "compute_capabilities",
+    "compute_capabilities_source",
+    "compute_capabilities_unknown"
+);
+crate::fact_keys!(
+    livefacts_cu_driver_get_version,
+    "cu_driver_get_version",
+    _,
+    "cu_driver_get_version_unknown"
+);

@@ -32,6 +32,7 @@ pub use cudoctor_facts::snapshot;
 #[doc(hidden)]
 pub use cudoctor_fatbin::work;
 
+use crate::snapshot::Fact;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -317,7 +318,7 @@ impl Probe {
             let mut sonames: BTreeSet<String> = snap
                 .libraries
                 .iter()
-                .filter_map(|l| l.soname.clone())
+                .filter_map(|l| l.soname.cloned())
                 .filter(|s| s.contains(".so."))
                 .collect();
             sonames.insert("libcuda.so.1".to_owned());
@@ -345,10 +346,10 @@ impl Probe {
             snap.live = Some(live);
         } else if root.is_host() {
             snap.driver
-                .cuda_version_unknown
-                .get_or_insert_with(|| "live driver calls disabled".to_owned());
+                .cuda_version
+                .unknown_unless_set(|| "live driver calls disabled".to_owned());
         } else {
-            snap.driver.cuda_version_unknown.get_or_insert_with(|| {
+            snap.driver.cuda_version.unknown_unless_set(|| {
                 "no live driver call for a directory root; derive it from the driver version with the knowledge base"
                     .to_owned()
             });
@@ -409,10 +410,10 @@ fn userspace_driver(
     };
     if let Some(real) = chosen_real {
         if let Some(v) = version_of(&real) {
-            snap.driver.userspace_version = Some(v);
-            snap.driver.userspace_version_source = Some(format!(
-                "file name `{real}` (what the loader picks for libcuda.so.1)"
-            ));
+            snap.driver.userspace_version = Fact::known(
+                v,
+                format!("file name `{real}` (what the loader picks for libcuda.so.1)"),
+            );
             return;
         }
     }
@@ -427,11 +428,11 @@ fn userspace_driver(
         })
         .collect();
     if let Some((v, p)) = found.first() {
-        snap.driver.userspace_version = Some(v.clone());
-        snap.driver.userspace_version_source = Some(format!("file name `{p}`"));
+        snap.driver.userspace_version = Fact::known(v.clone(), format!("file name `{p}`"));
     } else if res.chosen.is_some() {
-        snap.driver.userspace_version_unknown =
-            Some("libcuda.so.1 found but its real file name carries no version".to_owned());
+        snap.driver.userspace_version = Fact::unknown(
+            "libcuda.so.1 found but its real file name carries no version".to_owned(),
+        );
     }
 }
 
@@ -444,14 +445,12 @@ fn norm_bus(b: &str) -> String {
 }
 
 fn apply_live(snap: &mut Snapshot, live: &snapshot::LiveFacts) {
-    if let Some(v) = live.cu_driver_get_version {
+    if let Some(v) = live.cu_driver_get_version.get() {
         if let Some(cv) = CudaVersion::from_driver_api(v) {
-            snap.driver.cuda_version = Some(cv);
-            snap.driver.cuda_version_source = Some(format!("cuDriverGetVersion = {v}"));
-            snap.driver.cuda_version_unknown = None;
+            snap.driver.cuda_version = Fact::known(cv, format!("cuDriverGetVersion = {v}"));
         }
-    } else if let Some(r) = &live.cu_driver_get_version_unknown {
-        snap.driver.cuda_version_unknown = Some(r.clone());
+    } else if let Some(r) = live.cu_driver_get_version.unknown_reason() {
+        snap.driver.cuda_version = Fact::unknown(r);
     }
     if snap.driver.userspace_version.is_none() {
         if let Some(Ok(v)) = live
@@ -460,9 +459,7 @@ fn apply_live(snap: &mut Snapshot, live: &snapshot::LiveFacts) {
             .as_deref()
             .map(str::parse::<DriverVersion>)
         {
-            snap.driver.userspace_version = Some(v);
-            snap.driver.userspace_version_source = Some("nvmlSystemGetDriverVersion".to_owned());
-            snap.driver.userspace_version_unknown = None;
+            snap.driver.userspace_version = Fact::known(v, "nvmlSystemGetDriverVersion".to_owned());
         }
     }
     for d in &live.devices {
@@ -479,24 +476,20 @@ fn apply_live(snap: &mut Snapshot, live: &snapshot::LiveFacts) {
             snap.gpus.len() - 1
         });
         let g = &mut snap.gpus[idx];
-        if g.name.is_none() {
-            g.name.clone_from(&d.name);
-            g.name_source = d.name.as_ref().map(|_| "cuDeviceGetName".to_owned());
+        if let (true, Some(n)) = (g.name.is_none(), &d.name) {
+            g.name = Fact::known(n.clone(), "cuDeviceGetName");
         }
         if let Some(Ok(cc)) = d
             .compute_capability
             .as_deref()
             .map(str::parse::<ComputeCapability>)
         {
-            g.compute_capability = Some(cc);
-            g.compute_capability_source = Some("cuDeviceGetAttribute(75, 76)".to_owned());
-            g.compute_capability_unknown = None;
+            g.compute_capability = Fact::known(cc, "cuDeviceGetAttribute(75, 76)".to_owned());
         }
-        if g.memory_total_bytes.is_none() && d.memory_total_bytes.is_some() {
-            g.memory_total_bytes = d.memory_total_bytes;
-            g.memory_total_bytes_source = Some(
-                "cuDeviceTotalMem_v2 (without the memory the driver reserves; nvidia-smi shows NVML's total)"
-                    .to_owned(),
+        if let (true, Some(m)) = (g.memory_total_bytes.is_none(), d.memory_total_bytes) {
+            g.memory_total_bytes = Fact::known(
+                m,
+                "cuDeviceTotalMem_v2 (without the memory the driver reserves; nvidia-smi shows NVML's total)",
             );
         }
     }
@@ -516,27 +509,25 @@ fn merge_nvml(snap: &mut Snapshot, live: &snapshot::LiveFacts) {
         let idx = by_bus.or(by_uuid).unwrap_or_else(|| {
             snap.gpus.push(Gpu {
                 bus_location: d.bus_location.clone(),
-                compute_capability_unknown: Some(
+                compute_capability: Fact::from_parts(None, None, Some(
                     "NVML does not report it here; derive it from the name with the knowledge base"
                         .to_owned(),
-                ),
+                )),
                 ..Gpu::default()
             });
             snap.gpus.len() - 1
         });
         let g = &mut snap.gpus[idx];
-        if g.name.is_none() {
-            g.name.clone_from(&d.name);
-            g.name_source = d.name.as_ref().map(|_| "nvmlDeviceGetName".to_owned());
+        if let (true, Some(n)) = (g.name.is_none(), &d.name) {
+            g.name = Fact::known(n.clone(), "nvmlDeviceGetName");
         }
         if g.uuid.is_none() {
             g.uuid.clone_from(&d.uuid);
         }
         // NVML's total is what nvidia-smi reports (on an H200: 143771 MiB, where
         // cuDeviceTotalMem gives 143155 MiB), so it wins over libcuda's.
-        if d.memory_total_bytes.is_some() {
-            g.memory_total_bytes = d.memory_total_bytes;
-            g.memory_total_bytes_source = Some("nvmlDeviceGetMemoryInfo".to_owned());
+        if let Some(m) = d.memory_total_bytes {
+            g.memory_total_bytes = Fact::known(m, "nvmlDeviceGetMemoryInfo");
         }
     }
 }

@@ -13,6 +13,7 @@
 //! zeroed out-parameters, results range-checked, libraries never unloaded (libcuda does not
 //! survive `dlclose` well), and the host answer computed once ([`OnceLock`]), failures included.
 
+use crate::snapshot::Fact;
 use std::collections::HashMap;
 use std::ffi::{CStr, c_char, c_int, c_uint};
 use std::os::unix::fs::PermissionsExt;
@@ -72,7 +73,11 @@ pub fn probe_libcuda(path: Option<&Path>) -> LiveFacts {
                 "not loaded: `{}` is not an absolute path",
                 p.display()
             )),
-            cu_driver_get_version_unknown: Some("libcuda not loaded".to_owned()),
+            cu_driver_get_version: Fact::from_parts(
+                None,
+                None,
+                Some("libcuda not loaded".to_owned()),
+            ),
             ..LiveFacts::default()
         };
     }
@@ -83,7 +88,11 @@ pub fn probe_libcuda(path: Option<&Path>) -> LiveFacts {
         Err(e) => LiveFacts {
             libcuda: Some(p.display().to_string()),
             libcuda_unknown: Some(format!("cannot load `{}`: {e}", p.display())),
-            cu_driver_get_version_unknown: Some("libcuda not loaded".to_owned()),
+            cu_driver_get_version: Fact::from_parts(
+                None,
+                None,
+                Some("libcuda not loaded".to_owned()),
+            ),
             ..LiveFacts::default()
         },
     }
@@ -103,16 +112,16 @@ fn call_libcuda(lib: Library, name: String) -> LiveFacts {
                 let mut v: c_int = 0;
                 let rc = f(&raw mut v);
                 if rc == 0 && v > 0 && v < 1_000_000 {
-                    facts.cu_driver_get_version = Some(v);
+                    facts.cu_driver_get_version.set_value(v);
                 } else {
-                    facts.cu_driver_get_version_unknown = Some(format!(
+                    facts.cu_driver_get_version = Fact::unknown(format!(
                         "cuDriverGetVersion returned {rc} ({})",
                         cu_result_name(rc)
                     ));
                 }
             }
             Err(e) => {
-                facts.cu_driver_get_version_unknown = Some(format!("no cuDriverGetVersion: {e}"));
+                facts.cu_driver_get_version = Fact::unknown(format!("no cuDriverGetVersion: {e}"));
             }
         }
         let error_name = lib.get::<CuGetErrorName>(b"cuGetErrorName\0").ok();
@@ -365,6 +374,7 @@ pub fn probe_live_with(
     static SEEN_NVML: OnceLock<Mutex<HashMap<PathBuf, NvmlFacts>>> = OnceLock::new();
     if !root.is_host() {
         return LiveFacts {
+            libcuda: None,
             libcuda_unknown: Some("no live driver call for a directory root".to_owned()),
             ..LiveFacts::default()
         };
@@ -382,8 +392,13 @@ pub fn probe_live_with(
             })
         }
         Err(why) => LiveFacts {
+            libcuda: None,
             libcuda_unknown: Some(format!("libcuda.so.1 not loaded: {why}")),
-            cu_driver_get_version_unknown: Some("libcuda.so.1 not loaded".to_owned()),
+            cu_driver_get_version: Fact::from_parts(
+                None,
+                None,
+                Some("libcuda.so.1 not loaded".to_owned()),
+            ),
             ..LiveFacts::default()
         },
     };
@@ -486,6 +501,11 @@ mod tests {
     fn missing_library_is_a_fact() {
         let f = probe_libcuda(Some(Path::new("/nonexistent/libcuda.so.1")));
         assert!(f.cu_driver_get_version.is_none());
-        assert!(f.libcuda_unknown.unwrap().contains("cannot load"));
+        assert!(
+            f.libcuda_unknown
+                .as_deref()
+                .unwrap()
+                .contains("cannot load")
+        );
     }
 }

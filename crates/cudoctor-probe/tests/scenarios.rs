@@ -707,12 +707,22 @@ fn real_gpu_host_snapshot_round_trips() {
     assert_eq!(snap.to_json().unwrap(), text);
     cudoctor_test::assert_matches_schema(&serde_json::from_str(text).unwrap());
     let live = snap.live.as_ref().unwrap();
-    assert_eq!(live.cu_driver_get_version, Some(13000));
+    assert_eq!(live.cu_driver_get_version.get(), Some(13000));
     assert_eq!(live.cu_init_name.as_deref(), Some("CUDA_SUCCESS"));
-    assert_eq!(snap.gpus[0].compute_capability.unwrap().to_string(), "9.0");
-    assert_eq!(snap.driver.cuda_version.unwrap().to_string(), "13.0");
+    assert_eq!(
+        snap.gpus[0]
+            .compute_capability
+            .as_ref()
+            .unwrap()
+            .to_string(),
+        "9.0"
+    );
+    assert_eq!(
+        snap.driver.cuda_version.as_ref().unwrap().to_string(),
+        "13.0"
+    );
     let torch = snap.frameworks.iter().find(|f| f.name == "torch").unwrap();
-    assert_eq!(torch.cuda_version.unwrap().to_string(), "13.0");
+    assert_eq!(torch.cuda_version.as_ref().unwrap().to_string(), "13.0");
 }
 
 /// The GPU code of a framework comes from the fatbinary headers of its own CUDA libraries when

@@ -2,6 +2,7 @@
 //! `with_*` steps that add one fact each, for the diagnose crate's rule tests and scenario tests.
 //! Only public types of cudoctor-facts.
 
+use cudoctor_facts::snapshot::Fact;
 use cudoctor_facts::snapshot::{
     CudaToolkit, Cudnn, DockerDaemon, Framework, Gpu, Library, LiveFacts, PythonEnvironment,
     PythonPackage, RootInfo, Snapshot,
@@ -19,18 +20,18 @@ pub fn bare_host() -> Snapshot {
 
 /// Sets the kernel module and user-space driver version.
 pub fn with_driver(mut s: Snapshot, version: &str) -> Snapshot {
-    s.driver.kernel_module_version = Some(version.parse().unwrap());
-    s.driver.kernel_module_version_source = Some("/proc/driver/nvidia/version".into());
-    s.driver.userspace_version = Some(version.parse().unwrap());
-    s.driver.userspace_version_source =
-        Some(format!("/usr/lib/x86_64-linux-gnu/libcuda.so.{version}"));
+    s.driver.kernel_module_version =
+        Fact::known(version.parse().unwrap(), "/proc/driver/nvidia/version");
+    s.driver.userspace_version = Fact::known(
+        version.parse().unwrap(),
+        format!("/usr/lib/x86_64-linux-gnu/libcuda.so.{version}"),
+    );
     s.libraries.push(Library {
         family: cudoctor_facts::snapshot::LibraryFamily::Cuda,
-        soname: Some("libcuda.so.1".into()),
-        soname_source: Some("DT_SONAME".into()),
+        soname: Fact::from_parts(Some("libcuda.so.1".into()), Some("DT_SONAME".into()), None),
         path: "/usr/lib/x86_64-linux-gnu/libcuda.so.1".into(),
-        real_path: Some(format!("/usr/lib/x86_64-linux-gnu/libcuda.so.{version}")),
-        version: Some(version.into()),
+        real_path: Fact::value_only(format!("/usr/lib/x86_64-linux-gnu/libcuda.so.{version}")),
+        version: Fact::value_only(version.into()),
         found_via: vec!["ld_so_cache".into()],
         ..Library::default()
     });
@@ -44,22 +45,23 @@ pub fn with_driver(mut s: Snapshot, version: &str) -> Snapshot {
 /// evidence a rule prints stays consistent.
 pub fn with_userspace_driver(mut s: Snapshot, version: &str) -> Snapshot {
     let file = format!("/usr/lib/x86_64-linux-gnu/libcuda.so.{version}");
-    s.driver.userspace_version = Some(version.parse().unwrap());
-    s.driver.userspace_version_source = Some(file.clone());
+    s.driver.userspace_version = Fact::known(version.parse().unwrap(), file.clone());
     for lib in s
         .libraries
         .iter_mut()
         .filter(|l| l.soname.as_deref() == Some("libcuda.so.1"))
     {
-        lib.real_path = Some(file.clone());
-        lib.version = Some(version.into());
+        lib.real_path.set_value(file.clone());
+        lib.version.set_value(version.into());
     }
     s
 }
 
 /// Replaces both halves of the driver (kernel module and user space) with `version`.
 pub fn with_driver_version(mut s: Snapshot, version: &str) -> Snapshot {
-    s.driver.kernel_module_version = Some(version.parse().unwrap());
+    s.driver
+        .kernel_module_version
+        .set_value(version.parse().unwrap());
     with_userspace_driver(s, version)
 }
 
@@ -68,13 +70,19 @@ pub fn with_gpu(mut s: Snapshot, name: &str, cc: &str) -> Snapshot {
     let n = s.gpus.len();
     s.gpus.push(Gpu {
         bus_location: Some(format!("0000:{:02x}:00.0", 0x3b + n)),
-        name: Some(name.into()),
-        name_source: Some(format!(
-            "/proc/driver/nvidia/gpus/0000:{:02x}:00.0/information",
-            0x3b + n
-        )),
-        compute_capability: Some(cc.parse().unwrap()),
-        compute_capability_source: Some("knowledge base GPU table".into()),
+        name: Fact::from_parts(
+            Some(name.into()),
+            Some(format!(
+                "/proc/driver/nvidia/gpus/0000:{:02x}:00.0/information",
+                0x3b + n
+            )),
+            None,
+        ),
+        compute_capability: Fact::from_parts(
+            Some(cc.parse().unwrap()),
+            Some("knowledge base GPU table".into()),
+            None,
+        ),
         uuid: Some(format!("GPU-1234567{n}-aaaa-bbbb-cccc-0123456789ab")),
         ..Gpu::default()
     });
@@ -97,12 +105,10 @@ pub fn with_lib(mut s: Snapshot, dir: &str, soname: &str, version: &str, via: &s
     let stem = soname.split(".so").next().unwrap();
     s.libraries.push(Library {
         family: family.parse().unwrap(),
-        soname: Some(soname.into()),
-        soname_source: Some("DT_SONAME".into()),
+        soname: Fact::from_parts(Some(soname.into()), Some("DT_SONAME".into()), None),
         path: format!("{dir}/{soname}"),
-        real_path: Some(format!("{dir}/{stem}.so.{version}")),
-        version: Some(version.into()),
-        version_source: Some("file name".into()),
+        real_path: Fact::value_only(format!("{dir}/{stem}.so.{version}")),
+        version: Fact::from_parts(Some(version.into()), Some("file name".into()), None),
         found_via: vec![via.into()],
         ..Library::default()
     });
@@ -134,9 +140,11 @@ pub fn with_cuda112_libs(mut s: Snapshot, dir: &str, via: &str) -> Snapshot {
     s.cudnn.push(Cudnn {
         kind: "library".into(),
         path: format!("{dir}/libcudnn.so.8.1.0"),
-        version: Some("8.1.0".parse().unwrap()),
-        version_source: Some("file name".into()),
-        ..Cudnn::default()
+        version: Fact::from_parts(
+            Some("8.1.0".parse().unwrap()),
+            Some("file name".into()),
+            None,
+        ),
     });
     s
 }
@@ -147,8 +155,11 @@ pub fn with_python_env(mut s: Snapshot, prefix: &str, python: &str) -> Snapshot 
         path: prefix.into(),
         kind: "venv".into(),
         found_via: vec!["pyvenv.cfg".into()],
-        python_version: Some(python.parse().unwrap()),
-        python_version_source: Some(format!("{prefix}/pyvenv.cfg")),
+        python_version: Fact::from_parts(
+            Some(python.parse().unwrap()),
+            Some(format!("{prefix}/pyvenv.cfg")),
+            None,
+        ),
         site_packages: vec![format!("{prefix}/lib/python{python}/site-packages")],
         ..PythonEnvironment::default()
     });
@@ -198,32 +209,44 @@ pub fn with_tensorflow(
     s.frameworks.push(Framework {
         name: package.into(),
         environment: prefix.into(),
-        version: Some(version.parse().unwrap()),
-        version_source: Some(format!(
-            "{sp}/{}-{version}.dist-info/METADATA",
-            package.replace('-', "_")
-        )),
-        cuda_version: cuda.map(|c| c.parse().unwrap()),
-        cuda_version_source: cuda.map(|_| bi.clone()),
-        cudnn_version: cudnn.map(|c| c.parse().unwrap()),
-        cudnn_version_source: cudnn.map(|_| bi.clone()),
+        version: Fact::from_parts(
+            Some(version.parse().unwrap()),
+            Some(format!(
+                "{sp}/{}-{version}.dist-info/METADATA",
+                package.replace('-', "_")
+            )),
+            None,
+        ),
+        cuda_version: Fact::from_parts(
+            cuda.map(|c| c.parse().unwrap()),
+            cuda.map(|_| bi.clone()),
+            None,
+        ),
+        cudnn_version: Fact::from_parts(
+            cudnn.map(|c| c.parse().unwrap()),
+            cudnn.map(|_| bi.clone()),
+            None,
+        ),
         // What the probe records from build_info.py's `sm_35 ... sm_75, compute_80`:
         // TensorFlow's compute_80 is sm_80 SASS plus compute_80 PTX.
-        compute_capabilities: is_cuda_build.then(|| {
-            [
-                "sm_35",
-                "sm_50",
-                "sm_60",
-                "sm_70",
-                "sm_75",
-                "sm_80",
-                "compute_80",
-            ]
-            .iter()
-            .map(|c| (*c).to_owned())
-            .collect()
-        }),
-        compute_capabilities_source: is_cuda_build.then(|| bi.clone()),
+        compute_capabilities: Fact::from_parts(
+            is_cuda_build.then(|| {
+                [
+                    "sm_35",
+                    "sm_50",
+                    "sm_60",
+                    "sm_70",
+                    "sm_75",
+                    "sm_80",
+                    "compute_80",
+                ]
+                .iter()
+                .map(|c| (*c).to_owned())
+                .collect()
+            }),
+            is_cuda_build.then(|| bi.clone()),
+            None,
+        ),
         is_cuda_build: Some(is_cuda_build),
         ..Framework::default()
     });
@@ -243,10 +266,16 @@ pub fn with_torch(
     s.frameworks.push(Framework {
         name: "torch".into(),
         environment: prefix.into(),
-        version: Some(version.parse().unwrap()),
-        version_source: Some(format!("{sp}/torch/version.py")),
-        cuda_version: cuda.map(|c| c.parse().unwrap()),
-        cuda_version_source: cuda.map(|_| format!("{sp}/torch/version.py")),
+        version: Fact::from_parts(
+            Some(version.parse().unwrap()),
+            Some(format!("{sp}/torch/version.py")),
+            None,
+        ),
+        cuda_version: Fact::from_parts(
+            cuda.map(|c| c.parse().unwrap()),
+            cuda.map(|_| format!("{sp}/torch/version.py")),
+            None,
+        ),
         is_cuda_build: Some(cuda.is_some()),
         requires_nvidia: pins.iter().map(|p| (*p).to_owned()).collect(),
         ..Framework::default()
@@ -260,10 +289,12 @@ pub fn with_toolkit(mut s: Snapshot, root: &str, real: Option<&str>, version: &s
         root: root.into(),
         real_root: real.map(Into::into),
         found_via: vec!["/usr/local/cuda*".into()],
-        version: Some(version.parse().unwrap()),
-        version_source: Some(format!("{}/version.json", real.unwrap_or(root))),
+        version: Fact::from_parts(
+            Some(version.parse().unwrap()),
+            Some(format!("{}/version.json", real.unwrap_or(root))),
+            None,
+        ),
         nvcc: Some(format!("{}/bin/nvcc", real.unwrap_or(root))),
-        ..CudaToolkit::default()
     });
     s
 }

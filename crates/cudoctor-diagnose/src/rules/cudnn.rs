@@ -34,7 +34,7 @@ fn loaded_cudnn(ctx: &Ctx<'_>, t: &Target) -> Option<(CudnnVersion, String, Stri
                     .cudnn
                     .iter()
                     .find(|c| c.path == loaded.path || Some(&c.path) == loaded.real_path.as_ref())
-                    .and_then(|c| c.version)
+                    .and_then(|c| c.version.cloned())
             })?;
         return Some((
             v,
@@ -196,7 +196,7 @@ fn several_copies(ctx: &Ctx<'_>) -> Vec<Finding> {
         .snap
         .cudnn
         .iter()
-        .filter_map(|c| c.version)
+        .filter_map(|c| c.version.cloned())
         .map(|v| {
             // Compare on major.minor.patch: `8.1.0` (header) and `8.1.0.77` (wheel) are one release.
             let s = v.to_string();
@@ -279,13 +279,13 @@ fn several_copies(ctx: &Ctx<'_>) -> Vec<Finding> {
          bundles, and they make failures depend on `LD_LIBRARY_PATH`.",
     );
     for c in &ctx.snap.cudnn {
-        if let Some(v) = c.version.filter(|v| majors.contains(&v.major())) {
+        if let Some(v) = c.version.cloned().filter(|v| majors.contains(&v.major())) {
             f = f.evidence(
                 format!("cuDNN {} ({})", v, c.kind),
                 c.path.clone(),
-                c.version_source
-                    .clone()
-                    .unwrap_or_else(|| "cuDNN probe".to_owned()),
+                c.version
+                    .source()
+                    .map_or_else(|| "cuDNN probe".to_owned(), str::to_owned),
             );
         }
     }

@@ -40,8 +40,9 @@ pub(crate) fn driver_missing(ctx: &Ctx<'_>) -> Vec<Finding> {
         return Vec::new();
     }
     let kernel_absent =
-        d.kernel_module_version.is_none() && d.kernel_module_version_unknown.is_none();
-    let user_absent = d.userspace_version.is_none() && d.userspace_version_unknown.is_none();
+        d.kernel_module_version.is_none() && d.kernel_module_version.unknown_reason().is_none();
+    let user_absent =
+        d.userspace_version.is_none() && d.userspace_version.unknown_reason().is_none();
     if !(kernel_absent && user_absent) || has_libcuda(ctx) {
         return Vec::new();
     }
@@ -76,8 +77,8 @@ pub(crate) fn driver_missing(ctx: &Ctx<'_>) -> Vec<Finding> {
         "library search (ld.so.cache, default directories, LD_LIBRARY_PATH)",
     );
     if let Some(live) = &ctx.snap.live {
-        if let Some(why) = &live.libcuda_unknown {
-            f = f.evidence("dlopen libcuda.so.1", why.clone(), "live probe");
+        if let Some(why) = live.libcuda_unknown.as_deref() {
+            f = f.evidence("dlopen libcuda.so.1", why, "live probe");
         }
     }
     match needed_driver(ctx) {
@@ -104,19 +105,19 @@ pub(crate) fn kernel_module_not_loaded(ctx: &Ctx<'_>) -> Vec<Finding> {
     if ctx.in_container() || ctx.is_image_like() || ctx.is_wsl() {
         return Vec::new();
     }
-    if d.kernel_module_version.is_some() || d.kernel_module_version_unknown.is_some() {
+    if d.kernel_module_version.is_some() || d.kernel_module_version.unknown_reason().is_some() {
         return Vec::new();
     }
     let user = d.userspace_version.clone();
     if user.is_none() && !has_libcuda(ctx) {
         return Vec::new();
     }
-    let (user_text, user_src) = match &user {
+    let (user_text, user_src) = match user.as_ref() {
         Some(v) => (
             v.to_string(),
-            d.userspace_version_source
-                .clone()
-                .unwrap_or_else(|| "user-space driver".to_owned()),
+            d.userspace_version
+                .source()
+                .map_or_else(|| "user-space driver".to_owned(), str::to_owned),
         ),
         None => (
             "present (version unknown)".to_owned(),
@@ -160,17 +161,17 @@ pub(crate) fn kernel_module_not_loaded(ctx: &Ctx<'_>) -> Vec<Finding> {
 /// `driver-library-mismatch`: kernel module and user-space driver versions differ.
 pub(crate) fn driver_library_mismatch(ctx: &Ctx<'_>) -> Vec<Finding> {
     let d = &ctx.snap.driver;
-    let Some(kernel) = &d.kernel_module_version else {
+    let Some(kernel) = d.kernel_module_version.as_ref() else {
         return Vec::new();
     };
     let mut others = Vec::new();
-    if let Some(u) = &d.userspace_version {
+    if let Some(u) = d.userspace_version.as_ref() {
         others.push((
             "user-space driver version (libcuda)",
             u.to_string(),
-            d.userspace_version_source
-                .clone()
-                .unwrap_or_else(|| "user-space driver".to_owned()),
+            d.userspace_version
+                .source()
+                .map_or_else(|| "user-space driver".to_owned(), str::to_owned),
             u != kernel,
         ));
     }
@@ -201,9 +202,9 @@ pub(crate) fn driver_library_mismatch(ctx: &Ctx<'_>) -> Vec<Finding> {
     .evidence(
         "kernel module version",
         kernel.to_string(),
-        d.kernel_module_version_source
-            .clone()
-            .unwrap_or_else(|| "kernel module".to_owned()),
+        d.kernel_module_version
+            .source()
+            .map_or_else(|| "kernel module".to_owned(), str::to_owned),
     );
     for (fact, value, src, _) in &others {
         f = f.evidence(*fact, value.clone(), src.clone());
@@ -403,17 +404,17 @@ fn driver_cuda_too_old(
     cuda: CudaVersion,
     cuda_src: &str,
 ) -> Option<Finding> {
-    let (supported, src) = match (&ctx.snap.driver.cuda_version, &ctx.snap.live) {
+    let (supported, src) = match (ctx.snap.driver.cuda_version.as_ref(), &ctx.snap.live) {
         (Some(c), _) => (
             *c,
             ctx.snap
                 .driver
-                .cuda_version_source
-                .clone()
-                .unwrap_or_else(|| "driver".to_owned()),
+                .cuda_version
+                .source()
+                .map_or_else(|| "driver".to_owned(), str::to_owned),
         ),
         (None, Some(live)) => (
-            CudaVersion::from_driver_api(live.cu_driver_get_version?)?,
+            CudaVersion::from_driver_api(live.cu_driver_get_version.cloned()?)?,
             "cuDriverGetVersion (live)".to_owned(),
         ),
         _ => return None,

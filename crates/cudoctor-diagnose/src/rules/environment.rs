@@ -35,6 +35,7 @@ fn toolkit_of<'a>(toolkits: &'a [CudaToolkit], path: &str) -> Option<&'a CudaToo
 fn describe(t: &CudaToolkit) -> String {
     let v = t
         .version
+        .as_ref()
         .map_or_else(|| "version unknown".to_owned(), |v| format!("CUDA {v}"));
     format!("{} ({v})", canonical(t))
 }
@@ -118,7 +119,7 @@ pub(crate) fn cuda_toolkit_conflict(ctx: &Ctx<'_>) -> Vec<Finding> {
         .find_map(|t| t.needs.cuda.as_ref())
         .and_then(|c| {
             toolkits.iter().find(|t| {
-                t.version.is_some_and(|v| v.same_minor(c.value))
+                t.version.as_ref().is_some_and(|v| v.same_minor(c.value))
                     && norm(&t.root) != "/usr/local/cuda"
             })
         })

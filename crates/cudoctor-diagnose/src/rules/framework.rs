@@ -514,10 +514,13 @@ pub(crate) fn library_gpu_code(ctx: &Ctx<'_>) -> Vec<Finding> {
         let lib = ctx.snap.libraries.iter().find(|l| {
             l.gpu_code.is_some()
                 && (l.path == loaded.path
-                    || (loaded.real_path.is_some() && l.real_path == loaded.real_path))
+                    || (loaded.real_path.is_some()
+                        && l.real_path.as_ref() == loaded.real_path.as_ref()))
         });
         let Some(lib) = lib else { continue };
-        let Some(names) = &lib.gpu_code else { continue };
+        let Some(names) = lib.gpu_code.as_ref() else {
+            continue;
+        };
         let codes: Vec<cudoctor_kb::version::GpuCode> =
             names.iter().filter_map(|c| c.parse().ok()).collect();
         if codes.len() != names.len() || codes.is_empty() {
@@ -536,9 +539,9 @@ pub(crate) fn library_gpu_code(ctx: &Ctx<'_>) -> Vec<Finding> {
                     .evidence(
                         format!("GPU code in {shown}"),
                         format_codes(&codes),
-                        lib.gpu_code_source
-                            .clone()
-                            .unwrap_or_else(|| "fatbinary headers".to_owned()),
+                        lib.gpu_code
+                            .source()
+                            .map_or_else(|| "fatbinary headers".to_owned(), str::to_owned),
                     )
                     .source(CUDA_BINARY_COMPAT)
             };

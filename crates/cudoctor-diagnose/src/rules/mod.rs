@@ -148,20 +148,20 @@ impl Ctx<'_> {
     /// container), else the user-space driver.
     pub fn driver(&self) -> Option<(DriverVersion, String)> {
         let d = &self.snap.driver;
-        if let Some(v) = &d.kernel_module_version {
+        if let Some(v) = d.kernel_module_version.as_ref() {
             return Some((
                 v.clone(),
-                d.kernel_module_version_source
-                    .clone()
-                    .unwrap_or_else(|| "kernel module".to_owned()),
+                d.kernel_module_version
+                    .source()
+                    .map_or_else(|| "kernel module".to_owned(), str::to_owned),
             ));
         }
         d.userspace_version.as_ref().map(|v| {
             (
                 v.clone(),
-                d.userspace_version_source
-                    .clone()
-                    .unwrap_or_else(|| "user-space driver".to_owned()),
+                d.userspace_version
+                    .source()
+                    .map_or_else(|| "user-space driver".to_owned(), str::to_owned),
             )
         })
     }
@@ -197,16 +197,16 @@ impl Ctx<'_> {
         for (i, g) in self.snap.gpus.iter().enumerate() {
             let label = g
                 .name
-                .clone()
+                .cloned()
                 .or_else(|| g.bus_location.clone())
                 .unwrap_or_else(|| format!("GPU {i}"));
-            if let Some(cc) = g.compute_capability {
+            if let Some(cc) = g.compute_capability.get() {
                 let src = g
-                    .compute_capability_source
-                    .clone()
-                    .unwrap_or_else(|| "GPU facts".to_owned());
+                    .compute_capability
+                    .source()
+                    .map_or_else(|| "GPU facts".to_owned(), str::to_owned);
                 out.push((label, cc, src));
-            } else if let Some(name) = &g.name {
+            } else if let Some(name) = g.name.as_ref() {
                 // Only the name is known: the knowledge base's GPU table, when it knows the
                 // model exactly (an unknown or ambiguous name stays unknown).
                 if let Ok(c) = self.kb.compute_capability_of(name) {
@@ -216,7 +216,7 @@ impl Ctx<'_> {
                         cc.0,
                         format!(
                             "{} (GPU name) + {}",
-                            g.name_source.as_deref().unwrap_or("GPU facts"),
+                            g.name.source().unwrap_or("GPU facts"),
                             cc.1
                         ),
                     ));

@@ -3,6 +3,7 @@
 //! verdicts. Each rule's own tests sit beside it (`rules/<group>/tests.rs`).
 #![allow(clippy::unwrap_used)]
 
+use cudoctor_facts::snapshot::Fact;
 use cudoctor_facts::snapshot::{Cudnn, Snapshot};
 use cudoctor_test::scenarios::*;
 
@@ -42,10 +43,10 @@ fn hostile_facts_never_panic() {
     ] {
         s.libraries.push(Library {
             family: cudoctor_facts::snapshot::LibraryFamily::Cudnn,
-            soname: soname.map(Into::into),
+            soname: soname.map(str::to_owned).into(),
             path: path.into(),
-            real_path: Some(format!("{path}.ü")),
-            version: version.map(Into::into),
+            real_path: Fact::value_only(format!("{path}.ü")),
+            version: version.map(str::to_owned).into(),
             found_via: vec![
                 "ld_library_path".into(),
                 "ld_so_cache".into(),
@@ -70,7 +71,7 @@ fn hostile_facts_never_panic() {
         "nvidia-cudnn-cu11==".into(),
         "x[".into(),
     ];
-    s.frameworks[0].compute_capabilities = Some(vec![
+    s.frameworks[0].compute_capabilities.set_value(vec![
         "sm_".into(),
         "compute_999999999".into(),
         String::new(),
@@ -78,8 +79,7 @@ fn hostile_facts_never_panic() {
     s.cudnn.push(Cudnn {
         kind: String::new(),
         path: String::new(),
-        version: Some("4294967295".parse().unwrap()),
-        ..Cudnn::default()
+        version: Fact::value_only("4294967295".parse().unwrap()),
     });
     let t = targets_from_snapshot(kb(), &s);
     let _ = diagnose(kb(), &s, &t);
@@ -248,8 +248,11 @@ fn unknown_version_is_never_ready() {
     dir.frameworks.push(cudoctor_facts::snapshot::Framework {
         name: "tensorflow".into(),
         environment: "/opt/venv".into(),
-        version: None,
-        version_unknown: Some("METADATA: `Version: ???` is not a PEP 440 version".into()),
+        version: Fact::from_parts(
+            None,
+            None,
+            Some("METADATA: `Version: ???` is not a PEP 440 version".into()),
+        ),
         ..cudoctor_facts::snapshot::Framework::default()
     });
     let t = targets_from_snapshot(kb(), &dir);

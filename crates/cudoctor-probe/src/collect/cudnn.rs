@@ -1,5 +1,6 @@
 //! cuDNN: headers, library file names and wheel metadata. All copies.
 
+use crate::snapshot::Fact;
 use std::path::{Path, PathBuf};
 
 use cudoctor_kb::version::CudnnVersion;
@@ -88,15 +89,16 @@ pub fn collect(
             match ctx.read_optional("cudnn", &path) {
                 Ok(Some(text)) => match parse_cudnn_header(&text) {
                     Ok(Some(v)) => {
-                        c.version = Some(v);
-                        c.version_source =
-                            Some(format!("CUDNN_MAJOR/MINOR/PATCHLEVEL in `{}`", show(&path)));
+                        c.version = Fact::known(
+                            v,
+                            format!("CUDNN_MAJOR/MINOR/PATCHLEVEL in `{}`", show(&path)),
+                        );
                     }
                     Ok(None) => continue,
-                    Err(e) => c.version_unknown = Some(format!("`{}`: {e}", show(&path))),
+                    Err(e) => c.version = Fact::unknown(format!("`{}`: {e}", show(&path))),
                 },
                 Ok(None) => continue,
-                Err(r) => c.version_unknown = Some(r),
+                Err(r) => c.version = Fact::unknown(r),
             }
             out.push(c);
         }
@@ -109,12 +111,14 @@ pub fn collect(
         out.push(Cudnn {
             kind: "library".to_owned(),
             path: lib.path.clone(),
-            version: lib.version.as_deref().and_then(|v| v.parse().ok()),
-            version_source: lib.version.as_ref().and(lib.version_source.clone()),
-            version_unknown: lib
-                .version_unknown
-                .clone()
-                .or_else(|| lib.real_path_unknown.clone()),
+            version: Fact::from_parts(
+                lib.version.as_deref().and_then(|v| v.parse().ok()),
+                lib.version.source().map(str::to_owned),
+                lib.version
+                    .unknown_reason()
+                    .or(lib.real_path.unknown_reason())
+                    .map(str::to_owned),
+            ),
         });
     }
     for env in envs {
@@ -131,9 +135,11 @@ pub fn collect(
             out.push(Cudnn {
                 kind: "wheel".to_owned(),
                 path: p.metadata_path.clone(),
-                version_source: version.map(|_| format!("wheel `{}` METADATA", p.name)),
-                version,
-                version_unknown: unknown,
+                version: Fact::from_parts(
+                    version,
+                    version.map(|_| format!("wheel `{}` METADATA", p.name)),
+                    unknown,
+                ),
             });
         }
     }

@@ -1,5 +1,6 @@
 //! Kernel driver, GPUs and device nodes.
 
+use crate::snapshot::Fact;
 use std::path::Path;
 
 use cudoctor_kb::version::DriverVersion;
@@ -138,8 +139,7 @@ pub fn collect_kernel(ctx: &mut Ctx<'_>, driver: &mut DriverFacts) {
     match ctx.read_optional("driver", proc_path) {
         Ok(Some(text)) => match parse_proc_driver_nvidia_version(&text) {
             Ok(b) => {
-                driver.kernel_module_version = Some(b.version);
-                driver.kernel_module_version_source = Some(PROC_VERSION.to_owned());
+                driver.kernel_module_version = Fact::known(b.version, PROC_VERSION.to_owned());
                 driver.kernel_module_flavor = Some(b.flavor.to_owned());
                 driver.kernel_module_banner = Some(b.line);
                 return;
@@ -157,8 +157,7 @@ pub fn collect_kernel(ctx: &mut Ctx<'_>, driver: &mut DriverFacts) {
     match ctx.read_optional("driver", sys_path) {
         Ok(Some(text)) => match parse_sys_module_version(&text) {
             Ok(v) => {
-                driver.kernel_module_version = Some(v);
-                driver.kernel_module_version_source = Some(SYS_VERSION.to_owned());
+                driver.kernel_module_version = Fact::known(v, SYS_VERSION.to_owned());
                 return;
             }
             Err(e) => {
@@ -172,7 +171,7 @@ pub fn collect_kernel(ctx: &mut Ctx<'_>, driver: &mut DriverFacts) {
     }
     // Absent (no module loaded) unless something was there and unreadable.
     if !unknown.is_empty() {
-        driver.kernel_module_version_unknown = Some(unknown.join("; "));
+        driver.kernel_module_version = Fact::unknown(unknown.join("; "));
     }
 }
 
@@ -207,17 +206,19 @@ pub fn collect_gpus(ctx: &mut Ctx<'_>) -> Vec<Gpu> {
                 bus_location: info
                     .bus_location
                     .or_else(|| Some(entry.name_str().into_owned())),
-                name_source: info.model.as_ref().map(|_| show(&path)),
-                name: info.model,
-                compute_capability: None,
-                compute_capability_source: None,
-                compute_capability_unknown: Some(
-                    "not reported by /proc; derived from the name with the knowledge base"
-                        .to_owned(),
+                name: info
+                    .model
+                    .map_or(Fact::Absent, |m| Fact::known(m, show(&path))),
+                compute_capability: Fact::from_parts(
+                    None,
+                    None,
+                    Some(
+                        "not reported by /proc; derived from the name with the knowledge base"
+                            .to_owned(),
+                    ),
                 ),
                 uuid: info.uuid,
-                memory_total_bytes: None,
-                memory_total_bytes_source: None,
+                memory_total_bytes: Fact::from_parts(None, None, None),
             });
         }
     }

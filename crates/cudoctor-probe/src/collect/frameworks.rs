@@ -1,5 +1,6 @@
 //! Frameworks (TensorFlow, PyTorch, JAX), read from their files and never imported.
 
+use crate::snapshot::Fact;
 use std::path::{Path, PathBuf};
 
 use cudoctor_kb::data::TfComputeCapabilities;
@@ -262,7 +263,7 @@ pub fn collect(ctx: &mut Ctx<'_>, envs: &[PythonEnvironment]) -> Vec<Framework> 
                         } else {
                             "not recorded in the package's files"
                         };
-                        fw.cuda_version_unknown = Some(why.to_owned());
+                        fw.cuda_version = Fact::unknown(why.to_owned());
                         if let Some(major) = n
                             .strip_prefix("jax-cuda")
                             .and_then(|r| r.strip_suffix("-plugin"))
@@ -313,11 +314,10 @@ fn base(env: &str, name: &str, pkg: Option<&PythonPackage>) -> Framework {
         fw.requires_nvidia.clone_from(&p.requires_nvidia);
         match p.version.as_deref().map(str::parse::<FrameworkVersion>) {
             Some(Ok(v)) => {
-                fw.version = Some(v);
-                fw.version_source = Some(format!("{}/METADATA", p.metadata_path));
+                fw.version = Fact::known(v, format!("{}/METADATA", p.metadata_path));
             }
-            Some(Err(e)) => fw.version_unknown = Some(super::snippet(&e.to_string())),
-            None => fw.version_unknown = Some("no Version in METADATA".to_owned()),
+            Some(Err(e)) => fw.version = Fact::unknown(super::snippet(&e.to_string())),
+            None => fw.version = Fact::unknown("no Version in METADATA"),
         }
         // A cuDNN pin (`nvidia-cudnn-cu12 ==8.9.2.26`) says which cuDNN the package installs.
         if let Some((v, line)) = p
@@ -325,8 +325,7 @@ fn base(env: &str, name: &str, pkg: Option<&PythonPackage>) -> Framework {
             .iter()
             .find_map(|r| cudnn_pin(r).map(|v| (v, r)))
         {
-            fw.cudnn_version = Some(v);
-            fw.cudnn_version_source = Some(format!("Requires-Dist `{line}`"));
+            fw.cudnn_version = Fact::known(v, format!("Requires-Dist `{line}`"));
         }
     }
     fw
@@ -353,16 +352,16 @@ fn tensorflow(ctx: &mut Ctx<'_>, file: &Path, fw: &mut Framework) {
         Ok(Some(t)) => t,
         Ok(None) => {
             let r = format!("no `{}`", show(file));
-            fw.cuda_version_unknown = Some(r.clone());
-            fw.compute_capabilities_unknown = Some(r.clone());
+            fw.cuda_version = Fact::unknown(r.clone());
+            fw.compute_capabilities = Fact::unknown(r.clone());
             if fw.cudnn_version.is_none() {
-                fw.cudnn_version_unknown = Some(r);
+                fw.cudnn_version = Fact::unknown(r);
             }
             return;
         }
         Err(r) => {
-            fw.cuda_version_unknown = Some(r.clone());
-            fw.compute_capabilities_unknown = Some(r);
+            fw.cuda_version = Fact::unknown(r.clone());
+            fw.compute_capabilities = Fact::unknown(r);
             return;
         }
     };
@@ -371,14 +370,13 @@ fn tensorflow(ctx: &mut Ctx<'_>, file: &Path, fw: &mut Framework) {
     fw.is_cuda_build = info.is_cuda_build;
     match info.cuda_version.as_deref().map(str::parse::<CudaVersion>) {
         Some(Ok(v)) => {
-            fw.cuda_version = Some(v);
-            fw.cuda_version_source = Some(src.clone());
+            fw.cuda_version = Fact::known(v, src.clone());
         }
         Some(Err(e)) => {
-            fw.cuda_version_unknown = Some(format!("`{src}`: {}", super::snippet(&e.to_string())));
+            fw.cuda_version = Fact::unknown(format!("`{src}`: {}", super::snippet(&e.to_string())));
         }
         None if info.is_cuda_build == Some(false) => {}
-        None => fw.cuda_version_unknown = Some(format!("no cuda_version in `{src}`")),
+        None => fw.cuda_version = Fact::unknown(format!("no cuda_version in `{src}`")),
     }
     match info
         .cudnn_version
@@ -386,14 +384,14 @@ fn tensorflow(ctx: &mut Ctx<'_>, file: &Path, fw: &mut Framework) {
         .map(str::parse::<CudnnVersion>)
     {
         Some(Ok(v)) => {
-            fw.cudnn_version = Some(v);
-            fw.cudnn_version_source = Some(src.clone());
+            fw.cudnn_version = Fact::known(v, src.clone());
         }
         Some(Err(e)) => {
-            fw.cudnn_version_unknown = Some(format!("`{src}`: {}", super::snippet(&e.to_string())));
+            fw.cudnn_version =
+                Fact::unknown(format!("`{src}`: {}", super::snippet(&e.to_string())));
         }
         None if info.is_cuda_build == Some(false) || fw.cudnn_version.is_some() => {}
-        None => fw.cudnn_version_unknown = Some(format!("no cudnn_version in `{src}`")),
+        None => fw.cudnn_version = Fact::unknown(format!("no cudnn_version in `{src}`")),
     }
     let build_entries = info.compute_capabilities.clone();
     match info.compute_capabilities {
@@ -401,15 +399,16 @@ fn tensorflow(ctx: &mut Ctx<'_>, file: &Path, fw: &mut Framework) {
         // lists GPU code (`sm_` = SASS, `compute_` = PTX), so the entries are expanded here.
         Some(l) => match TfComputeCapabilities::parse(l.iter().map(String::as_str)) {
             Ok(list) => {
-                fw.compute_capabilities =
-                    Some(list.codes().iter().map(ToString::to_string).collect());
-                fw.compute_capabilities_source = Some(format!(
-                    "{src} (cuda_compute_capabilities {}; TensorFlow's compute_XY = sm_XY SASS + compute_XY PTX)",
-                    l.join(", ")
-                ));
+                fw.compute_capabilities = Fact::known(
+                    list.codes().iter().map(ToString::to_string).collect(),
+                    format!(
+                        "{src} (cuda_compute_capabilities {}; TensorFlow's compute_XY = sm_XY SASS + compute_XY PTX)",
+                        l.join(", ")
+                    ),
+                );
             }
             Err(e) => {
-                fw.compute_capabilities_unknown = Some(format!(
+                fw.compute_capabilities = Fact::unknown(format!(
                     "`{src}`: cuda_compute_capabilities: {}",
                     super::snippet(&e.to_string())
                 ));
@@ -417,8 +416,8 @@ fn tensorflow(ctx: &mut Ctx<'_>, file: &Path, fw: &mut Framework) {
         },
         None if info.is_cuda_build == Some(false) => {}
         None => {
-            fw.compute_capabilities_unknown =
-                Some(format!("no cuda_compute_capabilities in `{src}`"));
+            fw.compute_capabilities =
+                Fact::unknown(format!("no cuda_compute_capabilities in `{src}`"));
         }
     }
     if info.is_cuda_build != Some(false) {
@@ -443,11 +442,11 @@ fn torch(ctx: &mut Ctx<'_>, file: &Path, fw: &mut Framework) {
     let text = match ctx.read_optional("frameworks", file) {
         Ok(Some(t)) => t,
         Ok(None) => {
-            fw.cuda_version_unknown = Some(format!("no `{}`", show(file)));
+            fw.cuda_version = Fact::unknown(format!("no `{}`", show(file)));
             return;
         }
         Err(r) => {
-            fw.cuda_version_unknown = Some(r);
+            fw.cuda_version = Fact::unknown(r);
             return;
         }
     };
@@ -461,32 +460,29 @@ fn torch(ctx: &mut Ctx<'_>, file: &Path, fw: &mut Framework) {
             .as_ref()
             .is_some_and(|m| m.without_local() == v.without_local());
         if fw.version.is_none() || (same_release && v.local().is_some()) {
-            fw.version = Some(v);
-            fw.version_source = Some(src.clone());
-            fw.version_unknown = None;
+            fw.version = Fact::known(v, src.clone());
         }
     }
     fw.hip_version = info.hip;
     match info.cuda.as_deref().map(str::parse::<CudaVersion>) {
         Some(Ok(v)) => {
-            fw.cuda_version = Some(v);
-            fw.cuda_version_source = Some(src);
+            fw.cuda_version = Fact::known(v, src);
             fw.is_cuda_build = Some(true);
         }
         Some(Err(e)) => {
-            fw.cuda_version_unknown = Some(format!("`{src}`: {}", super::snippet(&e.to_string())));
+            fw.cuda_version = Fact::unknown(format!("`{src}`: {}", super::snippet(&e.to_string())));
         }
         None if info.cuda_line_unparsed.is_some() => {
-            fw.cuda_version_unknown = Some(format!(
+            fw.cuda_version = Fact::unknown(format!(
                 "the `cuda` line of `{src}` does not parse: `{}`",
                 super::snippet(info.cuda_line_unparsed.as_deref().unwrap_or(""))
             ));
         }
         None if info.has_cuda_line => fw.is_cuda_build = Some(false),
-        None => fw.cuda_version_unknown = Some(format!("no `cuda` in `{src}`")),
+        None => fw.cuda_version = Fact::unknown(format!("no `cuda` in `{src}`")),
     }
     if fw.cudnn_version.is_none() && fw.is_cuda_build == Some(true) {
-        fw.cudnn_version_unknown = Some(
+        fw.cudnn_version = Fact::unknown(
             "torch/version.py does not record cuDNN and no nvidia-cudnn pin was found".to_owned(),
         );
     }
@@ -514,7 +510,7 @@ fn gpu_code_from_binaries(
     let Some(source) = united.source(listed.as_deref().unwrap_or("")) else {
         // Keep what build info said; say why the binaries did not answer.
         if fw.compute_capabilities.is_none() {
-            fw.compute_capabilities_unknown = Some(if united.problems.is_empty() {
+            fw.compute_capabilities = Fact::unknown(if united.problems.is_empty() {
                 format!("none of {} is present", united.missing.join(", "))
             } else {
                 united.problems.join("; ")
@@ -522,9 +518,7 @@ fn gpu_code_from_binaries(
         }
         return;
     };
-    fw.compute_capabilities = Some(united.code_strings());
-    fw.compute_capabilities_source = Some(source);
-    fw.compute_capabilities_unknown = None;
+    fw.compute_capabilities = Fact::known(united.code_strings(), source);
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! CUDA and driver libraries: everywhere a loader or framework could pick them up.
 
+use crate::snapshot::Fact;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -197,7 +198,7 @@ pub fn describe_library(
         .is_ok_and(|m| m.file_type().is_symlink());
     let real = match ctx.root.real_path(path) {
         Ok(r) => {
-            lib.real_path = Some(show(&r));
+            lib.real_path.set_value(show(&r));
             Some(r)
         }
         Err(e) => {
@@ -208,9 +209,9 @@ pub fn describe_library(
                     .read_link(path)
                     .map(|t| show(&t))
                     .unwrap_or_default();
-                lib.real_path_unknown = Some(format!("dangling link to `{target}`"));
+                lib.real_path = Fact::unknown(format!("dangling link to `{target}`"));
             } else {
-                lib.real_path_unknown = Some(e.reason());
+                lib.real_path = Fact::unknown(e.reason());
             }
             None
         }
@@ -234,19 +235,17 @@ pub fn describe_library(
         });
     match from_name {
         Some((v, n)) if v.split('.').count() >= 3 => {
-            lib.version = Some(v);
-            lib.version_source = Some(format!("file name `{n}`"));
+            lib.version = Fact::known(v, format!("file name `{n}`"));
         }
         other => {
             if let Some((v, src)) = wheel_version(ctx, path) {
-                lib.version = Some(v);
-                lib.version_source = Some(src);
+                lib.version = Fact::known(v, src);
             } else if let Some((v, n)) = other {
-                lib.version_unknown = Some(format!(
+                lib.version = Fact::unknown(format!(
                     "file name `{n}` carries only the interface version `{v}`"
                 ));
             } else if !lib.dangling {
-                lib.version_unknown = Some("no version in the file name".to_owned());
+                lib.version = Fact::unknown("no version in the file name");
             }
         }
     }
@@ -255,8 +254,7 @@ pub fn describe_library(
             Ok(info) => {
                 lib.elf = Some(info.describe());
                 if let Some(s) = info.soname {
-                    lib.soname = Some(s);
-                    lib.soname_source = Some(format!("DT_SONAME of `{}`", show(real)));
+                    lib.soname = Fact::known(s, format!("DT_SONAME of `{}`", show(real)));
                 }
             }
             Err(e) => {
@@ -265,8 +263,7 @@ pub fn describe_library(
         }
     }
     if lib.soname.is_none() {
-        lib.soname = Some(file_name.clone());
-        lib.soname_source = Some("file name".to_owned());
+        lib.soname = Fact::known(file_name.clone(), "file name".to_owned());
     }
     lib
 }
@@ -384,7 +381,7 @@ pub fn read_gpu_code(ctx: &mut Ctx<'_>, libs: &mut [Library]) {
         if !GPU_CODE_FAMILIES.contains(&lib.family) || lib.dangling {
             continue;
         }
-        let Some(real) = lib.real_path.clone() else {
+        let Some(real) = lib.real_path.cloned() else {
             continue;
         };
         let real = Path::new(&real);
@@ -451,10 +448,9 @@ pub fn read_gpu_code(ctx: &mut Ctx<'_>, libs: &mut [Library]) {
         });
         match answer {
             Ok((codes, source)) => {
-                lib.gpu_code = Some(codes.clone());
-                lib.gpu_code_source = Some(source.clone());
+                lib.gpu_code = Fact::known(codes.clone(), source.clone());
             }
-            Err(why) => lib.gpu_code_unknown = Some(why.clone()),
+            Err(why) => lib.gpu_code = Fact::unknown(why.clone()),
         }
     }
 }

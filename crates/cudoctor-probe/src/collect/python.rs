@@ -1,5 +1,6 @@
 //! Python environments and the packages of interest in them, read from files only.
 
+use crate::snapshot::Fact;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -322,9 +323,10 @@ fn inspect(ctx: &mut Ctx<'_>, prefix: &Path, cand: Candidate) -> Option<PythonEn
         path: show(prefix),
         kind: cand.kind.to_owned(),
         found_via: via,
-        python_version_source: version.as_ref().map(|(_, s)| s.clone()),
-        python_version: version.map(|(v, _)| v),
-        python_version_unknown: unknown,
+        python_version: match version {
+            Some((v, s)) => Fact::known(v, s),
+            None => Fact::from_parts(None, None, unknown),
+        },
         site_packages: site.iter().map(|p| show(p)).collect(),
         packages,
     })

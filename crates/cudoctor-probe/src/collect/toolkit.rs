@@ -1,5 +1,6 @@
 //! CUDA toolkits: where they are and which version each is.
 
+use crate::snapshot::Fact;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -214,8 +215,7 @@ fn read_version(ctx: &mut Ctx<'_>, root: &Path, has_nvcc: bool, tk: &mut CudaToo
         match ctx.read_optional("cuda_toolkits", &file) {
             Ok(Some(t)) => match parse(&t) {
                 Ok(v) => {
-                    tk.version = Some(v);
-                    tk.version_source = Some(show(&file));
+                    tk.version = Fact::known(v, show(&file));
                     return;
                 }
                 Err(e) => reasons.push(format!("`{}`: {e}", show(&file))),
@@ -229,8 +229,8 @@ fn read_version(ctx: &mut Ctx<'_>, root: &Path, has_nvcc: bool, tk: &mut CudaToo
         match scan_nvcc(ctx, &nvcc) {
             Ok(bytes) => match parse_nvcc_release(&bytes) {
                 Ok(v) => {
-                    tk.version = Some(v);
-                    tk.version_source = Some(format!("{} (embedded release string)", show(&nvcc)));
+                    tk.version =
+                        Fact::known(v, format!("{} (embedded release string)", show(&nvcc)));
                     return;
                 }
                 Err(e) => reasons.push(format!("`{}`: {e}", show(&nvcc))),
@@ -241,7 +241,7 @@ fn read_version(ctx: &mut Ctx<'_>, root: &Path, has_nvcc: bool, tk: &mut CudaToo
     if reasons.is_empty() {
         reasons.push("no version.json, version.txt or bin/nvcc".to_owned());
     }
-    tk.version_unknown = Some(reasons.join("; "));
+    tk.version = Fact::unknown(reasons.join("; "));
 }
 
 #[cfg(test)]

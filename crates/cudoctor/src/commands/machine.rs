@@ -47,11 +47,11 @@ pub fn fill_plan_constraints(query: &mut PlanQuery, snap: &Snapshot, notes: &mut
         let found = d
             .userspace_version
             .as_ref()
-            .map(|v| (v, d.userspace_version_source.as_deref()))
+            .map(|v| (v, d.userspace_version.source()))
             .or_else(|| {
                 d.kernel_module_version
                     .as_ref()
-                    .map(|v| (v, d.kernel_module_version_source.as_deref()))
+                    .map(|v| (v, d.kernel_module_version.source()))
             });
         if let Some((v, src)) = found {
             query.driver = Some(v.clone());
@@ -65,7 +65,7 @@ pub fn fill_plan_constraints(query: &mut PlanQuery, snap: &Snapshot, notes: &mut
         if let Some((g, cc)) = snap
             .gpus
             .iter()
-            .find_map(|g| g.compute_capability.map(|cc| (g, cc)))
+            .find_map(|g| g.compute_capability.cloned().map(|cc| (g, cc)))
         {
             query.compute_capability = Some(cc);
             notes.push(format!(
@@ -91,7 +91,7 @@ fn active_python(snap: &Snapshot) -> Option<(PythonVersion, String, &'static str
         snap.python_environments
             .iter()
             .filter(|e| e.found_via.iter().any(|f| f == via))
-            .find_map(|e| e.python_version.map(|v| (v, e.path.clone())))
+            .find_map(|e| e.python_version.cloned().map(|v| (v, e.path.clone())))
     };
     if let Some((v, p)) = with_version("$VIRTUAL_ENV") {
         return Some((v, p, "the active virtual environment"));
@@ -108,6 +108,7 @@ fn active_python(snap: &Snapshot) -> Option<(PythonVersion, String, &'static str
             .find(|e| Path::new(&e.path) == prefix)
             .and_then(|e| {
                 e.python_version
+                    .cloned()
                     .map(|v| (v, e.path.clone(), "the first python on $PATH"))
             })
     })

@@ -6,12 +6,13 @@ use cudoctor_probe::Snapshot;
 
 use super::{Printer, Tone, resolved};
 
+/// A snapshot fact as `value (source)`, `unknown (why)` or `not found`.
+pub fn fact_of<T: ToString>(f: &cudoctor_probe::snapshot::Fact<T>) -> String {
+    fact(f.value(), f.source(), f.unknown_reason())
+}
+
 /// `value (source)`, `unknown (why)` or `not found`.
-pub fn fact<T: ToString>(
-    v: Option<&T>,
-    source: Option<&String>,
-    unknown: Option<&String>,
-) -> String {
+pub fn fact<T: ToString>(v: Option<&T>, source: Option<&str>, unknown: Option<&str>) -> String {
     match (v, unknown) {
         (Some(v), _) => match source {
             Some(s) => format!("{}  ({s})", v.to_string()),
@@ -53,58 +54,30 @@ pub fn render(s: &Snapshot, p: Printer) -> String {
     let _ = writeln!(
         out,
         "  kernel module    {}",
-        fact(
-            d.kernel_module_version.as_ref(),
-            d.kernel_module_version_source.as_ref(),
-            d.kernel_module_version_unknown.as_ref()
-        )
+        fact_of(&d.kernel_module_version)
     );
     if let Some(flavor) = &d.kernel_module_flavor {
         let _ = writeln!(out, "  module flavor    {flavor}");
     }
-    let _ = writeln!(
-        out,
-        "  user space       {}",
-        fact(
-            d.userspace_version.as_ref(),
-            d.userspace_version_source.as_ref(),
-            d.userspace_version_unknown.as_ref()
-        )
-    );
-    let _ = writeln!(
-        out,
-        "  supports CUDA    {}",
-        fact(
-            d.cuda_version.as_ref(),
-            d.cuda_version_source.as_ref(),
-            d.cuda_version_unknown.as_ref()
-        )
-    );
+    let _ = writeln!(out, "  user space       {}", fact_of(&d.userspace_version));
+    let _ = writeln!(out, "  supports CUDA    {}", fact_of(&d.cuda_version));
     if d.newest_toolkit.is_some() {
         let _ = writeln!(
             out,
             "  newest toolkit   {}",
-            fact(
-                d.newest_toolkit.as_ref(),
-                d.newest_toolkit_source.as_ref(),
-                None
-            )
+            fact(d.newest_toolkit.as_ref(), d.newest_toolkit.source(), None)
         );
     }
 
     list_section(&mut out, p, "GPUs", &s.gpus);
     for (i, g) in s.gpus.iter().enumerate() {
-        let name = g.name.clone().unwrap_or_else(|| "unnamed GPU".to_owned());
-        let cc = fact(
-            g.compute_capability.as_ref(),
-            g.compute_capability_source.as_ref(),
-            g.compute_capability_unknown.as_ref(),
-        );
+        let name = g.name.cloned().unwrap_or_else(|| "unnamed GPU".to_owned());
+        let cc = fact_of(&g.compute_capability);
         let _ = writeln!(out, "  {i}  {name}\n     compute capability {cc}");
         if let Some(bus) = &g.bus_location {
             let _ = writeln!(out, "     bus {bus}");
         }
-        if let Some(m) = g.memory_total_bytes {
+        if let Some(m) = g.memory_total_bytes.as_ref() {
             let _ = writeln!(out, "     memory {} MiB", m / (1024 * 1024));
         }
     }
@@ -133,21 +106,17 @@ pub fn render(s: &Snapshot, p: Printer) -> String {
             out,
             "  `{}`{real}: {}  [{}]",
             t.root,
-            fact(
-                t.version.as_ref(),
-                t.version_source.as_ref(),
-                t.version_unknown.as_ref()
-            ),
+            fact_of(&t.version),
             t.found_via.join(", ")
         );
     }
 
     list_section(&mut out, p, "CUDA libraries", &s.libraries);
     for l in &s.libraries {
-        let soname = l.soname.clone().unwrap_or_else(|| "?".to_owned());
+        let soname = l.soname.cloned().unwrap_or_else(|| "?".to_owned());
         let version = l
             .version
-            .clone()
+            .cloned()
             .unwrap_or_else(|| "version unknown".to_owned());
         let dangling = if l.dangling { "  DANGLING LINK" } else { "" };
         let _ = writeln!(out, "  {soname:<24} {version:<14} `{}`{dangling}", l.path);
@@ -159,7 +128,7 @@ pub fn render(s: &Snapshot, p: Printer) -> String {
             out,
             "  {:<8} {}  `{}`",
             c.kind,
-            fact(c.version.as_ref(), None, c.version_unknown.as_ref()),
+            fact(c.version.as_ref(), None, c.version.unknown_reason()),
             c.path
         );
     }
@@ -168,6 +137,7 @@ pub fn render(s: &Snapshot, p: Printer) -> String {
     for e in &s.python_environments {
         let v = e
             .python_version
+            .as_ref()
             .map_or_else(|| "Python ?".to_owned(), |v| format!("Python {v}"));
         let _ = writeln!(out, "  `{}` ({}, {v})", e.path, e.kind);
     }
@@ -180,16 +150,18 @@ pub fn render(s: &Snapshot, p: Printer) -> String {
             .map_or_else(|| "?".to_owned(), ToString::to_string);
         let cuda = f
             .cuda_version
-            .map_or_else(|| "?".to_owned(), |c| c.to_string());
+            .as_ref()
+            .map_or_else(|| "?".to_owned(), ToString::to_string);
         let cudnn = f
             .cudnn_version
-            .map_or_else(|| "?".to_owned(), |c| c.to_string());
+            .as_ref()
+            .map_or_else(|| "?".to_owned(), ToString::to_string);
         let _ = writeln!(
             out,
             "  {} {v}: built with CUDA {cuda}, cuDNN {cudnn}  in `{}`",
             f.name, f.environment
         );
-        if let Some(cc) = &f.compute_capabilities {
+        if let Some(cc) = f.compute_capabilities.as_ref() {
             let _ = writeln!(out, "     GPU code: {}", cc.join(", "));
         }
     }
@@ -240,7 +212,7 @@ pub fn render(s: &Snapshot, p: Printer) -> String {
         let _ = writeln!(
             out,
             "  libcuda          {}",
-            fact(live.libcuda.as_ref(), None, live.libcuda_unknown.as_ref())
+            fact(live.libcuda.as_ref(), None, live.libcuda_unknown.as_deref(),)
         );
         let _ = writeln!(
             out,
@@ -248,7 +220,7 @@ pub fn render(s: &Snapshot, p: Printer) -> String {
             fact(
                 live.cu_driver_get_version.as_ref(),
                 None,
-                live.cu_driver_get_version_unknown.as_ref()
+                live.cu_driver_get_version.unknown_reason()
             )
         );
         if let Some(code) = live.cu_init {

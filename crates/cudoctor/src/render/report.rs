@@ -40,7 +40,7 @@ const LOADER_FIELDS: &[(&str, &str)] = &[
 /// unknown.
 fn built_with<V: ToString>(
     fw: Option<&Framework>,
-    field: impl Fn(&Framework) -> (Option<V>, Option<&String>),
+    field: impl Fn(&Framework) -> (Option<V>, Option<&str>),
 ) -> String {
     fw.map_or_else(
         || "N/A".to_owned(),
@@ -68,7 +68,7 @@ fn joined(items: &[String], none: impl FnOnce() -> String) -> String {
     }
 }
 
-fn could_not(why: Option<&String>) -> String {
+fn could_not(why: Option<&str>) -> String {
     match why {
         Some(w) => format!("Could not collect ({w})"),
         None => "Could not collect (not found)".to_owned(),
@@ -88,7 +88,7 @@ pub fn fields(s: &Snapshot) -> Vec<(&'static str, String)> {
     let jaxlib = s.frameworks.iter().find(|x| x.name == "jaxlib");
     let ver = |x: Option<&Framework>| match x {
         Some(fw) => fw.version.as_ref().map_or_else(
-            || could_not(fw.version_unknown.as_ref()),
+            || could_not(fw.version.unknown_reason()),
             ToString::to_string,
         ),
         None => "N/A (not installed)".to_owned(),
@@ -96,23 +96,29 @@ pub fn fields(s: &Snapshot) -> Vec<(&'static str, String)> {
     f.push(("PyTorch version", ver(torch)));
     f.push((
         "CUDA used to build PyTorch",
-        built_with(torch, |t| (t.cuda_version, t.cuda_version_unknown.as_ref())),
+        built_with(torch, |t| {
+            (t.cuda_version.cloned(), t.cuda_version.unknown_reason())
+        }),
     ));
     f.push(("TensorFlow version", ver(tf)));
     f.push((
         "CUDA used to build TensorFlow",
-        built_with(tf, |t| (t.cuda_version, t.cuda_version_unknown.as_ref())),
+        built_with(tf, |t| {
+            (t.cuda_version.cloned(), t.cuda_version.unknown_reason())
+        }),
     ));
     f.push((
         "cuDNN used to build TensorFlow",
-        built_with(tf, |t| (t.cudnn_version, t.cudnn_version_unknown.as_ref())),
+        built_with(tf, |t| {
+            (t.cudnn_version.cloned(), t.cudnn_version.unknown_reason())
+        }),
     ));
     f.push(("jax version", ver(jax)));
     f.push(("jaxlib version", ver(jaxlib)));
     let py: Vec<String> = s
         .python_environments
         .iter()
-        .map(|e| at(e.python_version, &e.path))
+        .map(|e| at(e.python_version.cloned(), &e.path))
         .collect();
     f.push(("Python version", joined(&py, || could_not(None))));
     f.push((
@@ -124,7 +130,7 @@ pub fn fields(s: &Snapshot) -> Vec<(&'static str, String)> {
                     l.device_count.unwrap_or(0)
                 ),
                 (Some(c), Some(n)) => format!("False (cuInit returned {c} {n})"),
-                _ => could_not(l.libcuda_unknown.as_ref()),
+                _ => could_not(l.libcuda_unknown.as_deref()),
             },
             None => "Could not collect (no live driver calls for this source)".to_owned(),
         },
@@ -132,7 +138,7 @@ pub fn fields(s: &Snapshot) -> Vec<(&'static str, String)> {
     let tk: Vec<String> = s
         .cuda_toolkits
         .iter()
-        .map(|t| at(t.version, &t.root))
+        .map(|t| at(t.version.cloned(), &t.root))
         .collect();
     f.push((
         "CUDA toolkits (not what the frameworks load)",
@@ -147,7 +153,8 @@ pub fn fields(s: &Snapshot) -> Vec<(&'static str, String)> {
                 "GPU {i}: {} (compute capability {})",
                 g.name.as_deref().unwrap_or("?"),
                 g.compute_capability
-                    .map_or_else(|| "?".to_owned(), |c| c.to_string())
+                    .as_ref()
+                    .map_or_else(|| "?".to_owned(), ToString::to_string)
             )
         })
         .collect();
@@ -162,18 +169,22 @@ pub fn fields(s: &Snapshot) -> Vec<(&'static str, String)> {
             .as_ref()
             .or(s.driver.kernel_module_version.as_ref())
             .map_or_else(
-                || could_not(s.driver.userspace_version_unknown.as_ref()),
+                || could_not(s.driver.userspace_version.unknown_reason()),
                 ToString::to_string,
             ),
     ));
     f.push((
         "Driver supports CUDA",
-        s.driver.cuda_version.map_or_else(
-            || could_not(s.driver.cuda_version_unknown.as_ref()),
-            |c| c.to_string(),
+        s.driver.cuda_version.as_ref().map_or_else(
+            || could_not(s.driver.cuda_version.unknown_reason()),
+            ToString::to_string,
         ),
     ));
-    let cudnn: Vec<String> = s.cudnn.iter().map(|c| at(c.version, &c.path)).collect();
+    let cudnn: Vec<String> = s
+        .cudnn
+        .iter()
+        .map(|c| at(c.version.cloned(), &c.path))
+        .collect();
     f.push(("cuDNN version", joined(&cudnn, || could_not(None))));
     for r in s.loader.iter().filter(|r| r.preload_environment.is_none()) {
         let stem = r.soname.split(".so").next().unwrap_or_default();

@@ -82,7 +82,7 @@ fn image_cuda_newer_than_driver() {
         s.container.nvidia_require_cuda = require.map(Into::into);
         s.container.cuda_version_env = cuda.map(Into::into);
         if let Some(d) = driver {
-            s.driver.kernel_module_version = Some(d.parse().unwrap());
+            s.driver.kernel_module_version.set_value(d.parse().unwrap());
         }
         sev(&installed(&s), "image-cuda-newer-than-driver")
     };

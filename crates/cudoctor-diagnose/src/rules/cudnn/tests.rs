@@ -2,6 +2,7 @@
 //! and that unknown facts never make it fire.
 #![allow(clippy::unwrap_used)]
 
+use cudoctor_facts::snapshot::Fact;
 use cudoctor_facts::snapshot::{Cudnn, Snapshot};
 use cudoctor_test::scenarios::*;
 
@@ -10,9 +11,10 @@ use crate::rules::testing::{installed, of, sev};
 
 fn with_cudnn_file_version(mut s: Snapshot, v: &str) -> Snapshot {
     let l = lib_mut(&mut s, "libcudnn.so.8");
-    l.version = Some(v.into());
-    l.real_path = Some(format!("/usr/local/cuda-11.2/lib64/libcudnn.so.{v}"));
-    s.cudnn[0].version = Some(v.parse().unwrap());
+    l.version.set_value(v.into());
+    l.real_path
+        .set_value(format!("/usr/local/cuda-11.2/lib64/libcudnn.so.{v}"));
+    s.cudnn[0].version.set_value(v.parse().unwrap());
     s
 }
 
@@ -43,8 +45,8 @@ fn cudnn_version_mismatch() {
     let mut s = healthy_tf29();
     for l in &mut s.libraries {
         if l.family == "cudnn" {
-            l.version = None;
-            l.real_path = None;
+            l.version = Fact::Absent;
+            l.real_path = Fact::Absent;
         }
     }
     s.cudnn.clear();
@@ -52,8 +54,12 @@ fn cudnn_version_mismatch() {
     // A custom TF build with cuDNN 9 from build_info: libcudnn.so.8 is not what it opens; the
     // knowledge base's sonames are not used for a build that disagrees on CUDA.
     let mut s = healthy_tf29();
-    s.frameworks[0].cuda_version = Some("12.3".parse().unwrap());
-    s.frameworks[0].cudnn_version = Some("9".parse().unwrap());
+    s.frameworks[0]
+        .cuda_version
+        .set_value("12.3".parse().unwrap());
+    s.frameworks[0]
+        .cudnn_version
+        .set_value("9".parse().unwrap());
     let f = installed(&s);
     assert!(of(&f, "library-not-found").is_empty(), "{f:#?}");
 }
@@ -65,22 +71,19 @@ fn several_cudnn_copies_only_within_one_major() {
         kind: "wheel".into(),
         path: "/opt/venv/lib/python3.9/site-packages/nvidia_cudnn_cu12-9.1.0.70.dist-info/METADATA"
             .into(),
-        version: Some("9.1.0.70".parse().unwrap()),
-        ..Cudnn::default()
+        version: Fact::value_only("9.1.0.70".parse().unwrap()),
     });
     assert!(of(&installed(&s), "cudnn-version-mismatch").is_empty());
     s.cudnn.push(Cudnn {
         kind: "header".into(),
         path: "/usr/include/cudnn_version.h".into(),
-        version: Some("8.1.0".parse().unwrap()),
-        ..Cudnn::default()
+        version: Fact::value_only("8.1.0".parse().unwrap()),
     });
     assert!(of(&installed(&s), "cudnn-version-mismatch").is_empty());
     s.cudnn.push(Cudnn {
         kind: "header".into(),
         path: "/usr/local/cuda/include/cudnn_version.h".into(),
-        version: Some("8.2.4".parse().unwrap()),
-        ..Cudnn::default()
+        version: Fact::value_only("8.2.4".parse().unwrap()),
     });
     let f = installed(&s);
     let w = of(&f, "cudnn-version-mismatch");

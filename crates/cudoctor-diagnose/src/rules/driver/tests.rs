@@ -2,6 +2,7 @@
 //! driver-too-old; when each fires, when it stays silent, and that unknown facts never make it fire.
 #![allow(clippy::unwrap_used)]
 
+use cudoctor_facts::snapshot::Fact;
 use cudoctor_test::scenarios::*;
 
 use crate::finding::Severity;
@@ -15,8 +16,8 @@ fn driver_missing() {
     );
     // Unknown is not absent.
     let mut s = bare_host();
-    s.driver.kernel_module_version_unknown = Some("permission denied".into());
-    s.driver.userspace_version_unknown = Some("permission denied".into());
+    s.driver.kernel_module_version = Fact::unknown("permission denied");
+    s.driver.userspace_version = Fact::unknown("permission denied");
     assert!(of(&installed(&s), "driver-missing").is_empty());
     // A libcuda on disk is a driver (maybe without its module).
     let s = with_driver(bare_host(), "535.261.03");
@@ -36,15 +37,15 @@ fn driver_missing() {
 #[test]
 fn kernel_module_not_loaded() {
     let mut s = with_driver(bare_host(), "535.261.03");
-    s.driver.kernel_module_version = None;
+    s.driver.kernel_module_version = Fact::Absent;
     let f = installed(&s);
     assert_eq!(sev(&f, "kernel-module-not-loaded"), Some(Severity::Error));
     assert!(of(&f, "kernel-module-not-loaded")[0].fix[1].contains("nvidia-dkms-535"));
-    s.driver.kernel_module_version_unknown = Some("permission denied".into());
+    s.driver.kernel_module_version = Fact::unknown("permission denied");
     assert!(of(&installed(&s), "kernel-module-not-loaded").is_empty());
     assert!(of(&installed(&bare_host()), "kernel-module-not-loaded").is_empty());
     let mut c = in_container(with_driver(bare_host(), "535.261.03"));
-    c.driver.kernel_module_version = None;
+    c.driver.kernel_module_version = Fact::Absent;
     assert!(of(&installed(&c), "kernel-module-not-loaded").is_empty());
     // WSL 2 has no nvidia kernel module by design.
     let mut w = with_lib(
@@ -74,7 +75,7 @@ fn driver_library_mismatch() {
     let f = installed(&in_container(s.clone()));
     assert!(of(&f, "driver-library-mismatch")[0].fix[0].contains("image"));
     // User-space unknown: silent.
-    s.driver.userspace_version = None;
+    s.driver.userspace_version = Fact::Absent;
     assert!(of(&installed(&s), "driver-library-mismatch").is_empty());
     // NVML (live) disagreeing is enough.
     let mut s = with_live(
@@ -136,10 +137,10 @@ fn driver_too_old() {
     );
     // Driver version unknown: only the driver's CUDA version can decide, and only across majors.
     let mut s = healthy_tf29();
-    s.driver.kernel_module_version = None;
-    s.driver.userspace_version = None;
+    s.driver.kernel_module_version = Fact::Absent;
+    s.driver.userspace_version = Fact::Absent;
     assert!(of(&installed(&s), "driver-too-old").is_empty());
-    s.driver.cuda_version = Some("11.4".parse().unwrap());
+    s.driver.cuda_version.set_value("11.4".parse().unwrap());
     assert!(of(&spec(&s, "tensorflow==2.9.0"), "driver-too-old").is_empty());
     assert_eq!(
         sev(&spec(&s, "tensorflow==2.16.1"), "driver-too-old"),
@@ -163,6 +164,8 @@ fn driver_too_old_uses_jax_documented_minimum() {
 fn cuda_update_missing_from_the_table_is_judged_by_its_series() {
     // An installed build reporting CUDA 11.2.9 (no such row): judged as CUDA 11.2.
     let mut s = with_driver_version(healthy_tf29(), "440.33.01");
-    s.frameworks[0].cuda_version = Some("11.2.9".parse().unwrap());
+    s.frameworks[0]
+        .cuda_version
+        .set_value("11.2.9".parse().unwrap());
     assert_eq!(sev(&installed(&s), "driver-too-old"), Some(Severity::Error));
 }

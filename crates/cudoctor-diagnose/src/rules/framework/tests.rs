@@ -3,6 +3,7 @@
 //! it stays silent, and that unknown facts never make it fire.
 #![allow(clippy::unwrap_used)]
 
+use cudoctor_facts::snapshot::Fact;
 use cudoctor_facts::snapshot::Snapshot;
 use cudoctor_test::scenarios::*;
 
@@ -13,7 +14,9 @@ use crate::target::{Sourced, targets_from_snapshot};
 #[test]
 fn python_version_unsupported() {
     let mut s = healthy_tf29();
-    s.python_environments[0].python_version = Some("3.11".parse().unwrap());
+    s.python_environments[0]
+        .python_version
+        .set_value("3.11".parse().unwrap());
     let f = installed(&s);
     assert_eq!(
         sev(&f, "python-version-unsupported"),
@@ -25,7 +28,7 @@ fn python_version_unsupported() {
         Some(Severity::Error)
     );
     // Unknown Python: silent.
-    s.python_environments[0].python_version = None;
+    s.python_environments[0].python_version = Fact::Absent;
     assert!(of(&installed(&s), "python-version-unsupported").is_empty());
     // JAX: a minimum; the fix installs the release with its plugin extra.
     let s = with_python_env(bare_host(), "/opt/jax", "3.8");
@@ -152,7 +155,7 @@ fn cpu_only_build_fix_names_the_gpu_package_of_the_release() {
     s.frameworks.push(cudoctor_facts::snapshot::Framework {
         name: "jax".into(),
         environment: "/opt/venv".into(),
-        version: Some("0.4.30".parse().unwrap()),
+        version: Fact::value_only("0.4.30".parse().unwrap()),
         is_cuda_build: Some(false),
         ..Default::default()
     });
@@ -200,13 +203,13 @@ fn gpu_arch_unsupported() {
     );
     // Unknown code list, and CUDA 11.2 can target a 3.5 GPU: silent.
     let mut s = with_gpu(healthy_tf29(), "Tesla K40", "3.5");
-    s.frameworks[0].compute_capabilities = None;
+    s.frameworks[0].compute_capabilities = Fact::Absent;
     let mut t = targets_from_snapshot(kb(), &s);
     t[0].needs.gpu_code = None;
     assert!(of(&with_targets(&s, &t), "gpu-arch-unsupported").is_empty());
     // Unknown code list, but CUDA 11's nvcc cannot target 3.0 at all: no kernel image.
     let mut s = with_gpu(healthy_tf29(), "Quadro K4000", "3.0");
-    s.frameworks[0].compute_capabilities = None;
+    s.frameworks[0].compute_capabilities = Fact::Absent;
     let mut t = targets_from_snapshot(kb(), &s);
     t[0].needs.gpu_code = None;
     let f = with_targets(&s, &t);
@@ -226,7 +229,8 @@ fn gpu_arch_unsupported() {
     );
     // A fake target with only PTX for 9.0 on a 8.0 GPU: no kernel image.
     let mut t = targets_from_snapshot(kb(), &healthy_tf29());
-    t[0].needs.gpu_code = Some(Sourced::new(vec!["compute_90".parse().unwrap()], "test"));
+    t[0].needs.gpu_code =
+        Fact::value_only(Sourced::new(vec!["compute_90".parse().unwrap()], "test")).cloned();
     let s = with_gpu(healthy_tf29(), "NVIDIA A100-SXM4-40GB", "8.0");
     assert_eq!(
         sev(&with_targets(&s, &t), "gpu-arch-unsupported"),
@@ -249,7 +253,7 @@ fn tensorrt_missing_is_info_for_tensorflow_only() {
 #[test]
 fn releases_the_kb_does_not_know() {
     let mut s = healthy_tf29();
-    s.frameworks[0].version = Some("2.99.0".parse().unwrap());
+    s.frameworks[0].version.set_value("2.99.0".parse().unwrap());
     let f = installed(&s);
     let k = of(&f, "release-not-in-knowledge-base");
     assert_eq!(k.len(), 1);
@@ -320,8 +324,10 @@ fn gpu_arch_unsupported_in_the_loaded_cublas() {
         s.device_nodes.gpus.clear();
         let mut s = with_gpu(s, "Tesla T4", "7.5");
         for l in s.libraries.iter_mut().filter(|l| l.family == "cublasLt") {
-            l.gpu_code = Some(codes.iter().map(|c| (*c).to_owned()).collect());
-            l.gpu_code_source = Some("CUDA fatbinary headers of the test library".into());
+            l.gpu_code = Fact::known(
+                codes.iter().map(|c| (*c).to_owned()).collect(),
+                "CUDA fatbinary headers of the test library",
+            );
         }
         installed(&s)
     };

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 use super::*;
+use cudoctor_facts::snapshot::Fact;
 use cudoctor_test::scenarios::*;
 
 use crate::diagnose;
@@ -97,7 +98,7 @@ fn library_wrong_version() {
     // Major mismatch behind the soname.
     let mut s = healthy_tf29();
     let l = lib_mut(&mut s, "libcufft.so.10");
-    l.version = Some("11.0.8.103".into());
+    l.version.set_value("11.0.8.103".into());
     assert_eq!(
         sev(&installed(&s), "library-wrong-version"),
         Some(Severity::Error)
@@ -129,8 +130,8 @@ fn library_wrong_version() {
     // Unknown version of the loaded file: silent.
     let mut s = healthy_tf29();
     for l in &mut s.libraries {
-        l.version = None;
-        l.real_path = None;
+        l.version = Fact::Absent;
+        l.real_path = Fact::Absent;
     }
     assert!(of(&installed(&s), "library-wrong-version").is_empty());
 }
@@ -168,14 +169,14 @@ fn pins_missing_or_unsatisfied() {
 fn cuda_runtime_untested() {
     let mut s = healthy_tf29();
     let l = lib_mut(&mut s, "libcudart.so.11.0");
-    l.version = Some("11.8.89".into());
+    l.version.set_value("11.8.89".into());
     let f = installed(&s);
     assert_eq!(sev(&f, "cuda-runtime-untested"), Some(Severity::Warning));
     assert!(of(&f, "cuda-runtime-untested")[0].fix[0].contains("cuda-cudart-11-2"));
     // Older minor: also a warning, explained as missing functions.
     let mut s = healthy_tf29();
     let l = lib_mut(&mut s, "libcudart.so.11.0");
-    l.version = Some("11.0.221".into());
+    l.version.set_value("11.0.221".into());
     let f = installed(&s);
     assert!(
         of(&f, "cuda-runtime-untested")[0]
@@ -185,7 +186,7 @@ fn cuda_runtime_untested() {
     // Same minor, other patch: fine.
     let mut s = healthy_tf29();
     let l = lib_mut(&mut s, "libcudart.so.11.0");
-    l.version = Some("11.2.72".into());
+    l.version.set_value("11.2.72".into());
     assert!(of(&installed(&s), "cuda-runtime-untested").is_empty());
 }
 
@@ -197,11 +198,10 @@ fn cudnn_copied_without_its_soname_link() {
         .retain(|l| l.soname.as_deref() != Some("libcudnn.so.8"));
     s.libraries.push(cudoctor_facts::snapshot::Library {
         family: cudoctor_facts::snapshot::LibraryFamily::Cudnn,
-        soname: Some("libcudnn.so.8".into()),
-        soname_source: Some("DT_SONAME".into()),
+        soname: Fact::from_parts(Some("libcudnn.so.8".into()), Some("DT_SONAME".into()), None),
         path: "/usr/lib/x86_64-linux-gnu/libcudnn.so.8.1.0".into(),
-        real_path: Some("/usr/lib/x86_64-linux-gnu/libcudnn.so.8.1.0".into()),
-        version: Some("8.1.0".into()),
+        real_path: Fact::value_only("/usr/lib/x86_64-linux-gnu/libcudnn.so.8.1.0".into()),
+        version: Fact::value_only("8.1.0".into()),
         found_via: vec!["default_dir".into()],
         ..Default::default()
     });

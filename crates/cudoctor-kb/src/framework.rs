@@ -214,9 +214,37 @@ impl fmt::Display for Spec {
     }
 }
 
+/// PEP 503 normalised project name: lower case, each run of `-`, `_`, `.` one `-`
+/// (`Jax_CUDA12.Plugin` -> `jax-cuda12-plugin`). The one normaliser the probe, the index client
+/// and the rules share.
+pub fn normalize_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut dash = false;
+    for c in name.chars() {
+        if matches!(c, '-' | '_' | '.') {
+            dash = true;
+        } else {
+            if dash && !out.is_empty() {
+                out.push('-');
+            }
+            dash = false;
+            out.push(c.to_ascii_lowercase());
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
+
+    #[test]
+    fn names_normalise_as_pep_503() {
+        assert_eq!(normalize_name("Jax_CUDA12.Plugin"), "jax-cuda12-plugin");
+        assert_eq!(normalize_name("nvidia__cudnn--cu12"), "nvidia-cudnn-cu12");
+        assert_eq!(normalize_name("_torch"), "torch");
+    }
+
     use super::*;
 
     #[test]

@@ -181,23 +181,8 @@ pub fn join_url(base: &str, href: &str) -> String {
     format!("{scheme}://{host}/{}{trailing}", parts.join("/"))
 }
 
-/// PEP 503 normalised project name (`Jax_CUDA12.Plugin` -> `jax-cuda12-plugin`).
-pub fn normalize_name(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut dash = false;
-    for c in name.chars() {
-        if matches!(c, '-' | '_' | '.') {
-            dash = true;
-        } else {
-            if dash && !out.is_empty() {
-                out.push('-');
-            }
-            dash = false;
-            out.push(c.to_ascii_lowercase());
-        }
-    }
-    out
-}
+/// PEP 503 normalised project name (the kb's, shared).
+pub use cudoctor_kb::framework::normalize_name;
 
 /// A PEP 427 wheel file name, split.
 #[derive(Debug, Clone, PartialEq, Eq)]

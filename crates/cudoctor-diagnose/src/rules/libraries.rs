@@ -37,7 +37,7 @@ pub(crate) fn parse_requirement(line: &str) -> (String, String, String) {
     let end = req
         .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.'))
         .unwrap_or(req.len());
-    let name = req[..end].to_ascii_lowercase().replace(['_', '.'], "-");
+    let name = cudoctor_kb::framework::normalize_name(&req[..end]);
     let mut spec = req[end..].trim();
     // `name[extra]` and `name (>=1)` forms.
     if let Some(rest) = spec.strip_prefix('[') {

@@ -48,23 +48,8 @@ pub fn is_interesting(name: &str) -> bool {
         )
 }
 
-/// PEP 503 normalization: lower case, runs of `-_.` become `-`.
-pub fn normalize_name(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut dash = false;
-    for c in name.chars() {
-        if matches!(c, '-' | '_' | '.') {
-            dash = true;
-        } else {
-            if dash && !out.is_empty() {
-                out.push('-');
-            }
-            dash = false;
-            out.push(c.to_ascii_lowercase());
-        }
-    }
-    out
-}
+/// PEP 503 normalised project name (the kb's, shared).
+pub use cudoctor_kb::framework::normalize_name;
 
 /// Splits a `.dist-info` directory name: `nvidia_cuda_runtime_cu11-11.8.89.dist-info` ->
 /// (`nvidia-cuda-runtime-cu11`, `11.8.89`).

@@ -28,6 +28,11 @@ fn soname_and_requirement_parsing() {
         ">=12.1,<13"
     );
     assert_eq!(parse_requirement("nvidia-nccl-cu12").1, "");
+    // A run of separators is one `-` (PEP 503); it was `nvidia--cudnn-cu12`.
+    assert_eq!(
+        parse_requirement("nvidia__cudnn.cu12>=9").0,
+        "nvidia-cudnn-cu12"
+    );
     assert!(!pin_applies_on_linux("platform_system == 'Windows'"));
     assert!(version_lt("8.0.5", "8.1.0"));
     assert!(!version_lt("11.8.89", "11.2.152"));

@@ -23,6 +23,7 @@
 
 pub mod finding;
 pub mod loader;
+pub mod require;
 mod rules;
 pub mod target;
 

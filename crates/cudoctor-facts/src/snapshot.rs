@@ -105,6 +105,99 @@ pub struct Snapshot {
     pub live: Option<LiveFacts>,
     /// Collectors that failed or files that could not be read.
     pub probe_errors: Vec<ProbeError>,
+    /// The container image the files come from (`--image`); absent for a host or a directory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<ImageFacts>,
+}
+
+/// A container image: its reference, its config and where each of its layers came from.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ImageFacts {
+    /// The reference as given, in its transport's form (`docker-archive:/tmp/tf.tar`).
+    pub reference: String,
+    /// `docker-archive`, `oci-archive`, `oci`, `docker` (a registry) or `docker-daemon` (an
+    /// engine's API).
+    pub transport: String,
+    /// The manifest's digest (`sha256:...`), when known.
+    pub manifest_digest: Option<String>,
+    /// The config's digest.
+    pub config_digest: Option<String>,
+    /// `os/architecture[/variant]` from the config.
+    pub platform: String,
+    /// The config's `created` (RFC 3339).
+    pub created: Option<String>,
+    /// The config's `Env`, as `K=V`, in order.
+    pub env: Vec<String>,
+    /// The config's `User` (`None` or empty: root).
+    pub user: Option<String>,
+    /// `Entrypoint`.
+    pub entrypoint: Vec<String>,
+    /// `Cmd`.
+    pub cmd: Vec<String>,
+    /// `Labels`, sorted.
+    pub labels: BTreeMap<String, String>,
+    /// The config's `history`, in order.
+    pub history: Vec<ImageHistory>,
+    /// The layers, bottom first.
+    pub layers: Vec<ImageLayer>,
+    /// Paths a layer deleted with a whiteout (capped; the cap is noted in `problems`).
+    pub whiteouts: Vec<ImageWhiteout>,
+    /// Where the library and header files the probe recorded came from.
+    pub provenance: Vec<FileProvenance>,
+    /// Members skipped and why, each naming the member and layer.
+    pub problems: Vec<String>,
+    /// Where the driver and GPU facts (the host that will run the image) came from:
+    /// `this machine` or `--host FILE`.
+    pub host: String,
+}
+
+/// One `history` entry of an image config.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ImageHistory {
+    /// RFC 3339.
+    pub created: Option<String>,
+    /// The Dockerfile instruction or command (`RUN pip install ...`).
+    pub created_by: Option<String>,
+    /// Whether it made no layer (`ENV`, `LABEL`).
+    pub empty_layer: bool,
+}
+
+/// One layer of an image.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ImageLayer {
+    /// 0 for the bottom layer.
+    pub index: u32,
+    /// The blob digest, when known.
+    pub digest: Option<String>,
+    /// `none`, `gzip` or `zstd`.
+    pub compression: String,
+    /// Bytes of the blob.
+    pub size: u64,
+    /// The `history` entry that made it.
+    pub created_by: Option<String>,
+}
+
+/// A path deleted by a whiteout.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ImageWhiteout {
+    /// The path inside the image.
+    pub path: String,
+    /// The layer holding the whiteout.
+    pub layer: u32,
+    /// The layer whose file it hid, when there was one.
+    pub hid_layer: Option<u32>,
+}
+
+/// Which layer wrote a file, and which lower layer's file at that path it replaced.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct FileProvenance {
+    /// The path inside the image.
+    pub path: String,
+    /// The layer that wrote it.
+    pub layer: u32,
+    /// The lower layer whose file it replaced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaced_layer: Option<u32>,
 }
 
 /// What was probed.
@@ -124,6 +217,9 @@ pub enum RootKind {
     Host,
     /// A directory treated as `/` (`--root DIR`): files only, the environment `--env` gives.
     Directory,
+    /// A container image (`--image REF`): its layers' files, its config's `Env`; the driver and
+    /// GPUs are those of the host that will run it.
+    Image,
 }
 
 impl RootKind {
@@ -132,6 +228,7 @@ impl RootKind {
         match self {
             Self::Host => "host",
             Self::Directory => "directory",
+            Self::Image => "image",
         }
     }
 }
@@ -481,6 +578,10 @@ pub struct ContainerFacts {
     pub nvidia_container_tools: Vec<String>,
     /// `/etc/nvidia-container-runtime/config.toml` when present.
     pub nvidia_container_runtime_config: Option<String>,
+    /// CUDA forward-compatibility driver libraries (the `cuda-compat` package:
+    /// `/usr/local/cuda*/compat/libcuda.so.<version>`), sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cuda_compat: Vec<String>,
 }
 
 /// `/etc/docker/daemon.json`.
@@ -595,6 +696,7 @@ impl Snapshot {
             loader: Vec::new(),
             live: None,
             probe_errors: Vec::new(),
+            image: None,
         }
     }
 

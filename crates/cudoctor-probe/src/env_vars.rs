@@ -14,6 +14,7 @@ pub const RECORDED: &[&str] = &[
     VIRTUAL_ENV,
     CONDA_PREFIX,
     NVIDIA_REQUIRE_CUDA,
+    NVIDIA_DISABLE_REQUIRE,
     CUDA_VERSION,
     NV_CUDNN_VERSION,
     NVIDIA_DRIVER_CAPABILITIES,
@@ -43,6 +44,8 @@ pub const VIRTUAL_ENV: &str = "VIRTUAL_ENV";
 pub const CONDA_PREFIX: &str = "CONDA_PREFIX";
 /// NVIDIA CUDA images: the driver requirement.
 pub const NVIDIA_REQUIRE_CUDA: &str = "NVIDIA_REQUIRE_CUDA";
+/// Set (to anything): the NVIDIA container runtime skips the `NVIDIA_REQUIRE_*` checks.
+pub const NVIDIA_DISABLE_REQUIRE: &str = "NVIDIA_DISABLE_REQUIRE";
 /// NVIDIA CUDA images: the toolkit version.
 pub const CUDA_VERSION: &str = "CUDA_VERSION";
 /// NVIDIA cuDNN images: the cuDNN version.

@@ -9,6 +9,7 @@ use cudoctor_kb::version::{CudaVersion, DriverVersion};
 
 use super::Ctx;
 use crate::finding::{Finding, Severity};
+use crate::require;
 
 const TOOLKIT_INSTALL: &str =
     "https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/latest/install-guide.html";
@@ -203,56 +204,163 @@ pub(crate) fn docker_nvidia_runtime_missing(ctx: &Ctx<'_>) -> Vec<Finding> {
     Vec::new()
 }
 
-/// The CUDA an image requires: `cuda>=X.Y` in `NVIDIA_REQUIRE_CUDA`, else `CUDA_VERSION`.
-fn image_cuda(ctx: &Ctx<'_>) -> Option<(CudaVersion, String, String)> {
-    let c = &ctx.snap.container;
-    if let Some(req) = &c.nvidia_require_cuda {
+/// The CUDA an image is built for: `cuda>=X.Y` in `NVIDIA_REQUIRE_CUDA`, else `CUDA_VERSION`.
+fn image_cuda(env: &[(String, String)]) -> Option<CudaVersion> {
+    let get = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    if let Some(req) = get("NVIDIA_REQUIRE_CUDA") {
         let first = req
             .split_whitespace()
             .flat_map(|alt| alt.split(','))
             .find_map(|cond| cond.strip_prefix("cuda>="))
             .and_then(|v| CudaVersion::from_str(v).ok());
-        if let Some(v) = first {
-            return Some((v, "NVIDIA_REQUIRE_CUDA".to_owned(), req.clone()));
+        if first.is_some() {
+            return first;
         }
     }
-    let v = c.cuda_version_env.as_deref()?;
-    Some((
-        CudaVersion::from_str(v).ok()?,
-        "CUDA_VERSION".to_owned(),
-        v.to_owned(),
-    ))
+    CudaVersion::from_str(get("CUDA_VERSION")?).ok()
 }
 
-/// Whether one `brand=...,driver>=N,driver<M` alternative of `NVIDIA_REQUIRE_CUDA` admits `driver`.
-fn brand_alternative_admits(require: &str, driver: &DriverVersion) -> bool {
-    require.split_whitespace().any(|alt| {
-        if !alt.starts_with("brand=") {
-            return false;
-        }
-        let mut ok = true;
-        let mut any = false;
-        for cond in alt.split(',') {
-            if let Some(v) = cond.strip_prefix("driver>=") {
-                any = true;
-                ok &= v.parse::<DriverVersion>().is_ok_and(|m| driver >= &m);
-            } else if let Some(v) = cond.strip_prefix("driver<") {
-                any = true;
-                ok &= v.parse::<DriverVersion>().is_ok_and(|m| driver < &m);
+/// The image's environment as `(name, value)`: the image config's `Env` for an image, else the
+/// variables the probe recorded (inside a container, or `--env` for a directory).
+fn image_env(ctx: &Ctx<'_>) -> Vec<(String, String)> {
+    if let Some(image) = &ctx.snap.image {
+        return image
+            .env
+            .iter()
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+    }
+    let mut env: Vec<(String, String)> = ctx
+        .snap
+        .environment
+        .variables
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let c = &ctx.snap.container;
+    for (k, v) in [
+        ("NVIDIA_REQUIRE_CUDA", &c.nvidia_require_cuda),
+        ("CUDA_VERSION", &c.cuda_version_env),
+    ] {
+        if let Some(v) = v {
+            if !env.iter().any(|(n, _)| n == k) {
+                env.push((k.to_owned(), v.clone()));
             }
         }
-        any && ok
-    })
+    }
+    env
 }
 
-/// `image-cuda-newer-than-driver`: the image's CUDA needs a newer driver than the host has.
+/// Where an image variable was read, for evidence.
+fn image_env_source(ctx: &Ctx<'_>, var: &str) -> String {
+    match &ctx.snap.image {
+        Some(image) => format!("{var} in the config of `{}`", image.reference),
+        None => ctx.env_source(var),
+    }
+}
+
+/// The host as the container toolkit sees it: the CUDA version its driver reports, the driver
+/// version, the first GPU's compute capability. The CUDA version comes from the driver when the
+/// probe asked it, else from the knowledge base (the newest release whose toolkit driver it
+/// meets: a lower bound), and then `true` says a failed `cuda` factor may be the table's age.
+fn host_properties(ctx: &Ctx<'_>, driver: &DriverVersion) -> (require::HostProperties, bool) {
+    let mut lower_bound = false;
+    let cuda = if let Some(v) = ctx.snap.driver.cuda_version.as_ref() {
+        Some(v.major_minor().to_string())
+    } else {
+        let at_least = ctx.kb.driver_cuda_at_least(driver);
+        let newest = ctx
+            .kb
+            .cuda_releases()
+            .iter()
+            .map(|r| r.version)
+            .max_by(|a, b| a.cmp_numeric(*b));
+        lower_bound = at_least.is_some() && at_least == newest;
+        at_least.map(|v| v.major_minor().to_string())
+    };
+    let arch = ctx
+        .snap
+        .gpus
+        .iter()
+        .find_map(|g| g.compute_capability.as_ref().map(ToString::to_string));
+    (
+        require::HostProperties {
+            cuda,
+            driver: Some(driver.to_string()),
+            arch,
+            brand: None,
+        },
+        lower_bound,
+    )
+}
+
+/// What the container toolkit decides for the image's requirements on this host.
+enum Decision {
+    /// Every requirement holds through a `cuda` term (or there is none).
+    Starts,
+    /// Every requirement holds, one only through a driver-branch group (forward compatibility).
+    Forward(Vec<String>),
+    /// Some requirement depends on a property the facts lack (the GPU brand).
+    Depends(Vec<&'static str>, String),
+    /// Some requirement fails: the toolkit refuses to start the container.
+    Refused(require::Requirement, Vec<(String, String)>),
+}
+
+fn decide(reqs: &[require::Requirement], host: &require::HostProperties) -> Decision {
+    let mut forward = None;
+    let mut depends = None;
+    for r in reqs {
+        match require::evaluate(r, host) {
+            require::Outcome::Unsatisfied { failed } => {
+                return Decision::Refused(r.clone(), failed);
+            }
+            require::Outcome::Unknown { needs } => depends = Some((needs, r.var.clone())),
+            require::Outcome::Satisfied { term } => {
+                if !term.is_empty() && !term.iter().any(|f| f.starts_with("cuda")) {
+                    forward = Some(term);
+                }
+            }
+        }
+    }
+    if let Some((needs, var)) = depends {
+        return Decision::Depends(needs, var);
+    }
+    forward.map_or(Decision::Starts, Decision::Forward)
+}
+
+/// `image-cuda-newer-than-driver`: the image's CUDA needs a newer driver than the host has, as
+/// the NVIDIA Container Toolkit decides it from `NVIDIA_REQUIRE_*` (see [`require`]), and as
+/// the knowledge base's driver table decides it for the CUDA libraries inside.
 pub(crate) fn image_cuda_newer_than_driver(ctx: &Ctx<'_>) -> Vec<Finding> {
-    let Some((cuda, var, raw)) = image_cuda(ctx) else {
+    let env = image_env(ctx);
+    let Some(cuda) = image_cuda(&env) else {
         return Vec::new();
     };
     let Some((driver, driver_src)) = ctx.driver() else {
         return Vec::new();
     };
+    let reqs = match require::from_env(env.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
+        Ok(r) => r,
+        Err(e) => {
+            return vec![
+                Finding::new(
+                    "image-cuda-newer-than-driver",
+                    Severity::Error,
+                    "The image's `NVIDIA_REQUIRE_*` cannot be parsed: the container runtime refuses it",
+                )
+                .explain(format!(
+                    "The NVIDIA Container Toolkit parses every `NVIDIA_REQUIRE_*` variable before it \
+                     starts a GPU container and fails on a malformed one: {e}."
+                ))
+                .evidence(e.var.clone(), e.factor.clone(), image_env_source(ctx, &e.var))
+                .fix("Fix the variable in the Dockerfile (`ENV NVIDIA_REQUIRE_CUDA=\"cuda>=X.Y\"`), or run with `-e NVIDIA_DISABLE_REQUIRE=1`")
+                .source(require::TOOLKIT_REQUIREMENTS_SOURCE),
+            ];
+        }
+    };
+    let (host, lower_bound) = host_properties(ctx, &driver);
+    let decision = decide(&reqs, &host);
     let verdict = ctx.kb.check_driver_for_cuda(ctx.kb_cuda(cuda), &driver);
     let req = ctx.kb.driver_requirement(ctx.kb_cuda(cuda));
     let toolkit = req
@@ -263,14 +371,36 @@ pub(crate) fn image_cuda_newer_than_driver(ctx: &Ctx<'_>) -> Vec<Finding> {
         .map(cudoctor_kb::rules::DriverRequirement::sources)
         .unwrap_or_default();
     sources.push(COMPAT_GUIDE.to_owned());
+    let (var, raw) = reqs.first().map_or_else(
+        || ("CUDA_VERSION".to_owned(), cuda.to_string()),
+        |r| (r.var.clone(), r.raw.clone()),
+    );
+    let host_cuda = host.cuda.clone().map_or_else(
+        || "unknown".to_owned(),
+        |c| {
+            if ctx.snap.driver.cuda_version.is_some() {
+                c
+            } else {
+                format!("{c} (at least: the newest CUDA whose toolkit driver {driver} meets)")
+            }
+        },
+    );
     let base = |severity: Severity, title: String| {
         let mut f = Finding::new("image-cuda-newer-than-driver", severity, title)
             .evidence(
-                format!("image CUDA ({var})"),
+                format!("image requirement ({var})"),
                 raw.clone(),
-                ctx.env_source(&var),
+                image_env_source(ctx, &var),
             )
-            .evidence("host driver", driver.to_string(), driver_src.clone());
+            .evidence("host driver", driver.to_string(), driver_src.clone())
+            .evidence(
+                "CUDA the host driver supports",
+                host_cuda.clone(),
+                ctx.snap.driver.cuda_version.source().map_or_else(
+                    || "knowledge base: CUDA releases' toolkit drivers".to_owned(),
+                    str::to_owned,
+                ),
+            );
         if let Some(tk) = &toolkit {
             f = f.evidence(
                 format!("CUDA {cuda} toolkit driver"),
@@ -281,71 +411,162 @@ pub(crate) fn image_cuda_newer_than_driver(ctx: &Ctx<'_>) -> Vec<Finding> {
                 ),
             );
         }
+        if let Some(image) = &ctx.snap.image {
+            f = f.evidence(
+                "host",
+                image.host.clone(),
+                "the host that will run the image",
+            );
+        }
         f.sources(sources.clone())
+            .source(require::TOOLKIT_REQUIREMENTS_SOURCE)
     };
-    let forward = ctx
-        .snap
-        .container
-        .nvidia_require_cuda
-        .as_deref()
-        .is_some_and(|r| brand_alternative_admits(r, &driver));
-    match verdict {
-        Verdict::Compatible | Verdict::Unknown(_) => Vec::new(),
-        Verdict::Incompatible(reason) => {
-            let severity = if forward {
+    let upgrade = format!(
+        "Upgrade the host driver to >= {} (`sudo apt-get install nvidia-driver-<branch>` on the host, then reboot)",
+        toolkit
+            .clone()
+            .unwrap_or_else(|| format!("the CUDA {cuda} minimum"))
+    );
+    let older = format!(
+        "Or use an image built for an older CUDA that driver {driver} supports (`cudoctor plan --driver {driver}`)"
+    );
+    let compat = &ctx.snap.container.cuda_compat;
+    match decision {
+        Decision::Refused(r, failed) => {
+            if lower_bound && failed.iter().all(|(_, f)| f.starts_with("cuda")) {
+                // The table may be older than the driver: say so instead of guessing.
+                return vec![base(
+                    Severity::Warning,
+                    format!("Whether driver {driver} meets this image's `{}` is unknown", r.raw),
+                )
+                .explain(format!(
+                    "The container runtime compares `{}` with the CUDA version the host driver \
+                     reports. The probe did not ask the driver, and driver {driver} is newer than \
+                     every CUDA release in the knowledge base, so the CUDA version it supports is \
+                     not known here.",
+                    r.var
+                ))
+                .fix("Run `cudoctor check --image ...` on the host itself (the driver is asked there), or `nvidia-smi` there: its `CUDA Version` must be at least the image's")];
+            }
+            let failing: Vec<String> = failed
+                .iter()
+                .map(|(term, factor)| {
+                    if term == factor {
+                        format!("`{term}`")
+                    } else {
+                        format!("`{term}` (`{factor}` fails)")
+                    }
+                })
+                .collect();
+            let minor = matches!(verdict, Verdict::CompatibleWithCaveats(_));
+            let mut f = base(
+                Severity::Error,
+                format!("The NVIDIA container runtime refuses this image on driver {driver}: `{}` does not hold", r.var),
+            )
+            .explain(format!(
+                "Containers use the host's NVIDIA driver; only the CUDA libraries come from the \
+                 image. Before it starts a GPU container the NVIDIA Container Toolkit checks \
+                 `{}`: one of its space-separated terms must hold, and none does on this host \
+                 ({}). `docker run --gpus all` fails with \"unsatisfied condition: {}\".{}",
+                r.var,
+                failing.join(", "),
+                failed.first().map_or(r.raw.as_str(), |(_, f)| f.as_str()),
+                if minor {
+                    " The CUDA libraries would run on this driver through minor-version compatibility (with its limits); only the check stops them."
+                } else {
+                    ""
+                }
+            ))
+            .fix(upgrade)
+            .fix(older);
+            if minor {
+                f = f.fix("Or skip the check, knowing minor-version compatibility's limits: `docker run --gpus all -e NVIDIA_DISABLE_REQUIRE=1 ...`");
+            }
+            vec![f]
+        }
+        Decision::Depends(needs, var) => vec![
+            base(
+                Severity::Warning,
+                format!("Whether the container runtime starts this image on driver {driver} depends on the GPU's {}", needs.join(" and ")),
+            )
+            .explain(format!(
+                "`{var}` admits driver {driver} only in a term that also names the GPU {} \
+                 (`brand=tesla,driver>=...`: the data-center forward-compatibility groups of \
+                 NVIDIA's CUDA images), which the facts do not tell.",
+                needs.join(" and ")
+            ))
+            .fix(upgrade)
+            .source(FORWARD_COMPAT),
+        ],
+        Decision::Forward(term) => {
+            let has_compat = !compat.is_empty();
+            let severity = if has_compat {
                 Severity::Warning
             } else {
                 Severity::Error
             };
             let mut f = base(
                 severity,
-                format!("This image needs CUDA {cuda}, newer than the host driver {driver} supports"),
+                if has_compat {
+                    format!("This image's CUDA {cuda} runs on driver {driver} only through forward compatibility")
+                } else {
+                    format!("The container runtime starts this image on driver {driver}, but its CUDA {cuda} cannot run: no `cuda-compat` libraries in it")
+                },
             )
             .explain(format!(
-                "Containers use the host's NVIDIA driver; only the CUDA libraries come from the \
-                 image. This image is built for CUDA {cuda}, and the host driver is too old for it \
-                 ({reason}). The NVIDIA container runtime refuses to start it (\"unsatisfied \
-                 condition: cuda>={}\"), or CUDA calls fail with \"CUDA driver version is \
-                 insufficient for CUDA runtime version\".{}",
-                cuda.major_minor(),
-                if forward {
-                    " The image also accepts this driver branch through NVIDIA's forward-compatibility package, which works only on data-center GPUs."
+                "The toolkit admits driver {driver} through the term `{}`: a data-center \
+                 driver branch for which CUDA's forward-compatibility package (`cuda-compat`) \
+                 supplies a newer `libcuda`. {}",
+                term.join(","),
+                if has_compat {
+                    "The image carries it, so CUDA runs, on data-center GPUs only."
                 } else {
-                    ""
+                    "The image has no `/usr/local/cuda*/compat/libcuda.so.*`, so CUDA calls fail with \"CUDA driver version is insufficient for CUDA runtime version\"."
                 }
             ))
-            .fix(format!(
-                "Upgrade the host driver to >= {} (`sudo apt-get install nvidia-driver-<branch>` on the host, then reboot)",
-                toolkit.clone().unwrap_or_else(|| format!("the CUDA {cuda} minimum"))
-            ))
-            .fix(format!(
-                "Or use an image built for an older CUDA that driver {driver} supports (`cudoctor plan --driver {driver}`)"
-            ));
-            if forward {
-                f = f.source(FORWARD_COMPAT);
+            .fix(upgrade)
+            .source(FORWARD_COMPAT);
+            if has_compat {
+                f = f.evidence("cuda-compat libraries", compat.join(", "), "files in the image");
+            } else {
+                f = f.fix(format!("Or install the compatibility package in the image: `apt-get install cuda-compat-{}-{}`", cuda.major(), cuda.minor()));
             }
             vec![f]
         }
-        Verdict::CompatibleWithCaveats(caveats) => {
-            let named: Vec<String> = caveats.iter().map(ToString::to_string).collect();
-            vec![base(
-                Severity::Warning,
-                format!("This image's CUDA {cuda} runs on host driver {driver} only through minor-version compatibility"),
-            )
-            .explain(format!(
-                "Containers use the host's NVIDIA driver. It is older than the CUDA {cuda} toolkit \
-                 driver, so the image runs under minor-version compatibility with limits: {}. The \
-                 NVIDIA container runtime compares `{var}` with the driver's CUDA version at start \
-                 and may refuse to start the container (\"unsatisfied condition: cuda>={}\").",
-                named.join("; "),
-                cuda.major_minor()
-            ))
-            .fix(format!(
-                "Upgrade the host driver to >= {} to lift the limits",
-                toolkit.clone().unwrap_or_else(|| "the toolkit driver".to_owned())
-            ))
-            .fix("If the runtime refuses to start the container although minor-version compatibility applies: `docker run -e NVIDIA_DISABLE_REQUIRE=1 ...`")]
-        }
+        Decision::Starts => match verdict {
+            Verdict::Compatible | Verdict::Unknown(_) => Vec::new(),
+            Verdict::Incompatible(reason) => vec![
+                base(
+                    Severity::Error,
+                    format!("This image needs CUDA {cuda}, newer than the host driver {driver} supports"),
+                )
+                .explain(format!(
+                    "Containers use the host's NVIDIA driver; only the CUDA libraries come from \
+                     the image. This image is built for CUDA {cuda}, and the host driver is too \
+                     old for it ({reason}): CUDA calls fail with \"CUDA driver version is \
+                     insufficient for CUDA runtime version\"."
+                ))
+                .fix(upgrade)
+                .fix(older),
+            ],
+            Verdict::CompatibleWithCaveats(caveats) => {
+                let named: Vec<String> = caveats.iter().map(ToString::to_string).collect();
+                vec![base(
+                    Severity::Warning,
+                    format!("This image's CUDA {cuda} runs on host driver {driver} only through minor-version compatibility"),
+                )
+                .explain(format!(
+                    "Containers use the host's NVIDIA driver. It is older than the CUDA {cuda} \
+                     toolkit driver, so the image runs under minor-version compatibility with \
+                     limits: {}.",
+                    named.join("; ")
+                ))
+                .fix(format!(
+                    "Upgrade the host driver to >= {} to lift the limits",
+                    toolkit.clone().unwrap_or_else(|| "the toolkit driver".to_owned())
+                ))]
+            }
+        },
     }
 }
 

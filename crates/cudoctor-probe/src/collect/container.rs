@@ -69,6 +69,7 @@ pub fn collect(ctx: &mut Ctx<'_>) -> ContainerFacts {
         .map(str::to_owned);
     c.cuda_version_env = ctx.env.get(env_vars::CUDA_VERSION).map(str::to_owned);
     c.nv_cudnn_version = ctx.env.get(env_vars::NV_CUDNN_VERSION).map(str::to_owned);
+    c.cuda_compat = cuda_compat(ctx);
     let daemon = Path::new(DAEMON_JSON);
     // Read whole (a prefix of JSON is not JSON), up to the cap.
     match ctx.read_whole_optional(
@@ -130,6 +131,26 @@ pub fn collect(ctx: &mut Ctx<'_>) -> ContainerFacts {
         c.nvidia_container_runtime_config = Some(RUNTIME_CONFIG.to_owned());
     }
     c
+}
+
+/// The forward-compatibility driver libraries of the `cuda-compat-X-Y` package:
+/// `/usr/local/cuda*/compat/libcuda.so.<version>` (NVIDIA's CUDA images install them there).
+fn cuda_compat(ctx: &Ctx<'_>) -> Vec<String> {
+    let mut out = Vec::new();
+    for d in ctx.root.read_dir_or_empty(Path::new("/usr/local")) {
+        if !d.name_str().starts_with("cuda") {
+            continue;
+        }
+        for f in ctx.root.read_dir_or_empty(&d.path.join("compat")) {
+            let name = f.name_str();
+            if name.starts_with("libcuda.so.") && name.len() > "libcuda.so.".len() {
+                out.push(f.path.display().to_string());
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
 }
 
 #[cfg(test)]

@@ -3,22 +3,10 @@
 //! make it fire.
 #![allow(clippy::unwrap_used)]
 
-use super::*;
 use cudoctor_test::scenarios::*;
 
 use crate::finding::Severity;
 use crate::rules::testing::{installed, of, sev};
-
-#[test]
-fn brand_alternatives() {
-    let req = "cuda>=11.2 brand=tesla,driver>=418,driver<419 brand=tesla,driver>=450,driver<451";
-    assert!(brand_alternative_admits(req, &"450.80.02".parse().unwrap()));
-    assert!(!brand_alternative_admits(req, &"440.33".parse().unwrap()));
-    assert!(!brand_alternative_admits(
-        "cuda>=12.2",
-        &"450.80.02".parse().unwrap()
-    ));
-}
 
 #[test]
 fn container_no_gpu() {
@@ -103,9 +91,46 @@ fn image_cuda_newer_than_driver() {
         ),
         Some(Severity::Warning)
     );
-    // Minor-version compatibility: a warning naming the caveats.
+    // Minor-version compatibility would run the libraries, but the toolkit compares
+    // `cuda>=11.8` with the driver's CUDA 11.4 and refuses the container: an error (whose fix
+    // names NVIDIA_DISABLE_REQUIRE).
+    let mut s = bare_host();
+    s.root.kind = cudoctor_facts::snapshot::RootKind::Directory;
+    s.container.nvidia_require_cuda = Some("cuda>=11.8".into());
+    s.driver
+        .kernel_module_version
+        .set_value("470.82.01".parse().unwrap());
+    let found = installed(&s);
+    let f = of(&found, "image-cuda-newer-than-driver")[0];
+    assert_eq!(f.severity, Severity::Error);
+    assert!(
+        f.fix.iter().any(|x| x.contains("NVIDIA_DISABLE_REQUIRE=1")),
+        "{:?}",
+        f.fix
+    );
+    assert!(
+        f.explanation.contains("unsatisfied condition: cuda>=11.8"),
+        "{}",
+        f.explanation
+    );
+    // The same CUDA with no requirement variable (CUDA_VERSION alone: a legacy image) is
+    // refused the same way.
     assert_eq!(
-        image(Some("cuda>=11.8"), None, Some("470.82.01")),
+        image(None, Some("11.8.0"), Some("470.82.01")),
+        Some(Severity::Error)
+    );
+    // NVIDIA_DISABLE_REQUIRE: no check; the libraries run through minor-version compatibility.
+    let mut s = bare_host();
+    s.root.kind = cudoctor_facts::snapshot::RootKind::Directory;
+    s.container.nvidia_require_cuda = Some("cuda>=11.8".into());
+    s.environment
+        .variables
+        .insert("NVIDIA_DISABLE_REQUIRE".into(), "1".into());
+    s.driver
+        .kernel_module_version
+        .set_value("470.82.01".parse().unwrap());
+    assert_eq!(
+        sev(&installed(&s), "image-cuda-newer-than-driver"),
         Some(Severity::Warning)
     );
     assert_eq!(image(Some("cuda>=11.2"), None, Some("535.261.03")), None);

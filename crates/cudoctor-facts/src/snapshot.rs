@@ -126,6 +126,13 @@ pub struct ImageFacts {
     pub platform: String,
     /// The config's `created` (RFC 3339).
     pub created: Option<String>,
+    /// Whole days from `created` to the probe, when both are known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age_days: Option<u64>,
+    /// The names the image carries (`RepoTags` of a `docker save` archive, the
+    /// `org.opencontainers.image.ref.name` of an OCI layout, the registry reference), as written.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
     /// The config's `Env`, as `K=V`, in order.
     pub env: Vec<String>,
     /// The config's `User` (`None` or empty: root).

@@ -17,6 +17,7 @@ mod driver;
 mod environment;
 mod files;
 mod framework;
+mod image;
 mod libraries;
 
 /// Everything a rule may look at.
@@ -64,6 +65,10 @@ pub(crate) const RULES: &[(&str, Rule)] = &[
         "image-cuda-newer-than-driver",
         container::image_cuda_newer_than_driver,
     ),
+    ("image-library-replaced", image::image_library_replaced),
+    ("image-floating-tag", image::image_floating_tag),
+    ("image-runs-as-root", image::image_runs_as_root),
+    ("image-old", image::image_old),
     ("tensorrt-missing", framework::tensorrt_missing),
     (
         "release-not-in-knowledge-base",

@@ -1,0 +1,288 @@
+//! Container images (`--image`): the source's best practices (S15) as findings, and where in the
+//! layers a CUDA or cuDNN file was replaced or deleted (S14, a custom image whose cuDNN was
+//! replaced). Only for snapshots with an `image` section; silent otherwise.
+
+use cudoctor_facts::snapshot::ImageFacts;
+
+use super::Ctx;
+use crate::finding::{Finding, Severity};
+
+/// Docker's own advice on pinning base images.
+const DOCKER_PIN: &str =
+    "https://docs.docker.com/build/building/best-practices/#pin-base-image-versions";
+/// Docker's advice on `USER`.
+const DOCKER_USER: &str = "https://docs.docker.com/build/building/best-practices/#user";
+/// Docker's advice on rebuilding images often.
+const DOCKER_REBUILD: &str =
+    "https://docs.docker.com/build/building/best-practices/#rebuild-your-images-often";
+/// The OCI annotation naming an image's base.
+const OCI_BASE_NAME: &str = "org.opencontainers.image.base.name";
+/// Images older than this many days are reported (`info`).
+pub(crate) const IMAGE_AGE_DAYS: u64 = 180;
+
+/// A tag that moves: `latest`, `latest-gpu`, `gpu-latest`, a bare major (`2`, `12-gpu`), or
+/// none at all (which means `latest`). A digest never moves.
+fn floating(name: &str) -> Option<String> {
+    if name.contains("@sha256:") {
+        return None;
+    }
+    // The tag is after the last `:` that follows the last `/` (a registry port is not a tag).
+    let last = name.rsplit('/').next().unwrap_or(name);
+    let Some((_, tag)) = last.rsplit_once(':') else {
+        return Some("no tag, which means `latest`".to_owned());
+    };
+    if tag == "latest" || tag.starts_with("latest-") || tag.ends_with("-latest") {
+        return Some(format!("`{tag}` names whatever was pushed last"));
+    }
+    let major = tag.split(['-', '_']).next().unwrap_or(tag);
+    if !major.is_empty() && major.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(format!(
+            "`{tag}` names only a major version, which moves with every release"
+        ));
+    }
+    None
+}
+
+fn layer_name(image: &ImageFacts, layer: u32) -> String {
+    match image
+        .layers
+        .get(layer as usize)
+        .and_then(|l| l.created_by.as_deref())
+    {
+        Some(by) => format!("layer {layer} (`{}`)", shorten(by)),
+        None => format!("layer {layer}"),
+    }
+}
+
+/// A history line, shortened for a title (`/bin/sh -c #(nop) ` dropped, 80 characters).
+fn shorten(created_by: &str) -> String {
+    let s = created_by
+        .trim()
+        .trim_start_matches("/bin/sh -c ")
+        .trim_start_matches("#(nop) ")
+        .trim();
+    let mut out: String = s.chars().take(80).collect();
+    if s.chars().count() > 80 {
+        out.push_str("...");
+    }
+    out
+}
+
+/// `image-floating-tag`: the image, or its recorded base, is named by a tag that moves.
+pub(crate) fn image_floating_tag(ctx: &Ctx<'_>) -> Vec<Finding> {
+    let Some(image) = &ctx.snap.image else {
+        return Vec::new();
+    };
+    let mut names: Vec<(String, String)> = image
+        .tags
+        .iter()
+        .map(|t| (t.clone(), "the image's own name".to_owned()))
+        .collect();
+    if let Some(base) = image.labels.get(OCI_BASE_NAME) {
+        names.push((
+            base.clone(),
+            format!("label `{OCI_BASE_NAME}` (its base image)"),
+        ));
+    }
+    for h in &image.history {
+        let Some(by) = h.created_by.as_deref() else {
+            continue;
+        };
+        // BuildKit and buildah record no FROM line; some tools do (`FROM x:y` or `# FROM`).
+        if let Some(rest) = by.split("FROM ").nth(1) {
+            if let Some(name) = rest.split_whitespace().next() {
+                names.push((
+                    name.to_owned(),
+                    "a `FROM` line in the image history".to_owned(),
+                ));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (name, where_) in names {
+        let Some(why) = floating(&name) else {
+            continue;
+        };
+        out.push(
+            Finding::new(
+                "image-floating-tag",
+                Severity::Warning,
+                format!("`{name}` is a floating tag: a rebuild or pull can bring another CUDA stack"),
+            )
+            .explain(format!(
+                "{why}. The framework, CUDA and cuDNN inside the image change when the tag \
+                 moves, so a stack that works today can break on the next pull (S15: pin exact \
+                 tags such as `2.9.0-gpu-jupyter`, never `latest`)."
+            ))
+            .evidence("name", name.clone(), where_)
+            .fix("Pin an exact version tag (`tensorflow/tensorflow:2.9.0-gpu`), or a digest (`name@sha256:...`) for a byte-exact image")
+            .source(DOCKER_PIN),
+        );
+    }
+    out
+}
+
+/// `image-runs-as-root`: the config sets no `User` (or root).
+pub(crate) fn image_runs_as_root(ctx: &Ctx<'_>) -> Vec<Finding> {
+    let Some(image) = &ctx.snap.image else {
+        return Vec::new();
+    };
+    let user = image.user.as_deref().unwrap_or("").trim();
+    let name = user.split(':').next().unwrap_or("");
+    if !(name.is_empty() || name == "root" || name == "0") {
+        return Vec::new();
+    }
+    vec![
+        Finding::new(
+            "image-runs-as-root",
+            Severity::Info,
+            "The image runs as root",
+        )
+        .explain(
+            "Its config sets no unprivileged `User`, so processes in the container run as root: \
+             files written to mounted volumes belong to root on the host, and a compromised \
+             process holds root inside the container.",
+        )
+        .evidence(
+            "User",
+            if user.is_empty() {
+                "(not set)".to_owned()
+            } else {
+                user.to_owned()
+            },
+            format!("the config of `{}`", image.reference),
+        )
+        .fix("Add a user in the Dockerfile (`RUN useradd -m app` then `USER app`), or run with `docker run --user $(id -u):$(id -g) ...`")
+        .source(DOCKER_USER),
+    ]
+}
+
+/// `image-old`: the image was built more than [`IMAGE_AGE_DAYS`] days before the probe.
+pub(crate) fn image_old(ctx: &Ctx<'_>) -> Vec<Finding> {
+    let Some(image) = &ctx.snap.image else {
+        return Vec::new();
+    };
+    let Some(days) = image.age_days else {
+        return Vec::new();
+    };
+    if days <= IMAGE_AGE_DAYS {
+        return Vec::new();
+    }
+    vec![
+        Finding::new(
+            "image-old",
+            Severity::Info,
+            format!("The image was built {days} days ago"),
+        )
+        .explain(format!(
+            "Images do not pick up security fixes of their OS packages by themselves; one older \
+             than {IMAGE_AGE_DAYS} days likely lacks some (S15: rebuild images regularly for \
+             CVE fixes)."
+        ))
+        .evidence(
+            "created",
+            image.created.clone().unwrap_or_default(),
+            format!("the config of `{}`", image.reference),
+        )
+        .fix("Rebuild from an updated base with the same pinned versions (`docker build --pull --no-cache ...`)")
+        .source(DOCKER_REBUILD),
+    ]
+}
+
+/// Whether a path is a CUDA, cuDNN or driver library or header the stack depends on.
+fn is_stack_file(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    [
+        "libcudnn",
+        "libcuda",
+        "libcublas",
+        "libcudart",
+        "libnvrtc",
+        "libcufft",
+        "libcurand",
+        "libcusolver",
+        "libcusparse",
+        "libnccl",
+        "libnvinfer",
+        "cudnn_version.h",
+        "cudnn.h",
+    ]
+    .iter()
+    .any(|p| name.starts_with(p))
+}
+
+/// `image-library-replaced`: an upper layer replaced or deleted a CUDA/cuDNN file of a lower
+/// layer (S14: a custom image whose cuDNN was replaced).
+pub(crate) fn image_library_replaced(ctx: &Ctx<'_>) -> Vec<Finding> {
+    let Some(image) = &ctx.snap.image else {
+        return Vec::new();
+    };
+    let mut replaced: Vec<String> = image
+        .provenance
+        .iter()
+        .filter(|p| is_stack_file(&p.path))
+        .filter_map(|p| {
+            p.replaced_layer.map(|lower| {
+                format!(
+                    "{} replaced `{}` of {}",
+                    layer_name(image, p.layer),
+                    p.path,
+                    layer_name(image, lower)
+                )
+            })
+        })
+        .collect();
+    replaced.extend(
+        image
+            .whiteouts
+            .iter()
+            .filter(|w| is_stack_file(&w.path))
+            .map(|w| match w.hid_layer {
+                Some(lower) => format!(
+                    "{} deleted `{}` of {}",
+                    layer_name(image, w.layer),
+                    w.path,
+                    layer_name(image, lower)
+                ),
+                None => format!("{} deleted `{}`", layer_name(image, w.layer), w.path),
+            }),
+    );
+    if replaced.is_empty() {
+        return Vec::new();
+    }
+    let mut f = Finding::new(
+        "image-library-replaced",
+        Severity::Warning,
+        format!(
+            "An upper layer replaced or deleted {} CUDA/cuDNN file{} of the base image",
+            replaced.len(),
+            if replaced.len() == 1 { "" } else { "s" }
+        ),
+    )
+    .explain(
+        "The base image's CUDA and cuDNN are a tested set. A later layer (a `RUN apt-get install`, \
+         `pip install` or `COPY`) that overwrites or deletes some of those files leaves a mix the \
+         framework was not built for (S14: a custom image whose cuDNN was replaced); the other \
+         findings say whether the versions still fit.",
+    );
+    for line in replaced.iter().take(10) {
+        f = f.evidence(
+            "layer",
+            line.clone(),
+            format!("the layers of `{}`", image.reference),
+        );
+    }
+    if replaced.len() > 10 {
+        f = f.evidence(
+            "layer",
+            format!("... and {} more", replaced.len() - 10),
+            "the image's layers",
+        );
+    }
+    vec![f
+        .fix("Install the versions the base image was built with, or start from a base image that has the CUDA/cuDNN you need (`cudoctor requirements tensorflow==2.9.0`)")
+        .fix("See what each layer did: `docker history --no-trunc IMAGE`")]
+}
+
+#[cfg(test)]
+mod tests;

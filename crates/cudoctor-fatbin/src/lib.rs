@@ -34,7 +34,7 @@ pub use archs::{
 };
 pub use error::{ArchsError, FormatError};
 pub use fatbin::Compression;
-pub use reader::{read_bytes, read_bytes_named, read_file, read_open_file};
+pub use reader::{read_bytes, read_bytes_named, read_file, read_file_region, read_open_file};
 
 #[cfg(test)]
 mod tests;

@@ -76,6 +76,50 @@ pub fn read_open_file(file: &File, path: impl AsRef<Path>) -> Result<FileArchs, 
     read_named(&map, path, &release)
 }
 
+/// Like [`read_open_file`], for `len` bytes of `file` starting at `offset`: a member of an
+/// uncompressed archive (a container image layer) read in place, without copying it out.
+pub fn read_file_region(
+    file: &File,
+    offset: u64,
+    len: u64,
+    path: impl AsRef<Path>,
+) -> Result<FileArchs, ArchsError> {
+    let path = path.as_ref();
+    let io = |source| ArchsError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let end = offset.checked_add(len);
+    let file_len = file.metadata().map_err(io)?.len();
+    if end.is_none_or(|e| e > file_len) {
+        return Err(io(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            format!("the region {offset}+{len} lies past the end of the file ({file_len} bytes)"),
+        )));
+    }
+    if len == 0 {
+        return read_named(&[], path, &|_| {});
+    }
+    let len_usize = usize::try_from(len).map_err(|_| {
+        io(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "the region is larger than the address space",
+        ))
+    })?;
+    // SAFETY: as in `read_open_file`: a read-only private map; memmap2 aligns the offset to a
+    // page itself and hands back exactly the region.
+    let map = unsafe {
+        memmap2::MmapOptions::new()
+            .offset(offset)
+            .len(len_usize)
+            .map(file)
+    }
+    .map_err(io)?;
+    #[cfg(unix)]
+    let _ = map.advise(memmap2::Advice::Random);
+    read_named(&map, path, &|_| {})
+}
+
 /// Reads the GPU code of an ELF file (or bare fatbinary) held in memory.
 ///
 /// Errors name the file `<memory>`; use [`read_bytes_named`] to give a name.

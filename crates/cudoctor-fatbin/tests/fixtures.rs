@@ -392,3 +392,29 @@ fn randomized_mutations_never_panic() {
         "mutations should give both outcomes: {ok} ok, {err} errors"
     );
 }
+
+/// A file read in place inside a larger one (an uncompressed image layer) gives what the file
+/// itself gives, and a region past the end is an error, not a short read.
+#[test]
+fn a_region_reads_like_the_file() {
+    use std::io::Write;
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+    for name in ["archs13-plain.elf64", "cusparse11.elf64"] {
+        let path = std::path::Path::new(dir).join(name);
+        let bytes = std::fs::read(&path).unwrap();
+        let whole = cudoctor_fatbin::read_file(&path).unwrap();
+        let mut f = tempfile::tempfile().unwrap();
+        // An odd offset: not page-aligned, as a tar member's data seldom is.
+        f.write_all(&vec![0u8; 4096 + 513]).unwrap();
+        f.write_all(&bytes).unwrap();
+        f.write_all(&[7u8; 100]).unwrap();
+        let region =
+            cudoctor_fatbin::read_file_region(&f, 4096 + 513, bytes.len() as u64, &path).unwrap();
+        assert!(!whole.gpu_code().is_empty(), "{name}");
+        assert_eq!(region.gpu_code(), whole.gpu_code(), "{name}");
+        assert!(
+            cudoctor_fatbin::read_file_region(&f, 4096 + 513, bytes.len() as u64 + 101, &path)
+                .is_err()
+        );
+    }
+}

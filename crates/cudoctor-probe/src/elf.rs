@@ -4,7 +4,6 @@
 //! The reading is `cudoctor_fatbin::elf`'s (the workspace's one ELF reader); this module names
 //! the probe's caps and shapes its errors.
 
-use std::fs::File;
 use std::path::Path;
 
 use cudoctor_fatbin::elf;
@@ -85,7 +84,11 @@ pub fn read_elf(root: &Root, path: &Path) -> Result<ElfInfo, ElfError> {
 }
 
 /// Reads the ELF facts of an open file of `len` bytes; `name` is used in errors.
-pub fn parse_elf_file(file: &File, len: u64, name: &str) -> Result<ElfInfo, ElfError> {
+pub fn parse_elf_file<R: elf::ReadAt + ?Sized>(
+    file: &R,
+    len: u64,
+    name: &str,
+) -> Result<ElfInfo, ElfError> {
     let malformed = |reason: String| ElfError::Malformed {
         path: name.to_owned(),
         reason,

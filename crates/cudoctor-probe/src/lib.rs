@@ -147,6 +147,9 @@ pub struct Probe {
     env: Env,
     cache: Result<ldcache::LdCache, String>,
     memo: ldso::LoaderMemo,
+    /// For an image root: what the image's config and layers say, completed with the layers of
+    /// the files the collectors record.
+    image: Option<snapshot::ImageFacts>,
 }
 
 impl Probe {
@@ -191,7 +194,19 @@ impl Probe {
             env,
             cache,
             memo: ldso::LoaderMemo::default(),
+            image: None,
         }
+    }
+
+    /// A probe of a container image: `root` is its tree ([`Root::virtual_tree`]), `env` its
+    /// config's `Env`, `facts` its reference, config and layers. The snapshot is of kind
+    /// `image`; the driver and GPU facts are left to the caller (the host that will run it).
+    pub fn image(root: Root, env: Vec<(String, String)>, facts: snapshot::ImageFacts) -> Self {
+        let mut env = Env::from_pairs(env);
+        env.origin = format!("the config of `{}`", facts.reference);
+        let mut p = Self::new(root, env);
+        p.image = Some(facts);
+        p
     }
 
     /// The root.
@@ -242,7 +257,12 @@ impl Probe {
     /// Collects the facts `which_ones` names.
     pub fn snapshot(&self, which_ones: Collectors) -> Snapshot {
         let (root, env, cache) = (&self.root, &self.env, &self.cache);
-        let info = if root.is_host() {
+        let info = if let Some(image) = &self.image {
+            RootInfo {
+                kind: snapshot::RootKind::Image,
+                path: image.reference.clone(),
+            }
+        } else if root.is_host() {
             RootInfo {
                 kind: snapshot::RootKind::Host,
                 path: "/".to_owned(),
@@ -355,9 +375,48 @@ impl Probe {
             });
         }
         snap.probe_errors.append(&mut ctx.errors);
+        if let Some(facts) = &self.image {
+            let mut facts = facts.clone();
+            facts.provenance = image_provenance(root, &snap);
+            snap.image = Some(facts);
+        }
         snap.sort();
         snap
     }
+}
+
+/// Which layer wrote each library, cuDNN header and toolkit file the snapshot records, and the
+/// lower layer's file it replaced: what lets a finding say "layer 5 replaced libcudnn.so.8".
+fn image_provenance(root: &Root, snap: &Snapshot) -> Vec<snapshot::FileProvenance> {
+    let mut paths: BTreeSet<String> = BTreeSet::new();
+    for l in &snap.libraries {
+        paths.insert(l.path.clone());
+        if let Some(real) = l.real_path.as_ref() {
+            paths.insert(real.clone());
+        }
+    }
+    for c in &snap.cudnn {
+        paths.insert(c.path.clone());
+    }
+    for t in &snap.cuda_toolkits {
+        for f in ["version.json", "version.txt"] {
+            paths.insert(format!("{}/{f}", t.root));
+        }
+    }
+    paths
+        .into_iter()
+        .filter_map(|p| {
+            // The node itself (not what a link points to): the link and its target may come
+            // from different layers, and each is recorded under its own path.
+            let meta = root.symlink_metadata(Path::new(&p)).ok()?;
+            let (layer, replaced_layer) = meta.layer?;
+            Some(snapshot::FileProvenance {
+                path: p,
+                layer,
+                replaced_layer,
+            })
+        })
+        .collect()
 }
 
 /// The library directories beyond the loader's own: each toolkit's, each conda prefix's, each

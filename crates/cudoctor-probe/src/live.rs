@@ -16,7 +16,6 @@
 use crate::snapshot::Fact;
 use std::collections::HashMap;
 use std::ffi::{CStr, c_char, c_int, c_uint};
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
@@ -474,11 +473,11 @@ pub fn safe_to_load(root: &crate::Root, path: &Path) -> Result<(), String> {
         let meta = root
             .metadata(p)
             .map_err(|e| format!("cannot check the {what}: {}", e.reason()))?;
-        if meta.permissions().mode() & 0o002 != 0 {
+        if meta.mode & 0o002 != 0 {
             return Err(format!(
                 "the {what} `{}` is world-writable (mode {:o}), so anyone could have placed the library there",
                 p.display(),
-                meta.permissions().mode() & 0o7777
+                meta.mode
             ));
         }
     }

@@ -8,6 +8,11 @@
 //! than [`MAX_SYMLINK_HOPS`] links end with [`RootError::SymlinkLoop`]. Because each step opens
 //! relative to a descriptor already held, a concurrent rename (the `RENAME_EXCHANGE` swap of a
 //! directory with a link to the outside) cannot make a read leave the root. Nothing here writes.
+//!
+//! [`Root::virtual_tree`] is a tree that exists only in memory, a container image's layers
+//! applied in order ([`VirtualTree`], implemented outside this crate): paths resolve in the tree
+//! as `chroot` would, and a file's bytes are a region of an open file (an archive member read in
+//! place, or a spool of a decompressed layer). The host's filesystem is never consulted for it.
 
 use std::collections::VecDeque;
 use std::ffi::{OsStr, OsString};
@@ -27,6 +32,262 @@ pub const MAX_SYMLINK_HOPS: usize = 40;
 
 /// Set once `openat2` answered `ENOSYS`: the kernel is older than 5.6, use the walk.
 static OPENAT2_MISSING: AtomicBool = AtomicBool::new(false);
+
+/// What a node of a [`VirtualTree`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VirtualKind {
+    /// A directory.
+    Dir,
+    /// A regular file.
+    File,
+    /// A symbolic link.
+    Symlink,
+    /// A character device (never opened).
+    CharDevice,
+    /// A block device (never opened).
+    BlockDevice,
+    /// A FIFO (never opened).
+    Fifo,
+}
+
+/// A node's metadata.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VirtualStat {
+    /// What it is.
+    pub kind: VirtualKind,
+    /// Bytes (regular files).
+    pub size: u64,
+    /// Permission bits.
+    pub mode: u32,
+    /// The image layer that wrote it.
+    pub layer: Option<u32>,
+    /// The lower layer whose file at this path it replaced.
+    pub replaced_layer: Option<u32>,
+}
+
+/// Where a regular file's bytes are: `len` bytes of `file` from `offset`.
+#[derive(Debug, Clone)]
+pub struct VirtualContent {
+    /// The file holding them (an archive, a blob, a spool).
+    pub file: Arc<File>,
+    /// Where they start.
+    pub offset: u64,
+    /// How many.
+    pub len: u64,
+}
+
+/// Why a path does not resolve in a [`VirtualTree`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VirtualLookupError {
+    /// Nothing at that path.
+    NotFound,
+    /// A component before the last is not a directory.
+    NotADirectory,
+    /// More than [`MAX_SYMLINK_HOPS`] links.
+    Loop,
+}
+
+/// A read-only tree held in memory (a container image), resolved as `chroot` would: absolute
+/// and relative paths from `/`, `..` at `/` stays at `/`, symlinks followed inside the tree.
+pub trait VirtualTree: std::fmt::Debug + Send + Sync {
+    /// The node at `path`; with `follow_last` false, a final symlink is the node itself.
+    fn lookup(&self, path: &Path, follow_last: bool) -> Result<u32, VirtualLookupError>;
+    /// A node's metadata.
+    fn stat(&self, node: u32) -> VirtualStat;
+    /// The canonical path of a node.
+    fn path_of(&self, node: u32) -> PathBuf;
+    /// A symlink's target, as stored.
+    fn read_link(&self, node: u32) -> Option<PathBuf>;
+    /// A directory's entries, sorted by name.
+    fn children(&self, node: u32) -> Vec<OsString>;
+    /// A regular file's bytes.
+    fn content(&self, node: u32) -> Option<VirtualContent>;
+}
+
+/// What a path is, as [`Root::metadata`] tells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileType {
+    /// A directory.
+    Dir,
+    /// A regular file.
+    File,
+    /// A symbolic link (only from [`Root::symlink_metadata`]).
+    Symlink,
+    /// A FIFO.
+    Fifo,
+    /// A socket.
+    Socket,
+    /// A block device.
+    BlockDevice,
+    /// A character device.
+    CharDevice,
+}
+
+/// Metadata of a path inside a root: the few facts the collectors use, the same for every
+/// kind of root.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Meta {
+    /// What it is.
+    pub file_type: FileType,
+    /// Bytes.
+    pub len: u64,
+    /// Permission bits (`st_mode & 0o7777`).
+    pub mode: u32,
+    /// For an image: the layer that wrote it, and the lower layer's file it replaced.
+    pub layer: Option<(u32, Option<u32>)>,
+}
+
+impl Meta {
+    fn from_std(m: &Metadata) -> Self {
+        use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+        let ft = m.file_type();
+        let file_type = if ft.is_dir() {
+            FileType::Dir
+        } else if ft.is_symlink() {
+            FileType::Symlink
+        } else if ft.is_fifo() {
+            FileType::Fifo
+        } else if ft.is_socket() {
+            FileType::Socket
+        } else if ft.is_block_device() {
+            FileType::BlockDevice
+        } else if ft.is_char_device() {
+            FileType::CharDevice
+        } else {
+            FileType::File
+        };
+        Self {
+            file_type,
+            len: m.len(),
+            mode: m.permissions().mode() & 0o7777,
+            layer: None,
+        }
+    }
+
+    fn from_virtual(s: VirtualStat) -> Self {
+        let file_type = match s.kind {
+            VirtualKind::Dir => FileType::Dir,
+            VirtualKind::File => FileType::File,
+            VirtualKind::Symlink => FileType::Symlink,
+            VirtualKind::CharDevice => FileType::CharDevice,
+            VirtualKind::BlockDevice => FileType::BlockDevice,
+            VirtualKind::Fifo => FileType::Fifo,
+        };
+        Self {
+            file_type,
+            len: s.size,
+            mode: s.mode & 0o7777,
+            layer: s.layer.map(|l| (l, s.replaced_layer)),
+        }
+    }
+
+    /// A regular file.
+    pub fn is_file(&self) -> bool {
+        self.file_type == FileType::File
+    }
+
+    /// A directory.
+    pub fn is_dir(&self) -> bool {
+        self.file_type == FileType::Dir
+    }
+
+    /// A symbolic link.
+    pub fn is_symlink(&self) -> bool {
+        self.file_type == FileType::Symlink
+    }
+
+    /// Bytes.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+/// A regular file opened inside a root: an open file, or a region of one (a file of an image).
+#[derive(Debug)]
+pub enum RootFile {
+    /// A file of the host or a directory root.
+    Fs(File),
+    /// `len` bytes of `file` from `offset`; `pos` is the [`Read`] position within them.
+    Region {
+        /// The file holding the bytes.
+        file: Arc<File>,
+        /// Where they start.
+        offset: u64,
+        /// How many.
+        len: u64,
+        /// The next byte [`Read::read`] returns, from the region's start.
+        pos: u64,
+    },
+}
+
+impl RootFile {
+    /// Bytes.
+    pub fn len(&self) -> io::Result<u64> {
+        match self {
+            Self::Fs(f) => f.metadata().map(|m| m.len()),
+            Self::Region { len, .. } => Ok(*len),
+        }
+    }
+
+    /// The GPU code in its fatbinary headers (the file mapped, or the region mapped in place).
+    pub fn archs(&self, path: &Path) -> Result<cudoctor_fatbin::FileArchs, cudoctor_fatbin::ArchsError> {
+        match self {
+            Self::Fs(f) => cudoctor_fatbin::read_open_file(f, path),
+            Self::Region {
+                file, offset, len, ..
+            } => cudoctor_fatbin::read_file_region(file, *offset, *len, path),
+        }
+    }
+}
+
+impl Read for RootFile {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Self::Fs(f) => f.read(buf),
+            Self::Region {
+                file,
+                offset,
+                len,
+                pos,
+            } => {
+                let left = len.saturating_sub(*pos);
+                let want = usize::try_from(left).unwrap_or(usize::MAX).min(buf.len());
+                if want == 0 {
+                    return Ok(0);
+                }
+                let n = std::os::unix::fs::FileExt::read_at(
+                    file.as_ref(),
+                    &mut buf[..want],
+                    *offset + *pos,
+                )?;
+                *pos += n as u64;
+                Ok(n)
+            }
+        }
+    }
+}
+
+impl cudoctor_fatbin::elf::ReadAt for RootFile {
+    fn read_at(&self, buf: &mut [u8], at: u64) -> io::Result<usize> {
+        match self {
+            Self::Fs(f) => std::os::unix::fs::FileExt::read_at(f, buf, at),
+            Self::Region {
+                file, offset, len, ..
+            } => {
+                if at >= *len {
+                    return Ok(0);
+                }
+                let want = usize::try_from(*len - at).unwrap_or(usize::MAX).min(buf.len());
+                std::os::unix::fs::FileExt::read_at(file.as_ref(), &mut buf[..want], *offset + at)
+            }
+        }
+    }
+}
 
 /// Why a path inside a root could not be resolved or read.
 #[derive(Debug, thiserror::Error)]
@@ -150,6 +411,11 @@ enum Base {
         /// Whether `openat2` may be tried (tests turn it off to exercise the walk).
         openat2: bool,
     },
+    /// A tree in memory (a container image), named by `label` in messages.
+    Virtual {
+        label: String,
+        tree: Arc<dyn VirtualTree>,
+    },
 }
 
 impl PartialEq for Base {
@@ -157,6 +423,9 @@ impl PartialEq for Base {
         match (self, other) {
             (Base::Host, Base::Host) => true,
             (Base::Dir { path: a, .. }, Base::Dir { path: b, .. }) => a == b,
+            (Base::Virtual { label: a, tree: x }, Base::Virtual { label: b, tree: y }) => {
+                a == b && Arc::ptr_eq(x, y)
+            }
             _ => false,
         }
     }
@@ -243,6 +512,31 @@ impl Root {
         })
     }
 
+    /// A tree held in memory (a container image's layers), named `label` in messages
+    /// (`docker-archive:/tmp/tf.tar`).
+    pub fn virtual_tree(label: impl Into<String>, tree: Arc<dyn VirtualTree>) -> Self {
+        Self {
+            base: Base::Virtual {
+                label: label.into(),
+                tree,
+            },
+        }
+    }
+
+    /// Whether this is a tree in memory (an image).
+    pub fn is_virtual(&self) -> bool {
+        matches!(self.base, Base::Virtual { .. })
+    }
+
+    /// For an image, the layer that wrote the file at `inside` (links followed) and the lower
+    /// layer's file it replaced; `None` for other roots or a missing file.
+    pub fn provenance(&self, inside: &Path) -> Option<(u32, Option<u32>)> {
+        if !self.is_virtual() {
+            return None;
+        }
+        self.metadata(inside).ok().and_then(|m| m.layer)
+    }
+
     /// Whether this is the running system (live probes allowed).
     pub fn is_host(&self) -> bool {
         self.base == Base::Host
@@ -254,6 +548,7 @@ impl Root {
         match &self.base {
             Base::Host => Path::new("/"),
             Base::Dir { path, .. } => path,
+            Base::Virtual { label, .. } => Path::new(label),
         }
     }
 
@@ -272,6 +567,10 @@ impl Root {
         match &self.base {
             Base::Host => fs::canonicalize(inside).map_err(|e| RootError::io("resolve", inside, e)),
             Base::Dir { fd, .. } => walk(fd.as_fd(), inside, Last::Follow).map(|(_, p)| p),
+            Base::Virtual { tree, .. } => tree
+                .lookup(inside, true)
+                .map(|n| tree.path_of(n))
+                .map_err(|e| virtual_error("resolve", inside, e)),
         }
     }
 
@@ -279,6 +578,13 @@ impl Root {
     /// else with `flags` (`O_RDONLY`, `O_DIRECTORY`, ...). Never by a path string.
     fn open_at(&self, inside: &Path, flags: OFlags, last: Last) -> Result<OwnedFd, RootError> {
         crate::work::add(1);
+        if self.is_virtual() {
+            return Err(RootError::io(
+                "open",
+                inside,
+                io::Error::new(io::ErrorKind::Unsupported, "not a file system"),
+            ));
+        }
         let Base::Dir { fd, openat2, .. } = &self.base else {
             // The host: the kernel resolves against the real `/`, which is the root.
             let mut f = flags | OFlags::CLOEXEC;
@@ -362,24 +668,60 @@ impl Root {
         Ok(opened)
     }
 
+    /// A virtual tree's node at `inside`.
+    fn virtual_node(
+        &self,
+        op: &'static str,
+        inside: &Path,
+        follow: bool,
+    ) -> Option<Result<(&dyn VirtualTree, u32), RootError>> {
+        let Base::Virtual { tree, .. } = &self.base else {
+            return None;
+        };
+        crate::work::add(1);
+        Some(
+            tree.lookup(inside, follow)
+                .map(|n| (tree.as_ref(), n))
+                .map_err(|e| virtual_error(op, inside, e)),
+        )
+    }
+
     /// `stat` (follows links).
-    pub fn metadata(&self, inside: &Path) -> Result<Metadata, RootError> {
+    pub fn metadata(&self, inside: &Path) -> Result<Meta, RootError> {
+        if let Some(node) = self.virtual_node("stat", inside, true) {
+            return node.map(|(t, n)| Meta::from_virtual(t.stat(n)));
+        }
         let fd = self.open_at(inside, OFlags::empty(), Last::Follow)?;
         File::from(fd)
             .metadata()
+            .map(|m| Meta::from_std(&m))
             .map_err(|e| RootError::io("stat", inside, e))
     }
 
     /// `lstat` (does not follow the last link).
-    pub fn symlink_metadata(&self, inside: &Path) -> Result<Metadata, RootError> {
+    pub fn symlink_metadata(&self, inside: &Path) -> Result<Meta, RootError> {
+        if let Some(node) = self.virtual_node("stat", inside, false) {
+            return node.map(|(t, n)| Meta::from_virtual(t.stat(n)));
+        }
         let fd = self.open_at(inside, OFlags::empty(), Last::NoFollow)?;
         File::from(fd)
             .metadata()
+            .map(|m| Meta::from_std(&m))
             .map_err(|e| RootError::io("stat", inside, e))
     }
 
     /// The raw target of a symlink, as stored.
     pub fn read_link(&self, inside: &Path) -> Result<PathBuf, RootError> {
+        if let Some(node) = self.virtual_node("read link", inside, false) {
+            let (t, n) = node?;
+            return t.read_link(n).ok_or_else(|| {
+                RootError::io(
+                    "read link",
+                    inside,
+                    io::Error::new(io::ErrorKind::InvalidInput, "not a symbolic link"),
+                )
+            });
+        }
         let fd = self.open_at(inside, OFlags::empty(), Last::NoFollow)?;
         rustix::fs::readlinkat(&fd, "", Vec::new())
             .map(|c| PathBuf::from(OsString::from_vec(c.into_bytes())))
@@ -404,7 +746,26 @@ impl Root {
     /// Opens a regular file for reading. The open is non-blocking and the type is checked on
     /// the opened descriptor, so a FIFO never blocks the probe and nothing can be swapped in
     /// between the check and the read.
-    pub fn open_file(&self, inside: &Path) -> Result<(File, Metadata), RootError> {
+    pub fn open_file(&self, inside: &Path) -> Result<(RootFile, Meta), RootError> {
+        if let Some(node) = self.virtual_node("open", inside, true) {
+            let (t, n) = node?;
+            let meta = Meta::from_virtual(t.stat(n));
+            let Some(c) = t.content(n).filter(|_| meta.is_file()) else {
+                return Err(RootError::NotRegularFile {
+                    path: inside.display().to_string(),
+                    kind: file_kind(&meta),
+                });
+            };
+            return Ok((
+                RootFile::Region {
+                    file: c.file,
+                    offset: c.offset,
+                    len: c.len,
+                    pos: 0,
+                },
+                meta,
+            ));
+        }
         // A device node is not opened at all (opening some has side effects).
         let meta = self.metadata(inside)?;
         if !meta.is_file() {
@@ -421,6 +782,7 @@ impl Root {
         let file = File::from(fd);
         let meta = file
             .metadata()
+            .map(|m| Meta::from_std(&m))
             .map_err(|e| RootError::io("stat", inside, e))?;
         if !meta.is_file() {
             return Err(RootError::NotRegularFile {
@@ -428,7 +790,7 @@ impl Root {
                 kind: file_kind(&meta),
             });
         }
-        Ok((file, meta))
+        Ok((RootFile::Fs(file), meta))
     }
 
     /// Reads at most `limit` bytes from the start of a regular file.
@@ -500,6 +862,31 @@ impl Root {
     /// [`RootError::is_not_found`] is true. At most [`crate::limits::MAX_DIR_ENTRIES`] entries are
     /// listed; a larger directory is an error naming the cap.
     pub fn read_dir(&self, inside: &Path) -> Result<Vec<DirEntry>, RootError> {
+        if let Some(node) = self.virtual_node("list", inside, true) {
+            let (t, n) = node?;
+            if t.stat(n).kind != VirtualKind::Dir {
+                return Err(RootError::io(
+                    "list",
+                    inside,
+                    io::Error::new(io::ErrorKind::NotADirectory, "not a directory"),
+                ));
+            }
+            let names = t.children(n);
+            if names.len() > crate::limits::MAX_DIR_ENTRIES {
+                return Err(RootError::TooLarge {
+                    path: inside.display().to_string(),
+                    cap: "MAX_DIR_ENTRIES",
+                    limit: crate::limits::MAX_DIR_ENTRIES as u64,
+                });
+            }
+            return Ok(names
+                .into_iter()
+                .map(|name| DirEntry {
+                    path: inside.join(&name),
+                    name,
+                })
+                .collect());
+        }
         let fd = self.open_at(
             inside,
             OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NONBLOCK,
@@ -542,6 +929,7 @@ impl Root {
         match &self.base {
             Base::Host => "host /".to_owned(),
             Base::Dir { path, .. } => format!("directory {}", path.display()),
+            Base::Virtual { label, .. } => format!("image {label}"),
         }
     }
 }
@@ -640,23 +1028,33 @@ fn walk_parent(
 }
 
 /// What a non-regular file is, for messages.
-pub fn file_kind(meta: &Metadata) -> &'static str {
-    use std::os::unix::fs::FileTypeExt;
-    let ft = meta.file_type();
-    if ft.is_dir() {
-        "a directory"
-    } else if ft.is_fifo() {
-        "a FIFO"
-    } else if ft.is_socket() {
-        "a socket"
-    } else if ft.is_block_device() {
-        "a block device"
-    } else if ft.is_char_device() {
-        "a character device"
-    } else if ft.is_symlink() {
-        "a symlink"
-    } else {
-        "a regular file"
+pub fn file_kind(meta: &Meta) -> &'static str {
+    match meta.file_type {
+        FileType::Dir => "a directory",
+        FileType::Fifo => "a FIFO",
+        FileType::Socket => "a socket",
+        FileType::BlockDevice => "a block device",
+        FileType::CharDevice => "a character device",
+        FileType::Symlink => "a symlink",
+        FileType::File => "a regular file",
+    }
+}
+
+/// A [`VirtualLookupError`] as a [`RootError`] ([`RootError::is_not_found`] holds for
+/// `NotFound`).
+fn virtual_error(op: &'static str, inside: &Path, e: VirtualLookupError) -> RootError {
+    match e {
+        VirtualLookupError::NotFound => {
+            RootError::io(op, inside, io::Error::from(io::ErrorKind::NotFound))
+        }
+        VirtualLookupError::NotADirectory => RootError::io(
+            op,
+            inside,
+            io::Error::new(io::ErrorKind::NotADirectory, "not a directory"),
+        ),
+        VirtualLookupError::Loop => RootError::SymlinkLoop {
+            path: inside.display().to_string(),
+        },
     }
 }
 

@@ -195,7 +195,7 @@ pub fn describe_library(
     let is_link = ctx
         .root
         .symlink_metadata(path)
-        .is_ok_and(|m| m.file_type().is_symlink());
+        .is_ok_and(|m| m.is_symlink());
     let real = match ctx.root.real_path(path) {
         Ok(r) => {
             lib.real_path.set_value(show(&r));
@@ -417,7 +417,7 @@ pub fn read_gpu_code(ctx: &mut Ctx<'_>, libs: &mut [Library]) {
                     .filter(|p| {
                         ctx.root
                             .symlink_metadata(p)
-                            .is_ok_and(|m| m.file_type().is_file())
+                            .is_ok_and(|m| m.is_file())
                     })
                     .collect();
                 names.sort();

@@ -152,7 +152,7 @@ impl UnitedGpuCode {
                     continue;
                 }
             };
-            match cudoctor_fatbin::read_open_file(&file, Path::new(&shown)) {
+            match file.archs(Path::new(&shown)) {
                 Ok(archs) => {
                     out.codes.extend(archs.gpu_code());
                     out.read.push(format!("`{shown}`"));

@@ -339,7 +339,7 @@ fn evaluate(
         detail,
     };
     let is_link = match root.symlink_metadata(path) {
-        Ok(m) => m.file_type().is_symlink(),
+        Ok(m) => m.is_symlink(),
         Err(e) if e.is_not_found() => return c,
         Err(e) => {
             c.outcome = outcome_of(&e);

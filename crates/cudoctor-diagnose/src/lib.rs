@@ -117,6 +117,19 @@ fn not_checked(ctx: &rules::Ctx<'_>) -> Vec<String> {
         if ctx.gpus_present() != Some(true) {
             out.push("no GPU was seen".to_owned());
         }
+    } else if ctx.snap.root.kind == RootKind::Image {
+        // The driver and GPUs judged are those of the host that will run the image.
+        let host = ctx
+            .snap
+            .image
+            .as_ref()
+            .map_or("the host", |i| i.host.as_str());
+        if ctx.driver().is_none() {
+            out.push(format!("the driver version of {host} is unknown"));
+        }
+        if ctx.gpus_present() != Some(true) {
+            out.push(format!("no GPU was seen on {host}"));
+        }
     } else {
         out.push(format!(
             "the driver and GPU were not checked ({} root)",

@@ -122,6 +122,29 @@ pub struct SourceArgs {
     /// An environment variable for --root (repeatable); the process environment is not used there.
     #[arg(long = "env", value_name = "KEY=VALUE", requires = "root")]
     pub env: Vec<String>,
+    /// Read a container image instead of this system's files, without running it: a `docker
+    /// save` or OCI archive or an OCI layout (a path, `docker-archive:PATH`,
+    /// `oci-archive:PATH[:REF]`, `oci:DIR[:REF]`), `-` for a `docker save` stream on stdin,
+    /// `docker://HOST/REPO:TAG` (a registry), or `NAME:TAG` (the local Docker or Podman engine,
+    /// else its registry). The driver and GPUs judged are this machine's (or `--host`'s).
+    #[arg(long, value_name = "REF", conflicts_with_all = ["root", "snapshot"])]
+    pub image: Option<String>,
+    /// With --image: the host that will run the image, as a snapshot written by `cudoctor
+    /// probe --format json` on it (default: this machine).
+    #[arg(long, value_name = "SNAPSHOT", requires = "image")]
+    pub host: Option<PathBuf>,
+    /// With --image: the platform to pick from a multi-platform image (`linux/arm64`).
+    /// Default: `linux/amd64`.
+    #[arg(long, value_name = "OS/ARCH", requires = "image")]
+    pub platform: Option<String>,
+    /// With a registry --image: also fetch the layers (cached by digest under the XDG cache),
+    /// not only the config.
+    #[arg(long, requires = "image")]
+    pub layers: bool,
+    /// With a registry --image: reach HOST over plain HTTP (repeatable). Loopback registries
+    /// always are.
+    #[arg(long = "insecure-registry", value_name = "HOST", requires = "image")]
+    pub insecure_registry: Vec<String>,
 }
 
 #[derive(Debug, Args)]

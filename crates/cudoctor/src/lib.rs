@@ -13,6 +13,7 @@ use clap::Parser;
 
 pub mod cli;
 mod commands;
+mod image;
 pub mod error;
 pub mod exit;
 mod render;

@@ -1,5 +1,5 @@
-//! Where the facts come from: this host, a directory root (`--root DIR`) or a saved snapshot
-//! (`--snapshot FILE`). A host or directory is opened once, as a [`Probe`]; every command gets
+//! Where the facts come from: this host, a directory root (`--root DIR`), a container image
+//! (`--image REF`, see [`crate::image`]) or a saved snapshot (`--snapshot FILE`). A host or directory is opened once, as a [`Probe`]; every command gets
 //! its facts as one [`Snapshot`] from here, and diagnose reads nothing else. The loader's answers
 //! the targets need are added to that same snapshot ([`Facts::answer_for`]), so `cudoctor probe
 //! --format json` saves everything `check` would use.
@@ -32,6 +32,11 @@ impl Facts {
         }
         let (mut snapshot, probe) = if let Some(path) = &args.snapshot {
             (read_snapshot(path)?, None)
+        } else if let Some(reference) = &args.image {
+            let probe = crate::image::open(args, reference)?;
+            let mut snapshot = probe.snapshot(Collectors::default());
+            crate::image::add_host(&mut snapshot, args.host.as_deref())?;
+            (snapshot, Some(probe))
         } else {
             let opts = match &args.root {
                 Some(dir) => {

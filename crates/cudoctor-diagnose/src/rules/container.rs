@@ -317,7 +317,12 @@ fn decide(reqs: &[require::Requirement], host: &require::HostProperties) -> Deci
             }
             require::Outcome::Unknown { needs } => depends = Some((needs, r.var.clone())),
             require::Outcome::Satisfied { term } => {
-                if !term.is_empty() && !term.iter().any(|f| f.starts_with("cuda")) {
+                // A `brand=...,driver>=N,driver<M` group is a forward-compatibility branch; a
+                // bare `driver>=450` is the minor-version-compatibility floor, judged below by
+                // the knowledge base like a `cuda` term.
+                if term.iter().any(|f| f.starts_with("brand"))
+                    && !term.iter().any(|f| f.starts_with("cuda"))
+                {
                     forward = Some(term);
                 }
             }

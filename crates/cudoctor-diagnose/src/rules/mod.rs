@@ -113,7 +113,11 @@ impl Ctx<'_> {
         f.evidence(
             "root judged",
             format!("{} `{}`: {what}", self.snap.root.kind, self.snap.root.path),
-            "--root",
+            if self.snap.root.kind == RootKind::Image {
+                "--image"
+            } else {
+                "--root"
+            },
         )
     }
 

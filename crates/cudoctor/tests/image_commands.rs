@@ -1,0 +1,425 @@
+//! `check --image` and `probe --image` on real container images built here with Debian's
+//! `buildah` (vfs storage, no daemon), in the three local layouts (`docker-archive:`,
+//! `oci-archive:`, `oci:`) and, with `docker-registry` and `skopeo`, from a registry on
+//! 127.0.0.1. The images follow the source document's layering (S8): a base OS, CUDA 11.2,
+//! cuDNN 8.1, TensorFlow 2.9; then the same with cuDNN replaced by 8.0.5 in an upper layer
+//! (S14), the same with cuDNN deleted by whiteouts, and a PyTorch image that needs a newer
+//! driver than a 470 host has. The host that runs them is a snapshot (`--host`) of a fixture
+//! host, so the driver is known without a GPU.
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use common::*;
+use cudoctor_test::fixture::Fixture;
+
+/// Whether `tool` is on the PATH.
+fn have(tool: &str) -> bool {
+    Command::new(tool)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// The tools are required in CI (`CUDOCTOR_REQUIRE_ARTIFACTS=1`, where `.ci/run` installs
+/// them); elsewhere a missing one skips the test with the reason.
+fn tools_or_skip(test: &str, tools: &[&str]) -> bool {
+    let missing: Vec<&str> = tools.iter().copied().filter(|t| !have(t)).collect();
+    if missing.is_empty() {
+        return true;
+    }
+    let why = format!("needs {} (Debian packages)", missing.join(", "));
+    assert!(
+        std::env::var("CUDOCTOR_REQUIRE_ARTIFACTS").as_deref() != Ok("1"),
+        "{test}: {why}, and CUDOCTOR_REQUIRE_ARTIFACTS=1"
+    );
+    skip(test, &why);
+    false
+}
+
+/// buildah with its own vfs store in a temporary directory.
+struct Buildah {
+    dir: tempfile::TempDir,
+}
+
+impl Buildah {
+    fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn run(&self, args: &[&str]) -> String {
+        let out = Command::new("buildah")
+            .arg("--storage-driver")
+            .arg("vfs")
+            .arg("--root")
+            .arg(self.dir.path().join("store"))
+            .arg("--runroot")
+            .arg(self.dir.path().join("run"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "buildah {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    }
+
+    /// One layer on `base` (`scratch` for none): the files of `layer` copied to `/`, minus
+    /// `delete` (removed through a mount, so the layer holds whiteouts), with `config`
+    /// (`--env K=V`, ...) and `created_by` as its history line; committed as `name`.
+    fn layer(
+        &self,
+        base: &str,
+        layer: Option<&Fixture>,
+        delete: &[&str],
+        config: &[&str],
+        created_by: &str,
+        name: &str,
+    ) -> String {
+        let c = self.run(&["from", base]);
+        if let Some(f) = layer {
+            self.run(&["copy", &c, &f.path().display().to_string(), "/"]);
+        }
+        if !delete.is_empty() {
+            let mount = PathBuf::from(self.run(&["mount", &c]));
+            for p in delete {
+                std::fs::remove_file(mount.join(p.trim_start_matches('/'))).unwrap();
+            }
+            self.run(&["umount", &c]);
+        }
+        let mut args = vec!["config", "--created-by", created_by];
+        args.extend_from_slice(config);
+        args.push(&c);
+        self.run(&args);
+        self.run(&["commit", "--rm", &c, name]);
+        name.to_owned()
+    }
+
+    /// The image pushed to `transport:path[:tag]`.
+    fn push(&self, image: &str, dest: &str) {
+        self.run(&["push", image, dest]);
+    }
+}
+
+/// The TensorFlow 2.9 GPU image's layers (S8): Ubuntu 20.04, CUDA 11.2, cuDNN 8.1.0,
+/// TensorFlow 2.9.0 in a venv. Each returns its layer's files.
+fn ubuntu() -> Fixture {
+    let f = Fixture::new();
+    f.file(
+        "/etc/os-release",
+        "NAME=\"Ubuntu\"\nVERSION_ID=\"20.04\"\nID=ubuntu\n",
+    )
+    .dir(LIBDIR);
+    f
+}
+
+fn cuda112() -> Fixture {
+    let f = Fixture::new();
+    for (real, soname) in [
+        ("libcudart.so.11.2.152", "libcudart.so.11.0"),
+        ("libcublas.so.11.4.1.1043", "libcublas.so.11"),
+        ("libcublasLt.so.11.4.1.1043", "libcublasLt.so.11"),
+        ("libcufft.so.10.4.0.152", "libcufft.so.10"),
+        ("libcurand.so.10.2.3.152", "libcurand.so.10"),
+        ("libcusolver.so.11.1.0.152", "libcusolver.so.11"),
+        ("libcusparse.so.11.4.1.1152", "libcusparse.so.11"),
+    ] {
+        f.versioned_lib(LIBDIR, real, soname);
+    }
+    f
+}
+
+fn cudnn_layer(version: &str) -> Fixture {
+    let f = Fixture::new();
+    cudnn(&f, version);
+    f
+}
+
+fn tensorflow29() -> Fixture {
+    let f = Fixture::new();
+    f.file(
+        "/opt/venv/pyvenv.cfg",
+        "home = /usr/bin\ninclude-system-site-packages = false\nversion = 3.8.10\n",
+    )
+    .file(
+        "/opt/venv/lib/python3.8/site-packages/tensorflow-2.9.0.dist-info/METADATA",
+        "Metadata-Version: 2.1\nName: tensorflow\nVersion: 2.9.0\nRequires-Dist: numpy (>=1.20)\n",
+    )
+    .file(
+        "/opt/venv/lib/python3.8/site-packages/tensorflow/python/platform/build_info.py",
+        TF29_BUILD_INFO,
+    );
+    f
+}
+
+/// `NVIDIA_REQUIRE_CUDA` in the form NVIDIA's CUDA 11.2 images set it: the CUDA term, two
+/// data-center forward-compatibility groups, and the minor-version floor `driver>=450`.
+const REQUIRE_112: &str =
+    "cuda>=11.2 brand=tesla,driver>=418,driver<419 brand=tesla,driver>=440,driver<441 driver>=450";
+
+/// The four images, in local storage: (name, what it is).
+struct Images {
+    buildah: Buildah,
+}
+
+impl Images {
+    fn build() -> Self {
+        let b = Buildah::new();
+        b.layer(
+            "scratch",
+            Some(&ubuntu()),
+            &[],
+            &["--env", "PATH=/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+            "ADD ubuntu-20.04-rootfs.tar /",
+            "localhost/ubuntu:20.04",
+        );
+        let require = format!("NVIDIA_REQUIRE_CUDA={REQUIRE_112}");
+        b.layer(
+            "localhost/ubuntu:20.04",
+            Some(&cuda112()),
+            &[],
+            &["--env", "CUDA_VERSION=11.2.1", "--env", &require],
+            "RUN apt-get install -y cuda-libraries-11-2",
+            "localhost/cuda:11.2.1",
+        );
+        b.layer(
+            "localhost/cuda:11.2.1",
+            Some(&cudnn_layer("8.1.0")),
+            &[],
+            &["--env", "NV_CUDNN_VERSION=8.1.0.77"],
+            "RUN apt-get install -y libcudnn8=8.1.0.77-1+cuda11.2",
+            "localhost/cudnn:8.1.0",
+        );
+        b.layer(
+            "localhost/cudnn:8.1.0",
+            Some(&tensorflow29()),
+            &[],
+            &["--user", "1000"],
+            "RUN pip install tensorflow==2.9.0",
+            "localhost/tensorflow:2.9.0-gpu",
+        );
+        // S14: a custom image whose cuDNN was replaced in an upper layer.
+        let replaced = Fixture::new();
+        cudnn(&replaced, "8.0.5");
+        replaced.remove(&format!("{LIBDIR}/libcudnn.so.8"));
+        replaced.link(&format!("{LIBDIR}/libcudnn.so.8"), "libcudnn.so.8.0.5");
+        b.layer(
+            "localhost/tensorflow:2.9.0-gpu",
+            Some(&replaced),
+            &[&format!("{LIBDIR}/libcudnn.so.8.1.0")],
+            &[],
+            "RUN apt-get install -y --allow-downgrades libcudnn8=8.0.5.39-1+cuda11.1",
+            "localhost/tensorflow:2.9.0-gpu-cudnn805",
+        );
+        // cuDNN deleted by whiteouts.
+        b.layer(
+            "localhost/tensorflow:2.9.0-gpu",
+            None,
+            &[
+                &format!("{LIBDIR}/libcudnn.so.8.1.0"),
+                &format!("{LIBDIR}/libcudnn.so.8"),
+                "/usr/include/cudnn_version.h",
+            ],
+            &[],
+            "RUN apt-get purge -y libcudnn8",
+            "localhost/tensorflow:2.9.0-gpu-nocudnn",
+        );
+        // A PyTorch image built for CUDA 12.1.
+        let torch = Fixture::new();
+        torch
+            .file(
+                "/opt/conda/lib/python3.10/site-packages/torch-2.1.0.dist-info/METADATA",
+                "Metadata-Version: 2.1\nName: torch\nVersion: 2.1.0\n",
+            )
+            .file(
+                "/opt/conda/lib/python3.10/site-packages/torch/version.py",
+                "__version__ = '2.1.0'\ndebug = False\ncuda = '12.1'\ngit_version = '7bcf7da3a268b435777fe87c7794c382f444e86d'\nhip = None\n",
+            )
+            .file("/opt/conda/bin/python3.10", "")
+            .file("/opt/conda/conda-meta/history", "");
+        b.layer(
+            "localhost/ubuntu:20.04",
+            Some(&torch),
+            &[],
+            &[
+                "--env",
+                "CUDA_VERSION=12.1.0",
+                "--env",
+                "NVIDIA_REQUIRE_CUDA=cuda>=12.1 brand=tesla,driver>=525,driver<526",
+                "--user",
+                "1000",
+            ],
+            "RUN pip install torch==2.1.0",
+            "localhost/pytorch:2.1.0-cuda12.1",
+        );
+        Self { buildah: b }
+    }
+
+    /// `image` written in every local layout under `dir`: the `--image` references.
+    fn layouts(&self, image: &str, dir: &Path) -> Vec<String> {
+        let base = image.rsplit('/').next().unwrap().replace(':', "_");
+        let tag = image.rsplit(':').next().unwrap();
+        let docker = dir.join(format!("{base}.docker.tar"));
+        let oci_tar = dir.join(format!("{base}.oci.tar"));
+        let layout = dir.join(format!("{base}.layout"));
+        self.buildah.push(
+            image,
+            &format!("docker-archive:{}:{image}", docker.display()),
+        );
+        self.buildah
+            .push(image, &format!("oci-archive:{}:{tag}", oci_tar.display()));
+        self.buildah
+            .push(image, &format!("oci:{}:{tag}", layout.display()));
+        vec![
+            docker.display().to_string(),
+            format!("oci-archive:{}:{tag}", oci_tar.display()),
+            format!("oci:{}:{tag}", layout.display()),
+        ]
+    }
+}
+
+/// A host snapshot (`cudoctor probe --root` of a fixture host): a Tesla T4 with `driver`.
+fn host_snapshot(driver_version: &str, dir: &Path) -> PathBuf {
+    let f = Fixture::new();
+    driver(&f, driver_version);
+    f.file(
+        "/proc/driver/nvidia/gpus/0000:00:1e.0/information",
+        "Model: \t\t Tesla T4\nIRQ:   \t\t 70\nGPU UUID: \t GPU-ad8e9ef0-8be5-6b26-5d5a-0f8e4e0d3b3b\nBus Location: \t 0000:00:1e.0\nDevice Minor: \t 0\n",
+    )
+    .file("/dev/nvidia0", "")
+    .file("/dev/nvidiactl", "")
+    .file("/dev/nvidia-uvm", "");
+    let out = cudoctor_cmd()
+        .args(["probe", "--format", "json", "--root"])
+        .arg(f.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let path = dir.join(format!("host-{driver_version}.json"));
+    std::fs::write(&path, out.stdout).unwrap();
+    path
+}
+
+/// `check --image REF --host HOST --format json`: exit code and JSON.
+fn check(reference: &str, host: &Path, extra: &[&str]) -> (i32, serde_json::Value) {
+    let out = cudoctor_cmd()
+        .args(["check", "--format", "json", "--image", reference, "--host"])
+        .arg(host)
+        .args(extra)
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "check --image {reference}: {e}\nstdout: {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    assert_matches_check_schema(&json);
+    (out.status.code().unwrap(), json)
+}
+
+/// The findings as `severity id: title`, with the image's reference (which names the layout)
+/// taken out, so that layouts compare.
+fn findings(json: &serde_json::Value, reference: &str) -> Vec<String> {
+    let mut out: Vec<String> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let evidence: Vec<String> = f["evidence"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| format!("{}={}", e["fact"], e["value"]))
+                .collect();
+            format!(
+                "{} {}: {} [{}]",
+                f["severity"].as_str().unwrap(),
+                f["id"].as_str().unwrap(),
+                f["title"].as_str().unwrap(),
+                evidence.join("; ")
+            )
+            .replace(reference, "REF")
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn ids(found: &[String]) -> Vec<String> {
+    found
+        .iter()
+        .map(|f| f.split(':').next().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn real_images_give_the_same_findings_in_every_layout() {
+    if !tools_or_skip(
+        "real_images_give_the_same_findings_in_every_layout",
+        &["buildah"],
+    ) {
+        return;
+    }
+    let images = Images::build();
+    let dir = tempfile::tempdir().unwrap();
+    let host535 = host_snapshot("535.104.05", dir.path());
+    let host470 = host_snapshot("470.82.01", dir.path());
+    let cases: [(&str, &Path, i32, &[&str]); 4] = [
+        // The official stack on a new enough driver: nothing wrong.
+        ("localhost/tensorflow:2.9.0-gpu", &host535, 0, &[]),
+        // S14: cuDNN replaced by 8.0.5 in an upper layer.
+        (
+            "localhost/tensorflow:2.9.0-gpu-cudnn805",
+            &host535,
+            1,
+            &["warning image-library-replaced", "error cudnn-version-mismatch"],
+        ),
+        // cuDNN deleted by whiteouts.
+        (
+            "localhost/tensorflow:2.9.0-gpu-nocudnn",
+            &host535,
+            1,
+            &["warning image-library-replaced", "error library-not-found"],
+        ),
+        // CUDA 12.1 on a 470 host: the container runtime refuses it.
+        (
+            "localhost/pytorch:2.1.0-cuda12.1",
+            &host470,
+            1,
+            &["error image-cuda-newer-than-driver"],
+        ),
+    ];
+    for (image, host, code, expected) in cases {
+        let mut seen: Option<Vec<String>> = None;
+        for reference in images.layouts(image, dir.path()) {
+            let (rc, json) = check(&reference, host, &[]);
+            let found = findings(&json, &reference);
+            assert_eq!(rc, code, "{reference}: {found:#?}");
+            let ids = ids(&found);
+            for want in expected {
+                assert!(ids.iter().any(|i| i == want), "{reference}: no {want} in {found:#?}");
+            }
+            if code == 0 {
+                assert!(
+                    !ids.iter().any(|i| i.starts_with("error") || i.starts_with("warning")),
+                    "{reference}: {found:#?}"
+                );
+            }
+            match &seen {
+                None => seen = Some(found),
+                Some(first) => assert_eq!(first, &found, "{reference} differs from the first layout"),
+            }
+        }
+    }
+}

@@ -1,5 +1,5 @@
-//! The token flow, Basic auth, plain-HTTP refusal and the registry's bad answers, against a
-//! tiny in-test HTTP server on 127.0.0.1 (no tools needed).
+//! The token flow, Basic auth, plain-HTTP refusal, blob redirects and the registry's bad
+//! answers, against a tiny in-test HTTP server on 127.0.0.1 (no tools needed).
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -381,4 +381,84 @@ fn bad_answers_are_named() {
         "{e}"
     );
     assert!(e.to_string().contains("the config blob"), "{e}");
+}
+
+#[test]
+fn layer_blobs_follow_redirects_without_the_token_and_bad_blobs_leave_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = b"a layer's bytes".to_vec();
+    let cdn = serve({
+        let good = good.clone();
+        move |_, _| ok("application/octet-stream", good.clone())
+    });
+    let cdn_host = cdn.host.clone();
+    let (gd, long_d, wrong_d) = (
+        common::sha256(&good),
+        common::sha256(b"short"),
+        common::sha256(b"abcde"),
+    );
+    let registry = serve({
+        let (gd, long_d) = (gd.clone(), long_d.clone());
+        move |req, host| {
+            if req.target.starts_with("/token?") {
+                return ok("application/json", br#"{"token":"tok123"}"#.to_vec());
+            }
+            if req.auth.as_deref() != Some("Bearer tok123") {
+                let challenge = format!(r#"Bearer realm="http://{host}/token",service="s""#);
+                return (401, vec![("WWW-Authenticate".into(), challenge)], vec![]);
+            }
+            if req.target == format!("/v2/a/b/blobs/{gd}") {
+                let to = format!("http://{cdn_host}/cdn/blob");
+                return (307, vec![("Location".into(), to)], vec![]);
+            }
+            if req.target == format!("/v2/a/b/blobs/{long_d}") {
+                // 12 bytes where the descriptor states 5: refused on the Content-Length.
+                return ok("application/octet-stream", b"short, not!!".to_vec());
+            }
+            ok("application/octet-stream", b"ABCDE".to_vec())
+        }
+    });
+    let r = RegistryRef::parse(&format!("{}/a/b:t", registry.host)).unwrap();
+    let layer = |digest: &str, size: u64| cudoctor_registry::LayerDescriptor {
+        digest: digest.to_owned(),
+        media_type: "application/vnd.oci.image.layer.v1.tar+gzip".into(),
+        size,
+    };
+    let client = client(opts(dir.path()));
+    let path = client
+        .fetch_layer(&r, &layer(&gd, good.len() as u64))
+        .unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), good);
+    assert_eq!(cdn.seen().len(), 1);
+    assert_eq!(
+        cdn.seen()[0].auth,
+        None,
+        "the token is not sent to the redirect's host"
+    );
+
+    let cache = dir.path().join("cache/sha256");
+    let e = client.fetch_layer(&r, &layer(&long_d, 5)).unwrap_err();
+    assert!(
+        matches!(e, RegistryError::SizeMismatch { expected: 5, .. }),
+        "{e}"
+    );
+    let e = client.fetch_layer(&r, &layer(&wrong_d, 5)).unwrap_err();
+    assert!(matches!(e, RegistryError::DigestMismatch { .. }), "{e}");
+    assert!(e.to_string().starts_with("the layer blob of"), "{e}");
+    let left: Vec<_> = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        left,
+        [path.file_name().unwrap()],
+        "no partial or bad file is left"
+    );
+    // A digest that is not sha256 hex is refused before any request (it would be a path).
+    let before = registry.seen().len();
+    let e = client
+        .fetch_layer(&r, &layer("sha256:../../x", 1))
+        .unwrap_err();
+    assert!(matches!(e, RegistryError::InvalidDigest { .. }), "{e}");
+    assert_eq!(registry.seen().len(), before);
 }

@@ -231,6 +231,7 @@ impl Client {
     /// `scheme://host`: https, or http for loopback and insecure hosts; a `http://` host that
     /// is neither is refused.
     fn base_url(&self, r: &RegistryRef) -> Result<String, RegistryError> {
+        r.validate()?;
         let bare = r.bare_host();
         let http_ok = allows_http(bare, &self.opts.insecure);
         if r.host.starts_with("http://") && !http_ok {

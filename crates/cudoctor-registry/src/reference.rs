@@ -76,17 +76,10 @@ impl RegistryRef {
             }
             None => (path, None),
         };
-        if repo.is_empty() {
-            return Err(bad("it names no repository"));
-        }
-        if tag.as_deref() == Some("") {
-            return Err(bad("the tag is empty"));
-        }
-        let valid = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-/".contains(c);
-        if !repo.chars().all(valid) || repo.contains("//") || repo.ends_with('/') {
-            return Err(bad(
-                "the repository may hold only lower-case letters, digits, `.`, `_`, `-` and `/`",
-            ));
+        if let Some(reason) =
+            repository_problem(repo).or_else(|| tag.as_deref().and_then(tag_problem))
+        {
+            return Err(bad(reason));
         }
         let host = match host.as_str() {
             "docker.io" | "index.docker.io" => DOCKER_HUB.to_owned(),
@@ -103,6 +96,32 @@ impl RegistryRef {
             tag,
             digest,
         })
+    }
+
+    /// `Ok` when the repository, tag and digest are well-formed (as [`RegistryRef::parse`]
+    /// makes them); a hand-built reference is checked before it goes into a URL.
+    pub fn validate(&self) -> Result<(), RegistryError> {
+        let problem = repository_problem(&self.repository)
+            .or_else(|| self.tag.as_deref().and_then(tag_problem))
+            .or_else(|| {
+                self.digest.as_deref().and_then(|d| {
+                    check_digest(d)
+                        .err()
+                        .map(|()| "the digest is not `sha256:` and 64 hex digits")
+                })
+            })
+            .or_else(|| {
+                let h = self.bare_host();
+                (h.is_empty() || h.contains(['/', '?', '#', '@', ' ']))
+                    .then_some("the host is not `name[:port]`")
+            });
+        match problem {
+            Some(reason) => Err(RegistryError::InvalidReference {
+                reference: self.to_string(),
+                reason: reason.to_owned(),
+            }),
+            None => Ok(()),
+        }
     }
 
     /// The host without a `http://` or `https://` prefix.
@@ -133,6 +152,40 @@ impl fmt::Display for RegistryRef {
         }
         Ok(())
     }
+}
+
+/// What is wrong with a repository name (the Distribution spec's
+/// `[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*`, loosely: the characters, and no
+/// empty or dot-only component).
+fn repository_problem(repo: &str) -> Option<&'static str> {
+    if repo.is_empty() {
+        return Some("it names no repository");
+    }
+    let valid = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-/".contains(c);
+    if !repo.chars().all(valid) {
+        return Some(
+            "the repository may hold only lower-case letters, digits, `.`, `_`, `-` and `/`",
+        );
+    }
+    if repo
+        .split('/')
+        .any(|c| c.is_empty() || c.chars().all(|ch| ch == '.'))
+    {
+        return Some("the repository has an empty or dot-only path component");
+    }
+    None
+}
+
+/// What is wrong with a tag (the spec's `[A-Za-z0-9_][A-Za-z0-9._-]{0,127}`).
+fn tag_problem(tag: &str) -> Option<&'static str> {
+    let mut chars = tag.chars();
+    let first_ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+    let rest_ok = chars.all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+    (!(first_ok && rest_ok && tag.len() <= 128)).then_some(
+        "the tag is not 1 to 128 of letters, digits, `_`, `.`, `-` (not starting with `.` or `-`)",
+    )
 }
 
 /// `host` without a leading `http://` or `https://`.
@@ -246,8 +299,44 @@ mod tests {
 
     #[test]
     fn rejects_bad_references() {
-        for bad in ["", "a/B", "x.io/", "a:", "a@sha256:12", "x.io/a//b"] {
+        for bad in [
+            "",
+            "a/B",
+            "x.io/",
+            "a:",
+            "a@sha256:12",
+            "x.io/a//b",
+            "x.io/../b",
+            "a:-x",
+            "a:x?y",
+        ] {
             assert!(RegistryRef::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn validates_hand_built_references() {
+        let ok = r("x.io/a/b:c");
+        assert!(ok.validate().is_ok());
+        for bad in [
+            RegistryRef {
+                tag: Some("a#b".into()),
+                ..ok.clone()
+            },
+            RegistryRef {
+                repository: "a/../b".into(),
+                ..ok.clone()
+            },
+            RegistryRef {
+                digest: Some("sha256:/etc".into()),
+                ..ok.clone()
+            },
+            RegistryRef {
+                host: "x.io/evil".into(),
+                ..ok.clone()
+            },
+        ] {
+            assert!(bad.validate().is_err(), "{bad:?}");
         }
     }
 

@@ -1,5 +1,5 @@
-//! The token flow, Basic auth, plain-HTTP refusal and the registry's bad answers, against a
-//! tiny in-test HTTP server on 127.0.0.1 (no tools needed).
+//! The token flow, Basic auth, plain-HTTP refusal, blob redirects and the registry's bad
+//! answers, against a tiny in-test HTTP server on 127.0.0.1 (no tools needed).
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -143,6 +143,11 @@ fn opts(t: &Path) -> Options {
     }
 }
 
+/// A client that reads none of the process's environment (`CUDOCTOR_OFFLINE`, `HOME`, proxies).
+fn client(opts: Options) -> Client {
+    Client::with_env(opts, &|_| None)
+}
+
 fn write_docker_config(t: &Path, host: &str, user_pass: &str) {
     let auth = base64::engine::general_purpose::STANDARD.encode(user_pass);
     std::fs::write(
@@ -158,7 +163,7 @@ fn bearer_token_flow_sends_docker_config_credentials_to_the_realm() {
     let server = bearer_registry(None);
     write_docker_config(dir.path(), &server.host, "alice:s3cret");
     let r = RegistryRef::parse(&format!("{}/test/img:t1", server.host)).unwrap();
-    let client = Client::new(opts(dir.path()));
+    let client = client(opts(dir.path()));
     let fetched = client.fetch_config(&r).unwrap();
     assert_eq!(fetched.config, CONFIG);
 
@@ -193,7 +198,7 @@ fn anonymous_token_without_credentials() {
     let dir = tempfile::tempdir().unwrap();
     let server = bearer_registry(None);
     let r = RegistryRef::parse(&format!("{}/test/img:t1", server.host)).unwrap();
-    Client::new(opts(dir.path())).fetch_config(&r).unwrap();
+    client(opts(dir.path())).fetch_config(&r).unwrap();
     let seen = server.seen();
     assert!(seen[1].target.starts_with("/token?"));
     assert_eq!(seen[1].auth, None, "no credentials: an anonymous token");
@@ -212,7 +217,7 @@ fn refused_token_names_the_registry_and_never_the_password() {
     });
     write_docker_config(dir.path(), &server.host, "alice:s3cret");
     let r = RegistryRef::parse(&format!("{}/test/img:t1", server.host)).unwrap();
-    let err = Client::new(opts(dir.path())).fetch_config(&r).unwrap_err();
+    let err = client(opts(dir.path())).fetch_config(&r).unwrap_err();
     let msg = err.to_string();
     assert!(
         matches!(err, RegistryError::Unauthorized { status: 401, .. }),
@@ -260,13 +265,13 @@ fn basic_challenge_gets_the_credentials_directly() {
     });
     let r = RegistryRef::parse(&format!("{}/test/img:t1", server.host)).unwrap();
     // Without credentials: refused, naming the challenge.
-    let err = Client::new(opts(dir.path())).fetch_config(&r).unwrap_err();
+    let err = client(opts(dir.path())).fetch_config(&r).unwrap_err();
     assert!(
         err.to_string().contains(r#"challenge: Basic realm="reg""#),
         "{err}"
     );
     write_docker_config(dir.path(), &server.host, "bob:pw");
-    Client::new(opts(dir.path())).fetch_config(&r).unwrap();
+    client(opts(dir.path())).fetch_config(&r).unwrap();
 }
 
 #[test]
@@ -274,7 +279,7 @@ fn plain_http_is_refused_for_a_non_loopback_host() {
     let dir = tempfile::tempdir().unwrap();
     // No network: refused before connecting (the host does not resolve anyway).
     let r = RegistryRef::parse("http://registry.example.invalid/test/img:t1").unwrap();
-    let err = Client::new(opts(dir.path())).fetch_config(&r).unwrap_err();
+    let err = client(opts(dir.path())).fetch_config(&r).unwrap_err();
     assert!(
         matches!(err, RegistryError::PlainHttpRefused { .. }),
         "{err}"
@@ -284,7 +289,7 @@ fn plain_http_is_refused_for_a_non_loopback_host() {
         "refusing plain HTTP to `http://registry.example.invalid/v2/` for `registry.example.invalid/test/img`: only loopback hosts and hosts listed as insecure are reached without TLS"
     );
     // Listed as insecure: allowed (and then it fails to resolve, which is a request error).
-    let err = Client::new(Options {
+    let err = client(Options {
         insecure: vec!["registry.example.invalid".into()],
         ..opts(dir.path())
     })
@@ -299,7 +304,7 @@ fn plain_http_token_realm_is_refused_for_a_non_loopback_host() {
     let server = bearer_registry(Some("auth.example.invalid"));
     write_docker_config(dir.path(), &server.host, "alice:s3cret");
     let r = RegistryRef::parse(&format!("{}/test/img:t1", server.host)).unwrap();
-    let err = Client::new(opts(dir.path())).fetch_config(&r).unwrap_err();
+    let err = client(opts(dir.path())).fetch_config(&r).unwrap_err();
     assert!(
         matches!(err, RegistryError::PlainHttpRefused { .. }),
         "{err}"
@@ -340,7 +345,7 @@ fn bad_answers_are_named() {
         _ => ok("application/octet-stream", b"not the config".to_vec()),
     }
     });
-    let client = Client::new(opts(dir.path()));
+    let client = client(opts(dir.path()));
     let get = |tag: &str| {
         client
             .fetch_config(&RegistryRef::parse(&format!("{}/a/b:{tag}", server.host)).unwrap())
@@ -376,4 +381,84 @@ fn bad_answers_are_named() {
         "{e}"
     );
     assert!(e.to_string().contains("the config blob"), "{e}");
+}
+
+#[test]
+fn layer_blobs_follow_redirects_without_the_token_and_bad_blobs_leave_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = b"a layer's bytes".to_vec();
+    let cdn = serve({
+        let good = good.clone();
+        move |_, _| ok("application/octet-stream", good.clone())
+    });
+    let cdn_host = cdn.host.clone();
+    let (gd, long_d, wrong_d) = (
+        common::sha256(&good),
+        common::sha256(b"short"),
+        common::sha256(b"abcde"),
+    );
+    let registry = serve({
+        let (gd, long_d) = (gd.clone(), long_d.clone());
+        move |req, host| {
+            if req.target.starts_with("/token?") {
+                return ok("application/json", br#"{"token":"tok123"}"#.to_vec());
+            }
+            if req.auth.as_deref() != Some("Bearer tok123") {
+                let challenge = format!(r#"Bearer realm="http://{host}/token",service="s""#);
+                return (401, vec![("WWW-Authenticate".into(), challenge)], vec![]);
+            }
+            if req.target == format!("/v2/a/b/blobs/{gd}") {
+                let to = format!("http://{cdn_host}/cdn/blob");
+                return (307, vec![("Location".into(), to)], vec![]);
+            }
+            if req.target == format!("/v2/a/b/blobs/{long_d}") {
+                // 12 bytes where the descriptor states 5: refused on the Content-Length.
+                return ok("application/octet-stream", b"short, not!!".to_vec());
+            }
+            ok("application/octet-stream", b"ABCDE".to_vec())
+        }
+    });
+    let r = RegistryRef::parse(&format!("{}/a/b:t", registry.host)).unwrap();
+    let layer = |digest: &str, size: u64| cudoctor_registry::LayerDescriptor {
+        digest: digest.to_owned(),
+        media_type: "application/vnd.oci.image.layer.v1.tar+gzip".into(),
+        size,
+    };
+    let client = client(opts(dir.path()));
+    let path = client
+        .fetch_layer(&r, &layer(&gd, good.len() as u64))
+        .unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), good);
+    assert_eq!(cdn.seen().len(), 1);
+    assert_eq!(
+        cdn.seen()[0].auth,
+        None,
+        "the token is not sent to the redirect's host"
+    );
+
+    let cache = dir.path().join("cache/sha256");
+    let e = client.fetch_layer(&r, &layer(&long_d, 5)).unwrap_err();
+    assert!(
+        matches!(e, RegistryError::SizeMismatch { expected: 5, .. }),
+        "{e}"
+    );
+    let e = client.fetch_layer(&r, &layer(&wrong_d, 5)).unwrap_err();
+    assert!(matches!(e, RegistryError::DigestMismatch { .. }), "{e}");
+    assert!(e.to_string().starts_with("the layer blob of"), "{e}");
+    let left: Vec<_> = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        left,
+        [path.file_name().unwrap()],
+        "no partial or bad file is left"
+    );
+    // A digest that is not sha256 hex is refused before any request (it would be a path).
+    let before = registry.seen().len();
+    let e = client
+        .fetch_layer(&r, &layer("sha256:../../x", 1))
+        .unwrap_err();
+    assert!(matches!(e, RegistryError::InvalidDigest { .. }), "{e}");
+    assert_eq!(registry.seen().len(), before);
 }

@@ -41,8 +41,8 @@ use cudoctor_kb::version::{ComputeCapability, CudaVersion, DriverVersion};
 pub use cudoctor_facts::loader::LoaderQuestion;
 pub use ldso::{Candidate, Outcome, Resolution, Step, which, which_for_framework};
 pub use root::{
-    Env, FileType, Meta, Root, RootError, RootFile, VirtualContent, VirtualKind, VirtualLookupError,
-    VirtualStat, VirtualTree,
+    Env, FileType, Meta, Root, RootError, RootFile, VirtualContent, VirtualKind,
+    VirtualLookupError, VirtualStat, VirtualTree,
 };
 pub use snapshot::{SCHEMA_VERSION, Snapshot, SnapshotError};
 

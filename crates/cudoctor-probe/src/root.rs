@@ -226,16 +226,11 @@ pub enum RootFile {
 }
 
 impl RootFile {
-    /// Bytes.
-    pub fn len(&self) -> io::Result<u64> {
-        match self {
-            Self::Fs(f) => f.metadata().map(|m| m.len()),
-            Self::Region { len, .. } => Ok(*len),
-        }
-    }
-
     /// The GPU code in its fatbinary headers (the file mapped, or the region mapped in place).
-    pub fn archs(&self, path: &Path) -> Result<cudoctor_fatbin::FileArchs, cudoctor_fatbin::ArchsError> {
+    pub fn archs(
+        &self,
+        path: &Path,
+    ) -> Result<cudoctor_fatbin::FileArchs, cudoctor_fatbin::ArchsError> {
         match self {
             Self::Fs(f) => cudoctor_fatbin::read_open_file(f, path),
             Self::Region {
@@ -282,7 +277,9 @@ impl cudoctor_fatbin::elf::ReadAt for RootFile {
                 if at >= *len {
                     return Ok(0);
                 }
-                let want = usize::try_from(*len - at).unwrap_or(usize::MAX).min(buf.len());
+                let want = usize::try_from(*len - at)
+                    .unwrap_or(usize::MAX)
+                    .min(buf.len());
                 std::os::unix::fs::FileExt::read_at(file.as_ref(), &mut buf[..want], *offset + at)
             }
         }

@@ -8,58 +8,12 @@ mod common;
 
 use std::cell::Cell;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::os::unix::net::{UnixListener, UnixStream};
+use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 use common::{build_image, missing, run, tools};
 use cudoctor_registry::{EngineError, engine_inspect, engine_save};
-
-/// `podman` with its storage under `t` (vfs, cgroupfs, file events: nothing of the host's).
-fn podman(t: &Path) -> Command {
-    let mut c = Command::new("podman");
-    c.arg("--storage-driver")
-        .arg("vfs")
-        .arg("--root")
-        .arg(t.join("pstore"))
-        .arg("--runroot")
-        .arg(t.join("prun"))
-        .args(["--cgroup-manager", "cgroupfs", "--events-backend", "file"]);
-    c
-}
-
-/// A running `podman system service`, killed on drop.
-struct Service(Child);
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_podman(t: &Path, socket: &Path) -> Result<Service, String> {
-    let log = std::fs::File::create(t.join("podman.log")).map_err(|e| e.to_string())?;
-    let child = podman(t)
-        .args(["system", "service", "--time=0"])
-        .arg(format!("unix://{}", socket.display()))
-        .stdin(Stdio::null())
-        .stdout(log.try_clone().map_err(|e| e.to_string())?)
-        .stderr(log)
-        .spawn()
-        .map_err(|e| format!("starting podman system service: {e}"))?;
-    let service = Service(child);
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(20) {
-        if UnixStream::connect(socket).is_ok() {
-            return Ok(service);
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let log = std::fs::read_to_string(t.join("podman.log")).unwrap_or_default();
-    Err(format!("podman's socket did not answer: {log}"))
-}
+use cudoctor_test::containers::{podman, start_podman};
 
 /// The members of a tar (ustar headers, 512-byte blocks): name and bytes.
 fn tar_members(mut r: impl Read) -> Vec<(String, Vec<u8>)> {

@@ -7,11 +7,13 @@
 //!   snapshot and `check` contracts;
 //! - [`scenarios`]: named, hand-built snapshots (`bare_host`, `healthy_tf29`, ...) and their
 //!   `with_*` steps;
+//! - [`containers`]: real container tools (`docker-registry`, `buildah`) and logged skips;
 //! - [`repo_root`] and [`at`] for tests that read the checkout or JSON.
 #![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
 
+pub mod containers;
 pub mod fixture;
 pub mod scenarios;
 pub mod schema;

@@ -218,12 +218,20 @@ fn from_engine(
         Ok((
             image,
             tags,
-            vec![format!("{why}; read `{registry}` from its registry instead")],
+            vec![format!(
+                "{why}; read `{registry}` from its registry instead"
+            )],
         ))
     };
     let Ok(socket) = cudoctor_registry::first_engine(&sockets) else {
-        let tried: Vec<String> = sockets.iter().map(|p| format!("`{}`", p.display())).collect();
-        return fallback(format!("no Docker or Podman engine answered (tried {})", tried.join(", ")));
+        let tried: Vec<String> = sockets
+            .iter()
+            .map(|p| format!("`{}`", p.display()))
+            .collect();
+        return fallback(format!(
+            "no Docker or Podman engine answered (tried {})",
+            tried.join(", ")
+        ));
     };
     match cudoctor_registry::engine_inspect(&socket, name) {
         Ok(Some(_)) => {}
@@ -233,7 +241,9 @@ fn from_engine(
                 socket.display()
             ));
         }
-        Err(e) => return Err(e).context(format!("cannot ask the engine at `{}`", socket.display())),
+        Err(e) => {
+            return Err(e).context(format!("cannot ask the engine at `{}`", socket.display()));
+        }
     }
     let bar = progress_bar("docker save");
     let progress = |bytes: u64, total: Option<u64>| {
@@ -242,12 +252,17 @@ fn from_engine(
         }
         bar.set_position(bytes);
     };
-    let file = cudoctor_registry::engine_save(&socket, name, Some(&progress))
-        .with_context(|| format!("cannot save `{name}` from the engine at `{}`", socket.display()))?;
+    let file =
+        cudoctor_registry::engine_save(&socket, name, Some(&progress)).with_context(|| {
+            format!(
+                "cannot save `{name}` from the engine at `{}`",
+                socket.display()
+            )
+        })?;
     bar.finish_and_clear();
     let mut image = cudoctor_image::open_docker_archive_file(file, name, opts)
         .with_context(|| format!("cannot read the image `{name}` saved by the engine"))?;
-    image.info.transport = "docker-daemon".to_owned();
+    "docker-daemon".clone_into(&mut image.info.transport);
     image.info.reference = format!("docker-daemon:{name}");
     Ok((image, vec![name.to_owned()], Vec::new()))
 }
@@ -313,7 +328,11 @@ fn image_facts(image: &Image, tags: Vec<String>) -> ImageFacts {
 fn age_days(created: &str) -> Option<u64> {
     let date = created.get(..10)?;
     let mut parts = date.split('-').map(str::parse::<i64>);
-    let (y, m, d) = (parts.next()?.ok()?, parts.next()?.ok()?, parts.next()?.ok()?);
+    let (y, m, d) = (
+        parts.next()?.ok()?,
+        parts.next()?.ok()?,
+        parts.next()?.ok()?,
+    );
     if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
         return None;
     }
@@ -342,18 +361,17 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 /// tools) come from this machine, or from the snapshot `--host FILE` names. What the image
 /// holds itself (its libraries, its `libcuda` if it wrongly ships one) stays as probed.
 pub fn add_host(snapshot: &mut Snapshot, host_file: Option<&Path>) -> anyhow::Result<()> {
-    let (host, label) = match host_file {
-        Some(path) => (
+    let (host, label) = if let Some(path) = host_file {
+        (
             crate::source::read_snapshot(path)?,
             format!("`--host {}`", path.display()),
-        ),
-        None => {
-            let snap = match Probe::open(&ProbeOptions::host()) {
-                Ok(p) => p.snapshot(Collectors::default()),
-                Err(s) => *s,
-            };
-            (snap, "this machine".to_owned())
-        }
+        )
+    } else {
+        let snap = match Probe::open(&ProbeOptions::host()) {
+            Ok(p) => p.snapshot(Collectors::default()),
+            Err(s) => *s,
+        };
+        (snap, "this machine".to_owned())
     };
     snapshot.driver = host.driver;
     snapshot.gpus = host.gpus;
@@ -377,7 +395,10 @@ mod tests {
     fn dates_count_days_like_the_calendar() {
         assert_eq!(days_from_civil(1970, 1, 1), 0);
         assert_eq!(days_from_civil(2000, 3, 1), 11_017);
-        assert_eq!(days_from_civil(2024, 2, 29) + 1, days_from_civil(2024, 3, 1));
+        assert_eq!(
+            days_from_civil(2024, 2, 29) + 1,
+            days_from_civil(2024, 3, 1)
+        );
         assert!(age_days("2999-01-01T00:00:00Z").is_none());
         assert!(age_days("not a date").is_none());
         assert!(age_days("2020-01-01T00:00:00Z").is_some_and(|d| d > 365));

@@ -13,9 +13,9 @@ use clap::Parser;
 
 pub mod cli;
 mod commands;
-mod image;
 pub mod error;
 pub mod exit;
+mod image;
 mod render;
 mod source;
 pub mod term;

@@ -11,36 +11,10 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use common::*;
+use cudoctor_test::containers;
 use cudoctor_test::fixture::Fixture;
-
-/// Whether `tool` is on the PATH.
-fn have(tool: &str) -> bool {
-    Command::new(tool)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-/// The tools are required in CI (`CUDOCTOR_REQUIRE_ARTIFACTS=1`, where `.ci/run` installs
-/// them); elsewhere a missing one skips the test with the reason.
-fn tools_or_skip(test: &str, tools: &[&str]) -> bool {
-    let missing: Vec<&str> = tools.iter().copied().filter(|t| !have(t)).collect();
-    if missing.is_empty() {
-        return true;
-    }
-    let why = format!("needs {} (Debian packages)", missing.join(", "));
-    assert!(
-        std::env::var("CUDOCTOR_REQUIRE_ARTIFACTS").as_deref() != Ok("1"),
-        "{test}: {why}, and CUDOCTOR_REQUIRE_ARTIFACTS=1"
-    );
-    skip(test, &why);
-    false
-}
 
 /// buildah with its own vfs store in a temporary directory.
 struct Buildah {
@@ -55,22 +29,10 @@ impl Buildah {
     }
 
     fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("buildah")
-            .arg("--storage-driver")
-            .arg("vfs")
-            .arg("--root")
-            .arg(self.dir.path().join("store"))
-            .arg("--runroot")
-            .arg(self.dir.path().join("run"))
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "buildah {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+        containers::run(containers::buildah(self.dir.path()).args(args))
+            .unwrap()
+            .trim()
+            .to_owned()
     }
 
     /// One layer on `base` (`scratch` for none): the files of `layer` copied to `/`, minus
@@ -178,7 +140,10 @@ impl Images {
             "scratch",
             Some(&ubuntu()),
             &[],
-            &["--env", "PATH=/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+            &[
+                "--env",
+                "PATH=/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            ],
             "ADD ubuntu-20.04-rootfs.tar /",
             "localhost/ubuntu:20.04",
         );
@@ -303,7 +268,11 @@ fn host_snapshot(driver_version: &str, dir: &Path) -> PathBuf {
         .arg(f.path())
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let path = dir.join(format!("host-{driver_version}.json"));
     std::fs::write(&path, out.stdout).unwrap();
     path
@@ -311,10 +280,21 @@ fn host_snapshot(driver_version: &str, dir: &Path) -> PathBuf {
 
 /// `check --image REF --host HOST --format json`: exit code and JSON.
 fn check(reference: &str, host: &Path, extra: &[&str]) -> (i32, serde_json::Value) {
-    let out = cudoctor_cmd()
+    let cache = host.parent().unwrap().join("xdg-cache");
+    let mut cmd = cudoctor_cmd();
+    if reference.starts_with("docker://127.0.0.1:") {
+        // The registry is this test's own, on loopback: no network beyond the machine.
+        cmd.env_remove("CUDOCTOR_OFFLINE");
+    }
+    let out = cmd
         .args(["check", "--format", "json", "--image", reference, "--host"])
         .arg(host)
         .args(extra)
+        .env("XDG_CACHE_HOME", &cache)
+        .env(
+            "DOCKER_CONFIG",
+            host.parent().unwrap().join("no-docker-config"),
+        )
         .output()
         .unwrap();
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
@@ -349,7 +329,14 @@ fn findings(json: &serde_json::Value, reference: &str) -> Vec<String> {
                 f["title"].as_str().unwrap(),
                 evidence.join("; ")
             )
-            .replace(reference, "REF")
+        })
+        .map(|f| {
+            // `-` (stdin) is too short to replace safely; it names no layout anyway.
+            if reference.len() > 1 {
+                f.replace(reference, "REF")
+            } else {
+                f
+            }
         })
         .collect();
     out.sort();
@@ -365,14 +352,13 @@ fn ids(found: &[String]) -> Vec<String> {
 
 #[test]
 fn real_images_give_the_same_findings_in_every_layout() {
-    if !tools_or_skip(
-        "real_images_give_the_same_findings_in_every_layout",
-        &["buildah"],
-    ) {
+    if containers::tools(&["buildah", "skopeo", "docker-registry"]).is_none() {
         return;
     }
     let images = Images::build();
     let dir = tempfile::tempdir().unwrap();
+    let registry = containers::Registry::start(dir.path()).unwrap();
+    let mut remotes: Vec<(String, PathBuf, Vec<String>)> = Vec::new();
     let host535 = host_snapshot("535.104.05", dir.path());
     let host470 = host_snapshot("470.82.01", dir.path());
     let cases: [(&str, &Path, i32, &[&str]); 4] = [
@@ -383,7 +369,10 @@ fn real_images_give_the_same_findings_in_every_layout() {
             "localhost/tensorflow:2.9.0-gpu-cudnn805",
             &host535,
             1,
-            &["warning image-library-replaced", "error cudnn-version-mismatch"],
+            &[
+                "warning image-library-replaced",
+                "error cudnn-version-mismatch",
+            ],
         ),
         // cuDNN deleted by whiteouts.
         (
@@ -408,18 +397,171 @@ fn real_images_give_the_same_findings_in_every_layout() {
             assert_eq!(rc, code, "{reference}: {found:#?}");
             let ids = ids(&found);
             for want in expected {
-                assert!(ids.iter().any(|i| i == want), "{reference}: no {want} in {found:#?}");
+                assert!(
+                    ids.iter().any(|i| i == want),
+                    "{reference}: no {want} in {found:#?}"
+                );
             }
             if code == 0 {
                 assert!(
-                    !ids.iter().any(|i| i.starts_with("error") || i.starts_with("warning")),
+                    !ids.iter()
+                        .any(|i| i.starts_with("error") || i.starts_with("warning")),
                     "{reference}: {found:#?}"
                 );
             }
             match &seen {
                 None => seen = Some(found),
-                Some(first) => assert_eq!(first, &found, "{reference} differs from the first layout"),
+                Some(first) => {
+                    assert_eq!(first, &found, "{reference} differs from the first layout");
+                }
             }
         }
+        // The same image from a registry, with its layers: the same findings.
+        let name = image.trim_start_matches("localhost/");
+        let layout = format!(
+            "oci:{}:{}",
+            dir.path()
+                .join(format!("{}.layout", name.replace(':', "_")))
+                .display(),
+            name.rsplit(':').next().unwrap()
+        );
+        let remote = format!("docker://{}/{name}", registry.host);
+        containers::run(
+            containers::skopeo(dir.path())
+                .args(["copy", "--dest-tls-verify=false"])
+                .arg(&layout)
+                .arg(&remote),
+        )
+        .unwrap();
+        let (rc, json) = check(&remote, host, &["--layers"]);
+        let found = findings(&json, &remote);
+        assert_eq!(rc, code, "{remote}: {found:#?}");
+        assert_eq!(
+            seen.as_ref().unwrap(),
+            &found,
+            "{remote} differs from the local layouts"
+        );
+        assert_eq!(
+            json["findings"].as_array().map(Vec::len),
+            seen.as_ref().map(Vec::len)
+        );
+        remotes.push((remote, host.to_path_buf(), seen.unwrap()));
     }
+    // Config only (no --layers): the verdict from the config's Env, and it says the files were
+    // not read.
+    let (remote, host, _) = &remotes[3];
+    let (rc, json) = check(remote, host, &[]);
+    let found = findings(&json, remote);
+    assert_eq!(rc, 1, "{found:#?}");
+    assert!(
+        ids(&found)
+            .iter()
+            .any(|i| i == "error image-cuda-newer-than-driver"),
+        "{found:#?}"
+    );
+    let snap = probe_json(&["--image", remote], &[]);
+    let problems = snap["image"]["problems"].to_string();
+    assert!(problems.contains("only the config"), "{problems}");
+    // A `docker save` stream on stdin reads like the archive.
+    let archive = dir.path().join("tensorflow_2.9.0-gpu.docker.tar");
+    let out = cudoctor_cmd()
+        .args(["check", "--format", "json", "--image", "-", "--host"])
+        .arg(&host535)
+        .pipe_stdin(&archive)
+        .unwrap()
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let reference = json_reference(&json);
+    assert_eq!(findings(&json, &reference), remotes[0].2, "stdin");
+    engine_and_fallback(&images, dir.path(), &registry.host, &host535, &remotes[0].2);
+}
+
+/// The image reference the JSON's evidence names (`the config of `REF``), for normalizing.
+fn json_reference(json: &serde_json::Value) -> String {
+    let text = json.to_string();
+    let Some(at) = text.find("the config of `") else {
+        return String::from("\u{0}");
+    };
+    let rest = &text[at + "the config of `".len()..];
+    rest[..rest.find('`').unwrap()].to_owned()
+}
+
+/// `probe --format json ARGS` with `env`.
+fn probe_json(args: &[&str], env: &[(&str, &str)]) -> serde_json::Value {
+    let mut cmd = cudoctor_cmd();
+    cmd.env_remove("CUDOCTOR_OFFLINE")
+        .args(["probe", "--format", "json"])
+        .args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let snap: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_matches_schema(&snap);
+    snap
+}
+
+/// `NAME:TAG` read through a real Podman API service (`/images/{name}/get`), and a name it
+/// lacks read from the registry instead, with a note.
+fn engine_and_fallback(
+    images: &Images,
+    dir: &Path,
+    registry: &str,
+    host: &Path,
+    expected: &[String],
+) {
+    if containers::tools(&["podman"]).is_none() {
+        return;
+    }
+    let t = dir.join("podman");
+    std::fs::create_dir_all(&t).unwrap();
+    let socket = t.join("podman.sock");
+    let _service = match containers::start_podman(&t, &socket) {
+        Ok(s) => s,
+        Err(e) => {
+            containers::missing::<()>(&format!("podman's API service cannot run here: {e}"));
+            return;
+        }
+    };
+    let _ = images;
+    let archive = dir.join("tensorflow_2.9.0-gpu.docker.tar");
+    containers::run(containers::podman(&t).arg("load").arg("-i").arg(&archive)).unwrap();
+    let docker_host = format!("unix://{}", socket.display());
+    let out = cudoctor_cmd()
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--image",
+            "localhost/tensorflow:2.9.0-gpu",
+            "--host",
+        ])
+        .arg(host)
+        .env("DOCKER_HOST", &docker_host)
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(
+        findings(&json, "docker-daemon:localhost/tensorflow:2.9.0-gpu"),
+        expected
+    );
+    // Not in the engine: read from the registry instead (config only), and said so.
+    let name = format!("{registry}/tensorflow:2.9.0-gpu");
+    let snap = probe_json(
+        &["--image", &name],
+        &[
+            ("DOCKER_HOST", &docker_host),
+            ("XDG_CACHE_HOME", &dir.join("xdg").display().to_string()),
+        ],
+    );
+    assert_eq!(snap["image"]["transport"], "docker", "{}", snap["image"]);
+    let problems = snap["image"]["problems"].to_string();
+    assert!(problems.contains("has no image"), "{problems}");
 }

@@ -414,11 +414,7 @@ pub fn read_gpu_code(ctx: &mut Ctx<'_>, libs: &mut [Library]) {
                                 .is_some_and(|(_, v)| v.split('.').next() == Some(group.1.as_str()))
                     })
                     .map(|e| e.path)
-                    .filter(|p| {
-                        ctx.root
-                            .symlink_metadata(p)
-                            .is_ok_and(|m| m.is_file())
-                    })
+                    .filter(|p| ctx.root.symlink_metadata(p).is_ok_and(|m| m.is_file()))
                     .collect();
                 names.sort();
                 (names, key)

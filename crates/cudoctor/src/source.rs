@@ -93,9 +93,14 @@ pub fn env_pairs(args: &SourceArgs) -> anyhow::Result<Vec<(String, String)>> {
         .collect()
 }
 
-/// The filesystem and environment `args` name: `--root DIR` with its `--env` pairs, or this host
-/// with the process environment.
+/// The filesystem and environment `args` name: `--image REF` with its config's `Env`, `--root
+/// DIR` with its `--env` pairs, or this host with the process environment.
 pub fn root_and_env(args: &SourceArgs) -> anyhow::Result<(Root, Env)> {
+    if let Some(reference) = &args.image {
+        // The image's tree and its config's `Env`.
+        let probe = crate::image::open(args, reference)?;
+        return Ok((probe.root().clone(), probe.env().clone()));
+    }
     match &args.root {
         Some(dir) => Ok((
             Root::dir(dir).with_context(|| format!("cannot use `--root {}`", dir.display()))?,

@@ -474,6 +474,28 @@ fn real_images_give_the_same_findings_in_every_layout() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let reference = json_reference(&json);
     assert_eq!(findings(&json, &reference), remotes[0].2, "stdin");
+    // `which` answers inside the image: the replaced cuDNN is what the loader takes.
+    for (archive, real) in [
+        ("tensorflow_2.9.0-gpu.docker.tar", "libcudnn.so.8.1.0"),
+        (
+            "tensorflow_2.9.0-gpu-cudnn805.docker.tar",
+            "libcudnn.so.8.0.5",
+        ),
+    ] {
+        let out = cudoctor_cmd()
+            .args(["which", "libcudnn.so.8", "--format", "json", "--image"])
+            .arg(dir.path().join(archive))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let chosen = json["chosen"].to_string();
+        assert!(chosen.contains(real), "{archive}: {json}");
+    }
     engine_and_fallback(&images, dir.path(), &registry.host, &host535, &remotes[0].2);
 }
 

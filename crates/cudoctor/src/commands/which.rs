@@ -17,7 +17,7 @@ pub fn run(ctx: Ctx, args: &WhichArgs) -> anyhow::Result<ExitStatus> {
     if args.source.snapshot.is_some() {
         return Err(error::hinted(
             "`cudoctor which` needs the files, not a snapshot",
-            "run it on the machine, or with `--root DIR`; a snapshot already holds the loader's answers under `loader`",
+            "run it on the machine, with `--root DIR` or `--image REF`; a snapshot already holds the loader's answers under `loader`",
         ));
     }
     let (root, env) = crate::source::root_and_env(&args.source)?;

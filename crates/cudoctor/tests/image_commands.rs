@@ -587,3 +587,69 @@ fn engine_and_fallback(
     let problems = snap["image"]["problems"].to_string();
     assert!(problems.contains("has no image"), "{problems}");
 }
+
+/// The README's `check --image tensorflow/tensorflow:2.9.0-gpu` example is real output: the TF
+/// 2.9 image built here in the source's four layers, loaded into a Podman API service under the
+/// official name, checked on a 450 host (a snapshot). Every line of the README's block but the
+/// elisions must be in the output; `--nocapture` prints the whole of it.
+#[test]
+fn readme_image_example_is_real_output() {
+    if containers::tools(&["buildah", "podman"]).is_none() {
+        return;
+    }
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    let command = "$ cudoctor check --image tensorflow/tensorflow:2.9.0-gpu --host host-450.json\n";
+    let at = readme
+        .find(command)
+        .expect("the README shows check --image");
+    let block = &readme[at + command.len()..];
+    let block = &block[..block.find("```").unwrap()];
+    let images = Images::build();
+    let dir = tempfile::tempdir().unwrap();
+    let host = host_snapshot("450.80.02", dir.path());
+    let archive = dir.path().join("tf.docker.tar");
+    images.buildah.push(
+        "localhost/tensorflow:2.9.0-gpu",
+        &format!(
+            "docker-archive:{}:tensorflow/tensorflow:2.9.0-gpu",
+            archive.display()
+        ),
+    );
+    let t = dir.path().join("podman");
+    std::fs::create_dir_all(&t).unwrap();
+    let socket = t.join("podman.sock");
+    let _service = match containers::start_podman(&t, &socket) {
+        Ok(s) => s,
+        Err(e) => {
+            containers::missing::<()>(&format!("podman's API service cannot run here: {e}"));
+            return;
+        }
+    };
+    containers::run(containers::podman(&t).arg("load").arg("-i").arg(&archive)).unwrap();
+    let out = cudoctor_cmd()
+        .args([
+            "check",
+            "--image",
+            "tensorflow/tensorflow:2.9.0-gpu",
+            "--host",
+        ])
+        .arg(&host)
+        .env("DOCKER_HOST", format!("unix://{}", socket.display()))
+        .env("COLUMNS", "100")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    eprintln!("exit {}\n{text}", out.status.code().unwrap_or(-1));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for line in block.lines().filter(|l| l.trim() != "...") {
+        assert!(
+            text.contains(line),
+            "README line not in the output: {line:?}\n{text}"
+        );
+    }
+}

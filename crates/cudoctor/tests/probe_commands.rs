@@ -408,7 +408,7 @@ fn which_bad_input() {
     ----- stderr -----
     error: `cudoctor which` needs the files, not a snapshot
 
-    hint: run it on the machine, or with `--root DIR`; a snapshot already holds the loader's answers under `loader`
+    hint: run it on the machine, with `--root DIR` or `--image REF`; a snapshot already holds the loader's answers under `loader`
     ");
 }
 

@@ -358,21 +358,17 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 
 /// Puts the host that will run the image into its snapshot: the driver, the GPUs, the device
 /// nodes, the live driver answers and the Docker side (`daemon.json`, the NVIDIA container
-/// tools) come from this machine, or from the snapshot `--host FILE` names. What the image
-/// holds itself (its libraries, its `libcuda` if it wrongly ships one) stays as probed.
-pub fn add_host(snapshot: &mut Snapshot, host_file: Option<&Path>) -> anyhow::Result<()> {
-    let (host, label) = if let Some(path) = host_file {
-        (
-            crate::source::read_snapshot(path)?,
-            format!("`--host {}`", path.display()),
-        )
-    } else {
+/// tools) come from `host` (a snapshot read from `--host FILE`, with how to name it), or from
+/// this machine. What the image holds itself (its libraries, its `libcuda` if it wrongly ships
+/// one) stays as probed.
+pub fn add_host(snapshot: &mut Snapshot, host: Option<(Snapshot, String)>) {
+    let (host, label) = host.unwrap_or_else(|| {
         let snap = match Probe::open(&ProbeOptions::host()) {
             Ok(p) => p.snapshot(Collectors::default()),
             Err(s) => *s,
         };
         (snap, "this machine".to_owned())
-    };
+    });
     snapshot.driver = host.driver;
     snapshot.gpus = host.gpus;
     snapshot.device_nodes = host.device_nodes;
@@ -384,7 +380,6 @@ pub fn add_host(snapshot: &mut Snapshot, host_file: Option<&Path>) -> anyhow::Re
     if let Some(image) = &mut snapshot.image {
         image.host = label;
     }
-    Ok(())
 }
 
 #[cfg(test)]

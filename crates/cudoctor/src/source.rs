@@ -35,7 +35,11 @@ impl Facts {
         } else if let Some(reference) = &args.image {
             let probe = crate::image::open(args, reference)?;
             let mut snapshot = probe.snapshot(Collectors::default());
-            crate::image::add_host(&mut snapshot, args.host.as_deref())?;
+            let host = match &args.host {
+                Some(path) => Some((read_snapshot(path)?, format!("`--host {}`", path.display()))),
+                None => None,
+            };
+            crate::image::add_host(&mut snapshot, host);
             (snapshot, Some(probe))
         } else {
             let opts = match &args.root {

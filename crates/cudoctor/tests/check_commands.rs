@@ -1237,3 +1237,35 @@ fn quiet_text_and_json() {
     assert!(v["verdict"].as_str().unwrap().contains("1 error"), "{v:#}");
     assert!(v.get("findings").is_none(), "{v:#}");
 }
+
+/// `probe --for SPEC` on a root where that release is not installed records the loader's
+/// answers SPEC needs, so `check --snapshot --for SPEC` of it gives what `check --root --for
+/// SPEC` gives: one pipeline for a named target too.
+#[test]
+fn round_trip_for_a_target_not_installed() {
+    let f = healthy();
+    f.remove("/opt/venv/lib/python3.9/site-packages/tensorflow-2.9.0.dist-info/METADATA")
+        .remove("/opt/venv/lib/python3.9/site-packages/tensorflow/python/platform/build_info.py");
+    for spec in ["tensorflow==2.9.0", "torch==2.1.0+cu121"] {
+        assert_round_trip(&f, &["--for", spec]);
+    }
+}
+
+/// A root that cannot be opened: `probe` still writes a snapshot, which says why, and `check`
+/// of it says the facts are unknown rather than failing silently.
+#[test]
+fn a_root_that_cannot_be_opened_is_a_snapshot_that_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("not-a-dir");
+    std::fs::write(&file, "x").unwrap();
+    let snap = cudoctor_probe::probe(&cudoctor_probe::ProbeOptions::directory(&file, Vec::new()));
+    assert_eq!(snap.probe_errors.len(), 1, "{:?}", snap.probe_errors);
+    assert_eq!(snap.probe_errors[0].collector, "root");
+    assert!(
+        snap.probe_errors[0].message.contains("not-a-dir"),
+        "{}",
+        snap.probe_errors[0].message
+    );
+    let json: Value = serde_json::from_str(&snap.to_json().unwrap()).unwrap();
+    common::assert_matches_schema(&json);
+}

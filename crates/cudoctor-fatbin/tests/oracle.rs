@@ -20,6 +20,7 @@ use std::process::Command;
 use common::cuobjdump_names;
 use cudoctor_fatbin::{SmArch, read_file};
 use cudoctor_kb::version::PtxIsaVersion;
+use cudoctor_test::log_skip;
 
 /// The files `scripts/fetch-test-artifacts.sh` fetches by default (what CI requires); the others
 /// come with `--all` or `bench/archs.sh --fetch`.
@@ -39,31 +40,6 @@ fn missing(relative: &str, why: &str) {
         "`.cache/{relative}` is missing and CUDOCTOR_REQUIRE_ARTIFACTS=1: run scripts/fetch-test-artifacts.sh"
     );
     log_skip(&format!("`.cache/{relative}` is missing ({why})"));
-}
-
-/// Records a skip: prints it, and appends `TEST_NAME: reason` to the file named by
-/// `CUDOCTOR_SKIP_LOG` when that is set (CI counts the lines).
-fn log_skip(why: &str) {
-    eprintln!("skipped: {why}");
-    let Some(log) = std::env::var_os("CUDOCTOR_SKIP_LOG") else {
-        return;
-    };
-    let name = std::thread::current()
-        .name()
-        .unwrap_or("unknown test")
-        .to_owned();
-    let line = format!("{name}: {}\n", why.replace('\n', " "));
-    let written = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&log)
-        .and_then(|mut f| std::io::Write::write_all(&mut f, line.as_bytes()));
-    if let Err(e) = written {
-        eprintln!(
-            "cannot append to CUDOCTOR_SKIP_LOG `{}`: {e}",
-            std::path::Path::new(&log).display()
-        );
-    }
 }
 
 fn cache() -> PathBuf {

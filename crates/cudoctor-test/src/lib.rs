@@ -7,6 +7,7 @@
 //!   snapshot and `check` contracts;
 //! - [`scenarios`]: named, hand-built snapshots (`bare_host`, `healthy_tf29`, ...) and their
 //!   `with_*` steps;
+//! - [`skip`]: logged skips for missing artifacts and tools ([`log_skip`], [`missing`]);
 //! - [`containers`]: real container tools (`docker-registry`, `buildah`) and logged skips;
 //! - [`repo_root`] and [`at`] for tests that read the checkout or JSON.
 #![allow(clippy::unwrap_used)]
@@ -17,11 +18,13 @@ pub mod containers;
 pub mod fixture;
 pub mod scenarios;
 pub mod schema;
+pub mod skip;
 
 pub use fixture::{ElfSpec, Fixture, make_elf};
 pub use schema::{
     assert_matches_check_schema, assert_matches_schema, schema_errors, snapshot_schema,
 };
+pub use skip::{log_skip, missing};
 
 /// The repository root (two levels above this crate), or `CUDOCTOR_REPO_ROOT` when set: a test
 /// binary copied to another machine is told where the checkout is.

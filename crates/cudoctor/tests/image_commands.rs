@@ -84,19 +84,9 @@ fn ubuntu() -> Fixture {
     f
 }
 
-fn cuda112() -> Fixture {
+fn cuda112_layer() -> Fixture {
     let f = Fixture::new();
-    for (real, soname) in [
-        ("libcudart.so.11.2.152", "libcudart.so.11.0"),
-        ("libcublas.so.11.4.1.1043", "libcublas.so.11"),
-        ("libcublasLt.so.11.4.1.1043", "libcublasLt.so.11"),
-        ("libcufft.so.10.4.0.152", "libcufft.so.10"),
-        ("libcurand.so.10.2.3.152", "libcurand.so.10"),
-        ("libcusolver.so.11.1.0.152", "libcusolver.so.11"),
-        ("libcusparse.so.11.4.1.1152", "libcusparse.so.11"),
-    ] {
-        f.versioned_lib(LIBDIR, real, soname);
-    }
+    cuda112(&f);
     f
 }
 
@@ -150,7 +140,7 @@ impl Images {
         let require = format!("NVIDIA_REQUIRE_CUDA={REQUIRE_112}");
         b.layer(
             "localhost/ubuntu:20.04",
-            Some(&cuda112()),
+            Some(&cuda112_layer()),
             &[],
             &["--env", "CUDA_VERSION=11.2.1", "--env", &require],
             "RUN apt-get install -y cuda-libraries-11-2",
@@ -529,6 +519,22 @@ fn probe_json(args: &[&str], env: &[(&str, &str)]) -> serde_json::Value {
     snap
 }
 
+/// A Podman API service on a socket under `dir` with the `docker save` archive loaded: the
+/// service (stopped on drop) and its `DOCKER_HOST`; `None` (a logged skip) where it cannot run.
+fn podman_with(dir: &Path, archive: &Path) -> Option<(containers::Service, String)> {
+    let t = dir.join("podman");
+    std::fs::create_dir_all(&t).unwrap();
+    let socket = t.join("podman.sock");
+    let service = match containers::start_podman(&t, &socket) {
+        Ok(s) => s,
+        Err(e) => {
+            return containers::missing(&format!("podman's API service cannot run here: {e}"));
+        }
+    };
+    containers::run(containers::podman(&t).arg("load").arg("-i").arg(archive)).unwrap();
+    Some((service, format!("unix://{}", socket.display())))
+}
+
 /// `NAME:TAG` read through a real Podman API service (`/images/{name}/get`), and a name it
 /// lacks read from the registry instead, with a note.
 fn engine_and_fallback(
@@ -541,20 +547,11 @@ fn engine_and_fallback(
     if containers::tools(&["podman"]).is_none() {
         return;
     }
-    let t = dir.join("podman");
-    std::fs::create_dir_all(&t).unwrap();
-    let socket = t.join("podman.sock");
-    let _service = match containers::start_podman(&t, &socket) {
-        Ok(s) => s,
-        Err(e) => {
-            containers::missing::<()>(&format!("podman's API service cannot run here: {e}"));
-            return;
-        }
-    };
     let _ = images;
     let archive = dir.join("tensorflow_2.9.0-gpu.docker.tar");
-    containers::run(containers::podman(&t).arg("load").arg("-i").arg(&archive)).unwrap();
-    let docker_host = format!("unix://{}", socket.display());
+    let Some((_service, docker_host)) = podman_with(dir, &archive) else {
+        return;
+    };
     let out = cudoctor_cmd()
         .args([
             "check",
@@ -615,17 +612,9 @@ fn readme_image_example_is_real_output() {
             archive.display()
         ),
     );
-    let t = dir.path().join("podman");
-    std::fs::create_dir_all(&t).unwrap();
-    let socket = t.join("podman.sock");
-    let _service = match containers::start_podman(&t, &socket) {
-        Ok(s) => s,
-        Err(e) => {
-            containers::missing::<()>(&format!("podman's API service cannot run here: {e}"));
-            return;
-        }
+    let Some((_service, docker_host)) = podman_with(dir.path(), &archive) else {
+        return;
     };
-    containers::run(containers::podman(&t).arg("load").arg("-i").arg(&archive)).unwrap();
     let out = cudoctor_cmd()
         .args([
             "check",
@@ -634,7 +623,7 @@ fn readme_image_example_is_real_output() {
             "--host",
         ])
         .arg(&host)
-        .env("DOCKER_HOST", format!("unix://{}", socket.display()))
+        .env("DOCKER_HOST", &docker_host)
         .env("COLUMNS", "100")
         .output()
         .unwrap();

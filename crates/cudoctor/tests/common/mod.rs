@@ -186,6 +186,21 @@ pub fn cudnn(f: &Fixture, version: &str) {
     );
 }
 
+/// The CUDA 11.2 libraries TensorFlow 2.9 dlopens, in [`LIBDIR`].
+pub fn cuda112(f: &Fixture) {
+    for (real, soname) in [
+        ("libcudart.so.11.2.152", "libcudart.so.11.0"),
+        ("libcublas.so.11.4.1.1043", "libcublas.so.11"),
+        ("libcublasLt.so.11.4.1.1043", "libcublasLt.so.11"),
+        ("libcufft.so.10.4.0.152", "libcufft.so.10"),
+        ("libcurand.so.10.2.3.152", "libcurand.so.10"),
+        ("libcusolver.so.11.1.0.152", "libcusolver.so.11"),
+        ("libcusparse.so.11.4.1.1152", "libcusparse.so.11"),
+    ] {
+        f.versioned_lib(LIBDIR, real, soname);
+    }
+}
+
 /// A host with a Tesla T4 and driver `driver_version`, the CUDA 11.2 libraries TensorFlow 2.9
 /// dlopens on the default search path, cuDNN `cudnn_version`, and TensorFlow 2.9.0 in a Python 3.9
 /// venv.
@@ -199,17 +214,7 @@ pub fn tf29_host(driver_version: &str, cudnn_version: &str) -> Fixture {
     .file("/dev/nvidia0", "")
     .file("/dev/nvidiactl", "")
     .file("/dev/nvidia-uvm", "");
-    for (real, soname) in [
-        ("libcudart.so.11.2.152", "libcudart.so.11.0"),
-        ("libcublas.so.11.4.1.1043", "libcublas.so.11"),
-        ("libcublasLt.so.11.4.1.1043", "libcublasLt.so.11"),
-        ("libcufft.so.10.4.0.152", "libcufft.so.10"),
-        ("libcurand.so.10.2.3.152", "libcurand.so.10"),
-        ("libcusolver.so.11.1.0.152", "libcusolver.so.11"),
-        ("libcusparse.so.11.4.1.1152", "libcusparse.so.11"),
-    ] {
-        f.versioned_lib(LIBDIR, real, soname);
-    }
+    cuda112(&f);
     cudnn(&f, cudnn_version);
     f.file(
         "/opt/venv/pyvenv.cfg",

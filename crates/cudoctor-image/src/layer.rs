@@ -988,4 +988,38 @@ mod tests {
         assert_eq!(split_last(b"a/b/c"), (&b"a/b"[..], &b"c"[..]));
         assert_eq!(split_last(b"c"), (&b""[..], &b"c"[..]));
     }
+
+    #[test]
+    fn tree_nodes_cap_is_an_error_naming_the_archive() {
+        let opts = OpenOptions::default();
+        let mut b = Builder::new("img.tar".to_owned(), &opts);
+        let root = b.tree.root();
+        for i in 1..limits::TREE_NODES {
+            let name = i.to_string();
+            b.tree
+                .insert(root, os(name.as_bytes()), implied_dir(0, None))
+                .unwrap();
+        }
+        let mut tar = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_size(1);
+        h.set_mode(0o644);
+        tar.append_data(&mut h, "one-too-many", &b"x"[..]).unwrap();
+        let bytes = tar.into_inner().unwrap();
+        let mut f = tempfile::tempfile().unwrap();
+        f.write_all(&bytes).unwrap();
+        let blob = Blob {
+            file: Arc::new(f),
+            offset: 0,
+            len: bytes.len() as u64,
+            digest: None,
+            media_type: None,
+        };
+        let err = b.apply(0, 1, &blob, None).unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.contains("`img.tar`") && msg.contains("TREE_NODES"),
+            "{msg}"
+        );
+    }
 }

@@ -257,7 +257,7 @@ fn build(
     if parts.layers.len() > limits::LAYERS {
         return Err(ImageError::TooLarge {
             archive: name.to_owned(),
-            what: format!("the image's {} layers", parts.layers.len()),
+            what: format!("the layer count ({})", parts.layers.len()),
             cap: "LAYERS",
             limit: limits::LAYERS as u64,
         });

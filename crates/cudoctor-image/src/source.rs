@@ -349,7 +349,7 @@ fn digest_from_member(m: &str) -> Option<String> {
 fn too_many_layers(name: &str, n: usize) -> ImageError {
     ImageError::TooLarge {
         archive: name.to_owned(),
-        what: format!("the image's {n} layers"),
+        what: format!("the layer count ({n})"),
         cap: "LAYERS",
         limit: limits::LAYERS as u64,
     }
@@ -445,7 +445,7 @@ pub(crate) fn oci(
     }
     Err(ImageError::TooLarge {
         archive: name,
-        what: "nested image indexes".to_owned(),
+        what: "the nesting of image indexes".to_owned(),
         cap: "INDEX_DEPTH",
         limit: limits::INDEX_DEPTH as u64,
     })

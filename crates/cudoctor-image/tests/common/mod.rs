@@ -1,6 +1,11 @@
 //! Builders for synthetic images: layer tars with raw (possibly hostile) member names, and the
 //! docker-archive / OCI layout / OCI archive around them.
-#![allow(dead_code, clippy::unwrap_used, clippy::format_collect, clippy::print_stderr)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::format_collect,
+    clippy::print_stderr
+)]
 
 use std::io::{Read, Write};
 use std::os::unix::fs::FileExt;

@@ -713,3 +713,33 @@ fn registry_and_engine_references_are_not_local() {
         assert!(matches!(err, ImageError::NotLocal { .. }), "{err}");
     }
 }
+
+#[test]
+fn docker_25_save_with_blobs_and_an_oci_index() {
+    // `docker save` since Docker 25: an OCI layout plus a manifest.json naming blobs/sha256/*.
+    let t = tempfile::tempdir().unwrap();
+    let layers = two_layers();
+    let cfg = layers.config();
+    let dir = oci_layout(&t.path().join("l"), &layers, &cfg, &[TAR, TAR]);
+    let blob = |d: &[u8]| format!("blobs/sha256/{}", &common::sha256(d)[7..]);
+    let names: Vec<String> = layers.stored.iter().map(|l| blob(l)).collect();
+    std::fs::write(
+        dir.join("manifest.json"),
+        serde_json::to_vec(
+            &serde_json::json!([{"Config": blob(&cfg), "RepoTags": ["test:1"], "Layers": names}]),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let both = tar_dir(&dir, &t.path().join("docker25.tar"));
+    let img = open(&Reference::DockerArchive(both.clone()), &opts()).unwrap();
+    assert_eq!(img.info.transport, "docker-archive");
+    assert_eq!(img.info.layers[0].digest, common::sha256(&layers.stored[0]));
+    assert_eq!(read(&img.tree, "/usr/lib/hard"), b"ELF two");
+    // Without manifest.json, the OCI index alone serves.
+    std::fs::remove_file(dir.join("manifest.json")).unwrap();
+    let oci_only = tar_dir(&dir, &t.path().join("docker25-oci.tar"));
+    let img2 = open(&Reference::DockerArchive(oci_only), &opts()).unwrap();
+    assert_eq!(img2.info.transport, "docker-archive");
+    assert_eq!(listing(&img2.tree), listing(&img.tree));
+}

@@ -743,3 +743,27 @@ fn docker_25_save_with_blobs_and_an_oci_index() {
     assert_eq!(img2.info.transport, "docker-archive");
     assert_eq!(listing(&img2.tree), listing(&img.tree));
 }
+
+#[test]
+fn a_layout_never_follows_a_symlink_out() {
+    let t = tempfile::tempdir().unwrap();
+    let layers = two_layers();
+    let dir = oci_layout(&t.path().join("l"), &layers, &layers.config(), &[TAR, TAR]);
+    // Move the blobs elsewhere and link to them: refused, not followed.
+    let outside = t.path().join("outside");
+    std::fs::rename(dir.join("blobs"), &outside).unwrap();
+    std::os::unix::fs::symlink(&outside, dir.join("blobs")).unwrap();
+    let err = open_dir(&dir).unwrap_err();
+    eprintln!("{err}");
+    assert!(matches!(err, ImageError::Io { .. }), "{err}");
+    // A blob file that is a symlink: refused too.
+    std::fs::remove_file(dir.join("blobs")).unwrap();
+    std::fs::rename(&outside, dir.join("blobs")).unwrap();
+    let d = common::sha256(&layers.stored[0]);
+    let blob = dir.join("blobs/sha256").join(&d[7..]);
+    std::fs::rename(&blob, t.path().join("moved")).unwrap();
+    std::os::unix::fs::symlink(t.path().join("moved"), &blob).unwrap();
+    let err = open_dir(&dir).unwrap_err();
+    eprintln!("{err}");
+    assert!(matches!(err, ImageError::Io { .. }), "{err}");
+}

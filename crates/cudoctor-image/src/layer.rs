@@ -22,6 +22,12 @@ use crate::{Blob, OpenOptions, Progress};
 const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
 const ZSTD_MAGIC: &[u8] = &[0x28, 0xb5, 0x2f, 0xfd];
 
+/// Whether `b` starts with a zstd skippable frame's magic (`0x184D2A5?`, little-endian), as
+/// zstd:chunked layers hold.
+fn is_skippable_frame(b: &[u8]) -> bool {
+    b.len() >= 4 && b[1..4] == [0x2a, 0x4d, 0x18] && b[0] & 0xf0 == 0x50
+}
+
 /// A layer's compression, from its first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Compression {
@@ -56,7 +62,7 @@ impl Compression {
         }
         Ok(if buf[..got].starts_with(GZIP_MAGIC) {
             Compression::Gzip
-        } else if buf[..got].starts_with(ZSTD_MAGIC) {
+        } else if buf[..got].starts_with(ZSTD_MAGIC) || is_skippable_frame(&buf[..got]) {
             Compression::Zstd
         } else {
             Compression::None
@@ -184,12 +190,11 @@ impl<'w> Decoder<'w> {
                 *src = Some(s);
                 return Ok(None);
             }
-            // Peek the magic: skippable frames are 0x184D2A5? little-endian.
             let mut magic = [0u8; 4];
             let at = s.inner.pos;
             let n =
                 std::os::unix::fs::FileExt::read_at(s.inner.file, &mut magic, s.inner.start + at)?;
-            if n == 4 && magic[1..] == [0x2a, 0x4d, 0x18] && magic[0] & 0xf0 == 0x50 {
+            if is_skippable_frame(&magic[..n]) {
                 let mut hdr = [0u8; 8];
                 s.read_exact(&mut hdr)?;
                 let skip = u64::from(u32::from_le_bytes([hdr[4], hdr[5], hdr[6], hdr[7]]));

@@ -767,3 +767,69 @@ fn a_layout_never_follows_a_symlink_out() {
     eprintln!("{err}");
     assert!(matches!(err, ImageError::Io { .. }), "{err}");
 }
+
+#[test]
+fn stdin_reads_a_docker_save_stream() {
+    // The child: this same test binary, reading `-` from a stdin that is the archive.
+    if std::env::var_os("CUDOCTOR_IMAGE_STDIN_CHILD").is_some() {
+        let img = open(&Reference::parse("-").unwrap(), &opts()).unwrap();
+        assert_eq!(read(&img.tree, "/etc/os-release"), b"ID=test\n");
+        assert_eq!(img.info.reference, "-");
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let layers = two_layers();
+    let path = docker_archive(&t.path().join("img.tar"), &layers, &layers.config());
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "stdin_reads_a_docker_save_stream", "--nocapture"])
+        .env("CUDOCTOR_IMAGE_STDIN_CHILD", "1")
+        .stdin(std::fs::File::open(&path).unwrap())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("1 passed"), "{text}");
+}
+
+#[test]
+fn multi_frame_zstd_and_multi_member_gzip_layers() {
+    let t = tempfile::tempdir().unwrap();
+    let tar = layer(&[
+        E::File("a", b"first"),
+        E::Zeros("z", 100_000),
+        E::File("b", b"last"),
+    ]);
+    let (head, tail) = tar.split_at(3000);
+    let mut gz = gzip(head);
+    gz.extend(gzip(tail));
+    let mut stored = vec![gz];
+    let mut types = vec![TAR_GZ];
+    if let (Some(f1), Some(f2)) = (common::zstd(head), common::zstd(tail)) {
+        // A skippable frame first (as zstd:chunked writes), then two data frames.
+        let mut z = vec![0x50, 0x2a, 0x4d, 0x18, 4, 0, 0, 0, 1, 2, 3, 4];
+        z.extend(f1);
+        z.extend(f2);
+        stored.push(z);
+        types.push(TAR_ZST);
+    }
+    for (i, (blob, mt)) in stored.into_iter().zip(types).enumerate() {
+        let layers = Layers {
+            stored: vec![blob],
+            diff_ids: vec![common::sha256(&tar)],
+        };
+        let dir = oci_layout(
+            &t.path().join(i.to_string()),
+            &layers,
+            &layers.config(),
+            &[mt],
+        );
+        let img = open_dir(&dir).unwrap_or_else(|e| panic!("{mt}: {e}"));
+        assert_eq!(read(&img.tree, "/a"), b"first", "{mt}");
+        assert_eq!(read(&img.tree, "/b"), b"last", "{mt}");
+        assert_eq!(read(&img.tree, "/z").len(), 100_000);
+    }
+}

@@ -108,6 +108,8 @@ pub(crate) struct Builder<'o, 'a> {
     spool: Option<Spool>,
     spooled: u64,
     opts: &'o OpenOptions<'a>,
+    /// The layer being read and how many there are (for progress).
+    current: (usize, usize),
     /// The image's name for messages.
     archive: String,
 }
@@ -142,17 +144,31 @@ enum FailKind {
 struct Hashing<R> {
     inner: R,
     hash: Sha256,
-    count: u64,
+    /// Bytes read so far (shared, for progress).
+    count: Rc<Cell<u64>>,
+}
+
+impl<R> Hashing<R> {
+    fn new(inner: R) -> Self {
+        Hashing {
+            inner,
+            hash: Sha256::new(),
+            count: Rc::default(),
+        }
+    }
 }
 
 impl<R: Read> Read for Hashing<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.hash.update(&buf[..n]);
-        self.count += n as u64;
+        self.count.set(self.count.get() + n as u64);
         Ok(n)
     }
 }
+
+/// Bytes of a compressed blob between two progress reports within it.
+const PROGRESS_STEP: u64 = 8 << 20;
 
 fn hex_digest(h: Sha256) -> String {
     crate::source::sha256_hex(&h.finalize())
@@ -278,6 +294,7 @@ impl<'o, 'a> Builder<'o, 'a> {
             spool: None,
             spooled: 0,
             opts,
+            current: (0, 0),
             archive,
         }
     }
@@ -327,6 +344,7 @@ impl<'o, 'a> Builder<'o, 'a> {
             .or_else(|| diff_id.map(str::to_owned))
             .unwrap_or_else(|| format!("#{index}"));
         let what = format!("layer {index} (`{label}`)");
+        self.current = (index as usize, layers);
         let compression = Compression::detect(&blob.file, blob.offset, blob.len)
             .map_err(|e| ImageError::io("read", format!("{}` {what} `", self.archive), e))?;
         if let Some(p) = self.opts.progress {
@@ -343,11 +361,7 @@ impl<'o, 'a> Builder<'o, 'a> {
             Compression::None => {
                 self.read_seekable(blob, &what, &mut pending, &mut whiteouts)?;
                 if self.opts.verify_digests {
-                    let mut h = Hashing {
-                        inner: Window::new(&blob.file, blob.offset, blob.len),
-                        hash: Sha256::new(),
-                        count: 0,
-                    };
+                    let mut h = Hashing::new(Window::new(&blob.file, blob.offset, blob.len));
                     io::copy(&mut h, &mut io::sink()).map_err(|e| {
                         ImageError::io("read", format!("{}` {what} `", self.archive), e)
                     })?;
@@ -482,11 +496,9 @@ impl<'o, 'a> Builder<'o, 'a> {
         pending: &mut Vec<Pending>,
         whiteouts: &mut Vec<PendingWhiteout>,
     ) -> Result<(String, String), ImageError> {
-        let src = Hashing {
-            inner: Window::new(&blob.file, blob.offset, blob.len),
-            hash: Sha256::new(),
-            count: 0,
-        };
+        let src = Hashing::new(Window::new(&blob.file, blob.offset, blob.len));
+        let read_so_far = Rc::clone(&src.count);
+        let mut reported = 0u64;
         let archive = self.archive.clone();
         let decode_err = |detail: String| ImageError::Decompress {
             archive: archive.clone(),
@@ -589,6 +601,18 @@ impl<'o, 'a> Builder<'o, 'a> {
                     Op::Dir
                 };
                 self.classify(&entry, what, content, pending, whiteouts, &mut problems)?;
+                let done = read_so_far.get();
+                if let Some(p) = self.opts.progress
+                    && done - reported >= PROGRESS_STEP
+                {
+                    reported = done;
+                    p(Progress {
+                        layer: self.current.0,
+                        layers: self.current.1,
+                        bytes: done.min(blob.len),
+                        total: Some(blob.len),
+                    });
+                }
             }
         }
         for p in problems {

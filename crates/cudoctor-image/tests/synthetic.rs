@@ -833,3 +833,36 @@ fn multi_frame_zstd_and_multi_member_gzip_layers() {
         assert_eq!(read(&img.tree, "/z").len(), 100_000);
     }
 }
+
+#[test]
+fn progress_is_reported_within_a_compressed_layer() {
+    let t = tempfile::tempdir().unwrap();
+    // Incompressible content (xorshift), 4 files of 6 MiB: the gzip blob is ~24 MiB.
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let noise: Vec<u8> = (0..6 << 20)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect();
+    let tar = layer(&[
+        E::File("n1", &noise),
+        E::File("n2", &noise),
+        E::File("n3", &noise),
+        E::File("n4", &noise),
+    ]);
+    let (dir, _) = layout_of(&t.path().join("l"), vec![tar], &["gzip"]);
+    let seen = std::cell::RefCell::new(Vec::new());
+    let progress = |p: cudoctor_image::Progress| seen.borrow_mut().push(p.bytes);
+    let o = OpenOptions {
+        progress: Some(&progress),
+        ..OpenOptions::default()
+    };
+    let img = open(&Reference::Auto(dir), &o).unwrap();
+    assert_eq!(read(&img.tree, "/n4"), noise);
+    let seen = seen.borrow();
+    assert!(seen.len() > 2, "{seen:?}");
+    assert!(seen.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
+}

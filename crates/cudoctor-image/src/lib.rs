@@ -40,7 +40,7 @@ use crate::archive::OuterArchive;
 pub struct OpenOptions<'a> {
     /// `os/arch[/variant]` to pick from an image index; `linux/amd64` when `None`.
     pub platform: Option<String>,
-    /// Called at the start and the end of each layer.
+    /// Called at the start and the end of each layer, and every 8 MiB of a compressed one.
     pub progress: Option<&'a dyn Fn(Progress)>,
     /// Also hash uncompressed layers (whose content is otherwise never read while opening)
     /// against their digest and diff ID. Compressed layers are always verified, since they are
@@ -257,7 +257,7 @@ fn build(
     if parts.layers.len() > limits::LAYERS {
         return Err(ImageError::TooLarge {
             archive: name.to_owned(),
-            what: format!("the image's {} layers", parts.layers.len()),
+            what: format!("the layer count ({})", parts.layers.len()),
             cap: "LAYERS",
             limit: limits::LAYERS as u64,
         });

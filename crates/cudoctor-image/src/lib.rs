@@ -86,6 +86,9 @@ pub struct Parts {
     pub config_digest: Option<String>,
     /// The layers, bottom first.
     pub layers: Vec<Blob>,
+    /// The names the source gives the image: a `docker save` archive's `RepoTags`, the
+    /// `org.opencontainers.image.ref.name` of an OCI index entry, a registry reference.
+    pub tags: Vec<String>,
 }
 
 /// A blob: `len` bytes at `offset` in `file`.
@@ -294,6 +297,7 @@ fn build(
     info.transport = parts.transport;
     info.manifest_digest = parts.manifest_digest;
     info.config_digest = parts.config_digest;
+    info.tags = parts.tags;
     let diff_ids = &config.rootfs.diff_ids;
     let mut b = layer::Builder::new(name.to_owned(), opts);
     for p in problems {

@@ -352,6 +352,7 @@ pub(crate) fn docker_archive(
         config,
         config_digest,
         layers,
+        tags: entry.repo_tags.clone(),
     })
 }
 
@@ -612,6 +613,7 @@ fn manifest(store: &Store, d: &Descriptor, reference: String) -> Result<Parts, I
         config,
         config_digest: Some(m.config.digest.clone()),
         layers,
+        tags: d.annotations.get(REF_NAME).cloned().into_iter().collect(),
     })
 }
 

@@ -99,8 +99,15 @@ pub(crate) fn image_floating_tag(ctx: &Ctx<'_>) -> Vec<Finding> {
         }
     }
     let mut out = Vec::new();
-    for (name, where_) in names {
-        let Some(why) = floating(&name) else {
+    for (i, (name, where_)) in names.into_iter().enumerate() {
+        // An OCI layout's `org.opencontainers.image.ref.name` is usually a bare tag (`2.9.0-gpu`).
+        let bare_tag = i < image.tags.len() && !name.contains(':') && !name.contains('/');
+        let judged = if bare_tag {
+            format!(":{name}")
+        } else {
+            name.clone()
+        };
+        let Some(why) = floating(&judged) else {
             continue;
         };
         out.push(

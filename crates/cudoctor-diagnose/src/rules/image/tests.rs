@@ -66,6 +66,14 @@ fn image_floating_tag() {
     let f = of(&found, "image-floating-tag");
     assert_eq!(f.len(), 1);
     assert!(f[0].title.contains("ubuntu:latest"), "{}", f[0].title);
+    // An OCI ref name is a bare tag.
+    let s = image(|i| i.tags = vec!["2.9.0-gpu".into()]);
+    assert_eq!(sev(&installed(&s), "image-floating-tag"), None);
+    let s = image(|i| i.tags = vec!["latest".into()]);
+    assert_eq!(
+        sev(&installed(&s), "image-floating-tag"),
+        Some(Severity::Warning)
+    );
     // Not an image: silent whatever the environment says.
     assert_eq!(sev(&installed(&bare_host()), "image-floating-tag"), None);
 }

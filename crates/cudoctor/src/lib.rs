@@ -18,6 +18,7 @@ pub mod exit;
 mod image;
 mod render;
 mod source;
+mod spec;
 pub mod term;
 
 pub use render::{printer, table};

@@ -148,3 +148,28 @@ fn image_library_replaced() {
         ]
     );
 }
+
+#[test]
+fn a_history_line_that_installs_cudnn_over_a_lower_layer() {
+    let s = image(|i| {
+        i.layers[5].created_by =
+            Some("RUN /bin/sh -c pip install nvidia-cudnn-cu11==8.6.0.163 # buildkit".into());
+        i.provenance = vec![FileProvenance {
+            path: "/usr/lib/x86_64-linux-gnu/libcudnn.so.8.1.0".into(),
+            layer: 2,
+            replaced_layer: None,
+        }];
+    });
+    let found = installed(&s);
+    let f = of(&found, "image-library-replaced");
+    assert_eq!(f.len(), 1, "{found:?}");
+    assert_eq!(
+        f[0].evidence[0].value,
+        "layer 5 (`RUN /bin/sh -c pip install nvidia-cudnn-cu11==8.6.0.163 # buildkit`) installs `nvidia-cudnn-cu11==8.6.0.163` over the CUDA/cuDNN of layer 2 (`step 2`)"
+    );
+    // The same install with no CUDA below it (a base without CUDA): silent.
+    let s = image(|i| {
+        i.layers[5].created_by = Some("RUN pip install nvidia-cudnn-cu11==8.6.0.163".into());
+    });
+    assert_eq!(sev(&installed(&s), "image-library-replaced"), None);
+}

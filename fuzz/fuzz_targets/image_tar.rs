@@ -42,6 +42,7 @@ fuzz_target!(|data: &[u8]| {
         manifest_digest: None,
         config: b"{}".to_vec(),
         config_digest: None,
+        tags: Vec::new(),
         layers: vec![Blob {
             file: Arc::new(file_of(data)),
             offset: 0,

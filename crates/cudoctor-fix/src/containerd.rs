@@ -10,7 +10,7 @@
 //! `crun`), so that `SystemdCgroup` and the like carry over, as `nvidia-ctk` does; without one it
 //! gets `runtime_type = "io.containerd.runc.v2"`. Then `options.BinaryName` is the NVIDIA runtime.
 
-use toml_edit::{DocumentMut, Item, Table, value};
+use toml_edit::{DocumentMut, Item, Key, Table, value};
 
 use crate::{FixError, Plan, RUNTIME_NAME, json::line_col, path_is_ok};
 
@@ -138,25 +138,26 @@ pub fn plan_containerd(text: &str, opts: &ContainerdOpts) -> Result<Plan, FixErr
                 "the `nvidia` runtime copies the settings of `{}`",
                 base_name.as_deref().unwrap_or_default()
             ));
-            for (k, item) in base {
-                if let Some(v) = item.as_value() {
-                    nvidia[k] = value(fresh(v));
-                } else if k == "options" {
-                    if let Some(o) = item.as_table_like() {
-                        for (ok, oitem) in o.iter() {
-                            if let Some(v) = oitem.as_value() {
-                                options[ok] = value(fresh(v));
-                            }
-                        }
-                    }
-                }
-            }
+            copy_formatted(base, &mut nvidia, &mut options);
         }
         if nvidia.get("runtime_type").is_none() {
             nvidia["runtime_type"] = value(RUNC_V2);
         }
-        options["BinaryName"] = value(opts.runtime_path.as_str());
-        nvidia["options"] = Item::Table(options);
+        if options.contains_key("BinaryName") {
+            options["BinaryName"] = value(opts.runtime_path.as_str());
+        } else {
+            // Indented like the keys beside it.
+            let mut k = Key::new("BinaryName");
+            if let Some(p) = options
+                .iter()
+                .next()
+                .and_then(|(first, _)| options.key(first)?.leaf_decor().prefix().cloned())
+            {
+                k.leaf_decor_mut().set_prefix(p);
+            }
+            options.insert_formatted(&k, value(opts.runtime_path.as_str()));
+        }
+        nvidia.insert("options", Item::Table(options));
         runtimes[RUNTIME_NAME] = Item::Table(nvidia);
     } else {
         let nvidia = sub(runtimes, RUNTIME_NAME, &format!("{shown}.runtimes.nvidia"))?;
@@ -184,7 +185,7 @@ pub fn plan_containerd(text: &str, opts: &ContainerdOpts) -> Result<Plan, FixErr
                     opts.runtime_path
                 ));
             }
-            options["BinaryName"] = value(opts.runtime_path.as_str());
+            set_keeping_decor(options, "BinaryName", &opts.runtime_path);
         }
     }
     let new = doc.to_string();
@@ -194,6 +195,50 @@ pub fn plan_containerd(text: &str, opts: &ContainerdOpts) -> Result<Plan, FixErr
         new,
         notes,
     })
+}
+
+/// Copies `base`'s values (and those of its `options` table) into `nvidia` and `options`, keys
+/// indented as they are there, values without their comments; the table headers get `base`'s
+/// indent too.
+fn copy_formatted(base: &Table, nvidia: &mut Table, options: &mut Table) {
+    nvidia.decor_mut().clone_from(base.decor());
+    // A blank line before the new table, whatever precedes it.
+    let prefix = base
+        .decor()
+        .prefix()
+        .and_then(|p| p.as_str())
+        .unwrap_or_default()
+        .to_owned();
+    if !prefix.starts_with('\n') {
+        nvidia.decor_mut().set_prefix(format!("\n{prefix}"));
+    }
+    for (k, item) in base {
+        let Some(key) = base.key(k) else { continue };
+        if let Some(v) = item.as_value() {
+            nvidia.insert_formatted(key, value(fresh(v)));
+        } else if k == "options" {
+            if let Some(o) = item.as_table() {
+                options.decor_mut().clone_from(o.decor());
+                for (ok, oitem) in o {
+                    if let (Some(okey), Some(v)) = (o.key(ok), oitem.as_value()) {
+                        options.insert_formatted(okey, value(fresh(v)));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Sets `t[key] = "to"`, keeping the spaces and the comment around the old value.
+fn set_keeping_decor(t: &mut Table, key: &str, to: &str) {
+    let decor = t
+        .get(key)
+        .and_then(Item::as_value)
+        .map(|v| v.decor().clone());
+    t[key] = value(to);
+    if let (Some(decor), Some(v)) = (decor, t[key].as_value_mut()) {
+        *v.decor_mut() = decor;
+    }
 }
 
 /// `v` without its surrounding whitespace and comments.

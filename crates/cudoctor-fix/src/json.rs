@@ -379,7 +379,8 @@ pub fn plan_docker_runtime(text: &str, opts: &DockerOpts) -> Result<Plan, FixErr
     let value: serde_json::Value =
         serde_json::from_str(body).map_err(|e| FixError::InvalidJson {
             line: e.line(),
-            column: e.column(),
+            // serde_json's column 0 is the start of the line, before its first character.
+            column: e.column().max(1),
             source: e,
         })?;
     let mut scanner = Scanner {

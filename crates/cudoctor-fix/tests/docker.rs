@@ -309,3 +309,18 @@ proptest! {
         prop_assert!(!plan_docker_runtime(&p.new, &opts(false)).unwrap().changed);
     }
 }
+
+#[test]
+fn escaped_keys_and_one_line_files() {
+    // `runtimes` spelled with an escape is still `runtimes` (serde_json and dockerd agree).
+    let t = "{\"run\\u0074imes\": {\"crun\": {}}}";
+    assert_eq!(
+        plan(t, false),
+        "{\"run\\u0074imes\": {\"crun\": {}, \"nvidia\": {\"args\": [], \"path\": \"/usr/bin/nvidia-container-runtime\"}}}"
+    );
+    let t = "{\"a\": 1, \"b\": [1, 2]}\n";
+    assert_eq!(
+        plan(t, true),
+        "{\"a\": 1, \"b\": [1, 2], \"default-runtime\": \"nvidia\", \"runtimes\": {\"nvidia\": {\"args\": [], \"path\": \"/usr/bin/nvidia-container-runtime\"}}}\n"
+    );
+}

@@ -73,6 +73,7 @@ pub fn main(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> Exit
         Command::Report(args) => commands::report::run(ctx, &args),
         Command::Archs(args) => commands::archs::run(ctx, &args),
         Command::Explain(args) => commands::explain::run(ctx, &args),
+        Command::Fix(args) => commands::fix::run(ctx, &args),
         Command::Completions(args) => commands::shell::completions(ctx, args.shell),
         Command::Man => commands::shell::man(ctx),
     };

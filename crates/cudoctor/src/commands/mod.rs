@@ -3,6 +3,7 @@
 pub mod archs;
 pub mod check;
 pub mod explain;
+pub mod fix;
 pub mod machine;
 pub mod matrix;
 pub mod newer;

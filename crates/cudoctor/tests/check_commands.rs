@@ -1186,13 +1186,16 @@ fn root_and_snapshot_conflict() {
 #[test]
 fn bad_target_spec() {
     let f = healthy();
-    cmd_snapshot!(f.cmd(&["check", "--for", "tensorflow"]), root = f.path(), @"
+    // A bare name is the installed release (2.9.0 here).
+    let (_, v) = check_json(&f, &["--for", "tensorflow"]);
+    assert_eq!(v["targets"][0]["version"], "2.9.0", "{:#}", v["targets"]);
+    cmd_snapshot!(f.cmd(&["check", "--for", "tensorflow=2.9"]), root = f.path(), @"
     success: false
     exit_code: 2
     ----- stdout -----
 
     ----- stderr -----
-    error: invalid spec `tensorflow`: expected NAME==VERSION, e.g. `tensorflow==2.9.0`, `torch==2.4.1+cu121`, `jax==0.4.30`
+    error: invalid spec `tensorflow=2.9`: expected NAME==VERSION, e.g. `tensorflow==2.9.0`, `torch==2.4.1+cu121`, `jax==0.4.30`
 
     hint: write NAME==VERSION, e.g. `--for tensorflow==2.9.0`, `--for torch==2.4.1+cu121`
     ");

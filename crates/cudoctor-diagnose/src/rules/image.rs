@@ -219,58 +219,73 @@ fn is_stack_file(path: &str) -> bool {
 }
 
 /// A `history` line that installs CUDA or cuDNN packages (`apt-get install libcudnn8=...`,
-/// `pip install nvidia-cudnn-cu11`, `conda install cudnn`), when a lower layer already holds
-/// CUDA/cuDNN libraries: a second copy, or one over the base's (S6, S14). The package names
-/// follow NVIDIA's: Debian/RPM `libcudnn*`, `cuda-*`, `libcublas*`, `libnccl*`; pip `nvidia-*`.
+/// `pip install nvidia-cudnn-cu11`, `conda install cudnn`) when a lower layer already holds that
+/// library: a second copy, or one over the base's (S6, S14). Installing cuDNN over a CUDA base is
+/// how the official images are built, so only the same library counts. Package names follow
+/// NVIDIA's (Debian/RPM `libcudnn8`, `cuda-cudart-11-2`, `libcublas-11-2`, `libnccl2`; pip
+/// `nvidia-cudnn-cu11`, `nvidia-cublas-cu12`; conda `cudnn`, `cudatoolkit`), each with the file
+/// names it installs.
 fn installs_over_lower_layers(image: &ImageFacts) -> Vec<String> {
-    const PACKAGES: [&str; 8] = [
-        "libcudnn",
-        "cuda-libraries",
-        "cuda-runtime",
-        "cuda-cudart",
-        "libcublas",
-        "libnccl",
-        "nvidia-cudnn",
-        "cudatoolkit",
+    const FAMILIES: [(&[&str], &[&str]); 4] = [
+        (
+            &["libcudnn", "nvidia-cudnn", "cudnn"],
+            &["libcudnn", "cudnn_version.h", "cudnn.h"],
+        ),
+        (&["libcublas", "nvidia-cublas"], &["libcublas"]),
+        (&["libnccl", "nvidia-nccl"], &["libnccl"]),
+        (
+            &[
+                "cuda-cudart",
+                "cuda-runtime",
+                "cuda-libraries",
+                "cudatoolkit",
+                "nvidia-cuda-runtime",
+            ],
+            &["libcudart"],
+        ),
+    ];
+    const INSTALLERS: [&str; 8] = [
+        "apt-get install",
+        "apt install",
+        "yum install",
+        "dnf install",
+        "pip install",
+        "pip3 install",
+        "conda install",
+        "mamba install",
     ];
     let mut out = Vec::new();
     for layer in &image.layers {
         let Some(by) = layer.created_by.as_deref() else {
             continue;
         };
-        let installs = [
-            "apt-get install",
-            "apt install",
-            "yum install",
-            "dnf install",
-            "pip install",
-            "pip3 install",
-            "conda install",
-            "mamba install",
-        ]
-        .iter()
-        .any(|i| by.contains(i));
-        let Some(pkg) = by
-            .split(|c: char| c.is_whitespace() || c == '"' || c == '\'')
-            .find(|w| PACKAGES.iter().any(|p| w.starts_with(p)) || *w == "cudnn")
-        else {
-            continue;
-        };
-        if !installs {
+        if !INSTALLERS.iter().any(|i| by.contains(i)) {
             continue;
         }
-        let lower = image
-            .provenance
-            .iter()
-            .filter(|p| p.layer < layer.index && is_stack_file(&p.path))
-            .map(|p| p.layer)
-            .max();
-        if let Some(lower) = lower {
-            out.push(format!(
-                "{} installs `{pkg}` over the CUDA/cuDNN of {}",
-                layer_name(image, layer.index),
-                layer_name(image, lower)
-            ));
+        for word in by.split(|c: char| c.is_whitespace() || c == '"' || c == '\'') {
+            let Some((_, files)) = FAMILIES
+                .iter()
+                .find(|(pkgs, _)| pkgs.iter().any(|p| word.starts_with(p)))
+            else {
+                continue;
+            };
+            let lower = image
+                .provenance
+                .iter()
+                .filter(|p| p.layer < layer.index)
+                .filter(|p| {
+                    let name = p.path.rsplit('/').next().unwrap_or(&p.path);
+                    files.iter().any(|f| name.starts_with(f))
+                })
+                .map(|p| p.layer)
+                .max();
+            if let Some(lower) = lower {
+                out.push(format!(
+                    "{} installs `{word}` over the copy in {}",
+                    layer_name(image, layer.index),
+                    layer_name(image, lower)
+                ));
+            }
         }
     }
     out

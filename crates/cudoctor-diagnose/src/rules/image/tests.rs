@@ -165,8 +165,19 @@ fn a_history_line_that_installs_cudnn_over_a_lower_layer() {
     assert_eq!(f.len(), 1, "{found:?}");
     assert_eq!(
         f[0].evidence[0].value,
-        "layer 5 (`RUN /bin/sh -c pip install nvidia-cudnn-cu11==8.6.0.163 # buildkit`) installs `nvidia-cudnn-cu11==8.6.0.163` over the CUDA/cuDNN of layer 2 (`step 2`)"
+        "layer 5 (`RUN /bin/sh -c pip install nvidia-cudnn-cu11==8.6.0.163 # buildkit`) installs `nvidia-cudnn-cu11==8.6.0.163` over the copy in layer 2 (`step 2`)"
     );
+    // cuDNN installed over a CUDA layer is how the official images are built: silent.
+    let s = image(|i| {
+        i.layers[2].created_by =
+            Some("RUN apt-get install -y libcudnn8=8.1.0.77-1+cuda11.2".into());
+        i.provenance = vec![FileProvenance {
+            path: "/usr/lib/x86_64-linux-gnu/libcudart.so.11.2.152".into(),
+            layer: 1,
+            replaced_layer: None,
+        }];
+    });
+    assert_eq!(sev(&installed(&s), "image-library-replaced"), None);
     // The same install with no CUDA below it (a base without CUDA): silent.
     let s = image(|i| {
         i.layers[5].created_by = Some("RUN pip install nvidia-cudnn-cu11==8.6.0.163".into());

@@ -72,6 +72,9 @@ pub fn main(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> Exit
         Command::Report(args) => commands::report::run(ctx, &args),
         Command::Archs(args) => commands::archs::run(ctx, &args),
         Command::Explain(args) => commands::explain::run(ctx, &args),
+        Command::Dockerfile(args) => commands::dockerfile::run(ctx, &args),
+        Command::Run(args) => commands::run::run(ctx, &args),
+        Command::Lint(args) => commands::lint::run(ctx, &args),
         Command::Completions(args) => commands::shell::completions(ctx, args.shell),
         Command::Man => commands::shell::man(ctx),
     };

@@ -393,7 +393,7 @@ pub fn dockerfile(kb: &Kb, opts: &DockerfileOptions) -> Result<Generated, SetupE
         ];
         match derived {
             Some(d) => {
-                why.push(format!("The tag is derived: {d}."));
+                why.push(format!("{d}."));
                 notes.push(d);
             }
             None => why.push(

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use cudoctor_diagnose::{Finding, Severity};
+use cudoctor_diagnose::{Evidence, Finding, Severity};
 use cudoctor_kb::{Framework, Kb, Spec};
 
 use crate::dockerfile::{Instruction, ParseError, env_pairs, parse, shell_words};
@@ -246,13 +246,18 @@ impl Linter<'_> {
         format!("{}:{line}", self.path)
     }
 
+    /// The instruction at fault becomes the first evidence (its source is `FILE:LINE`).
     fn located(&self, f: Finding, ins: &Instruction) -> Finding {
-        f.evidence(
-            format!("`{}` at line {}", ins.keyword, ins.line),
-            format!("{} {}", ins.keyword, ins.args),
-            self.at(ins.line),
-        )
-        .source(DOCS)
+        let mut f = f.source(DOCS);
+        f.evidence.insert(
+            0,
+            Evidence::new(
+                format!("`{}` at line {}", ins.keyword, ins.line),
+                format!("{} {}", ins.keyword, ins.args),
+                self.at(ins.line),
+            ),
+        );
+        f
     }
 
     fn instruction(&mut self, ins: &Instruction) {
@@ -537,6 +542,7 @@ impl Linter<'_> {
         }
     }
 
+    #[allow(clippy::many_single_char_names)]
     fn mismatch(&mut self, ins: &Instruction, framework: Framework, r: &PipReq, version: &str) {
         // PyTorch and JAX wheels (and TensorFlow's `and-cuda` extra) bring their CUDA libraries
         // as pip packages: the base's CUDA is not what they load.
@@ -622,8 +628,19 @@ impl Linter<'_> {
         .evidence(format!("{} {version} needs", framework.display_name()), format!("CUDA {need}, cuDNN {}", v.cudnn.as_deref().unwrap_or("unknown")), "knowledge base")
         .evidence("the base has", format!("CUDA {base_cuda}, cuDNN {}", base.cudnn_major().map_or_else(|| "unknown".to_owned(), |m| m.to_string())), match &base { BaseKind::Official { source, .. } => source.clone(), _ => format!("the image tag (line {})", self.stage().map_or(0, |s| s.line)) })
         .fix(tf_fix)
-        .fix(format!("or, from TensorFlow 2.14, `pip install tensorflow[and-cuda]=={version}` brings matching CUDA wheels"))
+
         .sources(v.sources.iter().take(2));
+        let and_cuda = crate::generate::and_cuda_since(self.kb);
+        let f = match and_cuda {
+            Some((a, b))
+                if spec.package == "tensorflow" && spec.version.release() >= [a, b].as_slice() =>
+            {
+                f.fix(format!(
+                    "or install `tensorflow[and-cuda]=={version}`: its CUDA and cuDNN come as pip wheels"
+                ))
+            }
+            _ => f,
+        };
         let f = self.located(f, ins);
         self.findings.push(f);
     }

@@ -37,7 +37,13 @@ pub const IDS: [&str; 6] = [
 ];
 
 const S15: &str = "S15: pin exact image tags (`2.9.0-gpu-jupyter`, never `latest`)";
-const DOCS: &str = "docs/findings.md";
+/// The finding's documentation: `docs/findings.md#<id>` in the repository.
+fn docs(id: &str) -> String {
+    format!(
+        "{}/blob/main/docs/findings.md#{id}",
+        env!("CARGO_PKG_REPOSITORY")
+    )
+}
 
 /// Lints `text`, read from `path` (used in the evidence: `Dockerfile:3`).
 pub fn lint(kb: &Kb, text: &str, path: &str) -> Result<Vec<Finding>, ParseError> {
@@ -248,7 +254,8 @@ impl Linter<'_> {
 
     /// The instruction at fault becomes the first evidence (its source is `FILE:LINE`).
     fn located(&self, f: Finding, ins: &Instruction) -> Finding {
-        let mut f = f.source(DOCS);
+        let id = f.id.clone();
+        let mut f = f.source(docs(&id));
         f.evidence.insert(
             0,
             Evidence::new(
@@ -664,7 +671,7 @@ impl Linter<'_> {
         .evidence(format!("`FROM` at line {from}"), format!("FROM {image}"), self.at(from))
         .evidence(format!("GPU framework installed at line {line}"), "pip install", self.at(line))
         .fix("add `ENV NVIDIA_VISIBLE_DEVICES=all NVIDIA_DRIVER_CAPABILITIES=compute,utility`, or build on nvidia/cuda: `cudoctor dockerfile SPEC --base cuda`")
-        .source(DOCS);
+        .source(docs(MISSING_NVIDIA_ENV));
         self.findings.push(f);
     }
 }

@@ -523,3 +523,51 @@ fn generated_dockerfiles_build_with_buildah() {
         eprintln!("built {args:?} on a stand-in `{from}`");
     }
 }
+
+/// The outputs shown in `docs/setup.md` are what the binary prints today.
+#[test]
+fn docs_setup_examples_are_current() {
+    let doc = std::fs::read_to_string(cudoctor_test::repo_root().join("docs/setup.md")).unwrap();
+    for args in [
+        &["dockerfile", "tensorflow==2.9.0", "--jupyter"][..],
+        &["dockerfile", "torch==2.1.0", "--with-cudoctor"],
+        &["dockerfile", "jax==0.4.30", "--format", "json"],
+        &["run", "tensorflow==2.9.0", "--jupyter"],
+        &[
+            "run",
+            "torch==2.1.0",
+            "--gpus",
+            "0,1",
+            "--memory",
+            "16g",
+            "--data",
+            "/srv/data",
+        ],
+        &["run", "tensorflow==2.9.0", "--jupyter", "--compose"],
+    ] {
+        let r = run_with(cudoctor_cmd().args(args), &[]);
+        assert!(
+            doc.contains(&r.stdout),
+            "docs/setup.md does not show the output of {args:?}:\n{}",
+            r.stdout
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("Dockerfile.bad2"),
+        "FROM nvidia/cuda:12.2.2-cudnn8-runtime-ubuntu22.04\nRUN pip install tensorflow==2.9.0\n",
+    )
+    .unwrap();
+    let r = run_with(
+        cudoctor_cmd()
+            .current_dir(dir.path())
+            .args(["lint", "Dockerfile.bad2"]),
+        &[],
+    );
+    assert_eq!(r.code, 1);
+    assert!(
+        doc.contains(&r.stdout),
+        "docs/setup.md does not show the lint output:\n{}",
+        r.stdout
+    );
+}

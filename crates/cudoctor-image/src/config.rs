@@ -39,6 +39,9 @@ pub struct ImageInfo {
     pub labels: BTreeMap<String, String>,
     /// The config's `history`.
     pub history: Vec<History>,
+    /// The names the source gives the image ([`crate::Parts::tags`]).
+    #[serde(default)]
+    pub tags: Vec<String>,
     /// The layers, bottom first.
     pub layers: Vec<LayerInfo>,
     /// The whiteouts applied, at most [`crate::limits::WHITEOUTS_RECORDED`] (a problem says

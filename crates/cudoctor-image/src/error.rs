@@ -91,7 +91,7 @@ pub enum ImageError {
         detail: String,
     },
     /// A document or stream beyond a cap of [`crate::limits`].
-    #[error("`{archive}`: {what} exceeds {cap} ({limit})")]
+    #[error("`{archive}`: {what} is beyond the {cap} cap ({limit})")]
     TooLarge {
         /// The archive or directory.
         archive: String,

@@ -22,6 +22,12 @@ use crate::{Blob, OpenOptions, Progress};
 const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
 const ZSTD_MAGIC: &[u8] = &[0x28, 0xb5, 0x2f, 0xfd];
 
+/// Whether `b` starts with a zstd skippable frame's magic (`0x184D2A5?`, little-endian), as
+/// zstd:chunked layers hold.
+fn is_skippable_frame(b: &[u8]) -> bool {
+    b.len() >= 4 && b[1..4] == [0x2a, 0x4d, 0x18] && b[0] & 0xf0 == 0x50
+}
+
 /// A layer's compression, from its first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Compression {
@@ -56,7 +62,7 @@ impl Compression {
         }
         Ok(if buf[..got].starts_with(GZIP_MAGIC) {
             Compression::Gzip
-        } else if buf[..got].starts_with(ZSTD_MAGIC) {
+        } else if buf[..got].starts_with(ZSTD_MAGIC) || is_skippable_frame(&buf[..got]) {
             Compression::Zstd
         } else {
             Compression::None
@@ -102,6 +108,8 @@ pub(crate) struct Builder<'o, 'a> {
     spool: Option<Spool>,
     spooled: u64,
     opts: &'o OpenOptions<'a>,
+    /// The layer being read and how many there are (for progress).
+    current: (usize, usize),
     /// The image's name for messages.
     archive: String,
 }
@@ -136,17 +144,31 @@ enum FailKind {
 struct Hashing<R> {
     inner: R,
     hash: Sha256,
-    count: u64,
+    /// Bytes read so far (shared, for progress).
+    count: Rc<Cell<u64>>,
+}
+
+impl<R> Hashing<R> {
+    fn new(inner: R) -> Self {
+        Hashing {
+            inner,
+            hash: Sha256::new(),
+            count: Rc::default(),
+        }
+    }
 }
 
 impl<R: Read> Read for Hashing<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.hash.update(&buf[..n]);
-        self.count += n as u64;
+        self.count.set(self.count.get() + n as u64);
         Ok(n)
     }
 }
+
+/// Bytes of a compressed blob between two progress reports within it.
+const PROGRESS_STEP: u64 = 8 << 20;
 
 fn hex_digest(h: Sha256) -> String {
     crate::source::sha256_hex(&h.finalize())
@@ -184,12 +206,11 @@ impl<'w> Decoder<'w> {
                 *src = Some(s);
                 return Ok(None);
             }
-            // Peek the magic: skippable frames are 0x184D2A5? little-endian.
             let mut magic = [0u8; 4];
             let at = s.inner.pos;
             let n =
                 std::os::unix::fs::FileExt::read_at(s.inner.file, &mut magic, s.inner.start + at)?;
-            if n == 4 && magic[1..] == [0x2a, 0x4d, 0x18] && magic[0] & 0xf0 == 0x50 {
+            if is_skippable_frame(&magic[..n]) {
                 let mut hdr = [0u8; 8];
                 s.read_exact(&mut hdr)?;
                 let skip = u64::from(u32::from_le_bytes([hdr[4], hdr[5], hdr[6], hdr[7]]));
@@ -273,6 +294,7 @@ impl<'o, 'a> Builder<'o, 'a> {
             spool: None,
             spooled: 0,
             opts,
+            current: (0, 0),
             archive,
         }
     }
@@ -322,6 +344,7 @@ impl<'o, 'a> Builder<'o, 'a> {
             .or_else(|| diff_id.map(str::to_owned))
             .unwrap_or_else(|| format!("#{index}"));
         let what = format!("layer {index} (`{label}`)");
+        self.current = (index as usize, layers);
         let compression = Compression::detect(&blob.file, blob.offset, blob.len)
             .map_err(|e| ImageError::io("read", format!("{}` {what} `", self.archive), e))?;
         if let Some(p) = self.opts.progress {
@@ -338,11 +361,7 @@ impl<'o, 'a> Builder<'o, 'a> {
             Compression::None => {
                 self.read_seekable(blob, &what, &mut pending, &mut whiteouts)?;
                 if self.opts.verify_digests {
-                    let mut h = Hashing {
-                        inner: Window::new(&blob.file, blob.offset, blob.len),
-                        hash: Sha256::new(),
-                        count: 0,
-                    };
+                    let mut h = Hashing::new(Window::new(&blob.file, blob.offset, blob.len));
                     io::copy(&mut h, &mut io::sink()).map_err(|e| {
                         ImageError::io("read", format!("{}` {what} `", self.archive), e)
                     })?;
@@ -477,11 +496,9 @@ impl<'o, 'a> Builder<'o, 'a> {
         pending: &mut Vec<Pending>,
         whiteouts: &mut Vec<PendingWhiteout>,
     ) -> Result<(String, String), ImageError> {
-        let src = Hashing {
-            inner: Window::new(&blob.file, blob.offset, blob.len),
-            hash: Sha256::new(),
-            count: 0,
-        };
+        let src = Hashing::new(Window::new(&blob.file, blob.offset, blob.len));
+        let read_so_far = Rc::clone(&src.count);
+        let mut reported = 0u64;
         let archive = self.archive.clone();
         let decode_err = |detail: String| ImageError::Decompress {
             archive: archive.clone(),
@@ -584,6 +601,18 @@ impl<'o, 'a> Builder<'o, 'a> {
                     Op::Dir
                 };
                 self.classify(&entry, what, content, pending, whiteouts, &mut problems)?;
+                let done = read_so_far.get();
+                if let Some(p) = self.opts.progress
+                    && done - reported >= PROGRESS_STEP
+                {
+                    reported = done;
+                    p(Progress {
+                        layer: self.current.0,
+                        layers: self.current.1,
+                        bytes: done.min(blob.len),
+                        total: Some(blob.len),
+                    });
+                }
             }
         }
         for p in problems {
@@ -987,5 +1016,39 @@ mod tests {
         assert_eq!(normalise_member(b"./").as_deref(), Some(&b""[..]));
         assert_eq!(split_last(b"a/b/c"), (&b"a/b"[..], &b"c"[..]));
         assert_eq!(split_last(b"c"), (&b""[..], &b"c"[..]));
+    }
+
+    #[test]
+    fn tree_nodes_cap_is_an_error_naming_the_archive() {
+        let opts = OpenOptions::default();
+        let mut b = Builder::new("img.tar".to_owned(), &opts);
+        let root = b.tree.root();
+        for i in 1..limits::TREE_NODES {
+            let name = i.to_string();
+            b.tree
+                .insert(root, os(name.as_bytes()), implied_dir(0, None))
+                .unwrap();
+        }
+        let mut tar = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_size(1);
+        h.set_mode(0o644);
+        tar.append_data(&mut h, "one-too-many", &b"x"[..]).unwrap();
+        let bytes = tar.into_inner().unwrap();
+        let mut f = tempfile::tempfile().unwrap();
+        f.write_all(&bytes).unwrap();
+        let blob = Blob {
+            file: Arc::new(f),
+            offset: 0,
+            len: bytes.len() as u64,
+            digest: None,
+            media_type: None,
+        };
+        let err = b.apply(0, 1, &blob, None).unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.contains("`img.tar`") && msg.contains("TREE_NODES"),
+            "{msg}"
+        );
     }
 }

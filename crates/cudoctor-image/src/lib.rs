@@ -40,7 +40,7 @@ use crate::archive::OuterArchive;
 pub struct OpenOptions<'a> {
     /// `os/arch[/variant]` to pick from an image index; `linux/amd64` when `None`.
     pub platform: Option<String>,
-    /// Called at the start and the end of each layer.
+    /// Called at the start and the end of each layer, and every 8 MiB of a compressed one.
     pub progress: Option<&'a dyn Fn(Progress)>,
     /// Also hash uncompressed layers (whose content is otherwise never read while opening)
     /// against their digest and diff ID. Compressed layers are always verified, since they are
@@ -86,6 +86,9 @@ pub struct Parts {
     pub config_digest: Option<String>,
     /// The layers, bottom first.
     pub layers: Vec<Blob>,
+    /// The names the source gives the image: a `docker save` archive's `RepoTags`, the
+    /// `org.opencontainers.image.ref.name` of an OCI index entry, a registry reference.
+    pub tags: Vec<String>,
 }
 
 /// A blob: `len` bytes at `offset` in `file`.
@@ -257,7 +260,7 @@ fn build(
     if parts.layers.len() > limits::LAYERS {
         return Err(ImageError::TooLarge {
             archive: name.to_owned(),
-            what: format!("the image's {} layers", parts.layers.len()),
+            what: format!("the layer count ({})", parts.layers.len()),
             cap: "LAYERS",
             limit: limits::LAYERS as u64,
         });
@@ -294,6 +297,7 @@ fn build(
     info.transport = parts.transport;
     info.manifest_digest = parts.manifest_digest;
     info.config_digest = parts.config_digest;
+    info.tags = parts.tags;
     let diff_ids = &config.rootfs.diff_ids;
     let mut b = layer::Builder::new(name.to_owned(), opts);
     for p in problems {

@@ -130,7 +130,7 @@ impl Store {
         match self {
             Store::Archive(a) => a.read(member, cap, cap_name),
             Store::Dir { dir, name, .. } => {
-                let f = match open_nofollow(&dir.join(member)) {
+                let f = match open_in_layout(dir, member) {
                     Ok(f) => f,
                     Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
                     Err(e) => return Err(ImageError::io("open", format!("{name}/{member}"), e)),
@@ -180,7 +180,7 @@ impl Store {
                         len,
                     }));
                 }
-                let f = match open_nofollow(&dir.join(&rel)) {
+                let f = match open_in_layout(dir, &rel) {
                     Ok(f) => f,
                     Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
                     Err(e) => return Err(ImageError::io("open", format!("{name}/{rel}"), e)),
@@ -254,11 +254,26 @@ fn blob_path(digest: &str) -> Option<String> {
     (alg_ok && hex_ok).then(|| format!("blobs/{alg}/{hex}"))
 }
 
-fn open_nofollow(p: &Path) -> io::Result<File> {
+/// Opens `rel` (`index.json`, `blobs/sha256/<hex>`) inside a layout directory without
+/// following a symlink anywhere below `dir`: the directories on the way must be real ones, and
+/// the file is opened `O_NOFOLLOW`. (A rename racing this check could still swap a directory;
+/// the layout is the user's own directory, not an archive from elsewhere.)
+fn open_in_layout(dir: &Path, rel: &str) -> io::Result<File> {
+    let mut p = dir.to_path_buf();
+    let parts: Vec<&str> = rel.split('/').collect();
+    for c in &parts[..parts.len() - 1] {
+        p.push(c);
+        if p.symlink_metadata()?.file_type().is_symlink() {
+            return Err(io::Error::other(format!(
+                "`{}` is a symlink inside the layout; not followed",
+                p.display()
+            )));
+        }
+    }
     std::fs::OpenOptions::new()
         .read(true)
-        .custom_flags(0o400_000) // O_NOFOLLOW
-        .open(p)
+        .custom_flags(0o400_000) // O_NOFOLLOW: a symlinked blob is ELOOP, never followed
+        .open(dir.join(rel))
 }
 
 /// A docker-archive (or, when it has no `manifest.json`, its OCI `index.json`).
@@ -337,6 +352,7 @@ pub(crate) fn docker_archive(
         config,
         config_digest,
         layers,
+        tags: entry.repo_tags.clone(),
     })
 }
 
@@ -349,7 +365,7 @@ fn digest_from_member(m: &str) -> Option<String> {
 fn too_many_layers(name: &str, n: usize) -> ImageError {
     ImageError::TooLarge {
         archive: name.to_owned(),
-        what: format!("the image's {n} layers"),
+        what: format!("the layer count ({n})"),
         cap: "LAYERS",
         limit: limits::LAYERS as u64,
     }
@@ -445,7 +461,7 @@ pub(crate) fn oci(
     }
     Err(ImageError::TooLarge {
         archive: name,
-        what: "nested image indexes".to_owned(),
+        what: "the nesting of image indexes".to_owned(),
         cap: "INDEX_DEPTH",
         limit: limits::INDEX_DEPTH as u64,
     })
@@ -597,6 +613,7 @@ fn manifest(store: &Store, d: &Descriptor, reference: String) -> Result<Parts, I
         config,
         config_digest: Some(m.config.digest.clone()),
         layers,
+        tags: d.annotations.get(REF_NAME).cloned().into_iter().collect(),
     })
 }
 

@@ -130,6 +130,10 @@ pub(crate) struct Node {
 }
 
 /// The merged filesystem of an image: every layer applied, whiteouts honoured.
+///
+/// A [`NodeId`] is an index into this tree, valid for the tree that returned it (from
+/// [`Tree::root`], [`Tree::lookup`], [`Tree::children`] or [`Tree::walk`]); the methods taking
+/// one panic on an index the tree never gave out, as slice indexing does.
 #[derive(Debug)]
 pub struct Tree {
     pub(crate) nodes: Vec<Node>,

@@ -63,7 +63,7 @@ impl Framework {
     ];
 
     /// Parses a name or alias, returning the framework and the package name it denotes.
-    fn parse_with_package(s: &str) -> Option<(Self, &'static str)> {
+    pub fn parse_with_package(s: &str) -> Option<(Self, &'static str)> {
         let lower = s.trim().to_ascii_lowercase().replace('_', "-");
         Some(match lower.as_str() {
             "tensorflow" | "tf" => (Self::TensorFlow, "tensorflow"),

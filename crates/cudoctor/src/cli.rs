@@ -114,6 +114,12 @@ pub enum Command {
         after_help = "Examples:\n  cudoctor lint                 # ./Dockerfile\n  cudoctor lint docker/gpu.Dockerfile --format json\n  cudoctor dockerfile torch==2.1.0 | cudoctor lint -\n\nExit status: 0 no error found (warnings allowed); 1 at least one error; 2 the file could not be read or parsed."
     )]
     Lint(LintArgs),
+    /// Register the NVIDIA container runtime with Docker or containerd: a diff by default,
+    /// `--apply` writes it (with a backup).
+    #[command(
+        after_help = "Examples:\n  cudoctor fix docker-runtime                      # the diff for the daemon.json dockerd reads\n  sudo cudoctor fix docker-runtime --set-default --apply\n  cudoctor fix containerd --config /etc/containerd/config.toml\n  sudo cudoctor fix containerd --set-default --apply && sudo systemctl restart containerd"
+    )]
+    Fix(FixArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to standard output.
     #[command(
         after_help = "Examples:\n  cudoctor completions bash > ~/.local/share/bash-completion/completions/cudoctor\n  cudoctor completions zsh > \"${fpath[1]}/_cudoctor\"\n  cudoctor completions fish > ~/.config/fish/completions/cudoctor.fish"
@@ -340,4 +346,39 @@ pub struct LintArgs {
     /// The Dockerfile; `-` reads standard input.
     #[arg(default_value = "Dockerfile")]
     pub file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    #[command(subcommand)]
+    pub target: FixTarget,
+}
+
+/// What `cudoctor fix` edits.
+#[derive(Debug, Subcommand)]
+pub enum FixTarget {
+    /// Add `runtimes.nvidia` to Docker's `daemon.json` (every other key and its formatting kept).
+    #[command(
+        after_help = "Examples:\n  cudoctor fix docker-runtime                       # show the diff; nothing is written\n  sudo cudoctor fix docker-runtime --set-default --apply\n  cudoctor fix docker-runtime --config ~/.config/docker/daemon.json --apply   # rootless Docker\n  cudoctor fix docker-runtime --format json\n\nThe file is the `--config-file` of the running dockerd, a rootless daemon's\n~/.config/docker/daemon.json, the snap's, else /etc/docker/daemon.json.\nWith --apply: the original is kept as PATH.cudoctor-backup-YYYYMMDDTHHMMSSZ."
+    )]
+    DockerRuntime(FixEditArgs),
+    /// Add the `nvidia` runtime to containerd's `config.toml` (comments and order kept).
+    #[command(
+        after_help = "Examples:\n  cudoctor fix containerd                           # show the diff; nothing is written\n  sudo cudoctor fix containerd --set-default --apply   # Kubernetes nodes: pods get the GPU runtime\n  cudoctor fix containerd --config /etc/k3s/containerd/config.toml\n\nversion = 2 configs (containerd 1.x) get plugins.\"io.containerd.grpc.v1.cri\", version = 3\n(containerd 2.x) plugins.\"io.containerd.cri.v1.runtime\"; an empty file becomes version = 2."
+    )]
+    Containerd(FixEditArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FixEditArgs {
+    /// The file to edit. Default: the one the daemon reads (`docker-runtime`), or
+    /// `/etc/containerd/config.toml` (`containerd`).
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Also make `nvidia` the default runtime (`default-runtime` / `default_runtime_name`).
+    #[arg(long)]
+    pub set_default: bool,
+    /// Write the change (atomically, keeping a backup). Without it, only the diff is shown.
+    #[arg(long)]
+    pub apply: bool,
 }

@@ -190,6 +190,7 @@ fn from_registry(
         config: fetched.config.clone(),
         config_digest: Some(fetched.config_digest.clone()),
         layers,
+        tags: vec![fetched.reference.clone()],
     };
     let mut image = cudoctor_image::from_parts(parts, opts)
         .with_context(|| format!("cannot read the image `{reference}`"))?;
@@ -199,7 +200,7 @@ fn from_registry(
             fetched.layers.len()
         ));
     }
-    Ok((image, vec![fetched.reference]))
+    Ok((image, Vec::new()))
 }
 
 /// `NAME:TAG`: the local engine's copy (`docker save` through its API socket), else the
@@ -268,8 +269,13 @@ fn from_engine(
 }
 
 /// The snapshot's image section from what the image says about itself.
-fn image_facts(image: &Image, tags: Vec<String>) -> ImageFacts {
+fn image_facts(image: &Image, mut tags: Vec<String>) -> ImageFacts {
     let info = &image.info;
+    for t in &info.tags {
+        if !tags.contains(t) {
+            tags.push(t.clone());
+        }
+    }
     let platform = match &info.variant {
         Some(v) => format!("{}/{}/{v}", info.os, info.architecture),
         None => format!("{}/{}", info.os, info.architecture),

@@ -18,6 +18,7 @@ pub mod exit;
 mod image;
 mod render;
 mod source;
+mod spec;
 pub mod term;
 
 pub use render::{printer, table};
@@ -75,6 +76,7 @@ pub fn main(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> Exit
         Command::Dockerfile(args) => commands::dockerfile::run(ctx, &args),
         Command::Run(args) => commands::run::run(ctx, &args),
         Command::Lint(args) => commands::lint::run(ctx, &args),
+        Command::Fix(args) => commands::fix::run(ctx, &args),
         Command::Completions(args) => commands::shell::completions(ctx, args.shell),
         Command::Man => commands::shell::man(ctx),
     };

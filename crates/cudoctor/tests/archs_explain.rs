@@ -443,3 +443,15 @@ fn explain_markdown_is_refused() {
     hint: use `--format text` or `--format json`
     ");
 }
+
+/// A host-side library (no fatbinary, like `libcudart.so`) has nothing for the GPU to run: the
+/// text says so instead of "cannot run"; the JSON keeps its `no_kernel_image` contract.
+#[test]
+fn archs_host_library_has_nothing_to_judge() {
+    let f = Fixture::new();
+    f.lib("/libcudart.so.12", "libcudart.so.12");
+    let r = archs(&["--cc", "8.6"], &[f.host_path("/libcudart.so.12")]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("nothing to run"), "{}", r.stdout);
+    assert!(!r.stdout.contains("cannot run"), "{}", r.stdout);
+}

@@ -647,6 +647,7 @@ fn docker_host_runtime_not_registered() {
         - daemon.json runtimes: none  (/etc/docker/daemon.json)
         - daemon.json default-runtime: unset (runc)  (/etc/docker/daemon.json)
       fix:
+        - `sudo cudoctor fix docker-runtime --set-default --apply && sudo systemctl restart docker` (without `--apply` it shows the diff; the original is kept as a backup)
         - `sudo nvidia-ctk runtime configure --runtime=docker --set-as-default && sudo systemctl restart docker`
         - It writes this into `/etc/docker/daemon.json` (merged with the keys already there):
     {
@@ -1185,13 +1186,16 @@ fn root_and_snapshot_conflict() {
 #[test]
 fn bad_target_spec() {
     let f = healthy();
-    cmd_snapshot!(f.cmd(&["check", "--for", "tensorflow"]), root = f.path(), @"
+    // A bare name is the installed release (2.9.0 here).
+    let (_, v) = check_json(&f, &["--for", "tensorflow"]);
+    assert_eq!(v["targets"][0]["version"], "2.9.0", "{:#}", v["targets"]);
+    cmd_snapshot!(f.cmd(&["check", "--for", "tensorflow=2.9"]), root = f.path(), @"
     success: false
     exit_code: 2
     ----- stdout -----
 
     ----- stderr -----
-    error: invalid spec `tensorflow`: expected NAME==VERSION, e.g. `tensorflow==2.9.0`, `torch==2.4.1+cu121`, `jax==0.4.30`
+    error: invalid spec `tensorflow=2.9`: expected NAME==VERSION, e.g. `tensorflow==2.9.0`, `torch==2.4.1+cu121`, `jax==0.4.30`
 
     hint: write NAME==VERSION, e.g. `--for tensorflow==2.9.0`, `--for torch==2.4.1+cu121`
     ");

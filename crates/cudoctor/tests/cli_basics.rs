@@ -103,6 +103,8 @@ fn usage_errors_exit_2() {
       archs         The GPU code (SASS architectures and PTX) inside ELF executables and shared
                     libraries
       explain       Read an error log and say what each known GPU-stack error means on this machine
+      fix           Register the NVIDIA container runtime with Docker or containerd: a diff by default,
+                    `--apply` writes it (with a backup)
       completions   Print a shell completion script (bash, zsh, fish, elvish, powershell) to standard
                     output
       man           Print the manual page (roff) to standard output

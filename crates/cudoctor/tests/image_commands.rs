@@ -464,6 +464,34 @@ fn real_images_give_the_same_findings_in_every_layout() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let reference = json_reference(&json);
     assert_eq!(findings(&json, &reference), remotes[0].2, "stdin");
+    // A floating name (S15: never `latest`): the archive's RepoTags and the layout's ref name.
+    let latest = dir.path().join("latest.docker.tar");
+    images.buildah.push(
+        "localhost/tensorflow:2.9.0-gpu",
+        &format!(
+            "docker-archive:{}:tensorflow/tensorflow:latest-gpu",
+            latest.display()
+        ),
+    );
+    let layout = dir.path().join("latest.layout");
+    images.buildah.push(
+        "localhost/tensorflow:2.9.0-gpu",
+        &format!("oci:{}:latest", layout.display()),
+    );
+    for reference in [
+        latest.display().to_string(),
+        format!("oci:{}:latest", layout.display()),
+    ] {
+        let (rc, json) = check(&reference, &host535, &[]);
+        let found = findings(&json, &reference);
+        assert_eq!(rc, 0, "{found:#?}");
+        assert!(
+            ids(&found)
+                .iter()
+                .any(|i| i == "warning image-floating-tag"),
+            "{reference}: {found:#?}"
+        );
+    }
     // `which` answers inside the image: the replaced cuDNN is what the loader takes.
     for (archive, real) in [
         ("tensorflow_2.9.0-gpu.docker.tar", "libcudnn.so.8.1.0"),

@@ -297,13 +297,13 @@ fn requirements_unknown_version_lists_nearest() {
 
 #[test]
 fn requirements_bad_input() {
-    cmd_snapshot!(cmd(&["requirements", "tensorflow"]), @"
+    cmd_snapshot!(cmd(&["requirements", "tensorflow=2.9"]), @"
     success: false
     exit_code: 2
     ----- stdout -----
 
     ----- stderr -----
-    error: invalid spec `tensorflow`: expected NAME==VERSION, e.g. `tensorflow==2.9.0`, `torch==2.4.1+cu121`, `jax==0.4.30`
+    error: invalid spec `tensorflow=2.9`: expected NAME==VERSION, e.g. `tensorflow==2.9.0`, `torch==2.4.1+cu121`, `jax==0.4.30`
 
     hint: write NAME==VERSION, e.g. `tensorflow==2.9.0`, `tf==2.9`, `torch==2.4.1+cu121`, `jax==0.4.30`
     ");
@@ -1013,4 +1013,28 @@ fn cc_no_gpu_has_is_an_error() {
         .code,
         0
     );
+}
+
+/// A bare framework name is the newest release the embedded data knows, and says which.
+#[test]
+fn requirements_without_a_version_answer_for_the_newest_release() {
+    for (bare, framework) in [
+        ("tensorflow", "tensorflow"),
+        ("torch", "torch"),
+        ("jax", "jax"),
+    ] {
+        let v = json(&["requirements", bare, "--format", "json"]);
+        let version = v["version"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{bare}: {v:#}"));
+        assert!(!version.is_empty(), "{bare}: {v:#}");
+        // The same answer as naming that version.
+        let named = json(&[
+            "requirements",
+            &format!("{framework}=={version}"),
+            "--format",
+            "json",
+        ]);
+        assert_eq!(v, named, "{bare}");
+    }
 }

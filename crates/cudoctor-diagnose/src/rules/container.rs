@@ -173,6 +173,7 @@ pub(crate) fn docker_nvidia_runtime_missing(ctx: &Ctx<'_>) -> Vec<Finding> {
         );
         let f = ctx.root_judged(daemon_ev(f), "the Docker host whose files these are");
         return vec![f
+            .fix("`sudo cudoctor fix docker-runtime --set-default --apply && sudo systemctl restart docker` (without `--apply` it shows the diff; the original is kept as a backup)")
             .fix("`sudo nvidia-ctk runtime configure --runtime=docker --set-as-default && sudo systemctl restart docker`")
             .fix(format!(
                 "It writes this into `/etc/docker/daemon.json` (merged with the keys already there):\n{DAEMON_JSON_FRAGMENT}"

@@ -99,8 +99,15 @@ pub(crate) fn image_floating_tag(ctx: &Ctx<'_>) -> Vec<Finding> {
         }
     }
     let mut out = Vec::new();
-    for (name, where_) in names {
-        let Some(why) = floating(&name) else {
+    for (i, (name, where_)) in names.into_iter().enumerate() {
+        // An OCI layout's `org.opencontainers.image.ref.name` is usually a bare tag (`2.9.0-gpu`).
+        let bare_tag = i < image.tags.len() && !name.contains(':') && !name.contains('/');
+        let judged = if bare_tag {
+            format!(":{name}")
+        } else {
+            name.clone()
+        };
+        let Some(why) = floating(&judged) else {
             continue;
         };
         out.push(
@@ -211,6 +218,64 @@ fn is_stack_file(path: &str) -> bool {
     .any(|p| name.starts_with(p))
 }
 
+/// A `history` line that installs CUDA or cuDNN packages (`apt-get install libcudnn8=...`,
+/// `pip install nvidia-cudnn-cu11`, `conda install cudnn`), when a lower layer already holds
+/// CUDA/cuDNN libraries: a second copy, or one over the base's (S6, S14). The package names
+/// follow NVIDIA's: Debian/RPM `libcudnn*`, `cuda-*`, `libcublas*`, `libnccl*`; pip `nvidia-*`.
+fn installs_over_lower_layers(image: &ImageFacts) -> Vec<String> {
+    const PACKAGES: [&str; 8] = [
+        "libcudnn",
+        "cuda-libraries",
+        "cuda-runtime",
+        "cuda-cudart",
+        "libcublas",
+        "libnccl",
+        "nvidia-cudnn",
+        "cudatoolkit",
+    ];
+    let mut out = Vec::new();
+    for layer in &image.layers {
+        let Some(by) = layer.created_by.as_deref() else {
+            continue;
+        };
+        let installs = [
+            "apt-get install",
+            "apt install",
+            "yum install",
+            "dnf install",
+            "pip install",
+            "pip3 install",
+            "conda install",
+            "mamba install",
+        ]
+        .iter()
+        .any(|i| by.contains(i));
+        let Some(pkg) = by
+            .split(|c: char| c.is_whitespace() || c == '"' || c == '\'')
+            .find(|w| PACKAGES.iter().any(|p| w.starts_with(p)) || *w == "cudnn")
+        else {
+            continue;
+        };
+        if !installs {
+            continue;
+        }
+        let lower = image
+            .provenance
+            .iter()
+            .filter(|p| p.layer < layer.index && is_stack_file(&p.path))
+            .map(|p| p.layer)
+            .max();
+        if let Some(lower) = lower {
+            out.push(format!(
+                "{} installs `{pkg}` over the CUDA/cuDNN of {}",
+                layer_name(image, layer.index),
+                layer_name(image, lower)
+            ));
+        }
+    }
+    out
+}
+
 /// `image-library-replaced`: an upper layer replaced or deleted a CUDA/cuDNN file of a lower
 /// layer (S14: a custom image whose cuDNN was replaced).
 pub(crate) fn image_library_replaced(ctx: &Ctx<'_>) -> Vec<Finding> {
@@ -247,6 +312,7 @@ pub(crate) fn image_library_replaced(ctx: &Ctx<'_>) -> Vec<Finding> {
                 None => format!("{} deleted `{}`", layer_name(image, w.layer), w.path),
             }),
     );
+    replaced.extend(installs_over_lower_layers(image));
     if replaced.is_empty() {
         return Vec::new();
     }

@@ -94,3 +94,49 @@ impl PtxIsaProvenance {
         }
     }
 }
+
+impl crate::Kb {
+    /// The newest release of `framework` the embedded tables know, as a spec's version: the
+    /// exact TensorFlow or JAX release, or PyTorch's newest stable series (its table is kept by
+    /// series). What a bare `requirements tensorflow` or `check --for torch` means.
+    pub fn newest_release(&self, framework: Framework) -> Option<String> {
+        match framework {
+            Framework::TensorFlow => self
+                .tf_releases()
+                .iter()
+                .map(|r| &r.version)
+                .max()
+                .map(ToString::to_string),
+            Framework::Jax => self
+                .jax_plugins()
+                .iter()
+                .map(|p| &p.version)
+                .max()
+                .map(ToString::to_string),
+            Framework::PyTorch => self
+                .torch_variants()
+                .iter()
+                .filter(|v| v.channel == "stable")
+                .map(|v| v.release)
+                .max()
+                .map(|s| s.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod newest_tests {
+    use crate::framework::Framework;
+
+    #[test]
+    fn the_newest_release_is_a_known_one() {
+        let kb = crate::Kb::embedded().unwrap_or_else(|e| panic!("{e}"));
+        for f in [Framework::TensorFlow, Framework::PyTorch, Framework::Jax] {
+            let v = kb.newest_release(f).unwrap_or_else(|| panic!("{f:?}"));
+            let spec: crate::Spec = format!("{}=={v}", f.default_package())
+                .parse()
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert!(kb.requirements(&spec).is_ok(), "{f:?} {v}");
+        }
+    }
+}

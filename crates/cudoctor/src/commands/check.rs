@@ -96,6 +96,8 @@ pub fn targets(
     let kb = kb();
     let mut targets = Vec::new();
     for s in specs {
+        // A bare name (`--for torch`): the release installed there, else the newest known.
+        let s = crate::spec::complete(s, Some(snap));
         let spec: Spec = s.parse().map_err(|e: cudoctor_kb::SpecParseError| {
             error::hinted(
                 e.to_string(),

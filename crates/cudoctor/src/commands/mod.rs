@@ -4,6 +4,7 @@ pub mod archs;
 pub mod check;
 pub mod dockerfile;
 pub mod explain;
+pub mod fix;
 pub mod lint;
 pub mod machine;
 pub mod matrix;

@@ -10,7 +10,9 @@ use crate::render;
 use crate::{Ctx, ExitStatus, error};
 
 pub fn run(ctx: Ctx, args: &RequirementsArgs) -> anyhow::Result<ExitStatus> {
-    let spec: Spec = args.spec.parse().map_err(|e: cudoctor_kb::SpecParseError| {
+    // A bare name (`tensorflow`) is the newest release the embedded data knows.
+    let text = crate::spec::complete(&args.spec, None);
+    let spec: Spec = text.parse().map_err(|e: cudoctor_kb::SpecParseError| {
         error::hinted(
             e.to_string(),
             "write NAME==VERSION, e.g. `tensorflow==2.9.0`, `tf==2.9`, `torch==2.4.1+cu121`, `jax==0.4.30`",

@@ -39,7 +39,18 @@ pub fn run(ctx: Ctx, args: &WhichArgs) -> anyhow::Result<ExitStatus> {
     // PyTorch and JAX preload the CUDA libraries of the `nvidia-*` wheels from their own
     // site-packages before the loader searches; a requester inside a site-packages (a
     // framework's own library) gets that step too, as does `--site-packages DIR`.
-    let mut site_packages: Vec<PathBuf> = args.site_packages.clone();
+    // A relative `--site-packages` is the user's current directory's, on this host.
+    let mut site_packages: Vec<PathBuf> = args
+        .site_packages
+        .iter()
+        .map(|p| {
+            if p.is_relative() && root.is_host() {
+                std::env::current_dir().map_or_else(|_| p.clone(), |d| d.join(p))
+            } else {
+                p.clone()
+            }
+        })
+        .collect();
     if let Some(sp) = from.as_deref().and_then(enclosing_site_packages) {
         if !site_packages.contains(&sp) {
             site_packages.push(sp);

@@ -33,9 +33,10 @@ pub fn verdict(path: &str, archs: &FileArchs, cc: ComputeCapability) -> Verdict 
                 isa.map(|i| format!(" (PTX ISA {i})")).unwrap_or_default()
             ),
         ),
-        KernelSource::NoKernelImage if !archs.has_gpu_code() => {
-            ("no_kernel_image", "the file carries no GPU code".to_owned())
-        }
+        KernelSource::NoKernelImage if !archs.has_gpu_code() => (
+            "no_kernel_image",
+            "no GPU code to judge: a host-side library (the CUDA runtime, a driver API wrapper), whose kernels, if any, come from other files".to_owned(),
+        ),
         KernelSource::NoKernelImage => (
             "no_kernel_image",
             format!(
@@ -103,6 +104,8 @@ pub fn render(files: &[FileReport], verdicts: &[Verdict], gpu: Option<&str>, p: 
             let (tone, word) = match v.kernel_source {
                 "sass" => (Tone::Ok, "runs"),
                 "ptx_jit" => (Tone::Warning, "runs after JIT"),
+                // Nothing inside for the GPU: not a failure to run.
+                _ if !a.has_gpu_code() => (Tone::Bold, "nothing to run"),
                 _ => (Tone::Error, "cannot run"),
             };
             let _ = writeln!(

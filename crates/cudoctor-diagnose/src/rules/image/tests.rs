@@ -66,6 +66,14 @@ fn image_floating_tag() {
     let f = of(&found, "image-floating-tag");
     assert_eq!(f.len(), 1);
     assert!(f[0].title.contains("ubuntu:latest"), "{}", f[0].title);
+    // An OCI ref name is a bare tag.
+    let s = image(|i| i.tags = vec!["2.9.0-gpu".into()]);
+    assert_eq!(sev(&installed(&s), "image-floating-tag"), None);
+    let s = image(|i| i.tags = vec!["latest".into()]);
+    assert_eq!(
+        sev(&installed(&s), "image-floating-tag"),
+        Some(Severity::Warning)
+    );
     // Not an image: silent whatever the environment says.
     assert_eq!(sev(&installed(&bare_host()), "image-floating-tag"), None);
 }
@@ -139,4 +147,29 @@ fn image_library_replaced() {
             "layer 5 (`step 5`) deleted `/usr/include/cudnn_version.h` of layer 3 (`step 3`)"
         ]
     );
+}
+
+#[test]
+fn a_history_line_that_installs_cudnn_over_a_lower_layer() {
+    let s = image(|i| {
+        i.layers[5].created_by =
+            Some("RUN /bin/sh -c pip install nvidia-cudnn-cu11==8.6.0.163 # buildkit".into());
+        i.provenance = vec![FileProvenance {
+            path: "/usr/lib/x86_64-linux-gnu/libcudnn.so.8.1.0".into(),
+            layer: 2,
+            replaced_layer: None,
+        }];
+    });
+    let found = installed(&s);
+    let f = of(&found, "image-library-replaced");
+    assert_eq!(f.len(), 1, "{found:?}");
+    assert_eq!(
+        f[0].evidence[0].value,
+        "layer 5 (`RUN /bin/sh -c pip install nvidia-cudnn-cu11==8.6.0.163 # buildkit`) installs `nvidia-cudnn-cu11==8.6.0.163` over the CUDA/cuDNN of layer 2 (`step 2`)"
+    );
+    // The same install with no CUDA below it (a base without CUDA): silent.
+    let s = image(|i| {
+        i.layers[5].created_by = Some("RUN pip install nvidia-cudnn-cu11==8.6.0.163".into());
+    });
+    assert_eq!(sev(&installed(&s), "image-library-replaced"), None);
 }

@@ -14,8 +14,9 @@ Examples:
   cudoctor plan --driver 470.82.01 --gpu \"RTX 3090\" --python 3.10 --framework tensorflow
   cudoctor which libcudnn.so.8           which file would the loader take, and why?
   python train.py 2>&1 | cudoctor explain
+  cudoctor dockerfile tensorflow==2.9.0 > Dockerfile && cudoctor lint Dockerfile
 
-Exit status: 0 no error found; 1 at least one error found (check, explain, which);
+Exit status: 0 no error found; 1 at least one error found (check, explain, which, lint);
 2 cudoctor could not run.";
 
 /// Diagnose the NVIDIA driver / CUDA / cuDNN / framework stack: what a release needs, what this
@@ -98,6 +99,21 @@ pub enum Command {
         after_help = "Examples:\n  python train.py 2>&1 | cudoctor explain\n  cudoctor explain train.log --format json\n  cudoctor explain ci.log --snapshot snap.json"
     )]
     Explain(ExplainArgs),
+    /// Print a Dockerfile pinned to one framework release (official image, else nvidia/cuda + pip).
+    #[command(
+        after_help = "Examples:\n  cudoctor dockerfile tensorflow==2.9.0 > Dockerfile     # FROM tensorflow/tensorflow:2.9.0-gpu\n  cudoctor dockerfile tf==2.9 --jupyter\n  cudoctor dockerfile tensorflow==2.15.0 --base cuda\n  cudoctor dockerfile torch==2.1.0 --with-cudoctor     # adds HEALTHCHECK CMD cudoctor check --quiet\n  cudoctor dockerfile jax==0.4.30 --format json        # {base, dockerfile, notes}"
+    )]
+    Dockerfile(DockerfileArgs),
+    /// Print a `docker run` line (or, with --compose, a Compose file) that gives a release's image the GPUs.
+    #[command(
+        after_help = "Examples:\n  cudoctor run tensorflow==2.9.0 --jupyter\n  cudoctor run torch==2.1.0 --gpus 0,1 --memory 16g --data /srv/data\n  cudoctor run tensorflow==2.9.0 --jupyter --compose > compose.yaml\n  cudoctor run jax==0.4.30 --format json"
+    )]
+    Run(RunArgs),
+    /// Find GPU-stack mistakes in a Dockerfile (floating tags, CUDA mismatches, replaced cuDNN...).
+    #[command(
+        after_help = "Examples:\n  cudoctor lint                 # ./Dockerfile\n  cudoctor lint docker/gpu.Dockerfile --format json\n  cudoctor dockerfile torch==2.1.0 | cudoctor lint -\n\nExit status: 0 no error found (warnings allowed); 1 at least one error; 2 the file could not be read or parsed."
+    )]
+    Lint(LintArgs),
     /// Register the NVIDIA container runtime with Docker or containerd: a diff by default,
     /// `--apply` writes it (with a backup).
     #[command(
@@ -272,6 +288,64 @@ pub struct ExplainArgs {
     pub file: Option<PathBuf>,
     #[command(flatten)]
     pub source: SourceArgs,
+}
+
+/// `--base`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BaseArg {
+    /// The official framework image where the knowledge base names one, else nvidia/cuda.
+    Official,
+    /// nvidia/cuda with the release's CUDA and cuDNN, plus a pinned `pip install`.
+    Cuda,
+}
+
+#[derive(Debug, Args)]
+pub struct DockerfileArgs {
+    /// `tensorflow==2.9.0`, `tf==2.9`, `torch==2.1.0` (`+cu118` for another build), `jax==0.4.30`.
+    pub spec: String,
+    /// Jupyter on port 8888 (the official `-gpu-jupyter` image for TensorFlow).
+    #[arg(long)]
+    pub jupyter: bool,
+    /// The Python to install, e.g. `3.11` (needs `--base cuda`; checked against the release).
+    #[arg(long, value_name = "X.Y")]
+    pub python: Option<String>,
+    /// The base image.
+    #[arg(long, value_enum, default_value_t = BaseArg::Official)]
+    pub base: BaseArg,
+    /// Also set `NVIDIA_VISIBLE_DEVICES` to these GPUs: `all` or `0,1`.
+    #[arg(long, value_name = "all|0,1")]
+    pub gpus: Option<String>,
+    /// Install cudoctor in the image and add `HEALTHCHECK CMD cudoctor check --quiet`.
+    #[arg(long)]
+    pub with_cudoctor: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The release, as for `cudoctor dockerfile`.
+    pub spec: String,
+    /// The GPUs: `all` or a list such as `0,1` (written `--gpus '"device=0,1"'`).
+    #[arg(long, value_name = "all|0,1", default_value = "all")]
+    pub gpus: String,
+    /// Memory limit, e.g. `16g` (S15).
+    #[arg(long, value_name = "SIZE")]
+    pub memory: Option<String>,
+    /// A host directory mounted at /data (default: the current directory at /tmp, as in S9).
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<String>,
+    /// Jupyter on port 8888.
+    #[arg(long)]
+    pub jupyter: bool,
+    /// Print a Compose file (YAML) instead of a `docker run` line.
+    #[arg(long)]
+    pub compose: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// The Dockerfile; `-` reads standard input.
+    #[arg(default_value = "Dockerfile")]
+    pub file: PathBuf,
 }
 
 #[derive(Debug, Args)]

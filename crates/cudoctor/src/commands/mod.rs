@@ -2,8 +2,10 @@
 
 pub mod archs;
 pub mod check;
+pub mod dockerfile;
 pub mod explain;
 pub mod fix;
+pub mod lint;
 pub mod machine;
 pub mod matrix;
 pub mod newer;
@@ -11,5 +13,6 @@ pub mod plan;
 pub mod probe;
 pub mod report;
 pub mod requirements;
+pub mod run;
 pub mod shell;
 pub mod which;

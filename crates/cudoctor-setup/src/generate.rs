@@ -1,0 +1,640 @@
+//! `cudoctor dockerfile SPEC`: a Dockerfile for one framework release, every fact from the
+//! knowledge base and every instruction commented with why.
+
+use std::fmt::Write as _;
+
+use cudoctor_kb::version::{CudaVersion, CudnnVersion, FrameworkVersion};
+use cudoctor_kb::{Framework, Kb, Requirements, Spec, VariantRequirements};
+use serde::Serialize;
+
+use crate::SetupError;
+use crate::image::official_image;
+
+/// Which base to build on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BaseChoice {
+    /// The official framework image where the knowledge base names one, else `nvidia/cuda`.
+    #[default]
+    Official,
+    /// Always `nvidia/cuda` plus a pinned `pip install`.
+    Cuda,
+}
+
+/// Which GPUs a container sees.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Gpus {
+    /// `--gpus all`.
+    All,
+    /// `--gpus '"device=0,1"'`.
+    Devices(Vec<String>),
+}
+
+impl Gpus {
+    /// Parses `all` or a comma-separated list of indices or UUIDs (`0,1`, `GPU-3a…`).
+    pub fn parse(s: &str) -> Result<Self, SetupError> {
+        let s = s.trim();
+        if s.eq_ignore_ascii_case("all") {
+            return Ok(Self::All);
+        }
+        let list: Vec<String> = s
+            .split(',')
+            .map(|d| d.trim().to_owned())
+            .filter(|d| !d.is_empty())
+            .collect();
+        let ok = |d: &String| {
+            d.chars().all(|c| c.is_ascii_digit())
+                || (d.starts_with("GPU-") || d.starts_with("MIG-"))
+                    && d.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "-/".contains(c))
+        };
+        if list.is_empty() || !list.iter().all(ok) {
+            return Err(SetupError::Gpus(s.to_owned()));
+        }
+        Ok(Self::Devices(list))
+    }
+
+    /// `all` or `0,1` (the `NVIDIA_VISIBLE_DEVICES` value).
+    pub fn visible_devices(&self) -> String {
+        match self {
+            Self::All => "all".to_owned(),
+            Self::Devices(d) => d.join(","),
+        }
+    }
+}
+
+/// What `cudoctor dockerfile` was asked for.
+#[derive(Debug, Clone, Default)]
+pub struct DockerfileOptions {
+    /// The release: `tensorflow==2.9.0`, `torch==2.1.0+cu121`, `jax==0.4.30`.
+    pub spec: String,
+    /// Jupyter on port 8888.
+    pub jupyter: bool,
+    /// The Python to install (`nvidia/cuda` bases only).
+    pub python: Option<String>,
+    /// The base.
+    pub base: BaseChoice,
+    /// `ENV NVIDIA_VISIBLE_DEVICES` for these GPUs.
+    pub gpus: Option<Gpus>,
+    /// `pip install cudoctor` and a `HEALTHCHECK` running `cudoctor check --quiet`.
+    pub with_cudoctor: bool,
+}
+
+/// A generated Dockerfile (`--format json`: `{base, dockerfile, notes}`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Generated {
+    /// The `FROM` image.
+    pub base: String,
+    /// The Dockerfile text.
+    pub dockerfile: String,
+    /// What was derived rather than read, and what stayed unknown.
+    pub notes: Vec<String>,
+}
+
+/// A release resolved against the knowledge base: its requirements and the variant used.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    /// The parsed spec.
+    pub spec: Spec,
+    /// `requirements SPEC`.
+    pub req: Requirements,
+    /// The variant built on (PyTorch: the PyPI default unless the spec names one).
+    pub variant: VariantRequirements,
+}
+
+impl Resolved {
+    /// Resolves `spec` (`tensorflow==2.9.0`) against the knowledge base.
+    pub fn new(kb: &Kb, spec: &str) -> Result<Self, SetupError> {
+        let spec: Spec = spec.parse().map_err(SetupError::Spec)?;
+        let req = kb.requirements(&spec).map_err(SetupError::Query)?;
+        let variant = req
+            .variants
+            .first()
+            .cloned()
+            .ok_or_else(|| SetupError::NoVariant(spec.to_string()))?;
+        Ok(Self { spec, req, variant })
+    }
+
+    /// The framework.
+    pub fn framework(&self) -> Framework {
+        self.spec.framework
+    }
+
+    /// `tensorflow`, `torch`, `jax`: a name for a service or a local image.
+    pub fn short_name(&self) -> &'static str {
+        self.spec.framework.default_package()
+    }
+
+    /// The official image for this release, where the knowledge base names one.
+    pub fn official_image(&self, kb: &Kb, jupyter: bool) -> Option<String> {
+        official_image(kb, &self.spec, &self.req.version, jupyter)
+    }
+
+    /// The local image name `cudoctor dockerfile` output is built as (`cudoctor-torch:2.1.0-cu121`).
+    pub fn local_image(&self) -> String {
+        let variant = if self.variant.name == "default" {
+            String::new()
+        } else {
+            format!("-{}", self.variant.name)
+        };
+        format!(
+            "cudoctor-{}:{}{variant}",
+            self.short_name(),
+            self.req.version
+        )
+    }
+
+    /// The exact `pip install` requirement and its extra arguments, with why.
+    pub fn pip_requirement(&self, kb: &Kb) -> (String, Vec<String>, String) {
+        let v = &self.req.version;
+        match self.spec.framework {
+            Framework::TensorFlow => {
+                let package = v
+                    .parse::<FrameworkVersion>()
+                    .ok()
+                    .and_then(|p| kb.tf_release(&p).map(|r| r.package.clone()))
+                    .unwrap_or_else(|| self.spec.package.clone());
+                match and_cuda_since(kb) {
+                    Some(first) if package == "tensorflow" && series_at_least(v, first) => (
+                        format!("tensorflow[and-cuda]=={v}"),
+                        Vec::new(),
+                        format!(
+                            "the `and-cuda` extra (TensorFlow >= {}.{}, kb: tensorflow.toml [[package]]) installs the CUDA and cuDNN wheels this release was built with",
+                            first.0, first.1
+                        ),
+                    ),
+                    Some(_) => (
+                        format!("{package}=={v}"),
+                        Vec::new(),
+                        "TensorFlow before the `and-cuda` extra: it uses the base image's CUDA and cuDNN".to_owned(),
+                    ),
+                    None => (
+                        format!("{package}=={v}"),
+                        Vec::new(),
+                        "whether this release has the `and-cuda` extra is unknown (not in the kb): the base image's CUDA and cuDNN are used".to_owned(),
+                    ),
+                }
+            }
+            Framework::PyTorch => {
+                let tag = &self.variant.name;
+                (
+                    format!("torch=={v}"),
+                    vec![
+                        "--index-url".to_owned(),
+                        format!("https://download.pytorch.org/whl/{tag}"),
+                    ],
+                    format!(
+                        "the {tag} index gives the CUDA {} build (kb: pytorch.toml); its wheels bring their own CUDA libraries",
+                        self.variant.cuda.as_deref().unwrap_or("unknown")
+                    ),
+                )
+            }
+            Framework::Jax => {
+                let extra = v
+                    .parse::<FrameworkVersion>()
+                    .ok()
+                    .and_then(|p| {
+                        kb.jax_release(&p)
+                            .into_iter()
+                            .find(|r| r.variant == self.variant.name)
+                            .map(|r| r.extra.clone())
+                    })
+                    .unwrap_or_else(|| format!("jax[{}]", self.variant.name));
+                (
+                    format!("{extra}=={v}"),
+                    Vec::new(),
+                    format!(
+                        "`{extra}` installs the CUDA plugin and its CUDA and cuDNN wheels (kb: jax.toml)"
+                    ),
+                )
+            }
+        }
+    }
+}
+
+/// The first TensorFlow series with the `and-cuda` extra, as the knowledge base's `tensorflow`
+/// package note states it ("since 2.14 `pip install tensorflow[and-cuda]`"); `None` if it does not.
+pub fn and_cuda_since(kb: &Kb) -> Option<(u64, u64)> {
+    let note = kb
+        .tf_packages()
+        .iter()
+        .find(|p| p.name == "tensorflow")?
+        .note
+        .as_deref()?;
+    let at = note.find("`pip install tensorflow[and-cuda]`")?;
+    let before = note[..at].trim_end();
+    let word = before.rsplit(' ').next()?;
+    let (a, b) = word.split_once('.')?;
+    Some((a.parse().ok()?, b.parse().ok()?))
+}
+
+fn series_at_least(version: &str, (major, minor): (u64, u64)) -> bool {
+    version
+        .parse::<FrameworkVersion>()
+        .ok()
+        .is_some_and(|v| v.release() >= [major, minor].as_slice())
+}
+
+/// A `nvidia/cuda` runtime tag for CUDA `cuda` (and cuDNN `cudnn`), and why it is that one.
+///
+/// The knowledge base has NVIDIA's tag scheme and a few tags seen in official material, not the
+/// list of published tags: the CUDA patch is the newest release of that minor in the CUDA table,
+/// the cuDNN part is `cudnn<N>` up to cuDNN 8 and unnumbered (`cudnn`) from 9 (the kb's CUDA 12
+/// example), and the OS is the kb example's where one matches, else Ubuntu 20.04 for CUDA 11,
+/// 22.04 for CUDA 12 and 24.04 after. Such a tag is marked derived.
+pub fn cuda_runtime_tag(
+    kb: &Kb,
+    cuda: CudaVersion,
+    cudnn: Option<CudnnVersion>,
+) -> (String, Option<String>) {
+    let full = if cuda.patch().is_some() {
+        cuda
+    } else {
+        kb.cuda_releases()
+            .iter()
+            .map(|r| r.version)
+            .filter(|v| v.same_minor(cuda) && v.patch().is_some())
+            .max_by(|a, b| a.cmp_numeric(*b))
+            .unwrap_or(cuda)
+    };
+    let cudnn_part = cudnn.map(|c| {
+        if c.major() <= 8 {
+            format!("cudnn{}", c.major())
+        } else {
+            "cudnn".to_owned()
+        }
+    });
+    let seen = kb.nvidia_cuda_examples().iter().find(|e| {
+        e.flavor == "runtime"
+            && e.cuda == full
+            && e.cudnn.as_deref().map(|c| {
+                if c.is_empty() {
+                    "cudnn".to_owned()
+                } else {
+                    format!("cudnn{c}")
+                }
+            }) == cudnn_part
+    });
+    if let Some(e) = seen {
+        return (e.tag.clone(), None);
+    }
+    let os = match full.major() {
+        0..=11 => "ubuntu20.04",
+        12 => "ubuntu22.04",
+        _ => "ubuntu24.04",
+    };
+    let mid = cudnn_part.map(|c| format!("{c}-")).unwrap_or_default();
+    let tag = format!("nvidia/cuda:{full}-{mid}runtime-{os}");
+    let why = format!(
+        "`{tag}` is derived from NVIDIA's tag scheme <cuda>-cudnn<N>-runtime-<os> (kb: nvidia_cuda_images.toml): the knowledge base has no list of published nvidia/cuda tags, so check that it exists (`docker manifest inspect {tag}`)"
+    );
+    (tag, Some(why))
+}
+
+/// One instruction with the comment lines above it.
+struct Step {
+    why: Vec<String>,
+    instruction: String,
+}
+
+fn step(why: impl Into<String>, instruction: impl Into<String>) -> Step {
+    Step {
+        why: vec![why.into()],
+        instruction: instruction.into(),
+    }
+}
+
+/// The Python versions a variant supports contain `py` (`"3.10"` in `["3.9", "3.10"]` or `">=3.9"`).
+fn python_supported(v: &VariantRequirements, py: &str) -> Option<bool> {
+    let parse = |s: &str| -> Option<(u32, u32)> {
+        let (a, b) = s.trim().split_once('.')?;
+        Some((a.parse().ok()?, b.parse().ok()?))
+    };
+    let want = parse(py)?;
+    if v.python.is_empty() {
+        return None;
+    }
+    Some(v.python.iter().any(|p| match p.strip_prefix(">=") {
+        Some(min) => parse(min).is_some_and(|m| want >= m),
+        None => parse(p) == Some(want),
+    }))
+}
+
+/// Writes the Dockerfile.
+pub fn dockerfile(kb: &Kb, opts: &DockerfileOptions) -> Result<Generated, SetupError> {
+    let r = Resolved::new(kb, &opts.spec)?;
+    let mut notes = Vec::new();
+    let official = match opts.base {
+        BaseChoice::Official => {
+            let o = r.official_image(kb, opts.jupyter);
+            if o.is_none() {
+                notes.push(format!(
+                    "the knowledge base names no official {} image for {}: built on nvidia/cuda instead",
+                    r.framework().display_name(),
+                    r.req.version
+                ));
+            }
+            o
+        }
+        BaseChoice::Cuda => None,
+    };
+    if let Some(py) = &opts.python {
+        if official.is_some() {
+            return Err(SetupError::PythonWithOfficial(py.clone()));
+        }
+        if python_supported(&r.variant, py) == Some(false) {
+            return Err(SetupError::Python {
+                python: py.clone(),
+                release: r.spec.to_string(),
+                supported: r.variant.python.join(", "),
+            });
+        }
+    }
+    let fw = r.framework().display_name();
+    let v = &r.variant;
+    let mut steps: Vec<Step> = Vec::new();
+    let base;
+    let cuda_text = v.cuda.as_deref().unwrap_or("unknown");
+    let cudnn_text = v.cudnn.as_deref().unwrap_or("unknown");
+    if let Some(image) = official {
+        base = image.clone();
+        let read = kb.tf_image_rows().iter().any(|i| i.tag == image);
+        let how = if read {
+            "its contents were read from its Dockerfile (kb: tensorflow.toml [[image]])"
+        } else {
+            notes.push(format!(
+                "`{image}` follows TensorFlow's documented tag scheme; its contents are not recorded in the kb"
+            ));
+            "the name follows the documented tag scheme (kb: tensorflow.toml [[image_scheme]])"
+        };
+        steps.push(Step {
+            why: vec![
+                format!(
+                    "S8: prefer the official image: {fw} {} with CUDA {cuda_text} and cuDNN {cudnn_text}; {how}.",
+                    r.req.version
+                ),
+                "S15: pin exact tags, never `latest`.".to_owned(),
+            ],
+            instruction: format!("FROM {image}"),
+        });
+    } else {
+        let cuda: Option<CudaVersion> = v.cuda.as_deref().and_then(|c| c.parse().ok());
+        let cudnn: Option<CudnnVersion> = v.cudnn.as_deref().and_then(|c| c.parse().ok());
+        let Some(cuda) = cuda else {
+            return Err(SetupError::UnknownCuda(r.spec.to_string()));
+        };
+        let (tag, derived) = cuda_runtime_tag(kb, cuda, cudnn);
+        base = tag.clone();
+        let mut why = vec![
+            format!(
+                "{fw} {} ({}) was built with CUDA {cuda_text} and cuDNN {cudnn_text} (kb: `cudoctor requirements {}`).",
+                r.req.version, v.name, r.spec
+            ),
+            "S15: pin exact tags, never `latest`.".to_owned(),
+        ];
+        match derived {
+            Some(d) => {
+                why.push(format!("{d}."));
+                notes.push(d);
+            }
+            None => why.push(
+                "This tag is one the kb saw in official material (nvidia_cuda_images.toml)."
+                    .to_owned(),
+            ),
+        }
+        steps.push(Step {
+            why,
+            instruction: format!("FROM {tag}"),
+        });
+        let python = opts
+            .python
+            .as_deref()
+            .map_or_else(|| "python3".to_owned(), |p| format!("python{p}"));
+        let pkgs = if opts.python.is_some() {
+            format!("{python} {python}-venv")
+        } else {
+            "python3 python3-venv".to_owned()
+        };
+        if let Some(py) = &opts.python {
+            notes.push(format!(
+                "whether the base's Ubuntu archive carries `python{py}` is not in the kb (unknown)"
+            ));
+        }
+        steps.push(step(
+            "nvidia/cuda images hold no Python: the distribution's, in a virtual environment for pip.",
+            format!(
+                "RUN apt-get update && apt-get install -y --no-install-recommends {pkgs} && rm -rf /var/lib/apt/lists/*"
+            ),
+        ));
+        steps.push(step(
+            "The virtual environment's pip installs the framework; it comes first on PATH.",
+            format!("RUN {python} -m venv /opt/venv"),
+        ));
+        steps.push(step("", "ENV PATH=/opt/venv/bin:$PATH"));
+        let (req, extra, why) = r.pip_requirement(kb);
+        let mut cmd = format!("RUN python3 -m pip install --no-cache-dir {req}");
+        for a in &extra {
+            cmd.push(' ');
+            cmd.push_str(a);
+        }
+        steps.push(Step {
+            why: vec![format!("S15: pin the framework exactly; {why}.")],
+            instruction: cmd,
+        });
+        if opts.jupyter {
+            notes.push("Jupyter is installed unpinned: the kb has no Jupyter versions".to_owned());
+            steps.push(step(
+                "Jupyter (its version is not in the kb, so pip picks it).",
+                "RUN python3 -m pip install --no-cache-dir notebook",
+            ));
+        }
+    }
+    if let Some(g) = &opts.gpus {
+        steps.push(step(
+            "The GPUs the NVIDIA Container Toolkit exposes by default, and the driver parts it mounts (S13: `--gpus` still decides at run time).",
+            format!(
+                "ENV NVIDIA_VISIBLE_DEVICES={} NVIDIA_DRIVER_CAPABILITIES=compute,utility",
+                g.visible_devices()
+            ),
+        ));
+    }
+    if opts.with_cudoctor {
+        let version = env!("CARGO_PKG_VERSION");
+        steps.push(step(
+            "cudoctor in the image, for the HEALTHCHECK below (the `cudoctor` wheel on PyPI).",
+            format!("RUN python3 -m pip install --no-cache-dir cudoctor=={version}"),
+        ));
+    }
+    steps.push(step(
+        "A non-root user: the framework needs no root, and files written to /data belong to uid 1000.",
+        "RUN useradd -m -u 1000 app && mkdir -p /data && chown app /data",
+    ));
+    steps.push(step(
+        "S15: keep data on a mounted volume: `docker run -v /host/data:/data ...`.",
+        "VOLUME /data",
+    ));
+    steps.push(step("", "WORKDIR /data"));
+    steps.push(step("", "USER app"));
+    if opts.jupyter {
+        steps.push(step(
+            "S9: Jupyter on port 8888 (`docker run -p 8888:8888 ...`), serving /data.",
+            "EXPOSE 8888",
+        ));
+        steps.push(step(
+            "",
+            "CMD [\"jupyter\", \"notebook\", \"--notebook-dir=/data\", \"--ip=0.0.0.0\", \"--no-browser\"]",
+        ));
+    }
+    if opts.with_cudoctor {
+        steps.push(step(
+            "The container is healthy while `cudoctor check` finds no error (exit 1 on errors).",
+            format!("HEALTHCHECK CMD cudoctor check --quiet --for {}", r.spec),
+        ));
+    } else {
+        steps.push(Step {
+            why: vec![
+                "No HEALTHCHECK: cudoctor is not in this image (`cudoctor dockerfile --with-cudoctor` adds".to_owned(),
+                "`pip install cudoctor` and `HEALTHCHECK CMD cudoctor check --quiet`).".to_owned(),
+            ],
+            instruction: String::new(),
+        });
+    }
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "# Generated by `cudoctor dockerfile {}` from the cudoctor knowledge base.",
+        opts.spec
+    );
+    if let Some(min) = &v.driver_min {
+        let compat = v
+            .driver_min_compat
+            .as_deref()
+            .filter(|c| c != min)
+            .map(|c| format!(" (>= {c} with CUDA minor-version compatibility)"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            text,
+            "# The host needs the NVIDIA driver >= {min}{compat} and the NVIDIA Container Toolkit (S8, S13)."
+        );
+    }
+    for s in steps {
+        text.push('\n');
+        for w in s.why.iter().filter(|w| !w.is_empty()) {
+            let _ = writeln!(text, "# {w}");
+        }
+        if !s.instruction.is_empty() {
+            text.push_str(&s.instruction);
+            text.push('\n');
+        }
+    }
+    // Steps without a comment follow the one before them.
+    let text = text
+        .replace("\n\nENV PATH", "\nENV PATH")
+        .replace("\n\nWORKDIR", "\nWORKDIR")
+        .replace("\n\nUSER", "\nUSER")
+        .replace("\n\nCMD", "\nCMD");
+    notes.extend(r.req.notes.iter().cloned());
+    Ok(Generated {
+        base,
+        dockerfile: text,
+        notes,
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use cudoctor_kb::kb;
+
+    fn make(spec: &str, f: impl FnOnce(&mut DockerfileOptions)) -> Generated {
+        let mut o = DockerfileOptions {
+            spec: spec.to_owned(),
+            ..DockerfileOptions::default()
+        };
+        f(&mut o);
+        dockerfile(kb(), &o).unwrap()
+    }
+
+    #[test]
+    fn tensorflow_official() {
+        let g = make("tensorflow==2.9.0", |_| {});
+        assert_eq!(g.base, "tensorflow/tensorflow:2.9.0-gpu");
+        assert!(
+            g.dockerfile
+                .contains("\nFROM tensorflow/tensorflow:2.9.0-gpu\n")
+        );
+        assert!(g.dockerfile.contains("USER app\n"));
+        assert!(!g.dockerfile.contains("\nHEALTHCHECK"));
+        let g = make("tf==2.9", |o| o.jupyter = true);
+        assert_eq!(g.base, "tensorflow/tensorflow:2.9.0-gpu-jupyter");
+    }
+
+    #[test]
+    fn cuda_bases() {
+        let g = make("tensorflow==2.15.0", |o| o.base = BaseChoice::Cuda);
+        assert_eq!(g.base, "nvidia/cuda:12.2.2-cudnn8-runtime-ubuntu22.04");
+        assert!(g.dockerfile.contains("tensorflow[and-cuda]==2.15.0"));
+        let g = make("tensorflow==2.9.0", |o| o.base = BaseChoice::Cuda);
+        // The kb saw this tag in official material: not derived.
+        assert_eq!(g.base, "nvidia/cuda:11.2.2-cudnn8-runtime-ubuntu20.04");
+        assert!(
+            g.dockerfile
+                .contains("install --no-cache-dir tensorflow==2.9.0\n")
+        );
+        let g = make("torch==2.1.0", |_| {});
+        assert_eq!(g.base, "nvidia/cuda:12.1.1-cudnn8-runtime-ubuntu22.04");
+        assert!(
+            g.dockerfile
+                .contains("torch==2.1.0 --index-url https://download.pytorch.org/whl/cu121")
+        );
+        assert!(
+            g.notes
+                .iter()
+                .any(|n| n.contains("no official PyTorch image"))
+        );
+        let g = make("jax==0.4.30", |o| o.with_cudoctor = true);
+        assert!(g.dockerfile.contains("jax[cuda12]==0.4.30"));
+        assert!(
+            g.dockerfile
+                .contains("HEALTHCHECK CMD cudoctor check --quiet --for jax==0.4.30")
+        );
+    }
+
+    #[test]
+    fn and_cuda_from_the_kb_note() {
+        assert_eq!(and_cuda_since(kb()), Some((2, 14)));
+    }
+
+    #[test]
+    fn python_is_checked() {
+        let mut o = DockerfileOptions {
+            spec: "tensorflow==2.9.0".to_owned(),
+            python: Some("3.12".to_owned()),
+            base: BaseChoice::Cuda,
+            ..DockerfileOptions::default()
+        };
+        assert!(matches!(
+            dockerfile(kb(), &o),
+            Err(SetupError::Python { .. })
+        ));
+        o.python = Some("3.10".to_owned());
+        assert!(
+            dockerfile(kb(), &o)
+                .unwrap()
+                .dockerfile
+                .contains("python3.10 python3.10-venv")
+        );
+        o.base = BaseChoice::Official;
+        assert!(matches!(
+            dockerfile(kb(), &o),
+            Err(SetupError::PythonWithOfficial(_))
+        ));
+    }
+
+    #[test]
+    fn gpus() {
+        assert_eq!(Gpus::parse("all").unwrap(), Gpus::All);
+        assert_eq!(Gpus::parse("0,1").unwrap().visible_devices(), "0,1");
+        assert!(Gpus::parse("0;rm").is_err());
+    }
+}

@@ -1,0 +1,780 @@
+//! `cudoctor lint [Dockerfile]`: the GPU-stack mistakes in a Dockerfile, as findings in
+//! `check`'s format (id, severity, title, explanation, evidence with the line, fix, sources).
+//!
+//! The facts come from the knowledge base: what a pinned release needs is `requirements` of
+//! that release, what a base holds is [`crate::image::classify`]. The ids are documented in
+//! `docs/findings.md` (`## Lint`).
+
+use std::collections::BTreeMap;
+
+use cudoctor_diagnose::{Evidence, Finding, Severity};
+use cudoctor_kb::{Framework, Kb, Spec};
+
+use crate::dockerfile::{Instruction, ParseError, env_pairs, parse, shell_words};
+use crate::image::{BaseKind, ImageRef, classify};
+
+/// A `FROM` that floats.
+pub const FLOATING_TAG: &str = "lint-floating-tag";
+/// A pinned framework over a base whose CUDA or cuDNN it cannot use.
+pub const BASE_CUDA_MISMATCH: &str = "lint-base-cuda-mismatch";
+/// CUDA or cuDNN installed or copied over an official framework image's.
+pub const CUDA_OVERWRITTEN: &str = "lint-cuda-overwritten";
+/// `pip install torch` / `tensorflow` / `jax` without `==`.
+pub const UNPINNED_FRAMEWORK: &str = "lint-unpinned-framework";
+/// A custom base installing a GPU framework without the NVIDIA container variables.
+pub const MISSING_NVIDIA_ENV: &str = "lint-missing-nvidia-env";
+/// `ENV LD_LIBRARY_PATH` with an empty entry.
+pub const LD_LIBRARY_PATH_EMPTY_ENTRY: &str = "lint-ld-library-path-empty-entry";
+
+/// Every lint id, in the order of `docs/findings.md`.
+pub const IDS: [&str; 6] = [
+    FLOATING_TAG,
+    BASE_CUDA_MISMATCH,
+    CUDA_OVERWRITTEN,
+    UNPINNED_FRAMEWORK,
+    MISSING_NVIDIA_ENV,
+    LD_LIBRARY_PATH_EMPTY_ENTRY,
+];
+
+const S15: &str = "S15: pin exact image tags (`2.9.0-gpu-jupyter`, never `latest`)";
+/// The finding's documentation: `docs/findings.md#<id>` in the repository.
+fn docs(id: &str) -> String {
+    format!(
+        "{}/blob/main/docs/findings.md#{id}",
+        env!("CARGO_PKG_REPOSITORY")
+    )
+}
+
+/// Lints `text`, read from `path` (used in the evidence: `Dockerfile:3`).
+pub fn lint(kb: &Kb, text: &str, path: &str) -> Result<Vec<Finding>, ParseError> {
+    let instructions = parse(text, path)?;
+    let mut l = Linter {
+        kb,
+        path,
+        findings: Vec::new(),
+        args: BTreeMap::new(),
+        stages: Vec::new(),
+    };
+    for ins in &instructions {
+        l.instruction(ins);
+    }
+    for i in 0..l.stages.len() {
+        l.finish_stage(i);
+    }
+    Ok(l.findings)
+}
+
+struct Stage {
+    alias: Option<String>,
+    image: String,
+    base: BaseKind,
+    line: usize,
+    nvidia_env: bool,
+    gpu_framework_line: Option<usize>,
+}
+
+struct Linter<'a> {
+    kb: &'a Kb,
+    path: &'a str,
+    findings: Vec<Finding>,
+    /// `ARG` defaults before the first `FROM` (the only ones `FROM` can use).
+    args: BTreeMap<String, Option<String>>,
+    stages: Vec<Stage>,
+}
+
+/// A requirement on a `pip install` line: `name[extras]spec`.
+struct PipReq {
+    name: String,
+    extras: Vec<String>,
+    version: Option<String>,
+    pinned: bool,
+}
+
+fn parse_requirement(word: &str) -> Option<PipReq> {
+    let end = word
+        .find(|c: char| !(c.is_ascii_alphanumeric() || "-_.".contains(c)))
+        .unwrap_or(word.len());
+    let name = word[..end].to_ascii_lowercase().replace('_', "-");
+    if name.is_empty() || word.contains("://") || word.contains('/') {
+        return None;
+    }
+    let mut rest = &word[end..];
+    let mut extras = Vec::new();
+    if let Some(r) = rest.strip_prefix('[') {
+        let close = r.find(']')?;
+        extras = r[..close].split(',').map(|e| e.trim().to_owned()).collect();
+        rest = &r[close + 1..];
+    }
+    let rest = rest.split(';').next().unwrap_or_default().trim();
+    let version = rest
+        .strip_prefix("===")
+        .or_else(|| rest.strip_prefix("=="))
+        .map(|v| v.trim().to_owned());
+    Some(PipReq {
+        pinned: version
+            .as_deref()
+            .is_some_and(|v| !v.contains('*') && !v.contains(',')),
+        name,
+        extras,
+        version,
+    })
+}
+
+/// The requirements of each `pip install` in a `RUN`.
+fn pip_installs(run: &str) -> Vec<PipReq> {
+    let words = shell_words(run);
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let w = words[i].trim_start_matches('(');
+        let base = w.rsplit('/').next().unwrap_or(w);
+        let is_pip =
+            base.starts_with("pip") && base[3..].chars().all(|c| c.is_ascii_digit() || c == '.');
+        let is_m = w == "-m" && words.get(i + 1).is_some_and(|n| n == "pip");
+        if (is_pip && words.get(i + 1).is_some_and(|n| n == "install"))
+            || (is_m && words.get(i + 2).is_some_and(|n| n == "install"))
+        {
+            let mut j = i + if is_m { 3 } else { 2 };
+            while j < words.len() {
+                let a = &words[j];
+                if matches!(a.as_str(), "&&" | "||" | ";" | "|") {
+                    break;
+                }
+                let last = a.ends_with(';');
+                let a = a.trim_end_matches(';');
+                if a.starts_with('-') {
+                    let takes_value = matches!(
+                        a,
+                        "-i" | "--index-url"
+                            | "--extra-index-url"
+                            | "-f"
+                            | "--find-links"
+                            | "-r"
+                            | "--requirement"
+                            | "-c"
+                            | "--constraint"
+                            | "-t"
+                            | "--target"
+                            | "--prefix"
+                            | "--root"
+                            | "--platform"
+                            | "--python-version"
+                            | "--trusted-host"
+                    );
+                    if takes_value {
+                        j += 1;
+                    }
+                } else if let Some(r) = parse_requirement(a) {
+                    out.push(r);
+                }
+                j += 1;
+                if last {
+                    break;
+                }
+            }
+            i = j;
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// The packages of each `apt-get install` / `apt install` in a `RUN`.
+fn apt_installs(run: &str) -> Vec<String> {
+    let words = shell_words(run);
+    let mut out = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        if (w == "apt-get" || w == "apt") && words.get(i + 1).is_some_and(|n| n == "install") {
+            for a in &words[i + 2..] {
+                if matches!(a.as_str(), "&&" | "||" | ";" | "|") {
+                    break;
+                }
+                if !a.starts_with('-') {
+                    out.push(a.trim_end_matches(';').to_owned());
+                }
+                if a.ends_with(';') {
+                    break;
+                }
+            }
+        }
+    }
+    out
+}
+
+fn is_cuda_package(apt: &str) -> bool {
+    let n = apt.split('=').next().unwrap_or(apt);
+    [
+        "libcudnn",
+        "cuda-",
+        "libcublas",
+        "libcufft",
+        "libcusolver",
+        "libcusparse",
+        "libcurand",
+        "libnccl",
+        "cudnn",
+    ]
+    .iter()
+    .any(|p| n.starts_with(p))
+}
+
+fn is_cuda_wheel(name: &str) -> bool {
+    [
+        "nvidia-cudnn",
+        "nvidia-cuda-",
+        "nvidia-cublas",
+        "nvidia-cufft",
+        "nvidia-cusolver",
+        "nvidia-cusparse",
+        "nvidia-curand",
+        "nvidia-nccl",
+    ]
+    .iter()
+    .any(|p| name.starts_with(p))
+}
+
+fn is_cuda_path(p: &str) -> bool {
+    let p = p.to_ascii_lowercase();
+    [
+        "libcudnn",
+        "libcudart",
+        "libcublas",
+        "/usr/local/cuda",
+        "cudnn",
+    ]
+    .iter()
+    .any(|n| p.contains(n))
+}
+
+impl Linter<'_> {
+    fn at(&self, line: usize) -> String {
+        format!("{}:{line}", self.path)
+    }
+
+    /// The instruction at fault becomes the first evidence (its source is `FILE:LINE`).
+    fn located(&self, f: Finding, ins: &Instruction) -> Finding {
+        let id = f.id.clone();
+        let mut f = f.source(docs(&id));
+        f.evidence.insert(
+            0,
+            Evidence::new(
+                format!("`{}` at line {}", ins.keyword, ins.line),
+                format!("{} {}", ins.keyword, ins.args),
+                self.at(ins.line),
+            ),
+        );
+        f
+    }
+
+    fn instruction(&mut self, ins: &Instruction) {
+        match ins.keyword.as_str() {
+            "ARG" if self.stages.is_empty() => {
+                for (k, v) in env_pairs(&ins.args) {
+                    let v = if ins.args.contains('=') {
+                        Some(v)
+                    } else {
+                        None
+                    };
+                    self.args.insert(k, v);
+                }
+            }
+            "FROM" => self.from(ins),
+            "RUN" => self.run(ins),
+            "COPY" | "ADD" => self.copy(ins),
+            "ENV" => self.env(ins),
+            _ => {}
+        }
+    }
+
+    /// `${NAME}` / `$NAME` replaced by global `ARG` defaults; `Err(name)` for one without.
+    fn substitute(&self, s: &str) -> Result<String, String> {
+        let mut out = String::new();
+        let mut rest = s;
+        while let Some(i) = rest.find('$') {
+            out.push_str(&rest[..i]);
+            let after = &rest[i + 1..];
+            let (name, len) = if let Some(b) = after.strip_prefix('{') {
+                let end = b.find('}').ok_or_else(|| after.to_owned())?;
+                let inner = &b[..end];
+                (
+                    inner.split([':', '-']).next().unwrap_or(inner).to_owned(),
+                    end + 2,
+                )
+            } else {
+                let end = after
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(after.len());
+                (after[..end].to_owned(), end)
+            };
+            match self.args.get(&name) {
+                Some(Some(v)) => out.push_str(v),
+                _ => return Err(name),
+            }
+            rest = &after[len..];
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+
+    fn from(&mut self, ins: &Instruction) {
+        let words: Vec<&str> = ins
+            .args
+            .split_whitespace()
+            .filter(|w| !w.starts_with("--"))
+            .collect();
+        let raw = words.first().copied().unwrap_or_default().to_owned();
+        let alias = match words.as_slice() {
+            [_, kw, name, ..] if kw.eq_ignore_ascii_case("as") => Some((*name).to_owned()),
+            _ => None,
+        };
+        // An earlier stage: it inherits that stage's base.
+        if let Some(prev) = self
+            .stages
+            .iter()
+            .find(|s| s.alias.as_deref() == Some(raw.as_str()))
+        {
+            let base = prev.base.clone();
+            let image = prev.image.clone();
+            self.stages.push(Stage {
+                alias,
+                image,
+                base,
+                line: ins.line,
+                nvidia_env: false,
+                gpu_framework_line: None,
+            });
+            return;
+        }
+        let (image, arg) = match self.substitute(&raw) {
+            Ok(i) => (i, None),
+            Err(name) => (raw.clone(), Some(name)),
+        };
+        let r = ImageRef::parse(&image);
+        let base = if arg.is_some() {
+            BaseKind::Custom
+        } else {
+            classify(self.kb, &r)
+        };
+        if let Some(name) = arg {
+            let f = Finding::new(
+                FLOATING_TAG,
+                Severity::Info,
+                format!("the tag of `{raw}` is unknown: it comes from build ARG `{name}`"),
+            )
+            .explain(format!(
+                "The image is chosen at build time (`--build-arg {name}=...`) and `{name}` has no default before the FROM, so whether the tag is pinned is unknown. {S15}."
+            ))
+            .evidence("build ARG", format!("{name} (no default)"), self.at(ins.line))
+            .fix(format!("give it a pinned default: `ARG {name}=<exact tag>` before the FROM"));
+            let f = self.located(f, ins);
+            self.findings.push(f);
+        } else if base != BaseKind::Scratch && r.digest.is_none() {
+            let tag = r.tag.as_deref();
+            let why = match tag {
+                None => Some("no tag (that is `latest`)".to_owned()),
+                Some(t) if t == "latest" || t.starts_with("latest-") || t == "nightly" => {
+                    Some(format!("the moving tag `{t}`"))
+                }
+                Some(t)
+                    if t.split('-').next().is_some_and(|v| {
+                        !v.is_empty() && v.chars().all(|c| c.is_ascii_digit())
+                    }) =>
+                {
+                    Some(format!("the major-only tag `{t}`"))
+                }
+                _ => None,
+            };
+            if let Some(why) = why {
+                let via = if image == raw {
+                    String::new()
+                } else {
+                    format!(" (`{raw}` with the ARG defaults)")
+                };
+                let f = Finding::new(
+                    FLOATING_TAG,
+                    Severity::Warning,
+                    format!("`FROM {image}` floats: {why}"),
+                )
+                .explain(format!(
+                    "A floating tag is re-pointed to new releases, so the same Dockerfile builds another CUDA, cuDNN or framework tomorrow{via}. {S15}: pin the exact version, or a digest."
+                ))
+                .fix(format!(
+                    "pin it: `FROM {}:<exact version>` (e.g. `cudoctor dockerfile tensorflow==2.9.0` writes `FROM tensorflow/tensorflow:2.9.0-gpu`), or `FROM {}@sha256:<digest>`",
+                    r.name, r.name
+                ));
+                let f = self.located(f, ins);
+                self.findings.push(f);
+            }
+        }
+        self.stages.push(Stage {
+            alias,
+            image,
+            base,
+            line: ins.line,
+            nvidia_env: false,
+            gpu_framework_line: None,
+        });
+    }
+
+    fn stage(&self) -> Option<&Stage> {
+        self.stages.last()
+    }
+
+    fn official(&self) -> Option<(String, Framework)> {
+        match self.stage() {
+            Some(Stage {
+                base: BaseKind::Official { framework, .. },
+                image,
+                ..
+            }) => Some((image.clone(), *framework)),
+            _ => None,
+        }
+    }
+
+    fn overwritten(&mut self, ins: &Instruction, what: &str) {
+        let Some((image, framework)) = self.official() else {
+            return;
+        };
+        let base = self.stage().map(|s| s.base.clone());
+        let (cuda, cudnn) = match &base {
+            Some(BaseKind::Official { cuda, cudnn, .. }) => (
+                cuda.map_or_else(|| "unknown".to_owned(), |c| c.to_string()),
+                cudnn.map_or_else(|| "unknown".to_owned(), |c| c.to_string()),
+            ),
+            _ => ("unknown".to_owned(), "unknown".to_owned()),
+        };
+        let f = Finding::new(
+            CUDA_OVERWRITTEN,
+            Severity::Warning,
+            format!("{what} over the official {} image `{image}`", framework.display_name()),
+        )
+        .explain(format!(
+            "The official image ships the CUDA and cuDNN its {} build was tested with (S8); replacing them is the S14 failure \"custom image fails to run: cuDNN replaced by a wrong version\". The loader may now find a library the framework was not built for.",
+            framework.display_name()
+        ))
+        .evidence("the base's CUDA / cuDNN", format!("{cuda} / {cudnn}"), "knowledge base")
+        .fix(format!("remove this step and keep the image's libraries (S14: go back to the base's cuDNN or re-pull `{image}`)"))
+        .fix("for another CUDA or cuDNN, start from another tag: `cudoctor requirements SPEC` lists what each release needs");
+        let f = self.located(f, ins);
+        self.findings.push(f);
+    }
+
+    fn run(&mut self, ins: &Instruction) {
+        let reqs = pip_installs(&ins.args);
+        for r in &reqs {
+            let framework = match r.name.as_str() {
+                "tensorflow" | "tensorflow-gpu" | "tensorflow-cpu" | "tf-nightly" => {
+                    Framework::TensorFlow
+                }
+                "torch" => Framework::PyTorch,
+                "jax" | "jaxlib" => Framework::Jax,
+                n if is_cuda_wheel(n) => {
+                    self.overwritten(ins, &format!("`pip install {n}` installs CUDA libraries"));
+                    continue;
+                }
+                _ => continue,
+            };
+            if let Some(s) = self.stages.last_mut() {
+                s.gpu_framework_line.get_or_insert(ins.line);
+            }
+            if let (Some(v), true) = (&r.version, r.pinned) {
+                self.mismatch(ins, framework, r, v);
+            } else {
+                let f = Finding::new(
+                        UNPINNED_FRAMEWORK,
+                        Severity::Warning,
+                        format!("`pip install {}` is not pinned with `==`", r.name),
+                    )
+                    .explain(format!(
+                        "Without an exact version pip takes the newest {} release, which may need a newer CUDA, cuDNN or driver than this image and host have: the build changes under you. {S15}; the same holds for the framework.",
+                        framework.display_name()
+                    ))
+                    .fix(format!(
+                        "pin it, e.g. `pip install {}==<version>`; `cudoctor requirements {}==<version>` says what that release needs",
+                        r.name, r.name
+                    ));
+                let f = self.located(f, ins);
+                self.findings.push(f);
+            }
+        }
+        if let Some(p) = apt_installs(&ins.args)
+            .into_iter()
+            .find(|p| is_cuda_package(p))
+        {
+            self.overwritten(
+                ins,
+                &format!("`apt-get install {p}` installs CUDA libraries"),
+            );
+        }
+    }
+
+    fn copy(&mut self, ins: &Instruction) {
+        let words: Vec<String> = shell_words(&ins.args)
+            .into_iter()
+            .filter(|w| !w.starts_with("--"))
+            .collect();
+        if let Some(p) = words.iter().find(|w| is_cuda_path(w)) {
+            self.overwritten(
+                ins,
+                &format!("`{} ... {p}` copies CUDA libraries", ins.keyword),
+            );
+        }
+    }
+
+    fn env(&mut self, ins: &Instruction) {
+        for (k, v) in env_pairs(&ins.args) {
+            if k == "NVIDIA_VISIBLE_DEVICES" || k == "NVIDIA_DRIVER_CAPABILITIES" {
+                if let Some(s) = self.stages.last_mut() {
+                    s.nvidia_env = true;
+                }
+            }
+            if k == "LD_LIBRARY_PATH" {
+                let entries: Vec<&str> = v.split(':').collect();
+                let empty =
+                    entries.len() > 1 && entries.iter().any(|e| e.is_empty()) || v.is_empty();
+                if empty {
+                    let f = Finding::new(
+                        LD_LIBRARY_PATH_EMPTY_ENTRY,
+                        Severity::Warning,
+                        format!("`LD_LIBRARY_PATH={v}` has an empty entry"),
+                    )
+                    .explain("An empty entry (a leading, trailing or doubled `:`) means the current directory to the dynamic loader: whatever `libcudart.so` or `libcudnn.so` lies in the working directory is loaded before the image's.")
+                    .evidence("empty entries", entries.iter().filter(|e| e.is_empty()).count().to_string(), self.at(ins.line))
+                    .fix("drop the empty entry; to append to an existing value without one, write `ENV LD_LIBRARY_PATH=/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}`");
+                    let f = self.located(f, ins);
+                    self.findings.push(f);
+                }
+            }
+        }
+    }
+
+    #[allow(clippy::many_single_char_names)]
+    fn mismatch(&mut self, ins: &Instruction, framework: Framework, r: &PipReq, version: &str) {
+        // PyTorch and JAX wheels (and TensorFlow's `and-cuda` extra) bring their CUDA libraries
+        // as pip packages: the base's CUDA is not what they load.
+        if framework != Framework::TensorFlow || r.extras.iter().any(|e| e == "and-cuda") {
+            return;
+        }
+        let Some(stage) = self.stage() else { return };
+        let Some(base_cuda) = stage.base.cuda() else {
+            return;
+        };
+        let image = stage.image.clone();
+        let base = stage.base.clone();
+        let Ok(spec) = format!("{}=={version}", r.name).parse::<Spec>() else {
+            return;
+        };
+        let Ok(req) = self.kb.requirements(&spec) else {
+            return;
+        };
+        let Some(v) = req.variants.first() else {
+            return;
+        };
+        let Some(need) = v
+            .cuda
+            .as_deref()
+            .and_then(|c| c.parse::<cudoctor_kb::version::CudaVersion>().ok())
+        else {
+            return;
+        };
+        let need_cudnn = v
+            .cudnn
+            .as_deref()
+            .and_then(|c| c.parse::<cudoctor_kb::version::CudnnVersion>().ok());
+        let soname = |lib: &str| {
+            v.sonames
+                .iter()
+                .find(|(k, _)| k.contains(lib))
+                .map(|(_, s)| s.clone())
+        };
+        let problem = if base_cuda.major() == need.major() {
+            match (&base, need_cudnn) {
+                (
+                    BaseKind::NvidiaCuda {
+                        cudnn_major: None, ..
+                    },
+                    Some(c),
+                ) => Some(format!(
+                    "it needs cuDNN {c} ({}), but `{image}` has no cuDNN (its tag has no `cudnn` part)",
+                    soname("cudnn").unwrap_or_else(|| format!("libcudnn.so.{}", c.major()))
+                )),
+                (_, Some(c)) => match base.cudnn_major() {
+                    Some(m) if m != c.major() => Some(format!(
+                        "it needs cuDNN {c} ({}), but `{image}` has cuDNN {m}",
+                        soname("cudnn").unwrap_or_else(|| format!("libcudnn.so.{}", c.major()))
+                    )),
+                    _ => None,
+                },
+                _ => None,
+            }
+        } else {
+            Some(format!(
+                "it was built with CUDA {need} and loads {}, but `{image}` has CUDA {base_cuda}",
+                soname("cudart").unwrap_or_else(|| format!("the CUDA {} libraries", need.major()))
+            ))
+        };
+        let Some(problem) = problem else { return };
+        let tf_fix = format!(
+            "start from the image built for it: `cudoctor dockerfile {}=={version}` (or `FROM` one of: {})",
+            r.name,
+            if v.images.is_empty() {
+                "no official image in the kb".to_owned()
+            } else {
+                v.images.join(", ")
+            }
+        );
+        let f = Finding::new(
+            BASE_CUDA_MISMATCH,
+            Severity::Error,
+            format!("{}=={version} cannot use the CUDA of `{image}`", r.name),
+        )
+        .explain(format!(
+            "TensorFlow loads the CUDA and cuDNN libraries of the system by their sonames, fixed when it was built: {problem}. It will start without the GPU (\"Could not load dynamic library\")."
+        ))
+        .evidence(format!("{} {version} needs", framework.display_name()), format!("CUDA {need}, cuDNN {}", v.cudnn.as_deref().unwrap_or("unknown")), "knowledge base")
+        .evidence("the base has", format!("CUDA {base_cuda}, cuDNN {}", base.cudnn_major().map_or_else(|| "unknown".to_owned(), |m| m.to_string())), match &base { BaseKind::Official { source, .. } => source.clone(), _ => format!("the image tag (line {})", self.stage().map_or(0, |s| s.line)) })
+        .fix(tf_fix)
+
+        .sources(v.sources.iter().take(2));
+        let and_cuda = crate::generate::and_cuda_since(self.kb);
+        let f = match and_cuda {
+            Some((a, b))
+                if spec.package == "tensorflow" && spec.version.release() >= [a, b].as_slice() =>
+            {
+                f.fix(format!(
+                    "or install `tensorflow[and-cuda]=={version}`: its CUDA and cuDNN come as pip wheels"
+                ))
+            }
+            _ => f,
+        };
+        let f = self.located(f, ins);
+        self.findings.push(f);
+    }
+
+    fn finish_stage(&mut self, i: usize) {
+        let s = &self.stages[i];
+        let Some(line) = s.gpu_framework_line else {
+            return;
+        };
+        if s.base != BaseKind::Custom || s.nvidia_env {
+            return;
+        }
+        let image = s.image.clone();
+        let from = s.line;
+        let f = Finding::new(
+            MISSING_NVIDIA_ENV,
+            Severity::Warning,
+            format!("`{image}` is neither nvidia/cuda nor an official framework image, and sets no NVIDIA_VISIBLE_DEVICES"),
+        )
+        .explain("nvidia/cuda and the official framework images set `NVIDIA_VISIBLE_DEVICES` and `NVIDIA_DRIVER_CAPABILITIES`, which tell the NVIDIA container runtime to mount the GPUs and the driver's libraries (libcuda.so). A custom base without them gets no GPU where the runtime is the default one (S10) or under Kubernetes, even though the framework is installed.")
+        .evidence(format!("`FROM` at line {from}"), format!("FROM {image}"), self.at(from))
+        .evidence(format!("GPU framework installed at line {line}"), "pip install", self.at(line))
+        .fix("add `ENV NVIDIA_VISIBLE_DEVICES=all NVIDIA_DRIVER_CAPABILITIES=compute,utility`, or build on nvidia/cuda: `cudoctor dockerfile SPEC --base cuda`")
+        .source(docs(MISSING_NVIDIA_ENV));
+        self.findings.push(f);
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use cudoctor_kb::kb;
+
+    fn ids(text: &str) -> Vec<(String, usize)> {
+        lint(kb(), text, "Dockerfile")
+            .unwrap()
+            .into_iter()
+            .map(|f| {
+                let line = f
+                    .evidence
+                    .iter()
+                    .find_map(|e| e.source.strip_prefix("Dockerfile:")?.parse().ok())
+                    .unwrap();
+                (f.id, line)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn pip_lines() {
+        let r = pip_installs(
+            "apt-get update && python3 -m pip install --no-cache-dir -i https://x torch==2.1.0 'jax[cuda12]>=0.4' && pip3 install -r req.txt tensorflow",
+        );
+        let got: Vec<(String, bool)> = r.iter().map(|r| (r.name.clone(), r.pinned)).collect();
+        assert_eq!(
+            got,
+            [
+                ("torch".to_owned(), true),
+                ("jax".to_owned(), false),
+                ("tensorflow".to_owned(), false)
+            ]
+        );
+    }
+
+    #[test]
+    fn each_mistake_once() {
+        assert_eq!(
+            ids("FROM tensorflow/tensorflow:latest-gpu\n"),
+            [(FLOATING_TAG.to_owned(), 1)]
+        );
+        assert_eq!(ids("FROM ubuntu\n"), [(FLOATING_TAG.to_owned(), 1)]);
+        assert_eq!(ids("FROM nvidia/cuda:12\n"), [(FLOATING_TAG.to_owned(), 1)]);
+        assert!(ids(&format!("FROM ubuntu@sha256:{}\n", "0".repeat(64))).is_empty());
+        assert_eq!(
+            ids("ARG T\nFROM nvidia/cuda:${T}\n"),
+            [(FLOATING_TAG.to_owned(), 2)]
+        );
+        assert!(ids("ARG T=12.2.2-cudnn8-runtime-ubuntu22.04\nFROM nvidia/cuda:${T}\n").is_empty());
+        assert_eq!(
+            ids(
+                "FROM nvidia/cuda:12.2.2-cudnn8-runtime-ubuntu22.04\n\nRUN pip install \\\n  tensorflow==2.9.0\n"
+            ),
+            [(BASE_CUDA_MISMATCH.to_owned(), 3)]
+        );
+        assert!(ids("FROM nvidia/cuda:11.2.2-cudnn8-runtime-ubuntu20.04\nRUN pip install tensorflow==2.9.0\n").is_empty());
+        assert_eq!(
+            ids(
+                "FROM tensorflow/tensorflow:2.9.0-gpu\nRUN apt-get update && apt-get install -y libcudnn8=8.9.7.29-1+cuda12.2\n"
+            ),
+            [(CUDA_OVERWRITTEN.to_owned(), 2)]
+        );
+        assert_eq!(
+            ids(
+                "FROM tensorflow/tensorflow:2.9.0-gpu\nCOPY libcudnn.so.8 /usr/lib/x86_64-linux-gnu/\n"
+            ),
+            [(CUDA_OVERWRITTEN.to_owned(), 2)]
+        );
+        assert_eq!(
+            ids(
+                "FROM tensorflow/tensorflow:2.9.0-gpu\nRUN pip install nvidia-cudnn-cu11==8.6.0.163\n"
+            ),
+            [(CUDA_OVERWRITTEN.to_owned(), 2)]
+        );
+        assert_eq!(
+            ids("FROM nvidia/cuda:12.1.1-cudnn8-runtime-ubuntu22.04\nRUN pip install torch\n"),
+            [(UNPINNED_FRAMEWORK.to_owned(), 2)]
+        );
+        assert_eq!(
+            ids("FROM python:3.10.14\nRUN pip install torch==2.1.0\n"),
+            [(MISSING_NVIDIA_ENV.to_owned(), 1)]
+        );
+        assert!(ids("FROM python:3.10.14\nENV NVIDIA_VISIBLE_DEVICES=all\nRUN pip install torch==2.1.0\n").is_empty());
+        assert_eq!(
+            ids(
+                "FROM nvidia/cuda:12.1.1-runtime-ubuntu22.04\nENV LD_LIBRARY_PATH=/usr/local/cuda/lib64:\n"
+            ),
+            [(LD_LIBRARY_PATH_EMPTY_ENTRY.to_owned(), 2)]
+        );
+        assert_eq!(
+            ids("FROM nvidia/cuda:12.1.1-runtime-ubuntu22.04\nENV LD_LIBRARY_PATH=/a::/b\n"),
+            [(LD_LIBRARY_PATH_EMPTY_ENTRY.to_owned(), 2)]
+        );
+    }
+
+    #[test]
+    fn stages_inherit() {
+        assert!(ids("FROM nvidia/cuda:11.2.2-cudnn8-runtime-ubuntu20.04 AS build\nFROM build\nRUN pip install tensorflow==2.9.0\n").is_empty());
+    }
+}

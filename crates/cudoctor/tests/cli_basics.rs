@@ -103,6 +103,12 @@ fn usage_errors_exit_2() {
       archs         The GPU code (SASS architectures and PTX) inside ELF executables and shared
                     libraries
       explain       Read an error log and say what each known GPU-stack error means on this machine
+      dockerfile    Print a Dockerfile pinned to one framework release (official image, else nvidia/cuda
+                    + pip)
+      run           Print a `docker run` line (or, with --compose, a Compose file) that gives a
+                    release's image the GPUs
+      lint          Find GPU-stack mistakes in a Dockerfile (floating tags, CUDA mismatches, replaced
+                    cuDNN...)
       fix           Register the NVIDIA container runtime with Docker or containerd: a diff by default,
                     `--apply` writes it (with a backup)
       completions   Print a shell completion script (bash, zsh, fish, elvish, powershell) to standard
@@ -124,8 +130,9 @@ fn usage_errors_exit_2() {
       cudoctor plan --driver 470.82.01 --gpu "RTX 3090" --python 3.10 --framework tensorflow
       cudoctor which libcudnn.so.8           which file would the loader take, and why?
       python train.py 2>&1 | cudoctor explain
+      cudoctor dockerfile tensorflow==2.9.0 > Dockerfile && cudoctor lint Dockerfile
 
-    Exit status: 0 no error found; 1 at least one error found (check, explain, which);
+    Exit status: 0 no error found; 1 at least one error found (check, explain, which, lint);
     2 cudoctor could not run.
     "#);
     cmd_snapshot!(cudoctor_cmd().arg("frobnicate"), @"

@@ -12,7 +12,8 @@
 //!    [`HOST_SYNC_MIN_BIMODAL_SHARE`] of the samples, each side at least
 //!    [`HOST_SYNC_MIN_PHASE_SHARE`]) and alternates in short bursts: at least
 //!    [`HOST_SYNC_MIN_SWITCHES`] switches, both phases at most [`HOST_SYNC_MAX_MEAN_RUN`]
-//!    samples long on average.
+//!    samples long on average, and the waiting samples not the majority (under
+//!    [`INPUT_BOUND_MIN_LOW_SHARE`]: a GPU that mostly waits is `input-bound`).
 //! 4. `input-bound`: a process holds GPU memory (or more than [`MEM_FLOOR_MIB`] is used) while
 //!    the SM utilization is under [`LOW_UTIL`] in at least [`INPUT_BOUND_MIN_LOW_SHARE`] of the
 //!    samples.
@@ -40,8 +41,9 @@ pub const HEALTHY_SM_P50: f64 = 70.0;
 pub const LOW_UTIL: u8 = 10;
 /// `healthy` tolerates this share of waiting samples ("steadily": under 10% of them).
 pub const HEALTHY_MAX_LOW_SHARE: f64 = 0.10;
-/// `input-bound`: "most samples" below [`LOW_UTIL`].
-pub const INPUT_BOUND_MIN_LOW_SHARE: f64 = 0.5;
+/// `input-bound`: "most samples" below [`LOW_UTIL`]. Clearly most: a GPU waiting half the time
+/// in short alternations is `host-sync`'s pattern.
+pub const INPUT_BOUND_MIN_LOW_SHARE: f64 = 0.6;
 /// A busy sample, for `host-sync`'s "~100".
 pub const HIGH_UTIL: u8 = 80;
 /// `host-sync`: each side (waiting, busy) holds at least this share of the samples.
@@ -489,7 +491,7 @@ fn assess(window: &VecDeque<Point>) -> Assessment {
     } else {
         f64::INFINITY
     };
-    if low >= HOST_SYNC_MIN_PHASE_SHARE
+    if (HOST_SYNC_MIN_PHASE_SHARE..INPUT_BOUND_MIN_LOW_SHARE).contains(&low)
         && busy >= HOST_SYNC_MIN_PHASE_SHARE
         && low + busy >= HOST_SYNC_MIN_BIMODAL_SHARE
         && stats.switches >= HOST_SYNC_MIN_SWITCHES
@@ -757,10 +759,14 @@ impl Watcher {
                 g.util_sum += f64::from(u);
                 g.util_n += 1;
             }
+            // When the job ends (its memory released, its last process gone) the samples
+            // before describe it, not the GPU now: the window starts again.
+            let mut job_ended = false;
             if let Some(m) = gs.mem_used_mib {
                 g.peak_mem = Some(g.peak_mem.map_or(m, |p| p.max(m)));
                 let above = m > MEM_FLOOR_MIB;
                 if g.mem_above_floor && !above {
+                    job_ended = true;
                     self.events.push(Event {
                         t_s: ts,
                         gpu: Some(g.index),
@@ -793,7 +799,13 @@ impl Watcher {
                         }
                     }
                 }
+                if !g.last_pids.is_empty() && pids.is_empty() {
+                    job_ended = true;
+                }
                 g.last_pids = pids;
+            }
+            if job_ended {
+                g.window.clear();
             }
             g.window.push_back(Point {
                 t,

@@ -752,8 +752,6 @@ impl Watcher {
             if gs.uuid.is_some() {
                 g.uuid.clone_from(&gs.uuid);
             }
-            // The verdict held until this sample covers the time since the last one.
-            *g.time.slot(g.live.verdict) += dt.as_secs_f64();
             if let Some(u) = gs.sm_util {
                 g.hist[usize::from(u.min(100))] += 1;
                 g.util_sum += f64::from(u);
@@ -831,6 +829,8 @@ impl Watcher {
                 g.window.pop_front();
             }
             g.live = assess(&g.window);
+            // The window that ends at this sample judges the time since the previous one.
+            *g.time.slot(g.live.verdict) += dt.as_secs_f64();
             if let Some(v) = g.live.verdict {
                 g.last_of.insert(v, g.live.clone());
             }
@@ -858,7 +858,6 @@ impl Watcher {
         let mut util_n = 0u64;
         let mut peak: Option<u64> = None;
         for g in self.gpus.values() {
-            // The last sample's verdict holds until the end: nothing more to add.
             time.add(&g.time);
             for (h, x) in hist.iter_mut().zip(g.hist.iter()) {
                 *h += x;

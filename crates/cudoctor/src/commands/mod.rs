@@ -11,4 +11,5 @@ pub mod probe;
 pub mod report;
 pub mod requirements;
 pub mod shell;
+pub mod watch;
 pub mod which;

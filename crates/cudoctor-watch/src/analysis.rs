@@ -915,6 +915,11 @@ impl Watcher {
             None if gpus.is_empty() => "no GPU sample".to_owned(),
             None => "too few samples, or no rule held".to_owned(),
         };
+        for g in &gpus {
+            if let Some(at) = g.lost_at_s {
+                let _ = write!(explanation, "; gpu{} was lost at {at:.1} s", g.index);
+            }
+        }
         let mut fix = verdict.map(Verdict::fix).unwrap_or_default();
         if self.command_not_using_gpu() {
             if let Some(c) = &self.command {

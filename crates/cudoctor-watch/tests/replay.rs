@@ -131,6 +131,11 @@ fn gpu_lost_mid_run() {
     assert_eq!(r.gpus[0].lost_at_s, None);
     assert_eq!(r.gpus[1].lost_at_s, Some(20.0));
     assert!(r.gpus[1].explanation.contains("the GPU was lost at 20.0 s"));
+    assert!(
+        r.explanation.ends_with("; gpu1 was lost at 20.0 s"),
+        "{}",
+        r.explanation
+    );
     let lost: Vec<_> = r
         .summary
         .events

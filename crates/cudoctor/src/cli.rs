@@ -64,7 +64,7 @@ pub enum FormatArg {
     /// `cudoctor watch`: one JSON sample per line, as it comes.
     #[value(hide = true)]
     Jsonl,
-    /// `cudoctor watch`: a terminal view.
+    /// `cudoctor watch`: a terminal view (the text lines when stdout is not a terminal).
     #[value(hide = true)]
     Tui,
 }
@@ -130,7 +130,7 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Watch a job's GPUs (or replay an nvidia-smi log) and say what holds it back.
     #[command(
-        after_help = "Formats: `--format text` (one line per GPU per sample, then the verdicts), `json` (the report at the end, docs/watch.schema.json), `jsonl` (one sample per line, as they come; `--replay` reads it back).\n\nVerdicts: healthy, input-bound, host-sync, idle, throttled, not-using-gpu (docs/watch.md).\n\nExamples:\n  cudoctor watch                                  the GPUs for 60 s, from NVML\n  cudoctor watch -- python train.py               follow the job; exit with its exit code\n  cudoctor watch --format json -- python train.py > watch.json\n  nvidia-smi --query-gpu=timestamp,index,name,utilization.gpu,utilization.memory,memory.used,memory.total,power.draw,clocks.sm,clocks.max.sm,temperature.gpu,clocks_event_reasons.active --format=csv -l 1 > gpu.csv\n  cudoctor watch --replay gpu.csv\n  cudoctor watch --replay gpu-noheader.csv --fields timestamp,index,utilization.gpu,memory.used\n\nExit status: 0 watched to the end; the command's exit code with `-- COMMAND`; 2 cudoctor could not watch (no NVML, no GPU, an unreadable log)."
+        after_help = "Formats: `--format text` (one line per GPU per sample, then the verdicts), `json` (the report at the end, docs/watch.schema.json), `jsonl` (one sample per line, as they come; `--replay` reads it back), `tui` (a terminal view: per-GPU counters, a sparkline of the SM utilization and the live verdict; `q` quits; on a pipe, the text lines).\n\nVerdicts: healthy, input-bound, host-sync, idle, throttled, not-using-gpu (docs/watch.md).\n\nExamples:\n  cudoctor watch                                  the GPUs for 60 s, from NVML\n  cudoctor watch -- python train.py               follow the job; exit with its exit code\n  cudoctor watch --format json -- python train.py > watch.json\n  nvidia-smi --query-gpu=timestamp,index,name,utilization.gpu,utilization.memory,memory.used,memory.total,power.draw,clocks.sm,clocks.max.sm,temperature.gpu,clocks_event_reasons.active --format=csv -l 1 > gpu.csv\n  cudoctor watch --replay gpu.csv\n  cudoctor watch --replay gpu-noheader.csv --fields timestamp,index,utilization.gpu,memory.used\n\nExit status: 0 watched to the end; the command's exit code with `-- COMMAND`; 2 cudoctor could not watch (no NVML, no GPU, an unreadable log)."
     )]
     Watch(WatchArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to standard output.

@@ -97,6 +97,16 @@ fn text_is_a_line_per_sample_then_the_verdict() {
 }
 
 #[test]
+fn tui_on_a_pipe_is_the_text_lines() {
+    let text = run(cudoctor_cmd().args(["watch", "--replay", &trace("idle.csv")]));
+    let tui =
+        run(cudoctor_cmd().args(["watch", "--format", "tui", "--replay", &trace("idle.csv")]));
+    assert_eq!(tui.code, 0, "{}", tui.stderr);
+    assert_eq!(tui.stdout, text.stdout);
+    assert!(tui.stdout.contains("\nverdict: idle ("), "{}", tui.stdout);
+}
+
+#[test]
 fn jsonl_is_read_back_to_the_same_report() {
     let dir = tempfile::tempdir().unwrap();
     let r = run(cudoctor_cmd().args([
@@ -140,10 +150,6 @@ fn errors_exit_2() {
         (
             vec!["watch", "--replay", "/nonexistent/gpu.csv"],
             "error: cannot read `/nonexistent/gpu.csv`",
-        ),
-        (
-            vec!["watch", "--format", "tui", "--replay", "x.csv"],
-            "the terminal view is not built yet",
         ),
         (
             vec!["watch", "--format", "markdown", "--replay", "x.csv"],

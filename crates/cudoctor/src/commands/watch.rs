@@ -4,6 +4,7 @@
 //! report at the end (json). With a command, follows its process tree and exits with its code.
 
 use std::fmt::Write as _;
+use std::io::IsTerminal as _;
 use std::os::fd::AsFd as _;
 use std::os::unix::process::ExitStatusExt as _;
 use std::path::{Path, PathBuf};
@@ -26,6 +27,68 @@ enum Mode {
     Text,
     Json,
     Jsonl,
+    Tui,
+}
+
+/// The terminal while the view is drawn: raw mode and the alternate screen, both undone when
+/// it is dropped (whatever ends the watch).
+struct Tui {
+    term: ratatui::Terminal<ratatui::backend::CrosstermBackend<std::io::Stdout>>,
+    view: cudoctor_watch::tui::View,
+    source: String,
+    quit: bool,
+}
+
+impl Tui {
+    fn start(source: String) -> anyhow::Result<Self> {
+        ratatui::crossterm::terminal::enable_raw_mode()?;
+        let mut out = std::io::stdout();
+        ratatui::crossterm::execute!(out, ratatui::crossterm::terminal::EnterAlternateScreen)?;
+        let term = ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(out))?;
+        Ok(Self {
+            term,
+            view: cudoctor_watch::tui::View::new(),
+            source,
+            quit: false,
+        })
+    }
+
+    fn frame(&mut self, sample: &Sample, watcher: &Watcher) -> anyhow::Result<()> {
+        self.view.push(sample);
+        let (view, source) = (&self.view, &self.source);
+        self.term.draw(|f| view.draw(f, watcher, source))?;
+        Ok(())
+    }
+
+    /// Waits up to `timeout` for `q`, Esc or Ctrl-C; true when one came.
+    fn wait_for_quit(&mut self, timeout: Duration) -> anyhow::Result<bool> {
+        use ratatui::crossterm::event::{self, Event, KeyCode, KeyModifiers};
+        let end = Instant::now() + timeout;
+        loop {
+            let left = end.saturating_duration_since(Instant::now());
+            if !event::poll(left)? {
+                return Ok(false);
+            }
+            if let Event::Key(k) = event::read()? {
+                let ctrl_c =
+                    k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL);
+                if ctrl_c || matches!(k.code, KeyCode::Char('q') | KeyCode::Esc) {
+                    self.quit = true;
+                    return Ok(true);
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Tui {
+    fn drop(&mut self) {
+        let _ = ratatui::crossterm::terminal::disable_raw_mode();
+        let _ = ratatui::crossterm::execute!(
+            self.term.backend_mut(),
+            ratatui::crossterm::terminal::LeaveAlternateScreen
+        );
+    }
 }
 
 /// Runs the watch, reporting its own errors (exit 2): the exit code may be the command's.
@@ -41,7 +104,6 @@ pub fn main(ctx: Ctx, args: &WatchArgs, format: FormatArg) -> ExitCode {
 
 fn run(ctx: Ctx, args: &WatchArgs, format: FormatArg) -> anyhow::Result<ExitCode> {
     let mode = match format {
-        FormatArg::Text => Mode::Text,
         FormatArg::Json => Mode::Json,
         FormatArg::Jsonl => Mode::Jsonl,
         FormatArg::Markdown => {
@@ -50,12 +112,9 @@ fn run(ctx: Ctx, args: &WatchArgs, format: FormatArg) -> anyhow::Result<ExitCode
                 "use `--format text`, `--format json` or `--format jsonl`",
             ));
         }
-        FormatArg::Tui => {
-            return Err(error::hinted(
-                "`cudoctor watch --format tui`: the terminal view is not built yet",
-                "use `--format text` (a line per sample) or `--format json`",
-            ));
-        }
+        // The view is drawn only on a terminal; elsewhere (a pipe, a file) the text lines.
+        FormatArg::Tui if std::io::stdout().is_terminal() => Mode::Tui,
+        FormatArg::Text | FormatArg::Tui => Mode::Text,
     };
     let interval = parse_time(&args.interval).context("`--interval`")?;
     if interval < Duration::from_millis(10) {
@@ -117,11 +176,17 @@ fn run(ctx: Ctx, args: &WatchArgs, format: FormatArg) -> anyhow::Result<ExitCode
         }
         None => None,
     };
+    let mut tui = if mode == Mode::Tui {
+        Some(Tui::start(source.clone())?)
+    } else {
+        None
+    };
     let start = Instant::now();
     let mut exit_code: Option<i32> = None;
     let result = watch_loop(
         ctx,
         mode,
+        tui.as_mut(),
         sampler.as_mut(),
         &mut watcher,
         child.as_mut(),
@@ -142,10 +207,18 @@ fn run(ctx: Ctx, args: &WatchArgs, format: FormatArg) -> anyhow::Result<ExitCode
         }
         return Err(e);
     }
+    if let Some(t) = tui.as_mut() {
+        // A replay ends at once: keep its last frame until a key.
+        if !live && !t.quit && child.is_none() {
+            t.wait_for_quit(Duration::from_secs(3600))?;
+        }
+    }
+    // Back to the normal screen before the report.
+    drop(tui);
     let report = watcher.report(&source);
     match mode {
         Mode::Json => ctx.out.out(&to_json(&report)?),
-        Mode::Text => ctx.out.out(&render_report(&report)),
+        Mode::Text | Mode::Tui => ctx.out.out(&render_report(&report)),
         Mode::Jsonl => {}
     }
     Ok(match exit_code {
@@ -158,6 +231,7 @@ fn run(ctx: Ctx, args: &WatchArgs, format: FormatArg) -> anyhow::Result<ExitCode
 fn watch_loop(
     ctx: Ctx,
     mode: Mode,
+    mut tui: Option<&mut Tui>,
     sampler: &mut dyn Sampler,
     watcher: &mut Watcher,
     mut child: Option<&mut Child>,
@@ -197,6 +271,11 @@ fn watch_loop(
                 line.push('\n');
                 ctx.out.out(&line);
             }
+            Mode::Tui => {
+                if let Some(t) = tui.as_deref_mut() {
+                    t.frame(&sample, watcher)?;
+                }
+            }
             Mode::Json => {}
         }
         if let Some(c) = child.as_deref_mut() {
@@ -210,10 +289,15 @@ fn watch_loop(
                 break;
             }
         }
-        if live {
-            if let Some(rest) = interval.checked_sub(tick.elapsed()) {
-                std::thread::sleep(rest);
+        let rest = interval.saturating_sub(tick.elapsed());
+        if let Some(t) = tui.as_deref_mut() {
+            // Live: the next sample; a replay plays at one sample per interval. `q` stops the
+            // watch (a followed command keeps running).
+            if t.wait_for_quit(rest)? {
+                break;
             }
+        } else if live {
+            std::thread::sleep(rest);
         }
     }
     Ok(())

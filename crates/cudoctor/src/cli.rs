@@ -34,8 +34,8 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// Output format.
-    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    #[arg(long, global = true, value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
     /// When to color the output (honours NO_COLOR and CLICOLOR_FORCE with `auto`).
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -50,6 +50,36 @@ pub enum Format {
     Json,
     /// Markdown, for pasting into a bug report.
     Markdown,
+}
+
+/// `--format` as given: the formats of every command, and `jsonl` and `tui`, which only
+/// `cudoctor watch` has (hidden from the other commands' help).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// Human-readable text.
+    Text,
+    /// Machine-readable JSON with a `schema_version`.
+    Json,
+    /// Markdown, for pasting into a bug report.
+    Markdown,
+    /// `cudoctor watch`: one JSON sample per line, as it comes.
+    #[value(hide = true)]
+    Jsonl,
+    /// `cudoctor watch`: a terminal view (the text lines when stdout is not a terminal).
+    #[value(hide = true)]
+    Tui,
+}
+
+impl FormatArg {
+    /// The format of the commands other than `watch`; `None` for `jsonl` and `tui`.
+    pub fn plain(self) -> Option<Format> {
+        match self {
+            Self::Text => Some(Format::Text),
+            Self::Json => Some(Format::Json),
+            Self::Markdown => Some(Format::Markdown),
+            Self::Jsonl | Self::Tui => None,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -120,6 +150,11 @@ pub enum Command {
         after_help = "Examples:\n  cudoctor fix docker-runtime                      # the diff for the daemon.json dockerd reads\n  sudo cudoctor fix docker-runtime --set-default --apply\n  cudoctor fix containerd --config /etc/containerd/config.toml\n  sudo cudoctor fix containerd --set-default --apply && sudo systemctl restart containerd"
     )]
     Fix(FixArgs),
+    /// Watch a job's GPUs (or replay an nvidia-smi log) and say what holds it back.
+    #[command(
+        after_help = "Formats: `--format text` (one line per GPU per sample, then the verdicts), `json` (the report at the end, docs/watch.schema.json), `jsonl` (one sample per line, as they come; `--replay` reads it back), `tui` (a terminal view: per-GPU counters, a sparkline of the SM utilization and the live verdict; `q` quits; on a pipe, the text lines).\n\nVerdicts: healthy, input-bound, host-sync, idle, throttled, not-using-gpu (docs/watch.md).\n\nExamples:\n  cudoctor watch                                  the GPUs for 60 s, from NVML\n  cudoctor watch -- python train.py               follow the job; exit with its exit code\n  cudoctor watch --format json -- python train.py > watch.json\n  nvidia-smi --query-gpu=timestamp,index,name,utilization.gpu,utilization.memory,memory.used,memory.total,power.draw,clocks.sm,clocks.max.sm,temperature.gpu,clocks_event_reasons.active --format=csv -l 1 > gpu.csv\n  cudoctor watch --replay gpu.csv\n  cudoctor watch --replay gpu-noheader.csv --fields timestamp,index,utilization.gpu,memory.used\n\nExit status: 0 watched to the end; the command's exit code with `-- COMMAND`; 2 cudoctor could not watch (no NVML, no GPU, an unreadable log)."
+    )]
+    Watch(WatchArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to standard output.
     #[command(
         after_help = "Examples:\n  cudoctor completions bash > ~/.local/share/bash-completion/completions/cudoctor\n  cudoctor completions zsh > \"${fpath[1]}/_cudoctor\"\n  cudoctor completions fish > ~/.config/fish/completions/cudoctor.fish"
@@ -381,4 +416,28 @@ pub struct FixEditArgs {
     /// Write the change (atomically, keeping a backup). Without it, only the diff is shown.
     #[arg(long)]
     pub apply: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Time between two samples (`500ms`, `1s`, `2m`); also the step of a CSV log without a
+    /// `timestamp` column.
+    #[arg(long, value_name = "TIME", default_value = "500ms")]
+    pub interval: String,
+    /// Stop after this long (`60s`, `10m`, `1h`). Default: 60 s; with `-- COMMAND`, until it
+    /// exits; with `--replay`, the whole recording.
+    #[arg(long, value_name = "TIME")]
+    pub duration: Option<String>,
+    /// Judge a recording instead of the live GPUs: an `nvidia-smi --query-gpu=... --format=csv`
+    /// log, or a `cudoctor watch --format jsonl` recording (`.jsonl`).
+    #[arg(long, value_name = "FILE")]
+    pub replay: Option<PathBuf>,
+    /// With --replay of a log written with `--format=csv,noheader`: its `--query-gpu` fields,
+    /// in order (`timestamp,index,utilization.gpu,memory.used`).
+    #[arg(long, value_name = "LIST", requires = "replay")]
+    pub fields: Option<String>,
+    /// The command to run and follow (after `--`): its process tree is matched against the GPU
+    /// processes, and the watch ends when it exits.
+    #[arg(last = true, value_name = "COMMAND", conflicts_with = "replay")]
+    pub command: Vec<String>,
 }

@@ -50,8 +50,20 @@ pub fn main(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> Exit
         }
     };
     let env = |k: &str| std::env::var(k).ok();
+    let format = match (cli.global.format.plain(), &cli.command) {
+        (Some(f), _) => f,
+        (None, Command::Watch(_)) => Format::Text,
+        (None, _) => {
+            let err = error::hinted(
+                "`--format jsonl` and `--format tui` are only for `cudoctor watch`",
+                "use `--format text`, `--format json` or `--format markdown`",
+            );
+            error::report(&err, Printer::new(false));
+            return ExitStatus::Error.into();
+        }
+    };
     let ctx = Ctx {
-        format: cli.global.format,
+        format,
         out: Printer::new(printer::resolve_color(
             cli.global.color,
             printer::stdout_is_tty(),
@@ -79,6 +91,8 @@ pub fn main(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> Exit
         Command::Fix(args) => commands::fix::run(ctx, &args),
         Command::Completions(args) => commands::shell::completions(ctx, args.shell),
         Command::Man => commands::shell::man(ctx),
+        // Its exit code may be the followed command's: it reports its own errors.
+        Command::Watch(args) => return commands::watch::main(ctx, &args, cli.global.format),
     };
     match result {
         Ok(status) => status.into(),

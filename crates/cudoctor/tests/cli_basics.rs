@@ -111,6 +111,7 @@ fn usage_errors_exit_2() {
                     cuDNN...)
       fix           Register the NVIDIA container runtime with Docker or containerd: a diff by default,
                     `--apply` writes it (with a backup)
+      watch         Watch a job's GPUs (or replay an nvidia-smi log) and say what holds it back
       completions   Print a shell completion script (bash, zsh, fish, elvish, powershell) to standard
                     output
       man           Print the manual page (roff) to standard output

@@ -15,4 +15,5 @@ pub mod report;
 pub mod requirements;
 pub mod run;
 pub mod shell;
+pub mod watch;
 pub mod which;

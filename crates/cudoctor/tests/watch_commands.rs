@@ -328,3 +328,37 @@ fn the_command_exit_code_passes_through() {
         r.stderr
     );
 }
+
+/// The README's `watch --replay` example is real output: every line of its block but the
+/// elision is in what the command prints.
+#[test]
+fn readme_watch_example_is_real_output() {
+    let readme = std::fs::read_to_string(common::repo_root().join("README.md")).unwrap();
+    let command = "$ cudoctor watch --replay crates/cudoctor-watch/tests/traces/input_bound.csv\n";
+    let at = readme
+        .find(command)
+        .expect("the README shows watch --replay");
+    let block = &readme[at + command.len()..];
+    let block = &block[..block.find("```").unwrap()];
+    let out = common::cudoctor_cmd()
+        .current_dir(common::repo_root())
+        .args([
+            "watch",
+            "--replay",
+            "crates/cudoctor-watch/tests/traces/input_bound.csv",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    for line in block.lines().filter(|l| l.trim() != "...") {
+        assert!(
+            text.contains(line),
+            "README line not in the output: {line:?}\n{text}"
+        );
+    }
+}

@@ -68,16 +68,23 @@ pub enum FormatArg {
     /// `cudoctor watch`: a terminal view (the text lines when stdout is not a terminal).
     #[value(hide = true)]
     Tui,
+    /// `cudoctor run`: the `docker run` line (its default).
+    #[value(hide = true)]
+    Sh,
+    /// `cudoctor run`: a Compose file (the same as `--compose`).
+    #[value(hide = true)]
+    Compose,
 }
 
 impl FormatArg {
-    /// The format of the commands other than `watch`; `None` for `jsonl` and `tui`.
+    /// The format of the commands other than `watch` and `run`; `None` for `jsonl`, `tui`,
+    /// `sh` and `compose`.
     pub fn plain(self) -> Option<Format> {
         match self {
             Self::Text => Some(Format::Text),
             Self::Json => Some(Format::Json),
             Self::Markdown => Some(Format::Markdown),
-            Self::Jsonl | Self::Tui => None,
+            Self::Jsonl | Self::Tui | Self::Sh | Self::Compose => None,
         }
     }
 }

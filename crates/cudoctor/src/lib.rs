@@ -23,7 +23,7 @@ pub mod term;
 
 pub use render::{printer, table};
 
-use cli::{Cli, Command, Format};
+use cli::{Cli, Command, Format, FormatArg};
 pub use exit::ExitStatus;
 use render::Printer;
 
@@ -52,10 +52,19 @@ pub fn main(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> Exit
     let env = |k: &str| std::env::var(k).ok();
     let format = match (cli.global.format.plain(), &cli.command) {
         (Some(f), _) => f,
-        (None, Command::Watch(_)) => Format::Text,
+        (None, Command::Watch(_))
+            if matches!(cli.global.format, FormatArg::Jsonl | FormatArg::Tui) =>
+        {
+            Format::Text
+        }
+        (None, Command::Run(_))
+            if matches!(cli.global.format, FormatArg::Sh | FormatArg::Compose) =>
+        {
+            Format::Text
+        }
         (None, _) => {
             let err = error::hinted(
-                "`--format jsonl` and `--format tui` are only for `cudoctor watch`",
+                "`--format jsonl` and `--format tui` are only for `cudoctor watch`, `--format sh` and `--format compose` only for `cudoctor run`",
                 "use `--format text`, `--format json` or `--format markdown`",
             );
             error::report(&err, Printer::new(false));
@@ -86,7 +95,11 @@ pub fn main(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> Exit
         Command::Archs(args) => commands::archs::run(ctx, &args),
         Command::Explain(args) => commands::explain::run(ctx, &args),
         Command::Dockerfile(args) => commands::dockerfile::run(ctx, &args),
-        Command::Run(args) => commands::run::run(ctx, &args),
+        Command::Run(mut args) => {
+            // `--format compose` is `--compose`; `--format sh` the default `docker run` line.
+            args.compose |= cli.global.format == FormatArg::Compose;
+            commands::run::run(ctx, &args)
+        }
         Command::Lint(args) => commands::lint::run(ctx, &args),
         Command::Fix(args) => commands::fix::run(ctx, &args),
         Command::Completions(args) => commands::shell::completions(ctx, args.shell),

@@ -571,3 +571,25 @@ fn docs_setup_examples_are_current() {
         r.stdout
     );
 }
+
+/// `run --format sh` is the `docker run` line and `run --format compose` the Compose file, as the
+/// issue spells them (the same as the default and `--compose`); other commands refuse them.
+#[test]
+fn run_takes_format_sh_and_compose() {
+    let out = |args: &[&str]| {
+        let o = cudoctor_cmd().args(args).output().unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+        )
+    };
+    let base = ["run", "tensorflow==2.9.0", "--jupyter"];
+    let (code, sh) = out(&[&base[..], &["--format", "sh"]].concat());
+    assert_eq!(code, Some(0));
+    assert_eq!(sh, out(&base).1);
+    let (code, compose) = out(&[&base[..], &["--format", "compose"]].concat());
+    assert_eq!(code, Some(0));
+    assert_eq!(compose, out(&[&base[..], &["--compose"]].concat()).1);
+    assert!(compose.contains("services:"), "{compose}");
+    assert_eq!(out(&["check", "--format", "compose"]).0, Some(2));
+}

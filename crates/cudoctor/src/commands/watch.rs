@@ -106,10 +106,10 @@ fn run(ctx: Ctx, args: &WatchArgs, format: FormatArg) -> anyhow::Result<ExitCode
     let mode = match format {
         FormatArg::Json => Mode::Json,
         FormatArg::Jsonl => Mode::Jsonl,
-        FormatArg::Markdown => {
+        FormatArg::Markdown | FormatArg::Sh | FormatArg::Compose => {
             return Err(error::hinted(
-                "`cudoctor watch` has no Markdown output",
-                "use `--format text`, `--format json` or `--format jsonl`",
+                "`cudoctor watch` has no such output",
+                "use `--format text`, `--format json`, `--format jsonl` or `--format tui`",
             ));
         }
         // The view is drawn only on a terminal; elsewhere (a pipe, a file) the text lines.

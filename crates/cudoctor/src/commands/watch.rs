@@ -106,9 +106,15 @@ fn run(ctx: Ctx, args: &WatchArgs, format: FormatArg) -> anyhow::Result<ExitCode
     let mode = match format {
         FormatArg::Json => Mode::Json,
         FormatArg::Jsonl => Mode::Jsonl,
-        FormatArg::Markdown | FormatArg::Sh | FormatArg::Compose => {
+        FormatArg::Markdown => {
             return Err(error::hinted(
-                "`cudoctor watch` has no such output",
+                "`cudoctor watch` has no Markdown output",
+                "use `--format text`, `--format json` or `--format jsonl`",
+            ));
+        }
+        FormatArg::Sh | FormatArg::Compose => {
+            return Err(error::hinted(
+                "`--format sh` and `--format compose` are only for `cudoctor run`",
                 "use `--format text`, `--format json`, `--format jsonl` or `--format tui`",
             ));
         }

@@ -93,7 +93,16 @@ fn cuda112_layer() -> Fixture {
 fn cudnn_layer(version: &str) -> Fixture {
     let f = Fixture::new();
     cudnn(&f, version);
+    dpkg_list(&f, version);
     f
+}
+
+/// The dpkg file list `apt-get install libcudnn8` leaves (what the package database records).
+fn dpkg_list(f: &Fixture, version: &str) {
+    f.file(
+        "/var/lib/dpkg/info/libcudnn8:amd64.list",
+        format!("/.\n/usr\n/usr/lib/x86_64-linux-gnu/libcudnn.so.{version}\n"),
+    );
 }
 
 fn tensorflow29() -> Fixture {
@@ -167,6 +176,7 @@ impl Images {
         cudnn(&replaced, "8.0.5");
         replaced.remove(&format!("{LIBDIR}/libcudnn.so.8"));
         replaced.link(&format!("{LIBDIR}/libcudnn.so.8"), "libcudnn.so.8.0.5");
+        dpkg_list(&replaced, "8.0.5");
         b.layer(
             "localhost/tensorflow:2.9.0-gpu",
             Some(&replaced),
@@ -390,6 +400,16 @@ fn real_images_give_the_same_findings_in_every_layout() {
                 assert!(
                     ids.iter().any(|i| i == want),
                     "{reference}: no {want} in {found:#?}"
+                );
+            }
+            if image.ends_with("cudnn805") {
+                // The package database says the same: libcudnn8 installed again in layer 4.
+                assert!(
+                    found
+                        .iter()
+                        .any(|f| f
+                            .contains("reinstalled the package `libcudnn8:amd64` over layer 2")),
+                    "{reference}: {found:#?}"
                 );
             }
             if code == 0 {

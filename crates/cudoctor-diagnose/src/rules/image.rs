@@ -303,6 +303,19 @@ pub(crate) fn image_library_replaced(ctx: &Ctx<'_>) -> Vec<Finding> {
         .filter(|p| is_stack_file(&p.path))
         .filter_map(|p| {
             p.replaced_layer.map(|lower| {
+                // A dpkg file list rewritten: the package was installed again (or upgraded, or
+                // downgraded) over the lower layer's.
+                if let Some(pkg) = p
+                    .path
+                    .strip_prefix("/var/lib/dpkg/info/")
+                    .and_then(|n| n.strip_suffix(".list"))
+                {
+                    return format!(
+                        "{} reinstalled the package `{pkg}` over {}'s (dpkg database)",
+                        layer_name(image, p.layer),
+                        layer_name(image, lower)
+                    );
+                }
                 format!(
                     "{} replaced `{}` of {}",
                     layer_name(image, p.layer),

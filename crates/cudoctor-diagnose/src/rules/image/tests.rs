@@ -184,3 +184,21 @@ fn a_history_line_that_installs_cudnn_over_a_lower_layer() {
     });
     assert_eq!(sev(&installed(&s), "image-library-replaced"), None);
 }
+
+#[test]
+fn a_package_reinstalled_over_the_base_is_named_from_the_dpkg_database() {
+    let s = image(|i| {
+        i.provenance = vec![FileProvenance {
+            path: "/var/lib/dpkg/info/libcudnn8:amd64.list".into(),
+            layer: 4,
+            replaced_layer: Some(2),
+        }];
+    });
+    let found = installed(&s);
+    let f = of(&found, "image-library-replaced");
+    assert_eq!(f.len(), 1, "{found:?}");
+    assert_eq!(
+        f[0].evidence[0].value,
+        "layer 4 (`step 4`) reinstalled the package `libcudnn8:amd64` over layer 2 (`step 2`)'s (dpkg database)"
+    );
+}

@@ -391,6 +391,18 @@ impl Probe {
 /// Which layer wrote each library, cuDNN header and toolkit file the snapshot records (and each
 /// CUDA/cuDNN package's dpkg file list), and the lower layer's file it replaced: what lets a finding say "layer 5 replaced libcudnn.so.8".
 fn image_provenance(root: &Root, snap: &Snapshot) -> Vec<snapshot::FileProvenance> {
+    const CUDA_PACKAGES: [&str; 10] = [
+        "libcudnn",
+        "cuda-",
+        "libcublas",
+        "libnccl",
+        "libnvinfer",
+        "libcusparse",
+        "libcufft",
+        "libcurand",
+        "libcusolver",
+        "libnpp",
+    ];
     let mut paths: BTreeSet<String> = BTreeSet::new();
     for l in &snap.libraries {
         paths.insert(l.path.clone());
@@ -408,18 +420,6 @@ fn image_provenance(root: &Root, snap: &Snapshot) -> Vec<snapshot::FileProvenanc
     }
     // The package database: which layer installed each CUDA/cuDNN Debian package (its file list
     // `/var/lib/dpkg/info/PACKAGE[:ARCH].list` is written when the package is installed).
-    const CUDA_PACKAGES: [&str; 10] = [
-        "libcudnn",
-        "cuda-",
-        "libcublas",
-        "libnccl",
-        "libnvinfer",
-        "libcusparse",
-        "libcufft",
-        "libcurand",
-        "libcusolver",
-        "libnpp",
-    ];
     for e in root.read_dir_or_empty(Path::new("/var/lib/dpkg/info")) {
         let name = e.name_str();
         if name.ends_with(".list") && CUDA_PACKAGES.iter().any(|p| name.starts_with(p)) {

@@ -17,48 +17,9 @@ use std::process::Command;
 use common::{listing, read};
 use cudoctor_image::{Image, NodeKind, OpenOptions, Reference, open};
 
-/// A missing tool: a skip with the reason, or a failure when `CUDOCTOR_REQUIRE_ARTIFACTS=1`.
-fn missing<T>(why: &str) -> Option<T> {
-    let required = std::env::var("CUDOCTOR_REQUIRE_ARTIFACTS").is_ok_and(|v| v == "1");
-    assert!(!required, "{why}, and CUDOCTOR_REQUIRE_ARTIFACTS=1");
-    log_skip(why);
-    None
-}
-
-/// Records a skip: prints it, and appends `TEST_NAME: reason` to the file named by
-/// `CUDOCTOR_SKIP_LOG` when that is set (CI counts the lines).
-fn log_skip(why: &str) {
-    eprintln!("skipped: {why}");
-    let Some(log) = std::env::var_os("CUDOCTOR_SKIP_LOG") else {
-        return;
-    };
-    let name = std::thread::current()
-        .name()
-        .unwrap_or("unknown test")
-        .to_owned();
-    let line = format!("{name}: {}\n", why.replace('\n', " "));
-    let written = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&log)
-        .and_then(|mut f| std::io::Write::write_all(&mut f, line.as_bytes()));
-    if let Err(e) = written {
-        eprintln!(
-            "cannot append to CUDOCTOR_SKIP_LOG `{}`: {e}",
-            std::path::Path::new(&log).display()
-        );
-    }
-}
-
-/// `Some` when every tool is on `PATH`.
+/// `Some` when every tool is on `PATH`, else a logged skip (or a failure in CI).
 fn have(tools: &[&str]) -> Option<()> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    for t in tools {
-        if !std::env::split_paths(&path).any(|d| d.join(t).is_file()) {
-            return missing(&format!("`{t}` is not on PATH"));
-        }
-    }
-    Some(())
+    cudoctor_test::containers::tools(tools)
 }
 
 /// A scratch directory whose whole path is lowercase (buildah derives an image name from an

@@ -332,8 +332,11 @@ pub fn evaluate(req: &Requirement, host: &HostProperties) -> Outcome {
 mod tests {
     use super::*;
 
-    /// `NVIDIA_REQUIRE_CUDA` of `nvidia/cuda:12.1.1-cudnn8-runtime-ubuntu22.04` (its config's
-    /// `Env`, shortened to the first brand groups of three branches).
+    /// `NVIDIA_REQUIRE_CUDA` of NVIDIA's CUDA 12.1 images, as their `Env` reads in public
+    /// `docker inspect` / `env` output quoted in several repositories (`cuda>=12.1
+    /// brand=tesla,driver>=470,driver<471 brand=unknown,driver>=470,driver<471
+    /// brand=nvidia,driver>=470,driver<471 ... brand=tesla,driver>=525,driver<526 ...`),
+    /// shortened to four of its groups.
     const CUDA_12_1: &str = "cuda>=12.1 brand=tesla,driver>=470,driver<471 brand=unknown,driver>=470,driver<471 brand=nvidia,driver>=470,driver<471 brand=tesla,driver>=525,driver<526";
 
     fn host(cuda: &str, driver: &str, brand: Option<&str>) -> HostProperties {

@@ -122,8 +122,11 @@ fn tensorflow29() -> Fixture {
     f
 }
 
-/// `NVIDIA_REQUIRE_CUDA` in the form NVIDIA's CUDA 11.2 images set it: the CUDA term, two
-/// data-center forward-compatibility groups, and the minor-version floor `driver>=450`.
+/// `NVIDIA_REQUIRE_CUDA` as NVIDIA's CUDA 11.2 Dockerfiles set it (`ENV NVIDIA_REQUIRE_CUDA
+/// "cuda>=11.2 brand=tesla,driver>=418,driver<419 brand=tesla,driver>=440,driver<441
+/// driver>=450"`, quoted in copies of those Dockerfiles): the CUDA term, two data-center
+/// forward-compatibility groups, and the minor-version floor `driver>=450`. Later 11.2 images
+/// write `driver>=450,driver<451` instead.
 const REQUIRE_112: &str =
     "cuda>=11.2 brand=tesla,driver>=418,driver<419 brand=tesla,driver>=440,driver<441 driver>=450";
 
@@ -688,5 +691,47 @@ fn readme_image_example_is_real_output() {
             text.contains(line),
             "README line not in the output: {line:?}\n{text}"
         );
+    }
+}
+
+/// Bad `--image` input is a clear error with exit 2 naming the file, and needs no container
+/// tools: a path that does not exist, a file that is not an archive, and `--host` without
+/// `--image`.
+#[test]
+fn bad_image_input_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("junk.tar");
+    std::fs::write(&junk, "not a tar archive\n").unwrap();
+    let missing = dir.path().join("missing.tar");
+    for (args, needle) in [
+        (
+            vec![
+                "check".to_owned(),
+                "--image".to_owned(),
+                missing.display().to_string(),
+            ],
+            "no such file or directory".to_owned(),
+        ),
+        (
+            vec![
+                "check".to_owned(),
+                "--image".to_owned(),
+                junk.display().to_string(),
+            ],
+            format!(
+                "`{}`: the archive is not a readable tar archive",
+                junk.display()
+            ),
+        ),
+        (
+            vec!["check".to_owned(), "--host".to_owned(), "h.json".to_owned()],
+            "--image".to_owned(),
+        ),
+    ] {
+        let out = cudoctor_cmd().args(&args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(&needle), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?}");
     }
 }

@@ -501,6 +501,7 @@ pub(crate) fn image_cuda_newer_than_driver(ctx: &Ctx<'_>) -> Vec<Finding> {
                  NVIDIA's CUDA images), which the facts do not tell.",
                 needs.join(" and ")
             ))
+            .fix("See the GPU's brand on the host: `nvidia-smi -q | grep 'Product Brand'`; a data-center brand (`Tesla`, `NVIDIA`) with a driver in the group's range starts the container through forward compatibility")
             .fix(upgrade)
             .source(FORWARD_COMPAT),
         ],

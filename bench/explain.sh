@@ -60,13 +60,16 @@ measure() { # name, command...
     shift
     local i
     for i in $(seq 1 "$RUNS"); do
-        /usr/bin/time -v -o "$OUT/time" "$@" > "$OUT/stdout"
+        # `cudoctor explain` exits 1 when the log holds errors, and `grep -c` exits 1 on no
+        # match: the status is printed, not fatal.
+        local rc=0
+        /usr/bin/time -v -o "$OUT/time" "$@" > "$OUT/stdout" || rc=$?
         local wall rss user sys
         wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$OUT/time")
         rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$OUT/time")
         user=$(sed -n 's/.*User time (seconds): //p' "$OUT/time")
         sys=$(sed -n 's/.*System time (seconds): //p' "$OUT/time")
-        printf '%-28s run %d: wall %s  user %ss  sys %ss  max RSS %s KB\n' "$name" "$i" "$wall" "$user" "$sys" "$rss"
+        printf '%-28s run %d: wall %s  user %ss  sys %ss  max RSS %s KB  exit %d\n' "$name" "$i" "$wall" "$user" "$sys" "$rss" "$rc"
     done
     printf '%-28s output: %s\n' "$name" "$(tail -n 1 "$OUT/stdout")"
 }

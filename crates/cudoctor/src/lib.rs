@@ -21,7 +21,7 @@ mod source;
 mod spec;
 pub mod term;
 
-pub use render::{printer, table};
+pub use render::{printer, table, wrap};
 
 use cli::{Cli, Command, Format, FormatArg};
 pub use exit::ExitStatus;
@@ -77,6 +77,10 @@ pub fn main(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> Exit
             cli.global.color,
             printer::stdout_is_tty(),
             &env,
+        ))
+        .with_width(render::wrap::terminal_width(
+            &env,
+            render::wrap::stdout_terminal_width(),
         )),
         err: Printer::new(printer::resolve_color(
             cli.global.color,

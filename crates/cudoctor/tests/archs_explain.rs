@@ -294,25 +294,39 @@ fn explain_text() {
 
     tf-libcudnn-missing line 2: TensorFlow cannot dlopen cuDNN (libcudnn)
       > W tensorflow/stream_executor/platform/default/dso_loader.cc:64] Could not load dynamic library 'libcudnn.so.8'; dlerror: libcudnn.so.8: cannot open shared object file: No such file or directory
-      cause: This log asks for libcudnn.so.8: this TensorFlow was built with cuDNN 8 and no cuDNN 8 library is on the loader path. cuDNN is not part of the CUDA toolkit; the cuDNN major TensorFlow was built with (libcudnn.so.7 up to TF 2.3, libcudnn.so.8 for 2.4-2.17, libcudnn.so.9 from 2.18) is not installed or not on the loader path. Threads about it also spread harmful fixes such as symlinking libcuda.so.<ver> to libcudnn.so.8.
-      fix: Install cuDNN 8 for the CUDA major TensorFlow uses (pip nvidia-cudnn-cuXX of major 8, apt libcudnn8, or conda cudnn=8) and put its directory on the loader path.
-      fix: Install the cuDNN major in `tf.sysconfig.get_build_info()['cudnn_version']` (pip nvidia-cudnn-cuXX, apt libcudnn8/libcudnn9, or conda cudnn).
-      fix: Make its directory visible to the loader (ld.so cache or `LD_LIBRARY_PATH`) and check that the libcudnn* symlinks really resolve to cuDNN.
+      cause: This log asks for libcudnn.so.8: this TensorFlow was built with cuDNN 8 and no cuDNN 8
+        library is on the loader path. cuDNN is not part of the CUDA toolkit; the cuDNN major TensorFlow
+        was built with (libcudnn.so.7 up to TF 2.3, libcudnn.so.8 for 2.4-2.17, libcudnn.so.9 from 2.18)
+        is not installed or not on the loader path. Threads about it also spread harmful fixes such as
+        symlinking libcuda.so.<ver> to libcudnn.so.8.
+      fix: Install cuDNN 8 for the CUDA major TensorFlow uses (pip nvidia-cudnn-cuXX of major 8, apt
+        libcudnn8, or conda cudnn=8) and put its directory on the loader path.
+      fix: Install the cuDNN major in `tf.sysconfig.get_build_info()['cudnn_version']` (pip
+        nvidia-cudnn-cuXX, apt libcudnn8/libcudnn9, or conda cudnn).
+      fix: Make its directory visible to the loader (ld.so cache or `LD_LIBRARY_PATH`) and check that
+        the libcudnn* symlinks really resolve to cuDNN.
       source: https://github.com/tensorflow/tensorflow/issues/60854
 
     tf-cannot-dlopen-gpu-libs line 3: TensorFlow could not dlopen some GPU libraries and will not use the GPU
       > 2024-06-19 16:06:44.996140: W tensorflow/core/common_runtime/gpu/gpu_device.cc:1689] Cannot dlopen some GPU libraries. Please make sure the missing libraries mentioned above are installed properly if you would like to use GPU. Follow the guide at https://w…
       explained by: tf-libcudnn-missing
-      cause: At least one of cudart, cublas, cublasLt, cufft, curand, cusolver, cusparse or cudnn failed to dlopen; TensorFlow continues on the CPU. From TF 2.13 the individual `Could not load dynamic library` lines are only logged at VLOG(1), so this summary may be the only line.
-      fix: Re-run with `TF_CPP_MAX_VLOG_LEVEL=3` (and `TF_CPP_MIN_LOG_LEVEL=0`) to see which library failed, then fix each one.
-      fix: For TF 2.14+ install the matching `tensorflow[and-cuda]`; check that module systems or scripts did not overwrite `LD_LIBRARY_PATH`.
+      cause: At least one of cudart, cublas, cublasLt, cufft, curand, cusolver, cusparse or cudnn failed
+        to dlopen; TensorFlow continues on the CPU. From TF 2.13 the individual
+        `Could not load dynamic library` lines are only logged at VLOG(1), so this summary may be the
+        only line.
+      fix: Re-run with `TF_CPP_MAX_VLOG_LEVEL=3` (and `TF_CPP_MIN_LOG_LEVEL=0`) to see which library
+        failed, then fix each one.
+      fix: For TF 2.14+ install the matching `tensorflow[and-cuda]`; check that module systems or
+        scripts did not overwrite `LD_LIBRARY_PATH`.
       source: https://github.com/NVIDIA/tensorflow/issues/110
 
     tf-skipping-gpu-registration line 4: TensorFlow skipped registering GPU devices (runs on the CPU)
       > Skipping registering GPU devices...
       explained by: tf-cannot-dlopen-gpu-libs
-      cause: Consequence of a failed GPU library load: TensorFlow registers no GPU device and silently runs on the CPU.
-      fix: Fix the library errors reported just before this line (see the `Cannot dlopen some GPU libraries` explanation).
+      cause: Consequence of a failed GPU library load: TensorFlow registers no GPU device and silently
+        runs on the CPU.
+      fix: Fix the library errors reported just before this line (see the
+        `Cannot dlopen some GPU libraries` explanation).
       source: https://github.com/tensorflow/tensorflow/issues/60646
 
     This machine: No problem found in the files (no framework checked); the driver and GPU were not checked (directory root)

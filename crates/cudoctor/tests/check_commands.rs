@@ -210,18 +210,21 @@ fn healthy_tf29_host() {
     success: true
     exit_code: 0
     ----- stdout -----
-    TensorFlow 2.9.0: no problem found in the files; the driver and GPU were not checked (directory root)
-    checked: TensorFlow 2.9.0 [installed (/opt/venv/lib/python3.9/site-packages/tensorflow-2.9.0.dist-info/METADATA)]
+    TensorFlow 2.9.0: no problem found in the files; the driver and GPU were not checked (directory
+      root)
+    checked: TensorFlow 2.9.0 [installed
+      (/opt/venv/lib/python3.9/site-packages/tensorflow-2.9.0.dist-info/METADATA)]
 
     info[tensorrt-missing]   TensorRT is not installed; TensorFlow's TensorRT warnings are harmless
-      TensorRT (`libnvinfer`) is an optional NVIDIA inference optimiser. Some TensorFlow releases
-      look for it at start and print "Could not load dynamic library 'libnvinfer.so.7'" or "TF-TRT
-      Warning: Could not find TensorRT". TensorFlow 2.9.0 trains and runs on the GPU without it;
-      only TF-TRT model conversion needs it.
+      TensorRT (`libnvinfer`) is an optional NVIDIA inference optimiser. Some TensorFlow releases look
+      for it at start and print "Could not load dynamic library 'libnvinfer.so.7'" or "TF-TRT Warning:
+      Could not find TensorRT". TensorFlow 2.9.0 trains and runs on the GPU without it; only TF-TRT
+      model conversion needs it.
       evidence:
         - libnvinfer.so.*: absent  (library search)
       fix:
-        - Nothing to do unless you use TF-TRT; to silence the messages: `export TF_CPP_MIN_LOG_LEVEL=2` (hides TensorFlow warnings in general)
+        - Nothing to do unless you use TF-TRT; to silence the messages: `export TF_CPP_MIN_LOG_LEVEL=2`
+          (hides TensorFlow warnings in general)
       sources: https://docs.nvidia.com/deeplearning/frameworks/tf-trt-user-guide/index.html
 
     ----- stderr -----
@@ -253,36 +256,54 @@ fn driver_below_toolkit_minimum_but_minor_compatible() {
     exit_code: 0
     ----- stdout -----
     TensorFlow 2.9.0 should use the GPU, with 1 warning
-    checked: TensorFlow 2.9.0 [installed (/opt/venv/lib/python3.9/site-packages/tensorflow-2.9.0.dist-info/METADATA)]
+    checked: TensorFlow 2.9.0 [installed
+      (/opt/venv/lib/python3.9/site-packages/tensorflow-2.9.0.dist-info/METADATA)]
 
-    warning[driver-too-old]   The NVIDIA driver 455.32.00 runs TensorFlow 2.9.0 (CUDA 11.2) only through minor-version compatibility
+    warning[driver-too-old]   The NVIDIA driver 455.32.00 runs TensorFlow 2.9.0 (CUDA 11.2) only through
+        minor-version compatibility
       Each CUDA release ships with a driver; TensorFlow 2.9.0 was built with CUDA 11.2 whose toolkit
       driver is 460.27.03. This driver is older, but within CUDA 11.x NVIDIA's minor-version
-      compatibility lets it run, with limits: no JIT of PTX newer than the driver's (the toolkit
-      emits PTX ISA 7.2; this driver JIT-compiles up to PTX ISA 7.1); features that need the newer
-      driver (>= 460.27.03) are unavailable. Code that relies on PTX compiled by the newer toolkit
-      (for example on a GPU the build has no machine code for) can fail with
-      `CUDA_ERROR_UNSUPPORTED_PTX_VERSION` (222).
+      compatibility lets it run, with limits: no JIT of PTX newer than the driver's (the toolkit emits
+      PTX ISA 7.2; this driver JIT-compiles up to PTX ISA 7.1); features that need the newer driver (>=
+      460.27.03) are unavailable. Code that relies on PTX compiled by the newer toolkit (for example on
+      a GPU the build has no machine code for) can fail with `CUDA_ERROR_UNSUPPORTED_PTX_VERSION` (222).
       evidence:
         - driver version: 455.32.00  (/proc/driver/nvidia/version)
-        - CUDA TensorFlow 2.9.0 was built with: 11.2  (/opt/venv/lib/python3.9/site-packages/tensorflow/python/platform/build_info.py)
-        - CUDA 11.2.0 toolkit driver: >= 460.27.03  (knowledge base: https://docs.nvidia.com/cuda/cuda-toolkit-release-notes/index.html#id7 | https://blog.csdn.net/ytomc/article/details/122805982 | https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html | https://github.com/tensorflow/docs/blob/master/site/en/install/pip.md | https://docs.nvidia.com/deeplearning/cudnn/latest/support-matrix/index.html)
-        - CUDA 11.x minor-version-compatibility minimum: >= 450.80.02  (knowledge base: https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html)
-        - minor-version-compatibility caveat: no JIT of PTX newer than the driver's (the toolkit emits PTX ISA 7.2; this driver JIT-compiles up to PTX ISA 7.1)  (knowledge base: https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html)
-        - minor-version-compatibility caveat: features that need the newer driver (>= 460.27.03) are unavailable  (knowledge base: https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html)
+        - CUDA TensorFlow 2.9.0 was built with: 11.2
+          (/opt/venv/lib/python3.9/site-packages/tensorflow/python/platform/build_info.py)
+        - CUDA 11.2.0 toolkit driver: >= 460.27.03  (knowledge base:
+          https://docs.nvidia.com/cuda/cuda-toolkit-release-notes/index.html#id7 |
+          https://blog.csdn.net/ytomc/article/details/122805982 |
+          https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html |
+          https://github.com/tensorflow/docs/blob/master/site/en/install/pip.md |
+          https://docs.nvidia.com/deeplearning/cudnn/latest/support-matrix/index.html)
+        - CUDA 11.x minor-version-compatibility minimum: >= 450.80.02  (knowledge base:
+          https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html)
+        - minor-version-compatibility caveat: no JIT of PTX newer than the driver's (the toolkit emits
+          PTX ISA 7.2; this driver JIT-compiles up to PTX ISA 7.1)  (knowledge base:
+          https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html)
+        - minor-version-compatibility caveat: features that need the newer driver (>= 460.27.03) are
+          unavailable  (knowledge base:
+          https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html)
       fix:
-        - Upgrade the NVIDIA driver to >= 460.27.03. On Ubuntu: `sudo apt-get install nvidia-driver-460` (or a newer branch), then `sudo reboot`
-      sources: https://docs.nvidia.com/cuda/cuda-toolkit-release-notes/index.html#id7 https://blog.csdn.net/ytomc/article/details/122805982 https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html https://github.com/tensorflow/docs/blob/master/site/en/install/pip.md https://docs.nvidia.com/deeplearning/cudnn/latest/support-matrix/index.html
+        - Upgrade the NVIDIA driver to >= 460.27.03. On Ubuntu: `sudo apt-get install nvidia-driver-460`
+          (or a newer branch), then `sudo reboot`
+      sources: https://docs.nvidia.com/cuda/cuda-toolkit-release-notes/index.html#id7
+        https://blog.csdn.net/ytomc/article/details/122805982
+        https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html
+        https://github.com/tensorflow/docs/blob/master/site/en/install/pip.md
+        https://docs.nvidia.com/deeplearning/cudnn/latest/support-matrix/index.html
 
     info[tensorrt-missing]   TensorRT is not installed; TensorFlow's TensorRT warnings are harmless
-      TensorRT (`libnvinfer`) is an optional NVIDIA inference optimiser. Some TensorFlow releases
-      look for it at start and print "Could not load dynamic library 'libnvinfer.so.7'" or "TF-TRT
-      Warning: Could not find TensorRT". TensorFlow 2.9.0 trains and runs on the GPU without it;
-      only TF-TRT model conversion needs it.
+      TensorRT (`libnvinfer`) is an optional NVIDIA inference optimiser. Some TensorFlow releases look
+      for it at start and print "Could not load dynamic library 'libnvinfer.so.7'" or "TF-TRT Warning:
+      Could not find TensorRT". TensorFlow 2.9.0 trains and runs on the GPU without it; only TF-TRT
+      model conversion needs it.
       evidence:
         - libnvinfer.so.*: absent  (library search)
       fix:
-        - Nothing to do unless you use TF-TRT; to silence the messages: `export TF_CPP_MIN_LOG_LEVEL=2` (hides TensorFlow warnings in general)
+        - Nothing to do unless you use TF-TRT; to silence the messages: `export TF_CPP_MIN_LOG_LEVEL=2`
+          (hides TensorFlow warnings in general)
       sources: https://docs.nvidia.com/deeplearning/frameworks/tf-trt-user-guide/index.html
 
     ----- stderr -----
@@ -305,35 +326,50 @@ fn driver_below_minor_compatibility() {
     exit_code: 1
     ----- stdout -----
     TensorFlow 2.9.0 will not use the GPU: 1 error
-    checked: TensorFlow 2.9.0 [installed (/opt/venv/lib/python3.9/site-packages/tensorflow-2.9.0.dist-info/METADATA)]
+    checked: TensorFlow 2.9.0 [installed
+      (/opt/venv/lib/python3.9/site-packages/tensorflow-2.9.0.dist-info/METADATA)]
 
     error[driver-too-old]   The NVIDIA driver 440.33.01 is too old for TensorFlow 2.9.0 (CUDA 11.2)
-      TensorFlow 2.9.0 contains GPU code built with CUDA 11.2. The CUDA libraries it loads need a
-      driver at least as new as their CUDA release (within CUDA 11 and later, a somewhat older
-      driver of the same major family is accepted: "minor-version compatibility"). An older driver
-      makes the first CUDA call fail with "CUDA driver version is insufficient for CUDA runtime
-      version" (error 35), and the framework falls back to the CPU. The knowledge base says: needs
-      driver >= 450.80.02 for CUDA 11.2; you have 440.33.01 (>= 460.27.03 without
-      minor-version-compatibility caveats).
+      TensorFlow 2.9.0 contains GPU code built with CUDA 11.2. The CUDA libraries it loads need a driver
+      at least as new as their CUDA release (within CUDA 11 and later, a somewhat older driver of the
+      same major family is accepted: "minor-version compatibility"). An older driver makes the first
+      CUDA call fail with "CUDA driver version is insufficient for CUDA runtime version" (error 35), and
+      the framework falls back to the CPU. The knowledge base says: needs driver >= 450.80.02 for CUDA
+      11.2; you have 440.33.01 (>= 460.27.03 without minor-version-compatibility caveats).
       evidence:
         - driver version: 440.33.01  (/proc/driver/nvidia/version)
-        - CUDA TensorFlow 2.9.0 was built with: 11.2  (/opt/venv/lib/python3.9/site-packages/tensorflow/python/platform/build_info.py)
-        - CUDA 11.2.0 toolkit driver: >= 460.27.03  (knowledge base: https://docs.nvidia.com/cuda/cuda-toolkit-release-notes/index.html#id7 | https://blog.csdn.net/ytomc/article/details/122805982 | https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html | https://github.com/tensorflow/docs/blob/master/site/en/install/pip.md | https://docs.nvidia.com/deeplearning/cudnn/latest/support-matrix/index.html)
-        - CUDA 11.x minor-version-compatibility minimum: >= 450.80.02  (knowledge base: https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html)
+        - CUDA TensorFlow 2.9.0 was built with: 11.2
+          (/opt/venv/lib/python3.9/site-packages/tensorflow/python/platform/build_info.py)
+        - CUDA 11.2.0 toolkit driver: >= 460.27.03  (knowledge base:
+          https://docs.nvidia.com/cuda/cuda-toolkit-release-notes/index.html#id7 |
+          https://blog.csdn.net/ytomc/article/details/122805982 |
+          https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html |
+          https://github.com/tensorflow/docs/blob/master/site/en/install/pip.md |
+          https://docs.nvidia.com/deeplearning/cudnn/latest/support-matrix/index.html)
+        - CUDA 11.x minor-version-compatibility minimum: >= 450.80.02  (knowledge base:
+          https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html)
       fix:
-        - Upgrade the NVIDIA driver to >= 460.27.03 (>= 450.80.02 works with minor-version-compatibility caveats). On Ubuntu: `sudo apt-get install nvidia-driver-460` (or a newer branch), then `sudo reboot`
-        - Or pick a release that fits this driver: `cudoctor plan --driver 440.33.01 --framework tensorflow`
-      sources: https://docs.nvidia.com/cuda/cuda-toolkit-release-notes/index.html#id7 https://blog.csdn.net/ytomc/article/details/122805982 https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html https://github.com/tensorflow/docs/blob/master/site/en/install/pip.md https://docs.nvidia.com/deeplearning/cudnn/latest/support-matrix/index.html
+        - Upgrade the NVIDIA driver to >= 460.27.03 (>= 450.80.02 works with minor-version-compatibility
+          caveats). On Ubuntu: `sudo apt-get install nvidia-driver-460` (or a newer branch), then
+          `sudo reboot`
+        - Or pick a release that fits this driver:
+          `cudoctor plan --driver 440.33.01 --framework tensorflow`
+      sources: https://docs.nvidia.com/cuda/cuda-toolkit-release-notes/index.html#id7
+        https://blog.csdn.net/ytomc/article/details/122805982
+        https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html
+        https://github.com/tensorflow/docs/blob/master/site/en/install/pip.md
+        https://docs.nvidia.com/deeplearning/cudnn/latest/support-matrix/index.html
 
     info[tensorrt-missing]   TensorRT is not installed; TensorFlow's TensorRT warnings are harmless
-      TensorRT (`libnvinfer`) is an optional NVIDIA inference optimiser. Some TensorFlow releases
-      look for it at start and print "Could not load dynamic library 'libnvinfer.so.7'" or "TF-TRT
-      Warning: Could not find TensorRT". TensorFlow 2.9.0 trains and runs on the GPU without it;
-      only TF-TRT model conversion needs it.
+      TensorRT (`libnvinfer`) is an optional NVIDIA inference optimiser. Some TensorFlow releases look
+      for it at start and print "Could not load dynamic library 'libnvinfer.so.7'" or "TF-TRT Warning:
+      Could not find TensorRT". TensorFlow 2.9.0 trains and runs on the GPU without it; only TF-TRT
+      model conversion needs it.
       evidence:
         - libnvinfer.so.*: absent  (library search)
       fix:
-        - Nothing to do unless you use TF-TRT; to silence the messages: `export TF_CPP_MIN_LOG_LEVEL=2` (hides TensorFlow warnings in general)
+        - Nothing to do unless you use TF-TRT; to silence the messages: `export TF_CPP_MIN_LOG_LEVEL=2`
+          (hides TensorFlow warnings in general)
       sources: https://docs.nvidia.com/deeplearning/frameworks/tf-trt-user-guide/index.html
 
     ----- stderr -----
@@ -358,32 +394,42 @@ fn missing_cudnn() {
     exit_code: 1
     ----- stdout -----
     TensorFlow 2.9.0 will not use the GPU: 1 error
-    checked: TensorFlow 2.9.0 [installed (/opt/venv/lib/python3.9/site-packages/tensorflow-2.9.0.dist-info/METADATA)]
+    checked: TensorFlow 2.9.0 [installed
+      (/opt/venv/lib/python3.9/site-packages/tensorflow-2.9.0.dist-info/METADATA)]
 
     error[library-not-found]   TensorFlow 2.9.0 cannot load a CUDA library: libcudnn.so.8
-      TensorFlow 2.9.0 opens the CUDA libraries by exact file name (soname) when it starts. The
-      dynamic loader looks in the directories of `LD_LIBRARY_PATH`, the `ld.so.cache` index and the
-      system library directories; no file with that name is there. When any of them is missing
-      TensorFlow logs "Could not load dynamic library" and "Cannot dlopen some GPU libraries...
-      Skipping registering GPU devices", and everything runs on the CPU.
+      TensorFlow 2.9.0 opens the CUDA libraries by exact file name (soname) when it starts. The dynamic
+      loader looks in the directories of `LD_LIBRARY_PATH`, the `ld.so.cache` index and the system
+      library directories; no file with that name is there. When any of them is missing TensorFlow logs
+      "Could not load dynamic library" and "Cannot dlopen some GPU libraries... Skipping registering GPU
+      devices", and everything runs on the CPU.
       evidence:
-        - dlopen("libcudnn.so.8"): no file the loader would take  (loader emulation (glibc search order))
-        - libraries TensorFlow 2.9.0 dlopens: libcudnn.so.8  (knowledge base: https://github.com/tensorflow/tensorflow/blob/026389f7f824d140f243c608984ce163eb6f5374/tensorflow/stream_executor/platform/default/dso_loader.cc | https://github.com/tensorflow/tensorflow/issues/56413 (observed names))
+        - dlopen("libcudnn.so.8"): no file the loader would take  (loader emulation (glibc search
+          order))
+        - libraries TensorFlow 2.9.0 dlopens: libcudnn.so.8  (knowledge base:
+          https://github.com/tensorflow/tensorflow/blob/026389f7f824d140f243c608984ce163eb6f5374/tensorflow/stream_executor/platform/default/dso_loader.cc
+          | https://github.com/tensorflow/tensorflow/issues/56413 (observed names))
       fix:
-        - pip (into /opt/venv): `pip install 'nvidia-cudnn-cu11>=8.1,<9'`, then `export LD_LIBRARY_PATH=/opt/venv/lib/python3.9/site-packages/nvidia/cudnn/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}`
-        - cuDNN 8.1 for CUDA 11.2 from apt: `apt-cache madison libcudnn8 | grep 'cuda11.2'`, then `sudo apt-get install libcudnn8=<a 8.1.x version from that list>`
-        - Or run the official image, which has the right libraries: `docker run --gpus all -it tensorflow/tensorflow:2.9.0-gpu`
-      sources: https://github.com/tensorflow/tensorflow/blob/026389f7f824d140f243c608984ce163eb6f5374/tensorflow/stream_executor/platform/default/dso_loader.cc https://github.com/tensorflow/tensorflow/issues/56413 https://www.tensorflow.org/install/pip https://docs.nvidia.com/cuda/cuda-installation-guide-linux/index.html
+        - pip (into /opt/venv): `pip install 'nvidia-cudnn-cu11>=8.1,<9'`, then
+          `export LD_LIBRARY_PATH=/opt/venv/lib/python3.9/site-packages/nvidia/cudnn/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}`
+        - cuDNN 8.1 for CUDA 11.2 from apt: `apt-cache madison libcudnn8 | grep 'cuda11.2'`, then
+          `sudo apt-get install libcudnn8=<a 8.1.x version from that list>`
+        - Or run the official image, which has the right libraries:
+          `docker run --gpus all -it tensorflow/tensorflow:2.9.0-gpu`
+      sources: https://github.com/tensorflow/tensorflow/blob/026389f7f824d140f243c608984ce163eb6f5374/tensorflow/stream_executor/platform/default/dso_loader.cc
+        https://github.com/tensorflow/tensorflow/issues/56413 https://www.tensorflow.org/install/pip
+        https://docs.nvidia.com/cuda/cuda-installation-guide-linux/index.html
 
     info[tensorrt-missing]   TensorRT is not installed; TensorFlow's TensorRT warnings are harmless
-      TensorRT (`libnvinfer`) is an optional NVIDIA inference optimiser. Some TensorFlow releases
-      look for it at start and print "Could not load dynamic library 'libnvinfer.so.7'" or "TF-TRT
-      Warning: Could not find TensorRT". TensorFlow 2.9.0 trains and runs on the GPU without it;
-      only TF-TRT model conversion needs it.
+      TensorRT (`libnvinfer`) is an optional NVIDIA inference optimiser. Some TensorFlow releases look
+      for it at start and print "Could not load dynamic library 'libnvinfer.so.7'" or "TF-TRT Warning:
+      Could not find TensorRT". TensorFlow 2.9.0 trains and runs on the GPU without it; only TF-TRT
+      model conversion needs it.
       evidence:
         - libnvinfer.so.*: absent  (library search)
       fix:
-        - Nothing to do unless you use TF-TRT; to silence the messages: `export TF_CPP_MIN_LOG_LEVEL=2` (hides TensorFlow warnings in general)
+        - Nothing to do unless you use TF-TRT; to silence the messages: `export TF_CPP_MIN_LOG_LEVEL=2`
+          (hides TensorFlow warnings in general)
       sources: https://docs.nvidia.com/deeplearning/frameworks/tf-trt-user-guide/index.html
 
     ----- stderr -----
@@ -404,35 +450,49 @@ fn cudnn_8_0_instead_of_8_1() {
     exit_code: 1
     ----- stdout -----
     TensorFlow 2.9.0 will not use the GPU: 1 error
-    checked: TensorFlow 2.9.0 [installed (/opt/venv/lib/python3.9/site-packages/tensorflow-2.9.0.dist-info/METADATA)]
+    checked: TensorFlow 2.9.0 [installed
+      (/opt/venv/lib/python3.9/site-packages/tensorflow-2.9.0.dist-info/METADATA)]
 
-    error[cudnn-version-mismatch]   TensorFlow 2.9.0 will refuse the cuDNN 8.0.5 it loads (built with cuDNN 8.1)
-      cuDNN is NVIDIA's library of neural-network kernels (convolutions, batch norm, RNNs).
-      TensorFlow 2.9.0 checks at start-up that the cuDNN it loads fits the one it was compiled
-      against: same major version and an equal or newer minor. This one does not (built with cuDNN
-      8.1, loaded 8.0.5: the loaded minor version must be 1 or higher (TensorFlow: "CuDNN library
-      needs to have matching major version and equal or higher minor version")), so it logs "Loaded
-      runtime CuDNN library: 8.0.5 but source was compiled with: 8.1" and every cuDNN operation
-      fails ("DNN library is not found" / "Could not create cudnn handle"). A common cause is a
-      custom image or a manual copy that replaced cuDNN with another version.
+    error[cudnn-version-mismatch]   TensorFlow 2.9.0 will refuse the cuDNN 8.0.5 it loads (built with
+        cuDNN 8.1)
+      cuDNN is NVIDIA's library of neural-network kernels (convolutions, batch norm, RNNs). TensorFlow
+      2.9.0 checks at start-up that the cuDNN it loads fits the one it was compiled against: same major
+      version and an equal or newer minor. This one does not (built with cuDNN 8.1, loaded 8.0.5: the
+      loaded minor version must be 1 or higher (TensorFlow: "CuDNN library needs to have matching major
+      version and equal or higher minor version")), so it logs "Loaded runtime CuDNN library: 8.0.5 but
+      source was compiled with: 8.1" and every cuDNN operation fails ("DNN library is not found" /
+      "Could not create cudnn handle"). A common cause is a custom image or a manual copy that replaced
+      cuDNN with another version.
       evidence:
-        - cuDNN loaded: libcudnn.so.8 -> /usr/lib/x86_64-linux-gnu/libcudnn.so.8.0.5 (8.0.5)  (loader emulation (glibc search order) (via default directory))
-        - cuDNN TensorFlow 2.9.0 was built with: 8.1  (knowledge base: https://github.com/tensorflow/docs/blob/7c3650212740204359d4ceae481abc79345541be/site/en/install/source.md | https://www.tensorflow.org/install/source#gpu)
+        - cuDNN loaded: libcudnn.so.8 -> /usr/lib/x86_64-linux-gnu/libcudnn.so.8.0.5 (8.0.5)  (loader
+          emulation (glibc search order) (via default directory))
+        - cuDNN TensorFlow 2.9.0 was built with: 8.1  (knowledge base:
+          https://github.com/tensorflow/docs/blob/7c3650212740204359d4ceae481abc79345541be/site/en/install/source.md
+          | https://www.tensorflow.org/install/source#gpu)
       fix:
-        - Install cuDNN 8.1 for CUDA 11.2: `apt-cache madison libcudnn8 | grep 'cuda11.2'`, then `sudo apt-get install libcudnn8=<a 8.1.x version from that list>`; or with pip `pip install 'nvidia-cudnn-cu11>=8.1,<9'` and put its `nvidia/cudnn/lib` directory first in `LD_LIBRARY_PATH`
-        - Remove cuDNN files copied by hand (`libcudnn*` in `/usr/local/cuda*/lib64`, `/usr/lib/x86_64-linux-gnu`) and run `sudo ldconfig`
-        - In a custom image: build FROM the official `tensorflow/tensorflow:2.9.0-gpu` and do not replace its cuDNN
-      sources: https://github.com/tensorflow/tensorflow/blob/0db332dc4ca50224965f7924050df365b32fb979/tensorflow/stream_executor/cuda/cudnn_version.cc https://github.com/tensorflow/docs/blob/7c3650212740204359d4ceae481abc79345541be/site/en/install/source.md https://www.tensorflow.org/install/source#gpu https://docs.nvidia.com/deeplearning/cudnn/latest/reference/support-matrix.html
+        - Install cuDNN 8.1 for CUDA 11.2: `apt-cache madison libcudnn8 | grep 'cuda11.2'`, then
+          `sudo apt-get install libcudnn8=<a 8.1.x version from that list>`; or with pip
+          `pip install 'nvidia-cudnn-cu11>=8.1,<9'` and put its `nvidia/cudnn/lib` directory first in
+          `LD_LIBRARY_PATH`
+        - Remove cuDNN files copied by hand (`libcudnn*` in `/usr/local/cuda*/lib64`,
+          `/usr/lib/x86_64-linux-gnu`) and run `sudo ldconfig`
+        - In a custom image: build FROM the official `tensorflow/tensorflow:2.9.0-gpu` and do not
+          replace its cuDNN
+      sources: https://github.com/tensorflow/tensorflow/blob/0db332dc4ca50224965f7924050df365b32fb979/tensorflow/stream_executor/cuda/cudnn_version.cc
+        https://github.com/tensorflow/docs/blob/7c3650212740204359d4ceae481abc79345541be/site/en/install/source.md
+        https://www.tensorflow.org/install/source#gpu
+        https://docs.nvidia.com/deeplearning/cudnn/latest/reference/support-matrix.html
 
     info[tensorrt-missing]   TensorRT is not installed; TensorFlow's TensorRT warnings are harmless
-      TensorRT (`libnvinfer`) is an optional NVIDIA inference optimiser. Some TensorFlow releases
-      look for it at start and print "Could not load dynamic library 'libnvinfer.so.7'" or "TF-TRT
-      Warning: Could not find TensorRT". TensorFlow 2.9.0 trains and runs on the GPU without it;
-      only TF-TRT model conversion needs it.
+      TensorRT (`libnvinfer`) is an optional NVIDIA inference optimiser. Some TensorFlow releases look
+      for it at start and print "Could not load dynamic library 'libnvinfer.so.7'" or "TF-TRT Warning:
+      Could not find TensorRT". TensorFlow 2.9.0 trains and runs on the GPU without it; only TF-TRT
+      model conversion needs it.
       evidence:
         - libnvinfer.so.*: absent  (library search)
       fix:
-        - Nothing to do unless you use TF-TRT; to silence the messages: `export TF_CPP_MIN_LOG_LEVEL=2` (hides TensorFlow warnings in general)
+        - Nothing to do unless you use TF-TRT; to silence the messages: `export TF_CPP_MIN_LOG_LEVEL=2`
+          (hides TensorFlow warnings in general)
       sources: https://docs.nvidia.com/deeplearning/frameworks/tf-trt-user-guide/index.html
 
     ----- stderr -----
@@ -514,33 +574,40 @@ fn container_without_gpu_devices() {
     exit_code: 1
     ----- stdout -----
     TensorFlow 2.9.0 will not use the GPU: 1 error
-    checked: TensorFlow 2.9.0 [installed (/opt/venv/lib/python3.9/site-packages/tensorflow-2.9.0.dist-info/METADATA)]
+    checked: TensorFlow 2.9.0 [installed
+      (/opt/venv/lib/python3.9/site-packages/tensorflow-2.9.0.dist-info/METADATA)]
 
     error[container-no-gpu]   This container has no GPU: TensorFlow 2.9.0 cannot use one
       A container sees a GPU only when the container runtime passes it in: the `/dev/nvidia*` device
-      files and the host's driver libraries are added at start by the NVIDIA Container Toolkit when
-      the container is started with `--gpus` (or the `nvidia` runtime and `NVIDIA_VISIBLE_DEVICES`).
-      None are here, so frameworks find no GPU and run on the CPU. The image itself cannot fix this;
-      the `docker run` command and the host can.
+      files and the host's driver libraries are added at start by the NVIDIA Container Toolkit when the
+      container is started with `--gpus` (or the `nvidia` runtime and `NVIDIA_VISIBLE_DEVICES`). None
+      are here, so frameworks find no GPU and run on the CPU. The image itself cannot fix this; the
+      `docker run` command and the host can.
       evidence:
         - inside a container: /.dockerenv  (container markers)
         - /dev/nvidia0, /dev/nvidia1, ...: absent  (/dev)
         - NVIDIA_VISIBLE_DEVICES: unset  (NVIDIA_VISIBLE_DEVICES (--env))
       fix:
-        - Start the container with the GPUs: `docker run --gpus all ...` (Compose: `deploy.resources.reservations.devices: [{driver: nvidia, count: all, capabilities: [gpu]}]`)
-        - On the host: install the NVIDIA Container Toolkit (`sudo apt-get install nvidia-container-toolkit`), then `sudo nvidia-ctk runtime configure --runtime=docker && sudo systemctl restart docker`
-        - On the host: check the driver with `cudoctor check` (it must be new enough for the CUDA in this image)
-      sources: https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/latest/install-guide.html https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/latest/docker-specialized.html
+        - Start the container with the GPUs: `docker run --gpus all ...` (Compose:
+          `deploy.resources.reservations.devices: [{driver: nvidia, count: all, capabilities: [gpu]}]`)
+        - On the host: install the NVIDIA Container Toolkit
+          (`sudo apt-get install nvidia-container-toolkit`), then
+          `sudo nvidia-ctk runtime configure --runtime=docker && sudo systemctl restart docker`
+        - On the host: check the driver with `cudoctor check` (it must be new enough for the CUDA in
+          this image)
+      sources: https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/latest/install-guide.html
+        https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/latest/docker-specialized.html
 
     info[tensorrt-missing]   TensorRT is not installed; TensorFlow's TensorRT warnings are harmless
-      TensorRT (`libnvinfer`) is an optional NVIDIA inference optimiser. Some TensorFlow releases
-      look for it at start and print "Could not load dynamic library 'libnvinfer.so.7'" or "TF-TRT
-      Warning: Could not find TensorRT". TensorFlow 2.9.0 trains and runs on the GPU without it;
-      only TF-TRT model conversion needs it.
+      TensorRT (`libnvinfer`) is an optional NVIDIA inference optimiser. Some TensorFlow releases look
+      for it at start and print "Could not load dynamic library 'libnvinfer.so.7'" or "TF-TRT Warning:
+      Could not find TensorRT". TensorFlow 2.9.0 trains and runs on the GPU without it; only TF-TRT
+      model conversion needs it.
       evidence:
         - libnvinfer.so.*: absent  (library search)
       fix:
-        - Nothing to do unless you use TF-TRT; to silence the messages: `export TF_CPP_MIN_LOG_LEVEL=2` (hides TensorFlow warnings in general)
+        - Nothing to do unless you use TF-TRT; to silence the messages: `export TF_CPP_MIN_LOG_LEVEL=2`
+          (hides TensorFlow warnings in general)
       sources: https://docs.nvidia.com/deeplearning/frameworks/tf-trt-user-guide/index.html
 
     ----- stderr -----
@@ -634,43 +701,50 @@ fn docker_host_runtime_not_registered() {
     exit_code: 0
     ----- stdout -----
     TensorFlow 2.9.0 should use the GPU, with 1 warning
-    checked: TensorFlow 2.9.0 [installed (/opt/venv/lib/python3.9/site-packages/tensorflow-2.9.0.dist-info/METADATA)]
+    checked: TensorFlow 2.9.0 [installed
+      (/opt/venv/lib/python3.9/site-packages/tensorflow-2.9.0.dist-info/METADATA)]
 
-    warning[docker-nvidia-runtime-missing]   The NVIDIA container runtime is installed but Docker is not configured to use it
+    warning[docker-nvidia-runtime-missing]   The NVIDIA container runtime is installed but Docker is not
+        configured to use it
       Docker starts GPU containers through the NVIDIA container runtime, which must be registered in
-      `/etc/docker/daemon.json`. It is installed here but not registered: `docker run
-      --runtime=nvidia`, Compose files with `runtime: nvidia` and setups that expect it as the
-      default runtime (Kubernetes, `docker build` steps that need the GPU) fail or get containers
-      without a GPU. (`docker run --gpus all` can still work through the toolkit's hook.)
+      `/etc/docker/daemon.json`. It is installed here but not registered: `docker run --runtime=nvidia`,
+      Compose files with `runtime: nvidia` and setups that expect it as the default runtime (Kubernetes,
+      `docker build` steps that need the GPU) fail or get containers without a GPU.
+      (`docker run --gpus all` can still work through the toolkit's hook.)
       evidence:
-        - NVIDIA container tools: /usr/bin/nvidia-container-runtime, /usr/bin/nvidia-ctk  (executables found)
+        - NVIDIA container tools: /usr/bin/nvidia-container-runtime, /usr/bin/nvidia-ctk  (executables
+          found)
         - daemon.json runtimes: none  (/etc/docker/daemon.json)
         - daemon.json default-runtime: unset (runc)  (/etc/docker/daemon.json)
       fix:
-        - `sudo cudoctor fix docker-runtime --set-default --apply && sudo systemctl restart docker` (without `--apply` it shows the diff; the original is kept as a backup)
+        - `sudo cudoctor fix docker-runtime --set-default --apply && sudo systemctl restart docker`
+          (without `--apply` it shows the diff; the original is kept as a backup)
         - `sudo nvidia-ctk runtime configure --runtime=docker --set-as-default && sudo systemctl restart docker`
         - It writes this into `/etc/docker/daemon.json` (merged with the keys already there):
-    {
-        "default-runtime": "nvidia",
-        "runtimes": {
-            "nvidia": {
-                "args": [],
-                "path": "nvidia-container-runtime"
-            }
-        }
-    }
-        - Check: `docker info --format '{{json .Runtimes}}'` lists `nvidia`, and `docker run --rm --gpus all ubuntu nvidia-smi` shows the GPUs
-      sources: https://github.com/NVIDIA/nvidia-container-toolkit/blob/main/pkg/config/engine/docker/docker.go https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/latest/install-guide.html
+          {
+          "default-runtime": "nvidia",
+          "runtimes": {
+          "nvidia": {
+          "args": [],
+          "path": "nvidia-container-runtime"
+          }
+          }
+          }
+        - Check: `docker info --format '{{json .Runtimes}}'` lists `nvidia`, and
+          `docker run --rm --gpus all ubuntu nvidia-smi` shows the GPUs
+      sources: https://github.com/NVIDIA/nvidia-container-toolkit/blob/main/pkg/config/engine/docker/docker.go
+        https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/latest/install-guide.html
 
     info[tensorrt-missing]   TensorRT is not installed; TensorFlow's TensorRT warnings are harmless
-      TensorRT (`libnvinfer`) is an optional NVIDIA inference optimiser. Some TensorFlow releases
-      look for it at start and print "Could not load dynamic library 'libnvinfer.so.7'" or "TF-TRT
-      Warning: Could not find TensorRT". TensorFlow 2.9.0 trains and runs on the GPU without it;
-      only TF-TRT model conversion needs it.
+      TensorRT (`libnvinfer`) is an optional NVIDIA inference optimiser. Some TensorFlow releases look
+      for it at start and print "Could not load dynamic library 'libnvinfer.so.7'" or "TF-TRT Warning:
+      Could not find TensorRT". TensorFlow 2.9.0 trains and runs on the GPU without it; only TF-TRT
+      model conversion needs it.
       evidence:
         - libnvinfer.so.*: absent  (library search)
       fix:
-        - Nothing to do unless you use TF-TRT; to silence the messages: `export TF_CPP_MIN_LOG_LEVEL=2` (hides TensorFlow warnings in general)
+        - Nothing to do unless you use TF-TRT; to silence the messages: `export TF_CPP_MIN_LOG_LEVEL=2`
+          (hides TensorFlow warnings in general)
       sources: https://docs.nvidia.com/deeplearning/frameworks/tf-trt-user-guide/index.html
 
     ----- stderr -----
@@ -948,6 +1022,32 @@ fn scenario_table() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// With `COLUMNS=80`, no line of `check`'s text that could be wrapped is wider than 80 columns,
+/// for the healthy host and every `--root` scenario (commands and URLs may stand alone wider).
+#[test]
+fn check_text_fits_80_columns() {
+    let mut roots = vec![("healthy", healthy())];
+    for s in SCENARIOS.iter().filter(|s| !s.live) {
+        let f = healthy();
+        (s.change)(&f);
+        roots.push((s.name, f));
+    }
+    for (name, f) in &roots {
+        for extra in [
+            &[][..],
+            &["--for", "tensorflow==2.9.0"],
+            &["--for", "torch"],
+        ] {
+            let mut args = vec!["check"];
+            args.extend(extra);
+            let out = f.cmd(&args).env("COLUMNS", "80").output().unwrap();
+            let text = String::from_utf8(out.stdout).unwrap();
+            assert!(!text.is_empty(), "{name}: no output");
+            common::assert_fits(&text, 80, &format!("check {name} {extra:?}"));
+        }
+    }
+}
+
 /// Regression test (fixed): a TensorFlow release newer than the knowledge base, whose build info says CUDA 12.5
 /// and cuDNN 9, on a root with no CUDA library, no cuDNN and no driver: `check` says "TensorFlow
 /// 2.99.0 is ready to use the GPU" and exits 0 (only two info findings). Issue 4: such releases are
@@ -1030,13 +1130,14 @@ fn empty_root_is_not_an_error_of_the_tool() {
     success: true
     exit_code: 0
     ----- stdout -----
-    No problem found in the files (no framework checked); the driver and GPU were not checked (directory root)
+    No problem found in the files (no framework checked); the driver and GPU were not checked (directory
+      root)
 
     info[no-framework-target]   No framework to check against: only the GPU stack was checked
-      No TensorFlow, PyTorch or JAX installation was found and none was named, so only the driver,
-      GPUs, toolkits and containers were checked. Naming the framework you mean to run adds its
-      checks: the driver its CUDA needs, the exact libraries it opens, its cuDNN rule, its Python
-      versions and whether it has code for your GPU.
+      No TensorFlow, PyTorch or JAX installation was found and none was named, so only the driver, GPUs,
+      toolkits and containers were checked. Naming the framework you mean to run adds its checks: the
+      driver its CUDA needs, the exact libraries it opens, its cuDNN rule, its Python versions and
+      whether it has code for your GPU.
       evidence:
         - frameworks installed: none found in 0 Python environments  (Python environments (*.dist-info))
       fix:

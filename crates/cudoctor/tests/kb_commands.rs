@@ -33,24 +33,75 @@ fn requirements_tf_2_9_0_text() {
     variant default
       CUDA                            11.2
       cuDNN                           8.1
-      cuDNN accepted                  >=8.1, <9 (TensorFlow accepts the same major with an equal or newer minor)
+      cuDNN accepted                  >=8.1, <9 (TensorFlow accepts the same major with an equal or
+                                      newer minor)
       driver                          >= 460.27.03
-      driver (minor-version compat.)  >= 450.80.02 (minor-version compatibility: no JIT of PTX newer than the driver; features that need the newer driver are unavailable)
+      driver (minor-version compat.)  >= 450.80.02 (minor-version compatibility: no JIT of PTX newer
+                                      than the driver; features that need the newer driver are
+                                      unavailable)
       Python                          3.7, 3.8, 3.9, 3.10
       GPU code                        sm_35, sm_50, sm_60, sm_70, sm_75, sm_80, compute_80
-      build_info entries              sm_35, sm_50, sm_60, sm_70, sm_75, compute_80 (TensorFlow's convention: compute_XY = sm_XY SASS + compute_XY PTX)
-      PTX ISA                         7.2 (measured in tensorflow-2.9.0-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl)
-      dlopens                         libcublas.so.11, libcublasLt.so.11, libcuda.so.1, libcudart.so.11.0, libcudnn.so.8, libcufft.so.10, libcurand.so.10, libcusolver.so.11, libcusparse.so.11 (observed)
-      official images                 tensorflow/tensorflow:2.9.0-gpu, tensorflow/tensorflow:2.9.0-gpu-jupyter
+      build_info entries              sm_35, sm_50, sm_60, sm_70, sm_75, compute_80 (TensorFlow's
+                                      convention: compute_XY = sm_XY SASS + compute_XY PTX)
+      PTX ISA                         7.2 (measured in
+                                      tensorflow-2.9.0-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl)
+      dlopens                         libcublas.so.11, libcublasLt.so.11, libcuda.so.1,
+                                      libcudart.so.11.0, libcudnn.so.8, libcufft.so.10, libcurand.so.10,
+                                      libcusolver.so.11, libcusparse.so.11 (observed)
+      official images                 tensorflow/tensorflow:2.9.0-gpu,
+                                      tensorflow/tensorflow:2.9.0-gpu-jupyter
       sources:
-        https://github.com/tensorflow/docs/blob/7c3650212740204359d4ceae481abc79345541be/site/en/install/source.md (Tested build configurations > Linux > GPU); https://www.tensorflow.org/install/source#gpu
-        https://docs.nvidia.com/cuda/cuda-toolkit-release-notes/index.html#id7 (table 'CUDA Toolkit and Corresponding Driver Versions') | cross-check: https://blog.csdn.net/ytomc/article/details/122805982 (a copy of NVIDIA's table, 7.0-11.6) | minor-version column: https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html (Table 1: 13.x >= 580; 12.x >= 525 and < 580; 11.x >= 450 and < 525; 11.x requires 450.80.02 on Linux) | exact 525.60.13: https://github.com/tensorflow/docs/blob/master/site/en/install/pip.md ('>= 525.60.13 for Linux') and https://docs.nvidia.com/deeplearning/cudnn/latest/support-matrix/index.html
-        https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html (Table 1: 13.x >= 580; 12.x >= 525; 11.x >= 450 [1]): 'by upgrading to Tesla Recommended Drivers 450.80.02 (Linux) / 452.39 (Windows) as indicated, minor version compatibility is possible across the CUDA 11.x family'
-        https://pypi.org/project/tensorflow/2.4.0/ tensorflow-2.4.0-cp38-cp38-manylinux2010_x86_64.whl (sha256 dcd8f2e501a791c9...) tensorflow/python/platform/build_info.py | https://pypi.org/project/tensorflow/2.5.0/ tensorflow-2.5.0-cp38-cp38-manylinux2010_x86_64.whl (sha256 34ab87aac9093de9...) tensorflow/python/platform/build_info.py | https://pypi.org/project/tensorflow/2.6.0/ tensorflow-2.6.0-cp38-cp38-manylinux2010_x86_64.whl (sha256 2c9b8c6adc060acf...) tensorflow/python/platform/build_info.py | https://pypi.org/project/tensorflow/2.7.0/ tensorflow-2.7.0-cp38-cp38-manylinux2010_x86_64.whl (sha256 62db938367757c9f...) tensorflow/python/platform/build_info.py | https://pypi.org/project/tensorflow/2.8.0/ tensorflow-2.8.0-cp310-cp310-manylinux2010_x86_64.whl (sha256 2a520538e77a52fb...) tensorflow/python/platform/build_info.py | https://pypi.org/project/tensorflow/2.9.0/ tensorflow-2.9.0-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl (sha256 c93690a4abe2c3d8...) tensorflow/python/platform/build_info.py | https://pypi.org/project/tensorflow/2.10.0/ tensorflow-2.10.0-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl (sha256 e129114dc529e63a...) tensorflow/python/platform/build_info.py | https://pypi.org/project/tensorflow/2.11.0/ tensorflow-2.11.0-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl (sha256 d973458241c8771b...) tensorflow/python/platform/build_info.py | https://pypi.org/project/tensorflow/2.12.0/ tensorflow-2.12.0-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl (sha256 357d9d2851188a8d...) tensorflow/python/platform/build_info.py | https://pypi.org/project/tensorflow/2.13.0/ tensorflow-2.13.0-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl (sha256 e8f0b69ee2f80039...) tensorflow/python/platform/build_info.py | https://pypi.org/project/tensorflow/2.14.0/ tensorflow-2.14.0-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl (sha256 0c9c1101269efcdb...) tensorflow/python/platform/build_info.py
+        https://github.com/tensorflow/docs/blob/7c3650212740204359d4ceae481abc79345541be/site/en/install/source.md
+          (Tested build configurations > Linux > GPU); https://www.tensorflow.org/install/source#gpu
+        https://docs.nvidia.com/cuda/cuda-toolkit-release-notes/index.html#id7 (table 'CUDA Toolkit and
+          Corresponding Driver Versions') | cross-check:
+          https://blog.csdn.net/ytomc/article/details/122805982 (a copy of NVIDIA's table, 7.0-11.6) |
+          minor-version column:
+          https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html (Table 1:
+          13.x >= 580; 12.x >= 525 and < 580; 11.x >= 450 and < 525; 11.x requires 450.80.02 on Linux) |
+          exact 525.60.13: https://github.com/tensorflow/docs/blob/master/site/en/install/pip.md ('>=
+          525.60.13 for Linux') and
+          https://docs.nvidia.com/deeplearning/cudnn/latest/support-matrix/index.html
+        https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html (Table 1:
+          13.x >= 580; 12.x >= 525; 11.x >= 450 [1]): 'by upgrading to Tesla Recommended Drivers
+          450.80.02 (Linux) / 452.39 (Windows) as indicated, minor version compatibility is possible
+          across the CUDA 11.x family'
+        https://pypi.org/project/tensorflow/2.4.0/ tensorflow-2.4.0-cp38-cp38-manylinux2010_x86_64.whl
+          (sha256 dcd8f2e501a791c9...) tensorflow/python/platform/build_info.py |
+          https://pypi.org/project/tensorflow/2.5.0/ tensorflow-2.5.0-cp38-cp38-manylinux2010_x86_64.whl
+          (sha256 34ab87aac9093de9...) tensorflow/python/platform/build_info.py |
+          https://pypi.org/project/tensorflow/2.6.0/ tensorflow-2.6.0-cp38-cp38-manylinux2010_x86_64.whl
+          (sha256 2c9b8c6adc060acf...) tensorflow/python/platform/build_info.py |
+          https://pypi.org/project/tensorflow/2.7.0/ tensorflow-2.7.0-cp38-cp38-manylinux2010_x86_64.whl
+          (sha256 62db938367757c9f...) tensorflow/python/platform/build_info.py |
+          https://pypi.org/project/tensorflow/2.8.0/
+          tensorflow-2.8.0-cp310-cp310-manylinux2010_x86_64.whl (sha256 2a520538e77a52fb...)
+          tensorflow/python/platform/build_info.py | https://pypi.org/project/tensorflow/2.9.0/
+          tensorflow-2.9.0-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl (sha256
+          c93690a4abe2c3d8...) tensorflow/python/platform/build_info.py |
+          https://pypi.org/project/tensorflow/2.10.0/
+          tensorflow-2.10.0-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl (sha256
+          e129114dc529e63a...) tensorflow/python/platform/build_info.py |
+          https://pypi.org/project/tensorflow/2.11.0/
+          tensorflow-2.11.0-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl (sha256
+          d973458241c8771b...) tensorflow/python/platform/build_info.py |
+          https://pypi.org/project/tensorflow/2.12.0/
+          tensorflow-2.12.0-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl (sha256
+          357d9d2851188a8d...) tensorflow/python/platform/build_info.py |
+          https://pypi.org/project/tensorflow/2.13.0/
+          tensorflow-2.13.0-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl (sha256
+          e8f0b69ee2f80039...) tensorflow/python/platform/build_info.py |
+          https://pypi.org/project/tensorflow/2.14.0/
+          tensorflow-2.14.0-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl (sha256
+          0c9c1101269efcdb...) tensorflow/python/platform/build_info.py
         https://files.pythonhosted.org/packages/79/97/f2b50104b3a0d75150c71fd94cb1763a46a60b75da503d7ad1ff7cf9088e/tensorflow-2.9.0-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl
-        https://github.com/tensorflow/tensorflow/blob/v2.9.0/tensorflow/tools/dockerfiles/dockerfiles/gpu.Dockerfile ( ARG UBUNTU_VERSION=20.04, ARG CUDA=11.2, ARG CUDNN=8.1.0.77-1, ARG LIBNVINFER=7.2.2-1)
-        https://github.com/tensorflow/tensorflow/blob/v2.9.0/tensorflow/tools/dockerfiles/dockerfiles/gpu-jupyter.Dockerfile | https://github.com/tensorflow/docs/blob/7c3650212740204359d4ceae481abc79345541be/site/en/install/docker.md
-        https://github.com/tensorflow/tensorflow/blob/026389f7f824d140f243c608984ce163eb6f5374/tensorflow/stream_executor/platform/default/dso_loader.cc | https://github.com/tensorflow/tensorflow/issues/56413
+        https://github.com/tensorflow/tensorflow/blob/v2.9.0/tensorflow/tools/dockerfiles/dockerfiles/gpu.Dockerfile
+          ( ARG UBUNTU_VERSION=20.04, ARG CUDA=11.2, ARG CUDNN=8.1.0.77-1, ARG LIBNVINFER=7.2.2-1)
+        https://github.com/tensorflow/tensorflow/blob/v2.9.0/tensorflow/tools/dockerfiles/dockerfiles/gpu-jupyter.Dockerfile
+          |
+          https://github.com/tensorflow/docs/blob/7c3650212740204359d4ceae481abc79345541be/site/en/install/docker.md
+        https://github.com/tensorflow/tensorflow/blob/026389f7f824d140f243c608984ce163eb6f5374/tensorflow/stream_executor/platform/default/dso_loader.cc
+          | https://github.com/tensorflow/tensorflow/issues/56413
 
     ----- stderr -----
     ");
@@ -143,24 +194,75 @@ fn requirements_tf_series() {
     variant default
       CUDA                            11.2
       cuDNN                           8.1
-      cuDNN accepted                  >=8.1, <9 (TensorFlow accepts the same major with an equal or newer minor)
+      cuDNN accepted                  >=8.1, <9 (TensorFlow accepts the same major with an equal or
+                                      newer minor)
       driver                          >= 460.27.03
-      driver (minor-version compat.)  >= 450.80.02 (minor-version compatibility: no JIT of PTX newer than the driver; features that need the newer driver are unavailable)
+      driver (minor-version compat.)  >= 450.80.02 (minor-version compatibility: no JIT of PTX newer
+                                      than the driver; features that need the newer driver are
+                                      unavailable)
       Python                          3.7, 3.8, 3.9, 3.10
       GPU code                        sm_35, sm_50, sm_60, sm_70, sm_75, sm_80, compute_80
-      build_info entries              sm_35, sm_50, sm_60, sm_70, sm_75, compute_80 (TensorFlow's convention: compute_XY = sm_XY SASS + compute_XY PTX)
-      PTX ISA                         7.2 (measured in tensorflow-2.9.0-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl)
-      dlopens                         libcublas.so.11, libcublasLt.so.11, libcuda.so.1, libcudart.so.11.0, libcudnn.so.8, libcufft.so.10, libcurand.so.10, libcusolver.so.11, libcusparse.so.11 (observed)
-      official images                 tensorflow/tensorflow:2.9.0-gpu, tensorflow/tensorflow:2.9.0-gpu-jupyter
+      build_info entries              sm_35, sm_50, sm_60, sm_70, sm_75, compute_80 (TensorFlow's
+                                      convention: compute_XY = sm_XY SASS + compute_XY PTX)
+      PTX ISA                         7.2 (measured in
+                                      tensorflow-2.9.0-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl)
+      dlopens                         libcublas.so.11, libcublasLt.so.11, libcuda.so.1,
+                                      libcudart.so.11.0, libcudnn.so.8, libcufft.so.10, libcurand.so.10,
+                                      libcusolver.so.11, libcusparse.so.11 (observed)
+      official images                 tensorflow/tensorflow:2.9.0-gpu,
+                                      tensorflow/tensorflow:2.9.0-gpu-jupyter
       sources:
-        https://github.com/tensorflow/docs/blob/7c3650212740204359d4ceae481abc79345541be/site/en/install/source.md (Tested build configurations > Linux > GPU); https://www.tensorflow.org/install/source#gpu
-        https://docs.nvidia.com/cuda/cuda-toolkit-release-notes/index.html#id7 (table 'CUDA Toolkit and Corresponding Driver Versions') | cross-check: https://blog.csdn.net/ytomc/article/details/122805982 (a copy of NVIDIA's table, 7.0-11.6) | minor-version column: https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html (Table 1: 13.x >= 580; 12.x >= 525 and < 580; 11.x >= 450 and < 525; 11.x requires 450.80.02 on Linux) | exact 525.60.13: https://github.com/tensorflow/docs/blob/master/site/en/install/pip.md ('>= 525.60.13 for Linux') and https://docs.nvidia.com/deeplearning/cudnn/latest/support-matrix/index.html
-        https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html (Table 1: 13.x >= 580; 12.x >= 525; 11.x >= 450 [1]): 'by upgrading to Tesla Recommended Drivers 450.80.02 (Linux) / 452.39 (Windows) as indicated, minor version compatibility is possible across the CUDA 11.x family'
-        https://pypi.org/project/tensorflow/2.4.0/ tensorflow-2.4.0-cp38-cp38-manylinux2010_x86_64.whl (sha256 dcd8f2e501a791c9...) tensorflow/python/platform/build_info.py | https://pypi.org/project/tensorflow/2.5.0/ tensorflow-2.5.0-cp38-cp38-manylinux2010_x86_64.whl (sha256 34ab87aac9093de9...) tensorflow/python/platform/build_info.py | https://pypi.org/project/tensorflow/2.6.0/ tensorflow-2.6.0-cp38-cp38-manylinux2010_x86_64.whl (sha256 2c9b8c6adc060acf...) tensorflow/python/platform/build_info.py | https://pypi.org/project/tensorflow/2.7.0/ tensorflow-2.7.0-cp38-cp38-manylinux2010_x86_64.whl (sha256 62db938367757c9f...) tensorflow/python/platform/build_info.py | https://pypi.org/project/tensorflow/2.8.0/ tensorflow-2.8.0-cp310-cp310-manylinux2010_x86_64.whl (sha256 2a520538e77a52fb...) tensorflow/python/platform/build_info.py | https://pypi.org/project/tensorflow/2.9.0/ tensorflow-2.9.0-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl (sha256 c93690a4abe2c3d8...) tensorflow/python/platform/build_info.py | https://pypi.org/project/tensorflow/2.10.0/ tensorflow-2.10.0-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl (sha256 e129114dc529e63a...) tensorflow/python/platform/build_info.py | https://pypi.org/project/tensorflow/2.11.0/ tensorflow-2.11.0-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl (sha256 d973458241c8771b...) tensorflow/python/platform/build_info.py | https://pypi.org/project/tensorflow/2.12.0/ tensorflow-2.12.0-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl (sha256 357d9d2851188a8d...) tensorflow/python/platform/build_info.py | https://pypi.org/project/tensorflow/2.13.0/ tensorflow-2.13.0-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl (sha256 e8f0b69ee2f80039...) tensorflow/python/platform/build_info.py | https://pypi.org/project/tensorflow/2.14.0/ tensorflow-2.14.0-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl (sha256 0c9c1101269efcdb...) tensorflow/python/platform/build_info.py
+        https://github.com/tensorflow/docs/blob/7c3650212740204359d4ceae481abc79345541be/site/en/install/source.md
+          (Tested build configurations > Linux > GPU); https://www.tensorflow.org/install/source#gpu
+        https://docs.nvidia.com/cuda/cuda-toolkit-release-notes/index.html#id7 (table 'CUDA Toolkit and
+          Corresponding Driver Versions') | cross-check:
+          https://blog.csdn.net/ytomc/article/details/122805982 (a copy of NVIDIA's table, 7.0-11.6) |
+          minor-version column:
+          https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html (Table 1:
+          13.x >= 580; 12.x >= 525 and < 580; 11.x >= 450 and < 525; 11.x requires 450.80.02 on Linux) |
+          exact 525.60.13: https://github.com/tensorflow/docs/blob/master/site/en/install/pip.md ('>=
+          525.60.13 for Linux') and
+          https://docs.nvidia.com/deeplearning/cudnn/latest/support-matrix/index.html
+        https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html (Table 1:
+          13.x >= 580; 12.x >= 525; 11.x >= 450 [1]): 'by upgrading to Tesla Recommended Drivers
+          450.80.02 (Linux) / 452.39 (Windows) as indicated, minor version compatibility is possible
+          across the CUDA 11.x family'
+        https://pypi.org/project/tensorflow/2.4.0/ tensorflow-2.4.0-cp38-cp38-manylinux2010_x86_64.whl
+          (sha256 dcd8f2e501a791c9...) tensorflow/python/platform/build_info.py |
+          https://pypi.org/project/tensorflow/2.5.0/ tensorflow-2.5.0-cp38-cp38-manylinux2010_x86_64.whl
+          (sha256 34ab87aac9093de9...) tensorflow/python/platform/build_info.py |
+          https://pypi.org/project/tensorflow/2.6.0/ tensorflow-2.6.0-cp38-cp38-manylinux2010_x86_64.whl
+          (sha256 2c9b8c6adc060acf...) tensorflow/python/platform/build_info.py |
+          https://pypi.org/project/tensorflow/2.7.0/ tensorflow-2.7.0-cp38-cp38-manylinux2010_x86_64.whl
+          (sha256 62db938367757c9f...) tensorflow/python/platform/build_info.py |
+          https://pypi.org/project/tensorflow/2.8.0/
+          tensorflow-2.8.0-cp310-cp310-manylinux2010_x86_64.whl (sha256 2a520538e77a52fb...)
+          tensorflow/python/platform/build_info.py | https://pypi.org/project/tensorflow/2.9.0/
+          tensorflow-2.9.0-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl (sha256
+          c93690a4abe2c3d8...) tensorflow/python/platform/build_info.py |
+          https://pypi.org/project/tensorflow/2.10.0/
+          tensorflow-2.10.0-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl (sha256
+          e129114dc529e63a...) tensorflow/python/platform/build_info.py |
+          https://pypi.org/project/tensorflow/2.11.0/
+          tensorflow-2.11.0-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl (sha256
+          d973458241c8771b...) tensorflow/python/platform/build_info.py |
+          https://pypi.org/project/tensorflow/2.12.0/
+          tensorflow-2.12.0-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl (sha256
+          357d9d2851188a8d...) tensorflow/python/platform/build_info.py |
+          https://pypi.org/project/tensorflow/2.13.0/
+          tensorflow-2.13.0-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl (sha256
+          e8f0b69ee2f80039...) tensorflow/python/platform/build_info.py |
+          https://pypi.org/project/tensorflow/2.14.0/
+          tensorflow-2.14.0-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl (sha256
+          0c9c1101269efcdb...) tensorflow/python/platform/build_info.py
         https://files.pythonhosted.org/packages/79/97/f2b50104b3a0d75150c71fd94cb1763a46a60b75da503d7ad1ff7cf9088e/tensorflow-2.9.0-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl
-        https://github.com/tensorflow/tensorflow/blob/v2.9.0/tensorflow/tools/dockerfiles/dockerfiles/gpu.Dockerfile ( ARG UBUNTU_VERSION=20.04, ARG CUDA=11.2, ARG CUDNN=8.1.0.77-1, ARG LIBNVINFER=7.2.2-1)
-        https://github.com/tensorflow/tensorflow/blob/v2.9.0/tensorflow/tools/dockerfiles/dockerfiles/gpu-jupyter.Dockerfile | https://github.com/tensorflow/docs/blob/7c3650212740204359d4ceae481abc79345541be/site/en/install/docker.md
-        https://github.com/tensorflow/tensorflow/blob/026389f7f824d140f243c608984ce163eb6f5374/tensorflow/stream_executor/platform/default/dso_loader.cc | https://github.com/tensorflow/tensorflow/issues/56413
+        https://github.com/tensorflow/tensorflow/blob/v2.9.0/tensorflow/tools/dockerfiles/dockerfiles/gpu.Dockerfile
+          ( ARG UBUNTU_VERSION=20.04, ARG CUDA=11.2, ARG CUDNN=8.1.0.77-1, ARG LIBNVINFER=7.2.2-1)
+        https://github.com/tensorflow/tensorflow/blob/v2.9.0/tensorflow/tools/dockerfiles/dockerfiles/gpu-jupyter.Dockerfile
+          |
+          https://github.com/tensorflow/docs/blob/7c3650212740204359d4ceae481abc79345541be/site/en/install/docker.md
+        https://github.com/tensorflow/tensorflow/blob/026389f7f824d140f243c608984ce163eb6f5374/tensorflow/stream_executor/platform/default/dso_loader.cc
+          | https://github.com/tensorflow/tensorflow/issues/56413
 
     ----- stderr -----
     ");
@@ -213,14 +315,34 @@ fn requirements_torch_variant() {
       CUDA                            12.1
       cuDNN                           9.1.0.70
       driver                          >= 530.30.02
-      driver (minor-version compat.)  >= 525.60.13 (minor-version compatibility: no JIT of PTX newer than the driver; features that need the newer driver are unavailable)
+      driver (minor-version compat.)  >= 525.60.13 (minor-version compatibility: no JIT of PTX newer
+                                      than the driver; features that need the newer driver are
+                                      unavailable)
       Python                          3.8, 3.9, 3.10, 3.11, 3.12
       GPU code                        sm_50, sm_60, sm_70, sm_75, sm_80, sm_86, sm_90
-      PTX ISA                         8.1 (derived from CUDA 12.1: the PTX ISA its nvcc emits, not read from the binaries)
+      PTX ISA                         8.1 (derived from CUDA 12.1: the PTX ISA its nvcc emits, not read
+                                      from the binaries)
       sources:
-        https://github.com/pytorch/builder/blob/4ce1afeb2262/manywheel/build_cuda.sh (branch release/2.4) + common/install_cuda.sh | https://github.com/pytorch/test-infra/blob/229987ea9c38/tools/scripts/generate_binary_build_matrix.py (CURRENT_STABLE_VERSION=2.4.x, release CUDA list) | https://github.com/pytorch/pytorch/blob/main/RELEASE.md#release-compatibility-matrix | PyPI default: the test-infra file above (1.13-2.5: the "pypi" install variant for Linux; 2.6+: STABLE_CUDA_VERSIONS["release"]) and the release's Linux wheel on https://pypi.org/project/torch/ (its METADATA pins the nvidia-* libraries of that variant)
-        https://docs.nvidia.com/cuda/cuda-toolkit-release-notes/index.html#id7 (table 'CUDA Toolkit and Corresponding Driver Versions') | minor-version column: https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html (Table 1: 13.x >= 580; 12.x >= 525 and < 580; 11.x >= 450 and < 525; 11.x requires 450.80.02 on Linux) | exact 525.60.13: https://github.com/tensorflow/docs/blob/master/site/en/install/pip.md ('>= 525.60.13 for Linux') and https://docs.nvidia.com/deeplearning/cudnn/latest/support-matrix/index.html
-        https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html (Table 1: 13.x >= 580; 12.x >= 525; 11.x >= 450 [1]) | https://docs.nvidia.com/deeplearning/cudnn/latest/support-matrix/index.html ('>=525.60.13' for CUDA 12.x) | https://github.com/tensorflow/docs/blob/master/site/en/install/pip.md ('>= 525.60.13 for Linux')
+        https://github.com/pytorch/builder/blob/4ce1afeb2262/manywheel/build_cuda.sh (branch
+          release/2.4) + common/install_cuda.sh |
+          https://github.com/pytorch/test-infra/blob/229987ea9c38/tools/scripts/generate_binary_build_matrix.py
+          (CURRENT_STABLE_VERSION=2.4.x, release CUDA list) |
+          https://github.com/pytorch/pytorch/blob/main/RELEASE.md#release-compatibility-matrix | PyPI
+          default: the test-infra file above (1.13-2.5: the "pypi" install variant for Linux; 2.6+:
+          STABLE_CUDA_VERSIONS["release"]) and the release's Linux wheel on
+          https://pypi.org/project/torch/ (its METADATA pins the nvidia-* libraries of that variant)
+        https://docs.nvidia.com/cuda/cuda-toolkit-release-notes/index.html#id7 (table 'CUDA Toolkit and
+          Corresponding Driver Versions') | minor-version column:
+          https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html (Table 1:
+          13.x >= 580; 12.x >= 525 and < 580; 11.x >= 450 and < 525; 11.x requires 450.80.02 on Linux) |
+          exact 525.60.13: https://github.com/tensorflow/docs/blob/master/site/en/install/pip.md ('>=
+          525.60.13 for Linux') and
+          https://docs.nvidia.com/deeplearning/cudnn/latest/support-matrix/index.html
+        https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html (Table 1:
+          13.x >= 580; 12.x >= 525; 11.x >= 450 [1]) |
+          https://docs.nvidia.com/deeplearning/cudnn/latest/support-matrix/index.html ('>=525.60.13' for
+          CUDA 12.x) | https://github.com/tensorflow/docs/blob/master/site/en/install/pip.md ('>=
+          525.60.13 for Linux')
 
     ----- stderr -----
     "#);
@@ -257,15 +379,23 @@ fn requirements_jax() {
       cuDNN                           9.0
       cuDNN accepted                  >=9.0, <10.0
       driver                          >= 525.60.13
-      driver (minor-version compat.)  >= 525.60.13 (minor-version compatibility: no JIT of PTX newer than the driver; features that need the newer driver are unavailable)
+      driver (minor-version compat.)  >= 525.60.13 (minor-version compatibility: no JIT of PTX newer
+                                      than the driver; features that need the newer driver are
+                                      unavailable)
       Python                          >=3.9
       GPU code                        unknown
       lowest compute capability       5.2
       PTX ISA                         8.3
-      note: JAX documents one driver minimum (minor-version compatibility of its CUDA major); the CUDA libraries come from pip
+      note: JAX documents one driver minimum (minor-version compatibility of its CUDA major); the CUDA
+            libraries come from pip
       note: works with CUDA >= 12.1 (pip nvidia-* packages)
       sources:
-        https://files.pythonhosted.org/packages/65/1c/444f614f974a08a1ed4749c2bc70af341dd59430cc161253d96446361e7f/jax_cuda12_plugin-0.4.30-cp310-cp310-manylinux2014_x86_64.whl (sha256 8021452c32d39fcf7f639caea4529b2091bf36b10a3714b02dd3429ab39435e7, METADATA) | https://github.com/jax-ml/jax/blob/jax-v0.4.30/docs/installation.md | https://github.com/jax-ml/jax/blob/jax-v0.4.30/setup.py | https://github.com/jax-ml/jax/blob/jax-v0.4.30/jax_plugins/cuda/plugin_setup.py (tag jax-v0.4.30, commit f4158ace9334)
+        https://files.pythonhosted.org/packages/65/1c/444f614f974a08a1ed4749c2bc70af341dd59430cc161253d96446361e7f/jax_cuda12_plugin-0.4.30-cp310-cp310-manylinux2014_x86_64.whl
+          (sha256 8021452c32d39fcf7f639caea4529b2091bf36b10a3714b02dd3429ab39435e7, METADATA) |
+          https://github.com/jax-ml/jax/blob/jax-v0.4.30/docs/installation.md |
+          https://github.com/jax-ml/jax/blob/jax-v0.4.30/setup.py |
+          https://github.com/jax-ml/jax/blob/jax-v0.4.30/jax_plugins/cuda/plugin_setup.py (tag
+          jax-v0.4.30, commit f4158ace9334)
 
     ----- stderr -----
     ");
@@ -449,11 +579,20 @@ fn plan_rtx3090_driver_470() {
 
     TensorFlow
       2.14.0 (CUDA 11.8, cuDNN 8.7): compatible with caveats  `tensorflow`
-        - CUDA 11.8 through minor-version compatibility (driver 470.82.01 is below the CUDA 11.8 toolkit driver 520.61.05): no JIT of PTX newer than the driver's (the toolkit emits PTX ISA 7.8; this driver JIT-compiles up to PTX ISA 7.4); features that need the newer driver (>= 520.61.05) are unavailable
+        - CUDA 11.8 through minor-version compatibility (driver 470.82.01 is below the CUDA 11.8 toolkit
+          driver 520.61.05): no JIT of PTX newer than the driver's (the toolkit emits PTX ISA 7.8; this
+          driver JIT-compiles up to PTX ISA 7.4); features that need the newer driver (>= 520.61.05) are
+          unavailable
       2.13.0 (CUDA 11.8, cuDNN 8.6): compatible with caveats  `tensorflow`
-        - CUDA 11.8 through minor-version compatibility (driver 470.82.01 is below the CUDA 11.8 toolkit driver 520.61.05): no JIT of PTX newer than the driver's (the toolkit emits PTX ISA 7.8; this driver JIT-compiles up to PTX ISA 7.4); features that need the newer driver (>= 520.61.05) are unavailable
+        - CUDA 11.8 through minor-version compatibility (driver 470.82.01 is below the CUDA 11.8 toolkit
+          driver 520.61.05): no JIT of PTX newer than the driver's (the toolkit emits PTX ISA 7.8; this
+          driver JIT-compiles up to PTX ISA 7.4); features that need the newer driver (>= 520.61.05) are
+          unavailable
       2.12.0 (CUDA 11.8, cuDNN 8.6): compatible with caveats  `tensorflow`
-        - CUDA 11.8 through minor-version compatibility (driver 470.82.01 is below the CUDA 11.8 toolkit driver 520.61.05): no JIT of PTX newer than the driver's (the toolkit emits PTX ISA 7.8; this driver JIT-compiles up to PTX ISA 7.4); features that need the newer driver (>= 520.61.05) are unavailable
+        - CUDA 11.8 through minor-version compatibility (driver 470.82.01 is below the CUDA 11.8 toolkit
+          driver 520.61.05): no JIT of PTX newer than the driver's (the toolkit emits PTX ISA 7.8; this
+          driver JIT-compiles up to PTX ISA 7.4); features that need the newer driver (>= 520.61.05) are
+          unavailable
       2.11.0 (CUDA 11.2, cuDNN 8.1): compatible  `tensorflow`
       2.10.0 (CUDA 11.2, cuDNN 8.1): compatible  `tensorflow`
       2.9.0 (CUDA 11.2, cuDNN 8.1): compatible  `tensorflow`
@@ -605,7 +744,8 @@ fn plan_k80_torch_excludes_without_sm37() {
             .any(|r| r.contains("sm_37") || r.contains("3.7"))),
         "{torch:#}"
     );
-    let text = run(&mut cmd(&args));
+    // Wide enough that no reason wraps: the test is about what is said.
+    let text = run(cmd(&args).env("COLUMNS", "400"));
     assert_eq!(text.code, 0, "{}", text.stderr);
     assert!(
         text.stdout.starts_with(
@@ -873,11 +1013,12 @@ fn plan_text_shows_the_exclusions_nearest_the_newest_fit() {
         "tensorflow",
     ]));
     assert_eq!(r.code, 0, "{}", r.stderr);
+    // One line per exclusion starts with `  x ` (its reasons may wrap onto further lines).
     let excluded: Vec<&str> = r
         .stdout
         .lines()
         .skip_while(|l| !l.contains("excluded ("))
-        .skip(1)
+        .filter(|l| l.starts_with("  x "))
         .collect();
     assert_eq!(excluded.len(), 3, "{}", r.stdout);
     // The newest fit is 2.14.0; the nearest exclusions are the CUDA 12 releases after it.
@@ -1036,5 +1177,70 @@ fn requirements_without_a_version_answer_for_the_newest_release() {
             "json",
         ]);
         assert_eq!(v, named, "{bare}");
+    }
+}
+
+// ---------------------------------------------------------------- output width
+
+/// `cmd` with `COLUMNS=80`: its stdout.
+fn text_80(args: &[&str]) -> String {
+    let out = cmd(args).env("COLUMNS", "80").output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// With `COLUMNS=80`, no line of `requirements`, `plan` or `matrix` text that could be wrapped is
+/// wider than 80 columns: every table, a release of every framework and series, and the plans
+/// the issue names (commands and URLs may stand alone wider).
+#[test]
+fn kb_text_fits_80_columns() {
+    for table in ["tensorflow", "torch", "jax", "cuda", "cudnn", "gpus"] {
+        common::assert_fits(&text_80(&["matrix", table]), 80, &format!("matrix {table}"));
+    }
+    common::assert_fits(&text_80(&["matrix"]), 80, "matrix");
+    for spec in [
+        "tensorflow==1.15.0",
+        "tensorflow==2.9.0",
+        "tensorflow==2.15.0",
+        "tensorflow==2.9",
+        "tensorflow",
+        "torch==1.13.1",
+        "torch==2.5.1",
+        "torch",
+        "jax==0.4.30",
+        "jax",
+    ] {
+        let text = text_80(&["requirements", spec]);
+        common::assert_fits(&text, 80, &format!("requirements {spec}"));
+    }
+    for args in [
+        &[
+            "plan",
+            "--no-probe",
+            "--gpu",
+            "RTX 4090",
+            "--driver",
+            "550.54.15",
+            "--framework",
+            "torch",
+        ][..],
+        &["plan", "--no-probe", "--gpu", "Tesla V100"],
+        &[
+            "plan",
+            "--no-probe",
+            "--driver",
+            "470.82.01",
+            "--gpu",
+            "RTX 3090",
+            "--python",
+            "3.10",
+        ],
+        &["plan", "--no-probe"],
+    ] {
+        common::assert_fits(&text_80(args), 80, &args.join(" "));
     }
 }

@@ -7,6 +7,7 @@ use cudoctor_diagnose::{Diagnosis, Finding};
 use cudoctor_explain::ScanReport;
 
 use super::findings::one_line;
+use super::wrap::fill;
 use super::{Printer, Tone};
 
 /// The matches of `report` with the `findings` (of the diagnosis `d`) related to each.
@@ -17,6 +18,7 @@ pub fn render(
     p: Printer,
 ) -> String {
     let mut out = String::new();
+    let w = p.width();
     if report.matches.is_empty() {
         let _ = writeln!(
             out,
@@ -60,9 +62,9 @@ pub fn render(
         if !m.explained_by.is_empty() {
             let _ = writeln!(out, "  explained by: {}", m.explained_by.join(", "));
         }
-        let _ = writeln!(out, "  cause: {}", m.cause);
+        out.push_str(&fill(&m.cause, w, "  cause: ", "    "));
         for f in &m.fix {
-            let _ = writeln!(out, "  fix: {f}");
+            out.push_str(&fill(f, w, "  fix: ", "    "));
         }
         for f in findings
             .iter()
@@ -75,7 +77,7 @@ pub fn render(
                 one_line(f)
             );
             for x in &f.fix {
-                let _ = writeln!(out, "    fix: {x}");
+                out.push_str(&fill(x, w, "    fix: ", "      "));
             }
         }
         let _ = writeln!(out, "  source: {}", m.source);

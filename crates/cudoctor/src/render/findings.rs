@@ -8,11 +8,8 @@ use cudoctor_diagnose::{Diagnosis, Finding, Severity, Status, TargetInfo};
 use cudoctor_probe::Snapshot;
 
 use super::markdown::{bullets, cell, shareable};
-use super::wrap::wrap;
+use super::wrap::fill;
 use super::{Printer, Tone};
-
-/// How wide a finding's explanation is wrapped in text.
-const EXPLANATION_WIDTH: usize = 94;
 
 /// The tone of a severity.
 pub fn severity_tone(s: Severity) -> Tone {
@@ -54,15 +51,14 @@ fn checked(targets: &[TargetInfo], open: &str, close: &str) -> String {
 /// A diagnosis as text: the verdict, the targets, then the findings, errors first.
 pub fn diagnosis_text(d: &Diagnosis, p: Printer) -> String {
     let mut out = String::new();
-    out.push_str(&p.paint(status_tone(d.status), &d.verdict));
-    out.push('\n');
+    for line in fill(&d.verdict, p.width(), "", "  ").lines() {
+        out.push_str(&p.paint(status_tone(d.status), line));
+        out.push('\n');
+    }
     if !d.targets.is_empty() {
-        let _ = writeln!(
-            out,
-            "{} {}",
-            p.paint(Tone::Dim, "checked:"),
-            checked(&d.targets, " [", "]")
-        );
+        let line = format!("checked: {}", checked(&d.targets, " [", "]"));
+        let filled = fill(&line, p.width(), "", "  ");
+        out.push_str(&filled.replacen("checked:", &p.paint(Tone::Dim, "checked:"), 1));
     }
     for sev in [Severity::Error, Severity::Warning, Severity::Info] {
         for f in d.findings.iter().filter(|f| f.severity == sev) {
@@ -73,36 +69,45 @@ pub fn diagnosis_text(d: &Diagnosis, p: Printer) -> String {
     out
 }
 
-/// A finding as text: the label and title, the wrapped explanation, evidence, fix, sources.
+/// A finding as text: the label and title, the explanation, evidence, fix and sources, each
+/// wrapped to the printer's width (commands and URLs whole).
 pub fn finding_text(out: &mut String, f: &Finding, p: Printer) {
-    let _ = writeln!(
-        out,
-        "{}   {}",
-        p.paint(severity_tone(f.severity), &label(f)),
-        p.paint(Tone::Bold, &f.title)
-    );
-    for line in wrap(&f.explanation, EXPLANATION_WIDTH) {
-        let _ = writeln!(out, "  {line}");
+    let w = p.width();
+    let label = label(f);
+    let head = fill(&f.title, w, &format!("{label}   "), "    ");
+    for (i, line) in head.lines().enumerate() {
+        let (start, title) = if i == 0 {
+            (
+                p.paint(severity_tone(f.severity), &label),
+                &line[label.len()..],
+            )
+        } else {
+            (String::new(), line)
+        };
+        let text = title.trim_start();
+        let pad = &title[..title.len() - text.len()];
+        let _ = writeln!(out, "{start}{pad}{}", p.paint(Tone::Bold, text));
     }
+    out.push_str(&fill(&f.explanation, w, "  ", "  "));
     if !f.evidence.is_empty() {
         let _ = writeln!(out, "  {}", p.paint(Tone::Dim, "evidence:"));
         for e in &f.evidence {
-            let _ = writeln!(out, "    - {}: {}  ({})", e.fact, e.value, e.source);
+            let line = format!("{}: {}  ({})", e.fact, e.value, e.source);
+            out.push_str(&fill(&line, w, "    - ", "      "));
         }
     }
     if !f.fix.is_empty() {
         let _ = writeln!(out, "  {}", p.paint(Tone::Ok, "fix:"));
         for x in &f.fix {
-            let _ = writeln!(out, "    - {x}");
+            out.push_str(&fill(x, w, "    - ", "      "));
         }
     }
     if !f.sources.is_empty() {
-        let _ = writeln!(
-            out,
-            "  {} {}",
-            p.paint(Tone::Dim, "sources:"),
-            f.sources.join(" ")
-        );
+        let label = p.paint(Tone::Dim, "sources:");
+        let text = f.sources.join(" ");
+        // The label's color codes take no columns: fill with a plain label, then paint it.
+        let filled = fill(&text, w, "  sources: ", "    ");
+        out.push_str(&filled.replacen("sources:", &label, 1));
     }
 }
 

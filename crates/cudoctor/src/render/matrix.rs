@@ -1,4 +1,5 @@
-//! `matrix`: the knowledge base's tables, each with its title and sources.
+//! `matrix`: the knowledge base's tables, each with its title and sources; in text a table too
+//! wide for the terminal is shown as one record per row.
 
 use cudoctor_kb::Table as KbTable;
 
@@ -20,7 +21,7 @@ pub fn render(tables: &[KbTable], p: Printer, markdown: bool) -> String {
         if markdown {
             out.push_str(&table.to_markdown());
         } else {
-            out.push_str(&table.to_text());
+            out.push_str(&table.to_text_fit(p.width()));
         }
         sources(&mut out, p, markdown, "", &t.sources);
     }

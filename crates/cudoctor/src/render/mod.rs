@@ -63,15 +63,17 @@ pub fn resolved(path: &str, real: Option<&str>, quote: &str) -> String {
 }
 
 /// A list of sources: `Sources:` and a bullet each in Markdown (after a blank line); in text a
-/// dim `sources:` at `indent`, one source a line below it, two spaces further in.
+/// dim `sources:` at `indent`, one source a line below it, two spaces further in (wrapped to
+/// the printer's width, continued four spaces in).
 pub fn sources(out: &mut String, p: Printer, markdown: bool, indent: &str, sources: &[String]) {
     if markdown {
         out.push_str("\nSources:\n");
         markdown::bullets(out, sources);
     } else {
         let _ = writeln!(out, "{indent}{}", p.paint(Tone::Dim, "sources:"));
+        let (first, rest) = (format!("{indent}  "), format!("{indent}    "));
         for s in sources {
-            let _ = writeln!(out, "{indent}  {s}");
+            out.push_str(&wrap::fill(s, p.width(), &first, &rest));
         }
     }
 }

@@ -1,10 +1,9 @@
 //! `plan`: the constraints, then per framework the releases that fit and the nearest that do not.
 
-use std::fmt::Write as _;
-
 use cudoctor_kb::version::FrameworkVersion;
 use cudoctor_kb::{Plan, Status};
 
+use super::wrap::fill;
 use super::{Printer, Tone, heading};
 
 /// How many excluded releases to show per framework in text output.
@@ -36,6 +35,8 @@ fn nearest_excluded(fp: &cudoctor_kb::FrameworkPlan) -> Vec<&cudoctor_kb::Exclud
 pub fn render(plan: &Plan, p: Printer, markdown: bool) -> String {
     let c = &plan.constraints;
     let mut out = String::new();
+    // Markdown is not wrapped: its renderer reflows it.
+    let w = if markdown { usize::MAX } else { p.width() };
     let show = |v: Option<String>| v.unwrap_or_else(|| "unknown".to_owned());
     let gpu = match (&c.gpu, &c.compute_capability) {
         (Some(name), Some(cc)) => format!("{name} (compute capability {cc})"),
@@ -49,17 +50,22 @@ pub fn render(plan: &Plan, p: Printer, markdown: bool) -> String {
         gpu,
         show(c.python.map(|v| v.to_string())),
     );
-    heading(&mut out, p, markdown, 0, &header);
+    if markdown {
+        heading(&mut out, p, markdown, 0, &header);
+    } else {
+        out.push_str(&p.paint(Tone::Bold, fill(&header, w, "", "  ").trim_end()));
+        out.push('\n');
+    }
     if !c.unknown.is_empty() {
-        let _ = writeln!(
-            out,
-            "{} not given, so not checked: {}",
-            p.paint(Tone::Warning, "unknown:"),
+        let line = format!(
+            "unknown: not given, so not checked: {}",
             c.unknown.join(", ")
         );
+        let filled = fill(&line, w, "", "  ");
+        out.push_str(&filled.replacen("unknown:", &p.paint(Tone::Warning, "unknown:"), 1));
     }
     for n in &c.notes {
-        let _ = writeln!(out, "note: {n}");
+        out.push_str(&fill(&format!("note: {n}"), w, "", "      "));
     }
     for fp in &plan.frameworks {
         out.push('\n');
@@ -83,37 +89,40 @@ pub fn render(plan: &Plan, p: Printer, markdown: bool) -> String {
                 format!(" {}", cand.variant)
             };
             let bullet = if markdown { "- " } else { "  " };
-            let _ = writeln!(
-                out,
-                "{bullet}{}{variant}{build}: {}  `{}`",
-                cand.version,
-                p.paint(tone, label),
-                cand.package
+            let line = format!(
+                "{}{variant}{build}: {label}  `{}`",
+                cand.version, cand.package
             );
+            out.push_str(&fill(&line, w, bullet, "    ").replacen(label, &p.paint(tone, label), 1));
+            let indent = if markdown { "      " } else { "    " };
             for cav in &cand.caveats {
-                let _ = writeln!(out, "{}    - {cav}", if markdown { "  " } else { "" });
+                out.push_str(&fill(
+                    cav,
+                    w,
+                    &format!("{indent}- "),
+                    &format!("{indent}  "),
+                ));
             }
         }
         if !fp.excluded.is_empty() {
-            let _ = writeln!(
-                out,
-                "  {} ({} in all; those nearest the newest fit shown; `--format json` lists all):",
-                p.paint(Tone::Dim, "excluded"),
+            let line = format!(
+                "excluded ({} in all; those nearest the newest fit shown; `--format json` lists all):",
                 fp.excluded.len()
             );
+            out.push_str(&fill(&line, w, "  ", "    ").replacen(
+                "excluded",
+                &p.paint(Tone::Dim, "excluded"),
+                1,
+            ));
             for ex in nearest_excluded(fp) {
                 let variant = if ex.variant == "default" {
                     String::new()
                 } else {
                     format!(" {}", ex.variant)
                 };
-                let _ = writeln!(
-                    out,
-                    "  {} {}{variant}: {}",
-                    p.paint(Tone::Error, "x"),
-                    ex.version,
-                    ex.reasons.join("; ")
-                );
+                let line = format!("{}{variant}: {}", ex.version, ex.reasons.join("; "));
+                let filled = fill(&line, w, "  x ", "    ");
+                out.push_str(&filled.replacen('x', &p.paint(Tone::Error, "x"), 1));
             }
         }
     }

@@ -67,16 +67,32 @@ impl Tone {
     }
 }
 
-/// Writes data to stdout with or without color.
+/// Writes data to stdout with or without color, wrapped to a width.
 #[derive(Debug, Clone, Copy)]
 pub struct Printer {
     color: bool,
+    width: usize,
 }
 
 impl Printer {
-    /// A printer that colors (or not) as decided by [`resolve_color`].
+    /// A printer that colors (or not) as decided by [`resolve_color`], wrapping text to
+    /// [`super::wrap::DEFAULT_WIDTH`].
     pub fn new(color: bool) -> Self {
-        Self { color }
+        Self {
+            color,
+            width: super::wrap::DEFAULT_WIDTH,
+        }
+    }
+
+    /// The same printer wrapping to `width` columns (see [`super::wrap::terminal_width`]).
+    #[must_use]
+    pub fn with_width(self, width: usize) -> Self {
+        Self { width, ..self }
+    }
+
+    /// The width text is wrapped to.
+    pub fn width(self) -> usize {
+        self.width
     }
 
     /// Whether output is colored.

@@ -6,7 +6,18 @@ use cudoctor_kb::version::CudaVersion;
 use cudoctor_kb::{Requirements, VariantRequirements};
 
 use super::markdown::cell;
+use super::wrap::fill;
 use super::{Printer, Tone, sources};
+
+/// Each of `lines` as `  LABEL line`, wrapped to the printer's width under its text, the label
+/// painted in `tone`.
+fn labelled(out: &mut String, p: Printer, tone: Tone, label: &str, lines: &[String]) {
+    let hang = " ".repeat(label.len() + 3);
+    for line in lines {
+        let filled = fill(line, p.width(), &format!("  {label} "), &hang);
+        out.push_str(&filled.replacen(label, &p.paint(tone, label), 1));
+    }
+}
 
 fn or_unknown(v: Option<&String>) -> String {
     v.cloned().unwrap_or_else(|| "unknown".to_owned())
@@ -31,7 +42,11 @@ pub fn render(req: &Requirements, p: Printer, markdown: bool) -> String {
     );
     super::heading(&mut out, p, markdown, 2, &title);
     for note in &req.notes {
-        let _ = writeln!(out, "note: {note}");
+        if markdown {
+            let _ = writeln!(out, "note: {note}");
+        } else {
+            out.push_str(&fill(note, p.width(), "note: ", "      "));
+        }
     }
     for v in &req.variants {
         out.push('\n');
@@ -137,18 +152,17 @@ fn variant(out: &mut String, v: &VariantRequirements, p: Printer, markdown: bool
         out.push('\n');
         sources(out, p, true, "", &v.sources);
     } else {
-        out.push_str(&p.paint(Tone::Bold, &title));
-        out.push('\n');
+        for line in fill(&title, p.width(), "", "  ").lines() {
+            out.push_str(&p.paint(Tone::Bold, line));
+            out.push('\n');
+        }
         let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+        let hang = " ".repeat(width + 4);
         for (k, val) in rows {
-            let _ = writeln!(out, "  {k:<width$}  {val}");
+            out.push_str(&fill(&val, p.width(), &format!("  {k:<width$}  "), &hang));
         }
-        for u in &v.unknown {
-            let _ = writeln!(out, "  {} {u}", p.paint(Tone::Warning, "unknown:"));
-        }
-        for n in &v.notes {
-            let _ = writeln!(out, "  {} {n}", p.paint(Tone::Dim, "note:"));
-        }
+        labelled(out, p, Tone::Warning, "unknown:", &v.unknown);
+        labelled(out, p, Tone::Dim, "note:", &v.notes);
         sources(out, p, false, "  ", &v.sources);
     }
 }

@@ -1,6 +1,7 @@
 //! Plain tables rendered as aligned text or as Markdown.
 
 use super::markdown::cell;
+use super::wrap::fill;
 
 /// A table: a title, column names and rows of cells.
 #[derive(Debug, Clone, Default)]
@@ -60,6 +61,42 @@ impl Table {
         out
     }
 
+    /// The table as aligned columns when they fit in `width` columns, else as records: each row
+    /// under its first cell, one `column  value` line per other cell, values wrapped to `width`.
+    pub fn to_text_fit(&self, width: usize) -> String {
+        let widths = self.widths();
+        let natural = widths.iter().sum::<usize>() + 2 * widths.len().saturating_sub(1);
+        if natural <= width || self.columns.len() < 2 {
+            return self.to_text();
+        }
+        let key = self.columns[1..]
+            .iter()
+            .map(|c| c.chars().count())
+            .max()
+            .unwrap_or(0);
+        let hang = " ".repeat(key + 4);
+        let mut out = String::new();
+        for (n, row) in self.rows.iter().enumerate() {
+            if n > 0 {
+                out.push('\n');
+            }
+            let first = row.first().map_or("", String::as_str);
+            out.push_str(&fill(
+                &format!("{} {first}", self.columns[0]),
+                width,
+                "",
+                "  ",
+            ));
+            for (col, cell) in self.columns[1..].iter().zip(row.iter().skip(1)) {
+                if cell.is_empty() {
+                    continue;
+                }
+                out.push_str(&fill(cell, width, &format!("  {col:<key$}  "), &hang));
+            }
+        }
+        out
+    }
+
     /// A GitHub-flavoured Markdown table (pipes in cells escaped).
     pub fn to_markdown(&self) -> String {
         let mut out = String::new();
@@ -98,6 +135,11 @@ mod tests {
         assert_eq!(
             t.to_text(),
             "tf      cuda\n------  ----\n2.9.0   11.2\n2.15.0  12.2\n"
+        );
+        assert_eq!(t.to_text_fit(80), t.to_text());
+        assert_eq!(
+            t.to_text_fit(10),
+            "tf 2.9.0\n  cuda  11.2\n\ntf 2.15.0\n  cuda  12.2\n"
         );
         assert_eq!(
             t.to_markdown(),

@@ -264,3 +264,18 @@ pub fn skip(test: &str, why: &str) {
         }
     }
 }
+
+/// Fails, listing them, when lines of `text` are wider than `width` columns and could have
+/// been wrapped (more than one unbreakable word: see `cudoctor::wrap::breakable`).
+pub fn assert_fits(text: &str, width: usize, what: &str) {
+    let wide: Vec<&str> = text
+        .lines()
+        .filter(|l| cudoctor::wrap::columns(l) > width && cudoctor::wrap::breakable(l))
+        .collect();
+    assert!(
+        wide.is_empty(),
+        "{what}: {} breakable lines wider than {width} columns:\n{}",
+        wide.len(),
+        wide.join("\n")
+    );
+}

@@ -115,6 +115,7 @@ fn child_entry() {
                     container: false,
                     loader: true,
                     live: true,
+                    system: false,
                 },
             );
             println!("{}", snap.to_json().unwrap());

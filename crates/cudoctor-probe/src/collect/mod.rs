@@ -1,12 +1,14 @@
 //! Collectors: each one reads through a [`crate::Root`], records where every fact
 //! came from, and turns failures into `probe_errors` or `*_unknown` reasons.
 
+pub mod active_python;
 pub mod container;
 pub mod cudnn;
 pub mod driver;
 pub mod frameworks;
 pub mod libraries;
 pub mod python;
+pub mod system;
 pub mod toolkit;
 
 use std::path::Path;

@@ -95,6 +95,23 @@ impl Default for Collectors {
 }
 
 impl Collectors {
+    /// No collector (to name the few wanted: `Collectors { system: true, ..Collectors::none() }`).
+    pub fn none() -> Self {
+        Self {
+            driver: false,
+            gpus: false,
+            toolkits: false,
+            libraries: false,
+            cudnn: false,
+            python: false,
+            frameworks: false,
+            container: false,
+            loader: false,
+            live: false,
+            system: false,
+        }
+    }
+
     /// Every collector except live calls (hermetic).
     pub fn files_only() -> Self {
         Self {

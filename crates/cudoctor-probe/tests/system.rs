@@ -117,17 +117,8 @@ fn this_machine_s_glibc_is_the_one_this_process_runs() {
         &root,
         &env,
         Collectors {
-            driver: false,
-            gpus: false,
-            toolkits: false,
-            libraries: false,
-            cudnn: false,
-            python: false,
-            frameworks: false,
-            container: false,
-            loader: false,
-            live: false,
             system: true,
+            ..Collectors::none()
         },
     );
     let s = &snap.system;

@@ -39,31 +39,23 @@ pub struct Active {
 
 /// Decides the active Python (see the module's documentation for the rules).
 pub fn resolve(ctx: &mut Ctx<'_>) -> Active {
-    if let Some(v) = ctx
-        .env
-        .get_nonempty(env_vars::VIRTUAL_ENV)
-        .map(str::to_owned)
-    {
-        return from_dir(
-            ctx,
+    let activated = [
+        (
+            env_vars::VIRTUAL_ENV,
             ActivePythonReason::VirtualEnv,
-            format!("VIRTUAL_ENV={v}"),
-            &v,
-            ("venv", "$VIRTUAL_ENV"),
-        );
-    }
-    if let Some(v) = ctx
-        .env
-        .get_nonempty(env_vars::CONDA_PREFIX)
-        .map(str::to_owned)
-    {
-        return from_dir(
-            ctx,
+            "venv",
+        ),
+        (
+            env_vars::CONDA_PREFIX,
             ActivePythonReason::CondaPrefix,
-            format!("CONDA_PREFIX={v}"),
-            &v,
-            ("conda", "$CONDA_PREFIX"),
-        );
+            "conda",
+        ),
+    ];
+    for (var, reason, kind) in activated {
+        if let Some(v) = ctx.env.get_nonempty(var).map(str::to_owned) {
+            let via = format!("${var}");
+            return from_dir(ctx, reason, format!("{var}={v}"), &v, (kind, &via));
+        }
     }
     let path_dirs = python_dirs_on_path(ctx);
     let pyenv_root = pyenv_root(ctx, &path_dirs);
@@ -185,7 +177,7 @@ fn pyvenv_full_version(text: &str) -> Option<String> {
 pub fn conda_record_version(name: &str) -> Option<String> {
     let rest = name.strip_prefix("python-")?.strip_suffix(".json")?;
     let (version, _build) = rest.split_once('-')?;
-    numeric_version(version)
+    super::dotted_version(version)
 }
 
 /// The last `python-X.Y.Z` a conda `history` installed (`+defaults/linux-64::python-3.10.12-h..`
@@ -196,19 +188,9 @@ pub fn conda_history_version(text: &str) -> Option<String> {
         .filter_map(|l| {
             let spec = l.rsplit("::").next()?;
             let rest = spec.strip_prefix("python-")?;
-            numeric_version(rest.split('-').next()?)
+            super::dotted_version(rest.split('-').next()?)
         })
         .next_back()
-}
-
-/// `3.10.12` when every part is numeric and there are two or three.
-fn numeric_version(v: &str) -> Option<String> {
-    let parts: Vec<&str> = v.split('.').collect();
-    ((2..=3).contains(&parts.len())
-        && parts
-            .iter()
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())))
-    .then(|| v.to_owned())
 }
 
 /// `python3` (else `python`) in `bin`, when there.
@@ -338,7 +320,7 @@ fn from_pyenv(ctx: &mut Ctx<'_>, root: Option<&Path>) -> Option<Active> {
     if let Some((v, full, src)) = version_of_prefix(ctx, &prefix) {
         facts.version = Fact::known(v, src);
         facts.full_version = full;
-    } else if let Some(full) = numeric_version(&dir_name) {
+    } else if let Some(full) = super::dotted_version(&dir_name) {
         if let Ok(v) = PythonVersion::parse_lenient(&full) {
             facts.version = Fact::known(v, format!("pyenv version name `{dir_name}`"));
             facts.full_version = Some(full);

@@ -95,6 +95,16 @@ impl Ctx<'_> {
     }
 }
 
+/// `v` when it is two or three numeric parts separated by dots (`3.10.12`, `2.31`).
+pub fn dotted_version(v: &str) -> Option<String> {
+    let parts: Vec<&str> = v.split('.').collect();
+    ((2..=3).contains(&parts.len())
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())))
+    .then(|| v.to_owned())
+}
+
 /// `path` as a display string.
 pub fn show(path: &Path) -> String {
     path.display().to_string()

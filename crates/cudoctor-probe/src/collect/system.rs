@@ -135,13 +135,7 @@ fn os_release(ctx: &mut Ctx<'_>, s: &mut SystemFacts) {
 
 /// `libc-2.31.so` -> `2.31` (the file name glibc before 2.34 installed `libc.so.6` as a link to).
 pub fn glibc_from_file_name(name: &str) -> Option<String> {
-    let v = name.strip_prefix("libc-")?.strip_suffix(".so")?;
-    let parts: Vec<&str> = v.split('.').collect();
-    ((2..=3).contains(&parts.len())
-        && parts
-            .iter()
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())))
-    .then(|| v.to_owned())
+    super::dotted_version(name.strip_prefix("libc-")?.strip_suffix(".so")?)
 }
 
 /// The version in glibc's banner inside `libc.so.6`: `GNU C Library (Debian GLIBC 2.36-9+deb12u14)

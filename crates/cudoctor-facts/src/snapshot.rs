@@ -116,6 +116,17 @@ pub struct Snapshot {
     /// `collect_env` shows. Omitted when nothing of it was collected.
     #[serde(default, skip_serializing_if = "SystemFacts::is_empty")]
     pub system: SystemFacts,
+    /// The probe that wrote the snapshot; absent in snapshots of earlier probes and in ones
+    /// built by hand.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe: Option<ProbeInfo>,
+}
+
+/// The probe that wrote a snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ProbeInfo {
+    /// The cudoctor version (`0.1.0`).
+    pub tool_version: String,
 }
 
 /// Why an environment is the active Python: the rule that decided, in the probe's order of
@@ -833,6 +844,7 @@ impl Snapshot {
             image: None,
             active_python: None,
             system: SystemFacts::default(),
+            probe: None,
         }
     }
 

@@ -302,6 +302,9 @@ impl Probe {
             }
         };
         let mut snap = Snapshot::empty(info);
+        snap.probe = Some(snapshot::ProbeInfo {
+            tool_version: env!("CARGO_PKG_VERSION").to_owned(),
+        });
         snap.environment.source.clone_from(&env.origin);
         for name in env_vars::RECORDED {
             if let Some(v) = env.get(name) {

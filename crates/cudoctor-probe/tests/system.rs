@@ -52,6 +52,8 @@ fn os_release_and_glibc_from_the_link_name() {
     assert!(s.system.cpu_model.unknown_reason().is_some());
     assert!(s.system.cpu_count.is_none());
     assert_eq!(at(&v, "/system/hostname"), "buildbox");
+    // The probe that wrote it.
+    assert_eq!(at(&v, "/probe/tool_version"), env!("CARGO_PKG_VERSION"));
 }
 
 #[test]

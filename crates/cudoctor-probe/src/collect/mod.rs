@@ -61,15 +61,7 @@ impl<'a> Ctx<'a> {
         collector: &str,
         path: &Path,
     ) -> Result<Option<String>, String> {
-        match self.root.read_text(path, TEXT_LIMIT, "TEXT_FILE_BYTES") {
-            Ok(t) => Ok(Some(t)),
-            Err(e) if e.is_not_found() => Ok(None),
-            Err(e) => {
-                let reason = e.reason();
-                self.error(collector, Some(path), reason.clone());
-                Err(reason)
-            }
-        }
+        self.read_whole_optional(collector, path, TEXT_LIMIT, "TEXT_FILE_BYTES")
     }
 }
 

@@ -159,6 +159,17 @@ fn pyenv_version_wins_over_the_first_python_on_path() {
             .filter(|e| e["active"] != true)
             .all(|e| e.get("active").is_none())
     );
+    // PYENV_VERSION alone (pyenv's shims not on PATH) still names the version.
+    let s = probe(
+        &f,
+        &[
+            ("PYENV_VERSION", "3.9.18"),
+            ("HOME", "/root"),
+            ("PATH", "/usr/bin"),
+        ],
+        None,
+    );
+    assert_eq!(marked(&s).as_deref(), Some("/root/.pyenv/versions/3.9.18"));
 }
 
 #[test]

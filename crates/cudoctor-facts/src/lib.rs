@@ -9,8 +9,10 @@
 pub mod fact;
 pub mod limits;
 pub mod loader;
+pub mod redact;
 pub mod snapshot;
 
 pub use fact::Fact;
 pub use loader::{Candidate, LoaderQuestion, Outcome, Resolution, Step};
+pub use redact::Redactions;
 pub use snapshot::{SCHEMA_VERSION, Snapshot, SnapshotError};

@@ -108,6 +108,140 @@ pub struct Snapshot {
     /// The container image the files come from (`--image`); absent for a host or a directory.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<ImageFacts>,
+    /// The Python that `python` / `pip` run here, and which rule decided it (see
+    /// [`ActivePython`]); absent when the Python environments were not collected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active_python: Option<ActivePython>,
+    /// Operating system, C library, kernel, CPU and host name: what a bug report's
+    /// `collect_env` shows. Omitted when nothing of it was collected.
+    #[serde(default, skip_serializing_if = "SystemFacts::is_empty")]
+    pub system: SystemFacts,
+    /// The probe that wrote the snapshot; absent in snapshots of earlier probes and in ones
+    /// built by hand.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe: Option<ProbeInfo>,
+}
+
+/// The probe that wrote a snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ProbeInfo {
+    /// The cudoctor version (`0.1.0`).
+    pub tool_version: String,
+}
+
+/// Why an environment is the active Python: the rule that decided, in the probe's order of
+/// precedence (first that applies wins).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ActivePythonReason {
+    /// `VIRTUAL_ENV` is set (an activated venv).
+    VirtualEnv,
+    /// `CONDA_PREFIX` is set (an activated conda environment).
+    CondaPrefix,
+    /// pyenv decides, from `PYENV_VERSION`.
+    PyenvVersion,
+    /// pyenv decides, from a `.python-version` file in the working directory or a parent.
+    PythonVersionFile,
+    /// pyenv decides, from its global `$PYENV_ROOT/version`.
+    PyenvGlobal,
+    /// A `.venv` directory (with `pyvenv.cfg`) in the working directory.
+    DotVenv,
+    /// The first `python3` / `python` on `PATH`.
+    #[default]
+    Path,
+}
+
+impl ActivePythonReason {
+    /// The name in JSON: `virtual_env`, `conda_prefix`, `pyenv_version`, `python_version_file`,
+    /// `pyenv_global`, `dot_venv`, `path`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::VirtualEnv => "virtual_env",
+            Self::CondaPrefix => "conda_prefix",
+            Self::PyenvVersion => "pyenv_version",
+            Self::PythonVersionFile => "python_version_file",
+            Self::PyenvGlobal => "pyenv_global",
+            Self::DotVenv => "dot_venv",
+            Self::Path => "path",
+        }
+    }
+}
+
+impl std::fmt::Display for ActivePythonReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The active Python: the environment `python` and `pip` would use, found from files and the
+/// environment variables only (never by running an interpreter).
+///
+/// When the deciding rule names something that is not there (`PYENV_VERSION=3.9.18` with no
+/// `versions/3.9.18`, a `VIRTUAL_ENV` that does not exist), `prefix` is null and `unknown` says
+/// why: the probe does not fall back to another rule silently.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ActivePython {
+    /// The rule that decided (`pyenv_version`).
+    pub reason: ActivePythonReason,
+    /// The deciding setting, for people (`PYENV_VERSION=3.9.18`,
+    /// `/work/proj/.python-version says 3.10.4`, `/usr/bin/python3 is the first python on PATH`).
+    pub detail: String,
+    /// The environment's prefix (`/opt/venv`, `/root/.pyenv/versions/3.9.18`, `/usr`): the
+    /// `path` of the entry of `python_environments` marked `active` when it has site-packages.
+    pub prefix: Option<String>,
+    /// The interpreter, when known (`/usr/bin/python3`, `/opt/venv/bin/python`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interpreter: Option<String>,
+    /// Its Python version (`3.9`).
+    #[serde(flatten, with = "activepython_version")]
+    pub version: Fact<PythonVersion>,
+    /// The full version when a file names it (`3.9.18` from `pyvenv.cfg` or a pyenv version).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub full_version: Option<String>,
+    /// Why the active environment is unknown (the rule named one that is not there).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unknown: Option<String>,
+}
+
+/// The operating system, C library, kernel, CPU and host name, read from files only.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SystemFacts {
+    /// `PRETTY_NAME` of `/etc/os-release` (`Debian GNU/Linux 12 (bookworm)`).
+    #[serde(flatten, with = "system_os")]
+    pub os: Fact<String>,
+    /// `ID` of os-release (`debian`, `ubuntu`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os_id: Option<String>,
+    /// `VERSION_ID` of os-release (`12`, `22.04`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os_version_id: Option<String>,
+    /// The GNU C library's version (`2.36`), from `libc.so.6`'s link target name or the release
+    /// string inside it.
+    #[serde(flatten, with = "system_glibc_version")]
+    pub glibc_version: Fact<String>,
+    /// The running kernel's release (`6.8.0-45-generic`); unknown for a directory or an image
+    /// (their files do not say which kernel will run them).
+    #[serde(flatten, with = "system_kernel_release")]
+    pub kernel_release: Fact<String>,
+    /// The CPU model (`AMD EPYC 7763 64-Core Processor`), live host only.
+    #[serde(flatten, with = "system_cpu_model")]
+    pub cpu_model: Fact<String>,
+    /// Logical CPUs listed in `/proc/cpuinfo`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_count: Option<u32>,
+    /// The host name (`/proc/sys/kernel/hostname`, `/etc/hostname` or `HOSTNAME`); recorded so
+    /// that [`Snapshot::redact`] can remove it everywhere.
+    #[serde(flatten, with = "system_hostname")]
+    pub hostname: Fact<String>,
+}
+
+impl SystemFacts {
+    /// Whether nothing was collected (the section is then omitted from JSON).
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 /// A container image: its reference, its config and where each of its layers came from.
@@ -522,6 +656,10 @@ pub struct PythonEnvironment {
     pub site_packages: Vec<String>,
     /// Packages of interest (frameworks, `nvidia-*`), sorted by name.
     pub packages: Vec<PythonPackage>,
+    /// Whether it is the active Python ([`Snapshot::active_python`]); written only when true
+    /// (absent means false), so snapshots of earlier probes read and write back unchanged.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub active: bool,
 }
 
 /// An installed Python distribution of interest.
@@ -704,6 +842,9 @@ impl Snapshot {
             live: None,
             probe_errors: Vec::new(),
             image: None,
+            active_python: None,
+            system: SystemFacts::default(),
+            probe: None,
         }
     }
 
@@ -931,6 +1072,27 @@ crate::fact_keys!(
     "python_version_source",
     "python_version_unknown"
 );
+crate::fact_keys!(
+    activepython_version,
+    "version",
+    "version_source",
+    "version_unknown"
+);
+crate::fact_keys!(system_os, skip "os", "os_source", "os_unknown");
+crate::fact_keys!(
+    system_glibc_version,
+    skip "glibc_version",
+    "glibc_version_source",
+    "glibc_version_unknown"
+);
+crate::fact_keys!(
+    system_kernel_release,
+    skip "kernel_release",
+    "kernel_release_source",
+    "kernel_release_unknown"
+);
+crate::fact_keys!(system_cpu_model, skip "cpu_model", "cpu_model_source", "cpu_model_unknown");
+crate::fact_keys!(system_hostname, skip "hostname", "hostname_source", "hostname_unknown");
 crate::fact_keys!(
     framework_version,
     "version",

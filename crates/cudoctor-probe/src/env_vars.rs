@@ -18,6 +18,12 @@ pub const RECORDED: &[&str] = &[
     CUDA_VERSION,
     NV_CUDNN_VERSION,
     NVIDIA_DRIVER_CAPABILITIES,
+    PYENV_VERSION,
+    PYENV_ROOT,
+    HOME,
+    USER,
+    LOGNAME,
+    HOSTNAME,
 ];
 
 /// Which GPUs CUDA applications see.
@@ -54,3 +60,13 @@ pub const NV_CUDNN_VERSION: &str = "NV_CUDNN_VERSION";
 pub const NVIDIA_DRIVER_CAPABILITIES: &str = "NVIDIA_DRIVER_CAPABILITIES";
 /// The user's home, for `~/.local` and `~/*` venvs.
 pub const HOME: &str = "HOME";
+/// pyenv: the version selected for this shell (`pyenv shell`), `:`-separated.
+pub const PYENV_VERSION: &str = "PYENV_VERSION";
+/// pyenv: where its `versions/`, `shims/` and global `version` file live (default `~/.pyenv`).
+pub const PYENV_ROOT: &str = "PYENV_ROOT";
+/// The user name (recorded so that redaction can remove it).
+pub const USER: &str = "USER";
+/// The login name (recorded so that redaction can remove it).
+pub const LOGNAME: &str = "LOGNAME";
+/// The host name as the shell sets it (recorded so that redaction can remove it).
+pub const HOSTNAME: &str = "HOSTNAME";

@@ -72,6 +72,8 @@ pub struct Collectors {
     pub loader: bool,
     /// Live libcuda / NVML calls (host only; ignored for a directory root).
     pub live: bool,
+    /// Operating system, glibc, kernel, CPU and host name (`system` section).
+    pub system: bool,
 }
 
 impl Default for Collectors {
@@ -87,11 +89,29 @@ impl Default for Collectors {
             container: true,
             loader: true,
             live: true,
+            system: true,
         }
     }
 }
 
 impl Collectors {
+    /// No collector (to name the few wanted: `Collectors { system: true, ..Collectors::none() }`).
+    pub fn none() -> Self {
+        Self {
+            driver: false,
+            gpus: false,
+            toolkits: false,
+            libraries: false,
+            cudnn: false,
+            python: false,
+            frameworks: false,
+            container: false,
+            loader: false,
+            live: false,
+            system: false,
+        }
+    }
+
     /// Every collector except live calls (hermetic).
     pub fn files_only() -> Self {
         Self {
@@ -181,11 +201,16 @@ impl Probe {
                 }
             },
         };
-        let env = match (&opts.env, root.is_host()) {
+        let mut env = match (&opts.env, root.is_host()) {
             (Some(pairs), _) => Env::from_pairs(pairs.iter().cloned()),
             (None, true) => Env::from_process(),
             (None, false) => Env::from_pairs(Vec::<(String, String)>::new()),
         };
+        if root.is_host() && env.cwd.is_none() {
+            // The host's working directory holds the `.python-version` / `.venv` that decide
+            // the active Python, whichever environment variables are given.
+            env.cwd = std::env::current_dir().ok();
+        }
         Ok(Self::new(root, env))
     }
 
@@ -277,6 +302,9 @@ impl Probe {
             }
         };
         let mut snap = Snapshot::empty(info);
+        snap.probe = Some(snapshot::ProbeInfo {
+            tool_version: env!("CARGO_PKG_VERSION").to_owned(),
+        });
         snap.environment.source.clone_from(&env.origin);
         for name in env_vars::RECORDED {
             if let Some(v) = env.get(name) {
@@ -300,7 +328,9 @@ impl Probe {
             snap.cuda_toolkits = collect::toolkit::collect(&mut ctx);
         }
         if which_ones.python || which_ones.frameworks || which_ones.libraries || which_ones.cudnn {
-            snap.python_environments = collect::python::collect(&mut ctx);
+            let (envs, active) = collect::python::collect_with_active(&mut ctx);
+            snap.python_environments = envs;
+            snap.active_python = Some(active);
         }
         let site_packages: Vec<PathBuf> = snap
             .python_environments
@@ -336,6 +366,9 @@ impl Probe {
         }
         if which_ones.container {
             snap.container = collect::container::collect(&mut ctx);
+        }
+        if which_ones.system {
+            snap.system = collect::system::collect(&mut ctx);
         }
         if which_ones.loader {
             let mut sonames: BTreeSet<String> = snap

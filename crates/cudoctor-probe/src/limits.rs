@@ -76,3 +76,10 @@ pub const PROC_LINE_BYTES: usize = 4096;
 
 /// Files examined per directory when classifying CUDA libraries. A real CUDA lib dir has ~300.
 pub const LIBRARY_FILES_PER_DIR: usize = 100_000;
+
+/// Bytes of `libc.so.6` scanned for glibc's release banner (it sits in `.rodata`, about 1.7 MB
+/// into glibc 2.36's 1.9 MB file). Past the cap the version is unknown, naming it.
+pub const LIBC_BYTES: usize = 64 << 20;
+
+/// Bytes of `/proc/cpuinfo`, read whole. A 192-CPU machine's is ~300 KB.
+pub const CPUINFO_BYTES: usize = 16 << 20;

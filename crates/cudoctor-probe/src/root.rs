@@ -1086,6 +1086,10 @@ pub struct Env {
     vars: std::collections::BTreeMap<String, String>,
     /// Where the variables came from ("process environment", "--env").
     pub origin: String,
+    /// The working directory (a path inside the root) whose `.python-version` and `.venv` the
+    /// active-Python rules read: the process's for the host, none for a directory or an image
+    /// (their files have no working directory) unless a caller sets one.
+    pub cwd: Option<PathBuf>,
 }
 
 impl Env {
@@ -1096,6 +1100,7 @@ impl Env {
                 .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
                 .collect(),
             origin: "process environment".to_owned(),
+            cwd: std::env::current_dir().ok(),
         }
     }
 
@@ -1112,6 +1117,7 @@ impl Env {
                 .map(|(k, v)| (k.into(), v.into()))
                 .collect(),
             origin: "--env".to_owned(),
+            cwd: None,
         }
     }
 

@@ -106,15 +106,9 @@ fn child_entry() {
                 &env,
                 cudoctor_probe::Collectors {
                     driver: true,
-                    gpus: false,
-                    toolkits: false,
-                    libraries: false,
-                    cudnn: false,
-                    python: false,
-                    frameworks: false,
-                    container: false,
                     loader: true,
                     live: true,
+                    ..cudoctor_probe::Collectors::none()
                 },
             );
             println!("{}", snap.to_json().unwrap());

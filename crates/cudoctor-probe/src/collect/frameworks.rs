@@ -234,9 +234,12 @@ pub fn collect(ctx: &mut Ctx<'_>, envs: &[PythonEnvironment]) -> Vec<Framework> 
                         let file = sp.join("tensorflow/python/platform/build_info.py");
                         // Without any TensorFlow distribution, the package folder alone
                         // (a source build) still counts, once, as `tensorflow`.
-                        let any_tf_dist = pkgs
-                            .iter()
-                            .any(|p| p.name.starts_with("tensorflow") || p.name == "tf-nightly");
+                        // (Only TensorFlow itself: `tensorflow-estimator` and the like are
+                        // recorded packages too, but no TensorFlow.)
+                        let any_tf_dist = pkgs.iter().any(|p| {
+                            FRAMEWORK_PACKAGES.contains(&p.name.as_str())
+                                && (p.name.starts_with("tensorflow") || p.name == "tf-nightly")
+                        });
                         if pkg.is_none()
                             && (n != "tensorflow" || any_tf_dist || !ctx.root.is_file(&file))
                         {

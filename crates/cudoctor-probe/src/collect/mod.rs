@@ -1,12 +1,14 @@
 //! Collectors: each one reads through a [`crate::Root`], records where every fact
 //! came from, and turns failures into `probe_errors` or `*_unknown` reasons.
 
+pub mod active_python;
 pub mod container;
 pub mod cudnn;
 pub mod driver;
 pub mod frameworks;
 pub mod libraries;
 pub mod python;
+pub mod system;
 pub mod toolkit;
 
 use std::path::Path;
@@ -59,15 +61,7 @@ impl<'a> Ctx<'a> {
         collector: &str,
         path: &Path,
     ) -> Result<Option<String>, String> {
-        match self.root.read_text(path, TEXT_LIMIT, "TEXT_FILE_BYTES") {
-            Ok(t) => Ok(Some(t)),
-            Err(e) if e.is_not_found() => Ok(None),
-            Err(e) => {
-                let reason = e.reason();
-                self.error(collector, Some(path), reason.clone());
-                Err(reason)
-            }
-        }
+        self.read_whole_optional(collector, path, TEXT_LIMIT, "TEXT_FILE_BYTES")
     }
 }
 
@@ -91,6 +85,16 @@ impl Ctx<'_> {
             }
         }
     }
+}
+
+/// `v` when it is two or three numeric parts separated by dots (`3.10.12`, `2.31`).
+pub fn dotted_version(v: &str) -> Option<String> {
+    let parts: Vec<&str> = v.split('.').collect();
+    ((2..=3).contains(&parts.len())
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())))
+    .then(|| v.to_owned())
 }
 
 /// `path` as a display string.

@@ -12,7 +12,7 @@ use super::{Ctx, show};
 /// them for every package seen (torch 2.x: about 3 KiB of headers).
 const METADATA_LIMIT: usize = crate::limits::METADATA_BYTES;
 use crate::env_vars;
-use crate::snapshot::{PythonEnvironment, PythonPackage};
+use crate::snapshot::{ActivePython, PythonEnvironment, PythonPackage};
 
 /// Conda installs looked for under `/opt` and each home.
 const CONDA_BASES: &[&str] = &[
@@ -24,27 +24,24 @@ const CONDA_BASES: &[&str] = &[
     "mambaforge",
 ];
 
-/// Whether a (normalized) distribution name is one the probe records.
+/// Whether a (normalized) distribution name is one the probe records: every `nvidia-*`,
+/// `torch`, `torchvision`, `torchaudio`, `triton`, `tensorflow*`, `tf-nightly`, `keras`,
+/// `jax`, `jaxlib`, `jax-cuda*`, `cupy*`, `tensorrt*` (what a bug report's `collect_env` lists).
 pub fn is_interesting(name: &str) -> bool {
-    name.starts_with("nvidia-")
+    ["nvidia-", "tensorflow", "jax-cuda", "cupy", "tensorrt"]
+        .iter()
+        .any(|p| name.starts_with(p))
         || matches!(
             name,
-            "tensorflow"
-                | "tensorflow-gpu"
-                | "tensorflow-cpu"
-                | "tf-nightly"
-                | "tensorflow-intel"
+            "tf-nightly"
                 | "torch"
+                | "torchvision"
+                | "torchaudio"
+                | "triton"
+                | "pytorch-triton"
+                | "keras"
                 | "jax"
                 | "jaxlib"
-                | "jax-cuda11-plugin"
-                | "jax-cuda12-plugin"
-                | "jax-cuda13-plugin"
-                | "jax-cuda12-pjrt"
-                | "jax-cuda13-pjrt"
-                | "cupy-cuda11x"
-                | "cupy-cuda12x"
-                | "tensorrt"
         )
 }
 
@@ -140,6 +137,39 @@ struct Candidate {
 
 /// Collects Python environments.
 pub fn collect(ctx: &mut Ctx<'_>) -> Vec<PythonEnvironment> {
+    collect_with_active(ctx).0
+}
+
+/// Collects Python environments and decides the active one ([`super::active_python`]): the
+/// environment it names is inspected and marked `active`; a version its rule did not read is
+/// taken from the environment.
+pub fn collect_with_active(ctx: &mut Ctx<'_>) -> (Vec<PythonEnvironment>, ActivePython) {
+    let active = super::active_python::resolve(ctx);
+    let mut facts = active.facts;
+    let mut envs = collect_candidates(ctx, active.candidate.clone());
+    if let Some(prefix) = facts.prefix.clone() {
+        if let Some(env) = envs.iter_mut().find(|e| e.path == prefix) {
+            env.active = true;
+            if facts.version.is_none() {
+                facts.version = env.python_version.clone();
+            }
+        }
+    }
+    if facts.version.is_none() && facts.unknown.is_none() {
+        facts.version = Fact::unknown(format!(
+            "no pyvenv.cfg, lib/python3.X folder or python3.X interpreter name in `{}`",
+            facts.prefix.as_deref().unwrap_or("?")
+        ));
+    } else if facts.version.is_none() {
+        facts.version = Fact::unknown("the active environment is unknown");
+    }
+    (envs, facts)
+}
+
+fn collect_candidates(
+    ctx: &mut Ctx<'_>,
+    active: Option<(PathBuf, &'static str, String)>,
+) -> Vec<PythonEnvironment> {
     let mut cands: BTreeMap<PathBuf, Candidate> = BTreeMap::new();
     let mut add = |p: PathBuf, kind: &'static str, via: String| {
         let c = cands.entry(p).or_insert(Candidate {
@@ -148,6 +178,9 @@ pub fn collect(ctx: &mut Ctx<'_>) -> Vec<PythonEnvironment> {
         });
         c.via.push(via);
     };
+    if let Some((prefix, kind, via)) = active {
+        add(prefix, kind, via);
+    }
     if let Some(v) = ctx.env.get_nonempty(env_vars::VIRTUAL_ENV) {
         add(PathBuf::from(v), "venv", "$VIRTUAL_ENV".into());
     }
@@ -203,6 +236,19 @@ pub fn collect(ctx: &mut Ctx<'_>) -> Vec<PythonEnvironment> {
         add(home.join(".local"), "user", "~/.local".into());
         for e in ctx.root.read_dir_or_empty(&home.join(".pyenv/versions")) {
             add(e.path.clone(), "interpreter", "~/.pyenv/versions/*".into());
+        }
+    }
+    if let Some(r) = ctx
+        .env
+        .get_nonempty(env_vars::PYENV_ROOT)
+        .map(PathBuf::from)
+    {
+        for e in ctx.root.read_dir_or_empty(&r.join("versions")) {
+            add(
+                e.path.clone(),
+                "interpreter",
+                "$PYENV_ROOT/versions/*".into(),
+            );
         }
     }
     let venv_parents: Vec<PathBuf> = std::iter::once(PathBuf::from("/opt"))
@@ -314,6 +360,7 @@ fn inspect(ctx: &mut Ctx<'_>, prefix: &Path, cand: Candidate) -> Option<PythonEn
         },
         site_packages: site.iter().map(|p| show(p)).collect(),
         packages,
+        active: false,
     })
 }
 
@@ -359,6 +406,38 @@ pub fn packages_in(ctx: &mut Ctx<'_>, site: &Path) -> Vec<PythonPackage> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn interesting() {
+        for n in [
+            "nvidia-cudnn-cu12",
+            "torch",
+            "torchvision",
+            "torchaudio",
+            "triton",
+            "tensorflow",
+            "tensorflow-io-gcs-filesystem",
+            "tf-nightly",
+            "keras",
+            "jax",
+            "jaxlib",
+            "jax-cuda12-plugin",
+            "jax-cuda12-pjrt",
+            "cupy-cuda12x",
+            "tensorrt",
+        ] {
+            assert!(is_interesting(n), "{n}");
+        }
+        for n in [
+            "numpy",
+            "torchmetrics",
+            "jaxtyping",
+            "nvidia",
+            "tf-keras-nightly",
+        ] {
+            assert!(!is_interesting(n), "{n}");
+        }
+    }
 
     #[test]
     fn names() {

@@ -108,9 +108,9 @@ pub enum Command {
     Which(WhichArgs),
     /// A bug-report block (the fields `python -m torch.utils.collect_env` gives), sourced from files.
     #[command(
-        after_help = "Examples:\n  cudoctor report\n  cudoctor report --format markdown   # paste into a GitHub issue; your home directory shows as ~\n  cudoctor report --snapshot snap.json"
+        after_help = "Examples:\n  cudoctor report\n  cudoctor report --format markdown   # paste into a GitHub issue; your home directory shows as ~\n  cudoctor report --redact            # user names, host names and home directories replaced\n  cudoctor report --snapshot snap.json"
     )]
-    Report(SourceArgs),
+    Report(ReportArgs),
     /// What a framework release needs: CUDA, cuDNN, driver, Python, GPU architectures, images.
     #[command(
         after_help = "Examples:\n  cudoctor requirements tensorflow==2.9.0\n  cudoctor requirements tf==2.9          # the 2.9 series\n  cudoctor requirements torch==2.4.1+cu121\n  cudoctor requirements jax==0.4.30 --format json"
@@ -172,6 +172,17 @@ pub enum Command {
         after_help = "Examples:\n  cudoctor man | man -l -\n  cudoctor man > /usr/local/share/man/man1/cudoctor.1"
     )]
     Man,
+}
+
+/// `report`: where the facts come from, and whether to redact them.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Replace user names (`<user>`), host names (`<host>`) and home directories (`~`) in every
+    /// field, for sharing (in JSON too).
+    #[arg(long)]
+    pub redact: bool,
 }
 
 /// Where the facts come from.

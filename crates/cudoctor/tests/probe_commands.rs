@@ -140,6 +140,7 @@ fn probe_text() {
 
     Python environments
       `/opt/venv` (venv, Python 3.9)
+      active: unknown (PATH is not set for this root (give it with --env PATH=...))
 
     Frameworks
       tensorflow 2.9.0: built with CUDA 11.2, cuDNN 8  in `/opt/venv`
@@ -428,7 +429,14 @@ fn report_text() {
     cuDNN used to build TensorFlow: 8
     jax version: N/A (not installed)
     jaxlib version: N/A (not installed)
-    Python version: 3.9 (/opt/venv)
+    Python version: Could not collect (PATH is not set for this root (give it with --env PATH=...))
+    Python environments: 3.9 (/opt/venv)
+    OS: Could not collect (no /etc/os-release or /usr/lib/os-release)
+    GLIBC version: Could not collect (no libc.so.6 in /lib/x86_64-linux-gnu, /usr/lib/x86_64-linux-gnu, /lib/aarch64-linux-gnu, /usr/lib/aarch64-linux-gnu, /lib/powerpc64le-linux-gnu, /usr/lib/powerpc64le-linux-gnu, /lib64, /usr/lib64, /lib, /usr/lib)
+    Kernel: Could not collect (not the running kernel: the files of a directory or image do not say which machine runs them)
+    CPU: Could not collect (not the running CPU: the files of a directory or image do not say which machine runs them)
+    cudoctor version: 0.1.0
+    Versions of relevant libraries: tensorflow==2.9.0
     Is CUDA available: Could not collect (no live driver calls for this source)
     CUDA toolkits (not what the frameworks load): 11.2.2 (/usr/local/cuda); 11.2.2 (/usr/local/cuda-11.2)
     GPU models and configuration: GPU 0: Tesla T4 (compute capability 7.5)
@@ -457,6 +465,89 @@ fn report_json_and_markdown() {
             let v = r.json();
             assert_eq!(v["schema_version"], 1, "{v:#}");
         }
+    }
+}
+
+/// `report` names the active Python (here `VIRTUAL_ENV`) and the system; `--redact` removes the
+/// user name, the host name and the home directory from every field, which are there without it.
+#[test]
+fn report_active_python_and_redact() {
+    let f = Fixture::new();
+    f.file("/etc/hostname", "gpu-box-17\n")
+        .file(
+            "/etc/os-release",
+            "PRETTY_NAME=\"Ubuntu 22.04.4 LTS\"\nID=ubuntu\nVERSION_ID=\"22.04\"\n",
+        )
+        .file(
+            "/home/alice/proj/venv/pyvenv.cfg",
+            "home = /usr/bin\nversion = 3.10.12\n",
+        )
+        .dir("/home/alice/proj/venv/lib/python3.10/site-packages")
+        .file(
+            "/home/alice/proj/venv/lib/python3.10/site-packages/torch-2.5.1.dist-info/METADATA",
+            "Metadata-Version: 2.1\nName: torch\nVersion: 2.5.1\n",
+        )
+        .file(
+            "/home/alice/proj/venv/lib/python3.10/site-packages/nvidia_cudnn_cu12-9.1.0.70.dist-info/METADATA",
+            "Metadata-Version: 2.1\nName: nvidia-cudnn-cu12\nVersion: 9.1.0.70\n",
+        );
+    let env = [
+        "--env",
+        "VIRTUAL_ENV=/home/alice/proj/venv",
+        "--env",
+        "HOME=/home/alice",
+        "--env",
+        "USER=alice",
+    ];
+    let mut args = vec!["report"];
+    args.extend(env);
+    let plain = f.run(&args);
+    assert_eq!(plain.code, 0, "{}", plain.stderr);
+    let line = |key: &str| -> String {
+        plain
+            .stdout
+            .lines()
+            .find(|l| l.starts_with(key))
+            .unwrap_or_else(|| panic!("no `{key}` in\n{}", plain.stdout))
+            .to_owned()
+    };
+    assert!(
+        line("Python version:").contains("/home/alice/proj/venv"),
+        "{}",
+        plain.stdout
+    );
+    assert!(
+        line("Python version:").contains("VIRTUAL_ENV"),
+        "{}",
+        plain.stdout
+    );
+    assert_eq!(line("OS:"), "OS: Ubuntu 22.04.4 LTS");
+    assert!(
+        line("Versions of relevant libraries:").contains("nvidia-cudnn-cu12==9.1.0.70")
+            && line("Versions of relevant libraries:").contains("torch==2.5.1"),
+        "{}",
+        plain.stdout
+    );
+    for format in ["text", "json", "markdown"] {
+        let mut a = args.clone();
+        a.extend(["--format", format]);
+        let without = f.run(&a);
+        assert!(
+            without.stdout.contains("alice"),
+            "{format}: {}",
+            without.stdout
+        );
+        a.push("--redact");
+        let r = f.run(&a);
+        assert_eq!(r.code, 0, "{format}: {}", r.stderr);
+        for secret in ["alice", "gpu-box-17"] {
+            assert!(
+                !r.stdout.contains(secret),
+                "{format}: `{secret}` in\n{}",
+                r.stdout
+            );
+        }
+        assert!(r.stdout.contains("~/proj/venv"), "{format}: {}", r.stdout);
     }
 }
 

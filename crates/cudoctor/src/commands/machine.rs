@@ -75,17 +75,56 @@ pub fn fill_plan_constraints(query: &mut PlanQuery, snap: &Snapshot, notes: &mut
         }
     }
     if query.python.is_none() {
-        if let Some((v, path, why)) = active_python(snap) {
-            query.python = Some(v);
-            notes.push(format!(
-                "Python {v} taken from this machine (`{path}`, {why})"
-            ));
+        match &snap.active_python {
+            // The probe decided which Python is active (VIRTUAL_ENV, CONDA_PREFIX, pyenv, a
+            // `.venv`, PATH) and why; when the deciding setting names one that is not there, no
+            // other Python is taken in its place.
+            Some(a) => match (&a.unknown, a.version.cloned()) {
+                (Some(why), _) => notes.push(format!(
+                    "Python not taken from this machine: {why} ({})",
+                    a.detail
+                )),
+                (None, Some(v)) => {
+                    query.python = Some(v);
+                    let at = a.prefix.as_deref().or(a.interpreter.as_deref()).unwrap_or("?");
+                    notes.push(format!(
+                        "Python {v} taken from this machine (`{at}`, {}: {})",
+                        active_kind(a.reason),
+                        a.detail
+                    ));
+                }
+                (None, None) => notes.push(format!(
+                    "Python not taken from this machine: the version of the active Python is unknown ({})",
+                    a.detail
+                )),
+            },
+            // A snapshot from an older probe: the environments it found, by how it found them.
+            None => {
+                if let Some((v, path, why)) = active_python(snap) {
+                    query.python = Some(v);
+                    notes.push(format!(
+                        "Python {v} taken from this machine (`{path}`, {why})"
+                    ));
+                }
+            }
         }
     }
 }
 
-/// The Python a `pip install` here would most likely use: the active virtual environment, else
-/// the active conda environment, else the first interpreter on `PATH`, in `PATH` order.
+/// What decided the active Python, for people.
+fn active_kind(r: cudoctor_probe::snapshot::ActivePythonReason) -> &'static str {
+    use cudoctor_probe::snapshot::ActivePythonReason as R;
+    match r {
+        R::VirtualEnv => "the active virtual environment",
+        R::CondaPrefix => "the active conda environment",
+        R::PyenvVersion | R::PythonVersionFile | R::PyenvGlobal => "pyenv's selected version",
+        R::DotVenv => "the `.venv` in the working directory",
+        R::Path => "the first python on $PATH",
+    }
+}
+
+/// For a snapshot without `active_python` (written by an older probe): the active virtual
+/// environment, else the active conda environment, else the first interpreter on `PATH`.
 fn active_python(snap: &Snapshot) -> Option<(PythonVersion, String, &'static str)> {
     let with_version = |via: &str| {
         snap.python_environments

@@ -2,12 +2,16 @@
 //! torch.utils.collect_env`), plus the TensorFlow and JAX equivalents, each read from files and
 //! the real loader, "Could not collect (why)" where unknown.
 
-use crate::cli::{Format, SourceArgs};
+use crate::cli::{Format, ReportArgs};
 use crate::render;
 use crate::{Ctx, ExitStatus, to_json};
 
-pub fn run(ctx: Ctx, args: &SourceArgs) -> anyhow::Result<ExitStatus> {
-    let mut snap = crate::source::Facts::of_installed(args)?;
+pub fn run(ctx: Ctx, args: &ReportArgs) -> anyhow::Result<ExitStatus> {
+    let mut snap = crate::source::Facts::of_installed(&args.source)?;
+    if args.redact {
+        snap.redact()
+            .map_err(|e| anyhow::anyhow!("redacting the facts: {e}"))?;
+    }
     if ctx.format != Format::Json {
         snap = crate::term::escaped(&snap)?;
     }

@@ -139,7 +139,18 @@ pub fn render(s: &Snapshot, p: Printer) -> String {
             .python_version
             .as_ref()
             .map_or_else(|| "Python ?".to_owned(), |v| format!("Python {v}"));
-        let _ = writeln!(out, "  `{}` ({}, {v})", e.path, e.kind);
+        let active = if e.active { ", active" } else { "" };
+        let _ = writeln!(out, "  `{}` ({}, {v}{active})", e.path, e.kind);
+    }
+    if let Some(a) = &s.active_python {
+        match &a.unknown {
+            Some(why) => {
+                let _ = writeln!(out, "  active: unknown ({why})");
+            }
+            None => {
+                let _ = writeln!(out, "  active: {}", a.detail);
+            }
+        }
     }
 
     list_section(&mut out, p, "Frameworks", &s.frameworks);

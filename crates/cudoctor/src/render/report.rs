@@ -68,6 +68,34 @@ fn joined(items: &[String], none: impl FnOnce() -> String) -> String {
     }
 }
 
+/// A fact's value, or why it could not be collected.
+fn fact(x: &cudoctor_probe::snapshot::Fact<String>) -> String {
+    x.as_ref()
+        .map_or_else(|| could_not(x.unknown_reason()), Clone::clone)
+}
+
+/// The Python `pip install` would use here, and why it is the one.
+fn active_python(s: &Snapshot) -> String {
+    match &s.active_python {
+        Some(a) => match (&a.unknown, a.version.as_ref()) {
+            (Some(why), _) => could_not(Some(why)),
+            (None, v) => format!(
+                "{} ({}; {})",
+                a.full_version
+                    .clone()
+                    .or_else(|| v.map(ToString::to_string))
+                    .unwrap_or_else(|| "?".to_owned()),
+                a.prefix
+                    .as_deref()
+                    .or(a.interpreter.as_deref())
+                    .unwrap_or("?"),
+                a.detail
+            ),
+        },
+        None => could_not(Some("no active Python recorded")),
+    }
+}
+
 fn could_not(why: Option<&str>) -> String {
     match why {
         Some(w) => format!("Could not collect ({w})"),
@@ -115,12 +143,59 @@ pub fn fields(s: &Snapshot) -> Vec<(&'static str, String)> {
     ));
     f.push(("jax version", ver(jax)));
     f.push(("jaxlib version", ver(jaxlib)));
+    f.push(("Python version", active_python(s)));
     let py: Vec<String> = s
         .python_environments
         .iter()
-        .map(|e| at(e.python_version.cloned(), &e.path))
+        .map(|e| {
+            let mut x = at(e.python_version.cloned(), &e.path);
+            if e.active {
+                x.push_str(" (active)");
+            }
+            x
+        })
         .collect();
-    f.push(("Python version", joined(&py, || could_not(None))));
+    f.push(("Python environments", joined(&py, || could_not(None))));
+    f.push(("OS", fact(&s.system.os)));
+    f.push(("GLIBC version", fact(&s.system.glibc_version)));
+    f.push(("Kernel", fact(&s.system.kernel_release)));
+    f.push((
+        "CPU",
+        match (s.system.cpu_model.as_ref(), s.system.cpu_count) {
+            (Some(m), Some(n)) => format!("{m} ({n} logical CPUs)"),
+            (Some(m), None) => m.clone(),
+            (None, _) => could_not(s.system.cpu_model.unknown_reason()),
+        },
+    ));
+    f.push((
+        "cudoctor version",
+        s.probe.as_ref().map_or_else(
+            || {
+                format!(
+                    "{} (the snapshot does not say which probed it)",
+                    env!("CARGO_PKG_VERSION")
+                )
+            },
+            |p| p.tool_version.clone(),
+        ),
+    ));
+    let active = s
+        .python_environments
+        .iter()
+        .find(|e| e.active)
+        .or_else(|| s.python_environments.first());
+    let pkgs: Vec<String> = active
+        .map(|e| {
+            e.packages
+                .iter()
+                .map(|p| format!("{}=={}", p.name, p.version.as_deref().unwrap_or("?")))
+                .collect()
+        })
+        .unwrap_or_default();
+    f.push((
+        "Versions of relevant libraries",
+        joined(&pkgs, || "none found".to_owned()),
+    ));
     f.push((
         "Is CUDA available",
         match &s.live {

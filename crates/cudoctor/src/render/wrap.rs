@@ -67,6 +67,13 @@ pub fn fill(text: &str, width: usize, first: &str, rest: &str) -> String {
 struct Atom<'a> {
     text: &'a str,
     gap: &'a str,
+    /// Never broken from the atom before (which is a comparison such as `>=`).
+    glue: bool,
+}
+
+/// Whether `w` is a comparison operator that reads wrong at the end of a line (`>= 460`).
+fn is_operator(w: &str) -> bool {
+    matches!(w, ">=" | "<=" | ">" | "<" | "==" | "!=" | "~=" | "=")
 }
 
 /// Whether `c` is a character that lines may break before and after (CJK ideographs, kana,
@@ -136,8 +143,13 @@ fn spaced_words(para: &str) -> Vec<(&str, &str)> {
 fn atoms(para: &str) -> Vec<Atom<'_>> {
     let mut out = Vec::new();
     for (gap, word) in spaced_words(para) {
+        let glue = out.last().is_some_and(|a: &Atom<'_>| is_operator(a.text));
         if word.contains('`') || !word.chars().any(is_cjk) {
-            out.push(Atom { text: word, gap });
+            out.push(Atom {
+                text: word,
+                gap,
+                glue,
+            });
             continue;
         }
         // Split before every CJK character, and before the first non-CJK character after one,
@@ -150,6 +162,7 @@ fn atoms(para: &str) -> Vec<Atom<'_>> {
                 out.push(Atom {
                     text: &word[start..i],
                     gap: if start == 0 { gap } else { "" },
+                    glue: start == 0 && glue,
                 });
                 start = i;
             }
@@ -158,6 +171,7 @@ fn atoms(para: &str) -> Vec<Atom<'_>> {
         out.push(Atom {
             text: &word[start..],
             gap: if start == 0 { gap } else { "" },
+            glue: start == 0 && glue,
         });
     }
     out
@@ -169,7 +183,23 @@ fn fill_lines(para: &str, width: usize, first: usize, rest: usize) -> Vec<String
     let mut cur = String::new();
     let mut cur_cols = 0;
     let mut indent = first;
+    // An atom glued to the one before is placed with it: the pair is one unit for breaking.
+    let mut units: Vec<(String, &str)> = Vec::new();
     for atom in atoms(para) {
+        match units.last_mut() {
+            Some((text, _)) if atom.glue => {
+                text.push_str(atom.gap);
+                text.push_str(atom.text);
+            }
+            _ => units.push((atom.text.to_owned(), atom.gap)),
+        }
+    }
+    for (text, gap) in &units {
+        let atom = Atom {
+            text,
+            gap,
+            glue: false,
+        };
         let cols = columns(atom.text);
         // A tab or newline inside a paragraph is one space; other runs are kept.
         let sep = if atom.gap.bytes().all(|b| b == b' ') {
@@ -216,6 +246,11 @@ mod tests {
         assert_eq!(fill("one\ntwo  three", 80, "", ""), "one\ntwo  three\n");
         assert_eq!(fill("two  three", 5, "", ""), "two\nthree\n");
         assert_eq!(fill("a\tb", 80, "", ""), "a b\n");
+        // A comparison stays with its number.
+        assert_eq!(
+            fill("needs >= 460.27.03", 9, "", ""),
+            "needs\n>= 460.27.03\n"
+        );
         assert_eq!(fill("toolongword x", 3, "", ""), "toolongword\nx\n");
     }
 

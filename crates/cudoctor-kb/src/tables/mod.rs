@@ -116,8 +116,8 @@ pub struct Kb {
     pub(crate) nvidia_cuda_flavors: Vec<NvidiaCudaFlavor>,
     pub(crate) nvidia_cuda_examples: Vec<NvidiaCudaExample>,
     pub(crate) library_packages: Vec<LibraryPackaging>,
-    /// Normalised `(full, core)` name keys per GPU row (same order as `gpus`).
-    pub(crate) gpu_keys: Vec<Vec<(String, String)>>,
+    /// Normalised name keys per GPU row (same order as `gpus`).
+    pub(crate) gpu_keys: Vec<Vec<gpus::NameKey>>,
 }
 
 fn parse<T: serde::de::DeserializeOwned>(file: &'static str) -> Result<T, LoadError> {

@@ -61,8 +61,8 @@ mod plan;
 mod requirements;
 
 pub use plan::{
-    Candidate, Excluded, FrameworkPlan, IndexOffer, Plan, PlanConstraints, PlanQuery, Status,
-    nvcc_target_reason,
+    Candidate, Excluded, FrameworkPlan, IndexOffer, Install, Plan, PlanConstraints, PlanQuery,
+    Recommendation, Status, nvcc_target_reason,
 };
 pub use requirements::{Requirements, VariantRequirements};
 

@@ -1,13 +1,22 @@
 //! GPU model names -> rows of `data/gpus.toml`, forgiving the ways tools and people write them.
 //!
-//! Normalisation: case-insensitive; `-`, `_`, `(`, `)` count as spaces; the brand words
-//! `NVIDIA`, `GeForce` and `Tesla` are dropped; on a second pass memory and form-factor suffixes
-//! (`40GB`, `SXM4`, `PCIe`, `HBM3`, `NVL`) are dropped too, so `NVIDIA A100-SXM4-40GB`,
-//! `H100 80GB HBM3` and `RTX 3090` all resolve. A name that matches nothing, or several GPUs of
-//! different compute capability, is an error listing close names.
+//! Normalisation: case-insensitive; anything but letters and digits counts as a space, and
+//! spaces do not count (`RTX4090` = `RTX 4090`); the words `NVIDIA`, `GeForce`, `Tesla` and `GPU`
+//! are dropped; on a second pass memory and form-factor suffixes (`40GB`, `SXM4`, `PCIe`, `HBM3`,
+//! `NVL`) are dropped too, so `NVIDIA A100-SXM4-40GB`, `H100 80GB HBM3` and `RTX 3090` all
+//! resolve. `Quadro` may be written before the names of the workstation line that dropped it
+//! (`Quadro RTX A6000` = `NVIDIA RTX A6000`). A bare model number resolves when exactly one
+//! model has it as its whole number (`4090` = `GeForce RTX 4090`; `3060` is `GeForce RTX 3060`,
+//! not `3060 Ti`, whose number is `3060 Ti`).
+//!
+//! A laptop part (`Laptop GPU`, `Mobile`, `Notebook`, `Max-Q`) resolves only to a row whose own
+//! name says it is one: never to the desktop model of the same name, which can be another chip.
+//! Without such a row the answer is [`GpuLookupError::Laptop`], an unknown with its reason.
+//! A name that matches nothing, or several GPUs of different compute capability, is an error
+//! listing close names.
 
 use crate::tables::Kb;
-use crate::tables::gpus::{GpuRow, keys};
+use crate::tables::gpus::{GpuRow, NameKey, keys};
 use crate::version::ComputeCapability;
 
 /// A GPU name that could not be resolved.
@@ -39,6 +48,17 @@ pub enum GpuLookupError {
         /// The table's name of the matched row.
         row: String,
     },
+    /// A laptop GPU the table has no row for; the desktop row of the same name is not used.
+    #[error(
+        "`{name}` is a laptop GPU and the GPU table has no row for it: its compute capability is unknown{}",
+        desktop.as_ref().map(|d| format!(" (the desktop `{d}` row is not used for it: a laptop part of the same name can be another chip)")).unwrap_or_default()
+    )]
+    Laptop {
+        /// The name as given.
+        name: String,
+        /// The desktop row the name would resolve to without its laptop words.
+        desktop: Option<String>,
+    },
 }
 
 impl GpuLookupError {
@@ -55,7 +75,7 @@ impl GpuLookupError {
             Self::Ambiguous { .. } => {
                 Some("give the full name, or the compute capability (--cc X.Y)".to_owned())
             }
-            Self::UnknownCapability { .. } => {
+            Self::UnknownCapability { .. } | Self::Laptop { .. } => {
                 Some("give the compute capability (--cc X.Y)".to_owned())
             }
         }
@@ -78,6 +98,14 @@ impl GpuCapability<'_> {
     }
 }
 
+/// Whether a row's name carries `Quadro`.
+fn has_quadro(row: &GpuRow) -> bool {
+    keys(&row.name)
+        .tokens
+        .first()
+        .is_some_and(|t| t == "quadro")
+}
+
 fn levenshtein(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
@@ -93,42 +121,66 @@ fn levenshtein(a: &str, b: &str) -> usize {
 }
 
 impl Kb {
-    /// Resolves a GPU name as `nvidia-smi`, NVML or a person writes it.
+    /// Resolves a GPU name as `nvidia-smi`, NVML, a cloud console or a person writes it (see the
+    /// [module](crate::gpu) for the forms accepted). A laptop name resolves only to a laptop row.
     pub fn gpu_by_name(&self, name: &str) -> Result<&GpuRow, GpuLookupError> {
-        let (qfull, qcore) = keys(name);
-        if qcore.is_empty() {
+        let q = keys(name);
+        if q.core.is_empty() {
             return Err(GpuLookupError::Unknown {
                 name: name.to_owned(),
                 close: Vec::new(),
             });
         }
-        let rows = || self.gpus.iter().zip(&self.gpu_keys);
-        // 1. Exact match on the full key.
-        let exact: Vec<&GpuRow> = rows()
-            .filter(|(_, k)| k.iter().any(|(f, _)| *f == qfull))
-            .map(|(r, _)| r)
-            .collect();
-        if let Some(pick) = Self::pick(name, &exact)? {
+        // 1. The full key, then the key without memory / form-factor suffixes.
+        if let Some(pick) = self.by_key(name, &q, |_| true)? {
             return Ok(pick);
         }
-        // 2. Match without memory / form-factor suffixes.
-        let core: Vec<&GpuRow> = rows()
-            .filter(|(_, k)| k.iter().any(|(_, c)| *c == qcore))
-            .map(|(r, _)| r)
-            .collect();
-        if let Some(pick) = Self::pick(name, &core)? {
-            return Ok(pick);
+        // 2. `Quadro` before a workstation name that no longer carries it.
+        if q.tokens.first().is_some_and(|t| t == "quadro") {
+            let rest = keys(&q.tokens[1..].join(" "));
+            if let Some(pick) = self.by_key(name, &rest, |r| {
+                r.segment == "workstation" && !has_quadro(r)
+            })? {
+                return Ok(pick);
+            }
         }
-        // 3. Nothing: list close names.
-        let mut scored: Vec<(usize, &str)> = rows()
+        // 3. A laptop name with no laptop row: unknown, never the desktop row.
+        if q.laptop {
+            let desktop = self
+                .by_key(name, &q.without_laptop_words(), |_| true)
+                .ok()
+                .flatten()
+                .map(|r| r.name.clone());
+            return Err(GpuLookupError::Laptop {
+                name: name.to_owned(),
+                desktop,
+            });
+        }
+        // 4. A bare model number: the rows whose whole model number it is.
+        if q.is_bare_model() {
+            let rows = self.rows_where(
+                |k| !k.laptop && k.model_tokens().concat() == q.core,
+                |_| true,
+            );
+            if let Some(pick) = Self::pick(name, &rows)? {
+                return Ok(pick);
+            }
+        }
+        // 5. Nothing: list close names.
+        let qcore = &q.core;
+        let mut scored: Vec<(usize, &str)> = self
+            .gpus
+            .iter()
+            .zip(&self.gpu_keys)
             .map(|(r, k)| {
                 let best = k
                     .iter()
-                    .map(|(_, c)| {
-                        if c.contains(&qcore) || qcore.contains(c.as_str()) {
+                    .map(|k| {
+                        let c = &k.core;
+                        if c.contains(qcore.as_str()) || qcore.contains(c.as_str()) {
                             0
                         } else {
-                            levenshtein(c, &qcore)
+                            levenshtein(c, qcore)
                         }
                     })
                     .min()
@@ -146,6 +198,39 @@ impl Kb {
                 .map(|(_, n)| n.to_owned())
                 .collect(),
         })
+    }
+
+    /// The rows with a name or alias whose key satisfies `keep`.
+    fn rows_where(
+        &self,
+        keep: impl Fn(&NameKey) -> bool,
+        allow: impl Fn(&GpuRow) -> bool,
+    ) -> Vec<&GpuRow> {
+        self.gpus
+            .iter()
+            .zip(&self.gpu_keys)
+            .filter(|(r, k)| allow(r) && k.iter().any(&keep))
+            .map(|(r, _)| r)
+            .collect()
+    }
+
+    /// The row whose full key, else whose core key, equals `q`'s, among the rows `allow` lets
+    /// through.
+    fn by_key(
+        &self,
+        name: &str,
+        q: &NameKey,
+        allow: impl Fn(&GpuRow) -> bool + Copy,
+    ) -> Result<Option<&GpuRow>, GpuLookupError> {
+        if q.core.is_empty() {
+            return Ok(None);
+        }
+        let exact = self.rows_where(|k| k.full == q.full, allow);
+        if let Some(pick) = Self::pick(name, &exact)? {
+            return Ok(Some(pick));
+        }
+        let core = self.rows_where(|k| k.core == q.core, allow);
+        Self::pick(name, &core)
     }
 
     /// The compute capability of a GPU named as `nvidia-smi`, NVML or a person writes it, with
@@ -172,8 +257,8 @@ impl Kb {
         if rows.iter().all(|r| r.cc == first.cc) {
             // Prefer the plain model over a memory variant ("Quadro M6000" over "... 24GB").
             let plain = rows.iter().find(|r| {
-                let (f, c) = keys(&r.name);
-                f == c
+                let k = keys(&r.name);
+                k.full == k.core
             });
             return Ok(Some(plain.copied().unwrap_or(first)));
         }
@@ -271,6 +356,180 @@ mod tests {
         assert_eq!(*row, kb().gpu_by_name(name).unwrap().name);
         assert!(e.to_string().contains("is unknown"), "{e}");
         assert!(e.hint().unwrap().contains("--cc"));
+    }
+
+    fn name(q: &str) -> String {
+        kb().gpu_by_name(q)
+            .unwrap_or_else(|e| panic!("{q}: {e}"))
+            .name
+            .clone()
+    }
+
+    #[test]
+    fn missing_spaces_case_and_separators() {
+        for q in [
+            "RTX4090",
+            "rtx4090",
+            "RTX 4090",
+            "rtx-4090",
+            "NVIDIA GeForce RTX 4090",
+            "NVIDIA GeForce RTX™ 4090",
+            "geforce rtx 4090 gpu",
+        ] {
+            assert_eq!(name(q), "GeForce RTX 4090", "{q}");
+        }
+        assert_eq!(name("RTX3060Ti"), "GeForce RTX 3060 Ti");
+        assert_eq!(name("GTX1080Ti"), "GeForce GTX 1080 Ti");
+        assert_eq!(name("NVIDIA A100"), "NVIDIA A100");
+    }
+
+    #[test]
+    fn memory_and_form_factor_suffixes() {
+        assert_eq!(name("NVIDIA A100-SXM4-80GB"), "NVIDIA A100");
+        assert_eq!(name("A100 80GB PCIe"), "NVIDIA A100");
+        assert_eq!(name("Tesla V100-PCIE-16GB"), "NVIDIA V100");
+        assert_eq!(name("Tesla P100-PCIE-16GB"), "Tesla P100");
+        assert_eq!(name("NVIDIA H100 80GB HBM3"), "NVIDIA H100");
+        assert_eq!(name("NVIDIA H100 PCIe"), "NVIDIA H100");
+        assert_eq!(name("NVIDIA H100 SXM5"), "NVIDIA H100");
+        assert_eq!(name("H100 NVL"), "NVIDIA H100");
+        assert_eq!(name("NVIDIA H200 141GB HBM3e"), "NVIDIA H200");
+        // A memory size that names its own row keeps it.
+        assert_eq!(name("GeForce RTX 3080 12GB"), "GeForce RTX 3080 12GB");
+        assert_eq!(name("NVIDIA GeForce RTX 3080"), "GeForce RTX 3080");
+    }
+
+    #[test]
+    fn brand_words() {
+        assert_eq!(name("Quadro RTX 8000"), "Quadro RTX 8000");
+        assert_eq!(name("NVIDIA Quadro RTX 8000"), "Quadro RTX 8000");
+        assert_eq!(name("Quadro P4000"), "Quadro P4000");
+        // `Quadro` before a workstation name that dropped it.
+        assert_eq!(name("Quadro RTX A6000"), "NVIDIA RTX A6000");
+        assert_eq!(name("Tesla T4"), "NVIDIA T4");
+        assert_eq!(name("T4"), "NVIDIA T4");
+        // `Quadro` is not dropped in front of a GeForce name.
+        assert!(kb().gpu_by_name("Quadro RTX 4090").is_err());
+    }
+
+    #[test]
+    fn bare_model_numbers_by_exact_tokens() {
+        assert_eq!(name("4090"), "GeForce RTX 4090");
+        assert_eq!(name("5090"), "GeForce RTX 5090");
+        assert_eq!(name("1080"), "GeForce GTX 1080");
+        // `3060` is the whole number of the RTX 3060 only; `3060 Ti` is another model.
+        assert_eq!(name("3060"), "GeForce RTX 3060");
+        assert_eq!(name("3060 Ti"), "GeForce RTX 3060 Ti");
+        assert_eq!(name("3060ti"), "GeForce RTX 3060 Ti");
+        // `6000` is no model's whole number (Quadro RTX 6000, RTX 6000 Ada): not resolved.
+        let e = kb().gpu_by_name("6000").unwrap_err();
+        assert!(matches!(e, super::GpuLookupError::Unknown { .. }), "{e}");
+        let e = kb().gpu_by_name("9999").unwrap_err();
+        assert!(matches!(e, super::GpuLookupError::Unknown { .. }), "{e}");
+        // The RTX 3060 row has no confirmed capability: the bare number says so.
+        let e = kb().compute_capability_of("3060").unwrap_err();
+        assert!(
+            matches!(e, super::GpuLookupError::UnknownCapability { .. }),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_bare_number_of_two_capabilities_is_ambiguous() {
+        let mut table = kb().clone();
+        let mut twin = table.gpu_by_name("GeForce RTX 4090").unwrap().clone();
+        twin.name = "GeForce GTX 4090".to_owned();
+        twin.cc = Some("7.5".parse().unwrap());
+        table.gpus.push(twin);
+        table.gpu_keys = crate::tables::gpus::row_keys(&table.gpus);
+        let e = table.gpu_by_name("4090").unwrap_err();
+        let super::GpuLookupError::Ambiguous { matches, .. } = &e else {
+            panic!("{e}")
+        };
+        assert_eq!(matches.len(), 2, "{matches:?}");
+        assert!(matches.iter().any(|m| m == "GeForce RTX 4090"));
+        assert!(matches.iter().any(|m| m == "GeForce GTX 4090"));
+        assert!(
+            e.to_string().starts_with("ambiguous GPU name `4090`"),
+            "{e}"
+        );
+        assert!(e.hint().unwrap().contains("full name"));
+        // The full names still resolve.
+        assert_eq!(
+            table.gpu_by_name("RTX 4090").unwrap().name,
+            "GeForce RTX 4090"
+        );
+    }
+
+    #[test]
+    fn laptop_names_never_resolve_to_the_desktop_row() {
+        for q in [
+            "NVIDIA GeForce RTX 3060 Laptop GPU",
+            "RTX 3060 Laptop",
+            "GeForce RTX 3060 Mobile",
+            "NVIDIA GeForce RTX 3080 Laptop GPU",
+            "GeForce RTX 2080 with Max-Q Design",
+            "RTX 3070 Max-Q",
+        ] {
+            let e = kb().gpu_by_name(q).unwrap_err();
+            let super::GpuLookupError::Laptop { name, desktop } = &e else {
+                panic!("{q}: {e}")
+            };
+            assert_eq!(name, q);
+            assert!(desktop.is_some(), "{q}");
+            assert!(e.to_string().contains("laptop GPU"), "{e}");
+            assert!(e.to_string().contains("unknown"), "{e}");
+            assert!(e.hint().unwrap().contains("--cc"));
+            let e = kb().compute_capability_of(q).unwrap_err();
+            assert!(matches!(e, super::GpuLookupError::Laptop { .. }), "{e}");
+        }
+        let e = kb()
+            .gpu_by_name("NVIDIA GeForce RTX 3060 Laptop GPU")
+            .unwrap_err();
+        assert_eq!(
+            e,
+            super::GpuLookupError::Laptop {
+                name: "NVIDIA GeForce RTX 3060 Laptop GPU".to_owned(),
+                desktop: Some("GeForce RTX 3060".to_owned()),
+            }
+        );
+        // A laptop name with no desktop model either.
+        let e = kb().gpu_by_name("RTX 9999 Laptop GPU").unwrap_err();
+        assert!(
+            matches!(&e, super::GpuLookupError::Laptop { desktop: None, .. }),
+            "{e}"
+        );
+        // `Max-Q` in a row's own name is part of that name, not a laptop marker.
+        assert_eq!(
+            name("NVIDIA RTX PRO 6000 Blackwell Max-Q Workstation Edition"),
+            "NVIDIA RTX PRO 6000 Blackwell Max-Q Workstation Edition"
+        );
+    }
+
+    #[test]
+    fn a_laptop_row_is_used_for_laptop_names_only() {
+        let mut table = kb().clone();
+        let mut laptop = table.gpu_by_name("GeForce RTX 3070").unwrap().clone();
+        laptop.name = "GeForce RTX 3060 Laptop GPU".to_owned();
+        laptop.aliases = Vec::new();
+        table.gpus.push(laptop);
+        table.gpu_keys = crate::tables::gpus::row_keys(&table.gpus);
+        for q in [
+            "NVIDIA GeForce RTX 3060 Laptop GPU",
+            "RTX 3060 Laptop",
+            "rtx3060 laptop gpu",
+        ] {
+            assert_eq!(
+                table.gpu_by_name(q).unwrap().name,
+                "GeForce RTX 3060 Laptop GPU",
+                "{q}"
+            );
+        }
+        assert_eq!(
+            table.gpu_by_name("RTX 3060").unwrap().name,
+            "GeForce RTX 3060"
+        );
+        assert_eq!(table.gpu_by_name("3060").unwrap().name, "GeForce RTX 3060");
     }
 
     #[test]

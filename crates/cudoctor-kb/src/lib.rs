@@ -31,8 +31,8 @@ pub use framework::{Framework, Spec, SpecParseError, UnknownFramework};
 pub use gpu::{GpuCapability, GpuLookupError};
 pub use matrix::Table;
 pub use query::{
-    Candidate, Excluded, FrameworkPlan, IndexOffer, Plan, PlanConstraints, PlanQuery, QueryError,
-    Requirements, SCHEMA_VERSION, Status, VariantRequirements,
+    Candidate, Excluded, FrameworkPlan, IndexOffer, Install, Plan, PlanConstraints, PlanQuery,
+    QueryError, Recommendation, Requirements, SCHEMA_VERSION, Status, VariantRequirements,
 };
 pub use rules::{ArchSupport, CudnnCheck, DriverCaveat, DriverCheck, Verdict};
 pub use tables::library_packages::LibraryPackaging;

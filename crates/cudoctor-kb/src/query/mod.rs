@@ -61,8 +61,8 @@ mod plan;
 mod requirements;
 
 pub use plan::{
-    Candidate, Excluded, FrameworkPlan, IndexOffer, Plan, PlanConstraints, PlanQuery, Status,
-    nvcc_target_reason,
+    Candidate, Excluded, FrameworkPlan, IndexOffer, Install, Plan, PlanConstraints, PlanQuery,
+    Recommendation, Status, nvcc_target_reason,
 };
 pub use requirements::{Requirements, VariantRequirements};
 
@@ -96,9 +96,17 @@ impl PtxIsaProvenance {
 }
 
 impl crate::Kb {
-    /// The newest release of `framework` the embedded tables know, as a spec's version: the
-    /// exact TensorFlow or JAX release, or PyTorch's newest stable series (its table is kept by
-    /// series). What a bare `requirements tensorflow` or `check --for torch` means.
+    /// The newest release of `framework` the embedded tables know *fully*, as a spec's version:
+    /// the exact TensorFlow or JAX release, or PyTorch's newest stable series (its table is kept
+    /// by series). What a bare `requirements tensorflow` or `check --for torch` means.
+    ///
+    /// "Fully" means a row of it states both the CUDA and the cuDNN the build was made with:
+    /// a newer release whose row leaves them unknown (a JAX plugin read from its wheel metadata
+    /// only, such as the `0.12.0.1` post-release) is skipped, so the answer never lands on a
+    /// release whose requirements are mostly unknown. TensorFlow rows always state both;
+    /// PyTorch counts the variants of a series whose channel is stable (as the release matrix
+    /// says it: `stable`, `stable (the PyPI default)`) and whose cuDNN is known; JAX counts the
+    /// plugins with `cuda_built` and `cudnn_built`.
     pub fn newest_release(&self, framework: Framework) -> Option<String> {
         match framework {
             Framework::TensorFlow => self
@@ -110,13 +118,14 @@ impl crate::Kb {
             Framework::Jax => self
                 .jax_plugins()
                 .iter()
+                .filter(|p| p.cuda_built.is_some() && p.cudnn_built.is_some())
                 .map(|p| &p.version)
                 .max()
                 .map(ToString::to_string),
             Framework::PyTorch => self
                 .torch_variants()
                 .iter()
-                .filter(|v| v.channel == "stable")
+                .filter(|v| v.channel.starts_with("stable") && v.cudnn.is_some())
                 .map(|v| v.release)
                 .max()
                 .map(|s| s.to_string()),
@@ -138,5 +147,61 @@ mod newest_tests {
                 .unwrap_or_else(|e| panic!("{e}"));
             assert!(kb.requirements(&spec).is_ok(), "{f:?} {v}");
         }
+    }
+
+    /// The newest release is fully read (CUDA and cuDNN of its build known), and no newer
+    /// release of the table is.
+    #[test]
+    fn the_newest_release_is_the_newest_fully_read_one() {
+        let kb = crate::Kb::embedded().unwrap_or_else(|e| panic!("{e}"));
+        let parse = |v: &str| -> crate::version::FrameworkVersion {
+            v.parse().unwrap_or_else(|e| panic!("{v}: {e}"))
+        };
+
+        // TensorFlow: every row states both; the newest row.
+        let tf = parse(&kb.newest_release(Framework::TensorFlow).unwrap_or_default());
+        assert!(kb.tf_releases().iter().any(|r| r.version == tf));
+        assert!(kb.tf_releases().iter().all(|r| r.version <= tf));
+
+        // JAX: a plugin of it states both; every newer plugin leaves one unknown. The table has
+        // such newer plugins (read from wheel metadata only), so the answer is not simply the max.
+        let jax = parse(&kb.newest_release(Framework::Jax).unwrap_or_default());
+        let known =
+            |p: &&crate::tables::jax::JaxPlugin| p.cuda_built.is_some() && p.cudnn_built.is_some();
+        assert!(kb.jax_release(&jax).iter().any(known), "{jax}");
+        let newer: Vec<_> = kb
+            .jax_plugins()
+            .iter()
+            .filter(|p| p.version > jax)
+            .collect();
+        assert!(!newer.is_empty(), "the table has releases newer than {jax}");
+        assert!(!newer.iter().any(known), "{jax}");
+        assert!(
+            kb.jax_plugins()
+                .iter()
+                .any(|p| p.version.to_string() == "0.12.0.1"),
+            "the plugin post-release row is in the table"
+        );
+        assert_ne!(jax.to_string(), "0.12.0.1");
+
+        // PyTorch: a stable variant of the series states both; no newer stable variant does.
+        let torch = kb.newest_release(Framework::PyTorch).unwrap_or_default();
+        let stable_known = |v: &&crate::tables::pytorch::TorchVariant| {
+            v.channel.starts_with("stable") && v.cudnn.is_some()
+        };
+        let series: Vec<_> = kb
+            .torch_variants()
+            .iter()
+            .filter(|v| v.release.to_string() == torch)
+            .collect();
+        assert!(series.iter().any(stable_known), "{torch}");
+        let release = series[0].release;
+        assert!(
+            !kb.torch_variants()
+                .iter()
+                .filter(|v| v.release > release)
+                .any(|v| stable_known(&v)),
+            "{torch}"
+        );
     }
 }

@@ -91,6 +91,83 @@ pub struct FrameworkPlan {
     pub candidates: Vec<Candidate>,
     /// Releases that do not fit, newest first, with every reason.
     pub excluded: Vec<Excluded>,
+    /// The one release to install, chosen among [`Self::candidates`] (see [`Recommendation`]);
+    /// `None` when nothing fits, with the reason in [`Self::no_recommendation`].
+    pub recommendation: Option<Recommendation>,
+    /// Why there is no recommendation (`None` when there is one).
+    pub no_recommendation: Option<String>,
+    /// Caveats every candidate has word for word (two candidates or more), said once here.
+    /// Caveats that only say a constraint was not given are left out: `constraints.unknown`
+    /// says that once for the whole plan.
+    pub common_caveats: Vec<String>,
+}
+
+/// The release a plan recommends for one framework: the newest candidate with no caveats;
+/// else, when constraints were not given, the newest whose only caveats are those constraints
+/// (it fits everything that could be checked); else the newest candidate, with its caveats.
+/// A candidate that may not be published (a PyTorch build target the release matrix does not
+/// list) is never recommended.
+#[derive(Debug, Clone, Serialize)]
+pub struct Recommendation {
+    /// The release, as [`Candidate::version`] writes it (`2.14.0`; PyTorch: the series `2.6`).
+    pub release: String,
+    /// The variant (`default`, `cu124`, `cuda12`).
+    pub variant: String,
+    /// `compatible` or `compatible_with_caveats`.
+    pub status: Status,
+    /// Every caveat of the candidate (the same list as its [`Candidate::caveats`]).
+    pub caveats: Vec<String>,
+    /// Its caveats less [`FrameworkPlan::common_caveats`] and the constraints not given.
+    pub distinct_caveats: Vec<String>,
+    /// Why this candidate was chosen.
+    pub why: String,
+    /// How to install it.
+    pub install: Install,
+}
+
+/// How to install a release.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Install {
+    /// The arguments after `pip install`, one argv element each: `torch~=2.6.0` (PyTorch rows
+    /// are kept by series, so the pin is the series), `jax[cuda12]==0.4.30`,
+    /// `tensorflow[and-cuda]==2.14.0`.
+    pub pip: Vec<String>,
+    /// The package index to install from instead of PyPI (`pip install --index-url URL`):
+    /// PyTorch's `https://download.pytorch.org/whl/cuXYZ` for a variant that is not the one
+    /// PyPI serves; `None` = PyPI.
+    pub index_url: Option<String>,
+    /// The official image with the release, where a sourced table names it (TensorFlow's
+    /// `tensorflow/tensorflow:X-gpu`); `None` = none known.
+    pub image: Option<String>,
+}
+
+impl Install {
+    /// The pip command line, quoted for a POSIX shell:
+    /// `pip install 'tensorflow[and-cuda]==2.14.0'`,
+    /// `pip install 'torch~=2.6.0' --index-url https://download.pytorch.org/whl/cu126`.
+    pub fn pip_command(&self) -> String {
+        let mut words = vec!["pip".to_owned(), "install".to_owned()];
+        words.extend(self.pip.iter().map(|w| shell_quote(w)));
+        if let Some(url) = &self.index_url {
+            words.push("--index-url".to_owned());
+            words.push(shell_quote(url));
+        }
+        words.join(" ")
+    }
+}
+
+/// `word` as one POSIX shell word: as is when it holds only characters no shell treats
+/// specially, else single-quoted (`~` and `[` glob or expand in some shells).
+fn shell_quote(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word.chars().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '=' | '/' | ':' | '+' | ',')
+        });
+    if plain {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
 }
 
 /// How well a candidate fits.
@@ -120,6 +197,9 @@ pub struct Candidate {
     pub cuda: Option<String>,
     /// cuDNN of the build.
     pub cudnn: Option<String>,
+    /// Its caveats less [`FrameworkPlan::common_caveats`] and less those that only say a
+    /// constraint was not given ([`PlanConstraints::unknown`] says that once).
+    pub distinct_caveats: Vec<String>,
 }
 
 /// A release that does not fit.
@@ -168,6 +248,11 @@ struct Offer {
     listed_first: bool,
     /// Where an offer the tables lack was read; said as a caveat.
     read_from: Option<String>,
+    /// How to install it.
+    install: Install,
+    /// Why it may not be published at all (a PyTorch build target whose wheels were not seen):
+    /// never recommended.
+    unpublished: Option<String>,
 }
 
 impl Offer {
@@ -236,6 +321,20 @@ impl Kb {
                     doc_driver_min: None,
                     listed_first: true,
                     read_from: None,
+                    install: Install {
+                        pip: vec![match (r.package.as_str(), self.tf_pip_extra(&r.version)) {
+                            ("tensorflow", Some(e)) => {
+                                format!("tensorflow[{}]=={}", e.extra, r.version)
+                            }
+                            (package, _) => format!("{package}=={}", r.version),
+                        }],
+                        index_url: None,
+                        image: self
+                            .tf_images(&r.version.to_string())
+                            .into_iter()
+                            .find(|t| t.ends_with("-gpu")),
+                    },
+                    unpublished: None,
                 })
                 .collect(),
             Framework::PyTorch => self
@@ -266,6 +365,20 @@ impl Kb {
                         doc_driver_min: None,
                         listed_first: r.pypi_default,
                         read_from: None,
+                        install: Install {
+                            // The row covers every patch release of the series.
+                            pip: vec![format!("torch~={}.0", r.release)],
+                            index_url: (!r.pypi_default)
+                                .then(|| format!("https://download.pytorch.org/whl/{}", r.tag)),
+                            image: None,
+                        },
+                        // PyPI serves the default; the other variants are published when the
+                        // release matrix names their channel.
+                        unpublished: (!r.pypi_default
+                            && !["stable", "legacy", "experimental"]
+                                .iter()
+                                .any(|c| r.channel.starts_with(c)))
+                        .then(|| format!("its publication is not known (channel: {})", r.channel)),
                     })
                 })
                 .collect(),
@@ -286,6 +399,12 @@ impl Kb {
                     doc_driver_min: r.driver_min.clone(),
                     listed_first: r.variant == "cuda12",
                     read_from: None,
+                    install: Install {
+                        pip: vec![format!("{}=={}", r.extra, r.version)],
+                        index_url: None,
+                        image: None,
+                    },
+                    unpublished: None,
                 })
                 .collect(),
         };
@@ -310,6 +429,13 @@ impl Kb {
                 doc_driver_min: None,
                 listed_first: x.variant == "cuda12" || framework == Framework::PyTorch,
                 read_from: Some(x.source.clone()),
+                // Read from PyPI: what `pip install` gets there.
+                install: Install {
+                    pip: vec![format!("{}=={}", x.package, x.version)],
+                    index_url: None,
+                    image: None,
+                },
+                unpublished: None,
             }
         }));
         out.sort_by(|a, b| {
@@ -324,9 +450,16 @@ impl Kb {
         out
     }
 
-    /// Weighs one offer: `Ok(caveats)` when it fits, `Err(reasons)` when it does not.
-    fn weigh(&self, offer: &Offer, cons: &PlanConstraints) -> Result<Vec<String>, Vec<String>> {
+    /// Weighs one offer: `Ok(caveats)` when it fits, `Err(reasons)` when it does not. Each
+    /// caveat says whether it only reports a constraint that was not given.
+    fn weigh(
+        &self,
+        offer: &Offer,
+        cons: &PlanConstraints,
+    ) -> Result<Vec<(String, bool)>, Vec<String>> {
         let mut caveats = Vec::new();
+        // The indices of the caveats that only say a constraint was not given.
+        let mut unasked: Vec<usize> = Vec::new();
         let mut reasons = Vec::new();
         let label = offer.label();
 
@@ -345,15 +478,20 @@ impl Kb {
             (Some(p), PythonSupport::Unknown) => caveats.push(format!(
                 "the Python versions of {label} are unknown: could not check Python {p}"
             )),
-            (None, PythonSupport::Known(r)) => caveats.push(format!(
-                "Python not given: could not check it (supports Python {})",
-                join_ranges(r)
-            )),
-            (None, PythonSupport::AtLeast(m)) => caveats.push(format!(
-                "Python not given: could not check it (needs Python >= {m})"
-            )),
-            (None, PythonSupport::Unknown) => {
-                caveats.push("Python not given, and its supported versions are unknown".to_owned());
+            (None, python) => {
+                unasked.push(caveats.len());
+                caveats.push(match python {
+                    PythonSupport::Known(r) => format!(
+                        "Python not given: could not check it (supports Python {})",
+                        join_ranges(r)
+                    ),
+                    PythonSupport::AtLeast(m) => {
+                        format!("Python not given: could not check it (needs Python >= {m})")
+                    }
+                    PythonSupport::Unknown => {
+                        "Python not given, and its supported versions are unknown".to_owned()
+                    }
+                });
             }
         }
 
@@ -378,9 +516,12 @@ impl Kb {
                         }
                     }
                 }
-                None => caveats.push(format!(
-                    "driver not given: could not check it (needs >= {min})"
-                )),
+                None => {
+                    unasked.push(caveats.len());
+                    caveats.push(format!(
+                        "driver not given: could not check it (needs >= {min})"
+                    ));
+                }
             }
         } else if let Some(cuda) = offer.cuda {
             match &cons.driver {
@@ -412,6 +553,7 @@ impl Kb {
                             ),
                             (None, None) => format!("the driver CUDA {cuda} needs is unknown"),
                         };
+                        unasked.push(caveats.len());
                         caveats.push(format!("driver not given: could not check it ({needs})"));
                     }
                     None => caveats.push(format!(
@@ -479,15 +621,192 @@ impl Kb {
                     "the minimum compute capability of {label} is unknown: could not check {gpu}"
                 )),
             },
-            (None, _) => caveats.push(
-                "GPU not given: could not check that the build carries code for it".to_owned(),
-            ),
+            (None, _) => {
+                unasked.push(caveats.len());
+                caveats.push(
+                    "GPU not given: could not check that the build carries code for it".to_owned(),
+                );
+            }
         }
 
         if reasons.is_empty() {
-            Ok(caveats)
+            Ok(caveats
+                .into_iter()
+                .enumerate()
+                .map(|(i, c)| (c, unasked.contains(&i)))
+                .collect())
         } else {
             Err(reasons)
+        }
+    }
+
+    /// The plan for one framework: every offer weighed, the caveats grouped, one recommended.
+    fn plan_framework(
+        &self,
+        framework: Framework,
+        index_offers: &[IndexOffer],
+        constraints: &PlanConstraints,
+    ) -> FrameworkPlan {
+        // (candidate, which of its caveats only say a constraint was not given, install)
+        let mut fits: Vec<(Candidate, Vec<bool>, Install)> = Vec::new();
+        // Indices into `fits` that may not be published: never recommended.
+        let mut unpublished: Vec<(usize, String)> = Vec::new();
+        let mut excluded = Vec::new();
+        for o in self.offers(framework, index_offers) {
+            match self.weigh(&o, constraints) {
+                Ok(mut caveats) => {
+                    if let Some(src) = &o.read_from {
+                        caveats.insert(
+                            0,
+                            (
+                                format!("not in the embedded tables: read from the {src}"),
+                                false,
+                            ),
+                        );
+                    }
+                    let (caveats, unasked): (Vec<String>, Vec<bool>) = caveats.into_iter().unzip();
+                    if let Some(why) = o.unpublished {
+                        unpublished
+                            .push((fits.len(), format!("{} {}: {why}", o.version, o.variant)));
+                    }
+                    fits.push((
+                        Candidate {
+                            version: o.version,
+                            variant: o.variant,
+                            status: if caveats.is_empty() {
+                                Status::Compatible
+                            } else {
+                                Status::CompatibleWithCaveats
+                            },
+                            caveats,
+                            package: o.package,
+                            cuda: o.cuda.map(|c| c.to_string()),
+                            cudnn: o.cudnn,
+                            distinct_caveats: Vec::new(),
+                        },
+                        unasked,
+                        o.install,
+                    ));
+                }
+                Err(mut reasons) => {
+                    if let Some(src) = &o.read_from {
+                        reasons.push(format!("(not in the embedded tables: read from the {src})"));
+                    }
+                    excluded.push(Excluded {
+                        version: o.version,
+                        variant: o.variant,
+                        reasons,
+                    });
+                }
+            }
+        }
+
+        // Caveats every candidate has word for word, less those of constraints not given.
+        let common_caveats: Vec<String> = match fits.split_first() {
+            Some(((first, first_unasked, _), rest)) if !rest.is_empty() => first
+                .caveats
+                .iter()
+                .zip(first_unasked)
+                .filter(|(c, unasked)| {
+                    !**unasked && rest.iter().all(|(o, _, _)| o.caveats.contains(c))
+                })
+                .map(|(c, _)| c.clone())
+                .collect(),
+            _ => Vec::new(),
+        };
+        for (c, unasked, _) in &mut fits {
+            c.distinct_caveats = c
+                .caveats
+                .iter()
+                .zip(unasked.iter())
+                .filter(|(text, unasked)| !**unasked && !common_caveats.contains(text))
+                .map(|(text, _)| text.clone())
+                .collect();
+        }
+
+        // The recommendation: no caveats; else only constraints not given; else the newest;
+        // among the candidates known to be published.
+        let published = |i: &usize| !unpublished.iter().any(|(u, _)| u == i);
+        let pick = (0..fits.len())
+            .filter(published)
+            .find(|i| fits[*i].0.caveats.is_empty())
+            .map(|i| (i, "the newest release that fits with no caveats".to_owned()))
+            .or_else(|| {
+                (0..fits.len())
+                    .filter(published)
+                    .find(|i| fits[*i].1.iter().all(|u| *u))
+                    .map(|i| {
+                        (
+                            i,
+                            format!(
+                                "no release could be checked without caveats ({} not given): the newest release that fits every constraint given",
+                                constraints.unknown.join(", ")
+                            ),
+                        )
+                    })
+            })
+            .or_else(|| {
+                (0..fits.len()).find(published).map(|i| {
+                    let c = &fits[i].0;
+                    let why = match c.distinct_caveats.len() {
+                        0 => "every release that fits has caveats, the same for all (common_caveats): the newest one".to_owned(),
+                        n => format!(
+                            "every release that fits has caveats: the newest one, with {n} of its own (distinct_caveats)"
+                        ),
+                    };
+                    (i, why)
+                })
+            });
+        let (recommendation, no_recommendation) = match pick {
+            Some((i, why)) => {
+                let (c, _, install) = &fits[i];
+                (
+                    Some(Recommendation {
+                        release: c.version.clone(),
+                        variant: c.variant.clone(),
+                        status: c.status,
+                        caveats: c.caveats.clone(),
+                        distinct_caveats: c.distinct_caveats.clone(),
+                        why,
+                        install: install.clone(),
+                    }),
+                    None,
+                )
+            }
+            None if !fits.is_empty() => (
+                None,
+                Some(format!(
+                    "the only {} releases that fit may not be published: {}",
+                    framework.display_name(),
+                    unpublished
+                        .iter()
+                        .map(|(_, w)| w.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )),
+            ),
+            None => (
+                None,
+                Some(match excluded.first() {
+                    Some(newest) => format!(
+                        "no {} release in the tables fits: all {} are excluded (the newest, {} {}: {})",
+                        framework.display_name(),
+                        excluded.len(),
+                        newest.version,
+                        newest.variant,
+                        newest.reasons.join("; ")
+                    ),
+                    None => format!("the tables have no {} release", framework.display_name()),
+                }),
+            ),
+        };
+        FrameworkPlan {
+            framework,
+            candidates: fits.into_iter().map(|(c, _, _)| c).collect(),
+            excluded,
+            recommendation,
+            no_recommendation,
+            common_caveats,
         }
     }
 
@@ -544,60 +863,328 @@ impl Kb {
         };
         let frameworks = frameworks
             .into_iter()
-            .map(|framework| {
-                let mut candidates = Vec::new();
-                let mut excluded = Vec::new();
-                for o in self.offers(framework, &query.index_offers) {
-                    match self
-                        .weigh(&o, &constraints)
-                        .map(|mut c| {
-                            if let Some(src) = &o.read_from {
-                                c.insert(
-                                    0,
-                                    format!("not in the embedded tables: read from the {src}"),
-                                );
-                            }
-                            c
-                        })
-                        .map_err(|mut r| {
-                            if let Some(src) = &o.read_from {
-                                r.push(format!(
-                                    "(not in the embedded tables: read from the {src})"
-                                ));
-                            }
-                            r
-                        }) {
-                        Ok(caveats) => candidates.push(Candidate {
-                            version: o.version,
-                            variant: o.variant,
-                            status: if caveats.is_empty() {
-                                Status::Compatible
-                            } else {
-                                Status::CompatibleWithCaveats
-                            },
-                            caveats,
-                            package: o.package,
-                            cuda: o.cuda.map(|c| c.to_string()),
-                            cudnn: o.cudnn,
-                        }),
-                        Err(reasons) => excluded.push(Excluded {
-                            version: o.version,
-                            variant: o.variant,
-                            reasons,
-                        }),
-                    }
-                }
-                FrameworkPlan {
-                    framework,
-                    candidates,
-                    excluded,
-                }
-            })
+            .map(|framework| self.plan_framework(framework, &query.index_offers, &constraints))
             .collect();
         Ok(Plan {
             schema_version: SCHEMA_VERSION,
             constraints,
             frameworks,
         })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod recommendation_tests {
+    use super::{Install, PlanQuery, Status};
+    use crate::framework::{Framework, Spec};
+    use crate::kb;
+
+    fn plan(q: &PlanQuery) -> super::FrameworkPlan {
+        let mut p = kb().plan(q).unwrap();
+        assert_eq!(p.frameworks.len(), 1);
+        p.frameworks.remove(0)
+    }
+
+    fn spec(s: &str) -> Spec {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn torch_on_an_rtx_4090_with_driver_550() {
+        let fp = plan(&PlanQuery {
+            driver: Some("550.54.15".parse().unwrap()),
+            gpu_name: Some("RTX 4090".to_owned()),
+            frameworks: vec![Framework::PyTorch],
+            ..PlanQuery::default()
+        });
+        let rec = fp.recommendation.as_ref().unwrap();
+        assert!(fp.no_recommendation.is_none());
+        // Python was not given, so every candidate has that caveat; the recommendation is the
+        // newest whose only caveats are the constraints not given, and every newer candidate has
+        // a caveat of its own.
+        let i = fp
+            .candidates
+            .iter()
+            .position(|c| c.version == rec.release && c.variant == rec.variant)
+            .unwrap();
+        let cand = &fp.candidates[i];
+        assert!(cand.distinct_caveats.is_empty(), "{cand:?}");
+        assert!(!cand.caveats.is_empty(), "{cand:?}");
+        assert_eq!(rec.caveats, cand.caveats);
+        assert!(rec.distinct_caveats.is_empty());
+        assert!(rec.why.contains("python not given"), "{}", rec.why);
+        for newer in &fp.candidates[..i] {
+            assert!(!newer.distinct_caveats.is_empty(), "{newer:?}");
+        }
+
+        // The install line agrees with `requirements` for that release and variant.
+        let req = kb()
+            .requirements(&spec(&format!("torch=={}", rec.release)))
+            .unwrap();
+        let var = req.variants.iter().find(|v| v.name == rec.variant).unwrap();
+        assert_eq!(rec.install.pip, [format!("torch~={}.0", rec.release)]);
+        let expected_index = match var.pypi_default {
+            Some(true) => None,
+            Some(false) => Some(format!("https://download.pytorch.org/whl/{}", rec.variant)),
+            None => panic!("the table knows which variant PyPI serves: {var:?}"),
+        };
+        assert_eq!(rec.install.index_url, expected_index);
+        assert_eq!(rec.install.image, None);
+        // And the variant's CUDA needs no more than the given driver.
+        let toolkit: crate::version::DriverVersion =
+            var.driver_min.as_deref().unwrap().parse().unwrap();
+        assert!(toolkit <= "550.54.15".parse().unwrap(), "{toolkit}");
+    }
+
+    #[test]
+    fn torch_with_every_constraint_given_has_no_caveats() {
+        let fp = plan(&PlanQuery {
+            driver: Some("550.54.15".parse().unwrap()),
+            gpu_name: Some("RTX 4090".to_owned()),
+            python: Some("3.11".parse().unwrap()),
+            frameworks: vec![Framework::PyTorch],
+            ..PlanQuery::default()
+        });
+        let rec = fp.recommendation.as_ref().unwrap();
+        let first_clean = fp
+            .candidates
+            .iter()
+            .find(|c| c.status == Status::Compatible)
+            .unwrap();
+        assert_eq!(
+            (&rec.release, &rec.variant),
+            (&first_clean.version, &first_clean.variant)
+        );
+        assert_eq!(rec.status, Status::Compatible);
+        assert!(rec.caveats.is_empty());
+        assert_eq!(rec.why, "the newest release that fits with no caveats");
+    }
+
+    #[test]
+    fn jax_on_an_h100() {
+        let driver: crate::version::DriverVersion = "550.54.15".parse().unwrap();
+        let fp = plan(&PlanQuery {
+            driver: Some(driver.clone()),
+            gpu_name: Some("NVIDIA H100 80GB HBM3".to_owned()),
+            python: Some("3.11".parse().unwrap()),
+            frameworks: vec![Framework::Jax],
+            ..PlanQuery::default()
+        });
+        let rec = fp.recommendation.as_ref().unwrap();
+        let version = rec.release.parse().unwrap();
+        let row = kb()
+            .jax_release(&version)
+            .into_iter()
+            .find(|p| p.variant == rec.variant)
+            .unwrap();
+        // The extra the row names, pinned to the release.
+        assert_eq!(rec.install.pip, [format!("{}=={}", row.extra, rec.release)]);
+        assert!(
+            rec.install.pip[0].starts_with("jax[cuda"),
+            "{:?}",
+            rec.install
+        );
+        assert_eq!(rec.install.index_url, None);
+        assert!(row.driver_min.as_ref().is_some_and(|m| *m <= driver));
+        assert!(row.python_min <= "3.11".parse().unwrap());
+    }
+
+    #[test]
+    fn tensorflow_with_and_without_the_and_cuda_extra() {
+        // A recent machine: a release with the `and-cuda` extra and a `-gpu` image.
+        let fp = plan(&PlanQuery {
+            driver: Some("550.54.15".parse().unwrap()),
+            gpu_name: Some("RTX 3090".to_owned()),
+            python: Some("3.11".parse().unwrap()),
+            frameworks: vec![Framework::TensorFlow],
+            ..PlanQuery::default()
+        });
+        let rec = fp.recommendation.as_ref().unwrap();
+        let v: crate::version::FrameworkVersion = rec.release.parse().unwrap();
+        let row = kb().tf_release(&v).unwrap();
+        let extra = kb().tf_pip_extra(&v).unwrap();
+        assert_eq!(extra.extra, "and-cuda");
+        assert_eq!(row.package, "tensorflow");
+        assert_eq!(
+            rec.install.pip,
+            [format!("tensorflow[and-cuda]=={}", rec.release)]
+        );
+        assert_eq!(
+            rec.install.image.as_deref(),
+            Some(format!("tensorflow/tensorflow:{}-gpu", rec.release).as_str())
+        );
+        assert!(
+            kb().tf_images(&rec.release)
+                .contains(rec.install.image.as_ref().unwrap())
+        );
+
+        // An old machine: a 1.x release, whose GPU package is `tensorflow-gpu`, no extra, and no
+        // image name (the scheme starts at 2.2).
+        let fp = plan(&PlanQuery {
+            driver: Some("410.48".parse().unwrap()),
+            compute_capability: Some("7.0".parse().unwrap()),
+            python: Some("3.6".parse().unwrap()),
+            frameworks: vec![Framework::TensorFlow],
+            ..PlanQuery::default()
+        });
+        let rec = fp.recommendation.as_ref().unwrap();
+        let v: crate::version::FrameworkVersion = rec.release.parse().unwrap();
+        assert!(kb().tf_pip_extra(&v).is_none(), "{v}");
+        let row = kb().tf_release(&v).unwrap();
+        assert_eq!(
+            rec.install.pip,
+            [format!("{}=={}", row.package, rec.release)]
+        );
+        assert!(!rec.install.pip[0].contains('['));
+        assert_eq!(rec.install.image, None, "{v}");
+    }
+
+    #[test]
+    fn nothing_fits_says_why() {
+        // A driver older than any CUDA the PyTorch table's builds use.
+        let fp = plan(&PlanQuery {
+            driver: Some("384.81".parse().unwrap()),
+            gpu_name: Some("RTX 4090".to_owned()),
+            python: Some("3.10".parse().unwrap()),
+            frameworks: vec![Framework::PyTorch],
+            ..PlanQuery::default()
+        });
+        assert!(fp.candidates.is_empty(), "{:?}", fp.candidates);
+        assert!(fp.recommendation.is_none());
+        let why = fp.no_recommendation.as_deref().unwrap();
+        assert!(
+            why.starts_with("no PyTorch release in the tables fits"),
+            "{why}"
+        );
+        assert!(why.contains(&fp.excluded[0].reasons[0]), "{why}");
+        assert!(fp.common_caveats.is_empty());
+    }
+
+    #[test]
+    fn caveats_of_every_candidate_are_said_once() {
+        // Nothing given: every candidate says the GPU was not given, word for word.
+        let fp = plan(&PlanQuery {
+            frameworks: vec![Framework::TensorFlow],
+            ..PlanQuery::default()
+        });
+        let gpu = "GPU not given: could not check that the build carries code for it";
+        assert!(fp.candidates.len() > 1);
+        assert!(
+            fp.candidates
+                .iter()
+                .all(|c| c.caveats.iter().any(|x| x == gpu))
+        );
+        // Constraints not given are said once, in `constraints.unknown`: in neither grouped list.
+        assert!(!fp.common_caveats.iter().any(|c| c.contains("not given")));
+        for c in &fp.candidates {
+            assert!(
+                !c.distinct_caveats.iter().any(|x| x.contains("not given")),
+                "{c:?}"
+            );
+            for d in &c.distinct_caveats {
+                assert!(c.caveats.contains(d));
+                assert!(!fp.common_caveats.contains(d));
+            }
+        }
+        let rec = fp.recommendation.as_ref().unwrap();
+        assert_eq!(rec.release, fp.candidates[0].version);
+
+        // A caveat that is not about a missing constraint and that every candidate has is
+        // common: on the JAX docs' minimum driver, every plugin built with the same CUDA runs
+        // through minor-version compatibility, said in the same words. Python 3.9 keeps the
+        // plugins of one build CUDA only.
+        let fp = plan(&PlanQuery {
+            driver: Some("525.60.13".parse().unwrap()),
+            compute_capability: Some("9.0".parse().unwrap()),
+            python: Some("3.9".parse().unwrap()),
+            frameworks: vec![Framework::Jax],
+            ..PlanQuery::default()
+        });
+        assert!(fp.candidates.len() > 1);
+        let cuda = &fp.candidates[0].cuda;
+        assert!(fp.candidates.iter().all(|c| &c.cuda == cuda));
+        assert_eq!(fp.common_caveats.len(), 1, "{:?}", fp.common_caveats);
+        assert!(fp.common_caveats[0].contains("minor-version compatibility"));
+        for c in &fp.candidates {
+            assert!(c.caveats.contains(&fp.common_caveats[0]), "{c:?}");
+            assert!(c.distinct_caveats.is_empty(), "{c:?}");
+        }
+        let rec = fp.recommendation.as_ref().unwrap();
+        assert_eq!(rec.release, fp.candidates[0].version);
+        assert_eq!(rec.caveats, fp.candidates[0].caveats);
+        assert!(rec.why.contains("common_caveats"), "{}", rec.why);
+    }
+
+    #[test]
+    fn a_variant_that_may_not_be_published_is_never_recommended() {
+        let mut table = kb().clone();
+        table
+            .torch_variants
+            .retain(|v| !v.pypi_default && v.channel.contains("not verified"));
+        assert!(!table.torch_variants.is_empty());
+        let mut p = table
+            .plan(&PlanQuery {
+                driver: Some("580.65.06".parse().unwrap()),
+                compute_capability: Some("9.0".parse().unwrap()),
+                frameworks: vec![Framework::PyTorch],
+                ..PlanQuery::default()
+            })
+            .unwrap();
+        let fp = p.frameworks.remove(0);
+        assert!(!fp.candidates.is_empty(), "{:?}", fp.excluded);
+        assert!(fp.recommendation.is_none());
+        let why = fp.no_recommendation.unwrap();
+        assert!(why.contains("may not be published"), "{why}");
+        assert!(why.contains(&fp.candidates[0].variant), "{why}");
+    }
+
+    #[test]
+    fn a_laptop_gpu_name_is_an_error_not_a_desktop_plan() {
+        let e = kb()
+            .plan(&PlanQuery {
+                gpu_name: Some("NVIDIA GeForce RTX 3060 Laptop GPU".to_owned()),
+                ..PlanQuery::default()
+            })
+            .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                super::QueryError::Gpu(crate::GpuLookupError::Laptop { .. })
+            ),
+            "{e}"
+        );
+        assert!(e.hint().unwrap().contains("--cc"));
+    }
+
+    #[test]
+    fn pip_commands_quote_what_a_shell_would_expand() {
+        let i = Install {
+            pip: vec!["torch~=2.6.0".to_owned()],
+            index_url: Some("https://download.pytorch.org/whl/cu126".to_owned()),
+            image: None,
+        };
+        assert_eq!(
+            i.pip_command(),
+            "pip install 'torch~=2.6.0' --index-url https://download.pytorch.org/whl/cu126"
+        );
+        let i = Install {
+            pip: vec!["tensorflow[and-cuda]==2.14.0".to_owned()],
+            index_url: None,
+            image: None,
+        };
+        assert_eq!(
+            i.pip_command(),
+            "pip install 'tensorflow[and-cuda]==2.14.0'"
+        );
+        let i = Install {
+            pip: vec!["tensorflow-gpu==1.15.0".to_owned(), "it's".to_owned()],
+            index_url: None,
+            image: None,
+        };
+        assert_eq!(
+            i.pip_command(),
+            "pip install tensorflow-gpu==1.15.0 'it'\\''s'"
+        );
     }
 }

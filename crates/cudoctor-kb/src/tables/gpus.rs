@@ -42,11 +42,14 @@ rows! {
     gpus: [GpuRow] = gpus;
 }
 
-// Name normalisation for lookups (see [`crate::gpu`]): the brand words, then memory and
-// form-factor suffixes, are dropped.
+// Name normalisation for lookups (see [`crate::gpu`]): the brand words and filler words are
+// dropped, then memory and form-factor suffixes; keys are compared without spaces.
 
-/// Brand words that names carry or omit.
-const BRANDS: &[&str] = &["nvidia", "geforce", "tesla"];
+/// Brand and filler words that names carry or omit.
+const NOISE: &[&str] = &["nvidia", "geforce", "tesla", "gpu"];
+
+/// Series words a bare model number omits (`4090` for `GeForce RTX 4090`).
+const SERIES: &[&str] = &["rtx", "gtx", "gt"];
 
 fn is_suffix_token(t: &str) -> bool {
     let gb = t
@@ -59,33 +62,94 @@ fn is_suffix_token(t: &str) -> bool {
         || (t.starts_with("hbm") && t[3..].bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
-/// `(full, core)` normalised keys of a name.
-pub(crate) fn keys(name: &str) -> (String, String) {
-    let lower = name.to_lowercase();
-    let cleaned: String = lower
-        .chars()
-        .map(|c| {
-            if matches!(c, '-' | '_' | '(' | ')' | ',' | '/') {
-                ' '
-            } else {
-                c
+/// The normalised forms of one GPU name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct NameKey {
+    /// Every token but the noise words, without spaces (`rtx3080 12gb` -> `rtx308012gb`).
+    pub(crate) full: String,
+    /// [`Self::full`] without memory / form-factor suffixes (`rtx3080`).
+    pub(crate) core: String,
+    /// The tokens of [`Self::core`].
+    pub(crate) tokens: Vec<String>,
+    /// Whether the name says it is a laptop part (`Laptop`, `Mobile`, `Notebook`, `Max-Q`).
+    pub(crate) laptop: bool,
+}
+
+impl NameKey {
+    /// The key with the laptop words (`laptop`, `mobile`, `notebook`, `max q`, `with ... design`)
+    /// removed: the desktop name a laptop name is built on.
+    pub(crate) fn without_laptop_words(&self) -> Self {
+        let mut out: Vec<&str> = Vec::new();
+        let mut i = 0;
+        while i < self.tokens.len() {
+            let t = self.tokens[i].as_str();
+            let next = self.tokens.get(i + 1).map(String::as_str);
+            if t == "max" && next == Some("q") {
+                i += 2;
+                continue;
             }
-        })
+            if !matches!(
+                t,
+                "laptop" | "mobile" | "notebook" | "maxq" | "with" | "design"
+            ) {
+                out.push(t);
+            }
+            i += 1;
+        }
+        let joined = out.join(" ");
+        keys(&joined)
+    }
+}
+
+/// The normalised key of a name: case-insensitive, anything but letters and digits counts as a
+/// space.
+pub(crate) fn keys(name: &str) -> NameKey {
+    let cleaned: String = name
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
         .collect();
     let full: Vec<&str> = cleaned
         .split_whitespace()
-        .filter(|t| !BRANDS.contains(t))
+        .filter(|t| !NOISE.contains(t))
         .collect();
     let core: Vec<&str> = full
         .iter()
         .copied()
         .filter(|t| !is_suffix_token(t))
         .collect();
-    (full.join(" "), core.join(" "))
+    let laptop = core
+        .iter()
+        .any(|t| matches!(*t, "laptop" | "mobile" | "notebook" | "maxq"))
+        || core.windows(2).any(|w| w == ["max", "q"]);
+    NameKey {
+        full: full.concat(),
+        core: core.concat(),
+        tokens: core.iter().map(|t| (*t).to_owned()).collect(),
+        laptop,
+    }
+}
+
+impl NameKey {
+    /// The core tokens without a leading series word (`rtx 4090` -> `4090`): what a bare model
+    /// number is compared with.
+    pub(crate) fn model_tokens(&self) -> &[String] {
+        match self.tokens.first() {
+            Some(t) if SERIES.contains(&t.as_str()) => &self.tokens[1..],
+            _ => &self.tokens,
+        }
+    }
+
+    /// Whether the name is a bare model number (`4090`, `3060 Ti`): it starts with a digit.
+    pub(crate) fn is_bare_model(&self) -> bool {
+        self.tokens
+            .first()
+            .is_some_and(|t| t.starts_with(|c: char| c.is_ascii_digit()))
+    }
 }
 
 /// The normalised keys of every row (name and aliases), computed once at load.
-pub(crate) fn row_keys(rows: &[GpuRow]) -> Vec<Vec<(String, String)>> {
+pub(crate) fn row_keys(rows: &[GpuRow]) -> Vec<Vec<NameKey>> {
     rows.iter()
         .map(|r| {
             std::iter::once(r.name.as_str())

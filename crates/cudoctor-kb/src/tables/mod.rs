@@ -90,7 +90,8 @@ use jax::{JaxFile, JaxPlugin};
 use library_packages::{LibraryPackagesFile, LibraryPackaging};
 use pytorch::{PytorchFile, TorchVariant};
 use tensorflow::{
-    ImageScheme, TensorflowFile, TfArchRange, TfImage, TfPackage, TfRelease, TfSonames, TfWheel,
+    ImageScheme, TensorflowFile, TfArchRange, TfImage, TfPackage, TfPipExtra, TfRelease, TfSonames,
+    TfWheel,
 };
 
 /// The knowledge base: every table, typed.
@@ -102,6 +103,7 @@ pub struct Kb {
     pub(crate) tf_sonames: Vec<TfSonames>,
     pub(crate) tf_packages: Vec<TfPackage>,
     pub(crate) tf_image_schemes: Vec<ImageScheme>,
+    pub(crate) tf_pip_extras: Vec<TfPipExtra>,
     pub(crate) tf_images: Vec<TfImage>,
     pub(crate) cuda_releases: Vec<CudaRelease>,
     pub(crate) cuda_families: Vec<CudaFamily>,
@@ -116,8 +118,8 @@ pub struct Kb {
     pub(crate) nvidia_cuda_flavors: Vec<NvidiaCudaFlavor>,
     pub(crate) nvidia_cuda_examples: Vec<NvidiaCudaExample>,
     pub(crate) library_packages: Vec<LibraryPackaging>,
-    /// Normalised `(full, core)` name keys per GPU row (same order as `gpus`).
-    pub(crate) gpu_keys: Vec<Vec<(String, String)>>,
+    /// Normalised name keys per GPU row (same order as `gpus`).
+    pub(crate) gpu_keys: Vec<Vec<gpus::NameKey>>,
 }
 
 fn parse<T: serde::de::DeserializeOwned>(file: &'static str) -> Result<T, LoadError> {
@@ -150,6 +152,7 @@ impl Kb {
             tf_sonames: tf.sonames,
             tf_packages: tf.package,
             tf_image_schemes: tf.image_scheme,
+            tf_pip_extras: tf.pip_extra,
             tf_images: tf.image,
             cuda_releases: cuda.release,
             cuda_families: cuda.family,

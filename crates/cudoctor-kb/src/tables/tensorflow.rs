@@ -203,6 +203,20 @@ pub struct TfPackage {
     pub source: String,
 }
 
+/// TensorFlow: a pip extra of the `tensorflow` package (`[[pip_extra]]`), such as `and-cuda`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TfPipExtra {
+    /// The extra (`and-cuda`).
+    pub extra: String,
+    /// The first release series known to provide it.
+    pub first: Series,
+    /// Note.
+    pub note: Option<String>,
+    /// Source.
+    pub source: String,
+}
+
 /// TensorFlow: an image tag pattern (`[[image_scheme]]`), `{version}` is replaced.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -252,6 +266,8 @@ pub(super) struct TensorflowFile {
     pub(super) wheel: Vec<TfWheel>,
     pub(super) sonames: Vec<TfSonames>,
     pub(super) package: Vec<TfPackage>,
+    #[serde(default)]
+    pub(super) pip_extra: Vec<TfPipExtra>,
     pub(super) image_scheme: Vec<ImageScheme>,
     pub(super) image: Vec<TfImage>,
 }
@@ -269,6 +285,8 @@ rows! {
     tf_packages: [TfPackage] = tf_packages;
     /// TensorFlow image tag patterns.
     tf_image_schemes: [ImageScheme] = tf_image_schemes;
+    /// TensorFlow pip extras (`and-cuda`).
+    tf_pip_extras: [TfPipExtra] = tf_pip_extras;
     /// TensorFlow image rows whose contents were read.
     tf_image_rows: [TfImage] = tf_images;
 }
@@ -331,6 +349,16 @@ impl Kb {
     pub fn tf_sonames(&self, version: &FrameworkVersion) -> Option<&TfSonames> {
         let s = Series::of(version);
         self.tf_sonames.iter().find(|r| r.first <= s && s <= r.last)
+    }
+
+    /// The pip extra of the `tensorflow` package that installs the NVIDIA libraries for
+    /// `version` (`and-cuda` from 2.14), if the table knows one for its series.
+    pub fn tf_pip_extra(&self, version: &FrameworkVersion) -> Option<&TfPipExtra> {
+        let s = Series::of(version);
+        self.tf_pip_extras
+            .iter()
+            .filter(|e| e.first <= s)
+            .max_by_key(|e| e.first)
     }
 
     /// Official images for a TensorFlow version: read rows for that version, else the names the

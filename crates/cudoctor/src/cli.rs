@@ -118,7 +118,7 @@ pub enum Command {
     Requirements(RequirementsArgs),
     /// Which framework versions fit a driver, GPU and Python; what is excluded and why.
     #[command(
-        after_help = "Examples:\n  cudoctor plan --driver 470.82.01 --gpu \"RTX 3090\" --python 3.10 --framework tensorflow\n  cudoctor plan --driver 440.33 --python 3.7 --framework tensorflow\n  cudoctor plan --gpu \"Tesla K80\" --framework torch\n  cudoctor plan --snapshot snap.json --framework torch   # constraints from a saved probe"
+        after_help = "Examples:\n  cudoctor plan --driver 470.82.01 --gpu \"RTX 3090\" --python 3.10 --framework tensorflow\n  cudoctor plan --driver 440.33 --python 3.7 --framework tensorflow\n  cudoctor plan --gpu \"Tesla K80\" --framework torch\n  cudoctor plan --gpu \"RTX 4090\" --driver 550.54.15 --framework torch --all   # every candidate\n  cudoctor plan --snapshot snap.json --framework torch   # constraints from a saved probe"
     )]
     Plan(PlanArgs),
     /// The compatibility tables, with their sources.
@@ -311,6 +311,10 @@ pub struct PlanArgs {
     /// `CUDOCTOR_OFFLINE=1`); with it, the plan covers the embedded releases only.
     #[arg(long)]
     pub offline: bool,
+    /// Show every candidate with its caveats and every excluded release (by default: the
+    /// recommendation, the other candidates in a line, the nearest exclusions).
+    #[arg(long)]
+    pub all: bool,
     /// Where missing constraints come from (default: this machine).
     #[command(flatten)]
     pub source: SourceArgs,

@@ -578,25 +578,10 @@ fn plan_rtx3090_driver_470() {
     Constraints: driver 470.82.01, GPU GeForce RTX 3090 (compute capability 8.6), Python 3.10
 
     TensorFlow
-      2.14.0 (CUDA 11.8, cuDNN 8.7): compatible with caveats  `tensorflow`
-        - CUDA 11.8 through minor-version compatibility (driver 470.82.01 is below the CUDA 11.8 toolkit
-          driver 520.61.05): no JIT of PTX newer than the driver's (the toolkit emits PTX ISA 7.8; this
-          driver JIT-compiles up to PTX ISA 7.4); features that need the newer driver (>= 520.61.05) are
-          unavailable
-      2.13.0 (CUDA 11.8, cuDNN 8.6): compatible with caveats  `tensorflow`
-        - CUDA 11.8 through minor-version compatibility (driver 470.82.01 is below the CUDA 11.8 toolkit
-          driver 520.61.05): no JIT of PTX newer than the driver's (the toolkit emits PTX ISA 7.8; this
-          driver JIT-compiles up to PTX ISA 7.4); features that need the newer driver (>= 520.61.05) are
-          unavailable
-      2.12.0 (CUDA 11.8, cuDNN 8.6): compatible with caveats  `tensorflow`
-        - CUDA 11.8 through minor-version compatibility (driver 470.82.01 is below the CUDA 11.8 toolkit
-          driver 520.61.05): no JIT of PTX newer than the driver's (the toolkit emits PTX ISA 7.8; this
-          driver JIT-compiles up to PTX ISA 7.4); features that need the newer driver (>= 520.61.05) are
-          unavailable
-      2.11.0 (CUDA 11.2, cuDNN 8.1): compatible  `tensorflow`
-      2.10.0 (CUDA 11.2, cuDNN 8.1): compatible  `tensorflow`
-      2.9.0 (CUDA 11.2, cuDNN 8.1): compatible  `tensorflow`
-      2.8.0 (CUDA 11.2, cuDNN 8.1): compatible  `tensorflow`
+      Use: 2.11.0 (CUDA 11.2, cuDNN 8.1): compatible
+          why: the newest release that fits with no caveats
+      also compatible (3): 2.10.0, 2.9.0, 2.8.0
+      with caveats (3): 2.14.0, 2.13.0, 2.12.0
 
     ----- stderr -----
     ");
@@ -702,20 +687,10 @@ fn plan_driver_440_python_37() {
     unknown: not given, so not checked: compute_capability
 
     TensorFlow
-      2.3.0 (CUDA 10.1, cuDNN 7.6): compatible with caveats  `tensorflow`
-        - GPU not given: could not check that the build carries code for it
-      2.2.0 (CUDA 10.1, cuDNN 7.6): compatible with caveats  `tensorflow`
-        - GPU not given: could not check that the build carries code for it
-      2.1.0 (CUDA 10.1, cuDNN 7.6): compatible with caveats  `tensorflow`
-        - GPU not given: could not check that the build carries code for it
-      2.0.0 (CUDA 10.0, cuDNN 7.4): compatible with caveats  `tensorflow-gpu`
-        - GPU not given: could not check that the build carries code for it
-      1.15.0 (CUDA 10.0, cuDNN 7.4): compatible with caveats  `tensorflow-gpu`
-        - GPU not given: could not check that the build carries code for it
-      1.14.0 (CUDA 10.0, cuDNN 7.4): compatible with caveats  `tensorflow-gpu`
-        - GPU not given: could not check that the build carries code for it
-      1.13.1 (CUDA 10.0, cuDNN 7.4): compatible with caveats  `tensorflow-gpu`
-        - GPU not given: could not check that the build carries code for it
+      Use: 2.3.0 (CUDA 10.1, cuDNN 7.6): compatible with caveats
+          why: no release could be checked without caveats (compute_capability not given): the newest
+            release that fits every constraint given
+      with caveats (6): 2.2.0, 2.1.0, 2.0.0, 1.15.0, 1.14.0, 1.13.1
 
     ----- stderr -----
     ");
@@ -801,7 +776,39 @@ fn plan_markdown() {
     ]));
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains("## TensorFlow"), "{}", r.stdout);
-    assert!(r.stdout.contains("- 2.14.0 (CUDA 11.8"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("- Use: 2.11.0 (CUDA 11.2"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("```sh\n  pip install tensorflow==2.11.0\n  ```"),
+        "{}",
+        r.stdout
+    );
+    // --all lists every candidate, the ones with caveats with them.
+    let all = run(&mut cmd(&[
+        "plan",
+        "--no-probe",
+        "--driver",
+        "470.82.01",
+        "--cc",
+        "7.5",
+        "--python",
+        "3.10",
+        "--framework",
+        "tf",
+        "--format",
+        "markdown",
+        "--all",
+    ]));
+    assert!(all.stdout.contains("- 2.14.0 (CUDA 11.8"), "{}", all.stdout);
+    assert!(
+        all.stdout.contains("minor-version compatibility"),
+        "{}",
+        all.stdout
+    );
 }
 
 #[test]
@@ -1242,5 +1249,88 @@ fn kb_text_fits_80_columns() {
         &["plan", "--no-probe"],
     ] {
         common::assert_fits(&text_80(args), 80, &args.join(" "));
+    }
+}
+
+/// Issue 15's "done when": `plan` for one framework fits in 40 lines, starts the framework with
+/// "Use:" and ends in a command to paste, the one the JSON `recommendation.install` gives.
+#[test]
+fn plan_one_framework_fits_40_lines_and_ends_in_the_command() {
+    for args in [
+        &[
+            "--gpu",
+            "RTX 4090",
+            "--driver",
+            "550.54.15",
+            "--framework",
+            "torch",
+        ][..],
+        &["--gpu", "Tesla V100", "--framework", "torch"],
+        &["--gpu", "Tesla V100", "--framework", "tensorflow"],
+        &[
+            "--driver",
+            "470.82.01",
+            "--gpu",
+            "RTX 3090",
+            "--python",
+            "3.10",
+            "--framework",
+            "tensorflow",
+        ],
+        &[
+            "--gpu",
+            "H100",
+            "--driver",
+            "580.65.06",
+            "--framework",
+            "jax",
+            "--python",
+            "3.12",
+        ],
+        &["--gpu", "Tesla K80", "--framework", "torch"],
+    ] {
+        let mut a = vec!["plan", "--no-probe"];
+        a.extend(args);
+        let text = text_80(&a);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines.len() <= 40, "{a:?}: {} lines\n{text}", lines.len());
+        let fw_line = lines
+            .iter()
+            .position(|l| {
+                !l.starts_with(' ')
+                    && l.chars().next().is_some_and(char::is_uppercase)
+                    && !l.contains(':')
+            })
+            .unwrap();
+        let mut j = a.clone();
+        j.extend(["--format", "json"]);
+        let v = json(&j);
+        let rec = &v["frameworks"][0]["recommendation"];
+        let last = lines.last().unwrap().trim();
+        if rec.is_null() {
+            assert!(text.contains("No recommendation: "), "{a:?}:\n{text}");
+            continue;
+        }
+        assert!(
+            lines[fw_line + 1].trim_start().starts_with("Use: "),
+            "{a:?}:\n{text}"
+        );
+        let pip = strings(&rec["install"]["pip"]);
+        assert!(text.contains("      pip install "), "{a:?}:\n{text}");
+        for arg in &pip {
+            assert!(text.contains(arg), "{a:?}: `{arg}` not in\n{text}");
+        }
+        match rec["install"]["image"].as_str() {
+            Some(image) => assert_eq!(last, format!("docker run --gpus all -it {image}"), "{a:?}"),
+            None => {
+                assert!(last.starts_with("pip install "), "{a:?}: ends in {last:?}");
+                if let Some(url) = rec["install"]["index_url"].as_str() {
+                    assert!(
+                        last.ends_with(&format!("--index-url {url}")),
+                        "{a:?}: {last}"
+                    );
+                }
+            }
+        }
     }
 }

@@ -77,7 +77,9 @@ pub fn run(ctx: Ctx, args: &PlanArgs) -> anyhow::Result<ExitStatus> {
     })?;
     plan.constraints.notes.extend(filled);
     plan.constraints.notes.extend(index_notes);
-    let text = render::document(ctx.format, ctx.out, &plan, render::plan::render)?;
+    let text = render::document(ctx.format, ctx.out, &plan, |plan, p, md| {
+        render::plan::render(plan, p, md, args.all)
+    })?;
     ctx.out.out(&text);
     Ok(ExitStatus::Success)
 }

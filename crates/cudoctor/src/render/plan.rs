@@ -31,8 +31,11 @@ fn nearest_excluded(fp: &cudoctor_kb::FrameworkPlan) -> Vec<&cudoctor_kb::Exclud
     }
 }
 
-/// Text or Markdown rendering of a plan.
-pub fn render(plan: &Plan, p: Printer, markdown: bool) -> String {
+/// Text or Markdown rendering of a plan: per framework the recommendation first (the release,
+/// the command to paste, the image), the caveats said once, then the other candidates in one
+/// line each and the nearest exclusions; with `all`, every candidate with its caveats and every
+/// exclusion.
+pub fn render(plan: &Plan, p: Printer, markdown: bool, all: bool) -> String {
     let c = &plan.constraints;
     let mut out = String::new();
     // Markdown is not wrapped: its renderer reflows it.
@@ -70,61 +73,267 @@ pub fn render(plan: &Plan, p: Printer, markdown: bool) -> String {
     for fp in &plan.frameworks {
         out.push('\n');
         heading(&mut out, p, markdown, 2, fp.framework.display_name());
-        if fp.candidates.is_empty() {
-            out.push_str("  no release fits these constraints\n");
-        }
-        for cand in &fp.candidates {
-            let (tone, label) = match cand.status {
-                Status::Compatible => (Tone::Ok, "compatible"),
-                Status::CompatibleWithCaveats => (Tone::Warning, "compatible with caveats"),
-            };
-            let build = match (&cand.cuda, &cand.cudnn) {
-                (Some(cu), Some(dnn)) => format!(" (CUDA {cu}, cuDNN {dnn})"),
-                (Some(cu), None) => format!(" (CUDA {cu})"),
-                _ => String::new(),
-            };
-            let variant = if cand.variant == "default" {
-                String::new()
-            } else {
-                format!(" {}", cand.variant)
-            };
-            let bullet = if markdown { "- " } else { "  " };
+        framework(&mut out, fp, p, markdown, all, w);
+    }
+    out
+}
+
+/// ` cu124` for a variant other than the default, else nothing.
+fn variant_suffix(variant: &str) -> String {
+    if variant == "default" {
+        String::new()
+    } else {
+        format!(" {variant}")
+    }
+}
+
+/// ` (CUDA 12.4, cuDNN 9.1.0.70)`, as far as known.
+fn build_suffix(cuda: Option<&String>, cudnn: Option<&String>) -> String {
+    match (cuda, cudnn) {
+        (Some(cu), Some(dnn)) => format!(" (CUDA {cu}, cuDNN {dnn})"),
+        (Some(cu), None) => format!(" (CUDA {cu})"),
+        _ => String::new(),
+    }
+}
+
+/// `(tone, label)` of a candidate's status.
+fn status_label(s: Status) -> (Tone, &'static str) {
+    match s {
+        Status::Compatible => (Tone::Ok, "compatible"),
+        Status::CompatibleWithCaveats => (Tone::Warning, "compatible with caveats"),
+    }
+}
+
+/// `text` filled to `w` with `first`/`rest` prefixes, `word` (its first occurrence) painted.
+fn painted(
+    text: &str,
+    w: usize,
+    first: &str,
+    rest: &str,
+    word: &str,
+    p: Printer,
+    tone: Tone,
+) -> String {
+    fill(text, w, first, rest).replacen(word, &p.paint(tone, word), 1)
+}
+
+/// One framework's plan.
+fn framework(
+    out: &mut String,
+    fp: &cudoctor_kb::FrameworkPlan,
+    p: Printer,
+    markdown: bool,
+    all: bool,
+    w: usize,
+) {
+    let (bullet, sub) = if markdown {
+        ("- ", "  - ")
+    } else {
+        ("  ", "    - ")
+    };
+    let sub_rest = " ".repeat(sub.len());
+    match &fp.recommendation {
+        Some(r) => {
+            let cand = fp
+                .candidates
+                .iter()
+                .find(|c| c.version == r.release && c.variant == r.variant);
+            let (tone, label) = status_label(r.status);
             let line = format!(
-                "{}{variant}{build}: {label}  `{}`",
-                cand.version, cand.package
+                "Use: {}{}{}: {label}",
+                r.release,
+                variant_suffix(&r.variant),
+                build_suffix(
+                    cand.and_then(|c| c.cuda.as_ref()),
+                    cand.and_then(|c| c.cudnn.as_ref())
+                ),
             );
-            out.push_str(&fill(&line, w, bullet, "    ").replacen(label, &p.paint(tone, label), 1));
-            let indent = if markdown { "      " } else { "    " };
-            for cav in &cand.caveats {
-                out.push_str(&fill(
-                    cav,
-                    w,
-                    &format!("{indent}- "),
-                    &format!("{indent}  "),
-                ));
+            out.push_str(
+                &painted(&line, w, bullet, "      ", label, p, tone).replacen(
+                    "Use:",
+                    &p.paint(Tone::Bold, "Use:"),
+                    1,
+                ),
+            );
+            let (why_first, why_rest) = if markdown {
+                ("  ", "  ")
+            } else {
+                ("      ", "        ")
+            };
+            out.push_str(&painted(
+                &format!("why: {}", r.why),
+                w,
+                why_first,
+                why_rest,
+                "why:",
+                p,
+                Tone::Dim,
+            ));
+            for cav in &r.distinct_caveats {
+                out.push_str(&fill(cav, w, sub, &sub_rest));
             }
         }
-        if !fp.excluded.is_empty() {
-            let line = format!(
-                "excluded ({} in all; those nearest the newest fit shown; `--format json` lists all):",
-                fp.excluded.len()
-            );
-            out.push_str(&fill(&line, w, "  ", "    ").replacen(
-                "excluded",
-                &p.paint(Tone::Dim, "excluded"),
-                1,
+        None => {
+            let why = fp
+                .no_recommendation
+                .as_deref()
+                .unwrap_or("no release fits these constraints");
+            out.push_str(&fill(
+                &format!("No recommendation: {why}"),
+                w,
+                bullet,
+                "    ",
             ));
-            for ex in nearest_excluded(fp) {
-                let variant = if ex.variant == "default" {
-                    String::new()
-                } else {
-                    format!(" {}", ex.variant)
-                };
-                let line = format!("{}{variant}: {}", ex.version, ex.reasons.join("; "));
-                let filled = fill(&line, w, "  x ", "    ");
-                out.push_str(&filled.replacen('x', &p.paint(Tone::Error, "x"), 1));
+        }
+    }
+    if !fp.common_caveats.is_empty() {
+        out.push_str(&fill("Said of every candidate:", w, bullet, "    "));
+        for cav in &fp.common_caveats {
+            out.push_str(&fill(cav, w, sub, &sub_rest));
+        }
+    }
+    let others: Vec<&cudoctor_kb::Candidate> = fp
+        .candidates
+        .iter()
+        .filter(|c| {
+            fp.recommendation
+                .as_ref()
+                .is_none_or(|r| !(c.version == r.release && c.variant == r.variant))
+        })
+        .collect();
+    if all {
+        for cand in &others {
+            let (tone, label) = status_label(cand.status);
+            let line = format!(
+                "{}{}{}: {label}  `{}`",
+                cand.version,
+                variant_suffix(&cand.variant),
+                build_suffix(cand.cuda.as_ref(), cand.cudnn.as_ref()),
+                cand.package
+            );
+            out.push_str(&painted(&line, w, bullet, "    ", label, p, tone));
+            for cav in &cand.distinct_caveats {
+                out.push_str(&fill(cav, w, sub, &sub_rest));
+            }
+        }
+    } else if !others.is_empty() {
+        let names = |st: Status| -> Vec<String> {
+            others
+                .iter()
+                .filter(|c| c.status == st)
+                // A no-break space: a release and its variant stay on one line.
+                .map(|c| {
+                    format!(
+                        "{}{}",
+                        c.version,
+                        variant_suffix(&c.variant).replace(' ', "\u{a0}")
+                    )
+                })
+                .collect()
+        };
+        for (st, label) in [
+            (Status::Compatible, "also compatible"),
+            (Status::CompatibleWithCaveats, "with caveats"),
+        ] {
+            let n = names(st);
+            if !n.is_empty() {
+                let line = format!("{label} ({}): {}", n.len(), n.join(", "));
+                out.push_str(&painted(&line, w, bullet, "    ", label, p, Tone::Dim));
             }
         }
     }
-    out
+    if !fp.excluded.is_empty() {
+        let shown: Vec<&cudoctor_kb::Excluded> = if all {
+            fp.excluded.iter().collect()
+        } else {
+            nearest_excluded(fp)
+        };
+        let line = if all {
+            format!("excluded ({}):", fp.excluded.len())
+        } else {
+            format!(
+                "excluded ({} in all; those nearest the newest fit shown; `--all` lists all):",
+                fp.excluded.len()
+            )
+        };
+        out.push_str(&painted(&line, w, bullet, "    ", "excluded", p, Tone::Dim));
+        for ex in shown {
+            let line = format!(
+                "{}{}: {}",
+                ex.version,
+                variant_suffix(&ex.variant),
+                ex.reasons.join("; ")
+            );
+            let first = if markdown { "- x " } else { "  x " };
+            out.push_str(&painted(&line, w, first, "    ", "x", p, Tone::Error));
+        }
+    }
+    if !all && !others.is_empty() {
+        out.push_str(&fill(
+            "`cudoctor plan --all` shows every candidate with its caveats and every exclusion.",
+            w,
+            bullet,
+            "    ",
+        ));
+    }
+    if let Some(r) = &fp.recommendation {
+        install(out, fp, r, p, markdown, w);
+    }
+}
+
+/// A command on its own line, whole, so that it pastes as is (a code block in Markdown).
+fn command(out: &mut String, p: Printer, markdown: bool, cmd: &str) {
+    if markdown {
+        out.push_str(&format!("  ```sh\n  {cmd}\n  ```\n"));
+    } else {
+        out.push_str(&format!("      {}\n", p.paint(Tone::Code, cmd)));
+    }
+}
+
+/// The recommendation's install commands, last, so the plan ends in what to paste: the `pip
+/// install` line, then the official image where there is one.
+fn install(
+    out: &mut String,
+    fp: &cudoctor_kb::FrameworkPlan,
+    r: &cudoctor_kb::Recommendation,
+    p: Printer,
+    markdown: bool,
+    w: usize,
+) {
+    let bullet = if markdown { "- " } else { "  " };
+    let cand = fp
+        .candidates
+        .iter()
+        .find(|c| c.version == r.release && c.variant == r.variant);
+    let mut head = format!("Install {}{}:", r.release, variant_suffix(&r.variant));
+    // Before the `[and-cuda]` extra (TensorFlow 2.14), the wheel brings no CUDA libraries:
+    // `pip install` alone gives a TensorFlow that runs on the CPU.
+    if fp.framework == cudoctor_kb::Framework::TensorFlow
+        && !r.install.pip.iter().any(|a| a.contains("[and-cuda]"))
+    {
+        let libs = match (
+            cand.and_then(|c| c.cuda.as_ref()),
+            cand.and_then(|c| c.cudnn.as_ref()),
+        ) {
+            (Some(cu), Some(dnn)) => format!("CUDA {cu} and cuDNN {dnn}"),
+            (Some(cu), None) => format!("CUDA {cu} and its cuDNN"),
+            _ => "the CUDA libraries it was built with".to_owned(),
+        };
+        head = format!(
+            "Install {} (the wheel brings no CUDA libraries: install {libs} on the system; \
+             `cudoctor requirements tensorflow=={}` lists the files it loads):",
+            r.release, r.release
+        );
+    }
+    out.push_str(&painted(&head, w, bullet, "    ", "Install", p, Tone::Bold));
+    command(out, p, markdown, &r.install.pip_command());
+    if let Some(image) = &r.install.image {
+        out.push_str(&fill("or run the official image:", w, bullet, "    "));
+        command(
+            out,
+            p,
+            markdown,
+            &format!("docker run --gpus all -it {image}"),
+        );
+    }
 }

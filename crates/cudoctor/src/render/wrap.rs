@@ -223,10 +223,23 @@ fn fill_lines(para: &str, width: usize, first: usize, rest: usize) -> Vec<String
     lines
 }
 
+/// Programs whose command lines are printed alone on a line, to be pasted whole.
+const COMMANDS: &[&str] = &[
+    "pip", "docker", "sudo", "export", "unset", "cudoctor", "python", "python3",
+];
+
 /// Whether `line` could have been wrapped narrower: after its indentation and a leading list
-/// marker (`-`, `x`, a `label:`), it holds more than one unbreakable word.
+/// marker (`-`, `x`, a `label:`), it holds more than one unbreakable word. A command printed
+/// alone on its line (it starts with one of [`COMMANDS`]) is one word: it is pasted whole.
 pub fn breakable(line: &str) -> bool {
-    let mut ws = words(line.trim_start());
+    let trimmed = line.trim_start();
+    if COMMANDS
+        .iter()
+        .any(|c| trimmed.strip_prefix(c).is_some_and(|r| r.starts_with(' ')))
+    {
+        return false;
+    }
+    let mut ws = words(trimmed);
     if ws.len() > 1 && matches!(ws[0], "-" | "*" | "x") {
         ws.remove(0);
     }
@@ -321,5 +334,9 @@ mod tests {
             "  sources: https://example.com/x https://example.com/y"
         ));
         assert!(breakable("驱动版本"));
+        assert!(!breakable(
+            "      pip install 'torch~=2.14.0' --index-url https://download.pytorch.org/whl/cu126"
+        ));
+        assert!(breakable("      pipe install a b"));
     }
 }

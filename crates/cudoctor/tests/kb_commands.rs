@@ -1320,16 +1320,15 @@ fn plan_one_framework_fits_40_lines_and_ends_in_the_command() {
         for arg in &pip {
             assert!(text.contains(arg), "{a:?}: `{arg}` not in\n{text}");
         }
-        match rec["install"]["image"].as_str() {
-            Some(image) => assert_eq!(last, format!("docker run --gpus all -it {image}"), "{a:?}"),
-            None => {
-                assert!(last.starts_with("pip install "), "{a:?}: ends in {last:?}");
-                if let Some(url) = rec["install"]["index_url"].as_str() {
-                    assert!(
-                        last.ends_with(&format!("--index-url {url}")),
-                        "{a:?}: {last}"
-                    );
-                }
+        if let Some(image) = rec["install"]["image"].as_str() {
+            assert_eq!(last, format!("docker run --gpus all -it {image}"), "{a:?}");
+        } else {
+            assert!(last.starts_with("pip install "), "{a:?}: ends in {last:?}");
+            if let Some(url) = rec["install"]["index_url"].as_str() {
+                assert!(
+                    last.ends_with(&format!("--index-url {url}")),
+                    "{a:?}: {last}"
+                );
             }
         }
     }

@@ -1,5 +1,7 @@
 //! `plan`: the constraints, then per framework the releases that fit and the nearest that do not.
 
+use std::fmt::Write as _;
+
 use cudoctor_kb::version::FrameworkVersion;
 use cudoctor_kb::{Plan, Status};
 
@@ -132,59 +134,56 @@ fn framework(
         ("  ", "    - ")
     };
     let sub_rest = " ".repeat(sub.len());
-    match &fp.recommendation {
-        Some(r) => {
-            let cand = fp
-                .candidates
-                .iter()
-                .find(|c| c.version == r.release && c.variant == r.variant);
-            let (tone, label) = status_label(r.status);
-            let line = format!(
-                "Use: {}{}{}: {label}",
-                r.release,
-                variant_suffix(&r.variant),
-                build_suffix(
-                    cand.and_then(|c| c.cuda.as_ref()),
-                    cand.and_then(|c| c.cudnn.as_ref())
-                ),
-            );
-            out.push_str(
-                &painted(&line, w, bullet, "      ", label, p, tone).replacen(
-                    "Use:",
-                    &p.paint(Tone::Bold, "Use:"),
-                    1,
-                ),
-            );
-            let (why_first, why_rest) = if markdown {
-                ("  ", "  ")
-            } else {
-                ("      ", "        ")
-            };
-            out.push_str(&painted(
-                &format!("why: {}", r.why),
-                w,
-                why_first,
-                why_rest,
-                "why:",
-                p,
-                Tone::Dim,
-            ));
-            for cav in &r.distinct_caveats {
-                out.push_str(&fill(cav, w, sub, &sub_rest));
-            }
+    if let Some(r) = &fp.recommendation {
+        let cand = fp
+            .candidates
+            .iter()
+            .find(|c| c.version == r.release && c.variant == r.variant);
+        let (tone, label) = status_label(r.status);
+        let line = format!(
+            "Use: {}{}{}: {label}",
+            r.release,
+            variant_suffix(&r.variant),
+            build_suffix(
+                cand.and_then(|c| c.cuda.as_ref()),
+                cand.and_then(|c| c.cudnn.as_ref())
+            ),
+        );
+        out.push_str(
+            &painted(&line, w, bullet, "      ", label, p, tone).replacen(
+                "Use:",
+                &p.paint(Tone::Bold, "Use:"),
+                1,
+            ),
+        );
+        let (why_first, why_rest) = if markdown {
+            ("  ", "  ")
+        } else {
+            ("      ", "        ")
+        };
+        out.push_str(&painted(
+            &format!("why: {}", r.why),
+            w,
+            why_first,
+            why_rest,
+            "why:",
+            p,
+            Tone::Dim,
+        ));
+        for cav in &r.distinct_caveats {
+            out.push_str(&fill(cav, w, sub, &sub_rest));
         }
-        None => {
-            let why = fp
-                .no_recommendation
-                .as_deref()
-                .unwrap_or("no release fits these constraints");
-            out.push_str(&fill(
-                &format!("No recommendation: {why}"),
-                w,
-                bullet,
-                "    ",
-            ));
-        }
+    } else {
+        let why = fp
+            .no_recommendation
+            .as_deref()
+            .unwrap_or("no release fits these constraints");
+        out.push_str(&fill(
+            &format!("No recommendation: {why}"),
+            w,
+            bullet,
+            "    ",
+        ));
     }
     if !fp.common_caveats.is_empty() {
         out.push_str(&fill("Said of every candidate:", w, bullet, "    "));
@@ -284,9 +283,9 @@ fn framework(
 /// A command on its own line, whole, so that it pastes as is (a code block in Markdown).
 fn command(out: &mut String, p: Printer, markdown: bool, cmd: &str) {
     if markdown {
-        out.push_str(&format!("  ```sh\n  {cmd}\n  ```\n"));
+        let _ = write!(out, "  ```sh\n  {cmd}\n  ```\n");
     } else {
-        out.push_str(&format!("      {}\n", p.paint(Tone::Code, cmd)));
+        let _ = writeln!(out, "      {}", p.paint(Tone::Code, cmd));
     }
 }
 

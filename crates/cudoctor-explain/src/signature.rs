@@ -42,6 +42,22 @@ pub struct Signature {
     /// A first fix step with `{capture}` placeholders, put before `fix` on the same condition.
     #[serde(default)]
     pub specific_fix: Option<String>,
+    /// Chinese `cause` (same commands, versions, paths, sonames and ids as the English).
+    #[serde(default)]
+    pub cause_zh: String,
+    /// Chinese `fix`, step for step.
+    #[serde(default)]
+    pub fix_zh: Vec<String>,
+    /// Chinese `specific_cause` (the same placeholders).
+    #[serde(default)]
+    pub specific_cause_zh: Option<String>,
+    /// Chinese `specific_fix` (the same placeholders).
+    #[serde(default)]
+    pub specific_fix_zh: Option<String>,
+    /// Former ids of signatures merged into this one: a match reports this id and lists these
+    /// in `aliases`, so consumers of an old id still find it ([`find_signature`] resolves them).
+    #[serde(default)]
+    pub aliases: Vec<String>,
     /// URL of a representative public issue or document.
     pub source: String,
     /// Short real log lines quoted from `source` (paths and numbers may be elided).
@@ -121,6 +137,14 @@ pub fn signatures() -> &'static [Signature] {
     compiled().map_or(&[], |c| c.signatures.as_slice())
 }
 
+/// The signature with this id, or the one it was merged into (an id listed in `aliases`).
+pub fn find_signature(id: &str) -> Option<&'static Signature> {
+    let all = signatures();
+    all.iter()
+        .find(|s| s.id == id)
+        .or_else(|| all.iter().find(|s| s.aliases.iter().any(|a| a == id)))
+}
+
 /// Parse and validate signature data, compile its regexes and the literal prefilter.
 pub(crate) fn compile(text: &str) -> Result<Compiled, String> {
     let file: SignatureFile = toml::from_str(text).map_err(|e| e.to_string())?;
@@ -143,6 +167,14 @@ pub(crate) fn compile(text: &str) -> Result<Compiled, String> {
         }
         if index.insert(s.id.clone(), i).is_some() {
             return Err(format!("duplicate signature id `{}`", s.id));
+        }
+        for alias in &s.aliases {
+            if index.insert(alias.clone(), i).is_some() {
+                return Err(format!(
+                    "signature `{}`: alias `{alias}` is already an id or alias",
+                    s.id
+                ));
+            }
         }
         for (field, empty) in [
             ("regexes", s.regexes.is_empty()),

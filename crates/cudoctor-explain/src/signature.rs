@@ -60,7 +60,10 @@ pub struct Signature {
     pub aliases: Vec<String>,
     /// URL of a representative public issue or document.
     pub source: String,
-    /// Short real log lines quoted from `source` (paths and numbers may be elided).
+    /// Further public sources (https://...) that examples of merged wordings are quoted from.
+    #[serde(default)]
+    pub other_sources: Vec<String>,
+    /// Short real log lines quoted from `source` (or `other_sources`) (paths and numbers may be elided).
     pub examples: Vec<String>,
     /// Ids of signatures this error explains (this one is their cause).
     #[serde(default)]
@@ -207,6 +210,12 @@ pub(crate) fn compile(text: &str) -> Result<Compiled, String> {
                     ));
                 }
             }
+        }
+        if let Some(bad) = s.other_sources.iter().find(|u| !u.starts_with("https://")) {
+            return Err(format!(
+                "signature `{}`: other source `{bad}` is not an https:// URL",
+                s.id
+            ));
         }
         if s.literals.iter().any(String::is_empty) {
             return Err(format!("signature `{}`: empty literal", s.id));
@@ -428,6 +437,9 @@ examples = ["boom 1"]
         assert!(err(&format!("{GOOD}specific_cause = \"code {{nope}}\"\n")).contains("`{nope}`"));
         assert!(err(&format!("{GOOD}specific_fix = \"code {{code\"\n")).contains("unpaired"));
         assert!(compile(&format!("{GOOD}specific_cause = \"code {{code}}\"\n")).is_ok());
+        assert!(err(&format!("{GOOD}aliases = [\"a\"]\n")).contains("alias `a`"));
+        assert!(err(&format!("{GOOD}other_sources = [\"x\"]\n")).contains("other source"));
+        assert!(compile(&format!("{GOOD}aliases = [\"old-a\"]\n")).is_ok());
         let twice = format!("{GOOD}{}", GOOD.replace("schema_version = 1", ""));
         assert!(err(&twice).contains("duplicate"));
     }

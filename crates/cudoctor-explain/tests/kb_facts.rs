@@ -120,7 +120,10 @@ fn cudnn_8_sublibrary_names_the_cudnn_8_builds() {
 
 #[test]
 fn found_version_10010_means_cuda_10_1_and_names_the_drivers_needed() {
-    let m = matched("torch-driver-old-10010-nanodet.log", "torch-driver-too-old");
+    let m = matched(
+        "torch-driver-old-10010-nanodet.log",
+        "cuda-driver-insufficient",
+    );
     dump(&m);
     every_fact_cites_a_source(&m);
     let f = fact(&m, "driver_cuda");
@@ -154,7 +157,10 @@ fn found_version_10010_means_cuda_10_1_and_names_the_drivers_needed() {
 
 #[test]
 fn found_version_11040_means_cuda_11_4() {
-    let m = matched("torch-driver-old-11040-fooocus.log", "torch-driver-too-old");
+    let m = matched(
+        "torch-driver-old-11040-fooocus.log",
+        "cuda-driver-insufficient",
+    );
     every_fact_cites_a_source(&m);
     assert_eq!(fact(&m, "driver_cuda").value, "11.4");
     // Every CUDA named as needing a newer driver is newer than 11.4.

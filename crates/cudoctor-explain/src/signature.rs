@@ -198,7 +198,15 @@ pub(crate) fn compile(text: &str) -> Result<Compiled, String> {
                 ));
             }
         }
-        for template in [&s.specific_cause, &s.specific_fix].into_iter().flatten() {
+        for template in [
+            &s.specific_cause,
+            &s.specific_fix,
+            &s.specific_cause_zh,
+            &s.specific_fix_zh,
+        ]
+        .into_iter()
+        .flatten()
+        {
             for name in placeholders(template)? {
                 let known = s.regexes.iter().any(|r| {
                     Regex::new(r).is_ok_and(|re| re.capture_names().flatten().any(|n| n == name))

@@ -60,6 +60,12 @@ fn every_fact_cites_a_source(m: &Match) {
             m.signature,
             f.kind
         );
+        assert!(
+            m.cause_in(Lang::Zh).contains(&f.text_zh),
+            "{}: the Chinese cause lacks `{}`",
+            m.signature,
+            f.text_zh
+        );
     }
 }
 

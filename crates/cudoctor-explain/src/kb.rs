@@ -21,7 +21,8 @@ pub const DRIVER_VERSION_SOURCE: &str =
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fact {
     /// What the fact is about: `soname_tf_releases`, `soname_cuda_release`, `cudnn_major`,
-    /// `driver_cuda`, `driver_for_cuda`, `torch_builds_for_driver`, `gpu_architecture`,
+    /// `driver_cuda`, `driver_for_cuda`, `torch_builds_for_driver`, `required_cuda_driver`,
+    /// `gpu_architecture`,
     /// `tf_wheels_with_code`, `torch_wheels_with_code` (see docs/explain.md).
     pub kind: String,
     /// The computed value in short form (`10.1`, `2.6-2.10, 2.12-2.14`, `>= 418.39`, `Ampere`).
@@ -41,6 +42,53 @@ pub(crate) struct Computed {
     pub(crate) facts: Vec<Fact>,
     pub(crate) fix: Vec<String>,
     pub(crate) fix_zh: Vec<String>,
+    /// The fact kind each fix step comes from.
+    pub(crate) fix_kinds: Vec<&'static str>,
+}
+
+/// Every fact kind (what `kb_skip` may name).
+pub const FACT_KINDS: &[&str] = &[
+    "soname_tf_releases",
+    "soname_cuda_release",
+    "cudnn_major",
+    "driver_cuda",
+    "driver_for_cuda",
+    "torch_builds_for_driver",
+    "required_cuda_driver",
+    "gpu_architecture",
+    "tf_wheels_with_code",
+    "torch_wheels_with_code",
+];
+
+/// Fact kinds that are about TensorFlow releases or PyTorch builds: given only to signatures
+/// whose `frameworks` name that framework.
+const TF_KINDS: &[&str] = &[
+    "soname_tf_releases",
+    "soname_cuda_release",
+    "tf_wheels_with_code",
+];
+const TORCH_KINDS: &[&str] = &[
+    "driver_for_cuda",
+    "torch_builds_for_driver",
+    "torch_wheels_with_code",
+];
+
+impl Computed {
+    /// Drop the facts (and their fix steps) of `kinds`.
+    fn drop_kinds(&mut self, kinds: &[&str]) {
+        self.facts.retain(|f| !kinds.contains(&f.kind.as_str()));
+        let steps = std::mem::take(&mut self.fix)
+            .into_iter()
+            .zip(std::mem::take(&mut self.fix_zh))
+            .zip(std::mem::take(&mut self.fix_kinds));
+        for ((en, zh), kind) in steps {
+            if !kinds.contains(&kind) {
+                self.fix.push(en);
+                self.fix_zh.push(zh);
+                self.fix_kinds.push(kind);
+            }
+        }
+    }
 }
 
 fn kb() -> Option<&'static Kb> {
@@ -116,7 +164,7 @@ fn captured_soname(c: &BTreeMap<String, String>) -> Option<String> {
     split_soname(&soname).is_some().then_some(soname)
 }
 
-fn soname_facts(kb: &Kb, soname: &str, out: &mut Computed) {
+fn soname_facts(kb: &Kb, soname: &str, scope: Scope, out: &mut Computed) {
     let Some((stem, version)) = split_soname(soname) else {
         return;
     };
@@ -208,6 +256,7 @@ fn soname_facts(kb: &Kb, soname: &str, out: &mut Computed) {
                 ),
                 source: join_sources(builds.iter().map(|r| r.source.as_str())),
             });
+            out.fix_kinds.push("soname_cuda_release");
             out.fix.push(format!(
                 "Install CUDA {cuda} (it provides {soname}) for TensorFlow {value}, or move to a TensorFlow release built for the CUDA you have."
             ));
@@ -231,7 +280,7 @@ fn soname_facts(kb: &Kb, soname: &str, out: &mut Computed) {
             .collect();
         let mut parts_en = Vec::new();
         let mut parts_zh = Vec::new();
-        if let (Some(a), Some(b)) = (tf.first(), tf.last()) {
+        if let (true, Some(a), Some(b)) = (scope.tf, tf.first(), tf.last()) {
             parts_en.push(format!(
                 "TensorFlow {}-{} were built with cuDNN {major}",
                 a.version, b.version
@@ -242,7 +291,7 @@ fn soname_facts(kb: &Kb, soname: &str, out: &mut Computed) {
             ));
         }
         let torch_series: BTreeSet<Series> = torch.iter().map(|v| v.release).collect();
-        if let (Some(a), Some(b)) = (torch_series.first(), torch_series.last()) {
+        if let (true, Some(a), Some(b)) = (scope.torch, torch_series.first(), torch_series.last()) {
             parts_en.push(format!(
                 "PyTorch wheels that bundle cuDNN {major} are recorded for {a}-{b}"
             ));
@@ -365,6 +414,7 @@ fn driver_facts(kb: &Kb, encoded: &str, out: &mut Computed) {
             ),
             source: join_sources(need_sources.iter().map(String::as_str)),
         });
+        out.fix_kinds.push("driver_for_cuda");
         out.fix.push(format!(
             "Upgrade the driver to what the CUDA of your PyTorch build needs ({}).",
             short.join(", ")
@@ -408,6 +458,7 @@ fn driver_facts(kb: &Kb, encoded: &str, out: &mut Computed) {
                     .map(|v| v.source.as_str()),
             ),
         });
+        out.fix_kinds.push("torch_builds_for_driver");
         out.fix.push(format!(
             "Or keep this driver and install a PyTorch build for CUDA <= {driver_cuda}: {list}."
         ));
@@ -429,7 +480,7 @@ fn required_cuda_facts(kb: &Kb, cuda: &str, out: &mut Computed) {
         return;
     };
     out.facts.push(Fact {
-        kind: "driver_for_cuda".into(),
+        kind: "required_cuda_driver".into(),
         value: format!(">= {toolkit}"),
         text: format!(
             "The knowledge base gives CUDA {}'s toolkit driver as {toolkit}: a host driver older than that does not report CUDA {cuda}.",
@@ -441,6 +492,7 @@ fn required_cuda_facts(kb: &Kb, cuda: &str, out: &mut Computed) {
         ),
         source: req.cuda.source.clone(),
     });
+    out.fix_kinds.push("required_cuda_driver");
     out.fix.push(format!(
         "Install host driver >= {toolkit} (CUDA {cuda}'s toolkit driver), or run an image built for the CUDA the driver reports."
     ));
@@ -557,6 +609,7 @@ fn arch_facts(kb: &Kb, arch: &str, out: &mut Computed) {
                     .map(|v| v.source.as_str()),
             ),
         });
+        out.fix_kinds.push("torch_wheels_with_code");
         out.fix.push(format!(
             "PyTorch wheels with code for {}: {newest} {} (oldest in the knowledge base: {oldest} {}).",
             cc.sm_name(),
@@ -572,14 +625,42 @@ fn arch_facts(kb: &Kb, arch: &str, out: &mut Computed) {
     }
 }
 
-/// Everything the kb says about a match with these captures.
-pub(crate) fn compute(captures: &BTreeMap<String, String>) -> Computed {
+/// Which frameworks' releases a signature's facts may name.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Scope {
+    pub(crate) tf: bool,
+    pub(crate) torch: bool,
+}
+
+impl Scope {
+    /// Both frameworks (for [`facts_for`]).
+    const ALL: Scope = Scope {
+        tf: true,
+        torch: true,
+    };
+    /// From a signature's `frameworks`.
+    pub(crate) fn of(frameworks: &[String]) -> Scope {
+        Scope {
+            tf: frameworks.iter().any(|f| f == "TensorFlow"),
+            torch: frameworks.iter().any(|f| f == "PyTorch"),
+        }
+    }
+}
+
+/// Everything the kb says about a match with these captures: facts about TensorFlow releases
+/// only for TensorFlow signatures, about PyTorch builds only for PyTorch ones, and none of the
+/// kinds the signature lists in `kb_skip`.
+pub(crate) fn compute(
+    captures: &BTreeMap<String, String>,
+    scope: Scope,
+    skip: &[String],
+) -> Computed {
     let mut out = Computed::default();
     let Some(kb) = kb() else {
         return out;
     };
     if let Some(soname) = captured_soname(captures) {
-        soname_facts(kb, &soname, &mut out);
+        soname_facts(kb, &soname, scope, &mut out);
     }
     if let Some(v) = captures.get("driver_cuda_version") {
         driver_facts(kb, v, &mut out);
@@ -593,11 +674,19 @@ pub(crate) fn compute(captures: &BTreeMap<String, String>) -> Computed {
             break;
         }
     }
+    if !scope.tf {
+        out.drop_kinds(TF_KINDS);
+    }
+    if !scope.torch {
+        out.drop_kinds(TORCH_KINDS);
+    }
+    let skip: Vec<&str> = skip.iter().map(String::as_str).collect();
+    out.drop_kinds(&skip);
     out
 }
 
-/// The facts the knowledge base gives for a set of captures (what [`crate::Match::facts`] holds
-/// for a match with these captures).
+/// The facts the knowledge base gives for a set of captures, for a signature printed by both
+/// TensorFlow and PyTorch (a match holds those its signature's frameworks allow).
 pub fn facts_for(captures: &BTreeMap<String, String>) -> Vec<Fact> {
-    compute(captures).facts
+    compute(captures, Scope::ALL, &[]).facts
 }

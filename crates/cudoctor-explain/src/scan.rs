@@ -460,7 +460,11 @@ impl<'c> Scanner<'c> {
                 .filter(|&&j| c.explains[j].contains(&i))
                 .map(|&j| c.signatures[j].id.clone())
                 .collect();
-            let computed = crate::kb::compute(&acc.captures);
+            let computed = crate::kb::compute(
+                &acc.captures,
+                crate::kb::Scope::of(&sig.frameworks),
+                &sig.kb_skip,
+            );
             let text = explain_with_captures(sig, &acc.captures, &computed);
             matches.push(Match {
                 signature: sig.id.clone(),

@@ -54,6 +54,10 @@ pub struct Signature {
     /// Chinese `specific_fix` (the same placeholders).
     #[serde(default)]
     pub specific_fix_zh: Option<String>,
+    /// Kinds of knowledge-base facts (`tf_wheels_with_code`, ...) not to compute for this
+    /// signature, where they would be true but beside the point (see docs/explain.md).
+    #[serde(default)]
+    pub kb_skip: Vec<String>,
     /// Former ids of signatures merged into this one: a match reports this id and lists these
     /// in `aliases`, so consumers of an old id still find it ([`find_signature`] resolves them).
     #[serde(default)]
@@ -218,6 +222,16 @@ pub(crate) fn compile(text: &str) -> Result<Compiled, String> {
                     ));
                 }
             }
+        }
+        if let Some(bad) = s
+            .kb_skip
+            .iter()
+            .find(|k| !crate::kb::FACT_KINDS.contains(&k.as_str()))
+        {
+            return Err(format!(
+                "signature `{}`: unknown kb fact kind `{bad}`",
+                s.id
+            ));
         }
         if let Some(bad) = s.other_sources.iter().find(|u| !u.starts_with("https://")) {
             return Err(format!(
@@ -448,6 +462,7 @@ examples = ["boom 1"]
         assert!(err(&format!("{GOOD}aliases = [\"a\"]\n")).contains("alias `a`"));
         assert!(err(&format!("{GOOD}other_sources = [\"x\"]\n")).contains("other source"));
         assert!(compile(&format!("{GOOD}aliases = [\"old-a\"]\n")).is_ok());
+        assert!(err(&format!("{GOOD}kb_skip = [\"nope\"]\n")).contains("kb fact kind"));
         let twice = format!("{GOOD}{}", GOOD.replace("schema_version = 1", ""));
         assert!(err(&twice).contains("duplicate"));
     }

@@ -116,11 +116,43 @@ fn cudnn_8_sublibrary_names_the_cudnn_8_builds() {
     every_fact_cites_a_source(&m);
     let f = fact(&m, "cudnn_major");
     assert_eq!(f.value, "8");
+    // A PyTorch/CTranslate2 signature: the PyTorch builds, not TensorFlow's.
     assert!(
         f.text
-            .contains("TensorFlow 2.4.0-2.17.0 were built with cuDNN 8"),
+            .contains("PyTorch wheels that bundle cuDNN 8 are recorded for"),
         "{}",
         f.text
+    );
+    assert!(!f.text.contains("TensorFlow"), "{}", f.text);
+    // The same soname, for a signature both frameworks print, names TensorFlow's builds too.
+    let caps: BTreeMap<String, String> =
+        [("library".to_string(), "libcudnn_ops_infer.so.8".to_string())].into();
+    let all = facts_for(&caps);
+    assert!(
+        all[0]
+            .text
+            .contains("TensorFlow 2.4.0-2.17.0 were built with cuDNN 8"),
+        "{all:?}"
+    );
+}
+
+#[test]
+fn facts_stay_within_the_signature_frameworks_and_kb_skip() {
+    // xla-ptxas-too-old (JAX/TensorFlow/XLA) skips the wheel facts: a ptxas too old for sm_86
+    // is not fixed by a wheel with sm_86 code. The GPU generation is still named.
+    let m = matched("xla-ptxas-sm86-serving.log", "xla-ptxas-too-old");
+    let kinds: Vec<&str> = m.facts.iter().map(|f| f.kind.as_str()).collect();
+    assert_eq!(kinds, ["gpu_architecture"], "{:?}", m.facts);
+    // A PyTorch-only signature gets no TensorFlow wheel facts.
+    let m = matched("arch-sm86-comboloss.log", "torch-arch-not-compatible");
+    assert!(m.facts.iter().all(|f| f.kind != "tf_wheels_with_code"));
+    assert_eq!(
+        m.fix.len(),
+        m.facts
+            .iter()
+            .filter(|f| f.kind == "torch_wheels_with_code")
+            .count()
+            + 3
     );
 }
 
@@ -181,7 +213,7 @@ fn image_cuda_requirement_names_the_driver_of_that_cuda() {
         "nvidia-container-cli-cuda-requirement",
     );
     every_fact_cites_a_source(&m);
-    let f = fact(&m, "driver_for_cuda");
+    let f = fact(&m, "required_cuda_driver");
     assert_eq!(f.value, ">= 570.26");
     assert!(
         m.fix

@@ -524,7 +524,7 @@ pub(crate) fn explain_with_captures(
         kb_fix: &[String],
         fix: &[String],
         captures: &BTreeMap<String, String>,
-    ) -> (String, Vec<String>) {
+    ) -> (Vec<String>, Vec<String>) {
         let mut parts: Vec<String> = Vec::new();
         if let Some(s) = specific_cause.and_then(|t| fill_template(t, captures)) {
             parts.push(s);
@@ -537,7 +537,7 @@ pub(crate) fn explain_with_captures(
         }
         steps.extend(kb_fix.iter().cloned());
         steps.extend(fix.iter().cloned());
-        (parts.join(" "), steps)
+        (parts, steps)
     }
     let (cause, fix) = build(
         sig.specific_cause.as_deref(),
@@ -549,7 +549,7 @@ pub(crate) fn explain_with_captures(
         captures,
     );
     let (cause_zh, fix_zh) = if sig.cause_zh.is_empty() {
-        (String::new(), Vec::new())
+        (Vec::new(), Vec::new())
     } else {
         build(
             sig.specific_cause_zh.as_deref(),
@@ -562,9 +562,10 @@ pub(crate) fn explain_with_captures(
         )
     };
     Texts {
-        cause,
+        cause: cause.join(" "),
         fix,
-        cause_zh,
+        // Chinese sentences follow each other without a space.
+        cause_zh: cause_zh.join(""),
         fix_zh,
     }
 }

@@ -280,7 +280,8 @@ fn soname_facts(kb: &Kb, soname: &str, scope: Scope, out: &mut Computed) {
             .collect();
         let mut parts_en = Vec::new();
         let mut parts_zh = Vec::new();
-        if let (true, Some(a), Some(b)) = (scope.tf, tf.first(), tf.last()) {
+        // (Not again when a soname row already named the TensorFlow series.)
+        if let (true, Some(a), Some(b)) = (scope.tf && rows.is_empty(), tf.first(), tf.last()) {
             parts_en.push(format!(
                 "TensorFlow {}-{} were built with cuDNN {major}",
                 a.version, b.version

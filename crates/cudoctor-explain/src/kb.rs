@@ -187,8 +187,26 @@ fn soname_facts(kb: &Kb, soname: &str, scope: Scope, out: &mut Computed) {
             }
         }
         let ranges = series_ranges(&series);
-        let evidence: BTreeSet<&str> = rows.iter().map(|r| r.evidence.as_str()).collect();
-        let evidence = evidence.into_iter().collect::<Vec<_>>().join("/");
+        // How each row knows: seen in TensorFlow logs, or derived from the build's majors.
+        let evidence = |zh: bool| {
+            rows.iter()
+                .map(|r| {
+                    let range = if r.first == r.last {
+                        r.first.to_string()
+                    } else {
+                        format!("{}-{}", r.first, r.last)
+                    };
+                    let how = match (r.evidence.as_str(), zh) {
+                        ("observed", false) => "seen in TensorFlow logs",
+                        ("observed", true) => "见于 TensorFlow 日志",
+                        (_, false) => "derived from the build's CUDA/cuDNN majors",
+                        (_, true) => "由构建所用的 CUDA/cuDNN 主版本推出",
+                    };
+                    format!("{range}: {how}")
+                })
+                .collect::<Vec<_>>()
+                .join(if zh { "；" } else { "; " })
+        };
         // The CUDA and cuDNN those series were built with (tested build configurations).
         let builds: Vec<_> = kb
             .tf_releases()
@@ -207,10 +225,12 @@ fn soname_facts(kb: &Kb, soname: &str, scope: Scope, out: &mut Computed) {
             kind: "soname_tf_releases".into(),
             value: ranges.clone(),
             text: format!(
-                "The knowledge base lists {soname} as the soname TensorFlow {ranges} dlopens ({evidence}); those releases were built with {built}. TensorFlow releases whose sonames the knowledge base does not record are not claimed."
+                "The knowledge base lists {soname} as the soname TensorFlow {ranges} dlopens ({}); those releases were built with {built}. TensorFlow releases whose sonames the knowledge base does not record are not claimed.",
+                evidence(false)
             ),
             text_zh: format!(
-                "知识库记录 TensorFlow {ranges} 加载的动态库正是 {soname}（{evidence}）；这些版本是用 {built} 构建的。知识库未记录动态库名的 TensorFlow 版本不作判断。"
+                "知识库记录 TensorFlow {ranges} 加载的动态库正是 {soname}（{}）；这些版本是用 {built} 构建的。知识库未记录动态库名的 TensorFlow 版本不作判断。",
+                evidence(true)
             ),
             source: join_sources(
                 rows.iter()

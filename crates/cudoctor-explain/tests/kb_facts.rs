@@ -106,6 +106,12 @@ fn libcudart_11_0_names_the_tf_series_of_the_soname_rows() {
     // no row, so they are not claimed.
     assert_eq!(f.value, "2.6-2.10, 2.12-2.14");
     assert!(f.text.contains("CUDA 11.2, 11.8"), "{}", f.text);
+    // Each row says how it knows: seen in logs, or derived from the build's majors.
+    assert!(
+        f.text.contains("2.6-2.10: seen in TensorFlow logs; 2.12-2.14: derived from the build's CUDA/cuDNN majors"),
+        "{}",
+        f.text
+    );
     // libcudart.so.11.0 is not CUDA 11.0: the old-naming rule must not fire.
     assert!(m.facts.iter().all(|f| f.kind != "soname_cuda_release"));
 }

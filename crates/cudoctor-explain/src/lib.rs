@@ -11,6 +11,7 @@
 //! This crate deliberately does not look at the machine: linking a log line to `check` findings of
 //! a root or snapshot, rendering, and opening files named on the command line belong to the CLI.
 
+pub mod kb;
 mod keyline;
 mod prefilter;
 mod scan;
@@ -20,11 +21,14 @@ use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
 
+pub use kb::Fact;
 pub use scan::{
-    BUFFER_SIZE, MAX_DISTINCT_VALUES, MAX_LINES_PER_MATCH, MAX_VALUE_LEN, Match,
+    BUFFER_SIZE, Lang, MAX_DISTINCT_VALUES, MAX_LINES_PER_MATCH, MAX_VALUE_LEN, Match,
     PARALLEL_MIN_REGION, SEGMENT_OVERLAP, ScanOptions, ScanReport,
 };
-pub use signature::{ContextRule, SIGNATURES_TOML, Signature, prefilter_literals, signatures};
+pub use signature::{
+    ContextRule, SIGNATURES_TOML, Signature, find_signature, prefilter_literals, signatures,
+};
 
 use std::io::BufRead;
 

@@ -8,6 +8,7 @@ use aho_corasick::Input;
 use serde::{Deserialize, Serialize};
 
 use crate::ExplainError;
+use crate::kb::{Computed, Fact};
 use crate::keyline::{self, Strength};
 use crate::signature::{Compiled, Owner, Signature, fill_template};
 
@@ -87,6 +88,61 @@ pub struct Match {
     pub explains: Vec<String>,
     /// Matched signatures in this log that explain this one.
     pub explained_by: Vec<String>,
+    /// What the knowledge base says about the captured values (soname, driver CUDA version,
+    /// required CUDA, GPU architecture), each with the kb row it was read from. Their sentences
+    /// are also in `cause`, their fix steps in `fix`. Empty when the kb knows nothing.
+    #[serde(default)]
+    pub facts: Vec<Fact>,
+    /// Former ids of this signature (merged signatures); the match reports the surviving id.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// `cause` in Chinese (not serialized: the JSON contract is English). See [`Match::cause_in`].
+    #[serde(skip)]
+    pub cause_zh: String,
+    /// `fix` in Chinese (not serialized). See [`Match::fix_in`].
+    #[serde(skip)]
+    pub fix_zh: Vec<String>,
+}
+
+/// The language of the text of a match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub enum Lang {
+    /// English (the JSON contract's language).
+    #[default]
+    En,
+    /// Simplified Chinese.
+    Zh,
+}
+
+impl std::str::FromStr for Lang {
+    type Err = String;
+    /// `en`, `zh` (also `zh-CN`, `zh_CN`, `cn`), case-insensitive.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "en" | "en-us" | "en_us" => Ok(Lang::En),
+            "zh" | "zh-cn" | "zh_cn" | "zh-hans" | "cn" => Ok(Lang::Zh),
+            other => Err(format!(
+                "unknown language `{other}` (expected `en` or `zh`)"
+            )),
+        }
+    }
+}
+
+impl Match {
+    /// The cause in `lang` (falls back to English where a translation is missing).
+    pub fn cause_in(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Zh if !self.cause_zh.is_empty() => &self.cause_zh,
+            _ => &self.cause,
+        }
+    }
+    /// The fix steps in `lang` (falls back to English where a translation is missing).
+    pub fn fix_in(&self, lang: Lang) -> &[String] {
+        match lang {
+            Lang::Zh if !self.fix_zh.is_empty() => &self.fix_zh,
+            _ => &self.fix,
+        }
+    }
 }
 
 #[derive(Default)]
@@ -404,7 +460,12 @@ impl<'c> Scanner<'c> {
                 .filter(|&&j| c.explains[j].contains(&i))
                 .map(|&j| c.signatures[j].id.clone())
                 .collect();
-            let (cause, fix) = explain_with_captures(sig, &acc.captures);
+            let computed = crate::kb::compute(
+                &acc.captures,
+                crate::kb::Scope::of(&sig.frameworks),
+                &sig.kb_skip,
+            );
+            let text = explain_with_captures(sig, &acc.captures, &computed);
             matches.push(Match {
                 signature: sig.id.clone(),
                 title: sig.title.clone(),
@@ -418,13 +479,17 @@ impl<'c> Scanner<'c> {
                     .map(|(k, v)| (k, v.into_iter().collect()))
                     .collect(),
                 excerpt: acc.excerpt,
-                cause,
-                fix,
+                cause: text.cause,
+                fix: text.fix,
                 related_findings: sig.related_findings.clone(),
                 frameworks: sig.frameworks.clone(),
                 source: sig.source.clone(),
                 explains,
                 explained_by,
+                facts: computed.facts,
+                aliases: sig.aliases.clone(),
+                cause_zh: text.cause_zh,
+                fix_zh: text.fix_zh,
             });
         }
         ScanReport {
@@ -435,29 +500,74 @@ impl<'c> Scanner<'c> {
     }
 }
 
+/// The texts of a match, in English and Chinese.
+pub(crate) struct Texts {
+    pub(crate) cause: String,
+    pub(crate) fix: Vec<String>,
+    pub(crate) cause_zh: String,
+    pub(crate) fix_zh: Vec<String>,
+}
+
 /// The cause and fix of `sig` for a match with these captures: the specific sentences first when
-/// every placeholder in them was captured.
-fn explain_with_captures(
+/// every placeholder in them was captured, then what the knowledge base computed from the
+/// captures, then the general text. The same in Chinese where the signature has it.
+pub(crate) fn explain_with_captures(
     sig: &Signature,
     captures: &BTreeMap<String, String>,
-) -> (String, Vec<String>) {
-    let mut cause = sig.cause.clone();
-    let mut fix = sig.fix.clone();
-    if let Some(specific) = sig
-        .specific_cause
-        .as_deref()
-        .and_then(|t| fill_template(t, captures))
-    {
-        cause = format!("{specific} {cause}");
+    computed: &Computed,
+) -> Texts {
+    fn build(
+        specific_cause: Option<&str>,
+        facts: Vec<&str>,
+        cause: &str,
+        specific_fix: Option<&str>,
+        kb_fix: &[String],
+        fix: &[String],
+        captures: &BTreeMap<String, String>,
+    ) -> (Vec<String>, Vec<String>) {
+        let mut parts: Vec<String> = Vec::new();
+        if let Some(s) = specific_cause.and_then(|t| fill_template(t, captures)) {
+            parts.push(s);
+        }
+        parts.extend(facts.into_iter().map(str::to_string));
+        parts.push(cause.to_string());
+        let mut steps: Vec<String> = Vec::new();
+        if let Some(s) = specific_fix.and_then(|t| fill_template(t, captures)) {
+            steps.push(s);
+        }
+        steps.extend(kb_fix.iter().cloned());
+        steps.extend(fix.iter().cloned());
+        (parts, steps)
     }
-    if let Some(specific) = sig
-        .specific_fix
-        .as_deref()
-        .and_then(|t| fill_template(t, captures))
-    {
-        fix.insert(0, specific);
+    let (cause, fix) = build(
+        sig.specific_cause.as_deref(),
+        computed.facts.iter().map(|f| f.text.as_str()).collect(),
+        &sig.cause,
+        sig.specific_fix.as_deref(),
+        &computed.fix,
+        &sig.fix,
+        captures,
+    );
+    let (cause_zh, fix_zh) = if sig.cause_zh.is_empty() {
+        (Vec::new(), Vec::new())
+    } else {
+        build(
+            sig.specific_cause_zh.as_deref(),
+            computed.facts.iter().map(|f| f.text_zh.as_str()).collect(),
+            &sig.cause_zh,
+            sig.specific_fix_zh.as_deref(),
+            &computed.fix_zh,
+            &sig.fix_zh,
+            captures,
+        )
+    };
+    Texts {
+        cause: cause.join(" "),
+        fix,
+        // Chinese sentences follow each other without a space.
+        cause_zh: cause_zh.join(""),
+        fix_zh,
     }
-    (cause, fix)
 }
 
 /// Append `(start, end)` (relative to the whole region: `offset` is where `part` starts) of every

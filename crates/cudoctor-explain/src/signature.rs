@@ -42,9 +42,32 @@ pub struct Signature {
     /// A first fix step with `{capture}` placeholders, put before `fix` on the same condition.
     #[serde(default)]
     pub specific_fix: Option<String>,
+    /// Chinese `cause` (same commands, versions, paths, sonames and ids as the English).
+    #[serde(default)]
+    pub cause_zh: String,
+    /// Chinese `fix`, step for step.
+    #[serde(default)]
+    pub fix_zh: Vec<String>,
+    /// Chinese `specific_cause` (the same placeholders).
+    #[serde(default)]
+    pub specific_cause_zh: Option<String>,
+    /// Chinese `specific_fix` (the same placeholders).
+    #[serde(default)]
+    pub specific_fix_zh: Option<String>,
+    /// Kinds of knowledge-base facts (`tf_wheels_with_code`, ...) not to compute for this
+    /// signature, where they would be true but beside the point (see docs/explain.md).
+    #[serde(default)]
+    pub kb_skip: Vec<String>,
+    /// Former ids of signatures merged into this one: a match reports this id and lists these
+    /// in `aliases`, so consumers of an old id still find it ([`find_signature`] resolves them).
+    #[serde(default)]
+    pub aliases: Vec<String>,
     /// URL of a representative public issue or document.
     pub source: String,
-    /// Short real log lines quoted from `source` (paths and numbers may be elided).
+    /// Further public sources (https://...) that examples of merged wordings are quoted from.
+    #[serde(default)]
+    pub other_sources: Vec<String>,
+    /// Short real log lines quoted from `source` (or `other_sources`) (paths and numbers may be elided).
     pub examples: Vec<String>,
     /// Ids of signatures this error explains (this one is their cause).
     #[serde(default)]
@@ -121,6 +144,14 @@ pub fn signatures() -> &'static [Signature] {
     compiled().map_or(&[], |c| c.signatures.as_slice())
 }
 
+/// The signature with this id, or the one it was merged into (an id listed in `aliases`).
+pub fn find_signature(id: &str) -> Option<&'static Signature> {
+    let all = signatures();
+    all.iter()
+        .find(|s| s.id == id)
+        .or_else(|| all.iter().find(|s| s.aliases.iter().any(|a| a == id)))
+}
+
 /// Parse and validate signature data, compile its regexes and the literal prefilter.
 pub(crate) fn compile(text: &str) -> Result<Compiled, String> {
     let file: SignatureFile = toml::from_str(text).map_err(|e| e.to_string())?;
@@ -144,6 +175,14 @@ pub(crate) fn compile(text: &str) -> Result<Compiled, String> {
         if index.insert(s.id.clone(), i).is_some() {
             return Err(format!("duplicate signature id `{}`", s.id));
         }
+        for alias in &s.aliases {
+            if index.insert(alias.clone(), i).is_some() {
+                return Err(format!(
+                    "signature `{}`: alias `{alias}` is already an id or alias",
+                    s.id
+                ));
+            }
+        }
         for (field, empty) in [
             ("regexes", s.regexes.is_empty()),
             ("literals", s.literals.iter().all(String::is_empty)),
@@ -163,7 +202,15 @@ pub(crate) fn compile(text: &str) -> Result<Compiled, String> {
                 ));
             }
         }
-        for template in [&s.specific_cause, &s.specific_fix].into_iter().flatten() {
+        for template in [
+            &s.specific_cause,
+            &s.specific_fix,
+            &s.specific_cause_zh,
+            &s.specific_fix_zh,
+        ]
+        .into_iter()
+        .flatten()
+        {
             for name in placeholders(template)? {
                 let known = s.regexes.iter().any(|r| {
                     Regex::new(r).is_ok_and(|re| re.capture_names().flatten().any(|n| n == name))
@@ -175,6 +222,22 @@ pub(crate) fn compile(text: &str) -> Result<Compiled, String> {
                     ));
                 }
             }
+        }
+        if let Some(bad) = s
+            .kb_skip
+            .iter()
+            .find(|k| !crate::kb::FACT_KINDS.contains(&k.as_str()))
+        {
+            return Err(format!(
+                "signature `{}`: unknown kb fact kind `{bad}`",
+                s.id
+            ));
+        }
+        if let Some(bad) = s.other_sources.iter().find(|u| !u.starts_with("https://")) {
+            return Err(format!(
+                "signature `{}`: other source `{bad}` is not an https:// URL",
+                s.id
+            ));
         }
         if s.literals.iter().any(String::is_empty) {
             return Err(format!("signature `{}`: empty literal", s.id));
@@ -396,6 +459,10 @@ examples = ["boom 1"]
         assert!(err(&format!("{GOOD}specific_cause = \"code {{nope}}\"\n")).contains("`{nope}`"));
         assert!(err(&format!("{GOOD}specific_fix = \"code {{code\"\n")).contains("unpaired"));
         assert!(compile(&format!("{GOOD}specific_cause = \"code {{code}}\"\n")).is_ok());
+        assert!(err(&format!("{GOOD}aliases = [\"a\"]\n")).contains("alias `a`"));
+        assert!(err(&format!("{GOOD}other_sources = [\"x\"]\n")).contains("other source"));
+        assert!(compile(&format!("{GOOD}aliases = [\"old-a\"]\n")).is_ok());
+        assert!(err(&format!("{GOOD}kb_skip = [\"nope\"]\n")).contains("kb fact kind"));
         let twice = format!("{GOOD}{}", GOOD.replace("schema_version = 1", ""));
         assert!(err(&twice).contains("duplicate"));
     }

@@ -38,8 +38,13 @@ fn scan_str(text: &str) -> ScanReport {
     scan(Cursor::new(text.as_bytes().to_vec())).expect("scan")
 }
 
+/// The match of signature `id`, or of the signature `id` was merged into (its `aliases`), as a
+/// JSON consumer of an old id would look it up.
 fn find<'a>(report: &'a ScanReport, id: &str) -> Option<&'a Match> {
-    report.matches.iter().find(|m| m.signature == id)
+    report
+        .matches
+        .iter()
+        .find(|m| m.signature == id || m.aliases.iter().any(|a| a == id))
 }
 
 fn ids(report: &ScanReport) -> Vec<&str> {
@@ -175,10 +180,14 @@ fn every_signature_matches_its_own_examples() {
                     );
                 }
             }
-            // The general cause and fix always follow the specific sentence, if any.
+            // The general cause and fix always follow the specific sentence and what the
+            // knowledge base computed (at most one fix step per fact), if any.
             assert!(m.cause.ends_with(&s.cause), "{}", s.id);
             assert!(m.fix.ends_with(&s.fix), "{}", s.id);
-            assert!(m.fix.len() <= s.fix.len() + 1, "{}", s.id);
+            assert!(m.fix.len() <= s.fix.len() + 1 + m.facts.len(), "{}", s.id);
+            for f in &m.facts {
+                assert!(m.cause.contains(&f.text), "{}: {}", s.id, f.text);
+            }
         }
     }
 }
@@ -249,7 +258,7 @@ Skipping registering GPU devices...
         ids(&r),
         [
             "tf-libcudart-missing",
-            "tf-cudart-dlerror-hint",
+            "tf-cuda-drivers-not-found",
             "tf-libcudnn-missing",
             "tf-cannot-dlopen-gpu-libs",
             "tf-skipping-gpu-registration"
@@ -755,12 +764,18 @@ fn causes_name_the_captured_values() {
         .find(|s| s.id == "tf-cuda-library-missing")
         .unwrap();
     assert!(m.cause.ends_with(&s.cause) && m.fix.ends_with(&s.fix));
-    // Without the captured major (libcufft's soname is not the CUDA major) the cause stays general.
+    // Without the captured major (libcufft's soname is not the CUDA major) the template is not
+    // used; the knowledge base's soname rows say which TensorFlow series load libcufft.so.10
+    // (the CUDA 11 builds), and that is all the cause adds.
     let r = scan_str(
         "Could not load dynamic library 'libcufft.so.10'; dlerror: libcufft.so.10: cannot open shared object file: No such file or directory\n",
     );
     let m = find(&r, "tf-cuda-library-missing").unwrap();
-    assert_eq!(m.cause, s.cause);
+    assert!(!m.cause.contains("a library of CUDA 10"), "{}", m.cause);
+    assert_eq!(m.facts.len(), 1, "{:?}", m.facts);
+    assert_eq!(m.facts[0].kind, "soname_tf_releases");
+    assert!(m.facts[0].text.contains("built with CUDA 11.2, 11.8"));
+    assert_eq!(m.cause, format!("{} {}", m.facts[0].text, s.cause));
 
     let r = scan_str(
         "NVIDIA A40 with CUDA capability sm_86 is not compatible with the current PyTorch installation.\n",
@@ -778,5 +793,61 @@ fn causes_name_the_captured_values() {
         m.cause.contains("cuDNN 8.7.0 loaded at runtime and 8.9.4"),
         "{}",
         m.cause
+    );
+}
+
+/// Signatures merged because one cause is phrased differently across releases: the surviving
+/// signature matches every phrasing, reports its own id with the merged id in `aliases`, and the
+/// old id still resolves.
+#[test]
+fn merged_signatures_match_every_phrasing_and_keep_the_old_id() {
+    let cases: &[(&str, &str, &[&str])] = &[
+        (
+            "tf-cuda-drivers-not-found",
+            "tf-cudart-dlerror-hint",
+            &[
+                // tensorflow/tensorflow#61689 (tsl cudart stub)
+                "2023-08-25 11:11:47.521702: I tensorflow/tsl/cuda/cudart_stub.cc:28] Could not find cuda drivers on your machine, GPU will not be used.",
+                // jax-ml/jax#3746 (stream_executor cudart stub)
+                "2021-04-09 19:52:41.024341: I tensorflow/stream_executor/cuda/cudart_stub.cc:29] Ignore above cudart dlerror if you do not have a GPU set up on your machine.",
+            ],
+        ),
+        (
+            "cuda-driver-insufficient",
+            "torch-driver-too-old",
+            &[
+                // tensorflow/tensorflow#37978
+                "cudaGetDevice() failed. Status: CUDA driver version is insufficient for CUDA runtime version",
+                // lllyasviel/Fooocus#1313
+                "RuntimeError: The NVIDIA driver on your system is too old (found version 11040). Please update your GPU driver by downloading and installing a new version from the URL: http://www.nvidia.com/Download/index.aspx",
+            ],
+        ),
+    ];
+    for (id, alias, lines) in cases {
+        let sig = cudoctor_explain::find_signature(alias).unwrap();
+        assert_eq!(&sig.id, id);
+        assert!(sig.aliases.iter().any(|a| a == alias));
+        assert!(
+            !signatures().iter().any(|s| s.id == *alias),
+            "{alias} is still an id"
+        );
+        for line in *lines {
+            let r = scan_str(&format!("{line}\n"));
+            assert_eq!(ids(&r), [*id], "{line}");
+            assert_eq!(r.matches[0].aliases, [*alias]);
+            let v = serde_json::to_value(r.to_json()).unwrap();
+            assert_eq!(v["matches"][0]["signature"], *id);
+            assert_eq!(v["matches"][0]["aliases"][0], *alias);
+        }
+    }
+    // The driver phrasing keeps its specific cause.
+    let r = scan_str(
+        "RuntimeError: The NVIDIA driver on your system is too old (found version 11040).\n",
+    );
+    assert!(
+        find(&r, "torch-driver-too-old")
+            .unwrap()
+            .cause
+            .contains("CUDA 11.4")
     );
 }

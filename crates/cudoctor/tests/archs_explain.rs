@@ -295,10 +295,14 @@ fn explain_text() {
     tf-libcudnn-missing line 2: TensorFlow cannot dlopen cuDNN (libcudnn)
       > W tensorflow/stream_executor/platform/default/dso_loader.cc:64] Could not load dynamic library 'libcudnn.so.8'; dlerror: libcudnn.so.8: cannot open shared object file: No such file or directory
       cause: This log asks for libcudnn.so.8: this TensorFlow was built with cuDNN 8 and no cuDNN 8
-        library is on the loader path. cuDNN is not part of the CUDA toolkit; the cuDNN major TensorFlow
-        was built with (libcudnn.so.7 up to TF 2.3, libcudnn.so.8 for 2.4-2.17, libcudnn.so.9 from 2.18)
-        is not installed or not on the loader path. Threads about it also spread harmful fixes such as
-        symlinking libcuda.so.<ver> to libcudnn.so.8.
+        library is on the loader path. The knowledge base lists libcudnn.so.8 as the soname TensorFlow
+        2.6-2.10, 2.12-2.17 dlopens (2.6-2.10: seen in TensorFlow logs; 2.12-2.14: derived from the
+        build's CUDA/cuDNN majors; 2.15-2.17: derived from the build's CUDA/cuDNN majors); those
+        releases were built with cuDNN 8.1, 8.6, 8.7, 8.9. TensorFlow releases whose sonames the
+        knowledge base does not record are not claimed. cuDNN is not part of the CUDA toolkit; the cuDNN
+        major TensorFlow was built with (libcudnn.so.7 up to TF 2.3, libcudnn.so.8 for 2.4-2.17,
+        libcudnn.so.9 from 2.18) is not installed or not on the loader path. Threads about it also
+        spread harmful fixes such as symlinking libcuda.so.<ver> to libcudnn.so.8.
       fix: Install cuDNN 8 for the CUDA major TensorFlow uses (pip nvidia-cudnn-cuXX of major 8, apt
         libcudnn8, or conda cudnn=8) and put its directory on the loader path.
       fix: Install the cuDNN major in `tf.sysconfig.get_build_info()['cudnn_version']` (pip

@@ -1,6 +1,7 @@
 //! The process environment: toolkit pointers that disagree, `CUDA_VISIBLE_DEVICES`.
 
 use cudoctor_facts::snapshot::CudaToolkit;
+use cudoctor_i18n::msg;
 
 use super::Ctx;
 use crate::finding::{Finding, Severity};
@@ -137,13 +138,15 @@ pub(crate) fn cuda_toolkit_conflict(ctx: &Ctx<'_>) -> Vec<Finding> {
             distinct.len()
         ),
     )
+        .title_msg(msg!("cuda-toolkit-conflict-title", distinct_len = (distinct.len()).to_string()))
     .explain(
         "Several CUDA toolkits may live side by side, but the settings that select one disagree. \
          Builds use `CUDA_HOME` and `nvcc`, programs load libraries through `LD_LIBRARY_PATH` and \
          the `/usr/local/cuda` link, so code can be compiled against one CUDA and run against \
          another; `nvidia-smi` and `nvcc --version` look fine while the framework loads the wrong \
          libraries.",
-    );
+    )
+    .explain_msg(msg!("cuda-toolkit-conflict-explain"));
     for (what, value, t, src) in &pointers {
         f = f.evidence(
             what.clone(),
@@ -158,13 +161,17 @@ pub(crate) fn cuda_toolkit_conflict(ctx: &Ctx<'_>) -> Vec<Finding> {
             f = f.fix(format!(
                 "Select one toolkit everywhere ({}): `export CUDA_HOME={root} PATH={root}/bin:$PATH LD_LIBRARY_PATH={lib}${{LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}}`",
                 describe(t)
-            ));
-            f = f.fix(format!(
-                "And point the default link at it: `sudo ln -sfn {root} /usr/local/cuda`"
-            ));
+            ))
+                .fix_msg(msg!("cuda-toolkit-conflict-fix", describe_t = (describe(t)).clone(), root = root.to_string(), lib = lib.clone()));
+            f = f
+                .fix(format!(
+                    "And point the default link at it: `sudo ln -sfn {root} /usr/local/cuda`"
+                ))
+                .fix_msg(msg!("cuda-toolkit-conflict-fix-2", root = root.to_string()));
         }
         None => {
-            f = f.fix("Choose the toolkit your framework was built with (`cudoctor requirements SPEC`), then set `CUDA_HOME`, the `PATH` entry of its `bin`, the `LD_LIBRARY_PATH` entry of its `lib64` and the `/usr/local/cuda` link to that one directory");
+            f = f.fix("Choose the toolkit your framework was built with (`cudoctor requirements SPEC`), then set `CUDA_HOME`, the `PATH` entry of its `bin`, the `LD_LIBRARY_PATH` entry of its `lib64` and the `/usr/local/cuda` link to that one directory")
+                .fix_msg(msg!("cuda-toolkit-conflict-fix-3"));
         }
     }
     vec![f.source(CUDA_INSTALL_GUIDE)]
@@ -239,10 +246,15 @@ pub(crate) fn cuda_visible_devices_hides_all(ctx: &Ctx<'_>) -> Vec<Finding> {
         Severity::Error,
         "CUDA_VISIBLE_DEVICES hides every GPU",
     )
+    .title_msg(msg!("cuda-visible-devices-hides-all-title"))
     .explain(format!(
         "`CUDA_VISIBLE_DEVICES` tells CUDA which GPUs a program may see. CUDA reads it up to the \
          first invalid entry and ignores the rest; here {why}, so CUDA programs see no GPU at all \
          (`cuInit` reports no device, frameworks list no GPU and run on the CPU)."
+    ))
+    .explain_msg(msg!(
+        "cuda-visible-devices-hides-all-explain",
+        why = why.clone()
     ))
     .evidence(
         "CUDA_VISIBLE_DEVICES",
@@ -257,7 +269,9 @@ pub(crate) fn cuda_visible_devices_hides_all(ctx: &Ctx<'_>) -> Vec<Finding> {
         );
     }
     vec![f.fix("`unset CUDA_VISIBLE_DEVICES` to see every GPU, or `export CUDA_VISIBLE_DEVICES=0` (a valid index or `GPU-<uuid>` from `nvidia-smi -L`)")
+        .fix_msg(msg!("cuda-visible-devices-hides-all-fix"))
         .fix("Find where it is set: `grep -rn CUDA_VISIBLE_DEVICES ~/.bashrc ~/.profile /etc/environment` (and the Dockerfile `ENV`, job script or scheduler)")
+        .fix_msg(msg!("cuda-visible-devices-hides-all-fix-2"))
         .source(CUDA_ENV_VARS)]
 }
 
@@ -278,6 +292,7 @@ pub(crate) fn ld_library_path_current_directory(ctx: &Ctx<'_>) -> Vec<Finding> {
         Severity::Warning,
         "LD_LIBRARY_PATH makes every program search the current directory for libraries",
     )
+    .title_msg(msg!("ld-library-path-current-directory-title"))
     .explain(
         "An empty entry in `LD_LIBRARY_PATH` (a leading, trailing or doubled `:`) or a relative \
          one means the current directory to glibc's loader. Every program started with it, \
@@ -285,7 +300,8 @@ pub(crate) fn ld_library_path_current_directory(ctx: &Ctx<'_>) -> Vec<Finding> {
          the other CUDA libraries in whatever directory it is started from first, and loads and \
          runs a file of that name there: a wrong or planted library wins over the installed one. \
          cudoctor does not load the driver itself while this is set.",
-    );
+    )
+    .explain_msg(msg!("ld-library-path-current-directory-explain"));
     for e in entries {
         f = f.evidence(
             "LD_LIBRARY_PATH entry",
@@ -302,7 +318,16 @@ pub(crate) fn ld_library_path_current_directory(ctx: &Ctx<'_>) -> Vec<Finding> {
                 cleaned.join(":")
             )
         })
+        .fix_msg(if cleaned.is_empty() {
+            msg!("ld-library-path-current-directory-fix-unset")
+        } else {
+            msg!(
+                "ld-library-path-current-directory-fix-drop",
+                cleaned = cleaned.join(":")
+            )
+        })
     .fix("Where it is set in a shell profile, write `export LD_LIBRARY_PATH=/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}` so no empty entry appears")
+    .fix_msg(msg!("ld-library-path-current-directory-fix-1"))
         .source("https://man7.org/linux/man-pages/man8/ld.so.8.html")]
 }
 

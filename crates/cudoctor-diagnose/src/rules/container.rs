@@ -501,7 +501,7 @@ pub(crate) fn image_cuda_newer_than_driver(ctx: &Ctx<'_>) -> Vec<Finding> {
                      not known here.",
                     r.var
                 ))
-                .explain_msg(msg!("image-cuda-newer-than-driver-explain-2", r_var = (r.var).clone(), driver = driver.to_string()))
+                .explain_msg(msg!("image-cuda-newer-than-driver-explain-2", r_var = r.var.clone(), driver = driver.to_string()))
                 .fix("Run `cudoctor check --image ...` on the host itself (the driver is asked there), or `nvidia-smi` there: its `CUDA Version` must be at least the image's")
                 .fix_msg(msg!("image-cuda-newer-than-driver-fix-2"))];
             }
@@ -539,7 +539,7 @@ pub(crate) fn image_cuda_newer_than_driver(ctx: &Ctx<'_>) -> Vec<Finding> {
                     ""
                 }
             ))
-            .explain_msg(msg!("image-cuda-newer-than-driver-explain-3", r_var = (r.var).clone(), failing_join = (failing.join(", ")).clone(), failed_first_map_or_r_raw_f_f = (failed.first().map_or(r.raw.as_str(), |(_, f)| f.as_str())).to_string(), minor_note = if minor {
+            .explain_msg(msg!("image-cuda-newer-than-driver-explain-3", r_var = r.var.clone(), failing_join = failing.join(", "), failed = (failed.first().map_or(r.raw.as_str(), |(_, f)| f.as_str())).to_string(), minor_note = if minor {
                     msg!("image-cuda-newer-than-driver-minor-note")
                 } else {
                     msg!("i18n-empty")
@@ -568,7 +568,7 @@ pub(crate) fn image_cuda_newer_than_driver(ctx: &Ctx<'_>) -> Vec<Finding> {
                  NVIDIA's CUDA images), which the facts do not tell.",
                 needs.join(" and ")
             ))
-            .explain_msg(msg!("image-cuda-newer-than-driver-explain-4", var = var.clone(), driver = driver.to_string(), needs_join_and = (needs.join(" and ")).clone()))
+            .explain_msg(msg!("image-cuda-newer-than-driver-explain-4", var = var.clone(), driver = driver.to_string(), needs_join_and = needs.join(" and ")))
             .fix("See the GPU's brand on the host: `nvidia-smi -q | grep 'Product Brand'`; a data-center brand (`Tesla`, `NVIDIA`) with a driver in the group's range starts the container through forward compatibility")
             .fix_msg(msg!("image-cuda-newer-than-driver-fix-4"))
             .fix_pair(upgrade.clone())
@@ -609,7 +609,7 @@ pub(crate) fn image_cuda_newer_than_driver(ctx: &Ctx<'_>) -> Vec<Finding> {
                     "The image has no `/usr/local/cuda*/compat/libcuda.so.*`, so CUDA calls fail with \"CUDA driver version is insufficient for CUDA runtime version\"."
                 }
             ))
-            .explain_msg(msg!("image-cuda-newer-than-driver-explain-5", driver = driver.to_string(), term_join = (term.join(",")).clone(), compat_note = if has_compat {
+            .explain_msg(msg!("image-cuda-newer-than-driver-explain-5", driver = driver.to_string(), term_join = term.join(","), compat_note = if has_compat {
                     msg!("image-cuda-newer-than-driver-compat-note")
                 } else {
                     msg!("image-cuda-newer-than-driver-no-compat-note")
@@ -620,7 +620,7 @@ pub(crate) fn image_cuda_newer_than_driver(ctx: &Ctx<'_>) -> Vec<Finding> {
                 f = f.evidence("cuda-compat libraries", compat.join(", "), "files in the image");
             } else {
                 f = f.fix(format!("Or install the compatibility package in the image: `apt-get install cuda-compat-{}-{}`", cuda.major(), cuda.minor()))
-                    .fix_msg(msg!("image-cuda-newer-than-driver-fix-5", cuda_major = (cuda.major()).to_string(), cuda_minor = (cuda.minor()).to_string()));
+                    .fix_msg(msg!("image-cuda-newer-than-driver-fix-5", cuda_major = cuda.major().to_string(), cuda_minor = cuda.minor().to_string()));
             }
             vec![f]
         }
@@ -663,7 +663,7 @@ pub(crate) fn image_cuda_newer_than_driver(ctx: &Ctx<'_>) -> Vec<Finding> {
                      limits: {}.",
                     named.join("; ")
                 ))
-                .explain_msg(msg!("image-cuda-newer-than-driver-explain-7", cuda = cuda.to_string(), named_join = (named.join("; ")).clone()))
+                .explain_msg(msg!("image-cuda-newer-than-driver-explain-7", cuda = cuda.to_string(), named_join = named.join("; ")))
                 .fix(format!(
                     "Upgrade the host driver to >= {} to lift the limits",
                     toolkit.clone().unwrap_or_else(|| "the toolkit driver".to_owned())

@@ -204,7 +204,7 @@ pub(crate) fn cudnn_version_mismatch(ctx: &Ctx<'_>) -> Vec<Finding> {
                 cuda.major(),
                 built.value.major().saturating_add(1)
             ))
-                .fix_msg(msg!("cudnn-version-mismatch-fix", want = want.clone(), cuda_major_minor = (cuda.major_minor()).to_string(), apt = apt_commands_msg(built.value, cuda), cuda_major = (cuda.major()).to_string(), built_value_major_saturating_add_1 = (built.value.major().saturating_add(1)).to_string()));
+                .fix_msg(msg!("cudnn-version-mismatch-fix", want = want.clone(), cuda_major_minor = cuda.major_minor().to_string(), apt = apt_commands_msg(built.value, cuda), cuda_major = cuda.major().to_string(), next_major = (built.value.major().saturating_add(1)).to_string()));
         }
         f = f.fix("Remove cuDNN files copied by hand (`libcudnn*` in `/usr/local/cuda*/lib64`, `/usr/lib/x86_64-linux-gnu`) and run `sudo ldconfig`")
             .fix_msg(msg!("cudnn-version-mismatch-fix-2"));
@@ -313,7 +313,7 @@ fn several_copies(ctx: &Ctx<'_>) -> Vec<Finding> {
     )
     .title_msg(msg!(
         "cudnn-version-mismatch-title-1",
-        list_join = (list.join(", ")).clone()
+        list_join = list.join(", ")
     ))
     .explain(
         "Different copies of cuDNN (library files, headers, pip wheels) are installed. Only one \

@@ -73,7 +73,7 @@ pub(crate) fn driver_missing(ctx: &Ctx<'_>) -> Vec<Finding> {
          your machine, GPU will not be used\").",
         ctx.subject()
     ))
-    .explain_msg(msg!("driver-missing-explain", ctx_subject = (ctx.subject()).clone()))
+    .explain_msg(msg!("driver-missing-explain", ctx_subject = ctx.subject()))
     .evidence(
         "kernel module version",
         "absent",
@@ -95,7 +95,7 @@ pub(crate) fn driver_missing(ctx: &Ctx<'_>) -> Vec<Finding> {
                 "Install an NVIDIA driver >= {v} ({why}). On Ubuntu: `sudo ubuntu-drivers list`, then `sudo apt-get install nvidia-driver-<branch>` with a branch of at least {}",
                 v.split('.').next().unwrap_or(&v)
             ))
-                .fix_msg(msg!("driver-missing-fix", v = v.clone(), why = why_msg, v_split_next_unwrap_or_v = (v.split('.').next().unwrap_or(&v)).to_string()));
+                .fix_msg(msg!("driver-missing-fix", v = v.clone(), why = why_msg, branch = (v.split('.').next().unwrap_or(&v)).to_string()));
         }
         None => {
             f = f.fix("If this machine has an NVIDIA GPU, install its driver. On Ubuntu: `sudo ubuntu-drivers list`, then `sudo apt-get install nvidia-driver-<branch>` (run `cudoctor requirements SPEC` for the branch a framework needs)")
@@ -284,7 +284,7 @@ pub(crate) fn driver_too_old(ctx: &Ctx<'_>) -> Vec<Finding> {
                             doc.value
                         ),
                     )
-                        .title_msg(msg!("driver-too-old-title", driver = driver.to_string(), t_display = (t.display()).clone(), doc_value = (doc.value).to_string()))
+                        .title_msg(msg!("driver-too-old-title", driver = driver.to_string(), target = t.display(), doc_value = doc.value.to_string()))
                     .explain_pair(explain_too_old(&t.display(), cuda.value))
                     .evidence("driver version", driver.to_string(), driver_src.clone())
                     .evidence(
@@ -302,7 +302,7 @@ pub(crate) fn driver_too_old(ctx: &Ctx<'_>) -> Vec<Finding> {
                         "Or pick a release that fits this driver: `cudoctor plan --driver {driver} --framework {}`",
                         t.framework.name()
                     ))
-                    .fix_msg(msg!("driver-too-old-fix-1", driver = driver.to_string(), t_framework_name = (t.framework.name()).to_string()))
+                    .fix_msg(msg!("driver-too-old-fix-1", driver = driver.to_string(), framework = t.framework.name().to_string()))
                     .sources(crate::finding::kb_urls(&doc.source))
                     .source(COMPAT_GUIDE),
                 );
@@ -388,7 +388,7 @@ pub(crate) fn driver_too_old(ctx: &Ctx<'_>) -> Vec<Finding> {
                         "Or pick a release that fits this driver: `cudoctor plan --driver {driver} --framework {}`",
                         t.framework.name()
                     ))
-                    .fix_msg(msg!("driver-too-old-fix-2", driver = driver.to_string(), t_framework_name = (t.framework.name()).to_string())),
+                    .fix_msg(msg!("driver-too-old-fix-2", driver = driver.to_string(), framework = t.framework.name().to_string())),
                 );
             }
             Verdict::CompatibleWithCaveats(caveats) => {
@@ -419,7 +419,7 @@ pub(crate) fn driver_too_old(ctx: &Ctx<'_>) -> Vec<Finding> {
                     cuda.value.major(),
                     named.join("; ")
                 ))
-                .explain_msg(msg!("driver-too-old-explain-2", t_display = (t.display()).clone(), cuda_value = (cuda.value).to_string(), toolkit_as_deref_unwrap_or_unknown = (toolkit.as_deref().unwrap_or("unknown")).to_string(), cuda_value_major = (cuda.value.major()).to_string(), named_join = (named.join("; ")).clone()));
+                .explain_msg(msg!("driver-too-old-explain-2", target = t.display(), cuda_value = cuda.value.to_string(), toolkit = (toolkit.as_deref().unwrap_or("unknown")).to_string(), cuda_value_major = cuda.value.major().to_string(), named_join = named.join("; ")));
                 for c in &named {
                     f = f.evidence(
                         "minor-version-compatibility caveat",
@@ -477,7 +477,7 @@ fn driver_cuda_too_old(
         .title_msg(msg!(
             "driver-too-old-title-2",
             supported = supported.to_string(),
-            t_display = (t.display()).clone(),
+            target = t.display(),
             cuda = cuda.to_string()
         ))
         .explain_pair(explain_too_old(&t.display(), cuda))

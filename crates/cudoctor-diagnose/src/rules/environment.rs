@@ -138,7 +138,7 @@ pub(crate) fn cuda_toolkit_conflict(ctx: &Ctx<'_>) -> Vec<Finding> {
             distinct.len()
         ),
     )
-        .title_msg(msg!("cuda-toolkit-conflict-title", distinct_len = (distinct.len()).to_string()))
+        .title_msg(msg!("cuda-toolkit-conflict-title", distinct_len = distinct.len().to_string()))
     .explain(
         "Several CUDA toolkits may live side by side, but the settings that select one disagree. \
          Builds use `CUDA_HOME` and `nvcc`, programs load libraries through `LD_LIBRARY_PATH` and \
@@ -162,7 +162,7 @@ pub(crate) fn cuda_toolkit_conflict(ctx: &Ctx<'_>) -> Vec<Finding> {
                 "Select one toolkit everywhere ({}): `export CUDA_HOME={root} PATH={root}/bin:$PATH LD_LIBRARY_PATH={lib}${{LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}}`",
                 describe(t)
             ))
-                .fix_msg(msg!("cuda-toolkit-conflict-fix", describe_t = (describe(t)).clone(), root = root.to_string(), lib = lib.clone()));
+                .fix_msg(msg!("cuda-toolkit-conflict-fix", describe_t = describe(t), root = root.to_string(), lib = lib.clone()));
             f = f
                 .fix(format!(
                     "And point the default link at it: `sudo ln -sfn {root} /usr/local/cuda`"
@@ -210,18 +210,34 @@ pub(crate) fn cuda_visible_devices_hides_all(ctx: &Ctx<'_>) -> Vec<Finding> {
     // CUDA reads the list up to the first invalid entry; only the first entry decides whether
     // any device stays visible.
     let first = trimmed.split(',').next().unwrap_or("").trim();
-    let why: Option<String> = if trimmed.is_empty() {
-        Some("it is set but empty".to_owned())
+    let why: Option<(String, cudoctor_i18n::Msg)> = if trimmed.is_empty() {
+        Some((
+            "it is set but empty".to_owned(),
+            msg!("cuda-visible-devices-hides-all-why-empty"),
+        ))
     } else if let Ok(n) = first.parse::<i64>() {
         if n < 0 {
-            Some(format!("its first entry `{first}` is negative"))
+            Some((
+                format!("its first entry `{first}` is negative"),
+                msg!("cuda-visible-devices-hides-all-why-negative", first = first),
+            ))
         } else {
             match count {
-                Some(c) if usize::try_from(n).is_ok_and(|n| n >= c) => Some(format!(
-                    "its first entry `{first}` is not a device index (this machine has {c} GPU{}: {})",
-                    if c == 1 { "" } else { "s" },
-                    (0..c).map(|i| i.to_string()).collect::<Vec<_>>().join(", ")
-                )),
+                Some(c) if usize::try_from(n).is_ok_and(|n| n >= c) => {
+                    let indexes = (0..c).map(|i| i.to_string()).collect::<Vec<_>>().join(", ");
+                    Some((
+                        format!(
+                            "its first entry `{first}` is not a device index (this machine has {c} GPU{}: {indexes})",
+                            if c == 1 { "" } else { "s" },
+                        ),
+                        msg!(
+                            "cuda-visible-devices-hides-all-why-index",
+                            first = first,
+                            count = c,
+                            indexes = indexes
+                        ),
+                    ))
+                }
                 _ => None,
             }
         }
@@ -229,18 +245,22 @@ pub(crate) fn cuda_visible_devices_hides_all(ctx: &Ctx<'_>) -> Vec<Finding> {
         None // MIG instance UUIDs are not recorded: cannot judge
     } else if first.starts_with("GPU-") {
         if !uuids.is_empty() && !uuids.iter().any(|u| u.starts_with(first)) {
-            Some(format!(
-                "its first entry `{first}` matches no GPU UUID on this machine"
+            Some((
+                format!("its first entry `{first}` matches no GPU UUID on this machine"),
+                msg!("cuda-visible-devices-hides-all-why-uuid", first = first),
             ))
         } else {
             None
         }
     } else {
-        Some(format!(
-            "its first entry `{first}` is neither an index nor a GPU UUID"
+        Some((
+            format!("its first entry `{first}` is neither an index nor a GPU UUID"),
+            msg!("cuda-visible-devices-hides-all-why-invalid", first = first),
         ))
     };
-    let Some(why) = why else { return Vec::new() };
+    let Some((why, why_msg)) = why else {
+        return Vec::new();
+    };
     let mut f = Finding::new(
         "cuda-visible-devices-hides-all",
         Severity::Error,
@@ -254,7 +274,7 @@ pub(crate) fn cuda_visible_devices_hides_all(ctx: &Ctx<'_>) -> Vec<Finding> {
     ))
     .explain_msg(msg!(
         "cuda-visible-devices-hides-all-explain",
-        why = why.clone()
+        why = why_msg
     ))
     .evidence(
         "CUDA_VISIBLE_DEVICES",

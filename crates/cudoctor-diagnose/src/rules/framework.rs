@@ -79,7 +79,7 @@ pub(crate) fn python_version_unsupported(ctx: &Ctx<'_>) -> Vec<Finding> {
                 py.value
             ),
         )
-            .title_msg(msg!("python-version-unsupported-title", t_display = (t.display()).clone(), py_value = (py.value).to_string(), env = t.environment.clone().map_or_else(|| cudoctor_i18n::Arg::Msg(msg!("python-version-unsupported-env-default")), cudoctor_i18n::Arg::Text)))
+            .title_msg(msg!("python-version-unsupported-title", target = t.display(), py_value = py.value.to_string(), env = t.environment.clone().map_or_else(|| cudoctor_i18n::Arg::Msg(msg!("python-version-unsupported-env-default")), cudoctor_i18n::Arg::Text)))
         .explain_pair(if spec {
             (format!(
                 "Frameworks publish compiled packages (wheels) for specific Python versions only. \
@@ -88,7 +88,7 @@ pub(crate) fn python_version_unsupported(ctx: &Ctx<'_>) -> Vec<Finding> {
                 t.display(),
                 supported.value,
                 py.value
-            ), msg!("python-version-unsupported-explain-1", t_display = (t.display()).clone(), supported_value = (supported.value).to_string(), py_value = (py.value).to_string()))
+            ), msg!("python-version-unsupported-explain-1", target = t.display(), supported_value = supported.value.to_string(), py_value = py.value.to_string()))
         } else {
             (format!(
                 "{} is installed in a Python {} environment, but its official packages exist for \
@@ -97,7 +97,7 @@ pub(crate) fn python_version_unsupported(ctx: &Ctx<'_>) -> Vec<Finding> {
                 t.display(),
                 py.value,
                 supported.value
-            ), msg!("python-version-unsupported-explain-2", t_display = (t.display()).clone(), py_value = (py.value).to_string(), supported_value = (supported.value).to_string()))
+            ), msg!("python-version-unsupported-explain-2", target = t.display(), py_value = py.value.to_string(), supported_value = supported.value.to_string()))
         })
         .evidence(format!("Python in {env}"), py.value.to_string(), py.source.clone())
         .evidence(
@@ -116,18 +116,18 @@ pub(crate) fn python_version_unsupported(ctx: &Ctx<'_>) -> Vec<Finding> {
             t.framework.name(),
             pip_install_args(t)
         ))
-        .fix_msg(msg!("python-version-unsupported-fix", match_supported_value_crate_target_pytho = (match &supported.value {
+        .fix_msg(msg!("python-version-unsupported-fix", python = (match &supported.value {
                 crate::target::PythonSupport::Listed(l) =>
                     l.last().map_or_else(|| "3".to_owned(), ToString::to_string),
                 crate::target::PythonSupport::AtLeast(m) => m.to_string(),
-            }).clone(), t_framework_name = (t.framework.name()).to_string(), pip_install_args_t = (pip_install_args(t)).clone()))
+            }).clone(), framework = t.framework.name().to_string(), packages = pip_install_args(t)))
         .fix(format!(
             "Or pick a release that supports Python {}: `cudoctor plan --python {} --framework {}`",
             py.value,
             py.value,
             t.framework.name()
         ))
-        .fix_msg(msg!("python-version-unsupported-fix-2", py_value = (py.value).to_string(), t_framework_name = (t.framework.name()).to_string()))
+        .fix_msg(msg!("python-version-unsupported-fix-2", py_value = py.value.to_string(), framework = t.framework.name().to_string()))
         .sources(kb_url(&supported.source));
         out.push(f);
     }
@@ -162,7 +162,7 @@ pub(crate) fn cpu_only_build(ctx: &Ctx<'_>) -> Vec<Finding> {
                 ),
                 msg!(
                     "cpu-only-build-title-1",
-                    t_display = (t.display()).clone(),
+                    target = t.display(),
                     h = h.clone()
                 ),
             ),
@@ -171,7 +171,7 @@ pub(crate) fn cpu_only_build(ctx: &Ctx<'_>) -> Vec<Finding> {
                     "{} is a CPU-only build: it will not use the GPU",
                     t.display()
                 ),
-                msg!("cpu-only-build-title-2", t_display = (t.display()).clone()),
+                msg!("cpu-only-build-title-2", target = t.display()),
             ),
         };
         let mut f = Finding::new("cpu-only-build", Severity::Error, title.0)
@@ -187,7 +187,7 @@ pub(crate) fn cpu_only_build(ctx: &Ctx<'_>) -> Vec<Finding> {
                 Framework::Jax => "`jax.devices()` lists only CPU devices",
             }
         ))
-        .explain_msg(msg!("cpu-only-build-explain", t_display = (t.display()).clone(), match_t_framework_framework_tensorflow_t = (match t.framework {
+        .explain_msg(msg!("cpu-only-build-explain", target = t.display(), check = (match t.framework {
                 Framework::TensorFlow => "`tf.test.is_built_with_cuda()` is False",
                 Framework::PyTorch => "`torch.version.cuda` is None",
                 Framework::Jax => "`jax.devices()` lists only CPU devices",
@@ -238,9 +238,9 @@ fn gpu_build_fix(ctx: &Ctx<'_>, t: &crate::target::Target) -> (String, cudoctor_
                 ),
                 msg!(
                     "cpu-only-build-fix-1",
-                    t_package = (t.package).clone(),
-                    pin_release_package = (pin(&release.package)).clone(),
-                    release_package = (release.package).clone()
+                    t_package = t.package.clone(),
+                    pin_release_package = pin(&release.package),
+                    release_package = release.package.clone()
                 ),
             ),
             None => (
@@ -250,7 +250,7 @@ fn gpu_build_fix(ctx: &Ctx<'_>, t: &crate::target::Target) -> (String, cudoctor_
                 ),
                 msg!(
                     "cpu-only-build-fix-2",
-                    t_package = (t.package).clone(),
+                    t_package = t.package.clone(),
                     requirements = requirements.clone()
                 ),
             ),
@@ -272,9 +272,9 @@ fn gpu_build_fix(ctx: &Ctx<'_>, t: &crate::target::Target) -> (String, cudoctor_
                     ),
                     msg!(
                         "cpu-only-build-fix-3",
-                        pin_torch = (pin("torch")).clone(),
-                        d_tag = (d.tag).clone(),
-                        d_cuda = (d.cuda).to_string(),
+                        pin_torch = pin("torch"),
+                        d_tag = d.tag.clone(),
+                        d_cuda = d.cuda.to_string(),
                         requirements = requirements.clone()
                     ),
                 ),
@@ -285,7 +285,7 @@ fn gpu_build_fix(ctx: &Ctx<'_>, t: &crate::target::Target) -> (String, cudoctor_
                     ),
                     msg!(
                         "cpu-only-build-fix-4",
-                        pin_torch = (pin("torch")).clone(),
+                        pin_torch = pin("torch"),
                         requirements = requirements.clone()
                     ),
                 ),
@@ -306,8 +306,8 @@ fn gpu_build_fix(ctx: &Ctx<'_>, t: &crate::target::Target) -> (String, cudoctor_
                     ),
                     msg!(
                         "cpu-only-build-fix-5",
-                        pin_p_extra = (pin(&p.extra)).clone(),
-                        p_variant = (p.variant).clone()
+                        pin_p_extra = pin(&p.extra),
+                        p_variant = p.variant.clone()
                     ),
                 ),
                 Some(p) => (
@@ -318,8 +318,8 @@ fn gpu_build_fix(ctx: &Ctx<'_>, t: &crate::target::Target) -> (String, cudoctor_
                     ),
                     msg!(
                         "cpu-only-build-fix-6",
-                        pin_p_extra = (pin(&p.extra)).clone(),
-                        p_variant = (p.variant).clone(),
+                        pin_p_extra = pin(&p.extra),
+                        p_variant = p.variant.clone(),
                         requirements = requirements.clone()
                     ),
                 ),
@@ -381,7 +381,7 @@ pub(crate) fn gpu_arch_unsupported(ctx: &Ctx<'_>) -> Vec<Finding> {
                             (format!(
                                 "{} has no GPU code for the {label} (compute capability {cc}): \"no kernel image is available\"",
                                 t.display()
-                            ), msg!("gpu-arch-unsupported-title-1", t_display = (t.display()).clone(), label = label.clone(), cc = cc.to_string())),
+                            ), msg!("gpu-arch-unsupported-title-1", target = t.display(), label = label.clone(), cc = cc.to_string())),
                         )
                         .explain(format!(
                             "GPU programs ship machine code (SASS, `sm_XY`) for specific GPU \
@@ -395,18 +395,18 @@ pub(crate) fn gpu_arch_unsupported(ctx: &Ctx<'_>) -> Vec<Finding> {
                             t.display(),
                             cc.sm_name()
                         ))
-                        .explain_msg(msg!("gpu-arch-unsupported-explain", t_display = (t.display()).clone(), cc = cc.to_string(), cc_sm_name = (cc.sm_name()).clone()))
+                        .explain_msg(msg!("gpu-arch-unsupported-explain", target = t.display(), cc = cc.to_string(), cc_sm_name = cc.sm_name()))
                         .fix(format!(
                             "Pick a release whose wheels carry {} code: `cudoctor plan --cc {cc} --framework {}`",
                             cc.sm_name(),
                             t.framework.name()
                         ))
-                        .fix_msg(msg!("gpu-arch-unsupported-fix", cc_sm_name = (cc.sm_name()).clone(), cc = cc.to_string(), t_framework_name = (t.framework.name()).to_string()))
+                        .fix_msg(msg!("gpu-arch-unsupported-fix", cc_sm_name = cc.sm_name(), cc = cc.to_string(), framework = t.framework.name().to_string()))
                         .fix(format!(
                             "Or build {} from source with compute capability {cc} enabled",
                             t.framework.display_name()
                         ))
-                        .fix_msg(msg!("gpu-arch-unsupported-fix-2", t_framework_display_name = (t.framework.display_name()).to_string(), cc = cc.to_string())),
+                        .fix_msg(msg!("gpu-arch-unsupported-fix-2", framework_name = t.framework.display_name().to_string(), cc = cc.to_string())),
                     ),
                     ArchSupport::PtxJit(code) => {
                         // The PTX was emitted by the build's CUDA; the driver's JIT must know
@@ -436,7 +436,7 @@ pub(crate) fn gpu_arch_unsupported(ctx: &Ctx<'_>) -> Vec<Finding> {
                                         (format!(
                                             "{} has only PTX ({code}) for the {label}, and driver {driver} cannot compile it",
                                             t.display()
-                                        ), msg!("gpu-arch-unsupported-title-2", t_display = (t.display()).clone(), code = code.to_string(), label = label.clone(), driver = driver.to_string())),
+                                        ), msg!("gpu-arch-unsupported-title-2", target = t.display(), code = code.to_string(), label = label.clone(), driver = driver.to_string())),
                                     )
                                     .explain(format!(
                                         "{} has no machine code for compute capability {cc}, only PTX ({code}) that the driver must compile when the program starts. That PTX was produced by CUDA {} (PTX ISA {cuda_isa}, {}); driver {driver} is only known to compile PTX ISA {driver_isa}, so loading fails with `CUDA_ERROR_UNSUPPORTED_PTX_VERSION` (222): \"the provided PTX was compiled with an unsupported toolchain\". Minor-version compatibility does not cover PTX.",
@@ -444,7 +444,7 @@ pub(crate) fn gpu_arch_unsupported(ctx: &Ctx<'_>) -> Vec<Finding> {
                                         cuda.value,
                                         how.describe()
                                     ))
-                                    .explain_msg(msg!("gpu-arch-unsupported-explain-2", t_display = (t.display()).clone(), cc = cc.to_string(), code = code.to_string(), cuda_value = (cuda.value).to_string(), cuda_isa = cuda_isa.to_string(), how_describe = (how.describe()).clone(), driver = driver.to_string(), driver_isa = driver_isa.to_string()))
+                                    .explain_msg(msg!("gpu-arch-unsupported-explain-2", target = t.display(), cc = cc.to_string(), code = code.to_string(), cuda_value = cuda.value.to_string(), cuda_isa = cuda_isa.to_string(), how_describe = how.describe(), driver = driver.to_string(), driver_isa = driver_isa.to_string()))
                                     .evidence("driver version", driver.to_string(), dsrc)
                                     .evidence(
                                         format!("PTX ISA of the PTX in {}", t.display()),
@@ -468,12 +468,12 @@ pub(crate) fn gpu_arch_unsupported(ctx: &Ctx<'_>) -> Vec<Finding> {
                                         cuda.value,
                                         requirements_command(t)
                                     ))
-                                    .fix_msg(msg!("gpu-arch-unsupported-fix-3", cuda_value = (cuda.value).to_string(), requirements_command_t = (requirements_command(t)).clone()))
+                                    .fix_msg(msg!("gpu-arch-unsupported-fix-3", cuda_value = cuda.value.to_string(), requirements = requirements_command(t)))
                                     .fix(format!(
                                         "Or pick a release with machine code for this GPU: `cudoctor plan --cc {cc} --driver {driver} --framework {}`",
                                         t.framework.name()
                                     ))
-                                    .fix_msg(msg!("gpu-arch-unsupported-fix-4", cc = cc.to_string(), driver = driver.to_string(), t_framework_name = (t.framework.name()).to_string()))
+                                    .fix_msg(msg!("gpu-arch-unsupported-fix-4", cc = cc.to_string(), driver = driver.to_string(), framework = t.framework.name().to_string()))
                                     .source("https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html"),
                                 );
                             }
@@ -483,7 +483,7 @@ pub(crate) fn gpu_arch_unsupported(ctx: &Ctx<'_>) -> Vec<Finding> {
                                     (format!(
                                         "{} has only PTX ({code}) for the {label}: the driver compiles it at start-up",
                                         t.display()
-                                    ), msg!("gpu-arch-unsupported-title-3", t_display = (t.display()).clone(), code = code.to_string(), label = label.clone())),
+                                    ), msg!("gpu-arch-unsupported-title-3", target = t.display(), code = code.to_string(), label = label.clone())),
                                 )
                                 .explain(format!(
                                     "{} has no machine code for compute capability {cc}; it carries PTX \
@@ -494,7 +494,7 @@ pub(crate) fn gpu_arch_unsupported(ctx: &Ctx<'_>) -> Vec<Finding> {
                                      whose compiler understands that PTX version.",
                                     t.display()
                                 ))
-                                .explain_msg(msg!("gpu-arch-unsupported-explain-3", t_display = (t.display()).clone(), cc = cc.to_string(), code = code.to_string()))
+                                .explain_msg(msg!("gpu-arch-unsupported-explain-3", target = t.display(), cc = cc.to_string(), code = code.to_string()))
                                 .fix(JIT_CACHE_FIX)
                                 .fix_msg(msg!("gpu-arch-unsupported-fix-jit-cache"))
                                 .fix(format!(
@@ -502,7 +502,7 @@ pub(crate) fn gpu_arch_unsupported(ctx: &Ctx<'_>) -> Vec<Finding> {
                                     t.framework.name(),
                                     cc.sm_name()
                                 ))
-                                .fix_msg(msg!("gpu-arch-unsupported-fix-5", cc = cc.to_string(), t_framework_name = (t.framework.name()).to_string(), cc_sm_name = (cc.sm_name()).clone())),
+                                .fix_msg(msg!("gpu-arch-unsupported-fix-5", cc = cc.to_string(), framework = t.framework.name().to_string(), cc_sm_name = cc.sm_name())),
                             ),
                         }
                     }
@@ -516,7 +516,7 @@ pub(crate) fn gpu_arch_unsupported(ctx: &Ctx<'_>) -> Vec<Finding> {
                                 "{} needs compute capability >= {}; the {label} has {cc}",
                                 t.display(),
                                 min.value
-                            ), msg!("gpu-arch-unsupported-title-direct-1", t_display = (t.display()).clone(), min_value = (min.value).to_string(), label = label.clone(), cc = cc.to_string())),
+                            ), msg!("gpu-arch-unsupported-title-direct-1", target = t.display(), min_value = min.value.to_string(), label = label.clone(), cc = cc.to_string())),
                             gpu,
                         )
                         .explain(format!(
@@ -526,13 +526,13 @@ pub(crate) fn gpu_arch_unsupported(ctx: &Ctx<'_>) -> Vec<Finding> {
                             t.display(),
                             min.value
                         ))
-                        .explain_msg(msg!("gpu-arch-unsupported-explain-4", t_display = (t.display()).clone(), min_value = (min.value).to_string(), label = label.clone(), cc = cc.to_string()))
+                        .explain_msg(msg!("gpu-arch-unsupported-explain-4", target = t.display(), min_value = min.value.to_string(), label = label.clone(), cc = cc.to_string()))
                         .evidence("lowest compute capability", min.value.to_string(), min.source.clone())
                         .fix(format!(
                             "Pick an older release: `cudoctor plan --cc {cc} --framework {}`",
                             t.framework.name()
                         ))
-                        .fix_msg(msg!("gpu-arch-unsupported-fix-6", cc = cc.to_string(), t_framework_name = (t.framework.name()).to_string()))
+                        .fix_msg(msg!("gpu-arch-unsupported-fix-6", cc = cc.to_string(), framework = t.framework.name().to_string()))
                         .sources(kb_url(&min.source)),
                     );
                 }
@@ -547,7 +547,7 @@ pub(crate) fn gpu_arch_unsupported(ctx: &Ctx<'_>) -> Vec<Finding> {
                                 "{} was built with CUDA {}, which cannot make code for the {label} (compute capability {cc}): \"no kernel image is available\"",
                                 t.display(),
                                 cuda.value
-                            ), msg!("gpu-arch-unsupported-title-direct-2", t_display = (t.display()).clone(), cuda_value = (cuda.value).to_string(), label = label.clone(), cc = cc.to_string())),
+                            ), msg!("gpu-arch-unsupported-title-direct-2", target = t.display(), cuda_value = cuda.value.to_string(), label = label.clone(), cc = cc.to_string())),
                             gpu,
                         )
                         .explain(format!(
@@ -563,7 +563,7 @@ pub(crate) fn gpu_arch_unsupported(ctx: &Ctx<'_>) -> Vec<Finding> {
                             row.cc_min,
                             cc.sm_name()
                         ))
-                        .explain_msg(msg!("gpu-arch-unsupported-explain-5", t_display = (t.display()).clone(), cuda_value = (cuda.value).to_string(), row_major = (row.major).to_string(), row_cc_min = (row.cc_min).to_string(), cc = cc.to_string(), cc_sm_name = (cc.sm_name()).clone()))
+                        .explain_msg(msg!("gpu-arch-unsupported-explain-5", target = t.display(), cuda_value = cuda.value.to_string(), row_major = row.major.to_string(), row_cc_min = row.cc_min.to_string(), cc = cc.to_string(), cc_sm_name = cc.sm_name()))
                         .evidence("CUDA built with", cuda.value.to_string(), cuda.source.clone())
                         .evidence(
                             format!("lowest compute capability of CUDA {}.x nvcc", row.major),
@@ -575,7 +575,7 @@ pub(crate) fn gpu_arch_unsupported(ctx: &Ctx<'_>) -> Vec<Finding> {
                             cc.sm_name(),
                             t.framework.name()
                         ))
-                        .fix_msg(msg!("gpu-arch-unsupported-fix-7", cc_sm_name = (cc.sm_name()).clone(), cc = cc.to_string(), t_framework_name = (t.framework.name()).to_string()))
+                        .fix_msg(msg!("gpu-arch-unsupported-fix-7", cc_sm_name = cc.sm_name(), cc = cc.to_string(), framework = t.framework.name().to_string()))
                         .sources(kb_url(&row.source))
                         .source(CUDA_BINARY_COMPAT),
                     );
@@ -641,7 +641,7 @@ pub(crate) fn library_gpu_code(ctx: &Ctx<'_>) -> Vec<Finding> {
                         (format!(
                             "The cuBLAS {} loads has no GPU code for the {label} (compute capability {cc})",
                             t.display()
-                        ), msg!("gpu-arch-unsupported-title-4", t_display = (t.display()).clone(), label = label.clone(), cc = cc.to_string())),
+                        ), msg!("gpu-arch-unsupported-title-4", target = t.display(), label = label.clone(), cc = cc.to_string())),
                     )
                     .explain(format!(
                         "{} does its matrix products in cuBLAS (`{soname}`). The copy the loader \
@@ -651,7 +651,7 @@ pub(crate) fn library_gpu_code(ctx: &Ctx<'_>) -> Vec<Finding> {
                          (or `CUBLAS_STATUS_ARCH_MISMATCH`) even though the framework itself starts.",
                         t.display()
                     ))
-                    .explain_msg(msg!("gpu-arch-unsupported-explain-6", t_display = (t.display()).clone(), soname = soname.clone(), cc = cc.to_string()))
+                    .explain_msg(msg!("gpu-arch-unsupported-explain-6", target = t.display(), soname = soname.clone(), cc = cc.to_string()))
                     .fix_pair(match ctx.kb.nvcc_cannot_target(cuda.value, *cc) {
                         // No library of this CUDA major can carry code for the GPU.
                         Some(row) => (format!(
@@ -660,12 +660,12 @@ pub(crate) fn library_gpu_code(ctx: &Ctx<'_>) -> Vec<Finding> {
                             cc.sm_name(),
                             row.cc_min,
                             t.framework.name()
-                        ), msg!("gpu-arch-unsupported-fix-cublas-1", row_major = (row.major).to_string(), cc_sm_name = (cc.sm_name()).clone(), row_cc_min = (row.cc_min).to_string(), cc = cc.to_string(), t_framework_name = (t.framework.name()).to_string())),
+                        ), msg!("gpu-arch-unsupported-fix-cublas-1", row_major = row.major.to_string(), cc_sm_name = cc.sm_name(), row_cc_min = row.cc_min.to_string(), cc = cc.to_string(), framework = t.framework.name().to_string())),
                         None => (format!(
                             "Install a cuBLAS of CUDA {}.x with code for {} (the copy loaded may be a trimmed build); check a copy before using it: `cudoctor archs <path>/{soname}`",
                             cuda.value.major(),
                             cc.sm_name()
-                        ), msg!("gpu-arch-unsupported-fix-cublas-2", cuda_value_major = (cuda.value.major()).to_string(), cc_sm_name = (cc.sm_name()).clone(), soname = soname.clone())),
+                        ), msg!("gpu-arch-unsupported-fix-cublas-2", cuda_value_major = cuda.value.major().to_string(), cc_sm_name = cc.sm_name(), soname = soname.clone())),
                     })
                     .fix(format!(
                         "Check which copy loads and why: `cudoctor which {soname}`"
@@ -678,7 +678,7 @@ pub(crate) fn library_gpu_code(ctx: &Ctx<'_>) -> Vec<Finding> {
                         (format!(
                             "The cuBLAS {} loads has only PTX ({code}) for the {label}: compiled at start-up",
                             t.display()
-                        ), msg!("gpu-arch-unsupported-title-5", t_display = (t.display()).clone(), code = code.to_string(), label = label.clone())),
+                        ), msg!("gpu-arch-unsupported-title-5", target = t.display(), code = code.to_string(), label = label.clone())),
                     )
                     .explain(format!(
                         "The cuBLAS copy the loader takes for {} has no machine code for compute \
@@ -687,14 +687,14 @@ pub(crate) fn library_gpu_code(ctx: &Ctx<'_>) -> Vec<Finding> {
                          compiler understands that PTX.",
                         t.display()
                     ))
-                    .explain_msg(msg!("gpu-arch-unsupported-explain-7", t_display = (t.display()).clone(), cc = cc.to_string(), code = code.to_string()))
+                    .explain_msg(msg!("gpu-arch-unsupported-explain-7", target = t.display(), cc = cc.to_string(), code = code.to_string()))
                     .fix(JIT_CACHE_FIX)
                                 .fix_msg(msg!("gpu-arch-unsupported-fix-jit-cache"))
                     .fix(format!(
                         "For native code, use a cuBLAS release built for {}",
                         cc.sm_name()
                     ))
-                    .fix_msg(msg!("gpu-arch-unsupported-fix-9", cc_sm_name = (cc.sm_name()).clone())),
+                    .fix_msg(msg!("gpu-arch-unsupported-fix-9", cc_sm_name = cc.sm_name())),
                 ),
             }
         }
@@ -739,7 +739,7 @@ pub(crate) fn tensorrt_missing(ctx: &Ctx<'_>) -> Vec<Finding> {
                  runs on the GPU without it; only TF-TRT model conversion needs it.",
                 t.display()
             ))
-            .explain_msg(msg!("tensorrt-missing-explain", t_display = (t.display()).clone()))
+            .explain_msg(msg!("tensorrt-missing-explain", target = t.display()))
             .evidence("libnvinfer.so.*", "absent", "library search")
             .fix("Nothing to do unless you use TF-TRT; to silence the messages: `export TF_CPP_MIN_LOG_LEVEL=2` (hides TensorFlow warnings in general)")
             .fix_msg(msg!("tensorrt-missing-fix"))
@@ -853,12 +853,12 @@ pub(crate) fn release_not_in_knowledge_base(ctx: &Ctx<'_>) -> Vec<Finding> {
                     "Read what this release needs from its PyPI metadata: `cudoctor requirements {}=={v}`; the known releases: `cudoctor matrix {}`",
                     t.package,
                     t.framework.name()
-                ), msg!("release-not-in-knowledge-base-fix-read-1", t_package = (t.package).clone(), v = v.to_string(), t_framework_name = (t.framework.name()).to_string())),
+                ), msg!("release-not-in-knowledge-base-fix-read-1", t_package = t.package.clone(), v = v.to_string(), framework = t.framework.name().to_string())),
                 None => (format!(
                     "See what the knowledge base knows: `cudoctor requirements {}==<version>` and `cudoctor matrix {}`",
                     t.package,
                     t.framework.name()
-                ), msg!("release-not-in-knowledge-base-fix-read-2", t_package = (t.package).clone(), t_framework_name = (t.framework.name()).to_string())),
+                ), msg!("release-not-in-knowledge-base-fix-read-2", t_package = t.package.clone(), framework = t.framework.name().to_string())),
             })
             .fix("Update cudoctor for newer tables")
             .fix_msg(msg!("release-not-in-knowledge-base-fix-1"))

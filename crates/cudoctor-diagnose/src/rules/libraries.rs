@@ -183,9 +183,9 @@ fn missing_sonames(ctx: &Ctx<'_>, t: &Target, missing: &[(String, Resolution)]) 
     )
     .title_msg(msg!(
         "library-not-found-title",
-        t_display = (t.display()).clone(),
+        target = t.display(),
         count = names.len(),
-        names_join = (names.join(", ")).clone()
+        names_join = names.join(", ")
     ))
     .explain(format!(
         "{} opens the CUDA libraries by exact file name (soname) when it starts. The dynamic \
@@ -202,7 +202,7 @@ fn missing_sonames(ctx: &Ctx<'_>, t: &Target, missing: &[(String, Resolution)]) 
     ))
     .explain_msg(msg!(
         "library-not-found-explain",
-        t_display = (t.display()).clone(),
+        target = t.display(),
         count = names.len()
     ));
     for (_, r) in missing {
@@ -265,11 +265,11 @@ fn missing_sonames(ctx: &Ctx<'_>, t: &Target, missing: &[(String, Resolution)]) 
             if links.len() == 1 { "" } else { "s" },
             links.join(" && ")
         ))
-            .fix_msg(msg!("library-not-found-fix", count = links.len(), links_join = (links.join(" && ")).clone()));
+            .fix_msg(msg!("library-not-found-fix", count = links.len(), links_join = links.join(" && ")));
     }
     if !dirs.is_empty() {
         f = f.fix(format!("Copies exist off the loader's search path; make them visible: `{}` (to make it permanent: `printf '%s\\n' {} | sudo tee /etc/ld.so.conf.d/cuda.conf && sudo ldconfig`)", export_line(&dirs), dirs.join(" ")))
-            .fix_msg(msg!("library-not-found-fix-2", export_line_dirs = (export_line(&dirs)).clone(), dirs_join = (dirs.join(" ")).clone()));
+            .fix_msg(msg!("library-not-found-fix-2", export_line_dirs = export_line(&dirs), dirs_join = dirs.join(" ")));
     }
     let cuda = t.needs.cuda.as_ref().map(|c| c.value);
     let families: Vec<&str> = missing.iter().map(|(l, _)| l.as_str()).collect();
@@ -365,7 +365,7 @@ fn missing_sonames(ctx: &Ctx<'_>, t: &Target, missing: &[(String, Resolution)]) 
                 "apt (NVIDIA CUDA repository, see the CUDA installation guide): `sudo apt-get install {}`",
                 apt.join(" ")
             ))
-                .fix_msg(msg!("library-not-found-fix-4", apt_join = (apt.join(" ")).clone()));
+                .fix_msg(msg!("library-not-found-fix-4", apt_join = apt.join(" ")));
         }
         if families.contains(&"cudnn") {
             if let Some(c) = &t.needs.cudnn {
@@ -379,9 +379,9 @@ fn missing_sonames(ctx: &Ctx<'_>, t: &Target, missing: &[(String, Resolution)]) 
                     ))
                     .fix_msg(msg!(
                         "library-not-found-fix-5",
-                        c_value_major = (c.value.major()).to_string(),
-                        c_value_minor = (c.value.minor()).to_string(),
-                        cuda_major_minor = (cuda.major_minor()).to_string(),
+                        c_value_major = c.value.major().to_string(),
+                        c_value_minor = c.value.minor().to_string(),
+                        cuda_major_minor = cuda.major_minor().to_string(),
                         apt = super::cudnn::apt_commands_msg(c.value, cuda)
                     ));
             }
@@ -466,8 +466,8 @@ fn missing_pins(ctx: &Ctx<'_>, t: &Target) -> Vec<Finding> {
     )
     .title_msg(msg!(
         "library-not-found-title-2",
-        t_display = (t.display()).clone(),
-        names_join = (names.join(", ")).clone()
+        target = t.display(),
+        names_join = names.join(", ")
     ))
     .explain(format!(
         "{} gets its CUDA libraries from `nvidia-*` pip packages that its own metadata pins \
@@ -478,7 +478,7 @@ fn missing_pins(ctx: &Ctx<'_>, t: &Target) -> Vec<Finding> {
     ))
     .explain_msg(msg!(
         "library-not-found-explain-2",
-        t_display = (t.display()).clone(),
+        target = t.display(),
         env = env.to_string()
     ));
     for (pin, name, _) in &missing {
@@ -497,7 +497,7 @@ fn missing_pins(ctx: &Ctx<'_>, t: &Target) -> Vec<Finding> {
         .fix(format!("`pip install {}` (into {env})", reqs.join(" ")))
         .fix_msg(msg!(
             "library-not-found-fix-7",
-            reqs_join = (reqs.join(" ")).clone(),
+            reqs_join = reqs.join(" "),
             env = env.to_string()
         ));
     if let Some(v) = &t.version {
@@ -537,7 +537,7 @@ pub(crate) fn library_wrong_version(ctx: &Ctx<'_>) -> Vec<Finding> {
                                 r.soname
                             ),
                         )
-                            .title_msg(msg!("library-wrong-version-title", r_soname = (r.soname).clone(), version = version.clone(), w = w.to_string()))
+                            .title_msg(msg!("library-wrong-version-title", r_soname = r.soname.clone(), version = version.clone(), w = w.to_string()))
                         .explain(format!(
                             "{} asks for `{}`, a name that promises major version {w}. The file \
                              the loader takes under that name is really version {version} \
@@ -547,7 +547,7 @@ pub(crate) fn library_wrong_version(ctx: &Ctx<'_>) -> Vec<Finding> {
                             t.display(),
                             r.soname
                         ))
-                        .explain_msg(msg!("library-wrong-version-explain", t_display = (t.display()).clone(), r_soname = (r.soname).clone(), w = w.to_string(), version = version.clone()))
+                        .explain_msg(msg!("library-wrong-version-explain", target = t.display(), r_soname = r.soname.clone(), w = w.to_string(), version = version.clone()))
                         .evidence(
                             format!("file loaded for {}", r.soname),
                             format!("{} -> {}", loaded.path, loaded.real_path.as_deref().unwrap_or("?")),
@@ -558,7 +558,7 @@ pub(crate) fn library_wrong_version(ctx: &Ctx<'_>) -> Vec<Finding> {
                             "Remove the link that points `{}` at the wrong file (`ls -l {}`), then install the real version {w} library (see `library-not-found` for the packages) and run `sudo ldconfig`",
                             r.soname, loaded.path
                         ))
-                        .fix_msg(msg!("library-wrong-version-fix", r_soname = (r.soname).clone(), loaded_path = (loaded.path).clone(), w = w.to_string()))
+                        .fix_msg(msg!("library-wrong-version-fix", r_soname = r.soname.clone(), loaded_path = loaded.path.clone(), w = w.to_string()))
                         .source(CUDA_INSTALL_GUIDE),
                     );
                     continue;
@@ -586,10 +586,9 @@ pub(crate) fn library_wrong_version(ctx: &Ctx<'_>) -> Vec<Finding> {
                     )
                     .title_msg(msg!(
                         "library-wrong-version-title-2",
-                        r_soname = (r.soname).clone(),
+                        r_soname = r.soname.clone(),
                         version = version.clone(),
-                        file_version_n_unwrap_or_default =
-                            (file_version(n).unwrap_or_default()).clone()
+                        newer_version = (file_version(n).unwrap_or_default()).clone()
                     ))
                     .explain(
                         "Several copies of this library exist. The loader takes the first one in \
@@ -614,7 +613,7 @@ pub(crate) fn library_wrong_version(ctx: &Ctx<'_>) -> Vec<Finding> {
                     ))
                     .fix_msg(msg!(
                         "library-wrong-version-fix-2",
-                        export_line_n_path_rsplit_once_map_or_d = (export_line(&[n
+                        export = (export_line(&[n
                             .path
                             .rsplit_once('/')
                             .map_or(".", |(d, _)| d)
@@ -675,7 +674,7 @@ fn pin_mismatches(ctx: &Ctx<'_>, t: &Target) -> Vec<Finding> {
                 "library-wrong-version-title-3",
                 name = name.clone(),
                 version = version.clone(),
-                t_display = (t.display()).clone(),
+                target = t.display(),
                 spec = spec.clone()
             ))
             .explain(format!(
@@ -687,7 +686,7 @@ fn pin_mismatches(ctx: &Ctx<'_>, t: &Target) -> Vec<Finding> {
             ))
             .explain_msg(msg!(
                 "library-wrong-version-explain-3",
-                t_display = (t.display()).clone(),
+                target = t.display(),
                 name = name.clone()
             ))
             .evidence(format!("{name} installed"), version.clone(), meta)
@@ -747,9 +746,9 @@ pub(crate) fn cuda_runtime_untested(ctx: &Ctx<'_>) -> Vec<Finding> {
             )
             .title_msg(msg!(
                 "cuda-runtime-untested-title",
-                t_display = (t.display()).clone(),
+                target = t.display(),
                 rt = rt.to_string(),
-                cuda_value = (cuda.value).to_string()
+                cuda_value = cuda.value.to_string()
             ))
             .explain_pair(if older {
                 (format!(
@@ -761,7 +760,7 @@ pub(crate) fn cuda_runtime_untested(ctx: &Ctx<'_>) -> Vec<Finding> {
                     t.display(),
                     cuda.value.major(),
                     rt.major_minor()
-                ), msg!("library-wrong-version-explain-runtime-1", r_soname = (r.soname).clone(), t_display = (t.display()).clone(), cuda_value_major = (cuda.value.major()).to_string(), rt_major_minor = (rt.major_minor()).to_string()))
+                ), msg!("library-wrong-version-explain-runtime-1", r_soname = r.soname.clone(), target = t.display(), cuda_value_major = cuda.value.major().to_string(), rt_major_minor = rt.major_minor().to_string()))
             } else {
                 (format!(
                     "The CUDA runtime (`{}`) that the loader finds first is a newer minor release \
@@ -772,7 +771,7 @@ pub(crate) fn cuda_runtime_untested(ctx: &Ctx<'_>) -> Vec<Finding> {
                     t.display(),
                     cuda.value.major(),
                     rt.major_minor()
-                ), msg!("library-wrong-version-explain-runtime-2", r_soname = (r.soname).clone(), t_display = (t.display()).clone(), cuda_value_major = (cuda.value.major()).to_string(), rt_major_minor = (rt.major_minor()).to_string()))
+                ), msg!("library-wrong-version-explain-runtime-2", r_soname = r.soname.clone(), target = t.display(), cuda_value_major = cuda.value.major().to_string(), rt_major_minor = rt.major_minor().to_string()))
             })
             .evidence(
                 format!("{} loaded", r.soname),
@@ -809,8 +808,8 @@ pub(crate) fn cuda_runtime_untested(ctx: &Ctx<'_>) -> Vec<Finding> {
                     ))
                     .fix_msg(msg!(
                         "cuda-runtime-untested-fix",
-                        cuda_value = (cuda.value).to_string(),
-                        export_line_dir = (export_line(&[dir])).clone()
+                        cuda_value = cuda.value.to_string(),
+                        export_line_dir = export_line(&[dir])
                     ));
             } else {
                 f = f.fix(format!(
@@ -819,7 +818,7 @@ pub(crate) fn cuda_runtime_untested(ctx: &Ctx<'_>) -> Vec<Finding> {
                     cuda.value.major(),
                     cuda.value.minor()
                 ))
-                    .fix_msg(msg!("cuda-runtime-untested-fix-2", cuda_value_major_minor = (cuda.value.major_minor()).to_string(), cuda_value_major = (cuda.value.major()).to_string(), cuda_value_minor = (cuda.value.minor()).to_string()));
+                    .fix_msg(msg!("cuda-runtime-untested-fix-2", cuda_value_major_minor = cuda.value.major_minor().to_string(), cuda_value_major = cuda.value.major().to_string(), cuda_value_minor = cuda.value.minor().to_string()));
             }
             if let Some(ld) = ctx.env("LD_LIBRARY_PATH") {
                 f = f.evidence(

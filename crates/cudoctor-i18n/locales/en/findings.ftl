@@ -7,7 +7,7 @@
 
 driver-missing-title = No NVIDIA driver is installed
 driver-missing-explain = A program reaches an NVIDIA GPU only through the NVIDIA driver: a kernel module (`nvidia`) plus the user-space library `libcuda.so.1`. Neither was found, so { $ctx_subject } cannot use a GPU and frameworks silently fall back to the CPU (TensorFlow logs "Could not find cuda drivers on your machine, GPU will not be used").
-driver-missing-fix = Install an NVIDIA driver >= { $v } ({ $why }). On Ubuntu: `sudo ubuntu-drivers list`, then `sudo apt-get install nvidia-driver-<branch>` with a branch of at least { $v_split_next_unwrap_or_v }
+driver-missing-fix = Install an NVIDIA driver >= { $v } ({ $why }). On Ubuntu: `sudo ubuntu-drivers list`, then `sudo apt-get install nvidia-driver-<branch>` with a branch of at least { $branch }
 driver-missing-fix-2 = If this machine has an NVIDIA GPU, install its driver. On Ubuntu: `sudo ubuntu-drivers list`, then `sudo apt-get install nvidia-driver-<branch>` (run `cudoctor requirements SPEC` for the branch a framework needs)
 driver-missing-fix-3 = `sudo reboot`, then check with `cat /proc/driver/nvidia/version` and `nvidia-smi`
 kernel-module-not-loaded-title = The NVIDIA driver is installed but its kernel module is not loaded
@@ -21,12 +21,12 @@ driver-library-mismatch-fix = Remove the driver libraries from the image (`libcu
 driver-library-mismatch-explain-2 = The driver's kernel module and its user-space libraries must be the same version. This happens after a driver upgrade without a reboot: the old module is still loaded while the new libraries are installed. CUDA initialisation fails and `nvidia-smi` reports "Failed to initialize NVML: Driver/library version mismatch".
 driver-library-mismatch-fix-2 = `sudo reboot` (loads the module that matches the installed libraries)
 driver-library-mismatch-fix-3 = Without a reboot (no process may use the GPU): `sudo rmmod nvidia_uvm nvidia_drm nvidia_modeset nvidia && sudo modprobe nvidia`
-driver-too-old-title = The NVIDIA driver { $driver } is too old for { $t_display }: it needs >= { $doc_value }
-driver-too-old-fix-1 = Or pick a release that fits this driver: `cudoctor plan --driver { $driver } --framework { $t_framework_name }`
+driver-too-old-title = The NVIDIA driver { $driver } is too old for { $target }: it needs >= { $doc_value }
+driver-too-old-fix-1 = Or pick a release that fits this driver: `cudoctor plan --driver { $driver } --framework { $framework }`
 driver-too-old-explain-1 = { $too_old } The knowledge base says: { $reason }.
-driver-too-old-fix-2 = Or pick a release that fits this driver: `cudoctor plan --driver { $driver } --framework { $t_framework_name }`
-driver-too-old-explain-2 = Each CUDA release ships with a driver; { $t_display } was built with CUDA { $cuda_value } whose toolkit driver is { $toolkit_as_deref_unwrap_or_unknown }. This driver is older, but within CUDA { $cuda_value_major }.x NVIDIA's minor-version compatibility lets it run, with limits: { $named_join }. Code that relies on PTX compiled by the newer toolkit (for example on a GPU the build has no machine code for) can fail with `CUDA_ERROR_UNSUPPORTED_PTX_VERSION` (222).
-driver-too-old-title-2 = The NVIDIA driver supports CUDA { $supported }; { $t_display } needs CUDA { $cuda }
+driver-too-old-fix-2 = Or pick a release that fits this driver: `cudoctor plan --driver { $driver } --framework { $framework }`
+driver-too-old-explain-2 = Each CUDA release ships with a driver; { $target } was built with CUDA { $cuda_value } whose toolkit driver is { $toolkit }. This driver is older, but within CUDA { $cuda_value_major }.x NVIDIA's minor-version compatibility lets it run, with limits: { $named_join }. Code that relies on PTX compiled by the newer toolkit (for example on a GPU the build has no machine code for) can fail with `CUDA_ERROR_UNSUPPORTED_PTX_VERSION` (222).
+driver-too-old-title-2 = The NVIDIA driver supports CUDA { $supported }; { $target } needs CUDA { $cuda }
 
 ## container
 
@@ -55,7 +55,7 @@ image-cuda-newer-than-driver-explain = The NVIDIA Container Toolkit parses every
 image-cuda-newer-than-driver-fix = Fix the variable in the Dockerfile (`ENV NVIDIA_REQUIRE_CUDA="cuda>=X.Y"`), or run with `-e NVIDIA_DISABLE_REQUIRE=1`
 image-cuda-newer-than-driver-explain-2 = The container runtime compares `{ $r_var }` with the CUDA version the host driver reports. The probe did not ask the driver, and driver { $driver } is newer than every CUDA release in the knowledge base, so the CUDA version it supports is not known here.
 image-cuda-newer-than-driver-fix-2 = Run `cudoctor check --image ...` on the host itself (the driver is asked there), or `nvidia-smi` there: its `CUDA Version` must be at least the image's
-image-cuda-newer-than-driver-explain-3 = Containers use the host's NVIDIA driver; only the CUDA libraries come from the image. Before it starts a GPU container the NVIDIA Container Toolkit checks `{ $r_var }`: one of its space-separated terms must hold, and none does on this host ({ $failing_join }). `docker run --gpus all` fails with "unsatisfied condition: { $failed_first_map_or_r_raw_f_f }".{ $minor_note }
+image-cuda-newer-than-driver-explain-3 = Containers use the host's NVIDIA driver; only the CUDA libraries come from the image. Before it starts a GPU container the NVIDIA Container Toolkit checks `{ $r_var }`: one of its space-separated terms must hold, and none does on this host ({ $failing_join }). `docker run --gpus all` fails with "unsatisfied condition: { $failed }".{ $minor_note }
 image-cuda-newer-than-driver-fix-3 = Or skip the check, knowing minor-version compatibility's limits: `docker run --gpus all -e NVIDIA_DISABLE_REQUIRE=1 ...`
 image-cuda-newer-than-driver-explain-4 = `{ $var }` admits driver { $driver } only in a term that also names the GPU { $needs_join_and } (`brand=tesla,driver>=...`: the data-center forward-compatibility groups of NVIDIA's CUDA images), which the facts do not tell.
 image-cuda-newer-than-driver-fix-4 = See the GPU's brand on the host: `nvidia-smi -q | grep 'Product Brand'`; a data-center brand (`Tesla`, `NVIDIA`) with a driver in the group's range starts the container through forward compatibility
@@ -67,7 +67,7 @@ image-cuda-newer-than-driver-fix-6 = Upgrade the host driver to >= { $toolkit } 
 
 ## cudnn
 
-cudnn-version-mismatch-fix = Install cuDNN { $want } for CUDA { $cuda_major_minor }: { $apt }; or with pip `pip install 'nvidia-cudnn-cu{ $cuda_major }>={ $want },<{ $built_value_major_saturating_add_1 }'` and put its `nvidia/cudnn/lib` directory first in `LD_LIBRARY_PATH`
+cudnn-version-mismatch-fix = Install cuDNN { $want } for CUDA { $cuda_major_minor }: { $apt }; or with pip `pip install 'nvidia-cudnn-cu{ $cuda_major }>={ $want },<{ $next_major }'` and put its `nvidia/cudnn/lib` directory first in `LD_LIBRARY_PATH`
 cudnn-version-mismatch-fix-2 = Remove cuDNN files copied by hand (`libcudnn*` in `/usr/local/cuda*/lib64`, `/usr/lib/x86_64-linux-gnu`) and run `sudo ldconfig`
 cudnn-version-mismatch-fix-3 = In a custom image: build FROM the official `{ $image }` and do not replace its cuDNN
 cudnn-version-mismatch-title-1 = Several different cuDNN versions are installed: { $list_join }
@@ -92,28 +92,28 @@ ld-library-path-current-directory-fix-1 = Where it is set in a shell profile, wr
 
 ## framework
 
-python-version-unsupported-title = { $t_display } does not support Python { $py_value } ({ $env })
-python-version-unsupported-fix = Create an environment with a supported Python, e.g. `python{ $match_supported_value_crate_target_pytho } -m venv ~/venv-{ $t_framework_name } && ~/venv-{ $t_framework_name }/bin/pip install { $pip_install_args_t }`
-python-version-unsupported-fix-2 = Or pick a release that supports Python { $py_value }: `cudoctor plan --python { $py_value } --framework { $t_framework_name }`
-cpu-only-build-explain = This machine has an NVIDIA GPU, but the installed { $t_display } was built without CUDA support, so it can only run on the CPU ({ $match_t_framework_framework_tensorflow_t }). Nothing in the driver or CUDA setup can change that; the package must be replaced with a GPU build.
-gpu-arch-unsupported-explain = GPU programs ship machine code (SASS, `sm_XY`) for specific GPU generations, and optionally PTX (`compute_XY`), an intermediate form the driver can compile for newer GPUs. { $t_display } carries neither machine code that runs on compute capability { $cc } ({ $cc_sm_name }) nor PTX old enough to be compiled for it, so every GPU operation fails with "no kernel image is available for execution on the device" (TensorFlow may instead ignore the GPU: "Ignoring visible gpu device ... with Cuda compute capability { $cc }").
-gpu-arch-unsupported-fix = Pick a release whose wheels carry { $cc_sm_name } code: `cudoctor plan --cc { $cc } --framework { $t_framework_name }`
-gpu-arch-unsupported-fix-2 = Or build { $t_framework_display_name } from source with compute capability { $cc } enabled
-gpu-arch-unsupported-explain-2 = { $t_display } has no machine code for compute capability { $cc }, only PTX ({ $code }) that the driver must compile when the program starts. That PTX was produced by CUDA { $cuda_value } (PTX ISA { $cuda_isa }, { $how_describe }); driver { $driver } is only known to compile PTX ISA { $driver_isa }, so loading fails with `CUDA_ERROR_UNSUPPORTED_PTX_VERSION` (222): "the provided PTX was compiled with an unsupported toolchain". Minor-version compatibility does not cover PTX.
-gpu-arch-unsupported-fix-3 = Upgrade the driver to at least the CUDA { $cuda_value } toolkit driver (`{ $requirements_command_t }` shows it)
-gpu-arch-unsupported-fix-4 = Or pick a release with machine code for this GPU: `cudoctor plan --cc { $cc } --driver { $driver } --framework { $t_framework_name }`
-gpu-arch-unsupported-explain-3 = { $t_display } has no machine code for compute capability { $cc }; it carries PTX ({ $code }) that the driver compiles for this GPU when the program starts. That works but makes the first start slow (minutes for large frameworks; the result is cached in `~/.nv/ComputeCache`, raise `CUDA_CACHE_MAXSIZE` if it keeps recompiling), and it needs a driver whose compiler understands that PTX version.
-gpu-arch-unsupported-fix-5 = For native code: `cudoctor plan --cc { $cc } --framework { $t_framework_name }` lists releases built with { $cc_sm_name }
-gpu-arch-unsupported-explain-4 = { $t_display } supports GPUs from compute capability { $min_value } on; the { $label } is an older generation ({ $cc }), so its GPU code cannot run there ("no kernel image is available for execution on the device").
-gpu-arch-unsupported-fix-6 = Pick an older release: `cudoctor plan --cc { $cc } --framework { $t_framework_name }`
-gpu-arch-unsupported-explain-5 = Which GPU code { $t_display } carries is unknown, but it was built with CUDA { $cuda_value }, and the compiler of CUDA { $row_major }.x only produces code for compute capability { $row_cc_min } and newer. No build made with it can carry machine code for compute capability { $cc } ({ $cc_sm_name }), and PTX is only ever compiled for the same or a newer GPU, never down to an older one. Every GPU operation fails with "no kernel image is available for execution on the device".
-gpu-arch-unsupported-fix-7 = Pick a build made with an older CUDA that still targets { $cc_sm_name }: `cudoctor plan --cc { $cc } --framework { $t_framework_name }`
-gpu-arch-unsupported-explain-6 = { $t_display } does its matrix products in cuBLAS (`{ $soname }`). The copy the loader takes carries machine code only for other GPU generations and no PTX the driver could compile for compute capability { $cc }, so every matrix product fails with "no kernel image is available for execution on the device" (or `CUBLAS_STATUS_ARCH_MISMATCH`) even though the framework itself starts.
+python-version-unsupported-title = { $target } does not support Python { $py_value } ({ $env })
+python-version-unsupported-fix = Create an environment with a supported Python, e.g. `python{ $python } -m venv ~/venv-{ $framework } && ~/venv-{ $framework }/bin/pip install { $packages }`
+python-version-unsupported-fix-2 = Or pick a release that supports Python { $py_value }: `cudoctor plan --python { $py_value } --framework { $framework }`
+cpu-only-build-explain = This machine has an NVIDIA GPU, but the installed { $target } was built without CUDA support, so it can only run on the CPU ({ $check }). Nothing in the driver or CUDA setup can change that; the package must be replaced with a GPU build.
+gpu-arch-unsupported-explain = GPU programs ship machine code (SASS, `sm_XY`) for specific GPU generations, and optionally PTX (`compute_XY`), an intermediate form the driver can compile for newer GPUs. { $target } carries neither machine code that runs on compute capability { $cc } ({ $cc_sm_name }) nor PTX old enough to be compiled for it, so every GPU operation fails with "no kernel image is available for execution on the device" (TensorFlow may instead ignore the GPU: "Ignoring visible gpu device ... with Cuda compute capability { $cc }").
+gpu-arch-unsupported-fix = Pick a release whose wheels carry { $cc_sm_name } code: `cudoctor plan --cc { $cc } --framework { $framework }`
+gpu-arch-unsupported-fix-2 = Or build { $framework_name } from source with compute capability { $cc } enabled
+gpu-arch-unsupported-explain-2 = { $target } has no machine code for compute capability { $cc }, only PTX ({ $code }) that the driver must compile when the program starts. That PTX was produced by CUDA { $cuda_value } (PTX ISA { $cuda_isa }, { $how_describe }); driver { $driver } is only known to compile PTX ISA { $driver_isa }, so loading fails with `CUDA_ERROR_UNSUPPORTED_PTX_VERSION` (222): "the provided PTX was compiled with an unsupported toolchain". Minor-version compatibility does not cover PTX.
+gpu-arch-unsupported-fix-3 = Upgrade the driver to at least the CUDA { $cuda_value } toolkit driver (`{ $requirements }` shows it)
+gpu-arch-unsupported-fix-4 = Or pick a release with machine code for this GPU: `cudoctor plan --cc { $cc } --driver { $driver } --framework { $framework }`
+gpu-arch-unsupported-explain-3 = { $target } has no machine code for compute capability { $cc }; it carries PTX ({ $code }) that the driver compiles for this GPU when the program starts. That works but makes the first start slow (minutes for large frameworks; the result is cached in `~/.nv/ComputeCache`, raise `CUDA_CACHE_MAXSIZE` if it keeps recompiling), and it needs a driver whose compiler understands that PTX version.
+gpu-arch-unsupported-fix-5 = For native code: `cudoctor plan --cc { $cc } --framework { $framework }` lists releases built with { $cc_sm_name }
+gpu-arch-unsupported-explain-4 = { $target } supports GPUs from compute capability { $min_value } on; the { $label } is an older generation ({ $cc }), so its GPU code cannot run there ("no kernel image is available for execution on the device").
+gpu-arch-unsupported-fix-6 = Pick an older release: `cudoctor plan --cc { $cc } --framework { $framework }`
+gpu-arch-unsupported-explain-5 = Which GPU code { $target } carries is unknown, but it was built with CUDA { $cuda_value }, and the compiler of CUDA { $row_major }.x only produces code for compute capability { $row_cc_min } and newer. No build made with it can carry machine code for compute capability { $cc } ({ $cc_sm_name }), and PTX is only ever compiled for the same or a newer GPU, never down to an older one. Every GPU operation fails with "no kernel image is available for execution on the device".
+gpu-arch-unsupported-fix-7 = Pick a build made with an older CUDA that still targets { $cc_sm_name }: `cudoctor plan --cc { $cc } --framework { $framework }`
+gpu-arch-unsupported-explain-6 = { $target } does its matrix products in cuBLAS (`{ $soname }`). The copy the loader takes carries machine code only for other GPU generations and no PTX the driver could compile for compute capability { $cc }, so every matrix product fails with "no kernel image is available for execution on the device" (or `CUBLAS_STATUS_ARCH_MISMATCH`) even though the framework itself starts.
 gpu-arch-unsupported-fix-8 = Check which copy loads and why: `cudoctor which { $soname }`
-gpu-arch-unsupported-explain-7 = The cuBLAS copy the loader takes for { $t_display } has no machine code for compute capability { $cc }; the driver compiles its PTX ({ $code }) when it is first used, which makes the first matrix products slow and needs a driver whose compiler understands that PTX.
+gpu-arch-unsupported-explain-7 = The cuBLAS copy the loader takes for { $target } has no machine code for compute capability { $cc }; the driver compiles its PTX ({ $code }) when it is first used, which makes the first matrix products slow and needs a driver whose compiler understands that PTX.
 gpu-arch-unsupported-fix-9 = For native code, use a cuBLAS release built for { $cc_sm_name }
 tensorrt-missing-title = TensorRT is not installed; TensorFlow's TensorRT warnings are harmless
-tensorrt-missing-explain = TensorRT (`libnvinfer`) is an optional NVIDIA inference optimiser. Some TensorFlow releases look for it at start and print "Could not load dynamic library 'libnvinfer.so.7'" or "TF-TRT Warning: Could not find TensorRT". { $t_display } trains and runs on the GPU without it; only TF-TRT model conversion needs it.
+tensorrt-missing-explain = TensorRT (`libnvinfer`) is an optional NVIDIA inference optimiser. Some TensorFlow releases look for it at start and print "Could not load dynamic library 'libnvinfer.so.7'" or "TF-TRT Warning: Could not find TensorRT". { $target } trains and runs on the GPU without it; only TF-TRT model conversion needs it.
 tensorrt-missing-fix = Nothing to do unless you use TF-TRT; to silence the messages: `export TF_CPP_MIN_LOG_LEVEL=2` (hides TensorFlow warnings in general)
 release-not-in-knowledge-base-explain = cudoctor's compatibility tables do not cover this release ({ $why }). { $how }
 release-not-in-knowledge-base-fix-1 = Update cudoctor for newer tables
@@ -142,11 +142,11 @@ image-library-replaced-fix-2 = See what each layer did: `docker history --no-tru
 
 ## libraries
 
-library-not-found-title = { $t_display } cannot load { $count ->
+library-not-found-title = { $target } cannot load { $count ->
         [one] a CUDA library
        *[other] { $count } CUDA libraries
     }: { $names_join }
-library-not-found-explain = { $t_display } opens the CUDA libraries by exact file name (soname) when it starts. The dynamic loader looks in the directories of `LD_LIBRARY_PATH`, the `ld.so.cache` index and the system library directories; no file with { $count ->
+library-not-found-explain = { $target } opens the CUDA libraries by exact file name (soname) when it starts. The dynamic loader looks in the directories of `LD_LIBRARY_PATH`, the `ld.so.cache` index and the system library directories; no file with { $count ->
         [one] that name
        *[other] these names
     } is there. When any of them is missing TensorFlow logs "Could not load dynamic library" and "Cannot dlopen some GPU libraries... Skipping registering GPU devices", and everything runs on the CPU.
@@ -159,21 +159,21 @@ library-not-found-fix-3 = pip: `pip install 'tensorflow[and-cuda]=={ $v }'` (ins
 library-not-found-fix-4 = apt (NVIDIA CUDA repository, see the CUDA installation guide): `sudo apt-get install { $apt_join }`
 library-not-found-fix-5 = cuDNN { $c_value_major }.{ $c_value_minor } for CUDA { $cuda_major_minor } from apt: { $apt }
 library-not-found-fix-6 = Or run the official image, which has the right libraries: `docker run --gpus all -it { $image }`
-library-not-found-title-2 = { $t_display } requires NVIDIA wheels that are not installed: { $names_join }
-library-not-found-explain-2 = { $t_display } gets its CUDA libraries from `nvidia-*` pip packages that its own metadata pins (`Requires-Dist`). They are missing from { $env }, so the libraries they carry are not where the framework looks first; unless matching copies are on the loader's path, importing it fails with "cannot open shared object file" or it runs without the GPU.
+library-not-found-title-2 = { $target } requires NVIDIA wheels that are not installed: { $names_join }
+library-not-found-explain-2 = { $target } gets its CUDA libraries from `nvidia-*` pip packages that its own metadata pins (`Requires-Dist`). They are missing from { $env }, so the libraries they carry are not where the framework looks first; unless matching copies are on the loader's path, importing it fails with "cannot open shared object file" or it runs without the GPU.
 library-not-found-fix-7 = `pip install { $reqs_join }` (into { $env })
 library-not-found-fix-8 = Or reinstall the framework with its dependencies: `pip install --force-reinstall '{ $pkg }=={ $v }'`
 library-wrong-version-title = `{ $r_soname }` resolves to a version { $version } library, not a version { $w } one
-library-wrong-version-explain = { $t_display } asks for `{ $r_soname }`, a name that promises major version { $w }. The file the loader takes under that name is really version { $version } (usually a hand-made symlink to a newer or older library). Functions and data layouts differ between majors: expect "undefined symbol" errors, crashes ("Segmentation fault") or silent CPU fallback.
+library-wrong-version-explain = { $target } asks for `{ $r_soname }`, a name that promises major version { $w }. The file the loader takes under that name is really version { $version } (usually a hand-made symlink to a newer or older library). Functions and data layouts differ between majors: expect "undefined symbol" errors, crashes ("Segmentation fault") or silent CPU fallback.
 library-wrong-version-fix = Remove the link that points `{ $r_soname }` at the wrong file (`ls -l { $loaded_path }`), then install the real version { $w } library (see `library-not-found` for the packages) and run `sudo ldconfig`
-library-wrong-version-title-2 = An older `{ $r_soname }` ({ $version }) hides a newer copy ({ $file_version_n_unwrap_or_default })
+library-wrong-version-title-2 = An older `{ $r_soname }` ({ $version }) hides a newer copy ({ $newer_version })
 library-wrong-version-explain-2 = Several copies of this library exist. The loader takes the first one in its search order, which is older than another copy on the path; the framework was probably meant to use the newer one (older copies can lack functions or fixes it needs).
-library-wrong-version-fix-2 = Put the directory of the newer copy first: `{ $export_line_n_path_rsplit_once_map_or_d }`, or remove the older copy
-library-wrong-version-title-3 = { $name } { $version } does not satisfy { $t_display }'s pin `{ $spec }`
-library-wrong-version-explain-3 = { $t_display } was built and tested against the NVIDIA library versions its metadata pins. The installed { $name } is outside that range (installed by hand or by another package), so the framework may fail to load it or behave differently from the tested build.
+library-wrong-version-fix-2 = Put the directory of the newer copy first: `{ $export }`, or remove the older copy
+library-wrong-version-title-3 = { $name } { $version } does not satisfy { $target }'s pin `{ $spec }`
+library-wrong-version-explain-3 = { $target } was built and tested against the NVIDIA library versions its metadata pins. The installed { $name } is outside that range (installed by hand or by another package), so the framework may fail to load it or behave differently from the tested build.
 library-wrong-version-fix-3 = `pip install '{ $name }{ $spec }'` (into { $env })
 library-wrong-version-fix-4 = Check the environment afterwards: `pip check`
-cuda-runtime-untested-title = { $t_display } will load CUDA runtime { $rt } but was built and tested with CUDA { $cuda_value }
+cuda-runtime-untested-title = { $target } will load CUDA runtime { $rt } but was built and tested with CUDA { $cuda_value }
 cuda-runtime-untested-fix = Load the CUDA { $cuda_value } copy first: `{ $export_line_dir }`
 cuda-runtime-untested-fix-2 = Install the CUDA { $cuda_value_major_minor } runtime: `sudo apt-get install cuda-cudart-{ $cuda_value_major }-{ $cuda_value_minor }` (NVIDIA CUDA repository) and put its `lib64` directory first in `LD_LIBRARY_PATH`
 
@@ -186,23 +186,23 @@ cpu-only-build-fix-4 = Reinstall a CUDA build of torch from the index for its CU
 cpu-only-build-fix-3 = `pip install --force-reinstall { $pin_torch }` (on Linux the PyPI wheel is the { $d_tag } build, CUDA { $d_cuda }; other CUDA builds and their `--index-url`: { $requirements })
 cpu-only-build-fix-2 = `pip uninstall -y { $t_package }`, then install the GPU package of the release (`tensorflow` from 2.1 on, `tensorflow-gpu` before): { $requirements }
 cpu-only-build-fix-1 = `pip uninstall -y { $t_package } && pip install { $pin_release_package }` (the GPU package of this release is `{ $release_package }`)
-cpu-only-build-title-2 = { $t_display } is a CPU-only build: it will not use the GPU
-cpu-only-build-title-1 = { $t_display } is a ROCm (AMD GPU) build (HIP { $h }): it will not use the NVIDIA GPU
-gpu-arch-unsupported-title-5 = The cuBLAS { $t_display } loads has only PTX ({ $code }) for the { $label }: compiled at start-up
-gpu-arch-unsupported-title-4 = The cuBLAS { $t_display } loads has no GPU code for the { $label } (compute capability { $cc })
-gpu-arch-unsupported-title-3 = { $t_display } has only PTX ({ $code }) for the { $label }: the driver compiles it at start-up
-gpu-arch-unsupported-title-2 = { $t_display } has only PTX ({ $code }) for the { $label }, and driver { $driver } cannot compile it
-gpu-arch-unsupported-title-1 = { $t_display } has no GPU code for the { $label } (compute capability { $cc }): "no kernel image is available"
+cpu-only-build-title-2 = { $target } is a CPU-only build: it will not use the GPU
+cpu-only-build-title-1 = { $target } is a ROCm (AMD GPU) build (HIP { $h }): it will not use the NVIDIA GPU
+gpu-arch-unsupported-title-5 = The cuBLAS { $target } loads has only PTX ({ $code }) for the { $label }: compiled at start-up
+gpu-arch-unsupported-title-4 = The cuBLAS { $target } loads has no GPU code for the { $label } (compute capability { $cc })
+gpu-arch-unsupported-title-3 = { $target } has only PTX ({ $code }) for the { $label }: the driver compiles it at start-up
+gpu-arch-unsupported-title-2 = { $target } has only PTX ({ $code }) for the { $label }, and driver { $driver } cannot compile it
+gpu-arch-unsupported-title-1 = { $target } has no GPU code for the { $label } (compute capability { $cc }): "no kernel image is available"
 gpu-arch-unsupported-fix-cublas-2 = Install a cuBLAS of CUDA { $cuda_value_major }.x with code for { $cc_sm_name } (the copy loaded may be a trimmed build); check a copy before using it: `cudoctor archs <path>/{ $soname }`
-gpu-arch-unsupported-fix-cublas-1 = No cuBLAS of CUDA { $row_major }.x can carry code for { $cc_sm_name }: that CUDA compiles for compute capability { $row_cc_min } and newer only. Pick a build made with an older CUDA: `cudoctor plan --cc { $cc } --framework { $t_framework_name }`
-release-not-in-knowledge-base-fix-read-2 = See what the knowledge base knows: `cudoctor requirements { $t_package }==<version>` and `cudoctor matrix { $t_framework_name }`
-release-not-in-knowledge-base-fix-read-1 = Read what this release needs from its PyPI metadata: `cudoctor requirements { $t_package }=={ $v }`; the known releases: `cudoctor matrix { $t_framework_name }`
-python-version-unsupported-explain-2 = { $t_display } is installed in a Python { $py_value } environment, but its official packages exist for Python { $supported_value } only. This build came from elsewhere (a source build, another index) and is not a tested combination; import errors or crashes in compiled code are possible.
-python-version-unsupported-explain-1 = Frameworks publish compiled packages (wheels) for specific Python versions only. { $t_display } has them for Python { $supported_value }; in an environment with Python { $py_value } `pip install` finds no matching package ("No matching distribution found").
-library-wrong-version-explain-runtime-2 = The CUDA runtime (`{ $r_soname }`) that the loader finds first is a newer minor release than the one { $t_display } was built with. Within CUDA { $cuda_value_major }.x this is allowed, but it is not the combination the framework was tested with, and the driver must be new enough for CUDA { $rt_major_minor } (see `driver-too-old`).
-library-wrong-version-explain-runtime-1 = The CUDA runtime (`{ $r_soname }`) that the loader finds first is older than the one { $t_display } was built with. The file name is the same across CUDA { $cuda_value_major }.x, so it loads, but functions added after CUDA { $rt_major_minor } are missing: expect "undefined symbol" errors or failures in some operations.
-gpu-arch-unsupported-title-direct-2 = { $t_display } was built with CUDA { $cuda_value }, which cannot make code for the { $label } (compute capability { $cc }): "no kernel image is available"
-gpu-arch-unsupported-title-direct-1 = { $t_display } needs compute capability >= { $min_value }; the { $label } has { $cc }
+gpu-arch-unsupported-fix-cublas-1 = No cuBLAS of CUDA { $row_major }.x can carry code for { $cc_sm_name }: that CUDA compiles for compute capability { $row_cc_min } and newer only. Pick a build made with an older CUDA: `cudoctor plan --cc { $cc } --framework { $framework }`
+release-not-in-knowledge-base-fix-read-2 = See what the knowledge base knows: `cudoctor requirements { $t_package }==<version>` and `cudoctor matrix { $framework }`
+release-not-in-knowledge-base-fix-read-1 = Read what this release needs from its PyPI metadata: `cudoctor requirements { $t_package }=={ $v }`; the known releases: `cudoctor matrix { $framework }`
+python-version-unsupported-explain-2 = { $target } is installed in a Python { $py_value } environment, but its official packages exist for Python { $supported_value } only. This build came from elsewhere (a source build, another index) and is not a tested combination; import errors or crashes in compiled code are possible.
+python-version-unsupported-explain-1 = Frameworks publish compiled packages (wheels) for specific Python versions only. { $target } has them for Python { $supported_value }; in an environment with Python { $py_value } `pip install` finds no matching package ("No matching distribution found").
+library-wrong-version-explain-runtime-2 = The CUDA runtime (`{ $r_soname }`) that the loader finds first is a newer minor release than the one { $target } was built with. Within CUDA { $cuda_value_major }.x this is allowed, but it is not the combination the framework was tested with, and the driver must be new enough for CUDA { $rt_major_minor } (see `driver-too-old`).
+library-wrong-version-explain-runtime-1 = The CUDA runtime (`{ $r_soname }`) that the loader finds first is older than the one { $target } was built with. The file name is the same across CUDA { $cuda_value_major }.x, so it loads, but functions added after CUDA { $rt_major_minor } are missing: expect "undefined symbol" errors or failures in some operations.
+gpu-arch-unsupported-title-direct-2 = { $target } was built with CUDA { $cuda_value }, which cannot make code for the { $label } (compute capability { $cc }): "no kernel image is available"
+gpu-arch-unsupported-title-direct-1 = { $target } needs compute capability >= { $min_value }; the { $label } has { $cc }
 driver-too-old-explain = { $target } contains GPU code built with CUDA { $cuda }. The CUDA libraries it loads need a driver at least as new as their CUDA release (within CUDA 11 and later, a somewhat older driver of the same major family is accepted: "minor-version compatibility"). An older driver makes the first CUDA call fail with "CUDA driver version is insufficient for CUDA runtime version" (error 35), and the framework falls back to the CPU.
 driver-upgrade-fix-compat = Upgrade the NVIDIA driver to >= { $min } (>= { $compat } works with minor-version-compatibility caveats). On Ubuntu: `sudo apt-get install nvidia-driver-{ $branch }` (or a newer branch), then `sudo reboot`
 driver-upgrade-fix = Upgrade the NVIDIA driver to >= { $min }. On Ubuntu: `sudo apt-get install nvidia-driver-{ $branch }` (or a newer branch), then `sudo reboot`
@@ -246,3 +246,11 @@ gpu-arch-unsupported-fix-jit-cache = Expect a slow first start; keep the cache: 
 driver-missing-why = the CUDA { $cuda } toolkit driver, for { $target }
 cudnn-apt-commands = `apt-cache madison { $pkg }`, then `sudo apt-get install { $pkg }=<a { $want }.x version from that list>`
 cudnn-apt-commands-grep = `apt-cache madison { $pkg } | grep 'cuda{ $cuda }'`, then `sudo apt-get install { $pkg }=<a { $want }.x version from that list>`
+cuda-visible-devices-hides-all-why-empty = it is set but empty
+cuda-visible-devices-hides-all-why-negative = its first entry `{ $first }` is negative
+cuda-visible-devices-hides-all-why-index = its first entry `{ $first }` is not a device index (this machine has { $count } { $count ->
+        [one] GPU
+       *[other] GPUs
+    }: { $indexes })
+cuda-visible-devices-hides-all-why-uuid = its first entry `{ $first }` matches no GPU UUID on this machine
+cuda-visible-devices-hides-all-why-invalid = its first entry `{ $first }` is neither an index nor a GPU UUID

@@ -1,5 +1,6 @@
 //! The report model: findings with evidence, fix and sources.
 
+use cudoctor_i18n::{Lang, Msg};
 use serde::{Deserialize, Serialize};
 
 /// How bad a finding is.
@@ -65,6 +66,20 @@ pub struct Finding {
     pub fix: Vec<String>,
     /// Knowledge-base source URLs.
     pub sources: Vec<String>,
+    /// The message keys and arguments of the title, explanation and fix lines, for reading them
+    /// in another language ([`Finding::localized_title`]); never serialized, so the JSON stays
+    /// English. `None` for a finding built without keys.
+    #[serde(skip)]
+    pub l10n: Option<Localized>,
+}
+
+/// What a finding's text is, by message key: the title, the explanation, and one entry per fix
+/// line (`None` for a line without a key, which is then shown in English).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Localized {
+    pub title: Option<Msg>,
+    pub explanation: Option<Msg>,
+    pub fix: Vec<Option<Msg>>,
 }
 
 impl Severity {
@@ -89,7 +104,85 @@ impl Finding {
             evidence: Vec::new(),
             fix: Vec::new(),
             sources: Vec::new(),
+            l10n: None,
         }
+    }
+
+    fn l10n_mut(&mut self) -> &mut Localized {
+        let n = self.fix.len();
+        let l = self.l10n.get_or_insert_with(Localized::default);
+        l.fix.resize(n, None);
+        l
+    }
+
+    /// Gives the title its message key (the English title stays as it is).
+    #[must_use]
+    pub fn title_msg(mut self, msg: Msg) -> Self {
+        self.l10n_mut().title = Some(msg);
+        self
+    }
+
+    /// Gives the explanation its message key.
+    #[must_use]
+    pub fn explain_msg(mut self, msg: Msg) -> Self {
+        self.l10n_mut().explanation = Some(msg);
+        self
+    }
+
+    /// Sets the explanation and its message key.
+    #[must_use]
+    pub fn explain_pair(self, (text, msg): (String, Msg)) -> Self {
+        self.explain(text).explain_msg(msg)
+    }
+
+    /// Gives the last fix line its message key.
+    #[must_use]
+    pub fn fix_msg(mut self, msg: Msg) -> Self {
+        let n = self.fix.len();
+        if n > 0 {
+            self.l10n_mut().fix[n - 1] = Some(msg);
+        }
+        self
+    }
+
+    /// Adds one fix step with its message key.
+    #[must_use]
+    pub fn fix_pair(self, (text, msg): (String, Msg)) -> Self {
+        self.fix(text).fix_msg(msg)
+    }
+
+    /// The title in `lang` (the English title where it has no key).
+    pub fn localized_title(&self, lang: Lang) -> String {
+        localize(
+            &self.title,
+            self.l10n.as_ref().and_then(|l| l.title.as_ref()),
+            lang,
+        )
+    }
+
+    /// The explanation in `lang` (the English one where it has no key).
+    pub fn localized_explanation(&self, lang: Lang) -> String {
+        localize(
+            &self.explanation,
+            self.l10n.as_ref().and_then(|l| l.explanation.as_ref()),
+            lang,
+        )
+    }
+
+    /// The fix lines in `lang` (each line without a key in English).
+    pub fn localized_fix(&self, lang: Lang) -> Vec<String> {
+        self.fix
+            .iter()
+            .enumerate()
+            .map(|(i, text)| {
+                let msg = self
+                    .l10n
+                    .as_ref()
+                    .and_then(|l| l.fix.get(i))
+                    .and_then(Option::as_ref);
+                localize(text, msg, lang)
+            })
+            .collect()
     }
 
     /// Sets the explanation.
@@ -115,6 +208,9 @@ impl Finding {
     #[must_use]
     pub fn fix(mut self, step: impl Into<String>) -> Self {
         self.fix.push(step.into());
+        if let Some(l) = &mut self.l10n {
+            l.fix.push(None);
+        }
         self
     }
 
@@ -142,6 +238,83 @@ impl Finding {
             }
         }
         self
+    }
+}
+
+/// Where a text and its message disagree: `None` when `msg` rendered in English (strictly: the
+/// key exists, every variable is given) is `english` and it renders in every other language too.
+fn check_text(what: &str, english: &str, msg: Option<&Msg>) -> Option<String> {
+    let Some(m) = msg else {
+        return Some(format!("{what}: no message key for {english:?}"));
+    };
+    match m.render_strict(Lang::En) {
+        None => {
+            return Some(format!(
+                "{what}: `{}` is missing from en or lacks an argument",
+                m.key
+            ));
+        }
+        Some(s) if s != english => {
+            return Some(format!(
+                "{what}: `{}` renders {s:?} in en, the code builds {english:?}",
+                m.key
+            ));
+        }
+        Some(_) => {}
+    }
+    for lang in Lang::ALL {
+        if m.render_strict(lang).is_none() {
+            return Some(format!(
+                "{what}: `{}` is missing from {lang} or lacks an argument there",
+                m.key
+            ));
+        }
+    }
+    None
+}
+
+impl Finding {
+    /// Every way this finding's text and its message keys disagree: a title, explanation or fix
+    /// line without a key, a key whose English message does not reproduce the text, or one that
+    /// a catalog lacks. Empty when the finding reads the same in English through the catalogs.
+    pub fn l10n_mismatches(&self) -> Vec<String> {
+        let l = self.l10n.clone().unwrap_or_default();
+        let mut out = Vec::new();
+        let id = &self.id;
+        out.extend(check_text(
+            &format!("{id} title"),
+            &self.title,
+            l.title.as_ref(),
+        ));
+        if !self.explanation.is_empty() || l.explanation.is_some() {
+            out.extend(check_text(
+                &format!("{id} explanation"),
+                &self.explanation,
+                l.explanation.as_ref(),
+            ));
+        }
+        for (i, fix) in self.fix.iter().enumerate() {
+            out.extend(check_text(
+                &format!("{id} fix {}", i + 1),
+                fix,
+                l.fix.get(i).and_then(Option::as_ref),
+            ));
+        }
+        if l.fix.len() > self.fix.len() {
+            out.push(format!("{id}: more fix keys than fix lines"));
+        }
+        out
+    }
+}
+
+/// `english` in English; else `msg` in `lang` where it has a key (falling back to English).
+fn localize(english: &str, msg: Option<&Msg>, lang: Lang) -> String {
+    match (lang, msg) {
+        (Lang::En, _) | (_, None) => english.to_owned(),
+        (_, Some(m)) => match cudoctor_i18n::Catalog::get(lang).message(m.key, &m.args) {
+            Some(s) => s,
+            None => english.to_owned(),
+        },
     }
 }
 

@@ -21,6 +21,8 @@
 //! # Ok(()) }
 //! ```
 
+pub use cudoctor_i18n::msg;
+
 pub mod finding;
 pub mod loader;
 pub mod require;
@@ -32,7 +34,9 @@ use cudoctor_facts::snapshot::Snapshot;
 use cudoctor_kb::data::Kb;
 use serde::Serialize;
 
-pub use finding::{Evidence, Finding, Severity};
+pub use cudoctor_i18n::{self as i18n, Arg, Lang, Msg};
+
+pub use finding::{Evidence, Finding, Localized, Severity};
 pub use loader::{LoadedFile, Resolution, SkippedFile, loader_questions};
 pub use target::{
     KbKnowledge, Needs, PythonSupport, Sourced, Target, TargetInfo, target_from_spec,
@@ -73,6 +77,10 @@ pub struct Diagnosis {
     pub targets: Vec<TargetInfo>,
     /// Sorted by severity (errors first), then id, then title.
     pub findings: Vec<Finding>,
+    /// The verdict's message key and arguments ([`Diagnosis::localized_verdict`]); never
+    /// serialized.
+    #[serde(skip)]
+    pub verdict_l10n: Option<Msg>,
 }
 
 impl Diagnosis {
@@ -82,6 +90,44 @@ impl Diagnosis {
             .iter()
             .filter(|f| f.severity == severity)
             .count()
+    }
+
+    /// Every way the verdict's or a finding's text and its message keys disagree (see
+    /// [`Finding::l10n_mismatches`]); empty when the catalogs reproduce the English text.
+    pub fn l10n_mismatches(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        match &self.verdict_l10n {
+            None => out.push("verdict: no message key".to_owned()),
+            Some(m) => {
+                if m.render_strict(Lang::En).as_deref() != Some(self.verdict.as_str()) {
+                    out.push(format!(
+                        "verdict: `{}` renders {:?} in en, the code builds {:?}",
+                        m.key,
+                        m.render_strict(Lang::En),
+                        self.verdict
+                    ));
+                }
+                for lang in Lang::ALL {
+                    if m.render_strict(lang).is_none() {
+                        out.push(format!("verdict: `{}` is incomplete in {lang}", m.key));
+                    }
+                }
+            }
+        }
+        for f in &self.findings {
+            out.extend(f.l10n_mismatches());
+        }
+        out
+    }
+
+    /// The verdict in `lang` (English: [`Diagnosis::verdict`] as it is).
+    pub fn localized_verdict(&self, lang: Lang) -> String {
+        match (lang, &self.verdict_l10n) {
+            (Lang::En, _) | (_, None) => self.verdict.clone(),
+            (_, Some(m)) => cudoctor_i18n::Catalog::get(lang)
+                .message(m.key, &m.args)
+                .unwrap_or_else(|| self.verdict.clone()),
+        }
     }
 }
 
@@ -107,15 +153,18 @@ fn plural(n: usize, word: &str) -> String {
 /// What the evidence does not show, for an `ok` verdict: empty only when a "ready" verdict rests
 /// on evidence (a live host whose driver and GPU were seen, targets whose release, CUDA build and
 /// libraries are known).
-fn not_checked(ctx: &rules::Ctx<'_>) -> Vec<String> {
+fn not_checked(ctx: &rules::Ctx<'_>) -> Vec<(String, Msg)> {
     use cudoctor_kb::framework::Framework;
     let mut out = Vec::new();
     if ctx.snap.root.kind == RootKind::Host {
         if ctx.driver().is_none() {
-            out.push("the driver version is unknown".to_owned());
+            out.push((
+                "the driver version is unknown".to_owned(),
+                msg!("verdict-unchecked-driver"),
+            ));
         }
         if ctx.gpus_present() != Some(true) {
-            out.push("no GPU was seen".to_owned());
+            out.push(("no GPU was seen".to_owned(), msg!("verdict-unchecked-gpu")));
         }
     } else if ctx.snap.root.kind == RootKind::Image {
         // The driver and GPUs judged are those of the host that will run the image.
@@ -125,37 +174,72 @@ fn not_checked(ctx: &rules::Ctx<'_>) -> Vec<String> {
             .as_ref()
             .map_or("the host", |i| i.host.as_str());
         if ctx.driver().is_none() {
-            out.push(format!("the driver version of {host} is unknown"));
+            out.push((
+                format!("the driver version of {host} is unknown"),
+                msg!("verdict-unchecked-image-driver", host = host),
+            ));
         }
         if ctx.gpus_present() != Some(true) {
-            out.push(format!("no GPU was seen on {host}"));
+            out.push((
+                format!("no GPU was seen on {host}"),
+                msg!("verdict-unchecked-image-gpu", host = host),
+            ));
         }
     } else {
-        out.push(format!(
-            "the driver and GPU were not checked ({} root)",
-            ctx.snap.root.kind
+        out.push((
+            format!(
+                "the driver and GPU were not checked ({} root)",
+                ctx.snap.root.kind
+            ),
+            msg!(
+                "verdict-unchecked-root",
+                root = ctx.snap.root.kind.to_string()
+            ),
         ));
     }
     for t in ctx.gpu_targets() {
         let name = t.display();
         let mut unknown = Vec::new();
+        let mut unknown_keys = Vec::new();
         if t.version.is_none() {
             unknown.push("version");
+            unknown_keys.push("version");
         }
         if t.needs.cuda.is_none() {
             unknown.push("CUDA build");
+            unknown_keys.push("cuda");
         }
         if t.framework == Framework::TensorFlow && t.needs.sonames.is_none() {
             unknown.push("libraries");
+            unknown_keys.push("libraries");
         }
         if !unknown.is_empty() {
-            out.push(format!("{name}: its {} unknown", join_is_are(&unknown)));
+            out.push((
+                format!("{name}: its {} unknown", join_is_are(&unknown)),
+                Msg::new(unknown_key(&unknown_keys)).arg("name", name.clone()),
+            ));
         }
         if t.version.is_some() && !matches!(t.kb, target::KbKnowledge::Known) {
-            out.push(format!("{name} is not in the knowledge base"));
+            out.push((
+                format!("{name} is not in the knowledge base"),
+                msg!("verdict-unchecked-not-in-kb", name = name.clone()),
+            ));
         }
     }
     out
+}
+
+/// The key of "NAME: its ... unknown" for which of version, CUDA build and libraries are unknown.
+fn unknown_key(which: &[&str]) -> &'static str {
+    match which {
+        ["version"] => "verdict-unchecked-target-version",
+        ["cuda"] => "verdict-unchecked-target-cuda",
+        ["libraries"] => "verdict-unchecked-target-libraries",
+        ["version", "cuda"] => "verdict-unchecked-target-version-cuda",
+        ["version", "libraries"] => "verdict-unchecked-target-version-libraries",
+        ["cuda", "libraries"] => "verdict-unchecked-target-cuda-libraries",
+        _ => "verdict-unchecked-target-version-cuda-libraries",
+    }
 }
 
 /// `version is` / `version and CUDA build are`.
@@ -222,7 +306,17 @@ pub fn diagnose(kb: &Kb, snapshot: &Snapshot, targets: &[Target]) -> Diagnosis {
         }
         parts.join(", ")
     };
-    let not_checked = not_checked(&ctx);
+    let (not_checked, not_checked_msgs): (Vec<String>, Vec<Msg>) =
+        not_checked(&ctx).into_iter().unzip();
+    let verdict_l10n = verdict_msg(
+        status,
+        targets.is_empty(),
+        &subject,
+        !gpu_targets.is_empty() || !all_targets.is_empty(),
+        errors,
+        warnings,
+        not_checked_msgs,
+    );
     let verdict = match (status, targets.is_empty()) {
         (Status::Error, false) => format!("{subject} will not use the GPU: {counts}"),
         (Status::Error, true) => format!("The GPU stack is not usable: {counts}"),
@@ -244,10 +338,67 @@ pub fn diagnose(kb: &Kb, snapshot: &Snapshot, targets: &[Target]) -> Diagnosis {
             not_checked.join("; ")
         ),
     };
-    Diagnosis {
+    let d = Diagnosis {
         status,
         verdict,
         targets: targets.iter().map(Target::info).collect(),
         findings,
+        verdict_l10n: Some(verdict_l10n),
+    };
+    // Every rule test goes through here: each finding it makes must read the same through the
+    // English catalog, and have its messages in every language.
+    #[cfg(test)]
+    {
+        let bad = d.l10n_mismatches();
+        assert!(
+            bad.is_empty(),
+            "catalogs and code disagree:\n{}",
+            bad.join("\n")
+        );
+    }
+    d
+}
+
+/// The verdict as a message: the same cases as the English text in [`diagnose`]. The counts are
+/// numbers (plural forms); what was not checked is a list of messages, joined by `verdict-sep`.
+fn verdict_msg(
+    status: Status,
+    no_targets: bool,
+    subject: &str,
+    named: bool,
+    errors: usize,
+    warnings: usize,
+    not_checked: Vec<Msg>,
+) -> Msg {
+    let subject = if named {
+        Arg::from(subject)
+    } else {
+        Arg::Msg(msg!("verdict-subject-gpu-stack"))
+    };
+    let counts = msg!("verdict-counts", errors = errors, warnings = warnings);
+    let list = |items: Vec<Msg>| -> Arg {
+        let mut acc: Option<Msg> = None;
+        for m in items {
+            acc = Some(match acc {
+                None => msg!("verdict-list-one", item = m),
+                Some(head) => msg!("verdict-list-more", head = head, item = m),
+            });
+        }
+        Arg::Msg(acc.unwrap_or_else(|| msg!("verdict-list-empty")))
+    };
+    let clean = not_checked.is_empty();
+    match (status, no_targets) {
+        (Status::Error, false) => msg!("verdict-error", subject = subject, counts = counts),
+        (Status::Error, true) => msg!("verdict-error-stack", counts = counts),
+        (Status::Warning, false) => msg!("verdict-warning", subject = subject, counts = counts),
+        (Status::Warning, true) => msg!("verdict-warning-stack", counts = counts),
+        (Status::Ok, false) if clean => msg!("verdict-ok", subject = subject),
+        (Status::Ok, false) => msg!(
+            "verdict-ok-unchecked",
+            subject = subject,
+            unchecked = list(not_checked)
+        ),
+        (Status::Ok, true) if clean => msg!("verdict-ok-stack"),
+        (Status::Ok, true) => msg!("verdict-ok-stack-unchecked", unchecked = list(not_checked)),
     }
 }

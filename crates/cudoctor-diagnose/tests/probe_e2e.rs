@@ -88,6 +88,12 @@ fn check(f: &Fixture) -> Diagnosis {
     let questions = loader_questions(&targets, &snap);
     p.answer(&mut snap, &questions);
     let d = diagnose(kb, &snap, &targets);
+    let bad = d.l10n_mismatches();
+    assert!(
+        bad.is_empty(),
+        "catalogs and code disagree:\n{}",
+        bad.join("\n")
+    );
     for x in &d.findings {
         eprintln!("[{}] {}: {}", x.severity.as_str(), x.id, x.title);
     }

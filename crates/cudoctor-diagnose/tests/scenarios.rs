@@ -18,13 +18,25 @@ fn kb() -> &'static Kb {
 
 fn run(s: &Snapshot) -> Diagnosis {
     let targets = targets_from_snapshot(kb(), s);
-    diagnose(kb(), s, &targets)
+    localized(diagnose(kb(), s, &targets))
 }
 
 fn run_for(s: &Snapshot, spec: &str) -> Diagnosis {
     let spec: Spec = spec.parse().unwrap();
     let targets = vec![target_from_spec(kb(), &spec, s)];
-    diagnose(kb(), s, &targets)
+    localized(diagnose(kb(), s, &targets))
+}
+
+/// The diagnosis, once checked to read the same through the English catalog (and to have all
+/// its messages in every language): the catalogs cannot drift from the text the rules build.
+fn localized(d: Diagnosis) -> Diagnosis {
+    let bad = d.l10n_mismatches();
+    assert!(
+        bad.is_empty(),
+        "catalogs and code disagree:\n{}",
+        bad.join("\n")
+    );
+    d
 }
 
 fn show(d: &Diagnosis) -> String {
@@ -929,4 +941,68 @@ fn ld_library_path_current_directory_warns_with_the_cleaned_value() {
         "{:?}",
         f.fix
     );
+}
+
+/// The backtick-quoted spans of a text: commands, paths, sonames, variables.
+fn quoted(s: &str) -> Vec<&str> {
+    s.split('`').skip(1).step_by(2).collect()
+}
+
+/// Read in Chinese, every scenario's verdict and findings are Chinese text in which each command,
+/// path and soname of the English text is still there, as it is; English stays byte-identical.
+#[test]
+fn scenarios_read_in_chinese_with_commands_verbatim() {
+    use cudoctor_diagnose::Lang;
+    let cjk = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    let mut seen = std::collections::BTreeSet::new();
+    for (name, s) in scenarios() {
+        let d = run(&s);
+        assert_eq!(d.localized_verdict(Lang::En), d.verdict, "{name}");
+        let zh = d.localized_verdict(Lang::Zh);
+        assert!(cjk(&zh), "{name}: verdict not in Chinese: {zh}");
+        for f in &d.findings {
+            seen.insert(f.id.clone());
+            assert_eq!(f.localized_title(Lang::En), f.title);
+            assert_eq!(f.localized_explanation(Lang::En), f.explanation);
+            assert_eq!(f.localized_fix(Lang::En), f.fix);
+            let title = f.localized_title(Lang::Zh);
+            let explanation = f.localized_explanation(Lang::Zh);
+            let fix = f.localized_fix(Lang::Zh);
+            assert!(cjk(&title), "{name} {}: title {title:?}", f.id);
+            assert!(
+                cjk(&explanation),
+                "{name} {}: explanation {explanation:?}",
+                f.id
+            );
+            assert_eq!(fix.len(), f.fix.len());
+            for (en, zh) in [(&f.title, &title), (&f.explanation, &explanation)]
+                .into_iter()
+                .chain(f.fix.iter().zip(fix.iter()))
+            {
+                for q in quoted(en) {
+                    assert!(
+                        zh.contains(&format!("`{q}`")),
+                        "{name} {}: `{q}` lost in {zh:?}",
+                        f.id
+                    );
+                }
+            }
+        }
+    }
+    assert!(seen.len() >= 15, "the scenarios reach only {seen:?}");
+}
+
+/// Every rule id has a zh title message.
+#[test]
+fn every_rule_id_has_a_zh_title() {
+    use cudoctor_diagnose::{Lang, i18n::Catalog, rule_ids};
+    let zh = Catalog::get(Lang::Zh);
+    for id in rule_ids() {
+        let exact = format!("{id}-title");
+        let variant = format!("{id}-title-");
+        assert!(
+            zh.keys().any(|k| k == exact || k.starts_with(&variant)),
+            "{id} has no zh title"
+        );
+    }
 }

@@ -1,5 +1,6 @@
 //! cuDNN: the copy that loads against what the framework was built with.
 
+use cudoctor_i18n::msg;
 use std::str::FromStr;
 
 use cudoctor_kb::rules::{CudnnCheck, tf_cudnn_runtime_check};
@@ -83,6 +84,23 @@ pub(crate) fn apt_commands(cudnn: CudnnVersion, cuda: CudaVersion) -> String {
     }
 }
 
+/// [`apt_commands`] as a message: the same commands, the words around them translatable.
+pub(crate) fn apt_commands_msg(cudnn: CudnnVersion, cuda: CudaVersion) -> cudoctor_i18n::Msg {
+    let want = format!("{}.{}", cudnn.major(), cudnn.minor());
+    if cudnn.major() >= 9 {
+        let pkg = format!("libcudnn{}-cuda-{}", cudnn.major(), cuda.major());
+        msg!("cudnn-apt-commands", pkg = pkg, want = want)
+    } else {
+        let pkg = format!("libcudnn{}", cudnn.major());
+        msg!(
+            "cudnn-apt-commands-grep",
+            pkg = pkg,
+            want = want,
+            cuda = format!("{}.{}", cuda.major(), cuda.minor())
+        )
+    }
+}
+
 /// `cudnn-version-mismatch`: the loaded cuDNN is not accepted (or untested) by the target; or
 /// several different cuDNN copies are installed.
 pub(crate) fn cudnn_version_mismatch(ctx: &Ctx<'_>) -> Vec<Finding> {
@@ -129,7 +147,26 @@ pub(crate) fn cudnn_version_mismatch(ctx: &Ctx<'_>) -> Vec<Finding> {
                 r,
             ),
         };
+        let l10n_args = |key: &'static str| {
+            msg!(
+                key,
+                target = t.display(),
+                loaded = loaded.to_string(),
+                built = built.value.to_string(),
+                reason = reason.clone()
+            )
+        };
         let mut f = Finding::new("cudnn-version-mismatch", severity, title)
+            .title_msg(l10n_args(if severity == Severity::Error {
+                "cudnn-version-mismatch-title-rejected"
+            } else {
+                "cudnn-version-mismatch-title-untested"
+            }))
+            .explain_msg(l10n_args(if severity == Severity::Error {
+                "cudnn-version-mismatch-explain-rejected"
+            } else {
+                "cudnn-version-mismatch-explain-untested"
+            }))
             .explain(if severity == Severity::Error {
                 format!(
                     "cuDNN is NVIDIA's library of neural-network kernels (convolutions, batch norm, \
@@ -166,9 +203,11 @@ pub(crate) fn cudnn_version_mismatch(ctx: &Ctx<'_>) -> Vec<Finding> {
                 apt_commands(built.value, cuda),
                 cuda.major(),
                 built.value.major().saturating_add(1)
-            ));
+            ))
+                .fix_msg(msg!("cudnn-version-mismatch-fix", want = want.clone(), cuda_major_minor = cuda.major_minor().to_string(), apt = apt_commands_msg(built.value, cuda), cuda_major = cuda.major().to_string(), next_major = (built.value.major().saturating_add(1)).to_string()));
         }
-        f = f.fix("Remove cuDNN files copied by hand (`libcudnn*` in `/usr/local/cuda*/lib64`, `/usr/lib/x86_64-linux-gnu`) and run `sudo ldconfig`");
+        f = f.fix("Remove cuDNN files copied by hand (`libcudnn*` in `/usr/local/cuda*/lib64`, `/usr/lib/x86_64-linux-gnu`) and run `sudo ldconfig`")
+            .fix_msg(msg!("cudnn-version-mismatch-fix-2"));
         if ctx.in_container() || ctx.is_image_like() {
             if let (Some(image), cudoctor_kb::framework::Framework::TensorFlow) = (
                 t.version
@@ -178,7 +217,8 @@ pub(crate) fn cudnn_version_mismatch(ctx: &Ctx<'_>) -> Vec<Finding> {
             ) {
                 f = f.fix(format!(
                     "In a custom image: build FROM the official `{image}` and do not replace its cuDNN"
-                ));
+                ))
+                    .fix_msg(msg!("cudnn-version-mismatch-fix-3", image = image.clone()));
             }
         }
         out.push(
@@ -271,13 +311,18 @@ fn several_copies(ctx: &Ctx<'_>) -> Vec<Finding> {
             list.join(", ")
         ),
     )
+    .title_msg(msg!(
+        "cudnn-version-mismatch-title-1",
+        list_join = list.join(", ")
+    ))
     .explain(
         "Different copies of cuDNN (library files, headers, pip wheels) are installed. Only one \
          of them is loaded, chosen by the loader's search order, not by what a framework needs; \
          headers of one version next to libraries of another break builds that compile against \
          cuDNN. Mixed copies usually come from copying cuDNN files by hand or from unofficial \
          bundles, and they make failures depend on `LD_LIBRARY_PATH`.",
-    );
+    )
+    .explain_msg(msg!("cudnn-version-mismatch-explain-1"));
     for c in &ctx.snap.cudnn {
         if let Some(v) = c.version.cloned().filter(|v| majors.contains(&v.major())) {
             f = f.evidence(
@@ -294,7 +339,9 @@ fn several_copies(ctx: &Ctx<'_>) -> Vec<Finding> {
     }
     vec![f
         .fix("Keep one cuDNN per CUDA major: remove the copies no framework needs (and stale headers), then `sudo ldconfig`")
+        .fix_msg(msg!("cudnn-version-mismatch-fix-4"))
         .fix("Check what each framework will load: `cudoctor which libcudnn.so.8` / `cudoctor which libcudnn.so.9`")
+        .fix_msg(msg!("cudnn-version-mismatch-fix-5"))
         .source(CUDNN_MATRIX)]
 }
 

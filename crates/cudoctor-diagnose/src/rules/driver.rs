@@ -1,5 +1,6 @@
 //! The NVIDIA driver: present, loaded, consistent, new enough.
 
+use cudoctor_i18n::msg;
 use cudoctor_kb::rules::{DriverCaveat, Verdict};
 use cudoctor_kb::version::CudaVersion;
 
@@ -18,7 +19,7 @@ fn has_libcuda(ctx: &Ctx<'_>) -> bool {
 }
 
 /// The driver the targets need at least, for the fix text: (version, "for CUDA 11.2 (TensorFlow 2.9.0)").
-fn needed_driver(ctx: &Ctx<'_>) -> Option<(String, String)> {
+fn needed_driver(ctx: &Ctx<'_>) -> Option<(String, String, cudoctor_i18n::Msg)> {
     ctx.gpu_targets()
         .filter_map(|t| {
             let cuda = t.needs.cuda.as_ref()?.value;
@@ -27,10 +28,15 @@ fn needed_driver(ctx: &Ctx<'_>) -> Option<(String, String)> {
             Some((
                 v,
                 format!("the CUDA {cuda} toolkit driver, for {}", t.display()),
+                msg!(
+                    "driver-missing-why",
+                    cuda = cuda.to_string(),
+                    target = t.display()
+                ),
             ))
         })
         .max_by(|a, b| a.0.cmp(&b.0))
-        .map(|(v, why)| (v.to_string(), why))
+        .map(|(v, why, why_msg)| (v.to_string(), why, why_msg))
 }
 
 /// `driver-missing`: no kernel module, no user-space driver, on a host (not a container or an image).
@@ -59,6 +65,7 @@ pub(crate) fn driver_missing(ctx: &Ctx<'_>) -> Vec<Finding> {
         Severity::Error,
         "No NVIDIA driver is installed",
     )
+        .title_msg(msg!("driver-missing-title"))
     .explain(format!(
         "A program reaches an NVIDIA GPU only through the NVIDIA driver: a kernel module (`nvidia`) \
          plus the user-space library `libcuda.so.1`. Neither was found, so {} cannot use a GPU and \
@@ -66,6 +73,7 @@ pub(crate) fn driver_missing(ctx: &Ctx<'_>) -> Vec<Finding> {
          your machine, GPU will not be used\").",
         ctx.subject()
     ))
+    .explain_msg(msg!("driver-missing-explain", ctx_subject = ctx.subject()))
     .evidence(
         "kernel module version",
         "absent",
@@ -82,18 +90,21 @@ pub(crate) fn driver_missing(ctx: &Ctx<'_>) -> Vec<Finding> {
         }
     }
     match needed_driver(ctx) {
-        Some((v, why)) => {
+        Some((v, why, why_msg)) => {
             f = f.fix(format!(
                 "Install an NVIDIA driver >= {v} ({why}). On Ubuntu: `sudo ubuntu-drivers list`, then `sudo apt-get install nvidia-driver-<branch>` with a branch of at least {}",
                 v.split('.').next().unwrap_or(&v)
-            ));
+            ))
+                .fix_msg(msg!("driver-missing-fix", v = v.clone(), why = why_msg, branch = (v.split('.').next().unwrap_or(&v)).to_string()));
         }
         None => {
-            f = f.fix("If this machine has an NVIDIA GPU, install its driver. On Ubuntu: `sudo ubuntu-drivers list`, then `sudo apt-get install nvidia-driver-<branch>` (run `cudoctor requirements SPEC` for the branch a framework needs)");
+            f = f.fix("If this machine has an NVIDIA GPU, install its driver. On Ubuntu: `sudo ubuntu-drivers list`, then `sudo apt-get install nvidia-driver-<branch>` (run `cudoctor requirements SPEC` for the branch a framework needs)")
+                .fix_msg(msg!("driver-missing-fix-2"));
         }
     }
     vec![
         f.fix("`sudo reboot`, then check with `cat /proc/driver/nvidia/version` and `nvidia-smi`")
+            .fix_msg(msg!("driver-missing-fix-3"))
             .source(DRIVER_DOWNLOADS)
             .source(COMPAT_GUIDE),
     ]
@@ -132,6 +143,7 @@ pub(crate) fn kernel_module_not_loaded(ctx: &Ctx<'_>) -> Vec<Finding> {
         Severity::Error,
         "The NVIDIA driver is installed but its kernel module is not loaded",
     )
+        .title_msg(msg!("kernel-module-not-loaded-title"))
     .explain(
         "The driver has two halves: the user-space library `libcuda.so.1` (found) and the `nvidia` \
          kernel module that talks to the hardware (not loaded). Without the module every CUDA call \
@@ -139,6 +151,7 @@ pub(crate) fn kernel_module_not_loaded(ctx: &Ctx<'_>) -> Vec<Finding> {
          NVIDIA driver\"). Usual causes: the module was not built for the running kernel after a \
          kernel upgrade (DKMS), Secure Boot refuses the unsigned module, or `nouveau` holds the GPU.",
     )
+    .explain_msg(msg!("kernel-module-not-loaded-explain"))
     .evidence("user-space driver version", user_text, user_src)
     .evidence(
         "kernel module version",
@@ -151,10 +164,13 @@ pub(crate) fn kernel_module_not_loaded(ctx: &Ctx<'_>) -> Vec<Finding> {
         }
     }
     vec![f.fix("`sudo modprobe nvidia` and read the reason if it fails: `sudo dmesg | grep -i -e nvidia -e nouveau`")
+        .fix_msg(msg!("kernel-module-not-loaded-fix"))
         .fix(format!(
             "Rebuild the module for the running kernel: `sudo dkms autoinstall` (or `sudo apt-get install --reinstall nvidia-dkms-{branch}`), then `sudo reboot`"
         ))
+        .fix_msg(msg!("kernel-module-not-loaded-fix-2", branch = branch.clone()))
         .fix("With Secure Boot on: enroll the module signing key (`sudo mokutil --import /var/lib/shim-signed/mok/MOK.der`) or use the distribution's signed driver packages")
+        .fix_msg(msg!("kernel-module-not-loaded-fix-3"))
         .source(DRIVER_DOWNLOADS)]
 }
 
@@ -199,6 +215,7 @@ pub(crate) fn driver_library_mismatch(ctx: &Ctx<'_>) -> Vec<Finding> {
         Severity::Error,
         "The loaded NVIDIA kernel module and the driver libraries are different versions",
     )
+    .title_msg(msg!("driver-library-mismatch-title"))
     .evidence(
         "kernel module version",
         kernel.to_string(),
@@ -218,7 +235,9 @@ pub(crate) fn driver_library_mismatch(ctx: &Ctx<'_>) -> Vec<Finding> {
                  to initialise (`cuInit`) and `nvidia-smi` reports \"Failed to initialize NVML: \
                  Driver/library version mismatch\".",
             )
-            .fix("Remove the driver libraries from the image (`libcuda.so.*`, `libnvidia-*.so.*`; do not install `nvidia-driver-*` or `libnvidia-compute-*` packages in a Dockerfile) and let the runtime inject the host's: `docker run --gpus all ...`");
+            .explain_msg(msg!("driver-library-mismatch-explain"))
+            .fix("Remove the driver libraries from the image (`libcuda.so.*`, `libnvidia-*.so.*`; do not install `nvidia-driver-*` or `libnvidia-compute-*` packages in a Dockerfile) and let the runtime inject the host's: `docker run --gpus all ...`")
+            .fix_msg(msg!("driver-library-mismatch-fix"));
     } else {
         f = f
             .explain(
@@ -227,8 +246,11 @@ pub(crate) fn driver_library_mismatch(ctx: &Ctx<'_>) -> Vec<Finding> {
                  loaded while the new libraries are installed. CUDA initialisation fails and \
                  `nvidia-smi` reports \"Failed to initialize NVML: Driver/library version mismatch\".",
             )
+            .explain_msg(msg!("driver-library-mismatch-explain-2"))
             .fix("`sudo reboot` (loads the module that matches the installed libraries)")
-            .fix("Without a reboot (no process may use the GPU): `sudo rmmod nvidia_uvm nvidia_drm nvidia_modeset nvidia && sudo modprobe nvidia`");
+            .fix_msg(msg!("driver-library-mismatch-fix-2"))
+            .fix("Without a reboot (no process may use the GPU): `sudo rmmod nvidia_uvm nvidia_drm nvidia_modeset nvidia && sudo modprobe nvidia`")
+            .fix_msg(msg!("driver-library-mismatch-fix-3"));
     }
     vec![f.source(DRIVER_DOWNLOADS)]
 }
@@ -262,7 +284,8 @@ pub(crate) fn driver_too_old(ctx: &Ctx<'_>) -> Vec<Finding> {
                             doc.value
                         ),
                     )
-                    .explain(explain_too_old(&t.display(), cuda.value))
+                        .title_msg(msg!("driver-too-old-title", driver = driver.to_string(), target = t.display(), doc_value = doc.value.to_string()))
+                    .explain_pair(explain_too_old(&t.display(), cuda.value))
                     .evidence("driver version", driver.to_string(), driver_src.clone())
                     .evidence(
                         format!("CUDA {} built with", t.display()),
@@ -274,11 +297,12 @@ pub(crate) fn driver_too_old(ctx: &Ctx<'_>) -> Vec<Finding> {
                         doc.value.to_string(),
                         doc.source.clone(),
                     )
-                    .fix(upgrade_fix(&doc.value.to_string(), None))
+                    .fix_pair(upgrade_fix(&doc.value.to_string(), None))
                     .fix(format!(
                         "Or pick a release that fits this driver: `cudoctor plan --driver {driver} --framework {}`",
                         t.framework.name()
                     ))
+                    .fix_msg(msg!("driver-too-old-fix-1", driver = driver.to_string(), framework = t.framework.name().to_string()))
                     .sources(crate::finding::kb_urls(&doc.source))
                     .source(COMPAT_GUIDE),
                 );
@@ -345,18 +369,26 @@ pub(crate) fn driver_too_old(ctx: &Ctx<'_>) -> Vec<Finding> {
                             cuda.value
                         ),
                     )
+                    .title_msg(msg!(
+                        "driver-too-old-title-incompatible",
+                        driver = driver.to_string(),
+                        target = t.display(),
+                        cuda = cuda.value.to_string()
+                    ))
                     .explain(format!(
                         "{} The knowledge base says: {reason}.",
-                        explain_too_old(&t.display(), cuda.value)
+                        explain_too_old(&t.display(), cuda.value).0
                     ))
-                    .fix(upgrade_fix(
+                    .explain_msg(msg!("driver-too-old-explain-1", too_old = explain_too_old(&t.display(), cuda.value).1, reason = reason.clone()))
+                    .fix_pair(upgrade_fix(
                         toolkit.as_deref().unwrap_or(&need),
                         compat.as_deref().filter(|c| Some(*c) != toolkit.as_deref()),
                     ))
                     .fix(format!(
                         "Or pick a release that fits this driver: `cudoctor plan --driver {driver} --framework {}`",
                         t.framework.name()
-                    )),
+                    ))
+                    .fix_msg(msg!("driver-too-old-fix-2", driver = driver.to_string(), framework = t.framework.name().to_string())),
                 );
             }
             Verdict::CompatibleWithCaveats(caveats) => {
@@ -369,6 +401,12 @@ pub(crate) fn driver_too_old(ctx: &Ctx<'_>) -> Vec<Finding> {
                         cuda.value
                     ),
                 )
+                .title_msg(msg!(
+                    "driver-too-old-title-caveats",
+                    driver = driver.to_string(),
+                    target = t.display(),
+                    cuda = cuda.value.to_string()
+                ))
                 .explain(format!(
                     "Each CUDA release ships with a driver; {} was built with CUDA {} whose toolkit \
                      driver is {}. This driver is older, but within CUDA {}.x NVIDIA's minor-version \
@@ -380,7 +418,8 @@ pub(crate) fn driver_too_old(ctx: &Ctx<'_>) -> Vec<Finding> {
                     toolkit.as_deref().unwrap_or("unknown"),
                     cuda.value.major(),
                     named.join("; ")
-                ));
+                ))
+                .explain_msg(msg!("driver-too-old-explain-2", target = t.display(), cuda_value = cuda.value.to_string(), toolkit = (toolkit.as_deref().unwrap_or("unknown")).to_string(), cuda_value_major = cuda.value.major().to_string(), named_join = named.join("; ")));
                 for c in &named {
                     f = f.evidence(
                         "minor-version-compatibility caveat",
@@ -389,7 +428,7 @@ pub(crate) fn driver_too_old(ctx: &Ctx<'_>) -> Vec<Finding> {
                     );
                 }
                 if let Some(tk) = &toolkit {
-                    f = f.fix(upgrade_fix(tk, None));
+                    f = f.fix_pair(upgrade_fix(tk, None));
                 }
                 out.push(f);
             }
@@ -435,7 +474,13 @@ fn driver_cuda_too_old(
                 t.display()
             ),
         )
-        .explain(explain_too_old(&t.display(), cuda))
+        .title_msg(msg!(
+            "driver-too-old-title-2",
+            supported = supported.to_string(),
+            target = t.display(),
+            cuda = cuda.to_string()
+        ))
+        .explain_pair(explain_too_old(&t.display(), cuda))
         .evidence(
             "CUDA version the driver supports",
             supported.to_string(),
@@ -451,7 +496,7 @@ fn driver_cuda_too_old(
             format!(">= {need}"),
             crate::target::kb_source(&req.sources().join(" | ")),
         )
-        .fix(upgrade_fix(
+        .fix_pair(upgrade_fix(
             &req.toolkit_min
                 .map_or_else(|| need.clone(), ToString::to_string),
             None,
@@ -461,24 +506,42 @@ fn driver_cuda_too_old(
     )
 }
 
-fn explain_too_old(target: &str, cuda: CudaVersion) -> String {
-    format!(
-        "{target} contains GPU code built with CUDA {cuda}. The CUDA libraries it loads need a \
+fn explain_too_old(target: &str, cuda: CudaVersion) -> (String, cudoctor_i18n::Msg) {
+    (
+        format!(
+            "{target} contains GPU code built with CUDA {cuda}. The CUDA libraries it loads need a \
          driver at least as new as their CUDA release (within CUDA 11 and later, a somewhat older \
          driver of the same major family is accepted: \"minor-version compatibility\"). An older \
          driver makes the first CUDA call fail with \"CUDA driver version is insufficient for CUDA \
          runtime version\" (error 35), and the framework falls back to the CPU."
+        ),
+        msg!(
+            "driver-too-old-explain",
+            target = target,
+            cuda = cuda.to_string()
+        ),
     )
 }
 
-fn upgrade_fix(min: &str, compat: Option<&str>) -> String {
+fn upgrade_fix(min: &str, compat: Option<&str>) -> (String, cudoctor_i18n::Msg) {
     let branch = min.split('.').next().unwrap_or(min);
     match compat {
-        Some(c) => format!(
-            "Upgrade the NVIDIA driver to >= {min} (>= {c} works with minor-version-compatibility caveats). On Ubuntu: `sudo apt-get install nvidia-driver-{branch}` (or a newer branch), then `sudo reboot`"
+        Some(c) => (
+            format!(
+                "Upgrade the NVIDIA driver to >= {min} (>= {c} works with minor-version-compatibility caveats). On Ubuntu: `sudo apt-get install nvidia-driver-{branch}` (or a newer branch), then `sudo reboot`"
+            ),
+            msg!(
+                "driver-upgrade-fix-compat",
+                min = min,
+                compat = c,
+                branch = branch
+            ),
         ),
-        None => format!(
-            "Upgrade the NVIDIA driver to >= {min}. On Ubuntu: `sudo apt-get install nvidia-driver-{branch}` (or a newer branch), then `sudo reboot`"
+        None => (
+            format!(
+                "Upgrade the NVIDIA driver to >= {min}. On Ubuntu: `sudo apt-get install nvidia-driver-{branch}` (or a newer branch), then `sudo reboot`"
+            ),
+            msg!("driver-upgrade-fix", min = min, branch = branch),
         ),
     }
 }

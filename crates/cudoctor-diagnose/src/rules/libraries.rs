@@ -1,6 +1,7 @@
 //! The CUDA libraries a target dlopens: found, the right major, the tested runtime; and the
 //! `nvidia-*` wheels its package pins.
 
+use cudoctor_i18n::msg;
 use std::fmt::Write as _;
 use std::str::FromStr;
 
@@ -180,6 +181,12 @@ fn missing_sonames(ctx: &Ctx<'_>, t: &Target, missing: &[(String, Resolution)]) 
             names.join(", ")
         ),
     )
+    .title_msg(msg!(
+        "library-not-found-title",
+        target = t.display(),
+        count = names.len(),
+        names_join = names.join(", ")
+    ))
     .explain(format!(
         "{} opens the CUDA libraries by exact file name (soname) when it starts. The dynamic \
          loader looks in the directories of `LD_LIBRARY_PATH`, the `ld.so.cache` index and the \
@@ -192,6 +199,11 @@ fn missing_sonames(ctx: &Ctx<'_>, t: &Target, missing: &[(String, Resolution)]) 
         } else {
             "these names"
         }
+    ))
+    .explain_msg(msg!(
+        "library-not-found-explain",
+        target = t.display(),
+        count = names.len()
     ));
     for (_, r) in missing {
         let mut value = "no file the loader would take".to_owned();
@@ -252,10 +264,12 @@ fn missing_sonames(ctx: &Ctx<'_>, t: &Target, missing: &[(String, Resolution)]) 
             "Create the missing soname link{} (what `ldconfig` does in the directories it manages): `{} && sudo ldconfig`",
             if links.len() == 1 { "" } else { "s" },
             links.join(" && ")
-        ));
+        ))
+            .fix_msg(msg!("library-not-found-fix", count = links.len(), links_join = links.join(" && ")));
     }
     if !dirs.is_empty() {
-        f = f.fix(format!("Copies exist off the loader's search path; make them visible: `{}` (to make it permanent: `printf '%s\\n' {} | sudo tee /etc/ld.so.conf.d/cuda.conf && sudo ldconfig`)", export_line(&dirs), dirs.join(" ")));
+        f = f.fix(format!("Copies exist off the loader's search path; make them visible: `{}` (to make it permanent: `printf '%s\\n' {} | sudo tee /etc/ld.so.conf.d/cuda.conf && sudo ldconfig`)", export_line(&dirs), dirs.join(" ")))
+            .fix_msg(msg!("library-not-found-fix-2", export_line_dirs = export_line(&dirs), dirs_join = dirs.join(" ")));
     }
     let cuda = t.needs.cuda.as_ref().map(|c| c.value);
     let families: Vec<&str> = missing.iter().map(|(l, _)| l.as_str()).collect();
@@ -277,7 +291,8 @@ fn missing_sonames(ctx: &Ctx<'_>, t: &Target, missing: &[(String, Resolution)]) 
             if let Some(v) = &t.version {
                 f = f.fix(format!(
                     "pip: `pip install 'tensorflow[and-cuda]=={v}'` (installs the NVIDIA libraries this release pins)"
-                ));
+                ))
+                    .fix_msg(msg!("library-not-found-fix-3", v = v.to_string()));
             }
         } else {
             let mut pip: Vec<String> = pinned;
@@ -314,10 +329,26 @@ fn missing_sonames(ctx: &Ctx<'_>, t: &Target, missing: &[(String, Resolution)]) 
                         .unwrap_or("the framework's environment"),
                     pip.join(" ")
                 );
-                if !env_dirs.is_empty() {
+                let env = t.environment.clone().map_or_else(
+                    || cudoctor_i18n::Arg::Msg(msg!("library-not-found-env-default")),
+                    cudoctor_i18n::Arg::Text,
+                );
+                let line_msg = if env_dirs.is_empty() {
+                    msg!(
+                        "library-not-found-fix-pip",
+                        env = env,
+                        packages = pip.join(" ")
+                    )
+                } else {
                     let _ = write!(line, ", then `{}`", export_line(&env_dirs));
-                }
-                f = f.fix(line);
+                    msg!(
+                        "library-not-found-fix-pip-export",
+                        env = env,
+                        packages = pip.join(" "),
+                        export = export_line(&env_dirs)
+                    )
+                };
+                f = f.fix(line).fix_msg(line_msg);
             }
         }
         // apt: NVIDIA's CUDA network repository.
@@ -333,17 +364,26 @@ fn missing_sonames(ctx: &Ctx<'_>, t: &Target, missing: &[(String, Resolution)]) 
             f = f.fix(format!(
                 "apt (NVIDIA CUDA repository, see the CUDA installation guide): `sudo apt-get install {}`",
                 apt.join(" ")
-            ));
+            ))
+                .fix_msg(msg!("library-not-found-fix-4", apt_join = apt.join(" ")));
         }
         if families.contains(&"cudnn") {
             if let Some(c) = &t.needs.cudnn {
-                f = f.fix(format!(
-                    "cuDNN {}.{} for CUDA {} from apt: {}",
-                    c.value.major(),
-                    c.value.minor(),
-                    cuda.major_minor(),
-                    super::cudnn::apt_commands(c.value, cuda)
-                ));
+                f = f
+                    .fix(format!(
+                        "cuDNN {}.{} for CUDA {} from apt: {}",
+                        c.value.major(),
+                        c.value.minor(),
+                        cuda.major_minor(),
+                        super::cudnn::apt_commands(c.value, cuda)
+                    ))
+                    .fix_msg(msg!(
+                        "library-not-found-fix-5",
+                        c_value_major = c.value.major().to_string(),
+                        c_value_minor = c.value.minor().to_string(),
+                        cuda_major_minor = cuda.major_minor().to_string(),
+                        apt = super::cudnn::apt_commands_msg(c.value, cuda)
+                    ));
             }
         }
     }
@@ -355,7 +395,8 @@ fn missing_sonames(ctx: &Ctx<'_>, t: &Target, missing: &[(String, Resolution)]) 
         {
             f = f.fix(format!(
                 "Or run the official image, which has the right libraries: `docker run --gpus all -it {image}`"
-            ));
+            ))
+                .fix_msg(msg!("library-not-found-fix-6", image = image.clone()));
         }
     }
     f.sources(crate::finding::kb_urls(&sonames_src))
@@ -423,12 +464,22 @@ fn missing_pins(ctx: &Ctx<'_>, t: &Target) -> Vec<Finding> {
             names.join(", ")
         ),
     )
+    .title_msg(msg!(
+        "library-not-found-title-2",
+        target = t.display(),
+        names_join = names.join(", ")
+    ))
     .explain(format!(
         "{} gets its CUDA libraries from `nvidia-*` pip packages that its own metadata pins \
          (`Requires-Dist`). They are missing from {env}, so the libraries they carry are not \
          where the framework looks first; unless matching copies are on the loader's path, \
          importing it fails with \"cannot open shared object file\" or it runs without the GPU.",
         t.display()
+    ))
+    .explain_msg(msg!(
+        "library-not-found-explain-2",
+        target = t.display(),
+        env = env.to_string()
     ));
     for (pin, name, _) in &missing {
         f = f.evidence(
@@ -442,12 +493,19 @@ fn missing_pins(ctx: &Ctx<'_>, t: &Target) -> Vec<Finding> {
         .iter()
         .map(|(_, n, s)| format!("'{n}{s}'"))
         .collect();
-    f = f.fix(format!("`pip install {}` (into {env})", reqs.join(" ")));
+    f = f
+        .fix(format!("`pip install {}` (into {env})", reqs.join(" ")))
+        .fix_msg(msg!(
+            "library-not-found-fix-7",
+            reqs_join = reqs.join(" "),
+            env = env.to_string()
+        ));
     if let Some(v) = &t.version {
         let pkg = &t.package;
         f = f.fix(format!(
             "Or reinstall the framework with its dependencies: `pip install --force-reinstall '{pkg}=={v}'`"
-        ));
+        ))
+            .fix_msg(msg!("library-not-found-fix-8", pkg = pkg.clone(), v = v.to_string()));
     }
     vec![
         f.source(REQUIRES_DIST)
@@ -479,6 +537,7 @@ pub(crate) fn library_wrong_version(ctx: &Ctx<'_>) -> Vec<Finding> {
                                 r.soname
                             ),
                         )
+                            .title_msg(msg!("library-wrong-version-title", r_soname = r.soname.clone(), version = version.clone(), w = w.to_string()))
                         .explain(format!(
                             "{} asks for `{}`, a name that promises major version {w}. The file \
                              the loader takes under that name is really version {version} \
@@ -488,6 +547,7 @@ pub(crate) fn library_wrong_version(ctx: &Ctx<'_>) -> Vec<Finding> {
                             t.display(),
                             r.soname
                         ))
+                        .explain_msg(msg!("library-wrong-version-explain", target = t.display(), r_soname = r.soname.clone(), w = w.to_string(), version = version.clone()))
                         .evidence(
                             format!("file loaded for {}", r.soname),
                             format!("{} -> {}", loaded.path, loaded.real_path.as_deref().unwrap_or("?")),
@@ -498,6 +558,7 @@ pub(crate) fn library_wrong_version(ctx: &Ctx<'_>) -> Vec<Finding> {
                             "Remove the link that points `{}` at the wrong file (`ls -l {}`), then install the real version {w} library (see `library-not-found` for the packages) and run `sudo ldconfig`",
                             r.soname, loaded.path
                         ))
+                        .fix_msg(msg!("library-wrong-version-fix", r_soname = r.soname.clone(), loaded_path = loaded.path.clone(), w = w.to_string()))
                         .source(CUDA_INSTALL_GUIDE),
                     );
                     continue;
@@ -523,12 +584,19 @@ pub(crate) fn library_wrong_version(ctx: &Ctx<'_>) -> Vec<Finding> {
                             file_version(n).unwrap_or_default()
                         ),
                     )
+                    .title_msg(msg!(
+                        "library-wrong-version-title-2",
+                        r_soname = r.soname.clone(),
+                        version = version.clone(),
+                        newer_version = (file_version(n).unwrap_or_default()).clone()
+                    ))
                     .explain(
                         "Several copies of this library exist. The loader takes the first one in \
                          its search order, which is older than another copy on the path; the \
                          framework was probably meant to use the newer one (older copies can lack \
                          functions or fixes it needs).",
                     )
+                    .explain_msg(msg!("library-wrong-version-explain-2"))
                     .evidence(
                         format!("taken ({})", loaded.via),
                         loaded.path.clone(),
@@ -542,6 +610,15 @@ pub(crate) fn library_wrong_version(ctx: &Ctx<'_>) -> Vec<Finding> {
                     .fix(format!(
                         "Put the directory of the newer copy first: `{}`, or remove the older copy",
                         export_line(&[n.path.rsplit_once('/').map_or(".", |(d, _)| d).to_owned()])
+                    ))
+                    .fix_msg(msg!(
+                        "library-wrong-version-fix-2",
+                        export = (export_line(&[n
+                            .path
+                            .rsplit_once('/')
+                            .map_or(".", |(d, _)| d)
+                            .to_owned()]))
+                        .clone()
                     ))
                     .source(CUDA_INSTALL_GUIDE),
                 );
@@ -593,6 +670,13 @@ fn pin_mismatches(ctx: &Ctx<'_>, t: &Target) -> Vec<Finding> {
                     t.display()
                 ),
             )
+            .title_msg(msg!(
+                "library-wrong-version-title-3",
+                name = name.clone(),
+                version = version.clone(),
+                target = t.display(),
+                spec = spec.clone()
+            ))
             .explain(format!(
                 "{} was built and tested against the NVIDIA library versions its metadata pins. \
                  The installed {name} is outside that range (installed by hand or by another \
@@ -600,13 +684,28 @@ fn pin_mismatches(ctx: &Ctx<'_>, t: &Target) -> Vec<Finding> {
                  tested build.",
                 t.display()
             ))
+            .explain_msg(msg!(
+                "library-wrong-version-explain-3",
+                target = t.display(),
+                name = name.clone()
+            ))
             .evidence(format!("{name} installed"), version.clone(), meta)
             .evidence("pinned requirement", pin.value.clone(), pin.source.clone())
             .fix(format!(
                 "`pip install '{name}{spec}'` (into {})",
                 t.environment.as_deref().unwrap_or("its environment")
             ))
+            .fix_msg(msg!(
+                "library-wrong-version-fix-3",
+                name = name.clone(),
+                spec = spec.clone(),
+                env = t.environment.clone().map_or_else(
+                    || cudoctor_i18n::Arg::Msg(msg!("library-wrong-version-env-default")),
+                    cudoctor_i18n::Arg::Text
+                )
+            ))
             .fix("Check the environment afterwards: `pip check`")
+            .fix_msg(msg!("library-wrong-version-fix-4"))
             .source(REQUIRES_DIST)
             .source(super::framework::install_doc(t.framework)),
         );
@@ -645,8 +744,14 @@ pub(crate) fn cuda_runtime_untested(ctx: &Ctx<'_>) -> Vec<Finding> {
                     cuda.value
                 ),
             )
-            .explain(if older {
-                format!(
+            .title_msg(msg!(
+                "cuda-runtime-untested-title",
+                target = t.display(),
+                rt = rt.to_string(),
+                cuda_value = cuda.value.to_string()
+            ))
+            .explain_pair(if older {
+                (format!(
                     "The CUDA runtime (`{}`) that the loader finds first is older than the one {} \
                      was built with. The file name is the same across CUDA {}.x, so it loads, but \
                      functions added after CUDA {} are missing: expect \"undefined symbol\" errors \
@@ -655,9 +760,9 @@ pub(crate) fn cuda_runtime_untested(ctx: &Ctx<'_>) -> Vec<Finding> {
                     t.display(),
                     cuda.value.major(),
                     rt.major_minor()
-                )
+                ), msg!("library-wrong-version-explain-runtime-1", r_soname = r.soname.clone(), target = t.display(), cuda_value_major = cuda.value.major().to_string(), rt_major_minor = rt.major_minor().to_string()))
             } else {
-                format!(
+                (format!(
                     "The CUDA runtime (`{}`) that the loader finds first is a newer minor release \
                      than the one {} was built with. Within CUDA {}.x this is allowed, but it is \
                      not the combination the framework was tested with, and the driver must be \
@@ -666,7 +771,7 @@ pub(crate) fn cuda_runtime_untested(ctx: &Ctx<'_>) -> Vec<Finding> {
                     t.display(),
                     cuda.value.major(),
                     rt.major_minor()
-                )
+                ), msg!("library-wrong-version-explain-runtime-2", r_soname = r.soname.clone(), target = t.display(), cuda_value_major = cuda.value.major().to_string(), rt_major_minor = rt.major_minor().to_string()))
             })
             .evidence(
                 format!("{} loaded", r.soname),
@@ -699,7 +804,12 @@ pub(crate) fn cuda_runtime_untested(ctx: &Ctx<'_>) -> Vec<Finding> {
                     .fix(format!(
                         "Load the CUDA {} copy first: `{}`",
                         cuda.value,
-                        export_line(&[dir])
+                        export_line(std::slice::from_ref(&dir))
+                    ))
+                    .fix_msg(msg!(
+                        "cuda-runtime-untested-fix",
+                        cuda_value = cuda.value.to_string(),
+                        export_line_dir = export_line(&[dir])
                     ));
             } else {
                 f = f.fix(format!(
@@ -707,7 +817,8 @@ pub(crate) fn cuda_runtime_untested(ctx: &Ctx<'_>) -> Vec<Finding> {
                     cuda.value.major_minor(),
                     cuda.value.major(),
                     cuda.value.minor()
-                ));
+                ))
+                    .fix_msg(msg!("cuda-runtime-untested-fix-2", cuda_value_major_minor = cuda.value.major_minor().to_string(), cuda_value_major = cuda.value.major().to_string(), cuda_value_minor = cuda.value.minor().to_string()));
             }
             if let Some(ld) = ctx.env("LD_LIBRARY_PATH") {
                 f = f.evidence(

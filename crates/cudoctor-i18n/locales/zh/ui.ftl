@@ -1,0 +1,41 @@
+# CLI 在诊断结果、结论和方案周围使用的固定用语。
+
+ui-severity-error = 错误
+ui-severity-warning = 警告
+ui-severity-info = 提示
+ui-status-ok = 正常
+ui-status-warning = 警告
+ui-status-error = 错误
+ui-label-checked = 已检查：
+ui-label-evidence = 证据：
+ui-label-fix = 修复：
+ui-label-sources = 来源：
+ui-heading-findings = 诊断结果
+ui-heading-checked = 已检查：
+ui-heading-evidence = 证据：
+ui-heading-fix = 修复：
+ui-heading-sources = 来源：
+ui-no-problems = 未发现问题
+ui-md-title = cudoctor check：{ $verdict }
+ui-md-table-header = | 严重程度 | id | 诊断结果 |
+ui-md-footer = cudoctor { $version }，运行于 { $root } `{ $path }`
+
+plan-heading-constraints = 约束条件
+plan-constraints = 约束条件：驱动 { $driver }，显卡 { $gpu }，Python { $python }
+plan-gpu-cc = { $name }（计算能力 { $cc }）
+plan-cc = 计算能力 { $cc }
+plan-unknown = 未知
+plan-label-unknown = 未知：
+plan-not-given = 未提供，因此未检查：{ $list }
+plan-note = 注：{ $note }
+plan-no-release = 没有符合这些约束条件的版本
+plan-compatible = 兼容
+plan-compatible-with-caveats = 兼容（有注意事项）
+plan-use = 使用：
+plan-install = 安装：
+plan-image = 镜像：
+plan-heading-caveats = 注意事项
+plan-heading-other-candidates = 其他候选
+plan-heading-excluded = 已排除
+plan-label-excluded = 已排除
+plan-excluded-count = （共 { $count } 个；只显示最接近最新适配版本的几个；`--format json` 会列出全部）：

@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 
 use cudoctor_kb::version::PythonVersion;
 
-use super::python::{parse_pyvenv_cfg, python_version_from_name};
+use super::pyvenv::{parse_pyvenv_cfg, python_version_from_name};
 use super::{Ctx, show};
 use crate::env_vars;
 use crate::snapshot::{ActivePython, ActivePythonReason, Fact};

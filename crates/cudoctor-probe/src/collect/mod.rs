@@ -8,6 +8,7 @@ pub mod driver;
 pub mod frameworks;
 pub mod libraries;
 pub mod python;
+pub mod pyvenv;
 pub mod system;
 pub mod toolkit;
 

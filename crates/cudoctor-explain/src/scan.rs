@@ -104,29 +104,8 @@ pub struct Match {
     pub fix_zh: Vec<String>,
 }
 
-/// The language of the text of a match.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
-pub enum Lang {
-    /// English (the JSON contract's language).
-    #[default]
-    En,
-    /// Simplified Chinese.
-    Zh,
-}
-
-impl std::str::FromStr for Lang {
-    type Err = String;
-    /// `en`, `zh` (also `zh-CN`, `zh_CN`, `cn`), case-insensitive.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "en" | "en-us" | "en_us" => Ok(Lang::En),
-            "zh" | "zh-cn" | "zh_cn" | "zh-hans" | "cn" => Ok(Lang::Zh),
-            other => Err(format!(
-                "unknown language `{other}` (expected `en` or `zh`)"
-            )),
-        }
-    }
-}
+/// The language of the text of a match: the one language type of the project's catalogs.
+pub use cudoctor_i18n::Lang;
 
 impl Match {
     /// The cause in `lang` (falls back to English where a translation is missing).

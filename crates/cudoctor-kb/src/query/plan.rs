@@ -200,6 +200,8 @@ pub struct Candidate {
     /// Its caveats less [`FrameworkPlan::common_caveats`] and less those that only say a
     /// constraint was not given ([`PlanConstraints::unknown`] says that once).
     pub distinct_caveats: Vec<String>,
+    /// How to install it: the pasteable form of `package`.
+    pub install: Install,
 }
 
 /// A release that does not fit.
@@ -648,7 +650,7 @@ impl Kb {
         constraints: &PlanConstraints,
     ) -> FrameworkPlan {
         // (candidate, which of its caveats only say a constraint was not given, install)
-        let mut fits: Vec<(Candidate, Vec<bool>, Install)> = Vec::new();
+        let mut fits: Vec<(Candidate, Vec<bool>)> = Vec::new();
         // Indices into `fits` that may not be published: never recommended.
         let mut unpublished: Vec<(usize, String)> = Vec::new();
         let mut excluded = Vec::new();
@@ -683,9 +685,9 @@ impl Kb {
                             cuda: o.cuda.map(|c| c.to_string()),
                             cudnn: o.cudnn,
                             distinct_caveats: Vec::new(),
+                            install: o.install,
                         },
                         unasked,
-                        o.install,
                     ));
                 }
                 Err(mut reasons) => {
@@ -703,18 +705,18 @@ impl Kb {
 
         // Caveats every candidate has word for word, less those of constraints not given.
         let common_caveats: Vec<String> = match fits.split_first() {
-            Some(((first, first_unasked, _), rest)) if !rest.is_empty() => first
+            Some(((first, first_unasked), rest)) if !rest.is_empty() => first
                 .caveats
                 .iter()
                 .zip(first_unasked)
                 .filter(|(c, unasked)| {
-                    !**unasked && rest.iter().all(|(o, _, _)| o.caveats.contains(c))
+                    !**unasked && rest.iter().all(|(o, _)| o.caveats.contains(c))
                 })
                 .map(|(c, _)| c.clone())
                 .collect(),
             _ => Vec::new(),
         };
-        for (c, unasked, _) in &mut fits {
+        for (c, unasked) in &mut fits {
             c.distinct_caveats = c
                 .caveats
                 .iter()
@@ -759,7 +761,7 @@ impl Kb {
             });
         let (recommendation, no_recommendation) = match pick {
             Some((i, why)) => {
-                let (c, _, install) = &fits[i];
+                let (c, _) = &fits[i];
                 (
                     Some(Recommendation {
                         release: c.version.clone(),
@@ -768,7 +770,7 @@ impl Kb {
                         caveats: c.caveats.clone(),
                         distinct_caveats: c.distinct_caveats.clone(),
                         why,
-                        install: install.clone(),
+                        install: c.install.clone(),
                     }),
                     None,
                 )
@@ -802,7 +804,7 @@ impl Kb {
         };
         FrameworkPlan {
             framework,
-            candidates: fits.into_iter().map(|(c, _, _)| c).collect(),
+            candidates: fits.into_iter().map(|(c, _)| c).collect(),
             excluded,
             recommendation,
             no_recommendation,

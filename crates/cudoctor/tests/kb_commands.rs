@@ -1305,6 +1305,15 @@ fn plan_one_framework_fits_40_lines_and_ends_in_the_command() {
         let mut j = a.clone();
         j.extend(["--format", "json"]);
         let v = json(&j);
+        // Every candidate says how to install it, in argv form; a PyTorch variant PyPI does not
+        // serve names its index.
+        for c in v["frameworks"][0]["candidates"].as_array().unwrap() {
+            assert!(!strings(&c["install"]["pip"]).is_empty(), "{a:?}: {c:#}");
+            let prose = c["package"].as_str().unwrap();
+            if prose.contains("index https://") {
+                assert!(c["install"]["index_url"].is_string(), "{a:?}: {c:#}");
+            }
+        }
         let rec = &v["frameworks"][0]["recommendation"];
         let last = lines.last().unwrap().trim();
         if rec.is_null() {

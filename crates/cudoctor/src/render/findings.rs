@@ -8,7 +8,7 @@ use cudoctor_diagnose::{Diagnosis, Finding, Severity, Status, TargetInfo};
 use cudoctor_probe::Snapshot;
 
 use super::markdown::{bullets, cell, shareable};
-use super::wrap::fill;
+use super::wrap::{fill, fill_painted};
 use super::{Printer, Tone};
 
 /// The tone of a severity.
@@ -57,8 +57,14 @@ pub fn diagnosis_text(d: &Diagnosis, p: Printer) -> String {
     }
     if !d.targets.is_empty() {
         let line = format!("checked: {}", checked(&d.targets, " [", "]"));
-        let filled = fill(&line, p.width(), "", "  ");
-        out.push_str(&filled.replacen("checked:", &p.paint(Tone::Dim, "checked:"), 1));
+        out.push_str(&fill_painted(
+            &line,
+            p.width(),
+            ("", "  "),
+            "checked:",
+            p,
+            Tone::Dim,
+        ));
     }
     for sev in [Severity::Error, Severity::Warning, Severity::Info] {
         for f in d.findings.iter().filter(|f| f.severity == sev) {
@@ -103,11 +109,15 @@ pub fn finding_text(out: &mut String, f: &Finding, p: Printer) {
         }
     }
     if !f.sources.is_empty() {
-        let label = p.paint(Tone::Dim, "sources:");
         let text = f.sources.join(" ");
-        // The label's color codes take no columns: fill with a plain label, then paint it.
-        let filled = fill(&text, w, "  sources: ", "    ");
-        out.push_str(&filled.replacen("sources:", &label, 1));
+        out.push_str(&fill_painted(
+            &text,
+            w,
+            ("  sources: ", "    "),
+            "sources:",
+            p,
+            Tone::Dim,
+        ));
     }
 }
 

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use cudoctor_kb::version::FrameworkVersion;
 use cudoctor_kb::{Plan, Status};
 
-use super::wrap::fill;
+use super::wrap::{fill, fill_painted};
 use super::{Printer, Tone, heading};
 
 /// How many excluded releases to show per framework in text output.
@@ -66,8 +66,14 @@ pub fn render(plan: &Plan, p: Printer, markdown: bool, all: bool) -> String {
             "unknown: not given, so not checked: {}",
             c.unknown.join(", ")
         );
-        let filled = fill(&line, w, "", "  ");
-        out.push_str(&filled.replacen("unknown:", &p.paint(Tone::Warning, "unknown:"), 1));
+        out.push_str(&fill_painted(
+            &line,
+            w,
+            ("", "  "),
+            "unknown:",
+            p,
+            Tone::Warning,
+        ));
     }
     for n in &c.notes {
         out.push_str(&fill(&format!("note: {n}"), w, "", "      "));
@@ -106,19 +112,6 @@ fn status_label(s: Status) -> (Tone, &'static str) {
     }
 }
 
-/// `text` filled to `w` with `first`/`rest` prefixes, `word` (its first occurrence) painted.
-fn painted(
-    text: &str,
-    w: usize,
-    first: &str,
-    rest: &str,
-    word: &str,
-    p: Printer,
-    tone: Tone,
-) -> String {
-    fill(text, w, first, rest).replacen(word, &p.paint(tone, word), 1)
-}
-
 /// One framework's plan.
 fn framework(
     out: &mut String,
@@ -150,7 +143,7 @@ fn framework(
             ),
         );
         out.push_str(
-            &painted(&line, w, bullet, "      ", label, p, tone).replacen(
+            &fill_painted(&line, w, (bullet, "      "), label, p, tone).replacen(
                 "Use:",
                 &p.paint(Tone::Bold, "Use:"),
                 1,
@@ -161,11 +154,10 @@ fn framework(
         } else {
             ("      ", "        ")
         };
-        out.push_str(&painted(
+        out.push_str(&fill_painted(
             &format!("why: {}", r.why),
             w,
-            why_first,
-            why_rest,
+            (why_first, why_rest),
             "why:",
             p,
             Tone::Dim,
@@ -208,9 +200,9 @@ fn framework(
                 cand.version,
                 variant_suffix(&cand.variant),
                 build_suffix(cand.cuda.as_ref(), cand.cudnn.as_ref()),
-                cand.package
+                cand.install.pip_command()
             );
-            out.push_str(&painted(&line, w, bullet, "    ", label, p, tone));
+            out.push_str(&fill_painted(&line, w, (bullet, "    "), label, p, tone));
             for cav in &cand.distinct_caveats {
                 out.push_str(&fill(cav, w, sub, &sub_rest));
             }
@@ -237,7 +229,14 @@ fn framework(
             let n = names(st);
             if !n.is_empty() {
                 let line = format!("{label} ({}): {}", n.len(), n.join(", "));
-                out.push_str(&painted(&line, w, bullet, "    ", label, p, Tone::Dim));
+                out.push_str(&fill_painted(
+                    &line,
+                    w,
+                    (bullet, "    "),
+                    label,
+                    p,
+                    Tone::Dim,
+                ));
             }
         }
     }
@@ -255,7 +254,14 @@ fn framework(
                 fp.excluded.len()
             )
         };
-        out.push_str(&painted(&line, w, bullet, "    ", "excluded", p, Tone::Dim));
+        out.push_str(&fill_painted(
+            &line,
+            w,
+            (bullet, "    "),
+            "excluded",
+            p,
+            Tone::Dim,
+        ));
         for ex in shown {
             let line = format!(
                 "{}{}: {}",
@@ -264,7 +270,14 @@ fn framework(
                 ex.reasons.join("; ")
             );
             let first = if markdown { "- x " } else { "  x " };
-            out.push_str(&painted(&line, w, first, "    ", "x", p, Tone::Error));
+            out.push_str(&fill_painted(
+                &line,
+                w,
+                (first, "    "),
+                "x",
+                p,
+                Tone::Error,
+            ));
         }
     }
     if !all && !others.is_empty() {
@@ -324,7 +337,14 @@ fn install(
             r.release, r.release
         );
     }
-    out.push_str(&painted(&head, w, bullet, "    ", "Install", p, Tone::Bold));
+    out.push_str(&fill_painted(
+        &head,
+        w,
+        (bullet, "    "),
+        "Install",
+        p,
+        Tone::Bold,
+    ));
     command(out, p, markdown, &r.install.pip_command());
     if let Some(image) = &r.install.image {
         out.push_str(&fill("or run the official image:", w, bullet, "    "));

@@ -6,7 +6,7 @@ use cudoctor_kb::version::CudaVersion;
 use cudoctor_kb::{Requirements, VariantRequirements};
 
 use super::markdown::cell;
-use super::wrap::fill;
+use super::wrap::{fill, fill_painted};
 use super::{Printer, Tone, sources};
 
 /// Each of `lines` as `  LABEL line`, wrapped to the printer's width under its text, the label
@@ -14,8 +14,15 @@ use super::{Printer, Tone, sources};
 fn labelled(out: &mut String, p: Printer, tone: Tone, label: &str, lines: &[String]) {
     let hang = " ".repeat(label.len() + 3);
     for line in lines {
-        let filled = fill(line, p.width(), &format!("  {label} "), &hang);
-        out.push_str(&filled.replacen(label, &p.paint(tone, label), 1));
+        let first = format!("  {label} ");
+        out.push_str(&fill_painted(
+            line,
+            p.width(),
+            (&first, &hang),
+            label,
+            p,
+            tone,
+        ));
     }
 }
 

@@ -12,6 +12,8 @@
 //! Such a word that does not fit on the current line starts the next one; one wider than the
 //! whole width stands alone on its own line, the only kind of line allowed to be wider.
 
+use std::ops::Range;
+
 use unicode_width::UnicodeWidthStr as _;
 
 /// The width when stdout is not a terminal and `COLUMNS` is not set.
@@ -62,13 +64,25 @@ pub fn fill(text: &str, width: usize, first: &str, rest: &str) -> String {
     out
 }
 
+/// [`fill`], then the first occurrence of `word` (a label the filled text starts with, such as
+/// `sources:`) painted in `tone`: the label's color codes take no columns, so the text is filled
+/// plain and painted after.
+pub fn fill_painted(
+    text: &str,
+    width: usize,
+    (first, rest): (&str, &str),
+    word: &str,
+    p: super::Printer,
+    tone: super::Tone,
+) -> String {
+    fill(text, width, first, rest).replacen(word, &p.paint(tone, word), 1)
+}
+
 /// An unbreakable piece of a paragraph, and the spaces between it and the one before (kept as
 /// written, unless the line breaks there).
 struct Atom<'a> {
     text: &'a str,
     gap: &'a str,
-    /// Never broken from the atom before (which is a comparison such as `>=`).
-    glue: bool,
 }
 
 /// Whether `w` is a comparison operator that reads wrong at the end of a line (`>= 460`).
@@ -106,11 +120,15 @@ fn no_break_before(c: char) -> bool {
 /// The words of `para`: runs of non-space characters, where spaces inside a backtick pair do not
 /// split (an unclosed backtick is an ordinary character).
 fn words(para: &str) -> Vec<&str> {
-    spaced_words(para).into_iter().map(|(_, w)| w).collect()
+    spaced_words(para)
+        .into_iter()
+        .map(|(_, w)| &para[w])
+        .collect()
 }
 
-/// The words of `para`, each with the whitespace before it (empty for the first).
-fn spaced_words(para: &str) -> Vec<(&str, &str)> {
+/// The byte ranges of the words of `para`, each with the whitespace before it (empty for the
+/// first).
+fn spaced_words(para: &str) -> Vec<(Range<usize>, Range<usize>)> {
     let bytes = para.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
@@ -122,7 +140,7 @@ fn spaced_words(para: &str) -> Vec<(&str, &str)> {
         if i >= bytes.len() {
             break;
         }
-        let gap = if out.is_empty() { "" } else { &para[gap..i] };
+        let gap = if out.is_empty() { i..i } else { gap..i };
         let start = i;
         while i < bytes.len() && !bytes[i].is_ascii_whitespace() {
             if bytes[i] == b'`' {
@@ -133,48 +151,62 @@ fn spaced_words(para: &str) -> Vec<(&str, &str)> {
             }
             i += 1;
         }
-        out.push((gap, &para[start..i]));
+        out.push((gap, start..i));
     }
     out
 }
 
-/// The atoms of `para`: each word, with a word outside backticks that holds CJK characters split
-/// between them.
+/// The atoms of `para`: each word; a word outside backticks that holds CJK characters split
+/// between them; a comparison (`>=`) joined with the word after it, so `>= 460.27.03` never
+/// breaks.
 fn atoms(para: &str) -> Vec<Atom<'_>> {
-    let mut out = Vec::new();
+    // Byte ranges first, so that a comparison and the word after it (contiguous in `para`)
+    // become one slice.
+    let mut spans: Vec<(Range<usize>, Range<usize>)> = Vec::new();
     for (gap, word) in spaced_words(para) {
-        let glue = out.last().is_some_and(|a: &Atom<'_>| is_operator(a.text));
-        if word.contains('`') || !word.chars().any(is_cjk) {
-            out.push(Atom {
-                text: word,
-                gap,
-                glue,
-            });
+        if let Some((_, last)) = spans.last_mut() {
+            if is_operator(&para[last.clone()]) {
+                last.end = word.end;
+                continue;
+            }
+        }
+        let text = &para[word.clone()];
+        if text.contains('`') || !text.chars().any(is_cjk) {
+            spans.push((gap, word));
             continue;
         }
         // Split before every CJK character, and before the first non-CJK character after one,
         // but never before closing punctuation.
-        let mut start = 0;
+        let mut start = word.start;
         let mut prev_cjk = false;
-        for (i, c) in word.char_indices() {
+        for (i, c) in text.char_indices() {
+            let at = word.start + i;
             let cjk = is_cjk(c);
-            if i > start && (cjk || prev_cjk) && !no_break_before(c) {
-                out.push(Atom {
-                    text: &word[start..i],
-                    gap: if start == 0 { gap } else { "" },
-                    glue: start == 0 && glue,
-                });
-                start = i;
+            if at > start && (cjk || prev_cjk) && !no_break_before(c) {
+                let g = if start == word.start {
+                    gap.clone()
+                } else {
+                    start..start
+                };
+                spans.push((g, start..at));
+                start = at;
             }
             prev_cjk = cjk;
         }
-        out.push(Atom {
-            text: &word[start..],
-            gap: if start == 0 { gap } else { "" },
-            glue: start == 0 && glue,
-        });
+        let g = if start == word.start {
+            gap
+        } else {
+            start..start
+        };
+        spans.push((g, start..word.end));
     }
-    out
+    spans
+        .into_iter()
+        .map(|(gap, text)| Atom {
+            text: &para[text],
+            gap: &para[gap],
+        })
+        .collect()
 }
 
 /// The lines of one paragraph, the first `first` columns in, the others `rest`.
@@ -183,36 +215,19 @@ fn fill_lines(para: &str, width: usize, first: usize, rest: usize) -> Vec<String
     let mut cur = String::new();
     let mut cur_cols = 0;
     let mut indent = first;
-    // An atom glued to the one before is placed with it: the pair is one unit for breaking.
-    let mut units: Vec<(String, &str)> = Vec::new();
     for atom in atoms(para) {
-        match units.last_mut() {
-            Some((text, _)) if atom.glue => {
-                text.push_str(atom.gap);
-                text.push_str(atom.text);
-            }
-            _ => units.push((atom.text.to_owned(), atom.gap)),
-        }
-    }
-    for (text, gap) in &units {
-        let atom = Atom {
-            text,
-            gap,
-            glue: false,
-        };
         let cols = columns(atom.text);
         // A tab or newline inside a paragraph is one space; other runs are kept.
-        let sep = if atom.gap.bytes().all(|b| b == b' ') {
-            atom.gap.len()
-        } else {
-            1
+        let sep = match (cur.is_empty(), atom.gap.bytes().all(|b| b == b' ')) {
+            (true, _) => 0,
+            (false, true) => atom.gap.len(),
+            (false, false) => 1,
         };
-        let sep = if cur.is_empty() { 0 } else { sep };
         if !cur.is_empty() && indent + cur_cols + sep + cols > width {
             lines.push(std::mem::take(&mut cur));
             cur_cols = 0;
             indent = rest;
-        } else if sep > 0 {
+        } else {
             cur.push_str(&" ".repeat(sep));
             cur_cols += sep;
         }

@@ -321,7 +321,30 @@ fn missing_sonames(ctx: &Ctx<'_>, t: &Target, missing: &[(String, Resolution)]) 
                 }
             }
             if !pip.is_empty() {
-                let env_dirs = site_lib_dirs(ctx, t.environment.as_deref(), &families);
+                let known_dirs = site_lib_dirs(ctx, t.environment.as_deref(), &families);
+                // Without a known environment, the same directories under the site-packages
+                // of the `python3` the user installs into: the wheels' libraries are off the
+                // loader's path until `LD_LIBRARY_PATH` names them.
+                let export = if known_dirs.is_empty() {
+                    let dirs: Vec<String> = families
+                        .iter()
+                        .filter_map(|fam| ctx.kb.library_packaging(fam))
+                        .map(|p| format!("$SP/{}", p.site_lib_dir()))
+                        .fold(Vec::new(), |mut v, d| {
+                            if !v.contains(&d) {
+                                v.push(d);
+                            }
+                            v
+                        });
+                    (!dirs.is_empty()).then(|| {
+                        format!(
+                            "SP=$(python3 -c 'import site; print(site.getsitepackages()[0])'); {}",
+                            export_line(&dirs)
+                        )
+                    })
+                } else {
+                    Some(export_line(&known_dirs))
+                };
                 let mut line = format!(
                     "pip (into {}): `pip install {}`",
                     t.environment
@@ -333,20 +356,21 @@ fn missing_sonames(ctx: &Ctx<'_>, t: &Target, missing: &[(String, Resolution)]) 
                     || cudoctor_i18n::Arg::Msg(msg!("library-not-found-env-default")),
                     cudoctor_i18n::Arg::Text,
                 );
-                let line_msg = if env_dirs.is_empty() {
-                    msg!(
+                let line_msg = match export {
+                    None => msg!(
                         "library-not-found-fix-pip",
                         env = env,
                         packages = pip.join(" ")
-                    )
-                } else {
-                    let _ = write!(line, ", then `{}`", export_line(&env_dirs));
-                    msg!(
-                        "library-not-found-fix-pip-export",
-                        env = env,
-                        packages = pip.join(" "),
-                        export = export_line(&env_dirs)
-                    )
+                    ),
+                    Some(export) => {
+                        let _ = write!(line, ", then `{export}`");
+                        msg!(
+                            "library-not-found-fix-pip-export",
+                            env = env,
+                            packages = pip.join(" "),
+                            export = export
+                        )
+                    }
                 };
                 f = f.fix(line).fix_msg(line_msg);
             }

@@ -96,6 +96,23 @@ fn library_not_found_and_unknown() {
         "{:?}",
         of(&f, "library-not-found")[0].title
     );
+    // No environment is known, so the pip fix says how to put the wheels' libraries on the
+    // loader's path under the site-packages of the `python3` that installs them: without it
+    // TensorFlow 2.9 never finds them.
+    let nf = &of(&f, "library-not-found")[0];
+    let pip = nf
+        .fix
+        .iter()
+        .find(|x| x.contains("pip install 'nvidia-"))
+        .unwrap_or_else(|| panic!("{:?}", nf.fix));
+    for part in [
+        "SP=$(python3 -c 'import site; print(site.getsitepackages()[0])'); export LD_LIBRARY_PATH=",
+        "$SP/nvidia/cudnn/lib",
+        "$SP/nvidia/cuda_runtime/lib",
+        "${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}",
+    ] {
+        assert!(pip.contains(part), "`{part}` not in {pip}");
+    }
 }
 
 #[test]

@@ -4,13 +4,20 @@
 //! Every string of the snapshot is rewritten (values, and object keys that are not plain
 //! identifiers), by walking its JSON value and reading it back:
 //!
-//! - a home directory becomes `~`: `HOME` of the snapshot's environment, and any `/home/<name>`,
-//!   `/Users/<name>` or `/root` that starts a path (`/home/alice/x` -> `~/x`);
+//! - the home directory (`HOME` of the snapshot's environment, and `/root`) becomes `~` where a
+//!   path starts with it (`/home/alice/x` -> `~/x`); another user's `/home/<name>` or
+//!   `/Users/<name>` becomes `/home/<user>` (it is not this user's `~`);
 //! - a user name becomes `<user>` where it stands as a word: `USER`, `LOGNAME`, the last part of
-//!   `HOME`, and every `<name>` of a `/home/<name>` or `/Users/<name>` seen (`root`, which names
-//!   no one, is kept);
-//! - a host name becomes `<host>` where it stands as a word: `system.hostname`, `HOSTNAME`, and
-//!   the first label of each (`gpu01` of `gpu01.example.com`).
+//!   `HOME`, and every `<name>` of a `/home/<name>` or `/Users/<name>` seen. The default account
+//!   names of images and clouds ([`DEFAULT_ACCOUNTS`]: `root`, `ubuntu`, `nvidia`, ...) name no
+//!   one and are words the facts use (`ubuntu` is an OS id, `nvidia-*` are packages), so they are
+//!   kept;
+//! - a host name becomes `<host>` where it stands as a word, in any case, with the domain that
+//!   follows it (`GPU01.lab.example.com` -> `<host>`): `system.hostname`, `HOSTNAME`, and the
+//!   first label of each (`gpu01` of `gpu01.example.com`).
+//!
+//! Names are ASCII letters, digits, `_`, `-` and `.`; a name with other characters (`j.doe@corp`,
+//! non-ASCII) is not recognised, and [`Snapshot::redact`] says so.
 //!
 //! A name that is also a word the snapshot's types spell (a user called `cuda`, a host called
 //! `host`) would turn such a value into one that cannot be read back; then the strings that are
@@ -30,10 +37,38 @@ pub struct Redactions {
     pub users: BTreeSet<String>,
     /// Host names: each becomes `<host>`.
     pub hosts: BTreeSet<String>,
+    /// User or host names seen that hold characters a name is not recognised by: not replaced.
+    pub unrecognised: BTreeSet<String>,
 }
 
 /// The home directory roots a path is recognised by (`/home/<name>`, `/Users/<name>`).
 const HOME_PARENTS: [&str; 2] = ["/home/", "/Users/"];
+
+/// Account names that images and clouds create by default (and `root`): they name no person, and
+/// most are words the facts use for other things (the OS id `ubuntu`, the `nvidia-*` packages,
+/// the `cuda` library family), so replacing them would rewrite facts, not hide a name.
+pub const DEFAULT_ACCOUNTS: &[&str] = &[
+    "root",
+    "user",
+    "host",
+    "ubuntu",
+    "debian",
+    "nvidia",
+    "cuda",
+    "admin",
+    "ec2-user",
+    "centos",
+    "fedora",
+    "rocky",
+    "opc",
+    "azureuser",
+    "pi",
+    "vagrant",
+    "docker",
+    "jovyan",
+    "runner",
+    "python",
+];
 
 impl Redactions {
     /// The names and directories to replace in `snap`: from its environment (`HOME`, `USER`,
@@ -87,11 +122,12 @@ impl Redactions {
     fn add_user(&mut self, name: &str) {
         let name = name.trim();
         if name.chars().count() >= 2
-            && name != "root"
-            && !matches!(name, "user" | "host")
+            && !DEFAULT_ACCOUNTS.contains(&name)
             && name.chars().all(is_name_char)
         {
             self.users.insert(name.to_owned());
+        } else if !name.is_empty() && !name.chars().all(is_name_char) {
+            self.unrecognised.insert(name.to_owned());
         }
     }
 
@@ -101,6 +137,7 @@ impl Redactions {
             return;
         }
         if !name.chars().all(|c| is_name_char(c) || c == '.') {
+            self.unrecognised.insert(name.to_owned());
             return;
         }
         self.hosts.insert(name.to_owned());
@@ -124,13 +161,13 @@ impl Redactions {
         let mut hosts: Vec<&String> = self.hosts.iter().collect();
         hosts.sort_by_key(|h| std::cmp::Reverse(h.len()));
         for h in hosts {
-            out = replace_word(&out, h, "<host>");
+            out = replace_host(&out, h);
         }
         out
     }
 
-    /// `text` with only the home directories replaced (`~`): `HOME`, and any `/home/<name>`,
-    /// `/Users/<name>` or `/root` where a path starts.
+    /// `text` with only the home directories replaced: `HOME` and `/root` as `~`, any other
+    /// `/home/<name>` or `/Users/<name>` as `/home/<user>`, where a path starts.
     pub fn homes_only(&self, text: &str) -> String {
         let mut out = text.to_owned();
         for h in &self.homes {
@@ -146,8 +183,8 @@ impl Redactions {
                 let end = after.find(|c| !is_name_char(c)).unwrap_or(after.len());
                 let next = after[end..].chars().next();
                 if end > 0 && path_starts(&rest[..i]) && next.is_none_or(ends_component) {
-                    result.push_str(&rest[..i]);
-                    result.push('~');
+                    result.push_str(&rest[..i + parent.len()]);
+                    result.push_str("<user>");
                     rest = &after[end..];
                 } else {
                     result.push_str(&rest[..i + parent.len()]);
@@ -224,6 +261,43 @@ fn replace_word(text: &str, word: &str, with: &str) -> String {
     result
 }
 
+/// `text` with the host name `host` (ASCII) replaced by `<host>` where it stands as a word, in
+/// any case, together with the domain labels that follow it (`gpu01.lab.example.com`).
+fn replace_host(text: &str, host: &str) -> String {
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    let is_label = |b: u8| b.is_ascii_alphanumeric() || b == b'-';
+    // ASCII lowercasing keeps every byte offset.
+    let lower = text.to_ascii_lowercase();
+    let host = host.to_ascii_lowercase();
+    let bytes = text.as_bytes();
+    let mut result = String::with_capacity(text.len());
+    let mut from = 0;
+    let mut at = 0;
+    while let Some(i) = lower[at..].find(&host).map(|i| i + at) {
+        let mut end = i + host.len();
+        let before = text[..i].chars().next_back();
+        let next = text[end..].chars().next();
+        let bounded = before.is_none_or(|c| !is_word(c)) && next.is_none_or(|c| !is_word(c));
+        if !bounded || (before == Some('<') && next == Some('>')) {
+            at = end;
+            continue;
+        }
+        // The domain: `.label` runs after the name.
+        while end + 1 < bytes.len() && bytes[end] == b'.' && is_label(bytes[end + 1]) {
+            end += 1;
+            while end < bytes.len() && is_label(bytes[end]) {
+                end += 1;
+            }
+        }
+        result.push_str(&text[from..i]);
+        result.push_str("<host>");
+        from = end;
+        at = end;
+    }
+    result.push_str(&text[from..]);
+    result
+}
+
 /// Every string (values and keys) of `v`.
 fn strings<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a str>) {
     match v {
@@ -284,18 +358,29 @@ impl Snapshot {
     /// # Errors
     /// Only if even the home directories alone cannot be replaced and the result read back
     /// (no snapshot this crate writes does that); the snapshot is then left as it was.
-    pub fn redact(&mut self) -> Result<(), SnapshotError> {
+    pub fn redact(&mut self) -> Result<Vec<String>, SnapshotError> {
         let r = Redactions::of(self);
         self.redact_with(&r)
     }
 
-    /// [`Snapshot::redact`] with the given replacements.
+    /// [`Snapshot::redact`] with the given replacements. Returns what could not be redacted, for
+    /// the user to see (names not recognised, strings kept so the snapshot reads back); empty
+    /// when everything was.
     ///
     /// # Errors
     /// As [`Snapshot::redact`].
-    pub fn redact_with(&mut self, r: &Redactions) -> Result<(), SnapshotError> {
+    pub fn redact_with(&mut self, r: &Redactions) -> Result<Vec<String>, SnapshotError> {
         let value =
             serde_json::to_value(&*self).map_err(|source| SnapshotError::Serialize { source })?;
+        let mut notes: Vec<String> = r
+            .unrecognised
+            .iter()
+            .map(|n| {
+                format!(
+                    "`{n}` was not redacted: it is not a name of letters, digits, `_`, `-` and `.`"
+                )
+            })
+            .collect();
         let mut last = None;
         for pass in [Pass::Full, Pass::KeepWholeNames, Pass::HomesOnly] {
             let mut v = value.clone();
@@ -303,7 +388,19 @@ impl Snapshot {
             match serde_json::from_value::<Snapshot>(v) {
                 Ok(s) => {
                     *self = s;
-                    return Ok(());
+                    let names = r.users.iter().chain(&r.hosts).map(|n| format!("`{n}`"));
+                    match pass {
+                        Pass::Full => {}
+                        Pass::KeepWholeNames => notes.push(format!(
+                            "values that are exactly one of {} were kept: the snapshot uses that word itself",
+                            names.collect::<Vec<_>>().join(", ")
+                        )),
+                        Pass::HomesOnly => notes.push(format!(
+                            "only home directories were replaced; {} are left: replacing them made the snapshot unreadable",
+                            names.collect::<Vec<_>>().join(", ")
+                        )),
+                    }
+                    return Ok(notes);
                 }
                 Err(e) => last = Some(e),
             }
@@ -363,14 +460,14 @@ mod tests {
         assert!(before.contains("alice") && before.contains("gpu01") && before.contains("bob"));
         s.redact().unwrap();
         let after = s.to_json().unwrap();
-        for gone in ["alice", "bob", "gpu01", "/home/", "example.com"] {
+        for gone in ["alice", "bob", "gpu01", "example.com"] {
             assert!(!after.contains(gone), "`{gone}` left in:\n{after}");
         }
         let v = &s.environment.variables;
         assert_eq!(v["HOME"], "~");
         assert_eq!(v["USER"], "<user>");
         assert_eq!(v["HOSTNAME"], "<host>");
-        assert_eq!(v["PATH"], "~/.pyenv/shims:~/bin:/usr/bin");
+        assert_eq!(v["PATH"], "~/.pyenv/shims:/home/<user>/bin:/usr/bin");
         assert_eq!(v["NOTE"], "built by <user> on <host>");
         assert_eq!(s.python_environments[0].path, "~/proj/.venv");
         assert_eq!(s.system.hostname.as_deref(), Some("<host>"));
@@ -388,12 +485,14 @@ mod tests {
             homes: vec!["/home/alice".into()],
             users: BTreeSet::from(["alice".to_owned()]),
             hosts: BTreeSet::new(),
+            unrecognised: BTreeSet::new(),
         };
-        assert_eq!(r.homes_only("/home/alice2/x"), "~/x");
+        // Another user's home is not this user's `~`.
+        assert_eq!(r.homes_only("/home/alice2/x"), "/home/<user>/x");
         assert_eq!(r.homes_only("/home/alice/x"), "~/x");
         assert_eq!(r.homes_only("/tmp/root/x /root/y"), "/tmp/root/x ~/y");
         assert_eq!(r.homes_only("/rootfs/x"), "/rootfs/x");
-        assert_eq!(r.homes_only("`/Users/al/x`"), "`~/x`");
+        assert_eq!(r.homes_only("`/Users/al/x`"), "`/Users/<user>/x`");
         assert_eq!(
             r.apply("malice alice_x alice. alice"),
             "malice alice_x <user>. <user>"
@@ -419,8 +518,67 @@ mod tests {
         assert_eq!(s.root.kind, RootKind::Directory);
         assert_eq!(s.libraries[0].family, crate::snapshot::LibraryFamily::Cuda);
         assert_eq!(s.environment.variables["USER"], "cuda");
-        assert_eq!(s.root.path, "~/rootfs");
+        assert_eq!(s.root.path, "/home/<user>/rootfs");
         let after = s.to_json().unwrap();
         assert!(!after.contains("alice"), "{after}");
+    }
+
+    #[test]
+    fn default_accounts_are_not_names_and_facts_keep_their_words() {
+        let mut s = snap();
+        let vars = &mut s.environment.variables;
+        vars.insert("HOME".into(), "/home/ubuntu".into());
+        vars.insert("USER".into(), "nvidia".into());
+        vars.insert("PKG".into(), "nvidia-cudnn-cu12 on ubuntu".into());
+        s.system.os_id = Some("ubuntu".into());
+        s.redact().unwrap();
+        assert_eq!(s.system.os_id.as_deref(), Some("ubuntu"));
+        let v = &s.environment.variables;
+        assert_eq!(v["PKG"], "nvidia-cudnn-cu12 on ubuntu");
+        assert_eq!(v["HOME"], "~");
+        // The other names of the snapshot are still redacted.
+        assert!(!s.to_json().unwrap().contains("alice"));
+    }
+
+    #[test]
+    fn a_host_goes_with_its_domain_in_any_case() {
+        let r = Redactions {
+            hosts: BTreeSet::from(["gpu01".to_owned()]),
+            ..Redactions::default()
+        };
+        assert_eq!(
+            r.apply("ssh GPU01.lab.example.com; gpu01: ok; gpu012 <gpu01>"),
+            "ssh <host>; <host>: ok; gpu012 <gpu01>"
+        );
+        assert_eq!(r.apply("at gpu01."), "at <host>.");
+    }
+
+    #[test]
+    fn what_is_not_redacted_is_said() {
+        let mut s = snap();
+        s.environment
+            .variables
+            .insert("LOGNAME".into(), "directory".into());
+        s.root.kind = crate::snapshot::RootKind::Directory;
+        let notes = s.redact().unwrap();
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains("`directory`") && n.contains("kept")),
+            "{notes:?}"
+        );
+        let mut s = snap();
+        s.environment
+            .variables
+            .insert("USER".into(), "j.doe@corp".into());
+        let notes = s.redact().unwrap();
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains("`j.doe@corp` was not redacted")),
+            "{notes:?}"
+        );
+        // Everything recognised: nothing to say.
+        assert!(snap().redact().unwrap().is_empty());
     }
 }

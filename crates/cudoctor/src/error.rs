@@ -62,6 +62,15 @@ pub fn report(err: &anyhow::Error, printer: Printer) {
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
+/// Writes `warning: MESSAGE` to stderr (the command goes on).
+pub fn warn(printer: Printer, message: &str) {
+    let text = format!(
+        "{} {message}\n",
+        printer.paint(crate::render::Tone::Warning, "warning:")
+    );
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

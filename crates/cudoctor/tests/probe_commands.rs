@@ -532,8 +532,10 @@ fn report_active_python_and_redact() {
         let mut a = args.clone();
         a.extend(["--format", format]);
         let without = f.run(&a);
+        // Markdown is for sharing: its home directory is `~` even without --redact.
+        let shown = if format == "markdown" { "~/proj/venv" } else { "alice" };
         assert!(
-            without.stdout.contains("alice"),
+            without.stdout.contains(shown),
             "{format}: {}",
             without.stdout
         );
@@ -548,7 +550,19 @@ fn report_active_python_and_redact() {
             );
         }
         assert!(r.stdout.contains("~/proj/venv"), "{format}: {}", r.stdout);
+        assert!(r.stderr.is_empty(), "{format}: {}", r.stderr);
     }
+    // A name redaction cannot recognise is said on stderr, not silently left in.
+    let mut a = args.clone();
+    a.extend(["--env", "LOGNAME=j.doe@corp", "--redact"]);
+    let r = f.run(&a);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("warning: --redact: `j.doe@corp` was not redacted"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]

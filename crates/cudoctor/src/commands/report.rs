@@ -9,8 +9,13 @@ use crate::{Ctx, ExitStatus, to_json};
 pub fn run(ctx: Ctx, args: &ReportArgs) -> anyhow::Result<ExitStatus> {
     let mut snap = crate::source::Facts::of_installed(&args.source)?;
     if args.redact {
-        snap.redact()
+        let notes = snap
+            .redact()
             .map_err(|e| anyhow::anyhow!("redacting the facts: {e}"))?;
+        // What could not be redacted goes to stderr, so the user knows before sharing.
+        for n in notes {
+            crate::error::warn(ctx.err, &format!("--redact: {n}"));
+        }
     }
     if ctx.format != Format::Json {
         snap = crate::term::escaped(&snap)?;

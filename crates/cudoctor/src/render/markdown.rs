@@ -4,7 +4,6 @@
 use std::fmt::Write as _;
 
 use cudoctor_probe::Snapshot;
-use cudoctor_probe::snapshot::RootKind;
 
 /// `text` made safe for a Markdown table cell (pipes escaped).
 pub fn cell(text: &str) -> String {
@@ -18,23 +17,11 @@ pub fn bullets(out: &mut String, items: &[String]) {
     }
 }
 
-/// Replaces the home directory with `~` (for sharing a report).
-pub fn tilde(text: &str, home: Option<&str>) -> String {
-    match home {
-        Some(h) if h.len() > 1 => text.replace(h.trim_end_matches('/'), "~"),
-        _ => text.to_owned(),
-    }
-}
-
-/// `text` about `snap` with this user's home directory as `~` when the facts are this host's
-/// (`$HOME` says nothing of a `--root` directory or a snapshot).
+/// `text` about `snap` with the home directories hidden for sharing: the snapshot's `HOME` (and
+/// `/root`) as `~`, another user's `/home/<name>` as `/home/<user>` (the facts' own redaction
+/// rule, [`cudoctor_facts::Redactions::homes_only`]; `--redact` also hides user and host names).
 pub fn shareable(text: &str, snap: &Snapshot) -> String {
-    let home = if snap.root.kind == RootKind::Host {
-        std::env::var("HOME").ok()
-    } else {
-        None
-    };
-    tilde(text, home.as_deref())
+    cudoctor_facts::Redactions::of(snap).homes_only(text)
 }
 
 #[cfg(test)]
@@ -42,10 +29,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tilde_replaces_the_home_directory() {
-        assert_eq!(tilde("/home/u/x", Some("/home/u/")), "~/x");
-        assert_eq!(tilde("/x", Some("/")), "/x");
-        assert_eq!(tilde("/home/u/x", None), "/home/u/x");
+    fn cells_escape_pipes() {
         assert_eq!(cell("a|b"), "a\\|b");
     }
 }

@@ -159,7 +159,8 @@ fn pyenv_version_wins_over_the_first_python_on_path() {
             .filter(|e| e["active"] != true)
             .all(|e| e.get("active").is_none())
     );
-    // PYENV_VERSION alone (pyenv's shims not on PATH) still names the version.
+    // PYENV_VERSION without pyenv's shims on PATH chooses nothing: `python` is /usr/bin's, and
+    // the detail says why the variable did not decide.
     let s = probe(
         &f,
         &[
@@ -169,7 +170,42 @@ fn pyenv_version_wins_over_the_first_python_on_path() {
         ],
         None,
     );
-    assert_eq!(marked(&s).as_deref(), Some("/root/.pyenv/versions/3.9.18"));
+    assert_ne!(marked(&s).as_deref(), Some("/root/.pyenv/versions/3.9.18"));
+    let v = serde_json::to_value(&s).unwrap();
+    assert_eq!(at(&v, "/active_python/reason"), "path");
+    let detail = at(&v, "/active_python/detail").as_str().unwrap();
+    assert!(
+        detail.contains("PYENV_VERSION=3.9.18 is set, but pyenv's shims are not first on PATH"),
+        "{detail}"
+    );
+}
+
+/// A pyenv version name that is a path, or `python-..`, would name a directory outside
+/// `versions/`: it is invalid, and unknown, not another directory inspected.
+#[test]
+fn a_pyenv_version_name_that_is_a_path_is_invalid() {
+    let f = machine();
+    for name in ["python-..", "../3.9.18", "/opt/py", "python-/x", ".hidden"] {
+        let s = probe(
+            &f,
+            &[
+                ("PYENV_VERSION", name),
+                ("HOME", "/root"),
+                ("PATH", "/root/.pyenv/shims:/usr/bin"),
+            ],
+            None,
+        );
+        let v = serde_json::to_value(&s).unwrap();
+        let unknown = at(&v, "/active_python/unknown")
+            .as_str()
+            .unwrap_or_default();
+        assert!(
+            unknown.contains("is not a valid pyenv version name"),
+            "{name}: {:#}",
+            at(&v, "/active_python")
+        );
+        assert_eq!(marked(&s), None, "{name}");
+    }
 }
 
 #[test]

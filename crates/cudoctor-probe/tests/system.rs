@@ -56,6 +56,17 @@ fn os_release_and_glibc_from_the_link_name() {
     assert_eq!(at(&v, "/probe/tool_version"), env!("CARGO_PKG_VERSION"));
 }
 
+/// A `libc.so.6` link that leads nowhere (a partial image) names no version: unknown, not the
+/// version its target's name would have said.
+#[test]
+fn a_dangling_libc_link_names_no_version() {
+    let f = Fixture::new();
+    f.link("/lib/x86_64-linux-gnu/libc.so.6", "libc-2.31.so");
+    let (s, _) = probe(&f, &[]);
+    assert!(s.system.glibc_version.is_none(), "{:?}", s.system.glibc_version);
+    assert!(s.system.glibc_version.unknown_reason().is_some());
+}
+
 #[test]
 fn glibc_from_the_banner_inside_the_file() {
     let f = Fixture::new();

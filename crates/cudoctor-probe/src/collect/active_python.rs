@@ -6,13 +6,14 @@
 //! 1. `VIRTUAL_ENV` (an activated venv): that directory; its version from `pyvenv.cfg`.
 //! 2. `CONDA_PREFIX` (an activated conda environment): that directory; its version from the
 //!    `conda-meta/python-X.Y.Z-*.json` record, else `conda-meta/history`, else `lib/python3.X`.
-//! 3. pyenv, when `PYENV_VERSION` is set or pyenv's shims directory is the first directory on
-//!    `PATH` holding a python: the version named by `PYENV_VERSION`, else by a
+//! 3. pyenv, when pyenv's shims directory is the first directory on `PATH` holding a python
+//!    (pyenv chooses `python` only through its shims; a `PYENV_VERSION` without them is said in
+//!    the detail of the rule that did decide): the version named by `PYENV_VERSION`, else by a
 //!    `.python-version` file in the working directory or a parent, else by
 //!    `$PYENV_ROOT/version` (the global one); its prefix is `$PYENV_ROOT/versions/<name>`
 //!    (`$PYENV_ROOT` defaults to `~/.pyenv`, or is the parent of the shims directory on
-//!    `PATH`). A name that is not installed is unknown, with the reason: never silently another
-//!    Python. `system` (or no name at all) means pyenv hands over to the rules below.
+//!    `PATH`). A name that is not installed, or not a valid version name (a path, `python-..`),
+//!    is unknown, with the reason: never silently another Python. `system` (or no name at all) means pyenv hands over to the rules below.
 //! 4. A `.venv` directory with a `pyvenv.cfg` in the working directory.
 //! 5. The first `python3` / `python` on `PATH` (pyenv's shims skipped); its version from the
 //!    name of the file its links end at (`python3` -> `python3.11`).
@@ -62,12 +63,31 @@ pub fn resolve(ctx: &mut Ctx<'_>) -> Active {
     let shims_first = path_dirs
         .first()
         .is_some_and(|d| is_shims(d, pyenv_root.as_deref()));
-    let pyenv_set = ctx.env.get_nonempty(env_vars::PYENV_VERSION).is_some();
-    if pyenv_set || shims_first {
+    // pyenv chooses `python` only through its shims: with them not first on PATH, a set
+    // PYENV_VERSION changes nothing, and the user is told so.
+    let pyenv_unused = ctx
+        .env
+        .get_nonempty(env_vars::PYENV_VERSION)
+        .filter(|_| !shims_first)
+        .map(|v| {
+            format!(
+                "; PYENV_VERSION={v} is set, but pyenv's shims are not first on PATH, so it does not choose `python`"
+            )
+        });
+    if shims_first {
         if let Some(active) = from_pyenv(ctx, pyenv_root.as_deref()) {
             return active;
         }
     }
+    let mut active = rest_of_rules(ctx, &path_dirs, pyenv_root.as_deref());
+    if let Some(note) = pyenv_unused {
+        active.facts.detail.push_str(&note);
+    }
+    active
+}
+
+/// Rules 4 and 5: a `.venv` in the working directory, else the first python on PATH.
+fn rest_of_rules(ctx: &mut Ctx<'_>, path_dirs: &[PathBuf], pyenv_root: Option<&Path>) -> Active {
     if let Some(cwd) = ctx.env.cwd.clone() {
         let venv = cwd.join(".venv");
         if ctx.root.is_file(&venv.join("pyvenv.cfg")) {
@@ -81,7 +101,7 @@ pub fn resolve(ctx: &mut Ctx<'_>) -> Active {
             );
         }
     }
-    from_path(ctx, &path_dirs, pyenv_root.as_deref())
+    from_path(ctx, path_dirs, pyenv_root)
 }
 
 /// An environment named by a variable or found as a directory: there, or unknown.
@@ -301,6 +321,15 @@ fn from_pyenv(ctx: &mut Ctx<'_>, root: Option<&Path>) -> Option<Active> {
         });
     };
     let versions = root.join("versions");
+    let bare = name.strip_prefix("python-").unwrap_or(&name);
+    if bare.is_empty() || bare.starts_with('.') || bare.contains('/') || name.contains('/') {
+        // pyenv refuses such a name; joined to `versions/` it would name another directory.
+        facts.unknown = Some(format!("`{name}` is not a valid pyenv version name"));
+        return Some(Active {
+            facts,
+            candidate: None,
+        });
+    }
     let Some(prefix) = pyenv_prefix(ctx, &versions, &name) else {
         facts.unknown = Some(format!(
             "pyenv version `{name}` is not installed (no `{}`)",
@@ -335,9 +364,6 @@ fn from_pyenv(ctx: &mut Ctx<'_>, root: Option<&Path>) -> Option<Active> {
 /// `versions/<name>`, else `versions/<name without python->`, else the newest
 /// `versions/<name>.N` (pyenv takes `3.9` for the newest 3.9 installed).
 fn pyenv_prefix(ctx: &Ctx<'_>, versions: &Path, name: &str) -> Option<PathBuf> {
-    if name.contains('/') || name == ".." || name == "." {
-        return None;
-    }
     for n in [name, name.strip_prefix("python-").unwrap_or(name)] {
         let p = versions.join(n);
         if ctx.root.is_dir(&p) {

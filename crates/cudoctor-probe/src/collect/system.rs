@@ -183,7 +183,9 @@ fn glibc(ctx: &mut Ctx<'_>) -> Fact<String> {
         let Ok(meta) = ctx.root.symlink_metadata(&path) else {
             continue;
         };
-        if meta.is_symlink() {
+        // The link's name says the version only when it leads to a file (a dangling link in a
+        // partial image says nothing).
+        if meta.is_symlink() && ctx.root.is_file(&path) {
             if let Ok(target) = ctx.root.read_link(&path) {
                 let name = target
                     .file_name()

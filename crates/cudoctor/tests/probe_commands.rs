@@ -533,7 +533,11 @@ fn report_active_python_and_redact() {
         a.extend(["--format", format]);
         let without = f.run(&a);
         // Markdown is for sharing: its home directory is `~` even without --redact.
-        let shown = if format == "markdown" { "~/proj/venv" } else { "alice" };
+        let shown = if format == "markdown" {
+            "~/proj/venv"
+        } else {
+            "alice"
+        };
         assert!(
             without.stdout.contains(shown),
             "{format}: {}",

@@ -376,10 +376,27 @@ fn driver_facts(kb: &Kb, encoded: &str, out: &mut Computed) {
         text_zh,
         source: join_sources(sources.iter().map(String::as_str)),
     });
-    // The oldest PyTorch build CUDA of each major above the driver's, and the driver it needs.
+    // Whether a driver that reports `driver_cuda` runs a build of `cuda`: judged by the kb's own
+    // rule (minor-version compatibility included) for the oldest driver that reports that CUDA
+    // (its toolkit driver). Unknown counts as not running: nothing is promised.
+    let lowest = kb
+        .driver_requirement(driver_cuda)
+        .and_then(|r| r.toolkit_min.cloned());
+    let runs_build = |cuda: CudaVersion| -> bool {
+        cuda.cmp_numeric(driver_cuda).is_le()
+            || lowest.as_ref().is_some_and(|d| {
+                matches!(
+                    kb.check_driver_for_cuda(cuda, d),
+                    cudoctor_kb::rules::Verdict::Compatible
+                        | cudoctor_kb::rules::Verdict::CompatibleWithCaveats(_)
+                )
+            })
+    };
+    // The oldest PyTorch build CUDA of each major this driver does not run, and the driver it
+    // needs.
     let mut per_major: BTreeMap<u32, CudaVersion> = BTreeMap::new();
     for v in kb.torch_variants() {
-        if v.cuda.cmp_numeric(driver_cuda).is_gt() {
+        if !runs_build(v.cuda) {
             let e = per_major.entry(v.cuda.major()).or_insert(v.cuda);
             if v.cuda.cmp_numeric(*e).is_lt() {
                 *e = v.cuda;
@@ -445,11 +462,12 @@ fn driver_facts(kb: &Kb, encoded: &str, out: &mut Computed) {
             short.join("，")
         ));
     }
-    // PyTorch builds this driver runs (CUDA <= the driver's), newest three series.
+    // PyTorch builds this driver runs (CUDA <= the driver's, or of its major through
+    // minor-version compatibility), newest three series.
     let runs: Vec<_> = kb
         .torch_variants()
         .iter()
-        .filter(|v| v.cuda.cmp_numeric(driver_cuda).is_le())
+        .filter(|v| runs_build(v.cuda))
         .collect();
     let series: BTreeSet<Series> = runs.iter().map(|v| v.release).collect();
     let newest: Vec<Series> = series.iter().rev().take(3).rev().copied().collect();
@@ -470,9 +488,13 @@ fn driver_facts(kb: &Kb, encoded: &str, out: &mut Computed) {
             kind: "torch_builds_for_driver".into(),
             value: list.clone(),
             text: format!(
-                "The newest PyTorch builds in the knowledge base for CUDA <= {driver_cuda}: {list}."
+                "The newest PyTorch builds in the knowledge base that a driver for CUDA {driver_cuda} runs (CUDA {driver_cuda} or older, or a newer CUDA {}.x through minor-version compatibility, with its limits): {list}.",
+                driver_cuda.major()
             ),
-            text_zh: format!("知识库中适用于 CUDA <= {driver_cuda} 的最新 PyTorch 构建：{list}。"),
+            text_zh: format!(
+                "知识库中该驱动（CUDA {driver_cuda}）可运行的最新 PyTorch 构建（CUDA {driver_cuda} 及更旧，或经小版本兼容运行的更新的 CUDA {}.x，有其限制）：{list}。",
+                driver_cuda.major()
+            ),
             source: join_sources(
                 runs.iter()
                     .filter(|v| newest.contains(&v.release))
@@ -481,10 +503,10 @@ fn driver_facts(kb: &Kb, encoded: &str, out: &mut Computed) {
         });
         out.fix_kinds.push("torch_builds_for_driver");
         out.fix.push(format!(
-            "Or keep this driver and install a PyTorch build for CUDA <= {driver_cuda}: {list}."
+            "Or keep this driver and install a PyTorch build it runs: {list}."
         ));
         out.fix_zh.push(format!(
-            "或保留该驱动，安装适用于 CUDA <= {driver_cuda} 的 PyTorch 构建：{list}。"
+            "或保留该驱动，安装它可运行的 PyTorch 构建：{list}。"
         ));
     }
 }

@@ -207,9 +207,15 @@ fn found_version_11040_means_cuda_11_4() {
     );
     every_fact_cites_a_source(&m);
     assert_eq!(fact(&m, "driver_cuda").value, "11.4");
-    // Every CUDA named as needing a newer driver is newer than 11.4.
+    // A CUDA 11.4 driver (R470) runs every CUDA 11.x build through minor-version
+    // compatibility: only CUDA 12 and later need a newer driver, and the builds it runs include
+    // the cu118 ones (not only CUDA <= 11.4, which would send the user to PyTorch 1.12).
     let needs = &fact(&m, "driver_for_cuda").value;
-    assert!(!needs.contains("11.0") && !needs.contains("10."), "{needs}");
+    assert!(needs.starts_with("12."), "{needs}");
+    assert!(!needs.contains("11.") && !needs.contains("10."), "{needs}");
+    let runs = &fact(&m, "torch_builds_for_driver").value;
+    assert!(runs.contains("cu118"), "{runs}");
+    assert!(!runs.contains("cu12"), "{runs}");
 }
 
 #[test]

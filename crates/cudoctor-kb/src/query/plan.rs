@@ -128,14 +128,19 @@ pub struct Recommendation {
 /// How to install a release.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Install {
-    /// The arguments after `pip install`, one argv element each: `torch~=2.6.0` (PyTorch rows
-    /// are kept by series, so the pin is the series), `jax[cuda12]==0.4.30`,
-    /// `tensorflow[and-cuda]==2.14.0`.
+    /// The arguments after `pip install`, one argv element each: `torch==2.6.*` (PyTorch rows
+    /// are kept by series, so the pin is the series: the newest patch release of it),
+    /// `jax[cuda12]==0.4.30`, `tensorflow[and-cuda]==2.14.0`.
     pub pip: Vec<String>,
     /// The package index to install from instead of PyPI (`pip install --index-url URL`):
     /// PyTorch's `https://download.pytorch.org/whl/cuXYZ` for a variant that is not the one
-    /// PyPI serves; `None` = PyPI.
+    /// PyPI serves, from PyTorch 2.0 on; `None` = PyPI.
     pub index_url: Option<String>,
+    /// An index to search beside PyPI (`pip install --extra-index-url URL`): PyTorch's index of
+    /// a non-default variant before 2.0, whose dependencies are on PyPI only. Both forms are the
+    /// ones https://pytorch.org/get-started/previous-versions/ gives for each release.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extra_index_url: Option<String>,
     /// The official image with the release, where a sourced table names it (TensorFlow's
     /// `tensorflow/tensorflow:X-gpu`); `None` = none known.
     pub image: Option<String>,
@@ -144,13 +149,18 @@ pub struct Install {
 impl Install {
     /// The pip command line, quoted for a POSIX shell:
     /// `pip install 'tensorflow[and-cuda]==2.14.0'`,
-    /// `pip install 'torch~=2.6.0' --index-url https://download.pytorch.org/whl/cu126`.
+    /// `pip install 'torch==2.6.*' --index-url https://download.pytorch.org/whl/cu126`.
     pub fn pip_command(&self) -> String {
         let mut words = vec!["pip".to_owned(), "install".to_owned()];
         words.extend(self.pip.iter().map(|w| shell_quote(w)));
-        if let Some(url) = &self.index_url {
-            words.push("--index-url".to_owned());
-            words.push(shell_quote(url));
+        for (flag, url) in [
+            ("--index-url", &self.index_url),
+            ("--extra-index-url", &self.extra_index_url),
+        ] {
+            if let Some(url) = url {
+                words.push(flag.to_owned());
+                words.push(shell_quote(url));
+            }
         }
         words.join(" ")
     }
@@ -324,13 +334,9 @@ impl Kb {
                     listed_first: true,
                     read_from: None,
                     install: Install {
-                        pip: vec![match (r.package.as_str(), self.tf_pip_extra(&r.version)) {
-                            ("tensorflow", Some(e)) => {
-                                format!("tensorflow[{}]=={}", e.extra, r.version)
-                            }
-                            (package, _) => format!("{package}=={}", r.version),
-                        }],
+                        pip: vec![self.tf_pip_argument(&r.package, &r.version)],
                         index_url: None,
+                        extra_index_url: None,
                         image: self
                             .tf_images(&r.version.to_string())
                             .into_iter()
@@ -367,12 +373,19 @@ impl Kb {
                         doc_driver_min: None,
                         listed_first: r.pypi_default,
                         read_from: None,
-                        install: Install {
-                            // The row covers every patch release of the series.
-                            pip: vec![format!("torch~={}.0", r.release)],
-                            index_url: (!r.pypi_default)
-                                .then(|| format!("https://download.pytorch.org/whl/{}", r.tag)),
-                            image: None,
+                        install: {
+                            // The row covers every patch release of the series. Before 2.0
+                            // PyTorch's own commands take its index beside PyPI, and the
+                            // `+cuXYZ` local version there ranks above PyPI's same release.
+                            let url = (!r.pypi_default)
+                                .then(|| format!("https://download.pytorch.org/whl/{}", r.tag));
+                            let before_2 = r.release.to_string().starts_with("1.");
+                            Install {
+                                pip: vec![format!("torch=={}.*", r.release)],
+                                index_url: url.clone().filter(|_| !before_2),
+                                extra_index_url: url.filter(|_| before_2),
+                                image: None,
+                            }
                         },
                         // PyPI serves the default; the other variants are published when the
                         // release matrix names their channel.
@@ -404,6 +417,7 @@ impl Kb {
                     install: Install {
                         pip: vec![format!("{}=={}", r.extra, r.version)],
                         index_url: None,
+                        extra_index_url: None,
                         image: None,
                     },
                     unpublished: None,
@@ -431,10 +445,16 @@ impl Kb {
                 doc_driver_min: None,
                 listed_first: x.variant == "cuda12" || framework == Framework::PyTorch,
                 read_from: Some(x.source.clone()),
-                // Read from PyPI: what `pip install` gets there.
+                // Read from PyPI: what `pip install` gets there (TensorFlow with its extra, as
+                // for the releases in the tables).
                 install: Install {
-                    pip: vec![format!("{}=={}", x.package, x.version)],
+                    pip: vec![if framework == Framework::TensorFlow {
+                        self.tf_pip_argument(&x.package, &x.version)
+                    } else {
+                        format!("{}=={}", x.package, x.version)
+                    }],
                     index_url: None,
+                    extra_index_url: None,
                     image: None,
                 },
                 unpublished: None,
@@ -925,7 +945,7 @@ mod recommendation_tests {
             .requirements(&spec(&format!("torch=={}", rec.release)))
             .unwrap();
         let var = req.variants.iter().find(|v| v.name == rec.variant).unwrap();
-        assert_eq!(rec.install.pip, [format!("torch~={}.0", rec.release)]);
+        assert_eq!(rec.install.pip, [format!("torch=={}.*", rec.release)]);
         let expected_index = match var.pypi_default {
             Some(true) => None,
             Some(false) => Some(format!("https://download.pytorch.org/whl/{}", rec.variant)),
@@ -1159,20 +1179,76 @@ mod recommendation_tests {
         assert!(e.hint().unwrap().contains("--cc"));
     }
 
+    /// Golden lines, written out (not rebuilt from the formula): what
+    /// https://pytorch.org/get-started/previous-versions/ gives, less the patch number the
+    /// series rows do not have. From 2.0 a non-default variant's index replaces PyPI; before it,
+    /// PyTorch's index is searched beside PyPI (its dependencies are on PyPI only).
+    #[test]
+    fn torch_install_lines_follow_pytorch_s_own_commands() {
+        let p = plan(&PlanQuery {
+            frameworks: vec![Framework::PyTorch],
+            ..PlanQuery::default()
+        });
+        let line = |version: &str, variant: &str| {
+            p.candidates
+                .iter()
+                .find(|c| c.version == version && c.variant == variant)
+                .unwrap_or_else(|| panic!("no {version} {variant}"))
+                .install
+                .pip_command()
+        };
+        assert_eq!(line("2.5", "cu124"), "pip install 'torch==2.5.*'");
+        assert_eq!(
+            line("2.5", "cu118"),
+            "pip install 'torch==2.5.*' --index-url https://download.pytorch.org/whl/cu118"
+        );
+        assert_eq!(
+            line("1.13", "cu116"),
+            "pip install 'torch==1.13.*' --extra-index-url https://download.pytorch.org/whl/cu116"
+        );
+    }
+
+    /// `tensorflow[and-cuda]==2.15.0` cannot be installed (its METADATA pins a `tensorrt-libs`
+    /// PyPI does not serve); its post-release can: the plan offers that. 2.14 takes the extra,
+    /// 2.13 has none.
+    #[test]
+    fn tensorflow_2_15_installs_the_post_release_that_fixed_the_extra() {
+        let p = plan(&PlanQuery {
+            frameworks: vec![Framework::TensorFlow],
+            ..PlanQuery::default()
+        });
+        let line = |v: &str| {
+            p.candidates
+                .iter()
+                .find(|c| c.version == v)
+                .unwrap_or_else(|| panic!("no {v}"))
+                .install
+                .pip_command()
+        };
+        assert_eq!(
+            line("2.15.0"),
+            "pip install 'tensorflow[and-cuda]==2.15.0.post1'"
+        );
+        assert_eq!(line("2.14.0"), "pip install 'tensorflow[and-cuda]==2.14.0'");
+        assert_eq!(line("2.13.0"), "pip install tensorflow==2.13.0");
+    }
+
     #[test]
     fn pip_commands_quote_what_a_shell_would_expand() {
         let i = Install {
-            pip: vec!["torch~=2.6.0".to_owned()],
+            pip: vec!["torch==2.6.*".to_owned()],
             index_url: Some("https://download.pytorch.org/whl/cu126".to_owned()),
+            extra_index_url: None,
             image: None,
         };
         assert_eq!(
             i.pip_command(),
-            "pip install 'torch~=2.6.0' --index-url https://download.pytorch.org/whl/cu126"
+            "pip install 'torch==2.6.*' --index-url https://download.pytorch.org/whl/cu126"
         );
         let i = Install {
             pip: vec!["tensorflow[and-cuda]==2.14.0".to_owned()],
             index_url: None,
+            extra_index_url: None,
             image: None,
         };
         assert_eq!(
@@ -1182,6 +1258,7 @@ mod recommendation_tests {
         let i = Install {
             pip: vec!["tensorflow-gpu==1.15.0".to_owned(), "it's".to_owned()],
             index_url: None,
+            extra_index_url: None,
             image: None,
         };
         assert_eq!(

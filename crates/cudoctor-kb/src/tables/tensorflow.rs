@@ -215,6 +215,22 @@ pub struct TfPipExtra {
     pub note: Option<String>,
     /// Source.
     pub source: String,
+    /// Releases whose extra cannot be installed, and the post-release to install instead.
+    #[serde(default)]
+    pub replaced: Vec<TfExtraReplacement>,
+}
+
+/// A release whose pip extra cannot be installed (`tensorflow[and-cuda]==2.15.0` pins a
+/// `tensorrt-libs` that PyPI does not have) and the release that fixes it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TfExtraReplacement {
+    /// The release (`2.15.0`).
+    pub version: String,
+    /// What to install instead (`2.15.0.post1`).
+    pub install: String,
+    /// Source.
+    pub source: String,
 }
 
 /// TensorFlow: an image tag pattern (`[[image_scheme]]`), `{version}` is replaced.
@@ -353,6 +369,28 @@ impl Kb {
 
     /// The pip extra of the `tensorflow` package that installs the NVIDIA libraries for
     /// `version` (`and-cuda` from 2.14), if the table knows one for its series.
+    /// The `pip install` argument for TensorFlow `version` of `package`: with the extra that
+    /// installs the NVIDIA libraries where the release has it (`tensorflow[and-cuda]==2.14.0`,
+    /// a post-release where the extra of the release itself cannot be installed), else
+    /// `package==version`.
+    pub fn tf_pip_argument(&self, package: &str, version: &FrameworkVersion) -> String {
+        match self
+            .tf_pip_extra(version)
+            .filter(|_| package == "tensorflow")
+        {
+            Some(e) => {
+                let v = version.to_string();
+                let v = e
+                    .replaced
+                    .iter()
+                    .find(|r| r.version == v)
+                    .map_or(v, |r| r.install.clone());
+                format!("tensorflow[{}]=={v}", e.extra)
+            }
+            None => format!("{package}=={version}"),
+        }
+    }
+
     pub fn tf_pip_extra(&self, version: &FrameworkVersion) -> Option<&TfPipExtra> {
         let s = Series::of(version);
         self.tf_pip_extras

@@ -153,24 +153,20 @@ impl Resolved {
                     .ok()
                     .and_then(|p| kb.tf_release(&p).map(|r| r.package.clone()))
                     .unwrap_or_else(|| self.spec.package.clone());
-                match and_cuda_since(kb) {
-                    Some(first) if package == "tensorflow" && series_at_least(v, first) => (
-                        format!("tensorflow[and-cuda]=={v}"),
+                let parsed = v.parse::<FrameworkVersion>().ok();
+                match parsed.as_ref().filter(|p| package == "tensorflow" && kb.tf_pip_extra(p).is_some()) {
+                    Some(p) => (
+                        kb.tf_pip_argument(&package, p),
                         Vec::new(),
                         format!(
-                            "the `and-cuda` extra (TensorFlow >= {}.{}, kb: tensorflow.toml [[package]]) installs the CUDA and cuDNN wheels this release was built with",
-                            first.0, first.1
+                            "the `and-cuda` extra (kb: tensorflow.toml [[pip_extra]], from TensorFlow {}) installs the CUDA and cuDNN wheels this release was built with",
+                            kb.tf_pip_extra(p).map_or_else(String::new, |e| e.first.to_string())
                         ),
-                    ),
-                    Some(_) => (
-                        format!("{package}=={v}"),
-                        Vec::new(),
-                        "TensorFlow before the `and-cuda` extra: it uses the base image's CUDA and cuDNN".to_owned(),
                     ),
                     None => (
                         format!("{package}=={v}"),
                         Vec::new(),
-                        "whether this release has the `and-cuda` extra is unknown (not in the kb): the base image's CUDA and cuDNN are used".to_owned(),
+                        "TensorFlow before the `and-cuda` extra (kb: tensorflow.toml [[pip_extra]]): it uses the base image's CUDA and cuDNN".to_owned(),
                     ),
                 }
             }
@@ -209,29 +205,6 @@ impl Resolved {
             }
         }
     }
-}
-
-/// The first TensorFlow series with the `and-cuda` extra, as the knowledge base's `tensorflow`
-/// package note states it ("since 2.14 `pip install tensorflow[and-cuda]`"); `None` if it does not.
-pub fn and_cuda_since(kb: &Kb) -> Option<(u64, u64)> {
-    let note = kb
-        .tf_packages()
-        .iter()
-        .find(|p| p.name == "tensorflow")?
-        .note
-        .as_deref()?;
-    let at = note.find("`pip install tensorflow[and-cuda]`")?;
-    let before = note[..at].trim_end();
-    let word = before.rsplit(' ').next()?;
-    let (a, b) = word.split_once('.')?;
-    Some((a.parse().ok()?, b.parse().ok()?))
-}
-
-fn series_at_least(version: &str, (major, minor): (u64, u64)) -> bool {
-    version
-        .parse::<FrameworkVersion>()
-        .ok()
-        .is_some_and(|v| v.release() >= [major, minor].as_slice())
 }
 
 /// A `nvidia/cuda` runtime tag for CUDA `cuda` (and cuDNN `cudnn`), and why it is that one.
@@ -573,7 +546,7 @@ mod tests {
     fn cuda_bases() {
         let g = make("tensorflow==2.15.0", |o| o.base = BaseChoice::Cuda);
         assert_eq!(g.base, "nvidia/cuda:12.2.2-cudnn8-runtime-ubuntu22.04");
-        assert!(g.dockerfile.contains("tensorflow[and-cuda]==2.15.0"));
+        assert!(g.dockerfile.contains("tensorflow[and-cuda]==2.15.0.post1"));
         let g = make("tensorflow==2.9.0", |o| o.base = BaseChoice::Cuda);
         // The kb saw this tag in official material: not derived.
         assert_eq!(g.base, "nvidia/cuda:11.2.2-cudnn8-runtime-ubuntu20.04");
@@ -601,8 +574,10 @@ mod tests {
     }
 
     #[test]
-    fn and_cuda_from_the_kb_note() {
-        assert_eq!(and_cuda_since(kb()), Some((2, 14)));
+    fn and_cuda_from_the_kb_row() {
+        let first = |v: &str| kb().tf_pip_argument("tensorflow", &v.parse().unwrap());
+        assert_eq!(first("2.14.0"), "tensorflow[and-cuda]==2.14.0");
+        assert_eq!(first("2.13.1"), "tensorflow==2.13.1");
     }
 
     #[test]

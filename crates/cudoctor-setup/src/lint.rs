@@ -637,16 +637,15 @@ impl Linter<'_> {
         .fix(tf_fix)
 
         .sources(v.sources.iter().take(2));
-        let and_cuda = crate::generate::and_cuda_since(self.kb);
-        let f = match and_cuda {
-            Some((a, b))
-                if spec.package == "tensorflow" && spec.version.release() >= [a, b].as_slice() =>
-            {
-                f.fix(format!(
-                    "or install `tensorflow[and-cuda]=={version}`: its CUDA and cuDNN come as pip wheels"
-                ))
-            }
-            _ => f,
+        // The kb's `[[pip_extra]]` row (with the post-release where the extra of the release
+        // itself cannot be installed).
+        let f = if spec.package == "tensorflow" && self.kb.tf_pip_extra(&spec.version).is_some() {
+            f.fix(format!(
+                "or install `{}`: its CUDA and cuDNN come as pip wheels",
+                self.kb.tf_pip_argument("tensorflow", &spec.version)
+            ))
+        } else {
+            f
         };
         let f = self.located(f, ins);
         self.findings.push(f);

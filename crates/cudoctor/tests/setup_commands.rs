@@ -90,7 +90,7 @@ fn generated_dockerfiles_have_pinned_bases_and_lint_clean() {
     }
     // The pins.
     let tf = dockerfile(&["tensorflow==2.15.0", "--base", "cuda"]).stdout;
-    assert!(tf.contains("pip install --no-cache-dir tensorflow[and-cuda]==2.15.0\n"));
+    assert!(tf.contains("pip install --no-cache-dir tensorflow[and-cuda]==2.15.0.post1\n"));
     let torch = dockerfile(&["torch==2.1.0"]).stdout;
     assert!(torch.contains(
         "pip install --no-cache-dir torch==2.1.0 --index-url https://download.pytorch.org/whl/cu121\n"

@@ -63,7 +63,11 @@ fn a_dangling_libc_link_names_no_version() {
     let f = Fixture::new();
     f.link("/lib/x86_64-linux-gnu/libc.so.6", "libc-2.31.so");
     let (s, _) = probe(&f, &[]);
-    assert!(s.system.glibc_version.is_none(), "{:?}", s.system.glibc_version);
+    assert!(
+        s.system.glibc_version.is_none(),
+        "{:?}",
+        s.system.glibc_version
+    );
     assert!(s.system.glibc_version.unknown_reason().is_some());
 }
 

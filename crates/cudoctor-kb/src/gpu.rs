@@ -144,7 +144,19 @@ impl Kb {
                 return Ok(pick);
             }
         }
-        // 3. A laptop name with no laptop row: unknown, never the desktop row.
+        // 3. `Max-Q` alone (no Laptop/Mobile/Notebook) may begin a workstation row's name
+        //    (the RTX PRO 6000 Blackwell Max-Q Workstation Edition): the one row it starts.
+        let laptop_word = q
+            .tokens
+            .iter()
+            .any(|t| matches!(t.as_str(), "laptop" | "mobile" | "notebook"));
+        if q.laptop && !laptop_word {
+            let rows = self.rows_where(|k| !k.laptop && k.tokens.starts_with(&q.tokens), |_| true);
+            if let Some(pick) = Self::pick(name, &rows)? {
+                return Ok(pick);
+            }
+        }
+        // 4. A laptop name with no laptop row: unknown, never the desktop row.
         if q.laptop {
             let desktop = self
                 .by_key(name, &q.without_laptop_words(), |_| true)
@@ -156,7 +168,7 @@ impl Kb {
                 desktop,
             });
         }
-        // 4. A bare model number: the rows whose whole model number it is.
+        // 5. A bare model number: the rows whose whole model number it is.
         if q.is_bare_model() {
             let rows = self.rows_where(
                 |k| !k.laptop && k.model_tokens().concat() == q.core,
@@ -166,7 +178,7 @@ impl Kb {
                 return Ok(pick);
             }
         }
-        // 5. Nothing: list close names.
+        // 6. Nothing: list close names.
         let qcore = &q.core;
         let mut scored: Vec<(usize, &str)> = self
             .gpus
@@ -499,6 +511,16 @@ mod tests {
             matches!(&e, super::GpuLookupError::Laptop { desktop: None, .. }),
             "{e}"
         );
+        // A shorter spelling of that workstation card is the card, not a laptop part; a
+        // GeForce Max-Q is still a laptop part.
+        assert_eq!(
+            name("RTX PRO 6000 Blackwell Max-Q"),
+            "NVIDIA RTX PRO 6000 Blackwell Max-Q Workstation Edition"
+        );
+        assert!(matches!(
+            kb().gpu_by_name("RTX 3070 Max-Q"),
+            Err(super::GpuLookupError::Laptop { .. })
+        ));
         // `Max-Q` in a row's own name is part of that name, not a laptop marker.
         assert_eq!(
             name("NVIDIA RTX PRO 6000 Blackwell Max-Q Workstation Edition"),

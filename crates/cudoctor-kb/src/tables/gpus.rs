@@ -88,10 +88,7 @@ impl NameKey {
                 i += 2;
                 continue;
             }
-            if !matches!(
-                t,
-                "laptop" | "mobile" | "notebook" | "maxq" | "with" | "design"
-            ) {
+            if !LAPTOP_WORDS.contains(&t) && !matches!(t, "with" | "design") {
                 out.push(t);
             }
             i += 1;
@@ -100,6 +97,9 @@ impl NameKey {
         keys(&joined)
     }
 }
+
+/// Words that mark a laptop part (`Max-Q` also, as the two tokens `max q`).
+const LAPTOP_WORDS: [&str; 4] = ["laptop", "mobile", "notebook", "maxq"];
 
 /// The normalised key of a name: case-insensitive, anything but letters and digits counts as a
 /// space.
@@ -118,10 +118,12 @@ pub(crate) fn keys(name: &str) -> NameKey {
         .copied()
         .filter(|t| !is_suffix_token(t))
         .collect();
-    let laptop = core
-        .iter()
-        .any(|t| matches!(*t, "laptop" | "mobile" | "notebook" | "maxq"))
-        || core.windows(2).any(|w| w == ["max", "q"]);
+    // Max-Q is also a workstation design (the RTX PRO 6000 Blackwell Max-Q Workstation
+    // Edition, on NVIDIA's RTX PRO pages): a name that says workstation is not a laptop part.
+    let workstation = core.iter().any(|t| *t == "workstation");
+    let laptop = !workstation
+        && (core.iter().any(|t| LAPTOP_WORDS.contains(t))
+            || core.windows(2).any(|w| w == ["max", "q"]));
     NameKey {
         full: full.concat(),
         core: core.concat(),

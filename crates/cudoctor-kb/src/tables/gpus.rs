@@ -120,7 +120,7 @@ pub(crate) fn keys(name: &str) -> NameKey {
         .collect();
     // Max-Q is also a workstation design (the RTX PRO 6000 Blackwell Max-Q Workstation
     // Edition, on NVIDIA's RTX PRO pages): a name that says workstation is not a laptop part.
-    let workstation = core.iter().any(|t| *t == "workstation");
+    let workstation = core.contains(&"workstation");
     let laptop = !workstation
         && (core.iter().any(|t| LAPTOP_WORDS.contains(t))
             || core.windows(2).any(|w| w == ["max", "q"]));

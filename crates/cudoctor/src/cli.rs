@@ -251,6 +251,10 @@ pub struct ProbeArgs {
     /// index (also `CUDOCTOR_OFFLINE=1`).
     #[arg(long)]
     pub offline: bool,
+    /// Replace user names (`<user>`), host names (`<host>`) and home directories (`~`) in the
+    /// facts, for a snapshot to share (it records `HOME`, `USER` and the host name).
+    #[arg(long)]
+    pub redact: bool,
 }
 
 #[derive(Debug, Args)]

@@ -556,6 +556,25 @@ fn report_active_python_and_redact() {
         assert!(r.stdout.contains("~/proj/venv"), "{format}: {}", r.stdout);
         assert!(r.stderr.is_empty(), "{format}: {}", r.stderr);
     }
+    // `probe --redact` writes a snapshot to share: the names are gone, and it still reads back
+    // (`check --snapshot` takes it).
+    let mut a = vec!["probe", "--format", "json", "--redact"];
+    a.extend(env);
+    let r = f.run(&a);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for secret in ["alice", "gpu-box-17"] {
+        assert!(!r.stdout.contains(secret), "`{secret}` in\n{}", r.stdout);
+    }
+    let v = r.json();
+    assert_eq!(v["environment"]["variables"]["USER"], "<user>");
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("redacted.json");
+    std::fs::write(&snap, &r.stdout).unwrap();
+    let mut c = cudoctor_cmd();
+    c.args(["check", "--format", "json", "--snapshot"])
+        .arg(&snap);
+    let checked = run(&mut c);
+    assert!(checked.code == 0 || checked.code == 1, "{}", checked.stderr);
     // A name redaction cannot recognise is said on stderr, not silently left in.
     let mut a = args.clone();
     a.extend(["--env", "LOGNAME=j.doe@corp", "--redact"]);

@@ -18,7 +18,10 @@ pub fn run(ctx: Ctx, args: &ProbeArgs) -> anyhow::Result<ExitStatus> {
         )?);
     }
     facts.answer_for(&targets);
-    let snap = facts.snapshot;
+    let mut snap = facts.snapshot;
+    if args.redact {
+        super::report::redact(ctx, &mut snap)?;
+    }
     let text = match ctx.format {
         Format::Json => {
             let mut t = snap.to_json()?;

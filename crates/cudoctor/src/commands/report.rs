@@ -9,13 +9,7 @@ use crate::{Ctx, ExitStatus, to_json};
 pub fn run(ctx: Ctx, args: &ReportArgs) -> anyhow::Result<ExitStatus> {
     let mut snap = crate::source::Facts::of_installed(&args.source)?;
     if args.redact {
-        let notes = snap
-            .redact()
-            .map_err(|e| anyhow::anyhow!("redacting the facts: {e}"))?;
-        // What could not be redacted goes to stderr, so the user knows before sharing.
-        for n in notes {
-            crate::error::warn(ctx.err, &format!("--redact: {n}"));
-        }
+        redact(ctx, &mut snap)?;
     }
     if ctx.format != Format::Json {
         snap = crate::term::escaped(&snap)?;
@@ -34,4 +28,16 @@ pub fn run(ctx: Ctx, args: &ReportArgs) -> anyhow::Result<ExitStatus> {
     };
     ctx.out.out(&text);
     Ok(ExitStatus::Success)
+}
+
+/// `--redact` (report and probe): the snapshot redacted; what could not be redacted goes to
+/// stderr, so the user knows before sharing.
+pub fn redact(ctx: Ctx, snap: &mut cudoctor_probe::Snapshot) -> anyhow::Result<()> {
+    let notes = snap
+        .redact()
+        .map_err(|e| anyhow::anyhow!("redacting the facts: {e}"))?;
+    for n in notes {
+        crate::error::warn(ctx.err, &format!("--redact: {n}"));
+    }
+    Ok(())
 }

@@ -558,22 +558,26 @@ fn report_active_python_and_redact() {
     }
     // `probe --redact` writes a snapshot to share: the names are gone, and it still reads back
     // (`check --snapshot` takes it).
-    let mut a = vec!["probe", "--format", "json", "--redact"];
-    a.extend(env);
-    let r = f.run(&a);
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    let mut probe_args = vec!["probe", "--format", "json", "--redact"];
+    probe_args.extend(env);
+    let probed = f.run(&probe_args);
+    assert_eq!(probed.code, 0, "{}", probed.stderr);
     for secret in ["alice", "gpu-box-17"] {
-        assert!(!r.stdout.contains(secret), "`{secret}` in\n{}", r.stdout);
+        assert!(
+            !probed.stdout.contains(secret),
+            "`{secret}` in\n{}",
+            probed.stdout
+        );
     }
-    let v = r.json();
-    assert_eq!(v["environment"]["variables"]["USER"], "<user>");
+    assert_eq!(probed.json()["environment"]["variables"]["USER"], "<user>");
     let dir = tempfile::tempdir().unwrap();
     let snap = dir.path().join("redacted.json");
-    std::fs::write(&snap, &r.stdout).unwrap();
-    let mut c = cudoctor_cmd();
-    c.args(["check", "--format", "json", "--snapshot"])
+    std::fs::write(&snap, &probed.stdout).unwrap();
+    let mut check = cudoctor_cmd();
+    check
+        .args(["check", "--format", "json", "--snapshot"])
         .arg(&snap);
-    let checked = run(&mut c);
+    let checked = run(&mut check);
     assert!(checked.code == 0 || checked.code == 1, "{}", checked.stderr);
     // A name redaction cannot recognise is said on stderr, not silently left in.
     let mut a = args.clone();

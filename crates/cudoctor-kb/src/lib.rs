@@ -33,6 +33,7 @@ pub use matrix::Table;
 pub use query::{
     Candidate, Excluded, FrameworkPlan, IndexOffer, Install, Plan, PlanConstraints, PlanQuery,
     QueryError, Recommendation, Requirements, SCHEMA_VERSION, Status, VariantRequirements,
+    WhyChosen,
 };
 pub use rules::{ArchSupport, CudnnCheck, DriverCaveat, DriverCheck, Verdict};
 pub use tables::library_packages::LibraryPackaging;

@@ -30,15 +30,30 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The help heading of the options every command takes.
+const GLOBAL: &str = "Global options";
+
 /// Options every command takes.
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// Output format.
-    #[arg(long, global = true, value_enum, default_value_t = FormatArg::Text)]
+    #[arg(long, global = true, value_enum, default_value_t = FormatArg::Text, help_heading = GLOBAL)]
     pub format: FormatArg,
     /// When to color the output (honours NO_COLOR and CLICOLOR_FORCE with `auto`).
-    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, help_heading = GLOBAL)]
     pub color: ColorChoice,
+    /// Language of the text: `en` or `zh` (default: CUDOCTOR_LANG, else the locale)
+    ///
+    /// Language of the text and Markdown output: `en` or `zh`. Without it, CUDOCTOR_LANG, else
+    /// the first set of LC_ALL, LC_MESSAGES and LANG (`zh_CN.UTF-8` is Chinese, anything else
+    /// English). Commands, versions, paths and ids stay as they are; JSON is always English.
+    #[arg(long, global = true, value_name = "LANG", value_parser = parse_lang, help_heading = GLOBAL)]
+    pub lang: Option<cudoctor_i18n::Lang>,
+}
+
+fn parse_lang(s: &str) -> Result<cudoctor_i18n::Lang, String> {
+    s.parse()
+        .map_err(|e: cudoctor_i18n::UnknownLang| e.to_string())
 }
 
 /// `--format`.

@@ -71,6 +71,10 @@ pub fn main(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> Exit
             return ExitStatus::Error.into();
         }
     };
+    let lang = cli
+        .global
+        .lang
+        .unwrap_or_else(|| cudoctor_i18n::Lang::from_env_with(env));
     let ctx = Ctx {
         format,
         out: Printer::new(printer::resolve_color(
@@ -81,12 +85,14 @@ pub fn main(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> Exit
         .with_width(render::wrap::terminal_width(
             &env,
             render::wrap::stdout_terminal_width(),
-        )),
+        ))
+        .with_lang(lang),
         err: Printer::new(printer::resolve_color(
             cli.global.color,
             printer::stderr_is_tty(),
             &env,
-        )),
+        ))
+        .with_lang(lang),
     };
     let result = match cli.command {
         Command::Requirements(args) => commands::requirements::run(ctx, &args),

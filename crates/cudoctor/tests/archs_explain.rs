@@ -473,3 +473,48 @@ fn archs_host_library_has_nothing_to_judge() {
     assert!(r.stdout.contains("nothing to run"), "{}", r.stdout);
     assert!(!r.stdout.contains("cannot run"), "{}", r.stdout);
 }
+
+/// `--lang zh explain`: each match's cause and fix read in Chinese (the catalog's text of the
+/// signature, the log's values in it), with Chinese labels; the signature ids, the quoted log
+/// line and the sources stay; the JSON is the English one.
+#[test]
+fn explain_reads_in_chinese() {
+    let f = Fixture::new();
+    let mut c = explain(&f, &["--format", "json"]);
+    c.write_stdin(TF_LOG);
+    let en = run(&mut c).json();
+    let mut c = explain(&f, &["--format", "json", "--lang", "zh"]);
+    c.write_stdin(TF_LOG);
+    assert_eq!(run(&mut c).json(), en, "JSON stays English");
+    let mut c = explain(&f, &["--lang", "zh"]);
+    c.write_stdin(TF_LOG);
+    let r = run(&mut c);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let zh = &r.stdout;
+    assert!(
+        zh.starts_with("日志中有 3 个已知错误（共读取 4 行）"),
+        "{zh}"
+    );
+    for m in en["matches"].as_array().unwrap() {
+        let sig = m["signature"].as_str().unwrap();
+        assert!(
+            zh.contains(&format!("{sig} 第 {} 行", m["line"])),
+            "{sig}:\n{zh}"
+        );
+        let cause = m["cause"].as_str().unwrap();
+        let head: String = cause
+            .split_whitespace()
+            .take(6)
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(!zh.contains(&head), "English cause of {sig} in\n{zh}");
+        assert!(zh.contains(m["source"].as_str().unwrap()), "{sig}:\n{zh}");
+    }
+    assert!(zh.contains("  原因："), "{zh}");
+    assert!(zh.contains("  修复："), "{zh}");
+    // The log line is quoted as it is.
+    assert!(
+        zh.contains("  > Skipping registering GPU devices..."),
+        "{zh}"
+    );
+}

@@ -1048,6 +1048,99 @@ fn check_text_fits_80_columns() {
     }
 }
 
+/// `--lang zh` (or `CUDOCTOR_LANG=zh`, or `LANG=zh_CN.UTF-8`): for the healthy host and every
+/// `--root` scenario, `check` reads in Chinese: the verdict and every finding's title are not
+/// the English ones the JSON gives, the labels are Chinese, the ids stay, and the text fits 80
+/// columns. The three ways of asking give the same text; `--lang en` wins over `LANG`; the JSON
+/// is the English contract whatever the language.
+#[test]
+fn check_reads_in_chinese() {
+    let mut roots = vec![("healthy", healthy())];
+    for s in SCENARIOS.iter().filter(|s| !s.live) {
+        let f = healthy();
+        (s.change)(&f);
+        roots.push((s.name, f));
+    }
+    let text = |f: &Fixture, lang: &[&str], env: Option<(&str, &str)>| -> String {
+        let mut args = lang.to_vec();
+        args.push("check");
+        let mut cmd = f.cmd(&args);
+        cmd.env("COLUMNS", "80");
+        if let Some((k, v)) = env {
+            cmd.env(k, v);
+        }
+        String::from_utf8(cmd.output().unwrap().stdout).unwrap()
+    };
+    for (name, f) in &roots {
+        let (code, en_json) = check_json(f, &[]);
+        let (zh_code, zh_json) = check_json(f, &["--lang", "zh"]);
+        assert_eq!(code, zh_code, "{name}");
+        assert_eq!(
+            en_json["verdict"], zh_json["verdict"],
+            "{name}: JSON is English"
+        );
+        assert_eq!(
+            en_json["findings"], zh_json["findings"],
+            "{name}: JSON is English"
+        );
+        let zh = text(f, &["--lang", "zh"], None);
+        let verdict = en_json["verdict"].as_str().unwrap();
+        let first = zh.lines().next().unwrap_or_default();
+        assert!(!zh.contains(verdict), "{name}: English verdict in\n{zh}");
+        assert!(
+            first
+                .chars()
+                .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+            "{name}: the verdict is not Chinese: {first}"
+        );
+        for f in en_json["findings"].as_array().unwrap() {
+            let (id, title) = (f["id"].as_str().unwrap(), f["title"].as_str().unwrap());
+            let sev = match f["severity"].as_str().unwrap() {
+                "error" => "错误",
+                "warning" => "警告",
+                _ => "提示",
+            };
+            assert!(
+                zh.contains(&format!("{sev}[{id}]")),
+                "{name}: no `{sev}[{id}]` in\n{zh}"
+            );
+            // Long titles are wrapped in the text: compare the first words.
+            let head: String = title
+                .split_whitespace()
+                .take(6)
+                .collect::<Vec<_>>()
+                .join(" ");
+            assert!(
+                !zh.contains(&head),
+                "{name}: English title `{title}` in\n{zh}"
+            );
+            if !f["fix"].as_array().unwrap().is_empty() {
+                assert!(zh.contains("修复："), "{name}: no fix label in\n{zh}");
+            }
+        }
+        common::assert_fits(&zh, 80, &format!("--lang zh check {name}"));
+        assert_eq!(zh, text(f, &[], Some(("CUDOCTOR_LANG", "zh"))), "{name}");
+        assert_eq!(zh, text(f, &[], Some(("LANG", "zh_CN.UTF-8"))), "{name}");
+        assert_eq!(
+            text(f, &["--lang", "en"], Some(("LANG", "zh_CN.UTF-8"))),
+            text(f, &[], None),
+            "{name}: --lang en"
+        );
+    }
+}
+
+/// A language cudoctor does not have is a usage error naming the ones it has.
+#[test]
+fn unknown_language_is_a_usage_error() {
+    let r = common::run(common::cudoctor_cmd().args(["--lang", "fr", "matrix"]));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("unknown language `fr` (known: en, zh)"),
+        "{}",
+        r.stderr
+    );
+}
+
 /// Regression test (fixed): a TensorFlow release newer than the knowledge base, whose build info says CUDA 12.5
 /// and cuDNN 9, on a root with no CUDA library, no cuDNN and no driver: `check` says "TensorFlow
 /// 2.99.0 is ready to use the GPU" and exits 0 (only two info findings). Issue 4: such releases are

@@ -118,11 +118,15 @@ fn usage_errors_exit_2() {
       help          Print this message or the help of the given subcommand(s)
 
     Options:
+      -h, --help     Print help (see more with '--help')
+      -V, --version  Print version
+
+    Global options:
           --format <FORMAT>  Output format [default: text] [possible values: text, json, markdown]
           --color <COLOR>    When to color the output (honours NO_COLOR and CLICOLOR_FORCE with `auto`)
                              [default: auto] [possible values: auto, always, never]
-      -h, --help             Print help (see more with '--help')
-      -V, --version          Print version
+          --lang <LANG>      Language of the text: `en` or `zh` (default: CUDOCTOR_LANG, else the
+                             locale)
 
     Examples:
       cudoctor check                         is this machine ready for the frameworks installed here?

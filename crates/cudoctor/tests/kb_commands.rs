@@ -1254,6 +1254,55 @@ fn kb_text_fits_80_columns() {
 
 /// Issue 15's "done when": `plan` for one framework fits in 40 lines, starts the framework with
 /// "Use:" and ends in a command to paste, the one the JSON `recommendation.install` gives.
+/// `--lang zh plan`: the recommendation reads in Chinese ("使用：", why it was chosen, the
+/// install label) and the plan still ends in the same command to paste, fits 40 lines and 80
+/// columns; the JSON is the English one.
+#[test]
+fn plan_reads_in_chinese() {
+    for args in [
+        &[
+            "--gpu",
+            "RTX 4090",
+            "--driver",
+            "550.54.15",
+            "--framework",
+            "torch",
+        ][..],
+        &["--gpu", "Tesla V100", "--framework", "tensorflow"],
+        &[
+            "--gpu",
+            "H100",
+            "--driver",
+            "580.65.06",
+            "--framework",
+            "jax",
+            "--python",
+            "3.12",
+        ],
+    ] {
+        let mut a = vec!["plan", "--no-probe"];
+        a.extend(args);
+        let en = text_80(&a);
+        let mut z = vec!["--lang", "zh"];
+        z.extend(&a);
+        let zh = text_80(&z);
+        assert!(zh.starts_with("约束条件：驱动 "), "{z:?}:\n{zh}");
+        assert!(zh.contains("  使用："), "{z:?}:\n{zh}");
+        assert!(zh.contains("原因："), "{z:?}:\n{zh}");
+        assert!(zh.contains("  安装 "), "{z:?}:\n{zh}");
+        assert!(!zh.contains("Use:") && !zh.contains("why:"), "{z:?}:\n{zh}");
+        // The same command (and image) to paste, last.
+        assert_eq!(zh.lines().last(), en.lines().last(), "{z:?}");
+        assert!(zh.lines().count() <= 40, "{z:?}:\n{zh}");
+        common::assert_fits(&zh, 80, &format!("{z:?}"));
+        let mut j = z.clone();
+        j.extend(["--format", "json"]);
+        let mut je = a.clone();
+        je.extend(["--format", "json"]);
+        assert_eq!(json(&j), json(&je), "{z:?}: JSON stays English");
+    }
+}
+
 #[test]
 fn plan_one_framework_fits_40_lines_and_ends_in_the_command() {
     for args in [

@@ -62,7 +62,7 @@ mod requirements;
 
 pub use plan::{
     Candidate, Excluded, FrameworkPlan, IndexOffer, Install, Plan, PlanConstraints, PlanQuery,
-    Recommendation, Status, nvcc_target_reason,
+    Recommendation, Status, WhyChosen, nvcc_target_reason,
 };
 pub use requirements::{Requirements, VariantRequirements};
 

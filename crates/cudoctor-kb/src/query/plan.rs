@@ -121,8 +121,43 @@ pub struct Recommendation {
     pub distinct_caveats: Vec<String>,
     /// Why this candidate was chosen.
     pub why: String,
+    /// The same, as a value a renderer can word in another language (not serialized: `why`
+    /// is the contract).
+    #[serde(skip)]
+    pub why_kind: WhyChosen,
     /// How to install it.
     pub install: Install,
+}
+
+/// Why a [`Recommendation`] was chosen; [`WhyChosen::english`] is its `why`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum WhyChosen {
+    /// The newest candidate with no caveats.
+    #[default]
+    NoCaveats,
+    /// Constraints were not given (these): the newest that fits every constraint given.
+    NotGiven(Vec<String>),
+    /// Every candidate has caveats, all of them common ones: the newest.
+    CommonCaveats,
+    /// Every candidate has caveats: the newest, with this many of its own.
+    DistinctCaveats(usize),
+}
+
+impl WhyChosen {
+    /// The English sentence (the recommendation's `why`).
+    pub fn english(&self) -> String {
+        match self {
+            Self::NoCaveats => "the newest release that fits with no caveats".to_owned(),
+            Self::NotGiven(unknown) => format!(
+                "no release could be checked without caveats ({} not given): the newest release that fits every constraint given",
+                unknown.join(", ")
+            ),
+            Self::CommonCaveats => "every release that fits has caveats, the same for all (common_caveats): the newest one".to_owned(),
+            Self::DistinctCaveats(n) => format!(
+                "every release that fits has caveats: the newest one, with {n} of its own (distinct_caveats)"
+            ),
+        }
+    }
 }
 
 /// How to install a release.
@@ -752,29 +787,18 @@ impl Kb {
         let pick = (0..fits.len())
             .filter(published)
             .find(|i| fits[*i].0.caveats.is_empty())
-            .map(|i| (i, "the newest release that fits with no caveats".to_owned()))
+            .map(|i| (i, WhyChosen::NoCaveats))
             .or_else(|| {
                 (0..fits.len())
                     .filter(published)
                     .find(|i| fits[*i].1.iter().all(|u| *u))
-                    .map(|i| {
-                        (
-                            i,
-                            format!(
-                                "no release could be checked without caveats ({} not given): the newest release that fits every constraint given",
-                                constraints.unknown.join(", ")
-                            ),
-                        )
-                    })
+                    .map(|i| (i, WhyChosen::NotGiven(constraints.unknown.clone())))
             })
             .or_else(|| {
                 (0..fits.len()).find(published).map(|i| {
-                    let c = &fits[i].0;
-                    let why = match c.distinct_caveats.len() {
-                        0 => "every release that fits has caveats, the same for all (common_caveats): the newest one".to_owned(),
-                        n => format!(
-                            "every release that fits has caveats: the newest one, with {n} of its own (distinct_caveats)"
-                        ),
+                    let why = match fits[i].0.distinct_caveats.len() {
+                        0 => WhyChosen::CommonCaveats,
+                        n => WhyChosen::DistinctCaveats(n),
                     };
                     (i, why)
                 })
@@ -789,7 +813,8 @@ impl Kb {
                         status: c.status,
                         caveats: c.caveats.clone(),
                         distinct_caveats: c.distinct_caveats.clone(),
-                        why,
+                        why: why.english(),
+                        why_kind: why,
                         install: c.install.clone(),
                     }),
                     None,

@@ -38,7 +38,7 @@ pub fn run(ctx: Ctx, args: &CheckArgs) -> anyhow::Result<ExitStatus> {
                 "verdict": diagnosis.verdict,
             }))?
         } else {
-            format!("{}\n", diagnosis.verdict)
+            format!("{}\n", diagnosis.localized_verdict(ctx.out.lang()))
         }
     } else {
         match ctx.format {
@@ -51,7 +51,7 @@ pub fn run(ctx: Ctx, args: &CheckArgs) -> anyhow::Result<ExitStatus> {
                 facts: &snap,
             })?,
             Format::Text => findings::diagnosis_text(&diagnosis, ctx.out),
-            Format::Markdown => findings::diagnosis_markdown(&diagnosis, &snap),
+            Format::Markdown => findings::diagnosis_markdown(&diagnosis, &snap, ctx.out),
         }
     };
     ctx.out.out(&text);

@@ -42,7 +42,18 @@ pub fn run(ctx: Ctx, args: &ExplainArgs) -> anyhow::Result<ExitStatus> {
     let report = if ctx.format == Format::Json {
         report
     } else {
-        crate::term::escaped(&report)?
+        let mut safe = crate::term::escaped(&report)?;
+        // The Chinese texts are not in the serde form (the JSON contract is English): escaped
+        // here, as they quote the log's captures too.
+        for (m, orig) in safe.matches.iter_mut().zip(&report.matches) {
+            m.cause_zh = crate::term::escape(&orig.cause_zh).into_owned();
+            m.fix_zh = orig
+                .fix_zh
+                .iter()
+                .map(|f| crate::term::escape(f).into_owned())
+                .collect();
+        }
+        safe
     };
     // The machine's side: the check findings that share a cause with the log's errors.
     let diagnosis: Option<Diagnosis> =

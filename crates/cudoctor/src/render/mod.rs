@@ -41,6 +41,16 @@ pub fn document<T: serde::Serialize>(
     })
 }
 
+/// `label` then `text`, with the space a label takes before its text: none after a
+/// full-width colon (`证据：…`), one after any other (`evidence: …`).
+pub fn labelled(label: &str, text: &str) -> String {
+    if label.ends_with('：') {
+        format!("{label}{text}")
+    } else {
+        format!("{label} {text}")
+    }
+}
+
 /// A heading: bold in text; in Markdown `level` `#`s (none for 0: a plain paragraph).
 pub fn heading(out: &mut String, p: Printer, markdown: bool, level: usize, text: &str) {
     if markdown {

@@ -6,7 +6,7 @@ use cudoctor_kb::version::FrameworkVersion;
 use cudoctor_kb::{Plan, Status};
 
 use super::wrap::{fill, fill_painted};
-use super::{Printer, Tone, heading};
+use super::{Printer, Tone, heading, labelled};
 
 /// How many excluded releases to show per framework in text output.
 const EXCLUDED_SHOWN: usize = 3;
@@ -42,18 +42,27 @@ pub fn render(plan: &Plan, p: Printer, markdown: bool, all: bool) -> String {
     let mut out = String::new();
     // Markdown is not wrapped: its renderer reflows it.
     let w = if markdown { usize::MAX } else { p.width() };
-    let show = |v: Option<String>| v.unwrap_or_else(|| "unknown".to_owned());
+    let unknown = p.tr("plan-unknown", &[]);
+    let show = |v: Option<String>| v.unwrap_or_else(|| unknown.clone());
     let gpu = match (&c.gpu, &c.compute_capability) {
-        (Some(name), Some(cc)) => format!("{name} (compute capability {cc})"),
-        (None, Some(cc)) => format!("compute capability {cc}"),
+        (Some(name), Some(cc)) => p.tr(
+            "plan-gpu-cc",
+            &[("name", name.clone().into()), ("cc", cc.to_string().into())],
+        ),
+        (None, Some(cc)) => p.tr("plan-cc", &[("cc", cc.to_string().into())]),
         (Some(name), None) => name.clone(),
-        (None, None) => "unknown".to_owned(),
+        (None, None) => unknown.clone(),
     };
-    let header = format!(
-        "Constraints: driver {}, GPU {}, Python {}",
-        show(c.driver.as_ref().map(ToString::to_string)),
-        gpu,
-        show(c.python.map(|v| v.to_string())),
+    let header = p.tr(
+        "plan-constraints",
+        &[
+            (
+                "driver",
+                show(c.driver.as_ref().map(ToString::to_string)).into(),
+            ),
+            ("gpu", gpu.into()),
+            ("python", show(c.python.map(|v| v.to_string())).into()),
+        ],
     );
     if markdown {
         heading(&mut out, p, markdown, 0, &header);
@@ -62,21 +71,23 @@ pub fn render(plan: &Plan, p: Printer, markdown: bool, all: bool) -> String {
         out.push('\n');
     }
     if !c.unknown.is_empty() {
-        let line = format!(
-            "unknown: not given, so not checked: {}",
-            c.unknown.join(", ")
-        );
+        let line = p.tr("plan-not-given", &[("list", c.unknown.join(", ").into())]);
         out.push_str(&fill_painted(
             &line,
             w,
             ("", "  "),
-            "unknown:",
+            &p.tr("plan-label-unknown", &[]),
             p,
             Tone::Warning,
         ));
     }
     for n in &c.notes {
-        out.push_str(&fill(&format!("note: {n}"), w, "", "      "));
+        out.push_str(&fill(
+            &p.tr("plan-note", &[("note", n.clone().into())]),
+            w,
+            "",
+            "      ",
+        ));
     }
     for fp in &plan.frameworks {
         out.push('\n');
@@ -104,11 +115,29 @@ fn build_suffix(cuda: Option<&String>, cudnn: Option<&String>) -> String {
     }
 }
 
-/// `(tone, label)` of a candidate's status.
-fn status_label(s: Status) -> (Tone, &'static str) {
+/// `(tone, label)` of a candidate's status, the label in the printer's language.
+fn status_label(s: Status, p: Printer) -> (Tone, String) {
     match s {
-        Status::Compatible => (Tone::Ok, "compatible"),
-        Status::CompatibleWithCaveats => (Tone::Warning, "compatible with caveats"),
+        Status::Compatible => (Tone::Ok, p.tr("plan-compatible", &[])),
+        Status::CompatibleWithCaveats => (Tone::Warning, p.tr("plan-compatible-with-caveats", &[])),
+    }
+}
+
+/// Why the recommendation was chosen, in the printer's language (English: the plan's `why`).
+fn why_chosen(r: &cudoctor_kb::Recommendation, p: Printer) -> String {
+    use cudoctor_kb::WhyChosen;
+    if p.lang() == cudoctor_i18n::Lang::En {
+        return r.why.clone();
+    }
+    match &r.why_kind {
+        WhyChosen::NoCaveats => p.tr("plan-why-no-caveats", &[]),
+        WhyChosen::NotGiven(list) => {
+            p.tr("plan-why-not-given", &[("list", list.join(", ").into())])
+        }
+        WhyChosen::CommonCaveats => p.tr("plan-why-common-caveats", &[]),
+        WhyChosen::DistinctCaveats(n) => {
+            p.tr("plan-why-distinct-caveats", &[("count", (*n).into())])
+        }
     }
 }
 
@@ -132,20 +161,24 @@ fn framework(
             .candidates
             .iter()
             .find(|c| c.version == r.release && c.variant == r.variant);
-        let (tone, label) = status_label(r.status);
-        let line = format!(
-            "Use: {}{}{}: {label}",
-            r.release,
-            variant_suffix(&r.variant),
-            build_suffix(
-                cand.and_then(|c| c.cuda.as_ref()),
-                cand.and_then(|c| c.cudnn.as_ref())
+        let (tone, label) = status_label(r.status, p);
+        let use_ = p.tr("plan-use", &[]);
+        let line = labelled(
+            &use_,
+            &format!(
+                "{}{}{}: {label}",
+                r.release,
+                variant_suffix(&r.variant),
+                build_suffix(
+                    cand.and_then(|c| c.cuda.as_ref()),
+                    cand.and_then(|c| c.cudnn.as_ref())
+                ),
             ),
         );
         out.push_str(
-            &fill_painted(&line, w, (bullet, "      "), label, p, tone).replacen(
-                "Use:",
-                &p.paint(Tone::Bold, "Use:"),
+            &fill_painted(&line, w, (bullet, "      "), &label, p, tone).replacen(
+                &use_,
+                &p.paint(Tone::Bold, &use_),
                 1,
             ),
         );
@@ -154,11 +187,12 @@ fn framework(
         } else {
             ("      ", "        ")
         };
+        let why = p.tr("plan-label-why", &[]);
         out.push_str(&fill_painted(
-            &format!("why: {}", r.why),
+            &labelled(&why, &why_chosen(r, p)),
             w,
             (why_first, why_rest),
-            "why:",
+            &why,
             p,
             Tone::Dim,
         ));
@@ -168,17 +202,17 @@ fn framework(
     } else {
         let why = fp
             .no_recommendation
-            .as_deref()
-            .unwrap_or("no release fits these constraints");
+            .clone()
+            .unwrap_or_else(|| p.tr("plan-no-release", &[]));
         out.push_str(&fill(
-            &format!("No recommendation: {why}"),
+            &p.tr("plan-no-recommendation", &[("why", why.into())]),
             w,
             bullet,
             "    ",
         ));
     }
     if !fp.common_caveats.is_empty() {
-        out.push_str(&fill("Said of every candidate:", w, bullet, "    "));
+        out.push_str(&fill(&p.tr("plan-common-caveats", &[]), w, bullet, "    "));
         for cav in &fp.common_caveats {
             out.push_str(&fill(cav, w, sub, &sub_rest));
         }
@@ -194,7 +228,7 @@ fn framework(
         .collect();
     if all {
         for cand in &others {
-            let (tone, label) = status_label(cand.status);
+            let (tone, label) = status_label(cand.status, p);
             let line = format!(
                 "{}{}{}: {label}  `{}`",
                 cand.version,
@@ -202,7 +236,7 @@ fn framework(
                 build_suffix(cand.cuda.as_ref(), cand.cudnn.as_ref()),
                 cand.install.pip_command()
             );
-            out.push_str(&fill_painted(&line, w, (bullet, "    "), label, p, tone));
+            out.push_str(&fill_painted(&line, w, (bullet, "    "), &label, p, tone));
             for cav in &cand.distinct_caveats {
                 out.push_str(&fill(cav, w, sub, &sub_rest));
             }
@@ -223,8 +257,11 @@ fn framework(
                 .collect()
         };
         for (st, label) in [
-            (Status::Compatible, "also compatible"),
-            (Status::CompatibleWithCaveats, "with caveats"),
+            (Status::Compatible, p.tr("plan-also-compatible", &[])),
+            (
+                Status::CompatibleWithCaveats,
+                p.tr("plan-with-caveats", &[]),
+            ),
         ] {
             let n = names(st);
             if !n.is_empty() {
@@ -233,7 +270,7 @@ fn framework(
                     &line,
                     w,
                     (bullet, "    "),
-                    label,
+                    &label,
                     p,
                     Tone::Dim,
                 ));
@@ -246,19 +283,17 @@ fn framework(
         } else {
             nearest_excluded(fp)
         };
+        let count = [("count", fp.excluded.len().into())];
         let line = if all {
-            format!("excluded ({}):", fp.excluded.len())
+            p.tr("plan-excluded-all", &count)
         } else {
-            format!(
-                "excluded ({} in all; those nearest the newest fit shown; `--all` lists all):",
-                fp.excluded.len()
-            )
+            p.tr("plan-excluded-count", &count)
         };
         out.push_str(&fill_painted(
             &line,
             w,
             (bullet, "    "),
-            "excluded",
+            &p.tr("plan-label-excluded", &[]),
             p,
             Tone::Dim,
         ));
@@ -281,12 +316,7 @@ fn framework(
         }
     }
     if !all && !others.is_empty() {
-        out.push_str(&fill(
-            "`cudoctor plan --all` shows every candidate with its caveats and every exclusion.",
-            w,
-            bullet,
-            "    ",
-        ));
+        out.push_str(&fill(&p.tr("plan-see-all", &[]), w, bullet, "    "));
     }
     if let Some(r) = &fp.recommendation {
         install(out, fp, r, p, markdown, w);
@@ -317,7 +347,8 @@ fn install(
         .candidates
         .iter()
         .find(|c| c.version == r.release && c.variant == r.variant);
-    let mut head = format!("Install {}{}:", r.release, variant_suffix(&r.variant));
+    let release = format!("{}{}", r.release, variant_suffix(&r.variant));
+    let mut head = p.tr("plan-install-head", &[("release", release.into())]);
     // Before the `[and-cuda]` extra (TensorFlow 2.14), the wheel brings no CUDA libraries:
     // `pip install` alone gives a TensorFlow that runs on the CPU.
     if fp.framework == cudoctor_kb::Framework::TensorFlow
@@ -327,32 +358,64 @@ fn install(
             cand.and_then(|c| c.cuda.as_ref()),
             cand.and_then(|c| c.cudnn.as_ref()),
         ) {
-            (Some(cu), Some(dnn)) => format!("CUDA {cu} and cuDNN {dnn}"),
-            (Some(cu), None) => format!("CUDA {cu} and its cuDNN"),
-            _ => "the CUDA libraries it was built with".to_owned(),
+            (Some(cu), Some(dnn)) => p.tr(
+                "plan-libs-cuda-cudnn",
+                &[("cuda", cu.clone().into()), ("cudnn", dnn.clone().into())],
+            ),
+            (Some(cu), None) => p.tr("plan-libs-cuda", &[("cuda", cu.clone().into())]),
+            _ => p.tr("plan-libs-unknown", &[]),
         };
-        head = format!(
-            "Install {} (the wheel brings no CUDA libraries: install {libs} on the system; \
-             `cudoctor requirements tensorflow=={}` lists the files it loads):",
-            r.release, r.release
+        head = p.tr(
+            "plan-install-tf-head",
+            &[("release", r.release.clone().into()), ("libs", libs.into())],
         );
     }
     out.push_str(&fill_painted(
         &head,
         w,
         (bullet, "    "),
-        "Install",
+        &p.tr("plan-install", &[]),
         p,
         Tone::Bold,
     ));
     command(out, p, markdown, &r.install.pip_command());
     if let Some(image) = &r.install.image {
-        out.push_str(&fill("or run the official image:", w, bullet, "    "));
+        out.push_str(&fill(&p.tr("plan-or-image", &[]), w, bullet, "    "));
         command(
             out,
             p,
             markdown,
             &format!("docker run --gpus all -it {image}"),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use cudoctor_i18n::{Lang, tr};
+    use cudoctor_kb::WhyChosen;
+
+    /// The catalog's English for each reason is the plan's `why` word for word, so the other
+    /// languages translate what the JSON says.
+    #[test]
+    fn why_keys_say_what_the_plan_says() {
+        let cases = [
+            (WhyChosen::NoCaveats, "plan-why-no-caveats", vec![]),
+            (
+                WhyChosen::NotGiven(vec!["driver".into(), "python".into()]),
+                "plan-why-not-given",
+                vec![("list", "driver, python".into())],
+            ),
+            (WhyChosen::CommonCaveats, "plan-why-common-caveats", vec![]),
+            (
+                WhyChosen::DistinctCaveats(2),
+                "plan-why-distinct-caveats",
+                vec![("count", 2usize.into())],
+            ),
+        ];
+        for (why, key, args) in cases {
+            assert_eq!(tr(Lang::En, key, &args), why.english(), "{key}");
+            assert_ne!(tr(Lang::Zh, key, &args), key, "{key} has no zh text");
+        }
     }
 }

@@ -7,6 +7,7 @@
 use std::io::{self, IsTerminal, Write};
 
 use anstyle::{AnsiColor, Style};
+use cudoctor_i18n::{Args, Lang, Msg};
 
 /// `--color`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
@@ -67,11 +68,12 @@ impl Tone {
     }
 }
 
-/// Writes data to stdout with or without color, wrapped to a width.
+/// Writes data to stdout with or without color, wrapped to a width, in a language.
 #[derive(Debug, Clone, Copy)]
 pub struct Printer {
     color: bool,
     width: usize,
+    lang: Lang,
 }
 
 impl Printer {
@@ -81,7 +83,29 @@ impl Printer {
         Self {
             color,
             width: super::wrap::DEFAULT_WIDTH,
+            lang: Lang::En,
         }
+    }
+
+    /// The same printer writing its fixed phrases in `lang` (`--lang`).
+    #[must_use]
+    pub fn with_lang(self, lang: Lang) -> Self {
+        Self { lang, ..self }
+    }
+
+    /// The language of the text.
+    pub fn lang(self) -> Lang {
+        self.lang
+    }
+
+    /// The catalog message `key` in the printer's language, filled with `args`.
+    pub fn tr(self, key: &str, args: &Args) -> String {
+        cudoctor_i18n::tr(self.lang, key, args)
+    }
+
+    /// `msg` in the printer's language.
+    pub fn msg(self, msg: &Msg) -> String {
+        msg.render(self.lang)
     }
 
     /// The same printer wrapping to `width` columns (see [`super::wrap::terminal_width`]).

@@ -244,7 +244,7 @@ const COMMANDS: &[&str] = &[
 ];
 
 /// Whether `line` could have been wrapped narrower: after its indentation and a leading list
-/// marker (`-`, `x`, a `label:`), it holds more than one unbreakable word. A command printed
+/// marker (`-`, `x`, a `label:` or `标签：`), it holds more than one unbreakable word. A command printed
 /// alone on its line (it starts with one of [`COMMANDS`]) is one word: it is pasted whole.
 pub fn breakable(line: &str) -> bool {
     let trimmed = line.trim_start();
@@ -258,7 +258,7 @@ pub fn breakable(line: &str) -> bool {
     if ws.len() > 1 && matches!(ws[0], "-" | "*" | "x") {
         ws.remove(0);
     }
-    if ws.len() > 1 && ws[0].ends_with(':') && !ws[0].contains('`') {
+    if ws.len() > 1 && ws[0].ends_with([':', '：']) && !ws[0].contains('`') {
         ws.remove(0);
     }
     ws.len() > 1 || ws.first().is_some_and(|w| atoms(w).len() > 1)

@@ -475,11 +475,13 @@ mod tests {
 
     #[test]
     fn laptop_names_never_resolve_to_the_desktop_row() {
+        // Laptop names the table has no laptop row for (`Mobile` and `Max-Q` spellings, laptop
+        // parts its source does not list).
         for q in [
-            "NVIDIA GeForce RTX 3060 Laptop GPU",
-            "RTX 3060 Laptop",
+            "NVIDIA GeForce RTX 3080 Ti Laptop GPU",
+            "RTX 3070 Ti Laptop",
             "GeForce RTX 3060 Mobile",
-            "NVIDIA GeForce RTX 3080 Laptop GPU",
+            "NVIDIA GeForce RTX 4090 Laptop GPU",
             "GeForce RTX 2080 with Max-Q Design",
             "RTX 3070 Max-Q",
         ] {
@@ -496,13 +498,13 @@ mod tests {
             assert!(matches!(e, super::GpuLookupError::Laptop { .. }), "{e}");
         }
         let e = kb()
-            .gpu_by_name("NVIDIA GeForce RTX 3060 Laptop GPU")
+            .gpu_by_name("NVIDIA GeForce RTX 3080 Ti Laptop GPU")
             .unwrap_err();
         assert_eq!(
             e,
             super::GpuLookupError::Laptop {
-                name: "NVIDIA GeForce RTX 3060 Laptop GPU".to_owned(),
-                desktop: Some("GeForce RTX 3060".to_owned()),
+                name: "NVIDIA GeForce RTX 3080 Ti Laptop GPU".to_owned(),
+                desktop: Some("GeForce RTX 3080 Ti".to_owned()),
             }
         );
         // A laptop name with no desktop model either.

@@ -1163,9 +1163,10 @@ mod recommendation_tests {
 
     #[test]
     fn a_laptop_gpu_name_is_an_error_not_a_desktop_plan() {
+        // A laptop part with no laptop row of its own (the desktop RTX 3080 Ti row is not used).
         let e = kb()
             .plan(&PlanQuery {
-                gpu_name: Some("NVIDIA GeForce RTX 3060 Laptop GPU".to_owned()),
+                gpu_name: Some("NVIDIA GeForce RTX 3080 Ti Laptop GPU".to_owned()),
                 ..PlanQuery::default()
             })
             .unwrap_err();

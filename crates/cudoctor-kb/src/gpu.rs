@@ -557,6 +557,77 @@ mod tests {
     }
 
     #[test]
+    fn the_rtx_3060_laptop_gpu_has_its_own_sourced_row() {
+        for q in [
+            "NVIDIA GeForce RTX 3060 Laptop GPU",
+            "GeForce RTX 3060 Laptop GPU",
+            "RTX 3060 Laptop",
+            "rtx3060 laptop gpu",
+        ] {
+            let got = kb().compute_capability_of(q).unwrap();
+            assert_eq!(got.cc.to_string(), "8.6", "{q}");
+            assert_eq!(got.row.name, "GeForce RTX 3060 Laptop GPU", "{q}");
+            assert_eq!(got.row.confidence, "secondary");
+            // The row cites the copy of NVIDIA's notebook table, not the desktop row's source.
+            assert!(
+                got.row
+                    .source
+                    .contains("XavierJiezou/GPU-Compute-Capability"),
+                "{}",
+                got.row.source
+            );
+            assert!(got.row.source.contains("'GeForce Notebook Products'"));
+            assert!(got.row.source.contains("'GeForce RTX 3060' at 8.6"));
+            assert!(got.provenance().contains("`GeForce RTX 3060 Laptop GPU`"));
+        }
+        // The desktop name still resolves to the desktop row, whose capability stays unknown.
+        for q in ["NVIDIA GeForce RTX 3060", "RTX 3060", "3060"] {
+            assert_eq!(name(q), "GeForce RTX 3060", "{q}");
+            let e = kb().compute_capability_of(q).unwrap_err();
+            assert!(
+                matches!(
+                    &e,
+                    super::GpuLookupError::UnknownCapability { row, .. } if row == "GeForce RTX 3060"
+                ),
+                "{q}: {e}"
+            );
+        }
+        let desktop = kb().gpu_by_name("GeForce RTX 3060").unwrap();
+        let laptop = kb().gpu_by_name("GeForce RTX 3060 Laptop GPU").unwrap();
+        assert_ne!(desktop.source, laptop.source);
+    }
+
+    #[test]
+    fn the_notebook_table_s_other_rtx_30_parts_have_rows() {
+        for (q, row) in [
+            (
+                "NVIDIA GeForce RTX 3080 Laptop GPU",
+                "GeForce RTX 3080 Laptop GPU",
+            ),
+            (
+                "NVIDIA GeForce RTX 3070 Laptop GPU",
+                "GeForce RTX 3070 Laptop GPU",
+            ),
+            (
+                "NVIDIA GeForce RTX 3050 Ti Laptop GPU",
+                "GeForce RTX 3050 Ti Laptop GPU",
+            ),
+            (
+                "NVIDIA GeForce RTX 3050 Laptop GPU",
+                "GeForce RTX 3050 Laptop GPU",
+            ),
+        ] {
+            let got = kb().compute_capability_of(q).unwrap();
+            assert_eq!(got.row.name, row, "{q}");
+            assert_eq!(got.cc.to_string(), "8.6", "{q}");
+        }
+        // A bare model number is never a laptop part: `3050` is the desktop card, and `3050 Ti`
+        // (a laptop part only) is not resolved.
+        assert_eq!(name("3050"), "GeForce RTX 3050");
+        assert!(kb().gpu_by_name("3050 Ti").is_err());
+    }
+
+    #[test]
     fn unconfirmed_rows_resolve_with_unknown_cc() {
         let row = kb().gpu_by_name("NVIDIA GeForce RTX 3060").unwrap();
         assert!(row.cc.is_none(), "the reference marks RTX 3060 UNCONFIRMED");

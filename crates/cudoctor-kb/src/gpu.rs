@@ -475,11 +475,13 @@ mod tests {
 
     #[test]
     fn laptop_names_never_resolve_to_the_desktop_row() {
+        // Laptop names the table has no laptop row for (`Mobile` and `Max-Q` spellings, laptop
+        // parts its source does not list).
         for q in [
-            "NVIDIA GeForce RTX 3060 Laptop GPU",
-            "RTX 3060 Laptop",
+            "NVIDIA GeForce RTX 3080 Ti Laptop GPU",
+            "RTX 3070 Ti Laptop",
             "GeForce RTX 3060 Mobile",
-            "NVIDIA GeForce RTX 3080 Laptop GPU",
+            "NVIDIA GeForce RTX 4090 Laptop GPU",
             "GeForce RTX 2080 with Max-Q Design",
             "RTX 3070 Max-Q",
         ] {
@@ -496,13 +498,13 @@ mod tests {
             assert!(matches!(e, super::GpuLookupError::Laptop { .. }), "{e}");
         }
         let e = kb()
-            .gpu_by_name("NVIDIA GeForce RTX 3060 Laptop GPU")
+            .gpu_by_name("NVIDIA GeForce RTX 3080 Ti Laptop GPU")
             .unwrap_err();
         assert_eq!(
             e,
             super::GpuLookupError::Laptop {
-                name: "NVIDIA GeForce RTX 3060 Laptop GPU".to_owned(),
-                desktop: Some("GeForce RTX 3060".to_owned()),
+                name: "NVIDIA GeForce RTX 3080 Ti Laptop GPU".to_owned(),
+                desktop: Some("GeForce RTX 3080 Ti".to_owned()),
             }
         );
         // A laptop name with no desktop model either.
@@ -552,6 +554,77 @@ mod tests {
             "GeForce RTX 3060"
         );
         assert_eq!(table.gpu_by_name("3060").unwrap().name, "GeForce RTX 3060");
+    }
+
+    #[test]
+    fn the_rtx_3060_laptop_gpu_has_its_own_sourced_row() {
+        for q in [
+            "NVIDIA GeForce RTX 3060 Laptop GPU",
+            "GeForce RTX 3060 Laptop GPU",
+            "RTX 3060 Laptop",
+            "rtx3060 laptop gpu",
+        ] {
+            let got = kb().compute_capability_of(q).unwrap();
+            assert_eq!(got.cc.to_string(), "8.6", "{q}");
+            assert_eq!(got.row.name, "GeForce RTX 3060 Laptop GPU", "{q}");
+            assert_eq!(got.row.confidence, "secondary");
+            // The row cites the copy of NVIDIA's notebook table, not the desktop row's source.
+            assert!(
+                got.row
+                    .source
+                    .contains("XavierJiezou/GPU-Compute-Capability"),
+                "{}",
+                got.row.source
+            );
+            assert!(got.row.source.contains("'GeForce Notebook Products'"));
+            assert!(got.row.source.contains("'GeForce RTX 3060' at 8.6"));
+            assert!(got.provenance().contains("`GeForce RTX 3060 Laptop GPU`"));
+        }
+        // The desktop name still resolves to the desktop row, whose capability stays unknown.
+        for q in ["NVIDIA GeForce RTX 3060", "RTX 3060", "3060"] {
+            assert_eq!(name(q), "GeForce RTX 3060", "{q}");
+            let e = kb().compute_capability_of(q).unwrap_err();
+            assert!(
+                matches!(
+                    &e,
+                    super::GpuLookupError::UnknownCapability { row, .. } if row == "GeForce RTX 3060"
+                ),
+                "{q}: {e}"
+            );
+        }
+        let desktop = kb().gpu_by_name("GeForce RTX 3060").unwrap();
+        let laptop = kb().gpu_by_name("GeForce RTX 3060 Laptop GPU").unwrap();
+        assert_ne!(desktop.source, laptop.source);
+    }
+
+    #[test]
+    fn the_notebook_table_s_other_rtx_30_parts_have_rows() {
+        for (q, row) in [
+            (
+                "NVIDIA GeForce RTX 3080 Laptop GPU",
+                "GeForce RTX 3080 Laptop GPU",
+            ),
+            (
+                "NVIDIA GeForce RTX 3070 Laptop GPU",
+                "GeForce RTX 3070 Laptop GPU",
+            ),
+            (
+                "NVIDIA GeForce RTX 3050 Ti Laptop GPU",
+                "GeForce RTX 3050 Ti Laptop GPU",
+            ),
+            (
+                "NVIDIA GeForce RTX 3050 Laptop GPU",
+                "GeForce RTX 3050 Laptop GPU",
+            ),
+        ] {
+            let got = kb().compute_capability_of(q).unwrap();
+            assert_eq!(got.row.name, row, "{q}");
+            assert_eq!(got.cc.to_string(), "8.6", "{q}");
+        }
+        // A bare model number is never a laptop part: `3050` is the desktop card, and `3050 Ti`
+        // (a laptop part only) is not resolved.
+        assert_eq!(name("3050"), "GeForce RTX 3050");
+        assert!(kb().gpu_by_name("3050 Ti").is_err());
     }
 
     #[test]

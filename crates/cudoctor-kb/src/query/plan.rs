@@ -1187,10 +1187,34 @@ mod recommendation_tests {
     }
 
     #[test]
-    fn a_laptop_gpu_name_is_an_error_not_a_desktop_plan() {
-        let e = kb()
+    fn a_laptop_gpu_with_its_own_row_plans_with_that_row() {
+        let p = kb()
             .plan(&PlanQuery {
                 gpu_name: Some("NVIDIA GeForce RTX 3060 Laptop GPU".to_owned()),
+                ..PlanQuery::default()
+            })
+            .unwrap();
+        assert_eq!(
+            p.constraints.gpu.as_deref(),
+            Some("GeForce RTX 3060 Laptop GPU")
+        );
+        assert_eq!(
+            p.constraints.compute_capability.map(|c| c.to_string()),
+            Some("8.6".to_owned())
+        );
+        assert!(
+            !p.constraints
+                .unknown
+                .contains(&"compute_capability".to_owned())
+        );
+    }
+
+    #[test]
+    fn a_laptop_gpu_name_is_an_error_not_a_desktop_plan() {
+        // A laptop part with no laptop row of its own (the desktop RTX 3080 Ti row is not used).
+        let e = kb()
+            .plan(&PlanQuery {
+                gpu_name: Some("NVIDIA GeForce RTX 3080 Ti Laptop GPU".to_owned()),
                 ..PlanQuery::default()
             })
             .unwrap_err();

@@ -518,3 +518,27 @@ fn explain_reads_in_chinese() {
         "{zh}"
     );
 }
+
+/// One line is "1 line", not "1 lines"; the count of errors agrees with its noun too.
+#[test]
+fn explain_counts_in_the_singular() {
+    let f = Fixture::new();
+    let mut c = explain(&f, &[]);
+    c.write_stdin("RuntimeError: cuDNN error: CUDNN_STATUS_NOT_SUPPORTED.\n");
+    let r = run(&mut c);
+    assert!(
+        r.stdout
+            .starts_with("1 known error in the log (1 line read), cause first:"),
+        "{}",
+        r.stdout
+    );
+    let mut c = explain(&f, &[]);
+    c.write_stdin("hello\n");
+    let r = run(&mut c);
+    assert!(
+        r.stdout
+            .starts_with("No known GPU-stack error in the log (1 line read)."),
+        "{}",
+        r.stdout
+    );
+}

@@ -53,13 +53,19 @@ plan-libs-cuda = CUDA { $cuda } and its cuDNN
 plan-libs-unknown = the CUDA libraries it was built with
 plan-or-image = or run the official image:
 
-explain-none = No known GPU-stack error in the log ({ $lines } lines read).
+explain-none = No known GPU-stack error in the log ({ $lines ->
+    [one] 1 line
+   *[other] { $lines } lines
+} read).
 explain-this-machine = This machine: { $verdict }
 explain-run-check = Run `cudoctor check` for the details.
 explain-count = { $count ->
     [one] 1 known error
    *[other] { $count } known errors
-} in the log ({ $lines } lines read), cause first:
+} in the log ({ $lines ->
+    [one] 1 line
+   *[other] { $lines } lines
+} read), cause first:
 explain-line = line { $line }
 explain-label-explained-by = explained by:
 explain-label-cause = cause:

@@ -20,7 +20,12 @@ pub fn render(
     let mut out = String::new();
     let w = p.width();
     let lang = p.lang();
-    let lines = || ("lines", report.lines.to_string().into());
+    let lines = || {
+        (
+            "lines",
+            cudoctor_i18n::Arg::Num(i64::try_from(report.lines).unwrap_or(i64::MAX)),
+        )
+    };
     let this_machine = |d: &Diagnosis| {
         p.tr(
             "explain-this-machine",

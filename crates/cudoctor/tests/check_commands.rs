@@ -1119,6 +1119,10 @@ fn check_reads_in_chinese() {
             }
         }
         common::assert_fits(&zh, 80, &format!("--lang zh check {name}"));
+        let md = text(f, &["--lang", "zh", "--format", "markdown"], None);
+        assert!(md.starts_with("### cudoctor check："), "{name}:\n{md}");
+        assert!(md.contains("| 严重程度 | id | 诊断结果 |"), "{name}:\n{md}");
+        assert!(!md.contains(verdict), "{name}: English verdict in\n{md}");
         assert_eq!(zh, text(f, &[], Some(("CUDOCTOR_LANG", "zh"))), "{name}");
         assert_eq!(zh, text(f, &[], Some(("LANG", "zh_CN.UTF-8"))), "{name}");
         assert_eq!(

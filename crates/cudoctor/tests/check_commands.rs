@@ -1022,16 +1022,22 @@ fn scenario_table() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// With `COLUMNS=80`, no line of `check`'s text that could be wrapped is wider than 80 columns,
-/// for the healthy host and every `--root` scenario (commands and URLs may stand alone wider).
-#[test]
-fn check_text_fits_80_columns() {
+/// The healthy root and every `--root` (not live) scenario, by name.
+fn directory_roots() -> Vec<(&'static str, Fixture)> {
     let mut roots = vec![("healthy", healthy())];
     for s in SCENARIOS.iter().filter(|s| !s.live) {
         let f = healthy();
         (s.change)(&f);
         roots.push((s.name, f));
     }
+    roots
+}
+
+/// With `COLUMNS=80`, no line of `check`'s text that could be wrapped is wider than 80 columns,
+/// for the healthy host and every `--root` scenario (commands and URLs may stand alone wider).
+#[test]
+fn check_text_fits_80_columns() {
+    let roots = directory_roots();
     for (name, f) in &roots {
         for extra in [
             &[][..],
@@ -1055,12 +1061,7 @@ fn check_text_fits_80_columns() {
 /// is the English contract whatever the language.
 #[test]
 fn check_reads_in_chinese() {
-    let mut roots = vec![("healthy", healthy())];
-    for s in SCENARIOS.iter().filter(|s| !s.live) {
-        let f = healthy();
-        (s.change)(&f);
-        roots.push((s.name, f));
-    }
+    let roots = directory_roots();
     let text = |f: &Fixture, lang: &[&str], env: Option<(&str, &str)>| -> String {
         let mut args = lang.to_vec();
         args.push("check");

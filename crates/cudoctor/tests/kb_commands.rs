@@ -1252,34 +1252,12 @@ fn kb_text_fits_80_columns() {
     }
 }
 
-/// Issue 15's "done when": `plan` for one framework fits in 40 lines, starts the framework with
-/// "Use:" and ends in a command to paste, the one the JSON `recommendation.install` gives.
 /// `--lang zh plan`: the recommendation reads in Chinese ("使用：", why it was chosen, the
 /// install label) and the plan still ends in the same command to paste, fits 40 lines and 80
 /// columns; the JSON is the English one.
 #[test]
 fn plan_reads_in_chinese() {
-    for args in [
-        &[
-            "--gpu",
-            "RTX 4090",
-            "--driver",
-            "550.54.15",
-            "--framework",
-            "torch",
-        ][..],
-        &["--gpu", "Tesla V100", "--framework", "tensorflow"],
-        &[
-            "--gpu",
-            "H100",
-            "--driver",
-            "580.65.06",
-            "--framework",
-            "jax",
-            "--python",
-            "3.12",
-        ],
-    ] {
+    for &args in PLANS {
         let mut a = vec!["plan", "--no-probe"];
         a.extend(args);
         let en = text_80(&a);
@@ -1303,41 +1281,46 @@ fn plan_reads_in_chinese() {
     }
 }
 
+/// Plans of one framework each: the issue's and one per framework.
+const PLANS: &[&[&str]] = &[
+    &[
+        "--gpu",
+        "RTX 4090",
+        "--driver",
+        "550.54.15",
+        "--framework",
+        "torch",
+    ],
+    &["--gpu", "Tesla V100", "--framework", "torch"],
+    &["--gpu", "Tesla V100", "--framework", "tensorflow"],
+    &[
+        "--driver",
+        "470.82.01",
+        "--gpu",
+        "RTX 3090",
+        "--python",
+        "3.10",
+        "--framework",
+        "tensorflow",
+    ],
+    &[
+        "--gpu",
+        "H100",
+        "--driver",
+        "580.65.06",
+        "--framework",
+        "jax",
+        "--python",
+        "3.12",
+    ],
+    &["--gpu", "Tesla K80", "--framework", "torch"],
+];
+
+/// Issue 15's "done when": `plan` for one framework fits in 40 lines, starts the framework with
+/// "Use:" and ends in a command to paste, the one the JSON `recommendation.install` gives.
 #[test]
 fn plan_one_framework_fits_40_lines_and_ends_in_the_command() {
-    for args in [
-        &[
-            "--gpu",
-            "RTX 4090",
-            "--driver",
-            "550.54.15",
-            "--framework",
-            "torch",
-        ][..],
-        &["--gpu", "Tesla V100", "--framework", "torch"],
-        &["--gpu", "Tesla V100", "--framework", "tensorflow"],
-        &[
-            "--driver",
-            "470.82.01",
-            "--gpu",
-            "RTX 3090",
-            "--python",
-            "3.10",
-            "--framework",
-            "tensorflow",
-        ],
-        &[
-            "--gpu",
-            "H100",
-            "--driver",
-            "580.65.06",
-            "--framework",
-            "jax",
-            "--python",
-            "3.12",
-        ],
-        &["--gpu", "Tesla K80", "--framework", "torch"],
-    ] {
+    for &args in PLANS {
         let mut a = vec!["plan", "--no-probe"];
         a.extend(args);
         let text = text_80(&a);

@@ -279,7 +279,7 @@ pub fn approximate(snap: &Snapshot, soname: &str, environment: Option<&str>) -> 
 }
 
 /// Every question the rules will ask the loader for these targets: each target's sonames
-/// (libcuda excluded), its cuBLASLt, and `libcudnn.so.<major>` for every cuDNN major in the
+/// (libcuda excluded), the libraries its pinned wheels carry, its cuBLASLt, and `libcudnn.so.<major>` for every cuDNN major in the
 /// snapshot (asked by each GPU target, or by a plain process when there is none). Preloading
 /// frameworks ask in their own environment ([`question`]).
 pub fn loader_questions(
@@ -300,6 +300,11 @@ pub fn loader_questions(
             for so in sonames.value.iter().filter(|s| s.library != "cuda") {
                 push(question(&so.soname, env, t.preloads()));
             }
+        }
+        // What the pinned wheels carry: `library-not-found` asks whether a copy is on the
+        // loader's path when a wheel is missing.
+        for p in &t.needs.pinned_libraries {
+            push(question(&p.value.soname, env, t.preloads()));
         }
         // The cuBLAS whose GPU code `gpu-arch-unsupported` checks (its soname's major is the
         // CUDA major: libcublasLt.so.11 / .12 / .13).

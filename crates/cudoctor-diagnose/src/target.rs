@@ -15,6 +15,7 @@ use cudoctor_kb::version::{
     PythonVersion,
 };
 use serde::Serialize;
+use std::str::FromStr as _;
 
 /// A value with where it came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -119,6 +120,21 @@ pub struct Needs {
     pub sonames: Option<Sourced<Vec<Soname>>>,
     /// `Requires-Dist: nvidia-*` lines of the installed package, as written.
     pub pins: Vec<Sourced<String>>,
+    /// The libraries its pinned wheels carry that the framework links against, so that
+    /// importing it loads them at once ([`pinned_libraries`]); empty where that is not known.
+    pub pinned_libraries: Vec<Sourced<PinnedLibrary>>,
+}
+
+/// A library a pinned `nvidia-*` wheel carries: `nvidia-cudnn-cu12==9.1.0.70` carries
+/// `libcudnn.so.9`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PinnedLibrary {
+    /// The wheel, its name normalized (`nvidia-cudnn-cu12`).
+    pub package: String,
+    /// The library family (`cudnn`).
+    pub library: String,
+    /// The name the framework's binaries ask the loader for (`libcudnn.so.9`).
+    pub soname: String,
 }
 
 /// What the knowledge base knows of the release.
@@ -519,6 +535,144 @@ fn cuda_major(needs: &Needs) -> Option<(u32, String)> {
     found
 }
 
+/// A Requires-Dist line split into (normalized name, specifier text, marker text).
+pub(crate) fn parse_requirement(line: &str) -> (String, String, String) {
+    let (req, marker) = line.split_once(';').unwrap_or((line, ""));
+    let req = req.trim();
+    let end = req
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.'))
+        .unwrap_or(req.len());
+    let name = cudoctor_kb::framework::normalize_name(&req[..end]);
+    let mut spec = req[end..].trim();
+    // `name[extra]` and `name (>=1)` forms.
+    if let Some(rest) = spec.strip_prefix('[') {
+        spec = rest.split_once(']').map_or("", |(_, r)| r.trim());
+    }
+    let spec = spec
+        .trim_start_matches('(')
+        .trim_end_matches(')')
+        .trim()
+        .to_owned();
+    (name, spec, marker.trim().to_owned())
+}
+
+/// Whether a requirement applies on Linux x86_64: its marker names no other system and not
+/// aarch64.
+pub(crate) fn pin_applies_on_linux(marker: &str) -> bool {
+    let m = marker.replace('\'', "\"");
+    !(m.contains("platform_system == \"Windows\"")
+        || m.contains("platform_system == \"Darwin\"")
+        || m.contains("sys_platform == \"win32\"")
+        || m.contains("sys_platform == \"darwin\"")
+        || m.contains("platform_machine == \"aarch64\""))
+}
+
+/// The wheels whose library is named `lib{family}.so.{M}`, M the major of the wheel's own
+/// version, by the CUDA major of the wheel's `-cuNN` suffix. In CUDA 12 this holds for every
+/// family of the table (`nvidia-cudnn-cu12` 9.x: `libcudnn.so.9`, `nvidia-cufft-cu12` 11.x:
+/// `libcufft.so.11`, `nvidia-curand-cu12` 10.x: `libcurand.so.10`, `nvidia-nccl-cu12` 2.x:
+/// `libnccl.so.2`). In CUDA 11 not for all: the runtime is `libcudart.so.11.0`, NVRTC
+/// `libnvrtc.so.11.2` and CUPTI `libcupti.so.11.<minor>` (major.minor sonames), so those are left
+/// out, as is every CUDA major not listed (the CUDA 13 wheels are not confirmed here): no
+/// soname is better than a wrong one.
+const SONAME_IS_LIB_FAMILY_MAJOR: &[(u32, &[&str])] = &[
+    (
+        12,
+        &[
+            "cudart",
+            "cublas",
+            "cufft",
+            "curand",
+            "cusolver",
+            "cusparse",
+            "nvrtc",
+            "cupti",
+            "nvJitLink",
+            "nccl",
+            "cudnn",
+        ],
+    ),
+    (
+        11,
+        &[
+            "cublas", "cufft", "curand", "cusolver", "cusparse", "nccl", "cudnn",
+        ],
+    ),
+];
+
+/// The library a pinned wheel carries: the knowledge base's `library_packages` row whose pip
+/// name (`{pip_stem}-cu{major}`) is the requirement's, and the soname `lib{family}.so.{M}`, M
+/// the major of the requirement's exact `==` version. `None` for a requirement without an
+/// exact version, for a wheel the table does not list, and where the soname does not follow
+/// that rule ([`SONAME_IS_LIB_FAMILY_MAJOR`]).
+pub(crate) fn pinned_library(kb: &Kb, requirement: &str) -> Option<(PinnedLibrary, String)> {
+    let (name, spec, _) = parse_requirement(requirement);
+    let exact = spec.strip_prefix("==")?.trim();
+    // `===` (arbitrary equality), `==9.*` and `==9.1,<10` are not one exact version.
+    if exact.starts_with('=') || exact.contains([',', '*']) {
+        return None;
+    }
+    let version = pep440_rs::Version::from_str(exact).ok()?;
+    let major = u32::try_from(*version.release().first()?).ok()?;
+    let (stem, cuda) = name.rsplit_once("-cu")?;
+    let cuda: u32 = cuda.parse().ok()?;
+    let row = kb
+        .library_packages()
+        .iter()
+        .find(|r| cudoctor_kb::framework::normalize_name(&r.pip_stem) == stem)?;
+    let certain = SONAME_IS_LIB_FAMILY_MAJOR
+        .iter()
+        .any(|(c, families)| *c == cuda && families.contains(&row.family.as_str()));
+    if !certain {
+        return None;
+    }
+    let soname = format!("lib{}.so.{major}", row.family);
+    // The row cites the PyPI project first, then the apt repository: the wheel's page.
+    let pypi = crate::finding::split_sources(&row.source)
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| row.source.clone());
+    let source = format!(
+        "knowledge base: {pypi} (family `{}`; soname `lib{}.so.<major of {exact}>`)",
+        row.family, row.family
+    );
+    Some((
+        PinnedLibrary {
+            package: name,
+            library: row.family.clone(),
+            soname,
+        },
+        source,
+    ))
+}
+
+/// The libraries a framework's pins carry that it links against: PyTorch's `libtorch_cuda.so`
+/// names them in `DT_NEEDED` (found through its `RUNPATH` in `site-packages/nvidia/*/lib`, then
+/// the loader's path), so `import torch` fails without them. TensorFlow and JAX open theirs
+/// when the GPU backend starts and fall back to the CPU: none for them here.
+fn pinned_libraries(
+    kb: &Kb,
+    framework: Framework,
+    pins: &[Sourced<String>],
+) -> Vec<Sourced<PinnedLibrary>> {
+    if framework != Framework::PyTorch {
+        return Vec::new();
+    }
+    let mut out: Vec<Sourced<PinnedLibrary>> = Vec::new();
+    for pin in pins {
+        let (_, _, marker) = parse_requirement(&pin.value);
+        if marker.contains("extra") || !pin_applies_on_linux(&marker) {
+            continue;
+        }
+        if let Some((lib, source)) = pinned_library(kb, &pin.value) {
+            if !out.iter().any(|o| o.value == lib) {
+                out.push(Sourced::new(lib, source));
+            }
+        }
+    }
+    out
+}
+
 /// The sonames TensorFlow dlopens for a release the knowledge base does not know, carried over
 /// from the newest known release built with the same CUDA major (and the same cuDNN major when
 /// that is known): TensorFlow's names follow from those majors alone (`cuda_config.h`). `None`
@@ -751,6 +905,7 @@ fn target_from_installed(kb: &Kb, snapshot: &Snapshot, fw: &InstalledFramework) 
             ));
         }
     }
+    needs.pinned_libraries = pinned_libraries(kb, framework, &needs.pins);
     if framework == Framework::TensorFlow {
         needs.cudnn_rule = Some(CudnnRule::TensorFlow);
         if !matches!(kb_knowledge, KbKnowledge::Known) && needs.sonames.is_none() {

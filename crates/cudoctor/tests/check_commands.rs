@@ -436,6 +436,106 @@ fn missing_cudnn() {
     "#);
 }
 
+/// PyTorch 2.5.1 installed in a root where the NVIDIA wheels it pins are not, and no
+/// `libcudnn.so.9` / `libcublas.so.12` anywhere the loader looks: `import torch` fails, an
+/// error (it was a warning, and the verdict said the framework should use the GPU).
+fn torch_without_its_wheels() -> Fixture {
+    let f = Fixture::new();
+    let sp = "/usr/local/lib/python3.10/dist-packages";
+    f.file(
+        &format!("{sp}/torch-2.5.1.dist-info/METADATA"),
+        "Metadata-Version: 2.1\nName: torch\nVersion: 2.5.1\n\
+         Requires-Dist: nvidia-cudnn-cu12==9.1.0.70; platform_system == \"Linux\" and platform_machine == \"x86_64\"\n\
+         Requires-Dist: nvidia-cublas-cu12==12.4.5.8; platform_system == \"Linux\" and platform_machine == \"x86_64\"\n",
+    )
+    .file(
+        &format!("{sp}/torch-2.5.1.dist-info/RECORD"),
+        "torch/__init__.py,,\n",
+    )
+    .file(&format!("{sp}/torch/__init__.py"), "")
+    .dir(&format!("{sp}/torch/lib"))
+    .file("/usr/bin/python3.10", "")
+    .link("/usr/bin/python3", "python3.10")
+    .dir("/etc");
+    f
+}
+
+#[test]
+fn torch_whose_wheels_and_libraries_are_missing_cannot_import() {
+    let f = torch_without_its_wheels();
+    let (code, v) = check_json(&f, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(v["status"], "error");
+    let d = finding(&v, "library-not-found");
+    assert_eq!(d["severity"], "error", "{d:#}");
+    let title = d["title"].as_str().unwrap();
+    assert!(
+        title.contains("will fail to import: libcudnn.so.9, libcublas.so.12 not found"),
+        "{title}"
+    );
+    // The loader was asked (by the probe, not read off the library list), and said no.
+    assert!(
+        d.to_string().contains("dlopen(\\\"libcudnn.so.9\\\")"),
+        "{d:#}"
+    );
+    assert!(d.to_string().contains("loader emulation"), "{d:#}");
+    // `probe --root R --format json > s.json; check --snapshot s.json`: the same document.
+    assert_round_trip(&f, &[]);
+    assert_quiet(&f, 1);
+    cmd_snapshot!(f.cmd(&["check"]), root = f.path(), @r#"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+    PyTorch 2.5.1+cu124 will not use the GPU: 1 error
+    checked: PyTorch 2.5.1+cu124 [installed
+      (/usr/local/lib/python3.10/dist-packages/torch-2.5.1.dist-info/METADATA)]
+
+    error[library-not-found]   PyTorch 2.5.1+cu124 will fail to import: libcudnn.so.9, libcublas.so.12
+        not found, and the NVIDIA wheels that carry them are not installed (nvidia-cudnn-cu12,
+        nvidia-cublas-cu12)
+      PyTorch 2.5.1+cu124 links against these CUDA libraries, so importing it loads them at once. They
+      come from `nvidia-*` pip packages that its own metadata pins (`Requires-Dist`), which are missing
+      from /usr/local, and the dynamic loader finds no copy elsewhere: not in the directories of
+      `LD_LIBRARY_PATH`, the `ld.so.cache` index or the system library directories. `import torch` fails
+      with an `OSError` ("cannot open shared object file") or a `ValueError` ("... not found in the
+      system path").
+      evidence:
+        - nvidia-cudnn-cu12 installed in /usr/local: no  (python environment packages (*.dist-info))
+        - pinned requirement: nvidia-cudnn-cu12==9.1.0.70; platform_system == "Linux" and
+          platform_machine == "x86_64"  (Requires-Dist of torch in /usr/local)
+        - nvidia-cublas-cu12 installed in /usr/local: no  (python environment packages (*.dist-info))
+        - pinned requirement: nvidia-cublas-cu12==12.4.5.8; platform_system == "Linux" and
+          platform_machine == "x86_64"  (Requires-Dist of torch in /usr/local)
+        - library in nvidia-cudnn-cu12: libcudnn.so.9  (knowledge base:
+          https://pypi.org/project/nvidia-cudnn-cu12/ (family `cudnn`; soname
+          `libcudnn.so.<major of 9.1.0.70>`))
+        - dlopen("libcudnn.so.9"): no file the loader would take  (loader emulation (glibc search
+          order))
+        - library in nvidia-cublas-cu12: libcublas.so.12  (knowledge base:
+          https://pypi.org/project/nvidia-cublas-cu12/ (family `cublas`; soname
+          `libcublas.so.<major of 12.4.5.8>`))
+        - dlopen("libcublas.so.12"): no file the loader would take  (loader emulation (glibc search
+          order))
+      fix:
+        - `pip install 'nvidia-cudnn-cu12==9.1.0.70' 'nvidia-cublas-cu12==12.4.5.8'` (into /usr/local)
+        - Or reinstall the framework with its dependencies:
+          `pip install --force-reinstall 'torch==2.5.1'`
+      sources: https://packaging.python.org/en/latest/specifications/core-metadata/#requires-dist-multiple-use
+        https://pytorch.org/get-started/locally/ https://pypi.org/project/nvidia-cudnn-cu12/
+        https://pypi.org/project/nvidia-cublas-cu12/
+
+    ----- stderr -----
+    "#);
+    // A libcudnn.so.9 and a libcublas.so.12 in a default directory: the import can succeed;
+    // the missing wheels stay a warning.
+    f.lib(&format!("{LIBDIR}/libcudnn.so.9"), "libcudnn.so.9")
+        .lib(&format!("{LIBDIR}/libcublas.so.12"), "libcublas.so.12");
+    let (code, v) = check_json(&f, &[]);
+    assert_eq!(code, 0, "{:#}", v["findings"]);
+    assert_eq!(finding(&v, "library-not-found")["severity"], "warning");
+    assert_round_trip(&f, &[]);
+}
+
 #[test]
 fn cudnn_8_0_instead_of_8_1() {
     let f = tf29_host("535.104.05", "8.0.5");

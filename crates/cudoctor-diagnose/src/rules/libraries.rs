@@ -12,7 +12,7 @@ use super::Ctx;
 use super::files::{file_version, soname_parts};
 use crate::finding::{Finding, Severity};
 use crate::loader::{LoadedFile, Resolution};
-use crate::target::{Sourced, Target};
+use crate::target::{PinnedLibrary, Sourced, Target, parse_requirement, pin_applies_on_linux};
 
 const TF_GPU_GUIDE: &str = "https://www.tensorflow.org/install/pip";
 const REQUIRES_DIST: &str = "https://packaging.python.org/en/latest/specifications/core-metadata/#requires-dist-multiple-use";
@@ -29,27 +29,6 @@ fn pip_name(ctx: &Ctx<'_>, family: &str, cuda_major: u32) -> Option<String> {
     ctx.kb
         .library_packaging(family)
         .map(|p| p.pip_name(cuda_major))
-}
-
-/// A Requires-Dist line split into (normalized name, specifier text, marker text).
-pub(crate) fn parse_requirement(line: &str) -> (String, String, String) {
-    let (req, marker) = line.split_once(';').unwrap_or((line, ""));
-    let req = req.trim();
-    let end = req
-        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.'))
-        .unwrap_or(req.len());
-    let name = cudoctor_kb::framework::normalize_name(&req[..end]);
-    let mut spec = req[end..].trim();
-    // `name[extra]` and `name (>=1)` forms.
-    if let Some(rest) = spec.strip_prefix('[') {
-        spec = rest.split_once(']').map_or("", |(_, r)| r.trim());
-    }
-    let spec = spec
-        .trim_start_matches('(')
-        .trim_end_matches(')')
-        .trim()
-        .to_owned();
-    (name, spec, marker.trim().to_owned())
 }
 
 fn site_lib_dirs(ctx: &Ctx<'_>, env: Option<&str>, families: &[&str]) -> Vec<String> {
@@ -122,7 +101,8 @@ fn resolved_for(ctx: &Ctx<'_>, t: &Target) -> Vec<(String, Resolution)> {
 }
 
 /// `library-not-found`: a soname the target dlopens resolves to no file; or a pinned
-/// `nvidia-*` wheel is not installed.
+/// `nvidia-*` wheel is not installed (an error when the framework links against a library it
+/// carries and the loader finds no copy of that library elsewhere either).
 pub(crate) fn library_not_found(ctx: &Ctx<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     for t in ctx.gpu_targets() {
@@ -158,6 +138,36 @@ fn site_packages_of(ctx: &Ctx<'_>, env: Option<&str>) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The loader's answer as evidence reads it: the file taken (and the step that reaches it), why
+/// it is unknown, or "no file the loader would take" with the files skipped and the copies
+/// that exist off the search path.
+fn loader_answer(r: &Resolution) -> String {
+    if let Some(l) = &r.loaded {
+        return format!("{} (via {})", l.path, l.via);
+    }
+    if let Some(why) = &r.unknown {
+        return format!("unknown: {why}");
+    }
+    let mut value = "no file the loader would take".to_owned();
+    if !r.skipped.is_empty() {
+        let skipped: Vec<String> = r
+            .skipped
+            .iter()
+            .map(|s| format!("{} ({})", s.path, s.reason))
+            .collect();
+        let _ = write!(value, "; skipped: {}", skipped.join(", "));
+    }
+    if !r.off_path.is_empty() {
+        let off: Vec<String> = r
+            .off_path
+            .iter()
+            .map(|o| format!("{} (found via {})", o.path, o.via))
+            .collect();
+        let _ = write!(value, "; copies off the search path: {}", off.join(", "));
+    }
+    value
 }
 
 fn missing_sonames(ctx: &Ctx<'_>, t: &Target, missing: &[(String, Resolution)]) -> Finding {
@@ -206,24 +216,11 @@ fn missing_sonames(ctx: &Ctx<'_>, t: &Target, missing: &[(String, Resolution)]) 
         count = names.len()
     ));
     for (_, r) in missing {
-        let mut value = "no file the loader would take".to_owned();
-        if !r.skipped.is_empty() {
-            let skipped: Vec<String> = r
-                .skipped
-                .iter()
-                .map(|s| format!("{} ({})", s.path, s.reason))
-                .collect();
-            let _ = write!(value, "; skipped: {}", skipped.join(", "));
-        }
-        if !r.off_path.is_empty() {
-            let off: Vec<String> = r
-                .off_path
-                .iter()
-                .map(|o| format!("{} (found via {})", o.path, o.via))
-                .collect();
-            let _ = write!(value, "; copies off the search path: {}", off.join(", "));
-        }
-        f = f.evidence(format!("dlopen(\"{}\")", r.soname), value, r.source.clone());
+        f = f.evidence(
+            format!("dlopen(\"{}\")", r.soname),
+            loader_answer(r),
+            r.source.clone(),
+        );
     }
     f = f.evidence(
         format!("libraries {} dlopens", t.display()),
@@ -443,16 +440,10 @@ fn installed(ctx: &Ctx<'_>, env: Option<&str>, name: &str) -> Option<(Option<Str
         .map(|p| (p.version.clone(), p.metadata_path.clone()))
 }
 
-fn pin_applies_on_linux(marker: &str) -> bool {
-    let m = marker.replace('\'', "\"");
-    !(m.contains("platform_system == \"Windows\"")
-        || m.contains("platform_system == \"Darwin\"")
-        || m.contains("sys_platform == \"win32\"")
-        || m.contains("sys_platform == \"darwin\"")
-        || m.contains("platform_machine == \"aarch64\""))
-}
-
-/// Pins whose package is absent from the framework's environment.
+/// Pins whose package is absent from the framework's environment: an error where a library the
+/// missing wheels carry ([`crate::target::Needs::pinned_libraries`]) has no copy the loader would
+/// take (the framework cannot be imported), else a warning (a copy is on the loader's path, the
+/// answer is unknown, or no soname is known for the wheel).
 fn missing_pins(ctx: &Ctx<'_>, t: &Target) -> Vec<Finding> {
     let Some(env) = t.environment.as_deref() else {
         return Vec::new();
@@ -478,33 +469,90 @@ fn missing_pins(ctx: &Ctx<'_>, t: &Target) -> Vec<Finding> {
     if missing.is_empty() {
         return Vec::new();
     }
+    // The libraries the missing wheels carry, with the loader's answer for each. The framework
+    // links against them: where the loader finds no copy either, importing it fails.
+    let answers: Vec<(&Sourced<PinnedLibrary>, Resolution)> = t
+        .needs
+        .pinned_libraries
+        .iter()
+        .filter(|p| missing.iter().any(|(_, n, _)| *n == p.value.package))
+        .map(|p| (p, ctx.resolve_for(t, &p.value.soname)))
+        .collect();
+    let not_found: Vec<&PinnedLibrary> = answers
+        .iter()
+        .filter(|(_, r)| r.loaded.is_none() && r.unknown.is_none())
+        .map(|(p, _)| &p.value)
+        .collect();
     let names: Vec<String> = missing.iter().map(|(_, n, _)| n.clone()).collect();
-    let mut f = Finding::new(
-        "library-not-found",
-        Severity::Warning,
-        format!(
-            "{} requires NVIDIA wheels that are not installed: {}",
+    let mut f = if not_found.is_empty() {
+        Finding::new(
+            "library-not-found",
+            Severity::Warning,
+            format!(
+                "{} requires NVIDIA wheels that are not installed: {}",
+                t.display(),
+                names.join(", ")
+            ),
+        )
+        .title_msg(msg!(
+            "library-not-found-title-2",
+            target = t.display(),
+            names_join = names.join(", ")
+        ))
+        .explain(format!(
+            "{} gets its CUDA libraries from `nvidia-*` pip packages that its own metadata pins \
+             (`Requires-Dist`). They are missing from {env}, so the libraries they carry are not \
+             where the framework looks first; unless matching copies are on the loader's path, \
+             importing it fails with \"cannot open shared object file\" or it runs without the GPU.",
+            t.display()
+        ))
+        .explain_msg(msg!(
+            "library-not-found-explain-2",
+            target = t.display(),
+            env = env.to_string()
+        ))
+    } else {
+        let sonames: Vec<&str> = not_found.iter().map(|p| p.soname.as_str()).collect();
+        let wheels: Vec<&str> = not_found.iter().map(|p| p.package.as_str()).collect();
+        Finding::new(
+            "library-not-found",
+            Severity::Error,
+            format!(
+                "{} will fail to import: {} not found, and {} not installed ({})",
+                t.display(),
+                sonames.join(", "),
+                if wheels.len() == 1 {
+                    "the NVIDIA wheel that carries it is"
+                } else {
+                    "the NVIDIA wheels that carry them are"
+                },
+                wheels.join(", ")
+            ),
+        )
+        .title_msg(msg!(
+            "library-not-found-title-import",
+            target = t.display(),
+            sonames_join = sonames.join(", "),
+            count = wheels.len(),
+            wheels_join = wheels.join(", ")
+        ))
+        .explain(format!(
+            "{} links against these CUDA libraries, so importing it loads them at once. They \
+             come from `nvidia-*` pip packages that its own metadata pins (`Requires-Dist`), which \
+             are missing from {env}, and the dynamic loader finds no copy elsewhere: not in the \
+             directories of `LD_LIBRARY_PATH`, the `ld.so.cache` index or the system library \
+             directories. `import {}` fails with an `OSError` (\"cannot open shared object \
+             file\") or a `ValueError` (\"... not found in the system path\").",
             t.display(),
-            names.join(", ")
-        ),
-    )
-    .title_msg(msg!(
-        "library-not-found-title-2",
-        target = t.display(),
-        names_join = names.join(", ")
-    ))
-    .explain(format!(
-        "{} gets its CUDA libraries from `nvidia-*` pip packages that its own metadata pins \
-         (`Requires-Dist`). They are missing from {env}, so the libraries they carry are not \
-         where the framework looks first; unless matching copies are on the loader's path, \
-         importing it fails with \"cannot open shared object file\" or it runs without the GPU.",
-        t.display()
-    ))
-    .explain_msg(msg!(
-        "library-not-found-explain-2",
-        target = t.display(),
-        env = env.to_string()
-    ));
+            t.package
+        ))
+        .explain_msg(msg!(
+            "library-not-found-explain-import",
+            target = t.display(),
+            env = env.to_string(),
+            package = t.package.clone()
+        ))
+    };
     for (pin, name, _) in &missing {
         f = f.evidence(
             format!("{name} installed in {env}"),
@@ -512,6 +560,28 @@ fn missing_pins(ctx: &Ctx<'_>, t: &Target) -> Vec<Finding> {
             "python environment packages (*.dist-info)",
         );
         f = f.evidence("pinned requirement", pin.value.clone(), pin.source.clone());
+    }
+    for (p, r) in &answers {
+        f = f
+            .evidence(
+                format!("library in {}", p.value.package),
+                p.value.soname.clone(),
+                p.source.clone(),
+            )
+            .evidence(
+                format!("dlopen(\"{}\")", r.soname),
+                loader_answer(r),
+                r.source.clone(),
+            );
+    }
+    if !not_found.is_empty() {
+        if let Some(ld) = ctx.env("LD_LIBRARY_PATH") {
+            f = f.evidence(
+                "LD_LIBRARY_PATH",
+                ld.to_owned(),
+                ctx.env_source("LD_LIBRARY_PATH"),
+            );
+        }
     }
     let reqs: Vec<String> = missing
         .iter()
@@ -531,9 +601,14 @@ fn missing_pins(ctx: &Ctx<'_>, t: &Target) -> Vec<Finding> {
         ))
             .fix_msg(msg!("library-not-found-fix-8", pkg = pkg.clone(), v = v.to_string()));
     }
+    let kb_sources: Vec<String> = answers
+        .iter()
+        .flat_map(|(p, _)| crate::finding::kb_urls(&p.source))
+        .collect();
     vec![
         f.source(REQUIRES_DIST)
-            .source(super::framework::install_doc(t.framework)),
+            .source(super::framework::install_doc(t.framework))
+            .sources(kb_sources),
     ]
 }
 

@@ -163,6 +163,11 @@ library-not-found-title-2 = { $target } requires NVIDIA wheels that are not inst
 library-not-found-explain-2 = { $target } gets its CUDA libraries from `nvidia-*` pip packages that its own metadata pins (`Requires-Dist`). They are missing from { $env }, so the libraries they carry are not where the framework looks first; unless matching copies are on the loader's path, importing it fails with "cannot open shared object file" or it runs without the GPU.
 library-not-found-fix-7 = `pip install { $reqs_join }` (into { $env })
 library-not-found-fix-8 = Or reinstall the framework with its dependencies: `pip install --force-reinstall '{ $pkg }=={ $v }'`
+library-not-found-title-import = { $target } will fail to import: { $sonames_join } not found, and { $count ->
+        [one] the NVIDIA wheel that carries it is
+       *[other] the NVIDIA wheels that carry them are
+    } not installed ({ $wheels_join })
+library-not-found-explain-import = { $target } links against these CUDA libraries, so importing it loads them at once. They come from `nvidia-*` pip packages that its own metadata pins (`Requires-Dist`), which are missing from { $env }, and the dynamic loader finds no copy elsewhere: not in the directories of `LD_LIBRARY_PATH`, the `ld.so.cache` index or the system library directories. `import { $package }` fails with an `OSError` ("cannot open shared object file") or a `ValueError` ("... not found in the system path").
 library-wrong-version-title = `{ $r_soname }` resolves to a version { $version } library, not a version { $w } one
 library-wrong-version-explain = { $target } asks for `{ $r_soname }`, a name that promises major version { $w }. The file the loader takes under that name is really version { $version } (usually a hand-made symlink to a newer or older library). Functions and data layouts differ between majors: expect "undefined symbol" errors, crashes ("Segmentation fault") or silent CPU fallback.
 library-wrong-version-fix = Remove the link that points `{ $r_soname }` at the wrong file (`ls -l { $loaded_path }`), then install the real version { $w } library (see `library-not-found` for the packages) and run `sudo ldconfig`

@@ -188,6 +188,8 @@ library-not-found-title-2 = { $target } 需要的 NVIDIA wheel 未安装：{ $na
 library-not-found-explain-2 = { $target } 从它自身元数据固定（`Requires-Dist`）的 `nvidia-*` pip 包中获取 CUDA 动态库。{ $env } 中缺少这些包，所以它们携带的动态库不在框架首先查找的位置；除非加载器路径上有匹配的副本，否则导入会失败并报 "cannot open shared object file"，或者在没有显卡的情况下运行。
 library-not-found-fix-7 = `pip install { $reqs_join }`（安装到 { $env }）
 library-not-found-fix-8 = 或者连同依赖一起重新安装框架：`pip install --force-reinstall '{ $pkg }=={ $v }'`
+library-not-found-title-import = { $target } 将无法导入：找不到 { $sonames_join }，携带它们的 { $count } 个 NVIDIA wheel 未安装（{ $wheels_join }）
+library-not-found-explain-import = { $target } 链接了这些 CUDA 动态库，导入时会立即加载它们。它们来自其自身元数据固定（`Requires-Dist`）的 `nvidia-*` pip 包，而 { $env } 中缺少这些包；动态加载器在别处也找不到副本：`LD_LIBRARY_PATH` 的目录、`ld.so.cache` 索引和系统动态库目录中都没有。`import { $package }` 会失败，报 `OSError`（"cannot open shared object file"）或 `ValueError`（"... not found in the system path"）。
 library-wrong-version-title = `{ $r_soname }` 解析到的是版本 { $version } 的动态库，而不是版本 { $w }
 library-wrong-version-explain = { $target } 请求 `{ $r_soname }`，这个名字承诺的主版本是 { $w }。加载器以这个名字找到的文件实际上是版本 { $version }（通常是手工创建、指向更新或更旧动态库的符号链接）。不同主版本之间的函数和数据布局不同：可能出现 "undefined symbol" 错误、崩溃（"Segmentation fault"）或悄悄退回 CPU。
 library-wrong-version-fix = 删除把 `{ $r_soname }` 指向错误文件的链接（`ls -l { $loaded_path }`），然后安装真正的版本 { $w } 动态库（所需的包见 `library-not-found`），并运行 `sudo ldconfig`

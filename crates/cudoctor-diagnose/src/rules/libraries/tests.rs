@@ -285,3 +285,210 @@ fn pip_libraries_of_a_pinning_package_are_not_reported_missing() {
     let answered = with_loader_not_found(s.clone(), &cudnn);
     assert!(of(&diagnose(kb(), &answered, &t).findings, "library-not-found").is_empty());
 }
+
+#[test]
+fn the_soname_a_pinned_wheel_carries() {
+    let so = |pin: &str| crate::target::pinned_library(kb(), pin).map(|(p, _)| p.soname);
+    for (pin, want) in [
+        ("nvidia-cudnn-cu12==9.1.0.70", "libcudnn.so.9"),
+        ("nvidia-cudnn-cu11==8.5.0.96", "libcudnn.so.8"),
+        ("nvidia-cublas-cu12==12.4.5.8", "libcublas.so.12"),
+        ("nvidia-cufft-cu12==11.2.1.3", "libcufft.so.11"),
+        ("nvidia-curand-cu12==10.3.5.147", "libcurand.so.10"),
+        ("nvidia-cusolver-cu12==11.6.1.9", "libcusolver.so.11"),
+        ("nvidia-cusparse-cu12==12.3.1.170", "libcusparse.so.12"),
+        ("nvidia-cuda-nvrtc-cu12==12.4.127", "libnvrtc.so.12"),
+        ("nvidia-cuda-cupti-cu12==12.4.127", "libcupti.so.12"),
+        ("nvidia-nvjitlink-cu12==12.4.127", "libnvJitLink.so.12"),
+        ("nvidia-nccl-cu12==2.21.5", "libnccl.so.2"),
+        (
+            "nvidia_cuda_runtime_cu12==12.4.127 ; platform_system == \"Linux\"",
+            "libcudart.so.12",
+        ),
+        ("nvidia-cufft-cu11==10.9.0.58", "libcufft.so.10"),
+    ] {
+        assert_eq!(so(pin).as_deref(), Some(want), "{pin}");
+    }
+    for pin in [
+        // CUDA 11 names these by major.minor (libcudart.so.11.0, libnvrtc.so.11.2,
+        // libcupti.so.11.7): not the rule, so no name.
+        "nvidia-cuda-runtime-cu11==11.7.99",
+        "nvidia-cuda-nvrtc-cu11==11.7.99",
+        "nvidia-cuda-cupti-cu11==11.7.101",
+        // No exact version.
+        "nvidia-cublas-cu12>=12.1",
+        "nvidia-cublas-cu12==12.*",
+        "nvidia-cublas-cu12",
+        // A wheel the table does not list; a CUDA major not confirmed.
+        "nvidia-nvtx-cu12==12.4.127",
+        "nvidia-cublas-cu13==13.0.0.19",
+        "nvidia-cublas==13.0.0.19",
+    ] {
+        assert_eq!(so(pin), None, "{pin}");
+    }
+}
+
+/// PyTorch 2.5.1 (CUDA 12.4) in /opt/venv whose cuDNN and cuBLAS wheels are not installed.
+fn torch_without_its_wheels() -> cudoctor_facts::snapshot::Snapshot {
+    let s = with_python_env(
+        with_gpu(with_driver(bare_host(), "550.144.03"), "NVIDIA L4", "8.9"),
+        "/opt/venv",
+        "3.11",
+    );
+    with_torch(
+        s,
+        "/opt/venv",
+        "2.5.1",
+        Some("12.4"),
+        &[
+            "nvidia-cudnn-cu12==9.1.0.70; platform_system == \"Linux\" and platform_machine == \"x86_64\"",
+            "nvidia-cublas-cu12==12.4.5.8; platform_system == \"Linux\" and platform_machine == \"x86_64\"",
+            "nvidia-nvtx-cu12==12.4.127; platform_system == \"Linux\" and platform_machine == \"x86_64\"",
+            "nvidia-nccl-cu12==2.21.5; platform_system == \"Windows\"",
+        ],
+    )
+}
+
+/// A recorded loader answer: `soname` taken from `dir` through `ld.so.cache`.
+fn found_in_cache(
+    q: &cudoctor_facts::snapshot::LoaderQuestion,
+    dir: &str,
+) -> cudoctor_facts::loader::Resolution {
+    let path = format!("{dir}/{}", q.soname);
+    let taken = cudoctor_facts::loader::Candidate {
+        path: path.clone(),
+        step: cudoctor_facts::loader::Step::LdSoCache,
+        outcome: cudoctor_facts::loader::Outcome::Taken,
+        real_path: Some(path),
+        detail: None,
+    };
+    cudoctor_facts::loader::Resolution {
+        soname: q.soname.clone(),
+        from: None,
+        class: 64,
+        machine: 62,
+        chosen: Some(taken.clone()),
+        candidates: vec![taken],
+        notes: Vec::new(),
+        preload_environment: q.preload_environment.clone(),
+    }
+}
+
+#[test]
+fn missing_wheels_whose_libraries_the_loader_cannot_find_fail_the_import() {
+    let s = torch_without_its_wheels();
+    let t = targets_from_snapshot(kb(), &s);
+    let q = loader_questions(&t, &s);
+    // The loader is asked, as PyTorch asks (preloading from its environment), for what the
+    // missing wheels carry; nothing for the wheel the table does not list or the Windows pin.
+    for so in ["libcudnn.so.9", "libcublas.so.12"] {
+        assert!(
+            q.iter()
+                .any(|x| x.soname == so && x.preload_environment.as_deref() == Some("/opt/venv")),
+            "{so}: {q:?}"
+        );
+    }
+    assert!(!q.iter().any(|x| x.soname.starts_with("libnccl")), "{q:?}");
+    let d = diagnose(kb(), &with_loader_not_found(s.clone(), &q), &t);
+    let nf = of(&d.findings, "library-not-found");
+    assert_eq!(nf.len(), 1, "{:#?}", d.findings);
+    assert_eq!(nf[0].severity, Severity::Error);
+    assert!(
+        nf[0].title.contains("will fail to import")
+            && nf[0].title.contains("libcudnn.so.9, libcublas.so.12")
+            && nf[0]
+                .title
+                .contains("nvidia-cudnn-cu12, nvidia-cublas-cu12"),
+        "{}",
+        nf[0].title
+    );
+    assert!(
+        nf[0]
+            .evidence
+            .iter()
+            .any(|e| e.fact == "dlopen(\"libcudnn.so.9\")"
+                && e.value.starts_with("no file the loader would take")),
+        "{:#?}",
+        nf[0].evidence
+    );
+    assert!(
+        nf[0].fix[0].contains(
+            "`pip install 'nvidia-cudnn-cu12==9.1.0.70' 'nvidia-cublas-cu12==12.4.5.8' 'nvidia-nvtx-cu12==12.4.127'` (into /opt/venv)"
+        ),
+        "{:?}",
+        nf[0].fix
+    );
+    assert!(nf[0].fix[1].contains("pip install --force-reinstall 'torch==2.5.1'"));
+    assert_eq!(d.status, crate::Status::Error);
+    assert!(d.l10n_mismatches().is_empty(), "{:?}", d.l10n_mismatches());
+    let zh = nf[0].localized_title(cudoctor_i18n::Lang::Zh);
+    assert!(
+        zh.contains("将无法导入") && zh.contains("libcudnn.so.9, libcublas.so.12"),
+        "{zh}"
+    );
+    assert!(
+        nf[0]
+            .localized_explanation(cudoctor_i18n::Lang::Zh)
+            .contains("import torch")
+    );
+    // Without recorded answers, the snapshot's library list says the same (no copy anywhere).
+    assert_eq!(
+        sev(&installed(&s), "library-not-found"),
+        Some(Severity::Error)
+    );
+}
+
+#[test]
+fn missing_wheels_with_copies_on_the_loader_path_or_unknown_stay_a_warning() {
+    // The cuBLAS wheel is there; the cuDNN one is not, but a libcudnn.so.9 is in ld.so.cache.
+    let s = with_package(
+        torch_without_its_wheels(),
+        "/opt/venv",
+        "nvidia-cublas-cu12",
+        "12.4.5.8",
+    );
+    let t = targets_from_snapshot(kb(), &s);
+    let q = loader_questions(&t, &s);
+    let mut answered = s.clone();
+    answered.loader.extend(
+        q.iter()
+            .map(|x| found_in_cache(x, "/usr/lib/x86_64-linux-gnu")),
+    );
+    let d = diagnose(kb(), &answered, &t);
+    let nf = of(&d.findings, "library-not-found");
+    assert_eq!(nf.len(), 1, "{:#?}", d.findings);
+    assert_eq!(nf[0].severity, Severity::Warning);
+    assert!(
+        nf[0]
+            .title
+            .contains("requires NVIDIA wheels that are not installed")
+    );
+    assert!(
+        nf[0]
+            .evidence
+            .iter()
+            .any(|e| e.fact == "dlopen(\"libcudnn.so.9\")"
+                && e.value == "/usr/lib/x86_64-linux-gnu/libcudnn.so.9 (via ld.so.cache)"),
+        "{:#?}",
+        nf[0].evidence
+    );
+    assert!(d.l10n_mismatches().is_empty(), "{:?}", d.l10n_mismatches());
+    // The same copy seen only in the snapshot's library list.
+    let listed = with_lib(
+        s.clone(),
+        "/usr/lib/x86_64-linux-gnu",
+        "libcudnn.so.9",
+        "9.1.0",
+        "ld_so_cache",
+    );
+    assert_eq!(
+        sev(&installed(&listed), "library-not-found"),
+        Some(Severity::Warning)
+    );
+    // The loader's answer is unknown: a warning, never an error.
+    let d = diagnose(kb(), &with_unknown_loader(s.clone(), &q), &t);
+    assert_eq!(
+        sev(&d.findings, "library-not-found"),
+        Some(Severity::Warning)
+    );
+}

@@ -117,6 +117,11 @@ fn no_break_before(c: char) -> bool {
     )
 }
 
+/// CJK punctuation that must not end a line: it stays with the character after it.
+fn no_break_after(c: char) -> bool {
+    matches!(c, '（' | '【' | '《' | '「' | '『' | '“' | '‘')
+}
+
 /// The words of `para`: runs of non-space characters, where spaces inside a backtick pair do not
 /// split (an unclosed backtick is an ordinary character).
 fn words(para: &str) -> Vec<&str> {
@@ -171,18 +176,21 @@ fn atoms(para: &str) -> Vec<Atom<'_>> {
             }
         }
         let text = &para[word.clone()];
-        if text.contains('`') || !text.chars().any(is_cjk) {
+        if !text.chars().any(is_cjk) {
             spans.push((gap, word));
             continue;
         }
         // Split before every CJK character, and before the first non-CJK character after one,
-        // but never before closing punctuation.
+        // but never before closing punctuation, and never inside a backtick pair (a command
+        // set in Chinese prose is one atom).
         let mut start = word.start;
         let mut prev_cjk = false;
-        for (i, c) in text.char_indices() {
+        let mut prev_open = false;
+        let mut i = 0;
+        while let Some(c) = text[i..].chars().next() {
             let at = word.start + i;
             let cjk = is_cjk(c);
-            if at > start && (cjk || prev_cjk) && !no_break_before(c) {
+            if at > start && (cjk || prev_cjk) && !no_break_before(c) && !prev_open {
                 let g = if start == word.start {
                     gap.clone()
                 } else {
@@ -191,7 +199,16 @@ fn atoms(para: &str) -> Vec<Atom<'_>> {
                 spans.push((g, start..at));
                 start = at;
             }
+            if c == '`' {
+                if let Some(close) = text[i + 1..].find('`') {
+                    i += close + 2;
+                    (prev_cjk, prev_open) = (false, false);
+                    continue;
+                }
+            }
             prev_cjk = cjk;
+            prev_open = no_break_after(c);
+            i += c.len_utf8();
         }
         let g = if start == word.start {
             gap
@@ -267,6 +284,16 @@ pub fn breakable(line: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chinese_prose_with_a_command_breaks_around_it_not_inside() {
+        let text = "它们来自其自身元数据固定（`Requires-Dist`）的 `nvidia-*` pip 包，而缺少这些包";
+        let out = fill(text, 30, "", "");
+        assert!(out.lines().all(|l| columns(l) <= 30), "{out}");
+        assert!(out.contains("（`Requires-Dist`）"), "{out}");
+        // The first line is filled, not cut at the word that holds the command.
+        assert!(columns(out.lines().next().unwrap()) >= 24, "{out}");
+    }
 
     #[test]
     fn wraps_at_spaces_and_keeps_lines() {

@@ -412,8 +412,9 @@ fn missing_cudnn() {
       fix:
         - pip (into /opt/venv): `pip install 'nvidia-cudnn-cu11>=8.1,<9'`, then
           `export LD_LIBRARY_PATH=/opt/venv/lib/python3.9/site-packages/nvidia/cudnn/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}`
-        - cuDNN 8.1 for CUDA 11.2 from apt: `apt-cache madison libcudnn8 | grep 'cuda11.2'`, then
-          `sudo apt-get install libcudnn8=<a 8.1.x version from that list>`
+        - cuDNN 8.1 for CUDA 11.2 from apt: `apt-cache madison libcudnn8` lists its versions; the newest
+          8.1 for CUDA 11:
+          `sudo apt-get install "libcudnn8=$(apt-cache madison libcudnn8 | awk '{print $3}' | grep '^8\.1\..*+cuda11\.' | head -n1)"`
         - Or run the official image, which has the right libraries:
           `docker run --gpus all -it tensorflow/tensorflow:2.9.0-gpu`
       sources: https://github.com/tensorflow/tensorflow/blob/026389f7f824d140f243c608984ce163eb6f5374/tensorflow/stream_executor/platform/default/dso_loader.cc
@@ -570,10 +571,11 @@ fn cudnn_8_0_instead_of_8_1() {
           https://github.com/tensorflow/docs/blob/7c3650212740204359d4ceae481abc79345541be/site/en/install/source.md
           | https://www.tensorflow.org/install/source#gpu)
       fix:
-        - Install cuDNN 8.1 for CUDA 11.2: `apt-cache madison libcudnn8 | grep 'cuda11.2'`, then
-          `sudo apt-get install libcudnn8=<a 8.1.x version from that list>`; or with pip
-          `pip install 'nvidia-cudnn-cu11>=8.1,<9'` and put its `nvidia/cudnn/lib` directory first in
-          `LD_LIBRARY_PATH`
+        - Install cuDNN 8.1 for CUDA 11.2: `apt-cache madison libcudnn8` lists its versions; the newest
+          8.1 for CUDA 11:
+          `sudo apt-get install "libcudnn8=$(apt-cache madison libcudnn8 | awk '{print $3}' | grep '^8\.1\..*+cuda11\.' | head -n1)"`;
+          or with pip `pip install 'nvidia-cudnn-cu11>=8.1,<9'` and put its `nvidia/cudnn/lib` directory
+          first in `LD_LIBRARY_PATH`
         - Remove cuDNN files copied by hand (`libcudnn*` in `/usr/local/cuda*/lib64`,
           `/usr/lib/x86_64-linux-gnu`) and run `sudo ldconfig`
         - In a custom image: build FROM the official `tensorflow/tensorflow:2.9.0-gpu` and do not

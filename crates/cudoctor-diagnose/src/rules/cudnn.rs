@@ -71,16 +71,29 @@ pub(crate) fn apt_commands(cudnn: CudnnVersion, cuda: CudaVersion) -> String {
     let want = format!("{}.{}", cudnn.major(), cudnn.minor());
     if cudnn.major() >= 9 {
         let pkg = format!("libcudnn{}-cuda-{}", cudnn.major(), cuda.major());
+        let grep = apt_version_grep(cudnn, None);
         format!(
-            "`apt-cache madison {pkg}`, then `sudo apt-get install {pkg}=<a {want}.x version from that list>`"
+            "`apt-cache madison {pkg}` lists its versions; the newest {want}: `sudo apt-get install \"{pkg}=$(apt-cache madison {pkg} | awk '{{print $3}}' | grep '{grep}' | head -n1)\"`"
         )
     } else {
         let pkg = format!("libcudnn{}", cudnn.major());
+        let grep = apt_version_grep(cudnn, Some(cuda));
         format!(
-            "`apt-cache madison {pkg} | grep 'cuda{}.{}'`, then `sudo apt-get install {pkg}=<a {want}.x version from that list>`",
-            cuda.major(),
-            cuda.minor()
+            "`apt-cache madison {pkg}` lists its versions; the newest {want} for CUDA {}: `sudo apt-get install \"{pkg}=$(apt-cache madison {pkg} | awk '{{print $3}}' | grep '{grep}' | head -n1)\"`",
+            cuda.major()
         )
+    }
+}
+
+/// The `grep` pattern of the apt versions of cuDNN `major.minor`: `^9\.1\.` (cuDNN 9 versions
+/// carry no CUDA suffix), `^8\.1\..*+cuda11\.` for cuDNN 8 built for a CUDA 11 (any minor:
+/// NVIDIA builds `libcudnn8` for a few CUDA minors only, `+cuda12.0` to `+cuda12.2` for CUDA 12,
+/// and a build runs on every minor of its major).
+fn apt_version_grep(cudnn: CudnnVersion, cuda: Option<CudaVersion>) -> String {
+    let head = format!("^{}\\.{}\\.", cudnn.major(), cudnn.minor());
+    match cuda {
+        Some(c) => format!("{head}.*+cuda{}\\.", c.major()),
+        None => head,
     }
 }
 
@@ -89,14 +102,20 @@ pub(crate) fn apt_commands_msg(cudnn: CudnnVersion, cuda: CudaVersion) -> cudoct
     let want = format!("{}.{}", cudnn.major(), cudnn.minor());
     if cudnn.major() >= 9 {
         let pkg = format!("libcudnn{}-cuda-{}", cudnn.major(), cuda.major());
-        msg!("cudnn-apt-commands", pkg = pkg, want = want)
+        msg!(
+            "cudnn-apt-commands",
+            pkg = pkg,
+            want = want,
+            grep = apt_version_grep(cudnn, None)
+        )
     } else {
         let pkg = format!("libcudnn{}", cudnn.major());
         msg!(
             "cudnn-apt-commands-grep",
             pkg = pkg,
             want = want,
-            cuda = format!("{}.{}", cuda.major(), cuda.minor())
+            cuda_major = cuda.major().to_string(),
+            grep = apt_version_grep(cudnn, Some(cuda))
         )
     }
 }

@@ -92,13 +92,13 @@ pub(crate) fn driver_missing(ctx: &Ctx<'_>) -> Vec<Finding> {
     match needed_driver(ctx) {
         Some((v, why, why_msg)) => {
             f = f.fix(format!(
-                "Install an NVIDIA driver >= {v} ({why}). On Ubuntu: `sudo ubuntu-drivers list`, then `sudo apt-get install nvidia-driver-<branch>` with a branch of at least {}",
+                "Install an NVIDIA driver >= {v} ({why}). On Ubuntu: `sudo ubuntu-drivers install` installs the recommended branch; `ubuntu-drivers list` shows the others (`nvidia-driver-NNN`), any of at least {} will do",
                 v.split('.').next().unwrap_or(&v)
             ))
                 .fix_msg(msg!("driver-missing-fix", v = v.clone(), why = why_msg, branch = (v.split('.').next().unwrap_or(&v)).to_string()));
         }
         None => {
-            f = f.fix("If this machine has an NVIDIA GPU, install its driver. On Ubuntu: `sudo ubuntu-drivers list`, then `sudo apt-get install nvidia-driver-<branch>` (run `cudoctor requirements SPEC` for the branch a framework needs)")
+            f = f.fix("If this machine has an NVIDIA GPU, install its driver. On Ubuntu: `sudo ubuntu-drivers install` installs the recommended branch; `ubuntu-drivers list` shows the others (`cudoctor matrix cuda` lists the driver each CUDA release needs)")
                 .fix_msg(msg!("driver-missing-fix-2"));
         }
     }

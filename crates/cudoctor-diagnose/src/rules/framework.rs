@@ -30,17 +30,28 @@ fn kb_url(source: &str) -> Vec<String> {
 }
 
 /// What `pip install` needs to install this target's release again: `'tensorflow==2.9.0'`;
-/// for a PyTorch variant build the release without its local label plus the variant's index
-/// (`'torch==2.4.1' --index-url https://download.pytorch.org/whl/cu118`: PyPI has no `+cu118`
-/// versions); for JAX its plugin extra (`'jax[cuda12]==0.4.30'`); the bare package when the
-/// version is unknown.
-fn pip_install_args(t: &Target) -> String {
+/// for a PyTorch variant build other than the one PyPI serves, the release without its local
+/// label plus the variant's index (`'torch==2.4.1' --index-url
+/// https://download.pytorch.org/whl/cu118`: PyPI has no `+cu118` versions); for JAX its plugin extra (`'jax[cuda12]==0.4.30'`); for TensorFlow the argument
+/// the knowledge base gives (`'tensorflow[and-cuda]==2.15.0.post1'` where the release has the
+/// extra); the bare package when the version is unknown.
+pub(crate) fn pip_install_args(kb: &cudoctor_kb::Kb, t: &Target) -> String {
     let Some(v) = &t.version else {
         return format!("'{}'", t.package);
     };
     let pin = format!("'{}=={}'", t.package, v.without_local());
     match (t.framework, t.variant.as_deref()) {
-        (Framework::PyTorch, Some(tag)) => {
+        (Framework::TensorFlow, _) => {
+            format!("'{}'", kb.tf_pip_argument(&t.package, &v.without_local()))
+        }
+        // The variant PyPI serves for the release (the knowledge base says which) needs no
+        // index; any other does.
+        (Framework::PyTorch, Some(tag))
+            if !kb
+                .torch_release(&v.without_local())
+                .iter()
+                .any(|r| r.pypi_default && r.tag == tag) =>
+        {
             format!("{pin} --index-url https://download.pytorch.org/whl/{tag}")
         }
         // JAX's variant is the pip extra that installs its CUDA plugin.
@@ -114,13 +125,13 @@ pub(crate) fn python_version_unsupported(ctx: &Ctx<'_>) -> Vec<Finding> {
             },
             t.framework.name(),
             t.framework.name(),
-            pip_install_args(t)
+            pip_install_args(ctx.kb, t)
         ))
         .fix_msg(msg!("python-version-unsupported-fix", python = (match &supported.value {
                 crate::target::PythonSupport::Listed(l) =>
                     l.last().map_or_else(|| "3".to_owned(), ToString::to_string),
                 crate::target::PythonSupport::AtLeast(m) => m.to_string(),
-            }).clone(), framework = t.framework.name().to_string(), packages = pip_install_args(t)))
+            }).clone(), framework = t.framework.name().to_string(), packages = pip_install_args(ctx.kb, t)))
         .fix(format!(
             "Or pick a release that supports Python {}: `cudoctor plan --python {} --framework {}`",
             py.value,
@@ -220,6 +231,9 @@ fn gpu_build_fix(ctx: &Ctx<'_>, t: &crate::target::Target) -> (String, cudoctor_
         .as_ref()
         .map(cudoctor_kb::version::FrameworkVersion::without_local);
     let pin = |package: &str| match &version {
+        Some(v) if t.framework == Framework::TensorFlow => {
+            format!("'{}'", ctx.kb.tf_pip_argument(package, v))
+        }
         Some(v) => format!("'{package}=={v}'"),
         None => format!("'{package}'"),
     };
@@ -280,7 +294,7 @@ fn gpu_build_fix(ctx: &Ctx<'_>, t: &crate::target::Target) -> (String, cudoctor_
                 ),
                 None => (
                     format!(
-                        "Reinstall a CUDA build of torch from the index for its CUDA version (`pip install --force-reinstall {} --index-url https://download.pytorch.org/whl/cuXYZ`); which CUDA builds exist: {requirements}",
+                        "Reinstall a CUDA build of torch {} from the PyTorch index of its CUDA version (the index URL is https://download.pytorch.org/whl/ and the build's tag, such as `cu121`); which CUDA builds exist: {requirements}",
                         pin("torch")
                     ),
                     msg!(

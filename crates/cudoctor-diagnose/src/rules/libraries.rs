@@ -286,10 +286,17 @@ fn missing_sonames(ctx: &Ctx<'_>, t: &Target, missing: &[(String, Resolution)]) 
             .collect();
         if t.framework == Framework::TensorFlow && !t.needs.pins.is_empty() {
             if let Some(v) = &t.version {
-                f = f.fix(format!(
-                    "pip: `pip install 'tensorflow[and-cuda]=={v}'` (installs the NVIDIA libraries this release pins)"
-                ))
-                    .fix_msg(msg!("library-not-found-fix-3", v = v.to_string()));
+                let arg = ctx.kb.tf_pip_argument("tensorflow", &v.without_local());
+                let arg = if arg.contains('[') {
+                    arg
+                } else {
+                    format!("tensorflow[and-cuda]=={v}")
+                };
+                f = f
+                    .fix(format!(
+                        "pip: `pip install '{arg}'` (installs the NVIDIA libraries this release pins)"
+                    ))
+                    .fix_msg(msg!("library-not-found-fix-3", arg = arg));
             }
         } else {
             let mut pip: Vec<String> = pinned;
@@ -594,12 +601,13 @@ fn missing_pins(ctx: &Ctx<'_>, t: &Target) -> Vec<Finding> {
             reqs_join = reqs.join(" "),
             env = env.to_string()
         ));
-    if let Some(v) = &t.version {
-        let pkg = &t.package;
-        f = f.fix(format!(
-            "Or reinstall the framework with its dependencies: `pip install --force-reinstall '{pkg}=={v}'`"
-        ))
-            .fix_msg(msg!("library-not-found-fix-8", pkg = pkg.clone(), v = v.to_string()));
+    if t.version.is_some() {
+        let args = super::framework::pip_install_args(ctx.kb, t);
+        f = f
+            .fix(format!(
+                "Or reinstall the framework with its dependencies: `pip install --force-reinstall {args}`"
+            ))
+            .fix_msg(msg!("library-not-found-fix-8", args = args));
     }
     let kb_sources: Vec<String> = answers
         .iter()

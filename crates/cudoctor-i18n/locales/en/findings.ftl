@@ -7,8 +7,8 @@
 
 driver-missing-title = No NVIDIA driver is installed
 driver-missing-explain = A program reaches an NVIDIA GPU only through the NVIDIA driver: a kernel module (`nvidia`) plus the user-space library `libcuda.so.1`. Neither was found, so { $ctx_subject } cannot use a GPU and frameworks silently fall back to the CPU (TensorFlow logs "Could not find cuda drivers on your machine, GPU will not be used").
-driver-missing-fix = Install an NVIDIA driver >= { $v } ({ $why }). On Ubuntu: `sudo ubuntu-drivers list`, then `sudo apt-get install nvidia-driver-<branch>` with a branch of at least { $branch }
-driver-missing-fix-2 = If this machine has an NVIDIA GPU, install its driver. On Ubuntu: `sudo ubuntu-drivers list`, then `sudo apt-get install nvidia-driver-<branch>` (run `cudoctor requirements SPEC` for the branch a framework needs)
+driver-missing-fix = Install an NVIDIA driver >= { $v } ({ $why }). On Ubuntu: `sudo ubuntu-drivers install` installs the recommended branch; `ubuntu-drivers list` shows the others (`nvidia-driver-NNN`), any of at least { $branch } will do
+driver-missing-fix-2 = If this machine has an NVIDIA GPU, install its driver. On Ubuntu: `sudo ubuntu-drivers install` installs the recommended branch; `ubuntu-drivers list` shows the others (`cudoctor matrix cuda` lists the driver each CUDA release needs)
 driver-missing-fix-3 = `sudo reboot`, then check with `cat /proc/driver/nvidia/version` and `nvidia-smi`
 kernel-module-not-loaded-title = The NVIDIA driver is installed but its kernel module is not loaded
 kernel-module-not-loaded-explain = The driver has two halves: the user-space library `libcuda.so.1` (found) and the `nvidia` kernel module that talks to the hardware (not loaded). Without the module every CUDA call fails (`cuInit` returns an error, `nvidia-smi` says it "couldn't communicate with the NVIDIA driver"). Usual causes: the module was not built for the running kernel after a kernel upgrade (DKMS), Secure Boot refuses the unsigned module, or `nouveau` holds the GPU.
@@ -155,14 +155,14 @@ library-not-found-fix = Create the missing soname { $count ->
        *[other] links
     } (what `ldconfig` does in the directories it manages): `{ $links_join } && sudo ldconfig`
 library-not-found-fix-2 = Copies exist off the loader's search path; make them visible: `{ $export_line_dirs }` (to make it permanent: `printf '%s\n' { $dirs_join } | sudo tee /etc/ld.so.conf.d/cuda.conf && sudo ldconfig`)
-library-not-found-fix-3 = pip: `pip install 'tensorflow[and-cuda]=={ $v }'` (installs the NVIDIA libraries this release pins)
+library-not-found-fix-3 = pip: `pip install '{ $arg }'` (installs the NVIDIA libraries this release pins)
 library-not-found-fix-4 = apt (NVIDIA CUDA repository, see the CUDA installation guide): `sudo apt-get install { $apt_join }`
 library-not-found-fix-5 = cuDNN { $c_value_major }.{ $c_value_minor } for CUDA { $cuda_major_minor } from apt: { $apt }
 library-not-found-fix-6 = Or run the official image, which has the right libraries: `docker run --gpus all -it { $image }`
 library-not-found-title-2 = { $target } requires NVIDIA wheels that are not installed: { $names_join }
 library-not-found-explain-2 = { $target } gets its CUDA libraries from `nvidia-*` pip packages that its own metadata pins (`Requires-Dist`). They are missing from { $env }, so the libraries they carry are not where the framework looks first; unless matching copies are on the loader's path, importing it fails with "cannot open shared object file" or it runs without the GPU.
 library-not-found-fix-7 = `pip install { $reqs_join }` (into { $env })
-library-not-found-fix-8 = Or reinstall the framework with its dependencies: `pip install --force-reinstall '{ $pkg }=={ $v }'`
+library-not-found-fix-8 = Or reinstall the framework with its dependencies: `pip install --force-reinstall { $args }`
 library-not-found-title-import = { $target } will fail to import: { $sonames_join } not found, and { $count ->
         [one] the NVIDIA wheel that carries it is
        *[other] the NVIDIA wheels that carry them are
@@ -187,7 +187,7 @@ cuda-runtime-untested-fix-2 = Install the CUDA { $cuda_value_major_minor } runti
 cpu-only-build-fix-7 = Install the CUDA plugin of the release: { $requirements } names its pip extra
 cpu-only-build-fix-6 = `pip install { $pin_p_extra }` (installs the { $p_variant } plugin; the release has others, each with its driver minimum: { $requirements })
 cpu-only-build-fix-5 = `pip install { $pin_p_extra }` (installs the { $p_variant } plugin)
-cpu-only-build-fix-4 = Reinstall a CUDA build of torch from the index for its CUDA version (`pip install --force-reinstall { $pin_torch } --index-url https://download.pytorch.org/whl/cuXYZ`); which CUDA builds exist: { $requirements }
+cpu-only-build-fix-4 = Reinstall a CUDA build of torch { $pin_torch } from the PyTorch index of its CUDA version (the index URL is https://download.pytorch.org/whl/ and the build's tag, such as `cu121`); which CUDA builds exist: { $requirements }
 cpu-only-build-fix-3 = `pip install --force-reinstall { $pin_torch }` (on Linux the PyPI wheel is the { $d_tag } build, CUDA { $d_cuda }; other CUDA builds and their `--index-url`: { $requirements })
 cpu-only-build-fix-2 = `pip uninstall -y { $t_package }`, then install the GPU package of the release (`tensorflow` from 2.1 on, `tensorflow-gpu` before): { $requirements }
 cpu-only-build-fix-1 = `pip uninstall -y { $t_package } && pip install { $pin_release_package }` (the GPU package of this release is `{ $release_package }`)
@@ -249,8 +249,8 @@ library-not-found-fix-pip = pip (into { $env }): `pip install { $packages }`
 library-not-found-fix-pip-export = pip (into { $env }): `pip install { $packages }`, then `{ $export }`
 gpu-arch-unsupported-fix-jit-cache = Expect a slow first start; keep the cache: `export CUDA_CACHE_MAXSIZE=4294967296`
 driver-missing-why = the CUDA { $cuda } toolkit driver, for { $target }
-cudnn-apt-commands = `apt-cache madison { $pkg }`, then `sudo apt-get install { $pkg }=<a { $want }.x version from that list>`
-cudnn-apt-commands-grep = `apt-cache madison { $pkg } | grep 'cuda{ $cuda }'`, then `sudo apt-get install { $pkg }=<a { $want }.x version from that list>`
+cudnn-apt-commands = `apt-cache madison { $pkg }` lists its versions; the newest { $want }: `sudo apt-get install "{ $pkg }=$(apt-cache madison { $pkg } | awk '{"{"}print $3{"}"}' | grep '{ $grep }' | head -n1)"`
+cudnn-apt-commands-grep = `apt-cache madison { $pkg }` lists its versions; the newest { $want } for CUDA { $cuda_major }: `sudo apt-get install "{ $pkg }=$(apt-cache madison { $pkg } | awk '{"{"}print $3{"}"}' | grep '{ $grep }' | head -n1)"`
 cuda-visible-devices-hides-all-why-empty = it is set but empty
 cuda-visible-devices-hides-all-why-negative = its first entry `{ $first }` is negative
 cuda-visible-devices-hides-all-why-index = its first entry `{ $first }` is not a device index (this machine has { $count } { $count ->

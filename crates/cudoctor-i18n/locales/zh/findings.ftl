@@ -5,8 +5,8 @@
 
 driver-missing-title = 未安装 NVIDIA 驱动
 driver-missing-explain = 程序只能通过 NVIDIA 驱动访问 NVIDIA 显卡：驱动由内核模块（`nvidia`）和用户态动态库 `libcuda.so.1` 组成。两者都没有找到，因此 { $ctx_subject } 无法使用显卡，各框架会悄悄退回到 CPU 上运行（TensorFlow 会打印 "Could not find cuda drivers on your machine, GPU will not be used"）。
-driver-missing-fix = 安装版本 >= { $v } 的 NVIDIA 驱动（{ $why }）。Ubuntu 上：先运行 `sudo ubuntu-drivers list`，再运行 `sudo apt-get install nvidia-driver-<branch>`，驱动分支至少为 { $branch }
-driver-missing-fix-2 = 如果这台机器有 NVIDIA 显卡，请安装它的驱动。Ubuntu 上：先运行 `sudo ubuntu-drivers list`，再运行 `sudo apt-get install nvidia-driver-<branch>`（某个框架需要哪个驱动分支，可运行 `cudoctor requirements SPEC` 查看）
+driver-missing-fix = 安装版本 >= { $v } 的 NVIDIA 驱动（{ $why }）。Ubuntu 上：`sudo ubuntu-drivers install` 会安装推荐的驱动分支；`ubuntu-drivers list` 列出其他分支（`nvidia-driver-NNN`），至少为 { $branch } 的都可以
+driver-missing-fix-2 = 如果这台机器有 NVIDIA 显卡，请安装它的驱动。Ubuntu 上：`sudo ubuntu-drivers install` 会安装推荐的驱动分支；`ubuntu-drivers list` 列出其他分支（`cudoctor matrix cuda` 列出每个 CUDA 版本需要的驱动）
 driver-missing-fix-3 = 运行 `sudo reboot`，然后用 `cat /proc/driver/nvidia/version` 和 `nvidia-smi` 检查
 kernel-module-not-loaded-title = NVIDIA 驱动已安装，但其内核模块未加载
 kernel-module-not-loaded-explain = 驱动分为两部分：用户态动态库 `libcuda.so.1`（已找到）和与硬件通信的 `nvidia` 内核模块（未加载）。没有内核模块，所有 CUDA 调用都会失败（`cuInit` 返回错误，`nvidia-smi` 提示 "couldn't communicate with the NVIDIA driver"）。常见原因：内核升级后没有为当前运行的内核编译该模块（DKMS）、安全启动（Secure Boot）拒绝加载未签名的模块，或者显卡被 `nouveau` 占用。
@@ -108,7 +108,7 @@ cpu-only-build-explain = 这台机器有 NVIDIA 显卡，但安装的 { $target 
 cpu-only-build-fix-1 = `pip uninstall -y { $t_package } && pip install { $pin_release_package }`（这个版本的 GPU 包是 `{ $release_package }`）
 cpu-only-build-fix-2 = `pip uninstall -y { $t_package }`，然后安装该版本的 GPU 包（2.1 起为 `tensorflow`，之前为 `tensorflow-gpu`）：{ $requirements }
 cpu-only-build-fix-3 = `pip install --force-reinstall { $pin_torch }`（在 Linux 上，PyPI 的 wheel 是 { $d_tag } 构建，CUDA { $d_cuda }；其他 CUDA 构建及其 `--index-url`：{ $requirements }）
-cpu-only-build-fix-4 = 从对应 CUDA 版本的软件源重新安装 CUDA 版 torch（`pip install --force-reinstall { $pin_torch } --index-url https://download.pytorch.org/whl/cuXYZ`）；有哪些 CUDA 构建：{ $requirements }
+cpu-only-build-fix-4 = 从对应 CUDA 版本的 PyTorch 软件源重新安装 CUDA 版 torch { $pin_torch }（软件源地址是 https://download.pytorch.org/whl/ 加上构建标签，例如 `cu121`）；有哪些 CUDA 构建：{ $requirements }
 cpu-only-build-fix-5 = `pip install { $pin_p_extra }`（安装 { $p_variant } 插件）
 cpu-only-build-fix-6 = `pip install { $pin_p_extra }`（安装 { $p_variant } 插件；该版本还有其他插件，各自有最低驱动要求：{ $requirements }）
 cpu-only-build-fix-7 = 安装该版本的 CUDA 插件：{ $requirements } 会给出它的 pip extra
@@ -177,7 +177,7 @@ library-not-found-title = { $target } 无法加载 { $count } 个 CUDA 动态库
 library-not-found-explain = { $target } 启动时按精确的文件名（soname）打开 CUDA 动态库。动态加载器会在 `LD_LIBRARY_PATH` 的目录、`ld.so.cache` 索引和系统动态库目录中查找；那里没有这些文件名（共 { $count } 个）的文件。缺少其中任何一个时，TensorFlow 会打印 "Could not load dynamic library" 和 "Cannot dlopen some GPU libraries... Skipping registering GPU devices"，然后一切都在 CPU 上运行。
 library-not-found-fix = 创建缺失的 soname 链接（共 { $count } 个，即 `ldconfig` 在它管理的目录中所做的事）：`{ $links_join } && sudo ldconfig`
 library-not-found-fix-2 = 加载器的搜索路径之外有这些动态库的副本；让它们可见：`{ $export_line_dirs }`（要永久生效：`printf '%s\n' { $dirs_join } | sudo tee /etc/ld.so.conf.d/cuda.conf && sudo ldconfig`）
-library-not-found-fix-3 = pip：`pip install 'tensorflow[and-cuda]=={ $v }'`（安装这个版本固定的 NVIDIA 动态库）
+library-not-found-fix-3 = pip：`pip install '{ $arg }'`（安装这个版本固定的 NVIDIA 动态库）
 library-not-found-fix-4 = apt（NVIDIA CUDA 软件源，参见 CUDA 安装指南）：`sudo apt-get install { $apt_join }`
 library-not-found-fix-5 = 通过 apt 安装适用于 CUDA { $cuda_major_minor } 的 cuDNN { $c_value_major }.{ $c_value_minor }：{ $apt }
 library-not-found-fix-6 = 或者运行带有正确动态库的官方镜像：`docker run --gpus all -it { $image }`
@@ -187,7 +187,7 @@ library-not-found-env-default = 该框架所在的环境
 library-not-found-title-2 = { $target } 需要的 NVIDIA wheel 未安装：{ $names_join }
 library-not-found-explain-2 = { $target } 从它自身元数据固定（`Requires-Dist`）的 `nvidia-*` pip 包中获取 CUDA 动态库。{ $env } 中缺少这些包，所以它们携带的动态库不在框架首先查找的位置；除非加载器路径上有匹配的副本，否则导入会失败并报 "cannot open shared object file"，或者在没有显卡的情况下运行。
 library-not-found-fix-7 = `pip install { $reqs_join }`（安装到 { $env }）
-library-not-found-fix-8 = 或者连同依赖一起重新安装框架：`pip install --force-reinstall '{ $pkg }=={ $v }'`
+library-not-found-fix-8 = 或者连同依赖一起重新安装框架：`pip install --force-reinstall { $args }`
 library-not-found-title-import = { $target } 将无法导入：找不到 { $sonames_join }，携带它们的 { $count } 个 NVIDIA wheel 未安装（{ $wheels_join }）
 library-not-found-explain-import = { $target } 链接了这些 CUDA 动态库，导入时会立即加载它们。它们来自其自身元数据固定（`Requires-Dist`）的 `nvidia-*` pip 包，而 { $env } 中缺少这些包；动态加载器在别处也找不到副本：`LD_LIBRARY_PATH` 的目录、`ld.so.cache` 索引和系统动态库目录中都没有。`import { $package }` 会失败，报 `OSError`（"cannot open shared object file"）或 `ValueError`（"... not found in the system path"）。
 library-wrong-version-title = `{ $r_soname }` 解析到的是版本 { $version } 的动态库，而不是版本 { $w }
@@ -232,8 +232,8 @@ image-cuda-newer-than-driver-title-old-driver = 这个镜像需要 CUDA { $cuda 
 image-cuda-newer-than-driver-title-minor = 这个镜像的 CUDA { $cuda } 只能通过次版本兼容在宿主机驱动 { $driver } 上运行
 image-cuda-newer-than-driver-toolkit-driver = 工具包驱动版本
 i18n-empty = {""}
-cudnn-apt-commands = 先运行 `apt-cache madison { $pkg }`，再运行 `sudo apt-get install { $pkg }=<a { $want }.x version from that list>`（从列表中选一个 { $want }.x 版本）
-cudnn-apt-commands-grep = 先运行 `apt-cache madison { $pkg } | grep 'cuda{ $cuda }'`，再运行 `sudo apt-get install { $pkg }=<a { $want }.x version from that list>`（从列表中选一个 { $want }.x 版本）
+cudnn-apt-commands = `apt-cache madison { $pkg }` 会列出它的各个版本；安装最新的 { $want }：`sudo apt-get install "{ $pkg }=$(apt-cache madison { $pkg } | awk '{"{"}print $3{"}"}' | grep '{ $grep }' | head -n1)"`
+cudnn-apt-commands-grep = `apt-cache madison { $pkg }` 会列出它的各个版本；安装适用于 CUDA { $cuda_major } 的最新 { $want }：`sudo apt-get install "{ $pkg }=$(apt-cache madison { $pkg } | awk '{"{"}print $3{"}"}' | grep '{ $grep }' | head -n1)"`
 cuda-visible-devices-hides-all-why-empty = 它已设置但为空
 cuda-visible-devices-hides-all-why-negative = 它的第一个条目 `{ $first }` 是负数
 cuda-visible-devices-hides-all-why-index = 它的第一个条目 `{ $first }` 不是有效的设备序号（这台机器有 { $count } 块显卡：{ $indexes }）

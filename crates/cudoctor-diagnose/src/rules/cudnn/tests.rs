@@ -98,18 +98,66 @@ fn several_cudnn_copies_only_within_one_major() {
     );
 }
 
-/// cuDNN 8's apt versions name their CUDA (`8.1.1.33-1+cuda11.2`): grep for it. cuDNN 9's
-/// package names the CUDA major and its versions carry no CUDA suffix: a grep would find nothing.
+/// cuDNN 8's apt versions name their CUDA (`8.1.1.33-1+cuda11.2`, and for CUDA 12 only
+/// `+cuda12.0` to `+cuda12.2`): the install line picks the newest of the wanted minor built for
+/// the CUDA major. cuDNN 9's package names the CUDA major and its versions carry no CUDA suffix.
+/// Each install line, run by bash with `apt-cache madison` answering a listing of NVIDIA's
+/// repository and `sudo` echoing, installs the version it should.
 #[test]
 fn cudnn_apt_commands_per_packaging_scheme() {
-    let v8 = super::apt_commands("8.1".parse().unwrap(), "11.2".parse().unwrap());
-    assert_eq!(
-        v8,
-        "`apt-cache madison libcudnn8 | grep 'cuda11.2'`, then `sudo apt-get install libcudnn8=<a 8.1.x version from that list>`"
-    );
-    let v9 = super::apt_commands("9.1.0".parse().unwrap(), "12.4".parse().unwrap());
-    assert_eq!(
-        v9,
-        "`apt-cache madison libcudnn9-cuda-12`, then `sudo apt-get install libcudnn9-cuda-12=<a 9.1.x version from that list>`"
-    );
+    let listing = "\
+ libcudnn8 | 8.9.7.29-1+cuda12.2 | https://developer.download.nvidia.com/compute/cuda/repos/ubuntu2204/x86_64  Packages
+ libcudnn8 | 8.9.7.29-1+cuda11.8 | https://developer.download.nvidia.com/compute/cuda/repos/ubuntu2204/x86_64  Packages
+ libcudnn8 | 8.9.6.50-1+cuda12.2 | https://developer.download.nvidia.com/compute/cuda/repos/ubuntu2204/x86_64  Packages
+ libcudnn8 | 8.1.1.33-1+cuda11.2 | https://developer.download.nvidia.com/compute/cuda/repos/ubuntu2004/x86_64  Packages
+ libcudnn8 | 8.1.0.77-1+cuda11.2 | https://developer.download.nvidia.com/compute/cuda/repos/ubuntu2004/x86_64  Packages
+ libcudnn9-cuda-12 | 9.1.0.70-1 | https://developer.download.nvidia.com/compute/cuda/repos/ubuntu2204/x86_64  Packages
+ libcudnn9-cuda-12 | 9.0.0.312-1 | https://developer.download.nvidia.com/compute/cuda/repos/ubuntu2204/x86_64  Packages
+";
+    let install = |fix: &str, pkg: &str| -> String {
+        let cmd = fix
+            .split('`')
+            .find(|c| c.starts_with("sudo apt-get install"))
+            .unwrap_or_else(|| panic!("no install command in {fix}"));
+        let script = format!(
+            "apt-cache() {{ printf '%s' \"$LISTING\" | grep -e \"^ *$2 |\"; }}; sudo() {{ echo \"$@\"; }}; {cmd}"
+        );
+        let out = std::process::Command::new("bash")
+            .args(["-c", &script])
+            .env("LISTING", listing)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{pkg}: {out:?}");
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    };
+    for (cudnn, cuda, expect) in [
+        (
+            "8.1",
+            "11.2",
+            "apt-get install libcudnn8=8.1.1.33-1+cuda11.2",
+        ),
+        (
+            "8.9",
+            "12.3",
+            "apt-get install libcudnn8=8.9.7.29-1+cuda12.2",
+        ),
+        (
+            "8.9",
+            "11.8",
+            "apt-get install libcudnn8=8.9.7.29-1+cuda11.8",
+        ),
+        (
+            "9.1.0",
+            "12.4",
+            "apt-get install libcudnn9-cuda-12=9.1.0.70-1",
+        ),
+    ] {
+        let fix = super::apt_commands(cudnn.parse().unwrap(), cuda.parse().unwrap());
+        assert_eq!(
+            install(&fix, cudnn),
+            expect,
+            "{cudnn} for CUDA {cuda}: {fix}"
+        );
+        assert!(!fix.contains('<'), "a placeholder in {fix}");
+    }
 }

@@ -126,6 +126,19 @@ fn cpu_only_build_fix_names_the_gpu_package_of_the_release() {
             "2.0.0",
             "pip install 'tensorflow-gpu==2.0.0'",
         ),
+        // From 2.14 the GPU package brings its CUDA libraries only with the `[and-cuda]`
+        // extra; 2.15.0's extra cannot be installed (it pins a tensorrt-libs PyPI does not
+        // serve), its post-release's can.
+        (
+            "tensorflow-cpu",
+            "2.16.1",
+            "pip install 'tensorflow[and-cuda]==2.16.1'",
+        ),
+        (
+            "tensorflow-cpu",
+            "2.15.0",
+            "pip install 'tensorflow[and-cuda]==2.15.0.post1'",
+        ),
     ] {
         let s = with_tensorflow(
             gpu_host.clone(),

@@ -492,3 +492,37 @@ fn missing_wheels_with_copies_on_the_loader_path_or_unknown_stay_a_warning() {
         Some(Severity::Warning)
     );
 }
+
+/// The reinstall fix of a PyTorch variant build pastes as written: PyPI has no `+cu118`
+/// versions, so the release without its local label and the variant's index.
+#[test]
+fn the_reinstall_fix_of_a_variant_build_names_its_index() {
+    let s = with_python_env(
+        with_gpu(with_driver(bare_host(), "550.144.03"), "NVIDIA L4", "8.9"),
+        "/opt/venv",
+        "3.11",
+    );
+    let s = with_torch(
+        s,
+        "/opt/venv",
+        "2.4.1+cu118",
+        Some("11.8"),
+        &[
+            "nvidia-cudnn-cu11==9.1.0.70; platform_system == \"Linux\" and platform_machine == \"x86_64\"",
+        ],
+    );
+    let t = targets_from_snapshot(kb(), &s);
+    let q = loader_questions(&t, &s);
+    let d = diagnose(kb(), &with_loader_not_found(s.clone(), &q), &t);
+    let nf = of(&d.findings, "library-not-found");
+    assert_eq!(nf.len(), 1, "{:#?}", d.findings);
+    let fix = nf[0].fix.join("\n");
+    assert!(
+        fix.contains(
+            "`pip install --force-reinstall 'torch==2.4.1' --index-url https://download.pytorch.org/whl/cu118`"
+        ),
+        "{fix}"
+    );
+    assert!(!fix.contains("+cu118'"), "{fix}");
+    assert!(d.l10n_mismatches().is_empty(), "{:?}", d.l10n_mismatches());
+}

@@ -663,7 +663,10 @@ fn s10_runtime_not_registered_gives_the_daemon_json_fragment() {
             .any(|x| x.contains("\"default-runtime\": \"nvidia\"")
                 && x.contains("\"path\": \"nvidia-container-runtime\""))
     );
-    assert!(f.fix[0].contains("cudoctor fix docker-runtime --set-default --apply"));
+    assert!(
+        f.fix[0]
+            .contains("sudo \"$(command -v cudoctor)\" fix docker-runtime --set-default --apply")
+    );
     assert!(f.fix[1].contains("nvidia-ctk runtime configure --runtime=docker"));
     // Registered: silent.
     let mut ok = s10_runtime_not_registered();

@@ -819,7 +819,7 @@ fn docker_host_runtime_not_registered() {
         - daemon.json runtimes: none  (/etc/docker/daemon.json)
         - daemon.json default-runtime: unset (runc)  (/etc/docker/daemon.json)
       fix:
-        - `sudo cudoctor fix docker-runtime --set-default --apply && sudo systemctl restart docker`
+        - `sudo "$(command -v cudoctor)" fix docker-runtime --set-default --apply && sudo systemctl restart docker`
           (without `--apply` it shows the diff; the original is kept as a backup)
         - `sudo nvidia-ctk runtime configure --runtime=docker --set-as-default && sudo systemctl restart docker`
         - It writes this into `/etc/docker/daemon.json` (merged with the keys already there):

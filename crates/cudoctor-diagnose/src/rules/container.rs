@@ -187,7 +187,7 @@ pub(crate) fn docker_nvidia_runtime_missing(ctx: &Ctx<'_>) -> Vec<Finding> {
         );
         let f = ctx.root_judged(daemon_ev(f), "the Docker host whose files these are");
         return vec![f
-            .fix("`sudo cudoctor fix docker-runtime --set-default --apply && sudo systemctl restart docker` (without `--apply` it shows the diff; the original is kept as a backup)")
+            .fix("`sudo \"$(command -v cudoctor)\" fix docker-runtime --set-default --apply && sudo systemctl restart docker` (without `--apply` it shows the diff; the original is kept as a backup)")
             .fix_msg(msg!("docker-nvidia-runtime-missing-fix"))
             .fix("`sudo nvidia-ctk runtime configure --runtime=docker --set-as-default && sudo systemctl restart docker`")
             .fix_msg(msg!("docker-nvidia-runtime-missing-fix-2"))

@@ -37,7 +37,7 @@ container-no-gpu-fix-3 = On the host: install the NVIDIA Container Toolkit (`sud
 container-no-gpu-fix-4 = On the host: check the driver with `cudoctor check` (it must be new enough for the CUDA in this image)
 docker-nvidia-runtime-missing-title = The NVIDIA container runtime is installed but Docker is not configured to use it
 docker-nvidia-runtime-missing-explain = Docker starts GPU containers through the NVIDIA container runtime, which must be registered in `/etc/docker/daemon.json`. It is installed here but not registered: `docker run --runtime=nvidia`, Compose files with `runtime: nvidia` and setups that expect it as the default runtime (Kubernetes, `docker build` steps that need the GPU) fail or get containers without a GPU. (`docker run --gpus all` can still work through the toolkit's hook.)
-docker-nvidia-runtime-missing-fix = `sudo cudoctor fix docker-runtime --set-default --apply && sudo systemctl restart docker` (without `--apply` it shows the diff; the original is kept as a backup)
+docker-nvidia-runtime-missing-fix = `sudo "$(command -v cudoctor)" fix docker-runtime --set-default --apply && sudo systemctl restart docker` (without `--apply` it shows the diff; the original is kept as a backup)
 docker-nvidia-runtime-missing-fix-2 = `sudo nvidia-ctk runtime configure --runtime=docker --set-as-default && sudo systemctl restart docker`
 docker-nvidia-runtime-missing-fix-3 = 
     It writes this into `/etc/docker/daemon.json` (merged with the keys already there):

@@ -35,7 +35,7 @@ container-no-gpu-fix-3 = 在宿主机上：安装 NVIDIA Container Toolkit（`su
 container-no-gpu-fix-4 = 在宿主机上：用 `cudoctor check` 检查驱动（驱动必须足够新，能支持这个镜像里的 CUDA）
 docker-nvidia-runtime-missing-title = 已安装 NVIDIA 容器运行时，但 Docker 没有配置使用它
 docker-nvidia-runtime-missing-explain = Docker 通过 NVIDIA 容器运行时启动使用显卡的容器，该运行时必须在 `/etc/docker/daemon.json` 中注册。这里已安装但未注册：`docker run --runtime=nvidia`、写有 `runtime: nvidia` 的 Compose 文件，以及要求它作为默认运行时的环境（Kubernetes、需要显卡的 `docker build` 步骤）都会失败，或者得到没有显卡的容器。（`docker run --gpus all` 仍可能通过工具包的钩子正常工作。）
-docker-nvidia-runtime-missing-fix = `sudo cudoctor fix docker-runtime --set-default --apply && sudo systemctl restart docker`（不加 `--apply` 时只显示差异；原文件会保留备份）
+docker-nvidia-runtime-missing-fix = `sudo "$(command -v cudoctor)" fix docker-runtime --set-default --apply && sudo systemctl restart docker`（不加 `--apply` 时只显示差异；原文件会保留备份）
 docker-nvidia-runtime-missing-fix-2 = `sudo nvidia-ctk runtime configure --runtime=docker --set-as-default && sudo systemctl restart docker`
 docker-nvidia-runtime-missing-fix-3 =
     它会把以下内容写入 `/etc/docker/daemon.json`（与已有的键合并）：

@@ -292,7 +292,10 @@ mod tests {
         assert!(out.lines().all(|l| columns(l) <= 30), "{out}");
         assert!(out.contains("（`Requires-Dist`）"), "{out}");
         // The first line is filled, not cut at the word that holds the command.
-        assert!(out.lines().next().is_some_and(|l| columns(l) >= 24), "{out}");
+        assert!(
+            out.lines().next().is_some_and(|l| columns(l) >= 24),
+            "{out}"
+        );
     }
 
     #[test]

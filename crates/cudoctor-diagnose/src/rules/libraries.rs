@@ -265,7 +265,7 @@ fn missing_sonames(ctx: &Ctx<'_>, t: &Target, missing: &[(String, Resolution)]) 
             .fix_msg(msg!("library-not-found-fix", count = links.len(), links_join = links.join(" && ")));
     }
     if !dirs.is_empty() {
-        f = f.fix(format!("Copies exist off the loader's search path; make them visible: `{}` (to make it permanent: `printf '%s\\n' {} | sudo tee /etc/ld.so.conf.d/cuda.conf && sudo ldconfig`)", export_line(&dirs), dirs.join(" ")))
+        f = f.fix(format!("Copies exist off the loader's search path; make them visible: `{}` (to make it permanent: `printf '%s\\n' {} | sudo tee -a /etc/ld.so.conf.d/cuda.conf && sudo ldconfig`)", export_line(&dirs), dirs.join(" ")))
             .fix_msg(msg!("library-not-found-fix-2", export_line_dirs = export_line(&dirs), dirs_join = dirs.join(" ")));
     }
     let cuda = t.needs.cuda.as_ref().map(|c| c.value);

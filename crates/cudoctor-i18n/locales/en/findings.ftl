@@ -154,7 +154,7 @@ library-not-found-fix = Create the missing soname { $count ->
         [one] link
        *[other] links
     } (what `ldconfig` does in the directories it manages): `{ $links_join } && sudo ldconfig`
-library-not-found-fix-2 = Copies exist off the loader's search path; make them visible: `{ $export_line_dirs }` (to make it permanent: `printf '%s\n' { $dirs_join } | sudo tee /etc/ld.so.conf.d/cuda.conf && sudo ldconfig`)
+library-not-found-fix-2 = Copies exist off the loader's search path; make them visible: `{ $export_line_dirs }` (to make it permanent: `printf '%s\n' { $dirs_join } | sudo tee -a /etc/ld.so.conf.d/cuda.conf && sudo ldconfig`)
 library-not-found-fix-3 = pip: `pip install '{ $arg }'` (installs the NVIDIA libraries this release pins)
 library-not-found-fix-4 = apt (NVIDIA CUDA repository, see the CUDA installation guide): `sudo apt-get install { $apt_join }`
 library-not-found-fix-5 = cuDNN { $c_value_major }.{ $c_value_minor } for CUDA { $cuda_major_minor } from apt: { $apt }

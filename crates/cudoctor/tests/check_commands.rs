@@ -690,7 +690,7 @@ fn container_without_gpu_devices() {
         - /dev/nvidia0, /dev/nvidia1, ...: absent  (/dev)
         - NVIDIA_VISIBLE_DEVICES: unset  (NVIDIA_VISIBLE_DEVICES (--env))
       fix:
-        - Start the container with the GPUs: `docker run --gpus all ...` (Compose:
+        - Start the container with the GPUs: add `--gpus all` to its `docker run` (Compose:
           `deploy.resources.reservations.devices: [{driver: nvidia, count: all, capabilities: [gpu]}]`)
         - On the host: install the NVIDIA Container Toolkit
           (`sudo apt-get install nvidia-container-toolkit`), then

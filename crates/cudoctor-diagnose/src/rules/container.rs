@@ -108,7 +108,7 @@ pub(crate) fn container_no_gpu(ctx: &Ctx<'_>) -> Vec<Finding> {
         ))
             .fix_msg(msg!("container-no-gpu-fix", v = v.to_string()));
     }
-    vec![f.fix("Start the container with the GPUs: `docker run --gpus all ...` (Compose: `deploy.resources.reservations.devices: [{driver: nvidia, count: all, capabilities: [gpu]}]`)")
+    vec![f.fix("Start the container with the GPUs: add `--gpus all` to its `docker run` (Compose: `deploy.resources.reservations.devices: [{driver: nvidia, count: all, capabilities: [gpu]}]`)")
         .fix_msg(msg!("container-no-gpu-fix-2"))
         .fix("On the host: install the NVIDIA Container Toolkit (`sudo apt-get install nvidia-container-toolkit`), then `sudo nvidia-ctk runtime configure --runtime=docker && sudo systemctl restart docker`")
         .fix_msg(msg!("container-no-gpu-fix-3"))
@@ -502,7 +502,7 @@ pub(crate) fn image_cuda_newer_than_driver(ctx: &Ctx<'_>) -> Vec<Finding> {
                     r.var
                 ))
                 .explain_msg(msg!("image-cuda-newer-than-driver-explain-2", r_var = r.var.clone(), driver = driver.to_string()))
-                .fix("Run `cudoctor check --image ...` on the host itself (the driver is asked there), or `nvidia-smi` there: its `CUDA Version` must be at least the image's")
+                .fix("Run `cudoctor check --image` with the image on the host itself (the driver is asked there), or `nvidia-smi` there: its `CUDA Version` must be at least the image's")
                 .fix_msg(msg!("image-cuda-newer-than-driver-fix-2"))];
             }
             let failing: Vec<String> = failed
@@ -547,7 +547,7 @@ pub(crate) fn image_cuda_newer_than_driver(ctx: &Ctx<'_>) -> Vec<Finding> {
             .fix_pair(upgrade.clone())
             .fix_pair(older.clone());
             if minor {
-                f = f.fix("Or skip the check, knowing minor-version compatibility's limits: `docker run --gpus all -e NVIDIA_DISABLE_REQUIRE=1 ...`")
+                f = f.fix("Or skip the check, knowing minor-version compatibility's limits: add `-e NVIDIA_DISABLE_REQUIRE=1` to its `docker run --gpus all`")
                     .fix_msg(msg!("image-cuda-newer-than-driver-fix-3"));
             }
             vec![f]

@@ -236,7 +236,7 @@ pub(crate) fn driver_library_mismatch(ctx: &Ctx<'_>) -> Vec<Finding> {
                  Driver/library version mismatch\".",
             )
             .explain_msg(msg!("driver-library-mismatch-explain"))
-            .fix("Remove the driver libraries from the image (`libcuda.so.*`, `libnvidia-*.so.*`; do not install `nvidia-driver-*` or `libnvidia-compute-*` packages in a Dockerfile) and let the runtime inject the host's: `docker run --gpus all ...`")
+            .fix("Remove the driver libraries from the image (`libcuda.so.*`, `libnvidia-*.so.*`; do not install `nvidia-driver-*` or `libnvidia-compute-*` packages in a Dockerfile) and let the runtime inject the host's: run it with `docker run --gpus all`")
             .fix_msg(msg!("driver-library-mismatch-fix"));
     } else {
         f = f

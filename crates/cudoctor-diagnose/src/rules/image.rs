@@ -125,7 +125,7 @@ pub(crate) fn image_floating_tag(ctx: &Ctx<'_>) -> Vec<Finding> {
             ))
             .explain_msg(msg!("image-floating-tag-explain", why = why.clone()))
             .evidence("name", name.clone(), where_)
-            .fix("Pin an exact version tag (`tensorflow/tensorflow:2.9.0-gpu`), or a digest (`name@sha256:...`) for a byte-exact image")
+            .fix("Pin an exact version tag (`tensorflow/tensorflow:2.9.0-gpu`), or a digest (`name@sha256:` and the digest `docker buildx imagetools inspect` shows) for a byte-exact image")
             .fix_msg(msg!("image-floating-tag-fix"))
             .source(DOCKER_PIN),
         );
@@ -165,7 +165,7 @@ pub(crate) fn image_runs_as_root(ctx: &Ctx<'_>) -> Vec<Finding> {
             },
             format!("the config of `{}`", image.reference),
         )
-        .fix("Add a user in the Dockerfile (`RUN useradd -m app` then `USER app`), or run with `docker run --user $(id -u):$(id -g) ...`")
+        .fix("Add a user in the Dockerfile (`RUN useradd -m app` then `USER app`), or add `--user \"$(id -u):$(id -g)\"` to its `docker run`")
         .fix_msg(msg!("image-runs-as-root-fix"))
         .source(DOCKER_USER),
     ]
@@ -200,7 +200,7 @@ pub(crate) fn image_old(ctx: &Ctx<'_>) -> Vec<Finding> {
             image.created.clone().unwrap_or_default(),
             format!("the config of `{}`", image.reference),
         )
-        .fix("Rebuild from an updated base with the same pinned versions (`docker build --pull --no-cache ...`)")
+        .fix("Rebuild from an updated base with the same pinned versions (add `--pull --no-cache` to its `docker build`)")
         .fix_msg(msg!("image-old-fix"))
         .source(DOCKER_REBUILD),
     ]

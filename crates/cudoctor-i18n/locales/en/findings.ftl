@@ -17,7 +17,7 @@ kernel-module-not-loaded-fix-2 = Rebuild the module for the running kernel: `sud
 kernel-module-not-loaded-fix-3 = With Secure Boot on: enroll the module signing key (`sudo mokutil --import /var/lib/shim-signed/mok/MOK.der`) or use the distribution's signed driver packages
 driver-library-mismatch-title = The loaded NVIDIA kernel module and the driver libraries are different versions
 driver-library-mismatch-explain = The kernel module belongs to the host; the driver libraries must match it exactly. This container carries its own copy of the driver libraries (baked into the image) instead of the ones the NVIDIA container runtime mounts from the host, so CUDA fails to initialise (`cuInit`) and `nvidia-smi` reports "Failed to initialize NVML: Driver/library version mismatch".
-driver-library-mismatch-fix = Remove the driver libraries from the image (`libcuda.so.*`, `libnvidia-*.so.*`; do not install `nvidia-driver-*` or `libnvidia-compute-*` packages in a Dockerfile) and let the runtime inject the host's: `docker run --gpus all ...`
+driver-library-mismatch-fix = Remove the driver libraries from the image (`libcuda.so.*`, `libnvidia-*.so.*`; do not install `nvidia-driver-*` or `libnvidia-compute-*` packages in a Dockerfile) and let the runtime inject the host's: run it with `docker run --gpus all`
 driver-library-mismatch-explain-2 = The driver's kernel module and its user-space libraries must be the same version. This happens after a driver upgrade without a reboot: the old module is still loaded while the new libraries are installed. CUDA initialisation fails and `nvidia-smi` reports "Failed to initialize NVML: Driver/library version mismatch".
 driver-library-mismatch-fix-2 = `sudo reboot` (loads the module that matches the installed libraries)
 driver-library-mismatch-fix-3 = Without a reboot (no process may use the GPU): `sudo rmmod nvidia_uvm nvidia_drm nvidia_modeset nvidia && sudo modprobe nvidia`
@@ -32,7 +32,7 @@ driver-too-old-title-2 = The NVIDIA driver supports CUDA { $supported }; { $targ
 
 container-no-gpu-explain = A container sees a GPU only when the container runtime passes it in: the `/dev/nvidia*` device files and the host's driver libraries are added at start by the NVIDIA Container Toolkit when the container is started with `--gpus` (or the `nvidia` runtime and `NVIDIA_VISIBLE_DEVICES`). None are here, so frameworks find no GPU and run on the CPU. The image itself cannot fix this; the `docker run` command and the host can.
 container-no-gpu-fix = `NVIDIA_VISIBLE_DEVICES={ $v }` asks the runtime for no GPU: start with `-e NVIDIA_VISIBLE_DEVICES=all` (or remove it from the image's `ENV`)
-container-no-gpu-fix-2 = Start the container with the GPUs: `docker run --gpus all ...` (Compose: `deploy.resources.reservations.devices: [{"{"}driver: nvidia, count: all, capabilities: [gpu]{"}"}]`)
+container-no-gpu-fix-2 = Start the container with the GPUs: add `--gpus all` to its `docker run` (Compose: `deploy.resources.reservations.devices: [{"{"}driver: nvidia, count: all, capabilities: [gpu]{"}"}]`)
 container-no-gpu-fix-3 = On the host: install the NVIDIA Container Toolkit (`sudo apt-get install nvidia-container-toolkit`), then `sudo nvidia-ctk runtime configure --runtime=docker && sudo systemctl restart docker`
 container-no-gpu-fix-4 = On the host: check the driver with `cudoctor check` (it must be new enough for the CUDA in this image)
 docker-nvidia-runtime-missing-title = The NVIDIA container runtime is installed but Docker is not configured to use it
@@ -54,9 +54,9 @@ image-cuda-newer-than-driver-title = The image's `NVIDIA_REQUIRE_*` cannot be pa
 image-cuda-newer-than-driver-explain = The NVIDIA Container Toolkit parses every `NVIDIA_REQUIRE_*` variable before it starts a GPU container and fails on a malformed one: { $e }.
 image-cuda-newer-than-driver-fix = Fix the variable in the Dockerfile (`ENV NVIDIA_REQUIRE_CUDA="cuda>=X.Y"`), or run with `-e NVIDIA_DISABLE_REQUIRE=1`
 image-cuda-newer-than-driver-explain-2 = The container runtime compares `{ $r_var }` with the CUDA version the host driver reports. The probe did not ask the driver, and driver { $driver } is newer than every CUDA release in the knowledge base, so the CUDA version it supports is not known here.
-image-cuda-newer-than-driver-fix-2 = Run `cudoctor check --image ...` on the host itself (the driver is asked there), or `nvidia-smi` there: its `CUDA Version` must be at least the image's
+image-cuda-newer-than-driver-fix-2 = Run `cudoctor check --image` with the image on the host itself (the driver is asked there), or `nvidia-smi` there: its `CUDA Version` must be at least the image's
 image-cuda-newer-than-driver-explain-3 = Containers use the host's NVIDIA driver; only the CUDA libraries come from the image. Before it starts a GPU container the NVIDIA Container Toolkit checks `{ $r_var }`: one of its space-separated terms must hold, and none does on this host ({ $failing_join }). `docker run --gpus all` fails with "unsatisfied condition: { $failed }".{ $minor_note }
-image-cuda-newer-than-driver-fix-3 = Or skip the check, knowing minor-version compatibility's limits: `docker run --gpus all -e NVIDIA_DISABLE_REQUIRE=1 ...`
+image-cuda-newer-than-driver-fix-3 = Or skip the check, knowing minor-version compatibility's limits: add `-e NVIDIA_DISABLE_REQUIRE=1` to its `docker run --gpus all`
 image-cuda-newer-than-driver-explain-4 = `{ $var }` admits driver { $driver } only in a term that also names the GPU { $needs_join_and } (`brand=tesla,driver>=...`: the data-center forward-compatibility groups of NVIDIA's CUDA images), which the facts do not tell.
 image-cuda-newer-than-driver-fix-4 = See the GPU's brand on the host: `nvidia-smi -q | grep 'Product Brand'`; a data-center brand (`Tesla`, `NVIDIA`) with a driver in the group's range starts the container through forward compatibility
 image-cuda-newer-than-driver-explain-5 = The toolkit admits driver { $driver } through the term `{ $term_join }`: a data-center driver branch for which CUDA's forward-compatibility package (`cuda-compat`) supplies a newer `libcuda`. { $compat_note }
@@ -125,13 +125,13 @@ no-framework-target-fix = `cudoctor check --for tensorflow==2.9.0` (or `--for to
 
 image-floating-tag-title = `{ $name }` is a floating tag: a rebuild or pull can bring another CUDA stack
 image-floating-tag-explain = { $why }. The framework, CUDA and cuDNN inside the image change when the tag moves, so a stack that works today can break on the next pull (S15: pin exact tags such as `2.9.0-gpu-jupyter`, never `latest`).
-image-floating-tag-fix = Pin an exact version tag (`tensorflow/tensorflow:2.9.0-gpu`), or a digest (`name@sha256:...`) for a byte-exact image
+image-floating-tag-fix = Pin an exact version tag (`tensorflow/tensorflow:2.9.0-gpu`), or a digest (`name@sha256:` and the digest `docker buildx imagetools inspect` shows) for a byte-exact image
 image-runs-as-root-title = The image runs as root
 image-runs-as-root-explain = Its config sets no unprivileged `User`, so processes in the container run as root: files written to mounted volumes belong to root on the host, and a compromised process holds root inside the container.
-image-runs-as-root-fix = Add a user in the Dockerfile (`RUN useradd -m app` then `USER app`), or run with `docker run --user $(id -u):$(id -g) ...`
+image-runs-as-root-fix = Add a user in the Dockerfile (`RUN useradd -m app` then `USER app`), or add `--user "$(id -u):$(id -g)"` to its `docker run`
 image-old-title = The image was built { $days } days ago
 image-old-explain = Images do not pick up security fixes of their OS packages by themselves; one older than { $image_age_days } days likely lacks some (S15: rebuild images regularly for CVE fixes).
-image-old-fix = Rebuild from an updated base with the same pinned versions (`docker build --pull --no-cache ...`)
+image-old-fix = Rebuild from an updated base with the same pinned versions (add `--pull --no-cache` to its `docker build`)
 image-library-replaced-title = An upper layer replaced or deleted { $count } CUDA/cuDNN { $count ->
         [one] file
        *[other] files

@@ -15,7 +15,7 @@ kernel-module-not-loaded-fix-2 = 为当前运行的内核重新编译模块：`s
 kernel-module-not-loaded-fix-3 = 如果开启了安全启动（Secure Boot）：导入模块签名密钥（`sudo mokutil --import /var/lib/shim-signed/mok/MOK.der`），或改用发行版提供的已签名驱动包
 driver-library-mismatch-title = 已加载的 NVIDIA 内核模块与驱动动态库版本不一致
 driver-library-mismatch-explain = 内核模块属于宿主机，驱动动态库必须与它的版本完全一致。这个容器自带了一份驱动动态库（打包进了镜像），而不是使用 NVIDIA 容器运行时从宿主机挂载进来的那一份，因此 CUDA 初始化（`cuInit`）失败，`nvidia-smi` 报告 "Failed to initialize NVML: Driver/library version mismatch"。
-driver-library-mismatch-fix = 从镜像中删除驱动动态库（`libcuda.so.*`、`libnvidia-*.so.*`；不要在 Dockerfile 中安装 `nvidia-driver-*` 或 `libnvidia-compute-*` 包），让容器运行时注入宿主机的驱动：`docker run --gpus all ...`
+driver-library-mismatch-fix = 从镜像中删除驱动动态库（`libcuda.so.*`、`libnvidia-*.so.*`；不要在 Dockerfile 中安装 `nvidia-driver-*` 或 `libnvidia-compute-*` 包），让容器运行时注入宿主机的驱动：用 `docker run --gpus all` 运行它
 driver-library-mismatch-explain-2 = 驱动的内核模块和用户态动态库必须是同一版本。升级驱动后没有重启就会出现这种情况：旧的内核模块仍在运行，而新的动态库已经装好。CUDA 初始化失败，`nvidia-smi` 报告 "Failed to initialize NVML: Driver/library version mismatch"。
 driver-library-mismatch-fix-2 = 运行 `sudo reboot`（重启后加载与已安装动态库匹配的内核模块）
 driver-library-mismatch-fix-3 = 不重启的做法（要求没有进程正在使用显卡）：`sudo rmmod nvidia_uvm nvidia_drm nvidia_modeset nvidia && sudo modprobe nvidia`
@@ -30,7 +30,7 @@ driver-too-old-title-2 = NVIDIA 驱动支持 CUDA { $supported }；{ $target } �
 
 container-no-gpu-explain = 只有容器运行时把显卡传进来，容器才能看到显卡：用 `--gpus` 启动容器时（或使用 `nvidia` 运行时加 `NVIDIA_VISIBLE_DEVICES`），NVIDIA Container Toolkit 会在启动时加入 `/dev/nvidia*` 设备文件和宿主机的驱动动态库。这里都没有，所以各框架找不到显卡，只能在 CPU 上运行。镜像本身无法解决这个问题，需要修改 `docker run` 命令和宿主机。
 container-no-gpu-fix = `NVIDIA_VISIBLE_DEVICES={ $v }` 表示不向运行时申请任何显卡：改用 `-e NVIDIA_VISIBLE_DEVICES=all` 启动（或从镜像的 `ENV` 中删除它）
-container-no-gpu-fix-2 = 带上显卡启动容器：`docker run --gpus all ...`（Compose：`deploy.resources.reservations.devices: [{"{"}driver: nvidia, count: all, capabilities: [gpu]{"}"}]`）
+container-no-gpu-fix-2 = 带上显卡启动容器：在它的 `docker run` 中加上 `--gpus all`（Compose：`deploy.resources.reservations.devices: [{"{"}driver: nvidia, count: all, capabilities: [gpu]{"}"}]`）
 container-no-gpu-fix-3 = 在宿主机上：安装 NVIDIA Container Toolkit（`sudo apt-get install nvidia-container-toolkit`），然后运行 `sudo nvidia-ctk runtime configure --runtime=docker && sudo systemctl restart docker`
 container-no-gpu-fix-4 = 在宿主机上：用 `cudoctor check` 检查驱动（驱动必须足够新，能支持这个镜像里的 CUDA）
 docker-nvidia-runtime-missing-title = 已安装 NVIDIA 容器运行时，但 Docker 没有配置使用它
@@ -52,9 +52,9 @@ image-cuda-newer-than-driver-title = 镜像的 `NVIDIA_REQUIRE_*` 无法解析�
 image-cuda-newer-than-driver-explain = NVIDIA Container Toolkit 在启动使用显卡的容器前会解析每一个 `NVIDIA_REQUIRE_*` 变量，遇到格式错误的变量就会失败：{ $e }。
 image-cuda-newer-than-driver-fix = 修正 Dockerfile 中的这个变量（`ENV NVIDIA_REQUIRE_CUDA="cuda>=X.Y"`），或者加上 `-e NVIDIA_DISABLE_REQUIRE=1` 运行
 image-cuda-newer-than-driver-explain-2 = 容器运行时会把 `{ $r_var }` 与宿主机驱动报告的 CUDA 版本进行比较。探测时没有询问驱动，而驱动 { $driver } 比知识库中所有 CUDA 版本都新，所以这里不知道它支持的 CUDA 版本。
-image-cuda-newer-than-driver-fix-2 = 在宿主机上直接运行 `cudoctor check --image ...`（在那里会询问驱动），或在宿主机上运行 `nvidia-smi`：其中的 `CUDA Version` 必须不低于镜像所需的版本
+image-cuda-newer-than-driver-fix-2 = 在宿主机上直接对该镜像运行 `cudoctor check --image`（在那里会询问驱动），或在宿主机上运行 `nvidia-smi`：其中的 `CUDA Version` 必须不低于镜像所需的版本
 image-cuda-newer-than-driver-explain-3 = 容器使用宿主机的 NVIDIA 驱动，只有 CUDA 动态库来自镜像。启动使用显卡的容器前，NVIDIA Container Toolkit 会检查 `{ $r_var }`：其中以空格分隔的条件至少要满足一个，而在这台宿主机上一个都不满足（{ $failing_join }）。`docker run --gpus all` 会失败并报 "unsatisfied condition: { $failed }"。{ $minor_note }
-image-cuda-newer-than-driver-fix-3 = 或者跳过这项检查（需清楚次版本兼容的限制）：`docker run --gpus all -e NVIDIA_DISABLE_REQUIRE=1 ...`
+image-cuda-newer-than-driver-fix-3 = 或者跳过这项检查（需清楚次版本兼容的限制）：在它的 `docker run --gpus all` 中加上 `-e NVIDIA_DISABLE_REQUIRE=1`
 image-cuda-newer-than-driver-explain-4 = `{ $var }` 只在同时指定显卡 { $needs_join_and } 的条件中允许驱动 { $driver }（`brand=tesla,driver>=...`：NVIDIA CUDA 镜像中面向数据中心的前向兼容分组），而现有信息无法判断这一点。
 image-cuda-newer-than-driver-fix-4 = 在宿主机上查看显卡品牌：`nvidia-smi -q | grep 'Product Brand'`；数据中心品牌（`Tesla`、`NVIDIA`）且驱动在该分组范围内时，容器会通过前向兼容启动
 image-cuda-newer-than-driver-explain-5 = 工具包通过条件 `{ $term_join }` 允许驱动 { $driver }：这是一个数据中心驱动分支，CUDA 的前向兼容包（`cuda-compat`）可为它提供更新的 `libcuda`。{ $compat_note }
@@ -159,13 +159,13 @@ no-framework-target-fix = `cudoctor check --for tensorflow==2.9.0`（或 `--for 
 
 image-floating-tag-title = `{ $name }` 是浮动标签：重新构建或拉取时可能换成另一套 CUDA 软件栈
 image-floating-tag-explain = { $why }。标签移动时，镜像中的框架、CUDA 和 cuDNN 都会变化，今天能用的软件栈下次拉取时可能就坏了（S15：固定精确的标签，例如 `2.9.0-gpu-jupyter`，不要用 `latest`）。
-image-floating-tag-fix = 固定精确的版本标签（`tensorflow/tensorflow:2.9.0-gpu`），或使用摘要（`name@sha256:...`）以得到逐字节一致的镜像
+image-floating-tag-fix = 固定精确的版本标签（`tensorflow/tensorflow:2.9.0-gpu`），或使用摘要（`name@sha256:` 加上 `docker buildx imagetools inspect` 显示的摘要）以得到逐字节一致的镜像
 image-runs-as-root-title = 镜像以 root 身份运行
 image-runs-as-root-explain = 它的配置没有设置非特权的 `User`，所以容器中的进程以 root 身份运行：写入挂载卷的文件在宿主机上属于 root，而被攻破的进程在容器内拥有 root 权限。
-image-runs-as-root-fix = 在 Dockerfile 中添加用户（`RUN useradd -m app`，然后 `USER app`），或用 `docker run --user $(id -u):$(id -g) ...` 运行
+image-runs-as-root-fix = 在 Dockerfile 中添加用户（`RUN useradd -m app`，然后 `USER app`），或在它的 `docker run` 中加上 `--user "$(id -u):$(id -g)"`
 image-old-title = 这个镜像构建于 { $days } 天前
 image-old-explain = 镜像不会自动获得其系统软件包的安全修复；超过 { $image_age_days } 天的镜像很可能缺少一些修复（S15：定期重新构建镜像以获得 CVE 修复）。
-image-old-fix = 基于更新后的基础镜像、用相同的固定版本重新构建（`docker build --pull --no-cache ...`）
+image-old-fix = 基于更新后的基础镜像、用相同的固定版本重新构建（在它的 `docker build` 中加上 `--pull --no-cache`）
 image-library-replaced-title = 上层替换或删除了基础镜像中的 { $count } 个 CUDA/cuDNN 文件
 image-library-replaced-explain = 基础镜像中的 CUDA 和 cuDNN 是经过测试的组合。后续的层（`RUN apt-get install`、`pip install` 或 `COPY`）覆盖或删除了其中一些文件，留下了框架构建时没有预期的混合版本（S14：替换了 cuDNN 的自定义镜像）；其他诊断结果会说明这些版本是否仍然匹配。
 image-library-replaced-fix = 安装基础镜像构建时使用的版本，或者改用带有所需 CUDA/cuDNN 的基础镜像（`cudoctor requirements tensorflow==2.9.0`）

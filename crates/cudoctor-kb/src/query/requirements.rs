@@ -851,7 +851,9 @@ mod release_needs_tests {
             assert_eq!(n.cudnn_rule, CudnnRule::None);
             assert_eq!(
                 n.gpu_code.as_ref().map(|g| g.value.as_slice()),
-                r.arch_list.as_ref().map(|a| a.codes())
+                r.arch_list
+                    .as_ref()
+                    .map(crate::tables::pytorch::TorchArchList::codes)
             );
             assert!(n.sonames.is_none() && n.cc_min.is_none());
         }

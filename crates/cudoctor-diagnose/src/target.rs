@@ -10,6 +10,7 @@
 use cudoctor_facts::snapshot::{Framework as InstalledFramework, Snapshot};
 use cudoctor_kb::data::{Kb, Series};
 use cudoctor_kb::framework::{Framework, Spec};
+use cudoctor_kb::query::{KbFact, VariantNeeds};
 use cudoctor_kb::version::{
     ComputeCapability, CudaVersion, CudnnVersion, DriverVersion, FrameworkVersion, GpuCode,
     PythonVersion,
@@ -36,66 +37,7 @@ impl<T> Sourced<T> {
     }
 }
 
-/// Python versions a release supports.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", content = "versions", rename_all = "snake_case")]
-pub enum PythonSupport {
-    /// Exactly these.
-    Listed(Vec<PythonVersion>),
-    /// This one or newer.
-    AtLeast(PythonVersion),
-}
-
-impl PythonSupport {
-    /// Whether `v` is supported.
-    pub fn contains(&self, v: PythonVersion) -> bool {
-        match self {
-            Self::Listed(list) => list.contains(&v),
-            Self::AtLeast(min) => v >= *min,
-        }
-    }
-}
-
-impl std::fmt::Display for PythonSupport {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Listed(list) => f.write_str(
-                &list
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            ),
-            Self::AtLeast(min) => write!(f, ">= {min}"),
-        }
-    }
-}
-
-/// Which runtime cuDNN rule the framework applies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CudnnRule {
-    /// TensorFlow / XLA `IsSourceCompatibleWithCudnnLibrary`.
-    TensorFlow,
-    /// An accepted range (JAX plugin: `>= min, < below`).
-    Range {
-        /// Lowest accepted.
-        min: CudnnVersion,
-        /// Accepted below this.
-        below: CudnnVersion,
-    },
-    /// Not checked here (PyTorch bundles its pinned cuDNN wheel; see the pins).
-    None,
-}
-
-/// A `dlopen`ed library: `cudart` -> `libcudart.so.11.0`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Soname {
-    /// The library (`cudart`, `cublasLt`, `cudnn`).
-    pub library: String,
-    /// The name passed to `dlopen`.
-    pub soname: String,
-}
+pub use cudoctor_kb::query::{CudnnRule, PythonSupport, Soname};
 
 /// What a target needs from the machine. `None` = unknown.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
@@ -327,6 +269,52 @@ fn knowledge_for_missing(kb: &Kb, framework: Framework, version: &FrameworkVersi
     }
 }
 
+/// A knowledge-base fact as findings cite it: [`kb_source`] of its row, then how the value was
+/// read from that row.
+fn from_kb<T>(fact: KbFact<T>) -> Sourced<T> {
+    let source = kb_source(&fact.source);
+    let source = match fact.detail {
+        Some(detail) => format!("{source} {detail}"),
+        None => source,
+    };
+    Sourced::new(fact.value, source)
+}
+
+/// Lays what the knowledge base says a variant needs under what the installed files said:
+/// a fact the files gave stays; the cuDNN rule, the lowest compute capability and the
+/// documented driver minimum are the knowledge base's.
+fn lay_kb_needs(kb: VariantNeeds, needs: &mut Needs) {
+    let kb_cuda = kb.cuda.as_ref().map(|c| c.value);
+    if let Some(c) = kb.cuda {
+        needs.cuda.get_or_insert(from_kb(c));
+    }
+    if let Some(c) = kb.cudnn {
+        needs.cudnn.get_or_insert(from_kb(c));
+    }
+    needs.cudnn_rule = Some(kb.cudnn_rule);
+    if let Some(p) = kb.python {
+        needs.python.get_or_insert(from_kb(p));
+    }
+    if let Some(g) = kb.gpu_code {
+        needs.gpu_code.get_or_insert(from_kb(g));
+    }
+    if let Some(cc) = kb.cc_min {
+        needs.cc_min = Some(from_kb(cc));
+    }
+    if let Some(d) = kb.driver_min_documented {
+        needs.driver_min_documented = Some(from_kb(d));
+    }
+    // The sonames are those of the official wheels: only when the installed build agrees with
+    // the table on CUDA.
+    let same_cuda = needs
+        .cuda
+        .as_ref()
+        .is_none_or(|c| kb_cuda.is_none_or(|k| c.value.same_minor(k)));
+    if let Some(so) = kb.sonames.filter(|_| same_cuda) {
+        needs.sonames.get_or_insert(from_kb(so));
+    }
+}
+
 /// Fills `needs` from the knowledge base for a release; returns what the kb knows of it.
 fn fill_from_kb(
     kb: &Kb,
@@ -335,82 +323,32 @@ fn fill_from_kb(
     variant: Option<&str>,
     needs: &mut Needs,
 ) -> (KbKnowledge, Option<String>) {
-    match framework {
-        Framework::TensorFlow => {
-            let Some(row) = kb.tf_release(version) else {
-                return (knowledge_for_missing(kb, framework, version), None);
-            };
-            let src = kb_source(&row.source);
-            needs.cuda.get_or_insert(Sourced::new(row.cuda, &src));
-            needs.cudnn.get_or_insert(Sourced::new(row.cudnn, &src));
-            needs.cudnn_rule = Some(CudnnRule::TensorFlow);
-            needs.python.get_or_insert(Sourced::new(
-                PythonSupport::Listed(cudoctor_kb::data::expand_python(&row.python)),
-                &src,
-            ));
-            if needs.gpu_code.is_none() {
-                if let Some(a) = kb.tf_archs(version) {
-                    if let Some(codes) = a.codes() {
-                        needs.gpu_code = Some(Sourced::new(
-                            codes.to_vec(),
-                            format!(
-                                "{} (cuda_compute_capabilities {}: compute_XY is sm_XY SASS plus compute_XY PTX)",
-                                kb_source(&a.source),
-                                a.cuda_compute_capabilities
-                                    .as_ref()
-                                    .map(|l| l.entries().join(", "))
-                                    .unwrap_or_default()
-                            ),
-                        ));
-                    }
-                }
-            }
-            // The sonames are those of the official wheels: only when the installed build
-            // agrees with the table on CUDA.
-            let same_cuda = needs
-                .cuda
-                .as_ref()
-                .is_none_or(|c| c.value.same_minor(row.cuda));
-            if needs.sonames.is_none() && same_cuda {
-                if let Some(so) = kb.tf_sonames(version) {
-                    let list = so
-                        .libs
-                        .iter()
-                        .map(|(library, soname)| Soname {
-                            library: library.clone(),
-                            soname: soname.clone(),
-                        })
-                        .collect();
-                    needs.sonames = Some(Sourced::new(
-                        list,
-                        format!("{} ({} names)", kb_source(&so.source), so.evidence),
-                    ));
-                }
-            }
-            (KbKnowledge::Known, None)
-        }
+    let Some(variants) = kb.release_needs(framework, version) else {
+        return (knowledge_for_missing(kb, framework, version), None);
+    };
+    let chosen = match framework {
+        Framework::TensorFlow => variants.into_iter().next(),
         Framework::PyTorch => {
-            let rows = kb.torch_release(version);
-            if rows.is_empty() {
-                return (knowledge_for_missing(kb, framework, version), None);
-            }
             if variant == Some("cpu") {
                 // The CPU wheels of a known release: nothing CUDA-related to fill.
                 return (KbKnowledge::Known, Some("cpu".to_owned()));
             }
             let built = needs.cuda.as_ref().map(|c| c.value);
-            let row = match variant {
-                Some(tag) => rows.iter().find(|r| r.tag == tag).copied(),
-                None => rows
-                    .iter()
-                    .find(|r| built.is_none_or(|b| r.cuda.same_minor(b)) && r.pypi_default)
-                    .or_else(|| {
-                        rows.iter()
-                            .find(|r| built.is_some_and(|b| r.cuda.same_minor(b)))
-                    })
-                    .copied(),
+            let built_with = |n: &VariantNeeds, b: CudaVersion| {
+                n.cuda.as_ref().is_some_and(|c| c.value.same_minor(b))
             };
-            let Some(row) = row else {
+            let i = match variant {
+                Some(tag) => variants.iter().position(|n| n.name == tag),
+                None => variants
+                    .iter()
+                    .position(|n| built.is_none_or(|b| built_with(n, b)) && n.pypi_default)
+                    .or_else(|| {
+                        variants
+                            .iter()
+                            .position(|n| built.is_some_and(|b| built_with(n, b)))
+                    }),
+            };
+            let Some(i) = i else {
                 return (
                     KbKnowledge::Unknown {
                         reason: format!(
@@ -425,42 +363,22 @@ fn fill_from_kb(
                     None,
                 );
             };
-            let src = kb_source(&row.source);
-            needs.cuda.get_or_insert(Sourced::new(row.cuda, &src));
-            if let Some(c) = row.cudnn {
-                needs.cudnn.get_or_insert(Sourced::new(c, &src));
-            }
-            needs.cudnn_rule = Some(CudnnRule::None);
-            if let Some(p) = &row.python {
-                needs.python.get_or_insert(Sourced::new(
-                    PythonSupport::Listed(cudoctor_kb::data::expand_python(p)),
-                    &src,
-                ));
-            }
-            if needs.gpu_code.is_none() {
-                if let Some(a) = &row.arch_list {
-                    needs.gpu_code = Some(Sourced::new(a.codes().to_vec(), &src));
-                }
-            }
-            (KbKnowledge::Known, Some(row.tag.clone()))
+            variants.into_iter().nth(i)
         }
         Framework::Jax => {
-            let rows = kb.jax_release(version);
-            if rows.is_empty() {
-                return (knowledge_for_missing(kb, framework, version), None);
-            }
-            let row = match variant {
-                Some(v) => rows.iter().find(|r| r.variant == v).copied(),
-                None if rows.len() == 1 => rows.first().copied(),
+            let i = match variant {
+                Some(v) => variants.iter().position(|n| n.name == v),
+                None if variants.len() == 1 => Some(0),
                 None => None,
             };
-            let Some(row) = row else {
+            let Some(i) = i else {
                 return (
                     KbKnowledge::Unknown {
                         reason: format!(
                             "which CUDA plugin of jax {version} is meant is unknown (known: {})",
-                            rows.iter()
-                                .map(|r| r.variant.as_str())
+                            variants
+                                .iter()
+                                .map(|n| n.name.as_str())
                                 .collect::<Vec<_>>()
                                 .join(", ")
                         ),
@@ -468,29 +386,15 @@ fn fill_from_kb(
                     None,
                 );
             };
-            let src = kb_source(&row.source);
-            if let Some(c) = row.cuda_built {
-                needs.cuda.get_or_insert(Sourced::new(c, &src));
-            }
-            if let Some(c) = row.cudnn_built {
-                needs.cudnn.get_or_insert(Sourced::new(c, &src));
-            }
-            needs.cudnn_rule = Some(match (row.cudnn_min, row.cudnn_below) {
-                (Some(min), Some(below)) => CudnnRule::Range { min, below },
-                _ => CudnnRule::None,
-            });
-            needs
-                .python
-                .get_or_insert(Sourced::new(PythonSupport::AtLeast(row.python_min), &src));
-            if let Some(cc) = row.cc_min {
-                needs.cc_min = Some(Sourced::new(cc, &src));
-            }
-            if let Some(d) = &row.driver_min {
-                needs.driver_min_documented = Some(Sourced::new(d.clone(), &src));
-            }
-            (KbKnowledge::Known, Some(row.variant.clone()))
+            variants.into_iter().nth(i)
         }
-    }
+    };
+    let Some(chosen) = chosen else {
+        return (knowledge_for_missing(kb, framework, version), None);
+    };
+    let tag = (framework != Framework::TensorFlow).then(|| chosen.name.clone());
+    lay_kb_needs(chosen, needs);
+    (KbKnowledge::Known, tag)
 }
 
 fn env_python(snapshot: &Snapshot, environment: &str) -> Option<Sourced<PythonVersion>> {

@@ -7,7 +7,8 @@
 //! queries say so instead of guessing. This crate does no I/O and knows nothing about the machine
 //! it runs on: that is `cudoctor-probe`'s job.
 //!
-//! Entry points: [`kb`] (the embedded tables), [`Kb::requirements`], [`Kb::plan`],
+//! Entry points: [`kb`] (the embedded tables), [`Kb::requirements`] and [`Kb::release_needs`] (what a
+//! release needs, in words and typed), [`Kb::plan`],
 //! [`Kb::gpu_by_name`] and [`Kb::compute_capability_of`] (a GPU name's compute capability and
 //! the row it was read from), [`Kb::library_packaging`], [`Kb::matrix`], and the rules in
 //! [`rules`].
@@ -31,9 +32,9 @@ pub use framework::{Framework, Spec, SpecParseError, UnknownFramework};
 pub use gpu::{GpuCapability, GpuLookupError};
 pub use matrix::Table;
 pub use query::{
-    Candidate, Excluded, FrameworkPlan, IndexOffer, Install, Plan, PlanConstraints, PlanQuery,
-    QueryError, Recommendation, Requirements, SCHEMA_VERSION, Status, VariantRequirements,
-    WhyChosen,
+    Candidate, CudnnRule, Excluded, FrameworkPlan, IndexOffer, Install, KbFact, Plan,
+    PlanConstraints, PlanQuery, PythonSupport, QueryError, Recommendation, Requirements,
+    SCHEMA_VERSION, Soname, Status, VariantNeeds, VariantRequirements, WhyChosen,
 };
 pub use rules::{ArchSupport, CudnnCheck, DriverCaveat, DriverCheck, Verdict};
 pub use tables::library_packages::LibraryPackaging;

@@ -1,5 +1,7 @@
 //! Queries over the knowledge base: what a framework release needs
-//! ([`Kb::requirements`](crate::Kb::requirements), in `requirements.rs`) and which releases fit a
+//! ([`Kb::requirements`](crate::Kb::requirements), in `requirements.rs`, built on
+//! [`Kb::release_needs`](crate::Kb::release_needs), the typed and sourced needs of each build
+//! variant that diagnose lays the installed facts over) and which releases fit a
 //! machine ([`Kb::plan`](crate::Kb::plan), in `plan.rs`). Results are serde-serializable and
 //! follow the JSON contract of the `requirements` and `plan` commands (`schema_version` 1).
 //! The error type and the PTX ISA provenance both use are here.
@@ -64,7 +66,9 @@ pub use plan::{
     Candidate, Excluded, FrameworkPlan, IndexOffer, Install, Plan, PlanConstraints, PlanQuery,
     Recommendation, Status, WhyChosen, nvcc_target_reason,
 };
-pub use requirements::{Requirements, VariantRequirements};
+pub use requirements::{
+    CudnnRule, KbFact, PythonSupport, Requirements, Soname, VariantNeeds, VariantRequirements,
+};
 
 /// How a PTX ISA is known.
 #[derive(Debug, Clone, PartialEq, Eq)]

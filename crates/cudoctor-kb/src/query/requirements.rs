@@ -7,9 +7,15 @@ use serde::Serialize;
 use super::{PtxIsaProvenance, QueryError, SCHEMA_VERSION};
 use crate::framework::{Framework, Spec};
 use crate::tables::Kb;
+use crate::tables::jax::JaxPlugin;
+use crate::tables::pytorch::TorchVariant;
+use crate::tables::tensorflow::TfRelease;
 use crate::tables::values::Series;
 use crate::tables::values::expand_python;
-use crate::version::{CudaVersion, CudnnVersion, FrameworkVersion};
+use crate::version::{
+    ComputeCapability, CudaVersion, CudnnVersion, DriverVersion, FrameworkVersion, GpuCode,
+    PythonVersion,
+};
 
 /// What one framework release needs (`cudoctor requirements SPEC`).
 #[derive(Debug, Clone, Serialize)]
@@ -223,15 +229,19 @@ impl Kb {
                 ));
             }
         }
-        let mut v = VariantRequirements::new("default");
+        let n = self.tf_needs(row);
+        let mut v = VariantRequirements::new(&n.name);
         v.add_source(&row.source);
-        v.fill_cuda(self, row.cuda);
-        v.cudnn = Some(row.cudnn.to_string());
-        v.cudnn_accepted = Some(tf_cudnn_accepted(row.cudnn));
-        v.python = expand_python(&row.python)
-            .iter()
-            .map(ToString::to_string)
-            .collect();
+        if let Some(c) = &n.cuda {
+            v.fill_cuda(self, c.value);
+        }
+        v.cudnn = n.cudnn.as_ref().map(|c| c.value.to_string());
+        v.cudnn_accepted = n.cudnn_accepted();
+        v.python = n
+            .python
+            .as_ref()
+            .map(|p| python_strings(&p.value))
+            .unwrap_or_default();
         if let Some(n) = &row.note {
             v.notes.push(n.clone());
         }
@@ -243,8 +253,11 @@ impl Kb {
                 v.add_source(&a.source);
                 match &a.cuda_compute_capabilities {
                     Some(list) => {
-                        v.compute_capabilities =
-                            list.codes().iter().map(ToString::to_string).collect();
+                        v.compute_capabilities = n
+                            .gpu_code
+                            .as_ref()
+                            .map(|c| codes_strings(&c.value))
+                            .unwrap_or_default();
                         v.build_compute_capabilities = list.entries().to_vec();
                         if a.confidence != "official" && a.confidence != "high" {
                             v.notes
@@ -298,8 +311,12 @@ impl Kb {
                     .to_owned(),
             );
         }
-        if let Some(so) = self.tf_sonames(&row.version) {
-            v.sonames = so.libs.clone();
+        if let (Some(names), Some(so)) = (&n.sonames, self.tf_sonames(&row.version)) {
+            v.sonames = names
+                .value
+                .iter()
+                .map(|s| (s.library.clone(), s.soname.clone()))
+                .collect();
             v.sonames_evidence = Some(so.evidence.clone());
             if let Some(how) = &so.derived {
                 v.notes.push(format!("dlopens: derived, not read: {how}"));
@@ -349,17 +366,18 @@ impl Kb {
         let variants = rows
             .into_iter()
             .map(|r| {
-                let mut v = VariantRequirements::new(&r.tag);
+                let n = torch_needs(r);
+                let mut v = VariantRequirements::new(&n.name);
                 v.add_source(&r.source);
-                v.fill_cuda(self, r.cuda);
-                v.cudnn = r.cudnn.map(|c| c.to_string());
-                if r.cudnn.is_none() {
+                if let Some(c) = &n.cuda {
+                    v.fill_cuda(self, c.value);
+                }
+                v.cudnn = n.cudnn.as_ref().map(|c| c.value.to_string());
+                if n.cudnn.is_none() {
                     v.unknown.push("the bundled cuDNN".to_owned());
                 }
-                match &r.python {
-                    Some(p) => {
-                        v.python = expand_python(p).iter().map(ToString::to_string).collect();
-                    }
+                match &n.python {
+                    Some(p) => v.python = python_strings(&p.value),
                     None => v.unknown.push("the Python versions".to_owned()),
                 }
                 v.python_experimental = r
@@ -367,16 +385,13 @@ impl Kb {
                     .iter()
                     .map(ToString::to_string)
                     .collect();
-                match &r.arch_list {
-                    Some(a) => {
-                        v.compute_capabilities =
-                            a.codes().iter().map(ToString::to_string).collect();
-                    }
+                match &n.gpu_code {
+                    Some(c) => v.compute_capabilities = codes_strings(&c.value),
                     None => v
                         .unknown
                         .push("the GPU code in the wheels (TORCH_CUDA_ARCH_LIST)".to_owned()),
                 }
-                v.pypi_default = Some(r.pypi_default);
+                v.pypi_default = Some(n.pypi_default);
                 v.channel = Some(r.channel.clone());
                 if let Some(n) = &r.note {
                     v.notes.push(n.clone());
@@ -440,9 +455,10 @@ impl Kb {
         let variants = rows
             .into_iter()
             .map(|r| {
-                let mut v = VariantRequirements::new(&r.variant);
+                let n = jax_needs(r);
+                let mut v = VariantRequirements::new(&n.name);
                 v.add_source(&r.source);
-                match r.cuda_built {
+                match n.cuda.as_ref().map(|c| c.value) {
                     Some(c) => {
                         v.cuda = Some(c.to_string());
                         if let Some(isa) = self.ptx_isa_for_cuda(c) {
@@ -451,15 +467,12 @@ impl Kb {
                     }
                     None => v.unknown.push("the CUDA version it was built with".to_owned()),
                 }
-                v.cudnn = r.cudnn_built.map(|c| c.to_string());
-                if r.cudnn_built.is_none() {
+                v.cudnn = n.cudnn.as_ref().map(|c| c.value.to_string());
+                if n.cudnn.is_none() {
                     v.unknown.push("the cuDNN version it was built with".to_owned());
                 }
-                v.cudnn_accepted = match (r.cudnn_min, r.cudnn_below) {
-                    (Some(a), Some(b)) => Some(format!(">={a}, <{b}")),
-                    _ => None,
-                };
-                match &r.driver_min {
+                v.cudnn_accepted = n.cudnn_accepted();
+                match n.driver_min_documented.as_ref().map(|d| &d.value) {
                     Some(d) => {
                         v.driver_min = Some(d.to_string());
                         // JAX documents one minimum: the minor-version-compatibility driver of
@@ -472,9 +485,11 @@ impl Kb {
                     }
                     None => v.unknown.push("the minimum driver".to_owned()),
                 }
-                v.python = vec![format!(">={}", r.python_min)];
-                match r.cc_min {
-                    Some(cc) => v.min_compute_capability = Some(cc.to_string()),
+                if let Some(p) = &n.python {
+                    v.python = python_strings(&p.value);
+                }
+                match &n.cc_min {
+                    Some(cc) => v.min_compute_capability = Some(cc.value.to_string()),
                     None => v.unknown.push("the minimum compute capability".to_owned()),
                 }
                 if let Some(c) = r.cuda_min {
@@ -495,5 +510,445 @@ impl Kb {
             variants,
             notes,
         })
+    }
+}
+
+/// A fact the knowledge base states, with the row it is read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KbFact<T> {
+    /// The value.
+    pub value: T,
+    /// The row's `source` field as written (free text citing one or more URLs).
+    pub source: String,
+    /// How the value is read from that row, where it is more than the row itself:
+    /// `(observed names)`, `(cuda_compute_capabilities ...: ...)`.
+    pub detail: Option<String>,
+}
+
+impl<T> KbFact<T> {
+    fn of_row(value: T, source: &str) -> Self {
+        Self {
+            value,
+            source: source.to_owned(),
+            detail: None,
+        }
+    }
+}
+
+/// Python versions a release supports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "versions", rename_all = "snake_case")]
+pub enum PythonSupport {
+    /// Exactly these.
+    Listed(Vec<PythonVersion>),
+    /// This one or newer.
+    AtLeast(PythonVersion),
+}
+
+impl PythonSupport {
+    /// Whether `v` is supported.
+    pub fn contains(&self, v: PythonVersion) -> bool {
+        match self {
+            Self::Listed(list) => list.contains(&v),
+            Self::AtLeast(min) => v >= *min,
+        }
+    }
+}
+
+impl std::fmt::Display for PythonSupport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Listed(list) => f.write_str(
+                &list
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+            Self::AtLeast(min) => write!(f, ">= {min}"),
+        }
+    }
+}
+
+/// Which runtime cuDNN rule the framework applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CudnnRule {
+    /// TensorFlow / XLA `IsSourceCompatibleWithCudnnLibrary`.
+    TensorFlow,
+    /// An accepted range (JAX plugin: `>= min, < below`).
+    Range {
+        /// Lowest accepted.
+        min: CudnnVersion,
+        /// Accepted below this.
+        below: CudnnVersion,
+    },
+    /// Not checked here (PyTorch bundles its pinned cuDNN wheel; see the pins).
+    None,
+}
+
+/// A `dlopen`ed library: `cudart` -> `libcudart.so.11.0`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Soname {
+    /// The library (`cudart`, `cublasLt`, `cudnn`).
+    pub library: String,
+    /// The name passed to `dlopen`.
+    pub soname: String,
+}
+
+/// What one build variant of a release needs, as the tables state it: typed, each fact with
+/// its row ([`Kb::release_needs`]). `None` = the tables do not say. Both `requirements` (its
+/// [`VariantRequirements`]) and diagnose's needs of a target are read from this.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VariantNeeds {
+    /// `default` (TensorFlow), `cu121` (PyTorch), `cuda12` (JAX).
+    pub name: String,
+    /// Whether `pip install` from PyPI gives this variant (PyTorch; `false` elsewhere).
+    pub pypi_default: bool,
+    /// CUDA the variant was built with.
+    pub cuda: Option<KbFact<CudaVersion>>,
+    /// cuDNN the variant was built with.
+    pub cudnn: Option<KbFact<CudnnVersion>>,
+    /// The cuDNN rule applied at run time.
+    pub cudnn_rule: CudnnRule,
+    /// Python versions.
+    pub python: Option<KbFact<PythonSupport>>,
+    /// GPU code in the official binaries.
+    pub gpu_code: Option<KbFact<Vec<GpuCode>>>,
+    /// Lowest compute capability (JAX).
+    pub cc_min: Option<KbFact<ComputeCapability>>,
+    /// A documented driver minimum that replaces the CUDA-derived one (JAX).
+    pub driver_min_documented: Option<KbFact<DriverVersion>>,
+    /// Libraries it dlopens (TensorFlow), with `observed` / `expected` in the detail.
+    pub sonames: Option<KbFact<Vec<Soname>>>,
+}
+
+impl VariantNeeds {
+    fn new(name: &str, cudnn_rule: CudnnRule) -> Self {
+        Self {
+            name: name.to_owned(),
+            pypi_default: false,
+            cuda: None,
+            cudnn: None,
+            cudnn_rule,
+            python: None,
+            gpu_code: None,
+            cc_min: None,
+            driver_min_documented: None,
+            sonames: None,
+        }
+    }
+
+    /// The cuDNN versions accepted at run time, in words (`requirements`' `cudnn_accepted`).
+    fn cudnn_accepted(&self) -> Option<String> {
+        match self.cudnn_rule {
+            CudnnRule::TensorFlow => self.cudnn.as_ref().map(|c| tf_cudnn_accepted(c.value)),
+            CudnnRule::Range { min, below } => Some(format!(">={min}, <{below}")),
+            CudnnRule::None => None,
+        }
+    }
+}
+
+/// Python support as `requirements` lists it: each version, or `">=3.10"`.
+fn python_strings(p: &PythonSupport) -> Vec<String> {
+    match p {
+        PythonSupport::Listed(list) => list.iter().map(ToString::to_string).collect(),
+        PythonSupport::AtLeast(min) => vec![format!(">={min}")],
+    }
+}
+
+fn codes_strings(codes: &[GpuCode]) -> Vec<String> {
+    codes.iter().map(ToString::to_string).collect()
+}
+
+impl Kb {
+    /// What each build variant of a release needs, typed and sourced, in the table's order:
+    /// TensorFlow's one (`default`), PyTorch's of the release's series, JAX's CUDA plugins.
+    /// `None` when the tables do not know the release.
+    pub fn release_needs(
+        &self,
+        framework: Framework,
+        version: &FrameworkVersion,
+    ) -> Option<Vec<VariantNeeds>> {
+        let needs: Vec<VariantNeeds> = match framework {
+            Framework::TensorFlow => vec![self.tf_needs(self.tf_release(version)?)],
+            Framework::PyTorch => self
+                .torch_release(version)
+                .into_iter()
+                .map(torch_needs)
+                .collect(),
+            Framework::Jax => self
+                .jax_release(version)
+                .into_iter()
+                .map(jax_needs)
+                .collect(),
+        };
+        (!needs.is_empty()).then_some(needs)
+    }
+
+    /// A TensorFlow release row's needs, with its series' GPU code and sonames.
+    fn tf_needs(&self, row: &TfRelease) -> VariantNeeds {
+        let mut n = VariantNeeds::new("default", CudnnRule::TensorFlow);
+        n.cuda = Some(KbFact::of_row(row.cuda, &row.source));
+        n.cudnn = Some(KbFact::of_row(row.cudnn, &row.source));
+        n.python = Some(KbFact::of_row(
+            PythonSupport::Listed(expand_python(&row.python)),
+            &row.source,
+        ));
+        n.gpu_code = self.tf_archs(&row.version).and_then(|a| {
+            let list = a.cuda_compute_capabilities.as_ref()?;
+            Some(KbFact {
+                value: list.codes().to_vec(),
+                source: a.source.clone(),
+                detail: Some(format!(
+                    "(cuda_compute_capabilities {}: compute_XY is sm_XY SASS plus compute_XY PTX)",
+                    list.entries().join(", ")
+                )),
+            })
+        });
+        n.sonames = self.tf_sonames(&row.version).map(|so| KbFact {
+            value: so
+                .libs
+                .iter()
+                .map(|(library, soname)| Soname {
+                    library: library.clone(),
+                    soname: soname.clone(),
+                })
+                .collect(),
+            source: so.source.clone(),
+            detail: Some(format!("({} names)", so.evidence)),
+        });
+        n
+    }
+}
+
+/// A PyTorch variant row's needs.
+fn torch_needs(r: &TorchVariant) -> VariantNeeds {
+    let mut n = VariantNeeds::new(&r.tag, CudnnRule::None);
+    n.pypi_default = r.pypi_default;
+    n.cuda = Some(KbFact::of_row(r.cuda, &r.source));
+    n.cudnn = r.cudnn.map(|c| KbFact::of_row(c, &r.source));
+    n.python = r
+        .python
+        .as_ref()
+        .map(|p| KbFact::of_row(PythonSupport::Listed(expand_python(p)), &r.source));
+    n.gpu_code = r
+        .arch_list
+        .as_ref()
+        .map(|a| KbFact::of_row(a.codes().to_vec(), &r.source));
+    n
+}
+
+/// A JAX plugin row's needs.
+fn jax_needs(r: &JaxPlugin) -> VariantNeeds {
+    let rule = match (r.cudnn_min, r.cudnn_below) {
+        (Some(min), Some(below)) => CudnnRule::Range { min, below },
+        _ => CudnnRule::None,
+    };
+    let mut n = VariantNeeds::new(&r.variant, rule);
+    n.cuda = r.cuda_built.map(|c| KbFact::of_row(c, &r.source));
+    n.cudnn = r.cudnn_built.map(|c| KbFact::of_row(c, &r.source));
+    n.python = Some(KbFact::of_row(
+        PythonSupport::AtLeast(r.python_min),
+        &r.source,
+    ));
+    n.cc_min = r.cc_min.map(|c| KbFact::of_row(c, &r.source));
+    n.driver_min_documented = r
+        .driver_min
+        .as_ref()
+        .map(|d| KbFact::of_row(d.clone(), &r.source));
+    n
+}
+
+#[cfg(test)]
+mod release_needs_tests {
+    use super::{CudnnRule, PythonSupport, python_strings};
+    use crate::framework::Framework;
+    use crate::tables::values::expand_python;
+    use crate::version::FrameworkVersion;
+
+    fn kb() -> &'static crate::Kb {
+        crate::Kb::embedded().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Every TensorFlow release: the row's CUDA, cuDNN and Python, its series' GPU code and
+    /// sonames, each with the row it came from.
+    #[test]
+    fn tensorflow_needs_are_the_rows() {
+        let kb = kb();
+        for row in kb.tf_releases() {
+            let all = kb
+                .release_needs(Framework::TensorFlow, &row.version)
+                .unwrap_or_else(|| panic!("{}", row.version));
+            assert_eq!(all.len(), 1);
+            let n = &all[0];
+            assert_eq!(n.name, "default");
+            assert_eq!(n.cudnn_rule, CudnnRule::TensorFlow);
+            let cuda = n.cuda.as_ref().unwrap_or_else(|| panic!("{}", row.version));
+            assert_eq!(
+                (cuda.value, cuda.source.as_str()),
+                (row.cuda, row.source.as_str())
+            );
+            assert_eq!(n.cudnn.as_ref().map(|c| c.value), Some(row.cudnn));
+            assert_eq!(
+                n.python.as_ref().map(|p| &p.value),
+                Some(&PythonSupport::Listed(expand_python(&row.python)))
+            );
+            let archs = kb.tf_archs(&row.version);
+            assert_eq!(
+                n.gpu_code
+                    .as_ref()
+                    .map(|g| (g.value.as_slice(), g.source.as_str())),
+                archs.and_then(|a| a.codes().map(|c| (c, a.source.as_str())))
+            );
+            if let Some(g) = &n.gpu_code {
+                let detail = g.detail.as_deref().unwrap_or_default();
+                assert!(
+                    detail.starts_with("(cuda_compute_capabilities "),
+                    "{detail}"
+                );
+            }
+            let so = kb.tf_sonames(&row.version);
+            assert_eq!(n.sonames.is_some(), so.is_some(), "{}", row.version);
+            if let (Some(n), Some(so)) = (&n.sonames, so) {
+                assert_eq!(n.value.len(), so.libs.len());
+                assert!(
+                    n.value
+                        .iter()
+                        .all(|s| so.libs.get(&s.library) == Some(&s.soname))
+                );
+                assert_eq!(n.detail, Some(format!("({} names)", so.evidence)));
+            }
+            assert!(n.cc_min.is_none() && n.driver_min_documented.is_none());
+        }
+    }
+
+    /// Every PyTorch series and JAX release: one needs per row, in the table's order.
+    #[test]
+    fn torch_and_jax_needs_are_the_rows() {
+        let kb = kb();
+        for r in kb.torch_variants() {
+            let v: FrameworkVersion = r
+                .release
+                .to_string()
+                .parse()
+                .unwrap_or_else(|e| panic!("{e}"));
+            let all = kb.release_needs(Framework::PyTorch, &v).unwrap_or_default();
+            let names: Vec<&str> = all.iter().map(|n| n.name.as_str()).collect();
+            let tags: Vec<&str> = kb
+                .torch_release(&v)
+                .iter()
+                .map(|r| r.tag.as_str())
+                .collect();
+            assert_eq!(names, tags);
+            let n = all
+                .iter()
+                .find(|n| n.name == r.tag)
+                .unwrap_or_else(|| panic!("{}", r.tag));
+            assert_eq!(n.pypi_default, r.pypi_default);
+            assert_eq!(n.cuda.as_ref().map(|c| c.value), Some(r.cuda));
+            assert_eq!(n.cudnn.as_ref().map(|c| c.value), r.cudnn);
+            assert_eq!(n.cudnn_rule, CudnnRule::None);
+            assert_eq!(
+                n.gpu_code.as_ref().map(|g| g.value.as_slice()),
+                r.arch_list
+                    .as_ref()
+                    .map(crate::tables::pytorch::TorchArchList::codes)
+            );
+            assert!(n.sonames.is_none() && n.cc_min.is_none());
+        }
+        for p in kb.jax_plugins() {
+            let all = kb
+                .release_needs(Framework::Jax, &p.version)
+                .unwrap_or_default();
+            let n = all
+                .iter()
+                .find(|n| n.name == p.variant)
+                .unwrap_or_else(|| panic!("{}", p.variant));
+            assert_eq!(n.cuda.as_ref().map(|c| c.value), p.cuda_built);
+            assert_eq!(n.cudnn.as_ref().map(|c| c.value), p.cudnn_built);
+            assert_eq!(n.cc_min.as_ref().map(|c| c.value), p.cc_min);
+            assert_eq!(
+                n.driver_min_documented.as_ref().map(|d| &d.value),
+                p.driver_min.as_ref()
+            );
+            assert_eq!(
+                n.python.as_ref().map(|p| &p.value),
+                Some(&PythonSupport::AtLeast(p.python_min))
+            );
+            let range = matches!(n.cudnn_rule, CudnnRule::Range { .. });
+            assert_eq!(range, p.cudnn_min.is_some() && p.cudnn_below.is_some());
+            assert!(n.gpu_code.is_none() && n.sonames.is_none());
+        }
+    }
+
+    #[test]
+    fn an_unknown_release_has_no_needs() {
+        let v: FrameworkVersion = "0.0.1".parse().unwrap_or_else(|e| panic!("{e}"));
+        for f in [Framework::TensorFlow, Framework::PyTorch, Framework::Jax] {
+            assert!(kb().release_needs(f, &v).is_none(), "{f:?}");
+        }
+    }
+
+    /// `requirements` states the same facts as [`crate::Kb::release_needs`], in words.
+    #[test]
+    fn requirements_say_the_needs_in_words() {
+        let kb = kb();
+        let mut specs: Vec<String> = kb
+            .tf_releases()
+            .iter()
+            .map(|r| format!("tensorflow=={}", r.version))
+            .collect();
+        specs.extend(
+            kb.torch_variants()
+                .iter()
+                .map(|r| format!("torch=={}", r.release)),
+        );
+        specs.extend(
+            kb.jax_plugins()
+                .iter()
+                .map(|p| format!("jax=={}", p.version)),
+        );
+        for s in specs {
+            let spec: crate::Spec = s.parse().unwrap_or_else(|e| panic!("{s}: {e}"));
+            let req = kb
+                .requirements(&spec)
+                .unwrap_or_else(|e| panic!("{s}: {e}"));
+            let version: FrameworkVersion = req.version.parse().unwrap_or_else(|e| panic!("{e}"));
+            let needs = kb
+                .release_needs(spec.framework, &version)
+                .unwrap_or_default();
+            assert_eq!(req.variants.len(), needs.len(), "{s}");
+            for v in &req.variants {
+                let n = needs
+                    .iter()
+                    .find(|n| n.name == v.name)
+                    .unwrap_or_else(|| panic!("{s}"));
+                assert_eq!(v.cuda, n.cuda.as_ref().map(|c| c.value.to_string()), "{s}");
+                assert_eq!(
+                    v.cudnn,
+                    n.cudnn.as_ref().map(|c| c.value.to_string()),
+                    "{s}"
+                );
+                assert_eq!(v.cudnn_accepted, n.cudnn_accepted(), "{s}");
+                let python = n.python.as_ref().map(|p| python_strings(&p.value));
+                assert_eq!(v.python, python.unwrap_or_default(), "{s}");
+                let codes: Vec<String> = n
+                    .gpu_code
+                    .as_ref()
+                    .map(|g| g.value.iter().map(ToString::to_string).collect())
+                    .unwrap_or_default();
+                assert_eq!(v.compute_capabilities, codes, "{s}");
+                assert_eq!(
+                    v.min_compute_capability,
+                    n.cc_min.as_ref().map(|c| c.value.to_string()),
+                    "{s}"
+                );
+                assert_eq!(
+                    v.sonames.len(),
+                    n.sonames.as_ref().map_or(0, |so| so.value.len())
+                );
+            }
+        }
     }
 }

@@ -12,7 +12,8 @@
 # (libcudart11.0) and toolkit (nvidia-cuda-toolkit: cuobjdump), and libcurand10, from Debian
 # bookworm's non-free section through scripts/debian-nonfree.sh (which checks each .deb against
 # Debian's signed package index and leaves the system's apt setup alone); the PyPI wheels
-# nvidia-cuda-runtime-cu11 and nvidia-cuda-nvrtc-cu11.
+# nvidia-cuda-runtime-cu11, nvidia-cuda-nvrtc-cu11 and nvidia-cuda-runtime-cu12 (the sonames the
+# pinned wheels carry are tested against them).
 # Already-downloaded files are kept, so reruns cost nothing.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,7 +29,7 @@ for a in "$@"; do
 done
 
 debs=(libcuda1 libnvidia-ml1 libcudart11.0 nvidia-cuda-toolkit libcurand10)
-wheels=(nvidia-cuda-runtime-cu11==11.8.89 nvidia-cuda-nvrtc-cu11==11.8.89)
+wheels=(nvidia-cuda-runtime-cu11==11.8.89 nvidia-cuda-nvrtc-cu11==11.8.89 nvidia-cuda-runtime-cu12==12.4.127)
 if ((all)); then
   debs+=(libcublas11 libcublaslt11 libcufft10 libcusparse11)
   wheels+=(nvidia-cufft-cu11==10.9.0.58 nvidia-curand-cu12==10.3.10.19 nvidia-cublas-cu12==12.1.3.1)

@@ -479,6 +479,9 @@ pub(crate) fn pin_applies_on_linux(marker: &str) -> bool {
 /// `libnvrtc.so.11.2` and CUPTI `libcupti.so.11.<minor>` (major.minor sonames), so those are left
 /// out, as is every CUDA major not listed (the CUDA 13 wheels are not confirmed here): no
 /// soname is better than a wrong one.
+/// `wheel_tests` below checks the rule against the files of the real wheels in the test cache
+/// (`nvidia-cuda-runtime-cu12` carries `libcudart.so.12`; the CUDA 11 runtime and NVRTC carry
+/// `libcudart.so.11.0` and `libnvrtc.so.11.2`, no `lib{family}.so.11`).
 const SONAME_IS_LIB_FAMILY_MAJOR: &[(u32, &[&str])] = &[
     (
         12,
@@ -856,4 +859,87 @@ pub fn targets_from_snapshot(kb: &Kb, snapshot: &Snapshot) -> Vec<Target> {
         }
     }
     out
+}
+
+/// The soname rule measured against the real wheels the test cache holds
+/// (`scripts/fetch-test-artifacts.sh` unpacks them under `.cache/wheels/unpacked/`: at least
+/// `nvidia-cuda-runtime-cu11`, `nvidia-cuda-nvrtc-cu11` and `nvidia-cuda-runtime-cu12`).
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod wheel_tests {
+    use std::path::{Path, PathBuf};
+
+    /// Each `nvidia-*` wheel's `Name` and `Version` from its METADATA.
+    fn wheels(unpacked: &Path) -> Vec<(String, String)> {
+        let Ok(dir) = std::fs::read_dir(unpacked) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for entry in dir.flatten() {
+            let Ok(meta) = std::fs::read_to_string(entry.path().join("METADATA")) else {
+                continue;
+            };
+            let field = |key: &str| {
+                meta.lines()
+                    .find_map(|l| l.strip_prefix(key))
+                    .map(|v| v.trim().to_owned())
+            };
+            if let (Some(name), Some(version)) = (field("Name:"), field("Version:")) {
+                if name.starts_with("nvidia-") {
+                    out.push((name, version));
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// Where the rule names a soname, the wheel carries a file of that name in its library
+    /// directory; where it names none (CUDA 11's runtime and NVRTC), the naive
+    /// `lib{family}.so.{major}` is indeed not in the wheel, so leaving it out was needed.
+    #[test]
+    fn pinned_sonames_are_files_of_the_real_wheels() {
+        let unpacked =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.cache/wheels/unpacked");
+        let found = wheels(&unpacked);
+        if found.is_empty() {
+            cudoctor_test::skip::missing::<()>(&format!(
+                "no nvidia-* wheel unpacked under `{}` (run scripts/fetch-test-artifacts.sh)",
+                unpacked.display()
+            ));
+            return;
+        }
+        let kb = cudoctor_kb::Kb::embedded().unwrap();
+        let mut named = 0;
+        for (name, version) in &found {
+            let (stem, _) = name.rsplit_once("-cu").unwrap();
+            let Some(row) = kb.library_packages().iter().find(|r| r.pip_stem == stem) else {
+                continue;
+            };
+            let lib = unpacked.join(row.site_lib_dir());
+            let major = version.split('.').next().unwrap();
+            match super::pinned_library(kb, &format!("{name}=={version}")) {
+                Some((p, _)) => {
+                    assert!(
+                        lib.join(&p.soname).is_file(),
+                        "{name} {version}: no `{}` in {}",
+                        p.soname,
+                        lib.display()
+                    );
+                    named += 1;
+                }
+                None => {
+                    let naive = format!("lib{}.so.{major}", row.family);
+                    assert!(
+                        !lib.join(&naive).exists(),
+                        "{name} {version} carries `{naive}`: the rule could name it"
+                    );
+                }
+            }
+        }
+        assert!(
+            named > 0,
+            "no wheel with a soname the rule names: {found:?}"
+        );
+    }
 }

@@ -918,23 +918,20 @@ mod wheel_tests {
             };
             let lib = unpacked.join(row.site_lib_dir());
             let major = version.split('.').next().unwrap();
-            match super::pinned_library(kb, &format!("{name}=={version}")) {
-                Some((p, _)) => {
-                    assert!(
-                        lib.join(&p.soname).is_file(),
-                        "{name} {version}: no `{}` in {}",
-                        p.soname,
-                        lib.display()
-                    );
-                    named += 1;
-                }
-                None => {
-                    let naive = format!("lib{}.so.{major}", row.family);
-                    assert!(
-                        !lib.join(&naive).exists(),
-                        "{name} {version} carries `{naive}`: the rule could name it"
-                    );
-                }
+            if let Some((p, _)) = super::pinned_library(kb, &format!("{name}=={version}")) {
+                assert!(
+                    lib.join(&p.soname).is_file(),
+                    "{name} {version}: no `{}` in {}",
+                    p.soname,
+                    lib.display()
+                );
+                named += 1;
+            } else {
+                let naive = format!("lib{}.so.{major}", row.family);
+                assert!(
+                    !lib.join(&naive).exists(),
+                    "{name} {version} carries `{naive}`: the rule could name it"
+                );
             }
         }
         assert!(

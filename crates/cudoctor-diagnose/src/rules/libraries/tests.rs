@@ -158,13 +158,18 @@ fn library_wrong_version() {
     assert!(of(&installed(&s), "library-wrong-version").is_empty());
 }
 
-#[test]
-fn pins_missing_or_unsatisfied() {
-    let s = with_python_env(
+/// A host with driver 550.144.03, an NVIDIA L4 (8.9) and a Python 3.11 environment `/opt/venv`.
+fn l4_venv() -> cudoctor_facts::snapshot::Snapshot {
+    with_python_env(
         with_gpu(with_driver(bare_host(), "550.144.03"), "NVIDIA L4", "8.9"),
         "/opt/venv",
         "3.11",
-    );
+    )
+}
+
+#[test]
+fn pins_missing_or_unsatisfied() {
+    let s = l4_venv();
     let s = with_torch(
         s,
         "/opt/venv",
@@ -330,11 +335,7 @@ fn the_soname_a_pinned_wheel_carries() {
 
 /// PyTorch 2.5.1 (CUDA 12.4) in /opt/venv whose cuDNN and cuBLAS wheels are not installed.
 fn torch_without_its_wheels() -> cudoctor_facts::snapshot::Snapshot {
-    let s = with_python_env(
-        with_gpu(with_driver(bare_host(), "550.144.03"), "NVIDIA L4", "8.9"),
-        "/opt/venv",
-        "3.11",
-    );
+    let s = l4_venv();
     with_torch(
         s,
         "/opt/venv",
@@ -497,11 +498,7 @@ fn missing_wheels_with_copies_on_the_loader_path_or_unknown_stay_a_warning() {
 /// versions, so the release without its local label and the variant's index.
 #[test]
 fn the_reinstall_fix_of_a_variant_build_names_its_index() {
-    let s = with_python_env(
-        with_gpu(with_driver(bare_host(), "550.144.03"), "NVIDIA L4", "8.9"),
-        "/opt/venv",
-        "3.11",
-    );
+    let s = l4_venv();
     let s = with_torch(
         s,
         "/opt/venv",

@@ -294,7 +294,7 @@ fn gpu_build_fix(ctx: &Ctx<'_>, t: &crate::target::Target) -> (String, cudoctor_
                 ),
                 None => (
                     format!(
-                        "Reinstall a CUDA build of torch {} from the PyTorch index of its CUDA version (the index URL is https://download.pytorch.org/whl/ and the build's tag, such as `cu121`); which CUDA builds exist: {requirements}",
+                        "Reinstall {} as a CUDA build, from the PyTorch index of its CUDA version (the index URL is https://download.pytorch.org/whl/ and the build's tag, such as `cu121`); which CUDA builds exist: {requirements}",
                         pin("torch")
                     ),
                     msg!(

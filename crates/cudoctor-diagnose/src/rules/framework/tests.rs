@@ -163,6 +163,14 @@ fn cpu_only_build_fix_names_the_gpu_package_of_the_release() {
         "{text}"
     );
     assert!(text.contains("cu121"), "{text}");
+    // A release whose PyPI build the tables do not know: no index URL is made up.
+    let s = with_torch(gpu_host.clone(), "/opt/venv", "9.9.0+cpu", None, &[]);
+    let text = fix(&s);
+    assert!(
+        text.contains("Reinstall 'torch==9.9.0' as a CUDA build"),
+        "{text}"
+    );
+    assert!(!text.contains("whl/cu"), "{text}");
     // A JAX without its CUDA plugin, reported as CPU-only: the release's own extra, pinned.
     let mut s = gpu_host;
     s.frameworks.push(cudoctor_facts::snapshot::Framework {

@@ -10,7 +10,7 @@
 use cudoctor_facts::snapshot::{Framework as InstalledFramework, Snapshot};
 use cudoctor_kb::data::{Kb, Series};
 use cudoctor_kb::framework::{Framework, Spec};
-use cudoctor_kb::query::{KbFact, VariantNeeds};
+use cudoctor_kb::query::{KbFact, VariantNeeds, VariantRequirements};
 use cudoctor_kb::version::{
     ComputeCapability, CudaVersion, CudnnVersion, DriverVersion, FrameworkVersion, GpuCode,
     PythonVersion,
@@ -225,11 +225,6 @@ pub(crate) fn kb_source(source: &str) -> String {
     )
 }
 
-/// Whether a TensorFlow pip package is CPU-only (the knowledge base's package table says so).
-fn tf_package_is_cpu_only(kb: &Kb, package: &str) -> bool {
-    kb.tf_packages().iter().any(|p| p.name == package && !p.gpu)
-}
-
 /// The official GPU image of a TensorFlow release, from the knowledge base (recorded images
 /// first, else its documented tag scheme), without the Jupyter variant when there is a choice.
 pub(crate) fn tf_gpu_image(kb: &Kb, version: &FrameworkVersion) -> Option<String> {
@@ -241,20 +236,8 @@ pub(crate) fn tf_gpu_image(kb: &Kb, version: &FrameworkVersion) -> Option<String
         .cloned()
 }
 
-fn newest_known(kb: &Kb, framework: Framework) -> Option<FrameworkVersion> {
-    match framework {
-        Framework::TensorFlow => kb.tf_releases().iter().map(|r| r.version.clone()).max(),
-        Framework::PyTorch => kb
-            .torch_variants()
-            .iter()
-            .filter_map(|v| v.release.to_string().parse::<FrameworkVersion>().ok())
-            .max(),
-        Framework::Jax => kb.jax_plugins().iter().map(|p| p.version.clone()).max(),
-    }
-}
-
 fn knowledge_for_missing(kb: &Kb, framework: Framework, version: &FrameworkVersion) -> KbKnowledge {
-    match newest_known(kb, framework) {
+    match kb.newest_listed(framework) {
         Some(newest) if Series::of(version) > Series::of(&newest) || version > &newest => {
             KbKnowledge::NewerThanKb {
                 newest: newest.to_string(),
@@ -312,6 +295,43 @@ fn lay_kb_needs(kb: VariantNeeds, needs: &mut Needs) {
         .is_none_or(|c| kb_cuda.is_none_or(|k| c.value.same_minor(k)));
     if let Some(so) = kb.sonames.filter(|_| same_cuda) {
         needs.sonames.get_or_insert(from_kb(so));
+    }
+}
+
+impl Target {
+    /// Lays what a `requirements` answer for this release states (the package index's, for a
+    /// release the tables lack) under the needs the installed files and the tables gave: only a
+    /// need still unknown is filled, each with the answer's first source. Python is taken as
+    /// a lower bound (`>=3.9`, what a wheel's `Requires-Python` says); a list of versions is
+    /// left alone, and values that do not parse are skipped.
+    pub fn lay_requirements(&mut self, v: &VariantRequirements) {
+        let src = v.sources.first().cloned().unwrap_or_default();
+        let n = &mut self.needs;
+        if n.cuda.is_none() {
+            n.cuda = v
+                .cuda
+                .as_deref()
+                .and_then(|c| c.parse().ok())
+                .map(|c| Sourced::new(c, &src));
+        }
+        if n.cudnn.is_none() {
+            n.cudnn = v
+                .cudnn
+                .as_deref()
+                .and_then(|c| c.parse().ok())
+                .map(|c| Sourced::new(c, &src));
+        }
+        if n.python.is_none() {
+            n.python = v
+                .python
+                .first()
+                .and_then(|p| p.strip_prefix(">="))
+                .and_then(|p| p.parse().ok())
+                .map(|p| Sourced::new(PythonSupport::AtLeast(p), &src));
+        }
+        if n.gpu_code.is_none() && !v.compute_capabilities.is_empty() {
+            n.gpu_code = Some(Sourced::new(parse_codes(&v.compute_capabilities), &src));
+        }
     }
 }
 
@@ -581,57 +601,31 @@ fn pinned_libraries(
 }
 
 /// The sonames TensorFlow dlopens for a release the knowledge base does not know, carried over
-/// from the newest known release built with the same CUDA major (and the same cuDNN major when
-/// that is known): TensorFlow's names follow from those majors alone (`cuda_config.h`). `None`
-/// when the CUDA major is unknown or no known release shares it.
+/// by the knowledge base ([`Kb::tf_carried_sonames`]) from the build's CUDA major and, when
+/// known, its cuDNN major. `None` for a CPU-only build, when the CUDA major is unknown, or when
+/// no known release shares it.
 pub(crate) fn carried_over_tf_sonames(kb: &Kb, needs: &Needs) -> Option<Sourced<Vec<Soname>>> {
     if matches!(needs.gpu_build, Some(Sourced { value: false, .. })) {
         return None;
     }
     let (major, major_src) = cuda_major(needs)?;
     let cudnn_major = needs.cudnn.as_ref().map(|c| c.value.major());
-    let same_cuda = |r: &&cudoctor_kb::data::TfRelease| r.cuda.major() == major;
-    let newest_with = |want_cudnn: bool| {
-        kb.tf_releases()
-            .iter()
-            .filter(same_cuda)
-            .filter(|r| !want_cudnn || cudnn_major.is_none_or(|m| r.cudnn.major() == m))
-            .filter(|r| kb.tf_sonames(&r.version).is_some())
-            .max_by(|a, b| a.version.cmp(&b.version))
-    };
-    // Same CUDA and cuDNN majors: every name carries over. Same CUDA major only: the CUDA
-    // names carry over, the cuDNN one does not (its major differs).
-    // An unknown cuDNN major carries over no cuDNN name.
-    let (from, all) = match newest_with(true).filter(|_| cudnn_major.is_some()) {
-        Some(r) => (r, true),
-        None => (newest_with(false)?, false),
-    };
-    let row = kb.tf_sonames(&from.version)?;
-    let list: Vec<Soname> = row
-        .libs
-        .iter()
-        .filter(|(library, _)| all || library.as_str() != "cudnn")
-        .map(|(library, soname)| Soname {
-            library: library.clone(),
-            soname: soname.clone(),
-        })
-        .collect();
-    let cudnn_note = match (all, cudnn_major) {
+    let carried = kb.tf_carried_sonames(major, cudnn_major)?;
+    let cudnn_note = match (carried.with_cudnn, cudnn_major) {
         (true, Some(m)) => format!(" and cuDNN {m}"),
         (true, None) => String::new(),
         (false, Some(m)) => format!(
             "; its cuDNN {} name is left out: this build's cuDNN major is {m}",
-            from.cudnn.major()
+            carried.from.cudnn.major()
         ),
         (false, None) => "; no cuDNN name: this build's cuDNN major is unknown".to_owned(),
     };
+    let names = from_kb(carried.names);
     Some(Sourced::new(
-        list,
+        names.value,
         format!(
-            "carried over from TensorFlow {} (the newest release the knowledge base knows built with CUDA {major}{cudnn_note}; the names TensorFlow opens follow from the CUDA and cuDNN majors): CUDA major from {major_src}; {} ({} names)",
-            from.version,
-            kb_source(&row.source),
-            row.evidence
+            "carried over from TensorFlow {} (the newest release the knowledge base knows built with CUDA {major}{cudnn_note}; the names TensorFlow opens follow from the CUDA and cuDNN majors): CUDA major from {major_src}; {}",
+            carried.from.version, names.source
         ),
     ))
 }
@@ -640,10 +634,7 @@ pub(crate) fn carried_over_tf_sonames(kb: &Kb, needs: &Needs) -> Option<Sourced<
 /// target whose needs are unknown (a finding says so).
 pub fn target_from_spec(kb: &Kb, spec: &Spec, snapshot: &Snapshot) -> Target {
     let mut needs = Needs::default();
-    let cpu_only = spec.framework == Framework::TensorFlow
-        && tf_package_is_cpu_only(kb, &spec.package)
-        || (spec.framework == Framework::PyTorch && spec.variant.as_deref() == Some("cpu"));
-    if cpu_only {
+    if kb.is_cpu_only_build(spec.framework, &spec.package, spec.variant.as_deref()) {
         needs.gpu_build = Some(Sourced::new(
             false,
             format!("--for {spec}: a CPU-only package"),
@@ -652,8 +643,7 @@ pub fn target_from_spec(kb: &Kb, spec: &Spec, snapshot: &Snapshot) -> Target {
     // A series spec (`tensorflow==2.9`) means the release the table lists for the series.
     let mut version = spec.version.clone();
     if spec.series_only && spec.framework == Framework::TensorFlow {
-        let s = Series::of(&spec.version);
-        if let Some(r) = kb.tf_releases().iter().find(|r| s.contains(&r.version)) {
+        if let Some(r) = kb.tf_series_release(&spec.version) {
             version = r.version.clone();
         }
     }
@@ -734,17 +724,20 @@ fn target_from_installed(kb: &Kb, snapshot: &Snapshot, fw: &InstalledFramework) 
         ));
     }
     let mut variant = fw.version.as_ref().and_then(FrameworkVersion::local);
-    if framework == Framework::TensorFlow && tf_package_is_cpu_only(kb, &fw.name) {
-        needs.gpu_build = Some(Sourced::new(
-            false,
-            format!("package name `{}` in {}", fw.name, fw.environment),
-        ));
-    }
-    if framework == Framework::PyTorch && variant.as_deref() == Some("cpu") {
-        needs.gpu_build.get_or_insert(Sourced::new(
-            false,
-            src(fw.version.source(), "version label `+cpu`"),
-        ));
+    if kb.is_cpu_only_build(framework, &fw.name, variant.as_deref()) {
+        // TensorFlow's package name overrides what the build said of itself; PyTorch's `+cpu`
+        // label fills in only where the build said nothing.
+        if framework == Framework::TensorFlow {
+            needs.gpu_build = Some(Sourced::new(
+                false,
+                format!("package name `{}` in {}", fw.name, fw.environment),
+            ));
+        } else {
+            needs.gpu_build.get_or_insert(Sourced::new(
+                false,
+                src(fw.version.source(), "version label `+cpu`"),
+            ));
+        }
     }
     if framework == Framework::Jax {
         // The CUDA plugin installed next to jax names the variant.
@@ -859,6 +852,50 @@ pub fn targets_from_snapshot(kb: &Kb, snapshot: &Snapshot) -> Vec<Target> {
         }
     }
     out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod lay_tests {
+    use super::*;
+
+    /// What an index answer states fills only the needs still unknown, each citing it.
+    #[test]
+    fn an_index_answer_fills_only_what_is_unknown() {
+        let kb = Kb::embedded().unwrap();
+        let spec: Spec = "torch==9.9.0+cu999".parse().unwrap();
+        let mut t = target_from_spec(kb, &spec, &cudoctor_test::scenarios::bare_host());
+        assert!(t.needs.cuda.is_none() && t.needs.python.is_none());
+        t.needs.cudnn = Some(Sourced::new("9.1.0".parse().unwrap(), "installed"));
+        let v = VariantRequirements {
+            name: "cu999".into(),
+            cuda: Some("12.8".into()),
+            cudnn: Some("9.7.1".into()),
+            python: vec![">=3.10".into()],
+            compute_capabilities: vec!["sm_90".into(), "junk".into()],
+            sources: vec!["https://pypi.org/project/torch/9.9.0/".into(), "x".into()],
+            ..VariantRequirements::default()
+        };
+        t.lay_requirements(&v);
+        let n = &t.needs;
+        let cuda = n.cuda.as_ref().unwrap();
+        assert_eq!(cuda.value.to_string(), "12.8");
+        assert_eq!(cuda.source, "https://pypi.org/project/torch/9.9.0/");
+        assert_eq!(n.cudnn.as_ref().unwrap().source, "installed");
+        assert_eq!(
+            n.python.as_ref().unwrap().value,
+            PythonSupport::AtLeast("3.10".parse().unwrap())
+        );
+        assert_eq!(n.gpu_code.as_ref().unwrap().value.len(), 1);
+        // A list of Python versions is not a lower bound: left unknown.
+        let mut t = target_from_spec(kb, &spec, &cudoctor_test::scenarios::bare_host());
+        let v = VariantRequirements {
+            python: vec!["3.10".into(), "3.11".into()],
+            ..VariantRequirements::default()
+        };
+        t.lay_requirements(&v);
+        assert!(t.needs.python.is_none());
+    }
 }
 
 /// The soname rule measured against the real wheels the test cache holds

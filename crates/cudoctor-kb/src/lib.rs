@@ -32,8 +32,8 @@ pub use framework::{Framework, Spec, SpecParseError, UnknownFramework};
 pub use gpu::{GpuCapability, GpuLookupError};
 pub use matrix::Table;
 pub use query::{
-    Candidate, CudnnRule, Excluded, FrameworkPlan, IndexOffer, Install, KbFact, Plan,
-    PlanConstraints, PlanQuery, PythonSupport, QueryError, Recommendation, Requirements,
+    Candidate, CarriedSonames, CudnnRule, Excluded, FrameworkPlan, IndexOffer, Install, KbFact,
+    Plan, PlanConstraints, PlanQuery, PythonSupport, QueryError, Recommendation, Requirements,
     SCHEMA_VERSION, Soname, Status, VariantNeeds, VariantRequirements, WhyChosen,
 };
 pub use rules::{ArchSupport, CudnnCheck, DriverCaveat, DriverCheck, Verdict};

@@ -67,7 +67,8 @@ pub use plan::{
     Recommendation, Status, WhyChosen, nvcc_target_reason,
 };
 pub use requirements::{
-    CudnnRule, KbFact, PythonSupport, Requirements, Soname, VariantNeeds, VariantRequirements,
+    CarriedSonames, CudnnRule, KbFact, PythonSupport, Requirements, Soname, VariantNeeds,
+    VariantRequirements,
 };
 
 /// How a PTX ISA is known.

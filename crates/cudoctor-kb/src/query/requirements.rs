@@ -9,7 +9,7 @@ use crate::framework::{Framework, Spec};
 use crate::tables::Kb;
 use crate::tables::jax::JaxPlugin;
 use crate::tables::pytorch::TorchVariant;
-use crate::tables::tensorflow::TfRelease;
+use crate::tables::tensorflow::{TfRelease, TfSonames};
 use crate::tables::values::Series;
 use crate::tables::values::expand_python;
 use crate::version::{
@@ -86,6 +86,18 @@ pub struct VariantRequirements {
     pub unknown: Vec<String>,
     /// Notes from the tables.
     pub notes: Vec<String>,
+}
+
+impl Requirements {
+    /// The variant `name` names, or the only one when no name is given (`None` when there
+    /// are several to choose from, or none of that name).
+    pub fn variant(&self, name: Option<&str>) -> Option<&VariantRequirements> {
+        match (name, self.variants.as_slice()) {
+            (Some(name), vs) => vs.iter().find(|v| v.name == name),
+            (None, [one]) => Some(one),
+            (None, _) => None,
+        }
+    }
 }
 
 impl VariantRequirements {
@@ -192,8 +204,7 @@ impl Kb {
 
     fn tf_requirements(&self, spec: &Spec) -> Result<Requirements, QueryError> {
         let row = if spec.series_only {
-            let s = Series::of(&spec.version);
-            self.tf_releases.iter().find(|r| s.contains(&r.version))
+            self.tf_series_release(&spec.version)
         } else {
             self.tf_release(&spec.version)
         };
@@ -707,19 +718,112 @@ impl Kb {
             })
         });
         n.sonames = self.tf_sonames(&row.version).map(|so| KbFact {
-            value: so
-                .libs
-                .iter()
-                .map(|(library, soname)| Soname {
-                    library: library.clone(),
-                    soname: soname.clone(),
-                })
-                .collect(),
+            value: sonames_of(so, true),
             source: so.source.clone(),
             detail: Some(format!("({} names)", so.evidence)),
         });
         n
     }
+}
+
+/// TensorFlow's sonames carried over to a build the tables do not know ([`Kb::tf_carried_sonames`]).
+#[derive(Debug, Clone)]
+pub struct CarriedSonames<'a> {
+    /// The release the names are carried over from: the newest the tables know built with the
+    /// same CUDA major (and the same cuDNN major when that is asked and shared).
+    pub from: &'a TfRelease,
+    /// The names, with their row.
+    pub names: KbFact<Vec<Soname>>,
+    /// Whether the cuDNN name is among them (the cuDNN majors agree).
+    pub with_cudnn: bool,
+}
+
+impl Kb {
+    /// The sonames TensorFlow opens for a build the tables do not know, from its CUDA major
+    /// and, when known, its cuDNN major: TensorFlow's `dso_loader.cc` builds each name from the
+    /// library versions of `cuda_config.h` (`TF_CUDART_VERSION`, `TF_CUDNN_VERSION`, ...), which
+    /// follow from the CUDA and cuDNN majors of the build, so the names carry over from the
+    /// newest known release built with the same majors. Same CUDA major only:
+    /// the CUDA names carry over, the cuDNN one does not; an unknown cuDNN major carries over
+    /// no cuDNN name. `None` when no known release with soname data shares the CUDA major.
+    pub fn tf_carried_sonames(
+        &self,
+        cuda_major: u32,
+        cudnn_major: Option<u32>,
+    ) -> Option<CarriedSonames<'_>> {
+        let newest_with = |want_cudnn: bool| {
+            self.tf_releases
+                .iter()
+                .filter(|r| r.cuda.major() == cuda_major)
+                .filter(|r| !want_cudnn || cudnn_major.is_none_or(|m| r.cudnn.major() == m))
+                .filter(|r| self.tf_sonames(&r.version).is_some())
+                .max_by(|a, b| a.version.cmp(&b.version))
+        };
+        let (from, with_cudnn) = match newest_with(true).filter(|_| cudnn_major.is_some()) {
+            Some(r) => (r, true),
+            None => (newest_with(false)?, false),
+        };
+        let row = self.tf_sonames(&from.version)?;
+        Some(CarriedSonames {
+            from,
+            names: KbFact {
+                value: sonames_of(row, with_cudnn),
+                source: row.source.clone(),
+                detail: Some(format!("({} names)", row.evidence)),
+            },
+            with_cudnn,
+        })
+    }
+
+    /// The row the TensorFlow table lists for `version`'s series: what a series spec
+    /// (`tensorflow==2.9`) means.
+    pub fn tf_series_release(&self, version: &FrameworkVersion) -> Option<&TfRelease> {
+        let s = Series::of(version);
+        self.tf_releases.iter().find(|r| s.contains(&r.version))
+    }
+
+    /// Whether `package` (with the local-version `variant`) is a CPU-only build, which needs no
+    /// GPU, driver or CUDA library: a TensorFlow package the package table marks CPU-only
+    /// (`tensorflow-cpu`), or a PyTorch wheel of the `cpu` variant (the `+cpu` label of the
+    /// wheels on https://download.pytorch.org/whl/cpu).
+    pub fn is_cpu_only_build(
+        &self,
+        framework: Framework,
+        package: &str,
+        variant: Option<&str>,
+    ) -> bool {
+        match framework {
+            Framework::TensorFlow => self.tf_packages.iter().any(|p| p.name == package && !p.gpu),
+            Framework::PyTorch => variant == Some("cpu"),
+            Framework::Jax => false,
+        }
+    }
+
+    /// The newest release of `framework` any row of the tables names (known fully or not;
+    /// compare [`Kb::newest_release`]): a release above it is newer than the tables.
+    pub fn newest_listed(&self, framework: Framework) -> Option<FrameworkVersion> {
+        match framework {
+            Framework::TensorFlow => self.tf_releases.iter().map(|r| r.version.clone()).max(),
+            Framework::PyTorch => self
+                .torch_variants
+                .iter()
+                .filter_map(|v| v.release.to_string().parse::<FrameworkVersion>().ok())
+                .max(),
+            Framework::Jax => self.jax_plugins.iter().map(|p| p.version.clone()).max(),
+        }
+    }
+}
+
+/// The names of a TensorFlow soname row, without the cuDNN one unless `with_cudnn`.
+fn sonames_of(row: &TfSonames, with_cudnn: bool) -> Vec<Soname> {
+    row.libs
+        .iter()
+        .filter(|(library, _)| with_cudnn || library.as_str() != "cudnn")
+        .map(|(library, soname)| Soname {
+            library: library.clone(),
+            soname: soname.clone(),
+        })
+        .collect()
 }
 
 /// A PyTorch variant row's needs.
@@ -769,6 +873,119 @@ mod release_needs_tests {
 
     fn kb() -> &'static crate::Kb {
         crate::Kb::embedded().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// For every release with soname data, its own CUDA and cuDNN majors carry over the names
+    /// of the newest release built with those majors, which are that release's own names.
+    #[test]
+    fn carried_sonames_are_those_of_the_newest_release_with_the_same_majors() {
+        let kb = kb();
+        let with_names: Vec<_> = kb
+            .tf_releases()
+            .iter()
+            .filter(|r| kb.tf_sonames(&r.version).is_some())
+            .collect();
+        assert!(!with_names.is_empty());
+        for r in &with_names {
+            let (cuda, cudnn) = (r.cuda.major(), r.cudnn.major());
+            let c = kb
+                .tf_carried_sonames(cuda, Some(cudnn))
+                .unwrap_or_else(|| panic!("{}", r.version));
+            assert!(c.with_cudnn, "{}", r.version);
+            let newest = with_names
+                .iter()
+                .filter(|o| o.cuda.major() == cuda && o.cudnn.major() == cudnn)
+                .map(|o| &o.version)
+                .max();
+            assert_eq!(Some(&c.from.version), newest, "{}", r.version);
+            let own = kb
+                .release_needs(Framework::TensorFlow, &c.from.version)
+                .and_then(|n| n.into_iter().next())
+                .and_then(|n| n.sonames)
+                .unwrap_or_else(|| panic!("{}", c.from.version));
+            assert_eq!(c.names, own, "{}", r.version);
+            // Another cuDNN major, or none known: the CUDA names alone.
+            for other in [Some(cudnn + 100), None] {
+                let c = kb
+                    .tf_carried_sonames(cuda, other)
+                    .unwrap_or_else(|| panic!("{}", r.version));
+                assert!(!c.with_cudnn);
+                assert_eq!(c.from.cuda.major(), cuda);
+                assert!(c.names.value.iter().all(|n| n.library != "cudnn"));
+                let cuda_names = own.value.iter().filter(|n| n.library != "cudnn").count();
+                assert!(cuda_names > 0 && c.names.value.len() >= cuda_names);
+            }
+        }
+        assert!(kb.tf_carried_sonames(99, None).is_none());
+    }
+
+    #[test]
+    fn cpu_only_builds_are_the_package_table_and_the_cpu_label() {
+        let kb = kb();
+        for p in kb.tf_packages() {
+            assert_eq!(
+                kb.is_cpu_only_build(Framework::TensorFlow, &p.name, None),
+                !p.gpu,
+                "{}",
+                p.name
+            );
+        }
+        assert!(kb.is_cpu_only_build(Framework::TensorFlow, "tensorflow-cpu", None));
+        assert!(!kb.is_cpu_only_build(Framework::TensorFlow, "tensorflow", None));
+        assert!(kb.is_cpu_only_build(Framework::PyTorch, "torch", Some("cpu")));
+        assert!(!kb.is_cpu_only_build(Framework::PyTorch, "torch", Some("cu121")));
+        assert!(!kb.is_cpu_only_build(Framework::PyTorch, "torch", None));
+        assert!(!kb.is_cpu_only_build(Framework::Jax, "jax", Some("cpu")));
+    }
+
+    /// A series spec means a row of the series, the lowest the table lists; no row is newer
+    /// than the newest listed release.
+    #[test]
+    fn series_and_newest_listed_releases_are_rows() {
+        let kb = kb();
+        for r in kb.tf_releases() {
+            let series: FrameworkVersion = crate::tables::values::Series::of(&r.version)
+                .to_string()
+                .parse()
+                .unwrap_or_else(|e| panic!("{e}"));
+            let listed = kb
+                .tf_series_release(&series)
+                .unwrap_or_else(|| panic!("{series}"));
+            assert!(
+                crate::tables::values::Series::of(&listed.version).contains(&r.version)
+                    && listed.version <= r.version,
+                "{series}: {}",
+                listed.version
+            );
+        }
+        let tf = kb.newest_listed(Framework::TensorFlow);
+        assert!(
+            kb.tf_releases()
+                .iter()
+                .all(|r| Some(&r.version) <= tf.as_ref())
+        );
+        let jax = kb.newest_listed(Framework::Jax);
+        assert!(
+            kb.jax_plugins()
+                .iter()
+                .all(|p| Some(&p.version) <= jax.as_ref())
+        );
+        let torch = kb.newest_listed(Framework::PyTorch);
+        assert!(kb.torch_variants().iter().all(|v| {
+            v.release
+                .to_string()
+                .parse::<FrameworkVersion>()
+                .ok()
+                .as_ref()
+                <= torch.as_ref()
+        }));
+        for f in [Framework::TensorFlow, Framework::PyTorch, Framework::Jax] {
+            let newest: FrameworkVersion = kb
+                .newest_release(f)
+                .and_then(|v| v.parse().ok())
+                .unwrap_or_else(|| panic!("{f:?}"));
+            assert!(Some(&newest) <= kb.newest_listed(f).as_ref(), "{f:?}");
+        }
     }
 
     /// Every TensorFlow release: the row's CUDA, cuDNN and Python, its series' GPU code and

@@ -123,44 +123,10 @@ pub fn targets(
 /// what it states: CUDA and cuDNN built with, Python, GPU code). Offline or on failure the target
 /// stays as the tables left it, and `release-not-in-knowledge-base` says so.
 fn fill_from_index(t: &mut cudoctor_diagnose::Target, spec: &Spec, offline: bool) {
-    use cudoctor_diagnose::{PythonSupport, Sourced};
     let Ok(req) = super::newer::requirements(kb(), spec, super::newer::config(offline)) else {
         return;
     };
-    let v = match (&spec.variant, req.variants.as_slice()) {
-        (Some(name), vs) => vs.iter().find(|v| &v.name == name),
-        (None, [one]) => Some(one),
-        _ => None,
-    };
-    let Some(v) = v else { return };
-    let src = v.sources.first().cloned().unwrap_or_default();
-    let n = &mut t.needs;
-    if n.cuda.is_none() {
-        if let Some(c) = v.cuda.as_deref().and_then(|c| c.parse().ok()) {
-            n.cuda = Some(Sourced::new(c, &src));
-        }
-    }
-    if n.cudnn.is_none() {
-        if let Some(c) = v.cudnn.as_deref().and_then(|c| c.parse().ok()) {
-            n.cudnn = Some(Sourced::new(c, &src));
-        }
-    }
-    if n.python.is_none() {
-        if let Some(p) = v
-            .python
-            .first()
-            .and_then(|p| p.strip_prefix(">="))
-            .and_then(|p| p.parse().ok())
-        {
-            n.python = Some(Sourced::new(PythonSupport::AtLeast(p), &src));
-        }
-    }
-    if n.gpu_code.is_none() && !v.compute_capabilities.is_empty() {
-        let codes = v
-            .compute_capabilities
-            .iter()
-            .filter_map(|c| c.parse().ok())
-            .collect();
-        n.gpu_code = Some(Sourced::new(codes, &src));
+    if let Some(v) = req.variant(spec.variant.as_deref()) {
+        t.lay_requirements(v);
     }
 }

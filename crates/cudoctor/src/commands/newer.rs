@@ -34,21 +34,7 @@ pub fn config(offline: bool) -> Config {
 
 /// The newest release of `framework` the embedded data lists.
 pub fn newest_known(kb: &Kb, framework: Framework) -> Option<String> {
-    match framework {
-        Framework::TensorFlow => kb.tf_releases().last().map(|r| r.version.to_string()),
-        Framework::PyTorch => kb
-            .torch_variants()
-            .iter()
-            .map(|r| r.release)
-            .max()
-            .map(|s| s.to_string()),
-        Framework::Jax => kb
-            .jax_plugins()
-            .iter()
-            .map(|r| r.version.clone())
-            .max()
-            .map(|v| v.to_string()),
-    }
+    kb.newest_listed(framework).map(|v| v.to_string())
 }
 
 /// What release `spec` needs, from the index.

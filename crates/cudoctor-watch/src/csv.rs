@@ -382,15 +382,7 @@ impl<R: BufRead> Sampler for CsvReplay<R> {
         }
         let mut line = String::new();
         loop {
-            line.clear();
-            let n = self
-                .reader
-                .read_line(&mut line)
-                .map_err(|source| SampleError::Io {
-                    path: self.path.clone(),
-                    source,
-                })?;
-            if n == 0 {
+            if !crate::sample::next_line(&mut self.reader, &self.path, &mut line)? {
                 self.done = true;
                 return Ok(self.current.take().map(|g| g.sample));
             }

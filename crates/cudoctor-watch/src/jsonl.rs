@@ -45,15 +45,7 @@ impl<R: BufRead> Sampler for JsonlReplay<R> {
     fn sample(&mut self) -> Result<Option<Sample>, SampleError> {
         let mut line = String::new();
         loop {
-            line.clear();
-            let n = self
-                .reader
-                .read_line(&mut line)
-                .map_err(|source| SampleError::Io {
-                    path: self.path.clone(),
-                    source,
-                })?;
-            if n == 0 {
+            if !crate::sample::next_line(&mut self.reader, &self.path, &mut line)? {
                 return Ok(None);
             }
             self.line_no += 1;

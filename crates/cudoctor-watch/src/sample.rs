@@ -171,6 +171,21 @@ impl ThrottleReason {
     }
 }
 
+/// Reads the next line of a replayed trace into `line` (cleared first): `false` at the end.
+/// An I/O error names `path`.
+pub(crate) fn next_line(
+    reader: &mut impl std::io::BufRead,
+    path: &str,
+    line: &mut String,
+) -> Result<bool, SampleError> {
+    line.clear();
+    let n = reader.read_line(line).map_err(|source| SampleError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    Ok(n > 0)
+}
+
 /// Why a sample could not be had.
 #[derive(Debug, thiserror::Error)]
 pub enum SampleError {

@@ -74,6 +74,13 @@ const TORCH_KINDS: &[&str] = &[
 ];
 
 impl Computed {
+    /// One more fix step, in English and Chinese, from the fact `kind`.
+    fn add_fix(&mut self, kind: &'static str, en: String, zh: String) {
+        self.fix_kinds.push(kind);
+        self.fix.push(en);
+        self.fix_zh.push(zh);
+    }
+
     /// Drop the facts (and their fix steps) of `kinds`.
     fn drop_kinds(&mut self, kinds: &[&str]) {
         self.facts.retain(|f| !kinds.contains(&f.kind.as_str()));
@@ -83,9 +90,7 @@ impl Computed {
             .zip(std::mem::take(&mut self.fix_kinds));
         for ((en, zh), kind) in steps {
             if !kinds.contains(&kind) {
-                self.fix.push(en);
-                self.fix_zh.push(zh);
-                self.fix_kinds.push(kind);
+                self.add_fix(kind, en, zh);
             }
         }
     }
@@ -276,13 +281,15 @@ fn soname_facts(kb: &Kb, soname: &str, scope: Scope, out: &mut Computed) {
                 ),
                 source: join_sources(builds.iter().map(|r| r.source.as_str())),
             });
-            out.fix_kinds.push("soname_cuda_release");
-            out.fix.push(format!(
+            out.add_fix(
+                "soname_cuda_release",
+                format!(
                 "Install CUDA {cuda} (it provides {soname}) for TensorFlow {value}, or move to a TensorFlow release built for the CUDA you have."
-            ));
-            out.fix_zh.push(format!(
+            ),
+                format!(
                 "为 TensorFlow {value} 安装 CUDA {cuda}（它提供 {soname}），或换用针对现有 CUDA 构建的 TensorFlow 版本。"
-            ));
+            ),
+            );
         }
     }
     // 3. cuDNN sonames carry the cuDNN major.
@@ -452,15 +459,17 @@ fn driver_facts(kb: &Kb, encoded: &str, out: &mut Computed) {
             ),
             source: join_sources(need_sources.iter().map(String::as_str)),
         });
-        out.fix_kinds.push("driver_for_cuda");
-        out.fix.push(format!(
-            "Upgrade the driver to what the CUDA of your PyTorch build needs ({}).",
-            short.join(", ")
-        ));
-        out.fix_zh.push(format!(
-            "按 PyTorch 构建所用的 CUDA 升级驱动（{}）。",
-            short.join("，")
-        ));
+        out.add_fix(
+            "driver_for_cuda",
+            format!(
+                "Upgrade the driver to what the CUDA of your PyTorch build needs ({}).",
+                short.join(", ")
+            ),
+            format!(
+                "按 PyTorch 构建所用的 CUDA 升级驱动（{}）。",
+                short.join("，")
+            ),
+        );
     }
     // PyTorch builds this driver runs (CUDA <= the driver's, or of its major through
     // minor-version compatibility), newest three series.
@@ -501,13 +510,11 @@ fn driver_facts(kb: &Kb, encoded: &str, out: &mut Computed) {
                     .map(|v| v.source.as_str()),
             ),
         });
-        out.fix_kinds.push("torch_builds_for_driver");
-        out.fix.push(format!(
-            "Or keep this driver and install a PyTorch build it runs: {list}."
-        ));
-        out.fix_zh.push(format!(
-            "或保留该驱动，安装它可运行的 PyTorch 构建：{list}。"
-        ));
+        out.add_fix(
+            "torch_builds_for_driver",
+            format!("Or keep this driver and install a PyTorch build it runs: {list}."),
+            format!("或保留该驱动，安装它可运行的 PyTorch 构建：{list}。"),
+        );
     }
 }
 
@@ -535,13 +542,15 @@ fn required_cuda_facts(kb: &Kb, cuda: &str, out: &mut Computed) {
         ),
         source: req.cuda.source.clone(),
     });
-    out.fix_kinds.push("required_cuda_driver");
-    out.fix.push(format!(
+    out.add_fix(
+        "required_cuda_driver",
+        format!(
         "Install host driver >= {toolkit} (CUDA {cuda}'s toolkit driver), or run an image built for the CUDA the driver reports."
-    ));
-    out.fix_zh.push(format!(
+    ),
+        format!(
         "在宿主机安装 >= {toolkit} 的驱动（CUDA {cuda} 的工具包驱动），或使用针对该驱动所报告的 CUDA 构建的镜像。"
-    ));
+    ),
+    );
 }
 
 /// A GPU architecture (`sm_86`, `8.6`): its generation in the GPU table and the official wheels
@@ -652,19 +661,21 @@ fn arch_facts(kb: &Kb, arch: &str, out: &mut Computed) {
                     .map(|v| v.source.as_str()),
             ),
         });
-        out.fix_kinds.push("torch_wheels_with_code");
-        out.fix.push(format!(
+        out.add_fix(
+            "torch_wheels_with_code",
+            format!(
             "PyTorch wheels with code for {}: {newest} {} (oldest in the knowledge base: {oldest} {}).",
             cc.sm_name(),
             tags(*newest),
             tags(*oldest)
-        ));
-        out.fix_zh.push(format!(
+        ),
+            format!(
             "包含 {} 代码的 PyTorch wheel：{newest} {}（知识库中最早：{oldest} {}）。",
             cc.sm_name(),
             tags(*newest),
             tags(*oldest)
-        ));
+        ),
+        );
     }
 }
 

@@ -33,6 +33,9 @@ pub struct Ctx<'a> {
         std::path::PathBuf,
         std::collections::HashMap<String, std::path::PathBuf>,
     >,
+    /// Directory listings already read, by the path asked ([`Ctx::listing`]).
+    listings:
+        std::collections::HashMap<std::path::PathBuf, std::sync::Arc<[crate::root::DirEntry]>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -43,7 +46,20 @@ impl<'a> Ctx<'a> {
             env,
             errors: Vec::new(),
             wheel_records: std::collections::HashMap::new(),
+            listings: std::collections::HashMap::new(),
         }
+    }
+
+    /// The listing of `dir` ([`Root::read_dir_or_empty`](crate::root::Root::read_dir_or_empty)),
+    /// read once per probe: `/usr/bin` holds thousands of names, and both the `$PATH` scan and
+    /// the `/usr` environment look into it.
+    pub fn listing(&mut self, dir: &Path) -> std::sync::Arc<[crate::root::DirEntry]> {
+        if let Some(l) = self.listings.get(dir) {
+            return l.clone();
+        }
+        let l: std::sync::Arc<[crate::root::DirEntry]> = self.root.read_dir_or_empty(dir).into();
+        self.listings.insert(dir.to_path_buf(), l.clone());
+        l
     }
 
     /// Records a failure.

@@ -154,19 +154,23 @@ fn collect_candidates(
         add(PathBuf::from(v), "conda", "$CONDA_PREFIX".into());
     }
     if let Some(path) = ctx.env.get(env_vars::PATH).map(str::to_owned) {
+        // /bin -> usr/bin on merged-/usr systems: one directory under two names is looked
+        // into once, and the prefix is the real directory's parent.
+        let mut seen = std::collections::HashSet::new();
         for dir in path.split(':').filter(|d| d.starts_with('/')) {
             let dir = Path::new(dir);
-            let has_python = ctx
+            let real = ctx
                 .root
-                .read_dir_or_empty(dir)
+                .real_path(dir)
+                .unwrap_or_else(|_| dir.to_path_buf());
+            if !seen.insert(real.clone()) {
+                continue;
+            }
+            let has_python = ctx
+                .listing(&real)
                 .iter()
                 .any(|e| e.name_str().starts_with("python3") || e.name_str() == "python");
             if has_python {
-                // /bin -> usr/bin on merged-/usr systems: the prefix is the real dir's parent.
-                let real = ctx
-                    .root
-                    .real_path(dir)
-                    .unwrap_or_else(|_| dir.to_path_buf());
                 if let Some(prefix) = real.parent() {
                     add(
                         prefix.to_path_buf(),
@@ -296,7 +300,7 @@ fn inspect(ctx: &mut Ctx<'_>, prefix: &Path, cand: Candidate) -> Option<PythonEn
         }
     }
     if version.is_none() {
-        for e in ctx.root.read_dir_or_empty(&prefix.join("bin")) {
+        for e in ctx.listing(&prefix.join("bin")).iter() {
             if let Some(v) = python_version_from_name(&e.name_str()) {
                 version = Some((v, format!("interpreter name `{}`", show(&e.path))));
                 break;

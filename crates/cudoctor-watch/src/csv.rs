@@ -124,12 +124,8 @@ impl CsvReplay<std::io::BufReader<std::fs::File>> {
     /// Opens the log at `path`. `fields`: the `--query-gpu` names in order, for a log written
     /// with `noheader` (a header line, when there is one, is used instead).
     pub fn open(path: &std::path::Path, fields: Option<&[String]>) -> Result<Self, SampleError> {
-        let file = std::fs::File::open(path).map_err(|source| SampleError::Io {
-            path: path.display().to_string(),
-            source,
-        })?;
         Ok(Self::new(
-            std::io::BufReader::new(file),
+            crate::sample::open_trace(path)?,
             path.display().to_string(),
             fields,
         ))

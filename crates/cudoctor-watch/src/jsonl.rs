@@ -19,12 +19,8 @@ pub struct JsonlReplay<R> {
 impl JsonlReplay<std::io::BufReader<std::fs::File>> {
     /// Opens the recording at `path`.
     pub fn open(path: &std::path::Path) -> Result<Self, SampleError> {
-        let file = std::fs::File::open(path).map_err(|source| SampleError::Io {
-            path: path.display().to_string(),
-            source,
-        })?;
         Ok(Self::new(
-            std::io::BufReader::new(file),
+            crate::sample::open_trace(path)?,
             path.display().to_string(),
         ))
     }

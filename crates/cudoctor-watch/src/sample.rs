@@ -171,6 +171,17 @@ impl ThrottleReason {
     }
 }
 
+/// Opens a recorded trace to replay; an error names `path`.
+pub(crate) fn open_trace(
+    path: &std::path::Path,
+) -> Result<std::io::BufReader<std::fs::File>, SampleError> {
+    let file = std::fs::File::open(path).map_err(|source| SampleError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    Ok(std::io::BufReader::new(file))
+}
+
 /// Reads the next line of a replayed trace into `line` (cleared first): `false` at the end.
 /// An I/O error names `path`.
 pub(crate) fn next_line(

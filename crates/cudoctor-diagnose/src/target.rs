@@ -305,21 +305,18 @@ impl Target {
     /// a lower bound (`>=3.9`, what a wheel's `Requires-Python` says); a list of versions is
     /// left alone, and values that do not parse are skipped.
     pub fn lay_requirements(&mut self, v: &VariantRequirements) {
+        fn parsed<T: std::str::FromStr>(value: Option<&str>, src: &str) -> Option<Sourced<T>> {
+            value
+                .and_then(|c| c.parse().ok())
+                .map(|c| Sourced::new(c, src))
+        }
         let src = v.sources.first().cloned().unwrap_or_default();
         let n = &mut self.needs;
         if n.cuda.is_none() {
-            n.cuda = v
-                .cuda
-                .as_deref()
-                .and_then(|c| c.parse().ok())
-                .map(|c| Sourced::new(c, &src));
+            n.cuda = parsed(v.cuda.as_deref(), &src);
         }
         if n.cudnn.is_none() {
-            n.cudnn = v
-                .cudnn
-                .as_deref()
-                .and_then(|c| c.parse().ok())
-                .map(|c| Sourced::new(c, &src));
+            n.cudnn = parsed(v.cudnn.as_deref(), &src);
         }
         if n.python.is_none() {
             n.python = v

@@ -199,6 +199,35 @@ fn many_cudnn_files_in_one_directory_is_linear() {
     assert_linear(run(150), run(600), "libcudnn.so.8.N files");
 }
 
+/// A `/usr/bin` of many names reached through `$PATH` under several names (`/bin -> usr/bin`,
+/// as on merged-/usr systems, and twice as itself): it is listed once, as with one entry.
+#[test]
+fn a_path_directory_under_several_names_is_listed_once() {
+    let f = Fixture::new();
+    f.file("/usr/bin/python3.11", "");
+    f.dir("/usr/lib/python3/dist-packages");
+    for i in 0..400 {
+        f.file(&format!("/usr/bin/tool{i}"), "");
+    }
+    f.link("/bin", "usr/bin");
+    let steps = |path: &str| {
+        let (steps, snap) = probe_steps(&f, vec![("PATH".into(), path.into())]);
+        assert!(
+            snap.python_environments.iter().any(|e| e.path == "/usr"),
+            "{path}: {:?}",
+            snap.python_environments
+        );
+        steps
+    };
+    let once = steps("/usr/bin");
+    let thrice = steps("/usr/bin:/bin:/usr/bin");
+    // Each extra listing of /usr/bin would count its 401 entries.
+    assert!(
+        thrice < once + 401,
+        "{once} steps with /usr/bin on $PATH, {thrice} with it three times"
+    );
+}
+
 /// Ten `ld.so.conf.d` files, each including all ten and listing `n` directories: the includes
 /// fanned out without end and the directory dedupe was a `Vec::contains`.
 #[test]

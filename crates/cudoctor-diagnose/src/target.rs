@@ -946,7 +946,13 @@ mod wheel_tests {
         let kb = cudoctor_kb::Kb::embedded().unwrap();
         let mut named = 0;
         for (name, version) in &found {
-            let (stem, _) = name.rsplit_once("-cu").unwrap();
+            // CUDA 13's wheels drop the `-cuNN` suffix; the rule does not name those.
+            let Some((stem, _)) = name
+                .rsplit_once("-cu")
+                .filter(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            else {
+                continue;
+            };
             let Some(row) = kb.library_packages().iter().find(|r| r.pip_stem == stem) else {
                 continue;
             };

@@ -904,16 +904,30 @@ mod release_needs_tests {
                 .and_then(|n| n.sonames)
                 .unwrap_or_else(|| panic!("{}", c.from.version));
             assert_eq!(c.names, own, "{}", r.version);
-            // Another cuDNN major, or none known: the CUDA names alone.
+            // Another cuDNN major, or none known: the CUDA names alone, of the newest release
+            // with that CUDA major whatever its cuDNN.
+            let newest_cuda = with_names
+                .iter()
+                .filter(|o| o.cuda.major() == cuda)
+                .max_by(|a, b| a.version.cmp(&b.version))
+                .unwrap_or_else(|| panic!("{}", r.version));
+            let cuda_only: Vec<_> = kb
+                .release_needs(Framework::TensorFlow, &newest_cuda.version)
+                .and_then(|n| n.into_iter().next())
+                .and_then(|n| n.sonames)
+                .map(|s| s.value)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|n| n.library != "cudnn")
+                .collect();
+            assert!(!cuda_only.is_empty(), "{}", newest_cuda.version);
             for other in [Some(cudnn + 100), None] {
                 let c = kb
                     .tf_carried_sonames(cuda, other)
                     .unwrap_or_else(|| panic!("{}", r.version));
                 assert!(!c.with_cudnn);
-                assert_eq!(c.from.cuda.major(), cuda);
-                assert!(c.names.value.iter().all(|n| n.library != "cudnn"));
-                let cuda_names = own.value.iter().filter(|n| n.library != "cudnn").count();
-                assert!(cuda_names > 0 && c.names.value.len() >= cuda_names);
+                assert_eq!(c.from.version, newest_cuda.version, "{}", r.version);
+                assert_eq!(c.names.value, cuda_only, "{}", r.version);
             }
         }
         assert!(kb.tf_carried_sonames(99, None).is_none());

@@ -933,6 +933,26 @@ mod release_needs_tests {
         assert!(kb.tf_carried_sonames(99, None).is_none());
     }
 
+    /// A named variant is found by name; without a name only a release of one variant answers.
+    #[test]
+    fn a_variant_is_picked_by_name_or_as_the_only_one() {
+        let kb = kb();
+        let req = |s: &str| {
+            kb.requirements(&s.parse().unwrap_or_else(|e| panic!("{e}")))
+                .unwrap_or_else(|e| panic!("{s}: {e}"))
+        };
+        let tf = req("tensorflow==2.9.0");
+        assert_eq!(tf.variant(None).map(|v| v.name.as_str()), Some("default"));
+        let torch = req("torch==2.4.1");
+        assert!(torch.variants.len() > 1);
+        assert!(torch.variant(None).is_none());
+        assert_eq!(
+            torch.variant(Some("cu121")).map(|v| v.name.as_str()),
+            Some("cu121")
+        );
+        assert!(torch.variant(Some("cu999")).is_none());
+    }
+
     #[test]
     fn cpu_only_builds_are_the_package_table_and_the_cpu_label() {
         let kb = kb();

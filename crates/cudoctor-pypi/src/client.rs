@@ -186,25 +186,11 @@ pub struct Client {
 impl Client {
     /// A client for `config` (no request is made here).
     pub fn new(config: Config) -> Self {
-        let proxy = if config.proxy_from_env {
-            ureq::Proxy::try_from_env()
-        } else {
-            None
-        };
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .timeout_global(Some(config.timeout))
-            .http_status_as_error(false)
-            .proxy(proxy)
-            .user_agent(concat!("cudoctor/", env!("CARGO_PKG_VERSION")))
-            // The system's trust store, so an index or proxy with a locally installed CA works
-            // as it does for pip and curl.
-            .tls_config(
-                ureq::tls::TlsConfig::builder()
-                    .root_certs(ureq::tls::RootCerts::PlatformVerifier)
-                    .build(),
-            )
-            .build()
-            .into();
+        // An index answer is small: the timeout bounds the whole request.
+        let agent = cudoctor_http::agent(
+            cudoctor_http::Timeout::Whole(config.timeout),
+            config.proxy_from_env,
+        );
         Self { config, agent }
     }
 

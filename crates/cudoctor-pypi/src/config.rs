@@ -21,16 +21,7 @@ pub mod env_vars {
     pub const HOME: &str = "HOME";
     /// Proxies, read by the HTTP client (`ureq::Proxy::try_from_env`): `ALL_PROXY`,
     /// `HTTPS_PROXY`, `HTTP_PROXY` (and their lower-case forms), with `NO_PROXY` / `no_proxy`.
-    pub const PROXIES: &[&str] = &[
-        "ALL_PROXY",
-        "all_proxy",
-        "HTTPS_PROXY",
-        "https_proxy",
-        "HTTP_PROXY",
-        "http_proxy",
-        "NO_PROXY",
-        "no_proxy",
-    ];
+    pub const PROXIES: &[&str] = cudoctor_http::PROXY_ENV_VARS;
 }
 
 /// How a [`crate::Client`] reaches the index.

@@ -182,27 +182,11 @@ impl Client {
             || env(env_vars::CUDOCTOR_OFFLINE).is_some_and(|v| !v.is_empty() && v != "0");
         let wanted = opts.platform.as_deref().unwrap_or(DEFAULT_PLATFORM);
         let platform = Platform::parse(wanted).ok_or_else(|| wanted.to_owned());
-        let proxy = if opts.proxy_from_env {
-            ureq::Proxy::try_from_env()
-        } else {
-            None
-        };
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .timeout_connect(Some(opts.timeout))
-            .timeout_send_request(Some(opts.timeout))
-            .timeout_recv_response(Some(opts.timeout))
-            .http_status_as_error(false)
-            .proxy(proxy)
-            .user_agent(concat!("cudoctor/", env!("CARGO_PKG_VERSION")))
-            // The system's trust store, so a registry with a locally installed CA works as it
-            // does for docker and curl.
-            .tls_config(
-                ureq::tls::TlsConfig::builder()
-                    .root_certs(ureq::tls::RootCerts::PlatformVerifier)
-                    .build(),
-            )
-            .build()
-            .into();
+        // A layer streams for as long as it takes: each phase is bounded, the body is not.
+        let agent = cudoctor_http::agent(
+            cudoctor_http::Timeout::EachPhase(opts.timeout),
+            opts.proxy_from_env,
+        );
         Self {
             opts,
             agent,

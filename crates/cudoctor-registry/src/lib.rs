@@ -49,14 +49,5 @@ pub mod env_vars {
     pub const XDG_RUNTIME_DIR: &str = "XDG_RUNTIME_DIR";
     /// Proxies, read by the HTTP client when [`crate::Options::proxy_from_env`] is set:
     /// `ALL_PROXY`, `HTTPS_PROXY`, `HTTP_PROXY` (and lower-case forms), with `NO_PROXY`.
-    pub const PROXIES: &[&str] = &[
-        "ALL_PROXY",
-        "all_proxy",
-        "HTTPS_PROXY",
-        "https_proxy",
-        "HTTP_PROXY",
-        "http_proxy",
-        "NO_PROXY",
-        "no_proxy",
-    ];
+    pub const PROXIES: &[&str] = cudoctor_http::PROXY_ENV_VARS;
 }

@@ -1,0 +1,110 @@
+//! The HTTP agent that `cudoctor-pypi` and `cudoctor-registry` share, built in one place so
+//! that both read proxies, trust roots and timeouts the same way.
+//!
+//! ```
+//! use std::time::Duration;
+//! use cudoctor_http::{Timeout, agent};
+//!
+//! // A whole request (connect, send, receive) within 5 s; no proxy from the environment.
+//! let _agent = agent(Timeout::Whole(Duration::from_secs(5)), false);
+//! ```
+
+use std::time::Duration;
+
+/// The proxy environment variables the agent reads when asked to (`ureq::Proxy::try_from_env`):
+/// `ALL_PROXY`, `HTTPS_PROXY`, `HTTP_PROXY` (and their lower-case forms), with `NO_PROXY` /
+/// `no_proxy`, in the order they are read.
+pub const PROXY_ENV_VARS: &[&str] = &[
+    "ALL_PROXY",
+    "all_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "NO_PROXY",
+    "no_proxy",
+];
+
+/// How long a request may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timeout {
+    /// The whole request, connect to the last byte of the body: for small answers (an index
+    /// page, a METADATA file).
+    Whole(Duration),
+    /// Each phase (connect, send, receive the response head) on its own, and no bound on how
+    /// long the body takes: for large downloads (image layers) that stream for minutes.
+    EachPhase(Duration),
+}
+
+/// The user agent every request sends: `cudoctor/<version>`.
+pub const USER_AGENT: &str = concat!("cudoctor/", env!("CARGO_PKG_VERSION"));
+
+/// An agent with `timeout`, the proxies of [`PROXY_ENV_VARS`] when `proxy_from_env` is set, the
+/// system's trust store (so an index, registry or proxy with a locally installed CA works as it
+/// does for pip, docker and curl), and HTTP error statuses returned as responses, not errors
+/// (the caller names what a 404 or a 401 means).
+pub fn agent(timeout: Timeout, proxy_from_env: bool) -> ureq::Agent {
+    let proxy = if proxy_from_env {
+        ureq::Proxy::try_from_env()
+    } else {
+        None
+    };
+    let builder = ureq::Agent::config_builder();
+    let builder = match timeout {
+        Timeout::Whole(t) => builder.timeout_global(Some(t)),
+        Timeout::EachPhase(t) => builder
+            .timeout_connect(Some(t))
+            .timeout_send_request(Some(t))
+            .timeout_recv_response(Some(t)),
+    };
+    builder
+        .http_status_as_error(false)
+        .proxy(proxy)
+        .user_agent(USER_AGENT)
+        .tls_config(
+            ureq::tls::TlsConfig::builder()
+                .root_certs(ureq::tls::RootCerts::PlatformVerifier)
+                .build(),
+        )
+        .build()
+        .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_user_agent_names_this_release() {
+        assert_eq!(
+            USER_AGENT,
+            format!("cudoctor/{}", env!("CARGO_PKG_VERSION"))
+        );
+    }
+
+    #[test]
+    fn the_timeout_is_the_one_asked_for() {
+        let t = Duration::from_millis(1234);
+        let whole = agent(Timeout::Whole(t), false);
+        let timeouts = whole.config().timeouts();
+        assert_eq!(timeouts.global, Some(t));
+        let each = agent(Timeout::EachPhase(t), false);
+        let timeouts = each.config().timeouts();
+        assert_eq!(timeouts.global, None);
+        assert_eq!(
+            (
+                timeouts.connect,
+                timeouts.send_request,
+                timeouts.recv_response
+            ),
+            (Some(t), Some(t), Some(t))
+        );
+    }
+
+    #[test]
+    fn error_statuses_are_responses_and_no_proxy_unless_asked() {
+        let a = agent(Timeout::Whole(Duration::from_secs(1)), false);
+        assert!(!a.config().http_status_as_error());
+        assert!(a.config().proxy().is_none());
+    }
+}

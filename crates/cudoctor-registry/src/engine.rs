@@ -332,16 +332,12 @@ impl Read for Body {
                 if *left == 0 {
                     return Ok(0);
                 }
-                let want = buf.len().min(usize::try_from(*left).unwrap_or(usize::MAX));
-                let n = self.inner.read(&mut buf[..want])?;
-                if n == 0 {
-                    return Err(std::io::Error::new(
-                        std::io::ErrorKind::UnexpectedEof,
-                        "the connection closed before Content-Length bytes arrived",
-                    ));
-                }
-                *left -= n as u64;
-                Ok(n)
+                read_at_most(
+                    &mut self.inner,
+                    buf,
+                    left,
+                    "the connection closed before Content-Length bytes arrived",
+                )
             }
             BodyKind::Chunked { left, done } => {
                 if *done {
@@ -362,15 +358,12 @@ impl Read for Body {
                     }
                     *left = size;
                 }
-                let want = buf.len().min(usize::try_from(*left).unwrap_or(usize::MAX));
-                let n = self.inner.read(&mut buf[..want])?;
-                if n == 0 {
-                    return Err(std::io::Error::new(
-                        std::io::ErrorKind::UnexpectedEof,
-                        "the connection closed inside a chunk",
-                    ));
-                }
-                *left -= n as u64;
+                let n = read_at_most(
+                    &mut self.inner,
+                    buf,
+                    left,
+                    "the connection closed inside a chunk",
+                )?;
                 if *left == 0 && !read_crlf_line(&mut self.inner)?.is_empty() {
                     return Err(bad_data("a chunk does not end with CRLF"));
                 }
@@ -378,6 +371,23 @@ impl Read for Body {
             }
         }
     }
+}
+
+/// One read of at most `left` bytes (and at least one: a closed connection is `UnexpectedEof`
+/// with `eof`), taken off `left`.
+fn read_at_most(
+    r: &mut dyn BufRead,
+    buf: &mut [u8],
+    left: &mut u64,
+    eof: &'static str,
+) -> std::io::Result<usize> {
+    let want = buf.len().min(usize::try_from(*left).unwrap_or(usize::MAX));
+    let n = r.read(&mut buf[..want])?;
+    if n == 0 {
+        return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, eof));
+    }
+    *left -= n as u64;
+    Ok(n)
 }
 
 /// One line of at most 4 KiB, without its CRLF (or LF).

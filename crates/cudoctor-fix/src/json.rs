@@ -79,6 +79,18 @@ impl Scanner<'_> {
         }
     }
 
+    /// After an object member or an array element: a `,` (another follows: `false`) or the
+    /// `close` bracket (`true`); consumed either way.
+    fn closed_after_item(&mut self, close: u8) -> Result<bool, ScanBug> {
+        self.ws();
+        let b = self.peek()?;
+        if b != b',' && b != close {
+            return Err(ScanBug);
+        }
+        self.pos += 1;
+        Ok(b == close)
+    }
+
     fn value(&mut self) -> Result<Node, ScanBug> {
         self.ws();
         let start = self.pos;
@@ -112,14 +124,8 @@ impl Scanner<'_> {
                             key_end,
                             value,
                         });
-                        self.ws();
-                        match self.peek()? {
-                            b',' => self.pos += 1,
-                            b'}' => {
-                                self.pos += 1;
-                                break;
-                            }
-                            _ => return Err(ScanBug),
+                        if self.closed_after_item(b'}')? {
+                            break;
                         }
                     }
                 }
@@ -137,14 +143,8 @@ impl Scanner<'_> {
                 } else {
                     loop {
                         self.value()?;
-                        self.ws();
-                        match self.peek()? {
-                            b',' => self.pos += 1,
-                            b']' => {
-                                self.pos += 1;
-                                break;
-                            }
-                            _ => return Err(ScanBug),
+                        if self.closed_after_item(b']')? {
+                            break;
                         }
                     }
                 }

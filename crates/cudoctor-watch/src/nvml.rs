@@ -65,6 +65,47 @@ struct ProcessInfoV1 {
     used_gpu_memory: c_ulonglong,
 }
 
+/// One entry of `nvmlDeviceGetComputeRunningProcesses`, in either layout.
+trait ProcessEntry: Default + Clone {
+    /// The process id and the GPU memory it uses, in bytes.
+    fn pid_and_memory(&self) -> (u32, u64);
+}
+
+impl ProcessEntry for ProcessInfo {
+    fn pid_and_memory(&self) -> (u32, u64) {
+        (self.pid, self.used_gpu_memory)
+    }
+}
+
+impl ProcessEntry for ProcessInfoV1 {
+    fn pid_and_memory(&self) -> (u32, u64) {
+        (self.pid, self.used_gpu_memory)
+    }
+}
+
+/// One call of `nvmlDeviceGetComputeRunningProcesses` (`f`, either version) with room for `cap`
+/// entries; `n` is set to how many there are (more than `cap` when the room was short).
+fn running_processes<T: ProcessEntry>(
+    f: unsafe extern "C" fn(Device, *mut c_uint, *mut T) -> c_int,
+    handle: Device,
+    n: &mut c_uint,
+    cap: c_uint,
+) -> Result<Vec<(u32, u64)>, c_int> {
+    let mut buf = vec![T::default(); cap as usize];
+    *n = cap;
+    // SAFETY: `n` is the buffer's length in entries, of the layout `f` was looked up for; NVML
+    // writes at most `n`.
+    let rc = unsafe { f(handle, n, buf.as_mut_ptr()) };
+    if rc != NVML_SUCCESS {
+        return Err(rc);
+    }
+    Ok(buf
+        .iter()
+        .take((*n).min(cap) as usize)
+        .map(T::pid_and_memory)
+        .collect())
+}
+
 const NVML_SUCCESS: c_int = 0;
 const NVML_ERROR_INSUFFICIENT_SIZE: c_int = 7;
 const NVML_ERROR_GPU_IS_LOST: c_int = 15;
@@ -258,33 +299,9 @@ impl NvmlSampler {
         let mut cap: c_uint = 64;
         loop {
             let mut n = cap;
-            let got: Result<Vec<(u32, u64)>, c_int> = match procs {
-                Procs::V2(f) => {
-                    let mut buf = vec![ProcessInfo::default(); cap as usize];
-                    // SAFETY: `n` is the buffer's length in entries; NVML writes at most `n`.
-                    let rc = unsafe { f(handle, &raw mut n, buf.as_mut_ptr()) };
-                    (rc == NVML_SUCCESS)
-                        .then(|| {
-                            buf.iter()
-                                .take(n.min(cap) as usize)
-                                .map(|p| (p.pid, p.used_gpu_memory))
-                                .collect()
-                        })
-                        .ok_or(rc)
-                }
-                Procs::V1(f) => {
-                    let mut buf = vec![ProcessInfoV1::default(); cap as usize];
-                    // SAFETY: as above, with the v1 entry layout.
-                    let rc = unsafe { f(handle, &raw mut n, buf.as_mut_ptr()) };
-                    (rc == NVML_SUCCESS)
-                        .then(|| {
-                            buf.iter()
-                                .take(n.min(cap) as usize)
-                                .map(|p| (p.pid, p.used_gpu_memory))
-                                .collect()
-                        })
-                        .ok_or(rc)
-                }
+            let got = match procs {
+                Procs::V2(f) => running_processes(*f, handle, &mut n, cap),
+                Procs::V1(f) => running_processes(*f, handle, &mut n, cap),
             };
             match got {
                 Ok(list) => {

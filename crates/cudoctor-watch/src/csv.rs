@@ -331,6 +331,18 @@ fn value(cell: &str) -> Option<&str> {
     (!v.is_empty() && !v.starts_with('[') && v != "N/A").then_some(v)
 }
 
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`);
+/// negative before 1970.
+pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// `2024/05/01 12:00:01.123` (nvidia-smi's `timestamp`, local time) as milliseconds since
 /// 1970-01-01 00:00 of the same clock.
 #[allow(clippy::many_single_char_names)]
@@ -360,14 +372,7 @@ fn parse_timestamp(v: &str) -> Option<i64> {
         }
         format!("{digits:0<3}").parse().ok()?
     };
-    // Days from the civil date (Howard Hinnant's `days_from_civil`).
-    let yy = if m <= 2 { y - 1 } else { y };
-    let era = yy.div_euclid(400);
-    let yoe = yy - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
+    let days = days_from_civil(y, m, day);
     Some((((days * 24 + h) * 60 + min) * 60 + s) * 1000 + ms)
 }
 
@@ -419,6 +424,21 @@ impl<R: BufRead> Sampler for CsvReplay<R> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_count_days_like_the_calendar() {
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(days_from_civil(1969, 12, 31), -1);
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+        assert_eq!(
+            days_from_civil(2024, 2, 29) + 1,
+            days_from_civil(2024, 3, 1)
+        );
+        assert_eq!(
+            days_from_civil(2023, 2, 28) + 1,
+            days_from_civil(2023, 3, 1)
+        );
+    }
 
     fn all(text: &str, fields: Option<&[String]>) -> Vec<Sample> {
         let mut r = CsvReplay::new(text.as_bytes(), "log.csv", fields);

@@ -81,38 +81,40 @@ pub struct LoaderMemo {
 
 impl LoaderMemo {
     fn evaluate(&self, root: &Root, path: &Path, step: Step, class: u8, machine: u16) -> Candidate {
-        let key = (path.to_path_buf(), class, machine);
-        if let Some(c) = self.evaluated.borrow().get(&key) {
-            let mut c = c.clone();
-            c.step = step;
-            return c;
-        }
-        let c = evaluate(root, path, step, class, machine, None);
-        self.evaluated.borrow_mut().insert(key, c.clone());
+        let mut c = memoized(
+            &self.evaluated,
+            (path.to_path_buf(), class, machine),
+            || evaluate(root, path, step, class, machine, None),
+        );
+        c.step = step;
         c
     }
 
     fn list(&self, root: &Root, dir: &Path) -> Vec<crate::root::DirEntry> {
-        if let Some(l) = self.listings.borrow().get(dir) {
-            return l.clone();
-        }
-        let l = root.read_dir_or_empty(dir);
-        self.listings
-            .borrow_mut()
-            .insert(dir.to_path_buf(), l.clone());
-        l
+        memoized(&self.listings, dir.to_path_buf(), || {
+            root.read_dir_or_empty(dir)
+        })
     }
 
-    fn default_dirs(&self, root: &Root, class: u8, machine: u16) -> (Vec<String>, &'static str) {
-        if let Some(d) = self.defaults.borrow().get(&(class, machine)) {
-            return d.clone();
-        }
-        let d = default_dirs(root, class, machine);
-        self.defaults
-            .borrow_mut()
-            .insert((class, machine), d.clone());
-        d
+    fn default_dirs(&self, root: &Root, class: u8, machine: u16) -> DefaultDirs {
+        memoized(&self.defaults, (class, machine), || {
+            default_dirs(root, class, machine)
+        })
     }
+}
+
+/// `memo[key]`, computed by `compute` the first time it is asked for.
+fn memoized<K: std::hash::Hash + Eq, V: Clone>(
+    memo: &std::cell::RefCell<std::collections::HashMap<K, V>>,
+    key: K,
+    compute: impl FnOnce() -> V,
+) -> V {
+    if let Some(v) = memo.borrow().get(&key) {
+        return v.clone();
+    }
+    let v = compute();
+    memo.borrow_mut().insert(key, v.clone());
+    v
 }
 
 /// [`which_with_cache`] sharing `memo` with the other lookups of one probe.

@@ -202,36 +202,29 @@ fn apt_installs(run: &str) -> Vec<String> {
     out
 }
 
-fn is_cuda_package(apt: &str) -> bool {
-    let n = apt.split('=').next().unwrap_or(apt);
-    [
-        "libcudnn",
-        "cuda-",
-        "libcublas",
-        "libcufft",
-        "libcusolver",
-        "libcusparse",
-        "libcurand",
-        "libnccl",
-        "cudnn",
-    ]
-    .iter()
-    .any(|p| n.starts_with(p))
+/// The CUDA libraries whose packages a Dockerfile may install over the base image's own: apt
+/// names them `lib<stem>...` (`libcudnn8`, `libcublas-12-1`), pip `nvidia-<stem>...`
+/// (`nvidia-cudnn-cu11`); the toolkit's own are `cuda-...` in both (after `nvidia-` for pip).
+const CUDA_LIBRARY_STEMS: [&str; 7] = [
+    "cudnn", "cublas", "cufft", "cusolver", "cusparse", "curand", "nccl",
+];
+
+fn is_cuda_stem(rest: &str) -> bool {
+    CUDA_LIBRARY_STEMS.iter().any(|s| rest.starts_with(s))
 }
 
+/// An apt package of CUDA's (`libcudnn8=8.9.7.29-1+cuda12.2`, `cuda-cudart-12-1`, `cudnn9-cuda-12`).
+fn is_cuda_package(apt: &str) -> bool {
+    let n = apt.split('=').next().unwrap_or(apt);
+    n.starts_with("cuda-")
+        || n.starts_with("cudnn")
+        || n.strip_prefix("lib").is_some_and(is_cuda_stem)
+}
+
+/// A pip wheel of CUDA's (`nvidia-cudnn-cu11`, `nvidia-cuda-runtime-cu12`).
 fn is_cuda_wheel(name: &str) -> bool {
-    [
-        "nvidia-cudnn",
-        "nvidia-cuda-",
-        "nvidia-cublas",
-        "nvidia-cufft",
-        "nvidia-cusolver",
-        "nvidia-cusparse",
-        "nvidia-curand",
-        "nvidia-nccl",
-    ]
-    .iter()
-    .any(|p| name.starts_with(p))
+    name.strip_prefix("nvidia-")
+        .is_some_and(|r| r.starts_with("cuda-") || is_cuda_stem(r))
 }
 
 fn is_cuda_path(p: &str) -> bool {
@@ -710,6 +703,42 @@ mod tests {
                 ("tensorflow".to_owned(), false)
             ]
         );
+    }
+
+    #[test]
+    fn cuda_packages_by_apt_and_pip_name() {
+        for apt in [
+            "libcudnn8=8.9.7.29-1+cuda12.2",
+            "libcudnn9-cuda-12",
+            "cudnn9-cuda-12",
+            "cuda-cudart-12-1",
+            "libcublas-12-1",
+            "libcufft-11-8",
+            "libcusolver-11-8",
+            "libcusparse-12-1",
+            "libcurand-12-1",
+            "libnccl2",
+        ] {
+            assert!(is_cuda_package(apt), "{apt}");
+        }
+        for apt in ["curl", "libc6", "python3-pip", "libcups2", "nvidia-driver"] {
+            assert!(!is_cuda_package(apt), "{apt}");
+        }
+        for wheel in [
+            "nvidia-cudnn-cu11",
+            "nvidia-cuda-runtime-cu12",
+            "nvidia-cublas-cu12",
+            "nvidia-cufft-cu12",
+            "nvidia-cusolver-cu12",
+            "nvidia-cusparse-cu12",
+            "nvidia-curand-cu12",
+            "nvidia-nccl-cu12",
+        ] {
+            assert!(is_cuda_wheel(wheel), "{wheel}");
+        }
+        for wheel in ["nvidia-ml-py", "nvidia-nvjitlink-cu12", "cudnn", "torch"] {
+            assert!(!is_cuda_wheel(wheel), "{wheel}");
+        }
     }
 
     #[test]

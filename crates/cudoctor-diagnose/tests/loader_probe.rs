@@ -33,13 +33,14 @@ fn probe_answers_become_rule_answers() {
     }
     let root = Root::dir(dir.path()).unwrap();
     let env = Env::from_pairs([("LD_LIBRARY_PATH", "/opt/a")]);
-    let r = ldso::which_with_cache(
+    let r = ldso::which_memo(
         &root,
         &env,
         "libcudart.so.11.0",
         None,
         &[],
         &Err("no `/etc/ld.so.cache`".to_owned()),
+        &ldso::LoaderMemo::default(),
     );
     eprintln!("{r:#?}");
     if r.chosen.is_none() {

@@ -513,7 +513,15 @@ fn userspace_driver(
     env: &Env,
     cache: &Result<ldcache::LdCache, String>,
 ) {
-    let res = ldso::which_with_cache(root, env, "libcuda.so.1", None, &[], cache);
+    let res = ldso::which_memo(
+        root,
+        env,
+        "libcuda.so.1",
+        None,
+        &[],
+        cache,
+        &ldso::LoaderMemo::default(),
+    );
     let chosen_real = res.chosen.as_ref().and_then(|c| c.real_path.clone());
     // `libcuda.so.535.261.03` -> 535.261.03 (`libcuda.so.1` names no driver version).
     let version_of = |path: &str| -> Option<DriverVersion> {

@@ -440,7 +440,15 @@ fn choose(
             ));
         }
     }
-    let res = crate::ldso::which_with_cache(root, env, soname, None, &[], cache);
+    let res = crate::ldso::which_memo(
+        root,
+        env,
+        soname,
+        None,
+        &[],
+        cache,
+        &crate::ldso::LoaderMemo::default(),
+    );
     let path = if let Some(c) = &res.chosen {
         PathBuf::from(&c.path)
     } else {

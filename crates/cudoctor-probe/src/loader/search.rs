@@ -43,25 +43,13 @@ pub fn which_for_framework(
     site_packages: &[PathBuf],
 ) -> Resolution {
     let cache = load_cache(root);
-    which_with_cache(root, env, soname, from, site_packages, &cache)
-}
-
-/// [`which_for_framework`] with a cache loaded by [`load_cache`].
-pub fn which_with_cache(
-    root: &Root,
-    env: &Env,
-    soname: &str,
-    from: Option<&Path>,
-    site_packages: &[PathBuf],
-    cache: &Result<ldcache::LdCache, String>,
-) -> Resolution {
     which_memo(
         root,
         env,
         soname,
         from,
         site_packages,
-        cache,
+        &cache,
         &LoaderMemo::default(),
     )
 }
@@ -117,7 +105,8 @@ fn memoized<K: std::hash::Hash + Eq, V: Clone>(
     v
 }
 
-/// [`which_with_cache`] sharing `memo` with the other lookups of one probe.
+/// [`which_for_framework`] with a cache loaded by [`load_cache`], sharing `memo` with the other
+/// lookups of one probe (a fresh `LoaderMemo::default()` for a single lookup).
 pub fn which_memo(
     root: &Root,
     env: &Env,

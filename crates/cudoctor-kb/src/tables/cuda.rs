@@ -99,14 +99,14 @@ pub struct CompatNote {
     pub source: String,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct CudaFile {
-    pub(super) release: Vec<CudaRelease>,
-    pub(super) family: Vec<CudaFamily>,
-    pub(super) nvcc_target: Vec<NvccTarget>,
-    pub(super) ptx_isa: Vec<PtxIsaRow>,
-    pub(super) forward_compat: Vec<CompatNote>,
+table_file! {
+    CudaFile {
+        release: CudaRelease,
+        family: CudaFamily,
+        nvcc_target: NvccTarget,
+        ptx_isa: PtxIsaRow,
+        forward_compat: CompatNote,
+    }
 }
 
 rows! {

@@ -51,11 +51,11 @@ pub struct CudnnRelease {
     pub source: String,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct CudnnFile {
-    pub(super) build: Vec<CudnnBuild>,
-    pub(super) release: Vec<CudnnRelease>,
+table_file! {
+    CudnnFile {
+        build: CudnnBuild,
+        release: CudnnRelease,
+    }
 }
 
 rows! {

@@ -31,11 +31,7 @@ pub struct GpuRow {
     pub source: String,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct GpuFile {
-    pub(super) gpu: Vec<GpuRow>,
-}
+table_file! { GpuFile { gpu: GpuRow } }
 
 rows! {
     /// Every GPU row.

@@ -36,11 +36,11 @@ pub struct NvidiaCudaExample {
     pub source: String,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct NvidiaCudaFile {
-    pub(super) flavor: Vec<NvidiaCudaFlavor>,
-    pub(super) example: Vec<NvidiaCudaExample>,
+table_file! {
+    NvidiaCudaFile {
+        flavor: NvidiaCudaFlavor,
+        example: NvidiaCudaExample,
+    }
 }
 
 rows! {

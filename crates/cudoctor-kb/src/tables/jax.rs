@@ -43,11 +43,7 @@ pub struct JaxPlugin {
     pub source: String,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct JaxFile {
-    pub(super) plugin: Vec<JaxPlugin>,
-}
+table_file! { JaxFile { plugin: JaxPlugin } }
 
 rows! {
     /// Every JAX plugin row, oldest first.

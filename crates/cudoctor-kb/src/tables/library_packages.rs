@@ -28,11 +28,7 @@ pub struct LibraryPackaging {
     pub source: String,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct LibraryPackagesFile {
-    pub(super) package: Vec<LibraryPackaging>,
-}
+table_file! { LibraryPackagesFile { package: LibraryPackaging } }
 
 impl LibraryPackaging {
     /// Whether `family` names this row (its family or an alias; exact, case included).

@@ -59,6 +59,20 @@ macro_rules! serde_from_str {
 
 /// `Kb` accessors that hand out one whole table, oldest row first:
 /// `rows! { /// Doc. name: [RowType] = field; }` makes `pub fn name(&self) -> &[RowType]`.
+/// The top level of one `data/<table>.toml`: each field an array of tables (`[[row]]`) of one
+/// row type, no other key allowed. `table_file! { GpuFile { gpu: GpuRow } }` declares
+/// `struct GpuFile { gpu: Vec<GpuRow> }` for [`parse`]; a field may carry attributes
+/// (`#[serde(default)]` for an array a file may leave out).
+macro_rules! table_file {
+    ($name:ident { $($(#[$attr:meta])* $field:ident: $row:ty),+ $(,)? }) => {
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub(super) struct $name {
+            $($(#[$attr])* pub(super) $field: Vec<$row>,)+
+        }
+    };
+}
+
 macro_rules! rows {
     ($($(#[$doc:meta])* $name:ident: [$row:ty] = $field:ident;)+) => {
         impl $crate::tables::Kb {

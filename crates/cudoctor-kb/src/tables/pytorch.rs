@@ -92,11 +92,7 @@ pub struct TorchVariant {
     pub source: String,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct PytorchFile {
-    pub(super) variant: Vec<TorchVariant>,
-}
+table_file! { PytorchFile { variant: TorchVariant } }
 
 rows! {
     /// Every PyTorch variant row, oldest first.

@@ -273,19 +273,17 @@ pub struct TfImage {
     pub source: String,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct TensorflowFile {
-    pub(super) release: Vec<TfRelease>,
-    pub(super) archs: Vec<TfArchRange>,
-    #[serde(default)]
-    pub(super) wheel: Vec<TfWheel>,
-    pub(super) sonames: Vec<TfSonames>,
-    pub(super) package: Vec<TfPackage>,
-    #[serde(default)]
-    pub(super) pip_extra: Vec<TfPipExtra>,
-    pub(super) image_scheme: Vec<ImageScheme>,
-    pub(super) image: Vec<TfImage>,
+table_file! {
+    TensorflowFile {
+        release: TfRelease,
+        archs: TfArchRange,
+        #[serde(default)] wheel: TfWheel,
+        sonames: TfSonames,
+        package: TfPackage,
+        #[serde(default)] pip_extra: TfPipExtra,
+        image_scheme: ImageScheme,
+        image: TfImage,
+    }
 }
 
 rows! {

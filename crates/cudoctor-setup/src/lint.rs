@@ -327,16 +327,8 @@ impl Linter<'_> {
             .iter()
             .find(|s| s.alias.as_deref() == Some(raw.as_str()))
         {
-            let base = prev.base.clone();
-            let image = prev.image.clone();
-            self.stages.push(Stage {
-                alias,
-                image,
-                base,
-                line: ins.line,
-                nvidia_env: false,
-                gpu_framework_line: None,
-            });
+            let (image, base) = (prev.image.clone(), prev.base.clone());
+            self.push_stage(alias, image, base, ins.line);
             return;
         }
         let (image, arg) = match self.substitute(&raw) {
@@ -400,11 +392,17 @@ impl Linter<'_> {
                 self.findings.push(f);
             }
         }
+        self.push_stage(alias, image, base, ins.line);
+    }
+
+    /// A new build stage from `FROM image` at `line`: no NVIDIA environment and no GPU
+    /// framework installed yet.
+    fn push_stage(&mut self, alias: Option<String>, image: String, base: BaseKind, line: usize) {
         self.stages.push(Stage {
             alias,
             image,
             base,
-            line: ins.line,
+            line,
             nvidia_env: false,
             gpu_framework_line: None,
         });

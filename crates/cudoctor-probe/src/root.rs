@@ -399,7 +399,8 @@ mod libc_errno {
 /// What kind of root this is.
 #[derive(Debug, Clone)]
 enum Base {
-    Host,
+    /// The live system; `realpath` answers are remembered (see [`HostPaths`]).
+    Host(HostPaths),
     Dir {
         /// The canonical host path (for messages only; never opened after [`Root::dir`]).
         path: PathBuf,
@@ -418,7 +419,7 @@ enum Base {
 impl PartialEq for Base {
     fn eq(&self, other: &Self) -> bool {
         match (self, other) {
-            (Base::Host, Base::Host) => true,
+            (Base::Host(_), Base::Host(_)) => true,
             (Base::Dir { path: a, .. }, Base::Dir { path: b, .. }) => a == b,
             (Base::Virtual { label: a, tree: x }, Base::Virtual { label: b, tree: y }) => {
                 a == b && Arc::ptr_eq(x, y)
@@ -428,6 +429,104 @@ impl PartialEq for Base {
     }
 }
 impl Eq for Base {}
+
+/// `realpath(3)` on the live host, with every path it resolved remembered for the life of the
+/// [`Root`] (one probe): the collectors resolve hundreds of files under the same few
+/// directories, and glibc's `realpath` asks the kernel about every component of every path
+/// (`readlink` each), about 850 calls for one `cudoctor check`. Answers are those of
+/// [`fs::canonicalize`]: links followed (at most [`MAX_SYMLINK_HOPS`], then `ELOOP`), `..` taken
+/// after the links before it, a missing component `ENOENT`, a file used as a directory
+/// `ENOTDIR`. Only successes are remembered; the tree is taken not to change during one probe.
+#[derive(Debug, Clone, Default)]
+struct HostPaths(Arc<std::sync::Mutex<std::collections::HashMap<OsString, (PathBuf, usize)>>>);
+
+fn errno(e: rustix::io::Errno) -> io::Error {
+    io::Error::from_raw_os_error(e.raw_os_error())
+}
+
+impl HostPaths {
+    fn real_path(&self, path: &Path) -> io::Result<PathBuf> {
+        if !path.is_absolute() {
+            // Relative to the working directory: not ours to remember.
+            return fs::canonicalize(path);
+        }
+        let mut hops = 0;
+        self.resolve(path, &mut hops)
+    }
+
+    /// A remembered answer, its links counted into `hops` as if followed again (`realpath`
+    /// counts every link of one resolution towards the limit).
+    fn known(&self, path: &Path, hops: &mut usize) -> Option<io::Result<PathBuf>> {
+        // Keyed by the bytes: `Path` equality ignores a trailing `/`, which `realpath` does not.
+        let (real, links) = self.0.lock().ok()?.get(path.as_os_str()).cloned()?;
+        *hops += links;
+        Some(if *hops > MAX_SYMLINK_HOPS {
+            Err(errno(rustix::io::Errno::LOOP))
+        } else {
+            Ok(real)
+        })
+    }
+
+    fn remember(&self, path: &Path, real: &Path, links: usize) {
+        if let Ok(mut m) = self.0.lock() {
+            m.insert(path.as_os_str().to_owned(), (real.to_path_buf(), links));
+        }
+    }
+
+    /// The canonical form of the absolute `path`, component by component.
+    fn resolve(&self, path: &Path, hops: &mut usize) -> io::Result<PathBuf> {
+        if let Some(known) = self.known(path, hops) {
+            return known;
+        }
+        let before = *hops;
+        let mut out = PathBuf::from("/");
+        for c in path.components() {
+            match c {
+                Component::RootDir | Component::Prefix(_) | Component::CurDir => {}
+                Component::ParentDir => {
+                    // `x/..` needs `x` to be a directory, as the kernel does.
+                    if !fs::metadata(&out)?.is_dir() {
+                        return Err(errno(rustix::io::Errno::NOTDIR));
+                    }
+                    out.pop();
+                }
+                Component::Normal(name) => out = self.component(&out.join(name), hops)?,
+            }
+        }
+        let raw = path.as_os_str().as_bytes();
+        if (raw.ends_with(b"/") || raw.ends_with(b"/.")) && !fs::metadata(&out)?.is_dir() {
+            return Err(errno(rustix::io::Errno::NOTDIR));
+        }
+        self.remember(path, &out, *hops - before);
+        Ok(out)
+    }
+
+    /// `next` is a canonical directory joined with one name: the name's link followed, if it is
+    /// one.
+    fn component(&self, next: &Path, hops: &mut usize) -> io::Result<PathBuf> {
+        if let Some(known) = self.known(next, hops) {
+            return known;
+        }
+        let before = *hops;
+        let real = match fs::read_link(next) {
+            Ok(target) => {
+                *hops += 1;
+                if *hops > MAX_SYMLINK_HOPS {
+                    return Err(errno(rustix::io::Errno::LOOP));
+                }
+                let dir = next.parent().unwrap_or(Path::new("/"));
+                self.resolve(&dir.join(target), hops)?
+            }
+            // Not a link (EINVAL): it exists, and `next` is already canonical.
+            Err(e) if e.raw_os_error() == Some(rustix::io::Errno::INVAL.raw_os_error()) => {
+                next.to_path_buf()
+            }
+            Err(e) => return Err(e),
+        };
+        self.remember(next, &real, *hops - before);
+        Ok(real)
+    }
+}
 
 /// A read-only filesystem view: the live host or a directory treated as `/`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -463,7 +562,9 @@ enum Last {
 impl Root {
     /// The running system.
     pub fn host() -> Self {
-        Self { base: Base::Host }
+        Self {
+            base: Base::Host(HostPaths::default()),
+        }
     }
 
     /// A directory treated as `/`. The directory is opened once, here; every later access is
@@ -536,14 +637,14 @@ impl Root {
 
     /// Whether this is the running system (live probes allowed).
     pub fn is_host(&self) -> bool {
-        self.base == Base::Host
+        matches!(self.base, Base::Host(_))
     }
 
     /// The host directory acting as `/` (`/` for the host). For messages: nothing is opened by
     /// this path after the root was created.
     pub fn base_dir(&self) -> &Path {
         match &self.base {
-            Base::Host => Path::new("/"),
+            Base::Host(_) => Path::new("/"),
             Base::Dir { path, .. } => path,
             Base::Virtual { label, .. } => Path::new(label),
         }
@@ -562,7 +663,9 @@ impl Root {
     /// The canonical path inside the root of the file `inside` names (all links followed).
     pub fn real_path(&self, inside: &Path) -> Result<PathBuf, RootError> {
         match &self.base {
-            Base::Host => fs::canonicalize(inside).map_err(|e| RootError::io("resolve", inside, e)),
+            Base::Host(memo) => memo
+                .real_path(inside)
+                .map_err(|e| RootError::io("resolve", inside, e)),
             Base::Dir { fd, .. } => walk(fd.as_fd(), inside, Last::Follow).map(|(_, p)| p),
             Base::Virtual { tree, .. } => tree
                 .lookup(inside, true)
@@ -688,6 +791,16 @@ impl Root {
         if let Some(node) = self.virtual_node("stat", inside, true) {
             return node.map(|(t, n)| Meta::from_virtual(t.stat(n)));
         }
+        if self.is_host() {
+            // One `stat` where a directory root needs open, fstat and close; the
+            // kernel resolves against the real `/`, which is the root. A failure reads as the
+            // open's did.
+            crate::work::add(1);
+            let p = Path::new("/").join(inside);
+            return fs::metadata(&p)
+                .map(|m| Meta::from_std(&m))
+                .map_err(|e| RootError::io("open", inside, e));
+        }
         let fd = self.open_at(inside, OFlags::empty(), Last::Follow)?;
         File::from(fd)
             .metadata()
@@ -699,6 +812,16 @@ impl Root {
     pub fn symlink_metadata(&self, inside: &Path) -> Result<Meta, RootError> {
         if let Some(node) = self.virtual_node("stat", inside, false) {
             return node.map(|(t, n)| Meta::from_virtual(t.stat(n)));
+        }
+        if self.is_host() {
+            // One `lstat` where a directory root needs open, fstat and close; the
+            // kernel resolves against the real `/`, which is the root. A failure reads as the
+            // open's did.
+            crate::work::add(1);
+            let p = Path::new("/").join(inside);
+            return fs::symlink_metadata(&p)
+                .map(|m| Meta::from_std(&m))
+                .map_err(|e| RootError::io("open", inside, e));
         }
         let fd = self.open_at(inside, OFlags::empty(), Last::NoFollow)?;
         File::from(fd)
@@ -924,7 +1047,7 @@ impl Root {
     /// Human description: `host /` or `directory /path`.
     pub fn describe(&self) -> String {
         match &self.base {
-            Base::Host => "host /".to_owned(),
+            Base::Host(_) => "host /".to_owned(),
             Base::Dir { path, .. } => format!("directory {}", path.display()),
             Base::Virtual { label, .. } => format!("image {label}"),
         }
@@ -1170,6 +1293,106 @@ fn header_block_end(bytes: &[u8]) -> Option<usize> {
 mod tests {
     use super::*;
     use std::os::unix::fs::symlink;
+
+    /// The host's remembered `realpath` answers as `fs::canonicalize` does, for every kind of
+    /// path and link, asked twice each (the second answer from memory).
+    #[test]
+    fn host_real_path_agrees_with_canonicalize() {
+        let t = tempfile::tempdir().unwrap();
+        let d = fs::canonicalize(t.path()).unwrap();
+        fs::create_dir_all(d.join("a/b")).unwrap();
+        fs::write(d.join("f"), "x").unwrap();
+        fs::write(d.join("a/b/g"), "x").unwrap();
+        symlink("a/b", d.join("rel")).unwrap();
+        symlink(d.join("a"), d.join("abs")).unwrap();
+        symlink("..", d.join("a/up")).unwrap();
+        symlink("rel/..", d.join("through")).unwrap();
+        symlink("loop2", d.join("loop1")).unwrap();
+        symlink("loop1", d.join("loop2")).unwrap();
+        symlink("nowhere", d.join("dangling")).unwrap();
+        symlink("f", d.join("tofile")).unwrap();
+        symlink("./a//b/../b/g", d.join("messy")).unwrap();
+        symlink("/", d.join("slash")).unwrap();
+        // A chain of 41 links (one more than Linux follows) and one of 40.
+        for i in 0..41 {
+            symlink(format!("c{}", i + 1), d.join(format!("c{i}"))).unwrap();
+        }
+        fs::write(d.join("c41"), "end").unwrap();
+        let names = [
+            "",
+            "/",
+            "/.",
+            "f",
+            "f/",
+            "f/.",
+            "f/..",
+            "f/x",
+            "a",
+            "a/",
+            "a/.",
+            "a/b/g",
+            "a/b/..",
+            "a/b/../../f",
+            "rel",
+            "rel/",
+            "rel/g",
+            "rel/..",
+            "rel/../b/g",
+            "abs",
+            "abs/b/g",
+            "a/up",
+            "a/up/f",
+            "a/up/a/up/a/b",
+            "through",
+            "through/b",
+            "loop1",
+            "loop1/x",
+            "dangling",
+            "dangling/x",
+            "tofile",
+            "tofile/",
+            "tofile/..",
+            "messy",
+            "slash",
+            "slash/usr",
+            "missing",
+            "missing/..",
+            "c0",
+            "c1",
+            "c1/",
+            "a/b/g/h",
+        ];
+        let paths = names.map(|n| {
+            if n.is_empty() {
+                d.clone()
+            } else if n.starts_with('/') {
+                PathBuf::from(format!("{}{n}", d.display()))
+            } else {
+                PathBuf::from(format!("{}/{n}", d.display()))
+            }
+        });
+        let memo = HostPaths::default();
+        for round in 0..2 {
+            for p in &paths {
+                let want = fs::canonicalize(p).map_err(|e| e.raw_os_error());
+                let got = memo.real_path(p).map_err(|e| e.raw_os_error());
+                assert_eq!(got, want, "{} (round {round})", p.display());
+            }
+        }
+        assert!(
+            memo.real_path(&d.join("c1")).is_ok(),
+            "40 links are followed"
+        );
+        assert_eq!(
+            memo.real_path(&d.join("c0")).map_err(|e| e.raw_os_error()),
+            Err(Some(rustix::io::Errno::LOOP.raw_os_error())),
+            "41 are a loop"
+        );
+        // The host root remembers across calls and answers like the kernel.
+        let root = Root::host();
+        assert_eq!(root.real_path(&d.join("rel/g")).unwrap(), d.join("a/b/g"));
+        assert!(root.real_path(&d.join("dangling")).is_err());
+    }
 
     #[test]
     fn header_block_ends_at_the_first_empty_line() {

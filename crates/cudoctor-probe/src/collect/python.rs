@@ -166,10 +166,15 @@ fn collect_candidates(
             if !seen.insert(real.clone()) {
                 continue;
             }
-            let has_python = ctx
-                .listing(&real)
+            // `python3` or `python` by name first (one lstat each): listing `/usr/bin`, a
+            // thousand names, is then needed only where neither is there.
+            let has_python = ["python3", "python"]
                 .iter()
-                .any(|e| e.name_str().starts_with("python3") || e.name_str() == "python");
+                .any(|n| ctx.root.symlink_metadata(&real.join(n)).is_ok())
+                || ctx
+                    .listing(&real)
+                    .iter()
+                    .any(|e| e.name_str().starts_with("python3") || e.name_str() == "python");
             if has_python {
                 if let Some(prefix) = real.parent() {
                     add(

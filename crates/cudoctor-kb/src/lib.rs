@@ -39,6 +39,21 @@ pub use query::{
 pub use rules::{ArchSupport, CudnnCheck, DriverCaveat, DriverCheck, Verdict};
 pub use tables::library_packages::LibraryPackaging;
 
+/// Starts parsing the embedded knowledge base on a thread of its own, so that a caller with
+/// other work first (`check` probes the machine) finds it ready: the first [`kb`] or
+/// [`Kb::embedded`] then waits for that parse instead of doing it again. A no-op when it is
+/// parsed already; a thread that cannot be started only means the parse happens on first use.
+pub fn parse_in_background() {
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    STARTED.call_once(|| {
+        let _ = std::thread::Builder::new()
+            .name("kb-parse".into())
+            .spawn(|| {
+                let _ = Kb::embedded();
+            });
+    });
+}
+
 /// The embedded knowledge base, parsed on first use.
 ///
 /// # Panics

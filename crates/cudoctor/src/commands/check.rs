@@ -69,6 +69,8 @@ pub fn diagnosis(
     offline: bool,
     escape: bool,
 ) -> anyhow::Result<(Snapshot, Diagnosis)> {
+    // The knowledge base parses (about 1 ms) while the source is read.
+    cudoctor_kb::parse_in_background();
     let mut facts = crate::source::Facts::open(source)?;
     let targets = targets(specs, &facts.snapshot, offline)?;
     // The answers `probe` records (the installed frameworks'), and the targets': the facts are

@@ -882,3 +882,32 @@ fn jax_plugin_gpu_code_is_recorded() {
             .contains("jax_cuda13_plugin/_cusolver.so")
     );
 }
+
+#[test]
+fn system_python_version_from_the_python3_link() {
+    // Debian's layout: only the version-less dist-packages, and two interpreters; the one
+    // `python3` points to is the environment's version, whatever order the listing has.
+    let f = Fixture::new();
+    f.dir("usr/lib/python3/dist-packages")
+        .file("usr/bin/python3.12", "")
+        .file("usr/bin/python3.10", "")
+        .link("usr/bin/python3", "python3.10");
+    let (_, v) = probe_dir(&f, &[]);
+    let env = find(at(&v, "/python_environments"), "path", "/usr");
+    assert_eq!(env["python_version"], "3.10");
+    assert_eq!(
+        env["python_version_source"],
+        "interpreter name `/usr/bin/python3.10`"
+    );
+    // No link: the name found by listing `bin`.
+    let f = Fixture::new();
+    f.dir("usr/lib/python3/dist-packages")
+        .file("usr/bin/python3.11", "");
+    let (_, v) = probe_dir(&f, &[]);
+    let env = find(at(&v, "/python_environments"), "path", "/usr");
+    assert_eq!(env["python_version"], "3.11");
+    assert_eq!(
+        env["python_version_source"],
+        "interpreter name `/usr/bin/python3.11`"
+    );
+}

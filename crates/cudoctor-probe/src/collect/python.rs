@@ -305,6 +305,17 @@ fn inspect(ctx: &mut Ctx<'_>, prefix: &Path, cand: Candidate) -> Option<PythonEn
         }
     }
     if version.is_none() {
+        // `bin/python3 -> python3.11` names the version with one readlink; the listing (a
+        // thousand names in `/usr/bin`) is read only when no such link is there.
+        let bin = prefix.join("bin");
+        version = ["python3", "python"].iter().find_map(|n| {
+            let target = ctx.root.read_link(&bin.join(n)).ok()?;
+            let name = target.to_str().filter(|t| !t.contains('/'))?;
+            let v = python_version_from_name(name)?;
+            Some((v, format!("interpreter name `{}`", show(&bin.join(name)))))
+        });
+    }
+    if version.is_none() {
         for e in ctx.listing(&prefix.join("bin")).iter() {
             if let Some(v) = python_version_from_name(&e.name_str()) {
                 version = Some((v, format!("interpreter name `{}`", show(&e.path))));

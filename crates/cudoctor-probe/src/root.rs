@@ -788,42 +788,34 @@ impl Root {
 
     /// `stat` (follows links).
     pub fn metadata(&self, inside: &Path) -> Result<Meta, RootError> {
-        if let Some(node) = self.virtual_node("stat", inside, true) {
-            return node.map(|(t, n)| Meta::from_virtual(t.stat(n)));
-        }
-        if self.is_host() {
-            // One `stat` where a directory root needs open, fstat and close; the
-            // kernel resolves against the real `/`, which is the root. A failure reads as the
-            // open's did.
-            crate::work::add(1);
-            let p = Path::new("/").join(inside);
-            return fs::metadata(&p)
-                .map(|m| Meta::from_std(&m))
-                .map_err(|e| RootError::io("open", inside, e));
-        }
-        let fd = self.open_at(inside, OFlags::empty(), Last::Follow)?;
-        File::from(fd)
-            .metadata()
-            .map(|m| Meta::from_std(&m))
-            .map_err(|e| RootError::io("stat", inside, e))
+        self.stat(inside, Last::Follow)
     }
 
     /// `lstat` (does not follow the last link).
     pub fn symlink_metadata(&self, inside: &Path) -> Result<Meta, RootError> {
-        if let Some(node) = self.virtual_node("stat", inside, false) {
+        self.stat(inside, Last::NoFollow)
+    }
+
+    fn stat(&self, inside: &Path, last: Last) -> Result<Meta, RootError> {
+        if let Some(node) = self.virtual_node("stat", inside, last == Last::Follow) {
             return node.map(|(t, n)| Meta::from_virtual(t.stat(n)));
         }
         if self.is_host() {
-            // One `lstat` where a directory root needs open, fstat and close; the
+            // One `stat` or `lstat` where a directory root needs open, fstat and close; the
             // kernel resolves against the real `/`, which is the root. A failure reads as the
             // open's did.
             crate::work::add(1);
             let p = Path::new("/").join(inside);
-            return fs::symlink_metadata(&p)
+            let m = if last == Last::Follow {
+                fs::metadata(&p)
+            } else {
+                fs::symlink_metadata(&p)
+            };
+            return m
                 .map(|m| Meta::from_std(&m))
                 .map_err(|e| RootError::io("open", inside, e));
         }
-        let fd = self.open_at(inside, OFlags::empty(), Last::NoFollow)?;
+        let fd = self.open_at(inside, OFlags::empty(), last)?;
         File::from(fd)
             .metadata()
             .map(|m| Meta::from_std(&m))

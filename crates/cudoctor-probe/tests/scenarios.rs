@@ -885,29 +885,23 @@ fn jax_plugin_gpu_code_is_recorded() {
 
 #[test]
 fn system_python_version_from_the_python3_link() {
-    // Debian's layout: only the version-less dist-packages, and two interpreters; the one
-    // `python3` points to is the environment's version, whatever order the listing has.
-    let f = Fixture::new();
-    f.dir("usr/lib/python3/dist-packages")
-        .file("usr/bin/python3.12", "")
+    // Debian's layout: only the version-less dist-packages. With two interpreters, the one
+    // `python3` points to is the environment's version, whatever order the listing has; with
+    // no link, the name found by listing `bin`.
+    let two = Fixture::new();
+    two.file("usr/bin/python3.12", "")
         .file("usr/bin/python3.10", "")
         .link("usr/bin/python3", "python3.10");
-    let (_, v) = probe_dir(&f, &[]);
-    let env = find(at(&v, "/python_environments"), "path", "/usr");
-    assert_eq!(env["python_version"], "3.10");
-    assert_eq!(
-        env["python_version_source"],
-        "interpreter name `/usr/bin/python3.10`"
-    );
-    // No link: the name found by listing `bin`.
-    let f = Fixture::new();
-    f.dir("usr/lib/python3/dist-packages")
-        .file("usr/bin/python3.11", "");
-    let (_, v) = probe_dir(&f, &[]);
-    let env = find(at(&v, "/python_environments"), "path", "/usr");
-    assert_eq!(env["python_version"], "3.11");
-    assert_eq!(
-        env["python_version_source"],
-        "interpreter name `/usr/bin/python3.11`"
-    );
+    let one = Fixture::new();
+    one.file("usr/bin/python3.11", "");
+    for (f, want) in [(&two, "3.10"), (&one, "3.11")] {
+        f.dir("usr/lib/python3/dist-packages");
+        let (_, v) = probe_dir(f, &[]);
+        let env = find(at(&v, "/python_environments"), "path", "/usr");
+        assert_eq!(env["python_version"], want);
+        assert_eq!(
+            env["python_version_source"],
+            format!("interpreter name `/usr/bin/python{want}`")
+        );
+    }
 }

@@ -567,6 +567,19 @@ mod tests {
         );
     }
 
+    /// The scanner walks nested arrays and objects with members (the comma-or-close step of
+    /// both): the member it appends after stands after all of them, and nothing else moves.
+    #[test]
+    fn nested_arrays_and_objects_are_kept_byte_for_byte() {
+        let t = "{\"a\": [1, [2, {\"x\": [3, 4]}], \"s,]}\"], \"b\": {\"c\": [5], \"d\": {}}}";
+        let p = plan_docker_runtime(t, &opts(false)).unwrap();
+        let (kept, added) = p.new.split_at(t.len() - 1);
+        assert_eq!(kept, &t[..t.len() - 1]);
+        assert!(added.starts_with(", \"runtimes\": {"), "{added}");
+        assert!(added.ends_with('}'));
+        serde_json::from_str::<serde_json::Value>(&p.new).unwrap();
+    }
+
     #[test]
     fn errors_name_line_and_column() {
         let e = plan_docker_runtime("{\n  \"a\": 1,\n}", &opts(false)).unwrap_err();

@@ -379,4 +379,21 @@ mod tests {
             .unwrap();
         assert!(e.to_string().contains("`data/cuda.toml`"));
     }
+
+    /// `table_file!` keeps each file's top level closed: an unknown array (a typo of a table's
+    /// name) is an error, a missing `#[serde(default)]` array is empty, any other missing one is
+    /// an error.
+    #[test]
+    fn table_files_reject_unknown_and_missing_arrays() {
+        let e = serde_json::from_str::<gpus::GpuFile>(r#"{"gpu": [], "gpus": []}"#)
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("unknown field `gpus`"), "{e}");
+        assert!(serde_json::from_str::<gpus::GpuFile>("{}").is_err());
+        let e = serde_json::from_str::<tensorflow::TensorflowFile>(
+            r#"{"release": [], "archs": [], "sonames": [], "package": [], "image_scheme": [], "image": []}"#,
+        )
+        .unwrap();
+        assert!(e.wheel.is_empty() && e.pip_extra.is_empty());
+    }
 }

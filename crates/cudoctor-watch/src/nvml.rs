@@ -84,24 +84,24 @@ impl ProcessEntry for ProcessInfoV1 {
 }
 
 /// One call of `nvmlDeviceGetComputeRunningProcesses` (`f`, either version) with room for `cap`
-/// entries; `n` is set to how many there are (more than `cap` when the room was short).
+/// entries. An error carries NVML's code and the count it gave (more than `cap` when the room
+/// was short).
 fn running_processes<T: ProcessEntry>(
     f: unsafe extern "C" fn(Device, *mut c_uint, *mut T) -> c_int,
     handle: Device,
-    n: &mut c_uint,
     cap: c_uint,
-) -> Result<Vec<(u32, u64)>, c_int> {
+) -> Result<Vec<(u32, u64)>, (c_int, c_uint)> {
     let mut buf = vec![T::default(); cap as usize];
-    *n = cap;
+    let mut n = cap;
     // SAFETY: `n` is the buffer's length in entries, of the layout `f` was looked up for; NVML
     // writes at most `n`.
-    let rc = unsafe { f(handle, n, buf.as_mut_ptr()) };
+    let rc = unsafe { f(handle, &raw mut n, buf.as_mut_ptr()) };
     if rc != NVML_SUCCESS {
-        return Err(rc);
+        return Err((rc, n));
     }
     Ok(buf
         .iter()
-        .take((*n).min(cap) as usize)
+        .take(n.min(cap) as usize)
         .map(T::pid_and_memory)
         .collect())
 }
@@ -298,10 +298,9 @@ impl NvmlSampler {
         let procs = self.api.procs.as_ref()?;
         let mut cap: c_uint = 64;
         loop {
-            let mut n = cap;
             let got = match procs {
-                Procs::V2(f) => running_processes(*f, handle, &mut n, cap),
-                Procs::V1(f) => running_processes(*f, handle, &mut n, cap),
+                Procs::V2(f) => running_processes(*f, handle, cap),
+                Procs::V1(f) => running_processes(*f, handle, cap),
             };
             match got {
                 Ok(list) => {
@@ -317,7 +316,7 @@ impl NvmlSampler {
                             .collect(),
                     );
                 }
-                Err(NVML_ERROR_INSUFFICIENT_SIZE) if n > cap && n <= MAX_PROCESSES => cap = n,
+                Err((NVML_ERROR_INSUFFICIENT_SIZE, n)) if n > cap && n <= MAX_PROCESSES => cap = n,
                 Err(_) => return None,
             }
         }

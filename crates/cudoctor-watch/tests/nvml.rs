@@ -71,6 +71,30 @@ fn samples_the_shim() {
     assert!(later.t >= sample.t);
 }
 
+/// More processes than the first buffer holds (64): NVML answers INSUFFICIENT_SIZE with the
+/// count, and the sampler asks again with room for all of them.
+#[test]
+fn more_processes_than_the_first_buffer() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(lib) = shim(dir.path()) else { return };
+    // The same path is the same loaded library: the sampler sees the count set here.
+    // SAFETY: the shim built above, from tests/nvml_shim.c; no initialisers of its own.
+    let shim = unsafe { libloading::Library::new(&lib) }.unwrap();
+    // SAFETY: `void shim_set_procs(unsigned)` in tests/nvml_shim.c.
+    unsafe {
+        let set: libloading::Symbol<'_, unsafe extern "C" fn(u32)> =
+            shim.get(b"shim_set_procs").unwrap();
+        set(70);
+    }
+    let mut s = NvmlSampler::open(&lib).unwrap();
+    let sample = s.sample().unwrap().unwrap();
+    let procs = sample.gpus[0].processes.as_ref().unwrap();
+    assert_eq!(procs.len(), 70);
+    assert_eq!(procs[69].pid, 4242 + 69);
+    drop(s);
+    drop(shim);
+}
+
 #[test]
 fn refuses_a_relative_path_and_names_a_missing_file() {
     let err = NvmlSampler::open(Path::new("libnvidia-ml.so.1"))

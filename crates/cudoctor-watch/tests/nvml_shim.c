@@ -80,9 +80,14 @@ nvmlReturn_t nvmlDeviceGetTemperature(void *h, int sensor, unsigned *t) {
     return OK;
 }
 nvmlReturn_t nvmlDeviceGetPcieThroughput(void *h, int counter, unsigned *v) { return NOT_SUPPORTED; }
+/* How many compute processes GPU 0 has; a test raises it with shim_set_procs (more than the
+ * sampler's first buffer holds, to make it ask again). */
+static unsigned procs_on_gpu0 = 2;
+void shim_set_procs(unsigned n) { procs_on_gpu0 = n; }
+
 nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v2(void *h, unsigned *count, nvmlProcessInfo_t *p) {
     const char *none = getenv("SHIM_NO_PROCS");
-    unsigned n = (dev(h) == 0 && !(none && none[0] == '1')) ? 2 : 0;
+    unsigned n = (dev(h) == 0 && !(none && none[0] == '1')) ? procs_on_gpu0 : 0;
     if (*count < n) { *count = n; return INSUFFICIENT_SIZE; }
     for (unsigned i = 0; i < n; i++) {
         p[i].pid = 4242 + i;

@@ -894,7 +894,12 @@ fn system_python_version_from_the_python3_link() {
         .link("usr/bin/python3", "python3.10");
     let one = Fixture::new();
     one.file("usr/bin/python3.11", "");
-    for (f, want) in [(&two, "3.10"), (&one, "3.11")] {
+    // A dangling `python3 -> python3.9` names no interpreter: the listing's 3.11 stands.
+    let dangling = Fixture::new();
+    dangling
+        .file("usr/bin/python3.11", "")
+        .link("usr/bin/python3", "python3.9");
+    for (f, want) in [(&two, "3.10"), (&one, "3.11"), (&dangling, "3.11")] {
         f.dir("usr/lib/python3/dist-packages");
         let (_, v) = probe_dir(f, &[]);
         let env = find(at(&v, "/python_environments"), "path", "/usr");

@@ -305,14 +305,17 @@ fn inspect(ctx: &mut Ctx<'_>, prefix: &Path, cand: Candidate) -> Option<PythonEn
         }
     }
     if version.is_none() {
-        // `bin/python3 -> python3.11` names the version with one readlink; the listing (a
-        // thousand names in `/usr/bin`) is read only when no such link is there.
+        // `bin/python3 -> python3.11` names the version with one readlink (and one lstat that
+        // `python3.11` is there); the listing (a thousand names in `/usr/bin`) is read only when
+        // no such link is there.
         let bin = prefix.join("bin");
         version = ["python3", "python"].iter().find_map(|n| {
             let target = ctx.root.read_link(&bin.join(n)).ok()?;
             let name = target.to_str().filter(|t| !t.contains('/'))?;
             let v = python_version_from_name(name)?;
-            Some((v, format!("interpreter name `{}`", show(&bin.join(name)))))
+            let interpreter = bin.join(name);
+            ctx.root.symlink_metadata(&interpreter).ok()?;
+            Some((v, format!("interpreter name `{}`", show(&interpreter))))
         });
     }
     if version.is_none() {

@@ -71,15 +71,63 @@ pub fn agent(timeout: Timeout, proxy_from_env: bool) -> ureq::Agent {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use std::io::{BufRead, BufReader, Write};
+    use std::net::TcpListener;
+
+    /// A one-request server on 127.0.0.1: answers `answer` (or nothing when `None`) and hands
+    /// back the request head it read.
+    fn serve_once(answer: Option<&'static str>) -> (String, std::thread::JoinHandle<String>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/simple/", listener.local_addr().unwrap());
+        let handle = std::thread::spawn(move || {
+            let (stream, _) = listener.accept().unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut head = String::new();
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap() == 0 || line == "\r\n" {
+                    break;
+                }
+                head.push_str(&line);
+            }
+            match answer {
+                Some(a) => (&stream).write_all(a.as_bytes()).unwrap(),
+                // Silent until the client gives up.
+                None => {
+                    let _ = reader.read_line(&mut String::new());
+                }
+            }
+            head
+        });
+        (url, handle)
+    }
 
     #[test]
-    fn the_user_agent_names_this_release() {
-        assert_eq!(
-            USER_AGENT,
-            format!("cudoctor/{}", env!("CARGO_PKG_VERSION"))
+    fn requests_name_cudoctor_and_an_error_status_is_a_response() {
+        let (url, server) = serve_once(Some("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"));
+        let a = agent(Timeout::Whole(Duration::from_secs(5)), false);
+        let r = a.get(&url).call().unwrap();
+        assert_eq!(r.status(), 404);
+        let head = server.join().unwrap().to_ascii_lowercase();
+        assert!(
+            head.contains(&format!(
+                "user-agent: cudoctor/{}\r\n",
+                env!("CARGO_PKG_VERSION")
+            )),
+            "{head}"
         );
+    }
+
+    #[test]
+    fn a_silent_server_ends_with_a_timeout() {
+        let (url, server) = serve_once(None);
+        let a = agent(Timeout::Whole(Duration::from_millis(300)), false);
+        let e = a.get(&url).call().unwrap_err();
+        assert!(matches!(e, ureq::Error::Timeout(_)), "{e:?}");
+        server.join().unwrap();
     }
 
     #[test]
@@ -91,6 +139,7 @@ mod tests {
         let each = agent(Timeout::EachPhase(t), false);
         let timeouts = each.config().timeouts();
         assert_eq!(timeouts.global, None);
+        assert_eq!(timeouts.recv_body, None, "a layer's body is not bounded");
         assert_eq!(
             (
                 timeouts.connect,
@@ -102,9 +151,8 @@ mod tests {
     }
 
     #[test]
-    fn error_statuses_are_responses_and_no_proxy_unless_asked() {
+    fn no_proxy_unless_asked() {
         let a = agent(Timeout::Whole(Duration::from_secs(1)), false);
-        assert!(!a.config().http_status_as_error());
         assert!(a.config().proxy().is_none());
     }
 }

@@ -560,7 +560,8 @@ enum Last {
 }
 
 impl Root {
-    /// The running system.
+    /// The running system. Resolved paths ([`Root::real_path`]) are remembered for this
+    /// value's life: take a new one to see a tree that has changed since.
     pub fn host() -> Self {
         Self {
             base: Base::Host(HostPaths::default()),

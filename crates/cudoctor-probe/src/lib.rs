@@ -317,20 +317,57 @@ impl Probe {
             snap.environment.ld_library_path_current_directory = ldso::current_directory_entries(v);
         }
         let mut ctx = Ctx::new(root, env);
-        if which_ones.driver {
-            collect::driver::collect_kernel(&mut ctx, &mut snap.driver);
-        }
-        if which_ones.gpus {
-            snap.gpus = collect::driver::collect_gpus(&mut ctx);
-            snap.device_nodes = collect::driver::collect_device_nodes(&mut ctx);
-        }
-        if which_ones.toolkits || which_ones.cudnn || which_ones.libraries {
-            snap.cuda_toolkits = collect::toolkit::collect(&mut ctx);
-        }
-        if which_ones.python || which_ones.frameworks || which_ones.libraries || which_ones.cudnn {
-            let (envs, active) = collect::python::collect_with_active(&mut ctx);
+        let want_python =
+            which_ones.python || which_ones.frameworks || which_ones.libraries || which_ones.cudnn;
+        let want_libraries = which_ones.libraries || which_ones.cudnn || which_ones.driver;
+        // The Python environments and their frameworks are collected on a second thread while
+        // this one reads everything that does not depend on them (the driver, the GPUs, the
+        // toolkits, the container, the system, the loader's own directories). Both read the
+        // same root; what each context gathered is joined before the libraries are collected.
+        let (python, loader_dirs) = std::thread::scope(|s| {
+            let python = want_python.then(|| {
+                s.spawn(|| {
+                    let mut pctx = Ctx::new(root, env);
+                    let (envs, active) = collect::python::collect_with_active(&mut pctx);
+                    let frameworks = if which_ones.frameworks {
+                        collect::frameworks::collect(&mut pctx, &envs)
+                    } else {
+                        Vec::new()
+                    };
+                    // The step counter is per thread: carried back to the caller's.
+                    (envs, active, frameworks, pctx, work::take())
+                })
+            });
+            if which_ones.driver {
+                collect::driver::collect_kernel(&mut ctx, &mut snap.driver);
+            }
+            if which_ones.gpus {
+                snap.gpus = collect::driver::collect_gpus(&mut ctx);
+                snap.device_nodes = collect::driver::collect_device_nodes(&mut ctx);
+            }
+            if which_ones.toolkits || which_ones.cudnn || which_ones.libraries {
+                snap.cuda_toolkits = collect::toolkit::collect(&mut ctx);
+            }
+            if which_ones.container {
+                snap.container = collect::container::collect(&mut ctx);
+            }
+            if which_ones.system {
+                snap.system = collect::system::collect(&mut ctx);
+            }
+            let loader_dirs = want_libraries.then(|| {
+                let dirs = collect::libraries::loader_dirs(&mut ctx);
+                collect::libraries::prefetch(&mut ctx, &dirs);
+                dirs
+            });
+            let python = python.map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+            (python, loader_dirs)
+        });
+        if let Some((envs, active, frameworks, pctx, steps)) = python {
             snap.python_environments = envs;
             snap.active_python = Some(active);
+            snap.frameworks = frameworks;
+            ctx.absorb(pctx);
+            work::add(steps);
         }
         let site_packages: Vec<PathBuf> = snap
             .python_environments
@@ -346,9 +383,10 @@ impl Probe {
                 );
             }
         }
-        if which_ones.libraries || which_ones.cudnn || which_ones.driver {
+        if let Some(dirs) = loader_dirs {
             let extra = library_dirs(root, &snap, &site_packages);
-            snap.libraries = collect::libraries::collect(&mut ctx, cache.as_ref().ok(), &extra);
+            snap.libraries =
+                collect::libraries::collect(&mut ctx, cache.as_ref().ok(), dirs, &extra);
             collect::libraries::read_gpu_code(&mut ctx, &mut snap.libraries);
         }
         if which_ones.cudnn {
@@ -360,15 +398,6 @@ impl Probe {
                 &snap.libraries,
                 &snap.python_environments,
             );
-        }
-        if which_ones.frameworks {
-            snap.frameworks = collect::frameworks::collect(&mut ctx, &snap.python_environments);
-        }
-        if which_ones.container {
-            snap.container = collect::container::collect(&mut ctx);
-        }
-        if which_ones.system {
-            snap.system = collect::system::collect(&mut ctx);
         }
         if which_ones.loader {
             let mut sonames: BTreeSet<String> = snap

@@ -90,9 +90,11 @@ impl Default for SearchDirs {
     }
 }
 
-/// Collects libraries from the standard places plus `extra` directories (toolkit, wheel and
-/// conda library directories, with their reason).
-pub fn collect(ctx: &mut Ctx<'_>, cache: Option<&LdCache>, extra: &SearchDirs) -> Vec<Library> {
+/// The directories the loader itself searches, each with how it was found: `LD_LIBRARY_PATH`,
+/// `/etc/ld.so.conf`, the default directories, and the driver vendors' directories. None of
+/// them depends on the Python environments, so [`prefetch`] can list them while those are
+/// collected.
+pub fn loader_dirs(ctx: &mut Ctx<'_>) -> SearchDirs {
     let mut dirs = SearchDirs::new();
     if let Some(llp) = ctx.env.get(env_vars::LD_LIBRARY_PATH).map(str::to_owned) {
         for d in llp.split([':', ';']).filter(|d| d.starts_with('/')) {
@@ -118,6 +120,30 @@ pub fn collect(ctx: &mut Ctx<'_>, cache: Option<&LdCache>, extra: &SearchDirs) -
     for d in VENDOR_DIRS {
         dirs.add(*d, "driver_vendor_dir");
     }
+    dirs
+}
+
+/// Lists each of `dirs` into the context's listings ([`Ctx::listing`]), so that [`collect`]
+/// finds them read: `/usr/lib/x86_64-linux-gnu` alone holds a thousand names. Like
+/// [`collect`], a directory met again under another name is not listed again.
+pub fn prefetch(ctx: &mut Ctx<'_>, dirs: &SearchDirs) {
+    let mut seen = std::collections::BTreeSet::new();
+    for dir in &dirs.order {
+        let real = ctx.root.real_path(dir).unwrap_or_else(|_| dir.clone());
+        if seen.insert(real) {
+            ctx.listing(dir);
+        }
+    }
+}
+
+/// Collects libraries from the loader's directories (`dirs`, from [`loader_dirs`]) plus `extra`
+/// directories (toolkit, wheel and conda library directories, with their reason).
+pub fn collect(
+    ctx: &mut Ctx<'_>,
+    cache: Option<&LdCache>,
+    mut dirs: SearchDirs,
+    extra: &SearchDirs,
+) -> Vec<Library> {
     for d in &extra.order {
         for via in &extra.dirs[d] {
             dirs.add(d.clone(), via);
@@ -155,7 +181,7 @@ pub fn collect(ctx: &mut Ctx<'_>, cache: Option<&LdCache>, extra: &SearchDirs) -
             continue;
         }
         let mut here = Vec::new();
-        for e in ctx.root.read_dir_or_empty(dir) {
+        for e in ctx.listing(dir).iter() {
             // A directory named like a library is no library (the loader skips it too).
             if let Some((family, _)) = classify(&e.name_str()).filter(|_| !ctx.root.is_dir(&e.path))
             {

@@ -62,6 +62,18 @@ impl<'a> Ctx<'a> {
         l
     }
 
+    /// Takes in what a context used on another thread gathered: its failures, wheel records
+    /// and listings.
+    pub fn absorb(&mut self, other: Ctx<'_>) {
+        self.errors.extend(other.errors);
+        for (site, records) in other.wheel_records {
+            self.wheel_records.entry(site).or_insert(records);
+        }
+        for (dir, listing) in other.listings {
+            self.listings.entry(dir).or_insert(listing);
+        }
+    }
+
     /// Records a failure.
     pub fn error(&mut self, collector: &str, path: Option<&Path>, message: impl Into<String>) {
         self.errors.push(ProbeError {

@@ -228,6 +228,67 @@ fn a_path_directory_under_several_names_is_listed_once() {
     );
 }
 
+/// The Python environments are collected on a thread of their own; the steps counted there are
+/// the probe's too: 400 more names in `dist-packages` count at least 400 more steps.
+#[test]
+fn steps_of_the_python_thread_are_counted() {
+    let steps = |extra: usize| {
+        let f = Fixture::new();
+        f.file("/usr/bin/python3.11", "");
+        f.dir("/usr/lib/python3/dist-packages");
+        for i in 0..extra {
+            f.file(&format!("/usr/lib/python3/dist-packages/m{i}.py"), "");
+        }
+        let (steps, snap) = probe_steps(&f, vec![("PATH".into(), "/usr/bin".into())]);
+        assert!(
+            snap.python_environments.iter().any(|e| e.path == "/usr"),
+            "{:?}",
+            snap.python_environments
+        );
+        steps
+    };
+    let (none, many) = (steps(0), steps(400));
+    assert!(
+        many >= none + 400,
+        "{none} steps with an empty dist-packages, {many} with 400 names in it"
+    );
+}
+
+/// `/lib -> usr/lib`, as on merged-/usr systems: the loader's default directories
+/// `/lib/x86_64-linux-gnu` and `/usr/lib/x86_64-linux-gnu` are one directory, listed once
+/// (while the Python environments are collected) and its libraries reported once.
+#[test]
+fn a_library_directory_under_two_names_is_listed_once() {
+    let steps = |merged: bool| {
+        let f = Fixture::new();
+        f.lib(
+            "/usr/lib/x86_64-linux-gnu/libcudart.so.12",
+            "libcudart.so.12",
+        );
+        for i in 0..400 {
+            f.file(&format!("/usr/lib/x86_64-linux-gnu/other{i}"), "");
+        }
+        if merged {
+            f.link("/lib", "usr/lib");
+        }
+        let (steps, snap) = probe_steps(&f, vec![]);
+        let cudart: Vec<&str> = snap
+            .libraries
+            .iter()
+            .filter(|l| l.family == "cudart")
+            .map(|l| l.path.as_str())
+            .collect();
+        assert_eq!(cudart.len(), 1, "merged {merged}: {cudart:?}");
+        steps
+    };
+    let (plain, merged) = (steps(false), steps(true));
+    // A second listing would count the directory's 401 entries again.
+    assert!(
+        merged < plain + 401,
+        "{plain} steps without /lib -> usr/lib, {merged} with it"
+    );
+}
+
 /// Ten `ld.so.conf.d` files, each including all ten and listing `n` directories: the includes
 /// fanned out without end and the directory dedupe was a `Vec::contains`.
 #[test]

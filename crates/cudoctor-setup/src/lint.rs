@@ -202,29 +202,34 @@ fn apt_installs(run: &str) -> Vec<String> {
     out
 }
 
-/// The CUDA libraries whose packages a Dockerfile may install over the base image's own: apt
-/// names them `lib<stem>...` (`libcudnn8`, `libcublas-12-1`), pip `nvidia-<stem>...`
-/// (`nvidia-cudnn-cu11`); the toolkit's own are `cuda-...` in both (after `nvidia-` for pip).
-const CUDA_LIBRARY_STEMS: [&str; 7] = [
-    "cudnn", "cublas", "cufft", "cusolver", "cusparse", "curand", "nccl",
-];
-
-fn is_cuda_stem(rest: &str) -> bool {
-    CUDA_LIBRARY_STEMS.iter().any(|s| rest.starts_with(s))
-}
-
-/// An apt package of CUDA's (`libcudnn8=8.9.7.29-1+cuda12.2`, `cuda-cudart-12-1`, `cudnn9-cuda-12`).
-fn is_cuda_package(apt: &str) -> bool {
-    let n = apt.split('=').next().unwrap_or(apt);
+/// An apt package of CUDA's (`libcudnn8=8.9.7.29-1+cuda12.2`, `cuda-cudart-12-1`, `cudnn9-cuda-12`):
+/// the toolkit's own are `cuda-...`, cuDNN's repository packages `cudnn...`, and a library of the
+/// knowledge base's packaging table (`data/library_packages.toml`) is `lib<family>...` in Debian
+/// and NVIDIA's repository alike (`libcublas-12-1`, `libcublaslt12`, `libnvjitlink-12-4`,
+/// `libnccl2`), or the table's `apt_stem` (`cuda-nvrtc-12-1`).
+fn is_cuda_package(kb: &Kb, apt: &str) -> bool {
+    let n = apt.split('=').next().unwrap_or(apt).to_ascii_lowercase();
     n.starts_with("cuda-")
         || n.starts_with("cudnn")
-        || n.strip_prefix("lib").is_some_and(is_cuda_stem)
+        || kb.library_packages().iter().any(|row| {
+            row.apt_stem
+                .as_deref()
+                .is_some_and(|stem| n.starts_with(&format!("{stem}-")))
+                || std::iter::once(&row.family)
+                    .chain(&row.aliases)
+                    .any(|family| n.starts_with(&format!("lib{}", family.to_ascii_lowercase())))
+        })
 }
 
-/// A pip wheel of CUDA's (`nvidia-cudnn-cu11`, `nvidia-cuda-runtime-cu12`).
-fn is_cuda_wheel(name: &str) -> bool {
-    name.strip_prefix("nvidia-")
-        .is_some_and(|r| r.starts_with("cuda-") || is_cuda_stem(r))
+/// A pip wheel of CUDA's: one of the knowledge base's packaging table (`nvidia-cudnn-cu11`,
+/// `nvidia-nvjitlink-cu12`, `nvidia-cuda-runtime-cu12`), or another `nvidia-cuda-...` wheel of
+/// the toolkit's (`nvidia-cuda-nvcc-cu12`).
+fn is_cuda_wheel(kb: &Kb, name: &str) -> bool {
+    name.starts_with("nvidia-cuda-")
+        || kb.library_packages().iter().any(|row| {
+            name.strip_prefix(row.pip_stem.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with("-cu"))
+        })
 }
 
 fn is_cuda_path(p: &str) -> bool {
@@ -460,7 +465,7 @@ impl Linter<'_> {
                 }
                 "torch" => Framework::PyTorch,
                 "jax" | "jaxlib" => Framework::Jax,
-                n if is_cuda_wheel(n) => {
+                n if is_cuda_wheel(self.kb, n) => {
                     self.overwritten(ins, &format!("`pip install {n}` installs CUDA libraries"));
                     continue;
                 }
@@ -491,7 +496,7 @@ impl Linter<'_> {
         }
         if let Some(p) = apt_installs(&ins.args)
             .into_iter()
-            .find(|p| is_cuda_package(p))
+            .find(|p| is_cuda_package(self.kb, p))
         {
             self.overwritten(
                 ins,
@@ -705,22 +710,36 @@ mod tests {
 
     #[test]
     fn cuda_packages_by_apt_and_pip_name() {
+        let kb = kb();
         for apt in [
             "libcudnn8=8.9.7.29-1+cuda12.2",
             "libcudnn9-cuda-12",
             "cudnn9-cuda-12",
             "cuda-cudart-12-1",
             "libcublas-12-1",
+            "libcublaslt12",
             "libcufft-11-8",
             "libcusolver-11-8",
             "libcusparse-12-1",
             "libcurand-12-1",
             "libnccl2",
+            "libnvjitlink-12-4",
+            "cuda-nvrtc-12-1",
+            "libcupti12",
+            "libcudart12",
         ] {
-            assert!(is_cuda_package(apt), "{apt}");
+            assert!(is_cuda_package(kb, apt), "{apt}");
         }
-        for apt in ["curl", "libc6", "python3-pip", "libcups2", "nvidia-driver"] {
-            assert!(!is_cuda_package(apt), "{apt}");
+        for apt in [
+            "curl",
+            "libcurl4",
+            "libc6",
+            "python3-pip",
+            "libcups2",
+            "nvidia-driver",
+            "libnvidia-ml1",
+        ] {
+            assert!(!is_cuda_package(kb, apt), "{apt}");
         }
         for wheel in [
             "nvidia-cudnn-cu11",
@@ -731,11 +750,27 @@ mod tests {
             "nvidia-cusparse-cu12",
             "nvidia-curand-cu12",
             "nvidia-nccl-cu12",
+            "nvidia-nvjitlink-cu12",
+            "nvidia-cuda-nvrtc-cu12",
+            "nvidia-cuda-cupti-cu12",
+            "nvidia-cuda-nvcc-cu12",
         ] {
-            assert!(is_cuda_wheel(wheel), "{wheel}");
+            assert!(is_cuda_wheel(kb, wheel), "{wheel}");
         }
-        for wheel in ["nvidia-ml-py", "nvidia-nvjitlink-cu12", "cudnn", "torch"] {
-            assert!(!is_cuda_wheel(wheel), "{wheel}");
+        for wheel in [
+            "nvidia-ml-py",
+            "nvidia-cudnn-frontend",
+            "nvidia-dali-cuda120",
+            "cudnn",
+            "torch",
+        ] {
+            assert!(!is_cuda_wheel(kb, wheel), "{wheel}");
+        }
+        // Every wheel of the table is a CUDA wheel, for each CUDA major it is built for.
+        for row in kb.library_packages() {
+            for major in [11, 12] {
+                assert!(is_cuda_wheel(kb, &row.pip_name(major)), "{}", row.family);
+            }
         }
     }
 
@@ -775,6 +810,19 @@ mod tests {
         assert_eq!(
             ids(
                 "FROM tensorflow/tensorflow:2.9.0-gpu\nRUN pip install nvidia-cudnn-cu11==8.6.0.163\n"
+            ),
+            [(CUDA_OVERWRITTEN.to_owned(), 2)]
+        );
+        // nvJitLink is a family of the packaging table: its wheel and its apt package both count.
+        assert_eq!(
+            ids(
+                "FROM pytorch/pytorch:2.1.0-cuda12.1-cudnn8-runtime\nRUN pip install nvidia-nvjitlink-cu12==12.4.127\n"
+            ),
+            [(CUDA_OVERWRITTEN.to_owned(), 2)]
+        );
+        assert_eq!(
+            ids(
+                "FROM tensorflow/tensorflow:2.15.0-gpu\nRUN apt-get install -y libnvjitlink-12-4\n"
             ),
             [(CUDA_OVERWRITTEN.to_owned(), 2)]
         );

@@ -70,6 +70,37 @@ pub fn agent(timeout: Timeout, proxy_from_env: bool) -> ureq::Agent {
         .into()
 }
 
+/// Why [`read_capped`] gave no body.
+#[derive(Debug)]
+pub enum CappedError {
+    /// Reading the body failed (the connection broke, the timeout passed).
+    Io(std::io::Error),
+    /// The body is longer than the cap (it was read no further than one byte past it).
+    TooLarge,
+}
+
+/// The whole body of `resp`, at most `limit` bytes: a longer body is [`CappedError::TooLarge`],
+/// never its first `limit` bytes taken for the whole.
+pub fn read_capped(
+    resp: &mut ureq::http::Response<ureq::Body>,
+    limit: u64,
+) -> Result<Vec<u8>, CappedError> {
+    read_capped_from(resp.body_mut().as_reader(), limit)
+}
+
+fn read_capped_from(reader: impl std::io::Read, limit: u64) -> Result<Vec<u8>, CappedError> {
+    use std::io::Read as _;
+    let mut out = Vec::new();
+    reader
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut out)
+        .map_err(CappedError::Io)?;
+    if out.len() as u64 > limit {
+        return Err(CappedError::TooLarge);
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -154,5 +185,20 @@ mod tests {
     fn no_proxy_unless_asked() {
         let a = agent(Timeout::Whole(Duration::from_secs(1)), false);
         assert!(a.config().proxy().is_none());
+    }
+
+    #[test]
+    fn a_body_is_read_whole_up_to_its_cap_and_refused_past_it() {
+        assert_eq!(read_capped_from(&b"abcd"[..], 4).unwrap(), b"abcd");
+        assert_eq!(read_capped_from(&b""[..], 0).unwrap(), b"");
+        assert!(matches!(
+            read_capped_from(&b"abcde"[..], 4),
+            Err(CappedError::TooLarge)
+        ));
+        assert!(matches!(
+            read_capped_from(&b"a"[..], 0),
+            Err(CappedError::TooLarge)
+        ));
+        assert_eq!(read_capped_from(&b"ab"[..], u64::MAX).unwrap(), b"ab");
     }
 }

@@ -236,22 +236,15 @@ impl Client {
         resp: &mut ureq::http::Response<ureq::Body>,
         limit: u64,
     ) -> Result<Vec<u8>> {
-        let mut out = Vec::new();
-        resp.body_mut()
-            .as_reader()
-            .take(limit + 1)
-            .read_to_end(&mut out)
-            .map_err(|e| Error::BadResponse {
-                url: url.to_owned(),
-                reason: format!("reading the body failed: {e}"),
-            })?;
-        if out.len() as u64 > limit {
-            return Err(Error::BadResponse {
-                url: url.to_owned(),
-                reason: format!("the body is over the {limit}-byte limit"),
-            });
-        }
-        Ok(out)
+        cudoctor_http::read_capped(resp, limit).map_err(|e| Error::BadResponse {
+            url: url.to_owned(),
+            reason: match e {
+                cudoctor_http::CappedError::Io(e) => format!("reading the body failed: {e}"),
+                cudoctor_http::CappedError::TooLarge => {
+                    format!("the body is over the {limit}-byte limit")
+                }
+            },
+        })
     }
 
     /// The URL of a project's page on the index.

@@ -789,22 +789,16 @@ fn read_capped(
     resp: &mut Response,
     limit: u64,
 ) -> Result<Vec<u8>, RegistryError> {
-    let mut out = Vec::new();
-    resp.body_mut()
-        .as_reader()
-        .take(limit + 1)
-        .read_to_end(&mut out)
-        .map_err(|source| RegistryError::Body {
+    cudoctor_http::read_capped(resp, limit).map_err(|e| match e {
+        cudoctor_http::CappedError::Io(source) => RegistryError::Body {
             operation: ctx.operation.to_owned(),
             host: ctx.host(),
             repository: ctx.repo(),
             url: url.to_owned(),
             source,
-        })?;
-    if out.len() as u64 > limit {
-        return Err(too_large(ctx, "the response", limit));
-    }
-    Ok(out)
+        },
+        cudoctor_http::CappedError::TooLarge => too_large(ctx, "the response", limit),
+    })
 }
 
 fn verify_blob(

@@ -62,8 +62,8 @@ pub struct Needs {
     pub sonames: Option<Sourced<Vec<Soname>>>,
     /// `Requires-Dist: nvidia-*` lines of the installed package, as written.
     pub pins: Vec<Sourced<String>>,
-    /// The libraries its pinned wheels carry that the framework links against, so that
-    /// importing it loads them at once ([`pinned_libraries`]); empty where that is not known.
+    /// The libraries its pinned wheels carry that the framework loads, at the import or on
+    /// first use ([`pinned_libraries`]); empty where that is not known.
     pub pinned_libraries: Vec<Sourced<PinnedLibrary>>,
 }
 
@@ -77,6 +77,12 @@ pub struct PinnedLibrary {
     pub library: String,
     /// The name the framework's binaries ask the loader for (`libcudnn.so.9`).
     pub soname: String,
+    /// Whether importing the framework loads it (`false`: it is opened on first use, and the
+    /// import works without it), as the knowledge base measured in the framework's wheels.
+    pub at_import: bool,
+    /// For a library opened on first use: the calls that open it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_use: Option<String>,
 }
 
 /// What the knowledge base knows of the release.
@@ -565,15 +571,19 @@ pub(crate) fn pinned_library(kb: &Kb, requirement: &str) -> Option<(PinnedLibrar
             package: name,
             library: row.family.clone(),
             soname,
+            at_import: true,
+            first_use: None,
         },
         source,
     ))
 }
 
-/// The libraries a framework's pins carry that it links against: PyTorch's `libtorch_cuda.so`
-/// names them in `DT_NEEDED` (found through its `RUNPATH` in `site-packages/nvidia/*/lib`, then
-/// the loader's path), so `import torch` fails without them. TensorFlow and JAX open theirs
-/// when the GPU backend starts and fall back to the CPU: none for them here.
+/// The libraries a framework's pins carry that it loads, and when: PyTorch's libraries name
+/// most of them in `DT_NEEDED` (found through their `RPATH` in `site-packages/nvidia/*/lib`,
+/// then the loader's path), so `import torch` fails without them; cuSOLVER and NVRTC it opens
+/// by name on first use ([`cudoctor_kb::Kb::torch_library_load`], measured in the wheels). A
+/// family with no measured row is left out. TensorFlow and JAX open theirs when the GPU
+/// backend starts and fall back to the CPU: none for them here.
 fn pinned_libraries(
     kb: &Kb,
     framework: Framework,
@@ -588,10 +598,28 @@ fn pinned_libraries(
         if marker.contains("extra") || !pin_applies_on_linux(&marker) {
             continue;
         }
-        if let Some((lib, source)) = pinned_library(kb, &pin.value) {
-            if !out.iter().any(|o| o.value == lib) {
-                out.push(Sourced::new(lib, source));
-            }
+        let Some((mut lib, source)) = pinned_library(kb, &pin.value) else {
+            continue;
+        };
+        let Some(load) = kb.torch_library_load(&lib.library) else {
+            continue;
+        };
+        lib.at_import = load.loaded == cudoctor_kb::data::TorchLoad::Import;
+        lib.first_use.clone_from(&load.when);
+        // The row's URLs: the wheels it was measured in (`measured` has the details), and for a
+        // library opened on first use the PyTorch source that opens it.
+        let url = crate::finding::split_sources(&load.source).join(" ");
+        let source = format!(
+            "{source}; loaded {}: knowledge base: {url} (data/pytorch.toml, library_load `{}`)",
+            if lib.at_import {
+                "at the import"
+            } else {
+                "on first use"
+            },
+            load.family
+        );
+        if !out.iter().any(|o| o.value == lib) {
+            out.push(Sourced::new(lib, source));
         }
     }
     out

@@ -9,7 +9,7 @@ pub use crate::tables::gpus::GpuRow;
 pub use crate::tables::images::{NvidiaCudaExample, NvidiaCudaFlavor};
 pub use crate::tables::jax::JaxPlugin;
 pub use crate::tables::library_packages::LibraryPackaging;
-pub use crate::tables::pytorch::{TorchArchList, TorchVariant};
+pub use crate::tables::pytorch::{TorchArchList, TorchLibraryLoad, TorchLoad, TorchVariant};
 pub use crate::tables::tensorflow::{
     ImageScheme, TfArchRange, TfComputeCapabilities, TfImage, TfPackage, TfRelease, TfSonames,
     TfWheel,

@@ -437,6 +437,39 @@ fn missing_cudnn() {
     "#);
 }
 
+/// PyTorch 2.5.1 whose only missing wheel is cuSOLVER's, with no `libcusolver.so.11` anywhere:
+/// the import does not load it (measured: `libtorch_cuda_linalg.so`, opened on the first
+/// linear-algebra call, needs it), so the finding is a warning that says which calls fail.
+#[test]
+fn torch_missing_only_a_library_opened_on_first_use_still_imports() {
+    let f = Fixture::new();
+    let sp = "/usr/local/lib/python3.10/dist-packages";
+    f.file(
+        &format!("{sp}/torch-2.5.1.dist-info/METADATA"),
+        "Metadata-Version: 2.1\nName: torch\nVersion: 2.5.1\n\
+         Requires-Dist: nvidia-cusolver-cu12==11.6.1.9; platform_system == \"Linux\" and platform_machine == \"x86_64\"\n",
+    )
+    .file(
+        &format!("{sp}/torch-2.5.1.dist-info/RECORD"),
+        "torch/__init__.py,,\n",
+    )
+    .file(&format!("{sp}/torch/__init__.py"), "")
+    .dir(&format!("{sp}/torch/lib"))
+    .file("/usr/bin/python3.10", "")
+    .link("/usr/bin/python3", "python3.10")
+    .dir("/etc");
+    let (_, v) = check_json(&f, &[]);
+    let d = finding(&v, "library-not-found");
+    assert_eq!(d["severity"], "warning", "{d:#}");
+    let title = d["title"].as_str().unwrap();
+    assert!(
+        title.starts_with("PyTorch 2.5.1+cu124 imports, but libcusolver.so.11 not found"),
+        "{title}"
+    );
+    assert!(!title.contains("fail to import"), "{title}");
+    assert_round_trip(&f, &[]);
+}
+
 /// PyTorch 2.5.1 installed in a root where the NVIDIA wheels it pins are not, and no
 /// `libcudnn.so.9` / `libcublas.so.12` anywhere the loader looks: `import torch` fails, an
 /// error (it was a warning, and the verdict said the framework should use the GPU).
@@ -509,12 +542,14 @@ fn torch_whose_wheels_and_libraries_are_missing_cannot_import() {
           platform_machine == "x86_64"  (Requires-Dist of torch in /usr/local)
         - library in nvidia-cudnn-cu12: libcudnn.so.9  (knowledge base:
           https://pypi.org/project/nvidia-cudnn-cu12/ (family `cudnn`; soname
-          `libcudnn.so.<major of 9.1.0.70>`))
+          `libcudnn.so.<major of 9.1.0.70>`); loaded at the import: knowledge base:
+          https://pypi.org/project/torch/ (data/pytorch.toml, library_load `cudnn`))
         - dlopen("libcudnn.so.9"): no file the loader would take  (loader emulation (glibc search
           order))
         - library in nvidia-cublas-cu12: libcublas.so.12  (knowledge base:
           https://pypi.org/project/nvidia-cublas-cu12/ (family `cublas`; soname
-          `libcublas.so.<major of 12.4.5.8>`))
+          `libcublas.so.<major of 12.4.5.8>`); loaded at the import: knowledge base:
+          https://pypi.org/project/torch/ (data/pytorch.toml, library_load `cublas`))
         - dlopen("libcublas.so.12"): no file the loader would take  (loader emulation (glibc search
           order))
       fix:
@@ -523,7 +558,7 @@ fn torch_whose_wheels_and_libraries_are_missing_cannot_import() {
           `pip install --force-reinstall 'torch==2.5.1'`
       sources: https://packaging.python.org/en/latest/specifications/core-metadata/#requires-dist-multiple-use
         https://pytorch.org/get-started/locally/ https://pypi.org/project/nvidia-cudnn-cu12/
-        https://pypi.org/project/nvidia-cublas-cu12/
+        https://pypi.org/project/torch/ https://pypi.org/project/nvidia-cublas-cu12/
 
     ----- stderr -----
     "#);

@@ -490,6 +490,9 @@ fn missing_pins(ctx: &Ctx<'_>, t: &Target) -> Vec<Finding> {
         .filter(|(_, r)| r.loaded.is_none() && r.unknown.is_none())
         .map(|(p, _)| &p.value)
         .collect();
+    // Those the import loads fail it; the others fail only the calls that open them.
+    let (at_import, first_use): (Vec<&PinnedLibrary>, Vec<&PinnedLibrary>) =
+        not_found.iter().partition(|p| p.at_import);
     let names: Vec<String> = missing.iter().map(|(_, n, _)| n.clone()).collect();
     let mut f = if not_found.is_empty() {
         Finding::new(
@@ -518,9 +521,61 @@ fn missing_pins(ctx: &Ctx<'_>, t: &Target) -> Vec<Finding> {
             target = t.display(),
             env = env.to_string()
         ))
+    } else if at_import.is_empty() {
+        let sonames: Vec<&str> = first_use.iter().map(|p| p.soname.as_str()).collect();
+        let wheels: Vec<&str> = first_use.iter().map(|p| p.package.as_str()).collect();
+        let uses: Vec<String> = first_use
+            .iter()
+            .map(|p| {
+                format!(
+                    "`{}` on {}",
+                    p.soname,
+                    p.first_use.as_deref().unwrap_or("first use")
+                )
+            })
+            .collect();
+        Finding::new(
+            "library-not-found",
+            Severity::Warning,
+            format!(
+                "{} imports, but {} not found: the calls that open {} will fail, and {} not installed ({})",
+                t.display(),
+                sonames.join(", "),
+                if wheels.len() == 1 { "it" } else { "them" },
+                if wheels.len() == 1 {
+                    "the NVIDIA wheel that carries it is"
+                } else {
+                    "the NVIDIA wheels that carry them are"
+                },
+                wheels.join(", ")
+            ),
+        )
+        .title_msg(msg!(
+            "library-not-found-title-first-use",
+            target = t.display(),
+            sonames_join = sonames.join(", "),
+            count = wheels.len(),
+            wheels_join = wheels.join(", ")
+        ))
+        .explain(format!(
+            "{} opens these CUDA libraries only when a call first needs them, so importing it \
+             works without them: {}. They come from `nvidia-*` pip packages that its own \
+             metadata pins (`Requires-Dist`), which are missing from {env}, and the dynamic \
+             loader finds no copy elsewhere: not in the directories of `LD_LIBRARY_PATH`, the \
+             `ld.so.cache` index or the system library directories. Those calls fail with \
+             \"cannot open shared object file\" or an error naming the library.",
+            t.display(),
+            uses.join("; ")
+        ))
+        .explain_msg(msg!(
+            "library-not-found-explain-first-use",
+            target = t.display(),
+            uses_join = uses.join("; "),
+            env = env.to_string()
+        ))
     } else {
-        let sonames: Vec<&str> = not_found.iter().map(|p| p.soname.as_str()).collect();
-        let wheels: Vec<&str> = not_found.iter().map(|p| p.package.as_str()).collect();
+        let sonames: Vec<&str> = at_import.iter().map(|p| p.soname.as_str()).collect();
+        let wheels: Vec<&str> = at_import.iter().map(|p| p.package.as_str()).collect();
         Finding::new(
             "library-not-found",
             Severity::Error,

@@ -163,6 +163,14 @@ library-not-found-title-2 = { $target } requires NVIDIA wheels that are not inst
 library-not-found-explain-2 = { $target } gets its CUDA libraries from `nvidia-*` pip packages that its own metadata pins (`Requires-Dist`). They are missing from { $env }, so the libraries they carry are not where the framework looks first; unless matching copies are on the loader's path, importing it fails with "cannot open shared object file" or it runs without the GPU.
 library-not-found-fix-7 = `pip install { $reqs_join }` (into { $env })
 library-not-found-fix-8 = Or reinstall the framework with its dependencies: `pip install --force-reinstall { $args }`
+library-not-found-title-first-use = { $target } imports, but { $sonames_join } not found: the calls that open { $count ->
+        [one] it
+       *[other] them
+    } will fail, and { $count ->
+        [one] the NVIDIA wheel that carries it is
+       *[other] the NVIDIA wheels that carry them are
+    } not installed ({ $wheels_join })
+library-not-found-explain-first-use = { $target } opens these CUDA libraries only when a call first needs them, so importing it works without them: { $uses_join }. They come from `nvidia-*` pip packages that its own metadata pins (`Requires-Dist`), which are missing from { $env }, and the dynamic loader finds no copy elsewhere: not in the directories of `LD_LIBRARY_PATH`, the `ld.so.cache` index or the system library directories. Those calls fail with "cannot open shared object file" or an error naming the library.
 library-not-found-title-import = { $target } will fail to import: { $sonames_join } not found, and { $count ->
         [one] the NVIDIA wheel that carries it is
        *[other] the NVIDIA wheels that carry them are

@@ -102,7 +102,7 @@ use gpus::{GpuFile, GpuRow};
 use images::{NvidiaCudaExample, NvidiaCudaFile, NvidiaCudaFlavor};
 use jax::{JaxFile, JaxPlugin};
 use library_packages::{LibraryPackagesFile, LibraryPackaging};
-use pytorch::{PytorchFile, TorchVariant};
+use pytorch::{PytorchFile, TorchLibraryLoad, TorchVariant};
 use tensorflow::{
     ImageScheme, TensorflowFile, TfArchRange, TfImage, TfPackage, TfPipExtra, TfRelease, TfSonames,
     TfWheel,
@@ -127,6 +127,7 @@ pub struct Kb {
     pub(crate) cudnn_builds: Vec<CudnnBuild>,
     pub(crate) cudnn_releases: Vec<CudnnRelease>,
     pub(crate) torch_variants: Vec<TorchVariant>,
+    pub(crate) torch_library_loads: Vec<TorchLibraryLoad>,
     pub(crate) jax_plugins: Vec<JaxPlugin>,
     pub(crate) gpus: Vec<GpuRow>,
     pub(crate) nvidia_cuda_flavors: Vec<NvidiaCudaFlavor>,
@@ -176,6 +177,7 @@ impl Kb {
             cudnn_builds: cudnn.build,
             cudnn_releases: cudnn.release,
             torch_variants: torch.variant,
+            torch_library_loads: torch.library_load,
             jax_plugins: jax.plugin,
             gpus: gpus.gpu,
             nvidia_cuda_flavors: nv.flavor,
@@ -304,6 +306,32 @@ impl Kb {
                         reason: format!("the family `{f}` is listed twice"),
                     });
                 }
+            }
+        }
+        // A PyTorch library load names one packaging row's family, once, and a first-use row
+        // says when.
+        let mut loads = std::collections::BTreeSet::new();
+        for r in &self.torch_library_loads {
+            let reason = if !self.library_packages.iter().any(|p| p.family == r.family) {
+                Some(format!(
+                    "library_load `{}` is no family of data/library_packages.toml",
+                    r.family
+                ))
+            } else if !loads.insert(r.family.as_str()) {
+                Some(format!("library_load `{}` is listed twice", r.family))
+            } else if (r.loaded == pytorch::TorchLoad::FirstUse) != r.when.is_some() {
+                Some(format!(
+                    "library_load `{}`: `when` goes with loaded = \"first-use\", and only with it",
+                    r.family
+                ))
+            } else {
+                None
+            };
+            if let Some(reason) = reason {
+                return Err(LoadError::Invalid {
+                    file: "data/pytorch.toml",
+                    reason,
+                });
             }
         }
         // Ranges must not overlap.

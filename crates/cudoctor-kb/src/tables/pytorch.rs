@@ -92,11 +92,43 @@ pub struct TorchVariant {
     pub source: String,
 }
 
-table_file! { PytorchFile { variant: TorchVariant } }
+/// When `import torch` loads a library: at the import, or on the first call that needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TorchLoad {
+    /// A DT_NEEDED entry of a library the import loads (or of one of theirs): without it the
+    /// import fails.
+    Import,
+    /// Opened by name on the first call that needs it: the import works without it.
+    FirstUse,
+}
+
+/// PyTorch: when a wheel whose CUDA libraries are pinned `nvidia-*` wheels loads one library
+/// family's library (`data/pytorch.toml`, `[[library_load]]`), as measured in the wheels.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TorchLibraryLoad {
+    /// The family (as in `data/library_packages.toml`: `cusolver`).
+    pub family: String,
+    /// At the import or on first use.
+    pub loaded: TorchLoad,
+    /// Which file of the wheel needs it, and how.
+    pub by: String,
+    /// For [`TorchLoad::FirstUse`]: the calls that load it.
+    pub when: Option<String>,
+    /// The wheels read.
+    pub measured: String,
+    /// Source.
+    pub source: String,
+}
+
+table_file! { PytorchFile { variant: TorchVariant, library_load: TorchLibraryLoad } }
 
 rows! {
     /// Every PyTorch variant row, oldest first.
     torch_variants: [TorchVariant] = torch_variants;
+    /// When PyTorch loads each library family, as measured in its wheels.
+    torch_library_loads: [TorchLibraryLoad] = torch_library_loads;
 }
 
 impl Kb {
@@ -107,6 +139,15 @@ impl Kb {
             .iter()
             .filter(|v| v.release == s)
             .collect()
+    }
+
+    /// When PyTorch loads the library of `family` (`cusolver`, or an alias of a packaging row:
+    /// `cublasLt` is `cublas`'s); `None` where that was not measured.
+    pub fn torch_library_load(&self, family: &str) -> Option<&TorchLibraryLoad> {
+        let family = self
+            .library_packaging(family)
+            .map_or(family, |row| row.family.as_str());
+        self.torch_library_loads.iter().find(|r| r.family == family)
     }
 
     /// One PyTorch variant (`2.4.1`, `cu121`).
@@ -132,5 +173,31 @@ mod tests {
         let codes: Vec<String> = a.codes().iter().map(ToString::to_string).collect();
         assert_eq!(codes, ["sm_75", "sm_80", "sm_120", "compute_120"]);
         assert!("7.5;x".parse::<TorchArchList>().is_err());
+    }
+
+    /// Every family whose wheel a PyTorch release may pin has a measured row, and the two the
+    /// import does not load are the ones measured so: cuSOLVER (libtorch_cuda_linalg.so, opened
+    /// on first use) and NVRTC (opened by name).
+    #[test]
+    fn every_packaged_family_has_a_measured_load() {
+        let kb = crate::kb();
+        for row in kb.library_packages() {
+            for family in std::iter::once(&row.family).chain(&row.aliases) {
+                let load = kb.torch_library_load(family);
+                assert!(load.is_some(), "{family}");
+            }
+        }
+        let first_use: Vec<&str> = kb
+            .torch_library_loads()
+            .iter()
+            .filter(|r| r.loaded == TorchLoad::FirstUse)
+            .map(|r| r.family.as_str())
+            .collect();
+        assert_eq!(first_use, ["cusolver", "nvrtc"]);
+        assert_eq!(
+            kb.torch_library_load("cublasLt").map(|r| r.family.as_str()),
+            Some("cublas")
+        );
+        assert!(kb.torch_library_load("nvtx").is_none());
     }
 }

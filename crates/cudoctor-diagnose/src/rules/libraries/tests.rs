@@ -439,6 +439,112 @@ fn missing_wheels_whose_libraries_the_loader_cannot_find_fail_the_import() {
     );
 }
 
+/// PyTorch 2.5.1 in /opt/venv whose cuSOLVER and NVRTC wheels are not installed (every other
+/// wheel of the table it pins is), and, with `cudnn`, its cuDNN wheel too.
+fn torch_without_first_use_wheels(cudnn: bool) -> cudoctor_facts::snapshot::Snapshot {
+    let linux = "; platform_system == \"Linux\" and platform_machine == \"x86_64\"";
+    let pins = [
+        ("nvidia-cuda-nvrtc-cu12", "12.4.127"),
+        ("nvidia-cuda-runtime-cu12", "12.4.127"),
+        ("nvidia-cudnn-cu12", "9.1.0.70"),
+        ("nvidia-cusolver-cu12", "11.6.1.9"),
+    ];
+    let requires: Vec<String> = pins
+        .iter()
+        .map(|(n, v)| format!("{n}=={v}{linux}"))
+        .collect();
+    let requires: Vec<&str> = requires.iter().map(String::as_str).collect();
+    let mut s = with_torch(l4_venv(), "/opt/venv", "2.5.1", Some("12.4"), &requires);
+    s = with_package(s, "/opt/venv", "nvidia-cuda-runtime-cu12", "12.4.127");
+    if !cudnn {
+        s = with_package(s, "/opt/venv", "nvidia-cudnn-cu12", "9.1.0.70");
+    }
+    s
+}
+
+/// Measured in the wheels (`data/pytorch.toml`, `[[library_load]]`): `import torch` does not
+/// load cuSOLVER or NVRTC, so their missing wheels fail only the calls that open them, and
+/// the finding says so, as a warning, not "will fail to import".
+#[test]
+fn missing_wheels_of_libraries_opened_on_first_use_do_not_fail_the_import() {
+    let s = torch_without_first_use_wheels(false);
+    let t = targets_from_snapshot(kb(), &s);
+    let pinned: Vec<(&str, bool)> = t[0]
+        .needs
+        .pinned_libraries
+        .iter()
+        .map(|p| (p.value.soname.as_str(), p.value.at_import))
+        .collect();
+    assert_eq!(
+        pinned,
+        [
+            ("libnvrtc.so.12", false),
+            ("libcudart.so.12", true),
+            ("libcudnn.so.9", true),
+            ("libcusolver.so.11", false),
+        ]
+    );
+    let q = loader_questions(&t, &s);
+    let d = diagnose(kb(), &with_loader_not_found(s.clone(), &q), &t);
+    let nf = of(&d.findings, "library-not-found");
+    assert_eq!(nf.len(), 1, "{:#?}", d.findings);
+    assert_eq!(nf[0].severity, Severity::Warning);
+    assert_eq!(
+        nf[0].title,
+        "PyTorch 2.5.1+cu124 imports, but libnvrtc.so.12, libcusolver.so.11 not found: the calls that \
+         open them will fail, and the NVIDIA wheels that carry them are not installed \
+         (nvidia-cuda-nvrtc-cu12, nvidia-cusolver-cu12)"
+    );
+    assert!(
+        nf[0]
+            .explanation
+            .contains("`libcusolver.so.11` on the first linear-algebra call on a GPU tensor"),
+        "{}",
+        nf[0].explanation
+    );
+    assert!(!nf[0].explanation.contains("fails with an `OSError`"));
+    assert!(
+        nf[0]
+            .sources
+            .iter()
+            .any(|u| u.contains("LinearAlgebraStubs.cpp")),
+        "{:?}",
+        nf[0].sources
+    );
+    assert_eq!(d.status, crate::Status::Warning);
+    assert!(d.l10n_mismatches().is_empty(), "{:?}", d.l10n_mismatches());
+    assert!(
+        nf[0]
+            .localized_title(cudoctor_i18n::Lang::Zh)
+            .contains("可以导入")
+    );
+
+    // With the cuDNN wheel missing too, the import fails: the title names what fails it.
+    let s = torch_without_first_use_wheels(true);
+    let t = targets_from_snapshot(kb(), &s);
+    let q = loader_questions(&t, &s);
+    let d = diagnose(kb(), &with_loader_not_found(s, &q), &t);
+    let nf = of(&d.findings, "library-not-found");
+    assert_eq!(nf[0].severity, Severity::Error);
+    assert!(
+        nf[0].title.starts_with(
+            "PyTorch 2.5.1+cu124 will fail to import: libcudnn.so.9 not found, and the NVIDIA wheel \
+             that carries it is not installed (nvidia-cudnn-cu12)"
+        ),
+        "{}",
+        nf[0].title
+    );
+    assert!(
+        nf[0]
+            .evidence
+            .iter()
+            .any(|e| e.fact == "dlopen(\"libcusolver.so.11\")"),
+        "{:#?}",
+        nf[0].evidence
+    );
+    assert!(d.l10n_mismatches().is_empty(), "{:?}", d.l10n_mismatches());
+}
+
 #[test]
 fn missing_wheels_with_copies_on_the_loader_path_or_unknown_stay_a_warning() {
     // The cuBLAS wheel is there; the cuDNN one is not, but a libcudnn.so.9 is in ld.so.cache.

@@ -460,9 +460,10 @@ pub struct ProgramHeader {
 /// The bounds of [`read_dynamic`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DynamicLimits {
-    /// Bytes of the program headers, of the dynamic segment, and of the string table read. A
-    /// larger program header table is an error; a larger dynamic segment or string table is read
-    /// up to this many bytes.
+    /// Bytes of the program headers, of the dynamic segment, and of the string table read at
+    /// once. A larger program header table is an error; a larger dynamic segment is read up to
+    /// this many bytes; a larger string table is read one string at a time, where each entry
+    /// points.
     pub region_bytes: u64,
     /// `DT_NEEDED` / `DT_RPATH` / `DT_RUNPATH` entries taken; more is
     /// [`DynamicError::TooManyEntries`].
@@ -609,14 +610,27 @@ pub fn read_dynamic<R: ReadAt + ?Sized>(
     if strtab_off.saturating_add(strsz) > len {
         return Err(DynamicError::StringTablePastEnd);
     }
-    let strtab = read_region(src, strtab_off, strsz.min(limits.region_bytes))
-        .ok_or(DynamicError::StringTableUnreadable)?;
+    // A table within the region cap is read whole (one read for the usual library); a larger
+    // one (a C++ library's: libtorch_cuda.so's is 11 MB) string by string, where each entry
+    // points, so that no name is lost past the cap.
+    let strtab = if strsz <= limits.region_bytes {
+        Some(read_region(src, strtab_off, strsz).ok_or(DynamicError::StringTableUnreadable)?)
+    } else {
+        None
+    };
     // A name longer than the string cap is no name: the scan for its NUL stops there, so a
     // string table without NULs cannot make every entry scan (and copy) the whole table.
+    let cap = u64::try_from(limits.string_bytes.saturating_add(1)).unwrap_or(u64::MAX);
     let string_at = |off: u64| -> Option<String> {
-        let start = usize::try_from(off).ok()?;
-        let rest = strtab.get(start..)?;
-        let rest = &rest[..rest.len().min(limits.string_bytes.saturating_add(1))];
+        let piece;
+        let rest: &[u8] = if let Some(table) = &strtab {
+            let rest = table.get(usize::try_from(off).ok()?..)?;
+            &rest[..rest.len().min(limits.string_bytes.saturating_add(1))]
+        } else {
+            let len = strsz.checked_sub(off).filter(|&n| n > 0)?.min(cap);
+            piece = read_region(src, strtab_off.checked_add(off)?, len)?;
+            &piece
+        };
         crate::work::add(rest.len().min(64) as u64);
         let end = rest.iter().position(|&b| b == 0)?;
         Some(String::from_utf8_lossy(&rest[..end]).into_owned())

@@ -56,7 +56,9 @@ pub const LD_SO_CONF_DIRS: usize = 100_000;
 /// Entries listed in one directory. A large site-packages holds ~5,000.
 pub const MAX_DIR_ENTRIES: usize = 1 << 20;
 
-/// Bytes of an ELF's program headers, dynamic section, or dynamic string table read.
+/// Bytes of an ELF's program headers, dynamic section, or dynamic string table read at once; a
+/// larger string table (libtorch_cuda.so's is 11 MB) is read one string at a time, each string
+/// at most [`ELF_STRING_BYTES`].
 pub const ELF_REGION_BYTES: u64 = 4 << 20;
 
 /// `DT_NEEDED` / `DT_RPATH` / `DT_RUNPATH` entries used from one ELF. libtorch_cuda.so has ~40

@@ -48,3 +48,26 @@ fn built_elf_reads_back() {
         eprintln!("readelf not available: cross-check skipped");
     }
 }
+
+/// A dynamic string table larger than the region read at once (`ELF_REGION_BYTES`, 4 MiB; a C++
+/// library's, such as libtorch_cuda.so's 11 MB, is): the names past it are read one by one, not
+/// dropped. The first "name" here is 5 MiB long, over the string cap, so it is no name; the
+/// DT_NEEDED and DT_RPATH strings after it lie past 4 MiB.
+#[test]
+fn names_past_a_large_string_table_region_are_read() {
+    let f = Fixture::new();
+    let filler = "x".repeat(5 << 20);
+    let spec = ElfSpec {
+        class64: true,
+        machine: 62,
+        soname: Some("libbig.so"),
+        rpath: Some("$ORIGIN/../../nvidia/cusparse/lib"),
+        runpath: None,
+        needed: vec![&filler, "libcusparse.so.12", "libcudart.so.12"],
+    };
+    f.file("/big.so", make_elf(&spec));
+    let info = read_elf(&Root::dir(f.path()).unwrap(), Path::new("/big.so")).unwrap();
+    assert_eq!(info.needed, vec!["libcusparse.so.12", "libcudart.so.12"]);
+    assert_eq!(info.soname.as_deref(), Some("libbig.so"));
+    assert_eq!(info.rpath, vec!["$ORIGIN/../../nvidia/cusparse/lib"]);
+}

@@ -5,6 +5,9 @@
 #   scripts/fetch-test-artifacts.sh --tensorflow   the GPU libraries of the official TensorFlow
 #                                            2.9.0 and 2.17.0 wheels, for the kb's data test
 #                                            (~1 GB download; into .cache/tensorflow/<version>/)
+#   scripts/fetch-test-artifacts.sh --torch  the libraries of the official PyTorch 2.5.1 wheel and
+#                                            the cuSPARSE wheel it pins, for the kb's library_load
+#                                            test (~1.1 GB download; into .cache/torch/)
 #   scripts/fetch-test-artifacts.sh --all    also the large CUDA libraries the fatbin oracle and
 #                                            bench/archs.sh use (~1.3 GB download)
 #
@@ -20,11 +23,13 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 cache=$repo/.cache
 all=0
 tensorflow=0
+torch=0
 for a in "$@"; do
   case $a in
     --all) all=1 ;;
     --tensorflow) tensorflow=1 ;;
-    *) echo "fetch-test-artifacts: unknown option $a (--all, --tensorflow)" >&2; exit 2 ;;
+    --torch) torch=1 ;;
+    *) echo "fetch-test-artifacts: unknown option $a (--all, --tensorflow, --torch)" >&2; exit 2 ;;
   esac
 done
 
@@ -64,5 +69,25 @@ with zipfile.ZipFile(wheel) as z:
             z.extract(m, dest)
 PY
   done
+fi
+if ((torch)); then
+  # torch 2.5.1 (CUDA 12.4 pins) and nvidia-cusparse-cu12 12.3.1.170, the cuSPARSE it pins: only
+  # the shared libraries are extracted; the wheels are kept for reruns.
+  python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.11 \
+    --platform manylinux1_x86_64 --platform manylinux2014_x86_64 -d "$cache/wheels-torch" \
+    torch==2.5.1 nvidia-cusparse-cu12==12.3.1.170
+  python3 - "$cache/wheels-torch" "$cache/torch" <<'PY'
+import glob, os, re, sys, zipfile
+src, dest = sys.argv[1], sys.argv[2]
+for pattern, keep in [
+    ("torch-2.5.1-*.whl", r"torch/(_C[^/]*\.so|lib/[^/]+\.so[^/]*)$"),
+    ("nvidia_cusparse_cu12-12.3.1.170-*.whl", r"nvidia/cusparse/lib/[^/]+\.so[^/]*$"),
+]:
+    (wheel,) = glob.glob(os.path.join(src, pattern))
+    with zipfile.ZipFile(wheel) as z:
+        for m in z.namelist():
+            if re.match(keep, m) and not os.path.exists(os.path.join(dest, m)):
+                z.extract(m, dest)
+PY
 fi
 echo "fetch-test-artifacts: cache ready under $cache ($(du -sh "$cache" | cut -f1))"

@@ -122,3 +122,85 @@ fn tensorflow_gpu_code_matches_the_cached_wheel_libraries() {
         );
     }
 }
+
+/// The DT_NEEDED names of an ELF file, read with the probe's own ELF reader.
+fn needed(path: &Path) -> Vec<String> {
+    let file = std::fs::File::open(path).unwrap();
+    let len = file.metadata().unwrap().len();
+    cudoctor_probe::elf::parse_elf_file(&file, len, &path.display().to_string())
+        .unwrap()
+        .needed
+}
+
+/// `[[library_load]]` (data/pytorch.toml) against the libraries of the official torch 2.5.1
+/// wheel and of the cuSPARSE wheel it pins (not fetched by default: about 1.1 GB; fetch them
+/// with `scripts/fetch-test-artifacts.sh --torch`). What `import torch` loads is the DT_NEEDED
+/// closure of `torch/lib/libtorch_global_deps.so` (loaded first by `torch/__init__.py`) and
+/// `torch/_C*.so`, followed through the files the cache holds; a family is loaded at the import
+/// exactly when its library is in that closure.
+#[test]
+fn torch_library_loads_match_the_cached_wheel_libraries() {
+    let dir = common::repo_root().join(".cache/torch");
+    let lib = dir.join("torch/lib");
+    let c_ext = std::fs::read_dir(dir.join("torch")).ok().and_then(|d| {
+        d.flatten().map(|e| e.path()).find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("_C."))
+        })
+    });
+    let (Some(c_ext), true) = (c_ext, lib.join("libtorch_global_deps.so").is_file()) else {
+        common::skip(
+            "torch_library_loads_match_the_cached_wheel_libraries",
+            &format!(
+                "torch 2.5.1's libraries are not cached under {}",
+                dir.display()
+            ),
+        );
+        return;
+    };
+    let cached = |name: &str| -> Option<PathBuf> {
+        [lib.join(name), dir.join("nvidia/cusparse/lib").join(name)]
+            .into_iter()
+            .find(|p| p.is_file())
+    };
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    let mut todo = vec![lib.join("libtorch_global_deps.so"), c_ext];
+    while let Some(file) = todo.pop() {
+        for name in needed(&file) {
+            if seen.insert(name.clone()) {
+                if let Some(p) = cached(&name) {
+                    todo.push(p);
+                }
+            }
+        }
+    }
+    // The closure reached what the test needs to say anything: torch's CUDA library and cuSPARSE.
+    assert!(seen.contains("libtorch_cuda.so"), "{seen:?}");
+    assert!(seen.contains("libcusparse.so.12"), "{seen:?}");
+    let kb = cudoctor_kb::kb();
+    let loads = kb.torch_library_loads();
+    assert_eq!(loads.len(), kb.library_packages().len());
+    for row in loads {
+        let stem = format!("lib{}.so", row.family);
+        let in_closure = seen.iter().any(|n| n.starts_with(&stem));
+        let at_import = row.loaded == cudoctor_kb::data::TorchLoad::Import;
+        assert_eq!(
+            in_closure,
+            at_import,
+            "{}: the kb says {:?}; the import's DT_NEEDED closure {} it ({seen:?})",
+            row.family,
+            row.loaded,
+            if in_closure { "holds" } else { "lacks" }
+        );
+    }
+    // The two opened on first use are named in torch's CUDA library, for dlopen.
+    let cuda = std::fs::read(lib.join("libtorch_cuda.so")).unwrap();
+    for name in [&b"libtorch_cuda_linalg.so"[..], b"libnvrtc.so."] {
+        assert!(
+            cuda.windows(name.len()).any(|w| w == name),
+            "{}",
+            String::from_utf8_lossy(name)
+        );
+    }
+    assert!(needed(&lib.join("libtorch_cuda_linalg.so")).contains(&"libcusolver.so.11".to_owned()));
+}

@@ -436,9 +436,16 @@ impl Eq for Base {}
 /// (`readlink` each), about 850 calls for one `cudoctor check`. Answers are those of
 /// [`fs::canonicalize`]: links followed (at most [`MAX_SYMLINK_HOPS`], then `ELOOP`), `..` taken
 /// after the links before it, a missing component `ENOENT`, a file used as a directory
-/// `ENOTDIR`. Only successes are remembered; the tree is taken not to change during one probe.
+/// `ENOTDIR`. Successes are remembered, and so is a component found missing (`ENOENT`) or
+/// under a file (`ENOTDIR`), so that the paths below it fail without asking again (each
+/// environment's `site-packages/nvidia` is asked about once, not once per library directory);
+/// the tree is taken not to change during one probe.
 #[derive(Debug, Clone, Default)]
-struct HostPaths(Arc<std::sync::Mutex<std::collections::HashMap<OsString, (PathBuf, usize)>>>);
+struct HostPaths(Arc<std::sync::Mutex<std::collections::HashMap<OsString, Remembered>>>);
+
+/// A remembered answer of [`HostPaths`]: the real path and the links followed to it, or the
+/// `errno` of a component that does not resolve.
+type Remembered = Result<(PathBuf, usize), i32>;
 
 fn errno(e: rustix::io::Errno) -> io::Error {
     io::Error::from_raw_os_error(e.raw_os_error())
@@ -458,7 +465,10 @@ impl HostPaths {
     /// counts every link of one resolution towards the limit).
     fn known(&self, path: &Path, hops: &mut usize) -> Option<io::Result<PathBuf>> {
         // Keyed by the bytes: `Path` equality ignores a trailing `/`, which `realpath` does not.
-        let (real, links) = self.0.lock().ok()?.get(path.as_os_str()).cloned()?;
+        let (real, links) = match self.0.lock().ok()?.get(path.as_os_str()).cloned()? {
+            Ok(found) => found,
+            Err(code) => return Some(Err(io::Error::from_raw_os_error(code))),
+        };
         *hops += links;
         Some(if *hops > MAX_SYMLINK_HOPS {
             Err(errno(rustix::io::Errno::LOOP))
@@ -469,7 +479,21 @@ impl HostPaths {
 
     fn remember(&self, path: &Path, real: &Path, links: usize) {
         if let Ok(mut m) = self.0.lock() {
-            m.insert(path.as_os_str().to_owned(), (real.to_path_buf(), links));
+            m.insert(path.as_os_str().to_owned(), Ok((real.to_path_buf(), links)));
+        }
+    }
+
+    /// Remembers that `path` does not resolve, when that cannot change within the probe: a
+    /// missing component or one under a file (not a loop, which depends on the links counted).
+    fn remember_failure(&self, path: &Path, e: &io::Error) {
+        let Some(code) = e.raw_os_error() else { return };
+        let lasting = [rustix::io::Errno::NOENT, rustix::io::Errno::NOTDIR]
+            .iter()
+            .any(|n| n.raw_os_error() == code);
+        if lasting {
+            if let Ok(mut m) = self.0.lock() {
+                m.insert(path.as_os_str().to_owned(), Err(code));
+            }
         }
     }
 
@@ -521,7 +545,10 @@ impl HostPaths {
             Err(e) if e.raw_os_error() == Some(rustix::io::Errno::INVAL.raw_os_error()) => {
                 next.to_path_buf()
             }
-            Err(e) => return Err(e),
+            Err(e) => {
+                self.remember_failure(next, &e);
+                return Err(e);
+            }
         };
         self.remember(next, &real, *hops - before);
         Ok(real)
@@ -1350,6 +1377,9 @@ mod tests {
             "slash/usr",
             "missing",
             "missing/..",
+            "missing/x/y",
+            "dangling/x/y",
+            "tofile/x/y",
             "c0",
             "c1",
             "c1/",

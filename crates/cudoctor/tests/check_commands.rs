@@ -442,22 +442,7 @@ fn missing_cudnn() {
 /// linear-algebra call, needs it), so the finding is a warning that says which calls fail.
 #[test]
 fn torch_missing_only_a_library_opened_on_first_use_still_imports() {
-    let f = Fixture::new();
-    let sp = "/usr/local/lib/python3.10/dist-packages";
-    f.file(
-        &format!("{sp}/torch-2.5.1.dist-info/METADATA"),
-        "Metadata-Version: 2.1\nName: torch\nVersion: 2.5.1\n\
-         Requires-Dist: nvidia-cusolver-cu12==11.6.1.9; platform_system == \"Linux\" and platform_machine == \"x86_64\"\n",
-    )
-    .file(
-        &format!("{sp}/torch-2.5.1.dist-info/RECORD"),
-        "torch/__init__.py,,\n",
-    )
-    .file(&format!("{sp}/torch/__init__.py"), "")
-    .dir(&format!("{sp}/torch/lib"))
-    .file("/usr/bin/python3.10", "")
-    .link("/usr/bin/python3", "python3.10")
-    .dir("/etc");
+    let f = torch_2_5_1_pinning(&["nvidia-cusolver-cu12==11.6.1.9"]);
     let (_, v) = check_json(&f, &[]);
     let d = finding(&v, "library-not-found");
     assert_eq!(d["severity"], "warning", "{d:#}");
@@ -474,23 +459,33 @@ fn torch_missing_only_a_library_opened_on_first_use_still_imports() {
 /// `libcudnn.so.9` / `libcublas.so.12` anywhere the loader looks: `import torch` fails, an
 /// error (it was a warning, and the verdict said the framework should use the GPU).
 fn torch_without_its_wheels() -> Fixture {
+    torch_2_5_1_pinning(&[
+        "nvidia-cudnn-cu12==9.1.0.70",
+        "nvidia-cublas-cu12==12.4.5.8",
+    ])
+}
+
+/// PyTorch 2.5.1 in `/usr/local` whose METADATA pins `pins` (on Linux x86_64), none of them
+/// installed, and no copy of their libraries anywhere.
+fn torch_2_5_1_pinning(pins: &[&str]) -> Fixture {
     let f = Fixture::new();
     let sp = "/usr/local/lib/python3.10/dist-packages";
-    f.file(
-        &format!("{sp}/torch-2.5.1.dist-info/METADATA"),
-        "Metadata-Version: 2.1\nName: torch\nVersion: 2.5.1\n\
-         Requires-Dist: nvidia-cudnn-cu12==9.1.0.70; platform_system == \"Linux\" and platform_machine == \"x86_64\"\n\
-         Requires-Dist: nvidia-cublas-cu12==12.4.5.8; platform_system == \"Linux\" and platform_machine == \"x86_64\"\n",
-    )
-    .file(
-        &format!("{sp}/torch-2.5.1.dist-info/RECORD"),
-        "torch/__init__.py,,\n",
-    )
-    .file(&format!("{sp}/torch/__init__.py"), "")
-    .dir(&format!("{sp}/torch/lib"))
-    .file("/usr/bin/python3.10", "")
-    .link("/usr/bin/python3", "python3.10")
-    .dir("/etc");
+    let mut metadata = "Metadata-Version: 2.1\nName: torch\nVersion: 2.5.1\n".to_owned();
+    for p in pins {
+        metadata.push_str("Requires-Dist: ");
+        metadata.push_str(p);
+        metadata.push_str("; platform_system == \"Linux\" and platform_machine == \"x86_64\"\n");
+    }
+    f.file(&format!("{sp}/torch-2.5.1.dist-info/METADATA"), &metadata)
+        .file(
+            &format!("{sp}/torch-2.5.1.dist-info/RECORD"),
+            "torch/__init__.py,,\n",
+        )
+        .file(&format!("{sp}/torch/__init__.py"), "")
+        .dir(&format!("{sp}/torch/lib"))
+        .file("/usr/bin/python3.10", "")
+        .link("/usr/bin/python3", "python3.10")
+        .dir("/etc");
     f
 }
 

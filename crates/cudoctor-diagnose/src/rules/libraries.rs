@@ -493,6 +493,17 @@ fn missing_pins(ctx: &Ctx<'_>, t: &Target) -> Vec<Finding> {
     // Those the import loads fail it; the others fail only the calls that open them.
     let (at_import, first_use): (Vec<&PinnedLibrary>, Vec<&PinnedLibrary>) =
         not_found.iter().partition(|p| p.at_import);
+    // The sonames and the wheels that carry them, joined for a title, with how many wheels.
+    let named = |libs: &[&PinnedLibrary]| {
+        let sonames: Vec<&str> = libs.iter().map(|p| p.soname.as_str()).collect();
+        let wheels: Vec<&str> = libs.iter().map(|p| p.package.as_str()).collect();
+        let carried = if wheels.len() == 1 {
+            "the NVIDIA wheel that carries it is"
+        } else {
+            "the NVIDIA wheels that carry them are"
+        };
+        (sonames.join(", "), wheels.join(", "), wheels.len(), carried)
+    };
     let names: Vec<String> = missing.iter().map(|(_, n, _)| n.clone()).collect();
     let mut f = if not_found.is_empty() {
         Finding::new(
@@ -522,8 +533,7 @@ fn missing_pins(ctx: &Ctx<'_>, t: &Target) -> Vec<Finding> {
             env = env.to_string()
         ))
     } else if at_import.is_empty() {
-        let sonames: Vec<&str> = first_use.iter().map(|p| p.soname.as_str()).collect();
-        let wheels: Vec<&str> = first_use.iter().map(|p| p.package.as_str()).collect();
+        let (sonames, wheels, count, carried) = named(&first_use);
         let uses: Vec<String> = first_use
             .iter()
             .map(|p| {
@@ -538,24 +548,18 @@ fn missing_pins(ctx: &Ctx<'_>, t: &Target) -> Vec<Finding> {
             "library-not-found",
             Severity::Warning,
             format!(
-                "{} imports, but {} not found: the calls that open {} will fail, and {} not installed ({})",
+                "{} imports, but {sonames} not found: the calls that open {} will fail, and \
+                 {carried} not installed ({wheels})",
                 t.display(),
-                sonames.join(", "),
-                if wheels.len() == 1 { "it" } else { "them" },
-                if wheels.len() == 1 {
-                    "the NVIDIA wheel that carries it is"
-                } else {
-                    "the NVIDIA wheels that carry them are"
-                },
-                wheels.join(", ")
+                if count == 1 { "it" } else { "them" },
             ),
         )
         .title_msg(msg!(
             "library-not-found-title-first-use",
             target = t.display(),
-            sonames_join = sonames.join(", "),
-            count = wheels.len(),
-            wheels_join = wheels.join(", ")
+            sonames_join = sonames,
+            count = count,
+            wheels_join = wheels
         ))
         .explain(format!(
             "{} opens these CUDA libraries only when a call first needs them, so importing it \
@@ -574,29 +578,21 @@ fn missing_pins(ctx: &Ctx<'_>, t: &Target) -> Vec<Finding> {
             env = env.to_string()
         ))
     } else {
-        let sonames: Vec<&str> = at_import.iter().map(|p| p.soname.as_str()).collect();
-        let wheels: Vec<&str> = at_import.iter().map(|p| p.package.as_str()).collect();
+        let (sonames, wheels, count, carried) = named(&at_import);
         Finding::new(
             "library-not-found",
             Severity::Error,
             format!(
-                "{} will fail to import: {} not found, and {} not installed ({})",
+                "{} will fail to import: {sonames} not found, and {carried} not installed ({wheels})",
                 t.display(),
-                sonames.join(", "),
-                if wheels.len() == 1 {
-                    "the NVIDIA wheel that carries it is"
-                } else {
-                    "the NVIDIA wheels that carry them are"
-                },
-                wheels.join(", ")
             ),
         )
         .title_msg(msg!(
             "library-not-found-title-import",
             target = t.display(),
-            sonames_join = sonames.join(", "),
-            count = wheels.len(),
-            wheels_join = wheels.join(", ")
+            sonames_join = sonames,
+            count = count,
+            wheels_join = wheels
         ))
         .explain(format!(
             "{} links against these CUDA libraries, so importing it loads them at once. They \

@@ -222,13 +222,21 @@ fn is_cuda_package(kb: &Kb, apt: &str) -> bool {
 }
 
 /// A pip wheel of CUDA's: one of the knowledge base's packaging table (`nvidia-cudnn-cu11`,
-/// `nvidia-nvjitlink-cu12`, `nvidia-cuda-runtime-cu12`), or another `nvidia-cuda-...` wheel of
-/// the toolkit's (`nvidia-cuda-nvcc-cu12`).
+/// `nvidia-nvjitlink-cu12`, `nvidia-cuda-runtime-cu12`, CUDA 13's unsuffixed `nvidia-cublas`),
+/// another `nvidia-cuda-...` wheel of the toolkit's (`nvidia-cuda-nvcc-cu12`), or a `-cuNN`
+/// wheel named after a family of that table (`nvidia-cusparselt-cu12`, cuSPARSELt).
 fn is_cuda_wheel(kb: &Kb, name: &str) -> bool {
+    let cuda_suffixed = name
+        .rsplit_once("-cu")
+        .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
     name.starts_with("nvidia-cuda-")
         || kb.library_packages().iter().any(|row| {
             name.strip_prefix(row.pip_stem.as_str())
                 .is_some_and(|rest| rest.is_empty() || rest.starts_with("-cu"))
+                || (cuda_suffixed
+                    && name
+                        .strip_prefix("nvidia-")
+                        .is_some_and(|rest| rest.starts_with(&row.family.to_ascii_lowercase())))
         })
 }
 
@@ -754,6 +762,8 @@ mod tests {
             "nvidia-cuda-nvrtc-cu12",
             "nvidia-cuda-cupti-cu12",
             "nvidia-cuda-nvcc-cu12",
+            "nvidia-cusparselt-cu12",
+            "nvidia-cublas",
         ] {
             assert!(is_cuda_wheel(kb, wheel), "{wheel}");
         }
@@ -761,6 +771,7 @@ mod tests {
             "nvidia-ml-py",
             "nvidia-cudnn-frontend",
             "nvidia-dali-cuda120",
+            "nvidia-nccl-tests",
             "cudnn",
             "torch",
         ] {

@@ -490,9 +490,23 @@ fn missing_pins(ctx: &Ctx<'_>, t: &Target) -> Vec<Finding> {
         .filter(|(_, r)| r.loaded.is_none() && r.unknown.is_none())
         .map(|(p, _)| &p.value)
         .collect();
-    // Those the import loads fail it; the others fail only the calls that open them.
+    // Those the import loads fail it; the others fail only the calls that open them. "It
+    // imports" is said only when every missing wheel carries a library opened on first use
+    // that the loader answered for: a wheel with no measured library (cuSPARSELt, cuFile,
+    // NVTX) or an unknown answer leaves the import unknown.
     let (at_import, first_use): (Vec<&PinnedLibrary>, Vec<&PinnedLibrary>) =
         not_found.iter().partition(|p| p.at_import);
+    let only_first_use = at_import.is_empty()
+        && missing.iter().all(|(_, name, _)| {
+            let carried: Vec<_> = answers
+                .iter()
+                .filter(|(p, _)| p.value.package == *name)
+                .collect();
+            !carried.is_empty()
+                && carried
+                    .iter()
+                    .all(|(p, r)| !p.value.at_import && r.unknown.is_none())
+        });
     // The sonames and the wheels that carry them, joined for a title, with how many wheels.
     let named = |libs: &[&PinnedLibrary]| {
         let sonames: Vec<&str> = libs.iter().map(|p| p.soname.as_str()).collect();
@@ -505,7 +519,7 @@ fn missing_pins(ctx: &Ctx<'_>, t: &Target) -> Vec<Finding> {
         (sonames.join(", "), wheels.join(", "), wheels.len(), carried)
     };
     let names: Vec<String> = missing.iter().map(|(_, n, _)| n.clone()).collect();
-    let mut f = if not_found.is_empty() {
+    let mut f = if not_found.is_empty() || (at_import.is_empty() && !only_first_use) {
         Finding::new(
             "library-not-found",
             Severity::Warning,
@@ -532,7 +546,7 @@ fn missing_pins(ctx: &Ctx<'_>, t: &Target) -> Vec<Finding> {
             target = t.display(),
             env = env.to_string()
         ))
-    } else if at_import.is_empty() {
+    } else if only_first_use {
         let (sonames, wheels, count, carried) = named(&first_use);
         let uses: Vec<String> = first_use
             .iter()

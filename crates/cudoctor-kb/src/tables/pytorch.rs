@@ -175,9 +175,10 @@ mod tests {
         assert!("7.5;x".parse::<TorchArchList>().is_err());
     }
 
-    /// Every family whose wheel a PyTorch release may pin has a measured row, and the two the
-    /// import does not load are the ones measured so: cuSOLVER (libtorch_cuda_linalg.so, opened
-    /// on first use) and NVRTC (opened by name).
+    /// Every family of the packaging table has a measured row (PyTorch also pins wheels the
+    /// table does not list, such as cuSPARSELt, cuFile and NVTX: those have none), and the two
+    /// the import does not load are the ones measured so: cuSOLVER (libtorch_cuda_linalg.so,
+    /// opened on first use) and NVRTC (opened by name).
     #[test]
     fn every_packaged_family_has_a_measured_load() {
         let kb = crate::kb();

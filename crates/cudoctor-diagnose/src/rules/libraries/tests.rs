@@ -498,7 +498,7 @@ fn missing_wheels_of_libraries_opened_on_first_use_do_not_fail_the_import() {
     assert!(
         nf[0]
             .explanation
-            .contains("`libcusolver.so.11` on the first linear-algebra call on a GPU tensor"),
+            .contains("`libcusolver.so.11` on the first decomposition or solver on a GPU tensor"),
         "{}",
         nf[0].explanation
     );
@@ -517,6 +517,32 @@ fn missing_wheels_of_libraries_opened_on_first_use_do_not_fail_the_import() {
         nf[0]
             .localized_title(cudoctor_i18n::Lang::Zh)
             .contains("可以导入")
+    );
+
+    // A missing wheel whose library's loading was not measured (cuSPARSELt, which
+    // libtorch_cuda.so 2.8.0 needs at import) leaves the import unknown: no "imports".
+    let linux = "; platform_system == \"Linux\" and platform_machine == \"x86_64\"";
+    let s = with_torch(
+        l4_venv(),
+        "/opt/venv",
+        "2.5.1",
+        Some("12.4"),
+        &[
+            &format!("nvidia-cusolver-cu12==11.6.1.9{linux}"),
+            &format!("nvidia-cusparselt-cu12==0.6.2{linux}"),
+        ],
+    );
+    let t = targets_from_snapshot(kb(), &s);
+    let q = loader_questions(&t, &s);
+    let d = diagnose(kb(), &with_loader_not_found(s, &q), &t);
+    let nf = of(&d.findings, "library-not-found");
+    assert_eq!(nf[0].severity, Severity::Warning);
+    assert!(
+        nf[0]
+            .title
+            .contains("requires NVIDIA wheels that are not installed"),
+        "{}",
+        nf[0].title
     );
 
     // With the cuDNN wheel missing too, the import fails: the title names what fails it.

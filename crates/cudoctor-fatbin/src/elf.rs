@@ -621,19 +621,29 @@ pub fn read_dynamic<R: ReadAt + ?Sized>(
     // A name longer than the string cap is no name: the scan for its NUL stops there, so a
     // string table without NULs cannot make every entry scan (and copy) the whole table.
     let cap = u64::try_from(limits.string_bytes.saturating_add(1)).unwrap_or(u64::MAX);
-    let string_at = |off: u64| -> Option<String> {
+    // `Ok(None)`: no name there (out of the table, no NUL within the cap); an I/O error while
+    // reading a string of a large table is the table's error, as for a small one.
+    let string_at = |off: u64| -> Result<Option<String>, DynamicError> {
         let piece;
         let rest: &[u8] = if let Some(table) = &strtab {
-            let rest = table.get(usize::try_from(off).ok()?..)?;
+            let Some(rest) = usize::try_from(off).ok().and_then(|o| table.get(o..)) else {
+                return Ok(None);
+            };
             &rest[..rest.len().min(limits.string_bytes.saturating_add(1))]
         } else {
-            let len = strsz.checked_sub(off).filter(|&n| n > 0)?.min(cap);
-            piece = read_region(src, strtab_off.checked_add(off)?, len)?;
+            let Some(len) = strsz.checked_sub(off).filter(|&n| n > 0) else {
+                return Ok(None);
+            };
+            // `strtab_off + strsz <= len` was checked, so this cannot overflow.
+            piece = read_region(src, strtab_off + off, len.min(cap))
+                .ok_or(DynamicError::StringTableUnreadable)?;
             &piece
         };
         crate::work::add(rest.len().min(64) as u64);
-        let end = rest.iter().position(|&b| b == 0)?;
-        Some(String::from_utf8_lossy(&rest[..end]).into_owned())
+        Ok(rest
+            .iter()
+            .position(|&b| b == 0)
+            .map(|end| String::from_utf8_lossy(&rest[..end]).into_owned()))
     };
     let count = entries
         .iter()
@@ -645,12 +655,15 @@ pub fn read_dynamic<R: ReadAt + ?Sized>(
             limit: limits.entries,
         });
     }
-    for (tag, val) in &entries {
+    // Only the last DT_SONAME counts: the others are not read, so that a segment of many
+    // SONAME entries (not capped) costs no reads.
+    let last_soname = entries.iter().rposition(|(t, _)| *t == DT_SONAME);
+    for (i, (tag, val)) in entries.iter().enumerate() {
         match *tag {
-            DT_SONAME => out.soname = string_at(*val),
-            DT_RPATH => out.rpath = split_path_list(string_at(*val).as_deref()),
-            DT_RUNPATH => out.runpath = split_path_list(string_at(*val).as_deref()),
-            DT_NEEDED => out.needed.extend(string_at(*val)),
+            DT_SONAME if Some(i) == last_soname => out.soname = string_at(*val)?,
+            DT_RPATH => out.rpath = split_path_list(string_at(*val)?.as_deref()),
+            DT_RUNPATH => out.runpath = split_path_list(string_at(*val)?.as_deref()),
+            DT_NEEDED => out.needed.extend(string_at(*val)?),
             _ => {}
         }
     }

@@ -71,3 +71,49 @@ fn names_past_a_large_string_table_region_are_read() {
     assert_eq!(info.soname.as_deref(), Some("libbig.so"));
     assert_eq!(info.rpath, vec!["$ORIGIN/../../nvidia/cusparse/lib"]);
 }
+
+/// The string-by-string reading of a large table gives what reading it whole gives, names over
+/// the string cap dropped alike: the same files read with a region cap that holds their string
+/// table and with one that holds their program headers and dynamic segment but not the table.
+#[test]
+fn a_string_table_read_by_string_equals_it_read_whole() {
+    use cudoctor_fatbin::elf::{DynamicLimits, Header, read_dynamic};
+    // 300 bytes: over the string cap below, and it makes each table larger than the small cap.
+    let long = "l".repeat(300);
+    let specs = [
+        ElfSpec {
+            class64: true,
+            machine: 62,
+            soname: Some("libx.so.1"),
+            rpath: Some("$ORIGIN:/opt/b"),
+            runpath: Some("/opt/c"),
+            needed: vec!["libcusparse.so.12", &long, "libc.so.6"],
+        },
+        ElfSpec {
+            class64: false,
+            machine: 3,
+            soname: None,
+            rpath: None,
+            runpath: None,
+            needed: vec![&long, "liba.so", "libb.so"],
+        },
+    ];
+    for spec in &specs {
+        let bytes = make_elf(spec);
+        let header = Header::parse(&bytes).unwrap();
+        let read = |region_bytes| {
+            let limits = DynamicLimits {
+                region_bytes,
+                entries: 16,
+                string_bytes: 32,
+            };
+            read_dynamic(&bytes[..], bytes.len() as u64, &header, &limits).unwrap()
+        };
+        let whole = read(1 << 20);
+        assert!(!whole.needed.contains(&long), "{whole:?}");
+        assert_eq!(whole.needed.len(), 2, "{whole:?}");
+        // 150 bytes hold the program headers (112 or 64) and the dynamic segment (144 or 48),
+        // not the table (over 300).
+        assert_eq!(read(150), whole, "class64: {}", spec.class64);
+    }
+}

@@ -117,3 +117,56 @@ fn a_string_table_read_by_string_equals_it_read_whole() {
         assert_eq!(read(150), whole, "class64: {}", spec.class64);
     }
 }
+
+/// A file that reads like `bytes` before `fail_from` and fails from there on.
+struct FailingFrom<'a> {
+    bytes: &'a [u8],
+    fail_from: u64,
+}
+
+impl cudoctor_fatbin::elf::ReadAt for FailingFrom<'_> {
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+        if offset.saturating_add(buf.len() as u64) > self.fail_from {
+            return Err(std::io::Error::other("injected read error"));
+        }
+        self.bytes.read_at(buf, offset)
+    }
+}
+
+/// A string of a table too large to read at once that cannot be read is the table's error,
+/// as a small table that cannot be read is, not a name silently dropped.
+#[test]
+fn an_unreadable_string_of_a_large_table_is_an_error() {
+    use cudoctor_fatbin::elf::{DynamicError, DynamicLimits, Header, read_dynamic};
+    let long = "l".repeat(300);
+    let spec = ElfSpec {
+        class64: true,
+        machine: 62,
+        soname: None,
+        rpath: None,
+        runpath: Some("/opt/c"),
+        needed: vec![&long, "libc.so.6"],
+    };
+    let bytes = make_elf(&spec);
+    let header = Header::parse(&bytes).unwrap();
+    let limits = DynamicLimits {
+        region_bytes: 150,
+        entries: 16,
+        string_bytes: 32,
+    };
+    // The RUNPATH string is the table's last: its read, and only it, fails.
+    let file = FailingFrom {
+        bytes: &bytes,
+        fail_from: bytes.len() as u64 - 3,
+    };
+    assert_eq!(
+        read_dynamic(&file, bytes.len() as u64, &header, &limits),
+        Err(DynamicError::StringTableUnreadable)
+    );
+    // Read in full, the same file answers.
+    let ok = read_dynamic(&bytes[..], bytes.len() as u64, &header, &limits).unwrap();
+    assert_eq!(
+        (ok.needed, ok.runpath),
+        (vec!["libc.so.6".to_owned()], vec!["/opt/c".to_owned()])
+    );
+}

@@ -462,6 +462,13 @@ fn torch_without_first_use_wheels(cudnn: bool) -> cudoctor_facts::snapshot::Snap
     s
 }
 
+/// The diagnosis of `s`'s installed targets when the loader finds nothing it is asked for.
+fn diagnose_nothing_found(s: cudoctor_facts::snapshot::Snapshot) -> crate::Diagnosis {
+    let t = targets_from_snapshot(kb(), &s);
+    let q = loader_questions(&t, &s);
+    diagnose(kb(), &with_loader_not_found(s, &q), &t)
+}
+
 /// Measured in the wheels (`data/pytorch.toml`, `[[library_load]]`): `import torch` does not
 /// load cuSOLVER or NVRTC, so their missing wheels fail only the calls that open them, and
 /// the finding says so, as a warning, not "will fail to import".
@@ -532,9 +539,7 @@ fn missing_wheels_of_libraries_opened_on_first_use_do_not_fail_the_import() {
             &format!("nvidia-cusparselt-cu12==0.6.2{linux}"),
         ],
     );
-    let t = targets_from_snapshot(kb(), &s);
-    let q = loader_questions(&t, &s);
-    let d = diagnose(kb(), &with_loader_not_found(s, &q), &t);
+    let d = diagnose_nothing_found(s);
     let nf = of(&d.findings, "library-not-found");
     assert_eq!(nf[0].severity, Severity::Warning);
     assert!(
@@ -546,10 +551,7 @@ fn missing_wheels_of_libraries_opened_on_first_use_do_not_fail_the_import() {
     );
 
     // With the cuDNN wheel missing too, the import fails: the title names what fails it.
-    let s = torch_without_first_use_wheels(true);
-    let t = targets_from_snapshot(kb(), &s);
-    let q = loader_questions(&t, &s);
-    let d = diagnose(kb(), &with_loader_not_found(s, &q), &t);
+    let d = diagnose_nothing_found(torch_without_first_use_wheels(true));
     let nf = of(&d.findings, "library-not-found");
     assert_eq!(nf[0].severity, Severity::Error);
     assert!(

@@ -446,10 +446,9 @@ fn cuda_major(needs: &Needs) -> Option<(u32, String)> {
             .value
             .split([' ', '=', '>', '<', '~', '!', ';', '['])
             .next()?;
-        let Some(major) = name
+        let Some((_, major)) = name
             .strip_prefix("nvidia-")
-            .and_then(|n| n.rsplit_once("-cu"))
-            .and_then(|(_, m)| m.parse::<u32>().ok())
+            .and_then(cudoctor_kb::split_cuda_suffix)
         else {
             continue;
         };
@@ -544,8 +543,7 @@ pub(crate) fn pinned_library(kb: &Kb, requirement: &str) -> Option<(PinnedLibrar
     }
     let version = pep440_rs::Version::from_str(exact).ok()?;
     let major = u32::try_from(*version.release().first()?).ok()?;
-    let (stem, cuda) = name.rsplit_once("-cu")?;
-    let cuda: u32 = cuda.parse().ok()?;
+    let (stem, cuda) = cudoctor_kb::split_cuda_suffix(&name)?;
     let row = kb
         .library_packages()
         .iter()
@@ -975,10 +973,7 @@ mod wheel_tests {
         let mut named = 0;
         for (name, version) in &found {
             // CUDA 13's wheels drop the `-cuNN` suffix; the rule does not name those.
-            let Some((stem, _)) = name
-                .rsplit_once("-cu")
-                .filter(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-            else {
+            let Some((stem, _)) = cudoctor_kb::split_cuda_suffix(name) else {
                 continue;
             };
             let Some(row) = kb.library_packages().iter().find(|r| r.pip_stem == stem) else {

@@ -37,7 +37,7 @@ pub use query::{
     SCHEMA_VERSION, Soname, Status, VariantNeeds, VariantRequirements, WhyChosen,
 };
 pub use rules::{ArchSupport, CudnnCheck, DriverCaveat, DriverCheck, Verdict};
-pub use tables::library_packages::LibraryPackaging;
+pub use tables::library_packages::{LibraryPackaging, split_cuda_suffix};
 
 /// Starts parsing the embedded knowledge base on a thread of its own, so that a caller with
 /// other work first (`check` probes the machine) finds it ready: the first [`kb`] or

@@ -90,11 +90,9 @@ pub struct PinFacts {
 pub fn nvidia_pin(req: &Requirement) -> Option<NvidiaPin> {
     let package = crate::simple::normalize_name(&req.name);
     let rest = package.strip_prefix("nvidia-")?;
-    let (component, cuda_suffix) = match rest.rsplit_once("-cu") {
-        Some((c, n)) if !n.is_empty() && n.chars().all(|ch| ch.is_ascii_digit()) => {
-            (c.to_owned(), n.parse().ok())
-        }
-        _ => (rest.to_owned(), None),
+    let (component, cuda_suffix) = match cudoctor_kb::split_cuda_suffix(rest) {
+        Some((c, n)) => (c.to_owned(), Some(n)),
+        None => (rest.to_owned(), None),
     };
     let (mut minimum, mut exact, mut below) = (None, false, None);
     if let Ok(specs) = VersionSpecifiers::from_str(&req.specifiers) {

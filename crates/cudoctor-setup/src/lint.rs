@@ -226,15 +226,15 @@ fn is_cuda_package(kb: &Kb, apt: &str) -> bool {
 /// another `nvidia-cuda-...` wheel of the toolkit's (`nvidia-cuda-nvcc-cu12`), or a `-cuNN`
 /// wheel named after a family of that table (`nvidia-cusparselt-cu12`, cuSPARSELt).
 fn is_cuda_wheel(kb: &Kb, name: &str) -> bool {
-    let cuda_suffixed = name
-        .rsplit_once("-cu")
-        .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    let (stem, cuda_suffixed) = match cudoctor_kb::split_cuda_suffix(name) {
+        Some((stem, _)) => (stem, true),
+        None => (name, false),
+    };
     name.starts_with("nvidia-cuda-")
         || kb.library_packages().iter().any(|row| {
-            name.strip_prefix(row.pip_stem.as_str())
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with("-cu"))
+            stem == row.pip_stem
                 || (cuda_suffixed
-                    && name
+                    && stem
                         .strip_prefix("nvidia-")
                         .is_some_and(|rest| rest.starts_with(&row.family.to_ascii_lowercase())))
         })

@@ -30,6 +30,18 @@ pub struct LibraryPackaging {
 
 table_file! { LibraryPackagesFile { package: LibraryPackaging } }
 
+/// A pip wheel's name split at its CUDA-major suffix, the inverse of
+/// [`LibraryPackaging::pip_name`]: `nvidia-cudnn-cu11` -> `("nvidia-cudnn", 11)`. `None` for a
+/// name with no `-cuNN` ending of digits only (CUDA 13's unsuffixed `nvidia-cublas`,
+/// `nvidia-cudnn-frontend`, `nvidia-dali-cuda120`).
+pub fn split_cuda_suffix(name: &str) -> Option<(&str, u32)> {
+    let (stem, digits) = name.rsplit_once("-cu")?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((stem, digits.parse().ok()?))
+}
+
 impl LibraryPackaging {
     /// Whether `family` names this row (its family or an alias; exact, case included).
     pub fn is_for(&self, family: &str) -> bool {
@@ -71,7 +83,36 @@ impl Kb {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
+    use super::split_cuda_suffix;
     use crate::kb;
+
+    #[test]
+    fn a_cuda_suffix_is_split_only_when_it_is_digits() {
+        assert_eq!(
+            split_cuda_suffix("nvidia-cudnn-cu11"),
+            Some(("nvidia-cudnn", 11))
+        );
+        assert_eq!(
+            split_cuda_suffix("nvidia-cusparselt-cu12"),
+            Some(("nvidia-cusparselt", 12))
+        );
+        for name in [
+            "nvidia-cublas",
+            "nvidia-cudnn-frontend",
+            "nvidia-dali-cuda120",
+            "nvidia-cudnn-cu",
+            "nvidia-cudnn-cu+12",
+            "nvidia-cudnn-cu99999999999",
+        ] {
+            assert_eq!(split_cuda_suffix(name), None, "{name}");
+        }
+        for row in kb().library_packages() {
+            assert_eq!(
+                split_cuda_suffix(&row.pip_name(12)),
+                Some((row.pip_stem.as_str(), 12))
+            );
+        }
+    }
 
     /// Today's values, as cudoctor-diagnose's `packaging` had them in code: the move to data
     /// must not change them.

@@ -266,11 +266,7 @@ pub fn approximate(snap: &Snapshot, soname: &str, environment: Option<&str>) -> 
                 out.unknown = Some(format!(
                     "`{soname}` exists only in the framework's site-packages; whether it is loaded depends on the framework's RUNPATH and preloading, which the snapshot's library list does not record"
                 ));
-            } else if let Some(err) = snap
-                .probe_errors
-                .iter()
-                .find(|e| e.collector == "libraries")
-            {
+            } else if let Some(err) = snap.probe_error("libraries") {
                 out.unknown = Some(format!("the library probe was incomplete: {}", err.message));
             }
         }

@@ -848,6 +848,12 @@ impl Snapshot {
         }
     }
 
+    /// The first failure the probe recorded for `collector` (`driver`, `libraries`): where it
+    /// failed, what it gathered is incomplete.
+    pub fn probe_error(&self, collector: &str) -> Option<&ProbeError> {
+        self.probe_errors.iter().find(|e| e.collector == collector)
+    }
+
     /// Pretty JSON, deterministic.
     pub fn to_json(&self) -> Result<String, SnapshotError> {
         serde_json::to_string_pretty(self).map_err(|source| SnapshotError::Serialize { source })

@@ -52,12 +52,7 @@ pub(crate) fn driver_missing(ctx: &Ctx<'_>) -> Vec<Finding> {
     if !(kernel_absent && user_absent) || has_libcuda(ctx) {
         return Vec::new();
     }
-    if ctx
-        .snap
-        .probe_errors
-        .iter()
-        .any(|e| e.collector == "driver")
-    {
+    if ctx.snap.probe_error("driver").is_some() {
         return Vec::new();
     }
     let mut f = Finding::new(

@@ -718,12 +718,7 @@ pub(crate) fn library_gpu_code(ctx: &Ctx<'_>) -> Vec<Finding> {
 
 /// `tensorrt-missing` (info): TensorFlow's TensorRT warning is harmless.
 pub(crate) fn tensorrt_missing(ctx: &Ctx<'_>) -> Vec<Finding> {
-    if ctx
-        .snap
-        .probe_errors
-        .iter()
-        .any(|e| e.collector == "libraries")
-    {
+    if ctx.snap.probe_error("libraries").is_some() {
         return Vec::new();
     }
     let has_trt = ctx.snap.libraries.iter().any(|l| {

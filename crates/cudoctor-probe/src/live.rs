@@ -379,17 +379,7 @@ pub fn probe_live_with(
         };
     }
     let mut facts = match choose(root, env, cache, "libcuda.so.1") {
-        Ok(path) => {
-            let seen = SEEN.get_or_init(Mutex::default);
-            let cached = seen.lock().ok().and_then(|m| m.get(&path).cloned());
-            cached.unwrap_or_else(|| {
-                let f = probe_libcuda(Some(&path));
-                if let Ok(mut m) = seen.lock() {
-                    m.insert(path, f.clone());
-                }
-                f
-            })
-        }
+        Ok(path) => once_per_path(&SEEN, path, |p| probe_libcuda(Some(p))),
         Err(why) => LiveFacts {
             libcuda: None,
             libcuda_unknown: Some(format!("libcuda.so.1 not loaded: {why}")),
@@ -402,17 +392,7 @@ pub fn probe_live_with(
         },
     };
     facts.nvml = match choose(root, env, cache, "libnvidia-ml.so.1") {
-        Ok(path) => {
-            let seen = SEEN_NVML.get_or_init(Mutex::default);
-            let cached = seen.lock().ok().and_then(|m| m.get(&path).cloned());
-            cached.unwrap_or_else(|| {
-                let f = probe_nvml(Some(&path));
-                if let Ok(mut m) = seen.lock() {
-                    m.insert(path, f.clone());
-                }
-                f
-            })
-        }
+        Ok(path) => once_per_path(&SEEN_NVML, path, |p| probe_nvml(Some(p))),
         Err(why) => NvmlFacts {
             method: "dlopen libnvidia-ml.so.1 (direct calls, no nvml-wrapper)".to_owned(),
             unknown: Some(format!("libnvidia-ml.so.1 not loaded: {why}")),
@@ -420,6 +400,24 @@ pub fn probe_live_with(
         },
     };
     facts
+}
+
+/// `probe(path)` the first time the process asks for `path`; the remembered answer after that,
+/// failures included (a library is loaded at most once per path).
+fn once_per_path<T: Clone>(
+    seen: &OnceLock<Mutex<HashMap<PathBuf, T>>>,
+    path: PathBuf,
+    probe: impl FnOnce(&Path) -> T,
+) -> T {
+    let seen = seen.get_or_init(Mutex::default);
+    if let Some(cached) = seen.lock().ok().and_then(|m| m.get(&path).cloned()) {
+        return cached;
+    }
+    let answer = probe(&path);
+    if let Ok(mut m) = seen.lock() {
+        m.insert(path, answer.clone());
+    }
+    answer
 }
 
 /// The absolute path to load for `soname`: the loader emulation's choice, or (WSL2, where the

@@ -261,14 +261,9 @@ pub fn read_entries(src: &mut dyn RangeSource) -> Result<Vec<Entry>, ZipError> {
     Ok(entries)
 }
 
-/// Reads and decompresses one entry's data, checking its size and CRC-32.
-pub fn read_entry(src: &mut dyn RangeSource, entry: &Entry) -> Result<Vec<u8>, ZipError> {
-    if entry.size > MAX_MEMBER || entry.compressed > MAX_MEMBER {
-        return Err(bad(format!(
-            "`{}` is {} bytes ({} compressed), over the {MAX_MEMBER}-byte limit",
-            entry.name, entry.size, entry.compressed
-        )));
-    }
+/// Where `entry`'s compressed data starts: past its local file header, which must be there, with
+/// all `entry.compressed` bytes inside the archive.
+fn data_start(src: &mut dyn RangeSource, entry: &Entry) -> Result<u64, ZipError> {
     let total = src.total_len()?;
     if entry.local_offset.checked_add(30).is_none_or(|e| e > total) {
         return Err(bad(format!(
@@ -283,8 +278,8 @@ pub fn read_entry(src: &mut dyn RangeSource, entry: &Entry) -> Result<Vec<u8>, Z
             entry.name, entry.local_offset
         )));
     }
-    let skip = 30 + u64::from(u16_at(&head, 26)?) + u64::from(u16_at(&head, 28)?);
-    let start = entry.local_offset + skip;
+    let start =
+        entry.local_offset + 30 + u64::from(u16_at(&head, 26)?) + u64::from(u16_at(&head, 28)?);
     if start
         .checked_add(entry.compressed)
         .is_none_or(|e| e > total)
@@ -294,6 +289,18 @@ pub fn read_entry(src: &mut dyn RangeSource, entry: &Entry) -> Result<Vec<u8>, Z
             entry.name
         )));
     }
+    Ok(start)
+}
+
+/// Reads and decompresses one entry's data, checking its size and CRC-32.
+pub fn read_entry(src: &mut dyn RangeSource, entry: &Entry) -> Result<Vec<u8>, ZipError> {
+    if entry.size > MAX_MEMBER || entry.compressed > MAX_MEMBER {
+        return Err(bad(format!(
+            "`{}` is {} bytes ({} compressed), over the {MAX_MEMBER}-byte limit",
+            entry.name, entry.size, entry.compressed
+        )));
+    }
+    let start = data_start(src, entry)?;
     let raw = src.read_at(start, entry.compressed)?;
     let data = match entry.method {
         0 => raw,
@@ -438,24 +445,7 @@ pub fn copy_entry(
             entry.name, entry.size
         )));
     }
-    let head = src.read_at(entry.local_offset, 30)?;
-    if u32_at(&head, 0)? != LOCAL_SIG {
-        return Err(bad(format!(
-            "`{}`: no local file header at offset {}",
-            entry.name, entry.local_offset
-        )));
-    }
-    let start =
-        entry.local_offset + 30 + u64::from(u16_at(&head, 26)?) + u64::from(u16_at(&head, 28)?);
-    if start
-        .checked_add(entry.compressed)
-        .is_none_or(|e| e > src.len)
-    {
-        return Err(bad(format!(
-            "`{}`: the data runs past the end of the file",
-            entry.name
-        )));
-    }
+    let start = data_start(src, entry)?;
     src.file
         .seek(SeekFrom::Start(start))
         .map_err(|e| ZipError::Transport(e.to_string()))?;

@@ -165,6 +165,30 @@ fn tf_cudnn_accepted(built: CudnnVersion) -> String {
     }
 }
 
+/// Keeps the rows of the variant `spec` asks for (`variant_of` names a row's), when it asks for
+/// one; none left is [`QueryError::UnknownVariant`], listing the variants there were.
+fn keep_variant<R>(
+    rows: &mut Vec<&R>,
+    spec: &Spec,
+    variant_of: impl Fn(&R) -> &String,
+    version: impl FnOnce() -> String,
+) -> Result<(), QueryError> {
+    let Some(asked) = &spec.variant else {
+        return Ok(());
+    };
+    let known: Vec<String> = rows.iter().map(|r| variant_of(r).clone()).collect();
+    rows.retain(|r| variant_of(r) == asked);
+    if rows.is_empty() {
+        return Err(QueryError::UnknownVariant {
+            framework: spec.framework,
+            version: version(),
+            variant: asked.clone(),
+            known,
+        });
+    }
+    Ok(())
+}
+
 /// The versions around `asked` in `known` (sorted ascending): up to two below and two above.
 fn nearest(known: &[FrameworkVersion], asked: &FrameworkVersion) -> Vec<String> {
     let pos = known.partition_point(|v| v < asked);
@@ -357,18 +381,7 @@ impl Kb {
         } else {
             spec.version.to_string()
         };
-        if let Some(tag) = &spec.variant {
-            let known: Vec<String> = rows.iter().map(|r| r.tag.clone()).collect();
-            rows.retain(|r| &r.tag == tag);
-            if rows.is_empty() {
-                return Err(QueryError::UnknownVariant {
-                    framework: Framework::PyTorch,
-                    version,
-                    variant: tag.clone(),
-                    known,
-                });
-            }
-        }
+        keep_variant(&mut rows, spec, |r| &r.tag, || version.clone())?;
         rows.sort_by(|a, b| {
             b.pypi_default
                 .cmp(&a.pypi_default)
@@ -444,18 +457,7 @@ impl Kb {
         let Some(version) = version.filter(|_| !rows.is_empty()) else {
             return Err(self.unknown_version(Framework::Jax, &spec.version));
         };
-        if let Some(variant) = &spec.variant {
-            let known: Vec<String> = rows.iter().map(|r| r.variant.clone()).collect();
-            rows.retain(|r| &r.variant == variant);
-            if rows.is_empty() {
-                return Err(QueryError::UnknownVariant {
-                    framework: Framework::Jax,
-                    version: version.to_string(),
-                    variant: variant.clone(),
-                    known,
-                });
-            }
-        }
+        keep_variant(&mut rows, spec, |r| &r.variant, || version.to_string())?;
         let mut notes = Vec::new();
         if spec.series_only {
             notes.push(format!(

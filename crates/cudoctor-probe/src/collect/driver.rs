@@ -134,44 +134,51 @@ fn snippet_key(key: &str) -> String {
 
 /// Collects the kernel module version.
 pub fn collect_kernel(ctx: &mut Ctx<'_>, driver: &mut DriverFacts) {
-    let proc_path = Path::new(PROC_VERSION);
     let mut unknown: Vec<String> = Vec::new();
-    match ctx.read_optional("driver", proc_path) {
-        Ok(Some(text)) => match parse_proc_driver_nvidia_version(&text) {
-            Ok(b) => {
-                driver.kernel_module_version = Fact::known(b.version, PROC_VERSION.to_owned());
-                driver.kernel_module_flavor = Some(b.flavor.to_owned());
-                driver.kernel_module_banner = Some(b.line);
-                return;
-            }
-            Err(e) => {
-                let msg = format!("`{PROC_VERSION}`: {e}");
-                ctx.error("driver", Some(proc_path), msg.clone());
-                unknown.push(msg);
-            }
-        },
-        Ok(None) => {}
-        Err(reason) => unknown.push(reason),
+    if let Some(b) = read_parsed(
+        ctx,
+        PROC_VERSION,
+        parse_proc_driver_nvidia_version,
+        &mut unknown,
+    ) {
+        driver.kernel_module_version = Fact::known(b.version, PROC_VERSION.to_owned());
+        driver.kernel_module_flavor = Some(b.flavor.to_owned());
+        driver.kernel_module_banner = Some(b.line);
+        return;
     }
-    let sys_path = Path::new(SYS_VERSION);
-    match ctx.read_optional("driver", sys_path) {
-        Ok(Some(text)) => match parse_sys_module_version(&text) {
-            Ok(v) => {
-                driver.kernel_module_version = Fact::known(v, SYS_VERSION.to_owned());
-                return;
-            }
-            Err(e) => {
-                let msg = format!("`{SYS_VERSION}`: {e}");
-                ctx.error("driver", Some(sys_path), msg.clone());
-                unknown.push(msg);
-            }
-        },
-        Ok(None) => {}
-        Err(reason) => unknown.push(reason),
+    if let Some(v) = read_parsed(ctx, SYS_VERSION, parse_sys_module_version, &mut unknown) {
+        driver.kernel_module_version = Fact::known(v, SYS_VERSION.to_owned());
+        return;
     }
     // Absent (no module loaded) unless something was there and unreadable.
     if !unknown.is_empty() {
         driver.kernel_module_version = Fact::unknown(unknown.join("; "));
+    }
+}
+
+/// `parse` of the file at `path`, when it is there and parses. Why it could not be read or
+/// parsed is added to `unknown`; a parse failure is also recorded as a probe error.
+fn read_parsed<T>(
+    ctx: &mut Ctx<'_>,
+    path: &str,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+    unknown: &mut Vec<String>,
+) -> Option<T> {
+    match ctx.read_optional("driver", Path::new(path)) {
+        Ok(Some(text)) => match parse(&text) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                let msg = format!("`{path}`: {e}");
+                ctx.error("driver", Some(Path::new(path)), msg.clone());
+                unknown.push(msg);
+                None
+            }
+        },
+        Ok(None) => None,
+        Err(reason) => {
+            unknown.push(reason);
+            None
+        }
     }
 }
 

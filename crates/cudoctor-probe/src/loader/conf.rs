@@ -91,6 +91,15 @@ struct ConfWalk {
     capped: bool,
 }
 
+impl ConfWalk {
+    /// Stops the walk at a cap: `path` is where it was hit, `what` says which.
+    fn cap(&mut self, path: &Path, what: String) {
+        self.capped = true;
+        self.errors
+            .push((path.to_path_buf(), format!("{what}; the rest are not read")));
+    }
+}
+
 fn read_conf(root: &Root, path: &Path, depth: usize, walk: &mut ConfWalk) {
     use crate::limits::{
         LD_SO_CONF_BYTES, LD_SO_CONF_DIRS, LD_SO_CONF_FILES, LD_SO_CONF_INCLUDE_DEPTH,
@@ -113,13 +122,10 @@ fn read_conf(root: &Root, path: &Path, depth: usize, walk: &mut ConfWalk) {
         return;
     }
     if walk.visited.len() > LD_SO_CONF_FILES {
-        walk.capped = true;
-        walk.errors.push((
-            path.to_path_buf(),
-            format!(
-                "more than the LD_SO_CONF_FILES cap of {LD_SO_CONF_FILES} ld.so.conf files; the rest are not read"
-            ),
-        ));
+        walk.cap(
+            path,
+            format!("more than the LD_SO_CONF_FILES cap of {LD_SO_CONF_FILES} ld.so.conf files"),
+        );
         return;
     }
     let text = match root.read_text(path, LD_SO_CONF_BYTES, "LD_SO_CONF_BYTES") {
@@ -134,13 +140,12 @@ fn read_conf(root: &Root, path: &Path, depth: usize, walk: &mut ConfWalk) {
         match line {
             ConfLine::Dir(d) => {
                 if walk.dirs.len() >= LD_SO_CONF_DIRS {
-                    walk.capped = true;
-                    walk.errors.push((
-                        path.to_path_buf(),
+                    walk.cap(
+                        path,
                         format!(
-                            "more than the LD_SO_CONF_DIRS cap of {LD_SO_CONF_DIRS} directories in ld.so.conf; the rest are not read"
+                            "more than the LD_SO_CONF_DIRS cap of {LD_SO_CONF_DIRS} directories in ld.so.conf"
                         ),
-                    ));
+                    );
                     return;
                 }
                 if walk.dirs.insert(d.clone()) {

@@ -113,29 +113,25 @@ impl Layout {
     fn bytes<const N: usize>(bytes: &[u8], at: u64) -> Option<[u8; N]> {
         slice(bytes, at, N as u64)?.try_into().ok()
     }
-    fn u16(self, bytes: &[u8], at: u64) -> Option<u16> {
+    /// The `N`-byte integer at `at`, in the file's byte order (`be` / `le` decode it).
+    fn int<const N: usize, T>(
+        self,
+        bytes: &[u8],
+        at: u64,
+        be: fn([u8; N]) -> T,
+        le: fn([u8; N]) -> T,
+    ) -> Option<T> {
         let b = Self::bytes(bytes, at)?;
-        Some(if self.big_endian {
-            u16::from_be_bytes(b)
-        } else {
-            u16::from_le_bytes(b)
-        })
+        Some(if self.big_endian { be(b) } else { le(b) })
+    }
+    fn u16(self, bytes: &[u8], at: u64) -> Option<u16> {
+        self.int(bytes, at, u16::from_be_bytes, u16::from_le_bytes)
     }
     fn u32(self, bytes: &[u8], at: u64) -> Option<u32> {
-        let b = Self::bytes(bytes, at)?;
-        Some(if self.big_endian {
-            u32::from_be_bytes(b)
-        } else {
-            u32::from_le_bytes(b)
-        })
+        self.int(bytes, at, u32::from_be_bytes, u32::from_le_bytes)
     }
     fn u64(self, bytes: &[u8], at: u64) -> Option<u64> {
-        let b = Self::bytes(bytes, at)?;
-        Some(if self.big_endian {
-            u64::from_be_bytes(b)
-        } else {
-            u64::from_le_bytes(b)
-        })
+        self.int(bytes, at, u64::from_be_bytes, u64::from_le_bytes)
     }
     /// An address-sized field (`u32` in ELF32, `u64` in ELF64).
     fn word(self, bytes: &[u8], at: u64) -> Option<u64> {

@@ -152,31 +152,19 @@ fn tensorflow(kb: &Kb, pf: &PackageFacts, c: &mut Comparison) {
         let src = wheel_source(rel, crate::refresh::TF_BUILD_INFO);
         if let Some(row) = kb.tf_release(&v) {
             let rowname = format!("[[release]] {} (read: {})", row.version, rel.version);
-            if let Some(cuda) = &bi.cuda_version {
-                let data = row.cuda.to_string();
-                if !agrees_on_data_precision(&data, cuda) && !agrees_on_data_precision(cuda, &data)
+            for (field, read, data) in [
+                ("cuda", &bi.cuda_version, row.cuda.to_string()),
+                ("cudnn", &bi.cudnn_version, row.cudnn.to_string()),
+            ] {
+                let Some(read) = read else { continue };
+                if !agrees_on_data_precision(&data, read) && !agrees_on_data_precision(read, &data)
                 {
                     c.findings.push(Finding {
                         file: "data/tensorflow.toml",
                         row: rowname.clone(),
-                        field: "cuda".into(),
+                        field: field.into(),
                         embedded: Some(data),
-                        pypi: Some(cuda.clone()),
-                        source: src.clone(),
-                    });
-                }
-            }
-            if let Some(cudnn) = &bi.cudnn_version {
-                let data = row.cudnn.to_string();
-                if !agrees_on_data_precision(&data, cudnn)
-                    && !agrees_on_data_precision(cudnn, &data)
-                {
-                    c.findings.push(Finding {
-                        file: "data/tensorflow.toml",
-                        row: rowname.clone(),
-                        field: "cudnn".into(),
-                        embedded: Some(data),
-                        pypi: Some(cudnn.clone()),
+                        pypi: Some(read.clone()),
                         source: src.clone(),
                     });
                 }

@@ -110,29 +110,16 @@ pub fn render(package: &str, version: &str, d: &DeepFacts) -> String {
         d.libraries.len()
     );
     let list = |m: &BTreeMap<String, u64>| {
+        if m.is_empty() {
+            return "none".to_owned();
+        }
         m.iter()
             .map(|(a, n)| format!("{a} x{n}"))
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let _ = writeln!(
-        s,
-        "  SASS: {}",
-        if d.sass.is_empty() {
-            "none".into()
-        } else {
-            list(&d.sass)
-        }
-    );
-    let _ = writeln!(
-        s,
-        "  PTX:  {}",
-        if d.ptx.is_empty() {
-            "none".into()
-        } else {
-            list(&d.ptx)
-        }
-    );
+    let _ = writeln!(s, "  SASS: {}", list(&d.sass));
+    let _ = writeln!(s, "  PTX:  {}", list(&d.ptx));
     if !d.ptx_isa.is_empty() {
         let isa = d
             .ptx_isa

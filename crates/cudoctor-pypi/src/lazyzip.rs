@@ -585,6 +585,17 @@ mod tests {
         );
         assert_eq!(out, b"\x7fELF....");
         assert!(copy_entry(&mut src, &entries[0], &mut Vec::new(), 4).is_err());
+        // A directory entry pointing past the file is refused by name, not read.
+        let mut far = entries[0].clone();
+        far.local_offset = z.len() as u64 - 10;
+        let err = copy_entry(&mut src, &far, &mut Vec::new(), 1 << 20).unwrap_err();
+        assert_eq!(
+            err,
+            ZipError::Invalid(format!(
+                "`lib/a.so`: the local header offset {} is past the end",
+                far.local_offset
+            ))
+        );
     }
 
     #[test]

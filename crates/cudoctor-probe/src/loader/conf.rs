@@ -93,7 +93,7 @@ struct ConfWalk {
 
 impl ConfWalk {
     /// Stops the walk at a cap: `path` is where it was hit, `what` says which.
-    fn cap(&mut self, path: &Path, what: String) {
+    fn cap(&mut self, path: &Path, what: &str) {
         self.capped = true;
         self.errors
             .push((path.to_path_buf(), format!("{what}; the rest are not read")));
@@ -124,7 +124,7 @@ fn read_conf(root: &Root, path: &Path, depth: usize, walk: &mut ConfWalk) {
     if walk.visited.len() > LD_SO_CONF_FILES {
         walk.cap(
             path,
-            format!("more than the LD_SO_CONF_FILES cap of {LD_SO_CONF_FILES} ld.so.conf files"),
+            &format!("more than the LD_SO_CONF_FILES cap of {LD_SO_CONF_FILES} ld.so.conf files"),
         );
         return;
     }
@@ -142,7 +142,7 @@ fn read_conf(root: &Root, path: &Path, depth: usize, walk: &mut ConfWalk) {
                 if walk.dirs.len() >= LD_SO_CONF_DIRS {
                     walk.cap(
                         path,
-                        format!(
+                        &format!(
                             "more than the LD_SO_CONF_DIRS cap of {LD_SO_CONF_DIRS} directories in ld.so.conf"
                         ),
                     );

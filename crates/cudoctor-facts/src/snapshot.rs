@@ -12,6 +12,40 @@ use cudoctor_kb::version::{
 };
 use serde::{Deserialize, Serialize};
 
+/// An enum whose variants each have one name, written once: the name JSON writes (serde), the
+/// name [`as_str`](RootKind::as_str) and `Display` give, and `ALL` in declaration order.
+macro_rules! named_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident = $text:literal, )+
+        }
+    ) => {
+        $(#[$meta])*
+        pub enum $name {
+            $( $(#[$vmeta])* #[serde(rename = $text)] $variant, )+
+        }
+
+        impl $name {
+            /// Every variant, in declaration order.
+            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
+
+            /// The name, as JSON writes it.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $text,)+
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
 pub use crate::fact::Fact;
 pub use crate::loader::LoaderQuestion;
 
@@ -129,49 +163,28 @@ pub struct ProbeInfo {
     pub tool_version: String,
 }
 
-/// Why an environment is the active Python: the rule that decided, in the probe's order of
-/// precedence (first that applies wins).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum ActivePythonReason {
-    /// `VIRTUAL_ENV` is set (an activated venv).
-    VirtualEnv,
-    /// `CONDA_PREFIX` is set (an activated conda environment).
-    CondaPrefix,
-    /// pyenv decides, from `PYENV_VERSION`.
-    PyenvVersion,
-    /// pyenv decides, from a `.python-version` file in the working directory or a parent.
-    PythonVersionFile,
-    /// pyenv decides, from its global `$PYENV_ROOT/version`.
-    PyenvGlobal,
-    /// A `.venv` directory (with `pyvenv.cfg`) in the working directory.
-    DotVenv,
-    /// The first `python3` / `python` on `PATH`.
-    #[default]
-    Path,
-}
-
-impl ActivePythonReason {
-    /// The name in JSON: `virtual_env`, `conda_prefix`, `pyenv_version`, `python_version_file`,
-    /// `pyenv_global`, `dot_venv`, `path`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::VirtualEnv => "virtual_env",
-            Self::CondaPrefix => "conda_prefix",
-            Self::PyenvVersion => "pyenv_version",
-            Self::PythonVersionFile => "python_version_file",
-            Self::PyenvGlobal => "pyenv_global",
-            Self::DotVenv => "dot_venv",
-            Self::Path => "path",
-        }
-    }
-}
-
-impl std::fmt::Display for ActivePythonReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+named_enum! {
+    /// Why an environment is the active Python: the rule that decided, in the probe's order of
+    /// precedence (first that applies wins).
+    #[derive(
+        Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+    )]
+    pub enum ActivePythonReason {
+        /// `VIRTUAL_ENV` is set (an activated venv).
+        VirtualEnv = "virtual_env",
+        /// `CONDA_PREFIX` is set (an activated conda environment).
+        CondaPrefix = "conda_prefix",
+        /// pyenv decides, from `PYENV_VERSION`.
+        PyenvVersion = "pyenv_version",
+        /// pyenv decides, from a `.python-version` file in the working directory or a parent.
+        PythonVersionFile = "python_version_file",
+        /// pyenv decides, from its global `$PYENV_ROOT/version`.
+        PyenvGlobal = "pyenv_global",
+        /// A `.venv` directory (with `pyvenv.cfg`) in the working directory.
+        DotVenv = "dot_venv",
+        /// The first `python3` / `python` on `PATH`.
+        #[default]
+        Path = "path",
     }
 }
 
@@ -350,33 +363,17 @@ pub struct RootInfo {
     pub path: String,
 }
 
-/// The kind of root the facts come from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RootKind {
-    /// The running host (`/`): live driver calls and the process environment apply.
-    Host,
-    /// A directory treated as `/` (`--root DIR`): files only, the environment `--env` gives.
-    Directory,
-    /// A container image (`--image REF`): its layers' files, its config's `Env`; the driver and
-    /// GPUs are those of the host that will run it.
-    Image,
-}
-
-impl RootKind {
-    /// The name in JSON and in messages: `host`, `directory`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Host => "host",
-            Self::Directory => "directory",
-            Self::Image => "image",
-        }
-    }
-}
-
-impl std::fmt::Display for RootKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+named_enum! {
+    /// The kind of root the facts come from.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+    pub enum RootKind {
+        /// The running host (`/`): live driver calls and the process environment apply.
+        Host = "host",
+        /// A directory treated as `/` (`--root DIR`): files only, the environment `--env` gives.
+        Directory = "directory",
+        /// A container image (`--image REF`): its layers' files, its config's `Env`; the driver
+        /// and GPUs are those of the host that will run it.
+        Image = "image",
     }
 }
 
@@ -511,101 +508,50 @@ pub struct Library {
     pub gpu_code: Fact<Vec<String>>,
 }
 
-/// The library families the probe records: a file `lib<family>.so*`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-pub enum LibraryFamily {
-    /// The user-space driver, `libcuda.so`.
-    #[default]
-    #[serde(rename = "cuda")]
-    Cuda,
-    /// NVML, `libnvidia-ml.so` (part of the driver).
-    #[serde(rename = "nvidia-ml")]
-    NvidiaMl,
-    /// The CUDA runtime.
-    #[serde(rename = "cudart")]
-    Cudart,
-    /// cuBLAS.
-    #[serde(rename = "cublas")]
-    Cublas,
-    /// cuBLASLt.
-    #[serde(rename = "cublasLt")]
-    CublasLt,
-    /// cuFFT.
-    #[serde(rename = "cufft")]
-    Cufft,
-    /// cuRAND.
-    #[serde(rename = "curand")]
-    Curand,
-    /// cuSOLVER.
-    #[serde(rename = "cusolver")]
-    Cusolver,
-    /// cuSPARSE.
-    #[serde(rename = "cusparse")]
-    Cusparse,
-    /// NVRTC.
-    #[serde(rename = "nvrtc")]
-    Nvrtc,
-    /// nvJitLink.
-    #[serde(rename = "nvJitLink")]
-    NvJitLink,
-    /// CUPTI.
-    #[serde(rename = "cupti")]
-    Cupti,
-    /// NCCL.
-    #[serde(rename = "nccl")]
-    Nccl,
-    /// TensorRT.
-    #[serde(rename = "nvinfer")]
-    Nvinfer,
-    /// cuDNN.
-    #[serde(rename = "cudnn")]
-    Cudnn,
+named_enum! {
+    /// The library families the probe records: a file `lib<family>.so*`, named by the stem of its
+    /// file name (`lib<name>.so`), as in JSON; [`LibraryFamily::ALL`] is the order the probe lists
+    /// them in.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+    pub enum LibraryFamily {
+        /// The user-space driver, `libcuda.so`.
+        #[default]
+        Cuda = "cuda",
+        /// NVML, `libnvidia-ml.so` (part of the driver).
+        NvidiaMl = "nvidia-ml",
+        /// The CUDA runtime.
+        Cudart = "cudart",
+        /// cuBLAS.
+        Cublas = "cublas",
+        /// cuBLASLt.
+        CublasLt = "cublasLt",
+        /// cuFFT.
+        Cufft = "cufft",
+        /// cuRAND.
+        Curand = "curand",
+        /// cuSOLVER.
+        Cusolver = "cusolver",
+        /// cuSPARSE.
+        Cusparse = "cusparse",
+        /// NVRTC.
+        Nvrtc = "nvrtc",
+        /// nvJitLink.
+        NvJitLink = "nvJitLink",
+        /// CUPTI.
+        Cupti = "cupti",
+        /// NCCL.
+        Nccl = "nccl",
+        /// TensorRT.
+        Nvinfer = "nvinfer",
+        /// cuDNN.
+        Cudnn = "cudnn",
+    }
 }
 
 impl LibraryFamily {
-    /// Every family, in the order the probe lists them.
-    pub const ALL: [Self; 15] = [
-        Self::Cuda,
-        Self::NvidiaMl,
-        Self::Cudart,
-        Self::Cublas,
-        Self::CublasLt,
-        Self::Cufft,
-        Self::Curand,
-        Self::Cusolver,
-        Self::Cusparse,
-        Self::Nvrtc,
-        Self::NvJitLink,
-        Self::Cupti,
-        Self::Nccl,
-        Self::Nvinfer,
-        Self::Cudnn,
-    ];
-
-    /// The name: the stem of the file name (`lib<name>.so`), as in JSON.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Cuda => "cuda",
-            Self::NvidiaMl => "nvidia-ml",
-            Self::Cudart => "cudart",
-            Self::Cublas => "cublas",
-            Self::CublasLt => "cublasLt",
-            Self::Cufft => "cufft",
-            Self::Curand => "curand",
-            Self::Cusolver => "cusolver",
-            Self::Cusparse => "cusparse",
-            Self::Nvrtc => "nvrtc",
-            Self::NvJitLink => "nvJitLink",
-            Self::Cupti => "cupti",
-            Self::Nccl => "nccl",
-            Self::Nvinfer => "nvinfer",
-            Self::Cudnn => "cudnn",
-        }
-    }
-
     /// The family of a file-name stem (`cudart`), exactly.
     pub fn from_stem(stem: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|f| f.as_str() == stem)
+        Self::ALL.iter().copied().find(|f| f.as_str() == stem)
     }
 }
 
@@ -619,12 +565,6 @@ impl std::str::FromStr for LibraryFamily {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         Self::from_stem(s).ok_or_else(|| format!("`{s}` is not a library family cudoctor records"))
-    }
-}
-
-impl std::fmt::Display for LibraryFamily {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -1129,3 +1069,45 @@ crate::fact_keys!(
     _,
     "cu_driver_get_version_unknown"
 );
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::{ActivePythonReason, LibraryFamily, RootKind};
+
+    /// Each variant's one name is what JSON writes and reads, and what `Display` prints.
+    fn names_agree<T>(all: &[T], as_str: fn(&T) -> &'static str)
+    where
+        T: serde::Serialize
+            + serde::de::DeserializeOwned
+            + PartialEq
+            + std::fmt::Debug
+            + std::fmt::Display,
+    {
+        for v in all {
+            let name = as_str(v);
+            assert_eq!(serde_json::to_string(v).unwrap(), format!("\"{name}\""));
+            assert_eq!(
+                &serde_json::from_str::<T>(&format!("\"{name}\"")).unwrap(),
+                v
+            );
+            assert_eq!(v.to_string(), name);
+        }
+    }
+
+    #[test]
+    fn named_enums_write_one_name_everywhere() {
+        names_agree(RootKind::ALL, |v| v.as_str());
+        names_agree(ActivePythonReason::ALL, |v| v.as_str());
+        names_agree(LibraryFamily::ALL, |v| v.as_str());
+        assert_eq!(RootKind::ALL.len(), 3);
+        assert_eq!(ActivePythonReason::ALL.len(), 7);
+        assert_eq!(LibraryFamily::ALL.len(), 15);
+        assert_eq!(
+            LibraryFamily::from_stem("nvJitLink"),
+            Some(LibraryFamily::NvJitLink)
+        );
+        assert_eq!(ActivePythonReason::default(), ActivePythonReason::Path);
+        assert_eq!(LibraryFamily::default(), LibraryFamily::Cuda);
+    }
+}

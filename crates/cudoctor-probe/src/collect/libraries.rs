@@ -13,7 +13,7 @@ pub use crate::loader::conf::{ConfLine, LD_SO_CONF, default_dirs, parse_ld_so_co
 use crate::snapshot::{Library, LibraryFamily};
 
 /// Library families recorded (file names `lib<family>.so*`).
-pub const FAMILIES: [LibraryFamily; 15] = LibraryFamily::ALL;
+pub const FAMILIES: &[LibraryFamily] = LibraryFamily::ALL;
 
 /// Driver directories that packages use before a link or ld.so.conf entry makes them visible to
 /// the loader (so a library here is reported, but the loader finds it only if configured).

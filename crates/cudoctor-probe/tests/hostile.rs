@@ -315,6 +315,45 @@ fn ld_so_conf_fan_out_and_self_includes_are_linear() {
     assert_linear(run(500), run(2000), "ld.so.conf fan-out");
 }
 
+/// More `ld.so.conf` files than the cap: the walk stops with one probe error that names the
+/// file, the cap and what was left unread.
+#[test]
+fn ld_so_conf_file_cap_stops_the_walk_by_name() {
+    let f = Fixture::new();
+    f.file(
+        "/etc/ld.so.conf",
+        "/opt/first/lib\ninclude /etc/ld.so.conf.d/*.conf\n",
+    );
+    for k in 0..1030 {
+        f.file(
+            &format!("/etc/ld.so.conf.d/{k:04}.conf"),
+            format!("/opt/c{k}\n"),
+        );
+    }
+    let (_, snap) = probe_steps(&f, vec![]);
+    let capped: Vec<_> = snap
+        .probe_errors
+        .iter()
+        .filter(|e| e.message.contains("LD_SO_CONF_FILES"))
+        .collect();
+    assert_eq!(capped.len(), 1, "{:?}", snap.probe_errors);
+    assert!(
+        capped[0].message.contains(
+            "more than the LD_SO_CONF_FILES cap of 1024 ld.so.conf files; the rest are not read"
+        ),
+        "{}",
+        capped[0].message
+    );
+    assert!(
+        capped[0]
+            .path
+            .as_deref()
+            .is_some_and(|p| p.starts_with("/etc/ld.so.conf.d/")),
+        "{:?}",
+        capped[0].path
+    );
+}
+
 /// A new-format `ld.so.cache` with `entries` given as (key, value) string offsets.
 fn ld_cache(strings: &[u8], entries: &[(u32, u32)]) -> Vec<u8> {
     let mut b = b"glibc-ld.so.cache1.1".to_vec();

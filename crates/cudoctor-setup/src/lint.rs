@@ -774,6 +774,12 @@ mod tests {
             "nvidia-nccl-tests",
             "cudnn",
             "torch",
+            // A table stem followed by something that is not `-cuNN` (digits only).
+            "nvidia-cublas-cuda",
+            "nvidia-cublas-cu",
+            "nvidia-cublas-cu-12",
+            "nvidia-cudnn-cu12-foo",
+            "nvidia-cusparse-cu12.1",
         ] {
             assert!(!is_cuda_wheel(kb, wheel), "{wheel}");
         }

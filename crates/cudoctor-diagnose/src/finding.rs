@@ -115,40 +115,36 @@ impl Finding {
         l
     }
 
-    /// Gives the title its message key (the English title stays as it is).
+    /// A finding whose title is the message `title`: its English (the JSON's `title`) is what
+    /// the English catalog makes of it, so each text is written once, in the catalogs.
+    pub fn titled(id: &str, severity: Severity, title: Msg) -> Self {
+        Self::new(id, severity, String::new()).title_msg(title)
+    }
+
+    /// Sets the title to the message `msg` (its English from the English catalog).
     #[must_use]
     pub fn title_msg(mut self, msg: Msg) -> Self {
+        self.title = msg.render(Lang::En);
         self.l10n_mut().title = Some(msg);
         self
     }
 
-    /// Gives the explanation its message key.
+    /// Sets the explanation to the message `msg` (its English from the English catalog).
     #[must_use]
     pub fn explain_msg(mut self, msg: Msg) -> Self {
+        self.explanation = msg.render(Lang::En);
         self.l10n_mut().explanation = Some(msg);
         self
     }
 
-    /// Sets the explanation and its message key.
-    #[must_use]
-    pub fn explain_pair(self, (text, msg): (String, Msg)) -> Self {
-        self.explain(text).explain_msg(msg)
-    }
-
-    /// Gives the last fix line its message key.
+    /// Adds one fix step: the message `msg` (its English from the English catalog).
     #[must_use]
     pub fn fix_msg(mut self, msg: Msg) -> Self {
-        let n = self.fix.len();
-        if n > 0 {
-            self.l10n_mut().fix[n - 1] = Some(msg);
+        self.fix.push(msg.render(Lang::En));
+        if let Some(last) = self.l10n_mut().fix.last_mut() {
+            *last = Some(msg);
         }
         self
-    }
-
-    /// Adds one fix step with its message key.
-    #[must_use]
-    pub fn fix_pair(self, (text, msg): (String, Msg)) -> Self {
-        self.fix(text).fix_msg(msg)
     }
 
     /// The title in `lang` (the English title where it has no key).

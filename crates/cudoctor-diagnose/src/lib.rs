@@ -142,29 +142,18 @@ pub fn rule_ids() -> Vec<&'static str> {
     ids
 }
 
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
-    }
-}
-
 /// What the evidence does not show, for an `ok` verdict: empty only when a "ready" verdict rests
 /// on evidence (a live host whose driver and GPU were seen, targets whose release, CUDA build and
 /// libraries are known).
-fn not_checked(ctx: &rules::Ctx<'_>) -> Vec<(String, Msg)> {
+fn not_checked(ctx: &rules::Ctx<'_>) -> Vec<Msg> {
     use cudoctor_kb::framework::Framework;
     let mut out = Vec::new();
     if ctx.snap.root.kind == RootKind::Host {
         if ctx.driver().is_none() {
-            out.push((
-                "the driver version is unknown".to_owned(),
-                msg!("verdict-unchecked-driver"),
-            ));
+            out.push(msg!("verdict-unchecked-driver"));
         }
         if ctx.gpus_present() != Some(true) {
-            out.push(("no GPU was seen".to_owned(), msg!("verdict-unchecked-gpu")));
+            out.push(msg!("verdict-unchecked-gpu"));
         }
     } else if ctx.snap.root.kind == RootKind::Image {
         // The driver and GPUs judged are those of the host that will run the image.
@@ -174,56 +163,34 @@ fn not_checked(ctx: &rules::Ctx<'_>) -> Vec<(String, Msg)> {
             .as_ref()
             .map_or("the host", |i| i.host.as_str());
         if ctx.driver().is_none() {
-            out.push((
-                format!("the driver version of {host} is unknown"),
-                msg!("verdict-unchecked-image-driver", host = host),
-            ));
+            out.push(msg!("verdict-unchecked-image-driver", host = host));
         }
         if ctx.gpus_present() != Some(true) {
-            out.push((
-                format!("no GPU was seen on {host}"),
-                msg!("verdict-unchecked-image-gpu", host = host),
-            ));
+            out.push(msg!("verdict-unchecked-image-gpu", host = host));
         }
     } else {
-        out.push((
-            format!(
-                "the driver and GPU were not checked ({} root)",
-                ctx.snap.root.kind
-            ),
-            msg!(
-                "verdict-unchecked-root",
-                root = ctx.snap.root.kind.to_string()
-            ),
+        out.push(msg!(
+            "verdict-unchecked-root",
+            root = ctx.snap.root.kind.to_string()
         ));
     }
     for t in ctx.gpu_targets() {
         let name = t.display();
-        let mut unknown = Vec::new();
         let mut unknown_keys = Vec::new();
         if t.version.is_none() {
-            unknown.push("version");
             unknown_keys.push("version");
         }
         if t.needs.cuda.is_none() {
-            unknown.push("CUDA build");
             unknown_keys.push("cuda");
         }
         if t.framework == Framework::TensorFlow && t.needs.sonames.is_none() {
-            unknown.push("libraries");
             unknown_keys.push("libraries");
         }
-        if !unknown.is_empty() {
-            out.push((
-                format!("{name}: its {} unknown", join_is_are(&unknown)),
-                Msg::new(unknown_key(&unknown_keys)).arg("name", name.clone()),
-            ));
+        if !unknown_keys.is_empty() {
+            out.push(Msg::new(unknown_key(&unknown_keys)).arg("name", name.clone()));
         }
         if t.version.is_some() && !matches!(t.kb, target::KbKnowledge::Known) {
-            out.push((
-                format!("{name} is not in the knowledge base"),
-                msg!("verdict-unchecked-not-in-kb", name = name.clone()),
-            ));
+            out.push(msg!("verdict-unchecked-not-in-kb", name = name.clone()));
         }
     }
     out
@@ -239,15 +206,6 @@ fn unknown_key(which: &[&str]) -> &'static str {
         ["version", "libraries"] => "verdict-unchecked-target-version-libraries",
         ["cuda", "libraries"] => "verdict-unchecked-target-cuda-libraries",
         _ => "verdict-unchecked-target-version-cuda-libraries",
-    }
-}
-
-/// `version is` / `version and CUDA build are`.
-fn join_is_are(items: &[&str]) -> String {
-    match items {
-        [one] => format!("{one} is"),
-        [init @ .., last] => format!("{} and {last} are", init.join(", ")),
-        [] => String::new(),
     }
 }
 
@@ -296,18 +254,6 @@ pub fn diagnose(kb: &Kb, snapshot: &Snapshot, targets: &[Target]) -> Diagnosis {
     } else {
         "The GPU stack".to_owned()
     };
-    let counts = {
-        let mut parts = Vec::new();
-        if errors > 0 {
-            parts.push(plural(errors, "error"));
-        }
-        if warnings > 0 {
-            parts.push(plural(warnings, "warning"));
-        }
-        parts.join(", ")
-    };
-    let (not_checked, not_checked_msgs): (Vec<String>, Vec<Msg>) =
-        not_checked(&ctx).into_iter().unzip();
     let verdict_l10n = verdict_msg(
         status,
         targets.is_empty(),
@@ -315,29 +261,9 @@ pub fn diagnose(kb: &Kb, snapshot: &Snapshot, targets: &[Target]) -> Diagnosis {
         !gpu_targets.is_empty() || !all_targets.is_empty(),
         errors,
         warnings,
-        not_checked_msgs,
+        not_checked(&ctx),
     );
-    let verdict = match (status, targets.is_empty()) {
-        (Status::Error, false) => format!("{subject} will not use the GPU: {counts}"),
-        (Status::Error, true) => format!("The GPU stack is not usable: {counts}"),
-        (Status::Warning, false) => format!("{subject} should use the GPU, with {counts}"),
-        (Status::Warning, true) => format!("The GPU stack is usable, with {counts}"),
-        // "ready" / "usable" only where the evidence shows it; else what was not checked.
-        (Status::Ok, false) if not_checked.is_empty() => {
-            format!("{subject} is ready to use the GPU")
-        }
-        (Status::Ok, false) => format!(
-            "{subject}: no problem found in the files; {}",
-            not_checked.join("; ")
-        ),
-        (Status::Ok, true) if not_checked.is_empty() => {
-            "The GPU stack looks usable (no framework checked)".to_owned()
-        }
-        (Status::Ok, true) => format!(
-            "No problem found in the files (no framework checked); {}",
-            not_checked.join("; ")
-        ),
-    };
+    let verdict = verdict_l10n.render(cudoctor_i18n::Lang::En);
     let d = Diagnosis {
         status,
         verdict,
@@ -359,7 +285,7 @@ pub fn diagnose(kb: &Kb, snapshot: &Snapshot, targets: &[Target]) -> Diagnosis {
     d
 }
 
-/// The verdict as a message: the same cases as the English text in [`diagnose`]. The counts are
+/// The verdict as a message (its English is the JSON's `verdict`). The counts are
 /// numbers (plural forms); what was not checked is a list of messages, joined by `verdict-sep`.
 fn verdict_msg(
     status: Status,

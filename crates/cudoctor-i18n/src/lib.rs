@@ -14,7 +14,9 @@
 //! assert_eq!(tr(Lang::Zh, "no-such-key", &[]), "no-such-key");
 //! ```
 //!
-//! The JSON output of cudoctor stays English; these catalogs are for the text a person reads.
+//! The English catalog is where a finding's and a verdict's English is written: the JSON output
+//! (always English) is rendered from it too, so each text exists once and every other language
+//! translates it.
 
 use std::collections::BTreeSet;
 use std::fmt;

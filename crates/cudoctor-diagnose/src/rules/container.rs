@@ -55,67 +55,42 @@ pub(crate) fn container_no_gpu(ctx: &Ctx<'_>) -> Vec<Finding> {
     let nvd = ctx.env("NVIDIA_VISIBLE_DEVICES");
     // Seen from outside, the root's `/dev` is the container's own only while it runs (`--root
     // /proc/PID/root`); an exported filesystem has none at all. So a warning, that says so.
-    let (severity, title) = if outside {
-        (
-            Severity::Warning,
-            format!(
-                "This container's filesystem has no GPU device: {} cannot use one in it",
-                ctx.subject()
-            ),
-        )
+    let (severity, title_key) = if outside {
+        (Severity::Warning, "container-no-gpu-title-outside")
     } else {
-        (
-            Severity::Error,
-            format!(
-                "This container has no GPU: {} cannot use one",
-                ctx.subject()
-            ),
-        )
+        (Severity::Error, "container-no-gpu-title")
     };
-    let title_key = if outside {
-        "container-no-gpu-title-outside"
-    } else {
-        "container-no-gpu-title"
-    };
-    let mut f = Finding::new("container-no-gpu", severity, title)
-        .title_msg(cudoctor_i18n::Msg::new(title_key).arg("subject", ctx.subject()))
-        .explain(
-            "A container sees a GPU only when the container runtime passes it in: the \
-         `/dev/nvidia*` device files and the host's driver libraries are added at start by the \
-         NVIDIA Container Toolkit when the container is started with `--gpus` (or the `nvidia` \
-         runtime and `NVIDIA_VISIBLE_DEVICES`). None are here, so frameworks find no GPU and run \
-         on the CPU. The image itself cannot fix this; the `docker run` command and the host can.",
-        )
-        .explain_msg(msg!("container-no-gpu-explain"))
-        .evidence(
-            "inside a container",
-            ctx.snap.container.markers.join(", "),
-            "container markers",
-        )
-        .evidence("/dev/nvidia0, /dev/nvidia1, ...", "absent", "/dev")
-        .evidence(
-            "NVIDIA_VISIBLE_DEVICES",
-            nvd.map_or_else(|| "unset".to_owned(), |v| format!("\"{v}\"")),
-            ctx.env_source("NVIDIA_VISIBLE_DEVICES"),
-        );
+    let mut f = Finding::titled(
+        "container-no-gpu",
+        severity,
+        cudoctor_i18n::Msg::new(title_key).arg("subject", ctx.subject()),
+    )
+    .explain_msg(msg!("container-no-gpu-explain"))
+    .evidence(
+        "inside a container",
+        ctx.snap.container.markers.join(", "),
+        "container markers",
+    )
+    .evidence("/dev/nvidia0, /dev/nvidia1, ...", "absent", "/dev")
+    .evidence(
+        "NVIDIA_VISIBLE_DEVICES",
+        nvd.map_or_else(|| "unset".to_owned(), |v| format!("\"{v}\"")),
+        ctx.env_source("NVIDIA_VISIBLE_DEVICES"),
+    );
     f = ctx.root_judged(
         f,
         "a container's filesystem, seen from outside: its `/dev` shows the container's devices only while it runs (`--root /proc/PID/root`)",
     );
     if let Some(v) = nvd.filter(|v| matches!(v.trim(), "void" | "none" | "")) {
-        f = f.fix(format!(
-            "`NVIDIA_VISIBLE_DEVICES={v}` asks the runtime for no GPU: start with `-e NVIDIA_VISIBLE_DEVICES=all` (or remove it from the image's `ENV`)"
-        ))
-            .fix_msg(msg!("container-no-gpu-fix", v = v.to_string()));
+        f = f.fix_msg(msg!("container-no-gpu-fix", v = v.to_string()));
     }
-    vec![f.fix("Start the container with the GPUs: add `--gpus all` to its `docker run` (Compose: `deploy.resources.reservations.devices: [{driver: nvidia, count: all, capabilities: [gpu]}]`)")
-        .fix_msg(msg!("container-no-gpu-fix-2"))
-        .fix("On the host: install the NVIDIA Container Toolkit (`sudo apt-get install nvidia-container-toolkit`), then `sudo nvidia-ctk runtime configure --runtime=docker && sudo systemctl restart docker`")
-        .fix_msg(msg!("container-no-gpu-fix-3"))
-        .fix("On the host: check the driver with `cudoctor check` (it must be new enough for the CUDA in this image)")
-        .fix_msg(msg!("container-no-gpu-fix-4"))
-        .source(TOOLKIT_INSTALL)
-        .source(TOOLKIT_ENV)]
+    vec![
+        f.fix_msg(msg!("container-no-gpu-fix-2"))
+            .fix_msg(msg!("container-no-gpu-fix-3"))
+            .fix_msg(msg!("container-no-gpu-fix-4"))
+            .source(TOOLKIT_INSTALL)
+            .source(TOOLKIT_ENV),
+    ]
 }
 
 fn has_tool(ctx: &Ctx<'_>, name: &str) -> bool {
@@ -165,19 +140,10 @@ pub(crate) fn docker_nvidia_runtime_missing(ctx: &Ctx<'_>) -> Vec<Finding> {
         && !registered
         && (has_tool(ctx, "nvidia-container-runtime") || has_tool(ctx, "nvidia-ctk"))
     {
-        let f = Finding::new(
+        let f = Finding::titled(
             "docker-nvidia-runtime-missing",
             Severity::Warning,
-            "The NVIDIA container runtime is installed but Docker is not configured to use it",
-        )
-        .title_msg(msg!("docker-nvidia-runtime-missing-title"))
-        .explain(
-            "Docker starts GPU containers through the NVIDIA container runtime, which must be \
-             registered in `/etc/docker/daemon.json`. It is installed here but not registered: \
-             `docker run --runtime=nvidia`, Compose files with `runtime: nvidia` and setups that \
-             expect it as the default runtime (Kubernetes, `docker build` steps that need the GPU) \
-             fail or get containers without a GPU. (`docker run --gpus all` can still work \
-             through the toolkit's hook.)",
+            msg!("docker-nvidia-runtime-missing-title"),
         )
         .explain_msg(msg!("docker-nvidia-runtime-missing-explain"))
         .evidence(
@@ -186,44 +152,41 @@ pub(crate) fn docker_nvidia_runtime_missing(ctx: &Ctx<'_>) -> Vec<Finding> {
             "executables found",
         );
         let f = ctx.root_judged(daemon_ev(f), "the Docker host whose files these are");
-        return vec![f
-            .fix("`sudo \"$(command -v cudoctor)\" fix docker-runtime --set-default --apply && sudo systemctl restart docker` (without `--apply` it shows the diff; the original is kept as a backup)")
-            .fix_msg(msg!("docker-nvidia-runtime-missing-fix"))
-            .fix("`sudo nvidia-ctk runtime configure --runtime=docker --set-as-default && sudo systemctl restart docker`")
-            .fix_msg(msg!("docker-nvidia-runtime-missing-fix-2"))
-            .fix(format!(
-                "It writes this into `/etc/docker/daemon.json` (merged with the keys already there):\n{DAEMON_JSON_FRAGMENT}"
-            ))
-            .fix_msg(msg!("docker-nvidia-runtime-missing-fix-3", daemon_json_fragment = DAEMON_JSON_FRAGMENT.to_string()))
-            .fix("Check: `docker info --format '{{json .Runtimes}}'` lists `nvidia`, and `docker run --rm --gpus all ubuntu nvidia-smi` shows the GPUs")
-            .fix_msg(msg!("docker-nvidia-runtime-missing-fix-4"))
-            .source(NVIDIA_CTK_DOCKER)
-            .source(TOOLKIT_INSTALL)];
+        return vec![
+            f.fix_msg(msg!("docker-nvidia-runtime-missing-fix"))
+                .fix_msg(msg!("docker-nvidia-runtime-missing-fix-2"))
+                .fix_msg(msg!(
+                    "docker-nvidia-runtime-missing-fix-3",
+                    daemon_json_fragment = DAEMON_JSON_FRAGMENT.to_string()
+                ))
+                .fix_msg(msg!("docker-nvidia-runtime-missing-fix-4"))
+                .source(NVIDIA_CTK_DOCKER)
+                .source(TOOLKIT_INSTALL),
+        ];
     }
     if daemon.is_some() && !tools && ctx.gpus_present() == Some(true) {
-        let f = Finding::new(
+        let f = Finding::titled(
             "docker-nvidia-runtime-missing",
             Severity::Warning,
-            "Docker is installed but the NVIDIA Container Toolkit is not: containers get no GPU",
-        )
-            .title_msg(msg!("docker-nvidia-runtime-missing-title-2"))
-        .explain(
-            "This Docker host has NVIDIA GPUs, but without the NVIDIA Container Toolkit Docker \
-             cannot pass them into containers: `docker run --gpus all` fails (\"could not select \
-             device driver \\\"\\\" with capabilities: [[gpu]]\") and containers run without a GPU.",
+            msg!("docker-nvidia-runtime-missing-title-2"),
         )
         .explain_msg(msg!("docker-nvidia-runtime-missing-explain-2"))
-        .evidence("NVIDIA container tools (nvidia-ctk, nvidia-container-runtime)", "absent", "executables searched");
+        .evidence(
+            "NVIDIA container tools (nvidia-ctk, nvidia-container-runtime)",
+            "absent",
+            "executables searched",
+        );
         let f = ctx.root_judged(daemon_ev(f), "the Docker host whose files these are");
-        return vec![f
-            .fix("Install the toolkit from NVIDIA's repository (see the install guide): `sudo apt-get install nvidia-container-toolkit`")
-            .fix_msg(msg!("docker-nvidia-runtime-missing-fix-5"))
-            .fix("`sudo nvidia-ctk runtime configure --runtime=docker --set-as-default && sudo systemctl restart docker`")
-            .fix_msg(msg!("docker-nvidia-runtime-missing-fix-6"))
-            .fix(format!("`/etc/docker/daemon.json` then contains:\n{DAEMON_JSON_FRAGMENT}"))
-            .fix_msg(msg!("docker-nvidia-runtime-missing-fix-7", daemon_json_fragment = DAEMON_JSON_FRAGMENT.to_string()))
-            .source(TOOLKIT_INSTALL)
-            .source(NVIDIA_CTK_DOCKER)];
+        return vec![
+            f.fix_msg(msg!("docker-nvidia-runtime-missing-fix-5"))
+                .fix_msg(msg!("docker-nvidia-runtime-missing-fix-6"))
+                .fix_msg(msg!(
+                    "docker-nvidia-runtime-missing-fix-7",
+                    daemon_json_fragment = DAEMON_JSON_FRAGMENT.to_string()
+                ))
+                .source(TOOLKIT_INSTALL)
+                .source(NVIDIA_CTK_DOCKER),
+        ];
     }
     Vec::new()
 }
@@ -373,19 +336,20 @@ pub(crate) fn image_cuda_newer_than_driver(ctx: &Ctx<'_>) -> Vec<Finding> {
         Ok(r) => r,
         Err(e) => {
             return vec![
-                Finding::new(
+                Finding::titled(
                     "image-cuda-newer-than-driver",
                     Severity::Error,
-                    "The image's `NVIDIA_REQUIRE_*` cannot be parsed: the container runtime refuses it",
+                    msg!("image-cuda-newer-than-driver-title"),
                 )
-                    .title_msg(msg!("image-cuda-newer-than-driver-title"))
-                .explain(format!(
-                    "The NVIDIA Container Toolkit parses every `NVIDIA_REQUIRE_*` variable before it \
-                     starts a GPU container and fails on a malformed one: {e}."
+                .explain_msg(msg!(
+                    "image-cuda-newer-than-driver-explain",
+                    e = e.to_string()
                 ))
-                .explain_msg(msg!("image-cuda-newer-than-driver-explain", e = e.to_string()))
-                .evidence(e.var.clone(), e.factor.clone(), image_env_source(ctx, &e.var))
-                .fix("Fix the variable in the Dockerfile (`ENV NVIDIA_REQUIRE_CUDA=\"cuda>=X.Y\"`), or run with `-e NVIDIA_DISABLE_REQUIRE=1`")
+                .evidence(
+                    e.var.clone(),
+                    e.factor.clone(),
+                    image_env_source(ctx, &e.var),
+                )
                 .fix_msg(msg!("image-cuda-newer-than-driver-fix"))
                 .source(require::TOOLKIT_REQUIREMENTS_SOURCE),
             ];
@@ -417,8 +381,8 @@ pub(crate) fn image_cuda_newer_than_driver(ctx: &Ctx<'_>) -> Vec<Finding> {
             }
         },
     );
-    let base = |severity: Severity, title: String| {
-        let mut f = Finding::new("image-cuda-newer-than-driver", severity, title)
+    let base = |severity: Severity, title: cudoctor_i18n::Msg| {
+        let mut f = Finding::titled("image-cuda-newer-than-driver", severity, title)
             .evidence(
                 format!("image requirement ({var})"),
                 raw.clone(),
@@ -453,57 +417,41 @@ pub(crate) fn image_cuda_newer_than_driver(ctx: &Ctx<'_>) -> Vec<Finding> {
         f.sources(sources.clone())
             .source(require::TOOLKIT_REQUIREMENTS_SOURCE)
     };
-    let upgrade = (
-        format!(
-            "Upgrade the host driver to >= {} (`sudo apt-get install nvidia-driver-<branch>` on the host, then reboot)",
-            toolkit
-                .clone()
-                .unwrap_or_else(|| format!("the CUDA {cuda} minimum"))
-        ),
-        msg!(
-            "image-cuda-newer-than-driver-fix-upgrade",
-            min = toolkit.clone().map_or_else(
-                || cudoctor_i18n::Arg::Msg(msg!(
-                    "image-cuda-newer-than-driver-cuda-minimum",
-                    cuda = cuda.to_string()
-                )),
-                cudoctor_i18n::Arg::Text
-            )
-        ),
+    let upgrade = msg!(
+        "image-cuda-newer-than-driver-fix-upgrade",
+        min = toolkit.clone().map_or_else(
+            || cudoctor_i18n::Arg::Msg(msg!(
+                "image-cuda-newer-than-driver-cuda-minimum",
+                cuda = cuda.to_string()
+            )),
+            cudoctor_i18n::Arg::Text
+        )
     );
-    let older = (
-        format!(
-            "Or use an image built for an older CUDA that driver {driver} supports (`cudoctor plan --driver {driver}`)"
-        ),
-        msg!(
-            "image-cuda-newer-than-driver-fix-older",
-            driver = driver.to_string()
-        ),
+    let older = msg!(
+        "image-cuda-newer-than-driver-fix-older",
+        driver = driver.to_string()
     );
     let compat = &ctx.snap.container.cuda_compat;
     match decision {
         Decision::Refused(r, failed) => {
             if lower_bound && failed.iter().all(|(_, f)| f.starts_with("cuda")) {
                 // The table may be older than the driver: say so instead of guessing.
-                return vec![base(
-                    Severity::Warning,
-                    format!("Whether driver {driver} meets this image's `{}` is unknown", r.raw),
-                )
-                .title_msg(msg!(
-                    "image-cuda-newer-than-driver-title-unknown",
-                    driver = driver.to_string(),
-                    raw = r.raw.clone()
-                ))
-                .explain(format!(
-                    "The container runtime compares `{}` with the CUDA version the host driver \
-                     reports. The probe did not ask the driver, and driver {driver} is newer than \
-                     every CUDA release in the knowledge base, so the CUDA version it supports is \
-                     not known here.",
-                    r.var
-                ))
-                .explain_msg(msg!("image-cuda-newer-than-driver-explain-2", r_var = r.var.clone(), driver = driver.to_string()))
-                .fix("Run `cudoctor check --image` with the image on the host itself (the driver is asked there), or `nvidia-smi` there: its `CUDA Version` must be at least the image's")
-                .fix_msg(msg!("image-cuda-newer-than-driver-fix-2"))];
+                return vec![
+                    base(
+                        Severity::Warning,
+                        msg!(
+                            "image-cuda-newer-than-driver-title-unknown",
+                            driver = driver.to_string(),
+                            raw = r.raw.clone()
+                        ),
+                    )
+                    .explain_msg(msg!(
+                        "image-cuda-newer-than-driver-explain-2",
+                        r_var = r.var.clone(),
+                        driver = driver.to_string()
+                    ))
+                    .fix_msg(msg!("image-cuda-newer-than-driver-fix-2")),
+                ];
             }
             let failing: Vec<String> = failed
                 .iter()
@@ -518,60 +466,47 @@ pub(crate) fn image_cuda_newer_than_driver(ctx: &Ctx<'_>) -> Vec<Finding> {
             let minor = matches!(verdict, Verdict::CompatibleWithCaveats(_));
             let mut f = base(
                 Severity::Error,
-                format!("The NVIDIA container runtime refuses this image on driver {driver}: `{}` does not hold", r.var),
+                msg!(
+                    "image-cuda-newer-than-driver-title-refused",
+                    driver = driver.to_string(),
+                    var = r.var.clone()
+                ),
             )
-            .title_msg(msg!(
-                "image-cuda-newer-than-driver-title-refused",
-                driver = driver.to_string(),
-                var = r.var.clone()
-            ))
-            .explain(format!(
-                "Containers use the host's NVIDIA driver; only the CUDA libraries come from the \
-                 image. Before it starts a GPU container the NVIDIA Container Toolkit checks \
-                 `{}`: one of its space-separated terms must hold, and none does on this host \
-                 ({}). `docker run --gpus all` fails with \"unsatisfied condition: {}\".{}",
-                r.var,
-                failing.join(", "),
-                failed.first().map_or(r.raw.as_str(), |(_, f)| f.as_str()),
-                if minor {
-                    " The CUDA libraries would run on this driver through minor-version compatibility (with its limits); only the check stops them."
-                } else {
-                    ""
-                }
-            ))
-            .explain_msg(msg!("image-cuda-newer-than-driver-explain-3", r_var = r.var.clone(), failing_join = failing.join(", "), failed = (failed.first().map_or(r.raw.as_str(), |(_, f)| f.as_str())).to_string(), minor_note = if minor {
+            .explain_msg(msg!(
+                "image-cuda-newer-than-driver-explain-3",
+                r_var = r.var.clone(),
+                failing_join = failing.join(", "),
+                failed = (failed.first().map_or(r.raw.as_str(), |(_, f)| f.as_str())).to_string(),
+                minor_note = if minor {
                     msg!("image-cuda-newer-than-driver-minor-note")
                 } else {
                     msg!("i18n-empty")
-                }))
-            .fix_pair(upgrade.clone())
-            .fix_pair(older.clone());
+                }
+            ))
+            .fix_msg(upgrade.clone())
+            .fix_msg(older.clone());
             if minor {
-                f = f.fix("Or skip the check, knowing minor-version compatibility's limits: add `-e NVIDIA_DISABLE_REQUIRE=1` to its `docker run --gpus all`")
-                    .fix_msg(msg!("image-cuda-newer-than-driver-fix-3"));
+                f = f.fix_msg(msg!("image-cuda-newer-than-driver-fix-3"));
             }
             vec![f]
         }
         Decision::Depends(needs, var) => vec![
             base(
                 Severity::Warning,
-                format!("Whether the container runtime starts this image on driver {driver} depends on the GPU's {}", needs.join(" and ")),
+                msg!(
+                    "image-cuda-newer-than-driver-title-depends",
+                    driver = driver.to_string(),
+                    needs = needs.join(" and ")
+                ),
             )
-            .title_msg(msg!(
-                "image-cuda-newer-than-driver-title-depends",
+            .explain_msg(msg!(
+                "image-cuda-newer-than-driver-explain-4",
+                var = var.clone(),
                 driver = driver.to_string(),
-                needs = needs.join(" and ")
+                needs_join_and = needs.join(" and ")
             ))
-            .explain(format!(
-                "`{var}` admits driver {driver} only in a term that also names the GPU {} \
-                 (`brand=tesla,driver>=...`: the data-center forward-compatibility groups of \
-                 NVIDIA's CUDA images), which the facts do not tell.",
-                needs.join(" and ")
-            ))
-            .explain_msg(msg!("image-cuda-newer-than-driver-explain-4", var = var.clone(), driver = driver.to_string(), needs_join_and = needs.join(" and ")))
-            .fix("See the GPU's brand on the host: `nvidia-smi -q | grep 'Product Brand'`; a data-center brand (`Tesla`, `NVIDIA`) with a driver in the group's range starts the container through forward compatibility")
             .fix_msg(msg!("image-cuda-newer-than-driver-fix-4"))
-            .fix_pair(upgrade.clone())
+            .fix_msg(upgrade.clone())
             .source(FORWARD_COMPAT),
         ],
         Decision::Forward(term) => {
@@ -583,44 +518,40 @@ pub(crate) fn image_cuda_newer_than_driver(ctx: &Ctx<'_>) -> Vec<Finding> {
             };
             let mut f = base(
                 severity,
-                if has_compat {
-                    format!("This image's CUDA {cuda} runs on driver {driver} only through forward compatibility")
-                } else {
-                    format!("The container runtime starts this image on driver {driver}, but its CUDA {cuda} cannot run: no `cuda-compat` libraries in it")
-                },
+                msg!(
+                    if has_compat {
+                        "image-cuda-newer-than-driver-title-forward"
+                    } else {
+                        "image-cuda-newer-than-driver-title-forward-no-compat"
+                    },
+                    driver = driver.to_string(),
+                    cuda = cuda.to_string()
+                ),
             )
-            .title_msg(msg!(
-                if has_compat {
-                    "image-cuda-newer-than-driver-title-forward"
-                } else {
-                    "image-cuda-newer-than-driver-title-forward-no-compat"
-                },
+            .explain_msg(msg!(
+                "image-cuda-newer-than-driver-explain-5",
                 driver = driver.to_string(),
-                cuda = cuda.to_string()
-            ))
-            .explain(format!(
-                "The toolkit admits driver {driver} through the term `{}`: a data-center \
-                 driver branch for which CUDA's forward-compatibility package (`cuda-compat`) \
-                 supplies a newer `libcuda`. {}",
-                term.join(","),
-                if has_compat {
-                    "The image carries it, so CUDA runs, on data-center GPUs only."
-                } else {
-                    "The image has no `/usr/local/cuda*/compat/libcuda.so.*`, so CUDA calls fail with \"CUDA driver version is insufficient for CUDA runtime version\"."
-                }
-            ))
-            .explain_msg(msg!("image-cuda-newer-than-driver-explain-5", driver = driver.to_string(), term_join = term.join(","), compat_note = if has_compat {
+                term_join = term.join(","),
+                compat_note = if has_compat {
                     msg!("image-cuda-newer-than-driver-compat-note")
                 } else {
                     msg!("image-cuda-newer-than-driver-no-compat-note")
-                }))
-            .fix_pair(upgrade.clone())
+                }
+            ))
+            .fix_msg(upgrade.clone())
             .source(FORWARD_COMPAT);
             if has_compat {
-                f = f.evidence("cuda-compat libraries", compat.join(", "), "files in the image");
+                f = f.evidence(
+                    "cuda-compat libraries",
+                    compat.join(", "),
+                    "files in the image",
+                );
             } else {
-                f = f.fix(format!("Or install the compatibility package in the image: `apt-get install cuda-compat-{}-{}`", cuda.major(), cuda.minor()))
-                    .fix_msg(msg!("image-cuda-newer-than-driver-fix-5", cuda_major = cuda.major().to_string(), cuda_minor = cuda.minor().to_string()));
+                f = f.fix_msg(msg!(
+                    "image-cuda-newer-than-driver-fix-5",
+                    cuda_major = cuda.major().to_string(),
+                    cuda_minor = cuda.minor().to_string()
+                ));
             }
             vec![f]
         }
@@ -629,46 +560,46 @@ pub(crate) fn image_cuda_newer_than_driver(ctx: &Ctx<'_>) -> Vec<Finding> {
             Verdict::Incompatible(reason) => vec![
                 base(
                     Severity::Error,
-                    format!("This image needs CUDA {cuda}, newer than the host driver {driver} supports"),
+                    msg!(
+                        "image-cuda-newer-than-driver-title-old-driver",
+                        cuda = cuda.to_string(),
+                        driver = driver.to_string()
+                    ),
                 )
-                .title_msg(msg!(
-                    "image-cuda-newer-than-driver-title-old-driver",
+                .explain_msg(msg!(
+                    "image-cuda-newer-than-driver-explain-6",
                     cuda = cuda.to_string(),
-                    driver = driver.to_string()
+                    reason = reason.clone()
                 ))
-                .explain(format!(
-                    "Containers use the host's NVIDIA driver; only the CUDA libraries come from \
-                     the image. This image is built for CUDA {cuda}, and the host driver is too \
-                     old for it ({reason}): CUDA calls fail with \"CUDA driver version is \
-                     insufficient for CUDA runtime version\"."
-                ))
-                .explain_msg(msg!("image-cuda-newer-than-driver-explain-6", cuda = cuda.to_string(), reason = reason.clone()))
-                .fix_pair(upgrade.clone())
-                .fix_pair(older.clone()),
+                .fix_msg(upgrade.clone())
+                .fix_msg(older.clone()),
             ],
             Verdict::CompatibleWithCaveats(caveats) => {
                 let named: Vec<String> = caveats.iter().map(ToString::to_string).collect();
-                vec![base(
-                    Severity::Warning,
-                    format!("This image's CUDA {cuda} runs on host driver {driver} only through minor-version compatibility"),
-                )
-                .title_msg(msg!(
-                    "image-cuda-newer-than-driver-title-minor",
-                    cuda = cuda.to_string(),
-                    driver = driver.to_string()
-                ))
-                .explain(format!(
-                    "Containers use the host's NVIDIA driver. It is older than the CUDA {cuda} \
-                     toolkit driver, so the image runs under minor-version compatibility with \
-                     limits: {}.",
-                    named.join("; ")
-                ))
-                .explain_msg(msg!("image-cuda-newer-than-driver-explain-7", cuda = cuda.to_string(), named_join = named.join("; ")))
-                .fix(format!(
-                    "Upgrade the host driver to >= {} to lift the limits",
-                    toolkit.clone().unwrap_or_else(|| "the toolkit driver".to_owned())
-                ))
-                .fix_msg(msg!("image-cuda-newer-than-driver-fix-6", toolkit = toolkit.clone().map_or_else(|| cudoctor_i18n::Arg::Msg(msg!("image-cuda-newer-than-driver-toolkit-driver")), cudoctor_i18n::Arg::Text)))]
+                vec![
+                    base(
+                        Severity::Warning,
+                        msg!(
+                            "image-cuda-newer-than-driver-title-minor",
+                            cuda = cuda.to_string(),
+                            driver = driver.to_string()
+                        ),
+                    )
+                    .explain_msg(msg!(
+                        "image-cuda-newer-than-driver-explain-7",
+                        cuda = cuda.to_string(),
+                        named_join = named.join("; ")
+                    ))
+                    .fix_msg(msg!(
+                        "image-cuda-newer-than-driver-fix-6",
+                        toolkit = toolkit.clone().map_or_else(
+                            || cudoctor_i18n::Arg::Msg(msg!(
+                                "image-cuda-newer-than-driver-toolkit-driver"
+                            )),
+                            cudoctor_i18n::Arg::Text
+                        )
+                    )),
+                ]
             }
         },
     }

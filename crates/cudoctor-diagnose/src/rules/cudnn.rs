@@ -62,29 +62,6 @@ fn loaded_cudnn(ctx: &Ctx<'_>, t: &Target) -> Option<(CudnnVersion, String, Stri
     Some((v, format!("{} {}", pkg.name, v), pkg.metadata_path.clone()))
 }
 
-/// The apt commands (NVIDIA's CUDA repository) that list and install cuDNN `major.minor` for
-/// `cuda`. cuDNN 8 is one package (`libcudnn8`) whose versions name the CUDA they were built
-/// for (`8.1.1.33-1+cuda11.2`); from cuDNN 9 on the package name carries the CUDA major
-/// (`libcudnn9-cuda-12`) and its versions carry no CUDA suffix (`9.0.0.312-1`, as pinned in
-/// https://github.com/pytorch/xla/pull/6835), so grepping them for `cuda12.x` finds nothing.
-pub(crate) fn apt_commands(cudnn: CudnnVersion, cuda: CudaVersion) -> String {
-    let want = format!("{}.{}", cudnn.major(), cudnn.minor());
-    if cudnn.major() >= 9 {
-        let pkg = format!("libcudnn{}-cuda-{}", cudnn.major(), cuda.major());
-        let grep = apt_version_grep(cudnn, None);
-        format!(
-            "`apt-cache madison {pkg}` lists its versions; the newest {want}: `sudo apt-get install \"{pkg}=$(apt-cache madison {pkg} | awk '{{print $3}}' | grep '{grep}' | head -n1)\"`"
-        )
-    } else {
-        let pkg = format!("libcudnn{}", cudnn.major());
-        let grep = apt_version_grep(cudnn, Some(cuda));
-        format!(
-            "`apt-cache madison {pkg}` lists its versions; the newest {want} for CUDA {}: `sudo apt-get install \"{pkg}=$(apt-cache madison {pkg} | awk '{{print $3}}' | grep '{grep}' | head -n1)\"`",
-            cuda.major()
-        )
-    }
-}
-
 /// The `grep` pattern of the apt versions of cuDNN `major.minor`: `^9\.1\.` (cuDNN 9 versions
 /// carry no CUDA suffix), `^8\.1\..*+cuda11\.` for cuDNN 8 built for a CUDA 11 (any minor:
 /// NVIDIA builds `libcudnn8` for a few CUDA minors only, `+cuda12.0` to `+cuda12.2` for CUDA 12,
@@ -97,8 +74,12 @@ fn apt_version_grep(cudnn: CudnnVersion, cuda: Option<CudaVersion>) -> String {
     }
 }
 
-/// [`apt_commands`] as a message: the same commands, the words around them translatable.
-pub(crate) fn apt_commands_msg(cudnn: CudnnVersion, cuda: CudaVersion) -> cudoctor_i18n::Msg {
+/// The apt commands (NVIDIA's CUDA repository) that list and install cuDNN `major.minor` for
+/// `cuda`. cuDNN 8 is one package (`libcudnn8`) whose versions name the CUDA they were built
+/// for (`8.1.1.33-1+cuda11.2`); from cuDNN 9 on the package name carries the CUDA major
+/// (`libcudnn9-cuda-12`) and its versions carry no CUDA suffix (`9.0.0.312-1`, as pinned in
+/// https://github.com/pytorch/xla/pull/6835), so grepping them for `cuda12.x` finds nothing.
+pub(crate) fn apt_commands(cudnn: CudnnVersion, cuda: CudaVersion) -> cudoctor_i18n::Msg {
     let want = format!("{}.{}", cudnn.major(), cudnn.minor());
     if cudnn.major() >= 9 {
         let pkg = format!("libcudnn{}-cuda-{}", cudnn.major(), cuda.major());
@@ -145,26 +126,10 @@ pub(crate) fn cudnn_version_mismatch(ctx: &Ctx<'_>) -> Vec<Finding> {
             }
             CudnnRule::None => continue,
         };
-        let (severity, title, reason) = match verdict {
+        let (severity, reason) = match verdict {
             CudnnCheck::Accepted | CudnnCheck::Unknown(_) => continue,
-            CudnnCheck::Rejected(r) => (
-                Severity::Error,
-                format!(
-                    "{} will refuse the cuDNN {loaded} it loads (built with cuDNN {})",
-                    t.display(),
-                    built.value
-                ),
-                r,
-            ),
-            CudnnCheck::AcceptedUntested(r) => (
-                Severity::Warning,
-                format!(
-                    "{} will load cuDNN {loaded}, newer than the cuDNN {} it was tested with",
-                    t.display(),
-                    built.value
-                ),
-                r,
-            ),
+            CudnnCheck::Rejected(r) => (Severity::Error, r),
+            CudnnCheck::AcceptedUntested(r) => (Severity::Warning, r),
         };
         let l10n_args = |key: &'static str| {
             msg!(
@@ -175,58 +140,39 @@ pub(crate) fn cudnn_version_mismatch(ctx: &Ctx<'_>) -> Vec<Finding> {
                 reason = reason.clone()
             )
         };
-        let mut f = Finding::new("cudnn-version-mismatch", severity, title)
-            .title_msg(l10n_args(if severity == Severity::Error {
+        let mut f = Finding::titled(
+            "cudnn-version-mismatch",
+            severity,
+            l10n_args(if severity == Severity::Error {
                 "cudnn-version-mismatch-title-rejected"
             } else {
                 "cudnn-version-mismatch-title-untested"
-            }))
-            .explain_msg(l10n_args(if severity == Severity::Error {
-                "cudnn-version-mismatch-explain-rejected"
-            } else {
-                "cudnn-version-mismatch-explain-untested"
-            }))
-            .explain(if severity == Severity::Error {
-                format!(
-                    "cuDNN is NVIDIA's library of neural-network kernels (convolutions, batch norm, \
-                     RNNs). {} checks at start-up that the cuDNN it loads fits the one it was \
-                     compiled against: same major version and an equal or newer minor. This one \
-                     does not ({reason}), so it logs \"Loaded runtime CuDNN library: {loaded} but \
-                     source was compiled with: {}\" and every cuDNN operation fails (\"DNN library \
-                     is not found\" / \"Could not create cudnn handle\"). A common cause is a \
-                     custom image or a manual copy that replaced cuDNN with another version.",
-                    t.display(),
-                    built.value
-                )
-            } else {
-                format!(
-                    "cuDNN is NVIDIA's library of neural-network kernels. {} accepts a newer minor \
-                     release of the cuDNN major it was built with ({reason}), but this \
-                     combination was not tested: it usually works, and differences in speed or \
-                     numerical results are possible.",
-                    t.display()
-                )
-            })
-            .evidence("cuDNN loaded", format!("{what} ({loaded})"), src)
-            .evidence(
-                format!("cuDNN {} was built with", t.display()),
-                built.value.to_string(),
-                built.source.clone(),
-            );
+            }),
+        )
+        .explain_msg(l10n_args(if severity == Severity::Error {
+            "cudnn-version-mismatch-explain-rejected"
+        } else {
+            "cudnn-version-mismatch-explain-untested"
+        }))
+        .evidence("cuDNN loaded", format!("{what} ({loaded})"), src)
+        .evidence(
+            format!("cuDNN {} was built with", t.display()),
+            built.value.to_string(),
+            built.source.clone(),
+        );
         let cuda = t.needs.cuda.as_ref().map(|c| c.value);
         let want = format!("{}.{}", built.value.major(), built.value.minor());
         if let Some(cuda) = cuda {
-            f = f.fix(format!(
-                "Install cuDNN {want} for CUDA {}: {}; or with pip `pip install 'nvidia-cudnn-cu{}>={want},<{}'` and put its `nvidia/cudnn/lib` directory first in `LD_LIBRARY_PATH`",
-                cuda.major_minor(),
-                apt_commands(built.value, cuda),
-                cuda.major(),
-                built.value.major().saturating_add(1)
-            ))
-                .fix_msg(msg!("cudnn-version-mismatch-fix", want = want.clone(), cuda_major_minor = cuda.major_minor().to_string(), apt = apt_commands_msg(built.value, cuda), cuda_major = cuda.major().to_string(), next_major = (built.value.major().saturating_add(1)).to_string()));
+            f = f.fix_msg(msg!(
+                "cudnn-version-mismatch-fix",
+                want = want.clone(),
+                cuda_major_minor = cuda.major_minor().to_string(),
+                apt = apt_commands(built.value, cuda),
+                cuda_major = cuda.major().to_string(),
+                next_major = (built.value.major().saturating_add(1)).to_string()
+            ));
         }
-        f = f.fix("Remove cuDNN files copied by hand (`libcudnn*` in `/usr/local/cuda*/lib64`, `/usr/lib/x86_64-linux-gnu`) and run `sudo ldconfig`")
-            .fix_msg(msg!("cudnn-version-mismatch-fix-2"));
+        f = f.fix_msg(msg!("cudnn-version-mismatch-fix-2"));
         if ctx.in_container() || ctx.is_image_like() {
             if let (Some(image), cudoctor_kb::framework::Framework::TensorFlow) = (
                 t.version
@@ -234,10 +180,7 @@ pub(crate) fn cudnn_version_mismatch(ctx: &Ctx<'_>) -> Vec<Finding> {
                     .and_then(|v| crate::target::tf_gpu_image(ctx.kb, v)),
                 t.framework,
             ) {
-                f = f.fix(format!(
-                    "In a custom image: build FROM the official `{image}` and do not replace its cuDNN"
-                ))
-                    .fix_msg(msg!("cudnn-version-mismatch-fix-3", image = image.clone()));
+                f = f.fix_msg(msg!("cudnn-version-mismatch-fix-3", image = image.clone()));
             }
         }
         out.push(
@@ -322,24 +265,13 @@ fn several_copies(ctx: &Ctx<'_>) -> Vec<Finding> {
         }
     }
     let list: Vec<String> = versions.iter().map(ToString::to_string).collect();
-    let mut f = Finding::new(
+    let mut f = Finding::titled(
         "cudnn-version-mismatch",
         Severity::Warning,
-        format!(
-            "Several different cuDNN versions are installed: {}",
-            list.join(", ")
+        msg!(
+            "cudnn-version-mismatch-title-1",
+            list_join = list.join(", ")
         ),
-    )
-    .title_msg(msg!(
-        "cudnn-version-mismatch-title-1",
-        list_join = list.join(", ")
-    ))
-    .explain(
-        "Different copies of cuDNN (library files, headers, pip wheels) are installed. Only one \
-         of them is loaded, chosen by the loader's search order, not by what a framework needs; \
-         headers of one version next to libraries of another break builds that compile against \
-         cuDNN. Mixed copies usually come from copying cuDNN files by hand or from unofficial \
-         bundles, and they make failures depend on `LD_LIBRARY_PATH`.",
     )
     .explain_msg(msg!("cudnn-version-mismatch-explain-1"));
     for c in &ctx.snap.cudnn {
@@ -356,12 +288,11 @@ fn several_copies(ctx: &Ctx<'_>) -> Vec<Finding> {
     for (fact, what, src) in loads {
         f = f.evidence(fact, what, src);
     }
-    vec![f
-        .fix("Keep one cuDNN per CUDA major: remove the copies no framework needs (and stale headers), then `sudo ldconfig`")
-        .fix_msg(msg!("cudnn-version-mismatch-fix-4"))
-        .fix("Check what each framework will load: `cudoctor which libcudnn.so.8` / `cudoctor which libcudnn.so.9`")
-        .fix_msg(msg!("cudnn-version-mismatch-fix-5"))
-        .source(CUDNN_MATRIX)]
+    vec![
+        f.fix_msg(msg!("cudnn-version-mismatch-fix-4"))
+            .fix_msg(msg!("cudnn-version-mismatch-fix-5"))
+            .source(CUDNN_MATRIX),
+    ]
 }
 
 #[cfg(test)]

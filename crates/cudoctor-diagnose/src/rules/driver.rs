@@ -19,7 +19,7 @@ fn has_libcuda(ctx: &Ctx<'_>) -> bool {
 }
 
 /// The driver the targets need at least, for the fix text: (version, "for CUDA 11.2 (TensorFlow 2.9.0)").
-fn needed_driver(ctx: &Ctx<'_>) -> Option<(String, String, cudoctor_i18n::Msg)> {
+fn needed_driver(ctx: &Ctx<'_>) -> Option<(String, cudoctor_i18n::Msg)> {
     ctx.gpu_targets()
         .filter_map(|t| {
             let cuda = t.needs.cuda.as_ref()?.value;
@@ -27,7 +27,6 @@ fn needed_driver(ctx: &Ctx<'_>) -> Option<(String, String, cudoctor_i18n::Msg)> 
             let v = req.toolkit_min?.clone();
             Some((
                 v,
-                format!("the CUDA {cuda} toolkit driver, for {}", t.display()),
                 msg!(
                     "driver-missing-why",
                     cuda = cuda.to_string(),
@@ -36,7 +35,7 @@ fn needed_driver(ctx: &Ctx<'_>) -> Option<(String, String, cudoctor_i18n::Msg)> 
             ))
         })
         .max_by(|a, b| a.0.cmp(&b.0))
-        .map(|(v, why, why_msg)| (v.to_string(), why, why_msg))
+        .map(|(v, why)| (v.to_string(), why))
 }
 
 /// `driver-missing`: no kernel module, no user-space driver, on a host (not a container or an image).
@@ -55,19 +54,11 @@ pub(crate) fn driver_missing(ctx: &Ctx<'_>) -> Vec<Finding> {
     if ctx.snap.probe_error("driver").is_some() {
         return Vec::new();
     }
-    let mut f = Finding::new(
+    let mut f = Finding::titled(
         "driver-missing",
         Severity::Error,
-        "No NVIDIA driver is installed",
+        msg!("driver-missing-title"),
     )
-        .title_msg(msg!("driver-missing-title"))
-    .explain(format!(
-        "A program reaches an NVIDIA GPU only through the NVIDIA driver: a kernel module (`nvidia`) \
-         plus the user-space library `libcuda.so.1`. Neither was found, so {} cannot use a GPU and \
-         frameworks silently fall back to the CPU (TensorFlow logs \"Could not find cuda drivers on \
-         your machine, GPU will not be used\").",
-        ctx.subject()
-    ))
     .explain_msg(msg!("driver-missing-explain", ctx_subject = ctx.subject()))
     .evidence(
         "kernel module version",
@@ -85,21 +76,20 @@ pub(crate) fn driver_missing(ctx: &Ctx<'_>) -> Vec<Finding> {
         }
     }
     match needed_driver(ctx) {
-        Some((v, why, why_msg)) => {
-            f = f.fix(format!(
-                "Install an NVIDIA driver >= {v} ({why}). On Ubuntu: `sudo ubuntu-drivers install` installs the recommended branch; `ubuntu-drivers list` shows the others (`nvidia-driver-NNN`), any of at least {} will do",
-                v.split('.').next().unwrap_or(&v)
-            ))
-                .fix_msg(msg!("driver-missing-fix", v = v.clone(), why = why_msg, branch = (v.split('.').next().unwrap_or(&v)).to_string()));
+        Some((v, why_msg)) => {
+            f = f.fix_msg(msg!(
+                "driver-missing-fix",
+                v = v.clone(),
+                why = why_msg,
+                branch = (v.split('.').next().unwrap_or(&v)).to_string()
+            ));
         }
         None => {
-            f = f.fix("If this machine has an NVIDIA GPU, install its driver. On Ubuntu: `sudo ubuntu-drivers install` installs the recommended branch; `ubuntu-drivers list` shows the others (`cudoctor matrix cuda` lists the driver each CUDA release needs)")
-                .fix_msg(msg!("driver-missing-fix-2"));
+            f = f.fix_msg(msg!("driver-missing-fix-2"));
         }
     }
     vec![
-        f.fix("`sudo reboot`, then check with `cat /proc/driver/nvidia/version` and `nvidia-smi`")
-            .fix_msg(msg!("driver-missing-fix-3"))
+        f.fix_msg(msg!("driver-missing-fix-3"))
             .source(DRIVER_DOWNLOADS)
             .source(COMPAT_GUIDE),
     ]
@@ -133,18 +123,10 @@ pub(crate) fn kernel_module_not_loaded(ctx: &Ctx<'_>) -> Vec<Finding> {
     let branch = user
         .as_ref()
         .map_or_else(|| "<branch>".to_owned(), |v| v.major().to_string());
-    let mut f = Finding::new(
+    let mut f = Finding::titled(
         "kernel-module-not-loaded",
         Severity::Error,
-        "The NVIDIA driver is installed but its kernel module is not loaded",
-    )
-        .title_msg(msg!("kernel-module-not-loaded-title"))
-    .explain(
-        "The driver has two halves: the user-space library `libcuda.so.1` (found) and the `nvidia` \
-         kernel module that talks to the hardware (not loaded). Without the module every CUDA call \
-         fails (`cuInit` returns an error, `nvidia-smi` says it \"couldn't communicate with the \
-         NVIDIA driver\"). Usual causes: the module was not built for the running kernel after a \
-         kernel upgrade (DKMS), Secure Boot refuses the unsigned module, or `nouveau` holds the GPU.",
+        msg!("kernel-module-not-loaded-title"),
     )
     .explain_msg(msg!("kernel-module-not-loaded-explain"))
     .evidence("user-space driver version", user_text, user_src)
@@ -158,15 +140,15 @@ pub(crate) fn kernel_module_not_loaded(ctx: &Ctx<'_>) -> Vec<Finding> {
             f = f.evidence("cuInit(0)", format!("{code} {name}"), "live probe");
         }
     }
-    vec![f.fix("`sudo modprobe nvidia` and read the reason if it fails: `sudo dmesg | grep -i -e nvidia -e nouveau`")
-        .fix_msg(msg!("kernel-module-not-loaded-fix"))
-        .fix(format!(
-            "Rebuild the module for the running kernel: `sudo dkms autoinstall` (or `sudo apt-get install --reinstall nvidia-dkms-{branch}`), then `sudo reboot`"
-        ))
-        .fix_msg(msg!("kernel-module-not-loaded-fix-2", branch = branch.clone()))
-        .fix("With Secure Boot on: enroll the module signing key (`sudo mokutil --import /var/lib/shim-signed/mok/MOK.der`) or use the distribution's signed driver packages")
-        .fix_msg(msg!("kernel-module-not-loaded-fix-3"))
-        .source(DRIVER_DOWNLOADS)]
+    vec![
+        f.fix_msg(msg!("kernel-module-not-loaded-fix"))
+            .fix_msg(msg!(
+                "kernel-module-not-loaded-fix-2",
+                branch = branch.clone()
+            ))
+            .fix_msg(msg!("kernel-module-not-loaded-fix-3"))
+            .source(DRIVER_DOWNLOADS),
+    ]
 }
 
 /// `driver-library-mismatch`: kernel module and user-space driver versions differ.
@@ -205,12 +187,11 @@ pub(crate) fn driver_library_mismatch(ctx: &Ctx<'_>) -> Vec<Finding> {
     if !others.iter().any(|o| o.3) {
         return Vec::new();
     }
-    let mut f = Finding::new(
+    let mut f = Finding::titled(
         "driver-library-mismatch",
         Severity::Error,
-        "The loaded NVIDIA kernel module and the driver libraries are different versions",
+        msg!("driver-library-mismatch-title"),
     )
-    .title_msg(msg!("driver-library-mismatch-title"))
     .evidence(
         "kernel module version",
         kernel.to_string(),
@@ -223,28 +204,12 @@ pub(crate) fn driver_library_mismatch(ctx: &Ctx<'_>) -> Vec<Finding> {
     }
     if ctx.in_container() {
         f = f
-            .explain(
-                "The kernel module belongs to the host; the driver libraries must match it exactly. \
-                 This container carries its own copy of the driver libraries (baked into the image) \
-                 instead of the ones the NVIDIA container runtime mounts from the host, so CUDA fails \
-                 to initialise (`cuInit`) and `nvidia-smi` reports \"Failed to initialize NVML: \
-                 Driver/library version mismatch\".",
-            )
             .explain_msg(msg!("driver-library-mismatch-explain"))
-            .fix("Remove the driver libraries from the image (`libcuda.so.*`, `libnvidia-*.so.*`; do not install `nvidia-driver-*` or `libnvidia-compute-*` packages in a Dockerfile) and let the runtime inject the host's: run it with `docker run --gpus all`")
             .fix_msg(msg!("driver-library-mismatch-fix"));
     } else {
         f = f
-            .explain(
-                "The driver's kernel module and its user-space libraries must be the same version. \
-                 This happens after a driver upgrade without a reboot: the old module is still \
-                 loaded while the new libraries are installed. CUDA initialisation fails and \
-                 `nvidia-smi` reports \"Failed to initialize NVML: Driver/library version mismatch\".",
-            )
             .explain_msg(msg!("driver-library-mismatch-explain-2"))
-            .fix("`sudo reboot` (loads the module that matches the installed libraries)")
             .fix_msg(msg!("driver-library-mismatch-fix-2"))
-            .fix("Without a reboot (no process may use the GPU): `sudo rmmod nvidia_uvm nvidia_drm nvidia_modeset nvidia && sudo modprobe nvidia`")
             .fix_msg(msg!("driver-library-mismatch-fix-3"));
     }
     vec![f.source(DRIVER_DOWNLOADS)]
@@ -270,17 +235,17 @@ pub(crate) fn driver_too_old(ctx: &Ctx<'_>) -> Vec<Finding> {
         if let Some(doc) = &t.needs.driver_min_documented {
             if driver < doc.value {
                 out.push(
-                    Finding::new(
+                    Finding::titled(
                         "driver-too-old",
                         Severity::Error,
-                        format!(
-                            "The NVIDIA driver {driver} is too old for {}: it needs >= {}",
-                            t.display(),
-                            doc.value
+                        msg!(
+                            "driver-too-old-title",
+                            driver = driver.to_string(),
+                            target = t.display(),
+                            doc_value = doc.value.to_string()
                         ),
                     )
-                        .title_msg(msg!("driver-too-old-title", driver = driver.to_string(), target = t.display(), doc_value = doc.value.to_string()))
-                    .explain_pair(explain_too_old(&t.display(), cuda.value))
+                    .explain_msg(explain_too_old(&t.display(), cuda.value))
                     .evidence("driver version", driver.to_string(), driver_src.clone())
                     .evidence(
                         format!("CUDA {} built with", t.display()),
@@ -292,12 +257,12 @@ pub(crate) fn driver_too_old(ctx: &Ctx<'_>) -> Vec<Finding> {
                         doc.value.to_string(),
                         doc.source.clone(),
                     )
-                    .fix_pair(upgrade_fix(&doc.value.to_string(), None))
-                    .fix(format!(
-                        "Or pick a release that fits this driver: `cudoctor plan --driver {driver} --framework {}`",
-                        t.framework.name()
+                    .fix_msg(upgrade_fix(&doc.value.to_string(), None))
+                    .fix_msg(msg!(
+                        "driver-too-old-fix-1",
+                        driver = driver.to_string(),
+                        framework = t.framework.name().to_string()
                     ))
-                    .fix_msg(msg!("driver-too-old-fix-1", driver = driver.to_string(), framework = t.framework.name().to_string()))
                     .sources(crate::finding::kb_urls(&doc.source))
                     .source(COMPAT_GUIDE),
                 );
@@ -309,8 +274,8 @@ pub(crate) fn driver_too_old(ctx: &Ctx<'_>) -> Vec<Finding> {
         };
         let toolkit = req.toolkit_min.map(ToString::to_string);
         let compat = req.compat_min().map(ToString::to_string);
-        let base = |severity: Severity, title: String| {
-            let mut f = Finding::new("driver-too-old", severity, title)
+        let base = |severity: Severity, title: cudoctor_i18n::Msg| {
+            let mut f = Finding::titled("driver-too-old", severity, title)
                 .evidence("driver version", driver.to_string(), driver_src.clone())
                 .evidence(
                     format!("CUDA {} was built with", t.display()),
@@ -358,63 +323,48 @@ pub(crate) fn driver_too_old(ctx: &Ctx<'_>) -> Vec<Finding> {
                 out.push(
                     base(
                         Severity::Error,
-                        format!(
-                            "The NVIDIA driver {driver} is too old for {} (CUDA {})",
-                            t.display(),
-                            cuda.value
+                        msg!(
+                            "driver-too-old-title-incompatible",
+                            driver = driver.to_string(),
+                            target = t.display(),
+                            cuda = cuda.value.to_string()
                         ),
                     )
-                    .title_msg(msg!(
-                        "driver-too-old-title-incompatible",
-                        driver = driver.to_string(),
-                        target = t.display(),
-                        cuda = cuda.value.to_string()
+                    .explain_msg(msg!(
+                        "driver-too-old-explain-1",
+                        too_old = explain_too_old(&t.display(), cuda.value),
+                        reason = reason.clone()
                     ))
-                    .explain(format!(
-                        "{} The knowledge base says: {reason}.",
-                        explain_too_old(&t.display(), cuda.value).0
-                    ))
-                    .explain_msg(msg!("driver-too-old-explain-1", too_old = explain_too_old(&t.display(), cuda.value).1, reason = reason.clone()))
-                    .fix_pair(upgrade_fix(
+                    .fix_msg(upgrade_fix(
                         toolkit.as_deref().unwrap_or(&need),
                         compat.as_deref().filter(|c| Some(*c) != toolkit.as_deref()),
                     ))
-                    .fix(format!(
-                        "Or pick a release that fits this driver: `cudoctor plan --driver {driver} --framework {}`",
-                        t.framework.name()
-                    ))
-                    .fix_msg(msg!("driver-too-old-fix-2", driver = driver.to_string(), framework = t.framework.name().to_string())),
+                    .fix_msg(msg!(
+                        "driver-too-old-fix-2",
+                        driver = driver.to_string(),
+                        framework = t.framework.name().to_string()
+                    )),
                 );
             }
             Verdict::CompatibleWithCaveats(caveats) => {
                 let named: Vec<String> = caveats.iter().map(caveat_text).collect();
                 let mut f = base(
                     Severity::Warning,
-                    format!(
-                        "The NVIDIA driver {driver} runs {} (CUDA {}) only through minor-version compatibility",
-                        t.display(),
-                        cuda.value
+                    msg!(
+                        "driver-too-old-title-caveats",
+                        driver = driver.to_string(),
+                        target = t.display(),
+                        cuda = cuda.value.to_string()
                     ),
                 )
-                .title_msg(msg!(
-                    "driver-too-old-title-caveats",
-                    driver = driver.to_string(),
+                .explain_msg(msg!(
+                    "driver-too-old-explain-2",
                     target = t.display(),
-                    cuda = cuda.value.to_string()
-                ))
-                .explain(format!(
-                    "Each CUDA release ships with a driver; {} was built with CUDA {} whose toolkit \
-                     driver is {}. This driver is older, but within CUDA {}.x NVIDIA's minor-version \
-                     compatibility lets it run, with limits: {}. Code that relies on PTX compiled by \
-                     the newer toolkit (for example on a GPU the build has no machine code for) can \
-                     fail with `CUDA_ERROR_UNSUPPORTED_PTX_VERSION` (222).",
-                    t.display(),
-                    cuda.value,
-                    toolkit.as_deref().unwrap_or("unknown"),
-                    cuda.value.major(),
-                    named.join("; ")
-                ))
-                .explain_msg(msg!("driver-too-old-explain-2", target = t.display(), cuda_value = cuda.value.to_string(), toolkit = (toolkit.as_deref().unwrap_or("unknown")).to_string(), cuda_value_major = cuda.value.major().to_string(), named_join = named.join("; ")));
+                    cuda_value = cuda.value.to_string(),
+                    toolkit = (toolkit.as_deref().unwrap_or("unknown")).to_string(),
+                    cuda_value_major = cuda.value.major().to_string(),
+                    named_join = named.join("; ")
+                ));
                 for c in &named {
                     f = f.evidence(
                         "minor-version-compatibility caveat",
@@ -423,7 +373,7 @@ pub(crate) fn driver_too_old(ctx: &Ctx<'_>) -> Vec<Finding> {
                     );
                 }
                 if let Some(tk) = &toolkit {
-                    f = f.fix_pair(upgrade_fix(tk, None));
+                    f = f.fix_msg(upgrade_fix(tk, None));
                 }
                 out.push(f);
             }
@@ -461,21 +411,17 @@ fn driver_cuda_too_old(
     let req = ctx.kb.driver_requirement(ctx.kb_cuda(cuda))?;
     let need = req.lowest()?.to_string();
     Some(
-        Finding::new(
+        Finding::titled(
             "driver-too-old",
             Severity::Error,
-            format!(
-                "The NVIDIA driver supports CUDA {supported}; {} needs CUDA {cuda}",
-                t.display()
+            msg!(
+                "driver-too-old-title-2",
+                supported = supported.to_string(),
+                target = t.display(),
+                cuda = cuda.to_string()
             ),
         )
-        .title_msg(msg!(
-            "driver-too-old-title-2",
-            supported = supported.to_string(),
-            target = t.display(),
-            cuda = cuda.to_string()
-        ))
-        .explain_pair(explain_too_old(&t.display(), cuda))
+        .explain_msg(explain_too_old(&t.display(), cuda))
         .evidence(
             "CUDA version the driver supports",
             supported.to_string(),
@@ -491,7 +437,7 @@ fn driver_cuda_too_old(
             format!(">= {need}"),
             crate::target::kb_source(&req.sources().join(" | ")),
         )
-        .fix_pair(upgrade_fix(
+        .fix_msg(upgrade_fix(
             &req.toolkit_min
                 .map_or_else(|| need.clone(), ToString::to_string),
             None,
@@ -501,43 +447,24 @@ fn driver_cuda_too_old(
     )
 }
 
-fn explain_too_old(target: &str, cuda: CudaVersion) -> (String, cudoctor_i18n::Msg) {
-    (
-        format!(
-            "{target} contains GPU code built with CUDA {cuda}. The CUDA libraries it loads need a \
-         driver at least as new as their CUDA release (within CUDA 11 and later, a somewhat older \
-         driver of the same major family is accepted: \"minor-version compatibility\"). An older \
-         driver makes the first CUDA call fail with \"CUDA driver version is insufficient for CUDA \
-         runtime version\" (error 35), and the framework falls back to the CPU."
-        ),
-        msg!(
-            "driver-too-old-explain",
-            target = target,
-            cuda = cuda.to_string()
-        ),
+fn explain_too_old(target: &str, cuda: CudaVersion) -> cudoctor_i18n::Msg {
+    msg!(
+        "driver-too-old-explain",
+        target = target,
+        cuda = cuda.to_string()
     )
 }
 
-fn upgrade_fix(min: &str, compat: Option<&str>) -> (String, cudoctor_i18n::Msg) {
+fn upgrade_fix(min: &str, compat: Option<&str>) -> cudoctor_i18n::Msg {
     let branch = min.split('.').next().unwrap_or(min);
     match compat {
-        Some(c) => (
-            format!(
-                "Upgrade the NVIDIA driver to >= {min} (>= {c} works with minor-version-compatibility caveats). On Ubuntu: `sudo apt-get install nvidia-driver-{branch}` (or a newer branch), then `sudo reboot`"
-            ),
-            msg!(
-                "driver-upgrade-fix-compat",
-                min = min,
-                compat = c,
-                branch = branch
-            ),
+        Some(c) => msg!(
+            "driver-upgrade-fix-compat",
+            min = min,
+            compat = c,
+            branch = branch
         ),
-        None => (
-            format!(
-                "Upgrade the NVIDIA driver to >= {min}. On Ubuntu: `sudo apt-get install nvidia-driver-{branch}` (or a newer branch), then `sudo reboot`"
-            ),
-            msg!("driver-upgrade-fix", min = min, branch = branch),
-        ),
+        None => msg!("driver-upgrade-fix", min = min, branch = branch),
     }
 }
 

@@ -130,21 +130,13 @@ pub(crate) fn cuda_toolkit_conflict(ctx: &Ctx<'_>) -> Vec<Finding> {
                 .find(|p| p.0 == "LD_LIBRARY_PATH")
                 .map(|p| p.2)
         });
-    let mut f = Finding::new(
+    let mut f = Finding::titled(
         "cuda-toolkit-conflict",
         Severity::Warning,
-        format!(
-            "CUDA_HOME, nvcc, /usr/local/cuda and LD_LIBRARY_PATH point at {} different CUDA toolkits",
-            distinct.len()
+        msg!(
+            "cuda-toolkit-conflict-title",
+            distinct_len = distinct.len().to_string()
         ),
-    )
-        .title_msg(msg!("cuda-toolkit-conflict-title", distinct_len = distinct.len().to_string()))
-    .explain(
-        "Several CUDA toolkits may live side by side, but the settings that select one disagree. \
-         Builds use `CUDA_HOME` and `nvcc`, programs load libraries through `LD_LIBRARY_PATH` and \
-         the `/usr/local/cuda` link, so code can be compiled against one CUDA and run against \
-         another; `nvidia-smi` and `nvcc --version` look fine while the framework loads the wrong \
-         libraries.",
     )
     .explain_msg(msg!("cuda-toolkit-conflict-explain"));
     for (what, value, t, src) in &pointers {
@@ -158,20 +150,16 @@ pub(crate) fn cuda_toolkit_conflict(ctx: &Ctx<'_>) -> Vec<Finding> {
         Some(t) => {
             let root = canonical(t);
             let lib = format!("{root}/lib64");
-            f = f.fix(format!(
-                "Select one toolkit everywhere ({}): `export CUDA_HOME={root} PATH={root}/bin:$PATH LD_LIBRARY_PATH={lib}${{LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}}`",
-                describe(t)
-            ))
-                .fix_msg(msg!("cuda-toolkit-conflict-fix", describe_t = describe(t), root = root.to_string(), lib = lib.clone()));
-            f = f
-                .fix(format!(
-                    "And point the default link at it: `sudo ln -sfn {root} /usr/local/cuda`"
-                ))
-                .fix_msg(msg!("cuda-toolkit-conflict-fix-2", root = root.to_string()));
+            f = f.fix_msg(msg!(
+                "cuda-toolkit-conflict-fix",
+                describe_t = describe(t),
+                root = root.to_string(),
+                lib = lib.clone()
+            ));
+            f = f.fix_msg(msg!("cuda-toolkit-conflict-fix-2", root = root.to_string()));
         }
         None => {
-            f = f.fix("Choose the toolkit your framework was built with (`cudoctor requirements SPEC`), then set `CUDA_HOME`, the `PATH` entry of its `bin`, the `LD_LIBRARY_PATH` entry of its `lib64` and the `/usr/local/cuda` link to that one directory")
-                .fix_msg(msg!("cuda-toolkit-conflict-fix-3"));
+            f = f.fix_msg(msg!("cuda-toolkit-conflict-fix-3"));
         }
     }
     vec![f.source(CUDA_INSTALL_GUIDE)]
@@ -210,32 +198,23 @@ pub(crate) fn cuda_visible_devices_hides_all(ctx: &Ctx<'_>) -> Vec<Finding> {
     // CUDA reads the list up to the first invalid entry; only the first entry decides whether
     // any device stays visible.
     let first = trimmed.split(',').next().unwrap_or("").trim();
-    let why: Option<(String, cudoctor_i18n::Msg)> = if trimmed.is_empty() {
-        Some((
-            "it is set but empty".to_owned(),
-            msg!("cuda-visible-devices-hides-all-why-empty"),
-        ))
+    let why: Option<cudoctor_i18n::Msg> = if trimmed.is_empty() {
+        Some(msg!("cuda-visible-devices-hides-all-why-empty"))
     } else if let Ok(n) = first.parse::<i64>() {
         if n < 0 {
-            Some((
-                format!("its first entry `{first}` is negative"),
-                msg!("cuda-visible-devices-hides-all-why-negative", first = first),
+            Some(msg!(
+                "cuda-visible-devices-hides-all-why-negative",
+                first = first
             ))
         } else {
             match count {
                 Some(c) if usize::try_from(n).is_ok_and(|n| n >= c) => {
                     let indexes = (0..c).map(|i| i.to_string()).collect::<Vec<_>>().join(", ");
-                    Some((
-                        format!(
-                            "its first entry `{first}` is not a device index (this machine has {c} GPU{}: {indexes})",
-                            if c == 1 { "" } else { "s" },
-                        ),
-                        msg!(
-                            "cuda-visible-devices-hides-all-why-index",
-                            first = first,
-                            count = c,
-                            indexes = indexes
-                        ),
+                    Some(msg!(
+                        "cuda-visible-devices-hides-all-why-index",
+                        first = first,
+                        count = c,
+                        indexes = indexes
                     ))
                 }
                 _ => None,
@@ -245,33 +224,27 @@ pub(crate) fn cuda_visible_devices_hides_all(ctx: &Ctx<'_>) -> Vec<Finding> {
         None // MIG instance UUIDs are not recorded: cannot judge
     } else if first.starts_with("GPU-") {
         if !uuids.is_empty() && !uuids.iter().any(|u| u.starts_with(first)) {
-            Some((
-                format!("its first entry `{first}` matches no GPU UUID on this machine"),
-                msg!("cuda-visible-devices-hides-all-why-uuid", first = first),
+            Some(msg!(
+                "cuda-visible-devices-hides-all-why-uuid",
+                first = first
             ))
         } else {
             None
         }
     } else {
-        Some((
-            format!("its first entry `{first}` is neither an index nor a GPU UUID"),
-            msg!("cuda-visible-devices-hides-all-why-invalid", first = first),
+        Some(msg!(
+            "cuda-visible-devices-hides-all-why-invalid",
+            first = first
         ))
     };
-    let Some((why, why_msg)) = why else {
+    let Some(why_msg) = why else {
         return Vec::new();
     };
-    let mut f = Finding::new(
+    let mut f = Finding::titled(
         "cuda-visible-devices-hides-all",
         Severity::Error,
-        "CUDA_VISIBLE_DEVICES hides every GPU",
+        msg!("cuda-visible-devices-hides-all-title"),
     )
-    .title_msg(msg!("cuda-visible-devices-hides-all-title"))
-    .explain(format!(
-        "`CUDA_VISIBLE_DEVICES` tells CUDA which GPUs a program may see. CUDA reads it up to the \
-         first invalid entry and ignores the rest; here {why}, so CUDA programs see no GPU at all \
-         (`cuInit` reports no device, frameworks list no GPU and run on the CPU)."
-    ))
     .explain_msg(msg!(
         "cuda-visible-devices-hides-all-explain",
         why = why_msg
@@ -288,11 +261,11 @@ pub(crate) fn cuda_visible_devices_hides_all(ctx: &Ctx<'_>) -> Vec<Finding> {
             "GPU facts (/proc/driver/nvidia/gpus, /dev/nvidia*, live)",
         );
     }
-    vec![f.fix("`unset CUDA_VISIBLE_DEVICES` to see every GPU, or `export CUDA_VISIBLE_DEVICES=0` (a valid index or `GPU-<uuid>` from `nvidia-smi -L`)")
-        .fix_msg(msg!("cuda-visible-devices-hides-all-fix"))
-        .fix("Find where it is set: `grep -rn CUDA_VISIBLE_DEVICES ~/.bashrc ~/.profile /etc/environment` (and the Dockerfile `ENV`, job script or scheduler)")
-        .fix_msg(msg!("cuda-visible-devices-hides-all-fix-2"))
-        .source(CUDA_ENV_VARS)]
+    vec![
+        f.fix_msg(msg!("cuda-visible-devices-hides-all-fix"))
+            .fix_msg(msg!("cuda-visible-devices-hides-all-fix-2"))
+            .source(CUDA_ENV_VARS),
+    ]
 }
 
 /// `ld-library-path-current-directory` (warning): `LD_LIBRARY_PATH` has an empty entry (a
@@ -307,19 +280,10 @@ pub(crate) fn ld_library_path_current_directory(ctx: &Ctx<'_>) -> Vec<Finding> {
     }
     let value = ctx.env("LD_LIBRARY_PATH").unwrap_or("");
     let cleaned: Vec<&str> = value.split(':').filter(|d| d.starts_with('/')).collect();
-    let mut f = Finding::new(
+    let mut f = Finding::titled(
         "ld-library-path-current-directory",
         Severity::Warning,
-        "LD_LIBRARY_PATH makes every program search the current directory for libraries",
-    )
-    .title_msg(msg!("ld-library-path-current-directory-title"))
-    .explain(
-        "An empty entry in `LD_LIBRARY_PATH` (a leading, trailing or doubled `:`) or a relative \
-         one means the current directory to glibc's loader. Every program started with it, \
-         TensorFlow, PyTorch and JAX included, then looks for `libcuda.so.1`, `libcudnn.so.*` and \
-         the other CUDA libraries in whatever directory it is started from first, and loads and \
-         runs a file of that name there: a wrong or planted library wins over the installed one. \
-         cudoctor does not load the driver itself while this is set.",
+        msg!("ld-library-path-current-directory-title"),
     )
     .explain_msg(msg!("ld-library-path-current-directory-explain"));
     for e in entries {
@@ -329,16 +293,8 @@ pub(crate) fn ld_library_path_current_directory(ctx: &Ctx<'_>) -> Vec<Finding> {
             ctx.env_source("LD_LIBRARY_PATH"),
         );
     }
-    vec![f
-        .fix(if cleaned.is_empty() {
-            "Nothing in it is an absolute directory: `unset LD_LIBRARY_PATH`".to_owned()
-        } else {
-            format!(
-                "Drop the empty and relative entries: `export LD_LIBRARY_PATH={}`",
-                cleaned.join(":")
-            )
-        })
-        .fix_msg(if cleaned.is_empty() {
+    vec![
+        f.fix_msg(if cleaned.is_empty() {
             msg!("ld-library-path-current-directory-fix-unset")
         } else {
             msg!(
@@ -346,9 +302,9 @@ pub(crate) fn ld_library_path_current_directory(ctx: &Ctx<'_>) -> Vec<Finding> {
                 cleaned = cleaned.join(":")
             )
         })
-    .fix("Where it is set in a shell profile, write `export LD_LIBRARY_PATH=/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}` so no empty entry appears")
-    .fix_msg(msg!("ld-library-path-current-directory-fix-1"))
-        .source("https://man7.org/linux/man-pages/man8/ld.so.8.html")]
+        .fix_msg(msg!("ld-library-path-current-directory-fix-1"))
+        .source("https://man7.org/linux/man-pages/man8/ld.so.8.html"),
+    ]
 }
 
 #[cfg(test)]

@@ -81,64 +81,64 @@ pub(crate) fn python_version_unsupported(ctx: &Ctx<'_>) -> Vec<Finding> {
         }
         let spec = matches!(t.origin, TargetOrigin::Spec(_));
         let env = t.environment.as_deref().unwrap_or("the Python environment");
-        let f = Finding::new(
+        let f = Finding::titled(
             "python-version-unsupported",
-            if spec { Severity::Error } else { Severity::Warning },
-            format!(
-                "{} does not support Python {} ({env})",
-                t.display(),
-                py.value
+            if spec {
+                Severity::Error
+            } else {
+                Severity::Warning
+            },
+            msg!(
+                "python-version-unsupported-title",
+                target = t.display(),
+                py_value = py.value.to_string(),
+                env = t.environment.clone().map_or_else(
+                    || cudoctor_i18n::Arg::Msg(msg!("python-version-unsupported-env-default")),
+                    cudoctor_i18n::Arg::Text
+                )
             ),
         )
-            .title_msg(msg!("python-version-unsupported-title", target = t.display(), py_value = py.value.to_string(), env = t.environment.clone().map_or_else(|| cudoctor_i18n::Arg::Msg(msg!("python-version-unsupported-env-default")), cudoctor_i18n::Arg::Text)))
-        .explain_pair(if spec {
-            (format!(
-                "Frameworks publish compiled packages (wheels) for specific Python versions only. \
-                 {} has them for Python {}; in an environment with Python {} `pip install` finds no \
-                 matching package (\"No matching distribution found\").",
-                t.display(),
-                supported.value,
-                py.value
-            ), msg!("python-version-unsupported-explain-1", target = t.display(), supported_value = supported.value.to_string(), py_value = py.value.to_string()))
+        .explain_msg(if spec {
+            msg!(
+                "python-version-unsupported-explain-1",
+                target = t.display(),
+                supported_value = supported.value.to_string(),
+                py_value = py.value.to_string()
+            )
         } else {
-            (format!(
-                "{} is installed in a Python {} environment, but its official packages exist for \
-                 Python {} only. This build came from elsewhere (a source build, another index) and \
-                 is not a tested combination; import errors or crashes in compiled code are possible.",
-                t.display(),
-                py.value,
-                supported.value
-            ), msg!("python-version-unsupported-explain-2", target = t.display(), py_value = py.value.to_string(), supported_value = supported.value.to_string()))
+            msg!(
+                "python-version-unsupported-explain-2",
+                target = t.display(),
+                py_value = py.value.to_string(),
+                supported_value = supported.value.to_string()
+            )
         })
-        .evidence(format!("Python in {env}"), py.value.to_string(), py.source.clone())
+        .evidence(
+            format!("Python in {env}"),
+            py.value.to_string(),
+            py.source.clone(),
+        )
         .evidence(
             format!("Python versions of {}", t.display()),
             supported.value.to_string(),
             supported.source.clone(),
         )
-        .fix(format!(
-            "Create an environment with a supported Python, e.g. `python{} -m venv ~/venv-{} && ~/venv-{}/bin/pip install {}`",
-            match &supported.value {
+        .fix_msg(msg!(
+            "python-version-unsupported-fix",
+            python = (match &supported.value {
                 crate::target::PythonSupport::Listed(l) =>
                     l.last().map_or_else(|| "3".to_owned(), ToString::to_string),
                 crate::target::PythonSupport::AtLeast(m) => m.to_string(),
-            },
-            t.framework.name(),
-            t.framework.name(),
-            pip_install_args(ctx.kb, t)
+            })
+            .clone(),
+            framework = t.framework.name().to_string(),
+            packages = pip_install_args(ctx.kb, t)
         ))
-        .fix_msg(msg!("python-version-unsupported-fix", python = (match &supported.value {
-                crate::target::PythonSupport::Listed(l) =>
-                    l.last().map_or_else(|| "3".to_owned(), ToString::to_string),
-                crate::target::PythonSupport::AtLeast(m) => m.to_string(),
-            }).clone(), framework = t.framework.name().to_string(), packages = pip_install_args(ctx.kb, t)))
-        .fix(format!(
-            "Or pick a release that supports Python {}: `cudoctor plan --python {} --framework {}`",
-            py.value,
-            py.value,
-            t.framework.name()
+        .fix_msg(msg!(
+            "python-version-unsupported-fix-2",
+            py_value = py.value.to_string(),
+            framework = t.framework.name().to_string()
         ))
-        .fix_msg(msg!("python-version-unsupported-fix-2", py_value = py.value.to_string(), framework = t.framework.name().to_string()))
         .sources(kb_url(&supported.source));
         out.push(f);
     }
@@ -166,44 +166,25 @@ pub(crate) fn cpu_only_build(ctx: &Ctx<'_>) -> Vec<Finding> {
             .find(|f| Some(&f.environment) == t.environment.as_ref() && f.name == t.package)
             .and_then(|f| f.hip_version.clone());
         let title = match &hip {
-            Some(h) => (
-                format!(
-                    "{} is a ROCm (AMD GPU) build (HIP {h}): it will not use the NVIDIA GPU",
-                    t.display()
-                ),
-                msg!(
-                    "cpu-only-build-title-1",
-                    target = t.display(),
-                    h = h.clone()
-                ),
+            Some(h) => msg!(
+                "cpu-only-build-title-1",
+                target = t.display(),
+                h = h.clone()
             ),
-            None => (
-                format!(
-                    "{} is a CPU-only build: it will not use the GPU",
-                    t.display()
-                ),
-                msg!("cpu-only-build-title-2", target = t.display()),
-            ),
+            None => msg!("cpu-only-build-title-2", target = t.display()),
         };
-        let mut f = Finding::new("cpu-only-build", Severity::Error, title.0)
-            .title_msg(title.1)
-        .explain(format!(
-            "This machine has an NVIDIA GPU, but the installed {} was built without CUDA support, so \
-             it can only run on the CPU ({}). Nothing in the driver or CUDA setup can change \
-             that; the package must be replaced with a GPU build.",
-            t.display(),
-            match t.framework {
-                Framework::TensorFlow => "`tf.test.is_built_with_cuda()` is False",
-                Framework::PyTorch => "`torch.version.cuda` is None",
-                Framework::Jax => "`jax.devices()` lists only CPU devices",
-            }
-        ))
-        .explain_msg(msg!("cpu-only-build-explain", target = t.display(), check = (match t.framework {
-                Framework::TensorFlow => "`tf.test.is_built_with_cuda()` is False",
-                Framework::PyTorch => "`torch.version.cuda` is None",
-                Framework::Jax => "`jax.devices()` lists only CPU devices",
-            }).to_string()))
-        .evidence("GPU build", "no", g.source.clone());
+        let mut f = Finding::titled("cpu-only-build", Severity::Error, title)
+            .explain_msg(msg!(
+                "cpu-only-build-explain",
+                target = t.display(),
+                check = (match t.framework {
+                    Framework::TensorFlow => "`tf.test.is_built_with_cuda()` is False",
+                    Framework::PyTorch => "`torch.version.cuda` is None",
+                    Framework::Jax => "`jax.devices()` lists only CPU devices",
+                })
+                .to_string()
+            ))
+            .evidence("GPU build", "no", g.source.clone());
         if let Some((label, cc, src)) = ctx.gpu_capabilities().into_iter().next() {
             f = f.evidence("GPU", format!("{label} (compute capability {cc})"), src);
         } else {
@@ -216,7 +197,7 @@ pub(crate) fn cpu_only_build(ctx: &Ctx<'_>) -> Vec<Finding> {
                 "/dev/nvidia*, /proc/driver/nvidia/gpus",
             );
         }
-        out.push(f.fix_pair(fix).source(install_doc(t.framework)));
+        out.push(f.fix_msg(fix).source(install_doc(t.framework)));
     }
     out
 }
@@ -225,7 +206,7 @@ pub(crate) fn cpu_only_build(ctx: &Ctx<'_>) -> Vec<Finding> {
 /// knowledge base's tables: TensorFlow's GPU package of that release (`tensorflow-gpu` up to
 /// 2.0, where `tensorflow` itself is CPU-only), PyTorch's PyPI default variant, JAX's plugin
 /// extra. A release the tables do not know gets no pin it cannot stand behind.
-fn gpu_build_fix(ctx: &Ctx<'_>, t: &crate::target::Target) -> (String, cudoctor_i18n::Msg) {
+fn gpu_build_fix(ctx: &Ctx<'_>, t: &crate::target::Target) -> cudoctor_i18n::Msg {
     let version = t
         .version
         .as_ref()
@@ -243,30 +224,16 @@ fn gpu_build_fix(ctx: &Ctx<'_>, t: &crate::target::Target) -> (String, cudoctor_
     };
     match t.framework {
         Framework::TensorFlow => match version.as_ref().and_then(|v| ctx.kb.tf_release(v)) {
-            Some(release) => (
-                format!(
-                    "`pip uninstall -y {} && pip install {}` (the GPU package of this release is `{}`)",
-                    t.package,
-                    pin(&release.package),
-                    release.package
-                ),
-                msg!(
-                    "cpu-only-build-fix-1",
-                    t_package = t.package.clone(),
-                    pin_release_package = pin(&release.package),
-                    release_package = release.package.clone()
-                ),
+            Some(release) => msg!(
+                "cpu-only-build-fix-1",
+                t_package = t.package.clone(),
+                pin_release_package = pin(&release.package),
+                release_package = release.package.clone()
             ),
-            None => (
-                format!(
-                    "`pip uninstall -y {}`, then install the GPU package of the release (`tensorflow` from 2.1 on, `tensorflow-gpu` before): {requirements}",
-                    t.package
-                ),
-                msg!(
-                    "cpu-only-build-fix-2",
-                    t_package = t.package.clone(),
-                    requirements = requirements.clone()
-                ),
+            None => msg!(
+                "cpu-only-build-fix-2",
+                t_package = t.package.clone(),
+                requirements = requirements.clone()
             ),
         },
         Framework::PyTorch => {
@@ -277,31 +244,17 @@ fn gpu_build_fix(ctx: &Ctx<'_>, t: &crate::target::Target) -> (String, cudoctor_
                     .find(|r| r.pypi_default && r.tag != "cpu")
             });
             match default {
-                Some(d) => (
-                    format!(
-                        "`pip install --force-reinstall {}` (on Linux the PyPI wheel is the {} build, CUDA {}; other CUDA builds and their `--index-url`: {requirements})",
-                        pin("torch"),
-                        d.tag,
-                        d.cuda
-                    ),
-                    msg!(
-                        "cpu-only-build-fix-3",
-                        pin_torch = pin("torch"),
-                        d_tag = d.tag.clone(),
-                        d_cuda = d.cuda.to_string(),
-                        requirements = requirements.clone()
-                    ),
+                Some(d) => msg!(
+                    "cpu-only-build-fix-3",
+                    pin_torch = pin("torch"),
+                    d_tag = d.tag.clone(),
+                    d_cuda = d.cuda.to_string(),
+                    requirements = requirements.clone()
                 ),
-                None => (
-                    format!(
-                        "Reinstall {} as a CUDA build, from the PyTorch index of its CUDA version (the index URL is https://download.pytorch.org/whl/ and the build's tag, such as `cu121`); which CUDA builds exist: {requirements}",
-                        pin("torch")
-                    ),
-                    msg!(
-                        "cpu-only-build-fix-4",
-                        pin_torch = pin("torch"),
-                        requirements = requirements.clone()
-                    ),
+                None => msg!(
+                    "cpu-only-build-fix-4",
+                    pin_torch = pin("torch"),
+                    requirements = requirements.clone()
                 ),
             }
         }
@@ -312,37 +265,18 @@ fn gpu_build_fix(ctx: &Ctx<'_>, t: &crate::target::Target) -> (String, cudoctor_
                 .unwrap_or_default();
             // The oldest CUDA plugin of the release: it asks least of the driver.
             match plugins.first() {
-                Some(p) if plugins.len() == 1 => (
-                    format!(
-                        "`pip install {}` (installs the {} plugin)",
-                        pin(&p.extra),
-                        p.variant
-                    ),
-                    msg!(
-                        "cpu-only-build-fix-5",
-                        pin_p_extra = pin(&p.extra),
-                        p_variant = p.variant.clone()
-                    ),
+                Some(p) if plugins.len() == 1 => msg!(
+                    "cpu-only-build-fix-5",
+                    pin_p_extra = pin(&p.extra),
+                    p_variant = p.variant.clone()
                 ),
-                Some(p) => (
-                    format!(
-                        "`pip install {}` (installs the {} plugin; the release has others, each with its driver minimum: {requirements})",
-                        pin(&p.extra),
-                        p.variant
-                    ),
-                    msg!(
-                        "cpu-only-build-fix-6",
-                        pin_p_extra = pin(&p.extra),
-                        p_variant = p.variant.clone(),
-                        requirements = requirements.clone()
-                    ),
+                Some(p) => msg!(
+                    "cpu-only-build-fix-6",
+                    pin_p_extra = pin(&p.extra),
+                    p_variant = p.variant.clone(),
+                    requirements = requirements.clone()
                 ),
-                None => (
-                    format!(
-                        "Install the CUDA plugin of the release: {requirements} names its pip extra"
-                    ),
-                    msg!("cpu-only-build-fix-7", requirements = requirements.clone()),
-                ),
+                None => msg!("cpu-only-build-fix-7", requirements = requirements.clone()),
             }
         }
     }
@@ -352,21 +286,15 @@ fn gpu_build_fix(ctx: &Ctx<'_>, t: &crate::target::Target) -> (String, cudoctor_
 /// read), with the GPU as its first evidence.
 fn gpu_arch_finding(
     severity: Severity,
-    title: (String, cudoctor_i18n::Msg),
+    title: cudoctor_i18n::Msg,
     (label, cc, source): &(String, ComputeCapability, String),
 ) -> Finding {
-    Finding::new("gpu-arch-unsupported", severity, title.0)
-        .title_msg(title.1)
-        .evidence(
-            "GPU",
-            format!("{label}, compute capability {cc}"),
-            source.clone(),
-        )
+    Finding::titled("gpu-arch-unsupported", severity, title).evidence(
+        "GPU",
+        format!("{label}, compute capability {cc}"),
+        source.clone(),
+    )
 }
-
-/// The fix for GPU code the driver compiles from PTX at start-up.
-const JIT_CACHE_FIX: &str =
-    "Expect a slow first start; keep the cache: `export CUDA_CACHE_MAXSIZE=4294967296`";
 
 /// `gpu-arch-unsupported`: the build has no machine code for the GPU and no PTX it can JIT
 /// (error), or only PTX (warning).
@@ -377,7 +305,7 @@ pub(crate) fn gpu_arch_unsupported(ctx: &Ctx<'_>) -> Vec<Finding> {
         for gpu in &gpus {
             let (label, cc, _) = gpu;
             if let Some(codes) = &t.needs.gpu_code {
-                let base = |sev: Severity, title: (String, cudoctor_i18n::Msg)| {
+                let base = |sev: Severity, title: cudoctor_i18n::Msg| {
                     gpu_arch_finding(sev, title, gpu)
                         .evidence(
                             format!("GPU code in {}", t.display()),
@@ -392,35 +320,30 @@ pub(crate) fn gpu_arch_unsupported(ctx: &Ctx<'_>) -> Vec<Finding> {
                     ArchSupport::NoKernelImage => out.push(
                         base(
                             Severity::Error,
-                            (format!(
-                                "{} has no GPU code for the {label} (compute capability {cc}): \"no kernel image is available\"",
-                                t.display()
-                            ), msg!("gpu-arch-unsupported-title-1", target = t.display(), label = label.clone(), cc = cc.to_string())),
+                            msg!(
+                                "gpu-arch-unsupported-title-1",
+                                target = t.display(),
+                                label = label.clone(),
+                                cc = cc.to_string()
+                            ),
                         )
-                        .explain(format!(
-                            "GPU programs ship machine code (SASS, `sm_XY`) for specific GPU \
-                             generations, and optionally PTX (`compute_XY`), an intermediate form \
-                             the driver can compile for newer GPUs. {} carries neither machine code \
-                             that runs on compute capability {cc} ({}) nor PTX old enough to be \
-                             compiled for it, so every GPU operation fails with \"no kernel image \
-                             is available for execution on the device\" (TensorFlow may instead \
-                             ignore the GPU: \"Ignoring visible gpu device ... with Cuda compute \
-                             capability {cc}\").",
-                            t.display(),
-                            cc.sm_name()
+                        .explain_msg(msg!(
+                            "gpu-arch-unsupported-explain",
+                            target = t.display(),
+                            cc = cc.to_string(),
+                            cc_sm_name = cc.sm_name()
                         ))
-                        .explain_msg(msg!("gpu-arch-unsupported-explain", target = t.display(), cc = cc.to_string(), cc_sm_name = cc.sm_name()))
-                        .fix(format!(
-                            "Pick a release whose wheels carry {} code: `cudoctor plan --cc {cc} --framework {}`",
-                            cc.sm_name(),
-                            t.framework.name()
+                        .fix_msg(msg!(
+                            "gpu-arch-unsupported-fix",
+                            cc_sm_name = cc.sm_name(),
+                            cc = cc.to_string(),
+                            framework = t.framework.name().to_string()
                         ))
-                        .fix_msg(msg!("gpu-arch-unsupported-fix", cc_sm_name = cc.sm_name(), cc = cc.to_string(), framework = t.framework.name().to_string()))
-                        .fix(format!(
-                            "Or build {} from source with compute capability {cc} enabled",
-                            t.framework.display_name()
-                        ))
-                        .fix_msg(msg!("gpu-arch-unsupported-fix-2", framework_name = t.framework.display_name().to_string(), cc = cc.to_string())),
+                        .fix_msg(msg!(
+                            "gpu-arch-unsupported-fix-2",
+                            framework_name = t.framework.display_name().to_string(),
+                            cc = cc.to_string()
+                        )),
                     ),
                     ArchSupport::PtxJit(code) => {
                         // The PTX was emitted by the build's CUDA; the driver's JIT must know
@@ -447,17 +370,8 @@ pub(crate) fn gpu_arch_unsupported(ctx: &Ctx<'_>) -> Vec<Finding> {
                                 out.push(
                                     base(
                                         Severity::Error,
-                                        (format!(
-                                            "{} has only PTX ({code}) for the {label}, and driver {driver} cannot compile it",
-                                            t.display()
-                                        ), msg!("gpu-arch-unsupported-title-2", target = t.display(), code = code.to_string(), label = label.clone(), driver = driver.to_string())),
+                                        msg!("gpu-arch-unsupported-title-2", target = t.display(), code = code.to_string(), label = label.clone(), driver = driver.to_string()),
                                     )
-                                    .explain(format!(
-                                        "{} has no machine code for compute capability {cc}, only PTX ({code}) that the driver must compile when the program starts. That PTX was produced by CUDA {} (PTX ISA {cuda_isa}, {}); driver {driver} is only known to compile PTX ISA {driver_isa}, so loading fails with `CUDA_ERROR_UNSUPPORTED_PTX_VERSION` (222): \"the provided PTX was compiled with an unsupported toolchain\". Minor-version compatibility does not cover PTX.",
-                                        t.display(),
-                                        cuda.value,
-                                        how.describe()
-                                    ))
                                     .explain_msg(msg!("gpu-arch-unsupported-explain-2", target = t.display(), cc = cc.to_string(), code = code.to_string(), cuda_value = cuda.value.to_string(), cuda_isa = cuda_isa.to_string(), how_describe = how.describe(), driver = driver.to_string(), driver_isa = driver_isa.to_string()))
                                     .evidence("driver version", driver.to_string(), dsrc)
                                     .evidence(
@@ -477,16 +391,7 @@ pub(crate) fn gpu_arch_unsupported(ctx: &Ctx<'_>) -> Vec<Finding> {
                                         driver_isa.to_string(),
                                         "knowledge base (CUDA toolkit drivers, PTX ISA per CUDA release)",
                                     )
-                                    .fix(format!(
-                                        "Upgrade the driver to at least the CUDA {} toolkit driver (`{}` shows it)",
-                                        cuda.value,
-                                        requirements_command(t)
-                                    ))
                                     .fix_msg(msg!("gpu-arch-unsupported-fix-3", cuda_value = cuda.value.to_string(), requirements = requirements_command(t)))
-                                    .fix(format!(
-                                        "Or pick a release with machine code for this GPU: `cudoctor plan --cc {cc} --driver {driver} --framework {}`",
-                                        t.framework.name()
-                                    ))
                                     .fix_msg(msg!("gpu-arch-unsupported-fix-4", cc = cc.to_string(), driver = driver.to_string(), framework = t.framework.name().to_string()))
                                     .source("https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html"),
                                 );
@@ -494,29 +399,26 @@ pub(crate) fn gpu_arch_unsupported(ctx: &Ctx<'_>) -> Vec<Finding> {
                             _ => out.push(
                                 base(
                                     Severity::Warning,
-                                    (format!(
-                                        "{} has only PTX ({code}) for the {label}: the driver compiles it at start-up",
-                                        t.display()
-                                    ), msg!("gpu-arch-unsupported-title-3", target = t.display(), code = code.to_string(), label = label.clone())),
+                                    msg!(
+                                        "gpu-arch-unsupported-title-3",
+                                        target = t.display(),
+                                        code = code.to_string(),
+                                        label = label.clone()
+                                    ),
                                 )
-                                .explain(format!(
-                                    "{} has no machine code for compute capability {cc}; it carries PTX \
-                                     ({code}) that the driver compiles for this GPU when the program \
-                                     starts. That works but makes the first start slow (minutes for large \
-                                     frameworks; the result is cached in `~/.nv/ComputeCache`, raise \
-                                     `CUDA_CACHE_MAXSIZE` if it keeps recompiling), and it needs a driver \
-                                     whose compiler understands that PTX version.",
-                                    t.display()
+                                .explain_msg(msg!(
+                                    "gpu-arch-unsupported-explain-3",
+                                    target = t.display(),
+                                    cc = cc.to_string(),
+                                    code = code.to_string()
                                 ))
-                                .explain_msg(msg!("gpu-arch-unsupported-explain-3", target = t.display(), cc = cc.to_string(), code = code.to_string()))
-                                .fix(JIT_CACHE_FIX)
                                 .fix_msg(msg!("gpu-arch-unsupported-fix-jit-cache"))
-                                .fix(format!(
-                                    "For native code: `cudoctor plan --cc {cc} --framework {}` lists releases built with {}",
-                                    t.framework.name(),
-                                    cc.sm_name()
-                                ))
-                                .fix_msg(msg!("gpu-arch-unsupported-fix-5", cc = cc.to_string(), framework = t.framework.name().to_string(), cc_sm_name = cc.sm_name())),
+                                .fix_msg(msg!(
+                                    "gpu-arch-unsupported-fix-5",
+                                    cc = cc.to_string(),
+                                    framework = t.framework.name().to_string(),
+                                    cc_sm_name = cc.sm_name()
+                                )),
                             ),
                         }
                     }
@@ -526,27 +428,32 @@ pub(crate) fn gpu_arch_unsupported(ctx: &Ctx<'_>) -> Vec<Finding> {
                     out.push(
                         gpu_arch_finding(
                             Severity::Error,
-                            (format!(
-                                "{} needs compute capability >= {}; the {label} has {cc}",
-                                t.display(),
-                                min.value
-                            ), msg!("gpu-arch-unsupported-title-direct-1", target = t.display(), min_value = min.value.to_string(), label = label.clone(), cc = cc.to_string())),
+                            msg!(
+                                "gpu-arch-unsupported-title-direct-1",
+                                target = t.display(),
+                                min_value = min.value.to_string(),
+                                label = label.clone(),
+                                cc = cc.to_string()
+                            ),
                             gpu,
                         )
-                        .explain(format!(
-                            "{} supports GPUs from compute capability {} on; the {label} is an \
-                             older generation ({cc}), so its GPU code cannot run there (\"no kernel \
-                             image is available for execution on the device\").",
-                            t.display(),
-                            min.value
+                        .explain_msg(msg!(
+                            "gpu-arch-unsupported-explain-4",
+                            target = t.display(),
+                            min_value = min.value.to_string(),
+                            label = label.clone(),
+                            cc = cc.to_string()
                         ))
-                        .explain_msg(msg!("gpu-arch-unsupported-explain-4", target = t.display(), min_value = min.value.to_string(), label = label.clone(), cc = cc.to_string()))
-                        .evidence("lowest compute capability", min.value.to_string(), min.source.clone())
-                        .fix(format!(
-                            "Pick an older release: `cudoctor plan --cc {cc} --framework {}`",
-                            t.framework.name()
+                        .evidence(
+                            "lowest compute capability",
+                            min.value.to_string(),
+                            min.source.clone(),
+                        )
+                        .fix_msg(msg!(
+                            "gpu-arch-unsupported-fix-6",
+                            cc = cc.to_string(),
+                            framework = t.framework.name().to_string()
                         ))
-                        .fix_msg(msg!("gpu-arch-unsupported-fix-6", cc = cc.to_string(), framework = t.framework.name().to_string()))
                         .sources(kb_url(&min.source)),
                     );
                 }
@@ -557,39 +464,40 @@ pub(crate) fn gpu_arch_unsupported(ctx: &Ctx<'_>) -> Vec<Finding> {
                     out.push(
                         gpu_arch_finding(
                             Severity::Error,
-                            (format!(
-                                "{} was built with CUDA {}, which cannot make code for the {label} (compute capability {cc}): \"no kernel image is available\"",
-                                t.display(),
-                                cuda.value
-                            ), msg!("gpu-arch-unsupported-title-direct-2", target = t.display(), cuda_value = cuda.value.to_string(), label = label.clone(), cc = cc.to_string())),
+                            msg!(
+                                "gpu-arch-unsupported-title-direct-2",
+                                target = t.display(),
+                                cuda_value = cuda.value.to_string(),
+                                label = label.clone(),
+                                cc = cc.to_string()
+                            ),
                             gpu,
                         )
-                        .explain(format!(
-                            "Which GPU code {} carries is unknown, but it was built with CUDA {}, and the \
-                             compiler of CUDA {}.x only produces code for compute capability {} and newer. \
-                             No build made with it can carry machine code for compute capability {cc} \
-                             ({}), and PTX is only ever compiled for the same or a newer GPU, never \
-                             down to an older one. Every GPU operation fails with \"no kernel image is \
-                             available for execution on the device\".",
-                            t.display(),
-                            cuda.value,
-                            row.major,
-                            row.cc_min,
-                            cc.sm_name()
+                        .explain_msg(msg!(
+                            "gpu-arch-unsupported-explain-5",
+                            target = t.display(),
+                            cuda_value = cuda.value.to_string(),
+                            row_major = row.major.to_string(),
+                            row_cc_min = row.cc_min.to_string(),
+                            cc = cc.to_string(),
+                            cc_sm_name = cc.sm_name()
                         ))
-                        .explain_msg(msg!("gpu-arch-unsupported-explain-5", target = t.display(), cuda_value = cuda.value.to_string(), row_major = row.major.to_string(), row_cc_min = row.cc_min.to_string(), cc = cc.to_string(), cc_sm_name = cc.sm_name()))
-                        .evidence("CUDA built with", cuda.value.to_string(), cuda.source.clone())
+                        .evidence(
+                            "CUDA built with",
+                            cuda.value.to_string(),
+                            cuda.source.clone(),
+                        )
                         .evidence(
                             format!("lowest compute capability of CUDA {}.x nvcc", row.major),
                             row.cc_min.to_string(),
                             crate::target::kb_source(&row.source),
                         )
-                        .fix(format!(
-                            "Pick a build made with an older CUDA that still targets {}: `cudoctor plan --cc {cc} --framework {}`",
-                            cc.sm_name(),
-                            t.framework.name()
+                        .fix_msg(msg!(
+                            "gpu-arch-unsupported-fix-7",
+                            cc_sm_name = cc.sm_name(),
+                            cc = cc.to_string(),
+                            framework = t.framework.name().to_string()
                         ))
-                        .fix_msg(msg!("gpu-arch-unsupported-fix-7", cc_sm_name = cc.sm_name(), cc = cc.to_string(), framework = t.framework.name().to_string()))
                         .sources(kb_url(&row.source))
                         .source(CUDA_BINARY_COMPAT),
                     );
@@ -631,7 +539,7 @@ pub(crate) fn library_gpu_code(ctx: &Ctx<'_>) -> Vec<Finding> {
         let shown = loaded.real_path.as_deref().unwrap_or(&loaded.path);
         for gpu in &gpus {
             let (label, cc, _) = gpu;
-            let base = |sev: Severity, title: (String, cudoctor_i18n::Msg)| {
+            let base = |sev: Severity, title: cudoctor_i18n::Msg| {
                 gpu_arch_finding(sev, title, gpu)
                     .evidence(
                         format!("{soname} loads"),
@@ -652,63 +560,59 @@ pub(crate) fn library_gpu_code(ctx: &Ctx<'_>) -> Vec<Finding> {
                 ArchSupport::NoKernelImage => out.push(
                     base(
                         Severity::Error,
-                        (format!(
-                            "The cuBLAS {} loads has no GPU code for the {label} (compute capability {cc})",
-                            t.display()
-                        ), msg!("gpu-arch-unsupported-title-4", target = t.display(), label = label.clone(), cc = cc.to_string())),
+                        msg!(
+                            "gpu-arch-unsupported-title-4",
+                            target = t.display(),
+                            label = label.clone(),
+                            cc = cc.to_string()
+                        ),
                     )
-                    .explain(format!(
-                        "{} does its matrix products in cuBLAS (`{soname}`). The copy the loader \
-                         takes carries machine code only for other GPU generations and no PTX the \
-                         driver could compile for compute capability {cc}, so every matrix product \
-                         fails with \"no kernel image is available for execution on the device\" \
-                         (or `CUBLAS_STATUS_ARCH_MISMATCH`) even though the framework itself starts.",
-                        t.display()
+                    .explain_msg(msg!(
+                        "gpu-arch-unsupported-explain-6",
+                        target = t.display(),
+                        soname = soname.clone(),
+                        cc = cc.to_string()
                     ))
-                    .explain_msg(msg!("gpu-arch-unsupported-explain-6", target = t.display(), soname = soname.clone(), cc = cc.to_string()))
-                    .fix_pair(match ctx.kb.nvcc_cannot_target(cuda.value, *cc) {
+                    .fix_msg(match ctx.kb.nvcc_cannot_target(cuda.value, *cc) {
                         // No library of this CUDA major can carry code for the GPU.
-                        Some(row) => (format!(
-                            "No cuBLAS of CUDA {}.x can carry code for {}: that CUDA compiles for compute capability {} and newer only. Pick a build made with an older CUDA: `cudoctor plan --cc {cc} --framework {}`",
-                            row.major,
-                            cc.sm_name(),
-                            row.cc_min,
-                            t.framework.name()
-                        ), msg!("gpu-arch-unsupported-fix-cublas-1", row_major = row.major.to_string(), cc_sm_name = cc.sm_name(), row_cc_min = row.cc_min.to_string(), cc = cc.to_string(), framework = t.framework.name().to_string())),
-                        None => (format!(
-                            "Install a cuBLAS of CUDA {}.x with code for {} (the copy loaded may be a trimmed build); check a copy before using it: `cudoctor archs <path>/{soname}`",
-                            cuda.value.major(),
-                            cc.sm_name()
-                        ), msg!("gpu-arch-unsupported-fix-cublas-2", cuda_value_major = cuda.value.major().to_string(), cc_sm_name = cc.sm_name(), soname = soname.clone())),
+                        Some(row) => msg!(
+                            "gpu-arch-unsupported-fix-cublas-1",
+                            row_major = row.major.to_string(),
+                            cc_sm_name = cc.sm_name(),
+                            row_cc_min = row.cc_min.to_string(),
+                            cc = cc.to_string(),
+                            framework = t.framework.name().to_string()
+                        ),
+                        None => msg!(
+                            "gpu-arch-unsupported-fix-cublas-2",
+                            cuda_value_major = cuda.value.major().to_string(),
+                            cc_sm_name = cc.sm_name(),
+                            soname = soname.clone()
+                        ),
                     })
-                    .fix(format!(
-                        "Check which copy loads and why: `cudoctor which {soname}`"
-                    ))
                     .fix_msg(msg!("gpu-arch-unsupported-fix-8", soname = soname.clone())),
                 ),
                 ArchSupport::PtxJit(code) => out.push(
                     base(
                         Severity::Warning,
-                        (format!(
-                            "The cuBLAS {} loads has only PTX ({code}) for the {label}: compiled at start-up",
-                            t.display()
-                        ), msg!("gpu-arch-unsupported-title-5", target = t.display(), code = code.to_string(), label = label.clone())),
+                        msg!(
+                            "gpu-arch-unsupported-title-5",
+                            target = t.display(),
+                            code = code.to_string(),
+                            label = label.clone()
+                        ),
                     )
-                    .explain(format!(
-                        "The cuBLAS copy the loader takes for {} has no machine code for compute \
-                         capability {cc}; the driver compiles its PTX ({code}) when it is first used, \
-                         which makes the first matrix products slow and needs a driver whose \
-                         compiler understands that PTX.",
-                        t.display()
+                    .explain_msg(msg!(
+                        "gpu-arch-unsupported-explain-7",
+                        target = t.display(),
+                        cc = cc.to_string(),
+                        code = code.to_string()
                     ))
-                    .explain_msg(msg!("gpu-arch-unsupported-explain-7", target = t.display(), cc = cc.to_string(), code = code.to_string()))
-                    .fix(JIT_CACHE_FIX)
-                                .fix_msg(msg!("gpu-arch-unsupported-fix-jit-cache"))
-                    .fix(format!(
-                        "For native code, use a cuBLAS release built for {}",
-                        cc.sm_name()
-                    ))
-                    .fix_msg(msg!("gpu-arch-unsupported-fix-9", cc_sm_name = cc.sm_name())),
+                    .fix_msg(msg!("gpu-arch-unsupported-fix-jit-cache"))
+                    .fix_msg(msg!(
+                        "gpu-arch-unsupported-fix-9",
+                        cc_sm_name = cc.sm_name()
+                    )),
                 ),
             }
         }
@@ -735,22 +639,13 @@ pub(crate) fn tensorrt_missing(ctx: &Ctx<'_>) -> Vec<Finding> {
         .filter(|t| t.framework == Framework::TensorFlow)
         .take(1)
         .map(|t| {
-            Finding::new(
+            Finding::titled(
                 "tensorrt-missing",
                 Severity::Info,
-                "TensorRT is not installed; TensorFlow's TensorRT warnings are harmless",
+                msg!("tensorrt-missing-title"),
             )
-                .title_msg(msg!("tensorrt-missing-title"))
-            .explain(format!(
-                "TensorRT (`libnvinfer`) is an optional NVIDIA inference optimiser. Some TensorFlow \
-                 releases look for it at start and print \"Could not load dynamic library \
-                 'libnvinfer.so.7'\" or \"TF-TRT Warning: Could not find TensorRT\". {} trains and \
-                 runs on the GPU without it; only TF-TRT model conversion needs it.",
-                t.display()
-            ))
             .explain_msg(msg!("tensorrt-missing-explain", target = t.display()))
             .evidence("libnvinfer.so.*", "absent", "library search")
-            .fix("Nothing to do unless you use TF-TRT; to silence the messages: `export TF_CPP_MIN_LOG_LEVEL=2` (hides TensorFlow warnings in general)")
             .fix_msg(msg!("tensorrt-missing-fix"))
             .source("https://docs.nvidia.com/deeplearning/frameworks/tf-trt-user-guide/index.html")
         })
@@ -762,17 +657,9 @@ pub(crate) fn tensorrt_missing(ctx: &Ctx<'_>) -> Vec<Finding> {
 pub(crate) fn release_not_in_knowledge_base(ctx: &Ctx<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     for t in ctx.targets {
-        let (title, why, title_msg, why_arg) = match &t.kb {
+        let (title_msg, why_arg) = match &t.kb {
             KbKnowledge::Known => continue,
             KbKnowledge::NewerThanKb { newest } => (
-                format!(
-                    "{} is newer than the knowledge base (newest known: {newest})",
-                    t.display()
-                ),
-                format!(
-                    "the newest {} release it knows is {newest}",
-                    t.framework.display_name()
-                ),
                 msg!(
                     "release-not-in-knowledge-base-title-newer",
                     target = t.display(),
@@ -785,29 +672,20 @@ pub(crate) fn release_not_in_knowledge_base(ctx: &Ctx<'_>) -> Vec<Finding> {
                 )),
             ),
             KbKnowledge::Unknown { reason } => (
-                format!("{} is not in the knowledge base", t.display()),
-                reason.clone(),
                 msg!("release-not-in-knowledge-base-title", target = t.display()),
                 cudoctor_i18n::Arg::Text(reason.clone()),
             ),
         };
         let installed = matches!(t.origin, TargetOrigin::Installed(_));
-        let mut f = Finding::new(
+        let mut f = Finding::titled(
             "release-not-in-knowledge-base",
-            if installed { Severity::Info } else { Severity::Warning },
-            title,
-        )
-        .title_msg(title_msg)
-        .explain(format!(
-            "cudoctor's compatibility tables do not cover this release ({why}). {}",
-            if installed && t.framework == Framework::TensorFlow {
-                "It is diagnosed from its installed files instead (the CUDA and cuDNN versions in its build information, the `nvidia-*` versions it pins, the GPU code in its binaries). The libraries TensorFlow opens follow from its CUDA and cuDNN majors, so where those are known they are carried over from the newest known release built with the same majors (the evidence says from which); facts only the tables hold (tested Python versions) are unknown and not checked."
-            } else if installed {
-                "It is diagnosed from its installed files instead (the CUDA and cuDNN versions in its build information, the `nvidia-*` versions it pins, the GPU code in its binaries); facts only the tables hold (tested Python versions, the exact libraries it opens) are unknown and not checked."
+            if installed {
+                Severity::Info
             } else {
-                "Without the release installed there is nothing to read its needs from, so only the machine itself was checked."
-            }
-        ))
+                Severity::Warning
+            },
+            title_msg,
+        )
         .explain_msg(msg!(
             "release-not-in-knowledge-base-explain",
             why = why_arg,
@@ -821,7 +699,9 @@ pub(crate) fn release_not_in_knowledge_base(ctx: &Ctx<'_>) -> Vec<Finding> {
         ))
         .evidence(
             format!("{} version", t.framework.display_name()),
-            t.version.as_ref().map_or_else(|| "unknown".to_owned(), ToString::to_string),
+            t.version
+                .as_ref()
+                .map_or_else(|| "unknown".to_owned(), ToString::to_string),
             match &t.origin {
                 TargetOrigin::Spec(s) => format!("--for {s}"),
                 TargetOrigin::Installed(p) => p.clone(),
@@ -856,20 +736,20 @@ pub(crate) fn release_not_in_knowledge_base(ctx: &Ctx<'_>) -> Vec<Finding> {
             f = f.evidence("pinned NVIDIA package", p.value.clone(), p.source.clone());
         }
         out.push(
-            f.fix_pair(match &t.version {
+            f.fix_msg(match &t.version {
                 // `requirements` reads a release the tables lack from its PyPI metadata.
-                Some(v) => (format!(
-                    "Read what this release needs from its PyPI metadata: `cudoctor requirements {}=={v}`; the known releases: `cudoctor matrix {}`",
-                    t.package,
-                    t.framework.name()
-                ), msg!("release-not-in-knowledge-base-fix-read-1", t_package = t.package.clone(), v = v.to_string(), framework = t.framework.name().to_string())),
-                None => (format!(
-                    "See what the knowledge base knows: `cudoctor requirements {}==<version>` and `cudoctor matrix {}`",
-                    t.package,
-                    t.framework.name()
-                ), msg!("release-not-in-knowledge-base-fix-read-2", t_package = t.package.clone(), framework = t.framework.name().to_string())),
+                Some(v) => msg!(
+                    "release-not-in-knowledge-base-fix-read-1",
+                    t_package = t.package.clone(),
+                    v = v.to_string(),
+                    framework = t.framework.name().to_string()
+                ),
+                None => msg!(
+                    "release-not-in-knowledge-base-fix-read-2",
+                    t_package = t.package.clone(),
+                    framework = t.framework.name().to_string()
+                ),
             })
-            .fix("Update cudoctor for newer tables")
             .fix_msg(msg!("release-not-in-knowledge-base-fix-1"))
             .source(install_doc(t.framework)),
         );
@@ -883,27 +763,24 @@ pub(crate) fn no_framework_target(ctx: &Ctx<'_>) -> Vec<Finding> {
         return Vec::new();
     }
     let envs = ctx.snap.python_environments.len();
-    vec![Finding::new(
-        "no-framework-target",
-        Severity::Info,
-        "No framework to check against: only the GPU stack was checked",
-    )
-        .title_msg(msg!("no-framework-target-title"))
-    .explain(
-        "No TensorFlow, PyTorch or JAX installation was found and none was named, so only the \
-         driver, GPUs, toolkits and containers were checked. Naming the framework you mean to run \
-         adds its checks: the driver its CUDA needs, the exact libraries it opens, its cuDNN rule, \
-         its Python versions and whether it has code for your GPU.",
-    )
-    .explain_msg(msg!("no-framework-target-explain"))
-    .evidence(
-        "frameworks installed",
-        format!("none found in {envs} Python environment{}", if envs == 1 { "" } else { "s" }),
-        "Python environments (*.dist-info)",
-    )
-    .fix("`cudoctor check --for tensorflow==2.9.0` (or `--for torch==2.4.1`, `--for jax==0.4.30`)")
-    .fix_msg(msg!("no-framework-target-fix"))
-    .source("https://www.tensorflow.org/install/source#gpu")]
+    vec![
+        Finding::titled(
+            "no-framework-target",
+            Severity::Info,
+            msg!("no-framework-target-title"),
+        )
+        .explain_msg(msg!("no-framework-target-explain"))
+        .evidence(
+            "frameworks installed",
+            format!(
+                "none found in {envs} Python environment{}",
+                if envs == 1 { "" } else { "s" }
+            ),
+            "Python environments (*.dist-info)",
+        )
+        .fix_msg(msg!("no-framework-target-fix"))
+        .source("https://www.tensorflow.org/install/source#gpu"),
+    ]
 }
 
 #[cfg(test)]

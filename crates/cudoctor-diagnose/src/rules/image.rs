@@ -112,20 +112,13 @@ pub(crate) fn image_floating_tag(ctx: &Ctx<'_>) -> Vec<Finding> {
             continue;
         };
         out.push(
-            Finding::new(
+            Finding::titled(
                 "image-floating-tag",
                 Severity::Warning,
-                format!("`{name}` is a floating tag: a rebuild or pull can bring another CUDA stack"),
+                msg!("image-floating-tag-title", name = name.clone()),
             )
-                .title_msg(msg!("image-floating-tag-title", name = name.clone()))
-            .explain(format!(
-                "{why}. The framework, CUDA and cuDNN inside the image change when the tag \
-                 moves, so a stack that works today can break on the next pull (S15: pin exact \
-                 tags such as `2.9.0-gpu-jupyter`, never `latest`)."
-            ))
             .explain_msg(msg!("image-floating-tag-explain", why = why.clone()))
             .evidence("name", name.clone(), where_)
-            .fix("Pin an exact version tag (`tensorflow/tensorflow:2.9.0-gpu`), or a digest (`name@sha256:` and the digest `docker buildx imagetools inspect` shows) for a byte-exact image")
             .fix_msg(msg!("image-floating-tag-fix"))
             .source(DOCKER_PIN),
         );
@@ -144,16 +137,10 @@ pub(crate) fn image_runs_as_root(ctx: &Ctx<'_>) -> Vec<Finding> {
         return Vec::new();
     }
     vec![
-        Finding::new(
+        Finding::titled(
             "image-runs-as-root",
             Severity::Info,
-            "The image runs as root",
-        )
-            .title_msg(msg!("image-runs-as-root-title"))
-        .explain(
-            "Its config sets no unprivileged `User`, so processes in the container run as root: \
-             files written to mounted volumes belong to root on the host, and a compromised \
-             process holds root inside the container.",
+            msg!("image-runs-as-root-title"),
         )
         .explain_msg(msg!("image-runs-as-root-explain"))
         .evidence(
@@ -165,7 +152,6 @@ pub(crate) fn image_runs_as_root(ctx: &Ctx<'_>) -> Vec<Finding> {
             },
             format!("the config of `{}`", image.reference),
         )
-        .fix("Add a user in the Dockerfile (`RUN useradd -m app` then `USER app`), or add `--user \"$(id -u):$(id -g)\"` to its `docker run`")
         .fix_msg(msg!("image-runs-as-root-fix"))
         .source(DOCKER_USER),
     ]
@@ -183,24 +169,20 @@ pub(crate) fn image_old(ctx: &Ctx<'_>) -> Vec<Finding> {
         return Vec::new();
     }
     vec![
-        Finding::new(
+        Finding::titled(
             "image-old",
             Severity::Info,
-            format!("The image was built {days} days ago"),
+            msg!("image-old-title", days = days.to_string()),
         )
-            .title_msg(msg!("image-old-title", days = days.to_string()))
-        .explain(format!(
-            "Images do not pick up security fixes of their OS packages by themselves; one older \
-             than {IMAGE_AGE_DAYS} days likely lacks some (S15: rebuild images regularly for \
-             CVE fixes)."
+        .explain_msg(msg!(
+            "image-old-explain",
+            image_age_days = IMAGE_AGE_DAYS.to_string()
         ))
-        .explain_msg(msg!("image-old-explain", image_age_days = IMAGE_AGE_DAYS.to_string()))
         .evidence(
             "created",
             image.created.clone().unwrap_or_default(),
             format!("the config of `{}`", image.reference),
         )
-        .fix("Rebuild from an updated base with the same pinned versions (add `--pull --no-cache` to its `docker build`)")
         .fix_msg(msg!("image-old-fix"))
         .source(DOCKER_REBUILD),
     ]
@@ -354,21 +336,10 @@ pub(crate) fn image_library_replaced(ctx: &Ctx<'_>) -> Vec<Finding> {
     if replaced.is_empty() {
         return Vec::new();
     }
-    let mut f = Finding::new(
+    let mut f = Finding::titled(
         "image-library-replaced",
         Severity::Warning,
-        format!(
-            "An upper layer replaced or deleted {} CUDA/cuDNN file{} of the base image",
-            replaced.len(),
-            if replaced.len() == 1 { "" } else { "s" }
-        ),
-    )
-    .title_msg(msg!("image-library-replaced-title", count = replaced.len()))
-    .explain(
-        "The base image's CUDA and cuDNN are a tested set. A later layer (a `RUN apt-get install`, \
-         `pip install` or `COPY`) that overwrites or deletes some of those files leaves a mix the \
-         framework was not built for (S14: a custom image whose cuDNN was replaced); the other \
-         findings say whether the versions still fit.",
+        msg!("image-library-replaced-title", count = replaced.len()),
     )
     .explain_msg(msg!("image-library-replaced-explain"));
     for line in replaced.iter().take(10) {
@@ -385,11 +356,10 @@ pub(crate) fn image_library_replaced(ctx: &Ctx<'_>) -> Vec<Finding> {
             "the image's layers",
         );
     }
-    vec![f
-        .fix("Install the versions the base image was built with, or start from a base image that has the CUDA/cuDNN you need (`cudoctor requirements tensorflow==2.9.0`)")
-        .fix_msg(msg!("image-library-replaced-fix"))
-        .fix("See what each layer did: `docker history --no-trunc IMAGE`")
-        .fix_msg(msg!("image-library-replaced-fix-2"))]
+    vec![
+        f.fix_msg(msg!("image-library-replaced-fix"))
+            .fix_msg(msg!("image-library-replaced-fix-2")),
+    ]
 }
 
 #[cfg(test)]

@@ -177,39 +177,16 @@ fn missing_sonames(ctx: &Ctx<'_>, t: &Target, missing: &[(String, Resolution)]) 
         .sonames
         .as_ref()
         .map_or_else(String::new, |s| s.source.clone());
-    let mut f = Finding::new(
+    let mut f = Finding::titled(
         "library-not-found",
         Severity::Error,
-        format!(
-            "{} cannot load {}: {}",
-            t.display(),
-            if names.len() == 1 {
-                "a CUDA library".to_owned()
-            } else {
-                format!("{} CUDA libraries", names.len())
-            },
-            names.join(", ")
+        msg!(
+            "library-not-found-title",
+            target = t.display(),
+            count = names.len(),
+            names_join = names.join(", ")
         ),
     )
-    .title_msg(msg!(
-        "library-not-found-title",
-        target = t.display(),
-        count = names.len(),
-        names_join = names.join(", ")
-    ))
-    .explain(format!(
-        "{} opens the CUDA libraries by exact file name (soname) when it starts. The dynamic \
-         loader looks in the directories of `LD_LIBRARY_PATH`, the `ld.so.cache` index and the \
-         system library directories; no file with {} is there. When any of them is missing \
-         TensorFlow logs \"Could not load dynamic library\" and \"Cannot dlopen some GPU \
-         libraries... Skipping registering GPU devices\", and everything runs on the CPU.",
-        t.display(),
-        if names.len() == 1 {
-            "that name"
-        } else {
-            "these names"
-        }
-    ))
     .explain_msg(msg!(
         "library-not-found-explain",
         target = t.display(),
@@ -257,16 +234,18 @@ fn missing_sonames(ctx: &Ctx<'_>, t: &Target, missing: &[(String, Resolution)]) 
         }
     }
     if !links.is_empty() {
-        f = f.fix(format!(
-            "Create the missing soname link{} (what `ldconfig` does in the directories it manages): `{} && sudo ldconfig`",
-            if links.len() == 1 { "" } else { "s" },
-            links.join(" && ")
-        ))
-            .fix_msg(msg!("library-not-found-fix", count = links.len(), links_join = links.join(" && ")));
+        f = f.fix_msg(msg!(
+            "library-not-found-fix",
+            count = links.len(),
+            links_join = links.join(" && ")
+        ));
     }
     if !dirs.is_empty() {
-        f = f.fix(format!("Copies exist off the loader's search path; make them visible: `{}` (to make it permanent: `printf '%s\\n' {} | sudo tee -a /etc/ld.so.conf.d/cuda.conf && sudo ldconfig`)", export_line(&dirs), dirs.join(" ")))
-            .fix_msg(msg!("library-not-found-fix-2", export_line_dirs = export_line(&dirs), dirs_join = dirs.join(" ")));
+        f = f.fix_msg(msg!(
+            "library-not-found-fix-2",
+            export_line_dirs = export_line(&dirs),
+            dirs_join = dirs.join(" ")
+        ));
     }
     let cuda = t.needs.cuda.as_ref().map(|c| c.value);
     let families: Vec<&str> = missing.iter().map(|(l, _)| l.as_str()).collect();
@@ -292,11 +271,7 @@ fn missing_sonames(ctx: &Ctx<'_>, t: &Target, missing: &[(String, Resolution)]) 
                 } else {
                     format!("tensorflow[and-cuda]=={v}")
                 };
-                f = f
-                    .fix(format!(
-                        "pip: `pip install '{arg}'` (installs the NVIDIA libraries this release pins)"
-                    ))
-                    .fix_msg(msg!("library-not-found-fix-3", arg = arg));
+                f = f.fix_msg(msg!("library-not-found-fix-3", arg = arg));
             }
         } else {
             let mut pip: Vec<String> = pinned;
@@ -376,7 +351,7 @@ fn missing_sonames(ctx: &Ctx<'_>, t: &Target, missing: &[(String, Resolution)]) 
                         )
                     }
                 };
-                f = f.fix(line).fix_msg(line_msg);
+                f = f.fix_msg(line_msg);
             }
         }
         // apt: NVIDIA's CUDA network repository.
@@ -389,29 +364,17 @@ fn missing_sonames(ctx: &Ctx<'_>, t: &Target, missing: &[(String, Resolution)]) 
             }
         }
         if !apt.is_empty() {
-            f = f.fix(format!(
-                "apt (NVIDIA CUDA repository, see the CUDA installation guide): `sudo apt-get install {}`",
-                apt.join(" ")
-            ))
-                .fix_msg(msg!("library-not-found-fix-4", apt_join = apt.join(" ")));
+            f = f.fix_msg(msg!("library-not-found-fix-4", apt_join = apt.join(" ")));
         }
         if families.contains(&"cudnn") {
             if let Some(c) = &t.needs.cudnn {
-                f = f
-                    .fix(format!(
-                        "cuDNN {}.{} for CUDA {} from apt: {}",
-                        c.value.major(),
-                        c.value.minor(),
-                        cuda.major_minor(),
-                        super::cudnn::apt_commands(c.value, cuda)
-                    ))
-                    .fix_msg(msg!(
-                        "library-not-found-fix-5",
-                        c_value_major = c.value.major().to_string(),
-                        c_value_minor = c.value.minor().to_string(),
-                        cuda_major_minor = cuda.major_minor().to_string(),
-                        apt = super::cudnn::apt_commands_msg(c.value, cuda)
-                    ));
+                f = f.fix_msg(msg!(
+                    "library-not-found-fix-5",
+                    c_value_major = c.value.major().to_string(),
+                    c_value_minor = c.value.minor().to_string(),
+                    cuda_major_minor = cuda.major_minor().to_string(),
+                    apt = super::cudnn::apt_commands(c.value, cuda)
+                ));
             }
         }
     }
@@ -421,10 +384,7 @@ fn missing_sonames(ctx: &Ctx<'_>, t: &Target, missing: &[(String, Resolution)]) 
             .as_ref()
             .and_then(|v| crate::target::tf_gpu_image(ctx.kb, v))
         {
-            f = f.fix(format!(
-                "Or run the official image, which has the right libraries: `docker run --gpus all -it {image}`"
-            ))
-                .fix_msg(msg!("library-not-found-fix-6", image = image.clone()));
+            f = f.fix_msg(msg!("library-not-found-fix-6", image = image.clone()));
         }
     }
     f.sources(crate::finding::kb_urls(&sonames_src))
@@ -511,43 +471,26 @@ fn missing_pins(ctx: &Ctx<'_>, t: &Target) -> Vec<Finding> {
     let named = |libs: &[&PinnedLibrary]| {
         let sonames: Vec<&str> = libs.iter().map(|p| p.soname.as_str()).collect();
         let wheels: Vec<&str> = libs.iter().map(|p| p.package.as_str()).collect();
-        let carried = if wheels.len() == 1 {
-            "the NVIDIA wheel that carries it is"
-        } else {
-            "the NVIDIA wheels that carry them are"
-        };
-        (sonames.join(", "), wheels.join(", "), wheels.len(), carried)
+        (sonames.join(", "), wheels.join(", "), wheels.len())
     };
     let names: Vec<String> = missing.iter().map(|(_, n, _)| n.clone()).collect();
     let mut f = if not_found.is_empty() || (at_import.is_empty() && !only_first_use) {
-        Finding::new(
+        Finding::titled(
             "library-not-found",
             Severity::Warning,
-            format!(
-                "{} requires NVIDIA wheels that are not installed: {}",
-                t.display(),
-                names.join(", ")
+            msg!(
+                "library-not-found-title-2",
+                target = t.display(),
+                names_join = names.join(", ")
             ),
         )
-        .title_msg(msg!(
-            "library-not-found-title-2",
-            target = t.display(),
-            names_join = names.join(", ")
-        ))
-        .explain(format!(
-            "{} gets its CUDA libraries from `nvidia-*` pip packages that its own metadata pins \
-             (`Requires-Dist`). They are missing from {env}, so the libraries they carry are not \
-             where the framework looks first; unless matching copies are on the loader's path, \
-             importing it fails with \"cannot open shared object file\" or it runs without the GPU.",
-            t.display()
-        ))
         .explain_msg(msg!(
             "library-not-found-explain-2",
             target = t.display(),
             env = env.to_string()
         ))
     } else if only_first_use {
-        let (sonames, wheels, count, carried) = named(&first_use);
+        let (sonames, wheels, count) = named(&first_use);
         let uses: Vec<String> = first_use
             .iter()
             .map(|p| {
@@ -558,33 +501,17 @@ fn missing_pins(ctx: &Ctx<'_>, t: &Target) -> Vec<Finding> {
                 )
             })
             .collect();
-        Finding::new(
+        Finding::titled(
             "library-not-found",
             Severity::Warning,
-            format!(
-                "{} imports, but {sonames} not found: the calls that open {} will fail, and \
-                 {carried} not installed ({wheels})",
-                t.display(),
-                if count == 1 { "it" } else { "them" },
+            msg!(
+                "library-not-found-title-first-use",
+                target = t.display(),
+                sonames_join = sonames,
+                count = count,
+                wheels_join = wheels
             ),
         )
-        .title_msg(msg!(
-            "library-not-found-title-first-use",
-            target = t.display(),
-            sonames_join = sonames,
-            count = count,
-            wheels_join = wheels
-        ))
-        .explain(format!(
-            "{} opens these CUDA libraries only when a call first needs them, so importing it \
-             works without them: {}. They come from `nvidia-*` pip packages that its own \
-             metadata pins (`Requires-Dist`), which are missing from {env}, and the dynamic \
-             loader finds no copy elsewhere: not in the directories of `LD_LIBRARY_PATH`, the \
-             `ld.so.cache` index or the system library directories. Those calls fail with \
-             \"cannot open shared object file\" or an error naming the library.",
-            t.display(),
-            uses.join("; ")
-        ))
         .explain_msg(msg!(
             "library-not-found-explain-first-use",
             target = t.display(),
@@ -592,32 +519,18 @@ fn missing_pins(ctx: &Ctx<'_>, t: &Target) -> Vec<Finding> {
             env = env.to_string()
         ))
     } else {
-        let (sonames, wheels, count, carried) = named(&at_import);
-        Finding::new(
+        let (sonames, wheels, count) = named(&at_import);
+        Finding::titled(
             "library-not-found",
             Severity::Error,
-            format!(
-                "{} will fail to import: {sonames} not found, and {carried} not installed ({wheels})",
-                t.display(),
+            msg!(
+                "library-not-found-title-import",
+                target = t.display(),
+                sonames_join = sonames,
+                count = count,
+                wheels_join = wheels
             ),
         )
-        .title_msg(msg!(
-            "library-not-found-title-import",
-            target = t.display(),
-            sonames_join = sonames,
-            count = count,
-            wheels_join = wheels
-        ))
-        .explain(format!(
-            "{} links against these CUDA libraries, so importing it loads them at once. They \
-             come from `nvidia-*` pip packages that its own metadata pins (`Requires-Dist`), which \
-             are missing from {env}, and the dynamic loader finds no copy elsewhere: not in the \
-             directories of `LD_LIBRARY_PATH`, the `ld.so.cache` index or the system library \
-             directories. `import {}` fails with an `OSError` (\"cannot open shared object \
-             file\") or a `ValueError` (\"... not found in the system path\").",
-            t.display(),
-            t.package
-        ))
         .explain_msg(msg!(
             "library-not-found-explain-import",
             target = t.display(),
@@ -659,20 +572,14 @@ fn missing_pins(ctx: &Ctx<'_>, t: &Target) -> Vec<Finding> {
         .iter()
         .map(|(_, n, s)| format!("'{n}{s}'"))
         .collect();
-    f = f
-        .fix(format!("`pip install {}` (into {env})", reqs.join(" ")))
-        .fix_msg(msg!(
-            "library-not-found-fix-7",
-            reqs_join = reqs.join(" "),
-            env = env.to_string()
-        ));
+    f = f.fix_msg(msg!(
+        "library-not-found-fix-7",
+        reqs_join = reqs.join(" "),
+        env = env.to_string()
+    ));
     if t.version.is_some() {
         let args = super::framework::pip_install_args(ctx.kb, t);
-        f = f
-            .fix(format!(
-                "Or reinstall the framework with its dependencies: `pip install --force-reinstall {args}`"
-            ))
-            .fix_msg(msg!("library-not-found-fix-8", args = args));
+        f = f.fix_msg(msg!("library-not-found-fix-8", args = args));
     }
     let kb_sources: Vec<String> = answers
         .iter()
@@ -701,36 +608,39 @@ pub(crate) fn library_wrong_version(ctx: &Ctx<'_>) -> Vec<Finding> {
             if let (Some(w), Some(h)) = (want_major, have_major) {
                 if w != h {
                     out.push(
-                        Finding::new(
+                        Finding::titled(
                             "library-wrong-version",
                             Severity::Error,
-                            format!(
-                                "`{}` resolves to a version {version} library, not a version {w} one",
-                                r.soname
+                            msg!(
+                                "library-wrong-version-title",
+                                r_soname = r.soname.clone(),
+                                version = version.clone(),
+                                w = w.to_string()
                             ),
                         )
-                            .title_msg(msg!("library-wrong-version-title", r_soname = r.soname.clone(), version = version.clone(), w = w.to_string()))
-                        .explain(format!(
-                            "{} asks for `{}`, a name that promises major version {w}. The file \
-                             the loader takes under that name is really version {version} \
-                             (usually a hand-made symlink to a newer or older library). Functions \
-                             and data layouts differ between majors: expect \"undefined symbol\" \
-                             errors, crashes (\"Segmentation fault\") or silent CPU fallback.",
-                            t.display(),
-                            r.soname
+                        .explain_msg(msg!(
+                            "library-wrong-version-explain",
+                            target = t.display(),
+                            r_soname = r.soname.clone(),
+                            w = w.to_string(),
+                            version = version.clone()
                         ))
-                        .explain_msg(msg!("library-wrong-version-explain", target = t.display(), r_soname = r.soname.clone(), w = w.to_string(), version = version.clone()))
                         .evidence(
                             format!("file loaded for {}", r.soname),
-                            format!("{} -> {}", loaded.path, loaded.real_path.as_deref().unwrap_or("?")),
+                            format!(
+                                "{} -> {}",
+                                loaded.path,
+                                loaded.real_path.as_deref().unwrap_or("?")
+                            ),
                             format!("{} (via {})", r.source, loaded.via),
                         )
                         .evidence("its version", version.clone(), r.source.clone())
-                        .fix(format!(
-                            "Remove the link that points `{}` at the wrong file (`ls -l {}`), then install the real version {w} library (see `library-not-found` for the packages) and run `sudo ldconfig`",
-                            r.soname, loaded.path
+                        .fix_msg(msg!(
+                            "library-wrong-version-fix",
+                            r_soname = r.soname.clone(),
+                            loaded_path = loaded.path.clone(),
+                            w = w.to_string()
                         ))
-                        .fix_msg(msg!("library-wrong-version-fix", r_soname = r.soname.clone(), loaded_path = loaded.path.clone(), w = w.to_string()))
                         .source(CUDA_INSTALL_GUIDE),
                     );
                     continue;
@@ -747,26 +657,15 @@ pub(crate) fn library_wrong_version(ctx: &Ctx<'_>) -> Vec<Finding> {
                 .collect();
             if let Some(n) = newer.first() {
                 out.push(
-                    Finding::new(
+                    Finding::titled(
                         "library-wrong-version",
                         Severity::Warning,
-                        format!(
-                            "An older `{}` ({version}) hides a newer copy ({})",
-                            r.soname,
-                            file_version(n).unwrap_or_default()
+                        msg!(
+                            "library-wrong-version-title-2",
+                            r_soname = r.soname.clone(),
+                            version = version.clone(),
+                            newer_version = (file_version(n).unwrap_or_default()).clone()
                         ),
-                    )
-                    .title_msg(msg!(
-                        "library-wrong-version-title-2",
-                        r_soname = r.soname.clone(),
-                        version = version.clone(),
-                        newer_version = (file_version(n).unwrap_or_default()).clone()
-                    ))
-                    .explain(
-                        "Several copies of this library exist. The loader takes the first one in \
-                         its search order, which is older than another copy on the path; the \
-                         framework was probably meant to use the newer one (older copies can lack \
-                         functions or fixes it needs).",
                     )
                     .explain_msg(msg!("library-wrong-version-explain-2"))
                     .evidence(
@@ -779,10 +678,6 @@ pub(crate) fn library_wrong_version(ctx: &Ctx<'_>) -> Vec<Finding> {
                         n.path.clone(),
                         r.source.clone(),
                     )
-                    .fix(format!(
-                        "Put the directory of the newer copy first: `{}`, or remove the older copy",
-                        export_line(&[n.path.rsplit_once('/').map_or(".", |(d, _)| d).to_owned()])
-                    ))
                     .fix_msg(msg!(
                         "library-wrong-version-fix-2",
                         export = (export_line(&[n
@@ -834,28 +729,17 @@ fn pin_mismatches(ctx: &Ctx<'_>, t: &Target) -> Vec<Finding> {
             continue;
         }
         out.push(
-            Finding::new(
+            Finding::titled(
                 "library-wrong-version",
                 Severity::Warning,
-                format!(
-                    "{name} {version} does not satisfy {}'s pin `{spec}`",
-                    t.display()
+                msg!(
+                    "library-wrong-version-title-3",
+                    name = name.clone(),
+                    version = version.clone(),
+                    target = t.display(),
+                    spec = spec.clone()
                 ),
             )
-            .title_msg(msg!(
-                "library-wrong-version-title-3",
-                name = name.clone(),
-                version = version.clone(),
-                target = t.display(),
-                spec = spec.clone()
-            ))
-            .explain(format!(
-                "{} was built and tested against the NVIDIA library versions its metadata pins. \
-                 The installed {name} is outside that range (installed by hand or by another \
-                 package), so the framework may fail to load it or behave differently from the \
-                 tested build.",
-                t.display()
-            ))
             .explain_msg(msg!(
                 "library-wrong-version-explain-3",
                 target = t.display(),
@@ -863,10 +747,6 @@ fn pin_mismatches(ctx: &Ctx<'_>, t: &Target) -> Vec<Finding> {
             ))
             .evidence(format!("{name} installed"), version.clone(), meta)
             .evidence("pinned requirement", pin.value.clone(), pin.source.clone())
-            .fix(format!(
-                "`pip install '{name}{spec}'` (into {})",
-                t.environment.as_deref().unwrap_or("its environment")
-            ))
             .fix_msg(msg!(
                 "library-wrong-version-fix-3",
                 name = name.clone(),
@@ -876,7 +756,6 @@ fn pin_mismatches(ctx: &Ctx<'_>, t: &Target) -> Vec<Finding> {
                     cudoctor_i18n::Arg::Text
                 )
             ))
-            .fix("Check the environment afterwards: `pip check`")
             .fix_msg(msg!("library-wrong-version-fix-4"))
             .source(REQUIRES_DIST)
             .source(super::framework::install_doc(t.framework)),
@@ -906,44 +785,32 @@ pub(crate) fn cuda_runtime_untested(ctx: &Ctx<'_>) -> Vec<Finding> {
                 continue; // another major: library-wrong-version
             }
             let older = rt.minor() < cuda.value.minor();
-            let mut f = Finding::new(
+            let mut f = Finding::titled(
                 "cuda-runtime-untested",
                 Severity::Warning,
-                format!(
-                    "{} will load CUDA runtime {} but was built and tested with CUDA {}",
-                    t.display(),
-                    rt,
-                    cuda.value
+                msg!(
+                    "cuda-runtime-untested-title",
+                    target = t.display(),
+                    rt = rt.to_string(),
+                    cuda_value = cuda.value.to_string()
                 ),
             )
-            .title_msg(msg!(
-                "cuda-runtime-untested-title",
-                target = t.display(),
-                rt = rt.to_string(),
-                cuda_value = cuda.value.to_string()
-            ))
-            .explain_pair(if older {
-                (format!(
-                    "The CUDA runtime (`{}`) that the loader finds first is older than the one {} \
-                     was built with. The file name is the same across CUDA {}.x, so it loads, but \
-                     functions added after CUDA {} are missing: expect \"undefined symbol\" errors \
-                     or failures in some operations.",
-                    r.soname,
-                    t.display(),
-                    cuda.value.major(),
-                    rt.major_minor()
-                ), msg!("library-wrong-version-explain-runtime-1", r_soname = r.soname.clone(), target = t.display(), cuda_value_major = cuda.value.major().to_string(), rt_major_minor = rt.major_minor().to_string()))
+            .explain_msg(if older {
+                msg!(
+                    "library-wrong-version-explain-runtime-1",
+                    r_soname = r.soname.clone(),
+                    target = t.display(),
+                    cuda_value_major = cuda.value.major().to_string(),
+                    rt_major_minor = rt.major_minor().to_string()
+                )
             } else {
-                (format!(
-                    "The CUDA runtime (`{}`) that the loader finds first is a newer minor release \
-                     than the one {} was built with. Within CUDA {}.x this is allowed, but it is \
-                     not the combination the framework was tested with, and the driver must be \
-                     new enough for CUDA {} (see `driver-too-old`).",
-                    r.soname,
-                    t.display(),
-                    cuda.value.major(),
-                    rt.major_minor()
-                ), msg!("library-wrong-version-explain-runtime-2", r_soname = r.soname.clone(), target = t.display(), cuda_value_major = cuda.value.major().to_string(), rt_major_minor = rt.major_minor().to_string()))
+                msg!(
+                    "library-wrong-version-explain-runtime-2",
+                    r_soname = r.soname.clone(),
+                    target = t.display(),
+                    cuda_value_major = cuda.value.major().to_string(),
+                    rt_major_minor = rt.major_minor().to_string()
+                )
             })
             .evidence(
                 format!("{} loaded", r.soname),
@@ -973,24 +840,18 @@ pub(crate) fn cuda_runtime_untested(ctx: &Ctx<'_>) -> Vec<Finding> {
                         b.path.clone(),
                         format!("{} ({})", r.source, b.via),
                     )
-                    .fix(format!(
-                        "Load the CUDA {} copy first: `{}`",
-                        cuda.value,
-                        export_line(std::slice::from_ref(&dir))
-                    ))
                     .fix_msg(msg!(
                         "cuda-runtime-untested-fix",
                         cuda_value = cuda.value.to_string(),
                         export_line_dir = export_line(&[dir])
                     ));
             } else {
-                f = f.fix(format!(
-                    "Install the CUDA {} runtime: `sudo apt-get install cuda-cudart-{}-{}` (NVIDIA CUDA repository) and put its `lib64` directory first in `LD_LIBRARY_PATH`",
-                    cuda.value.major_minor(),
-                    cuda.value.major(),
-                    cuda.value.minor()
-                ))
-                    .fix_msg(msg!("cuda-runtime-untested-fix-2", cuda_value_major_minor = cuda.value.major_minor().to_string(), cuda_value_major = cuda.value.major().to_string(), cuda_value_minor = cuda.value.minor().to_string()));
+                f = f.fix_msg(msg!(
+                    "cuda-runtime-untested-fix-2",
+                    cuda_value_major_minor = cuda.value.major_minor().to_string(),
+                    cuda_value_major = cuda.value.major().to_string(),
+                    cuda_value_minor = cuda.value.minor().to_string()
+                ));
             }
             if let Some(ld) = ctx.env("LD_LIBRARY_PATH") {
                 f = f.evidence(

@@ -152,7 +152,8 @@ fn cudnn_apt_commands_per_packaging_scheme() {
             "apt-get install libcudnn9-cuda-12=9.1.0.70-1",
         ),
     ] {
-        let fix = super::apt_commands(cudnn.parse().unwrap(), cuda.parse().unwrap());
+        let fix = super::apt_commands(cudnn.parse().unwrap(), cuda.parse().unwrap())
+            .render(cudoctor_i18n::Lang::En);
         assert_eq!(
             install(&fix, cudnn),
             expect,

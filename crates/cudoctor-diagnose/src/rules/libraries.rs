@@ -467,11 +467,21 @@ fn missing_pins(ctx: &Ctx<'_>, t: &Target) -> Vec<Finding> {
                     .iter()
                     .all(|(p, r)| !p.value.at_import && r.unknown.is_none())
         });
-    // The sonames and the wheels that carry them, joined for a title, with how many wheels.
-    let named = |libs: &[&PinnedLibrary]| {
+    // A finding titled by `key` with the sonames and the wheels that carry them, and how many.
+    let titled = |severity: Severity, key: &'static str, libs: &[&PinnedLibrary]| {
         let sonames: Vec<&str> = libs.iter().map(|p| p.soname.as_str()).collect();
         let wheels: Vec<&str> = libs.iter().map(|p| p.package.as_str()).collect();
-        (sonames.join(", "), wheels.join(", "), wheels.len())
+        Finding::titled(
+            "library-not-found",
+            severity,
+            msg!(
+                key,
+                target = t.display(),
+                sonames_join = sonames.join(", "),
+                count = wheels.len(),
+                wheels_join = wheels.join(", ")
+            ),
+        )
     };
     let names: Vec<String> = missing.iter().map(|(_, n, _)| n.clone()).collect();
     let mut f = if not_found.is_empty() || (at_import.is_empty() && !only_first_use) {
@@ -490,7 +500,6 @@ fn missing_pins(ctx: &Ctx<'_>, t: &Target) -> Vec<Finding> {
             env = env.to_string()
         ))
     } else if only_first_use {
-        let (sonames, wheels, count) = named(&first_use);
         let uses: Vec<String> = first_use
             .iter()
             .map(|p| {
@@ -501,16 +510,10 @@ fn missing_pins(ctx: &Ctx<'_>, t: &Target) -> Vec<Finding> {
                 )
             })
             .collect();
-        Finding::titled(
-            "library-not-found",
+        titled(
             Severity::Warning,
-            msg!(
-                "library-not-found-title-first-use",
-                target = t.display(),
-                sonames_join = sonames,
-                count = count,
-                wheels_join = wheels
-            ),
+            "library-not-found-title-first-use",
+            &first_use,
         )
         .explain_msg(msg!(
             "library-not-found-explain-first-use",
@@ -519,17 +522,10 @@ fn missing_pins(ctx: &Ctx<'_>, t: &Target) -> Vec<Finding> {
             env = env.to_string()
         ))
     } else {
-        let (sonames, wheels, count) = named(&at_import);
-        Finding::titled(
-            "library-not-found",
+        titled(
             Severity::Error,
-            msg!(
-                "library-not-found-title-import",
-                target = t.display(),
-                sonames_join = sonames,
-                count = count,
-                wheels_join = wheels
-            ),
+            "library-not-found-title-import",
+            &at_import,
         )
         .explain_msg(msg!(
             "library-not-found-explain-import",

@@ -274,7 +274,14 @@ pub(crate) fn driver_too_old(ctx: &Ctx<'_>) -> Vec<Finding> {
         };
         let toolkit = req.toolkit_min.map(ToString::to_string);
         let compat = req.compat_min().map(ToString::to_string);
-        let base = |severity: Severity, title: cudoctor_i18n::Msg| {
+        // Titled by `key`, a message of the driver, the target and its CUDA.
+        let base = |severity: Severity, key: &'static str| {
+            let title = msg!(
+                key,
+                driver = driver.to_string(),
+                target = t.display(),
+                cuda = cuda.value.to_string()
+            );
             let mut f = Finding::titled("driver-too-old", severity, title)
                 .evidence("driver version", driver.to_string(), driver_src.clone())
                 .evidence(
@@ -321,50 +328,34 @@ pub(crate) fn driver_too_old(ctx: &Ctx<'_>) -> Vec<Finding> {
                     .or_else(|| toolkit.clone())
                     .unwrap_or_default();
                 out.push(
-                    base(
-                        Severity::Error,
-                        msg!(
-                            "driver-too-old-title-incompatible",
+                    base(Severity::Error, "driver-too-old-title-incompatible")
+                        .explain_msg(msg!(
+                            "driver-too-old-explain-1",
+                            too_old = explain_too_old(&t.display(), cuda.value),
+                            reason = reason.clone()
+                        ))
+                        .fix_msg(upgrade_fix(
+                            toolkit.as_deref().unwrap_or(&need),
+                            compat.as_deref().filter(|c| Some(*c) != toolkit.as_deref()),
+                        ))
+                        .fix_msg(msg!(
+                            "driver-too-old-fix-2",
                             driver = driver.to_string(),
-                            target = t.display(),
-                            cuda = cuda.value.to_string()
-                        ),
-                    )
-                    .explain_msg(msg!(
-                        "driver-too-old-explain-1",
-                        too_old = explain_too_old(&t.display(), cuda.value),
-                        reason = reason.clone()
-                    ))
-                    .fix_msg(upgrade_fix(
-                        toolkit.as_deref().unwrap_or(&need),
-                        compat.as_deref().filter(|c| Some(*c) != toolkit.as_deref()),
-                    ))
-                    .fix_msg(msg!(
-                        "driver-too-old-fix-2",
-                        driver = driver.to_string(),
-                        framework = t.framework.name().to_string()
-                    )),
+                            framework = t.framework.name().to_string()
+                        )),
                 );
             }
             Verdict::CompatibleWithCaveats(caveats) => {
                 let named: Vec<String> = caveats.iter().map(caveat_text).collect();
-                let mut f = base(
-                    Severity::Warning,
-                    msg!(
-                        "driver-too-old-title-caveats",
-                        driver = driver.to_string(),
+                let mut f =
+                    base(Severity::Warning, "driver-too-old-title-caveats").explain_msg(msg!(
+                        "driver-too-old-explain-2",
                         target = t.display(),
-                        cuda = cuda.value.to_string()
-                    ),
-                )
-                .explain_msg(msg!(
-                    "driver-too-old-explain-2",
-                    target = t.display(),
-                    cuda_value = cuda.value.to_string(),
-                    toolkit = (toolkit.as_deref().unwrap_or("unknown")).to_string(),
-                    cuda_value_major = cuda.value.major().to_string(),
-                    named_join = named.join("; ")
-                ));
+                        cuda_value = cuda.value.to_string(),
+                        toolkit = (toolkit.as_deref().unwrap_or("unknown")).to_string(),
+                        cuda_value_major = cuda.value.major().to_string(),
+                        named_join = named.join("; ")
+                    ));
                 for c in &named {
                     f = f.evidence(
                         "minor-version-compatibility caveat",

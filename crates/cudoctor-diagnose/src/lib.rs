@@ -247,18 +247,17 @@ pub fn diagnose(kb: &Kb, snapshot: &Snapshot, targets: &[Target]) -> Diagnosis {
         .map(Target::display)
         .collect();
     let all_targets: Vec<String> = targets.iter().map(Target::display).collect();
-    let subject = if !gpu_targets.is_empty() {
-        gpu_targets.join(", ")
-    } else if !all_targets.is_empty() {
+    // The targets the verdict names: those that need the GPU, else all (no targets: the verdict
+    // speaks of the GPU stack and names none).
+    let subject = if gpu_targets.is_empty() {
         all_targets.join(", ")
     } else {
-        "The GPU stack".to_owned()
+        gpu_targets.join(", ")
     };
     let verdict_l10n = verdict_msg(
         status,
         targets.is_empty(),
         &subject,
-        !gpu_targets.is_empty() || !all_targets.is_empty(),
         errors,
         warnings,
         not_checked(&ctx),
@@ -291,16 +290,11 @@ fn verdict_msg(
     status: Status,
     no_targets: bool,
     subject: &str,
-    named: bool,
     errors: usize,
     warnings: usize,
     not_checked: Vec<Msg>,
 ) -> Msg {
-    let subject = if named {
-        Arg::from(subject)
-    } else {
-        Arg::Msg(msg!("verdict-subject-gpu-stack"))
-    };
+    let subject = Arg::from(subject);
     let counts = msg!("verdict-counts", errors = errors, warnings = warnings);
     let list = |items: Vec<Msg>| -> Arg {
         let mut acc: Option<Msg> = None;

@@ -1,7 +1,7 @@
 # Findings of cudoctor-diagnose: title, explanation and fix lines, keyed by finding id
 # (`<id>-title`, `<id>-explain`, `<id>-fix`, numbered where a rule has several). Versions,
-# commands, paths and sonames are arguments. The diagnose tests check that each message, given
-# the rule's arguments, is the English text the rule builds.
+# commands, paths and sonames are arguments. This is where a finding's English is written: the
+# rules name keys only, and the JSON's `title`, `explanation` and `fix` are rendered from here.
 
 ## driver
 

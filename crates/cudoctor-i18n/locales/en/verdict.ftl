@@ -1,7 +1,6 @@
-# The one-line verdict of `cudoctor check` (cudoctor-diagnose builds the English text; the
-# diagnose tests check that these messages reproduce it).
+# The one-line verdict of `cudoctor check` (cudoctor-diagnose picks the message; the JSON's
+# `verdict` is its English, rendered from here).
 
-verdict-subject-gpu-stack = The GPU stack
 verdict-counts = { $errors ->
         [0] {""}
         [one] 1 error

@@ -1,6 +1,5 @@
 # `cudoctor check` 的一行结论。
 
-verdict-subject-gpu-stack = GPU 软件栈
 verdict-counts = { $errors ->
         [0] {""}
        *[other] { $errors } 个错误

@@ -442,3 +442,33 @@ fn fifos_named_like_gpu_code_libraries() {
     let why = field(&v, "/libraries", "path", &lt, "gpu_code_unknown");
     assert!(why.contains("not a regular file"), "{why}");
 }
+
+/// `/proc/driver/nvidia/version` unparsable, `/sys/module/nvidia/version` good: the version
+/// comes from `/sys`, and the `/proc` file is named in a probe error, not dropped silently.
+#[test]
+fn kernel_module_version_falls_back_to_sys_when_proc_is_garbage() {
+    let f = Fixture::new();
+    f.file("/proc/driver/nvidia/version", garbage(512));
+    f.file("/sys/module/nvidia/version", "535.104.05\n");
+    let snap = probe(&ProbeOptions::directory(f.path(), vec![]));
+    let v: serde_json::Value = serde_json::from_str(&snap.to_json().unwrap()).unwrap();
+    assert_eq!(at(&v, "/driver/kernel_module_version"), "535.104.05");
+    assert_eq!(
+        at(&v, "/driver/kernel_module_version_source"),
+        "/sys/module/nvidia/version"
+    );
+    let proc_errors: Vec<_> = snap
+        .probe_errors
+        .iter()
+        .filter(|e| e.path.as_deref() == Some("/proc/driver/nvidia/version"))
+        .collect();
+    assert_eq!(proc_errors.len(), 1, "{:?}", snap.probe_errors);
+    assert_eq!(proc_errors[0].collector, "driver");
+    assert!(
+        proc_errors[0]
+            .message
+            .starts_with("`/proc/driver/nvidia/version`: "),
+        "{}",
+        proc_errors[0].message
+    );
+}

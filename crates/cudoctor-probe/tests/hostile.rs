@@ -354,6 +354,58 @@ fn ld_so_conf_file_cap_stops_the_walk_by_name() {
     );
 }
 
+/// The walk under the file cap keeps what it read: `ld.so.conf`'s own directory and one per
+/// included file up to the cap (1,024 files with `ld.so.conf` itself), in order.
+#[test]
+fn ld_so_conf_file_cap_keeps_the_directories_read() {
+    use cudoctor_probe::loader::conf::ld_so_conf_dirs;
+    let f = Fixture::new();
+    f.file(
+        "/etc/ld.so.conf",
+        "/opt/first/lib\ninclude /etc/ld.so.conf.d/*.conf\n",
+    );
+    for k in 0..1030 {
+        f.file(
+            &format!("/etc/ld.so.conf.d/{k:04}.conf"),
+            format!("/opt/c{k}\n"),
+        );
+    }
+    let got = ld_so_conf_dirs(&Root::dir(f.path()).unwrap());
+    assert_eq!(got.dirs.len(), 1024);
+    assert_eq!(got.dirs[0], "/opt/first/lib");
+    assert_eq!(got.dirs[1], "/opt/c0");
+    assert_eq!(got.dirs[1023], "/opt/c1022");
+    assert_eq!(got.errors.len(), 1, "{:?}", got.errors);
+    assert_eq!(got.errors[0].0, Path::new("/etc/ld.so.conf.d/1023.conf"));
+}
+
+/// More directories than the cap across two files: the walk stops in the second with one error
+/// naming it and the cap, and keeps the first 100,000 directories.
+#[test]
+fn ld_so_conf_directory_cap_stops_the_walk_by_name() {
+    use cudoctor_probe::loader::conf::ld_so_conf_dirs;
+    let f = Fixture::new();
+    f.file("/etc/ld.so.conf", "include /etc/ld.so.conf.d/*.conf\n");
+    for (name, range) in [("a.conf", 0..60_000), ("b.conf", 60_000..120_000)] {
+        let mut text = String::new();
+        for d in range {
+            writeln!(text, "/d/{d}").unwrap();
+        }
+        f.file(&format!("/etc/ld.so.conf.d/{name}"), text);
+    }
+    let got = ld_so_conf_dirs(&Root::dir(f.path()).unwrap());
+    assert_eq!(got.dirs.len(), 100_000);
+    assert_eq!(got.dirs.last().map(String::as_str), Some("/d/99999"));
+    assert_eq!(
+        got.errors,
+        [(
+            Path::new("/etc/ld.so.conf.d/b.conf").to_path_buf(),
+            "more than the LD_SO_CONF_DIRS cap of 100000 directories in ld.so.conf; the rest are not read"
+                .to_owned()
+        )]
+    );
+}
+
 /// A new-format `ld.so.cache` with `entries` given as (key, value) string offsets.
 fn ld_cache(strings: &[u8], entries: &[(u32, u32)]) -> Vec<u8> {
     let mut b = b"glibc-ld.so.cache1.1".to_vec();

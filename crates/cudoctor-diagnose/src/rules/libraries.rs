@@ -791,23 +791,17 @@ pub(crate) fn cuda_runtime_untested(ctx: &Ctx<'_>) -> Vec<Finding> {
                     cuda_value = cuda.value.to_string()
                 ),
             )
-            .explain_msg(if older {
-                msg!(
-                    "library-wrong-version-explain-runtime-1",
-                    r_soname = r.soname.clone(),
-                    target = t.display(),
-                    cuda_value_major = cuda.value.major().to_string(),
-                    rt_major_minor = rt.major_minor().to_string()
-                )
-            } else {
-                msg!(
-                    "library-wrong-version-explain-runtime-2",
-                    r_soname = r.soname.clone(),
-                    target = t.display(),
-                    cuda_value_major = cuda.value.major().to_string(),
-                    rt_major_minor = rt.major_minor().to_string()
-                )
-            })
+            .explain_msg(msg!(
+                if older {
+                    "library-wrong-version-explain-runtime-1"
+                } else {
+                    "library-wrong-version-explain-runtime-2"
+                },
+                r_soname = r.soname.clone(),
+                target = t.display(),
+                cuda_value_major = cuda.value.major().to_string(),
+                rt_major_minor = rt.major_minor().to_string()
+            ))
             .evidence(
                 format!("{} loaded", r.soname),
                 format!("{} ({version})", loaded.path),

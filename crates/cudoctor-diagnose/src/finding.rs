@@ -271,8 +271,10 @@ fn check_text(what: &str, english: &str, msg: Option<&Msg>) -> Option<String> {
 
 impl Finding {
     /// Every way this finding's text and its message keys disagree: a title, explanation or fix
-    /// line without a key, a key whose English message does not reproduce the text, or one that
-    /// a catalog lacks. Empty when the finding reads the same in English through the catalogs.
+    /// line without a key (set with [`Finding::new`], [`Finding::explain`] or [`Finding::fix`],
+    /// English only), a text that is not its key's English (set again after the key), or a key
+    /// that a catalog lacks or cannot fill with the arguments given. Empty for a finding built
+    /// with [`Finding::titled`], `explain_msg` and `fix_msg` alone whose keys every catalog has.
     pub fn l10n_mismatches(&self) -> Vec<String> {
         let l = self.l10n.clone().unwrap_or_default();
         let mut out = Vec::new();

@@ -316,7 +316,8 @@ fn ld_so_conf_fan_out_and_self_includes_are_linear() {
 }
 
 /// More `ld.so.conf` files than the cap: the walk stops with one probe error that names the
-/// file, the cap and what was left unread.
+/// file, the cap and what was left unread, and keeps what it read: `ld.so.conf`'s own directory
+/// and one per included file up to the cap (1,024 files with `ld.so.conf` itself), in order.
 #[test]
 fn ld_so_conf_file_cap_stops_the_walk_by_name() {
     let f = Fixture::new();
@@ -330,6 +331,13 @@ fn ld_so_conf_file_cap_stops_the_walk_by_name() {
             format!("/opt/c{k}\n"),
         );
     }
+    let got = cudoctor_probe::loader::conf::ld_so_conf_dirs(&Root::dir(f.path()).unwrap());
+    assert_eq!(got.dirs.len(), 1024);
+    assert_eq!(got.dirs[0], "/opt/first/lib");
+    assert_eq!(got.dirs[1], "/opt/c0");
+    assert_eq!(got.dirs[1023], "/opt/c1022");
+    assert_eq!(got.errors.len(), 1, "{:?}", got.errors);
+    assert_eq!(got.errors[0].0, Path::new("/etc/ld.so.conf.d/1023.conf"));
     let (_, snap) = probe_steps(&f, vec![]);
     let capped: Vec<_> = snap
         .probe_errors
@@ -352,31 +360,6 @@ fn ld_so_conf_file_cap_stops_the_walk_by_name() {
         "{:?}",
         capped[0].path
     );
-}
-
-/// The walk under the file cap keeps what it read: `ld.so.conf`'s own directory and one per
-/// included file up to the cap (1,024 files with `ld.so.conf` itself), in order.
-#[test]
-fn ld_so_conf_file_cap_keeps_the_directories_read() {
-    use cudoctor_probe::loader::conf::ld_so_conf_dirs;
-    let f = Fixture::new();
-    f.file(
-        "/etc/ld.so.conf",
-        "/opt/first/lib\ninclude /etc/ld.so.conf.d/*.conf\n",
-    );
-    for k in 0..1030 {
-        f.file(
-            &format!("/etc/ld.so.conf.d/{k:04}.conf"),
-            format!("/opt/c{k}\n"),
-        );
-    }
-    let got = ld_so_conf_dirs(&Root::dir(f.path()).unwrap());
-    assert_eq!(got.dirs.len(), 1024);
-    assert_eq!(got.dirs[0], "/opt/first/lib");
-    assert_eq!(got.dirs[1], "/opt/c0");
-    assert_eq!(got.dirs[1023], "/opt/c1022");
-    assert_eq!(got.errors.len(), 1, "{:?}", got.errors);
-    assert_eq!(got.errors[0].0, Path::new("/etc/ld.so.conf.d/1023.conf"));
 }
 
 /// More directories than the cap across two files: the walk stops in the second with one error

@@ -4,8 +4,9 @@
 //! scheme, `data/nvidia_cuda_images.toml`), the official TensorFlow images (`[[image]]` rows read
 //! from their Dockerfiles, else the documented `[[image_scheme]]`: the image carries the
 //! release's tested CUDA and cuDNN) and the official PyTorch images
-//! (`pytorch/pytorch:<ver>-cuda<x.y>-cudnn<n>-runtime`, read from the tag). Anything else is a
-//! custom base whose CUDA is unknown.
+//! (`pytorch/pytorch:<ver>-cuda<x.y>-cudnn<n>-runtime`, read from the tag). The three are known
+//! by name whatever the tag (`latest-gpu`, a digest alone), their CUDA then unknown. Anything
+//! else is a custom base whose CUDA is unknown.
 
 use cudoctor_kb::version::{CudaVersion, CudnnVersion, FrameworkVersion};
 use cudoctor_kb::{Framework, Kb, Spec};
@@ -56,8 +57,9 @@ impl ImageRef {
 pub enum BaseKind {
     /// `nvidia/cuda`: CUDA (and cuDNN's major, where the tag has one) from the tag.
     NvidiaCuda {
-        /// The CUDA version in the tag.
-        cuda: CudaVersion,
+        /// The CUDA version in the tag; `None` when the tag does not follow NVIDIA's scheme or
+        /// the image is named by digest alone.
+        cuda: Option<CudaVersion>,
         /// `Some(Some(8))` for `cudnn8`, `Some(None)` for an unnumbered `cudnn`, `None` without.
         cudnn_major: Option<Option<u32>>,
     },
@@ -73,6 +75,10 @@ pub enum BaseKind {
         cudnn: Option<CudnnVersion>,
         /// Where that was read (kb row source, or "the image tag").
         source: String,
+        /// Whether it is a GPU image: CUDA inside, and `NVIDIA_VISIBLE_DEVICES` and
+        /// `NVIDIA_DRIVER_CAPABILITIES` set (see [`BaseKind::sets_nvidia_env`]); `None` when the
+        /// reference does not say which image it is (a digest alone).
+        gpu: Option<bool>,
     },
     /// `scratch`.
     Scratch,
@@ -84,8 +90,7 @@ impl BaseKind {
     /// The CUDA inside, where known.
     pub fn cuda(&self) -> Option<CudaVersion> {
         match self {
-            Self::NvidiaCuda { cuda, .. } => Some(*cuda),
-            Self::Official { cuda, .. } => *cuda,
+            Self::NvidiaCuda { cuda, .. } | Self::Official { cuda, .. } => *cuda,
             _ => None,
         }
     }
@@ -96,6 +101,20 @@ impl BaseKind {
             Self::NvidiaCuda { cudnn_major, .. } => cudnn_major.flatten(),
             Self::Official { cudnn, .. } => cudnn.map(CudnnVersion::major),
             _ => None,
+        }
+    }
+
+    /// Whether the image sets the variables that tell the NVIDIA container runtime to mount the
+    /// GPUs and the driver (`NVIDIA_VISIBLE_DEVICES`, `NVIDIA_DRIVER_CAPABILITIES`), as its
+    /// Dockerfile does: every `nvidia/cuda` image (its `base` Dockerfile sets both), TensorFlow's
+    /// GPU images (`gpu.Dockerfile` is built `FROM nvidia/cuda`) but not its CPU ones
+    /// (`cpu.Dockerfile` is `FROM ubuntu`), and PyTorch's (its Dockerfile's `official` stage sets
+    /// both). `None` where that is unknown: a custom base, or an official one named by digest.
+    pub fn sets_nvidia_env(&self) -> Option<bool> {
+        match self {
+            Self::NvidiaCuda { .. } => Some(true),
+            Self::Official { gpu, .. } => *gpu,
+            Self::Scratch | Self::Custom => None,
         }
     }
 }
@@ -129,11 +148,20 @@ pub fn classify(kb: &Kb, image: &ImageRef) -> BaseKind {
     let tag = image.tag.as_deref().unwrap_or("latest");
     match name {
         "scratch" => BaseKind::Scratch,
+        // NVIDIA's own images, whatever the tag says (or a digest alone).
         "nvidia/cuda" => match parse_nvidia_cuda_tag(tag) {
-            Some((cuda, cudnn_major)) => BaseKind::NvidiaCuda { cuda, cudnn_major },
-            None => BaseKind::Custom,
+            Some((cuda, cudnn_major)) => BaseKind::NvidiaCuda {
+                cuda: Some(cuda),
+                cudnn_major,
+            },
+            None => BaseKind::NvidiaCuda {
+                cuda: None,
+                cudnn_major: None,
+            },
         },
-        "tensorflow/tensorflow" => tensorflow_base(kb, tag),
+        "tensorflow/tensorflow" => {
+            tensorflow_base(kb, image.tag.as_deref(), image.digest.is_some())
+        }
         "pytorch/pytorch" => match parse_pytorch_tag(tag) {
             Some((version, cuda, cudnn)) => BaseKind::Official {
                 framework: Framework::PyTorch,
@@ -141,16 +169,32 @@ pub fn classify(kb: &Kb, image: &ImageRef) -> BaseKind {
                 cuda: Some(cuda),
                 cudnn: cudnn.and_then(|m| m.to_string().parse().ok()),
                 source: format!("the image tag `pytorch/pytorch:{tag}`"),
+                gpu: Some(true),
             },
-            None => BaseKind::Custom,
+            // `latest`, a digest alone: PyTorch's image, CUDA unknown.
+            None => BaseKind::Official {
+                framework: Framework::PyTorch,
+                version: image.tag.clone().unwrap_or_default(),
+                cuda: None,
+                cudnn: None,
+                source: "the image name".to_owned(),
+                gpu: Some(true),
+            },
         },
         _ => BaseKind::Custom,
     }
 }
 
 /// An official TensorFlow image: the `[[image]]` row read for that tag, else the tested
-/// configuration of the release in the tag (the documented scheme builds each image on it).
-fn tensorflow_base(kb: &Kb, tag: &str) -> BaseKind {
+/// configuration of the release in the tag (the documented scheme builds each image on it). A
+/// tag without a release (`latest-gpu`, `nightly`) names the image but not its CUDA; a `gpu`
+/// part makes it a GPU image. A digest alone names neither.
+fn tensorflow_base(kb: &Kb, tag: Option<&str>, digest: bool) -> BaseKind {
+    let (tag, gpu) = match tag {
+        Some(t) => (t, Some(t.split('-').any(|p| p == "gpu"))),
+        None if digest => ("", None),
+        None => ("latest", Some(false)),
+    };
     let full = format!("tensorflow/tensorflow:{tag}");
     if let Some(row) = kb.tf_image_rows().iter().find(|r| r.tag == full) {
         return BaseKind::Official {
@@ -159,14 +203,16 @@ fn tensorflow_base(kb: &Kb, tag: &str) -> BaseKind {
             cuda: row.cuda,
             cudnn: row.cudnn,
             source: row.source.clone(),
+            gpu,
         };
     }
     let version = tag.split('-').next().unwrap_or_default();
-    let gpu = tag.split('-').any(|p| p == "gpu");
-    let Ok(parsed) = version.parse::<FrameworkVersion>() else {
-        return BaseKind::Custom;
-    };
-    let (cuda, cudnn, source) = match kb.tf_release(&parsed).filter(|_| gpu) {
+    let release = version
+        .parse::<FrameworkVersion>()
+        .ok()
+        .and_then(|v| kb.tf_release(&v))
+        .filter(|_| gpu == Some(true));
+    let (cuda, cudnn, source) = match release {
         Some(r) => (Some(r.cuda), Some(r.cudnn), r.source.clone()),
         None => (None, None, "the image tag".to_owned()),
     };
@@ -176,6 +222,7 @@ fn tensorflow_base(kb: &Kb, tag: &str) -> BaseKind {
         cuda,
         cudnn,
         source,
+        gpu,
     }
 }
 
@@ -233,6 +280,22 @@ mod tests {
         assert_eq!(
             classify(k, &ImageRef::parse("ubuntu:22.04")),
             BaseKind::Custom
+        );
+        // Known by name whatever the tag: CUDA unknown, the NVIDIA variables as their
+        // Dockerfiles set them.
+        let b = classify(k, &ImageRef::parse("nvidia/cuda@sha256:00"));
+        assert_eq!((b.cuda(), b.sets_nvidia_env()), (None, Some(true)));
+        let b = classify(k, &ImageRef::parse("pytorch/pytorch:latest"));
+        assert_eq!((b.cuda(), b.sets_nvidia_env()), (None, Some(true)));
+        let b = classify(k, &ImageRef::parse("tensorflow/tensorflow:latest-gpu"));
+        assert_eq!((b.cuda(), b.sets_nvidia_env()), (None, Some(true)));
+        let b = classify(k, &ImageRef::parse("tensorflow/tensorflow:2.9.0"));
+        assert_eq!((b.cuda(), b.sets_nvidia_env()), (None, Some(false)));
+        let b = classify(k, &ImageRef::parse("tensorflow/tensorflow@sha256:00"));
+        assert_eq!(b.sets_nvidia_env(), None);
+        assert_eq!(
+            classify(k, &ImageRef::parse("ubuntu:22.04")).sets_nvidia_env(),
+            None
         );
     }
 }

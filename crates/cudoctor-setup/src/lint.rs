@@ -341,7 +341,11 @@ impl Linter<'_> {
             .find(|s| s.alias.as_deref() == Some(raw.as_str()))
         {
             let (image, base) = (prev.image.clone(), prev.base.clone());
+            let nvidia_env = prev.nvidia_env;
             self.push_stage(alias, image, base, ins.line);
+            if let Some(s) = self.stages.last_mut() {
+                s.nvidia_env = nvidia_env;
+            }
             return;
         }
         let (image, arg) = match self.substitute(&raw) {
@@ -371,7 +375,15 @@ impl Linter<'_> {
             let tag = r.tag.as_deref();
             let why = match tag {
                 None => Some("no tag (that is `latest`)".to_owned()),
-                Some(t) if t == "latest" || t.starts_with("latest-") || t == "nightly" => {
+                // `latest-gpu`, `nightly-jupyter`; TensorFlow's `devel-gpu` is built from its
+                // main branch.
+                Some(t)
+                    if t.split('-').next().is_some_and(|first| {
+                        first == "latest"
+                            || first == "nightly"
+                            || (first == "devel" && r.short_name() == "tensorflow/tensorflow")
+                    }) =>
+                {
                     Some(format!("the moving tag `{t}`"))
                 }
                 Some(t)
@@ -425,10 +437,17 @@ impl Linter<'_> {
         self.stages.last()
     }
 
+    /// The stage's base when it is an official framework GPU image (a CPU image has no CUDA to
+    /// replace; one named by digest alone may be either).
     fn official(&self) -> Option<(String, Framework)> {
         match self.stage() {
             Some(Stage {
-                base: BaseKind::Official { framework, .. },
+                base:
+                    BaseKind::Official {
+                        framework,
+                        gpu: Some(true),
+                        ..
+                    },
                 image,
                 ..
             }) => Some((image.clone(), *framework)),
@@ -660,23 +679,57 @@ impl Linter<'_> {
         let Some(line) = s.gpu_framework_line else {
             return;
         };
-        if s.base != BaseKind::Custom || s.nvidia_env {
+        if s.nvidia_env {
             return;
         }
+        // A custom base is taken to set neither variable; an official image whose reference
+        // does not say which one it is (a digest alone) is not judged.
+        let cpu_image = match (&s.base, s.base.sets_nvidia_env()) {
+            (BaseKind::Custom, _) => false,
+            (BaseKind::Official { .. }, Some(false)) => true,
+            _ => return,
+        };
         let image = s.image.clone();
         let from = s.line;
-        let f = Finding::new(
-            MISSING_NVIDIA_ENV,
-            Severity::Warning,
-            format!("`{image}` is neither nvidia/cuda nor an official framework image, and sets no NVIDIA_VISIBLE_DEVICES"),
-        )
-        .explain("nvidia/cuda and the official framework images set `NVIDIA_VISIBLE_DEVICES` and `NVIDIA_DRIVER_CAPABILITIES`, which tell the NVIDIA container runtime to mount the GPUs and the driver's libraries (libcuda.so). A custom base without them gets no GPU where the runtime is the default one (S10) or under Kubernetes, even though the framework is installed.")
+        let title = if cpu_image {
+            format!("`{image}` is TensorFlow's CPU image, which sets no NVIDIA_VISIBLE_DEVICES")
+        } else {
+            format!(
+                "`{image}` is neither nvidia/cuda nor an official framework image, and sets no NVIDIA_VISIBLE_DEVICES"
+            )
+        };
+        let f = Finding::new(MISSING_NVIDIA_ENV, Severity::Warning, title)
+        .explain("nvidia/cuda, TensorFlow's GPU images and PyTorch's images set `NVIDIA_VISIBLE_DEVICES` and `NVIDIA_DRIVER_CAPABILITIES`, which tell the NVIDIA container runtime to mount the GPUs and the driver's libraries (libcuda.so). A base without them (TensorFlow's CPU images are built on plain Ubuntu) gets no GPU where the runtime is the default one (S10) or under Kubernetes, even though the framework is installed.")
         .evidence(format!("`FROM` at line {from}"), format!("FROM {image}"), self.at(from))
-        .evidence(format!("GPU framework installed at line {line}"), "pip install", self.at(line))
+        .evidence(format!("GPU framework installed at line {line}"), "pip install", self.at(line));
+        let f = match cpu_image
+            .then(|| tensorflow_gpu_tag(self.kb, &image))
+            .flatten()
+        {
+            Some(gpu) => f.fix(format!("start from its GPU image: `FROM {gpu}`")),
+            None => f,
+        };
+        let f = f
         .fix("add `ENV NVIDIA_VISIBLE_DEVICES=all NVIDIA_DRIVER_CAPABILITIES=compute,utility`, or build on nvidia/cuda: `cudoctor dockerfile SPEC --base cuda`")
         .source(docs(MISSING_NVIDIA_ENV));
         self.findings.push(f);
     }
+}
+
+/// The GPU image of TensorFlow's CPU image `image` (`tensorflow/tensorflow:2.9.0-jupyter` ->
+/// `tensorflow/tensorflow:2.9.0-gpu-jupyter`), when the knowledge base lists it.
+fn tensorflow_gpu_tag(kb: &Kb, image: &str) -> Option<String> {
+    let r = ImageRef::parse(image);
+    let tag = r.tag.as_deref().unwrap_or("latest");
+    let gpu_tag = match tag.strip_suffix("-jupyter") {
+        Some(t) => format!("{t}-gpu-jupyter"),
+        None => format!("{tag}-gpu"),
+    };
+    let version = tag.split('-').next().unwrap_or_default();
+    kb.tf_images(version)
+        .into_iter()
+        .find(|t| t.strip_prefix("tensorflow/tensorflow:") == Some(gpu_tag.as_str()))
+        .map(|_| format!("{}:{gpu_tag}", r.name))
 }
 
 #[cfg(test)]
@@ -867,5 +920,86 @@ mod tests {
     #[test]
     fn stages_inherit() {
         assert!(ids("FROM nvidia/cuda:11.2.2-cudnn8-runtime-ubuntu20.04 AS build\nFROM build\nRUN pip install tensorflow==2.9.0\n").is_empty());
+        // The NVIDIA variables set in a stage hold in the stages built on it.
+        assert!(ids("FROM python:3.10.14 AS a\nENV NVIDIA_VISIBLE_DEVICES=all\nFROM a\nRUN pip install torch==2.1.0\n").is_empty());
+        assert_eq!(
+            ids("FROM python:3.10.14 AS a\nFROM a\nRUN pip install torch==2.1.0\n"),
+            [(MISSING_NVIDIA_ENV.to_owned(), 2)]
+        );
+    }
+
+    /// NVIDIA's and the frameworks' own images are known by name, whatever the tag; a digest
+    /// alone pins them (no floating tag) and says nothing against their NVIDIA variables.
+    #[test]
+    fn official_images_whatever_the_tag() {
+        let digest = format!("sha256:{}", "0".repeat(64));
+        for base in [
+            format!("nvidia/cuda@{digest}"),
+            format!("tensorflow/tensorflow@{digest}"),
+            format!("pytorch/pytorch@{digest}"),
+            "nvidia/cuda:12.2.2-cudnn8-runtime-ubuntu22.04".to_owned(),
+            "tensorflow/tensorflow:2.9.0-gpu".to_owned(),
+        ] {
+            assert!(
+                ids(&format!("FROM {base}\nRUN pip install torch==2.1.0\n")).is_empty(),
+                "{base}"
+            );
+        }
+        for base in [
+            "pytorch/pytorch",
+            "pytorch/pytorch:latest",
+            "tensorflow/tensorflow:latest-gpu",
+            "tensorflow/tensorflow:nightly-gpu",
+            "tensorflow/tensorflow:devel-gpu",
+            "tensorflow/tensorflow:latest-gpu-jupyter",
+        ] {
+            assert_eq!(
+                ids(&format!("FROM {base}\nRUN pip install torch==2.1.0\n")),
+                [(FLOATING_TAG.to_owned(), 1)],
+                "{base}"
+            );
+        }
+        // `devel` moves only in TensorFlow's scheme.
+        assert!(ids("FROM example.com/team/base:devel\n").is_empty());
+    }
+
+    /// TensorFlow's CPU images are built on plain Ubuntu: no NVIDIA variables.
+    #[test]
+    fn tensorflow_cpu_image_sets_no_nvidia_env() {
+        let f = lint(
+            kb(),
+            "FROM tensorflow/tensorflow:2.9.0\nRUN pip install torch==2.1.0\n",
+            "Dockerfile",
+        )
+        .unwrap();
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].id, MISSING_NVIDIA_ENV);
+        assert!(
+            f[0].title.contains("TensorFlow's CPU image"),
+            "{}",
+            f[0].title
+        );
+        assert_eq!(
+            f[0].fix[0],
+            "start from its GPU image: `FROM tensorflow/tensorflow:2.9.0-gpu`"
+        );
+        // A CPU image has no CUDA or cuDNN to replace.
+        assert!(
+            !ids(
+                "FROM tensorflow/tensorflow:2.9.0\nRUN pip install nvidia-cudnn-cu11==8.6.0.163\n"
+            )
+            .iter()
+            .any(|(id, _)| id == CUDA_OVERWRITTEN)
+        );
+        // With no tag it is `latest`, the CPU image too; the kb names no GPU tag for it.
+        let f = lint(
+            kb(),
+            "FROM tensorflow/tensorflow\nRUN pip install torch==2.1.0\n",
+            "Dockerfile",
+        )
+        .unwrap();
+        let ids: Vec<&str> = f.iter().map(|f| f.id.as_str()).collect();
+        assert_eq!(ids, [FLOATING_TAG, MISSING_NVIDIA_ENV]);
+        assert!(f[1].fix[0].starts_with("add `ENV NVIDIA_VISIBLE_DEVICES=all"));
     }
 }

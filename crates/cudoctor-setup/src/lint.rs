@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 
 use cudoctor_diagnose::{Evidence, Finding, Severity};
+use cudoctor_i18n::{Msg, msg};
 use cudoctor_kb::{Framework, Kb, Spec};
 
 use crate::dockerfile::{Instruction, ParseError, env_pairs, parse, shell_words};
@@ -36,7 +37,10 @@ pub const IDS: [&str; 6] = [
     LD_LIBRARY_PATH_EMPTY_ENTRY,
 ];
 
-const S15: &str = "S15: pin exact image tags (`2.9.0-gpu-jupyter`, never `latest`)";
+/// S15 of the seed document, quoted in several explanations.
+fn s15() -> Msg {
+    msg!("lint-s15")
+}
 /// The finding's documentation: `docs/findings.md#<id>` in the repository.
 fn docs(id: &str) -> String {
     format!(
@@ -359,22 +363,32 @@ impl Linter<'_> {
             classify(self.kb, &r)
         };
         if let Some(name) = arg {
-            let f = Finding::new(
+            let f = Finding::titled(
                 FLOATING_TAG,
                 Severity::Info,
-                format!("the tag of `{raw}` is unknown: it comes from build ARG `{name}`"),
+                msg!(
+                    "lint-floating-tag-title-arg",
+                    raw = raw.clone(),
+                    name = name.clone()
+                ),
             )
-            .explain(format!(
-                "The image is chosen at build time (`--build-arg {name}=...`) and `{name}` has no default before the FROM, so whether the tag is pinned is unknown. {S15}."
+            .explain_msg(msg!(
+                "lint-floating-tag-explain-arg",
+                name = name.clone(),
+                s15 = s15()
             ))
-            .evidence("build ARG", format!("{name} (no default)"), self.at(ins.line))
-            .fix(format!("give it a pinned default: `ARG {name}=<exact tag>` before the FROM"));
+            .evidence(
+                "build ARG",
+                format!("{name} (no default)"),
+                self.at(ins.line),
+            )
+            .fix_msg(msg!("lint-floating-tag-fix-arg", name = name.clone()));
             let f = self.located(f, ins);
             self.findings.push(f);
         } else if base != BaseKind::Scratch && r.digest.is_none() {
             let tag = r.tag.as_deref();
             let why = match tag {
-                None => Some("no tag (that is `latest`)".to_owned()),
+                None => Some(msg!("lint-floating-tag-why-latest")),
                 // `latest-gpu`, `nightly-jupyter`; TensorFlow's `devel-gpu` is built from its
                 // main branch.
                 Some(t)
@@ -384,35 +398,34 @@ impl Linter<'_> {
                             || (first == "devel" && r.short_name() == "tensorflow/tensorflow")
                     }) =>
                 {
-                    Some(format!("the moving tag `{t}`"))
+                    Some(msg!("lint-floating-tag-why-moving", tag = t))
                 }
                 Some(t)
                     if t.split('-').next().is_some_and(|v| {
                         !v.is_empty() && v.chars().all(|c| c.is_ascii_digit())
                     }) =>
                 {
-                    Some(format!("the major-only tag `{t}`"))
+                    Some(msg!("lint-floating-tag-why-major", tag = t))
                 }
                 _ => None,
             };
             if let Some(why) = why {
-                let via = if image == raw {
-                    String::new()
+                let explain = if image == raw {
+                    msg!("lint-floating-tag-explain", s15 = s15())
                 } else {
-                    format!(" (`{raw}` with the ARG defaults)")
+                    msg!(
+                        "lint-floating-tag-explain-via",
+                        raw = raw.clone(),
+                        s15 = s15()
+                    )
                 };
-                let f = Finding::new(
+                let f = Finding::titled(
                     FLOATING_TAG,
                     Severity::Warning,
-                    format!("`FROM {image}` floats: {why}"),
+                    msg!("lint-floating-tag-title", image = image.clone(), why = why),
                 )
-                .explain(format!(
-                    "A floating tag is re-pointed to new releases, so the same Dockerfile builds another CUDA, cuDNN or framework tomorrow{via}. {S15}: pin the exact version, or a digest."
-                ))
-                .fix(format!(
-                    "pin it: `FROM {}:<exact version>` (e.g. `cudoctor dockerfile tensorflow==2.9.0` writes `FROM tensorflow/tensorflow:2.9.0-gpu`), or `FROM {}@sha256:<digest>`",
-                    r.name, r.name
-                ));
+                .explain_msg(explain)
+                .fix_msg(msg!("lint-floating-tag-fix", name = r.name.clone()));
                 let f = self.located(f, ins);
                 self.findings.push(f);
             }
@@ -455,7 +468,7 @@ impl Linter<'_> {
         }
     }
 
-    fn overwritten(&mut self, ins: &Instruction, what: &str) {
+    fn overwritten(&mut self, ins: &Instruction, what: Msg) {
         let Some((image, framework)) = self.official() else {
             return;
         };
@@ -467,18 +480,27 @@ impl Linter<'_> {
             ),
             _ => ("unknown".to_owned(), "unknown".to_owned()),
         };
-        let f = Finding::new(
+        let f = Finding::titled(
             CUDA_OVERWRITTEN,
             Severity::Warning,
-            format!("{what} over the official {} image `{image}`", framework.display_name()),
+            msg!(
+                "lint-cuda-overwritten-title",
+                what = what,
+                framework = framework.display_name(),
+                image = image.clone()
+            ),
         )
-        .explain(format!(
-            "The official image ships the CUDA and cuDNN its {} build was tested with (S8); replacing them is the S14 failure \"custom image fails to run: cuDNN replaced by a wrong version\". The loader may now find a library the framework was not built for.",
-            framework.display_name()
+        .explain_msg(msg!(
+            "lint-cuda-overwritten-explain",
+            framework = framework.display_name()
         ))
-        .evidence("the base's CUDA / cuDNN", format!("{cuda} / {cudnn}"), "knowledge base")
-        .fix(format!("remove this step and keep the image's libraries (S14: go back to the base's cuDNN or re-pull `{image}`)"))
-        .fix("for another CUDA or cuDNN, start from another tag: `cudoctor requirements SPEC` lists what each release needs");
+        .evidence(
+            "the base's CUDA / cuDNN",
+            format!("{cuda} / {cudnn}"),
+            "knowledge base",
+        )
+        .fix_msg(msg!("lint-cuda-overwritten-fix", image = image))
+        .fix_msg(msg!("lint-cuda-overwritten-fix-2"));
         let f = self.located(f, ins);
         self.findings.push(f);
     }
@@ -493,7 +515,7 @@ impl Linter<'_> {
                 "torch" => Framework::PyTorch,
                 "jax" | "jaxlib" => Framework::Jax,
                 n if is_cuda_wheel(self.kb, n) => {
-                    self.overwritten(ins, &format!("`pip install {n}` installs CUDA libraries"));
+                    self.overwritten(ins, msg!("lint-cuda-overwritten-what-pip", package = n));
                     continue;
                 }
                 _ => continue,
@@ -504,19 +526,17 @@ impl Linter<'_> {
             if let (Some(v), true) = (&r.version, r.pinned) {
                 self.mismatch(ins, framework, r, v);
             } else {
-                let f = Finding::new(
-                        UNPINNED_FRAMEWORK,
-                        Severity::Warning,
-                        format!("`pip install {}` is not pinned with `==`", r.name),
-                    )
-                    .explain(format!(
-                        "Without an exact version pip takes the newest {} release, which may need a newer CUDA, cuDNN or driver than this image and host have: the build changes under you. {S15}; the same holds for the framework.",
-                        framework.display_name()
-                    ))
-                    .fix(format!(
-                        "pin it, e.g. `pip install {}==<version>`; `cudoctor requirements {}==<version>` says what that release needs",
-                        r.name, r.name
-                    ));
+                let f = Finding::titled(
+                    UNPINNED_FRAMEWORK,
+                    Severity::Warning,
+                    msg!("lint-unpinned-framework-title", name = r.name.clone()),
+                )
+                .explain_msg(msg!(
+                    "lint-unpinned-framework-explain",
+                    framework = framework.display_name(),
+                    s15 = s15()
+                ))
+                .fix_msg(msg!("lint-unpinned-framework-fix", name = r.name.clone()));
                 let f = self.located(f, ins);
                 self.findings.push(f);
             }
@@ -525,10 +545,7 @@ impl Linter<'_> {
             .into_iter()
             .find(|p| is_cuda_package(self.kb, p))
         {
-            self.overwritten(
-                ins,
-                &format!("`apt-get install {p}` installs CUDA libraries"),
-            );
+            self.overwritten(ins, msg!("lint-cuda-overwritten-what-apt", package = p));
         }
     }
 
@@ -540,7 +557,11 @@ impl Linter<'_> {
         if let Some(p) = words.iter().find(|w| is_cuda_path(w)) {
             self.overwritten(
                 ins,
-                &format!("`{} ... {p}` copies CUDA libraries", ins.keyword),
+                msg!(
+                    "lint-cuda-overwritten-what-copy",
+                    keyword = ins.keyword.clone(),
+                    path = p.clone()
+                ),
             );
         }
     }
@@ -557,14 +578,18 @@ impl Linter<'_> {
                 let empty =
                     entries.len() > 1 && entries.iter().any(|e| e.is_empty()) || v.is_empty();
                 if empty {
-                    let f = Finding::new(
+                    let f = Finding::titled(
                         LD_LIBRARY_PATH_EMPTY_ENTRY,
                         Severity::Warning,
-                        format!("`LD_LIBRARY_PATH={v}` has an empty entry"),
+                        msg!("lint-ld-library-path-empty-entry-title", v = v.clone()),
                     )
-                    .explain("An empty entry (a leading, trailing or doubled `:`) means the current directory to the dynamic loader: whatever `libcudart.so` or `libcudnn.so` lies in the working directory is loaded before the image's.")
-                    .evidence("empty entries", entries.iter().filter(|e| e.is_empty()).count().to_string(), self.at(ins.line))
-                    .fix("drop the empty entry; to append to an existing value without one, write `ENV LD_LIBRARY_PATH=/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}`");
+                    .explain_msg(msg!("lint-ld-library-path-empty-entry-explain"))
+                    .evidence(
+                        "empty entries",
+                        entries.iter().filter(|e| e.is_empty()).count().to_string(),
+                        self.at(ins.line),
+                    )
+                    .fix_msg(msg!("lint-ld-library-path-empty-entry-fix"));
                     let f = self.located(f, ins);
                     self.findings.push(f);
                 }
@@ -618,54 +643,101 @@ impl Linter<'_> {
                         cudnn_major: None, ..
                     },
                     Some(c),
-                ) => Some(format!(
-                    "it needs cuDNN {c} ({}), but `{image}` has no cuDNN (its tag has no `cudnn` part)",
-                    soname("cudnn").unwrap_or_else(|| format!("libcudnn.so.{}", c.major()))
+                ) => Some(msg!(
+                    "lint-base-cuda-mismatch-no-cudnn",
+                    cudnn = c.to_string(),
+                    soname =
+                        soname("cudnn").unwrap_or_else(|| format!("libcudnn.so.{}", c.major())),
+                    image = image.clone()
                 )),
                 (_, Some(c)) => match base.cudnn_major() {
-                    Some(m) if m != c.major() => Some(format!(
-                        "it needs cuDNN {c} ({}), but `{image}` has cuDNN {m}",
-                        soname("cudnn").unwrap_or_else(|| format!("libcudnn.so.{}", c.major()))
+                    Some(m) if m != c.major() => Some(msg!(
+                        "lint-base-cuda-mismatch-cudnn",
+                        cudnn = c.to_string(),
+                        soname =
+                            soname("cudnn").unwrap_or_else(|| format!("libcudnn.so.{}", c.major())),
+                        image = image.clone(),
+                        base_cudnn = m.to_string()
                     )),
                     _ => None,
                 },
                 _ => None,
             }
         } else {
-            Some(format!(
-                "it was built with CUDA {need} and loads {}, but `{image}` has CUDA {base_cuda}",
-                soname("cudart").unwrap_or_else(|| format!("the CUDA {} libraries", need.major()))
-            ))
+            Some(match soname("cudart") {
+                Some(soname) => msg!(
+                    "lint-base-cuda-mismatch-cuda",
+                    cuda = need.to_string(),
+                    soname = soname,
+                    image = image.clone(),
+                    base_cuda = base_cuda.to_string()
+                ),
+                None => msg!(
+                    "lint-base-cuda-mismatch-cuda-libraries",
+                    cuda = need.to_string(),
+                    cuda_major = need.major().to_string(),
+                    image = image.clone(),
+                    base_cuda = base_cuda.to_string()
+                ),
+            })
         };
         let Some(problem) = problem else { return };
-        let tf_fix = format!(
-            "start from the image built for it: `cudoctor dockerfile {}=={version}` (or `FROM` one of: {})",
-            r.name,
-            if v.images.is_empty() {
-                "no official image in the kb".to_owned()
-            } else {
-                v.images.join(", ")
-            }
-        );
-        let f = Finding::new(
+        let tf_fix = if v.images.is_empty() {
+            msg!(
+                "lint-base-cuda-mismatch-fix-no-image",
+                name = r.name.clone(),
+                version = version
+            )
+        } else {
+            msg!(
+                "lint-base-cuda-mismatch-fix",
+                name = r.name.clone(),
+                version = version,
+                images = v.images.join(", ")
+            )
+        };
+        let f = Finding::titled(
             BASE_CUDA_MISMATCH,
             Severity::Error,
-            format!("{}=={version} cannot use the CUDA of `{image}`", r.name),
+            msg!(
+                "lint-base-cuda-mismatch-title",
+                name = r.name.clone(),
+                version = version,
+                image = image.clone()
+            ),
         )
-        .explain(format!(
-            "TensorFlow loads the CUDA and cuDNN libraries of the system by their sonames, fixed when it was built: {problem}. It will start without the GPU (\"Could not load dynamic library\")."
-        ))
-        .evidence(format!("{} {version} needs", framework.display_name()), format!("CUDA {need}, cuDNN {}", v.cudnn.as_deref().unwrap_or("unknown")), "knowledge base")
-        .evidence("the base has", format!("CUDA {base_cuda}, cuDNN {}", base.cudnn_major().map_or_else(|| "unknown".to_owned(), |m| m.to_string())), match &base { BaseKind::Official { source, .. } => source.clone(), _ => format!("the image tag (line {})", self.stage().map_or(0, |s| s.line)) })
-        .fix(tf_fix)
-
+        .explain_msg(msg!("lint-base-cuda-mismatch-explain", problem = problem))
+        .evidence(
+            format!("{} {version} needs", framework.display_name()),
+            format!(
+                "CUDA {need}, cuDNN {}",
+                v.cudnn.as_deref().unwrap_or("unknown")
+            ),
+            "knowledge base",
+        )
+        .evidence(
+            "the base has",
+            format!(
+                "CUDA {base_cuda}, cuDNN {}",
+                base.cudnn_major()
+                    .map_or_else(|| "unknown".to_owned(), |m| m.to_string())
+            ),
+            match &base {
+                BaseKind::Official { source, .. } => source.clone(),
+                _ => format!(
+                    "the image tag (line {})",
+                    self.stage().map_or(0, |s| s.line)
+                ),
+            },
+        )
+        .fix_msg(tf_fix)
         .sources(v.sources.iter().take(2));
         // The kb's `[[pip_extra]]` row (with the post-release where the extra of the release
         // itself cannot be installed).
         let f = if spec.package == "tensorflow" && self.kb.tf_pip_extra(&spec.version).is_some() {
-            f.fix(format!(
-                "or install `{}`: its CUDA and cuDNN come as pip wheels",
-                self.kb.tf_pip_argument("tensorflow", &spec.version)
+            f.fix_msg(msg!(
+                "lint-base-cuda-mismatch-fix-pip",
+                argument = self.kb.tf_pip_argument("tensorflow", &spec.version)
             ))
         } else {
             f
@@ -692,26 +764,32 @@ impl Linter<'_> {
         let image = s.image.clone();
         let from = s.line;
         let title = if cpu_image {
-            format!("`{image}` is TensorFlow's CPU image, which sets no NVIDIA_VISIBLE_DEVICES")
+            msg!("lint-missing-nvidia-env-title-cpu", image = image.clone())
         } else {
-            format!(
-                "`{image}` is neither nvidia/cuda nor an official framework image, and sets no NVIDIA_VISIBLE_DEVICES"
-            )
+            msg!("lint-missing-nvidia-env-title", image = image.clone())
         };
-        let f = Finding::new(MISSING_NVIDIA_ENV, Severity::Warning, title)
-        .explain("nvidia/cuda, TensorFlow's GPU images and PyTorch's images set `NVIDIA_VISIBLE_DEVICES` and `NVIDIA_DRIVER_CAPABILITIES`, which tell the NVIDIA container runtime to mount the GPUs and the driver's libraries (libcuda.so). A base without them (TensorFlow's CPU images are built on plain Ubuntu) gets no GPU where the runtime is the default one (S10) or under Kubernetes, even though the framework is installed.")
-        .evidence(format!("`FROM` at line {from}"), format!("FROM {image}"), self.at(from))
-        .evidence(format!("GPU framework installed at line {line}"), "pip install", self.at(line));
+        let f = Finding::titled(MISSING_NVIDIA_ENV, Severity::Warning, title)
+            .explain_msg(msg!("lint-missing-nvidia-env-explain"))
+            .evidence(
+                format!("`FROM` at line {from}"),
+                format!("FROM {image}"),
+                self.at(from),
+            )
+            .evidence(
+                format!("GPU framework installed at line {line}"),
+                "pip install",
+                self.at(line),
+            );
         let f = match cpu_image
             .then(|| tensorflow_gpu_tag(self.kb, &image))
             .flatten()
         {
-            Some(gpu) => f.fix(format!("start from its GPU image: `FROM {gpu}`")),
+            Some(gpu) => f.fix_msg(msg!("lint-missing-nvidia-env-fix-gpu-image", image = gpu)),
             None => f,
         };
         let f = f
-        .fix("add `ENV NVIDIA_VISIBLE_DEVICES=all NVIDIA_DRIVER_CAPABILITIES=compute,utility`, or build on nvidia/cuda: `cudoctor dockerfile SPEC --base cuda`")
-        .source(docs(MISSING_NVIDIA_ENV));
+            .fix_msg(msg!("lint-missing-nvidia-env-fix"))
+            .source(docs(MISSING_NVIDIA_ENV));
         self.findings.push(f);
     }
 }
@@ -961,6 +1039,66 @@ mod tests {
         }
         // `devel` moves only in TensorFlow's scheme.
         assert!(ids("FROM example.com/team/base:devel\n").is_empty());
+    }
+
+    /// Every lint message is reached by one of these Dockerfiles and renders in every language
+    /// with the arguments the lint passes; every line of a finding is keyed (none is English
+    /// only); and the catalog has no `lint-` key that no lint uses.
+    #[test]
+    fn every_lint_message_in_every_language() {
+        use cudoctor_i18n::{Arg, Catalog, Lang};
+        fn walk(m: &Msg, used: &mut std::collections::BTreeSet<String>) {
+            used.insert(m.key.to_owned());
+            for lang in [Lang::En, Lang::Zh] {
+                assert!(m.render_strict(lang).is_some(), "{} in {lang:?}", m.key);
+            }
+            for (_, a) in &m.args {
+                if let Arg::Msg(inner) = a {
+                    walk(inner, used);
+                }
+            }
+        }
+        let cases = [
+            "ARG T\nFROM nvidia/cuda:${T}\n",
+            "FROM ubuntu\nFROM nvidia/cuda:12\nFROM tensorflow/tensorflow:latest-gpu\n",
+            "ARG T=latest\nFROM ubuntu:${T}\n",
+            "FROM tensorflow/tensorflow:2.9.0-gpu\nRUN pip install nvidia-cudnn-cu11 && apt-get install -y libcudnn8\nCOPY libcudnn.so.8 /usr/lib/\n",
+            "FROM nvidia/cuda:12.1.1-runtime-ubuntu22.04\nRUN pip install torch\nENV LD_LIBRARY_PATH=:/x\n",
+            "FROM nvidia/cuda:11.2.2-runtime-ubuntu20.04\nRUN pip install tensorflow==2.9.0\n",
+            "FROM nvidia/cuda:12.3.2-cudnn9-runtime-ubuntu22.04\nRUN pip install tensorflow==2.16.1\n",
+            "FROM nvidia/cuda:12.2.2-cudnn8-runtime-ubuntu22.04\nRUN pip install tensorflow==2.9.0 tensorflow==2.1.0\n",
+            "FROM python:3.10.14\nRUN pip install torch==2.1.0\nFROM tensorflow/tensorflow:2.9.0\nRUN pip install torch==2.1.0\n",
+        ];
+        let mut used = std::collections::BTreeSet::new();
+        for text in cases {
+            for f in lint(kb(), text, "Dockerfile").unwrap() {
+                let l = f
+                    .l10n
+                    .as_ref()
+                    .unwrap_or_else(|| panic!("{}: no keys", f.id));
+                assert!(l.title.is_some() && l.explanation.is_some(), "{}", f.id);
+                assert_eq!(l.fix.len(), f.fix.len(), "{}", f.id);
+                assert!(
+                    l.fix.iter().all(Option::is_some),
+                    "{}: an English-only fix",
+                    f.id
+                );
+                for m in l
+                    .title
+                    .iter()
+                    .chain(&l.explanation)
+                    .chain(l.fix.iter().flatten())
+                {
+                    walk(m, &mut used);
+                }
+            }
+        }
+        let catalog: std::collections::BTreeSet<String> = Catalog::get(Lang::En)
+            .keys()
+            .filter(|k| k.starts_with("lint-"))
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(used, catalog);
     }
 
     /// TensorFlow's CPU images are built on plain Ubuntu: no NVIDIA variables.

@@ -7,6 +7,8 @@
 
 use std::borrow::Cow;
 
+use cudoctor_diagnose::{Finding, Localized};
+use cudoctor_i18n::{Arg, Msg};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -64,6 +66,38 @@ pub fn escaped<T: Serialize + DeserializeOwned>(value: &T) -> anyhow::Result<T> 
     let mut v = serde_json::to_value(value)?;
     walk(&mut v);
     Ok(serde_json::from_value(v)?)
+}
+
+/// A copy of `findings` made terminal-safe like [`escaped`], keeping what their text is by
+/// message key (not in the serde form, which is English) with every text argument escaped, so
+/// that they still render in another language.
+pub fn escaped_findings(findings: &[Finding]) -> anyhow::Result<Vec<Finding>> {
+    fn msg(m: &Msg) -> Msg {
+        Msg {
+            key: m.key,
+            args: m
+                .args
+                .iter()
+                .map(|(name, a)| {
+                    let a = match a {
+                        Arg::Text(t) => Arg::Text(escape(t).into_owned()),
+                        Arg::Num(n) => Arg::Num(*n),
+                        Arg::Msg(m) => Arg::Msg(msg(m)),
+                    };
+                    (*name, a)
+                })
+                .collect(),
+        }
+    }
+    let mut safe = escaped(&findings.to_vec())?;
+    for (s, f) in safe.iter_mut().zip(findings) {
+        s.l10n = f.l10n.as_ref().map(|l| Localized {
+            title: l.title.as_ref().map(msg),
+            explanation: l.explanation.as_ref().map(msg),
+            fix: l.fix.iter().map(|x| x.as_ref().map(msg)).collect(),
+        });
+    }
+    Ok(safe)
 }
 
 #[cfg(test)]

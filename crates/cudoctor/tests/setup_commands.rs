@@ -365,6 +365,35 @@ fn lint_text_output_and_exit_codes() {
     );
 }
 
+/// `--lang zh` renders the lint findings in Chinese (the JSON stays English), and text the
+/// Dockerfile brings in is made terminal-safe in both languages.
+#[test]
+fn lint_speaks_chinese_and_stays_terminal_safe() {
+    let text =
+        "FROM nvidia/cuda:12.1.1-runtime-ubuntu22.04\nENV LD_LIBRARY_PATH=:/x\u{1b}]0;pwned\u{7}\n";
+    for (lang, title) in [("en", "has an empty entry"), ("zh", "含有空条目")] {
+        let r = lint_text(text, &["--lang", lang, "--color", "never"]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(r.stdout.contains(title), "{lang}: {}", r.stdout);
+        assert!(
+            r.stdout.contains("`LD_LIBRARY_PATH=:/x\\e]0;pwned\\u{7}`"),
+            "{lang}: {}",
+            r.stdout
+        );
+        assert!(
+            !r.stdout.contains('\u{1b}') && !r.stdout.contains('\u{7}'),
+            "{lang}: {}",
+            r.stdout
+        );
+    }
+    let r = lint_text(text, &["--lang", "zh", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        v["findings"][0]["title"],
+        "`LD_LIBRARY_PATH=:/x\u{1b}]0;pwned\u{7}` has an empty entry"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // buildah
 

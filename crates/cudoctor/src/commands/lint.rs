@@ -72,7 +72,7 @@ pub fn run(ctx: Ctx, args: &LintArgs) -> anyhow::Result<ExitStatus> {
         })?
     } else {
         // The findings quote the file: made terminal-safe first.
-        let safe = term::escaped(&found)?;
+        let safe = term::escaped_findings(&found)?;
         let mut t = String::new();
         let count = |s: Severity| found.iter().filter(|f| f.severity == s).count();
         let verdict = match status(&found) {

@@ -92,6 +92,41 @@ struct PipReq {
     extras: Vec<String>,
     version: Option<String>,
     pinned: bool,
+    /// The same `pip install` reads an index of CPU-only wheels (`--index-url
+    /// https://download.pytorch.org/whl/cpu`).
+    cpu_index: bool,
+}
+
+impl PipReq {
+    /// The name as it selects the build: with its extras (`jax[cuda12]`).
+    fn spelled(&self) -> String {
+        if self.extras.is_empty() {
+            self.name.clone()
+        } else {
+            format!("{}[{}]", self.name, self.extras.join(","))
+        }
+    }
+
+    /// Whether this install brings a framework build that uses the GPU: `tensorflow-cpu` does
+    /// not; PyTorch not when its version is `+cpu` or the index is a CPU one; JAX only with a
+    /// CUDA extra (`jax[cuda12]`; plain `jax` is CPU-only, per its install guide), a CUDA
+    /// `jaxlib` (`+cuda12...`) or a CUDA plugin wheel (`jax-cuda12-plugin`).
+    fn uses_gpu(&self, framework: Framework) -> bool {
+        let local = self
+            .version
+            .as_deref()
+            .and_then(|v| v.split_once('+'))
+            .map(|(_, l)| l);
+        match framework {
+            Framework::TensorFlow => self.name != "tensorflow-cpu",
+            Framework::PyTorch => !self.cpu_index && local != Some("cpu"),
+            Framework::Jax => {
+                self.name.starts_with("jax-cuda")
+                    || self.extras.iter().any(|e| e.starts_with("cuda"))
+                    || local.is_some_and(|l| l.starts_with("cuda"))
+            }
+        }
+    }
 }
 
 fn parse_requirement(word: &str) -> Option<PipReq> {
@@ -115,6 +150,7 @@ fn parse_requirement(word: &str) -> Option<PipReq> {
         .or_else(|| rest.strip_prefix("=="))
         .map(|v| v.trim().to_owned());
     Some(PipReq {
+        cpu_index: false,
         pinned: version
             .as_deref()
             .is_some_and(|v| !v.contains('*') && !v.contains(',')),
@@ -135,10 +171,15 @@ fn pip_installs(run: &str) -> Vec<PipReq> {
         let is_pip =
             base.starts_with("pip") && base[3..].chars().all(|c| c.is_ascii_digit() || c == '.');
         let is_m = w == "-m" && words.get(i + 1).is_some_and(|n| n == "pip");
-        if (is_pip && words.get(i + 1).is_some_and(|n| n == "install"))
-            || (is_m && words.get(i + 2).is_some_and(|n| n == "install"))
-        {
-            let mut j = i + if is_m { 3 } else { 2 };
+        // pip's general options may stand before the command (`pip --no-cache-dir install`).
+        let install = (is_pip || is_m)
+            .then(|| subcommand(&words, i + if is_m { 2 } else { 1 }, PIP_VALUE_OPTIONS))
+            .flatten()
+            .filter(|&k| words[k] == "install");
+        if let Some(k) = install {
+            let mut j = k + 1;
+            let first = out.len();
+            let mut cpu_index = false;
             while j < words.len() {
                 let a = &words[j];
                 if matches!(a.as_str(), "&&" | "||" | ";" | "|") {
@@ -147,24 +188,33 @@ fn pip_installs(run: &str) -> Vec<PipReq> {
                 let last = a.ends_with(';');
                 let a = a.trim_end_matches(';');
                 if a.starts_with('-') {
-                    let takes_value = matches!(
-                        a,
-                        "-i" | "--index-url"
-                            | "--extra-index-url"
-                            | "-f"
-                            | "--find-links"
-                            | "-r"
-                            | "--requirement"
-                            | "-c"
-                            | "--constraint"
-                            | "-t"
-                            | "--target"
-                            | "--prefix"
-                            | "--root"
-                            | "--platform"
-                            | "--python-version"
-                            | "--trusted-host"
-                    );
+                    let (flag, inline) = match a.split_once('=') {
+                        Some((name, value)) => (name, Some(value)),
+                        None => (a, None),
+                    };
+                    if matches!(flag, "-i" | "--index-url" | "--extra-index-url") {
+                        let url = inline.or_else(|| words.get(j + 1).map(String::as_str));
+                        cpu_index |= url.is_some_and(|u| u.trim_end_matches('/').ends_with("/cpu"));
+                    }
+                    let takes_value = inline.is_none()
+                        && matches!(
+                            a,
+                            "-i" | "--index-url"
+                                | "--extra-index-url"
+                                | "-f"
+                                | "--find-links"
+                                | "-r"
+                                | "--requirement"
+                                | "-c"
+                                | "--constraint"
+                                | "-t"
+                                | "--target"
+                                | "--prefix"
+                                | "--root"
+                                | "--platform"
+                                | "--python-version"
+                                | "--trusted-host"
+                        );
                     if takes_value {
                         j += 1;
                     }
@@ -176,6 +226,9 @@ fn pip_installs(run: &str) -> Vec<PipReq> {
                     break;
                 }
             }
+            for r in &mut out[first..] {
+                r.cpu_index = cpu_index;
+            }
             i = j;
         } else {
             i += 1;
@@ -184,17 +237,71 @@ fn pip_installs(run: &str) -> Vec<PipReq> {
     out
 }
 
+/// pip's general options that take a value as the next word.
+const PIP_VALUE_OPTIONS: &[&str] = &[
+    "--cache-dir",
+    "--proxy",
+    "--retries",
+    "--timeout",
+    "--log",
+    "--python",
+    "--exists-action",
+    "--trusted-host",
+    "--cert",
+    "--client-cert",
+    "--use-feature",
+    "--use-deprecated",
+    "--root-user-action",
+    "--keyring-provider",
+];
+/// apt's options that take a value as the next word (`-o Dpkg::Options::=--force-confnew`).
+const APT_VALUE_OPTIONS: &[&str] = &[
+    "-o",
+    "--option",
+    "-c",
+    "--config-file",
+    "-t",
+    "--target-release",
+];
+
+/// The index of the first word from `start` that is not an option (options in `value_options`
+/// take the next word, unless written `--opt=value`), if any.
+fn subcommand(words: &[String], start: usize, value_options: &[&str]) -> Option<usize> {
+    let mut k = start;
+    while let Some(w) = words.get(k) {
+        if !w.starts_with('-') {
+            return Some(k);
+        }
+        k += if value_options.contains(&w.as_str()) {
+            2
+        } else {
+            1
+        };
+    }
+    None
+}
+
 /// The packages of each `apt-get install` / `apt install` in a `RUN`.
 fn apt_installs(run: &str) -> Vec<String> {
     let words = shell_words(run);
     let mut out = Vec::new();
     for (i, w) in words.iter().enumerate() {
-        if (w == "apt-get" || w == "apt") && words.get(i + 1).is_some_and(|n| n == "install") {
-            for a in &words[i + 2..] {
+        // Options may stand before the command (`apt-get -y install`).
+        let install = (w == "apt-get" || w == "apt")
+            .then(|| subcommand(&words, i + 1, APT_VALUE_OPTIONS))
+            .flatten()
+            .filter(|&k| words[k] == "install");
+        if let Some(k) = install {
+            let mut value = false;
+            for a in &words[k + 1..] {
                 if matches!(a.as_str(), "&&" | "||" | ";" | "|") {
                     break;
                 }
-                if !a.starts_with('-') {
+                if std::mem::take(&mut value) {
+                    // The value of `-o`: not a package.
+                } else if a.starts_with('-') {
+                    value = APT_VALUE_OPTIONS.contains(&a.as_str());
+                } else {
                     out.push(a.trim_end_matches(';').to_owned());
                 }
                 if a.ends_with(';') {
@@ -244,17 +351,17 @@ fn is_cuda_wheel(kb: &Kb, name: &str) -> bool {
         })
 }
 
+/// A path of CUDA's libraries: under `/usr/local/cuda`, or with a part named like one
+/// (`libcudnn.so.8`, `libcublasLt.so.12`) or like NVIDIA's cuDNN archive
+/// (`cudnn-linux-x86_64-8.9.7.29_cuda12-archive`); `test_cudnn.py` is not.
 fn is_cuda_path(p: &str) -> bool {
     let p = p.to_ascii_lowercase();
-    [
-        "libcudnn",
-        "libcudart",
-        "libcublas",
-        "/usr/local/cuda",
-        "cudnn",
-    ]
-    .iter()
-    .any(|n| p.contains(n))
+    p.contains("/usr/local/cuda")
+        || p.split('/').any(|part| {
+            ["libcudnn", "libcudart", "libcublas", "cudnn-linux-"]
+                .iter()
+                .any(|n| part.starts_with(n))
+        })
 }
 
 impl Linter<'_> {
@@ -342,7 +449,12 @@ impl Linter<'_> {
         if let Some(prev) = self
             .stages
             .iter()
-            .find(|s| s.alias.as_deref() == Some(raw.as_str()))
+            // Stage names are case-insensitive (BuildKit lowercases them).
+            .find(|s| {
+                s.alias
+                    .as_deref()
+                    .is_some_and(|a| a.eq_ignore_ascii_case(&raw))
+            })
         {
             let (image, base) = (prev.image.clone(), prev.base.clone());
             let nvidia_env = prev.nvidia_env;
@@ -514,29 +626,46 @@ impl Linter<'_> {
                 }
                 "torch" => Framework::PyTorch,
                 "jax" | "jaxlib" => Framework::Jax,
+                n if n.starts_with("jax-cuda") => {
+                    if r.uses_gpu(Framework::Jax) {
+                        if let Some(s) = self.stages.last_mut() {
+                            s.gpu_framework_line.get_or_insert(ins.line);
+                        }
+                    }
+                    continue;
+                }
                 n if is_cuda_wheel(self.kb, n) => {
                     self.overwritten(ins, msg!("lint-cuda-overwritten-what-pip", package = n));
                     continue;
                 }
                 _ => continue,
             };
-            if let Some(s) = self.stages.last_mut() {
-                s.gpu_framework_line.get_or_insert(ins.line);
+            let gpu = r.uses_gpu(framework);
+            if gpu {
+                if let Some(s) = self.stages.last_mut() {
+                    s.gpu_framework_line.get_or_insert(ins.line);
+                }
             }
             if let (Some(v), true) = (&r.version, r.pinned) {
-                self.mismatch(ins, framework, r, v);
+                if gpu {
+                    self.mismatch(ins, framework, r, v);
+                }
             } else {
                 let f = Finding::titled(
                     UNPINNED_FRAMEWORK,
                     Severity::Warning,
-                    msg!("lint-unpinned-framework-title", name = r.name.clone()),
+                    msg!("lint-unpinned-framework-title", name = r.spelled()),
                 )
                 .explain_msg(msg!(
                     "lint-unpinned-framework-explain",
                     framework = framework.display_name(),
                     s15 = s15()
                 ))
-                .fix_msg(msg!("lint-unpinned-framework-fix", name = r.name.clone()));
+                .fix_msg(msg!(
+                    "lint-unpinned-framework-fix",
+                    spelled = r.spelled(),
+                    name = r.name.clone()
+                ));
                 let f = self.located(f, ins);
                 self.findings.push(f);
             }
@@ -568,15 +697,19 @@ impl Linter<'_> {
 
     fn env(&mut self, ins: &Instruction) {
         for (k, v) in env_pairs(&ins.args) {
-            if k == "NVIDIA_VISIBLE_DEVICES" || k == "NVIDIA_DRIVER_CAPABILITIES" {
+            // `void`, empty or unset: the runtime acts as runc; `none`: the driver but no GPU
+            // (NVIDIA container runtime, `NVIDIA_VISIBLE_DEVICES`).
+            if k == "NVIDIA_VISIBLE_DEVICES" {
+                let gives_gpus = !matches!(v.trim(), "" | "void" | "none");
                 if let Some(s) = self.stages.last_mut() {
-                    s.nvidia_env = true;
+                    s.nvidia_env = gives_gpus;
                 }
             }
             if k == "LD_LIBRARY_PATH" {
                 let entries: Vec<&str> = v.split(':').collect();
-                let empty =
-                    entries.len() > 1 && entries.iter().any(|e| e.is_empty()) || v.is_empty();
+                // An empty value as a whole adds no directory (glibc); an empty entry among
+                // others is the current directory.
+                let empty = entries.len() > 1 && entries.iter().any(|e| e.is_empty());
                 if empty {
                     let f = Finding::titled(
                         LD_LIBRARY_PATH_EMPTY_ENTRY,
@@ -847,6 +980,31 @@ mod tests {
         );
     }
 
+    /// Options before the command, and apt's option values, are not packages.
+    #[test]
+    fn options_before_the_command() {
+        let names =
+            |run: &str| -> Vec<String> { pip_installs(run).into_iter().map(|r| r.name).collect() };
+        assert_eq!(
+            names("pip --no-cache-dir install tensorflow==2.9.0"),
+            ["tensorflow"]
+        );
+        assert_eq!(
+            names("python3 -m pip --cache-dir /c install -q torch==2.1.0"),
+            ["torch"]
+        );
+        assert_eq!(
+            names("pip --no-cache-dir download torch"),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            apt_installs(
+                "apt-get -y -o Dpkg::Use-Pty=0 install --allow-downgrades -o APT::Get::Foo=1 libcudnn7=7.6.5.32-1+cuda10.1 && apt-get -qq update"
+            ),
+            ["libcudnn7=7.6.5.32-1+cuda10.1"]
+        );
+    }
+
     #[test]
     fn cuda_packages_by_apt_and_pip_name() {
         let kb = kb();
@@ -1099,6 +1257,106 @@ mod tests {
             .map(str::to_owned)
             .collect();
         assert_eq!(used, catalog);
+    }
+
+    /// CPU-only installs need no GPU: no CUDA mismatch, no NVIDIA variables.
+    #[test]
+    fn cpu_only_installs() {
+        for line in [
+            "tensorflow-cpu==2.15.0",
+            "torch==2.1.0+cpu",
+            "torch==2.1.0 --index-url https://download.pytorch.org/whl/cpu",
+            "--extra-index-url=https://download.pytorch.org/whl/cpu/ torch==2.1.0",
+            "jax==0.4.30",
+            "jaxlib==0.4.30",
+        ] {
+            let text = format!("FROM python:3.10.14\nRUN pip install {line}\n");
+            assert!(ids(&text).is_empty(), "{line}");
+        }
+        assert!(
+            ids("FROM nvidia/cuda:12.2.2-cudnn8-runtime-ubuntu22.04\nRUN pip install tensorflow-cpu==2.9.0\n")
+                .is_empty()
+        );
+        for line in [
+            "torch==2.1.0",
+            "torch==2.1.0 --index-url https://download.pytorch.org/whl/cu121",
+            "jax[cuda12]==0.4.30",
+            "jax-cuda12-plugin==0.4.30",
+            "jaxlib==0.4.26+cuda12.cudnn89",
+            "tensorflow==2.15.0",
+        ] {
+            let text = format!("FROM python:3.10.14\nRUN pip install {line}\n");
+            assert_eq!(ids(&text), [(MISSING_NVIDIA_ENV.to_owned(), 1)], "{line}");
+        }
+    }
+
+    /// The fix keeps the extras that choose the GPU build.
+    #[test]
+    fn unpinned_fix_keeps_extras() {
+        let f = lint(
+            kb(),
+            "FROM nvidia/cuda:12.3.2-cudnn9-runtime-ubuntu22.04\nRUN pip install \"jax[cuda12]>=0.4\"\n",
+            "Dockerfile",
+        )
+        .unwrap();
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].title.starts_with("`pip install jax[cuda12]`"),
+            "{}",
+            f[0].title
+        );
+        assert!(
+            f[0].fix[0].starts_with("pin it, e.g. `pip install jax[cuda12]==<version>`; `cudoctor requirements jax==<version>`"),
+            "{}",
+            f[0].fix[0]
+        );
+    }
+
+    #[test]
+    fn stage_names_are_case_insensitive() {
+        assert!(ids("FROM nvidia/cuda:12.2.2-cudnn8-runtime-ubuntu22.04 AS Build\nFROM build\nRUN pip install torch==2.1.0\n").is_empty());
+    }
+
+    #[test]
+    fn copies_of_cuda_libraries_only() {
+        let base = "FROM pytorch/pytorch:2.1.0-cuda12.1-cudnn8-runtime\n";
+        assert!(ids(&format!("{base}COPY test_cudnn.py /workspace/\n")).is_empty());
+        for copy in [
+            "COPY cudnn-linux-x86_64-8.9.7.29_cuda12-archive/lib/ /usr/lib/x86_64-linux-gnu/",
+            "COPY lib/libcudnn_ops.so.8 /usr/lib/",
+            "COPY --from=build /usr/local/cuda-12.2 /usr/local/cuda-12.2",
+        ] {
+            assert_eq!(
+                ids(&format!("{base}{copy}\n")),
+                [(CUDA_OVERWRITTEN.to_owned(), 2)],
+                "{copy}"
+            );
+        }
+    }
+
+    /// `NVIDIA_VISIBLE_DEVICES` counts when it gives GPUs (`void`, `none`, empty do not);
+    /// `NVIDIA_DRIVER_CAPABILITIES` alone does not.
+    #[test]
+    fn nvidia_visible_devices_must_give_gpus() {
+        for env in [
+            "NVIDIA_VISIBLE_DEVICES=void",
+            "NVIDIA_VISIBLE_DEVICES=none",
+            "NVIDIA_VISIBLE_DEVICES=\"\"",
+            "NVIDIA_DRIVER_CAPABILITIES=compute,utility",
+        ] {
+            let text = format!("FROM python:3.10.14\nENV {env}\nRUN pip install torch==2.1.0\n");
+            assert_eq!(ids(&text), [(MISSING_NVIDIA_ENV.to_owned(), 1)], "{env}");
+        }
+        assert!(ids("FROM python:3.10.14\nENV NVIDIA_VISIBLE_DEVICES=0,1\nRUN pip install torch==2.1.0\n").is_empty());
+    }
+
+    /// An empty value as a whole adds no directory to the loader's path.
+    #[test]
+    fn empty_ld_library_path_is_no_entry() {
+        assert!(
+            ids("FROM nvidia/cuda:12.1.1-runtime-ubuntu22.04\nENV LD_LIBRARY_PATH=\"\"\n")
+                .is_empty()
+        );
     }
 
     /// TensorFlow's CPU images are built on plain Ubuntu: no NVIDIA variables.

@@ -32,7 +32,7 @@ lint-cuda-overwritten-fix-2 = for another CUDA or cuDNN, start from another tag:
 
 lint-unpinned-framework-title = `pip install { $name }` is not pinned with `==`
 lint-unpinned-framework-explain = Without an exact version pip takes the newest { $framework } release, which may need a newer CUDA, cuDNN or driver than this image and host have: the build changes under you. { $s15 }; the same holds for the framework.
-lint-unpinned-framework-fix = pin it, e.g. `pip install { $name }==<version>`; `cudoctor requirements { $name }==<version>` says what that release needs
+lint-unpinned-framework-fix = pin it, e.g. `pip install { $spelled }==<version>`; `cudoctor requirements { $name }==<version>` says what that release needs
 
 ## lint-ld-library-path-empty-entry
 

@@ -30,7 +30,7 @@ lint-cuda-overwritten-fix-2 = 需要其他 CUDA 或 cuDNN 时，改用另一个�
 
 lint-unpinned-framework-title = `pip install { $name }` 没有用 `==` 固定版本
 lint-unpinned-framework-explain = 没有精确版本时，pip 会安装最新的 { $framework } 发行版，它可能需要比这个镜像和主机更新的 CUDA、cuDNN 或驱动：构建结果会在你不知情时改变。{ $s15 }；框架也是同样的道理。
-lint-unpinned-framework-fix = 固定它，例如 `pip install { $name }==<版本>`；`cudoctor requirements { $name }==<版本>` 会说明该发行版的需求
+lint-unpinned-framework-fix = 固定它，例如 `pip install { $spelled }==<版本>`；`cudoctor requirements { $name }==<版本>` 会说明该发行版的需求
 
 ## lint-ld-library-path-empty-entry
 

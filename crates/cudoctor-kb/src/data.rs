@@ -6,7 +6,7 @@
 pub use crate::tables::cuda::{CompatNote, CudaFamily, CudaRelease, NvccTarget, PtxIsaRow};
 pub use crate::tables::cudnn::{CudnnBuild, CudnnRelease};
 pub use crate::tables::gpus::GpuRow;
-pub use crate::tables::images::{NvidiaCudaExample, NvidiaCudaFlavor};
+pub use crate::tables::images::{NvidiaCudaExample, NvidiaCudaFlavor, OsPython};
 pub use crate::tables::jax::JaxPlugin;
 pub use crate::tables::library_packages::LibraryPackaging;
 pub use crate::tables::pytorch::{TorchArchList, TorchLibraryLoad, TorchLoad, TorchVariant};

@@ -212,8 +212,9 @@ impl Resolved {
 /// The knowledge base has NVIDIA's tag scheme and a few tags seen in official material, not the
 /// list of published tags: the CUDA patch is the newest release of that minor in the CUDA table,
 /// the cuDNN part is `cudnn<N>` up to cuDNN 8 and unnumbered (`cudnn`) from 9 (the kb's CUDA 12
-/// example), and the OS is the kb example's where one matches, else Ubuntu 20.04 for CUDA 11,
-/// 22.04 for CUDA 12 and 24.04 after. Such a tag is marked derived.
+/// example), and the OS is the kb example's where one matches, else Ubuntu 18.04 up to CUDA 10
+/// (NVIDIA's Ubuntu 20.04 images start with CUDA 11), 20.04 for CUDA 11, 22.04 for CUDA 12 and
+/// 24.04 after. Such a tag is marked derived.
 pub fn cuda_runtime_tag(
     kb: &Kb,
     cuda: CudaVersion,
@@ -251,7 +252,8 @@ pub fn cuda_runtime_tag(
         return (e.tag.clone(), None);
     }
     let os = match full.major() {
-        0..=11 => "ubuntu20.04",
+        0..=10 => "ubuntu18.04",
+        11 => "ubuntu20.04",
         12 => "ubuntu22.04",
         _ => "ubuntu24.04",
     };
@@ -290,6 +292,41 @@ fn python_supported(v: &VariantRequirements, py: &str) -> Option<bool> {
         Some(min) => parse(min).is_some_and(|m| want >= m),
         None => parse(p) == Some(want),
     }))
+}
+
+/// Without `--python` the Dockerfile installs the base OS's own `python3`: an error when the
+/// release has no wheel for that Python (`jax==0.7.0` needs >= 3.11; Ubuntu 22.04's is 3.10), so
+/// that no Dockerfile is written whose `pip install` cannot succeed.
+fn check_base_python(kb: &Kb, r: &Resolved, tag: &str) -> Result<(), SetupError> {
+    let os = tag.rsplit('-').next().unwrap_or_default();
+    let Some(row) = kb.os_python(os) else {
+        return Ok(());
+    };
+    if python_supported(&r.variant, &row.python) != Some(false) {
+        return Ok(());
+    }
+    Err(SetupError::BasePython(Box::new(crate::BasePython {
+        base: tag.to_owned(),
+        python: row.python.clone(),
+        url: row.source.clone(),
+        release: r.spec.to_string(),
+        supported: r.variant.python.join(", "),
+        suggest: nearest_python(&r.variant.python, &row.python),
+    })))
+}
+
+/// The Python of `supported` (`["3.9", "3.10"]`, `[">=3.11"]`) nearest above `have`, else the
+/// newest below it.
+fn nearest_python(supported: &[String], have: &str) -> Option<String> {
+    let parse = |s: &str| -> Option<(u32, u32)> {
+        let (a, b) = s.trim().trim_start_matches(">=").split_once('.')?;
+        Some((a.parse().ok()?, b.parse().ok()?))
+    };
+    let have = parse(have)?;
+    let all: Vec<(u32, u32)> = supported.iter().filter_map(|p| parse(p)).collect();
+    let above = all.iter().filter(|&&v| v > have).min();
+    let below = all.iter().filter(|&&v| v < have).max();
+    above.or(below).map(|(a, b)| format!("{a}.{b}"))
 }
 
 /// Writes the Dockerfile.
@@ -356,6 +393,9 @@ pub fn dockerfile(kb: &Kb, opts: &DockerfileOptions) -> Result<Generated, SetupE
             return Err(SetupError::UnknownCuda(r.spec.to_string()));
         };
         let (tag, derived) = cuda_runtime_tag(kb, cuda, cudnn);
+        if opts.python.is_none() {
+            check_base_python(kb, &r, &tag)?;
+        }
         base = tag.clone();
         let mut why = vec![
             format!(
@@ -578,6 +618,61 @@ mod tests {
         let first = |v: &str| kb().tf_pip_argument("tensorflow", &v.parse().unwrap());
         assert_eq!(first("2.14.0"), "tensorflow[and-cuda]==2.14.0");
         assert_eq!(first("2.13.1"), "tensorflow==2.13.1");
+    }
+
+    /// Without `--python` the base's own `python3` must be one the release has wheels for.
+    #[test]
+    fn base_python_is_checked() {
+        let mut o = DockerfileOptions {
+            spec: "jax==0.7.0".to_owned(),
+            base: BaseChoice::Cuda,
+            ..DockerfileOptions::default()
+        };
+        match dockerfile(kb(), &o) {
+            Err(SetupError::BasePython(b)) => {
+                assert_eq!(b.python, "3.10");
+                assert!(b.base.ends_with("-ubuntu22.04"), "{}", b.base);
+                assert_eq!(b.suggest.as_deref(), Some("3.11"));
+            }
+            other => panic!("{:?}", other.map(|g| g.dockerfile)),
+        }
+        o.python = Some("3.11".to_owned());
+        assert!(dockerfile(kb(), &o).is_ok());
+        // CUDA 10 images are Ubuntu 18.04 ones, whose Python 3.6 TensorFlow 2.1 supports.
+        o.spec = "tensorflow==2.1.0".to_owned();
+        o.python = None;
+        let g = dockerfile(kb(), &o).unwrap();
+        assert!(g.base.ends_with("-ubuntu18.04"), "{}", g.base);
+        assert_eq!(
+            nearest_python(&["3.9".into(), "3.10".into()], "3.8").as_deref(),
+            Some("3.9")
+        );
+        assert_eq!(
+            nearest_python(&["3.6".into(), "3.7".into()], "3.8").as_deref(),
+            Some("3.7")
+        );
+        assert_eq!(
+            nearest_python(&[">=3.11".into()], "3.10").as_deref(),
+            Some("3.11")
+        );
+    }
+
+    /// Every OS a derived or example tag names has its `python3` in the knowledge base, so the
+    /// check above never passes for want of a row.
+    #[test]
+    fn every_base_os_has_its_python() {
+        let mut oses: Vec<String> = kb()
+            .nvidia_cuda_examples()
+            .iter()
+            .map(|e| e.os.clone())
+            .collect();
+        for c in ["10.1", "11.8", "12.3", "13.0"] {
+            let (tag, _) = cuda_runtime_tag(kb(), c.parse().unwrap(), None);
+            oses.push(tag.rsplit('-').next().unwrap().to_owned());
+        }
+        for os in oses {
+            assert!(kb().os_python(&os).is_some(), "{os}");
+        }
     }
 
     #[test]

@@ -47,6 +47,12 @@ pub enum SetupError {
         release: String,
         supported: String,
     },
+    /// The base's own `python3` is one the release has no wheel for.
+    #[error(
+        "{} does not support Python {}, the `python3` of `{}` ({}); it supports {}",
+        .0.release, .0.python, .0.base, .0.url, .0.supported
+    )]
+    BasePython(Box<BasePython>),
     /// `--python` with an official image, whose Python is fixed.
     #[error(
         "`--python {0}` needs `--base cuda`: an official image's Python is the one it was built with"
@@ -63,6 +69,23 @@ pub enum SetupError {
     Yaml(#[source] serde_norway::Error),
 }
 
+/// What [`SetupError::BasePython`] says: the base, its `python3`, and the release's Pythons.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BasePython {
+    /// The `nvidia/cuda` tag (`nvidia/cuda:12.3.1-cudnn-runtime-ubuntu22.04`).
+    pub base: String,
+    /// Its OS's `python3` (`3.10`).
+    pub python: String,
+    /// Where that was read (packages.ubuntu.com).
+    pub url: String,
+    /// The release (`jax==0.7.0`).
+    pub release: String,
+    /// The Python versions it supports (`>=3.11`).
+    pub supported: String,
+    /// A `--python` the release supports.
+    pub suggest: Option<String>,
+}
+
 impl SetupError {
     /// A hint for the user, where one helps.
     pub fn hint(&self) -> Option<String> {
@@ -71,6 +94,10 @@ impl SetupError {
             Self::Query(e) => e.hint(),
             Self::Python { .. } => Some("`cudoctor requirements SPEC` lists the Python versions of each release".to_owned()),
             Self::PythonWithOfficial(_) => Some("add `--base cuda`, or drop `--python`".to_owned()),
+            Self::BasePython(b) => Some(match &b.suggest {
+                Some(py) => format!("pass `--python {py}`: the Dockerfile then installs `python{py}` from the base's Ubuntu archive (whether the archive has it is not in the knowledge base), or pick another release (`cudoctor requirements SPEC` lists their Python versions)"),
+                None => "pick another release: `cudoctor requirements SPEC` lists the Python versions of each".to_owned(),
+            }),
             _ => None,
         }
     }

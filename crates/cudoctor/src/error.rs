@@ -35,7 +35,10 @@ pub fn render(err: &anyhow::Error, printer: Printer) -> String {
     out.push_str(": ");
     out.push_str(&err.to_string());
     out.push('\n');
-    let mut hint = None;
+    // A hint given as context (`e.context(Hinted { .. })`) is found by anyhow's downcast, not
+    // in the chain (there it is wrapped with the error it explains); one given as the error
+    // itself is in the chain.
+    let mut hint = err.downcast_ref::<Hinted>().and_then(|h| h.hint.clone());
     for cause in err.chain() {
         if let Some(h) = cause.downcast_ref::<Hinted>() {
             hint = hint.or(h.hint.clone());
@@ -88,5 +91,18 @@ mod tests {
             text,
             "error: cannot answer `requirements tf==2.99`\n  Caused by: unknown TensorFlow version `2.99`\n\nhint: known: 2.21.0\n"
         );
+    }
+
+    /// A hint given as the context of another error is shown too.
+    #[test]
+    fn renders_a_hint_given_as_context() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file or directory");
+        let err = anyhow::Error::new(io).context(Hinted {
+            message: "cannot read the Dockerfile `x`".to_owned(),
+            hint: Some("name the file".to_owned()),
+        });
+        let err = err.context("outer");
+        let text = render(&err, Printer::new(false));
+        assert!(text.ends_with("\nhint: name the file\n"), "{text}");
     }
 }

@@ -36,10 +36,23 @@ pub struct NvidiaCudaExample {
     pub source: String,
 }
 
+/// The `python3` an operating system installs from its own archive.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct OsPython {
+    /// The OS as an `nvidia/cuda` tag names it (`ubuntu22.04`).
+    pub os: String,
+    /// Its default Python 3, major.minor (`3.10`).
+    pub python: String,
+    /// Source (the distribution's package page).
+    pub source: String,
+}
+
 table_file! {
     NvidiaCudaFile {
         flavor: NvidiaCudaFlavor,
         example: NvidiaCudaExample,
+        os_python: OsPython,
     }
 }
 
@@ -48,4 +61,13 @@ rows! {
     nvidia_cuda_flavors: [NvidiaCudaFlavor] = nvidia_cuda_flavors;
     /// `nvidia/cuda` tag examples illustrating the scheme.
     nvidia_cuda_examples: [NvidiaCudaExample] = nvidia_cuda_examples;
+    /// The default `python3` of each operating system an `nvidia/cuda` tag names.
+    os_pythons: [OsPython] = os_pythons;
+}
+
+impl crate::Kb {
+    /// The default `python3` of `os` (`ubuntu22.04` -> `3.10`), where the table has it.
+    pub fn os_python(&self, os: &str) -> Option<&OsPython> {
+        self.os_pythons.iter().find(|r| r.os == os)
+    }
 }

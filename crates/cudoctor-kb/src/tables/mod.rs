@@ -99,7 +99,7 @@ pub mod values;
 use cuda::{CompatNote, CudaFamily, CudaFile, CudaRelease, NvccTarget, PtxIsaRow};
 use cudnn::{CudnnBuild, CudnnFile, CudnnRelease};
 use gpus::{GpuFile, GpuRow};
-use images::{NvidiaCudaExample, NvidiaCudaFile, NvidiaCudaFlavor};
+use images::{NvidiaCudaExample, NvidiaCudaFile, NvidiaCudaFlavor, OsPython};
 use jax::{JaxFile, JaxPlugin};
 use library_packages::{LibraryPackagesFile, LibraryPackaging};
 use pytorch::{PytorchFile, TorchLibraryLoad, TorchVariant};
@@ -132,6 +132,7 @@ pub struct Kb {
     pub(crate) gpus: Vec<GpuRow>,
     pub(crate) nvidia_cuda_flavors: Vec<NvidiaCudaFlavor>,
     pub(crate) nvidia_cuda_examples: Vec<NvidiaCudaExample>,
+    pub(crate) os_pythons: Vec<OsPython>,
     pub(crate) library_packages: Vec<LibraryPackaging>,
     /// Normalised name keys per GPU row (same order as `gpus`).
     pub(crate) gpu_keys: Vec<Vec<gpus::NameKey>>,
@@ -182,6 +183,7 @@ impl Kb {
             gpus: gpus.gpu,
             nvidia_cuda_flavors: nv.flavor,
             nvidia_cuda_examples: nv.example,
+            os_pythons: nv.os_python,
             library_packages: packages.package,
         };
         kb.validate()?;

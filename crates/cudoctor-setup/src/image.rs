@@ -185,6 +185,21 @@ pub fn classify(kb: &Kb, image: &ImageRef) -> BaseKind {
     }
 }
 
+/// What an image of repository `name` holds when its tag is unknown (it comes from a build
+/// `ARG` without a value): NVIDIA's and the frameworks' images by name, CUDA unknown, and a
+/// TensorFlow image not known to be a GPU or a CPU one.
+pub fn classify_name(kb: &Kb, name: &str) -> BaseKind {
+    classify(
+        kb,
+        &ImageRef {
+            name: name.to_owned(),
+            tag: None,
+            // Neither a tag nor `latest`: which image is unknown, as for a digest alone.
+            digest: Some(String::new()),
+        },
+    )
+}
+
 /// An official TensorFlow image: the `[[image]]` row read for that tag, else the tested
 /// configuration of the release in the tag (the documented scheme builds each image on it). A
 /// tag without a release (`latest-gpu`, `nightly`) names the image but not its CUDA; a `gpu`

@@ -12,7 +12,7 @@ use cudoctor_i18n::{Msg, msg};
 use cudoctor_kb::{Framework, Kb, Spec};
 
 use crate::dockerfile::{Instruction, ParseError, env_pairs, parse, shell_words};
-use crate::image::{BaseKind, ImageRef, classify};
+use crate::image::{BaseKind, ImageRef, classify, classify_name};
 
 /// A `FROM` that floats.
 pub const FLOATING_TAG: &str = "lint-floating-tag";
@@ -65,6 +65,13 @@ pub fn lint(kb: &Kb, text: &str, path: &str) -> Result<Vec<Finding>, ParseError>
     for i in 0..l.stages.len() {
         l.finish_stage(i);
     }
+    // The same mistake twice on one line (`if ...; then pip install torch; else pip install
+    // torch; fi`) is one finding.
+    let mut seen = std::collections::BTreeSet::new();
+    l.findings.retain(|f| {
+        let at = f.evidence.first().map(|e| e.source.clone());
+        seen.insert((f.id.clone(), f.title.clone(), at))
+    });
     Ok(l.findings)
 }
 
@@ -75,6 +82,10 @@ struct Stage {
     line: usize,
     nvidia_env: bool,
     gpu_framework_line: Option<usize>,
+    /// A later stage is built `FROM` this one (and is judged in its place).
+    is_base: bool,
+    /// A later stage copies from it (`COPY --from=`): a build stage.
+    copied_from: bool,
 }
 
 struct Linter<'a> {
@@ -322,6 +333,11 @@ fn is_cuda_package(kb: &Kb, apt: &str) -> bool {
     let n = apt.split('=').next().unwrap_or(apt).to_ascii_lowercase();
     n.starts_with("cuda-")
         || n.starts_with("cudnn")
+        // The toolkit's meta package, Debian's and Ubuntu's toolkit and cuDNN packages.
+        || matches!(n.as_str(), "cuda" | "nvidia-cuda-toolkit" | "nvidia-cudnn")
+        || OTHER_CUDA_LIBRARIES
+            .iter()
+            .any(|l| n.starts_with(&format!("lib{l}")))
         || kb.library_packages().iter().any(|row| {
             row.apt_stem
                 .as_deref()
@@ -331,6 +347,12 @@ fn is_cuda_package(kb: &Kb, apt: &str) -> bool {
                     .any(|family| n.starts_with(&format!("lib{}", family.to_ascii_lowercase())))
         })
 }
+
+/// CUDA toolkit libraries outside the knowledge base's packaging table (it has the ones the
+/// frameworks load by soname): NPP, nvJPEG, cuFile and NVTX, as NVIDIA's repository names their
+/// apt packages (`libnpp-12-2`, `libnvjpeg-12-2`, `libcufile-12-2`) and PyPI their wheels
+/// (`nvidia-npp-cu12`, `nvidia-nvjpeg-cu12`, `nvidia-cufile-cu12`, `nvidia-nvtx-cu12`).
+const OTHER_CUDA_LIBRARIES: [&str; 4] = ["npp", "nvjpeg", "cufile", "nvtx"];
 
 /// A pip wheel of CUDA's: one of the knowledge base's packaging table (`nvidia-cudnn-cu11`,
 /// `nvidia-nvjitlink-cu12`, `nvidia-cuda-runtime-cu12`, CUDA 13's unsuffixed `nvidia-cublas`),
@@ -342,6 +364,10 @@ fn is_cuda_wheel(kb: &Kb, name: &str) -> bool {
         None => (name, false),
     };
     name.starts_with("nvidia-cuda-")
+        || (cuda_suffixed
+            && OTHER_CUDA_LIBRARIES
+                .iter()
+                .any(|l| stem.strip_prefix("nvidia-") == Some(l)))
         || kb.library_packages().iter().any(|row| {
             stem == row.pip_stem
                 || (cuda_suffixed
@@ -404,29 +430,48 @@ impl Linter<'_> {
         }
     }
 
-    /// `${NAME}` / `$NAME` replaced by global `ARG` defaults; `Err(name)` for one without.
+    /// `${NAME}` / `$NAME` replaced by global `ARG` defaults, with BuildKit's `${NAME:-word}`
+    /// (word when NAME is unset or empty) and `${NAME:+word}` (word when it is set and not
+    /// empty), the word substituted in turn; `Err(name)` for a NAME without a value that no
+    /// modifier settles.
     fn substitute(&self, s: &str) -> Result<String, String> {
+        self.substitute_depth(s, 0)
+    }
+
+    fn substitute_depth(&self, s: &str, depth: usize) -> Result<String, String> {
         let mut out = String::new();
         let mut rest = s;
         while let Some(i) = rest.find('$') {
             out.push_str(&rest[..i]);
             let after = &rest[i + 1..];
-            let (name, len) = if let Some(b) = after.strip_prefix('{') {
+            let (inner, len) = if let Some(b) = after.strip_prefix('{') {
                 let end = b.find('}').ok_or_else(|| after.to_owned())?;
-                let inner = &b[..end];
-                (
-                    inner.split([':', '-']).next().unwrap_or(inner).to_owned(),
-                    end + 2,
-                )
+                (&b[..end], end + 2)
             } else {
                 let end = after
                     .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
                     .unwrap_or(after.len());
-                (after[..end].to_owned(), end)
+                (&after[..end], end)
             };
-            match self.args.get(&name) {
-                Some(Some(v)) => out.push_str(v),
-                _ => return Err(name),
+            let name_end = inner
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(inner.len());
+            let (name, modifier) = inner.split_at(name_end);
+            let value = self.args.get(name).cloned().flatten();
+            let set = value.as_deref().is_some_and(|v| !v.is_empty());
+            let word = |w: &str| {
+                if depth > 8 {
+                    Err(name.to_owned())
+                } else {
+                    self.substitute_depth(w, depth + 1)
+                }
+            };
+            match (modifier.get(..2), value) {
+                (Some(":-"), _) if !set => out.push_str(&word(&modifier[2..])?),
+                (Some(":+"), _) if set => out.push_str(&word(&modifier[2..])?),
+                (Some(":+"), _) => {}
+                (_, Some(v)) => out.push_str(&v),
+                (_, None) => return Err(name.to_owned()),
             }
             rest = &after[len..];
         }
@@ -448,7 +493,7 @@ impl Linter<'_> {
         // An earlier stage: it inherits that stage's base.
         if let Some(prev) = self
             .stages
-            .iter()
+            .iter_mut()
             // Stage names are case-insensitive (BuildKit lowercases them).
             .find(|s| {
                 s.alias
@@ -457,10 +502,12 @@ impl Linter<'_> {
             })
         {
             let (image, base) = (prev.image.clone(), prev.base.clone());
-            let nvidia_env = prev.nvidia_env;
+            let (nvidia_env, gpu) = (prev.nvidia_env, prev.gpu_framework_line);
+            prev.is_base = true;
             self.push_stage(alias, image, base, ins.line);
             if let Some(s) = self.stages.last_mut() {
                 s.nvidia_env = nvidia_env;
+                s.gpu_framework_line = gpu;
             }
             return;
         }
@@ -470,7 +517,12 @@ impl Linter<'_> {
         };
         let r = ImageRef::parse(&image);
         let base = if arg.is_some() {
-            BaseKind::Custom
+            // The tag is unknown, the repository may not be (`nvidia/cuda:${CUDA}-devel`).
+            if r.name.contains('$') {
+                BaseKind::Custom
+            } else {
+                classify_name(self.kb, &r.name)
+            }
         } else {
             classify(self.kb, &r)
         };
@@ -555,6 +607,8 @@ impl Linter<'_> {
             line,
             nvidia_env: false,
             gpu_framework_line: None,
+            is_base: false,
+            copied_from: false,
         });
     }
 
@@ -679,10 +733,23 @@ impl Linter<'_> {
     }
 
     fn copy(&mut self, ins: &Instruction) {
-        let words: Vec<String> = shell_words(&ins.args)
-            .into_iter()
-            .filter(|w| !w.starts_with("--"))
-            .collect();
+        let all = shell_words(&ins.args);
+        // `--from=NAME` or `--from=N` (a stage's index) marks that stage as a build stage.
+        if let Some(from) = all.iter().find_map(|w| w.strip_prefix("--from=")) {
+            let current = self.stages.len().saturating_sub(1);
+            let stage = match from.parse::<usize>() {
+                Ok(n) => self.stages.get_mut(n).filter(|_| n < current),
+                Err(_) => self.stages[..current].iter_mut().find(|s| {
+                    s.alias
+                        .as_deref()
+                        .is_some_and(|a| a.eq_ignore_ascii_case(from))
+                }),
+            };
+            if let Some(s) = stage {
+                s.copied_from = true;
+            }
+        }
+        let words: Vec<String> = all.into_iter().filter(|w| !w.starts_with("--")).collect();
         if let Some(p) = words.iter().find(|w| is_cuda_path(w)) {
             self.overwritten(
                 ins,
@@ -769,7 +836,14 @@ impl Linter<'_> {
                 .find(|(k, _)| k.contains(lib))
                 .map(|(_, s)| s.clone())
         };
-        let problem = if base_cuda.major() == need.major() {
+        // Up to CUDA 10 the libraries' sonames carry the minor too (`libcudart.so.10.1`): a
+        // 10.2 base does not have what a 10.1 build loads. From CUDA 11 on they carry the major.
+        let same_sonames = if need.major() <= 10 {
+            base_cuda.same_minor(need)
+        } else {
+            base_cuda.major() == need.major()
+        };
+        let problem = if same_sonames {
             match (&base, need_cudnn) {
                 (
                     BaseKind::NvidiaCuda {
@@ -797,7 +871,11 @@ impl Linter<'_> {
                 _ => None,
             }
         } else {
-            Some(match soname("cudart") {
+            let cudart = soname("cudart").or_else(|| {
+                (need.major() <= 10)
+                    .then(|| format!("libcudart.so.{}.{}", need.major(), need.minor()))
+            });
+            Some(match cudart {
                 Some(soname) => msg!(
                     "lint-base-cuda-mismatch-cuda",
                     cuda = need.to_string(),
@@ -884,6 +962,11 @@ impl Linter<'_> {
         let Some(line) = s.gpu_framework_line else {
             return;
         };
+        // A stage another is built on is judged as that one; a build stage that is only
+        // copied from is not an image anyone runs (the last stage always is).
+        if s.is_base || (s.copied_from && i + 1 < self.stages.len()) {
+            return;
+        }
         if s.nvidia_env {
             return;
         }
@@ -1024,6 +1107,12 @@ mod tests {
             "cuda-nvrtc-12-1",
             "libcupti12",
             "libcudart12",
+            "libnpp-12-2",
+            "libnvjpeg-12-2",
+            "libcufile-12-2",
+            "cuda",
+            "nvidia-cuda-toolkit",
+            "nvidia-cudnn",
         ] {
             assert!(is_cuda_package(kb, apt), "{apt}");
         }
@@ -1053,6 +1142,10 @@ mod tests {
             "nvidia-cuda-nvcc-cu12",
             "nvidia-cusparselt-cu12",
             "nvidia-cublas",
+            "nvidia-npp-cu12",
+            "nvidia-nvjpeg-cu12",
+            "nvidia-cufile-cu12",
+            "nvidia-nvtx-cu12",
         ] {
             assert!(is_cuda_wheel(kb, wheel), "{wheel}");
         }
@@ -1069,6 +1162,8 @@ mod tests {
             "nvidia-cublas-cu-12",
             "nvidia-cudnn-cu12-foo",
             "nvidia-cusparse-cu12.1",
+            "nvidia-nvtx",
+            "nvidia-npp-cu12-dev",
         ] {
             assert!(!is_cuda_wheel(kb, wheel), "{wheel}");
         }
@@ -1224,7 +1319,7 @@ mod tests {
             "FROM nvidia/cuda:12.1.1-runtime-ubuntu22.04\nRUN pip install torch\nENV LD_LIBRARY_PATH=:/x\n",
             "FROM nvidia/cuda:11.2.2-runtime-ubuntu20.04\nRUN pip install tensorflow==2.9.0\n",
             "FROM nvidia/cuda:12.3.2-cudnn9-runtime-ubuntu22.04\nRUN pip install tensorflow==2.16.1\n",
-            "FROM nvidia/cuda:12.2.2-cudnn8-runtime-ubuntu22.04\nRUN pip install tensorflow==2.9.0 tensorflow==2.1.0\n",
+            "FROM nvidia/cuda:12.2.2-cudnn8-runtime-ubuntu22.04\nRUN pip install tensorflow==2.9.0 tensorflow==2.1.0 tensorflow==2.4.1\n",
             "FROM python:3.10.14\nRUN pip install torch==2.1.0\nFROM tensorflow/tensorflow:2.9.0\nRUN pip install torch==2.1.0\n",
         ];
         let mut used = std::collections::BTreeSet::new();
@@ -1309,6 +1404,76 @@ mod tests {
             f[0].fix[0].starts_with("pin it, e.g. `pip install jax[cuda12]==<version>`; `cudoctor requirements jax==<version>`"),
             "{}",
             f[0].fix[0]
+        );
+    }
+
+    /// BuildKit's `${NAME:-word}` and `${NAME:+word}`; a tag from an ARG without a value
+    /// leaves the repository known.
+    #[test]
+    fn arg_defaults_and_modifiers() {
+        assert_eq!(
+            ids(
+                "ARG CUDA_VERSION\nFROM nvidia/cuda:${CUDA_VERSION}-cudnn8-devel-ubuntu22.04\nRUN pip install torch==2.1.0\n"
+            ),
+            [(FLOATING_TAG.to_owned(), 2)]
+        );
+        assert_eq!(
+            ids(
+                "ARG CUDA\nFROM nvidia/cuda:${CUDA:-12.2.2-cudnn8-runtime-ubuntu22.04}\nRUN pip install tensorflow==2.9.0\n"
+            ),
+            [(BASE_CUDA_MISMATCH.to_owned(), 3)]
+        );
+    }
+
+    /// A stage that is only copied from, or that another is built on, is not judged on its own.
+    #[test]
+    fn build_stages() {
+        for from in ["build", "0", "BUILD"] {
+            let text = format!(
+                "FROM python:3.10.14 AS build\nRUN pip install torch==2.1.0\nFROM nvidia/cuda:12.1.1-runtime-ubuntu22.04\nCOPY --from={from} /opt /opt\n"
+            );
+            assert!(ids(&text).is_empty(), "{from}");
+        }
+        assert!(ids("FROM python:3.10.14 AS base\nRUN pip install torch==2.1.0\nFROM base\nENV NVIDIA_VISIBLE_DEVICES=all\n").is_empty());
+        assert_eq!(
+            ids("FROM python:3.10.14 AS base\nRUN pip install torch==2.1.0\nFROM base\n"),
+            [(MISSING_NVIDIA_ENV.to_owned(), 3)]
+        );
+        // The last stage is an image someone runs, even when nothing copies from it.
+        assert_eq!(
+            ids("FROM python:3.10.14 AS a\nFROM python:3.10.14\nRUN pip install torch==2.1.0\n"),
+            [(MISSING_NVIDIA_ENV.to_owned(), 2)]
+        );
+    }
+
+    /// CUDA 10's sonames carry the minor: TensorFlow 2.3 (CUDA 10.1) cannot use a 10.2 base.
+    #[test]
+    fn cuda_10_sonames_carry_the_minor() {
+        let f = lint(
+            kb(),
+            "FROM nvidia/cuda:10.2-cudnn7-runtime-ubuntu18.04\nRUN pip install tensorflow==2.3.0\n",
+            "Dockerfile",
+        )
+        .unwrap();
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].id, BASE_CUDA_MISMATCH);
+        assert!(
+            f[0].explanation.contains("loads libcudart.so.10.1"),
+            "{}",
+            f[0].explanation
+        );
+        assert!(ids("FROM nvidia/cuda:10.1-cudnn7-runtime-ubuntu18.04\nRUN pip install tensorflow==2.3.0\n").is_empty());
+        // CUDA 11 keeps one soname across its minors.
+        assert!(ids("FROM nvidia/cuda:11.8.0-cudnn8-runtime-ubuntu22.04\nRUN pip install tensorflow==2.9.0\n").is_empty());
+    }
+
+    #[test]
+    fn one_finding_per_mistake_and_line() {
+        assert_eq!(
+            ids(
+                "FROM nvidia/cuda:12.1.1-runtime-ubuntu22.04\nRUN if [ -n \"$X\" ]; then pip install torch; else pip install torch; fi\n"
+            ),
+            [(UNPINNED_FRAMEWORK.to_owned(), 2)]
         );
     }
 

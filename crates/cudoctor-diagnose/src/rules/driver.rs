@@ -352,7 +352,11 @@ pub(crate) fn driver_too_old(ctx: &Ctx<'_>) -> Vec<Finding> {
                         "driver-too-old-explain-2",
                         target = t.display(),
                         cuda_value = cuda.value.to_string(),
-                        toolkit = (toolkit.as_deref().unwrap_or("unknown")).to_string(),
+                        toolkit = match toolkit.as_deref() {
+                            Some(v) => cudoctor_i18n::Arg::from(v),
+                            // The word in the reader's language.
+                            None => msg!("plan-unknown").into(),
+                        },
                         cuda_value_major = cuda.value.major().to_string(),
                         named_join = named.join("; ")
                     ));

@@ -133,10 +133,7 @@ pub(crate) fn cuda_toolkit_conflict(ctx: &Ctx<'_>) -> Vec<Finding> {
     let mut f = Finding::titled(
         "cuda-toolkit-conflict",
         Severity::Warning,
-        msg!(
-            "cuda-toolkit-conflict-title",
-            distinct_len = distinct.len().to_string()
-        ),
+        msg!("cuda-toolkit-conflict-title", distinct_len = distinct.len()),
     )
     .explain_msg(msg!("cuda-toolkit-conflict-explain"));
     for (what, value, t, src) in &pointers {

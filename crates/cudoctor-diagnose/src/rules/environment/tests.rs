@@ -18,6 +18,17 @@ fn cuda_toolkit_conflict() {
     let f = installed(&s);
     let c = of(&f, "cuda-toolkit-conflict");
     assert_eq!(c.len(), 1);
+    // The count is a number to the catalog, shown as digits in both languages.
+    assert_eq!(
+        c[0].title,
+        "CUDA_HOME, nvcc, /usr/local/cuda and LD_LIBRARY_PATH point at 2 different CUDA toolkits"
+    );
+    assert!(
+        c[0].localized_title(cudoctor_i18n::Lang::Zh)
+            .contains("指向 2 个不同的"),
+        "{}",
+        c[0].localized_title(cudoctor_i18n::Lang::Zh)
+    );
     assert!(
         c[0].fix[0].contains("CUDA_HOME=/usr/local/cuda-11.2"),
         "{:?}",

@@ -10,7 +10,7 @@
 //! silently. This crate builds nothing, runs no container and reaches no registry.
 //!
 //! Layout: [`dockerfile`] parses a Dockerfile into instructions with line numbers
-//! (`dockerfile-parser` underneath); [`image`] reads image references and classifies bases;
+//! (split by BuildKit's rules); [`image`] reads image references and classifies bases;
 //! [`generate`] writes Dockerfiles; [`run`] writes `docker run` lines and Compose files;
 //! [`lint`] finds the mistakes.
 

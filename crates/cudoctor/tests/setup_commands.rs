@@ -356,13 +356,37 @@ fn lint_text_output_and_exit_codes() {
     std::fs::write(dir.path().join("Dockerfile"), clean).unwrap();
     let r = run_with(cudoctor_cmd().current_dir(dir.path()).arg("lint"), &[]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let r = lint_text("FROM ubuntu@sha256:0123\n", &[]);
+    let r = lint_text("FROM ubuntu:22.04\nFORM ubuntu\n", &[]);
     assert_eq!(r.code, 2);
     assert!(
         r.stderr.contains("cannot parse the Dockerfile `-`"),
         "{}",
         r.stderr
     );
+    // What is wrong, and where, once.
+    assert_eq!(
+        r.stderr
+            .matches("Caused by: line 2: unknown instruction: FORM")
+            .count(),
+        1,
+        "{}",
+        r.stderr
+    );
+    // A byte that is no UTF-8 (Latin-1 in a comment) does not stop the lint.
+    std::fs::write(
+        dir.path().join("Dockerfile"),
+        b"# caf\xe9\nFROM nvidia/cuda:12.1.1-runtime-ubuntu22.04\n",
+    )
+    .unwrap();
+    let r = run_with(cudoctor_cmd().current_dir(dir.path()).arg("lint"), &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = run_with(
+        cudoctor_cmd()
+            .args(["lint", "-"])
+            .write_stdin(b"FROM nvidia/cuda:12.1.1-runtime-ubuntu22.04\n# \xff\n".to_vec()),
+        &[],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
 }
 
 /// `--lang zh` renders the lint findings in Chinese (the JSON stays English), and text the

@@ -40,14 +40,16 @@ pub fn run(ctx: Ctx, args: &LintArgs) -> anyhow::Result<ExitStatus> {
     } else {
         args.file.display().to_string()
     };
-    let text = if stdin {
-        let mut s = String::new();
+    // Bytes, read as UTF-8 lossily: a Latin-1 byte in a comment is no reason to refuse the
+    // file (BuildKit reads it too).
+    let bytes = if stdin {
+        let mut b = Vec::new();
         std::io::stdin()
-            .read_to_string(&mut s)
+            .read_to_end(&mut b)
             .context("cannot read the Dockerfile from standard input")?;
-        s
+        b
     } else {
-        std::fs::read_to_string(&args.file).map_err(|e| {
+        std::fs::read(&args.file).map_err(|e| {
             anyhow::Error::new(e).context(error::Hinted {
                 message: format!("cannot read the Dockerfile `{name}`"),
                 hint: Some(
@@ -57,6 +59,7 @@ pub fn run(ctx: Ctx, args: &LintArgs) -> anyhow::Result<ExitStatus> {
             })
         })?
     };
+    let text = String::from_utf8_lossy(&bytes);
     let mut found = cudoctor_setup::lint::lint(kb(), &text, &name)?;
     found.sort_by_key(|f| match f.severity {
         Severity::Error => 0,

@@ -37,8 +37,8 @@ pub struct Instruction {
     pub keyword: String,
     /// The arguments, continuations joined into one line. Heredoc bodies follow: for `RUN` each
     /// command of the body after ` ; ` (`<<EOF ; apt-get update ; apt-get install -y curl`, blank
-    /// and `#` lines dropped, `\`-continued lines joined), for `COPY`/`ADD` the body's lines
-    /// after single spaces.
+    /// and `#` lines dropped, `\`-continued lines joined); a `COPY`/`ADD` body (a file's content)
+    /// is not part of them.
     pub args: String,
     /// The 1-based line the instruction starts on.
     pub line: usize,
@@ -693,10 +693,8 @@ fn read_heredoc(
         }
         let body = body.trim();
         if !run {
-            if !body.is_empty() {
-                ins.args.push(' ');
-                ins.args.push_str(body);
-            }
+            // A `COPY`/`ADD` body is a file's content, not arguments: it is read past, not
+            // added (a path written inside it copies nothing).
             continue;
         }
         if let Some(head) = body.strip_suffix('\\') {
@@ -1008,7 +1006,7 @@ mod tests {
                 ("FROM", "x", 1),
                 ("RUN", "<<EOF ; apt-get update ; apt-get install -y curl", 2),
                 ("RUN", "<<-\"END\" bash ; echo tabbed", 9),
-                ("COPY", "<<'A' <<B /dst/ one two", 12),
+                ("COPY", "<<'A' <<B /dst/", 12),
                 ("RUN", "echo \"<<EOF\"", 17),
                 ("RUN", "cat <<  EOF > /x ; EOF ; hello", 18),
                 ("ONBUILD", "RUN <<EOF ; make", 22),

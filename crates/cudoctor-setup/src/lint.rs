@@ -672,7 +672,11 @@ impl Linter<'_> {
     }
 
     fn run(&mut self, ins: &Instruction) {
-        let reqs = pip_installs(&ins.args);
+        // The exec form's words (`RUN ["pip", "install", "torch==2.1.0"]`), else the shell form.
+        let command = ins
+            .exec_words()
+            .map_or_else(|| ins.args.clone(), |w| w.join(" "));
+        let reqs = pip_installs(&command);
         for r in &reqs {
             let framework = match r.name.as_str() {
                 "tensorflow" | "tensorflow-gpu" | "tensorflow-cpu" | "tf-nightly" => {
@@ -724,7 +728,7 @@ impl Linter<'_> {
                 self.findings.push(f);
             }
         }
-        if let Some(p) = apt_installs(&ins.args)
+        if let Some(p) = apt_installs(&command)
             .into_iter()
             .find(|p| is_cuda_package(self.kb, p))
         {
@@ -1423,6 +1427,14 @@ mod tests {
             ),
             [(BASE_CUDA_MISMATCH.to_owned(), 3)]
         );
+        // TensorFlow's gpu.Dockerfile: `ARCH` empty, so no `-$ARCH` suffix.
+        assert!(ids("ARG ARCH=\"\"\nARG CUDA=11.2.2\nFROM nvidia/cuda${ARCH:+-$ARCH}:${CUDA}-cudnn8-runtime-ubuntu20.04 as base\nRUN pip install tensorflow==2.9.0\n").is_empty());
+        assert_eq!(
+            ids(
+                "ARG ARCH=ppc64le\nARG CUDA=12.2.2\nFROM nvidia/cuda${ARCH:+-$ARCH}:${CUDA}-runtime-ubuntu22.04\n"
+            ),
+            Vec::<(String, usize)>::new()
+        );
     }
 
     /// A stage that is only copied from, or that another is built on, is not judged on its own.
@@ -1465,6 +1477,25 @@ mod tests {
         assert!(ids("FROM nvidia/cuda:10.1-cudnn7-runtime-ubuntu18.04\nRUN pip install tensorflow==2.3.0\n").is_empty());
         // CUDA 11 keeps one soname across its minors.
         assert!(ids("FROM nvidia/cuda:11.8.0-cudnn8-runtime-ubuntu22.04\nRUN pip install tensorflow==2.9.0\n").is_empty());
+    }
+
+    /// Instructions the old parser refused: heredocs (a `RUN` body is commands, a `COPY` body
+    /// a file's content), empty `ARG`/`ENV` values, several `ARG`s on one line.
+    #[test]
+    fn buildkit_forms() {
+        assert_eq!(
+            ids(
+                "FROM nvidia/cuda:12.2.2-cudnn8-runtime-ubuntu22.04\nRUN <<EOF\napt-get update\npip install tensorflow==2.9.0\nEOF\n"
+            ),
+            [(BASE_CUDA_MISMATCH.to_owned(), 2)]
+        );
+        assert!(ids("FROM pytorch/pytorch:2.1.0-cuda12.1-cudnn8-runtime\nCOPY <<EOF /etc/ld.so.conf.d/app.conf\n/usr/local/cuda/lib64\nEOF\n").is_empty());
+        assert!(
+            ids(
+                "ARG A= B=2\nFROM nvidia/cuda:12.2.2-cudnn8-runtime-ubuntu22.04\nENV X=\nARG C D\n"
+            )
+            .is_empty()
+        );
     }
 
     #[test]

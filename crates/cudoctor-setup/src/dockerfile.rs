@@ -14,9 +14,8 @@
 //! - A line whose first non-blank character is `#` is a comment and dropped, also inside a
 //!   continuation; blank lines inside a continuation are skipped.
 //! - A line whose last character before trailing spaces and tabs is the escape character (not
-//!   itself escaped) continues on the next line. Unlike BuildKit, which glues the pieces together
-//!   as they are, the pieces here are trimmed and joined with one space (`RUN a \` / `  b` is
-//!   `RUN a b`), which is what the lint's word scanners want.
+//!   itself escaped) continues on the next line; the pieces are glued as they are, as BuildKit
+//!   does (`ENV P=/a:\` / `/b` is `ENV P=/a:/b`; `RUN a \` / `  b` is `RUN a   b`).
 //! - `RUN`, `COPY` and `ADD` (also under `ONBUILD`) in shell form may carry heredocs
 //!   (`<<EOF`, `<<-EOF` with leading tabs stripped, `<<"EOF"`, `<<'EOF'`, several on one line):
 //!   the lines up to each terminator belong to the instruction; an unterminated one is an error.
@@ -325,15 +324,10 @@ fn trim_continuation(line: &str, escape: char) -> (&str, bool) {
     }
 }
 
-/// Appends one piece of a continued instruction, trimmed, after one space.
+/// Appends one piece of a continued instruction as it is, as BuildKit does (`parser.go` adds
+/// each continuation line, escape character removed, to the line before): `ENV P=/a:\` /
+/// `/b` is `ENV P=/a:/b`, `RUN a \` / `  b` is `RUN a   b`.
 fn push_piece(joined: &mut String, piece: &str) {
-    let piece = piece.trim();
-    if piece.is_empty() {
-        return;
-    }
-    if !joined.is_empty() {
-        joined.push(' ');
-    }
     joined.push_str(piece);
 }
 
@@ -797,12 +791,38 @@ mod tests {
             .collect()
     }
 
+    /// Runs of blanks as one space: the continuation tests say where words join, not how many
+    /// blanks the glued pieces keep (`glued_as_buildkit` checks that).
+    fn squeeze(s: &str) -> String {
+        s.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
     fn expect(text: &str, want: &[(&str, &str, usize)]) {
         let want: Vec<(String, String, usize)> = want
             .iter()
-            .map(|(k, a, l)| ((*k).to_owned(), (*a).to_owned(), *l))
+            .map(|(k, a, l)| ((*k).to_owned(), squeeze(a), *l))
             .collect();
-        assert_eq!(split_ok(text), want, "{text:?}");
+        let got: Vec<(String, String, usize)> = split_ok(text)
+            .into_iter()
+            .map(|(k, a, l)| (k, squeeze(&a), l))
+            .collect();
+        assert_eq!(got, want, "{text:?}");
+    }
+
+    /// Continuation pieces are glued as they are (BuildKit's `parser.go`): a value split over
+    /// lines without blanks stays one word; the blanks before `\\` and the indentation stay.
+    #[test]
+    fn glued_as_buildkit() {
+        let ins = parse(
+            "ENV LD_LIBRARY_PATH=\\\n/usr/local/cuda/lib64:\\\n/usr/local/nvidia/lib64\nRUN a \\\n  b\n",
+            "Dockerfile",
+        )
+        .unwrap();
+        assert_eq!(
+            ins[0].args,
+            "LD_LIBRARY_PATH=/usr/local/cuda/lib64:/usr/local/nvidia/lib64"
+        );
+        assert_eq!(ins[1].args, "a   b");
     }
 
     /// The line and reason of the error `text` gives.
@@ -827,7 +847,10 @@ mod tests {
                 ("HEALTHCHECK", 11)
             ]
         );
-        assert_eq!(ins[2].args, "apt-get update && apt-get install -y python3");
+        assert_eq!(
+            squeeze(&ins[2].args),
+            "apt-get update && apt-get install -y python3"
+        );
         assert_eq!(
             env_pairs(&ins[3].args),
             [
@@ -908,10 +931,10 @@ mod tests {
         for head in ["# a note\n", "\n", "# foo=bar\n", "FROM x\n"] {
             let text = format!("{head}# escape=`\nRUN a `\nRUN b \\\n c");
             let ins = parse(&text, "Dockerfile").unwrap();
-            let runs: Vec<&str> = ins
+            let runs: Vec<String> = ins
                 .iter()
                 .filter(|i| i.keyword == "RUN")
-                .map(|i| i.args.as_str())
+                .map(|i| squeeze(&i.args))
                 .collect();
             assert_eq!(runs, ["a `", "b c"], "{text:?}");
         }
@@ -1289,7 +1312,7 @@ mod tests {
             "nvidia/cuda${ARCH:+-$ARCH}:${CUDA}-base-ubuntu${UBUNTU_VERSION} as base"
         );
         assert_eq!(
-            ins[7].args,
+            squeeze(&ins[7].args),
             "apt-get update && apt-get install -y --no-install-recommends build-essential libcudnn8=${CUDNN}+cuda${CUDA} && apt-get clean"
         );
         assert_eq!(ins[8].exec_words(), None);
@@ -1322,7 +1345,7 @@ mod tests {
         let ins = parse(&text, "Dockerfile").unwrap();
         assert_eq!(ins.len(), 100_002);
         assert_eq!(ins[100_000].line, 300_000);
-        assert_eq!(ins[100_000].args, "echo 99999 && true");
+        assert_eq!(squeeze(&ins[100_000].args), "echo 99999 && true");
         assert_eq!(ins[100_001].line, 300_002);
 
         let mut text = String::from("RUN echo \\\n");
@@ -1332,7 +1355,8 @@ mod tests {
         text.push_str(" end\nUSER u\n");
         let ins = parse(&text, "Dockerfile").unwrap();
         assert_eq!(ins.len(), 2);
-        assert_eq!(ins[0].args.len(), "echo".len() + 200_000 * 2 + " end".len());
+        // Glued as they are: `echo ` then 200,000 ` a ` and ` end`.
+        assert_eq!(ins[0].args.len(), "echo ".len() + 200_000 * " a ".len() + " end".len());
         assert_eq!(ins[1].line, 200_003);
     }
 

@@ -1356,7 +1356,10 @@ mod tests {
         let ins = parse(&text, "Dockerfile").unwrap();
         assert_eq!(ins.len(), 2);
         // Glued as they are: `echo ` then 200,000 ` a ` and ` end`.
-        assert_eq!(ins[0].args.len(), "echo ".len() + 200_000 * " a ".len() + " end".len());
+        assert_eq!(
+            ins[0].args.len(),
+            "echo ".len() + 200_000 * " a ".len() + " end".len()
+        );
         assert_eq!(ins[1].line, 200_003);
     }
 

@@ -144,7 +144,12 @@ pub fn parse_pytorch_tag(tag: &str) -> Option<(String, CudaVersion, Option<u32>)
 
 /// What `image` holds, by the knowledge base.
 pub fn classify(kb: &Kb, image: &ImageRef) -> BaseKind {
-    let name = image.short_name();
+    // NVIDIA publishes the same CUDA images, tags and all, on its own registry (NGC:
+    // https://catalog.ngc.nvidia.com/orgs/nvidia/containers/cuda) and on Docker Hub.
+    let name = match image.short_name() {
+        "nvcr.io/nvidia/cuda" => "nvidia/cuda",
+        n => n,
+    };
     let tag = image.tag.as_deref().unwrap_or("latest");
     match name {
         "scratch" => BaseKind::Scratch,
@@ -298,6 +303,11 @@ mod tests {
         );
         // Known by name whatever the tag: CUDA unknown, the NVIDIA variables as their
         // Dockerfiles set them.
+        let b = classify(
+            k,
+            &ImageRef::parse("nvcr.io/nvidia/cuda:12.2.2-cudnn8-runtime-ubuntu22.04"),
+        );
+        assert_eq!(b.cuda().unwrap().to_string(), "12.2.2");
         let b = classify(k, &ImageRef::parse("nvidia/cuda@sha256:00"));
         assert_eq!((b.cuda(), b.sets_nvidia_env()), (None, Some(true)));
         let b = classify(k, &ImageRef::parse("pytorch/pytorch:latest"));

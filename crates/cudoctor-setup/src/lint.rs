@@ -103,8 +103,8 @@ struct PipReq {
     extras: Vec<String>,
     version: Option<String>,
     pinned: bool,
-    /// The same `pip install` reads an index of CPU-only wheels (`--index-url
-    /// https://download.pytorch.org/whl/cpu`).
+    /// The same `pip install` reads an index of wheels that do not use CUDA (`--index-url
+    /// https://download.pytorch.org/whl/cpu`, `.../whl/rocm6.0`, `.../whl/xpu`).
     cpu_index: bool,
 }
 
@@ -130,7 +130,7 @@ impl PipReq {
             .map(|(_, l)| l);
         match framework {
             Framework::TensorFlow => self.name != "tensorflow-cpu",
-            Framework::PyTorch => !self.cpu_index && local != Some("cpu"),
+            Framework::PyTorch => !self.cpu_index && !local.is_some_and(not_cuda_build),
             Framework::Jax => {
                 self.name.starts_with("jax-cuda")
                     || self.extras.iter().any(|e| e.starts_with("cuda"))
@@ -171,6 +171,12 @@ fn parse_requirement(word: &str) -> Option<PipReq> {
     })
 }
 
+/// A PyTorch build label (a wheel's local version, the last part of its index URL) that is not
+/// an NVIDIA one: `cpu`, AMD's `rocm6.0`, Intel's `xpu`. Those need no NVIDIA runtime.
+fn not_cuda_build(label: &str) -> bool {
+    label == "cpu" || label.starts_with("rocm") || label == "xpu"
+}
+
 /// The requirements of each `pip install` in a `RUN`.
 fn pip_installs(run: &str) -> Vec<PipReq> {
     let words = shell_words(run);
@@ -205,7 +211,12 @@ fn pip_installs(run: &str) -> Vec<PipReq> {
                     };
                     if matches!(flag, "-i" | "--index-url" | "--extra-index-url") {
                         let url = inline.or_else(|| words.get(j + 1).map(String::as_str));
-                        cpu_index |= url.is_some_and(|u| u.trim_end_matches('/').ends_with("/cpu"));
+                        cpu_index |= url.is_some_and(|u| {
+                            u.trim_end_matches('/')
+                                .rsplit('/')
+                                .next()
+                                .is_some_and(not_cuda_build)
+                        });
                     }
                     let takes_value = inline.is_none()
                         && matches!(
@@ -296,28 +307,33 @@ fn subcommand(words: &[String], start: usize, value_options: &[&str]) -> Option<
 fn apt_installs(run: &str) -> Vec<String> {
     let words = shell_words(run);
     let mut out = Vec::new();
-    for (i, w) in words.iter().enumerate() {
+    let mut i = 0;
+    while i < words.len() {
+        let w = &words[i];
+        i += 1;
         // Options may stand before the command (`apt-get -y install`).
         let install = (w == "apt-get" || w == "apt")
-            .then(|| subcommand(&words, i + 1, APT_VALUE_OPTIONS))
+            .then(|| subcommand(&words, i, APT_VALUE_OPTIONS))
             .flatten()
             .filter(|&k| words[k] == "install");
-        if let Some(k) = install {
-            let mut value = false;
-            for a in &words[k + 1..] {
-                if matches!(a.as_str(), "&&" | "||" | ";" | "|") {
-                    break;
-                }
-                if std::mem::take(&mut value) {
-                    // The value of `-o`: not a package.
-                } else if a.starts_with('-') {
-                    value = APT_VALUE_OPTIONS.contains(&a.as_str());
-                } else {
-                    out.push(a.trim_end_matches(';').to_owned());
-                }
-                if a.ends_with(';') {
-                    break;
-                }
+        let Some(k) = install else { continue };
+        // Each word is read once: the scan goes on after the packages (linear in the words).
+        i = k + 1;
+        let mut value = false;
+        while let Some(a) = words.get(i) {
+            if matches!(a.as_str(), "&&" | "||" | ";" | "|") {
+                break;
+            }
+            i += 1;
+            if std::mem::take(&mut value) {
+                // The value of `-o`: not a package.
+            } else if a.starts_with('-') {
+                value = APT_VALUE_OPTIONS.contains(&a.as_str());
+            } else {
+                out.push(a.trim_end_matches(';').to_owned());
+            }
+            if a.ends_with(';') {
+                break;
             }
         }
     }
@@ -412,14 +428,19 @@ impl Linter<'_> {
 
     fn instruction(&mut self, ins: &Instruction) {
         match ins.keyword.as_str() {
+            // Each word is a name or a name=value (BuildKit's `parseNameOrNameVal`), and a
+            // default is expanded with the ARGs before it (`ARG BASE=nvidia/cuda:${CUDA}`).
             "ARG" if self.stages.is_empty() => {
-                for (k, v) in env_pairs(&ins.args) {
-                    let v = if ins.args.contains('=') {
-                        Some(v)
-                    } else {
-                        None
-                    };
-                    self.args.insert(k, v);
+                for word in shell_words(&ins.args) {
+                    match word.split_once('=') {
+                        Some((k, v)) => {
+                            let v = self.substitute(v).unwrap_or_else(|_| v.to_owned());
+                            self.args.insert(k.to_owned(), Some(v));
+                        }
+                        None => {
+                            self.args.insert(word, None);
+                        }
+                    }
                 }
             }
             "FROM" => self.from(ins),
@@ -676,7 +697,10 @@ impl Linter<'_> {
         let command = ins
             .exec_words()
             .map_or_else(|| ins.args.clone(), |w| w.join(" "));
-        let reqs = pip_installs(&command);
+        let mut reqs = pip_installs(&command);
+        // The same requirement twice in one instruction is judged once.
+        let mut seen = std::collections::BTreeSet::new();
+        reqs.retain(|r| seen.insert((r.name.clone(), r.extras.clone(), r.version.clone())));
         for r in &reqs {
             let framework = match r.name.as_str() {
                 "tensorflow" | "tensorflow-gpu" | "tensorflow-cpu" | "tf-nightly" => {
@@ -749,8 +773,14 @@ impl Linter<'_> {
                         .is_some_and(|a| a.eq_ignore_ascii_case(from))
                 }),
             };
-            if let Some(s) = stage {
+            // What it installed is in the image that copies it (`COPY --from=build /opt/venv`):
+            // the copying stage is judged with that install.
+            let gpu = stage.map(|s| {
                 s.copied_from = true;
+                s.gpu_framework_line
+            });
+            if let (Some(Some(line)), Some(cur)) = (gpu, self.stages.last_mut()) {
+                cur.gpu_framework_line.get_or_insert(line);
             }
         }
         let words: Vec<String> = all.into_iter().filter(|w| !w.starts_with("--")).collect();
@@ -1435,6 +1465,64 @@ mod tests {
             ),
             Vec::<(String, usize)>::new()
         );
+    }
+
+    /// `ARG` words are each a name or a name=value; a default uses the ARGs before it.
+    #[test]
+    fn arg_words_and_nested_defaults() {
+        assert_eq!(
+            ids(
+                "ARG BASE_TAG CUDA=12.2.2\nFROM nvidia/cuda:${CUDA}-cudnn8-runtime-ubuntu22.04\nRUN pip install tensorflow==2.9.0\n"
+            ),
+            [(BASE_CUDA_MISMATCH.to_owned(), 3)]
+        );
+        assert_eq!(
+            ids(
+                "ARG CUDA=12.2.2\nARG BASE=nvidia/cuda:${CUDA}-cudnn8-runtime-ubuntu22.04\nFROM ${BASE}\nRUN pip install tensorflow==2.9.0\n"
+            ),
+            [(BASE_CUDA_MISMATCH.to_owned(), 4)]
+        );
+    }
+
+    /// PyTorch's AMD (ROCm) and Intel (XPU) builds need no NVIDIA runtime.
+    #[test]
+    fn rocm_and_xpu_builds_are_not_nvidia() {
+        for line in [
+            "torch==2.3.0 --index-url https://download.pytorch.org/whl/rocm6.0",
+            "torch==2.3.0+rocm6.0",
+            "torch==2.5.0 --index-url https://download.pytorch.org/whl/xpu",
+        ] {
+            let text = format!("FROM rocm/dev-ubuntu-22.04:6.0.2\nRUN pip install {line}\n");
+            assert!(ids(&text).is_empty(), "{line}");
+        }
+    }
+
+    /// What a build stage installed is in the stage that copies it.
+    #[test]
+    fn copied_installs_count_where_copied() {
+        assert_eq!(
+            ids(
+                "FROM python:3.10.14 AS build\nRUN python -m venv /opt/venv && /opt/venv/bin/pip install torch==2.1.0\nFROM python:3.10.14-slim\nCOPY --from=build /opt/venv /opt/venv\n"
+            ),
+            [(MISSING_NVIDIA_ENV.to_owned(), 3)]
+        );
+    }
+
+    /// Each word of a long command is read once: 20,000 `apt-get install` without `&&` give
+    /// 40,000 words, not hundreds of millions (no timing is asserted; the count is).
+    #[test]
+    fn long_commands_are_read_once() {
+        let run = "apt-get install -y curl ".repeat(20_000);
+        let packages = apt_installs(&run);
+        // One `apt-get install` whose arguments run on: `curl`, then `apt-get install curl`
+        // 19,999 times (options skipped).
+        assert_eq!(packages.len(), 1 + 19_999 * 3);
+        // The same requirement 1,000 times in one RUN is one finding.
+        let text = format!(
+            "FROM nvidia/cuda:12.2.2-cudnn8-runtime-ubuntu22.04\nRUN pip install{}\n",
+            " tensorflow==2.9.0".repeat(1000)
+        );
+        assert_eq!(ids(&text), [(BASE_CUDA_MISMATCH.to_owned(), 2)]);
     }
 
     /// A stage that is only copied from, or that another is built on, is not judged on its own.

@@ -33,7 +33,8 @@ pub fn render(err: &anyhow::Error, printer: Printer) -> String {
     let mut out = String::new();
     out.push_str(&printer.paint(Tone::Error, "error"));
     out.push_str(": ");
-    out.push_str(&err.to_string());
+    // A message may quote a file name or a file's content: terminal-safe, like all text output.
+    out.push_str(&crate::term::escape(&err.to_string()));
     out.push('\n');
     // A hint given as context (`e.context(Hinted { .. })`) is found by anyhow's downcast, not
     // in the chain (there it is wrapped with the error it explains); one given as the error
@@ -46,14 +47,14 @@ pub fn render(err: &anyhow::Error, printer: Printer) -> String {
     }
     for cause in err.chain().skip(1) {
         out.push_str("  Caused by: ");
-        out.push_str(&cause.to_string());
+        out.push_str(&crate::term::escape(&cause.to_string()));
         out.push('\n');
     }
     if let Some(hint) = hint {
         out.push('\n');
         out.push_str(&printer.paint(Tone::Bold, "hint"));
         out.push_str(": ");
-        out.push_str(&hint);
+        out.push_str(&crate::term::escape(&hint));
         out.push('\n');
     }
     out
@@ -90,6 +91,17 @@ mod tests {
         assert_eq!(
             text,
             "error: cannot answer `requirements tf==2.99`\n  Caused by: unknown TensorFlow version `2.99`\n\nhint: known: 2.21.0\n"
+        );
+    }
+
+    /// A file name with control characters is shown escaped, not sent to the terminal.
+    #[test]
+    fn renders_control_characters_escaped() {
+        let err = anyhow::anyhow!("cannot read the Dockerfile `evil\u{1b}]0;pwn\u{7}`");
+        let text = render(&err, Printer::new(false));
+        assert_eq!(
+            text,
+            "error: cannot read the Dockerfile `evil\\e]0;pwn\\u{7}`\n"
         );
     }
 

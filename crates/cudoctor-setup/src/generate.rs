@@ -308,7 +308,12 @@ fn check_base_python(kb: &Kb, r: &Resolved, tag: &str) -> Result<(), SetupError>
     Err(SetupError::BasePython(Box::new(crate::BasePython {
         base: tag.to_owned(),
         python: row.python.clone(),
-        url: row.source.clone(),
+        url: row
+            .source
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
         release: r.spec.to_string(),
         supported: r.variant.python.join(", "),
         suggest: nearest_python(&r.variant.python, &row.python),
@@ -443,6 +448,21 @@ pub fn dockerfile(kb: &Kb, opts: &DockerfileOptions) -> Result<Generated, SetupE
             format!("RUN {python} -m venv /opt/venv"),
         ));
         steps.push(step("", "ENV PATH=/opt/venv/bin:$PATH"));
+        // An old archive's pip reads only manylinux1 wheels; TensorFlow's install guide asks
+        // for pip >= 19.0 (manylinux2010), and newer wheels are manylinux2014.
+        let os = tag.rsplit('-').next().unwrap_or_default();
+        if let Some(row) = kb
+            .os_python(os)
+            .filter(|r| r.pip.split('.').next().and_then(|m| m.parse::<u32>().ok()) < Some(19))
+        {
+            steps.push(step(
+                format!(
+                    "The venv's pip is {os}'s {} (kb: nvidia_cuda_images.toml [[os_python]]), which reads only manylinux1 wheels: upgrade it first (TensorFlow asks for pip >= 19.0); pip 20.3.4 reads manylinux2014 and is the last that runs on Python 3.5.",
+                    row.pip
+                ),
+                "RUN python3 -m pip install --no-cache-dir pip==20.3.4",
+            ));
+        }
         let (req, extra, why) = r.pip_requirement(kb);
         let mut cmd = format!("RUN python3 -m pip install --no-cache-dir {req}");
         for a in &extra {
@@ -643,6 +663,17 @@ mod tests {
         o.python = None;
         let g = dockerfile(kb(), &o).unwrap();
         assert!(g.base.ends_with("-ubuntu18.04"), "{}", g.base);
+        // Its venv's pip (9.0.1) reads only manylinux1 wheels; TensorFlow 2.1's are
+        // manylinux2010: pip is upgraded before the install.
+        let upgrade = g
+            .dockerfile
+            .find("RUN python3 -m pip install --no-cache-dir pip==20.3.4")
+            .expect("a pip upgrade");
+        assert!(upgrade < g.dockerfile.find("tensorflow==2.1.0\n").unwrap());
+        // Ubuntu 22.04's pip is 22.0.2: no upgrade step.
+        o.spec = "torch==2.1.0".to_owned();
+        let g = dockerfile(kb(), &o).unwrap();
+        assert!(!g.dockerfile.contains("pip==20.3.4"), "{}", g.dockerfile);
         assert_eq!(
             nearest_python(&["3.9".into(), "3.10".into()], "3.8").as_deref(),
             Some("3.9")

@@ -900,7 +900,22 @@ impl Linter<'_> {
                         image = image.clone(),
                         base_cudnn = m.to_string()
                     )),
-                    _ => None,
+                    // The same major: TensorFlow refuses a cuDNN older than the minor it was
+                    // built with (`requirements`' `cudnn_accepted`); the exact version is known
+                    // for an official image.
+                    _ => match &base {
+                        BaseKind::Official {
+                            cudnn: Some(have), ..
+                        } if have.major() == c.major() && have.minor() < c.minor() => Some(msg!(
+                            "lint-base-cuda-mismatch-cudnn-minor",
+                            cudnn = c.to_string(),
+                            soname = soname("cudnn")
+                                .unwrap_or_else(|| format!("libcudnn.so.{}", c.major())),
+                            image = image.clone(),
+                            base_cudnn = have.to_string()
+                        )),
+                        _ => None,
+                    },
                 },
                 _ => None,
             }
@@ -951,7 +966,15 @@ impl Linter<'_> {
                 image = image.clone()
             ),
         )
-        .explain_msg(msg!("lint-base-cuda-mismatch-explain", problem = problem))
+        .explain_msg(if problem.key == "lint-base-cuda-mismatch-cudnn-minor" {
+            // The library loads; TensorFlow's check of its version fails.
+            msg!(
+                "lint-base-cuda-mismatch-explain-cudnn-minor",
+                problem = problem
+            )
+        } else {
+            msg!("lint-base-cuda-mismatch-explain", problem = problem)
+        })
         .evidence(
             format!("{} {version} needs", framework.display_name()),
             format!(
@@ -964,8 +987,12 @@ impl Linter<'_> {
             "the base has",
             format!(
                 "CUDA {base_cuda}, cuDNN {}",
-                base.cudnn_major()
-                    .map_or_else(|| "unknown".to_owned(), |m| m.to_string())
+                match &base {
+                    BaseKind::Official { cudnn: Some(c), .. } => c.to_string(),
+                    _ => base
+                        .cudnn_major()
+                        .map_or_else(|| "unknown".to_owned(), |m| m.to_string()),
+                }
             ),
             match &base {
                 BaseKind::Official { source, .. } => source.clone(),
@@ -1353,6 +1380,7 @@ mod tests {
             "FROM nvidia/cuda:12.1.1-runtime-ubuntu22.04\nRUN pip install torch\nENV LD_LIBRARY_PATH=:/x\n",
             "FROM nvidia/cuda:11.2.2-runtime-ubuntu20.04\nRUN pip install tensorflow==2.9.0\n",
             "FROM nvidia/cuda:12.3.2-cudnn9-runtime-ubuntu22.04\nRUN pip install tensorflow==2.16.1\n",
+            "FROM tensorflow/tensorflow:2.9.0-gpu\nRUN pip install tensorflow==2.12.0\n",
             "FROM nvidia/cuda:12.2.2-cudnn8-runtime-ubuntu22.04\nRUN pip install tensorflow==2.9.0 tensorflow==2.1.0 tensorflow==2.4.1\n",
             "FROM python:3.10.14\nRUN pip install torch==2.1.0\nFROM tensorflow/tensorflow:2.9.0\nRUN pip install torch==2.1.0\n",
         ];
@@ -1583,6 +1611,27 @@ mod tests {
                 "ARG A= B=2\nFROM nvidia/cuda:12.2.2-cudnn8-runtime-ubuntu22.04\nENV X=\nARG C D\n"
             )
             .is_empty()
+        );
+    }
+
+    /// TensorFlow 2.12 (built with cuDNN 8.6) refuses the cuDNN 8.1.0.77 of the 2.9.0 image.
+    #[test]
+    fn cudnn_minor_older_than_built_with() {
+        let f = lint(
+            kb(),
+            "FROM tensorflow/tensorflow:2.9.0-gpu\nRUN pip install tensorflow==2.12.0\n",
+            "Dockerfile",
+        )
+        .unwrap();
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].explanation.contains("has cuDNN 8.1.0.77"),
+            "{}",
+            f[0].explanation
+        );
+        assert!(
+            ids("FROM tensorflow/tensorflow:2.12.0-gpu\nRUN pip install tensorflow==2.12.0\n")
+                .is_empty()
         );
     }
 

@@ -45,9 +45,11 @@ lint-ld-library-path-empty-entry-fix = drop the empty entry; to append to an exi
 lint-base-cuda-mismatch-title = { $name }=={ $version } cannot use the CUDA of `{ $image }`
 lint-base-cuda-mismatch-no-cudnn = it needs cuDNN { $cudnn } ({ $soname }), but `{ $image }` has no cuDNN (its tag has no `cudnn` part)
 lint-base-cuda-mismatch-cudnn = it needs cuDNN { $cudnn } ({ $soname }), but `{ $image }` has cuDNN { $base_cudnn }
+lint-base-cuda-mismatch-cudnn-minor = it needs cuDNN { $cudnn } or a newer { $soname } (TensorFlow refuses an older minor), but `{ $image }` has cuDNN { $base_cudnn }
 lint-base-cuda-mismatch-cuda = it was built with CUDA { $cuda } and loads { $soname }, but `{ $image }` has CUDA { $base_cuda }
 lint-base-cuda-mismatch-cuda-libraries = it was built with CUDA { $cuda } and loads the CUDA { $cuda_major } libraries, but `{ $image }` has CUDA { $base_cuda }
 lint-base-cuda-mismatch-explain = TensorFlow loads the CUDA and cuDNN libraries of the system by their sonames, fixed when it was built: { $problem }. It will start without the GPU ("Could not load dynamic library").
+lint-base-cuda-mismatch-explain-cudnn-minor = TensorFlow checks the cuDNN it loads against the one it was built with: { $problem }. The library loads, and the first convolution fails ("Loaded runtime CuDNN library: ... but source was compiled with: ...").
 lint-base-cuda-mismatch-fix = start from the image built for it: `cudoctor dockerfile { $name }=={ $version }` (or `FROM` one of: { $images })
 lint-base-cuda-mismatch-fix-no-image = start from the image built for it: `cudoctor dockerfile { $name }=={ $version }` (the knowledge base lists no official image for this release)
 lint-base-cuda-mismatch-fix-pip = or install `{ $argument }`: its CUDA and cuDNN come as pip wheels

@@ -43,9 +43,11 @@ lint-ld-library-path-empty-entry-fix = 去掉空条目；要在已有值后追�
 lint-base-cuda-mismatch-title = { $name }=={ $version } 无法使用 `{ $image }` 中的 CUDA
 lint-base-cuda-mismatch-no-cudnn = 它需要 cuDNN { $cudnn }（{ $soname }），但 `{ $image }` 没有 cuDNN（其标签中没有 `cudnn` 部分）
 lint-base-cuda-mismatch-cudnn = 它需要 cuDNN { $cudnn }（{ $soname }），但 `{ $image }` 中是 cuDNN { $base_cudnn }
+lint-base-cuda-mismatch-cudnn-minor = 它需要 cuDNN { $cudnn } 或更新的 { $soname }（TensorFlow 拒绝更旧的次版本），但 `{ $image }` 中是 cuDNN { $base_cudnn }
 lint-base-cuda-mismatch-cuda = 它用 CUDA { $cuda } 构建，加载 { $soname }，但 `{ $image }` 中是 CUDA { $base_cuda }
 lint-base-cuda-mismatch-cuda-libraries = 它用 CUDA { $cuda } 构建，加载 CUDA { $cuda_major } 的库，但 `{ $image }` 中是 CUDA { $base_cuda }
 lint-base-cuda-mismatch-explain = TensorFlow 按构建时确定的 soname 加载系统中的 CUDA 和 cuDNN 库：{ $problem }。它启动后将不使用 GPU（“Could not load dynamic library”）。
+lint-base-cuda-mismatch-explain-cudnn-minor = TensorFlow 会把加载的 cuDNN 与构建时的版本比较：{ $problem }。库可以加载，但第一次卷积运算会失败（“Loaded runtime CuDNN library: ... but source was compiled with: ...”）。
 lint-base-cuda-mismatch-fix = 从为它构建的镜像开始：`cudoctor dockerfile { $name }=={ $version }`（或 `FROM` 以下之一：{ $images }）
 lint-base-cuda-mismatch-fix-no-image = 从为它构建的镜像开始：`cudoctor dockerfile { $name }=={ $version }`（知识库中没有该发行版的官方镜像）
 lint-base-cuda-mismatch-fix-pip = 或者安装 `{ $argument }`：它的 CUDA 和 cuDNN 以 pip wheel 的形式提供

@@ -65,13 +65,6 @@ pub fn lint(kb: &Kb, text: &str, path: &str) -> Result<Vec<Finding>, ParseError>
     for i in 0..l.stages.len() {
         l.finish_stage(i);
     }
-    // The same mistake twice on one line (`if ...; then pip install torch; else pip install
-    // torch; fi`) is one finding.
-    let mut seen = std::collections::BTreeSet::new();
-    l.findings.retain(|f| {
-        let at = f.evidence.first().map(|e| e.source.clone());
-        seen.insert((f.id.clone(), f.title.clone(), at))
-    });
     Ok(l.findings)
 }
 
@@ -698,7 +691,9 @@ impl Linter<'_> {
             .exec_words()
             .map_or_else(|| ins.args.clone(), |w| w.join(" "));
         let mut reqs = pip_installs(&command);
-        // The same requirement twice in one instruction is judged once.
+        // The same requirement twice in one instruction is judged once (`if ...; then pip
+        // install torch; else pip install torch; fi`); the other lints make at most one
+        // finding per instruction.
         let mut seen = std::collections::BTreeSet::new();
         reqs.retain(|r| seen.insert((r.name.clone(), r.extras.clone(), r.version.clone())));
         for r in &reqs {
@@ -831,7 +826,6 @@ impl Linter<'_> {
         }
     }
 
-    #[allow(clippy::many_single_char_names)]
     fn mismatch(&mut self, ins: &Instruction, framework: Framework, r: &PipReq, version: &str) {
         // PyTorch and JAX wheels (and TensorFlow's `and-cuda` extra) bring their CUDA libraries
         // as pip packages: the base's CUDA is not what they load.
@@ -870,6 +864,10 @@ impl Linter<'_> {
                 .find(|(k, _)| k.contains(lib))
                 .map(|(_, s)| s.clone())
         };
+        let cudnn_soname = |c: cudoctor_kb::version::CudnnVersion| {
+            soname("cudnn").unwrap_or_else(|| format!("libcudnn.so.{}", c.major()))
+        };
+        let explain = "lint-base-cuda-mismatch-explain";
         // Up to CUDA 10 the libraries' sonames carry the minor too (`libcudart.so.10.1`): a
         // 10.2 base does not have what a 10.1 build loads. From CUDA 11 on they carry the major.
         let same_sonames = if need.major() <= 10 {
@@ -884,38 +882,45 @@ impl Linter<'_> {
                         cudnn_major: None, ..
                     },
                     Some(c),
-                ) => Some(msg!(
-                    "lint-base-cuda-mismatch-no-cudnn",
-                    cudnn = c.to_string(),
-                    soname =
-                        soname("cudnn").unwrap_or_else(|| format!("libcudnn.so.{}", c.major())),
-                    image = image.clone()
-                )),
-                (_, Some(c)) => match base.cudnn_major() {
-                    Some(m) if m != c.major() => Some(msg!(
-                        "lint-base-cuda-mismatch-cudnn",
+                ) => Some((
+                    msg!(
+                        "lint-base-cuda-mismatch-no-cudnn",
                         cudnn = c.to_string(),
-                        soname =
-                            soname("cudnn").unwrap_or_else(|| format!("libcudnn.so.{}", c.major())),
-                        image = image.clone(),
-                        base_cudnn = m.to_string()
+                        soname = cudnn_soname(c),
+                        image = image.clone()
+                    ),
+                    explain,
+                )),
+                (_, Some(c)) => match (base.cudnn_major(), &base) {
+                    (Some(m), _) if m != c.major() => Some((
+                        msg!(
+                            "lint-base-cuda-mismatch-cudnn",
+                            cudnn = c.to_string(),
+                            soname = cudnn_soname(c),
+                            image = image.clone(),
+                            base_cudnn = m.to_string()
+                        ),
+                        explain,
                     )),
                     // The same major: TensorFlow refuses a cuDNN older than the minor it was
                     // built with (`requirements`' `cudnn_accepted`); the exact version is known
-                    // for an official image.
-                    _ => match &base {
+                    // for an official image. The library loads; the version check fails.
+                    (
+                        _,
                         BaseKind::Official {
                             cudnn: Some(have), ..
-                        } if have.major() == c.major() && have.minor() < c.minor() => Some(msg!(
+                        },
+                    ) if have.major() == c.major() && have.minor() < c.minor() => Some((
+                        msg!(
                             "lint-base-cuda-mismatch-cudnn-minor",
                             cudnn = c.to_string(),
-                            soname = soname("cudnn")
-                                .unwrap_or_else(|| format!("libcudnn.so.{}", c.major())),
+                            soname = cudnn_soname(c),
                             image = image.clone(),
                             base_cudnn = have.to_string()
-                        )),
-                        _ => None,
-                    },
+                        ),
+                        "lint-base-cuda-mismatch-explain-cudnn-minor",
+                    )),
+                    _ => None,
                 },
                 _ => None,
             }
@@ -924,7 +929,7 @@ impl Linter<'_> {
                 (need.major() <= 10)
                     .then(|| format!("libcudart.so.{}.{}", need.major(), need.minor()))
             });
-            Some(match cudart {
+            let problem = match cudart {
                 Some(soname) => msg!(
                     "lint-base-cuda-mismatch-cuda",
                     cuda = need.to_string(),
@@ -939,9 +944,12 @@ impl Linter<'_> {
                     image = image.clone(),
                     base_cuda = base_cuda.to_string()
                 ),
-            })
+            };
+            Some((problem, explain))
         };
-        let Some(problem) = problem else { return };
+        let Some((problem, explain)) = problem else {
+            return;
+        };
         let tf_fix = if v.images.is_empty() {
             msg!(
                 "lint-base-cuda-mismatch-fix-no-image",
@@ -966,15 +974,7 @@ impl Linter<'_> {
                 image = image.clone()
             ),
         )
-        .explain_msg(if problem.key == "lint-base-cuda-mismatch-cudnn-minor" {
-            // The library loads; TensorFlow's check of its version fails.
-            msg!(
-                "lint-base-cuda-mismatch-explain-cudnn-minor",
-                problem = problem
-            )
-        } else {
-            msg!("lint-base-cuda-mismatch-explain", problem = problem)
-        })
+        .explain_msg(Msg::new(explain).arg("problem", problem))
         .evidence(
             format!("{} {version} needs", framework.display_name()),
             format!(

@@ -74,7 +74,8 @@ struct Stage {
     base: BaseKind,
     line: usize,
     nvidia_env: bool,
-    gpu_framework_line: Option<usize>,
+    /// The first GPU framework install: its line and requirement (`torch==2.1.0`).
+    gpu_install: Option<(usize, String)>,
     /// A later stage is built `FROM` this one (and is judged in its place).
     is_base: bool,
     /// A later stage copies from it (`COPY --from=`): a build stage.
@@ -102,6 +103,14 @@ struct PipReq {
 }
 
 impl PipReq {
+    /// The requirement as written, normalised: `torch==2.1.0`, `jax[cuda12]` (no version).
+    fn requirement(&self) -> String {
+        match &self.version {
+            Some(v) => format!("{}=={v}", self.spelled()),
+            None => self.spelled(),
+        }
+    }
+
     /// The name as it selects the build: with its extras (`jax[cuda12]`).
     fn spelled(&self) -> String {
         if self.extras.is_empty() {
@@ -516,12 +525,12 @@ impl Linter<'_> {
             })
         {
             let (image, base) = (prev.image.clone(), prev.base.clone());
-            let (nvidia_env, gpu) = (prev.nvidia_env, prev.gpu_framework_line);
+            let (nvidia_env, gpu) = (prev.nvidia_env, prev.gpu_install.clone());
             prev.is_base = true;
             self.push_stage(alias, image, base, ins.line);
             if let Some(s) = self.stages.last_mut() {
                 s.nvidia_env = nvidia_env;
-                s.gpu_framework_line = gpu;
+                s.gpu_install = gpu;
             }
             return;
         }
@@ -620,7 +629,7 @@ impl Linter<'_> {
             base,
             line,
             nvidia_env: false,
-            gpu_framework_line: None,
+            gpu_install: None,
             is_base: false,
             copied_from: false,
         });
@@ -630,36 +639,29 @@ impl Linter<'_> {
         self.stages.last()
     }
 
-    /// The stage's base when it is an official framework GPU image (a CPU image has no CUDA to
-    /// replace; one named by digest alone may be either).
-    fn official(&self) -> Option<(String, Framework)> {
-        match self.stage() {
-            Some(Stage {
-                base:
-                    BaseKind::Official {
-                        framework,
-                        gpu: Some(true),
-                        ..
-                    },
-                image,
-                ..
-            }) => Some((image.clone(), *framework)),
-            _ => None,
-        }
-    }
-
+    /// `lint-cuda-overwritten` when the stage's base is an official framework GPU image (a CPU
+    /// image has no CUDA to replace; one named by digest alone may be either).
     fn overwritten(&mut self, ins: &Instruction, what: Msg) {
-        let Some((image, framework)) = self.official() else {
+        let Some(Stage {
+            base:
+                BaseKind::Official {
+                    framework,
+                    cuda,
+                    cudnn,
+                    source,
+                    gpu: Some(true),
+                    ..
+                },
+            image,
+            ..
+        }) = self.stage()
+        else {
             return;
         };
-        let base = self.stage().map(|s| s.base.clone());
-        let (cuda, cudnn) = match &base {
-            Some(BaseKind::Official { cuda, cudnn, .. }) => (
-                cuda.map_or_else(|| "unknown".to_owned(), |c| c.to_string()),
-                cudnn.map_or_else(|| "unknown".to_owned(), |c| c.to_string()),
-            ),
-            _ => ("unknown".to_owned(), "unknown".to_owned()),
-        };
+        let unknown = || "unknown".to_owned();
+        let (framework, image, source) = (*framework, image.clone(), source.clone());
+        let cuda = cuda.map_or_else(unknown, |c| c.to_string());
+        let cudnn = cudnn.map_or_else(unknown, |c| c.to_string());
         let f = Finding::titled(
             CUDA_OVERWRITTEN,
             Severity::Warning,
@@ -677,7 +679,7 @@ impl Linter<'_> {
         .evidence(
             "the base's CUDA / cuDNN",
             format!("{cuda} / {cudnn}"),
-            "knowledge base",
+            source,
         )
         .fix_msg(msg!("lint-cuda-overwritten-fix", image = image))
         .fix_msg(msg!("lint-cuda-overwritten-fix-2"));
@@ -704,11 +706,7 @@ impl Linter<'_> {
                 "torch" => Framework::PyTorch,
                 "jax" | "jaxlib" => Framework::Jax,
                 n if n.starts_with("jax-cuda") => {
-                    if r.uses_gpu(Framework::Jax) {
-                        if let Some(s) = self.stages.last_mut() {
-                            s.gpu_framework_line.get_or_insert(ins.line);
-                        }
-                    }
+                    self.gpu_installed(ins, r);
                     continue;
                 }
                 n if is_cuda_wheel(self.kb, n) => {
@@ -719,9 +717,7 @@ impl Linter<'_> {
             };
             let gpu = r.uses_gpu(framework);
             if gpu {
-                if let Some(s) = self.stages.last_mut() {
-                    s.gpu_framework_line.get_or_insert(ins.line);
-                }
+                self.gpu_installed(ins, r);
             }
             if let (Some(v), true) = (&r.version, r.pinned) {
                 if gpu {
@@ -755,6 +751,14 @@ impl Linter<'_> {
         }
     }
 
+    /// Records the stage's first GPU framework install.
+    fn gpu_installed(&mut self, ins: &Instruction, r: &PipReq) {
+        if let Some(s) = self.stages.last_mut() {
+            s.gpu_install
+                .get_or_insert_with(|| (ins.line, r.requirement()));
+        }
+    }
+
     fn copy(&mut self, ins: &Instruction) {
         let all = shell_words(&ins.args);
         // `--from=NAME` or `--from=N` (a stage's index) marks that stage as a build stage.
@@ -770,12 +774,12 @@ impl Linter<'_> {
             };
             // What it installed is in the image that copies it (`COPY --from=build /opt/venv`):
             // the copying stage is judged with that install.
-            let gpu = stage.map(|s| {
+            let gpu = stage.and_then(|s| {
                 s.copied_from = true;
-                s.gpu_framework_line
+                s.gpu_install.clone()
             });
-            if let (Some(Some(line)), Some(cur)) = (gpu, self.stages.last_mut()) {
-                cur.gpu_framework_line.get_or_insert(line);
+            if let (Some(install), Some(cur)) = (gpu, self.stages.last_mut()) {
+                cur.gpu_install.get_or_insert(install);
             }
         }
         let words: Vec<String> = all.into_iter().filter(|w| !w.starts_with("--")).collect();
@@ -1020,7 +1024,7 @@ impl Linter<'_> {
 
     fn finish_stage(&mut self, i: usize) {
         let s = &self.stages[i];
-        let Some(line) = s.gpu_framework_line else {
+        let Some((line, installed)) = s.gpu_install.clone() else {
             return;
         };
         // A stage another is built on is judged as that one; a build stage that is only
@@ -1054,7 +1058,7 @@ impl Linter<'_> {
             )
             .evidence(
                 format!("GPU framework installed at line {line}"),
-                "pip install",
+                format!("pip install {installed}"),
                 self.at(line),
             );
         let f = match cpu_image
@@ -1523,6 +1527,35 @@ mod tests {
             let text = format!("FROM rocm/dev-ubuntu-22.04:6.0.2\nRUN pip install {line}\n");
             assert!(ids(&text).is_empty(), "{line}");
         }
+    }
+
+    /// The evidence says what was installed, and where a base's CUDA was read.
+    #[test]
+    fn evidence_names_the_install_and_the_base() {
+        let f = lint(
+            kb(),
+            "FROM python:3.10.14 AS build\nRUN pip install \"jax[cuda12]==0.4.30\"\nFROM python:3.10.14-slim\nCOPY --from=build /opt/venv /opt/venv\n",
+            "Dockerfile",
+        )
+        .unwrap();
+        let e = &f[0].evidence[1];
+        assert_eq!(
+            (e.fact.as_str(), e.value.as_str(), e.source.as_str()),
+            (
+                "GPU framework installed at line 2",
+                "pip install jax[cuda12]==0.4.30",
+                "Dockerfile:2"
+            )
+        );
+        let f = lint(
+            kb(),
+            "FROM tensorflow/tensorflow:2.9.0-gpu\nRUN pip install nvidia-cudnn-cu11==8.6.0.163\n",
+            "Dockerfile",
+        )
+        .unwrap();
+        let e = &f[0].evidence[1];
+        assert_eq!(e.value, "11.2.1 / 8.1.0.77");
+        assert!(e.source.starts_with("https://"), "{}", e.source);
     }
 
     /// What a build stage installed is in the stage that copies it.

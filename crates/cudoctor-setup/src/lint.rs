@@ -99,7 +99,7 @@ struct PipReq {
     pinned: bool,
     /// The same `pip install` reads an index of wheels that do not use CUDA (`--index-url
     /// https://download.pytorch.org/whl/cpu`, `.../whl/rocm6.0`, `.../whl/xpu`).
-    cpu_index: bool,
+    non_cuda_index: bool,
 }
 
 impl PipReq {
@@ -132,7 +132,7 @@ impl PipReq {
             .map(|(_, l)| l);
         match framework {
             Framework::TensorFlow => self.name != "tensorflow-cpu",
-            Framework::PyTorch => !self.cpu_index && !local.is_some_and(not_cuda_build),
+            Framework::PyTorch => !self.non_cuda_index && !local.is_some_and(not_cuda_build),
             Framework::Jax => {
                 self.name.starts_with("jax-cuda")
                     || self.extras.iter().any(|e| e.starts_with("cuda"))
@@ -163,7 +163,7 @@ fn parse_requirement(word: &str) -> Option<PipReq> {
         .or_else(|| rest.strip_prefix("=="))
         .map(|v| v.trim().to_owned());
     Some(PipReq {
-        cpu_index: false,
+        non_cuda_index: false,
         pinned: version
             .as_deref()
             .is_some_and(|v| !v.contains('*') && !v.contains(',')),
@@ -198,7 +198,7 @@ fn pip_installs(run: &str) -> Vec<PipReq> {
         if let Some(k) = install {
             let mut j = k + 1;
             let first = out.len();
-            let mut cpu_index = false;
+            let mut non_cuda_index = false;
             while j < words.len() {
                 let a = &words[j];
                 if matches!(a.as_str(), "&&" | "||" | ";" | "|") {
@@ -213,32 +213,17 @@ fn pip_installs(run: &str) -> Vec<PipReq> {
                     };
                     if matches!(flag, "-i" | "--index-url" | "--extra-index-url") {
                         let url = inline.or_else(|| words.get(j + 1).map(String::as_str));
-                        cpu_index |= url.is_some_and(|u| {
+                        non_cuda_index |= url.is_some_and(|u| {
                             u.trim_end_matches('/')
                                 .rsplit('/')
                                 .next()
                                 .is_some_and(not_cuda_build)
                         });
                     }
+                    // `pip install --retries 5 torch`: `5` is no requirement.
                     let takes_value = inline.is_none()
-                        && matches!(
-                            a,
-                            "-i" | "--index-url"
-                                | "--extra-index-url"
-                                | "-f"
-                                | "--find-links"
-                                | "-r"
-                                | "--requirement"
-                                | "-c"
-                                | "--constraint"
-                                | "-t"
-                                | "--target"
-                                | "--prefix"
-                                | "--root"
-                                | "--platform"
-                                | "--python-version"
-                                | "--trusted-host"
-                        );
+                        && (PIP_INSTALL_VALUE_OPTIONS.contains(&a)
+                            || PIP_VALUE_OPTIONS.contains(&a));
                     if takes_value {
                         j += 1;
                     }
@@ -251,7 +236,7 @@ fn pip_installs(run: &str) -> Vec<PipReq> {
                 }
             }
             for r in &mut out[first..] {
-                r.cpu_index = cpu_index;
+                r.non_cuda_index = non_cuda_index;
             }
             i = j;
         } else {
@@ -261,7 +246,31 @@ fn pip_installs(run: &str) -> Vec<PipReq> {
     out
 }
 
-/// pip's general options that take a value as the next word.
+/// `pip install`'s own options that take a value as the next word.
+const PIP_INSTALL_VALUE_OPTIONS: &[&str] = &[
+    "-i",
+    "--index-url",
+    "--extra-index-url",
+    "-f",
+    "--find-links",
+    "-r",
+    "--requirement",
+    "-c",
+    "--constraint",
+    "-t",
+    "--target",
+    "--prefix",
+    "--root",
+    "--platform",
+    "--python-version",
+    "--implementation",
+    "--abi",
+    "--src",
+    "--upgrade-strategy",
+    "--progress-bar",
+    "--report",
+];
+/// pip's general options that take a value as the next word (before or after the command).
 const PIP_VALUE_OPTIONS: &[&str] = &[
     "--cache-dir",
     "--proxy",
@@ -1126,6 +1135,14 @@ mod tests {
                 ("tensorflow".to_owned(), false)
             ]
         );
+        // A general option's value is not a requirement (`--retries 5`), before or after
+        // `install`.
+        let names: Vec<String> =
+            pip_installs("pip install --retries 5 --timeout 60 --cache-dir /c torch==2.1.0")
+                .into_iter()
+                .map(|r| r.name)
+                .collect();
+        assert_eq!(names, ["torch"]);
     }
 
     /// Options before the command, and apt's option values, are not packages.

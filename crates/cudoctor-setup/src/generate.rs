@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use cudoctor_kb::data::OsPython;
 use cudoctor_kb::version::{CudaVersion, CudnnVersion, FrameworkVersion};
 use cudoctor_kb::{Framework, Kb, Requirements, Spec, VariantRequirements};
 use serde::Serialize;
@@ -280,26 +281,41 @@ fn step(why: impl Into<String>, instruction: impl Into<String>) -> Step {
 
 /// The Python versions a variant supports contain `py` (`"3.10"` in `["3.9", "3.10"]` or `">=3.9"`).
 fn python_supported(v: &VariantRequirements, py: &str) -> Option<bool> {
-    let parse = |s: &str| -> Option<(u32, u32)> {
-        let (a, b) = s.trim().split_once('.')?;
-        Some((a.parse().ok()?, b.parse().ok()?))
-    };
-    let want = parse(py)?;
+    let want = major_minor(py)?;
     if v.python.is_empty() {
         return None;
     }
     Some(v.python.iter().any(|p| match p.strip_prefix(">=") {
-        Some(min) => parse(min).is_some_and(|m| want >= m),
-        None => parse(p) == Some(want),
+        Some(min) => major_minor(min).is_some_and(|m| want >= m),
+        None => major_minor(p) == Some(want),
     }))
 }
+
+/// `3.10` -> (3, 10).
+fn major_minor(s: &str) -> Option<(u32, u32)> {
+    let (a, b) = s.trim().split_once('.')?;
+    Some((a.parse().ok()?, b.parse().ok()?))
+}
+
+/// The OS part of an `nvidia/cuda` tag (`...-runtime-ubuntu22.04` -> `ubuntu22.04`).
+fn tag_os(tag: &str) -> &str {
+    tag.rsplit('-').next().unwrap_or_default()
+}
+
+/// The pip installed over an archive's older one: pip 20.3.4 reads manylinux2014 wheels (pip
+/// 19.3 added them) and is the last release that runs on Python 3.5 (pip 21.0 dropped it):
+/// https://pip.pypa.io/en/stable/news/.
+const PIP_FOR_OLD_ARCHIVES: &str = "20.3.4";
+
+/// Below this pip major a venv's pip reads only manylinux1 wheels; TensorFlow's install guide
+/// asks for pip >= 19.0 (https://www.tensorflow.org/install/pip).
+const PIP_MANYLINUX2010: u32 = 19;
 
 /// Without `--python` the Dockerfile installs the base OS's own `python3`: an error when the
 /// release has no wheel for that Python (`jax==0.7.0` needs >= 3.11; Ubuntu 22.04's is 3.10), so
 /// that no Dockerfile is written whose `pip install` cannot succeed.
-fn check_base_python(kb: &Kb, r: &Resolved, tag: &str) -> Result<(), SetupError> {
-    let os = tag.rsplit('-').next().unwrap_or_default();
-    let Some(row) = kb.os_python(os) else {
+fn check_base_python(r: &Resolved, tag: &str, row: Option<&OsPython>) -> Result<(), SetupError> {
+    let Some(row) = row else {
         return Ok(());
     };
     if python_supported(&r.variant, &row.python) != Some(false) {
@@ -323,12 +339,11 @@ fn check_base_python(kb: &Kb, r: &Resolved, tag: &str) -> Result<(), SetupError>
 /// The Python of `supported` (`["3.9", "3.10"]`, `[">=3.11"]`) nearest above `have`, else the
 /// newest below it.
 fn nearest_python(supported: &[String], have: &str) -> Option<String> {
-    let parse = |s: &str| -> Option<(u32, u32)> {
-        let (a, b) = s.trim().trim_start_matches(">=").split_once('.')?;
-        Some((a.parse().ok()?, b.parse().ok()?))
-    };
-    let have = parse(have)?;
-    let all: Vec<(u32, u32)> = supported.iter().filter_map(|p| parse(p)).collect();
+    let have = major_minor(have)?;
+    let all: Vec<(u32, u32)> = supported
+        .iter()
+        .filter_map(|p| major_minor(p.trim().trim_start_matches(">=")))
+        .collect();
     let above = all.iter().filter(|&&v| v > have).min();
     let below = all.iter().filter(|&&v| v < have).max();
     above.or(below).map(|(a, b)| format!("{a}.{b}"))
@@ -398,8 +413,10 @@ pub fn dockerfile(kb: &Kb, opts: &DockerfileOptions) -> Result<Generated, SetupE
             return Err(SetupError::UnknownCuda(r.spec.to_string()));
         };
         let (tag, derived) = cuda_runtime_tag(kb, cuda, cudnn);
+        let os = tag_os(&tag).to_owned();
+        let os_python = kb.os_python(&os);
         if opts.python.is_none() {
-            check_base_python(kb, &r, &tag)?;
+            check_base_python(&r, &tag, os_python)?;
         }
         base = tag.clone();
         let mut why = vec![
@@ -450,17 +467,15 @@ pub fn dockerfile(kb: &Kb, opts: &DockerfileOptions) -> Result<Generated, SetupE
         steps.push(step("", "ENV PATH=/opt/venv/bin:$PATH"));
         // An old archive's pip reads only manylinux1 wheels; TensorFlow's install guide asks
         // for pip >= 19.0 (manylinux2010), and newer wheels are manylinux2014.
-        let os = tag.rsplit('-').next().unwrap_or_default();
-        if let Some(row) = kb
-            .os_python(os)
-            .filter(|r| r.pip.split('.').next().and_then(|m| m.parse::<u32>().ok()) < Some(19))
-        {
+        if let Some(row) = os_python.filter(|r| {
+            r.pip.split('.').next().and_then(|m| m.parse::<u32>().ok()) < Some(PIP_MANYLINUX2010)
+        }) {
             steps.push(step(
                 format!(
-                    "The venv's pip is {os}'s {} (kb: nvidia_cuda_images.toml [[os_python]]), which reads only manylinux1 wheels: upgrade it first (TensorFlow asks for pip >= 19.0); pip 20.3.4 reads manylinux2014 and is the last that runs on Python 3.5.",
+                    "The venv's pip is {os}'s {} (kb: nvidia_cuda_images.toml [[os_python]]), which reads only manylinux1 wheels: upgrade it first (TensorFlow asks for pip >= {PIP_MANYLINUX2010}.0); pip {PIP_FOR_OLD_ARCHIVES} reads manylinux2014 and is the last that runs on Python 3.5 (https://pip.pypa.io/en/stable/news/).",
                     row.pip
                 ),
-                "RUN python3 -m pip install --no-cache-dir pip==20.3.4",
+                format!("RUN python3 -m pip install --no-cache-dir pip=={PIP_FOR_OLD_ARCHIVES}"),
             ));
         }
         let (req, extra, why) = r.pip_requirement(kb);
@@ -699,7 +714,7 @@ mod tests {
             .collect();
         for c in ["10.1", "11.8", "12.3", "13.0"] {
             let (tag, _) = cuda_runtime_tag(kb(), c.parse().unwrap(), None);
-            oses.push(tag.rsplit('-').next().unwrap().to_owned());
+            oses.push(tag_os(&tag).to_owned());
         }
         for os in oses {
             assert!(kb().os_python(&os).is_some(), "{os}");

@@ -44,7 +44,8 @@ pub struct OsPython {
     pub os: String,
     /// Its default Python 3, major.minor (`3.10`).
     pub python: String,
-    /// The pip a virtual environment of it gets (the archive's `python-pip-whl`: `22.0.2`).
+    /// The pip a virtual environment of it gets (the archive's `python-pip-whl`, named
+    /// `python3-pip-whl` from 22.04: `22.0.2`).
     pub pip: String,
     /// Source (the distribution's package page).
     pub source: String,

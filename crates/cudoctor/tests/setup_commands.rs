@@ -126,6 +126,24 @@ fn dockerfile_json_and_errors() {
         "{}",
         r.stderr
     );
+    // The hint a setup error carries is printed (it once was not).
+    assert!(
+        r.stderr
+            .contains("\nhint: `cudoctor requirements SPEC` lists the Python versions"),
+        "{}",
+        r.stderr
+    );
+    // The base's own Python is one the release has no wheel for: refused, with the `--python`
+    // to pass, and nothing on stdout.
+    let r = dockerfile(&["jax==0.7.0"]);
+    assert_eq!((r.code, r.stdout.as_str()), (2, ""), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("jax==0.7.0 does not support Python 3.10, the `python3` of `nvidia/cuda:")
+            && r.stderr.contains("\nhint: pass `--python 3.11`"),
+        "{}",
+        r.stderr
+    );
     let r = dockerfile(&["tensorflow==9.9.9"]);
     assert_eq!(r.code, 2);
     assert!(

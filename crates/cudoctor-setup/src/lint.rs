@@ -1106,6 +1106,18 @@ mod tests {
     use super::*;
     use cudoctor_kb::kb;
 
+    /// The one finding `text` gives (fails when it gives another number).
+    fn only(text: &str) -> Finding {
+        let mut f = lint(kb(), text, "Dockerfile").unwrap();
+        assert_eq!(
+            f.len(),
+            1,
+            "{text:?}: {:?}",
+            f.iter().map(|f| &f.id).collect::<Vec<_>>()
+        );
+        f.remove(0)
+    }
+
     fn ids(text: &str) -> Vec<(String, usize)> {
         lint(kb(), text, "Dockerfile")
             .unwrap()
@@ -1471,22 +1483,18 @@ mod tests {
     /// The fix keeps the extras that choose the GPU build.
     #[test]
     fn unpinned_fix_keeps_extras() {
-        let f = lint(
-            kb(),
+        let f = only(
             "FROM nvidia/cuda:12.3.2-cudnn9-runtime-ubuntu22.04\nRUN pip install \"jax[cuda12]>=0.4\"\n",
-            "Dockerfile",
-        )
-        .unwrap();
-        assert_eq!(f.len(), 1);
-        assert!(
-            f[0].title.starts_with("`pip install jax[cuda12]`"),
-            "{}",
-            f[0].title
         );
         assert!(
-            f[0].fix[0].starts_with("pin it, e.g. `pip install jax[cuda12]==<version>`; `cudoctor requirements jax==<version>`"),
+            f.title.starts_with("`pip install jax[cuda12]`"),
             "{}",
-            f[0].fix[0]
+            f.title
+        );
+        assert!(
+            f.fix[0].starts_with("pin it, e.g. `pip install jax[cuda12]==<version>`; `cudoctor requirements jax==<version>`"),
+            "{}",
+            f.fix[0]
         );
     }
 
@@ -1627,18 +1635,14 @@ mod tests {
     /// CUDA 10's sonames carry the minor: TensorFlow 2.3 (CUDA 10.1) cannot use a 10.2 base.
     #[test]
     fn cuda_10_sonames_carry_the_minor() {
-        let f = lint(
-            kb(),
+        let f = only(
             "FROM nvidia/cuda:10.2-cudnn7-runtime-ubuntu18.04\nRUN pip install tensorflow==2.3.0\n",
-            "Dockerfile",
-        )
-        .unwrap();
-        assert_eq!(f.len(), 1);
-        assert_eq!(f[0].id, BASE_CUDA_MISMATCH);
+        );
+        assert_eq!(f.id, BASE_CUDA_MISMATCH);
         assert!(
-            f[0].explanation.contains("loads libcudart.so.10.1"),
+            f.explanation.contains("loads libcudart.so.10.1"),
             "{}",
-            f[0].explanation
+            f.explanation
         );
         assert!(ids("FROM nvidia/cuda:10.1-cudnn7-runtime-ubuntu18.04\nRUN pip install tensorflow==2.3.0\n").is_empty());
         // CUDA 11 keeps one soname across its minors.
@@ -1667,17 +1671,11 @@ mod tests {
     /// TensorFlow 2.12 (built with cuDNN 8.6) refuses the cuDNN 8.1.0.77 of the 2.9.0 image.
     #[test]
     fn cudnn_minor_older_than_built_with() {
-        let f = lint(
-            kb(),
-            "FROM tensorflow/tensorflow:2.9.0-gpu\nRUN pip install tensorflow==2.12.0\n",
-            "Dockerfile",
-        )
-        .unwrap();
-        assert_eq!(f.len(), 1);
+        let f = only("FROM tensorflow/tensorflow:2.9.0-gpu\nRUN pip install tensorflow==2.12.0\n");
         assert!(
-            f[0].explanation.contains("has cuDNN 8.1.0.77"),
+            f.explanation.contains("has cuDNN 8.1.0.77"),
             "{}",
-            f[0].explanation
+            f.explanation
         );
         assert!(
             ids("FROM tensorflow/tensorflow:2.12.0-gpu\nRUN pip install tensorflow==2.12.0\n")
@@ -1745,21 +1743,11 @@ mod tests {
     /// TensorFlow's CPU images are built on plain Ubuntu: no NVIDIA variables.
     #[test]
     fn tensorflow_cpu_image_sets_no_nvidia_env() {
-        let f = lint(
-            kb(),
-            "FROM tensorflow/tensorflow:2.9.0\nRUN pip install torch==2.1.0\n",
-            "Dockerfile",
-        )
-        .unwrap();
-        assert_eq!(f.len(), 1);
-        assert_eq!(f[0].id, MISSING_NVIDIA_ENV);
-        assert!(
-            f[0].title.contains("TensorFlow's CPU image"),
-            "{}",
-            f[0].title
-        );
+        let f = only("FROM tensorflow/tensorflow:2.9.0\nRUN pip install torch==2.1.0\n");
+        assert_eq!(f.id, MISSING_NVIDIA_ENV);
+        assert!(f.title.contains("TensorFlow's CPU image"), "{}", f.title);
         assert_eq!(
-            f[0].fix[0],
+            f.fix[0],
             "start from its GPU image: `FROM tensorflow/tensorflow:2.9.0-gpu`"
         );
         // A CPU image has no CUDA or cuDNN to replace.

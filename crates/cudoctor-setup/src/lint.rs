@@ -1118,6 +1118,11 @@ mod tests {
         f.remove(0)
     }
 
+    /// `text` gives one finding, `id` at `line`.
+    fn expect_one(text: &str, id: &str, line: usize) {
+        assert_eq!(ids(text), [(id.to_owned(), line)], "{text:?}");
+    }
+
     fn ids(text: &str) -> Vec<(String, usize)> {
         lint(kb(), text, "Dockerfile")
             .unwrap()
@@ -1271,74 +1276,64 @@ mod tests {
 
     #[test]
     fn each_mistake_once() {
-        assert_eq!(
-            ids("FROM tensorflow/tensorflow:latest-gpu\n"),
-            [(FLOATING_TAG.to_owned(), 1)]
-        );
-        assert_eq!(ids("FROM ubuntu\n"), [(FLOATING_TAG.to_owned(), 1)]);
-        assert_eq!(ids("FROM nvidia/cuda:12\n"), [(FLOATING_TAG.to_owned(), 1)]);
+        expect_one("FROM tensorflow/tensorflow:latest-gpu\n", FLOATING_TAG, 1);
+        expect_one("FROM ubuntu\n", FLOATING_TAG, 1);
+        expect_one("FROM nvidia/cuda:12\n", FLOATING_TAG, 1);
         assert!(ids(&format!("FROM ubuntu@sha256:{}\n", "0".repeat(64))).is_empty());
-        assert_eq!(
-            ids("ARG T\nFROM nvidia/cuda:${T}\n"),
-            [(FLOATING_TAG.to_owned(), 2)]
-        );
+        expect_one("ARG T\nFROM nvidia/cuda:${T}\n", FLOATING_TAG, 2);
         assert!(ids("ARG T=12.2.2-cudnn8-runtime-ubuntu22.04\nFROM nvidia/cuda:${T}\n").is_empty());
-        assert_eq!(
-            ids(
-                "FROM nvidia/cuda:12.2.2-cudnn8-runtime-ubuntu22.04\n\nRUN pip install \\\n  tensorflow==2.9.0\n"
-            ),
-            [(BASE_CUDA_MISMATCH.to_owned(), 3)]
+        expect_one(
+            "FROM nvidia/cuda:12.2.2-cudnn8-runtime-ubuntu22.04\n\nRUN pip install \\\n  tensorflow==2.9.0\n",
+            BASE_CUDA_MISMATCH,
+            3,
         );
         assert!(ids("FROM nvidia/cuda:11.2.2-cudnn8-runtime-ubuntu20.04\nRUN pip install tensorflow==2.9.0\n").is_empty());
-        assert_eq!(
-            ids(
-                "FROM tensorflow/tensorflow:2.9.0-gpu\nRUN apt-get update && apt-get install -y libcudnn8=8.9.7.29-1+cuda12.2\n"
-            ),
-            [(CUDA_OVERWRITTEN.to_owned(), 2)]
+        expect_one(
+            "FROM tensorflow/tensorflow:2.9.0-gpu\nRUN apt-get update && apt-get install -y libcudnn8=8.9.7.29-1+cuda12.2\n",
+            CUDA_OVERWRITTEN,
+            2,
         );
-        assert_eq!(
-            ids(
-                "FROM tensorflow/tensorflow:2.9.0-gpu\nCOPY libcudnn.so.8 /usr/lib/x86_64-linux-gnu/\n"
-            ),
-            [(CUDA_OVERWRITTEN.to_owned(), 2)]
+        expect_one(
+            "FROM tensorflow/tensorflow:2.9.0-gpu\nCOPY libcudnn.so.8 /usr/lib/x86_64-linux-gnu/\n",
+            CUDA_OVERWRITTEN,
+            2,
         );
-        assert_eq!(
-            ids(
-                "FROM tensorflow/tensorflow:2.9.0-gpu\nRUN pip install nvidia-cudnn-cu11==8.6.0.163\n"
-            ),
-            [(CUDA_OVERWRITTEN.to_owned(), 2)]
+        expect_one(
+            "FROM tensorflow/tensorflow:2.9.0-gpu\nRUN pip install nvidia-cudnn-cu11==8.6.0.163\n",
+            CUDA_OVERWRITTEN,
+            2,
         );
         // nvJitLink is a family of the packaging table: its wheel and its apt package both count.
-        assert_eq!(
-            ids(
-                "FROM pytorch/pytorch:2.1.0-cuda12.1-cudnn8-runtime\nRUN pip install nvidia-nvjitlink-cu12==12.4.127\n"
-            ),
-            [(CUDA_OVERWRITTEN.to_owned(), 2)]
+        expect_one(
+            "FROM pytorch/pytorch:2.1.0-cuda12.1-cudnn8-runtime\nRUN pip install nvidia-nvjitlink-cu12==12.4.127\n",
+            CUDA_OVERWRITTEN,
+            2,
         );
-        assert_eq!(
-            ids(
-                "FROM tensorflow/tensorflow:2.15.0-gpu\nRUN apt-get install -y libnvjitlink-12-4\n"
-            ),
-            [(CUDA_OVERWRITTEN.to_owned(), 2)]
+        expect_one(
+            "FROM tensorflow/tensorflow:2.15.0-gpu\nRUN apt-get install -y libnvjitlink-12-4\n",
+            CUDA_OVERWRITTEN,
+            2,
         );
-        assert_eq!(
-            ids("FROM nvidia/cuda:12.1.1-cudnn8-runtime-ubuntu22.04\nRUN pip install torch\n"),
-            [(UNPINNED_FRAMEWORK.to_owned(), 2)]
+        expect_one(
+            "FROM nvidia/cuda:12.1.1-cudnn8-runtime-ubuntu22.04\nRUN pip install torch\n",
+            UNPINNED_FRAMEWORK,
+            2,
         );
-        assert_eq!(
-            ids("FROM python:3.10.14\nRUN pip install torch==2.1.0\n"),
-            [(MISSING_NVIDIA_ENV.to_owned(), 1)]
+        expect_one(
+            "FROM python:3.10.14\nRUN pip install torch==2.1.0\n",
+            MISSING_NVIDIA_ENV,
+            1,
         );
         assert!(ids("FROM python:3.10.14\nENV NVIDIA_VISIBLE_DEVICES=all\nRUN pip install torch==2.1.0\n").is_empty());
-        assert_eq!(
-            ids(
-                "FROM nvidia/cuda:12.1.1-runtime-ubuntu22.04\nENV LD_LIBRARY_PATH=/usr/local/cuda/lib64:\n"
-            ),
-            [(LD_LIBRARY_PATH_EMPTY_ENTRY.to_owned(), 2)]
+        expect_one(
+            "FROM nvidia/cuda:12.1.1-runtime-ubuntu22.04\nENV LD_LIBRARY_PATH=/usr/local/cuda/lib64:\n",
+            LD_LIBRARY_PATH_EMPTY_ENTRY,
+            2,
         );
-        assert_eq!(
-            ids("FROM nvidia/cuda:12.1.1-runtime-ubuntu22.04\nENV LD_LIBRARY_PATH=/a::/b\n"),
-            [(LD_LIBRARY_PATH_EMPTY_ENTRY.to_owned(), 2)]
+        expect_one(
+            "FROM nvidia/cuda:12.1.1-runtime-ubuntu22.04\nENV LD_LIBRARY_PATH=/a::/b\n",
+            LD_LIBRARY_PATH_EMPTY_ENTRY,
+            2,
         );
     }
 
@@ -1347,9 +1342,10 @@ mod tests {
         assert!(ids("FROM nvidia/cuda:11.2.2-cudnn8-runtime-ubuntu20.04 AS build\nFROM build\nRUN pip install tensorflow==2.9.0\n").is_empty());
         // The NVIDIA variables set in a stage hold in the stages built on it.
         assert!(ids("FROM python:3.10.14 AS a\nENV NVIDIA_VISIBLE_DEVICES=all\nFROM a\nRUN pip install torch==2.1.0\n").is_empty());
-        assert_eq!(
-            ids("FROM python:3.10.14 AS a\nFROM a\nRUN pip install torch==2.1.0\n"),
-            [(MISSING_NVIDIA_ENV.to_owned(), 2)]
+        expect_one(
+            "FROM python:3.10.14 AS a\nFROM a\nRUN pip install torch==2.1.0\n",
+            MISSING_NVIDIA_ENV,
+            2,
         );
     }
 
@@ -1378,10 +1374,10 @@ mod tests {
             "tensorflow/tensorflow:devel-gpu",
             "tensorflow/tensorflow:latest-gpu-jupyter",
         ] {
-            assert_eq!(
-                ids(&format!("FROM {base}\nRUN pip install torch==2.1.0\n")),
-                [(FLOATING_TAG.to_owned(), 1)],
-                "{base}"
+            expect_one(
+                &format!("FROM {base}\nRUN pip install torch==2.1.0\n"),
+                FLOATING_TAG,
+                1,
             );
         }
         // `devel` moves only in TensorFlow's scheme.
@@ -1476,7 +1472,7 @@ mod tests {
             "tensorflow==2.15.0",
         ] {
             let text = format!("FROM python:3.10.14\nRUN pip install {line}\n");
-            assert_eq!(ids(&text), [(MISSING_NVIDIA_ENV.to_owned(), 1)], "{line}");
+            expect_one(&text, MISSING_NVIDIA_ENV, 1);
         }
     }
 
@@ -1502,17 +1498,15 @@ mod tests {
     /// leaves the repository known.
     #[test]
     fn arg_defaults_and_modifiers() {
-        assert_eq!(
-            ids(
-                "ARG CUDA_VERSION\nFROM nvidia/cuda:${CUDA_VERSION}-cudnn8-devel-ubuntu22.04\nRUN pip install torch==2.1.0\n"
-            ),
-            [(FLOATING_TAG.to_owned(), 2)]
+        expect_one(
+            "ARG CUDA_VERSION\nFROM nvidia/cuda:${CUDA_VERSION}-cudnn8-devel-ubuntu22.04\nRUN pip install torch==2.1.0\n",
+            FLOATING_TAG,
+            2,
         );
-        assert_eq!(
-            ids(
-                "ARG CUDA\nFROM nvidia/cuda:${CUDA:-12.2.2-cudnn8-runtime-ubuntu22.04}\nRUN pip install tensorflow==2.9.0\n"
-            ),
-            [(BASE_CUDA_MISMATCH.to_owned(), 3)]
+        expect_one(
+            "ARG CUDA\nFROM nvidia/cuda:${CUDA:-12.2.2-cudnn8-runtime-ubuntu22.04}\nRUN pip install tensorflow==2.9.0\n",
+            BASE_CUDA_MISMATCH,
+            3,
         );
         // TensorFlow's gpu.Dockerfile: `ARCH` empty, so no `-$ARCH` suffix.
         assert!(ids("ARG ARCH=\"\"\nARG CUDA=11.2.2\nFROM nvidia/cuda${ARCH:+-$ARCH}:${CUDA}-cudnn8-runtime-ubuntu20.04 as base\nRUN pip install tensorflow==2.9.0\n").is_empty());
@@ -1527,17 +1521,15 @@ mod tests {
     /// `ARG` words are each a name or a name=value; a default uses the ARGs before it.
     #[test]
     fn arg_words_and_nested_defaults() {
-        assert_eq!(
-            ids(
-                "ARG BASE_TAG CUDA=12.2.2\nFROM nvidia/cuda:${CUDA}-cudnn8-runtime-ubuntu22.04\nRUN pip install tensorflow==2.9.0\n"
-            ),
-            [(BASE_CUDA_MISMATCH.to_owned(), 3)]
+        expect_one(
+            "ARG BASE_TAG CUDA=12.2.2\nFROM nvidia/cuda:${CUDA}-cudnn8-runtime-ubuntu22.04\nRUN pip install tensorflow==2.9.0\n",
+            BASE_CUDA_MISMATCH,
+            3,
         );
-        assert_eq!(
-            ids(
-                "ARG CUDA=12.2.2\nARG BASE=nvidia/cuda:${CUDA}-cudnn8-runtime-ubuntu22.04\nFROM ${BASE}\nRUN pip install tensorflow==2.9.0\n"
-            ),
-            [(BASE_CUDA_MISMATCH.to_owned(), 4)]
+        expect_one(
+            "ARG CUDA=12.2.2\nARG BASE=nvidia/cuda:${CUDA}-cudnn8-runtime-ubuntu22.04\nFROM ${BASE}\nRUN pip install tensorflow==2.9.0\n",
+            BASE_CUDA_MISMATCH,
+            4,
         );
     }
 
@@ -1586,11 +1578,10 @@ mod tests {
     /// What a build stage installed is in the stage that copies it.
     #[test]
     fn copied_installs_count_where_copied() {
-        assert_eq!(
-            ids(
-                "FROM python:3.10.14 AS build\nRUN python -m venv /opt/venv && /opt/venv/bin/pip install torch==2.1.0\nFROM python:3.10.14-slim\nCOPY --from=build /opt/venv /opt/venv\n"
-            ),
-            [(MISSING_NVIDIA_ENV.to_owned(), 3)]
+        expect_one(
+            "FROM python:3.10.14 AS build\nRUN python -m venv /opt/venv && /opt/venv/bin/pip install torch==2.1.0\nFROM python:3.10.14-slim\nCOPY --from=build /opt/venv /opt/venv\n",
+            MISSING_NVIDIA_ENV,
+            3,
         );
     }
 
@@ -1608,7 +1599,7 @@ mod tests {
             "FROM nvidia/cuda:12.2.2-cudnn8-runtime-ubuntu22.04\nRUN pip install{}\n",
             " tensorflow==2.9.0".repeat(1000)
         );
-        assert_eq!(ids(&text), [(BASE_CUDA_MISMATCH.to_owned(), 2)]);
+        expect_one(&text, BASE_CUDA_MISMATCH, 2);
     }
 
     /// A stage that is only copied from, or that another is built on, is not judged on its own.
@@ -1621,14 +1612,16 @@ mod tests {
             assert!(ids(&text).is_empty(), "{from}");
         }
         assert!(ids("FROM python:3.10.14 AS base\nRUN pip install torch==2.1.0\nFROM base\nENV NVIDIA_VISIBLE_DEVICES=all\n").is_empty());
-        assert_eq!(
-            ids("FROM python:3.10.14 AS base\nRUN pip install torch==2.1.0\nFROM base\n"),
-            [(MISSING_NVIDIA_ENV.to_owned(), 3)]
+        expect_one(
+            "FROM python:3.10.14 AS base\nRUN pip install torch==2.1.0\nFROM base\n",
+            MISSING_NVIDIA_ENV,
+            3,
         );
         // The last stage is an image someone runs, even when nothing copies from it.
-        assert_eq!(
-            ids("FROM python:3.10.14 AS a\nFROM python:3.10.14\nRUN pip install torch==2.1.0\n"),
-            [(MISSING_NVIDIA_ENV.to_owned(), 2)]
+        expect_one(
+            "FROM python:3.10.14 AS a\nFROM python:3.10.14\nRUN pip install torch==2.1.0\n",
+            MISSING_NVIDIA_ENV,
+            2,
         );
     }
 
@@ -1653,11 +1646,10 @@ mod tests {
     /// a file's content), empty `ARG`/`ENV` values, several `ARG`s on one line.
     #[test]
     fn buildkit_forms() {
-        assert_eq!(
-            ids(
-                "FROM nvidia/cuda:12.2.2-cudnn8-runtime-ubuntu22.04\nRUN <<EOF\napt-get update\npip install tensorflow==2.9.0\nEOF\n"
-            ),
-            [(BASE_CUDA_MISMATCH.to_owned(), 2)]
+        expect_one(
+            "FROM nvidia/cuda:12.2.2-cudnn8-runtime-ubuntu22.04\nRUN <<EOF\napt-get update\npip install tensorflow==2.9.0\nEOF\n",
+            BASE_CUDA_MISMATCH,
+            2,
         );
         assert!(ids("FROM pytorch/pytorch:2.1.0-cuda12.1-cudnn8-runtime\nCOPY <<EOF /etc/ld.so.conf.d/app.conf\n/usr/local/cuda/lib64\nEOF\n").is_empty());
         assert!(
@@ -1685,11 +1677,10 @@ mod tests {
 
     #[test]
     fn one_finding_per_mistake_and_line() {
-        assert_eq!(
-            ids(
-                "FROM nvidia/cuda:12.1.1-runtime-ubuntu22.04\nRUN if [ -n \"$X\" ]; then pip install torch; else pip install torch; fi\n"
-            ),
-            [(UNPINNED_FRAMEWORK.to_owned(), 2)]
+        expect_one(
+            "FROM nvidia/cuda:12.1.1-runtime-ubuntu22.04\nRUN if [ -n \"$X\" ]; then pip install torch; else pip install torch; fi\n",
+            UNPINNED_FRAMEWORK,
+            2,
         );
     }
 
@@ -1707,11 +1698,7 @@ mod tests {
             "COPY lib/libcudnn_ops.so.8 /usr/lib/",
             "COPY --from=build /usr/local/cuda-12.2 /usr/local/cuda-12.2",
         ] {
-            assert_eq!(
-                ids(&format!("{base}{copy}\n")),
-                [(CUDA_OVERWRITTEN.to_owned(), 2)],
-                "{copy}"
-            );
+            expect_one(&format!("{base}{copy}\n"), CUDA_OVERWRITTEN, 2);
         }
     }
 
@@ -1726,7 +1713,7 @@ mod tests {
             "NVIDIA_DRIVER_CAPABILITIES=compute,utility",
         ] {
             let text = format!("FROM python:3.10.14\nENV {env}\nRUN pip install torch==2.1.0\n");
-            assert_eq!(ids(&text), [(MISSING_NVIDIA_ENV.to_owned(), 1)], "{env}");
+            expect_one(&text, MISSING_NVIDIA_ENV, 1);
         }
         assert!(ids("FROM python:3.10.14\nENV NVIDIA_VISIBLE_DEVICES=0,1\nRUN pip install torch==2.1.0\n").is_empty());
     }

@@ -428,6 +428,23 @@ fn lint_speaks_chinese_and_stays_terminal_safe() {
             r.stdout
         );
     }
+    // The first line too, and notes alone are counted, not called "no mistakes".
+    let r = lint_text(
+        "FROM ubuntu:22.04\nENV LD_LIBRARY_PATH=:/x\n",
+        &["--lang", "zh", "--color", "never"],
+    );
+    assert!(
+        r.stdout.starts_with("`-`：0 个错误，1 个警告，0 个提示\n"),
+        "{}",
+        r.stdout
+    );
+    let r = lint_text("ARG BASE\nFROM ${BASE}\n", &["--color", "never"]);
+    assert!(
+        r.stdout
+            .starts_with("`-`: 0 error(s), 0 warning(s), 1 note(s)\n"),
+        "{}",
+        r.stdout
+    );
     let r = lint_text(text, &["--lang", "zh", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(

@@ -7,9 +7,9 @@ lint-s15 = S15: pin exact image tags (`2.9.0-gpu-jupyter`, never `latest`)
 
 ## lint-floating-tag
 
-lint-floating-tag-title-arg = the tag of `{ $raw }` is unknown: it comes from build ARG `{ $name }`
+lint-floating-tag-title-arg = `FROM { $raw }` is unknown until the build: build ARG `{ $name }` has no default
 lint-floating-tag-explain-arg = The image is chosen at build time (`--build-arg { $name }=...`) and `{ $name }` has no default before the FROM, so whether the tag is pinned is unknown. { $s15 }.
-lint-floating-tag-fix-arg = give it a pinned default: `ARG { $name }=<exact tag>` before the FROM
+lint-floating-tag-fix-arg = give it a pinned default before the FROM: `ARG { $name }=<exact value>` (an exact tag, or a digest)
 lint-floating-tag-title = `FROM { $image }` floats: { $why }
 lint-floating-tag-why-latest = no tag (that is `latest`)
 lint-floating-tag-why-moving = the moving tag `{ $tag }`

@@ -67,3 +67,7 @@ explain-label-cause = cause:
 explain-label-fix = fix:
 explain-label-on-this-machine = on this machine:
 explain-label-source = source:
+
+# `cudoctor lint`'s first line.
+ui-lint-verdict-clean = `{ $file }`: no GPU-stack mistakes found
+ui-lint-verdict-counts = `{ $file }`: { $errors } error(s), { $warnings } warning(s), { $notes } note(s)

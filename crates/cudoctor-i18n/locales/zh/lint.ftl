@@ -5,9 +5,9 @@ lint-s15 = S15：固定精确的镜像标签（例如 `2.9.0-gpu-jupyter`，不�
 
 ## lint-floating-tag
 
-lint-floating-tag-title-arg = `{ $raw }` 的标签未知：它来自构建参数 ARG `{ $name }`
+lint-floating-tag-title-arg = `FROM { $raw }` 要到构建时才确定：构建参数 ARG `{ $name }` 没有默认值
 lint-floating-tag-explain-arg = 镜像在构建时才选定（`--build-arg { $name }=...`），而 `{ $name }` 在 FROM 之前没有默认值，所以无法知道标签是否固定。{ $s15 }。
-lint-floating-tag-fix-arg = 给它一个固定的默认值：在 FROM 之前写 `ARG { $name }=<精确标签>`
+lint-floating-tag-fix-arg = 在 FROM 之前给它一个固定的默认值：`ARG { $name }=<精确值>`（精确标签或摘要）
 lint-floating-tag-title = `FROM { $image }` 使用浮动标签：{ $why }
 lint-floating-tag-why-latest = 没有标签（即 `latest`）
 lint-floating-tag-why-moving = 会移动的标签 `{ $tag }`

@@ -57,3 +57,7 @@ explain-label-cause = 原因：
 explain-label-fix = 修复：
 explain-label-on-this-machine = 本机：
 explain-label-source = 来源：
+
+# `cudoctor lint` 的第一行。
+ui-lint-verdict-clean = `{ $file }`：没有发现 GPU 软件栈错误
+ui-lint-verdict-counts = `{ $file }`：{ $errors } 个错误，{ $warnings } 个警告，{ $notes } 个提示

@@ -4,7 +4,7 @@
 use std::io::Read as _;
 
 use anyhow::Context as _;
-use cudoctor_diagnose::{Finding, Severity};
+use cudoctor_diagnose::{Finding, Severity, msg};
 use cudoctor_kb::kb;
 use serde::Serialize;
 
@@ -78,15 +78,19 @@ pub fn run(ctx: Ctx, args: &LintArgs) -> anyhow::Result<ExitStatus> {
         let safe = term::escaped_findings(&found)?;
         let mut t = String::new();
         let count = |s: Severity| found.iter().filter(|f| f.severity == s).count();
-        let verdict = match status(&found) {
-            "ok" => format!("`{name}`: no GPU-stack mistakes found"),
-            _ => format!(
-                "`{name}`: {} error(s), {} warning(s), {} note(s)",
-                count(Severity::Error),
-                count(Severity::Warning),
-                count(Severity::Info)
-            ),
-        };
+        // Notes alone are no mistakes, but they are counted (they follow).
+        let verdict = if found.is_empty() {
+            msg!("ui-lint-verdict-clean", file = name.as_str())
+        } else {
+            msg!(
+                "ui-lint-verdict-counts",
+                file = name.as_str(),
+                errors = count(Severity::Error),
+                warnings = count(Severity::Warning),
+                notes = count(Severity::Info)
+            )
+        }
+        .render(ctx.out.lang());
         let tone = match status(&found) {
             "error" => Tone::Error,
             "warning" => Tone::Warning,

@@ -322,5 +322,21 @@ mod tests {
             classify(k, &ImageRef::parse("ubuntu:22.04")).sets_nvidia_env(),
             None
         );
+        // A tag from a build ARG without a value: the repository still counts.
+        let b = classify_name(k, "nvidia/cuda");
+        assert_eq!((b.cuda(), b.sets_nvidia_env()), (None, Some(true)));
+        assert_eq!(
+            classify_name(k, "pytorch/pytorch").sets_nvidia_env(),
+            Some(true)
+        );
+        // TensorFlow's could be a CPU or a GPU image: unknown, not judged.
+        assert_eq!(
+            classify_name(k, "tensorflow/tensorflow").sets_nvidia_env(),
+            None
+        );
+        assert_eq!(
+            classify_name(k, "registry.example/team/base"),
+            BaseKind::Custom
+        );
     }
 }

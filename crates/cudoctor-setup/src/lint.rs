@@ -1737,6 +1737,12 @@ mod tests {
             f.fix[0],
             "start from its GPU image: `FROM tensorflow/tensorflow:2.9.0-gpu`"
         );
+        // The Jupyter CPU image's GPU image is the `-gpu-jupyter` one.
+        let f = only("FROM tensorflow/tensorflow:2.9.0-jupyter\nRUN pip install torch==2.1.0\n");
+        assert_eq!(
+            f.fix[0],
+            "start from its GPU image: `FROM tensorflow/tensorflow:2.9.0-gpu-jupyter`"
+        );
         // A CPU image has no CUDA or cuDNN to replace.
         assert!(
             !ids(
